@@ -1,0 +1,82 @@
+"""Organisations, the people in them and the roles they hold.
+
+A user acts for one organisation at a time (their membership). What they may see is decided
+by policy modules (children/policy.py and its successors), never by the views.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from visible.reference.models import Authority
+
+
+class OrganisationKind(models.TextChoices):
+    COUNCIL = "council", "Council (children's services authority)"
+    HSC_TRUST = "hsc_trust", "Health and Social Care Trust"
+    POLICE = "police", "Police force"
+    NGO = "ngo", "Non-governmental organisation"
+    GUARDIAN_SERVICE = "guardian_service", "Guardian or advocacy service"
+    NATIONAL_BODY = "national_body", "National body"
+
+
+# Kinds that are responsible for children in care (corporate parents).
+RESPONSIBLE_KINDS = (OrganisationKind.COUNCIL, OrganisationKind.HSC_TRUST)
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
+    authority = models.OneToOneField(
+        Authority,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisation",
+        help_text="For councils and HSC Trusts: the authority whose children's services this is.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_responsible_body(self) -> bool:
+        return self.kind in RESPONSIBLE_KINDS
+
+
+class Role(models.TextChoices):
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    MISSING_COORDINATOR = "missing_coordinator", "Missing-children coordinator"
+    SENIOR_MANAGER = "senior_manager", "Senior manager"
+    POLICE_OFFICER = "police_officer", "Police missing-persons officer"
+    TRAFFICKING_SPOC = "trafficking_spoc", "Trafficking single point of contact"
+    GUARDIAN = "guardian", "Independent guardian"
+    NGO_WORKER = "ngo_worker", "NGO worker"
+    ANALYST = "analyst", "Analyst"
+
+
+# What each council role may do with the register. Extended, not rewritten, by later issues.
+ROLES_THAT_EDIT_REGISTER = {Role.SOCIAL_WORKER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
+ROLES_THAT_SEE_COUNTS = {Role.SENIOR_MANAGER, Role.MISSING_COORDINATOR, Role.ANALYST}
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    job_title = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    started = models.DateField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organisation})"

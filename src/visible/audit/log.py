@@ -1,0 +1,137 @@
+"""Appending to and checking the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from visible.agencies.viewer import Viewer
+
+from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
+
+
+def canonical_json(detail: dict[str, Any] | None) -> str:
+    if not detail:
+        return ""
+    return json.dumps(detail, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def record(
+    viewer: Viewer,
+    action: AuditAction | str,
+    *,
+    object_type: str = "",
+    object_id: object = "",
+    child_id: int | None = None,
+    summary: str = "",
+    purpose: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. Joins the caller's transaction: if the write it
+    describes rolls back, so does its audit event."""
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            at=timezone.now().astimezone(dt.UTC),
+            actor_user_id=viewer.user_id,
+            actor_username=viewer.username[:150],
+            organisation_id=viewer.organisation_id,
+            organisation_name=viewer.organisation.name if viewer.organisation else "",
+            role=viewer.role or "",
+            action=str(action),
+            object_type=object_type,
+            object_id=str(object_id or "")[:64],
+            child_id=child_id,
+            summary=summary[:500],
+            purpose=purpose[:500],
+            detail=canonical_json(detail),
+            prev_hash=head.last_hash,
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+        head.last_seq = event.seq
+        head.last_hash = event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    seq: int
+    event_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event #{self.seq}" + (f" (row id {self.event_id})" if self.event_id else "")
+        return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    events_checked: int
+    broken: BrokenLink | None
+    head_hash: str
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def _events_in_order(chunk_size: int = 5000) -> Iterator[AuditEvent]:
+    return AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
+
+
+def verify(progress: Any = None) -> VerifyResult:
+    """Walk the whole chain; stop at the first broken link and say what is wrong there."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for event in _events_in_order():
+        if event.seq != expected_seq:
+            missing = f"{expected_seq}" if event.seq == expected_seq + 1 else f"{expected_seq} to {event.seq - 1}"
+            return VerifyResult(checked, BrokenLink(expected_seq, None, f"missing: event(s) {missing} were deleted"), expected_prev)
+        if event.prev_hash != expected_prev:
+            return VerifyResult(
+                checked,
+                BrokenLink(event.seq, event.pk, "does not follow the event before it: an earlier event was changed or removed"),
+                expected_prev,
+            )
+        if event.compute_hash() != event.hash:
+            return VerifyResult(
+                checked,
+                BrokenLink(event.seq, event.pk, "its contents no longer match its hash: the row was changed after it was written"),
+                expected_prev,
+            )
+        expected_prev = event.hash
+        expected_seq += 1
+        checked += 1
+        if progress is not None:
+            progress.update(1)
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None and checked:
+        return VerifyResult(checked, BrokenLink(checked, None, "the chain head row is missing"), expected_prev)
+    if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
+        return VerifyResult(
+            checked,
+            BrokenLink(
+                checked + 1,
+                None,
+                f"missing: the chain head records {head.last_seq} events but only {checked} remain; the newest were deleted",
+            ),
+            expected_prev,
+        )
+    return VerifyResult(checked, None, expected_prev)
+
+
+def events_for_child(child_id: int, actions: tuple[str, ...] | None = None):
+    events = AuditEvent.objects.filter(child_id=child_id)
+    if actions:
+        events = events.filter(action__in=actions)
+    return events.order_by("-seq")

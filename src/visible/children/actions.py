@@ -1,0 +1,450 @@
+"""Every write to the register, one function per use case.
+
+Each function checks the viewer may do it, validates, writes, and appends the audit event in
+one transaction: a write that fails leaves nothing behind, and no write goes unrecorded. Views,
+the CLI and importers all call these; none of them writes the models directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.reference.models import Authority
+
+from . import policy
+from .models import (
+    AgeAssessment,
+    Child,
+    ChildName,
+    Flag,
+    FlagKind,
+    GuardianAssignment,
+    NrmReferral,
+    Placement,
+)
+from .names import search_text_for
+from .validation import (
+    Problems,
+    check_child_details,
+    check_identifiers_unique,
+    check_no_overlap,
+    check_not_before_birth,
+    check_period,
+    check_placement_code,
+)
+
+CHILD_FIELDS = (
+    "given_names", "family_name", "preferred_name", "date_of_birth", "dob_basis", "sex", "gender",
+    "nationality", "first_language", "other_languages", "interpreter_needed", "looked_after_from",
+    "legal_status", "council_id", "child_903_id", "home_office_ref", "police_ref", "nrm_ref",
+)
+PLACEMENT_FIELDS = ("place_code", "detail", "start_date", "end_date", "postcode", "authority_id", "provider")
+NRM_FIELDS = (
+    "referred_on", "first_responder", "first_responder_kind", "reference", "rg_decision", "rg_decided_on",
+    "cg_decision", "cg_decided_on", "stayed", "stayed_on", "notes",
+)
+
+
+class StaleRecord(ValidationError):
+    """Someone else saved the record after this edit began."""
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _snapshot(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: _plain(getattr(instance, f)) for f in fields}
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {f: [before[f], after[f]] for f in after if before.get(f) != after[f]}
+
+
+def _refresh_search_text(child: Child) -> None:
+    names = [child.given_names, child.family_name, child.preferred_name]
+    names += list(child.other_names.values_list("name", flat=True))
+    child.search_text = search_text_for(names)
+
+
+def _bump(child: Child) -> None:
+    Child.objects.filter(pk=child.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    child.refresh_from_db(fields=["version", "updated_at"])
+
+
+def _audit(viewer: Viewer, action: str, obj: Any, child: Child, summary: str, detail: dict) -> None:
+    record(
+        viewer, action, object_type=type(obj).__name__.lower(), object_id=obj.pk, child_id=child.pk,
+        summary=summary, detail=detail,
+    )
+
+
+# --- the child -----------------------------------------------------------------------------
+
+@transaction.atomic
+def create_child(viewer: Viewer, values: dict[str, Any], other_names: list[tuple[str, str]] = ()) -> Child:
+    policy.require_create(viewer)
+    organisation = viewer.organisation
+    p = Problems()
+    check_child_details(p, values, _today())
+    check_identifiers_unique(p, organisation.pk, values, exclude_child_id=None)
+    p.raise_if_any()
+    child = Child(responsible_organisation=organisation, **{f: values[f] for f in CHILD_FIELDS if f in values})
+    child.save()
+    for name, kind in other_names:
+        if name.strip():
+            ChildName.objects.create(child=child, name=name.strip(), kind=kind)
+    _refresh_search_text(child)
+    child.save(update_fields=["search_text"])
+    _audit(viewer, AuditAction.CREATE, child, child, f"Added {child.full_name} to the register", {
+        "record": "child", "changes": {f: [None, v] for f, v in _snapshot(child, CHILD_FIELDS).items() if v not in ("", None, [], False)},
+        "other_names": [n for n, _ in other_names if n.strip()],
+    })
+    return child
+
+
+@transaction.atomic
+def update_child(viewer: Viewer, child: Child, values: dict[str, Any], expected_version: int) -> Child:
+    policy.require_edit(viewer, child)
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    if locked.version != expected_version:
+        raise StaleRecord(
+            {"__all__": [
+                "Someone else changed this record while you were editing it. "
+                "Your changes have not been saved: reload the page to see theirs, then make yours again."
+            ]}
+        )
+    p = Problems()
+    merged = _snapshot(locked, CHILD_FIELDS) | {k: v for k, v in values.items() if k in CHILD_FIELDS}
+    for key in ("date_of_birth", "looked_after_from"):
+        if isinstance(merged[key], str):
+            merged[key] = dt.date.fromisoformat(merged[key])
+    check_child_details(p, merged, _today())
+    check_identifiers_unique(p, locked.responsible_organisation_id, values, exclude_child_id=locked.pk)
+    p.raise_if_any()
+    before = _snapshot(locked, CHILD_FIELDS)
+    for field in CHILD_FIELDS:
+        if field in values:
+            setattr(locked, field, values[field])
+    _refresh_search_text(locked)
+    locked.version = locked.version + 1
+    locked.save()
+    changes = _changes(before, _snapshot(locked, CHILD_FIELDS))
+    if changes:
+        _audit(viewer, AuditAction.CHANGE, locked, locked, f"Changed {', '.join(changes)}", {"record": "child", "changes": changes})
+    return locked
+
+
+@transaction.atomic
+def add_other_name(viewer: Viewer, child: Child, name: str, kind: str) -> ChildName:
+    policy.require_edit(viewer, child)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["Enter the other name or spelling"]})
+    if child.other_names.filter(name__iexact=name).exists():
+        raise ValidationError({"name": [f"'{name}' is already recorded for this child"]})
+    other = ChildName.objects.create(child=child, name=name, kind=kind)
+    _refresh_search_text(child)
+    child.save(update_fields=["search_text"])
+    _bump(child)
+    _audit(viewer, AuditAction.CREATE, other, child, f"Added other name '{name}'", {
+        "record": "other name", "changes": {"name": [None, name], "kind": [None, kind]},
+    })
+    return other
+
+
+@transaction.atomic
+def remove_other_name(viewer: Viewer, other: ChildName) -> None:
+    child = other.child
+    policy.require_edit(viewer, child)
+    name, kind, pk = other.name, other.kind, other.pk
+    other.delete()
+    _refresh_search_text(child)
+    child.save(update_fields=["search_text"])
+    _bump(child)
+    record(viewer, AuditAction.END, object_type="childname", object_id=pk, child_id=child.pk,
+           summary=f"Removed other name '{name}'",
+           detail={"record": "other name", "changes": {"name": [name, None], "kind": [kind, None]}})
+
+
+@transaction.atomic
+def set_photo(viewer: Viewer, child: Child, photo: Any, taken_on: dt.date | None) -> Child:
+    policy.require_edit(viewer, child)
+    if taken_on and taken_on > _today():
+        raise ValidationError({"photo_taken_on": ["Date the photograph was taken must be today or in the past"]})
+    old = child.photo.name if child.photo else None
+    child.photo = photo
+    child.photo_taken_on = taken_on
+    child.save(update_fields=["photo", "photo_taken_on"])
+    _bump(child)
+    _audit(viewer, AuditAction.CHANGE, child, child, "Changed photograph", {
+        "record": "child", "changes": {"photo": [old, child.photo.name], "photo_taken_on": [None, _plain(taken_on)]},
+    })
+    return child
+
+
+# --- flags ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def record_flag(viewer: Viewer, child: Child, kind: str, start_date: dt.date, evidence: str,
+                stage: str = "", source: str = "manual") -> Flag:
+    policy.require_edit(viewer, child)
+    p = Problems()
+    if kind not in FlagKind.values:
+        p.add("kind", f"'{kind}' is not a flag Visible records; choose from the list")
+    if not (evidence or "").strip():
+        p.add("evidence", "Enter the evidence the flag rests on, for example the NRM decision or referral")
+    if kind == FlagKind.CRIMINALISED and not stage:
+        p.add("stage", "Select whether the child was arrested, bailed or charged")
+    check_period(p, start_date, None, "Flag", _today())
+    check_not_before_birth(p, start_date, child.date_of_birth, "start_date", "Flag start date")
+    if kind in FlagKind.values and Flag.objects.filter(child=child, kind=kind, end_date__isnull=True).exists():
+        p.add("kind", f"This child already has an open '{FlagKind(kind).label}' flag. End it before recording a new one")
+    p.raise_if_any()
+    flag = Flag.objects.create(
+        child=child, kind=kind, stage=stage if kind == FlagKind.CRIMINALISED else "", start_date=start_date,
+        evidence=evidence.strip(), source=source, recorded_by_id=viewer.user_id,
+        recorded_by_name=viewer.username, recorded_at=timezone.now(),
+    )
+    _bump(child)
+    _audit(viewer, AuditAction.CREATE, flag, child, f"Flagged {flag.get_kind_display()} from {start_date:%d/%m/%Y}", {
+        "record": "flag", "flag": kind,
+        "changes": {"kind": [None, kind], "start_date": [None, _plain(start_date)], "evidence": [None, flag.evidence],
+                    **({"stage": [None, stage]} if flag.stage else {})},
+    })
+    return flag
+
+
+@transaction.atomic
+def end_flag(viewer: Viewer, flag: Flag, end_date: dt.date, reason: str) -> Flag:
+    child = flag.child
+    policy.require_edit(viewer, child)
+    p = Problems()
+    if flag.end_date is not None:
+        p.add("end_date", f"This flag already ended on {flag.end_date:%d/%m/%Y}")
+    if not (reason or "").strip():
+        p.add("end_reason", "Enter why the flag is ending, for example a negative conclusive grounds decision")
+    check_period(p, flag.start_date, end_date, "Flag", _today())
+    p.raise_if_any()
+    flag.end_date = end_date
+    flag.end_reason = reason.strip()
+    flag.ended_by_name = viewer.username
+    flag.ended_at = timezone.now()
+    flag.save(update_fields=["end_date", "end_reason", "ended_by_name", "ended_at"])
+    _bump(child)
+    _audit(viewer, AuditAction.END, flag, child, f"Ended {flag.get_kind_display()} on {end_date:%d/%m/%Y}", {
+        "record": "flag", "flag": flag.kind,
+        "changes": {"end_date": [None, _plain(end_date)], "end_reason": [None, flag.end_reason]},
+    })
+    return flag
+
+
+# --- placements ----------------------------------------------------------------------------
+
+def _check_placement(p: Problems, child: Child, values: dict, exclude_pk: int | None) -> None:
+    start, end = values.get("start_date"), values.get("end_date")
+    check_placement_code(p, values.get("place_code", ""), start)
+    check_period(p, start, end, "Placement", _today())
+    if start and start < child.looked_after_from:
+        p.add("start_date", f"Placement start date must be on or after the date the child became looked after "
+                            f"({child.looked_after_from:%d/%m/%Y})")
+    others = child.placements.exclude(pk=exclude_pk).values_list("start_date", "end_date")
+    if start:
+        check_no_overlap(p, start, end, others, "placement")
+
+
+@transaction.atomic
+def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Placement:
+    policy.require_edit(viewer, child)
+    Child.objects.select_for_update().filter(pk=child.pk).first()  # serialise placement changes per child
+    p = Problems()
+    authority = values.get("authority")
+    if not isinstance(authority, Authority):
+        p.add("authority", "Select the authority whose area the placement is in")
+    _check_placement(p, child, values, exclude_pk=None)
+    p.raise_if_any()
+    placement = Placement.objects.create(
+        child=child, place_code=values["place_code"], detail=values.get("detail", ""),
+        start_date=values["start_date"], end_date=values.get("end_date"), postcode=(values.get("postcode") or "").upper().strip(),
+        authority=authority, provider=values.get("provider", ""),
+    )
+    _bump(child)
+    _audit(viewer, AuditAction.CREATE, placement, child, f"Placement {placement.place_code} from {placement.start_date:%d/%m/%Y}", {
+        "record": "placement", "changes": {f: [None, v] for f, v in _snapshot(placement, PLACEMENT_FIELDS).items() if v not in ("", None)},
+    })
+    return placement
+
+
+@transaction.atomic
+def end_placement(viewer: Viewer, placement: Placement, end_date: dt.date) -> Placement:
+    child = placement.child
+    policy.require_edit(viewer, child)
+    p = Problems()
+    if placement.end_date is not None:
+        p.add("end_date", f"This placement already ended on {placement.end_date:%d/%m/%Y}")
+    check_period(p, placement.start_date, end_date, "Placement", _today())
+    p.raise_if_any()
+    placement.end_date = end_date
+    placement.save(update_fields=["end_date"])
+    _bump(child)
+    _audit(viewer, AuditAction.END, placement, child, f"Placement {placement.place_code} ended {end_date:%d/%m/%Y}", {
+        "record": "placement", "changes": {"end_date": [None, _plain(end_date)]},
+    })
+    return placement
+
+
+# --- NRM -----------------------------------------------------------------------------------
+
+def _check_nrm(p: Problems, child: Child, v: dict) -> None:
+    today = _today()
+    referred = v.get("referred_on")
+    if referred:
+        if referred > today:
+            p.add("referred_on", "Referral date must be today or in the past")
+        check_not_before_birth(p, referred, child.date_of_birth, "referred_on", "Referral date")
+    if not (v.get("first_responder") or "").strip():
+        p.add("first_responder", "Enter the first responder organisation that made the referral")
+    for decision, on, label in (("rg_decision", "rg_decided_on", "reasonable grounds"),
+                                ("cg_decision", "cg_decided_on", "conclusive grounds")):
+        made = v.get(decision) in ("positive", "negative")
+        day = v.get(on)
+        if made and not day:
+            p.add(on, f"Enter the date of the {label} decision")
+        if day and not made:
+            p.add(decision, f"Select the {label} decision, or remove its date")
+        if day and referred and day < referred:
+            p.add(on, f"The {label} decision date must be on or after the referral date ({referred:%d/%m/%Y})")
+        if day and day > today:
+            p.add(on, f"The {label} decision date must be today or in the past")
+    if v.get("cg_decision") in ("positive", "negative") and v.get("rg_decision") != "positive":
+        p.add("cg_decision", "A conclusive grounds decision follows a positive reasonable grounds decision: record that first")
+    rg_on, cg_on = v.get("rg_decided_on"), v.get("cg_decided_on")
+    if rg_on and cg_on and cg_on < rg_on:
+        p.add("cg_decided_on", f"The conclusive grounds decision date must be on or after the reasonable grounds decision ({rg_on:%d/%m/%Y})")
+    if v.get("stayed") and not v.get("stayed_on"):
+        p.add("stayed_on", "Enter the date the decision was stayed")
+
+
+@transaction.atomic
+def record_nrm_referral(viewer: Viewer, child: Child, values: dict[str, Any]) -> NrmReferral:
+    policy.require_edit(viewer, child)
+    p = Problems()
+    _check_nrm(p, child, values)
+    p.raise_if_any()
+    referral = NrmReferral.objects.create(child=child, **{f: values[f] for f in NRM_FIELDS if f in values})
+    _bump(child)
+    _audit(viewer, AuditAction.CREATE, referral, child, f"NRM referral on {referral.referred_on:%d/%m/%Y}", {
+        "record": "NRM referral", "changes": {f: [None, v] for f, v in _snapshot(referral, NRM_FIELDS).items() if v not in ("", None, False)},
+    })
+    return referral
+
+
+@transaction.atomic
+def update_nrm_referral(viewer: Viewer, referral: NrmReferral, values: dict[str, Any]) -> NrmReferral:
+    child = referral.child
+    policy.require_edit(viewer, child)
+    before = _snapshot(referral, NRM_FIELDS)
+    merged = {f: getattr(referral, f) for f in NRM_FIELDS} | values
+    p = Problems()
+    _check_nrm(p, child, merged)
+    p.raise_if_any()
+    for field, value in values.items():
+        if field in NRM_FIELDS:
+            setattr(referral, field, value)
+    referral.save()
+    changes = _changes(before, _snapshot(referral, NRM_FIELDS))
+    if changes:
+        _bump(child)
+        _audit(viewer, AuditAction.CHANGE, referral, child, f"NRM referral: changed {', '.join(changes)}",
+               {"record": "NRM referral", "changes": changes})
+    return referral
+
+
+# --- age assessment ------------------------------------------------------------------------
+
+@transaction.atomic
+def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) -> AgeAssessment:
+    policy.require_edit(viewer, child)
+    p = Problems()
+    today = _today()
+    status_from, concluded = values.get("status_from"), values.get("concluded_on")
+    if status_from and status_from > today:
+        p.add("status_from", "The date must be today or in the past")
+    if values.get("status") == "concluded" and not concluded:
+        p.add("concluded_on", "Enter the date the assessment concluded")
+    if concluded and status_from and concluded < status_from:
+        p.add("concluded_on", f"The date concluded must be on or after {status_from:%d/%m/%Y}")
+    if concluded and concluded > today:
+        p.add("concluded_on", "The date concluded must be today or in the past")
+    assessed = values.get("assessed_date_of_birth")
+    if assessed and assessed > today:
+        p.add("assessed_date_of_birth", "The assessed date of birth must be in the past")
+    p.raise_if_any()
+    assessment = AgeAssessment.objects.create(child=child, **{
+        f: values.get(f) for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth")
+    }, notes=values.get("notes", ""))
+    _bump(child)
+    _audit(viewer, AuditAction.CREATE, assessment, child,
+           f"Age assessment: {assessment.get_status_display()} from {assessment.status_from:%d/%m/%Y}", {
+               "record": "age assessment",
+               "changes": {f: [None, _plain(values.get(f))] for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth") if values.get(f)},
+           })
+    return assessment
+
+
+# --- guardians -----------------------------------------------------------------------------
+
+@transaction.atomic
+def assign_guardian(viewer: Viewer, child: Child, values: dict[str, Any]) -> GuardianAssignment:
+    policy.require_edit(viewer, child)
+    p = Problems()
+    if not (values.get("guardian_name") or "").strip():
+        p.add("guardian_name", "Enter the name of the guardian or advocate")
+    if not (values.get("service") or "").strip():
+        p.add("service", "Enter the organisation or service they work for")
+    check_period(p, values.get("start_date"), values.get("end_date"), "Assignment", _today())
+    check_not_before_birth(p, values.get("start_date"), child.date_of_birth, "start_date", "Start date")
+    p.raise_if_any()
+    assignment = GuardianAssignment.objects.create(child=child, kind=values["kind"], guardian_name=values["guardian_name"].strip(),
+                                                   service=values["service"].strip(), start_date=values["start_date"],
+                                                   end_date=values.get("end_date"))
+    _bump(child)
+    _audit(viewer, AuditAction.CREATE, assignment, child, f"{assignment.get_kind_display()} assigned from {assignment.start_date:%d/%m/%Y}", {
+        "record": "guardian", "changes": {"kind": [None, assignment.kind], "guardian_name": [None, assignment.guardian_name],
+                                          "service": [None, assignment.service], "start_date": [None, _plain(assignment.start_date)]},
+    })
+    return assignment
+
+
+@transaction.atomic
+def end_guardian(viewer: Viewer, assignment: GuardianAssignment, end_date: dt.date) -> GuardianAssignment:
+    child = assignment.child
+    policy.require_edit(viewer, child)
+    p = Problems()
+    if assignment.end_date:
+        p.add("end_date", f"This assignment already ended on {assignment.end_date:%d/%m/%Y}")
+    check_period(p, assignment.start_date, end_date, "Assignment", _today())
+    p.raise_if_any()
+    assignment.end_date = end_date
+    assignment.save(update_fields=["end_date"])
+    _bump(child)
+    _audit(viewer, AuditAction.END, assignment, child, f"{assignment.get_kind_display()} assignment ended {end_date:%d/%m/%Y}",
+           {"record": "guardian", "changes": {"end_date": [None, _plain(end_date)]}})
+    return assignment

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChildrenConfig(AppConfig):
+    name = "visible.children"
+    label = "children"
+    verbose_name = "Register of children in scope"

@@ -1,0 +1,313 @@
+"""The register: each child in scope, with dated flags, placements, NRM referrals, age
+assessments and guardians.
+
+Writes go through children/actions.py; these classes only describe the data. Every flag is a
+dated fact with who recorded it and on what evidence, because the counts the report could not
+get (Rec 6.iii) are counts of these rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from visible.agencies.models import Organisation
+from visible.reference.models import Authority
+
+
+class DobBasis(models.TextChoices):
+    CLAIMED = "claimed", "Claimed by the child"
+    ASSESSED = "assessed", "Assessed (age assessment)"
+    DOCUMENTED = "documented", "Documented (birth certificate, passport)"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+    UNKNOWN = "U", "Not known"
+
+
+class Gender(models.TextChoices):
+    BOY = "boy", "Boy or young man"
+    GIRL = "girl", "Girl or young woman"
+    NON_BINARY = "non_binary", "Non-binary"
+    OTHER = "other", "Describes themselves another way"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class Child(models.Model):
+    responsible_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="children",
+        help_text="The council or HSC Trust responsible for the child (the corporate parent).",
+    )
+    given_names = models.CharField(max_length=200)
+    family_name = models.CharField(max_length=200, blank=True)
+    preferred_name = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.DateField()
+    dob_basis = models.CharField(max_length=16, choices=DobBasis.choices)
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.NOT_KNOWN)
+    nationality = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3; XXA stateless; XXX not known")
+    first_language = models.CharField(max_length=3, blank=True, help_text="ISO 639-3")
+    other_languages = models.JSONField(default=list, blank=True)
+    interpreter_needed = models.BooleanField(default=False)
+    looked_after_from = models.DateField(help_text="Date the child became looked after")
+    legal_status = models.CharField(max_length=2, blank=True, help_text="SSDA903 LS code")
+
+    council_id = models.CharField("council case ID", max_length=40, blank=True)
+    child_903_id = models.CharField("SSDA903 CHILD", max_length=10, blank=True)
+    home_office_ref = models.CharField("Home Office reference", max_length=40, blank=True)
+    police_ref = models.CharField("police reference", max_length=40, blank=True)
+    nrm_ref = models.CharField("NRM reference", max_length=40, blank=True)
+
+    photo = models.ImageField(upload_to="children/photos/", blank=True)
+    photo_taken_on = models.DateField(null=True, blank=True)
+
+    # Folded (ASCII, lower case) name tokens of every name and alias, for tolerant search.
+    search_text = models.TextField(blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, help_text="Incremented on every change; edits carry it")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["family_name", "given_names", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["responsible_organisation", "council_id"], condition=~Q(council_id=""),
+                name="unique_council_id_per_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["responsible_organisation", "child_903_id"], condition=~Q(child_903_id=""),
+                name="unique_903_child_per_organisation",
+            ),
+        ]
+        indexes = [models.Index(fields=["responsible_organisation", "family_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_names, self.family_name) if p)
+
+    def age_on(self, day: dt.date) -> int:
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class NameKind(models.TextChoices):
+    ALIAS = "alias", "Alias or name used"
+    OTHER_SPELLING = "other_spelling", "Other spelling"
+    PREVIOUS = "previous", "Previous name"
+    OWN_SCRIPT = "own_script", "Name in own script"
+
+
+class ChildName(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="other_names")
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=NameKind.choices, default=NameKind.ALIAS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FlagKind(models.TextChoices):
+    TRAFFICKED_IDENTIFIED = "trafficked_identified", "Trafficked (identified)"
+    TRAFFICKED_SUSPECTED = "trafficked_suspected", "Trafficked (suspected)"
+    AT_RISK_OF_TRAFFICKING = "at_risk_of_trafficking", "At risk of trafficking"
+    UASC = "uasc", "Unaccompanied asylum-seeking child (UASC)"
+    SEPARATED = "separated", "Separated"
+    UNACCOMPANIED = "unaccompanied", "Unaccompanied"
+    CSE = "cse", "Child sexual exploitation"
+    CCE = "cce", "Child criminal exploitation or county lines"
+    GANG = "gang", "Gang involvement"
+    CRIMINALISED = "criminalised", "Criminalised (arrested, bailed or charged)"
+    AGE_DISPUTED = "age_disputed", "Age disputed"
+
+
+# The four groups the report counts (rulebook section 1); the others are risk markers.
+SCOPE_FLAGS = (
+    FlagKind.TRAFFICKED_IDENTIFIED,
+    FlagKind.TRAFFICKED_SUSPECTED,
+    FlagKind.AT_RISK_OF_TRAFFICKING,
+    FlagKind.UASC,
+    FlagKind.SEPARATED,
+    FlagKind.UNACCOMPANIED,
+)
+TRAFFICKING_FLAGS = (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED)
+
+
+class CriminalisedStage(models.TextChoices):
+    ARRESTED = "arrested", "Arrested"
+    BAILED = "bailed", "On bail"
+    CHARGED = "charged", "Charged or prosecuted"
+
+
+class FlagQuerySet(models.QuerySet["Flag"]):
+    def active_on(self, day: dt.date) -> FlagQuerySet:
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+    def active_between(self, start: dt.date, end: dt.date) -> FlagQuerySet:
+        return self.filter(Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start))
+
+
+class Flag(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=32, choices=FlagKind.choices, db_index=True)
+    stage = models.CharField(max_length=16, choices=CriminalisedStage.choices, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    evidence = models.TextField(help_text="What the flag rests on: an NRM decision, a CIN factor, a referral...")
+    source = models.CharField(max_length=64, blank=True, help_text="e.g. manual, CIN 12A, SSDA903 UASC")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_name = models.CharField(max_length=150, blank=True)
+    recorded_at = models.DateTimeField()
+    end_reason = models.TextField(blank=True)
+    ended_by_name = models.CharField(max_length=150, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+        indexes = [models.Index(fields=["kind", "start_date", "end_date"])]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class PlacementDetail(models.TextChoices):
+    NONE = "", "No further detail"
+    SPECIALIST_FOSTER = "specialist_foster", "Specialist foster care"
+    EMERGENCY = "emergency", "Emergency placement"
+    BED_AND_BREAKFAST = "bed_and_breakfast", "Bed and breakfast"
+    HOTEL = "hotel", "Hotel"
+    SECURE = "secure", "Secure accommodation"
+
+
+class PlacementQuerySet(models.QuerySet["Placement"]):
+    def current_on(self, day: dt.date) -> PlacementQuerySet:
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class Placement(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="placements")
+    place_code = models.CharField("placement type (SSDA903 PLACE)", max_length=3)
+    detail = models.CharField(max_length=32, choices=PlacementDetail.choices, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="placements",
+        help_text="The authority whose area the placement is in",
+    )
+    provider = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlacementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+        indexes = [models.Index(fields=["authority", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.place_code} from {self.start_date}"
+
+
+class NrmDecision(models.TextChoices):
+    PENDING = "pending", "Awaiting decision"
+    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", "Negative"
+
+
+class FirstResponderKind(models.TextChoices):
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    POLICE = "police", "Police"
+    HOME_OFFICE = "home_office", "Home Office (UK Visas and Immigration, Border Force, Immigration Enforcement)"
+    NGO = "ngo", "Non-governmental organisation"
+    OTHER = "other", "Other first responder"
+
+
+class NrmReferral(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="nrm_referrals")
+    referred_on = models.DateField()
+    first_responder = models.CharField("first responder organisation", max_length=200)
+    first_responder_kind = models.CharField(max_length=32, choices=FirstResponderKind.choices)
+    reference = models.CharField(max_length=40, blank=True)
+    rg_decision = models.CharField("reasonable grounds decision", max_length=16, choices=NrmDecision.choices, default=NrmDecision.PENDING)
+    rg_decided_on = models.DateField(null=True, blank=True)
+    cg_decision = models.CharField("conclusive grounds decision", max_length=16, choices=NrmDecision.choices, default=NrmDecision.PENDING)
+    cg_decided_on = models.DateField(null=True, blank=True)
+    stayed = models.BooleanField(default=False, help_text="Decision stayed or suspended while the child is missing")
+    stayed_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-referred_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"NRM referral {self.referred_on}"
+
+
+class AgeAssessmentStatus(models.TextChoices):
+    NONE = "none", "No assessment"
+    PENDING = "pending", "Pending"
+    DISPUTED = "disputed", "Disputed"
+    CONCLUDED = "concluded", "Concluded"
+    CHALLENGED = "challenged", "Challenged (judicial review or appeal)"
+
+
+class AgeAssessment(models.Model):
+    """Each row is the status from a date; the newest row is the current status."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="age_assessments")
+    status = models.CharField(max_length=16, choices=AgeAssessmentStatus.choices)
+    status_from = models.DateField()
+    concluded_on = models.DateField(null=True, blank=True)
+    assessed_date_of_birth = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-status_from", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} from {self.status_from}"
+
+
+class GuardianKind(models.TextChoices):
+    ICTG = "ictg", "Independent Child Trafficking Guardian"
+    SCOTTISH_GUARDIANSHIP = "scottish_guardianship", "Scottish Guardianship Service"
+    ADVOCATE = "advocate", "Other independent advocate"
+
+
+class GuardianAssignment(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardians")
+    kind = models.CharField(max_length=32, choices=GuardianKind.choices)
+    guardian_name = models.CharField(max_length=200)
+    service = models.CharField("organisation or service", max_length=200)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.guardian_name}"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)

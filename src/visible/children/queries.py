@@ -1,0 +1,249 @@
+"""Reading the register: finding children, opening one, counting them.
+
+Every function takes the viewer and returns only what that viewer may see, and records the
+read in the audit log. Counts and the lists behind them come from the same filter, so the
+number on the counts page is always the number of children its link shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
+
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+
+from . import policy
+from .models import SCOPE_FLAGS, Child, Flag, FlagKind, Placement
+from .names import fold
+
+# Age bands used by the report's data request and by the list filter.
+AGE_BANDS = {
+    "under_10": ("Under 10", 0, 9),
+    "10_13": ("10 to 13", 10, 13),
+    "14_15": ("14 to 15", 14, 15),
+    "16_17": ("16 to 17", 16, 17),
+    "18_plus": ("18 and over", 18, 200),
+}
+NAME_MATCH_THRESHOLD = 0.86  # Jaro-Winkler similarity of folded name tokens
+PAGE_SIZE = 50
+
+
+@dataclass
+class ChildFilters:
+    q: str = ""
+    flag: str = ""  # a FlagKind value, or "in_scope" for any of the four groups
+    nationality: str = ""
+    gender: str = ""
+    place_code: str = ""
+    out_of_area: str = ""  # "yes" / "no" / ""
+    age_band: str = ""
+    active_from: dt.date | None = None  # flag active at some time in this period
+    active_to: dt.date | None = None
+    own_only: bool = False  # only children the viewer's organisation is responsible for
+    extra: dict = field(default_factory=dict)
+
+    def as_audit(self) -> dict:
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value not in ("", None, False, {}):
+                out[f.name] = value.isoformat() if isinstance(value, dt.date) else value
+        return out
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.as_audit()
+
+
+def _current_placement_q(today: dt.date) -> Q:
+    return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+
+def _flag_exists(kinds: list[str], start: dt.date, end: dt.date):
+    return Exists(
+        Flag.objects.filter(child=OuterRef("pk"), kind__in=kinds).active_between(start, end)
+    )
+
+
+def apply_filters(children: QuerySet[Child], filters: ChildFilters, today: dt.date) -> QuerySet[Child]:
+    if filters.flag:
+        kinds = list(SCOPE_FLAGS) if filters.flag == "in_scope" else [filters.flag]
+        start = filters.active_from or today
+        end = filters.active_to or today
+        children = children.filter(_flag_exists(kinds, start, end))
+    if filters.nationality:
+        children = children.filter(nationality=filters.nationality)
+    if filters.gender:
+        children = children.filter(gender=filters.gender)
+    if filters.place_code:
+        children = children.filter(
+            Exists(Placement.objects.filter(_current_placement_q(today), child=OuterRef("pk"), place_code=filters.place_code))
+        )
+    if filters.out_of_area in ("yes", "no"):
+        away = Exists(
+            Placement.objects.filter(_current_placement_q(today), child=OuterRef("pk"))
+            .exclude(authority_id=OuterRef("responsible_organisation__authority_id"))
+        )
+        children = children.filter(away) if filters.out_of_area == "yes" else children.exclude(away)
+    if filters.age_band in AGE_BANDS:
+        _, youngest, oldest = AGE_BANDS[filters.age_band]
+        # Age in whole years between youngest and oldest on `today`.
+        born_after = _years_before(today, oldest + 1)
+        born_on_or_before = _years_before(today, youngest)
+        children = children.filter(date_of_birth__gt=born_after, date_of_birth__lte=born_on_or_before)
+    return children
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
+    """Ids whose names match every query token (prefix or fuzzy), best first."""
+    query_tokens = fold(query).split()
+    if not query_tokens:
+        return []
+    holders: dict[str, set[int]] = defaultdict(set)
+    for pk, text in rows:
+        for token in text.split():
+            holders[token].add(pk)
+    vocabulary = list(holders)
+    scores: dict[int, float] = {}
+    matched_all: set[int] | None = None
+    for qt in query_tokens:
+        best: dict[int, float] = {}
+        for token, score, _ in process.extract(
+            qt, vocabulary, scorer=JaroWinkler.normalized_similarity, score_cutoff=NAME_MATCH_THRESHOLD, limit=None
+        ):
+            for pk in holders[token]:
+                best[pk] = max(best.get(pk, 0.0), score)
+        if len(qt) >= 2:
+            for token in vocabulary:
+                if token.startswith(qt):
+                    for pk in holders[token]:
+                        best[pk] = max(best.get(pk, 0.0), 0.95 if token != qt else 1.0)
+        matched_all = set(best) if matched_all is None else matched_all & set(best)
+        for pk, score in best.items():
+            scores[pk] = scores.get(pk, 0.0) + score
+    ranked = sorted(matched_all or (), key=lambda pk: (-scores[pk], pk))
+    return ranked
+
+
+IDENTIFIER_FIELDS = ("council_id", "child_903_id", "home_office_ref", "police_ref", "nrm_ref")
+
+
+@dataclass
+class SearchResult:
+    children: list[Child]
+    total: int
+    page: int
+    pages: int
+    matched_identifier: bool = False
+
+
+def _with_list_details(children: QuerySet[Child], today: dt.date) -> QuerySet[Child]:
+    return children.select_related("responsible_organisation__authority").prefetch_related(
+        Prefetch("flags", queryset=Flag.objects.active_on(today).order_by("kind"), to_attr="active_flags"),
+        Prefetch("placements", queryset=Placement.objects.current_on(today).select_related("authority"), to_attr="current_placements"),
+    )
+
+
+def find_children(viewer: Viewer, filters: ChildFilters, page: int = 1, audit: bool = True) -> SearchResult:
+    today = timezone.localdate()
+    base = policy.full_access_children(viewer) if filters.own_only else policy.visible_children(viewer)
+    children = apply_filters(base, filters, today)
+    matched_identifier = False
+    q = filters.q.strip()
+    if q:
+        id_q = Q()
+        for f in IDENTIFIER_FIELDS:
+            id_q |= Q(**{f"{f}__iexact": q})
+        by_id = list(children.filter(id_q).values_list("pk", flat=True))
+        rows = list(children.values_list("pk", "search_text"))
+        ranked = by_id + [pk for pk in _name_matches(rows, q) if pk not in set(by_id)]
+        matched_identifier = bool(by_id)
+        total = len(ranked)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        page_ids = ranked[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        found = {c.pk: c for c in _with_list_details(Child.objects.filter(pk__in=page_ids), today)}
+        shown = [found[pk] for pk in page_ids if pk in found]
+    else:
+        total = children.count()
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        shown = list(_with_list_details(children, today).order_by("family_name", "given_names", "pk")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    if audit:
+        record(
+            viewer, AuditAction.SEARCH if q else AuditAction.LIST, object_type="child",
+            summary=f"{'Searched' if q else 'Listed'} children: {total} found",
+            detail={"filters": filters.as_audit(), "total": total, "page": page, "shown": [c.pk for c in shown]},
+        )
+    return SearchResult(shown, total, page, pages, matched_identifier)
+
+
+def open_child(viewer: Viewer, child_id: int, purpose: str = "") -> tuple[Child, policy.Access]:
+    """The child, if the viewer may see them; otherwise 404 (never revealing that the record
+    exists), with the refusal audited."""
+    child = Child.objects.select_related("responsible_organisation__authority").filter(pk=child_id).first()
+    access = policy.access_to(viewer, child) if child else policy.Access.NONE
+    if access == policy.Access.NONE:
+        record(viewer, AuditAction.DENIED, object_type="child", object_id=child_id,
+               child_id=child.pk if child else None,
+               summary="Tried to open a child record outside their access", purpose=purpose)
+        raise Http404("No child record with that number is available to you")
+    record(viewer, AuditAction.VIEW, object_type="child", object_id=child.pk, child_id=child.pk,
+           summary=f"Viewed record ({'full' if access == policy.Access.FULL else 'limited'} view)", purpose=purpose)
+    return child, access
+
+
+# --- counts --------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    start: dt.date
+    end: dt.date
+    total_in_scope: int
+    by_flag: list[tuple[str, str, int]]  # (kind, label, count)
+    by_nationality: list[tuple[str, dict[str, int], int]]  # (nationality, {gender: n}, total)
+    genders: list[tuple[str, str]]
+    by_gender: dict[str, int]
+
+
+def count_children(viewer: Viewer, start: dt.date, end: dt.date) -> Counts:
+    """Live counts of the viewer organisation's children with each flag at some time in
+    [start, end], and of children in scope by nationality and gender."""
+    from .models import Gender
+
+    if not policy.can_see_counts(viewer):
+        raise policy.PermissionDenied("Your role cannot see the counts page")
+    own = policy.full_access_children(viewer)
+    per_flag = dict(
+        Flag.objects.filter(child__in=own).active_between(start, end)
+        .values_list("kind").annotate(n=Count("child", distinct=True)).values_list("kind", "n")
+    )
+    by_flag = [(kind.value, kind.label, per_flag.get(kind.value, 0)) for kind in FlagKind]
+    in_scope = own.filter(_flag_exists(list(SCOPE_FLAGS), start, end))
+    grid: dict[str, dict[str, int]] = defaultdict(dict)
+    by_gender: dict[str, int] = defaultdict(int)
+    for nationality, gender, n in in_scope.values_list("nationality", "gender").annotate(n=Count("pk")).values_list("nationality", "gender", "n"):
+        grid[nationality][gender] = n
+        by_gender[gender] += n
+    by_nationality = sorted(((nat, row, sum(row.values())) for nat, row in grid.items()), key=lambda r: (-r[2], r[0]))
+    total = sum(by_gender.values())
+    record(viewer, AuditAction.COUNT, object_type="child",
+           summary=f"Counted children in scope {start:%d/%m/%Y} to {end:%d/%m/%Y}: {total}",
+           detail={"start": start.isoformat(), "end": end.isoformat(), "total": total})
+    return Counts(start, end, total, by_flag, by_nationality, list(Gender.choices), dict(by_gender))

@@ -1,0 +1,6 @@
+"""Local demo: `make run`. Debug off unless VISIBLE_DEBUG=1; a fixed, clearly non-secret key."""
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY as _KEY
+
+SECRET_KEY = _KEY or "visible-local-demo-key-not-for-production-use-0123456789"
