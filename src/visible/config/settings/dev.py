@@ -4,3 +4,6 @@ from .base import *  # noqa: F403
 from .base import SECRET_KEY as _KEY
 
 SECRET_KEY = _KEY or "visible-local-demo-key-not-for-production-use-0123456789"
+
+# The demo serves static files straight from build/static through WhiteNoise.
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,62 @@
+# Thin wrappers over the real tools. `make run` and `make test` are the README's two commands:
+# each installs what a fresh machine lacks, so both work on a new clone.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
+export DJANGO_SETTINGS_MODULE ?= visible.config.settings.dev
+
+.PHONY: run test test-sqlite test-postgres setup python-deps frontend browser lint bench demo clean
+
+run: setup
+	$(BIN)/visible demo
+	$(BIN)/visible serve --host $(HOST) --port $(PORT)
+
+test: setup browser
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	DATABASE_URL= $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== tests on PostgreSQL ($(PG_URL)) =="
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+setup: python-deps frontend
+
+# Re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+python-deps: $(VENV)/.installed
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+build/static/css/visible.css: node_modules/.package-lock.json scripts/build-frontend.mjs $(wildcard src/visible/web/scss/*.scss)
+	npm run --silent build
+
+frontend: build/static/css/visible.css
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) node_modules build var

@@ -1,0 +1,143 @@
+"""`visible`: the command line. Each subcommand is a thin wrapper over the same functions the
+web pages use.
+
+    visible demo                      set up the database and demo data, print the logins
+    visible serve                     serve Visible on 127.0.0.1:8000
+    visible generate ...              make a synthetic register (deterministic with --seed)
+    visible audit verify              check the audit log's hash chain
+    visible reference load            load or refresh the authorities reference data
+    visible manage ARGS...            any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visible.config.settings.dev")
+    import django
+
+    django.setup()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from visible.demo import set_up_demo
+
+    set_up_demo(seed=args.seed, children=args.children, out=sys.stdout)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from visible.demo import print_logins
+
+    print(f"\nVisible is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)\n")
+    print_logins(sys.stdout)
+    sys.stdout.flush()
+    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from visible.synthetic.generate import generate
+
+    summary = generate(
+        authorities=args.authority or None,
+        national=args.national,
+        children=args.children,
+        seed=args.seed,
+        progress=not args.quiet,
+    )
+    print(summary.describe())
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from visible.audit.log import verify
+    from visible.audit.models import AuditEvent
+
+    total = AuditEvent.objects.count()
+    with tqdm(total=total, unit=" events", disable=args.quiet or total < 10000, file=sys.stderr) as bar:
+        result = verify(progress=bar)
+    if result.ok:
+        print(f"Audit chain intact: {result.events_checked} events checked. Head hash {result.head_hash}")
+        return 0
+    print(f"Audit chain BROKEN at {result.broken}", file=sys.stderr)
+    print(f"{result.events_checked} events before it are intact.", file=sys.stderr)
+    return 1
+
+
+def cmd_reference_load(args: argparse.Namespace) -> int:
+    from visible.reference.load import ATTRIBUTION, load_authorities
+
+    created, updated = load_authorities()
+    print(f"Authorities: {created} added, {updated} updated. {ATTRIBUTION}")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["visible manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="visible", description="Visible: keep children in care visible.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="create the database, load reference and demo data, print the demo logins")
+    p.add_argument("--seed", type=int, default=2016, help="random seed for the demo register (default 2016)")
+    p.add_argument("--children", type=int, default=2500, help="children across the demo authorities")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve Visible (development server)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("generate", help="generate a synthetic register (Faker en_GB and others; deterministic)")
+    scope = p.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--authority", action="append", metavar="CODE",
+                       help="GSS code of an authority to fill (repeatable)")
+    scope.add_argument("--national", action="store_true", help="every current UK children's services authority")
+    p.add_argument("--children", type=int, required=True, help="how many children in all")
+    p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same register)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("audit", help="the audit log")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    v = audit_sub.add_parser("verify", help="check the hash chain; name the first broken link")
+    v.add_argument("--quiet", action="store_true")
+    v.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("reference", help="reference data")
+    ref_sub = p.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
+    r = ref_sub.add_parser("load", help="load or refresh the UK authorities")
+    r.set_defaults(func=cmd_reference_load)
+
+    p = sub.add_parser("manage", help="run a Django management command, e.g. 'visible manage migrate'")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_django()
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The demo: a database with reference data, two councils, their staff and a synthetic
+register. Idempotent: running it again keeps what is there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TextIO
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+
+from visible.agencies.councils import council_for
+from visible.agencies.models import Membership, Role
+from visible.reference.load import load_authorities
+from visible.reference.models import Authority
+
+# Shown on screen and in the README: demo logins only, for a local database of synthetic people.
+DEMO_PASSWORD = "visible-demo-password"
+
+COUNCIL_A = "E09000008"  # Croydon: the report's authorities with the most UASC include it
+COUNCIL_B = "E10000016"  # Kent
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    authority_code: str
+    role: str
+
+
+DEMO_USERS = [
+    DemoUser("sw.croydon", "Priya", "Shah", COUNCIL_A, Role.SOCIAL_WORKER),
+    DemoUser("coordinator.croydon", "Tom", "Ellis", COUNCIL_A, Role.MISSING_COORDINATOR),
+    DemoUser("manager.croydon", "Grace", "Okafor", COUNCIL_A, Role.SENIOR_MANAGER),
+    DemoUser("sw.kent", "Owen", "Hughes", COUNCIL_B, Role.SOCIAL_WORKER),
+]
+
+
+@transaction.atomic
+def create_demo_users() -> list[DemoUser]:
+    User = get_user_model()
+    for demo in DEMO_USERS:
+        organisation = council_for(Authority.objects.get(code=demo.authority_code))
+        user, created = User.objects.get_or_create(
+            username=demo.username, defaults={"first_name": demo.first_name, "last_name": demo.last_name}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": demo.role})
+    return DEMO_USERS
+
+
+def set_up_demo(seed: int, children: int, out: TextIO) -> None:
+    from visible.children.models import Child
+    from visible.synthetic.generate import generate
+
+    out.write("Setting up the database...\n")
+    call_command("migrate", interactive=False, verbosity=0)
+    load_authorities()
+    create_demo_users()
+    if not Child.objects.exists():
+        out.write(f"Generating a synthetic register of {children} children (seed {seed})...\n")
+        summary = generate(authorities=[COUNCIL_A, COUNCIL_B], national=False, children=children, seed=seed, progress=True)
+        out.write(summary.describe() + "\n")
+    else:
+        out.write(f"Keeping the existing register ({Child.objects.count()} children).\n")
+    print_logins(out)
+
+
+def print_logins(out: TextIO) -> None:
+    from visible.agencies.models import Role as R
+
+    out.write("Demo logins (synthetic data only), password for all: " + DEMO_PASSWORD + "\n")
+    for demo in DEMO_USERS:
+        authority = Authority.objects.filter(code=demo.authority_code).first()
+        out.write(f"  {demo.username:<22} {R(demo.role).label:<32} {authority.name if authority else demo.authority_code}\n")
