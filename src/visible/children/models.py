@@ -47,15 +47,15 @@ class Child(models.Model):
     family_name = models.CharField(max_length=200, blank=True)
     preferred_name = models.CharField(max_length=200, blank=True)
     date_of_birth = models.DateField()
-    dob_basis = models.CharField(max_length=16, choices=DobBasis.choices)
+    dob_basis = models.CharField("basis of date of birth", max_length=16, choices=DobBasis.choices)
     sex = models.CharField(max_length=1, choices=Sex.choices)
     gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.NOT_KNOWN)
     nationality = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3; XXA stateless; XXX not known")
-    first_language = models.CharField(max_length=3, blank=True, help_text="ISO 639-3")
+    first_language = models.CharField("first language", max_length=3, blank=True, help_text="ISO 639-3")
     other_languages = models.JSONField(default=list, blank=True)
     interpreter_needed = models.BooleanField(default=False)
-    looked_after_from = models.DateField(help_text="Date the child became looked after")
-    legal_status = models.CharField(max_length=2, blank=True, help_text="SSDA903 LS code")
+    looked_after_from = models.DateField("date became looked after")
+    legal_status = models.CharField("legal status", max_length=2, blank=True, help_text="SSDA903 LS code")
 
     council_id = models.CharField("council case ID", max_length=40, blank=True)
     child_903_id = models.CharField("SSDA903 CHILD", max_length=10, blank=True)
@@ -160,10 +160,10 @@ class FlagQuerySet(models.QuerySet["Flag"]):
 
 class Flag(models.Model):
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="flags")
-    kind = models.CharField(max_length=32, choices=FlagKind.choices, db_index=True)
+    kind = models.CharField("flag", max_length=32, choices=FlagKind.choices, db_index=True)
     stage = models.CharField(max_length=16, choices=CriminalisedStage.choices, blank=True)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField("from")
+    end_date = models.DateField("to", null=True, blank=True)
     evidence = models.TextField(help_text="What the flag rests on: an NRM decision, a CIN factor, a referral...")
     source = models.CharField(max_length=64, blank=True, help_text="e.g. manual, CIN 12A, SSDA903 UASC")
     recorded_by = models.ForeignKey(
@@ -171,7 +171,7 @@ class Flag(models.Model):
     )
     recorded_by_name = models.CharField(max_length=150, blank=True)
     recorded_at = models.DateTimeField()
-    end_reason = models.TextField(blank=True)
+    end_reason = models.TextField("why it ended", blank=True)
     ended_by_name = models.CharField(max_length=150, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

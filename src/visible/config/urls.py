@@ -5,3 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("visible.web.urls")),
 ]
+
+handler404 = "visible.web.views.not_found"
+handler403 = "visible.web.views.forbidden"
+handler500 = "visible.web.views.server_error"
