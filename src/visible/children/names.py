@@ -29,5 +29,17 @@ def tokens(*texts: str) -> list[str]:
     return list(seen)
 
 
+_VOWELS = re.compile(r"[aeiouy]+")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def skeleton(token: str) -> str:
+    """The consonant outline of a folded token, first letter kept: Mohammed, Muhammad and
+    Mohamed all give "mhmd". Transliterations mostly disagree on vowels and doubled letters."""
+    if not token:
+        return ""
+    return token[0] + _REPEATS.sub(r"\1", _VOWELS.sub("", token[1:]))
+
+
 def search_text_for(names: list[str]) -> str:
     return " ".join(tokens(*names))

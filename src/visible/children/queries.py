@@ -23,7 +23,7 @@ from visible.audit.models import AuditAction
 
 from . import policy
 from .models import SCOPE_FLAGS, Child, Flag, FlagKind, Placement
-from .names import fold
+from .names import fold, skeleton
 
 # Age bands used by the report's data request and by the list filter.
 AGE_BANDS = {
@@ -34,6 +34,8 @@ AGE_BANDS = {
     "18_plus": ("18 and over", 18, 200),
 }
 NAME_MATCH_THRESHOLD = 0.86  # Jaro-Winkler similarity of folded name tokens
+SKELETON_MIN_LENGTH = 3  # shorter consonant outlines (Ali, Ella) match too much to be useful
+SKELETON_SCORE = 0.9
 PAGE_SIZE = 50
 
 
@@ -120,6 +122,11 @@ def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
         for token in text.split():
             holders[token].add(pk)
     vocabulary = list(holders)
+    outlines: dict[str, list[str]] = defaultdict(list)
+    for token in vocabulary:
+        outline = skeleton(token)
+        if len(outline) >= SKELETON_MIN_LENGTH:
+            outlines[outline].append(token)
     scores: dict[int, float] = {}
     matched_all: set[int] | None = None
     for qt in query_tokens:
@@ -129,6 +136,9 @@ def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
         ):
             for pk in holders[token]:
                 best[pk] = max(best.get(pk, 0.0), score)
+        for token in outlines.get(skeleton(qt), ()):
+            for pk in holders[token]:
+                best[pk] = max(best.get(pk, 0.0), SKELETON_SCORE)
         if len(qt) >= 2:
             for token in vocabulary:
                 if token.startswith(qt):

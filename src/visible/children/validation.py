@@ -112,7 +112,7 @@ def check_placement_code(p: Problems, code: str, start: dt.date | None) -> None:
         return
     if start:
         year = collection_year(start)
-        if not found.valid_in(year) and year >= found.first_year - 0:
+        if not found.valid_in(year):
             if year > found.last_year:
                 p.add("place_code", f"Placement type {code} was withdrawn after {year_label(found.last_year)}; "
                                     f"a placement starting {start:%d/%m/%Y} needs a current code")

@@ -22,7 +22,11 @@ class Code:
     last_year: int = LAST_COLLECTION_YEAR
 
     def valid_in(self, year: int) -> bool:
-        return self.first_year <= year <= self.last_year
+        # Codes in use at the edges of the years Visible covers are taken to carry on beyond
+        # them: a placement from 2015 may use a code current in 2017/18.
+        starts_ok = year >= self.first_year or self.first_year == FIRST_COLLECTION_YEAR
+        ends_ok = year <= self.last_year or self.last_year == LAST_COLLECTION_YEAR
+        return starts_ok and ends_ok
 
 
 def collection_year(day: dt.date) -> int:

@@ -1,0 +1,169 @@
+"""Writing to the register: what is accepted, what is refused (and leaves nothing behind),
+and what the audit log says afterwards."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from tests.conftest import as_viewer, child_values
+from visible.audit.models import AuditEvent
+from visible.children import actions
+from visible.children.models import Child, Flag, Placement
+from visible.reference.models import Authority
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def errors_of(excinfo) -> dict[str, list[str]]:
+    return {k: [m for e in v for m in e.messages] for k, v in excinfo.value.error_dict.items()}
+
+
+def test_a_new_child_is_saved_with_an_audit_event_naming_the_fields(sw_a, fake):
+    viewer = as_viewer(sw_a)
+    child = actions.create_child(viewer, child_values(fake, given_names="Anh", family_name="Nguyen"), [("Nguyễn Văn Anh", "own_script")])
+    assert child.responsible_organisation == viewer.organisation
+    assert "nguyen" in child.search_text.split() and "van" in child.search_text.split()
+    event = AuditEvent.objects.get(action="create", child_id=child.pk)
+    assert event.actor_username == "sw.a"
+    assert event.detail_data["changes"]["family_name"] == [None, "Nguyen"]
+
+
+@pytest.mark.parametrize("overrides, field, words", [
+    ({"date_of_birth": TODAY + dt.timedelta(days=1)}, "date_of_birth", "today or in the past"),
+    ({"date_of_birth": TODAY.replace(year=TODAY.year - 30)}, "date_of_birth", "cannot be over 25"),
+    ({"looked_after_from": TODAY.replace(year=TODAY.year - 20)}, "looked_after_from", "on or after the date of birth"),
+    ({"nationality": "ZZZ"}, "nationality", "not a nationality code"),
+    ({"legal_status": "Q9"}, "legal_status", "not an SSDA903 legal status"),
+])
+def test_impossible_child_details_are_refused_and_nothing_is_saved(sw_a, fake, overrides, field, words):
+    before_children, before_events = Child.objects.count(), AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        actions.create_child(as_viewer(sw_a), child_values(fake, **overrides))
+    assert any(words in m for m in errors_of(excinfo)[field])
+    assert Child.objects.count() == before_children
+    assert AuditEvent.objects.count() == before_events
+
+
+def test_a_duplicate_council_id_in_the_same_authority_is_refused(sw_a, sw_b, make_child):
+    make_child(sw_a, council_id="CR-0001")
+    with pytest.raises(ValidationError) as excinfo:
+        make_child(sw_a, council_id="CR-0001")
+    assert "already has council case ID CR-0001" in errors_of(excinfo)["council_id"][0]
+    # Another authority may use the same number for its own child.
+    assert make_child(sw_b, council_id="CR-0001").council_id == "CR-0001"
+
+
+def test_an_edit_made_from_a_stale_page_is_refused_not_lost(sw_a, coordinator_a, make_child):
+    child = make_child(sw_a)
+    version = child.version
+    actions.update_child(as_viewer(coordinator_a), child, {"preferred_name": "Andy"}, expected_version=version)
+    with pytest.raises(actions.StaleRecord):
+        actions.update_child(as_viewer(sw_a), child, {"preferred_name": "Anh"}, expected_version=version)
+    child.refresh_from_db()
+    assert child.preferred_name == "Andy"
+
+
+def test_a_change_records_old_and_new_values(sw_a, make_child):
+    child = make_child(sw_a, nationality="VNM")
+    actions.update_child(as_viewer(sw_a), child, {"nationality": "ALB"}, expected_version=child.version)
+    event = AuditEvent.objects.filter(action="change", child_id=child.pk).latest("seq")
+    assert event.detail_data["changes"] == {"nationality": ["VNM", "ALB"]}
+
+
+def test_flags_are_dated_and_ending_one_keeps_it(sw_a, make_child):
+    child = make_child(sw_a)
+    viewer = as_viewer(sw_a)
+    flag = actions.record_flag(viewer, child, "trafficked_suspected", TODAY - dt.timedelta(days=30), "Found at a cannabis farm")
+    actions.end_flag(viewer, flag, TODAY, "Negative conclusive grounds decision")
+    flag.refresh_from_db()
+    assert flag.end_date == TODAY and flag.ended_by_name == "sw.a"
+    assert Flag.objects.filter(child=child).count() == 1
+    assert not flag.is_active_on(TODAY + dt.timedelta(days=1))
+
+
+def test_a_flag_that_ends_before_it_starts_is_refused(sw_a, make_child):
+    child = make_child(sw_a)
+    viewer = as_viewer(sw_a)
+    flag = actions.record_flag(viewer, child, "uasc", TODAY - dt.timedelta(days=10), "Asylum claim")
+    with pytest.raises(ValidationError) as excinfo:
+        actions.end_flag(viewer, flag, TODAY - dt.timedelta(days=20), "Mistake")
+    assert "same as or after the start date" in errors_of(excinfo)["end_date"][0]
+    flag.refresh_from_db()
+    assert flag.end_date is None
+
+
+def test_criminalised_needs_its_stage_and_evidence_is_required(sw_a, make_child):
+    child = make_child(sw_a)
+    with pytest.raises(ValidationError) as excinfo:
+        actions.record_flag(as_viewer(sw_a), child, "criminalised", TODAY, "")
+    errors = errors_of(excinfo)
+    assert "stage" in errors and "evidence" in errors
+
+
+def test_overlapping_placements_are_refused(sw_a, make_child):
+    child = make_child(sw_a, looked_after_from=TODAY - dt.timedelta(days=300))
+    viewer = as_viewer(sw_a)
+    croydon = Authority.objects.get(code="E09000008")
+    actions.record_placement(viewer, child, {"place_code": "U6", "start_date": TODAY - dt.timedelta(days=200),
+                                             "end_date": TODAY - dt.timedelta(days=100), "authority": croydon})
+    with pytest.raises(ValidationError) as excinfo:
+        actions.record_placement(viewer, child, {"place_code": "K3", "start_date": TODAY - dt.timedelta(days=150), "authority": croydon})
+    assert "overlaps another placement" in errors_of(excinfo)["start_date"][0]
+    assert Placement.objects.filter(child=child).count() == 1
+
+
+def test_a_placement_code_must_be_in_use_in_its_collection_year(sw_a, make_child):
+    child = make_child(sw_a, looked_after_from=dt.date(2023, 1, 1), date_of_birth=dt.date(2008, 1, 1))
+    viewer = as_viewer(sw_a)
+    kent = Authority.objects.get(code="E10000016")
+    with pytest.raises(ValidationError) as excinfo:
+        actions.record_placement(viewer, child, {"place_code": "H5", "start_date": dt.date(2025, 6, 1), "authority": kent})
+    assert "withdrawn after 2024/25" in errors_of(excinfo)["place_code"][0]
+    with pytest.raises(ValidationError) as excinfo:
+        actions.record_placement(viewer, child, {"place_code": "K3", "start_date": dt.date(2023, 6, 1), "authority": kent})
+    assert "starts in 2024/25" in errors_of(excinfo)["place_code"][0]
+    placement = actions.record_placement(viewer, child, {"place_code": "H5", "start_date": dt.date(2023, 6, 1), "authority": kent})
+    assert placement.authority == kent
+
+
+def test_nrm_decisions_must_follow_in_order(sw_a, make_child):
+    child = make_child(sw_a)
+    viewer = as_viewer(sw_a)
+    referral = actions.record_nrm_referral(viewer, child, {
+        "referred_on": TODAY - dt.timedelta(days=60), "first_responder": "Croydon children's services",
+        "first_responder_kind": "local_authority",
+    })
+    with pytest.raises(ValidationError) as excinfo:
+        actions.update_nrm_referral(viewer, referral, {"cg_decision": "positive", "cg_decided_on": TODAY})
+    assert "follows a positive reasonable grounds decision" in errors_of(excinfo)["cg_decision"][0]
+    with pytest.raises(ValidationError) as excinfo:
+        actions.update_nrm_referral(viewer, referral, {"rg_decision": "positive", "rg_decided_on": TODAY - dt.timedelta(days=90)})
+    assert "on or after the referral date" in errors_of(excinfo)["rg_decided_on"][0]
+    actions.update_nrm_referral(viewer, referral, {"rg_decision": "positive", "rg_decided_on": TODAY - dt.timedelta(days=55)})
+    referral.refresh_from_db()
+    assert referral.rg_decision == "positive"
+
+
+def test_age_assessment_and_guardian_are_recorded_with_dates(sw_a, make_child):
+    child = make_child(sw_a)
+    viewer = as_viewer(sw_a)
+    actions.record_age_assessment(viewer, child, {"status": "pending", "status_from": TODAY - dt.timedelta(days=20)})
+    actions.record_age_assessment(viewer, child, {"status": "concluded", "status_from": TODAY, "concluded_on": TODAY})
+    assert child.age_assessments.first().status == "concluded"
+    assignment = actions.assign_guardian(viewer, child, {"kind": "ictg", "guardian_name": "Sam Jones", "service": "ICTG service",
+                                                         "start_date": TODAY - dt.timedelta(days=5)})
+    actions.end_guardian(viewer, assignment, TODAY)
+    assignment.refresh_from_db()
+    assert assignment.end_date == TODAY
+
+
+def test_only_the_responsible_council_can_change_a_child(sw_a, sw_b, manager_b, make_child):
+    child = make_child(sw_a)
+    with pytest.raises(PermissionDenied):
+        actions.update_child(as_viewer(sw_b), child, {"preferred_name": "X"}, expected_version=child.version)
+    with pytest.raises(PermissionDenied):
+        actions.record_flag(as_viewer(manager_b), child, "uasc", TODAY, "x")
