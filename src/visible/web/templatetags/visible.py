@@ -63,3 +63,24 @@ def legal_status_label(code: str) -> str:
 @register.filter
 def get_item(mapping: dict, key: str):
     return mapping.get(key)
+
+
+_FLAG_SHORT = {
+    "trafficked_identified": "Trafficked",
+    "trafficked_suspected": "Suspected trafficked",
+    "at_risk_of_trafficking": "At risk of trafficking",
+    "uasc": "UASC",
+    "separated": "Separated",
+    "unaccompanied": "Unaccompanied",
+    "cse": "CSE",
+    "cce": "Criminal exploitation",
+    "gang": "Gangs",
+    "criminalised": "Criminalised",
+    "age_disputed": "Age disputed",
+}
+
+
+@register.filter
+def flag_short(kind: str) -> str:
+    """The short name of a flag, for tags in lists."""
+    return _FLAG_SHORT.get(kind, kind)
