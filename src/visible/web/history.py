@@ -11,7 +11,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
 from visible.audit.models import AuditEvent
-from visible.children.models import AgeAssessment, Child, ChildName, Flag, GuardianAssignment, NrmReferral, Placement
+from visible.children.models import (
+    AgeAssessment,
+    Child,
+    ChildName,
+    Flag,
+    GuardianAssignment,
+    NrmReferral,
+    Placement,
+)
 from visible.reference.codes import LEGAL_STATUSES, PLACEMENT_TYPES
 from visible.reference.models import Authority
 from visible.reference.nationalities import language_name, nationality_name
