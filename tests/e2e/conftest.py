@@ -1,0 +1,193 @@
+"""Real-browser tests: Playwright (sync API) driving Debian's chromium against pytest-django's
+live server.
+
+One browser per test session (per xdist worker), a fresh context and page per test. Data that
+is not the point of a test is made with the same actions the web pages call
+(children/actions.py), not through the browser, to keep the suite fast.
+
+There is no browser download here: the tests use /usr/bin/chromium and FAIL (never skip) with
+a clear message when it is missing; `make browser` installs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an asyncio event loop in the main thread; Django's ORM would
+# otherwise refuse to run there (SynchronousOnlyOperation).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MISSING_CHROMIUM = (
+    f"The browser tests need Debian's chromium at {CHROMIUM}, and it is not there. "
+    "Install it with `make browser` (apt-get install chromium). "
+    "Playwright's own browser download is not used and cannot be used on this machine."
+)
+DEFAULT_TIMEOUT_MS = 10_000
+FAILURE_DIR = Path(__file__).resolve().parents[2] / "var" / "e2e-failures"
+
+# Every live-server test: committed data the server thread can see, and the reference data
+# (authorities, loaded by a migration) restored after the flush that ends each test.
+e2e_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def chromium_problem() -> str | None:
+    if not CHROMIUM.exists():
+        return MISSING_CHROMIUM
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} exists but is not executable. " + MISSING_CHROMIUM
+    return None
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def _playwright() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright().start()
+    yield manager
+    manager.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    problem = chromium_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    browser = _playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"_e2e_report_{report.when}", report)
+    return report
+
+
+def _failed(request) -> bool:
+    report = getattr(request.node, "_e2e_report_call", None)
+    return bool(report and report.failed)
+
+
+@pytest.fixture
+def new_page(request, browser, live_server) -> Iterator[Callable]:
+    """new_page(user=None, javascript=True) -> a Page in a fresh browser context, signed in as
+    `user` when given (a session made server-side: signing in through the form is tested once,
+    in test_sign_in.py)."""
+    contexts = []
+
+    def _new(user=None, *, javascript: bool = True):
+        context = browser.new_context(
+            base_url=live_server.url, java_script_enabled=javascript, locale="en-GB",
+            timezone_id="Europe/London", viewport={"width": 1280, "height": 900},
+        )
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        if user is not None:
+            context.add_cookies([session_cookie(user, live_server.url)])
+        return context.new_page()
+
+    yield _new
+    if _failed(request):
+        FAILURE_DIR.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+        for index, context in enumerate(contexts):
+            for number, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(FAILURE_DIR / f"{stem}-{index}-{number}.png"), full_page=True)
+                except Exception:  # noqa: BLE001 - a screenshot is a debugging aid only
+                    pass
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """An anonymous page in a fresh context."""
+    return new_page()
+
+
+def session_cookie(user, url: str) -> dict:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": url}
+
+
+# --- data ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+@pytest.fixture
+def days_ago(today) -> Callable[[int], dt.date]:
+    return lambda n: today - dt.timedelta(days=n)
+
+
+@pytest.fixture
+def years_old(today) -> Callable[..., dt.date]:
+    """A date of birth that makes the child `years` old today (`days` past the birthday)."""
+
+    def _dob(years: int, days: int = 40) -> dt.date:
+        birthday = today.replace(year=today.year - years) if not (today.month == 2 and today.day == 29) \
+            else today.replace(year=today.year - years, day=28)
+        return birthday - dt.timedelta(days=days)
+
+    return _dob
+
+
+@pytest.fixture
+def flag(days_ago):
+    """flag(user, child, kind, days_ago_start, ended_days_ago=None) through children.actions."""
+    from tests.conftest import as_viewer
+    from visible.children import actions
+
+    def _flag(user, child, kind: str, start_days_ago: int = 30, ended_days_ago: int | None = None,
+              evidence: str = "Referral from the police (synthetic test data)"):
+        recorded = actions.record_flag(as_viewer(user), child, kind, days_ago(start_days_ago), evidence)
+        if ended_days_ago is not None:
+            actions.end_flag(as_viewer(user), recorded, days_ago(ended_days_ago), "Ended for the test")
+        return recorded
+
+    return _flag
+
+
+@pytest.fixture
+def place(days_ago):
+    """place(user, child, authority_code, start_days_ago=30, place_code="U4") through children.actions."""
+    from tests.conftest import as_viewer
+    from visible.children import actions
+    from visible.reference.models import Authority
+
+    def _place(user, child, authority_code: str, start_days_ago: int = 30, place_code: str = "U4"):
+        return actions.record_placement(as_viewer(user), child, {
+            "place_code": place_code, "start_date": days_ago(start_days_ago),
+            "authority": Authority.objects.get(code=authority_code), "provider": "Example Fostering (synthetic)",
+        })
+
+    return _place
