@@ -58,9 +58,18 @@ def chromium_problem() -> str | None:
 
 @pytest.fixture(scope="session")
 def _playwright() -> Iterator[object]:
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Django keeps database connections in an asgiref Local that is thread-local in sync code
+    # but switches to context-variable storage while an event loop is running in the thread, as
+    # Playwright's is from now on. Without this, the test code would get a second connection
+    # object after Playwright starts, one without the serialized reference data that
+    # serialized_rollback restores (so the authorities would vanish after the first flush).
+    before = {alias: connections[alias] for alias in connections}
     manager = sync_playwright().start()
+    for alias, connection in before.items():
+        connections[alias] = connection
     yield manager
     manager.stop()
 
