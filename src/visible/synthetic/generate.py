@@ -1,0 +1,439 @@
+"""`visible generate`: a synthetic register of trafficked, unaccompanied and separated children.
+
+Every person it makes is synthetic: names come from seeded Faker instances and from lists in
+`people.py`; the shape of the register (where the children are, their nationalities, sex and
+age, which flags they carry) follows *Heading back to harm* where the report gives a number,
+with the numbers and their sources in `patterns.py`.
+
+Determinism: a run is a function of the seed, the arguments, the database's starting state
+(which authorities exist, which identifiers are already taken) and today's date. Dates are
+drawn relative to today (`timezone.localdate()`), so that a register generated today looks
+current: children are 16 now, not 16 in some fixed year. So the same seed on the same day
+gives the same register (names, dates, flags, placements, identifiers); database ids and the
+times records were written may differ.
+
+The data passes the rules the actions enforce (children/validation.py and children/actions.py):
+nothing is dated in the future, nothing ends before it starts, placements do not overlap and
+start on or after the child became looked after, identifiers are unique per organisation, a
+child has at most one open flag of each kind. It is written with bulk inserts in one
+transaction, with one audit event for the whole run rather than one per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import math
+import random
+import re
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from visible.agencies.councils import council_for
+from visible.agencies.models import Organisation
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.children.models import (
+    AgeAssessment,
+    Child,
+    ChildName,
+    Flag,
+    GuardianAssignment,
+    NrmReferral,
+    Placement,
+)
+from visible.reference.load import AUTHORITIES_CSV
+from visible.reference.models import Authority
+
+from . import patterns
+from .patterns import Weighted
+from .people import NameBook, StaffNames
+from .story import ChildStory, Story
+
+LONDON = ZoneInfo("Europe/London")
+CHILDREN_PER_BATCH = 2000  # children held in memory before they and their records are written
+INSERT_BATCH = 5000        # rows per INSERT (SQLite lowers this to fit its 999 parameters)
+
+# Approximate populations for the Northern Ireland HSC Trusts, which the mySociety file lacks.
+NI_TRUST_POPULATIONS = {
+    "NIHSCT-BEL": 360_000, "NIHSCT-NOR": 480_000, "NIHSCT-SET": 360_000,
+    "NIHSCT-SOU": 390_000, "NIHSCT-WES": 310_000,
+}
+
+
+@dataclass
+class GenerationSummary:
+    children: int
+    flags: int
+    placements: int
+    nrm_referrals: int
+    other_names: int
+    guardians: int
+    age_assessments: int
+    authorities: int
+    seconds: float
+
+    def describe(self) -> str:
+        where = f"{self.authorities:,} authorit{'y' if self.authorities == 1 else 'ies'}"
+        return (
+            f"Generated {self.children:,} children in {where} in {self.seconds:.1f} s\n"
+            f"  {self.flags:,} flags, {self.placements:,} placements, {self.nrm_referrals:,} NRM referrals, "
+            f"{self.age_assessments:,} age assessments, {self.guardians:,} guardians, {self.other_names:,} other names"
+        )
+
+
+def generate(authorities: list[str] | None, national: bool, children: int, seed: int,
+             progress: bool = False) -> GenerationSummary:
+    """Add `children` synthetic children to the register, spread over the given authorities
+    (GSS codes) or, with `national`, over every current children's services authority in the
+    proportions the report found. Deterministic for a given seed on a given day (see the module
+    docstring). Adds to whatever the database already holds, numbering identifiers on from the
+    ones already there."""
+    started = time.perf_counter()
+    if children < 1:
+        raise ValueError(f"--children must be at least 1 (got {children})")
+    chosen = _resolve_authorities(authorities, national)
+
+    from tqdm import tqdm
+
+    with transaction.atomic():
+        run = _Run(seed=seed, chosen=chosen, national=national)
+        counts = patterns.allocate(children, [(s.code, s.weight) for s in run.shapes])
+        writer = _Writer(run.now)
+        with tqdm(total=children, unit=" children", desc="Generating", file=sys.stderr,
+                  disable=not progress, smoothing=0.1) as bar:
+            for authority in chosen:  # sorted by code: the order of draws is part of the seed
+                for _ in range(counts[authority.code]):
+                    writer.add(run.child_for(authority))
+                    if writer.pending >= CHILDREN_PER_BATCH:
+                        bar.update(writer.flush())
+            bar.update(writer.flush())
+        summary = GenerationSummary(
+            children=writer.totals["children"], flags=writer.totals["flags"],
+            placements=writer.totals["placements"], nrm_referrals=writer.totals["nrm_referrals"],
+            other_names=writer.totals["other_names"], guardians=writer.totals["guardians"],
+            age_assessments=writer.totals["age_assessments"], authorities=len(chosen), seconds=0.0,
+        )
+        scope = "every current children's services authority" if national else ", ".join(a.code for a in chosen[:10])
+        record(
+            Viewer.system("generate"), AuditAction.GENERATE, object_type="register",
+            summary=f"Generated a synthetic register of {summary.children:,} children in {len(chosen):,} "
+                    f"authorities (seed {seed}): {scope}{' ...' if not national and len(chosen) > 10 else ''}",
+            detail={"seed": seed, "children": summary.children, "authorities": len(chosen), "national": national,
+                    "flags": summary.flags, "placements": summary.placements},
+        )
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+# --- which authorities ---------------------------------------------------------------------
+
+def _resolve_authorities(codes: list[str] | None, national: bool) -> list[Authority]:
+    current = Authority.objects.childrens_services().filter(end_date__isnull=True)
+    if national:
+        if codes:
+            raise ValueError("Give either authority codes or national, not both")
+        found = list(current.order_by("code"))
+        if not found:
+            raise ValueError("There are no authorities in the database yet: run `visible reference load` first")
+        return found
+    if not codes:
+        raise ValueError("Name at least one authority by its GSS code (for example E09000008 for Croydon), "
+                         "or generate nationally")
+    wanted = list(dict.fromkeys(c.strip() for c in codes))
+    by_code = {a.code: a for a in Authority.objects.filter(code__in=wanted)}
+    for code in wanted:
+        authority = by_code.get(code)
+        if authority is None:
+            raise ValueError(_unknown_code_message(code))
+        if not authority.runs_childrens_services:
+            raise ValueError(f"{code} is {authority.name}, which does not run children's services; "
+                             "use the county or unitary authority that does (its GSS code starts E06, E08, E09 or E10)")
+        if authority.end_date is not None:
+            successor = f" It was replaced by {authority.replaced_by}." if authority.replaced_by else ""
+            raise ValueError(f"{code} ({authority.name}) ended on {authority.end_date:%d/%m/%Y}.{successor} "
+                             "Use a current authority's GSS code")
+    return sorted(by_code.values(), key=lambda a: a.code)
+
+
+def _unknown_code_message(code: str) -> str:
+    hint = ""
+    if len(code) >= 3:
+        similar = list(
+            Authority.objects.childrens_services().filter(end_date__isnull=True, name__icontains=code).order_by("name")[:3]
+        )
+        if similar:
+            hint = " Did you mean " + " or ".join(f"{a.code} ({a.name})" for a in similar) + "?"
+    return (
+        f"Unknown authority code '{code}'.{hint} Give the GSS code of a current children's services "
+        "authority: E06/E08/E09/E10 in England (E09000008 is Croydon), W06 in Wales, S12 in Scotland, "
+        "NIHSCT-BEL/NOR/SET/SOU/WES for Northern Ireland's HSC Trusts. The full list is the gss-code "
+        "column of src/visible/reference/data/uk_local_authorities_mysociety.csv."
+    )
+
+
+def _populations() -> dict[str, float]:
+    """Mid-2020 populations from the reference file (the model does not keep them)."""
+    found: dict[str, float] = dict(NI_TRUST_POPULATIONS)
+    with AUTHORITIES_CSV.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["gss-code"] and row["pop-2020"]:
+                found[row["gss-code"]] = float(row["pop-2020"])
+    return found
+
+
+def _distance_km(a: Authority, b: Authority) -> float:
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return math.inf
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    x = (lon2 - lon1) * math.cos((lat1 + lat2) / 2)
+    return 6371 * math.hypot(x, lat2 - lat1)
+
+
+# --- one run ---------------------------------------------------------------------------------
+
+class _Run:
+    """The state of one generation run: the seeded random stream, today's date, the
+    authorities, and the identifiers already taken."""
+
+    def __init__(self, seed: int, chosen: list[Authority], national: bool):
+        self.rng = random.Random(seed)
+        self.today = timezone.localdate()
+        self.now = timezone.now()
+        self.names = NameBook(seed)
+        self.staff = StaffNames()  # guardians, carers' and providers' names: all synthetic
+        self.chosen = chosen
+        self.organisations: dict[str, Organisation] = {a.code: council_for(a) for a in chosen}
+
+        populations = _populations()
+        self.shapes = patterns.authority_shapes([(a.code, a.region, populations.get(a.code, 100_000.0)) for a in chosen])
+        self.mixes = {s.code: patterns.profile_mix(s.trafficked_share) for s in self.shapes}
+
+        everywhere = list(Authority.objects.childrens_services().filter(end_date__isnull=True).order_by("code"))
+        self.hosts = {a.code: self._hosts_for(a, everywhere, chosen, national) for a in chosen}
+        self.authority_by_id = {a.pk: a for a in everywhere}
+        self.districts = {a.code: self._districts_for(a) for a in everywhere}
+
+        self._numbers: dict[int, int] = {}
+        self._taken: dict[tuple[int, str], set[str]] = {}
+        self._load_taken_identifiers()
+
+    # -- places ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _hosts_for(authority: Authority, everywhere: list[Authority], chosen: list[Authority],
+                   national: bool) -> Weighted[int]:
+        """Where this authority's out-of-area placements go: its nearest neighbours in the same
+        region, nearer ones more often; and, when a few authorities are generated together,
+        each other if they are close (so the demo's Croydon and Kent place children with each
+        other, as London boroughs and Kent do)."""
+        neighbours = sorted(
+            (a for a in everywhere if a.region == authority.region and a.code != authority.code),
+            key=lambda a: (_distance_km(authority, a), a.code),
+        )[:6]
+        pairs: dict[int, float] = {a.pk: 1.0 / (rank + 1) for rank, a in enumerate(neighbours)}
+        if not national:
+            for mate in chosen:
+                if mate.code != authority.code and mate.nation == authority.nation and _distance_km(authority, mate) < 80:
+                    pairs[mate.pk] = pairs.get(mate.pk, 0.0) + 1.5
+        if not pairs:
+            pairs[authority.pk] = 1.0
+        return Weighted(sorted(pairs.items()))
+
+    @staticmethod
+    def _districts_for(authority: Authority) -> list[str]:
+        if authority.code in patterns.POSTCODE_DISTRICTS:
+            return patterns.POSTCODE_DISTRICTS[authority.code]
+        areas = patterns.POSTCODE_AREAS.get(authority.region) or patterns.POSTCODE_AREAS["London"]
+        # A stable choice per authority (not from the run's stream), so a postcode area always
+        # belongs to the same authority whatever else a run generates.
+        stable = zlib.crc32(authority.code.encode())
+        area = areas[stable % len(areas)]
+        return [f"{area}{(stable >> (4 * i)) % 20 + 1}" for i in range(4)]
+
+    def postcode(self, authority: Authority) -> str:
+        rng = self.rng
+        letters = patterns.POSTCODE_UNIT_LETTERS
+        return f"{rng.choice(self.districts[authority.code])} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+
+    # -- identifiers ------------------------------------------------------------------------
+
+    def _load_taken_identifiers(self) -> None:
+        """Identifiers already in the database: new ones continue the numbering after them and
+        never repeat them (validation.check_identifiers_unique)."""
+        for organisation in self.organisations.values():
+            self._numbers[organisation.pk] = 0
+        rows = Child.objects.filter(responsible_organisation__in=list(self.organisations.values())).values_list(
+            "responsible_organisation_id", "council_id", "child_903_id", "home_office_ref", "nrm_ref",
+        )
+        patterns_by_org = {
+            o.pk: (re.compile(rf"{self.prefix(o)}(\d{{6}})"), re.compile(rf"(\d{{7}}){self.prefix(o)}"))
+            for o in self.organisations.values()
+        }
+        for org_id, council_id, child_903_id, home_office_ref, nrm_ref in rows.iterator(chunk_size=5000):
+            for field, value in (("council_id", council_id), ("child_903_id", child_903_id),
+                                 ("home_office_ref", home_office_ref), ("nrm_ref", nrm_ref)):
+                if value:
+                    self._taken.setdefault((org_id, field), set()).add(value)
+            council_pattern, pattern_903 = patterns_by_org[org_id]
+            for pattern, value in ((council_pattern, council_id), (pattern_903, child_903_id)):
+                match = pattern.fullmatch(value or "")
+                if match:
+                    self._numbers[org_id] = max(self._numbers[org_id], int(match.group(1)))
+
+    @staticmethod
+    def prefix(organisation: Organisation) -> str:
+        authority = organisation.authority
+        if authority.short_code:
+            return authority.short_code.upper()
+        return authority.code.rsplit("-", 1)[-1].upper()[:3]  # NIHSCT-BEL -> BEL
+
+    def case_numbers(self, organisation: Organisation) -> tuple[str, str]:
+        """The next council case ID ("CRY000123") and SSDA903 CHILD ("0000123CRY", 10 characters)."""
+        prefix = self.prefix(organisation)
+        council_ids = self._taken.setdefault((organisation.pk, "council_id"), set())
+        ids_903 = self._taken.setdefault((organisation.pk, "child_903_id"), set())
+        while True:
+            self._numbers[organisation.pk] += 1
+            n = self._numbers[organisation.pk]
+            council_id, child_903_id = f"{prefix}{n:06d}", f"{n:07d}{prefix}"
+            if council_id not in council_ids and child_903_id not in ids_903:
+                council_ids.add(council_id)
+                ids_903.add(child_903_id)
+                return council_id, child_903_id
+
+    def unique_reference(self, organisation: Organisation, field: str, make) -> str:
+        taken = self._taken.setdefault((organisation.pk, field), set())
+        while True:
+            value = make()
+            if value not in taken:
+                taken.add(value)
+                return value
+
+    # -- timestamps -----------------------------------------------------------------------
+
+    def stamp(self, day: dt.date) -> dt.datetime:
+        """When a record dated `day` was written: during that working day, never in the future."""
+        minutes = 8 * 60 + int(self.rng.random() * 600)
+        moment = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=LONDON)
+        return min(moment, self.now)
+
+    def day_between(self, first: dt.date, last: dt.date, skew: float = 1.0) -> dt.date:
+        """A day in [first, last]; skew > 1 leans towards `first`."""
+        span = (last - first).days
+        if span <= 0:
+            return first
+        return first + dt.timedelta(days=int((span + 1) * self.rng.random() ** skew))
+
+    # -- a child ----------------------------------------------------------------------------
+
+    def child_for(self, authority: Authority) -> Story:
+        return ChildStory(self, authority).build()
+
+
+class _BulkTable:
+    """A batched multi-row INSERT for one of the tables that hang off a child.
+
+    Django's bulk_create spends about 4 µs per value turning objects into SQL, which for the
+    half a million flags, placements and other rows of a national register was most of the
+    run. This writes the same columns with one prepared statement through Django's connection
+    (so the same transaction), adapting dates, datetimes and JSON with the backend's own
+    adapters, so what is stored is exactly what bulk_create would store. Fields not given take
+    their model default; auto_now(_add) fields take the run's time.
+    """
+
+    def __init__(self, model, now: dt.datetime):
+        ops = connection.ops
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.columns: list[tuple[str, object, object]] = []  # (attribute, default, adapter)
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                default = now
+            elif f.has_default():
+                default = f.get_default()
+            elif f.null:
+                default = None
+            elif f.get_internal_type() in ("CharField", "TextField"):
+                default = ""
+            else:
+                default = _REQUIRED
+            kind = f.get_internal_type()
+            adapter = (ops.adapt_datefield_value if kind == "DateField"
+                       else ops.adapt_datetimefield_value if kind == "DateTimeField"
+                       else functools.partial(ops.adapt_json_value, encoder=f.encoder) if kind == "JSONField"
+                       else None)
+            self.columns.append((f.attname, default, adapter))
+        names = ", ".join(ops.quote_name(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        self.sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks})"
+
+    def values(self, row: dict) -> tuple:
+        out = []
+        for attribute, default, adapter in self.columns:
+            if attribute == "child_id":
+                value = row["child"].pk
+            else:
+                value = row.get(attribute, default)
+                if value is _REQUIRED:
+                    raise KeyError(f"generated row has no value for required field {attribute}")
+                if adapter is not None and value is not None:
+                    value = adapter(value)
+            out.append(value)
+        return tuple(out)
+
+    def insert(self, rows: list[dict]) -> None:
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), INSERT_BATCH):
+                cursor.executemany(self.sql, [self.values(r) for r in rows[start:start + INSERT_BATCH]])
+
+
+_REQUIRED = object()
+
+
+class _Writer:
+    """Buffers stories and writes them in batches: children first, with bulk_create, which
+    returns their new ids on both SQLite (3.35+) and PostgreSQL; then the rows that hang off
+    them."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.stories: list[Story] = []
+        self.totals = dict.fromkeys(
+            ("children", "flags", "placements", "nrm_referrals", "other_names", "guardians", "age_assessments"), 0
+        )
+        self.tables = [
+            (_BulkTable(ChildName, now), "names", "other_names"), (_BulkTable(Flag, now), "flags", "flags"),
+            (_BulkTable(Placement, now), "placements", "placements"),
+            (_BulkTable(NrmReferral, now), "nrm_referrals", "nrm_referrals"),
+            (_BulkTable(AgeAssessment, now), "age_assessments", "age_assessments"),
+            (_BulkTable(GuardianAssignment, now), "guardians", "guardians"),
+        ]
+
+    @property
+    def pending(self) -> int:
+        return len(self.stories)
+
+    def add(self, story: Story) -> None:
+        self.stories.append(story)
+
+    def flush(self) -> int:
+        stories, self.stories = self.stories, []
+        if not stories:
+            return 0
+        saved = Child.objects.bulk_create([s.child for s in stories], batch_size=INSERT_BATCH)
+        if any(child.pk is None for child in saved):  # would mean a database that cannot RETURNING
+            raise RuntimeError("The database did not return the new children's ids; SQLite 3.35 or later is needed")
+        for table, attribute, total in self.tables:
+            rows = [row for s in stories for row in getattr(s, attribute)]
+            if rows:
+                table.insert(rows)
+            self.totals[total] += len(rows)
+        self.totals["children"] += len(stories)
+        return len(stories)
