@@ -88,8 +88,10 @@ class Story:
 # collection year uses: H5 until 2024/25, K3 from 2024/25 (both valid in 2024/25).
 _SUPPORTED = "SUPPORTED"
 _OTHER = "OTHER"  # Z1 until 2024/25, Z11-Z14 from 2025/26
-PLACEMENTS_UASC_16_PLUS = Weighted([(_SUPPORTED, 45), ("U6", 18), ("U4", 15), ("K2", 12), ("U3", 2), (_OTHER, 2)])
-PLACEMENTS_UASC_YOUNGER = Weighted([("U6", 42), ("U4", 33), ("K2", 20), ("U3", 3), (_OTHER, 2)])
+# Unaccompanied children have no relatives to be fostered with (U1-U3), and under-16s may not
+# be placed in supported accommodation (England, since 2021).
+PLACEMENTS_UASC_16_PLUS = Weighted([(_SUPPORTED, 45), ("U6", 20), ("U4", 15), ("K2", 12), (_OTHER, 2)])
+PLACEMENTS_UASC_YOUNGER = Weighted([("U6", 45), ("U4", 33), ("K2", 20), (_OTHER, 2)])
 PLACEMENTS_YOUNGER = Weighted([("U6", 33), ("U4", 28), ("K2", 24), ("U3", 5), ("U1", 4), ("K1", 2), ("S1", 2), ("P1", 2)])
 PLACEMENTS_16_PLUS = Weighted([("K2", 28), (_SUPPORTED, 26), ("U6", 17), ("U4", 14), ("U3", 4), ("K1", 3),
                                ("P1", 3), ("R5", 2), (_OTHER, 3)])
@@ -639,15 +641,15 @@ class ChildStory:
                 host = self.run.authority_by_id[self.run.hosts[self.authority.code].pick(rng)]
             placements.append({
                 "child": child, "place_code": code, "detail": detail, "start_date": begins, "end_date": ends,
-                "postcode": self.run.postcode(host), "authority_id": host.pk, "provider": self._provider(code, host),
+                "postcode": self.run.postcode(host), "authority_id": host.pk, "provider": self._provider(code),
             })
         return placements
 
-    def _provider(self, code: str, host: Authority) -> str:
+    def _provider(self, code: str) -> str:
         surname = self.run.staff.surname(self.rng)
         if code.startswith("U"):
-            if self.rng.random() < 0.6:
-                return f"{host.name} fostering service ({surname} family)"
+            if self.rng.random() < 0.6:  # the council's own carers, wherever they live
+                return f"{self.authority.name} fostering service ({surname} family)"
             return f"{surname} Foster Care Ltd ({self.run.staff.surname(self.rng)} family)"
         if code in ("K2", "R1", "S1"):
             return f"{surname} House children's home"
