@@ -340,7 +340,7 @@ class _Run:
 
 
 class _BulkTable:
-    """A batched multi-row INSERT for one of the tables that hang off a child.
+    """A batched INSERT (COPY on PostgreSQL) for one of the tables that hang off a child.
 
     Django's bulk_create spends about 4 µs per value turning objects into SQL, which for the
     half a million flags, placements and other rows of a national register was most of the
@@ -373,7 +373,9 @@ class _BulkTable:
             self.columns.append((f.attname, default, adapter))
         names = ", ".join(ops.quote_name(f.column) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
-        self.sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks})"
+        table = ops.quote_name(model._meta.db_table)
+        self.sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        self.copy_sql = f"COPY {table} ({names}) FROM STDIN"
 
     def values(self, row: dict) -> tuple:
         out = []
@@ -391,6 +393,13 @@ class _BulkTable:
 
     def insert(self, rows: list[dict]) -> None:
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # COPY streams the rows in one command; a statement per row costs PostgreSQL
+                # several times as much (about 45 µs a row even pipelined).
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(self.values(row))
+                return
             for start in range(0, len(rows), INSERT_BATCH):
                 cursor.executemany(self.sql, [self.values(r) for r in rows[start:start + INSERT_BATCH]])
 
