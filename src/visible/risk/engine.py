@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from visible.risk.clock import (
     CALENDAR_VERSION,
@@ -99,6 +100,12 @@ class Reason:
     def __str__(self) -> str:
         return f"{self.text} ({self.citation})"
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id, "text": self.text, "effect": self.effect, "citation": self.citation,
+            "source": self.source, "floor": self.floor.value if self.floor else None, "binding": self.binding,
+        }
+
 
 @dataclass(frozen=True)
 class Alert:
@@ -117,6 +124,13 @@ class Alert:
 
     def __str__(self) -> str:
         return f"{self.text} ({self.citation})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "code": self.code, "rule_id": self.rule_id, "child_id": self.child_id,
+            "episode_id": self.episode_id, "due_at": self.due_at.isoformat(), "text": self.text,
+            "citation": self.citation, "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,28 @@ class Assessment:
         if deciding is None:
             return f"{self.grade.label}: no rule or risk factor applies"
         return f"{self.grade.label}: {deciding}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, in a fixed order (markers sorted): what the caller stores with the
+        grading, and what a replay is compared with."""
+        return {
+            "child_id": self.child_id,
+            "episode_id": self.episode_id,
+            "at": self.at.isoformat(),
+            "grade": self.grade.value,
+            "floor": self.floor.value,
+            "score": self.score,
+            "headline": self.headline,
+            "reasons": [r.as_dict() for r in self.reasons],
+            "markers": sorted(self.markers),
+            "prompts": list(self.prompts),
+            "alerts": [a.as_dict() for a in self.alerts],
+            "flags_to_raise": list(self.flags_to_raise),
+            "still_missing": self.still_missing,
+            "settings_fingerprint": self.settings_fingerprint,
+            "engine_version": self.engine_version,
+            "calendar_version": self.calendar_version,
+        }
 
 
 # ---------------------------------------------------------------------------------------
