@@ -19,10 +19,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an asyncio event loop in the main thread; Django's ORM would
-# otherwise refuse to run there (SynchronousOnlyOperation).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,6 +42,15 @@ FAILURE_DIR = Path(__file__).resolve().parents[2] / "var" / "e2e-failures"
 e2e_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last (in each xdist worker too). Once Playwright has started, an event
+    loop runs in the main thread for the rest of the session, which async code in other tests
+    (asyncio.run, async_to_sync) would trip over; and their flushes leave the reference tables
+    empty for any non-transactional test after them."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 def chromium_problem() -> str | None:
     if not CHROMIUM.exists():
         return MISSING_CHROMIUM
@@ -67,11 +72,19 @@ def _playwright() -> Iterator[object]:
     # object after Playwright starts, one without the serialized reference data that
     # serialized_rollback restores (so the authorities would vanish after the first flush).
     before = {alias: connections[alias] for alias in connections}
+    # Playwright's sync API keeps an asyncio event loop running in the main thread; Django's ORM
+    # would refuse to run there (SynchronousOnlyOperation). Allowed only while Playwright runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     manager = sync_playwright().start()
     for alias, connection in before.items():
         connections[alias] = connection
     yield manager
     manager.stop()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")

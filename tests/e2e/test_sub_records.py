@@ -60,7 +60,7 @@ def test_placements_out_of_area_overlap_refused_and_ended(new_page, sw_a, make_c
     assert Placement.objects.filter(child=child).count() == 1
 
     # End the first placement; then the new one (in Croydon, the child's own area) fits.
-    ChildRecordPage.open(page, child.pk)
+    record = ChildRecordPage.open(page, child.pk)
     form = record.end_placement("U4")
     expect(form.h1).to_have_text("End placement")
     form.fill_date("Date the placement ended", days_ago(51))
