@@ -104,7 +104,9 @@ def test_children_come_from_the_reports_countries(generated):
 
 
 def _latin(text: str) -> bool:
-    return all(c in " -'." or unicodedata.name(c, "").startswith("LATIN") for c in text)
+    """Latin letters (with any accents), spaces and punctuation such as Hausa's "Asma'u"."""
+    return all(c == " " or unicodedata.category(c).startswith("P") or unicodedata.name(c, "").startswith("LATIN")
+               for c in text)
 
 
 def test_names_are_recorded_in_latin_script_with_other_names_alongside(generated):

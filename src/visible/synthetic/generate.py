@@ -31,7 +31,6 @@ import sys
 import time
 import zlib
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -58,7 +57,6 @@ from .patterns import Weighted
 from .people import NameBook, StaffNames
 from .story import ChildStory, Story
 
-LONDON = ZoneInfo("Europe/London")
 CHILDREN_PER_BATCH = 2000  # children held in memory before they and their records are written
 INSERT_BATCH = 5000        # rows per INSERT (SQLite lowers this to fit its 999 parameters)
 
@@ -260,9 +258,12 @@ class _Run:
         return [f"{area}{(stable >> (4 * i)) % 20 + 1}" for i in range(4)]
 
     def postcode(self, authority: Authority) -> str:
-        rng = self.rng
-        letters = patterns.POSTCODE_UNIT_LETTERS
-        return f"{rng.choice(self.districts[authority.code])} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+        # Indexing by random() rather than choice()/randint(): one of the hottest lines of a
+        # national run, and the same draws every time for a seed either way.
+        draw = self.rng.random
+        districts, letters = self.districts[authority.code], patterns.POSTCODE_UNIT_LETTERS
+        return (f"{districts[int(draw() * len(districts))]} {1 + int(draw() * 9)}"
+                f"{letters[int(draw() * len(letters))]}{letters[int(draw() * len(letters))]}")
 
     # -- identifiers ------------------------------------------------------------------------
 
@@ -321,10 +322,11 @@ class _Run:
     # -- timestamps -----------------------------------------------------------------------
 
     def stamp(self, day: dt.date) -> dt.datetime:
-        """When a record dated `day` was written: during that working day, never in the future."""
+        """When a record dated `day` was written: during that working day (in UTC, as stored),
+        never in the future."""
         minutes = 8 * 60 + int(self.rng.random() * 600)
-        moment = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=LONDON)
-        return min(moment, self.now)
+        moment = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=dt.UTC)
+        return moment if moment < self.now else self.now
 
     def day_between(self, first: dt.date, last: dt.date, skew: float = 1.0) -> dt.date:
         """A day in [first, last]; skew > 1 leans towards `first`."""
@@ -337,6 +339,9 @@ class _Run:
 
     def child_for(self, authority: Authority) -> Story:
         return ChildStory(self, authority).build()
+
+
+_REQUIRED = object()  # a field the generated row must give: it has no default
 
 
 class _BulkTable:
@@ -370,6 +375,8 @@ class _BulkTable:
                        else ops.adapt_datetimefield_value if kind == "DateTimeField"
                        else functools.partial(ops.adapt_json_value, encoder=f.encoder) if kind == "JSONField"
                        else None)
+            if adapter is not None and default not in (None, _REQUIRED):
+                default = adapter(default)  # once, not once a row
             self.columns.append((f.attname, default, adapter))
         names = ", ".join(ops.quote_name(f.column) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
@@ -381,14 +388,14 @@ class _BulkTable:
         out = []
         for attribute, default, adapter in self.columns:
             if attribute == "child_id":
-                value = row["child"].pk
-            else:
-                value = row.get(attribute, default)
-                if value is _REQUIRED:
+                out.append(row["child"].pk)
+            elif attribute not in row:
+                if default is _REQUIRED:
                     raise KeyError(f"generated row has no value for required field {attribute}")
-                if adapter is not None and value is not None:
-                    value = adapter(value)
-            out.append(value)
+                out.append(default)
+            else:
+                value = row[attribute]
+                out.append(value if adapter is None or value is None else adapter(value))
         return tuple(out)
 
     def insert(self, rows: list[dict]) -> None:
@@ -403,8 +410,6 @@ class _BulkTable:
             for start in range(0, len(rows), INSERT_BATCH):
                 cursor.executemany(self.sql, [self.values(r) for r in rows[start:start + INSERT_BATCH]])
 
-
-_REQUIRED = object()
 
 
 class _Writer:

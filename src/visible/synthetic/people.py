@@ -184,6 +184,9 @@ class ListPool(NamePool):
         return DrawnName(given, family, own_script=own)
 
 
+_FAKERS: dict[str, Faker] = {}
+
+
 class FakerPool(NamePool):
     """Names from a Faker person provider, seeded once per run so a seed gives the same names."""
 
@@ -194,8 +197,12 @@ class FakerPool(NamePool):
 
     @cached_property
     def fake(self) -> Faker:
-        # Built on first use: a run touches only the locales its children need.
-        fake = Faker(self.locale)
+        # Built on first use (a run touches only the locales its children need) and kept for
+        # the process: building one scans Faker's provider packages, a good part of a second
+        # for a run's dozen locales. Re-seeding makes it as good as new for this run.
+        fake = _FAKERS.get(self.locale)
+        if fake is None:
+            fake = _FAKERS[self.locale] = Faker(self.locale)
         fake.seed_instance(self.seed)
         return fake
 
