@@ -293,7 +293,7 @@ def test_missing_more_than_seven_days_is_marked_and_prompts_a_review():
     assert "long_missing" not in assess_episode(facts, "e1", at(2024, 6, 7, 23)).markers
     assessment = assess_episode(facts, "e1", at(2024, 6, 8))
     assert "long_missing" in assessment.markers
-    assert "Review the risk assessment: missing more than 7 days" in assessment.prompts
+    assert "Review the risk assessment: missing 7 days or more" in assessment.prompts
     assert reasons_for(assessment, "R-LONG")[0].citation == "Heading back to harm, Key findings"
 
 
@@ -452,3 +452,11 @@ def test_assessing_an_unknown_episode_is_an_error():
 def test_a_naive_moment_is_rejected():
     with pytest.raises(ValueError, match="timezone-aware"):
         assess_episode(child(episodes=(episode(),)), "e1", dt.datetime(2024, 6, 2, 12))
+
+
+def test_switching_off_a_factors_weight_does_not_silence_the_nrm_prompt():
+    facts = child(factors=frozenset({"trafficking_indicators_not_referred"}), episodes=(episode(),))
+    settings = RiskSettings(factor_weights={"trafficking_indicators_not_referred": 0})
+    assessment = assess_episode(facts, "e1", at(2024, 6, 2), settings)
+    assert assessment.score == 0
+    assert "Make an NRM referral" in assessment.prompts

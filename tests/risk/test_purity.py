@@ -111,3 +111,9 @@ def test_the_same_facts_give_the_same_output_in_another_process():
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
     assert '"grade": "high"' in outputs[0]
+
+
+def test_two_referrals_on_one_day_give_the_same_alert_whatever_their_order():
+    same_day = (NrmFact(dt.date(2024, 6, 3), stayed=True), NrmFact(dt.date(2024, 6, 3)))
+    facts = child(nrm_referrals=same_day)
+    assert sweep(facts, at(2024, 7, 1)) == sweep(reversed_lists(facts), at(2024, 7, 1))

@@ -225,7 +225,7 @@ def assess_episode(
     if not under_18 and age_in_doubt:
         status = facts.age_assessment_status if facts.age_assessment_status in AGE_IN_DOUBT else "disputed"
         reasons.append(_reason(
-            "R-AGE", f"Recorded as {age_at_start} but age assessment {status}: treated as a child",
+            "R-AGE", f"Recorded as aged {age_at_start} but age assessment {status}: treated as a child",
             "The rules for children apply",
         ))
 
@@ -283,18 +283,18 @@ def assess_episode(
     if lasted >= dt.timedelta(days=settings.long_missing_days):
         state = "Missing" if still_missing else "Was missing"
         reasons.append(_reason(
-            "R-LONG", f"{state} for more than {_days(settings.long_missing_days)}",
+            "R-LONG", f"{state} for {_days(settings.long_missing_days)} or more",
             "Marks long missing" + ("; prompts a review of the risk assessment" if still_missing else ""),
         ))
         markers.add(LONG_MISSING)
 
     # R-SCORE
-    present = _factors_present(facts, view, episode, start_day, kinds, settings)
+    # A factor an authority weighted 0 is switched off: not scored, not listed.
+    found = _factors_present(facts, view, episode, start_day, kinds, settings)
+    present = [c for c in found if settings.weight(c)]
     score = 0
     for code in present:
         weight = settings.weight(code)
-        if weight == 0:
-            continue  # an authority switched this factor off
         score += weight
         reasons.append(_reason("R-SCORE", FACTORS[code].label, f"Adds {weight} to the risk score"))
     score_grade = _score_grade(score, settings)
@@ -328,7 +328,7 @@ def assess_episode(
     # disappear once done).
     prompts: list[str] = []
     referred = view.referred_by(view.at_day)
-    trafficking_concern = early or bool(kinds & TRAFFICKING_FLAGS) or "trafficking_indicators_not_referred" in present
+    trafficking_concern = early or bool(kinds & TRAFFICKING_FLAGS) or "trafficking_indicators_not_referred" in found
     if trafficking_concern and not referred:
         prompts.append(PROMPT_NRM_REFERRAL)
         if not early:
@@ -337,7 +337,7 @@ def assess_episode(
     if REPEAT_MISSING in markers:
         prompts += [PROMPT_STRATEGY_DISCUSSION, PROMPT_NEW_RISK_ASSESSMENT]
     if LONG_MISSING in markers and still_missing:
-        prompts.append(f"Review the risk assessment: missing more than {_days(settings.long_missing_days)}")
+        prompts.append(f"Review the risk assessment: missing {_days(settings.long_missing_days)} or more")
     if present and grade < Grade.HIGH:
         prompts.append("Professional judgement: do the risk factors listed call for a higher grade?")
     if pattern:
@@ -367,25 +367,25 @@ def assess_episode(
     )
 
 
-def check_override(proposed: Assessment, chosen: Grade, reason: str) -> list[str]:
+def check_override(proposed: Assessment, chosen: Grade | str, reason: str) -> list[str]:
     """What is wrong with a professional's chosen grade, in plain words; empty if nothing.
 
     Upward (or the same grade) is always allowed. Downward needs a written reason and can
     never go below the binding floor (R-HIGH, R-EARLY, R-MIN-CHILD)."""
     try:
-        chosen = Grade.parse(chosen)
+        grade = Grade.parse(chosen)
     except ValueError as error:
         return [str(error)]
-    if chosen >= proposed.grade:
+    if grade >= proposed.grade:
         return []
     errors: list[str] = []
     if not (reason or "").strip():
         errors.append(
-            f"Write down why the grade should be {chosen.label} rather than the proposed "
+            f"Write down why the grade should be {grade.label} rather than the proposed "
             f"{proposed.grade.label}: a lower grade needs a written reason."
         )
-    if chosen < proposed.floor:
-        binding = [r for r in proposed.reasons if r.binding and r.floor is not None and chosen < r.floor]
+    if grade < proposed.floor:
+        binding = [r for r in proposed.reasons if r.binding and r.floor is not None and grade < r.floor]
         because = "; ".join(f"{r.floor.label}: {r}" for r in binding)
         errors.append(f"The grade cannot be lower than {proposed.floor.label} for this child ({because}).")
     return errors
@@ -425,8 +425,11 @@ class _View:
                             key=lambda x: (x.start, _late(x.end), x.kind))
         self.placements = sorted((p for p in facts.placements if p.start <= self.at_day),
                                  key=lambda p: (p.start, _late(p.end), p.place_code, p.detail))
+        # Every field is in the key: two referrals on one day must still sort the same way
+        # whatever order they came in.
         self.referrals = sorted((r for r in facts.nrm_referrals if r.referred_on <= self.at_day),
-                                key=lambda r: (r.referred_on, r.rg_decision, _late(r.rg_decided_on)))
+                                key=lambda r: (r.referred_on, r.rg_decision, _late(r.rg_decided_on),
+                                               r.cg_decision, _late(r.cg_decided_on), r.stayed))
         self.episodes = sorted((e for e in facts.episodes if e.started_at <= at),
                                key=lambda e: (e.started_at, e.id))
 
@@ -552,9 +555,8 @@ def _open_episode_alerts(
     if at >= long_due:
         alerts.append(_alert(
             "long_missing", facts, episode.id, long_due,
-            f"Still {'missing' if episode.category == MISSING else 'away'} more than "
-            f"{_days(settings.long_missing_days)} after {_instant(episode.started_at)}: "
-            "review the risk assessment and the search",
+            f"{'Missing' if episode.category == MISSING else 'Away'} since {_instant(episode.started_at)}, "
+            f"{_days(settings.long_missing_days)} or more: review the risk assessment and the search",
         ))
 
     start_day = uk_date(episode.started_at)

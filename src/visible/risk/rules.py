@@ -166,7 +166,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "R-LONG",
-            "Missing for more than 7 days",
+            "Missing for 7 days or more",
             "Heading back to harm, Key findings",
             f"{REPORT}, Key findings 'Duration of missing episodes': about a third of these "
             "children are missing for more than a week, against 2% of missing children nationally",
