@@ -208,7 +208,6 @@ class _Run:
         self.now = timezone.now()
         self.names = NameBook(seed)
         self.staff = StaffNames()  # guardians, carers' and providers' names: all synthetic
-        self.chosen = chosen
         self.organisations: dict[str, Organisation] = {a.code: council_for(a) for a in chosen}
 
         populations = _populations()
@@ -409,7 +408,6 @@ class _BulkTable:
                 return
             for start in range(0, len(rows), INSERT_BATCH):
                 cursor.executemany(self.sql, [self.values(r) for r in rows[start:start + INSERT_BATCH]])
-
 
 
 class _Writer:

@@ -122,8 +122,8 @@ def _place_code(kind: str, start: dt.date, rng: random.Random) -> str:
         code = "Z1" if year <= 2024 else rng.choice(("Z11", "Z14"))
     else:
         code = kind
-    # Codes outside their collection years (say a year after LAST_COLLECTION_YEAR) fall back to
-    # long-term foster care, which every year's list has.
+    # Should the code lists not yet cover the year (codes.LAST_COLLECTION_YEAR), fall back to
+    # long-term foster care, which every year so far has had.
     return code if PLACEMENT_TYPES.is_valid(code, year) else "U4"
 
 
@@ -141,7 +141,7 @@ def _arrival_evidence(rng: random.Random, day: dt.date) -> str:
     ))
 
 
-def _suspicion_evidence(rng: random.Random, origin: Origin, sex: str, profile: str) -> str:
+def _suspicion_evidence(rng: random.Random, origin: Origin, sex: str) -> str:
     town = rng.choice(patterns.TOWNS)
     nationality = origin.nationality
     if nationality == "VNM" and sex == "M":
@@ -157,7 +157,7 @@ def _suspicion_evidence(rng: random.Random, origin: Origin, sex: str, profile: s
             ))
         return rng.choice((
             f"Found in {town}, far from placement, with drugs and cash on him: county lines exploitation.",
-            "Second 'trap house' found during a police warrant; phone with an unknown line. CIN factors 24A and 12A.",
+            "Found in a 'trap house' when police executed a warrant; holding a phone with an unknown line. CIN factors 24A and 12A.",
         ))
     if sex == "F" and nationality in ("NGA", "ROU", "ALB", "HUN", "SVK", "BGR"):
         return rng.choice((
@@ -476,7 +476,7 @@ class ChildStory:
         rng, today = self.rng, self.today
         found = min(max(found, self.child.looked_after_from), today)
         self.trafficking_from = found
-        evidence = _suspicion_evidence(rng, self.origin, self.sex, self.profile)
+        evidence = _suspicion_evidence(rng, self.origin, self.sex)
         if rng.random() >= NRM_REFERRED_SHARE:
             # The Duty to Notify gap the report found: flagged, never referred.
             kind = FlagKind.TRAFFICKED_IDENTIFIED if rng.random() < 0.25 else FlagKind.TRAFFICKED_SUSPECTED
