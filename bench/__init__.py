@@ -1,0 +1,1 @@
+"""Benchmark scripts; each appends its results to bench/results/."""
