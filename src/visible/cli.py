@@ -130,11 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from django.core.management.base import CommandError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_django()
     try:
         return int(args.func(args) or 0)
+    except (ValueError, CommandError) as error:
+        # A mistake in what was asked for (an unknown authority code, a bad number): say
+        # what was wrong and how to fix it, without a traceback.
+        print(f"visible {args.command}: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -39,3 +39,12 @@ def test_uk_childrens_services_authorities_are_loaded_with_their_dates():
 @pytest.mark.django_db
 def test_loading_the_authorities_again_changes_nothing():
     assert load_authorities() == (0, 0)
+
+
+@pytest.mark.django_db
+def test_shire_counties_take_their_districts_region_and_centre():
+    kent = Authority.objects.get(code="E10000016")
+    assert kent.region == "South East"
+    assert 51.0 < kent.latitude < 51.5 and 0.4 < kent.longitude < 1.0  # Kent, not east London
+    assert Authority.objects.get(code="E10000019").region == "East Midlands"  # Lincolnshire
+    assert Authority.objects.get(code="E10000007").region == "East Midlands"  # Derbyshire

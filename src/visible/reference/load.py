@@ -34,27 +34,57 @@ def _float(text: str) -> float | None:
     return float(text) if text else None
 
 
+def _county_corrections(source: list[dict]) -> dict[str, dict]:
+    """Region and centre of each shire county, derived from its current districts.
+
+    In the source file some counties carry a wrong region (Derbyshire and Lincolnshire are
+    East Midlands, not West Midlands / Yorkshire) and a centre far from the county (Kent's
+    falls in east London). Their districts' own regions and centres are right, so a county's
+    region is its districts' (when they agree) and its centre is the mean of theirs.
+    """
+    districts: dict[str, list[dict]] = {}
+    for row in source:
+        if row["county-la"] and row["lat"] and not row["end-date"]:
+            districts.setdefault(row["county-la"], []).append(row)
+    corrections = {}
+    for row in source:
+        members = districts.get(row["local-authority-code"])
+        if row["local-authority-type-name"] != "County" or not members:
+            continue
+        regions = {m["region"] for m in members}
+        corrections[row["gss-code"]] = {
+            "region": regions.pop() if len(regions) == 1 else row["region"],
+            "latitude": round(sum(float(m["lat"]) for m in members) / len(members), 4),
+            "longitude": round(sum(float(m["long"]) for m in members) / len(members), 4),
+        }
+    return corrections
+
+
 def authority_rows() -> list[dict]:
     rows = []
     with AUTHORITIES_CSV.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if not row["gss-code"]:
-                continue
-            rows.append({
-                "code": row["gss-code"],
-                "short_code": row["local-authority-code"],
-                "name": row["nice-name"],
-                "official_name": row["official-name"],
-                "nation": row["nation"],
-                "region": row["region"],
-                "kind": row["local-authority-type-name"],
-                "runs_childrens_services": row["powers"] in ("unitary", "upper tier"),
-                "start_date": _date(row["start-date"]),
-                "end_date": _date(row["end-date"]),
-                "replaced_by": row["replaced-by"],
-                "latitude": _float(row["lat"]),
-                "longitude": _float(row["long"]),
-            })
+        source = list(csv.DictReader(handle))
+    corrections = _county_corrections(source)
+    for row in source:
+        if not row["gss-code"]:
+            continue
+        entry = {
+            "code": row["gss-code"],
+            "short_code": row["local-authority-code"],
+            "name": row["nice-name"],
+            "official_name": row["official-name"],
+            "nation": row["nation"],
+            "region": row["region"],
+            "kind": row["local-authority-type-name"],
+            "runs_childrens_services": row["powers"] in ("unitary", "upper tier"),
+            "start_date": _date(row["start-date"]),
+            "end_date": _date(row["end-date"]),
+            "replaced_by": row["replaced-by"],
+            "latitude": _float(row["lat"]),
+            "longitude": _float(row["long"]),
+        }
+        entry.update(corrections.get(row["gss-code"], {}))
+        rows.append(entry)
     for code, official, name, lat, long in NI_HSC_TRUSTS:
         rows.append({
             "code": code, "short_code": "", "name": name, "official_name": official,
