@@ -8,7 +8,6 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
-export DJANGO_SETTINGS_MODULE ?= visible.config.settings.dev
 
 .PHONY: run test test-sqlite test-postgres setup python-deps frontend browser lint bench demo clean
 
