@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from rapidfuzz import process
@@ -66,14 +66,12 @@ class ChildFilters:
         return not self.as_audit()
 
 
-def _current_placement_q(today: dt.date) -> Q:
-    return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+def children_with_flags(kinds: list[str], start: dt.date, end: dt.date) -> QuerySet[Flag]:
+    """Ids of children with any of these flags in force on some day in [start, end].
 
-
-def _flag_exists(kinds: list[str], start: dt.date, end: dt.date):
-    return Exists(
-        Flag.objects.filter(child=OuterRef("pk"), kind__in=kinds).active_between(start, end)
-    )
+    Filters are uncorrelated IN subqueries (computed once), not EXISTS per child: combined
+    EXISTS filters made SQLite's planner take seconds on a 10,000-child table."""
+    return Flag.objects.filter(kind__in=kinds).active_between(start, end).values("child_id")
 
 
 def apply_filters(children: QuerySet[Child], filters: ChildFilters, today: dt.date) -> QuerySet[Child]:
@@ -81,21 +79,17 @@ def apply_filters(children: QuerySet[Child], filters: ChildFilters, today: dt.da
         kinds = list(SCOPE_FLAGS) if filters.flag == "in_scope" else [filters.flag]
         start = filters.active_from or today
         end = filters.active_to or today
-        children = children.filter(_flag_exists(kinds, start, end))
+        children = children.filter(pk__in=children_with_flags(kinds, start, end))
     if filters.nationality:
         children = children.filter(nationality=filters.nationality)
     if filters.gender:
         children = children.filter(gender=filters.gender)
+    current = Placement.objects.current_on(today)
     if filters.place_code:
-        children = children.filter(
-            Exists(Placement.objects.filter(_current_placement_q(today), child=OuterRef("pk"), place_code=filters.place_code))
-        )
+        children = children.filter(pk__in=current.filter(place_code=filters.place_code).values("child_id"))
     if filters.out_of_area in ("yes", "no"):
-        away = Exists(
-            Placement.objects.filter(_current_placement_q(today), child=OuterRef("pk"))
-            .exclude(authority_id=OuterRef("responsible_organisation__authority_id"))
-        )
-        children = children.filter(away) if filters.out_of_area == "yes" else children.exclude(away)
+        away = current.exclude(authority_id=F("child__responsible_organisation__authority_id")).values("child_id")
+        children = children.filter(pk__in=away) if filters.out_of_area == "yes" else children.exclude(pk__in=away)
     if filters.age_band in AGE_BANDS:
         _, youngest, oldest = AGE_BANDS[filters.age_band]
         # Age in whole years between youngest and oldest on `today`.
@@ -245,7 +239,7 @@ def count_children(viewer: Viewer, start: dt.date, end: dt.date) -> Counts:
         .values_list("kind").annotate(n=Count("child", distinct=True)).values_list("kind", "n")
     )
     by_flag = [(kind.value, kind.label, per_flag.get(kind.value, 0)) for kind in FlagKind]
-    in_scope = own.filter(_flag_exists(list(SCOPE_FLAGS), start, end))
+    in_scope = own.filter(pk__in=children_with_flags(list(SCOPE_FLAGS), start, end))
     grid: dict[str, dict[str, int]] = defaultdict(dict)
     by_gender: dict[str, int] = defaultdict(int)
     for nationality, gender, n in in_scope.values_list("nationality", "gender").annotate(n=Count("pk")).values_list("nationality", "gender", "n"):

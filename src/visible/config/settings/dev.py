@@ -7,3 +7,4 @@ SECRET_KEY = _KEY or "visible-local-demo-key-not-for-production-use-0123456789"
 
 # The demo serves static files straight from build/static through WhiteNoise.
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # nothing is collected for the demo; WhiteNoise serves build/static directly
