@@ -10,6 +10,7 @@ import dj_database_url
 SRC_DIR = Path(__file__).resolve().parents[2]  # .../src/visible
 PROJECT_DIR = SRC_DIR.parents[1]
 VAR_DIR = Path(os.environ.get("VISIBLE_VAR_DIR", PROJECT_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite database and uploads live here
 
 
 def env_flag(name: str, default: bool = False) -> bool:
