@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "visible.agencies",
     "visible.audit",
     "visible.children",
+    "visible.missing",
     "visible.web",
 ]
 
