@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("children/<int:pk>/guardians/add", views.guardian_add, name="guardian-add"),
     path("children/<int:pk>/guardians/<int:assignment_pk>/end", views.guardian_end, name="guardian-end"),
     path("counts/", views.counts, name="counts"),
+    path("", include("visible.web.missing_urls")),
+    path("", include("visible.web.grabpack_urls")),
 ]

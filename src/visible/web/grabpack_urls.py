@@ -1,0 +1,3 @@
+"""The Philomena Protocol grab pack: printable page and PDF."""
+
+urlpatterns: list = []

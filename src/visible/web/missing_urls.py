@@ -1,0 +1,3 @@
+"""Pages for missing episodes, the missing-now board, alerts, safety plans and risk settings."""
+
+urlpatterns: list = []
