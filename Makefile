@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
 
-.PHONY: run test test-sqlite test-postgres setup python-deps frontend browser lint bench demo clean
+.PHONY: run test test-sqlite test-postgres setup system-libs python-deps frontend browser lint bench demo clean
 
 run: setup
 	$(BIN)/visible demo
@@ -27,7 +27,14 @@ test-postgres:
 	@echo "== tests on PostgreSQL ($(PG_URL)) =="
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-setup: python-deps frontend
+setup: system-libs python-deps frontend
+
+# Pango (and its FreeType backend) for WeasyPrint's PDFs, with Liberation fonts as the Arial
+# stand-in. Chromium brings Pango along, so this usually finds it already present.
+system-libs:
+	@ldconfig -p | grep -q libpango-1.0 || { \
+	  echo "Installing Pango and fonts for PDF exports..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null; }
 
 # Re-install only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
