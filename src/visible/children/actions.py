@@ -123,7 +123,7 @@ def create_child(viewer: Viewer, values: dict[str, Any], other_names: list[tuple
 @transaction.atomic
 def update_child(viewer: Viewer, child: Child, values: dict[str, Any], expected_version: int) -> Child:
     policy.require_edit(viewer, child)
-    locked = Child.objects.select_for_update().get(pk=child.pk)
+    locked = Child.objects.select_for_update(no_key=True).get(pk=child.pk)
     if locked.version != expected_version:
         raise StaleRecord(
             {"__all__": [
@@ -273,7 +273,7 @@ def _check_placement(p: Problems, child: Child, values: dict, exclude_pk: int | 
 @transaction.atomic
 def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Placement:
     policy.require_edit(viewer, child)
-    Child.objects.select_for_update().filter(pk=child.pk).first()  # serialise placement changes per child
+    Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()  # serialise placement changes per child
     p = Problems()
     authority = values.get("authority")
     if not isinstance(authority, Authority):

@@ -222,7 +222,7 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
         elif local_day < child.looked_after_from:
             p.add("last_seen_at", "An episode cannot start before the child became looked after "
                                   f"({child.looked_after_from:%d/%m/%Y}; SSDA903 rule 581)")
-        Child.objects.select_for_update().filter(pk=child.pk).first()  # one report at a time per child
+        Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()  # one report at a time per child
         open_episode = Episode.objects.filter(child=child, returned_at__isnull=True).first()
         if open_episode:
             p.add("last_seen_at", f"This child is already recorded as missing or away since "
@@ -317,31 +317,36 @@ def add_log_entry(viewer: Viewer, episode: Episode, kind: str, occurred_at: dt.d
 
 @transaction.atomic
 def record_police_report(viewer: Viewer, episode: Episode, force: Organisation, reported_at: dt.datetime, reference: str) -> Episode:
+    """Locks the episode and changes only the police fields, so a return recorded at the same
+    moment by someone else is never overwritten. Row locks here are FOR NO KEY UPDATE: they
+    queue behind each other but not behind rows that merely point at the episode (a sighting
+    being logged), which with the audit chain's lock would otherwise deadlock."""
     child = episode.child
     policy.require_act(viewer, child)
+    locked = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
     p = Problems()
-    if reported_at < episode.last_seen_at:
+    if reported_at < locked.last_seen_at:
         p.add("police_reported_at", "The time reported to the police must be after the child was last seen")
     if reported_at > _now():
         p.add("police_reported_at", "The time reported to the police must be now or in the past")
     p.raise_if_any()
-    before = {"police_force": episode.police_force_id, "police_reported_at": _plain(episode.police_reported_at),
-              "police_reference": episode.police_reference}
-    episode.police_force, episode.police_reported_at, episode.police_reference = force, reported_at, reference.strip()
-    episode.version += 1
-    episode.save()
-    after = {"police_force": force.pk, "police_reported_at": _plain(reported_at), "police_reference": episode.police_reference}
-    _audit(viewer, AuditAction.CHANGE, episode, child, f"Reported to {force.name}",
+    before = {"police_force": locked.police_force_id, "police_reported_at": _plain(locked.police_reported_at),
+              "police_reference": locked.police_reference}
+    locked.police_force, locked.police_reported_at, locked.police_reference = force, reported_at, reference.strip()
+    locked.version += 1
+    locked.save(update_fields=["police_force", "police_reported_at", "police_reference", "version"])
+    after = {"police_force": force.pk, "police_reported_at": _plain(reported_at), "police_reference": locked.police_reference}
+    _audit(viewer, AuditAction.CHANGE, locked, child, f"Reported to {force.name}",
            {"record": "episode", "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]}})
     sweep_child(child)
-    return episode
+    return locked
 
 
 @transaction.atomic
 def record_return(viewer: Viewer, episode: Episode, values: dict[str, Any], expected_version: int | None = None) -> Episode:
     child = episode.child
     policy.require_act(viewer, child)
-    locked = Episode.objects.select_for_update().get(pk=episode.pk)
+    locked = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
     p = Problems()
     if locked.returned_at is not None:
         p.add("returned_at", f"This episode already ended: the return was recorded for "
@@ -363,7 +368,7 @@ def record_return(viewer: Viewer, episode: Episode, values: dict[str, Any], expe
         if field in values:
             setattr(locked, field, values[field] if values[field] is not None else ("" if field != "found_in_authority" else None))
     locked.version += 1
-    locked.save()
+    locked.save(update_fields=[*RETURN_FIELDS, "version"])
     _audit(viewer, AuditAction.END, locked, child, "Returned: episode closed", {
         "record": "episode", "changes": {f: [None, _plain(getattr(locked, f))] for f in RETURN_FIELDS if getattr(locked, f) not in ("", None)}})
     sweep_child(child)
@@ -376,7 +381,7 @@ def record_return_interview(viewer: Viewer, episode: Episode, values: dict[str, 
     reviewed (a new grading of kind 'return')."""
     child = episode.child
     policy.require_act(viewer, child)
-    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    episode = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
     p = Problems()
     if episode.returned_at is None:
         p.add("outcome", "Record the child's return before the return interview")

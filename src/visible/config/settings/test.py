@@ -1,6 +1,8 @@
 """Tests: fast hashing, in-memory media, same database engine choice as the run (env DATABASE_URL)."""
 
+import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -14,3 +16,9 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None
+
+# On SQLite, tests use a database file (not the shared-cache in-memory default), so that
+# concurrent-transaction tests see real SQLite locking (WAL, busy timeout) rather than
+# shared-cache "table is locked" errors a real deployment never has.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"visible-test-{os.getpid()}.sqlite3")}  # noqa: F405
