@@ -1,0 +1,116 @@
+"""The Philomena Protocol grab pack: the printable page and the PDF, for an episode (parts 1
+and 2) and for a child before any episode (part 1, prepared in advance).
+
+Who may see a pack: anyone who may see the child's episodes (missing/policy.py), which
+includes the council the child is placed in (the host), because the police will ask them for
+it; the host's limited view covers open episodes only, as for the episode pages. Everyone
+else gets the same 404 as for a record that does not exist, and the attempt is audited.
+Every page view is audited as a view with the purpose "grab pack", every PDF as an export.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.children import policy as register_policy
+from visible.children.models import Child
+from visible.missing import grabpack
+from visible.missing import policy as missing_policy
+from visible.missing.grabpack import GrabPack
+from visible.missing.models import Episode
+
+from .views import staff_view
+
+PURPOSE = "grab pack"
+
+
+def _refuse(viewer: Viewer, object_type: str, object_id: int, child: Child | None) -> None:
+    record(viewer, AuditAction.DENIED, object_type=object_type, object_id=object_id,
+           child_id=child.pk if child else None, purpose=PURPOSE,
+           summary=f"Tried to open a grab pack for a{'n' if object_type == 'episode' else ''} {object_type} outside their access")
+    raise Http404("No record with that number is available to you")
+
+
+def _episode_for(viewer: Viewer, pk: int) -> Episode:
+    episode = (Episode.objects.select_related("child__responsible_organisation__authority", "police_force")
+               .filter(pk=pk).first())
+    child = episode.child if episode else None
+    allowed = child is not None and missing_policy.can_view_episodes(viewer, child)
+    if allowed and not episode.is_open:
+        # A host council sees the child's open episode only.
+        allowed = register_policy.access_to(viewer, child) == register_policy.Access.FULL
+    if not allowed:
+        _refuse(viewer, "episode", pk, child)
+    return episode
+
+
+def _child_for(viewer: Viewer, pk: int) -> Child:
+    child = Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
+    if child is None or not missing_policy.can_view_episodes(viewer, child):
+        _refuse(viewer, "child", pk, child)
+    return child
+
+
+def _audit(viewer: Viewer, action: str, pack: GrabPack, summary: str, detail: dict | None = None) -> None:
+    if pack.episode:
+        object_type, object_id = "episode", pack.episode.episode_id
+    else:
+        object_type, object_id = "child", pack.child_id
+    record(viewer, action, object_type=object_type, object_id=object_id, child_id=pack.child_id,
+           summary=summary, purpose=PURPOSE, detail=detail)
+
+
+def _page(request: HttpRequest, pack: GrabPack, pdf_url: str) -> HttpResponse:
+    photo_src = reverse("web:child-photo", args=[pack.child_id]) if pack.photo_name else ""
+    parts = "parts 1 and 2" if pack.episode else "part 1"
+    _audit(request.viewer, AuditAction.VIEW, pack, f"Viewed the grab pack ({parts})")
+    return render(request, grabpack.TEMPLATE,
+                  grabpack.page_context(pack, pdf=False, photo_src=photo_src, pdf_url=pdf_url))
+
+
+def _pdf(request: HttpRequest, pack: GrabPack) -> HttpResponse:
+    content = grabpack.grab_pack_pdf(pack, request)
+    filename = grabpack.pdf_filename(pack)
+    parts = "parts 1 and 2" if pack.episode else "part 1"
+    _audit(request.viewer, AuditAction.EXPORT, pack, f"Downloaded the grab pack as a PDF ({parts})",
+           {"format": "pdf", "filename": filename, "bytes": len(content)})
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_view
+@require_GET
+def episode_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = _episode_for(request.viewer, pk)
+    pack = grabpack.grab_pack_for(request.viewer, episode)
+    return _page(request, pack, reverse("web:grab-pack-pdf", args=[episode.pk]))
+
+
+@staff_view
+@require_GET
+def episode_grab_pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = _episode_for(request.viewer, pk)
+    return _pdf(request, grabpack.grab_pack_for(request.viewer, episode))
+
+
+@staff_view
+@require_GET
+def child_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _child_for(request.viewer, pk)
+    pack = grabpack.child_grab_pack_for(request.viewer, child)
+    return _page(request, pack, reverse("web:child-grab-pack-pdf", args=[child.pk]))
+
+
+@staff_view
+@require_GET
+def child_grab_pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _child_for(request.viewer, pk)
+    return _pdf(request, grabpack.child_grab_pack_for(request.viewer, child))
