@@ -3,6 +3,8 @@ from django.urls import reverse
 
 from visible.agencies.viewer import viewer_for
 from visible.children import policy
+from visible.missing import policy as missing_policy
+from visible.missing.models import Alert
 
 
 def viewer(request: HttpRequest) -> dict:
@@ -15,9 +17,18 @@ def viewer(request: HttpRequest) -> dict:
         items.append(("Children", reverse("web:children"), path.startswith("/children") and not path.startswith("/children/new")))
         if policy.can_create(current):
             items.append(("Add a child", reverse("web:child-new"), path.startswith("/children/new")))
+        if current.organisation and current.organisation.is_responsible_body:
+            items.append(("Missing now", reverse("web:missing-now"), path.startswith("/missing-now")))
+            open_alerts = Alert.objects.filter(organisation=current.organisation, resolved_at__isnull=True).count()
+            items.append((f"Alerts ({open_alerts})", reverse("web:alerts"), path.startswith("/alerts")))
         if policy.can_see_counts(current):
             items.append(("Counts", reverse("web:counts"), path.startswith("/counts")))
+        if missing_policy.can_set_rules(current):
+            items.append(("Risk settings", reverse("web:risk-settings"), path.startswith("/risk-settings")))
     return {
         "viewer": current,
         "nav_items": [{"label": label, "href": href, "active": active} for label, href, active in items],
+        # The roles that may report and act on missing episodes (missing/policy.py), for
+        # templates that show those buttons alongside the register's full view.
+        "missing_acting_roles": missing_policy.ROLES_THAT_ACT,
     }
