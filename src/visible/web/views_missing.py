@@ -166,7 +166,7 @@ def _child_to_act_on(request: HttpRequest, pk: int, purpose: str) -> Child:
 def report_missing(request: HttpRequest, pk: int) -> HttpResponse:
     child = _child_to_act_on(request, pk, "report missing")
     open_episode = child.episodes.filter(returned_at__isnull=True).first()
-    form = forms.ReportMissingForm(request.POST or None)
+    form = forms.ReportMissingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             episode, grading = missing_actions.report_missing(request.viewer, child, form.action_values())
@@ -533,7 +533,7 @@ def safety_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("You cannot change this child's safety plan")
     plan = SafetyPlan.objects.filter(child=child).first()
     initial = {f: getattr(plan, f) for f in missing_actions.SAFETY_PLAN_FIELDS} | {"version": plan.version} if plan else {}
-    form = forms.SafetyPlanForm(request.POST or None, initial=initial)
+    form = forms.SafetyPlanForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             missing_actions.save_safety_plan(request.viewer, child, form.action_values(),
@@ -555,7 +555,7 @@ def risk_settings(request: HttpRequest) -> HttpResponse:
         _deny(viewer, "authorityrisksettings", "", None, "Tried to open the risk settings without permission")
         raise PermissionDenied("Only a senior manager can change the authority's risk settings")
     current = missing_actions.settings_for(viewer.organisation)
-    form = forms.RiskSettingsForm(request.POST or None, current=current)
+    form = forms.RiskSettingsForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST" and form.is_valid():
         try:
             missing_actions.save_risk_settings(viewer, form.setting_values())
