@@ -23,6 +23,7 @@ from visible.children.models import (
     Placement,
 )
 from visible.children.names import fold
+from visible.missing.models import Episode, ReturnInterview
 
 from .conftest import CROYDON, KENT
 
@@ -45,6 +46,8 @@ def test_summary_counts_what_was_written(generated):
     assert summary.other_names == ChildName.objects.count()
     assert summary.guardians == GuardianAssignment.objects.count()
     assert summary.age_assessments == AgeAssessment.objects.count()
+    assert summary.episodes == Episode.objects.count() > 0
+    assert summary.return_interviews == ReturnInterview.objects.count()
     assert summary.authorities == 2
     assert "Generated 1,200 children in 2 authorities" in summary.describe()
 

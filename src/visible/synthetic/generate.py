@@ -15,8 +15,15 @@ times records were written may differ.
 The data passes the rules the actions enforce (children/validation.py and children/actions.py):
 nothing is dated in the future, nothing ends before it starts, placements do not overlap and
 start on or after the child became looked after, identifiers are unique per organisation, a
-child has at most one open flag of each kind. It is written with bulk inserts in one
-transaction, with one audit event for the whole run rather than one per row.
+child has at most one open flag of each kind; missing episodes keep to the episode rules
+(episodes.py). It is written with bulk inserts in one transaction, with one audit event for
+the whole run rather than one per row.
+
+Missing episodes come from a random stream of their own, so asking for more or fewer of them
+(`episodes_per_child`) leaves the children, placements and referrals of a seed as they were;
+only the suspected-trafficking flags that rule R-EARLY raises for children who went missing
+within a week of arriving follow the episodes. Open and recent episodes carry an initial risk
+grading made by the real engine (episodes.grade_recent_episodes); older history has none.
 """
 
 from __future__ import annotations
@@ -49,10 +56,12 @@ from visible.children.models import (
     NrmReferral,
     Placement,
 )
+from visible.missing.models import Episode, Grading, ReturnInterview
 from visible.reference.load import AUTHORITIES_CSV
 from visible.reference.models import Authority
 
 from . import patterns
+from .episodes import EpisodeDrawer, grade_recent_episodes
 from .patterns import Weighted
 from .people import NameBook, StaffNames
 from .story import ChildStory, Story
@@ -78,23 +87,33 @@ class GenerationSummary:
     age_assessments: int
     authorities: int
     seconds: float
+    episodes: int = 0
+    open_episodes: int = 0
+    return_interviews: int = 0
+    gradings: int = 0
 
     def describe(self) -> str:
         where = f"{self.authorities:,} authorit{'y' if self.authorities == 1 else 'ies'}"
         return (
             f"Generated {self.children:,} children in {where} in {self.seconds:.1f} s\n"
             f"  {self.flags:,} flags, {self.placements:,} placements, {self.nrm_referrals:,} NRM referrals, "
-            f"{self.age_assessments:,} age assessments, {self.guardians:,} guardians, {self.other_names:,} other names"
+            f"{self.age_assessments:,} age assessments, {self.guardians:,} guardians, {self.other_names:,} other names\n"
+            f"  {self.episodes:,} missing or away episodes ({self.open_episodes:,} still open), "
+            f"{self.return_interviews:,} return interviews, {self.gradings:,} risk gradings"
         )
 
 
 def generate(authorities: list[str] | None, national: bool, children: int, seed: int,
-             progress: bool = False) -> GenerationSummary:
+             progress: bool = False, episodes_per_child: float | None = None) -> GenerationSummary:
     """Add `children` synthetic children to the register, spread over the given authorities
     (GSS codes) or, with `national`, over every current children's services authority in the
     proportions the report found. Deterministic for a given seed on a given day (see the module
     docstring). Adds to whatever the database already holds, numbering identifiers on from the
-    ones already there."""
+    ones already there.
+
+    Missing and away episodes follow the report's rates (episodes.py) unless
+    `episodes_per_child` asks for a mean number per child instead (0 for none); the children
+    themselves are the same either way."""
     started = time.perf_counter()
     if children < 1:
         raise ValueError(f"--children must be at least 1 (got {children})")
@@ -103,7 +122,7 @@ def generate(authorities: list[str] | None, national: bool, children: int, seed:
     from tqdm import tqdm
 
     with transaction.atomic():
-        run = _Run(seed=seed, chosen=chosen, national=national)
+        run = _Run(seed=seed, chosen=chosen, national=national, episodes_per_child=episodes_per_child)
         counts = patterns.allocate(children, [(s.code, s.weight) for s in run.shapes])
         writer = _Writer(run.now)
         with tqdm(total=children, unit=" children", desc="Generating", file=sys.stderr,
@@ -119,6 +138,8 @@ def generate(authorities: list[str] | None, national: bool, children: int, seed:
             placements=writer.totals["placements"], nrm_referrals=writer.totals["nrm_referrals"],
             other_names=writer.totals["other_names"], guardians=writer.totals["guardians"],
             age_assessments=writer.totals["age_assessments"], authorities=len(chosen), seconds=0.0,
+            episodes=writer.totals["episodes"], open_episodes=writer.totals["open_episodes"],
+            return_interviews=writer.totals["interviews"], gradings=writer.totals["gradings"],
         )
         scope = "every current children's services authority" if national else ", ".join(a.code for a in chosen[:10])
         record(
@@ -126,7 +147,8 @@ def generate(authorities: list[str] | None, national: bool, children: int, seed:
             summary=f"Generated a synthetic register of {summary.children:,} children in {len(chosen):,} "
                     f"authorities (seed {seed}): {scope}{' ...' if not national and len(chosen) > 10 else ''}",
             detail={"seed": seed, "children": summary.children, "authorities": len(chosen), "national": national,
-                    "flags": summary.flags, "placements": summary.placements},
+                    "flags": summary.flags, "placements": summary.placements, "episodes": summary.episodes,
+                    "episodes_per_child": episodes_per_child},
         )
     _refresh_planner_statistics()
     summary.seconds = time.perf_counter() - started
@@ -138,7 +160,8 @@ def _refresh_planner_statistics() -> None:
     describe the empty tables; PostgreSQL then chose plans that made the counts page take
     750 ms instead of 25 ms (bench/results/register.md) until autovacuum caught up."""
     tables = ["children_child", "children_flag", "children_placement", "children_childname",
-              "children_nrmreferral", "children_ageassessment", "children_guardianassignment"]
+              "children_nrmreferral", "children_ageassessment", "children_guardianassignment",
+              "missing_episode", "missing_returninterview", "missing_grading"]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE " + ", ".join(tables))
@@ -216,7 +239,7 @@ class _Run:
     """The state of one generation run: the seeded random stream, today's date, the
     authorities, and the identifiers already taken."""
 
-    def __init__(self, seed: int, chosen: list[Authority], national: bool):
+    def __init__(self, seed: int, chosen: list[Authority], national: bool, episodes_per_child: float | None = None):
         self.rng = random.Random(seed)
         self.today = timezone.localdate()
         self.now = timezone.now()
@@ -231,7 +254,10 @@ class _Run:
         everywhere = list(Authority.objects.childrens_services().filter(end_date__isnull=True).order_by("code"))
         self.hosts = {a.code: self._hosts_for(a, everywhere, chosen, national) for a in chosen}
         self.authority_by_id = {a.pk: a for a in everywhere}
+        self._by_name = {a.name: a for a in everywhere}
         self.districts = {a.code: self._districts_for(a) for a in everywhere}
+        self.episodes = EpisodeDrawer(self, seed, episodes_per_child)
+        self.episodes.forces = {o.name: o for o in Organisation.objects.filter(kind="police")}
 
         self._numbers: dict[int, int] = {}
         self._taken: dict[tuple[int, str], set[str]] = {}
@@ -277,6 +303,9 @@ class _Run:
         districts, letters = self.districts[authority.code], patterns.POSTCODE_UNIT_LETTERS
         return (f"{districts[int(draw() * len(districts))]} {1 + int(draw() * 9)}"
                 f"{letters[int(draw() * len(letters))]}{letters[int(draw() * len(letters))]}")
+
+    def authority_named(self, name: str) -> Authority | None:
+        return self._by_name.get(name)
 
     # -- identifiers ------------------------------------------------------------------------
 
@@ -365,12 +394,15 @@ class _BulkTable:
     run. This writes the same columns with one prepared statement through Django's connection
     (so the same transaction), adapting dates, datetimes and JSON with the backend's own
     adapters, so what is stored is exactly what bulk_create would store. Fields not given take
-    their model default; auto_now(_add) fields take the run's time.
+    their model default; auto_now(_add) fields take the run's time, unless the row gives them.
+
+    With `with_id`, each row brings its own primary key (from reserve_ids), so that rows
+    pointing at it (an episode's return interview) can be written in the same batch.
     """
 
-    def __init__(self, model, now: dt.datetime):
+    def __init__(self, model, now: dt.datetime, with_id: bool = False):
         ops = connection.ops
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
         self.columns: list[tuple[str, object, object]] = []  # (attribute, default, adapter)
         for f in fields:
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
@@ -402,6 +434,8 @@ class _BulkTable:
         for attribute, default, adapter in self.columns:
             if attribute == "child_id":
                 out.append(row["child"].pk)
+            elif attribute == "episode_id" and "episode" in row:
+                out.append(row["episode"]["id"])
             elif attribute not in row:
                 if default is _REQUIRED:
                     raise KeyError(f"generated row has no value for required field {attribute}")
@@ -424,15 +458,42 @@ class _BulkTable:
                 cursor.executemany(self.sql, [self.values(r) for r in rows[start:start + INSERT_BATCH]])
 
 
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` new primary keys for `model`, taken before its rows are written, so that rows
+    pointing at them can go in the same batch (COPY and executemany return no ids).
+
+    PostgreSQL hands them out from the table's own sequence, so a concurrent insert elsewhere
+    can never take one. SQLite has no sequence to draw from; the run's transaction holds the
+    write lock from its start (transaction_mode IMMEDIATE), so the ids after the highest ever
+    used are free until it commits."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        first = max(highest, found[0] if found else 0) + 1
+        return list(range(first, first + count))
+
+
 class _Writer:
     """Buffers stories and writes them in batches: children first, with bulk_create, which
     returns their new ids on both SQLite (3.35+) and PostgreSQL; then the rows that hang off
-    them."""
+    them. Episodes get their ids reserved first, so that their return interviews and the
+    risk gradings (made by the real engine, which keys its alerts on episode ids) can follow
+    them in the same batch."""
 
     def __init__(self, now: dt.datetime) -> None:
+        self.now = now
         self.stories: list[Story] = []
         self.totals = dict.fromkeys(
-            ("children", "flags", "placements", "nrm_referrals", "other_names", "guardians", "age_assessments"), 0
+            ("children", "flags", "placements", "nrm_referrals", "other_names", "guardians", "age_assessments",
+             "episodes", "open_episodes", "interviews", "gradings"), 0
         )
         self.tables = [
             (_BulkTable(ChildName, now), "names", "other_names"), (_BulkTable(Flag, now), "flags", "flags"),
@@ -440,6 +501,9 @@ class _Writer:
             (_BulkTable(NrmReferral, now), "nrm_referrals", "nrm_referrals"),
             (_BulkTable(AgeAssessment, now), "age_assessments", "age_assessments"),
             (_BulkTable(GuardianAssignment, now), "guardians", "guardians"),
+            (_BulkTable(Episode, now, with_id=True), "episodes", "episodes"),
+            (_BulkTable(ReturnInterview, now), "interviews", "interviews"),
+            (_BulkTable(Grading, now), "gradings", "gradings"),
         ]
 
     @property
@@ -456,6 +520,11 @@ class _Writer:
         saved = Child.objects.bulk_create([s.child for s in stories], batch_size=INSERT_BATCH)
         if any(child.pk is None for child in saved):  # would mean a database that cannot RETURNING
             raise RuntimeError("The database did not return the new children's ids; SQLite 3.35 or later is needed")
+        episodes = [e for s in stories for e in s.episodes]
+        for episode, pk in zip(episodes, reserve_ids(Episode, len(episodes)), strict=True):
+            episode["id"] = pk
+        grade_recent_episodes(stories)
+        self.totals["open_episodes"] += sum(1 for e in episodes if e["returned_at"] is None)
         for table, attribute, total in self.tables:
             rows = [row for s in stories for row in getattr(s, attribute)]
             if rows:

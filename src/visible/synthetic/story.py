@@ -2,7 +2,8 @@
 
 Who the child is (nationality, language, sex, age, names), how they came to be looked after,
 where they have lived, and every dated flag, NRM referral, age assessment and guardian that
-follows. The rows are plain dicts of field values; generate.py writes them in bulk.
+follows; then their missing and away episodes (episodes.py). The rows are plain dicts of
+field values; generate.py writes them in bulk.
 
 Each step keeps to the rules children/actions.py enforces, so the generated register could
 have been typed in through the forms: see tests/synthetic/test_rules.py, which checks it.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from visible.children.models import (
@@ -81,6 +82,10 @@ class Story:
     nrm_referrals: list[dict]
     age_assessments: list[dict]
     guardians: list[dict]
+    episodes: list[dict] = field(default_factory=list)    # missing and away (synthetic/episodes.py)
+    interviews: list[dict] = field(default_factory=list)  # return interviews, keyed to their episode dicts
+    gradings: list[dict] = field(default_factory=list)    # filled in by the writer once ids are known
+    authority: Authority | None = None                     # the responsible authority
 
 
 # --- placement types -------------------------------------------------------------------------
@@ -192,17 +197,20 @@ class ChildStory:
         self.ages: list[dict] = []
         self.guardians: list[dict] = []
         self.names: list[dict] = []
+        self.placements: list[dict] = []
 
     # -- flags ------------------------------------------------------------------------------
 
-    def flag(self, kind: str, start: dt.date, evidence: str, stage: str = "") -> dict | None:
+    def flag(self, kind: str, start: dt.date, evidence: str, stage: str = "",
+             recorded_at: dt.datetime | None = None) -> dict | None:
         """Record a flag from `start`; only one open flag of a kind (actions.record_flag)."""
         if kind in self.open_kinds:
             return None
         start = min(max(start, self.child.date_of_birth), self.today)
         flag = {
             "child": self.child, "kind": kind, "stage": stage, "start_date": start, "end_date": None,
-            "evidence": evidence, "source": SOURCE, "recorded_by_name": GENERATOR, "recorded_at": self.run.stamp(start),
+            "evidence": evidence, "source": SOURCE, "recorded_by_name": GENERATOR,
+            "recorded_at": recorded_at or self.run.stamp(start),
         }
         self.flags.append(flag)
         self.open_kinds.add(kind)
@@ -229,15 +237,19 @@ class ChildStory:
         self.language = _languages(self.origin).pick(rng)
         self._identity()
         self._flags()
-        placements = self._placements()
+        placements = self.placements = self._placements()
         self._other_names()
         self._identifiers()
+        # Last, and from the episodes' own random stream: the rest of the child is the same
+        # whatever the number of episodes asked for.
+        episodes, interviews = self.run.episodes.draw(self)
         child = self.child
         child.search_text = search_text_for(
             [child.given_names, child.family_name, child.preferred_name] + [n["name"] for n in self.names]
         )
         assert any(f["kind"] in _SCOPE and f["end_date"] is None for f in self.flags), "a child in scope needs an open scope flag"
-        return Story(child, self.names, self.flags, placements, self.nrm, self.ages, self.guardians)
+        return Story(child, self.names, self.flags, placements, self.nrm, self.ages, self.guardians,
+                     episodes, interviews, authority=self.authority)
 
     def _origin(self) -> Origin:
         rng = self.rng
