@@ -30,11 +30,14 @@ test-postgres:
 setup: system-libs python-deps frontend
 
 # Pango (and its FreeType backend) for WeasyPrint's PDFs, with Liberation fonts as the Arial
-# stand-in. Chromium brings Pango along, so this usually finds it already present.
+# stand-in and Noto for the scripts children's own names come in (Ethiopic for Tigrinya and
+# Amharic, Arabic for Pashto, Dari and Arabic, and others), so a grab pack PDF never prints
+# a name as empty boxes.
+NOTO_ETHIOPIC := /usr/share/fonts/truetype/noto/NotoSansEthiopic-Regular.ttf
 system-libs:
-	@ldconfig -p | grep -q libpango-1.0 || { \
+	@{ ldconfig -p | grep -q libpango-1.0 && test -f $(NOTO_ETHIOPIC); } || { \
 	  echo "Installing Pango and fonts for PDF exports..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-noto-core >/dev/null; }
 
 # Re-install only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
