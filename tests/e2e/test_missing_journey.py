@@ -196,6 +196,19 @@ def test_a_17_year_old_who_turns_18_while_missing_stays_missing_with_the_same_gr
     assert record.heading_text() == "Lan Tran"
 
 
+def test_report_and_log_a_sighting_without_javascript(new_page, sw_a, uasc_child):
+    page = new_page(sw_a, javascript=False)
+    form = ReportMissingPage.open(page, uasc_child.pk)
+    form.report(category="Away from placement without authorisation: whereabouts known",
+                last_seen=timezone.now() - dt.timedelta(hours=4), place="His cousin's flat in Thornton Heath (synthetic)",
+                reporter="Sam Carer (synthetic)")
+    episode_page = form.submit()
+    expect(episode_page.h1).to_have_text("Away from placement")
+    assert episode_page.grade_in_force() == "High"
+    episode_page.log("Contact with the child", timezone.now() - dt.timedelta(minutes=10), "Spoke to him on the phone: he is safe")
+    assert episode_page.log_entries()[0].startswith("Contact with the child at")
+
+
 def test_missing_pages_have_no_serious_accessibility_problems(new_page, coordinator_a, manager_a, uasc_child, days_ago):
     page = new_page(coordinator_a)
     form = ReportMissingPage.open(page, uasc_child.pk)

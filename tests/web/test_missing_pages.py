@@ -413,6 +413,16 @@ def test_safety_plan_saves_refuses_labels_and_stale_edits(signed_in, sw_a, uasc_
     assert plan.description == "Changed"
 
 
+def test_a_plan_written_by_someone_else_while_the_form_was_open_is_not_overwritten(signed_in, sw_a, coordinator_a, uasc_child):
+    client = signed_in(sw_a)
+    url = reverse("web:safety-plan-edit", args=[uasc_child.pk])
+    assert 'name="version" value="0"' in client.get(url).content.decode()
+    actions.save_safety_plan(as_viewer(coordinator_a), uasc_child, {"places": "Coordinator's version"}, expected_version=None)
+    response = client.post(url, {"places": "Social worker's version", "version": "0"})
+    assert any("Someone else changed this safety plan" in m for m in error_summary(response))
+    assert SafetyPlan.objects.get(child=uasc_child).places == "Coordinator's version"
+
+
 def test_risk_settings_save_only_changes_and_show_problems_on_their_fields(signed_in, manager_a):
     client = signed_in(manager_a)
     url = reverse("web:risk-settings")

@@ -532,7 +532,10 @@ def safety_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         _deny(request.viewer, "safetyplan", child.pk, child, "Tried to change a safety plan without permission")
         raise PermissionDenied("You cannot change this child's safety plan")
     plan = SafetyPlan.objects.filter(child=child).first()
-    initial = {f: getattr(plan, f) for f in missing_actions.SAFETY_PLAN_FIELDS} | {"version": plan.version} if plan else {}
+    # Version 0 means "there was no plan when I opened the form": a plan someone else
+    # creates meanwhile is then a stale edit, not silently overwritten.
+    initial = ({f: getattr(plan, f) for f in missing_actions.SAFETY_PLAN_FIELDS} | {"version": plan.version} if plan
+               else {"version": 0})
     form = forms.SafetyPlanForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
