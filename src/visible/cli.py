@@ -56,6 +56,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from visible.missing.sweep import sweep_all
+
+    summary = sweep_all(progress=not args.quiet)
+    print(summary.describe())
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -111,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same register)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("sweep", help="raise the time-based alerts now due and close those no longer due, for every child")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
