@@ -94,14 +94,14 @@ def test_episode_rules_refuse_bad_reports_and_save_nothing(sw_a, uasc_child, cas
     expected = {
         "before_looked_after": ("last_seen_at", "rule 581"),
         "second_open": ("last_seen_at", "already recorded as missing"),
-        "overlap": ("last_seen_at", "overlaps an earlier episode"),
+        "overlap": ("last_seen_at", "overlaps another episode"),
         "future": ("last_seen_at", "now or in the past"),
         "absent": ("category", "no 'absent' category"),
     }[case]
     with pytest.raises(ValidationError) as excinfo:
         report(sw_a, uasc_child, **overrides)
     field, words = expected
-    assert any(words in m for m in errors_of(excinfo)[field])
+    assert any(words in m for m in errors_of(excinfo)[field]), errors_of(excinfo)
     assert (Episode.objects.count(), Grading.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -222,3 +222,29 @@ def _force(name):
     from visible.agencies.models import Organisation
 
     return Organisation.objects.get(name=name, kind="police")
+
+
+def test_an_open_episode_cannot_start_before_a_later_recorded_one(sw_a, uasc_child):
+    viewer = as_viewer(sw_a)
+    episode, _ = report(sw_a, uasc_child, hours_ago=10)
+    actions.record_return(viewer, episode, {"returned_at": NOW() - dt.timedelta(hours=8), "found_by": "self"})
+    with pytest.raises(ValidationError) as excinfo:
+        report(sw_a, uasc_child, hours_ago=20)  # would be open-ended, running over the later episode
+    assert "overlaps another episode" in errors_of(excinfo)["last_seen_at"][0]
+
+
+def test_the_potential_trafficking_alert_stays_open_until_a_person_resolves_it(sw_a, make_child):
+    today = timezone.localdate()
+    child = make_child(sw_a, looked_after_from=today - dt.timedelta(days=2))
+    register.record_flag(as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=2), "Asylum claim at Dover")
+    report(sw_a, child, hours_ago=1)
+    actions.sweep_child(child)
+    alert = Alert.objects.get(child=child, code="potential_trafficking_victim")
+    assert alert.resolved_at is None
+
+
+def test_sweeping_writes_an_audit_event_when_alerts_change(sw_a, uasc_child):
+    report(sw_a, uasc_child, hours_ago=3)
+    actions.sweep_child(uasc_child, NOW() + dt.timedelta(days=8))  # long missing by then
+    event = AuditEvent.objects.filter(object_type="alert", actor_username="<sweep>").latest("seq")
+    assert "1 raised" in event.summary and any("long_missing" in key for key in event.detail_data["raised"])

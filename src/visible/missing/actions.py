@@ -18,6 +18,7 @@ from visible.children import actions as register
 from visible.children.models import Child, Flag
 from visible.children.validation import Problems
 from visible.risk import (
+    ALERT_RULES,
     DEFAULTS,
     Assessment,
     Grade,
@@ -40,6 +41,8 @@ from .models import (
     GradingKind,
     InterviewOutcome,
     LogEntry,
+    LogKind,
+    ReporterRole,
     ReturnInterview,
     SafetyPlan,
 )
@@ -52,6 +55,10 @@ RETURN_FIELDS = ("returned_at", "found_place", "found_by", "return_condition", "
 
 
 AUTO_RESOLVER = "Visible"  # the name on alerts closed because their condition went away
+# Alerts the time-based sweep re-checks, and so may close when their condition goes away.
+# Others (R-EARLY's potential trafficking victim) are raised once, at grading, and stay open
+# until a person resolves them.
+SWEEP_ALERT_CODES = frozenset(ALERT_RULES) - {"potential_trafficking_victim"}
 
 
 class StaleEpisode(ValidationError):
@@ -115,23 +122,28 @@ def _store_alerts(child: Child, alerts, at: dt.datetime, episodes_by_id: dict[st
     return stored
 
 
+@transaction.atomic
 def sweep_child(child: Child, at: dt.datetime | None = None) -> tuple[list[Alert], list[Alert]]:
     """Raise the time-based alerts now due for one child, and close those whose condition has
     gone (the interview was held, the NRM decision arrived). Returns (raised, closed)."""
     at = at or _now()
+    before_open = set(Alert.objects.filter(child=child, resolved_at__isnull=True).values_list("key", flat=True))
     settings = settings_for(child.responsible_organisation)
     due = sweep(facts_for(child, at), at, settings)
     raised = [a for a in _store_alerts(child, due, at) if a.resolved_at is None]
     still_due = {a.key for a in due}
     closed = []
-    for alert in Alert.objects.filter(child=child, resolved_at__isnull=True).exclude(key__in=still_due):
-        if alert.key.startswith("manual/"):
-            continue
+    for alert in Alert.objects.filter(child=child, resolved_at__isnull=True, code__in=SWEEP_ALERT_CODES).exclude(key__in=still_due):
         alert.resolved_at = at
         alert.resolved_by_name = AUTO_RESOLVER
         alert.resolution = "Closed automatically: the condition no longer holds"
         alert.save(update_fields=["resolved_at", "resolved_by_name", "resolution"])
         closed.append(alert)
+    newly_raised = [a.key for a in raised if a.key not in before_open]
+    if newly_raised or closed:
+        record(Viewer.system("sweep"), AuditAction.CHANGE, object_type="alert", child_id=child.pk,
+               summary=f"Alerts: {len(newly_raised)} raised, {len(closed)} closed automatically",
+               detail={"raised": newly_raised, "closed": [a.key for a in closed], "at": at.isoformat()})
     return raised, closed
 
 
@@ -209,6 +221,8 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
     policy.require_act(viewer, child)
     now = _now()
     p = Problems()
+    if values.get("reported_by_role") not in ReporterRole.values:
+        p.add("reported_by_role", "Select who is reporting")
     category = values.get("category")
     if category not in Category.values:
         p.add("category", "Select missing or away from placement (there is no 'absent' category for a child in care)")
@@ -228,10 +242,14 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
             p.add("last_seen_at", f"This child is already recorded as missing or away since "
                                   f"{timezone.localtime(open_episode.last_seen_at):%d/%m/%Y %H:%M}. Record their return "
                                   "first, or add to that episode (SSDA903 rule 586)")
-        overlapping = Episode.objects.filter(child=child, returned_at__gt=seen, last_seen_at__lte=seen).first()
+        # An episode the new one falls inside, or (the new one being open-ended) any later one.
+        overlapping = (Episode.objects.filter(child=child, returned_at__gt=seen, last_seen_at__lte=seen).first()
+                       or Episode.objects.filter(child=child, last_seen_at__gt=seen).order_by("last_seen_at").first())
         if overlapping:
-            p.add("last_seen_at", f"This overlaps an earlier episode ({timezone.localtime(overlapping.last_seen_at):%d/%m/%Y %H:%M} "
-                                  f"to {timezone.localtime(overlapping.returned_at):%d/%m/%Y %H:%M}; SSDA903 rule 574)")
+            ended = (f"to {timezone.localtime(overlapping.returned_at):%d/%m/%Y %H:%M}" if overlapping.returned_at
+                     else "still open")
+            p.add("last_seen_at", f"This overlaps another episode ({timezone.localtime(overlapping.last_seen_at):%d/%m/%Y %H:%M} "
+                                  f"{ended}; SSDA903 rule 574): check the date and time last seen")
     police_at = values.get("police_reported_at")
     if police_at and seen and police_at < seen:
         p.add("police_reported_at", "The time reported to the police must be after the child was last seen")
@@ -299,6 +317,8 @@ def add_log_entry(viewer: Viewer, episode: Episode, kind: str, occurred_at: dt.d
     child = episode.child
     policy.require_act(viewer, child)
     p = Problems()
+    if kind not in LogKind.values:
+        p.add("kind", "Select what kind of entry it is")
     if not (text or "").strip():
         p.add("text", "Enter what happened")
     if occurred_at and occurred_at > _now() + dt.timedelta(minutes=5):
@@ -348,6 +368,9 @@ def record_return(viewer: Viewer, episode: Episode, values: dict[str, Any], expe
     policy.require_act(viewer, child)
     locked = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
     p = Problems()
+    if expected_version is not None and locked.version != expected_version and locked.returned_at is None:
+        raise StaleEpisode({"__all__": ["Someone else changed this episode while you were recording the return. "
+                                        "Nothing has been saved: check the episode page, then record the return again."]})
     if locked.returned_at is not None:
         p.add("returned_at", f"This episode already ended: the return was recorded for "
                              f"{timezone.localtime(locked.returned_at):%d/%m/%Y %H:%M}")
