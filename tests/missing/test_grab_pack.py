@@ -311,3 +311,16 @@ def test_the_pack_is_built_with_few_queries(sw_a, child, episode, django_assert_
 ])
 def test_durations_read_naturally(minutes, words):
     assert grabpack.describe_duration(dt.timedelta(minutes=minutes)) == words
+
+
+@pytest.mark.django_db
+def test_the_child_record_links_to_the_grab_pack_prepared_in_advance(client, sw_a, make_child):
+    from django.urls import reverse
+
+    from tests.conftest import PASSWORD
+
+    child = make_child(sw_a)
+    client.login(username=sw_a.username, password=PASSWORD)
+    page = client.get(reverse("web:child", args=[child.pk])).content.decode()
+    assert reverse("web:child-grab-pack", args=[child.pk]) in page
+    assert reverse("web:child-grab-pack-pdf", args=[child.pk]) in page
