@@ -28,14 +28,17 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, OuterRef, Q, TextField, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from visible.agencies.models import Organisation
+from visible.agencies.viewer import Viewer
+from visible.audit.log import canonical_json
+from visible.audit.models import AuditAction, AuditChainHead, AuditEvent
 from visible.children.models import (
     TRAFFICKING_FLAGS,
     AgeAssessment,
@@ -59,14 +62,14 @@ from visible.risk import (
 from visible.risk.clock import uk_date
 from visible.risk.factors import FACTORS
 
-from .actions import AUTO_RESOLVER, settings_for
+from .actions import AUTO_RESOLVER, SWEEP_ALERT_CODES, settings_for
 from .models import Alert, AuthorityRiskSettings, Episode, LogEntry, ReturnInterview
 
 BATCH = 2000        # children whose facts are read and assessed together
 WRITE_BATCH = 1000  # rows per INSERT or UPDATE
 RETURN_INTERVIEW = "return_interview_overdue"
+DUTY_TO_NOTIFY = "duty_to_notify"
 CLOSED_BECAUSE = "Closed automatically: the condition no longer holds"
-MANUAL_PREFIX = "manual/"  # alerts people raise themselves: never closed by a sweep
 # check_text's labels, for a first pass in SQL; the engine then decides. 'ſ' (long s) is the one
 # character outside ASCII that Python's case-insensitive matching reads as an 's'.
 _LABEL_FRAGMENTS = ("abscond", "abſcond", "wanted")
@@ -84,18 +87,28 @@ class SweepSummary:
                 f"{self.alerts_closed:,} closed in {self.seconds:.1f} s")
 
 
+@dataclass
+class _Changes:
+    """What the sweep changes for one child, and the audit event that says so."""
+    child_id: int
+    create: list[Alert] = field(default_factory=list)
+    reopen: list[int] = field(default_factory=list)
+    close: list[int] = field(default_factory=list)
+    raised_keys: list[str] = field(default_factory=list)  # created or reopened, in the engine's order
+    closed_keys: list[str] = field(default_factory=list)  # in the order sweep_child closes them
+
+
 def sweep_all(at: dt.datetime | None = None, progress: bool = False) -> SweepSummary:
     """Raise and close time-based alerts for every child, as ``actions.sweep_child`` would one
-    child at a time, as things stand at ``at`` (default now)."""
+    child at a time, as things stand at ``at`` (default now), with the same audit event for
+    each child whose alerts changed."""
     started = time.perf_counter()
     at = at or timezone.now()
     if timezone.is_naive(at):
         raise ValueError(f"at must be timezone-aware; got the naive value {at.isoformat()}")
     children = sorted(_candidates(at))
     settings_cache: dict[int, RiskSettings] = {}
-    to_create: list[Alert] = []
-    to_reopen: list[int] = []
-    to_close: list[int] = []
+    changes: list[_Changes] = []
 
     from tqdm import tqdm
 
@@ -104,31 +117,53 @@ def sweep_all(at: dt.datetime | None = None, progress: bool = False) -> SweepSum
         for batch in _chunks(children, BATCH):
             facts, organisations = _load_facts(batch, at)
             stored = _stored_alerts(batch)
+            due_by_child = {}
             for child_id in batch:
                 organisation_id = organisations[child_id]
                 settings = settings_cache.get(organisation_id)
                 if settings is None:  # settings_for only needs the organisation's id
                     settings = settings_cache[organisation_id] = settings_for(Organisation(pk=organisation_id))
-                due = sweep(facts[child_id], at, settings)
-                mine = stored.get(child_id, {})
-                for alert in due:
-                    found = mine.get(alert.key)
-                    if found is None:
-                        to_create.append(Alert(
-                            organisation_id=organisation_id, child_id=child_id,
-                            episode_id=int(alert.episode_id) if alert.episode_id else None, code=alert.code,
-                            key=alert.key, text=alert.text, source=alert.citation, due_at=alert.due_at, raised_at=at,
-                        ))
-                    elif found.resolved_at is not None and found.resolved_by_name == AUTO_RESOLVER:
-                        to_reopen.append(found.pk)
-                still_due = {alert.key for alert in due}
-                to_close += [a.pk for key, a in mine.items()
-                             if a.resolved_at is None and key not in still_due and not key.startswith(MANUAL_PREFIX)]
+                due_by_child[child_id] = sweep(facts[child_id], at, settings)
+            # sweep_child finds an alert by its key wherever it is stored: a key the engine
+            # makes begins with the child's id, so this only ever finds one stored meanwhile.
+            unknown = [a.key for child_id, due in due_by_child.items() for a in due if a.key not in stored[child_id]]
+            elsewhere = {a.key: a for chunk in _chunks(unknown, WRITE_BATCH) for a in _alerts(key__in=chunk)}
+            for child_id in batch:
+                found = _changes_for(child_id, organisations[child_id], due_by_child[child_id], stored[child_id],
+                                     elsewhere, at)
+                if found is not None:
+                    changes.append(found)
             bar.update(len(batch))
 
-    raised, closed = _write(to_create, to_reopen, to_close, at)
+    raised, closed = _write(changes, at)
     return SweepSummary(children_checked=len(children), alerts_raised=raised, alerts_closed=closed,
                         seconds=time.perf_counter() - started)
+
+
+def _changes_for(child_id: int, organisation_id: int, due, mine: dict[str, Alert], elsewhere: dict[str, Alert],
+                 at: dt.datetime) -> _Changes | None:
+    """sweep_child's decisions for one child: store each due alert once by its key (reopening
+    one a sweep had closed), then close its open sweep alerts that are no longer due."""
+    change = _Changes(child_id)
+    for alert in due:
+        found = mine.get(alert.key) or elsewhere.get(alert.key)
+        if found is None:
+            change.create.append(Alert(
+                organisation_id=organisation_id, child_id=child_id,
+                episode_id=int(alert.episode_id) if alert.episode_id else None, code=alert.code,
+                key=alert.key, text=alert.text, source=alert.citation, due_at=alert.due_at, raised_at=at,
+            ))
+            change.raised_keys.append(alert.key)
+        elif found.resolved_at is not None and found.resolved_by_name == AUTO_RESOLVER:
+            change.reopen.append(found.pk)
+            change.raised_keys.append(alert.key)
+    still_due = {alert.key for alert in due}
+    closing = sorted((a for a in mine.values()
+                      if a.resolved_at is None and a.code in SWEEP_ALERT_CODES and a.key not in still_due),
+                     key=lambda a: (a.due_at, a.pk))  # Alert's default ordering, as sweep_child reads them
+    change.close = [a.pk for a in closing]
+    change.closed_keys = [a.key for a in closing]
+    return change if change.raised_keys or change.closed_keys else None
 
 
 # --- which children ----------------------------------------------------------------------------
@@ -141,15 +176,17 @@ def _candidates(at: dt.datetime) -> set[int]:
     grounds decision (_nrm_overdue); a trafficking flag in force with no referral
     (_duty_to_notify); each episode open at ``at`` (_open_episode_alerts); each closed episode
     without an interview held or declined (_return_interview_alerts); forbidden labels in any
-    episode's notes. sweep_child then closes any open alert, except manual ones, that the
-    engine no longer raises.
+    episode's notes. sweep_child then closes any open alert of those kinds
+    (actions.SWEEP_ALERT_CODES) that the engine no longer raises.
 
-    One refinement keeps the scheduled sweep small: an overdue return interview stays overdue
-    for ever (a child returned years ago without one still has the alert), so most of these
-    are already stored. A closed, uninterviewed episode whose alert is on record (open, or
-    resolved by a person) makes no change, and an open alert of that kind whose episode is
-    still closed, uninterviewed and past due under any authority's settings needs no closing;
-    so neither makes its child a candidate. Anything else about the child still does."""
+    Two of these last for ever unless someone acts: an episode closed years ago without a
+    return interview is still overdue, a trafficking flag with no referral still owes the Duty
+    to Notify. Most of them are already stored as alerts, and re-running the engine for them
+    every time would be most of the sweep's work. So for those two, a condition whose alert is
+    on record under the key the engine would give it (open, or resolved by a person) makes no
+    change and does not by itself make its child a candidate; nor does an open alert of those
+    kinds whose condition still holds, as it needs no closing. Anything else about the child
+    still does, and then the engine sees everything about them."""
     day = uk_date(at)
     found: set[int] = set()
 
@@ -165,12 +202,6 @@ def _candidates(at: dt.datetime) -> set[int]:
     add(NrmReferral.objects.filter(referred_on__lte=day).filter(Q(rg_decision="pending") | Q(rg_decided_on__gt=day))
         .order_by().values_list("child_id", flat=True))
 
-    # Duty to Notify: a trafficking flag in force on the day and no referral made by then.
-    referred = NrmReferral.objects.filter(child_id=OuterRef("child_id"), referred_on__lte=day)
-    add(Flag.objects.filter(kind__in=TRAFFICKING_FLAGS, start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day)).filter(~Exists(referred))
-        .order_by().values_list("child_id", flat=True))
-
     # Forbidden labels in an episode's notes (its circumstances and its log).
     labelled = Q()
     for fragment in _LABEL_FRAGMENTS:
@@ -182,27 +213,35 @@ def _candidates(at: dt.datetime) -> set[int]:
     add(LogEntry.objects.filter(episode__last_seen_at__lte=at).filter(logged).order_by()
         .values_list("episode__child_id", flat=True))
 
-    # Closed episodes with no interview held or declined, whose overdue alert is not on record
-    # (or was closed by a sweep and so may have to reopen).
-    recorded = Alert.objects.filter(key=OuterRef("interview_key")).exclude(
-        resolved_at__isnull=False, resolved_by_name=AUTO_RESOLVER)
-    add(Episode.objects.filter(returned_at__lte=at).annotate(interview_key=_interview_key("child_id", "id"))
-        .filter(~Exists(_settled(at, OuterRef("pk")))).filter(~Exists(recorded))
+    # Alerts on record: open, or resolved by a person (one closed by a sweep may have to reopen).
+    def on_record(key_field: str):
+        return Exists(Alert.objects.filter(key=OuterRef(key_field)).exclude(
+            resolved_at__isnull=False, resolved_by_name=AUTO_RESOLVER))
+
+    # Duty to Notify owed and its alert not on record.
+    add(Child.objects.filter(_owes_duty_to_notify("pk", day)).annotate(duty_key=_duty_key("pk", day))
+        .filter(~on_record("duty_key")).order_by().values_list("pk", flat=True))
+
+    # Closed episodes with no interview held or declined, whose alert is not on record.
+    add(Episode.objects.filter(returned_at__lte=at).filter(~Exists(_settled(at, OuterRef("pk"))))
+        .annotate(interview_key=_interview_key("child_id", "id")).filter(~on_record("interview_key"))
         .order_by().values_list("child_id", flat=True))
 
-    # Open alerts (not manual) that may have to close: all but return-interview alerts whose
-    # episode is still closed, uninterviewed and past due at the longest interview window
-    # any authority uses.
+    # Open sweep alerts that may have to close: all but those two kinds whose condition
+    # still holds. A return interview alert holds if its episode is still closed, without an
+    # interview and past due at the longest interview window any authority uses.
     longest = max([DEFAULTS.return_interview_hours] + [
         RiskSettings.from_dict(values).return_interview_hours
         for values in AuthorityRiskSettings.objects.exclude(values={}).values_list("values", flat=True) if values
     ])
-    # Every part is true or false, never NULL, so that excluding it keeps exactly the rest.
-    holds = (Q(code=RETURN_INTERVIEW) & Q(episode__isnull=False) & Q(key=_interview_key("child_id", "episode_id"))
-             & Q(episode__returned_at__isnull=False) & Q(episode__returned_at__lte=at - dt.timedelta(hours=longest))
-             & ~Exists(_settled(at, OuterRef("episode_id"))))
-    add(Alert.objects.filter(resolved_at__isnull=True).exclude(key__startswith=MANUAL_PREFIX).exclude(holds)
-        .order_by().values_list("child_id", flat=True))
+    # Every part is true or false, never NULL, so that excluding them keeps exactly the rest.
+    interview_holds = (
+        Q(code=RETURN_INTERVIEW) & Q(episode__isnull=False) & Q(key=_interview_key("child_id", "episode_id"))
+        & Q(episode__returned_at__isnull=False) & Q(episode__returned_at__lte=at - dt.timedelta(hours=longest))
+        & ~Exists(_settled(at, OuterRef("episode_id"))))
+    duty_holds = Q(code=DUTY_TO_NOTIFY) & _owes_duty_to_notify("child_id", day) & Q(key=_duty_key("child_id", day))
+    add(Alert.objects.filter(resolved_at__isnull=True, code__in=SWEEP_ALERT_CODES)
+        .exclude(interview_holds | duty_holds).order_by().values_list("child_id", flat=True))
     return found
 
 
@@ -210,6 +249,25 @@ def _interview_key(child_field: str, episode_field: str):
     """The key the engine gives an episode's overdue-interview alert, built in SQL."""
     return Concat(Cast(child_field, CharField()), Value(f"/{RETURN_INTERVIEW}/"), Cast(episode_field, CharField()),
                   output_field=CharField())
+
+
+def _trafficking_flags_in_force(child_field: str, day: dt.date):
+    return Flag.objects.filter(child_id=OuterRef(child_field), kind__in=TRAFFICKING_FLAGS, start_date__lte=day).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+def _owes_duty_to_notify(child_field: str, day: dt.date) -> Q:
+    """A trafficking flag in force on the day and no NRM referral made by then."""
+    referred = NrmReferral.objects.filter(child_id=OuterRef(child_field), referred_on__lte=day)
+    return Q(Exists(_trafficking_flags_in_force(child_field, day))) & ~Q(Exists(referred))
+
+
+def _duty_key(child_field: str, day: dt.date):
+    """The key the engine gives the Duty to Notify alert: the child and the start of the
+    earliest trafficking flag in force (ISO date, as PostgreSQL and SQLite both write it)."""
+    first = _trafficking_flags_in_force(child_field, day).order_by("start_date").values("start_date")[:1]
+    return Concat(Cast(child_field, CharField()), Value(f"/{DUTY_TO_NOTIFY}/"),
+                  Cast(Subquery(first), CharField()), output_field=CharField())
 
 
 def _settled(at: dt.datetime, episode):
@@ -357,37 +415,65 @@ def _sqlite_datetime(text: str | None) -> dt.datetime | None:
 
 def _stored_alerts(children: list[int]) -> dict[int, dict[str, Alert]]:
     """Every stored alert of these children (open or not), by child and key."""
-    found: dict[int, dict[str, Alert]] = defaultdict(dict)
-    for alert in Alert.objects.filter(child_id__in=children).order_by().only(
-            "pk", "child_id", "key", "resolved_at", "resolved_by_name"):
+    found: dict[int, dict[str, Alert]] = {child_id: {} for child_id in children}
+    for alert in _alerts(child_id__in=children):
         found[alert.child_id][alert.key] = alert
     return found
 
 
+def _alerts(**where) -> Iterable[Alert]:
+    return Alert.objects.filter(**where).order_by().only(
+        "pk", "child_id", "key", "code", "due_at", "resolved_at", "resolved_by_name")
+
+
 # --- writing -----------------------------------------------------------------------------------
 
-def _write(to_create: list[Alert], to_reopen: list[int], to_close: list[int], at: dt.datetime) -> tuple[int, int]:
-    """Apply the changes in one transaction; returns (raised, closed)."""
+def _write(changes: list[_Changes], at: dt.datetime) -> tuple[int, int]:
+    """Apply the changes and their audit events in one transaction; returns (raised, closed)."""
     raised = closed = 0
     with transaction.atomic():
-        # A key stored for some other child (never made by the engine, whose keys begin with
-        # the child's id) is treated as sweep_child treats it: found, not created again.
-        elsewhere = {}
-        for chunk in _chunks([a.key for a in to_create], WRITE_BATCH):
-            elsewhere.update(Alert.objects.filter(key__in=chunk).values_list("key", "pk"))
-        if elsewhere:
-            to_reopen = to_reopen + list(elsewhere.values())
-            to_create = [a for a in to_create if a.key not in elsewhere]
-        for chunk in _chunks(to_create, WRITE_BATCH):
+        # ignore_conflicts: an alert a person's action stored since it was read stays as it is.
+        for chunk in _chunks([a for c in changes for a in c.create], WRITE_BATCH):
             Alert.objects.bulk_create(chunk, ignore_conflicts=True)
             raised += len(chunk)
-        for chunk in _chunks(to_reopen, WRITE_BATCH):
+        for chunk in _chunks([pk for c in changes for pk in c.reopen], WRITE_BATCH):
             raised += Alert.objects.filter(pk__in=chunk, resolved_at__isnull=False, resolved_by_name=AUTO_RESOLVER).update(
                 resolved_at=None, resolved_by_name="", resolution="")
-        for chunk in _chunks(to_close, WRITE_BATCH):
+        for chunk in _chunks([pk for c in changes for pk in c.close], WRITE_BATCH):
             closed += Alert.objects.filter(pk__in=chunk, resolved_at__isnull=True).update(
                 resolved_at=at, resolved_by_name=AUTO_RESOLVER, resolution=CLOSED_BECAUSE)
+        _audit(changes, at)
     return raised, closed
+
+
+def _audit(changes: list[_Changes], at: dt.datetime) -> None:
+    """The audit event sweep_child writes for a child whose alerts changed, one per child,
+    appended to the chain as audit.log.record appends one (same fields, same hash), but
+    with the chain head locked once and the events inserted in batches."""
+    if not changes:
+        return
+    viewer = Viewer.system("sweep")
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    now = timezone.now().astimezone(dt.UTC)
+    seq, last_hash = head.last_seq, head.last_hash
+    events = []
+    for change in changes:
+        seq += 1
+        event = AuditEvent(
+            seq=seq, at=now, actor_user_id=viewer.user_id, actor_username=viewer.username[:150],
+            organisation_id=viewer.organisation_id, organisation_name="", role=viewer.role or "",
+            action=str(AuditAction.CHANGE), object_type="alert", object_id="", child_id=change.child_id,
+            summary=f"Alerts: {len(change.raised_keys)} raised, {len(change.closed_keys)} closed automatically"[:500],
+            purpose="",
+            detail=canonical_json({"raised": change.raised_keys, "closed": change.closed_keys, "at": at.isoformat()}),
+            prev_hash=last_hash,
+        )
+        event.hash = last_hash = event.compute_hash()
+        events.append(event)
+    for chunk in _chunks(events, WRITE_BATCH):
+        AuditEvent.objects.bulk_create(chunk)
+    head.last_seq, head.last_hash = seq, last_hash
+    head.save(update_fields=["last_seq", "last_hash"])
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
