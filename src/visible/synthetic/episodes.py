@@ -13,7 +13,8 @@ interview outcomes) is this module's judgement, said so where it is set.
 
 Episodes are drawn from their own random stream (seeded from the run's seed), so the children,
 placements and referrals of a seed are the same whatever number of episodes is asked for (the
-one exception: a flag rule R-EARLY raises for a child who went missing in their first week).
+one exception: what rule R-EARLY leads to for a child who went missing in their first week,
+a suspected-trafficking flag and usually an NRM referral).
 No episode time is later than the start of today, so a seed gives the same episodes all day.
 
 Each child's episodes keep to the episode rules missing/actions.py enforces (rulebook section
@@ -28,7 +29,7 @@ import math
 import random
 from typing import TYPE_CHECKING
 
-from visible.children.models import FlagKind
+from visible.children.models import FirstResponderKind, FlagKind, NrmDecision
 from visible.children.validation import age_on
 from visible.missing.actions import settings_for
 from visible.missing.facts import facts_to_json
@@ -47,6 +48,7 @@ from visible.risk.clock import UK_TIME
 
 from . import patterns
 from .patterns import Weighted
+from .story import NRM_REFERRED_SHARE, RG_POSITIVE_SHARE
 
 if TYPE_CHECKING:
     from visible.agencies.models import Organisation
@@ -339,7 +341,9 @@ class EpisodeDrawer:
         for offset in sorted(offsets):
             day = builder.child.looked_after_from + dt.timedelta(days=offset)
             moment = _uk_instant(day, LAST_SEEN_HOURS.pick(rng), int(60 * rng.random()))
-            moment = min(max(moment, first), last)
+            if moment > last:  # the last day, after the cut-off: earlier that evening instead
+                moment = last - dt.timedelta(minutes=int(600 * rng.random()))
+            moment = max(moment, first)
             # Two reports a few hours apart would be one episode: keep a gap.
             if starts and moment - starts[-1] < dt.timedelta(hours=4):
                 moment = starts[-1] + dt.timedelta(hours=4 + 20 * rng.random())
@@ -485,10 +489,37 @@ class EpisodeDrawer:
             return
         reported = _uk_day(first["reported_at"])
         when = "on the day they became looked after" if waited == 0 else f"{waited} day{'s' if waited != 1 else ''} after becoming looked after"
-        builder.flag(FlagKind.TRAFFICKED_SUSPECTED, reported,
-                     f"Went missing {when}: a potential victim of trafficking (DfE statutory guidance 2014). "
-                     "Raised by the risk engine (R-EARLY), pending confirmation.",
-                     recorded_at=first["reported_at"])
+        flag = builder.flag(FlagKind.TRAFFICKED_SUSPECTED, reported,
+                            f"Went missing {when}: a potential victim of trafficking (DfE statutory guidance 2014). "
+                            "Raised by the risk engine (R-EARLY), pending confirmation.",
+                            recorded_at=first["reported_at"])
+        if flag is not None:
+            self._early_referral(builder, reported)
+
+    def _early_referral(self, builder: ChildStory, flagged: dt.date) -> None:
+        """The NRM referral R-EARLY prompts, made as often as for other trafficked children
+        (story.NRM_REFERRED_SHARE); its reasonable grounds decision follows as story.py's do.
+        No conclusive grounds decision: these are recent arrivals."""
+        rng, today = self.rng, self.run.today
+        if rng.random() >= NRM_REFERRED_SHARE:
+            return  # the Duty to Notify gap
+        referred = flagged + dt.timedelta(days=1 + int(20 * rng.random() ** 2))
+        if referred > today:
+            return
+        reference = self.run.unique_reference(
+            builder.organisation, "nrm_ref", lambda: f"NRM{referred:%y}{rng.randrange(100000, 1000000)}")
+        referral = {
+            "child": builder.child, "referred_on": referred, "first_responder": builder.organisation.name,
+            "first_responder_kind": FirstResponderKind.LOCAL_AUTHORITY, "reference": reference,
+            "rg_decision": NrmDecision.PENDING, "cg_decision": NrmDecision.PENDING,
+            "notes": "Referred after going missing soon after becoming looked after (R-EARLY).",
+        }
+        if (today - referred).days >= 3 and rng.random() < 0.9:
+            referral["rg_decided_on"] = min(referred + dt.timedelta(days=2 + int(40 * rng.random() ** 2)), today)
+            referral["rg_decision"] = NrmDecision.POSITIVE if rng.random() < RG_POSITIVE_SHARE else NrmDecision.NEGATIVE
+        builder.nrm.append(referral)
+        if not builder.child.nrm_ref:
+            builder.child.nrm_ref = reference
 
 
 def drawn_until(today: dt.date) -> dt.datetime:

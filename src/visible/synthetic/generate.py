@@ -21,8 +21,8 @@ the whole run rather than one per row.
 
 Missing episodes come from a random stream of their own, so asking for more or fewer of them
 (`episodes_per_child`) leaves the children, placements and referrals of a seed as they were;
-only the suspected-trafficking flags that rule R-EARLY raises for children who went missing
-within a week of arriving follow the episodes. Open and recent episodes carry an initial risk
+only what rule R-EARLY leads to for a child who went missing within a week of arriving (the
+suspected-trafficking flag, and usually an NRM referral) follows the episodes. Open and recent episodes carry an initial risk
 grading made by the real engine (episodes.grade_recent_episodes); older history has none.
 """
 
