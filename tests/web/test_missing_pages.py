@@ -440,3 +440,29 @@ def test_risk_settings_save_only_changes_and_show_problems_on_their_fields(signe
     stored = AuthorityRiskSettings.objects.get(organisation=manager_a.memberships.get().organisation)
     assert stored.values == {"early_missing_days": 14, "factor_weights": {"isolated": 2}}
     assert AuditEvent.objects.filter(object_type="authorityrisksettings", action="change").exists()
+
+
+def test_acknowledging_an_alert_puts_it_in_my_inbox(client, coordinator_a, sw_a, make_child):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.conftest import PASSWORD, as_viewer
+    from visible.children import actions as register
+    from visible.missing import actions
+    from visible.missing.models import Alert
+
+    today = timezone.localdate()
+    child = make_child(sw_a, looked_after_from=today - dt.timedelta(days=90))
+    register.record_flag(as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=90), "Asylum claim")
+    actions.report_missing(as_viewer(sw_a), child, {
+        "category": "M", "last_seen_at": timezone.now() - dt.timedelta(hours=3), "last_seen_place": "Station",
+        "reported_by_name": "Carer", "reported_by_role": "carer"})
+    alert = Alert.objects.get(child=child, code="no_police_report")
+    client.login(username=coordinator_a.username, password=PASSWORD)
+    mine_before = client.get("/alerts/?show=mine").content.decode()
+    assert "not reported to the police" not in mine_before
+    client.post(f"/alerts/{alert.pk}/acknowledge", {"show": "open"})
+    alert.refresh_from_db()
+    assert alert.assigned_to == coordinator_a
+    assert "not reported to the police" in client.get("/alerts/?show=mine").content.decode()

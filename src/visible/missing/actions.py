@@ -151,9 +151,12 @@ def sweep_child(child: Child, at: dt.datetime | None = None) -> tuple[list[Alert
 def acknowledge_alert(viewer: Viewer, alert: Alert) -> Alert:
     policy.require_act(viewer, alert.child)
     if alert.acknowledged_at is None:
+        # Acknowledging is taking the alert on: it lands in the acknowledger's own inbox.
         alert.acknowledged_at = _now()
         alert.acknowledged_by_name = viewer.username
-        alert.save(update_fields=["acknowledged_at", "acknowledged_by_name"])
+        if alert.assigned_to_id is None:
+            alert.assigned_to_id = viewer.user_id
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by_name", "assigned_to"])
         _audit(viewer, AuditAction.CHANGE, alert, alert.child, f"Acknowledged alert: {alert.text[:120]}",
                {"record": "alert", "changes": {"acknowledged_at": [None, _plain(alert.acknowledged_at)]}})
     return alert

@@ -405,7 +405,7 @@ def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] 
     if not (viewer.organisation and viewer.organisation.is_responsible_body):
         alerts = Alert.objects.none()
     else:
-        alerts = Alert.objects.filter(organisation=viewer.organisation).select_related("child", "episode")
+        alerts = Alert.objects.filter(organisation=viewer.organisation).select_related("child", "episode", "assigned_to")
     counts = {"open": alerts.filter(resolved_at__isnull=True).count(),
               "mine": alerts.filter(resolved_at__isnull=True, assigned_to_id=viewer.user_id).count()}
     if show == "resolved":
