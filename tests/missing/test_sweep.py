@@ -59,15 +59,29 @@ def _add_awkward_cases() -> None:
     Alert.objects.create(organisation=child.responsible_organisation, child=child, episode=first,
                          code="potential_trafficking_victim", key=f"{child.pk}/potential_trafficking_victim/{first.pk}",
                          text="Potential trafficking victim", source="DfE 2014", due_at=NOW, raised_at=NOW)
-    # Kent keeps its own clocks: a longer return interview window, a later police report.
+    # Kent keeps its own clocks: a longer return interview window, a later police report, a
+    # longer wait for an NRM decision.
     kent = Child.objects.filter(responsible_organisation__authority__code=KENT).first().responsible_organisation
-    AuthorityRiskSettings.objects.create(organisation=kent, values={"return_interview_hours": 120,
-                                                                    "police_report_within_hours": 4})
-    # An NRM referral still waiting for its reasonable grounds decision, and a brand-new one.
-    referred = Child.objects.filter(nrm_referrals__isnull=True).order_by("pk")[:2]
-    for child, days in zip(referred, (30, 2), strict=True):
+    AuthorityRiskSettings.objects.create(organisation=kent, values={
+        "return_interview_hours": 120, "police_report_within_hours": 4, "rg_decision_working_days": 10})
+    # NRM referrals waiting for their reasonable grounds decision: long overdue, brand new, and
+    # around the five working days, so that sweeps a day or two apart fall either side.
+    ages = (30, 2, 5, 6, 7, 8, 9, 10, 12)
+    referred = Child.objects.filter(nrm_referrals__isnull=True, looked_after_from__lt=NOW.date() - dt.timedelta(days=31))
+    for child, days in zip(referred.order_by("pk")[:len(ages)], ages, strict=True):
         NrmReferral.objects.create(child=child, referred_on=NOW.date() - dt.timedelta(days=days), first_responder="Test",
                                    first_responder_kind="local_authority")
+    for child, days in zip(referred.filter(responsible_organisation=kent).order_by("-pk")[:3], (11, 12, 13), strict=True):
+        NrmReferral.objects.create(child=child, referred_on=NOW.date() - dt.timedelta(days=days), first_responder="Test",
+                                   first_responder_kind="local_authority")
+    # A Kent child back four days ago with no interview: overdue under the default 72 hours,
+    # not yet under Kent's 120.
+    quiet = (Child.objects.filter(responsible_organisation=kent, episodes__isnull=True,
+                                  looked_after_from__lt=NOW.date() - dt.timedelta(days=10)).order_by("pk").first())
+    Episode.objects.create(child=quiet, category="M", last_seen_at=NOW - dt.timedelta(hours=110), last_seen_place="Station",
+                           reported_by_name="Carer (synthetic)", reported_by_role="carer",
+                           reported_at=NOW - dt.timedelta(hours=109), returned_at=NOW - dt.timedelta(hours=96),
+                           found_by="self")
 
 
 def alert_state() -> list[tuple]:
@@ -131,10 +145,13 @@ def test_sweep_all_leaves_exactly_what_sweep_child_on_every_child_leaves(registe
 
     later = assert_same_as_sweep_child(NOW + dt.timedelta(hours=2))
     assert later.alerts_closed > 0
-    # Days on: more interviews fall due (Kent's later than the rest), birthdays pass.
+    # Days on: more interviews and NRM decisions fall due (Kent's interviews later than the
+    # rest), birthdays pass.
     assert_same_as_sweep_child(NOW + dt.timedelta(days=4))
     assert_same_as_sweep_child(NOW + dt.timedelta(days=6))
-    # And back in time: what was not yet due closes, what had been closed reopens.
+    # And back in time, a little and a lot: what was not yet due closes, and reopens after.
+    assert assert_same_as_sweep_child(NOW + dt.timedelta(hours=1)).alerts_closed > 0
+    assert_same_as_sweep_child(NOW - dt.timedelta(days=2))
     back = assert_same_as_sweep_child(NOW - dt.timedelta(days=20))
     assert back.alerts_closed > 0
     assert_same_as_sweep_child(NOW + dt.timedelta(hours=3))
