@@ -22,6 +22,7 @@ the changes are written, not while the engine runs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
 import time
@@ -31,16 +32,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import (
-    Exists,
-    FloatField,
-    Func,
-    OuterRef,
-    Q,
-    TextField,
-)
+from django.db.models import CharField, Exists, FloatField, Func, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from visible.agencies.models import Organisation
@@ -76,6 +70,7 @@ from .models import Alert, AuthorityRiskSettings, Episode, LogEntry, ReturnInter
 
 BATCH = 2000        # children whose facts are read and assessed together
 WRITE_BATCH = 1000  # rows per INSERT or UPDATE
+ANALYZE_AFTER = 10_000  # alerts raised or closed by one sweep before the planner's statistics are refreshed
 RETURN_INTERVIEW = "return_interview_overdue"
 DUTY_TO_NOTIFY = "duty_to_notify"
 NRM_OVERDUE = "nrm_rg_overdue"
@@ -117,8 +112,15 @@ def sweep_all(at: dt.datetime | None = None, progress: bool = False) -> SweepSum
     if timezone.is_naive(at):
         raise ValueError(f"at must be timezone-aware; got the naive value {at.isoformat()}")
     children = sorted(_candidates(at))
+    # settings_for gives the defaults to an authority with no settings of its own, so it is
+    # asked only about those with some, once each.
+    configured = set(AuthorityRiskSettings.objects.values_list("organisation_id", flat=True))
     settings_cache: dict[int, RiskSettings] = {}
     changes: list[_Changes] = []
+    # sweep_child finds an alert by its key wherever it is stored. The engine's keys begin
+    # with the child's id, so only an alert whose key does not begin with its own child's id
+    # (a manual one, or one stored by hand) could be found under another child.
+    elsewhere = {a.key: a for a in _alerts(~Q(key__startswith=Concat(Cast("child_id", CharField()), Value("/"))))}
 
     from tqdm import tqdm
 
@@ -130,14 +132,10 @@ def sweep_all(at: dt.datetime | None = None, progress: bool = False) -> SweepSum
             due_by_child = {}
             for child_id in batch:
                 organisation_id = organisations[child_id]
-                settings = settings_cache.get(organisation_id)
+                settings = settings_cache.get(organisation_id, DEFAULTS if organisation_id not in configured else None)
                 if settings is None:  # settings_for only needs the organisation's id
                     settings = settings_cache[organisation_id] = settings_for(Organisation(pk=organisation_id))
                 due_by_child[child_id] = sweep(facts[child_id], at, settings)
-            # sweep_child finds an alert by its key wherever it is stored: a key the engine
-            # makes begins with the child's id, so this only ever finds one stored meanwhile.
-            unknown = [a.key for child_id, due in due_by_child.items() for a in due if a.key not in stored[child_id]]
-            elsewhere = {a.key: a for chunk in _chunks(unknown, WRITE_BATCH) for a in _alerts(Q(key__in=chunk))}
             for child_id in batch:
                 found = _changes_for(child_id, organisations[child_id], due_by_child[child_id], stored[child_id],
                                      elsewhere, at)
@@ -284,6 +282,7 @@ def _candidates(at: dt.datetime) -> set[int]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def _overdue_from(referred_on: dt.date, working_days: int, earliest: bool) -> dt.datetime:
     """When an undecided referral's alert falls due (engine._nrm_overdue), at the earliest or
     the latest over the nations' bank holiday calendars."""
@@ -512,7 +511,17 @@ def _write(changes: list[_Changes], at: dt.datetime) -> tuple[int, int]:
             closed += Alert.objects.filter(pk__in=chunk, resolved_at__isnull=True).update(
                 resolved_at=at, resolved_by_name=AUTO_RESOLVER, resolution=CLOSED_BECAUSE)
         _audit(changes, at)
+    if raised + closed >= ANALYZE_AFTER:
+        _refresh_planner_statistics()
     return raised, closed
+
+
+def _refresh_planner_statistics() -> None:
+    """After a sweep that wrote many alerts (the first one on a register), tell the database:
+    PostgreSQL otherwise plans the next sweep's alert queries for the empty table it last
+    measured, until autovacuum catches up."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Alert._meta.db_table)}")
 
 
 def _audit(changes: list[_Changes], at: dt.datetime) -> None:
