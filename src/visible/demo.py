@@ -66,6 +66,10 @@ def set_up_demo(seed: int, children: int, out: TextIO) -> None:
         out.write(f"Generating a synthetic register of {children} children (seed {seed})...\n")
         summary = generate(authorities=[COUNCIL_A, COUNCIL_B], national=False, children=children, seed=seed, progress=True)
         out.write(summary.describe() + "\n")
+        from visible.missing.sweep import sweep_all
+
+        swept = sweep_all()
+        out.write(f"Raised the alerts now due: {swept.alerts_raised:,} open alerts.\n")
     else:
         out.write(f"Keeping the existing register ({Child.objects.count()} children).\n")
     print_logins(out)
