@@ -62,6 +62,23 @@ def record(
     return event
 
 
+def plain_value(value: Any) -> Any:
+    """A value as the audit detail stores it: dates as ISO text, records by their id."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain_value(v) for v in value]
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def record_for(viewer: Viewer, action: AuditAction | str, obj: Any, child_id: int, summary: str, detail: dict) -> AuditEvent:
+    """Record an action on one record of a child's (a flag, an episode, an alert...)."""
+    return record(viewer, action, object_type=type(obj).__name__.lower(), object_id=obj.pk, child_id=child_id,
+                  summary=summary, detail=detail)
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     seq: int

@@ -16,7 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from visible.agencies.viewer import Viewer
-from visible.audit.log import record
+from visible.audit.log import plain_value as _plain
+from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
 from visible.reference.models import Authority
 
@@ -62,12 +63,6 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _snapshot(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -89,11 +84,6 @@ def _bump(child: Child) -> None:
     child.refresh_from_db(fields=["version", "updated_at"])
 
 
-def _audit(viewer: Viewer, action: str, obj: Any, child: Child, summary: str, detail: dict) -> None:
-    record(
-        viewer, action, object_type=type(obj).__name__.lower(), object_id=obj.pk, child_id=child.pk,
-        summary=summary, detail=detail,
-    )
 
 
 # --- the child -----------------------------------------------------------------------------
@@ -113,7 +103,7 @@ def create_child(viewer: Viewer, values: dict[str, Any], other_names: list[tuple
             ChildName.objects.create(child=child, name=name.strip(), kind=kind)
     _refresh_search_text(child)
     child.save(update_fields=["search_text"])
-    _audit(viewer, AuditAction.CREATE, child, child, f"Added {child.full_name} to the register", {
+    record_for(viewer, AuditAction.CREATE, child, child.pk, f"Added {child.full_name} to the register", {
         "record": "child", "changes": {f: [None, v] for f, v in _snapshot(child, CHILD_FIELDS).items() if v not in ("", None, [], False)},
         "other_names": [n for n, _ in other_names if n.strip()],
     })
@@ -148,7 +138,7 @@ def update_child(viewer: Viewer, child: Child, values: dict[str, Any], expected_
     locked.save()
     changes = _changes(before, _snapshot(locked, CHILD_FIELDS))
     if changes:
-        _audit(viewer, AuditAction.CHANGE, locked, locked, f"Changed {', '.join(changes)}", {"record": "child", "changes": changes})
+        record_for(viewer, AuditAction.CHANGE, locked, locked.pk, f"Changed {', '.join(changes)}", {"record": "child", "changes": changes})
     return locked
 
 
@@ -164,7 +154,7 @@ def add_other_name(viewer: Viewer, child: Child, name: str, kind: str) -> ChildN
     _refresh_search_text(child)
     child.save(update_fields=["search_text"])
     _bump(child)
-    _audit(viewer, AuditAction.CREATE, other, child, f"Added other name '{name}'", {
+    record_for(viewer, AuditAction.CREATE, other, child.pk, f"Added other name '{name}'", {
         "record": "other name", "changes": {"name": [None, name], "kind": [None, kind]},
     })
     return other
@@ -194,7 +184,7 @@ def set_photo(viewer: Viewer, child: Child, photo: Any, taken_on: dt.date | None
     child.photo_taken_on = taken_on
     child.save(update_fields=["photo", "photo_taken_on"])
     _bump(child)
-    _audit(viewer, AuditAction.CHANGE, child, child, "Changed photograph", {
+    record_for(viewer, AuditAction.CHANGE, child, child.pk, "Changed photograph", {
         "record": "child", "changes": {"photo": [old, child.photo.name], "photo_taken_on": [None, _plain(taken_on)]},
     })
     return child
@@ -224,7 +214,7 @@ def record_flag(viewer: Viewer, child: Child, kind: str, start_date: dt.date, ev
         recorded_by_name=viewer.username, recorded_at=timezone.now(),
     )
     _bump(child)
-    _audit(viewer, AuditAction.CREATE, flag, child, f"Flagged {flag.get_kind_display()} from {start_date:%d/%m/%Y}", {
+    record_for(viewer, AuditAction.CREATE, flag, child.pk, f"Flagged {flag.get_kind_display()} from {start_date:%d/%m/%Y}", {
         "record": "flag", "flag": kind,
         "changes": {"kind": [None, kind], "start_date": [None, _plain(start_date)], "evidence": [None, flag.evidence],
                     **({"stage": [None, stage]} if flag.stage else {})},
@@ -249,7 +239,7 @@ def end_flag(viewer: Viewer, flag: Flag, end_date: dt.date, reason: str) -> Flag
     flag.ended_at = timezone.now()
     flag.save(update_fields=["end_date", "end_reason", "ended_by_name", "ended_at"])
     _bump(child)
-    _audit(viewer, AuditAction.END, flag, child, f"Ended {flag.get_kind_display()} on {end_date:%d/%m/%Y}", {
+    record_for(viewer, AuditAction.END, flag, child.pk, f"Ended {flag.get_kind_display()} on {end_date:%d/%m/%Y}", {
         "record": "flag", "flag": flag.kind,
         "changes": {"end_date": [None, _plain(end_date)], "end_reason": [None, flag.end_reason]},
     })
@@ -286,7 +276,7 @@ def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Pl
         authority=authority, provider=values.get("provider", ""),
     )
     _bump(child)
-    _audit(viewer, AuditAction.CREATE, placement, child, f"Placement {placement.place_code} from {placement.start_date:%d/%m/%Y}", {
+    record_for(viewer, AuditAction.CREATE, placement, child.pk, f"Placement {placement.place_code} from {placement.start_date:%d/%m/%Y}", {
         "record": "placement", "changes": {f: [None, v] for f, v in _snapshot(placement, PLACEMENT_FIELDS).items() if v not in ("", None)},
     })
     return placement
@@ -304,7 +294,7 @@ def end_placement(viewer: Viewer, placement: Placement, end_date: dt.date) -> Pl
     placement.end_date = end_date
     placement.save(update_fields=["end_date"])
     _bump(child)
-    _audit(viewer, AuditAction.END, placement, child, f"Placement {placement.place_code} ended {end_date:%d/%m/%Y}", {
+    record_for(viewer, AuditAction.END, placement, child.pk, f"Placement {placement.place_code} ended {end_date:%d/%m/%Y}", {
         "record": "placement", "changes": {"end_date": [None, _plain(end_date)]},
     })
     return placement
@@ -350,7 +340,7 @@ def record_nrm_referral(viewer: Viewer, child: Child, values: dict[str, Any]) ->
     p.raise_if_any()
     referral = NrmReferral.objects.create(child=child, **{f: values[f] for f in NRM_FIELDS if f in values})
     _bump(child)
-    _audit(viewer, AuditAction.CREATE, referral, child, f"NRM referral on {referral.referred_on:%d/%m/%Y}", {
+    record_for(viewer, AuditAction.CREATE, referral, child.pk, f"NRM referral on {referral.referred_on:%d/%m/%Y}", {
         "record": "NRM referral", "changes": {f: [None, v] for f, v in _snapshot(referral, NRM_FIELDS).items() if v not in ("", None, False)},
     })
     return referral
@@ -372,7 +362,7 @@ def update_nrm_referral(viewer: Viewer, referral: NrmReferral, values: dict[str,
     changes = _changes(before, _snapshot(referral, NRM_FIELDS))
     if changes:
         _bump(child)
-        _audit(viewer, AuditAction.CHANGE, referral, child, f"NRM referral: changed {', '.join(changes)}",
+        record_for(viewer, AuditAction.CHANGE, referral, child.pk, f"NRM referral: changed {', '.join(changes)}",
                {"record": "NRM referral", "changes": changes})
     return referral
 
@@ -401,7 +391,7 @@ def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) 
         f: values.get(f) for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth")
     }, notes=values.get("notes", ""))
     _bump(child)
-    _audit(viewer, AuditAction.CREATE, assessment, child,
+    record_for(viewer, AuditAction.CREATE, assessment, child.pk,
            f"Age assessment: {assessment.get_status_display()} from {assessment.status_from:%d/%m/%Y}", {
                "record": "age assessment",
                "changes": {f: [None, _plain(values.get(f))] for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth") if values.get(f)},
@@ -426,7 +416,7 @@ def assign_guardian(viewer: Viewer, child: Child, values: dict[str, Any]) -> Gua
                                                    service=values["service"].strip(), start_date=values["start_date"],
                                                    end_date=values.get("end_date"))
     _bump(child)
-    _audit(viewer, AuditAction.CREATE, assignment, child, f"{assignment.get_kind_display()} assigned from {assignment.start_date:%d/%m/%Y}", {
+    record_for(viewer, AuditAction.CREATE, assignment, child.pk, f"{assignment.get_kind_display()} assigned from {assignment.start_date:%d/%m/%Y}", {
         "record": "guardian", "changes": {"kind": [None, assignment.kind], "guardian_name": [None, assignment.guardian_name],
                                           "service": [None, assignment.service], "start_date": [None, _plain(assignment.start_date)]},
     })
@@ -445,6 +435,6 @@ def end_guardian(viewer: Viewer, assignment: GuardianAssignment, end_date: dt.da
     assignment.end_date = end_date
     assignment.save(update_fields=["end_date"])
     _bump(child)
-    _audit(viewer, AuditAction.END, assignment, child, f"{assignment.get_kind_display()} assignment ended {end_date:%d/%m/%Y}",
+    record_for(viewer, AuditAction.END, assignment, child.pk, f"{assignment.get_kind_display()} assignment ended {end_date:%d/%m/%Y}",
            {"record": "guardian", "changes": {"end_date": [None, _plain(end_date)]}})
     return assignment

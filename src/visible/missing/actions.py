@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
-from visible.audit.log import record
+from visible.audit.log import plain_value as _plain
+from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
 from visible.children import actions as register
 from visible.children.models import Child, Flag
@@ -84,17 +85,8 @@ def _words_problem(p: Problems, field: str, text: str, reject: bool) -> list[str
     return sorted({f.word.lower() for f in findings})
 
 
-def _audit(viewer: Viewer, action: str, obj: Any, child: Child, summary: str, detail: dict) -> None:
-    record(viewer, action, object_type=type(obj).__name__.lower(), object_id=obj.pk, child_id=child.pk,
-           summary=summary, detail=detail)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if hasattr(value, "pk"):
-        return value.pk
-    return value
 
 
 # --- alerts --------------------------------------------------------------------------------
@@ -157,7 +149,7 @@ def acknowledge_alert(viewer: Viewer, alert: Alert) -> Alert:
         if alert.assigned_to_id is None:
             alert.assigned_to_id = viewer.user_id
         alert.save(update_fields=["acknowledged_at", "acknowledged_by_name", "assigned_to"])
-        _audit(viewer, AuditAction.CHANGE, alert, alert.child, f"Acknowledged alert: {alert.text[:120]}",
+        record_for(viewer, AuditAction.CHANGE, alert, alert.child.pk, f"Acknowledged alert: {alert.text[:120]}",
                {"record": "alert", "changes": {"acknowledged_at": [None, _plain(alert.acknowledged_at)]}})
     return alert
 
@@ -177,7 +169,7 @@ def resolve_alert(viewer: Viewer, alert: Alert, resolution: str) -> Alert:
     if alert.acknowledged_at is None:
         alert.acknowledged_at, alert.acknowledged_by_name = alert.resolved_at, viewer.username
     alert.save()
-    _audit(viewer, AuditAction.END, alert, alert.child, f"Resolved alert: {alert.text[:120]}",
+    record_for(viewer, AuditAction.END, alert, alert.child.pk, f"Resolved alert: {alert.text[:120]}",
            {"record": "alert", "changes": {"resolution": [None, alert.resolution]}})
     return alert
 
@@ -278,7 +270,7 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
     )
     assessment, facts, settings = _assess(child, episode, now)
     grading = _save_grading(viewer, episode, GradingKind.INITIAL, assessment, facts, settings, assessment.grade, "")
-    _audit(viewer, AuditAction.CREATE, episode, child,
+    record_for(viewer, AuditAction.CREATE, episode, child.pk,
            f"Reported {episode.get_category_display().split(':')[0].lower()}; proposed grade {assessment.grade.label}", {
                "record": "episode",
                "changes": {f: [None, _plain(getattr(episode, f))] for f in EPISODE_REPORT_FIELDS if getattr(episode, f) not in ("", None)},
@@ -304,7 +296,7 @@ def grade_episode(viewer: Viewer, episode: Episode, chosen: str, reason: str,
         raise ValidationError({"grade": errors})
     grade = Grade.parse(chosen)
     grading = _save_grading(viewer, episode, kind, assessment, facts, settings, grade, reason or "")
-    _audit(viewer, AuditAction.CHANGE, grading, child,
+    record_for(viewer, AuditAction.CHANGE, grading, child.pk,
            f"Grade {grade.label} ({'override of' if grade != assessment.grade else 'confirming'} proposed {assessment.grade.label})",
            {"record": "grading", "changes": {"grade": [episode.gradings.exclude(pk=grading.pk).values_list("grade", flat=True).first(), grade.value]},
             "override_reason": reason or ""})
@@ -331,7 +323,7 @@ def add_log_entry(viewer: Viewer, episode: Episode, kind: str, occurred_at: dt.d
     entry = LogEntry.objects.create(episode=episode, kind=kind, occurred_at=occurred_at, text=text.strip(),
                                     by_name=viewer.username, flagged_words=flagged,
                                     by_organisation=viewer.organisation.name if viewer.organisation else "")
-    _audit(viewer, AuditAction.CREATE, entry, child, f"{entry.get_kind_display()} logged", {
+    record_for(viewer, AuditAction.CREATE, entry, child.pk, f"{entry.get_kind_display()} logged", {
         "record": "log entry", "changes": {"kind": [None, kind], "text": [None, entry.text]}, "flagged_words": flagged})
     if flagged:
         sweep_child(child)
@@ -359,7 +351,7 @@ def record_police_report(viewer: Viewer, episode: Episode, force: Organisation, 
     locked.version += 1
     locked.save(update_fields=["police_force", "police_reported_at", "police_reference", "version"])
     after = {"police_force": force.pk, "police_reported_at": _plain(reported_at), "police_reference": locked.police_reference}
-    _audit(viewer, AuditAction.CHANGE, locked, child, f"Reported to {force.name}",
+    record_for(viewer, AuditAction.CHANGE, locked, child.pk, f"Reported to {force.name}",
            {"record": "episode", "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]}})
     sweep_child(child)
     return locked
@@ -395,7 +387,7 @@ def record_return(viewer: Viewer, episode: Episode, values: dict[str, Any], expe
             setattr(locked, field, values[field] if values[field] is not None else ("" if field != "found_in_authority" else None))
     locked.version += 1
     locked.save(update_fields=[*RETURN_FIELDS, "version"])
-    _audit(viewer, AuditAction.END, locked, child, "Returned: episode closed", {
+    record_for(viewer, AuditAction.END, locked, child.pk, "Returned: episode closed", {
         "record": "episode", "changes": {f: [None, _plain(getattr(locked, f))] for f in RETURN_FIELDS if getattr(locked, f) not in ("", None)}})
     sweep_child(child)
     return locked
@@ -439,7 +431,7 @@ def record_return_interview(viewer: Viewer, episode: Episode, values: dict[str, 
         episode=episode, defaults={f: values.get(f) if values.get(f) is not None else
                                    ({"indicators": [], "independent": False, "interpreter_used": False}.get(f, "") if f != "done_at" else None)
                                    for f in fields})
-    _audit(viewer, AuditAction.CREATE if created else AuditAction.CHANGE, interview, child,
+    record_for(viewer, AuditAction.CREATE if created else AuditAction.CHANGE, interview, child.pk,
            f"Return interview: {interview.get_outcome_display()}",
            {"record": "return interview", "changes": {f: [None, _plain(getattr(interview, f))] for f in fields
                                                      if getattr(interview, f) not in ("", None, [], False)}})
@@ -484,7 +476,7 @@ def save_safety_plan(viewer: Viewer, child: Child, values: dict[str, Any], expec
     plan.updated_by_name = viewer.username
     plan.save()
     after = {f: _plain(getattr(plan, f)) for f in SAFETY_PLAN_FIELDS}
-    _audit(viewer, AuditAction.CREATE if created else AuditAction.CHANGE, plan, child, "Safety plan saved",
+    record_for(viewer, AuditAction.CREATE if created else AuditAction.CHANGE, plan, child.pk, "Safety plan saved",
            {"record": "safety plan", "changes": {f: [before[f] if not created else None, after[f]] for f in after if before[f] != after[f] or created and after[f]}})
     return plan
 
