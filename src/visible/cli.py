@@ -6,6 +6,9 @@ web pages use.
     visible generate ...              make a synthetic register (deterministic with --seed)
     visible audit verify              check the audit log's hash chain
     visible reference load            load or refresh the authorities reference data
+    visible import 903|factors ...    import an SSDA903 return or CIN census factors
+    visible export 903 ...            write an SSDA903 return
+    visible foi-return ...            the report's data request (Appendix 1), answered
     visible manage ARGS...            any Django management command
 """
 
@@ -134,6 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
     ref_sub = p.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
     r = ref_sub.add_parser("load", help="load or refresh the UK authorities")
     r.set_defaults(func=cmd_reference_load)
+
+    p = sub.add_parser("import", help="import statutory data (SSDA903 return, CIN census factors)")
+    import_sub = p.add_subparsers(dest="import_command", required=True, metavar="WHAT")
+    p = sub.add_parser("export", help="export statutory data (SSDA903 return)")
+    export_sub = p.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    from visible.ssda903.cli import add_export_commands, add_import_commands
+
+    add_import_commands(import_sub)
+    add_export_commands(export_sub)
+
+    from visible.returns.cli import add_commands as add_return_commands
+
+    add_return_commands(sub)
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. 'visible manage migrate'")
     p.add_argument("rest", nargs=argparse.REMAINDER)

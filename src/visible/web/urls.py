@@ -28,4 +28,6 @@ urlpatterns = [
     path("counts/", views.counts, name="counts"),
     path("", include("visible.web.missing_urls")),
     path("", include("visible.web.grabpack_urls")),
+    path("", include("visible.web.ssda903_urls")),
+    path("", include("visible.web.returns_urls")),
 ]

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "visible.audit",
     "visible.children",
     "visible.missing",
+    "visible.ssda903",
+    "visible.returns",
     "visible.web",
 ]
 

@@ -1,0 +1,3 @@
+"""Pages for the returns app."""
+
+urlpatterns: list = []

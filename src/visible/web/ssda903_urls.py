@@ -1,0 +1,3 @@
+"""Pages for the ssda903 app."""
+
+urlpatterns: list = []
