@@ -167,3 +167,26 @@ def test_only_the_responsible_council_can_change_a_child(sw_a, sw_b, manager_b, 
         actions.update_child(as_viewer(sw_b), child, {"preferred_name": "X"}, expected_version=child.version)
     with pytest.raises(PermissionDenied):
         actions.record_flag(as_viewer(manager_b), child, "uasc", TODAY, "x")
+
+
+@pytest.mark.parametrize(("rg_on", "days"), [(dt.date(2024, 3, 1), 30), (dt.date(2022, 11, 1), 45)])
+def test_conclusive_grounds_decision_waits_for_the_recovery_period(sw_a, make_child, rg_on, days):
+    """Rulebook §4: at least 30 days after the RG decision (45 for RG decisions before
+    30 January 2023). A CG date inside the period is refused, naming the earliest date."""
+    child = make_child(sw_a, date_of_birth=dt.date(2008, 1, 1))
+    viewer = as_viewer(sw_a)
+    referral = actions.record_nrm_referral(viewer, child, {
+        "referred_on": rg_on - dt.timedelta(days=3), "first_responder": "Croydon children's services",
+        "first_responder_kind": "local_authority", "rg_decision": "positive", "rg_decided_on": rg_on,
+    })
+    too_soon = rg_on + dt.timedelta(days=days - 1)
+    with pytest.raises(ValidationError) as excinfo:
+        actions.update_nrm_referral(viewer, referral, {"cg_decision": "positive", "cg_decided_on": too_soon})
+    message = errors_of(excinfo)["cg_decided_on"][0]
+    assert f"at least {days} days" in message
+    assert f"{rg_on + dt.timedelta(days=days):%d/%m/%Y}" in message
+    referral.refresh_from_db()
+    assert referral.cg_decision == "pending"
+    actions.update_nrm_referral(viewer, referral, {"cg_decision": "positive", "cg_decided_on": rg_on + dt.timedelta(days=days)})
+    referral.refresh_from_db()
+    assert referral.cg_decided_on == rg_on + dt.timedelta(days=days)

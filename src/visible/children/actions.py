@@ -302,6 +302,16 @@ def end_placement(viewer: Viewer, placement: Placement, end_date: dt.date) -> Pl
 
 # --- NRM -----------------------------------------------------------------------------------
 
+RECOVERY_PERIOD_FROM = dt.date(2023, 1, 30)  # Nationality and Borders Act 2022: 45 days became 30
+
+
+def recovery_days(rg_decided_on: dt.date) -> int:
+    """The minimum recovery period between a positive reasonable grounds decision and the
+    conclusive grounds decision (rulebook §4): 30 days, or 45 for an RG decision made before
+    30 January 2023."""
+    return 30 if rg_decided_on >= RECOVERY_PERIOD_FROM else 45
+
+
 def _check_nrm(p: Problems, child: Child, v: dict) -> None:
     today = _today()
     referred = v.get("referred_on")
@@ -328,6 +338,11 @@ def _check_nrm(p: Problems, child: Child, v: dict) -> None:
     rg_on, cg_on = v.get("rg_decided_on"), v.get("cg_decided_on")
     if rg_on and cg_on and cg_on < rg_on:
         p.add("cg_decided_on", f"The conclusive grounds decision date must be on or after the reasonable grounds decision ({rg_on:%d/%m/%Y})")
+    elif rg_on and cg_on and cg_on < rg_on + dt.timedelta(days=recovery_days(rg_on)):
+        days = recovery_days(rg_on)
+        p.add("cg_decided_on", f"A conclusive grounds decision comes after a recovery period of at least {days} days "
+                               f"from the reasonable grounds decision ({rg_on:%d/%m/%Y}), so not before "
+                               f"{rg_on + dt.timedelta(days=days):%d/%m/%Y}. Check both dates")
     if v.get("stayed") and not v.get("stayed_on"):
         p.add("stayed_on", "Enter the date the decision was stayed")
 
