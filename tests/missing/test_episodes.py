@@ -248,3 +248,22 @@ def test_sweeping_writes_an_audit_event_when_alerts_change(sw_a, uasc_child):
     actions.sweep_child(uasc_child, NOW() + dt.timedelta(days=8))  # long missing by then
     event = AuditEvent.objects.filter(object_type="alert", actor_username="<sweep>").latest("seq")
     assert "1 raised" in event.summary and any("long_missing" in key for key in event.detail_data["raised"])
+
+
+def test_facts_as_at_a_moment_know_only_what_was_written_by_then(sw_a, uasc_child):
+    """Replaying "why was she graded high at 2 am?" must not see a note written at 9 am, and
+    the guardian in place is judged on the UK calendar day (00:30 BST on 1 July is still
+    30 June in UTC)."""
+    episode, grading = report(sw_a, uasc_child, hours_ago=5)
+    graded_at = grading.assessed_at
+    actions.add_log_entry(as_viewer(sw_a), episode, "sighting", NOW() - dt.timedelta(hours=1),
+                          "Seen near the station by a bus driver")
+    assert facts_for(uasc_child, graded_at).episodes[0].notes == ("Did not come back from college",)
+    assert "Seen near the station by a bus driver" in facts_for(uasc_child, NOW()).episodes[0].notes
+
+    register.assign_guardian(as_viewer(sw_a), uasc_child, {
+        "kind": "ictg", "guardian_name": "Sam Guardian (synthetic)", "service": "ICTG service",
+        "start_date": dt.date(2026, 7, 1)})
+    just_after_midnight_bst = dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)  # 00:30 on 1 July in London
+    assert facts_for(uasc_child, just_after_midnight_bst).has_guardian
+    assert not facts_for(uasc_child, just_after_midnight_bst - dt.timedelta(hours=1)).has_guardian

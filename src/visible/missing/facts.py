@@ -10,6 +10,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from django.db.models import Prefetch
+
 from visible.children.models import Child
 from visible.risk import (
     ChildFacts,
@@ -19,9 +21,10 @@ from visible.risk import (
     PlacementFact,
     ReturnInterviewFact,
 )
+from visible.risk.clock import uk_date
 from visible.risk.factors import FACTORS
 
-from .models import Episode
+from .models import Episode, LogEntry
 
 
 def _interview(episode: Episode) -> ReturnInterviewFact | None:
@@ -33,8 +36,11 @@ def _interview(episode: Episode) -> ReturnInterviewFact | None:
 
 def facts_for(child: Child, at: dt.datetime) -> ChildFacts:
     """Everything the engine may use about this child, as recorded now."""
+    # Only what had been written by `at`: a log entry recorded later was not known then.
+    written = LogEntry.objects.filter(recorded_at__lte=at)
     episodes = list(
-        Episode.objects.filter(child=child).select_related("return_interview").prefetch_related("log")
+        Episode.objects.filter(child=child).select_related("return_interview")
+        .prefetch_related(Prefetch("log", queryset=written))
     )
     factors: set[str] = set()
     episode_facts = []
@@ -46,7 +52,7 @@ def facts_for(child: Child, at: dt.datetime) -> ChildFacts:
             ended_at=episode.returned_at, police_reported_at=episode.police_reported_at,
             return_interview=_interview(episode), notes=notes,
         ))
-    today = at.date()
+    today = uk_date(at)  # the guardian in place on the UK calendar day of `at`
     assessment = child.age_assessments.order_by("-status_from", "-pk").first()
     authority = child.responsible_organisation.authority
     return ChildFacts(

@@ -338,7 +338,7 @@ def _load_facts(children: list[int], at: dt.datetime) -> tuple[dict[int, ChildFa
         referrals[child_id].append(NrmFact(referred_on=day(referred_on), rg_decision=rg, rg_decided_on=day(rg_on),
                                            cg_decision=cg, cg_decided_on=day(cg_on), stayed=bool(stayed)))
 
-    today = at.date()  # as facts_for: the guardian in place on the date of `at`
+    today = uk_date(at)  # as facts_for: the guardian in place on the UK calendar day of `at`
     guarded = {row[0] for row in read.rows(
         GuardianAssignment.objects.filter(child_id__in=among, start_date__lte=today)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)), "child_id")}
@@ -355,7 +355,8 @@ def _load_facts(children: list[int], at: dt.datetime) -> tuple[dict[int, ChildFa
                       ReturnInterview.objects.filter(episode__child_id__in=among),
                       "episode_id", "offered_at:t", "outcome", "done_at:t")}
     notes: dict[int, list[str]] = defaultdict(list)
-    for episode_id, text in read.rows(LogEntry.objects.filter(episode__child_id__in=among), "episode_id", "text"):
+    for episode_id, text in read.rows(LogEntry.objects.filter(episode__child_id__in=among, recorded_at__lte=at),
+                                      "episode_id", "text"):
         notes[episode_id].append(text)
     episodes: dict[int, list[EpisodeFact]] = defaultdict(list)
     factors: dict[int, set[str]] = defaultdict(set)
