@@ -22,6 +22,7 @@ from visible.risk import (
     ALERT_RULES,
     DEFAULTS,
     Assessment,
+    ChildFacts,
     Grade,
     RiskSettings,
     assess_episode,
@@ -115,13 +116,15 @@ def _store_alerts(child: Child, alerts, at: dt.datetime, episodes_by_id: dict[st
 
 
 @transaction.atomic
-def sweep_child(child: Child, at: dt.datetime | None = None) -> tuple[list[Alert], list[Alert]]:
+def sweep_child(child: Child, at: dt.datetime | None = None, facts: ChildFacts | None = None,
+                settings: RiskSettings | None = None) -> tuple[list[Alert], list[Alert]]:
     """Raise the time-based alerts now due for one child, and close those whose condition has
-    gone (the interview was held, the NRM decision arrived). Returns (raised, closed)."""
+    gone (the interview was held, the NRM decision arrived). Returns (raised, closed).
+    A caller that has just read the child's facts and settings at ``at`` may pass them."""
     at = at or _now()
     before_open = set(Alert.objects.filter(child=child, resolved_at__isnull=True).values_list("key", flat=True))
-    settings = settings_for(child.responsible_organisation)
-    due = sweep(facts_for(child, at), at, settings)
+    settings = settings or settings_for(child.responsible_organisation)
+    due = sweep(facts or facts_for(child, at), at, settings)
     raised = [a for a in _store_alerts(child, due, at) if a.resolved_at is None]
     still_due = {a.key for a in due}
     closed = []
@@ -176,7 +179,7 @@ def resolve_alert(viewer: Viewer, alert: Alert, resolution: str) -> Alert:
 
 # --- grading -------------------------------------------------------------------------------
 
-def _assess(child: Child, episode: Episode, at: dt.datetime) -> tuple[Assessment, Any, RiskSettings]:
+def _assess(child: Child, episode: Episode, at: dt.datetime) -> tuple[Assessment, ChildFacts, RiskSettings]:
     settings = settings_for(child.responsible_organisation)
     facts = facts_for(child, at)
     return assess_episode(facts, str(episode.pk), at, settings), facts, settings
@@ -276,9 +279,10 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
                "changes": {f: [None, _plain(getattr(episode, f))] for f in EPISODE_REPORT_FIELDS if getattr(episode, f) not in ("", None)},
                "grade": assessment.grade.value, "flagged_words": flagged,
            })
-    _raise_flags(viewer, child, assessment)
+    raised_flags = _raise_flags(viewer, child, assessment)
     _store_alerts(child, assessment.alerts, now, {str(episode.pk): episode})
-    sweep_child(child, now)
+    # The facts just read still hold unless the engine raised a flag (which can owe a Duty to Notify).
+    sweep_child(child, now, facts=None if raised_flags else facts, settings=settings)
     return episode, grading
 
 
