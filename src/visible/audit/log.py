@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,40 @@ def canonical_json(detail: dict[str, Any] | None) -> str:
     return json.dumps(detail, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append: what was done, to what, and why."""
+    action: AuditAction | str
+    object_type: str = ""
+    object_id: object = ""
+    child_id: int | None = None
+    summary: str = ""
+    purpose: str = ""
+    detail: dict[str, Any] | None = None
+
+
+def _event(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str) -> AuditEvent:
+    event = AuditEvent(
+        seq=seq,
+        at=at,
+        actor_user_id=viewer.user_id,
+        actor_username=viewer.username[:150],
+        organisation_id=viewer.organisation_id,
+        organisation_name=viewer.organisation.name if viewer.organisation else "",
+        role=viewer.role or "",
+        action=str(entry.action),
+        object_type=entry.object_type,
+        object_id=str(entry.object_id or "")[:64],
+        child_id=entry.child_id,
+        summary=entry.summary[:500],
+        purpose=entry.purpose[:500],
+        detail=canonical_json(entry.detail),
+        prev_hash=prev_hash,
+    )
+    event.hash = event.compute_hash()
+    return event
+
+
 def record(
     viewer: Viewer,
     action: AuditAction | str,
@@ -35,31 +69,33 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain. Joins the caller's transaction: if the write it
     describes rolls back, so does its audit event."""
+    entry = Entry(action, object_type, object_id, child_id, summary, purpose, detail)
+    return record_many(viewer, [entry])[0]
+
+
+def record_many(viewer: Viewer, entries: Iterable[Entry], batch: int = 1000) -> list[AuditEvent]:
+    """Append events to the chain in order, all by one viewer at one moment, with the chain
+    head locked once and the rows inserted in batches (the national sweep, bulk imports).
+    Each event is exactly what ``record`` would append; ``verify`` checks them alike."""
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        event = AuditEvent(
-            seq=head.last_seq + 1,
-            at=timezone.now().astimezone(dt.UTC),
-            actor_user_id=viewer.user_id,
-            actor_username=viewer.username[:150],
-            organisation_id=viewer.organisation_id,
-            organisation_name=viewer.organisation.name if viewer.organisation else "",
-            role=viewer.role or "",
-            action=str(action),
-            object_type=object_type,
-            object_id=str(object_id or "")[:64],
-            child_id=child_id,
-            summary=summary[:500],
-            purpose=purpose[:500],
-            detail=canonical_json(detail),
-            prev_hash=head.last_hash,
-        )
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
-        head.last_seq = event.seq
-        head.last_hash = event.hash
+        at = timezone.now().astimezone(dt.UTC)
+        events, seq, last_hash = [], head.last_seq, head.last_hash
+        for entry in entries:
+            seq += 1
+            event = _event(viewer, entry, seq, at, last_hash)
+            last_hash = event.hash
+            events.append(event)
+        if not events:
+            return events
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            for start in range(0, len(events), batch):
+                AuditEvent.objects.bulk_create(events[start:start + batch])
+        head.last_seq, head.last_hash = seq, last_hash
         head.save(update_fields=["last_seq", "last_hash"])
-    return event
+    return events
 
 
 def plain_value(value: Any) -> Any:

@@ -39,8 +39,8 @@ from django.utils import timezone
 
 from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
-from visible.audit.log import canonical_json
-from visible.audit.models import AuditAction, AuditChainHead, AuditEvent
+from visible.audit.log import Entry, record_many
+from visible.audit.models import AuditAction
 from visible.children.models import (
     TRAFFICKING_FLAGS,
     AgeAssessment,
@@ -526,33 +526,12 @@ def _refresh_planner_statistics() -> None:
 
 
 def _audit(changes: list[_Changes], at: dt.datetime) -> None:
-    """The audit event sweep_child writes for a child whose alerts changed, one per child,
-    appended to the chain as audit.log.record appends one (same fields, same hash), but
-    with the chain head locked once and the events inserted in batches."""
-    if not changes:
-        return
-    viewer = Viewer.system("sweep")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    now = timezone.now().astimezone(dt.UTC)
-    seq, last_hash = head.last_seq, head.last_hash
-    events = []
-    for change in changes:
-        seq += 1
-        event = AuditEvent(
-            seq=seq, at=now, actor_user_id=viewer.user_id, actor_username=viewer.username[:150],
-            organisation_id=viewer.organisation_id, organisation_name="", role=viewer.role or "",
-            action=str(AuditAction.CHANGE), object_type="alert", object_id="", child_id=change.child_id,
-            summary=f"Alerts: {len(change.raised_keys)} raised, {len(change.closed_keys)} closed automatically"[:500],
-            purpose="",
-            detail=canonical_json({"raised": change.raised_keys, "closed": change.closed_keys, "at": at.isoformat()}),
-            prev_hash=last_hash,
-        )
-        event.hash = last_hash = event.compute_hash()
-        events.append(event)
-    for chunk in _chunks(events, WRITE_BATCH):
-        AuditEvent.objects.bulk_create(chunk)
-    head.last_seq, head.last_hash = seq, last_hash
-    head.save(update_fields=["last_seq", "last_hash"])
+    """The audit event sweep_child writes for a child whose alerts changed, one per child."""
+    record_many(Viewer.system("sweep"), (
+        Entry(AuditAction.CHANGE, object_type="alert", child_id=change.child_id,
+              summary=f"Alerts: {len(change.raised_keys)} raised, {len(change.closed_keys)} closed automatically",
+              detail={"raised": change.raised_keys, "closed": change.closed_keys, "at": at.isoformat()})
+        for change in changes), batch=WRITE_BATCH)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
