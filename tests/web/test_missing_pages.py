@@ -394,6 +394,32 @@ def test_check_for_new_alerts_raises_what_has_fallen_due(signed_in, monkeypatch,
     assert "72 hours" in page and "Overdue" in page
 
 
+def test_a_long_inbox_comes_in_pages_and_narrows_by_kind(signed_in, coordinator_a, uasc_child):
+    """A council with years of history can have hundreds of open alerts: fifty a page,
+    earliest due first, a filter by kind with counts, and acting on one returns to the same
+    page and kind."""
+    due = NOW() - dt.timedelta(days=30)
+    Alert.objects.bulk_create([Alert(
+        organisation=uasc_child.responsible_organisation, child=uasc_child,
+        code="return_interview_overdue" if i < 45 else "duty_to_notify", key=f"test/{i}",
+        text=f"Synthetic alert number {i:03d}", source="test", due_at=due + dt.timedelta(minutes=i), raised_at=due,
+    ) for i in range(60)])
+    client = signed_in(coordinator_a)
+    first = text_of(client.get(reverse("web:alerts")))
+    assert "Showing 1 to 50 of 60" in first and "Page 1 of 2" in first
+    assert "Synthetic alert number 000" in first and "Synthetic alert number 050" not in first
+    second = text_of(client.get(reverse("web:alerts") + "?page=2"))
+    assert "Showing 51 to 60 of 60" in second and "Synthetic alert number 059" in second
+    assert "Return interview overdue (45)" in first and "Duty to Notify (15)" in first
+    narrowed = text_of(client.get(reverse("web:alerts") + "?kind=duty_to_notify"))
+    assert "Showing 1 to 15 of 15" in narrowed and "Synthetic alert number 044" not in narrowed
+    alert = Alert.objects.get(key="test/59")
+    response = client.post(reverse("web:alert-resolve", args=[alert.pk]), {
+        f"alert-{alert.pk}-resolution": "Notified the Home Office", "kind": "duty_to_notify", "page": "1"})
+    assert response["Location"] == reverse("web:alerts") + "?kind=duty_to_notify"
+    assert "Showing 1 to 14 of 14" in text_of(client.get(response["Location"]))
+
+
 # --- safety plan and settings --------------------------------------------------------------
 
 def test_safety_plan_saves_refuses_labels_and_stale_edits(signed_in, sw_a, uasc_child):
@@ -466,3 +492,10 @@ def test_acknowledging_an_alert_puts_it_in_my_inbox(client, coordinator_a, sw_a,
     alert.refresh_from_db()
     assert alert.assigned_to == coordinator_a
     assert "not reported to the police" in client.get("/alerts/?show=mine").content.decode()
+
+
+def test_every_kind_of_alert_the_engine_raises_has_a_name_in_the_inbox_filter():
+    from visible.risk import ALERT_RULES
+    from visible.web.views_missing import ALERT_KINDS
+
+    assert set(ALERT_KINDS) == set(ALERT_RULES)

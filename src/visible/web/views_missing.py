@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -395,6 +397,18 @@ def missing_now(request: HttpRequest) -> HttpResponse:
 # --- alerts --------------------------------------------------------------------------------
 
 ALERT_TABS = {"open": "Open", "mine": "Assigned to me", "resolved": "Resolved"}
+ALERT_KINDS = {
+    "potential_trafficking_victim": "Potential trafficking victim",
+    "no_police_report": "No police report",
+    "long_missing": "Missing a long time",
+    "approaching_18": "Approaching 18 while missing",
+    "turned_18_while_missing": "Turned 18 while missing",
+    "return_interview_overdue": "Return interview overdue",
+    "nrm_rg_overdue": "NRM decision overdue",
+    "duty_to_notify": "Duty to Notify",
+    "forbidden_label": "Forbidden label",
+}
+ALERTS_PER_PAGE = 50
 
 
 def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] | None = None) -> HttpResponse:
@@ -409,11 +423,22 @@ def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] 
     counts = {"open": alerts.filter(resolved_at__isnull=True).count(),
               "mine": alerts.filter(resolved_at__isnull=True, assigned_to_id=viewer.user_id).count()}
     if show == "resolved":
-        shown = alerts.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk")[:200]
+        shown = alerts.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk")
     elif show == "mine":
         shown = alerts.filter(resolved_at__isnull=True, assigned_to_id=viewer.user_id).order_by("due_at", "pk")
     else:
         shown = alerts.filter(resolved_at__isnull=True).order_by("due_at", "pk")
+    # The kinds present in this tab, with how many of each, to narrow a long inbox.
+    kinds = dict(shown.order_by().values_list("code").annotate(n=Count("pk")).values_list("code", "n"))
+    kind = request.GET.get("kind", "")
+    if kind and kind not in ALERT_KINDS:
+        kind = ""
+    if kind:
+        shown = shown.filter(code=kind)
+    kind_options = [(code, label, kinds[code]) for code, label in ALERT_KINDS.items() if code in kinds]
+    paginator = Paginator(shown, ALERTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    shown = page.object_list
     now = timezone.now()
     bound = bound or {}
     can_act_here = viewer.role in missing_policy.ROLES_THAT_ACT
@@ -421,9 +446,13 @@ def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] 
     rows = [{"alert": a, "overdue": a.resolved_at is None and a.due_at <= now,
              "form": bound.get(a.pk) or forms.ResolveAlertForm(prefix=f"alert-{a.pk}")} for a in shown]
     record(viewer, AuditAction.LIST, object_type="alert",
-           summary=f"Viewed the alerts inbox ({ALERT_TABS[show].lower()}, {len(rows)} shown)")
+           summary=f"Viewed the alerts inbox ({ALERT_TABS[show].lower()}"
+                   f"{', ' + ALERT_KINDS[kind].lower() if kind else ''}, page {page.number}, {len(rows)} shown)",
+           detail={"alerts": [a.pk for a in shown]})
+    query = urlencode({k: v for k, v in (("show", show if show != "open" else ""), ("kind", kind)) if v})
     return render(request, "web/missing/alerts.html", {
         "rows": rows, "show": show, "tabs": ALERT_TABS, "counts": counts, "can_act": can_act_here,
+        "kind": kind, "kind_options": kind_options, "page": page, "query": query,
         "error_form": next((f for f in bound.values() if f.errors), None),
         "forms_have_errors": any(f.errors for f in bound.values()),
     })
@@ -447,8 +476,12 @@ def _own_alert(request: HttpRequest, pk: int, purpose: str) -> Alert:
 
 
 def _back_to_alerts(request: HttpRequest) -> HttpResponse:
-    show = request.POST.get("show", "")
-    return redirect(reverse("web:alerts") + (f"?show={show}" if show in ALERT_TABS and show != "open" else ""))
+    """Back to the tab, kind and page the person acted from."""
+    show, kind, page = (request.POST.get(k, "") for k in ("show", "kind", "page"))
+    query = urlencode({k: v for k, v in (("show", show if show in ALERT_TABS and show != "open" else ""),
+                                         ("kind", kind if kind in ALERT_KINDS else ""),
+                                         ("page", page if page.isdigit() and page != "1" else "")) if v})
+    return redirect(reverse("web:alerts") + (f"?{query}" if query else ""))
 
 
 @staff_view
