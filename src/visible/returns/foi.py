@@ -1,0 +1,478 @@
+"""The report's data request (Heading back to harm, Appendix 1 Q1-Q5), answered from the
+register for any authority (or several: a partnership area) and any period.
+
+The definitions, precisely (docs/foi-return.md says the same in words):
+
+- **Period**: whole days from ``start`` to ``end`` inclusive, in Europe/London; everything is
+  counted *as at the end of the period* (midnight after ``end``), so a return recorded later
+  does not change the answer for a closed period.
+- **In care during the period**: the authority is responsible for the child, the child
+  became looked after on or before the period's last day, and was under 18 on at least one
+  day of it, or went missing before their 18th birthday in an incident still open in the
+  period (Rec 5.iii: turning 18 while missing changes nothing). Visible holds no "ceased to
+  be looked after" date, so care is taken to last until the 18th birthday.
+- **Groups** (Q1): a child is in a group when a flag of the group's kinds was in force on at
+  least one day of the period (a flag ended before the period, or started after it, does not
+  count). "Suspected" excludes children identified in the same period (Q1b "if not included
+  in a"), so identified + suspected = trafficked. UASC, separated and unaccompanied overlap:
+  a child may be in all three, and is counted once in "UASC or separated".
+- **Incidents** (Q3): missing (M) and away (A) episodes of those children during which the
+  child was missing or away at any time in the period (started before the period's end, not
+  returned before its start), that started before the child's 18th birthday. Those that
+  started before the period are counted too, and shown separately.
+- **Children who went missing or away** (Q2): children with at least one such incident.
+- **Still missing** (Q4): an incident open at the end of the period; "turned 18 while
+  missing" when the 18th birthday fell after the child was last seen and on or before the
+  period's last day.
+- **Length** (Q5): last seen to returned; for an incident still open at the end, the time so
+  far, in the band "still missing". Bands (rulebook section 2): under 24 hours; 24 hours to
+  7 days; more than 7 days; still missing.
+
+Counting is three queries (flags, children, incidents), one row per child in scope and per
+incident, summed in Python: each child's groups need all of their flags, and the request asks
+for the length of every incident anyway. The page, the CLI, the downloads and the partnership
+report all call ``count_return``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
+
+from visible.agencies.models import ROLES_THAT_SEE_COUNTS, Organisation
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.children.models import Child, Flag, FlagKind, Gender
+from visible.missing.models import Category, Episode, FoundBy
+from visible.reference.models import Authority
+
+from . import disclosure
+
+# --- what is counted ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    label: str
+    questions: tuple[str, ...]
+    kinds: tuple[str, ...]
+    definition: str
+    unless: tuple[str, ...] = ()  # not counted here when in force for these kinds too
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("trafficked_identified", "Identified as trafficked", ("Q1a",), (FlagKind.TRAFFICKED_IDENTIFIED,),
+          "A 'trafficked (identified)' flag in force on a day of the period"),
+    Group("trafficked_suspected", "Suspected of having been trafficked (not identified)", ("Q1b",),
+          (FlagKind.TRAFFICKED_SUSPECTED,),
+          "A 'trafficked (suspected)' flag in force in the period, and no 'identified' flag in force in it",
+          unless=(FlagKind.TRAFFICKED_IDENTIFIED,)),
+    Group("trafficked", "Identified or suspected as trafficked", ("Q2a", "Q3a"),
+          (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED),
+          "Either trafficking flag in force in the period (identified + suspected)"),
+    Group("uasc", "Unaccompanied asylum-seeking child (UASC)", ("Q1c",), (FlagKind.UASC,),
+          "A 'UASC' flag in force in the period"),
+    Group("separated", "Separated child", ("Q1c",), (FlagKind.SEPARATED,),
+          "A 'separated' flag in force in the period"),
+    Group("unaccompanied", "Unaccompanied child", ("Q1c",), (FlagKind.UNACCOMPANIED,),
+          "An 'unaccompanied' flag in force in the period"),
+    Group("uasc_or_separated", "UASC or separated (including unaccompanied)", ("Q1c", "Q2b", "Q3b"),
+          (FlagKind.UASC, FlagKind.SEPARATED, FlagKind.UNACCOMPANIED),
+          "Any of the UASC, separated or unaccompanied flags in force in the period; each child once"),
+    Group("any", "Trafficked, suspected, UASC or separated", ("Q4",),
+          (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED, FlagKind.UASC, FlagKind.SEPARATED,
+           FlagKind.UNACCOMPANIED),
+          "Any of the groups above; each child once"),
+)
+GROUPS_BY_CODE = {g.code: g for g in GROUPS}
+FLAG_KINDS = sorted({k for g in GROUPS for k in g.kinds})
+# Disjoint groups whose counts add up to another group's (a sum relation for disclosure control).
+ADDITIVE_GROUPS = (("trafficked", ("trafficked_identified", "trafficked_suspected")),)
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    label: str
+    question: str
+    unit: str  # "children" or "incidents"
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("children", "Children in care in the period", "Q1", "children"),
+    Measure("children_missing_or_away", "Children who went missing or away", "Q2", "children"),
+    Measure("children_missing", "Children who went missing (M)", "Q2", "children"),
+    Measure("children_away", "Children who were away without authorisation (A)", "Q2", "children"),
+    Measure("incidents", "Incidents of missing or away", "Q3", "incidents"),
+    Measure("incidents_missing", "Incidents of missing (M)", "Q3", "incidents"),
+    Measure("incidents_away", "Incidents of away without authorisation (A)", "Q3", "incidents"),
+    Measure("incidents_started_before", "Incidents that started before the period", "Q3", "incidents"),
+    Measure("incidents_under_24_hours", "Incidents: under 24 hours", "Q5", "incidents"),
+    Measure("incidents_1_to_7_days", "Incidents: 24 hours to 7 days", "Q5", "incidents"),
+    Measure("incidents_over_7_days", "Incidents: more than 7 days", "Q5", "incidents"),
+    Measure("incidents_still_missing", "Incidents: still missing at the end of the period", "Q5", "incidents"),
+    Measure("incidents_returned_themselves", "Incidents ended: came back by themselves", "Q3", "incidents"),
+    Measure("incidents_found", "Incidents ended: found (police, carer, others)", "Q3", "incidents"),
+    Measure("children_still_missing", "Children still missing at the end of the period", "Q4", "children"),
+    Measure("children_still_missing_turned_18", "Of whom turned 18 while missing", "Q4", "children"),
+)
+MEASURES_BY_CODE = {m.code: m for m in MEASURES}
+# The measures Q5 asks to break down by gender and nationality (one for each of Q1-Q4).
+BREAKDOWN_MEASURES = ("children", "children_missing_or_away", "incidents", "children_still_missing")
+
+DURATION_BANDS = (
+    ("under_24_hours", "Under 24 hours"),
+    ("1_to_7_days", "24 hours to 7 days"),
+    ("over_7_days", "More than 7 days"),
+    ("still_missing", "Still missing at the end of the period"),
+)
+DAY = dt.timedelta(days=1)
+WEEK = dt.timedelta(days=7)
+
+GENDERS = tuple(Gender.choices)
+GENDER_CODES = tuple(code for code, _ in GENDERS)
+
+# Q5: "if identification is a concern ... specify whether the child is British / EU / non EU".
+# EU member states as in 2026 (ISO alpha-3); the United Kingdom is counted as British.
+EU_MEMBERS = frozenset({
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
+    "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE",
+})
+NATIONALITY_GROUPS = (
+    ("british", "British"), ("eu", "EU"), ("non_eu", "Non-EU"), ("stateless", "Stateless"), ("not_known", "Not known"),
+)
+
+
+def nationality_group(code: str) -> str:
+    if code == "GBR":
+        return "british"
+    if code in EU_MEMBERS:
+        return "eu"
+    if code == "XXA":
+        return "stateless"
+    if code in ("", "XXX"):
+        return "not_known"
+    return "non_eu"
+
+
+def duration_band(length: dt.timedelta, still_missing: bool) -> str:
+    if still_missing:
+        return "still_missing"
+    if length < DAY:
+        return "under_24_hours"
+    if length <= WEEK:
+        return "1_to_7_days"
+    return "over_7_days"
+
+
+# --- the answer --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChildInScope:
+    child_id: int
+    groups: frozenset[str]
+    gender: str
+    nationality: str
+    turns_18_on: dt.date
+
+
+@dataclass(frozen=True)
+class Incident:
+    episode_id: int
+    child_id: int
+    groups: frozenset[str]
+    category: str
+    last_seen_at: dt.datetime
+    returned_at: dt.datetime | None  # as at the end of the period: None if still open then
+    length: dt.timedelta  # to the return, or to the end of the period
+    band: str
+    started_before: bool
+    turned_18_while_missing: bool
+    found_by: str
+
+    @property
+    def still_missing(self) -> bool:
+        return self.returned_at is None
+
+    @property
+    def hours(self) -> float:
+        return round(self.length.total_seconds() / 3600, 1)
+
+
+@dataclass
+class FoiReturn:
+    authorities: list[Authority]
+    start: dt.date
+    end: dt.date
+    period_start: dt.datetime
+    period_end: dt.datetime
+    children: dict[int, ChildInScope]
+    incidents: list[Incident]
+    generated_at: dt.datetime = field(default_factory=timezone.now)
+
+    @property
+    def authority(self) -> Authority:
+        return self.authorities[0]
+
+    @property
+    def is_complete(self) -> bool:
+        """False while the period has not ended: the numbers are so far."""
+        return self.period_end <= self.generated_at
+
+    # Child and incident sets behind each count, so a page can list them and the
+    # partnership report can ask further questions about the same children.
+    def children_in(self, group: str) -> list[ChildInScope]:
+        return [c for c in self.children.values() if group in c.groups]
+
+    def incidents_in(self, group: str) -> list[Incident]:
+        return [i for i in self.incidents if group in i.groups]
+
+    @cached_property
+    def _members(self) -> dict[tuple[str, str], list]:
+        """(group, measure) -> the children or incidents counted."""
+        out: dict[tuple[str, str], list] = {}
+        for group in GROUPS:
+            kids = self.children_in(group.code)
+            incs = self.incidents_in(group.code)
+            went = {i.child_id for i in incs}
+            went_m = {i.child_id for i in incs if i.category == Category.MISSING}
+            went_a = {i.child_id for i in incs if i.category == Category.AWAY}
+            still = [i for i in incs if i.still_missing]
+            by_id = {c.child_id: c for c in kids}
+            g = group.code
+            out[g, "children"] = kids
+            out[g, "children_missing_or_away"] = [by_id[c] for c in sorted(went)]
+            out[g, "children_missing"] = [by_id[c] for c in sorted(went_m)]
+            out[g, "children_away"] = [by_id[c] for c in sorted(went_a)]
+            out[g, "incidents"] = incs
+            out[g, "incidents_missing"] = [i for i in incs if i.category == Category.MISSING]
+            out[g, "incidents_away"] = [i for i in incs if i.category == Category.AWAY]
+            out[g, "incidents_started_before"] = [i for i in incs if i.started_before]
+            for band, _ in DURATION_BANDS:
+                out[g, f"incidents_{band}"] = [i for i in incs if i.band == band]
+            ended = [i for i in incs if not i.still_missing]
+            out[g, "incidents_returned_themselves"] = [i for i in ended if i.found_by == FoundBy.SELF]
+            out[g, "incidents_found"] = [i for i in ended if i.found_by != FoundBy.SELF]
+            out[g, "children_still_missing"] = [by_id[c] for c in sorted({i.child_id for i in still})]
+            out[g, "children_still_missing_turned_18"] = [
+                by_id[c] for c in sorted({i.child_id for i in still if i.turned_18_while_missing})]
+        return out
+
+    def members(self, group: str, measure: str) -> list:
+        return self._members[group, measure]
+
+    def count(self, group: str, measure: str) -> int:
+        return len(self._members[group, measure])
+
+    def _person(self, item) -> ChildInScope:
+        return item if isinstance(item, ChildInScope) else self.children[item.child_id]
+
+    def breakdown(self, group: str, measure: str, by: str = "nationality") -> dict[tuple[str, str], int]:
+        """(nationality or nationality group, gender) -> count."""
+        counts: Counter = Counter()
+        for item in self._members[group, measure]:
+            person = self._person(item)
+            row = person.nationality if by == "nationality" else nationality_group(person.nationality)
+            counts[row, person.gender] += 1
+        return dict(counts)
+
+    def breakdown_rows(self, group: str, measure: str, by: str = "nationality") -> list[str]:
+        if by == "nationality_group":
+            return [code for code, _ in NATIONALITY_GROUPS]
+        totals: Counter = Counter()
+        for (row, _), n in self.breakdown(group, measure, by).items():
+            totals[row] += n
+        return [row for row, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def child_numbers(self) -> dict[int, int]:
+        """A number for each child with an incident, in order of their first incident: lets a
+        reader count incidents per child without any identifier leaving the register."""
+        numbers: dict[int, int] = {}
+        for incident in sorted(self.incidents, key=lambda i: (i.last_seen_at, i.episode_id)):
+            numbers.setdefault(incident.child_id, len(numbers) + 1)
+        return numbers
+
+    # --- disclosure control over the whole return at once ---------------------------------
+
+    def cell_values(self) -> tuple[dict, list[disclosure.SumRelation]]:
+        """Every published count of the return, keyed, and the sums between them. One table,
+        so a cell suppressed in one place is suppressed wherever the same number appears."""
+        values: dict = {}
+        relations: list[disclosure.SumRelation] = []
+        T = disclosure.TOTAL
+        for group in GROUPS:
+            g = group.code
+            for measure in MEASURES:
+                values[g, measure.code] = self.count(g, measure.code)
+            relations.append(disclosure.SumRelation((g, "incidents"), ((g, "incidents_missing"), (g, "incidents_away"))))
+            relations.append(disclosure.SumRelation((g, "incidents"), tuple((g, f"incidents_{b}") for b, _ in DURATION_BANDS)))
+            relations.append(disclosure.SumRelation((g, "incidents"), (
+                (g, "incidents_returned_themselves"), (g, "incidents_found"), (g, "incidents_still_missing"))))
+            for m in BREAKDOWN_MEASURES:
+                for by in ("nationality", "nationality_group"):
+                    counts = self.breakdown(g, m, by)
+                    rows = self.breakdown_rows(g, m, by)
+                    for r in rows:
+                        for c in GENDER_CODES:
+                            values[g, m, by, r, c] = counts.get((r, c), 0)
+                        values[g, m, by, r, T] = sum(values[g, m, by, r, c] for c in GENDER_CODES)
+                        relations.append(disclosure.SumRelation((g, m, by, r, T), tuple((g, m, by, r, c) for c in GENDER_CODES)))
+                    for c in GENDER_CODES:
+                        values[g, m, "gender", c] = sum(counts.get((r, c), 0) for r in rows)
+                        relations.append(disclosure.SumRelation((g, m, "gender", c), tuple((g, m, by, r, c) for r in rows)))
+                    relations.append(disclosure.SumRelation((g, m), tuple((g, m, by, r, T) for r in rows)))
+                relations.append(disclosure.SumRelation((g, m), tuple((g, m, "gender", c) for c in GENDER_CODES)))
+        for whole, parts in ADDITIVE_GROUPS:
+            for key in [k for k in values if k[0] == whole]:
+                part_keys = tuple((p, *key[1:]) for p in parts)
+                for p in part_keys:
+                    values.setdefault(p, 0)  # a nationality one part has and the other has not
+                relations.append(disclosure.SumRelation(key, part_keys))
+        return values, relations
+
+    def protected(self, round_totals: bool = False) -> disclosure.ProtectedTable:
+        values, relations = self.cell_values()
+        return disclosure.protect(values, relations, round_totals=round_totals)
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Midnight at the start of ``start`` and midnight after ``end``, Europe/London."""
+    tz = timezone.get_default_timezone()
+    begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
+    finish = timezone.make_aware(dt.datetime.combine(end + DAY, dt.time.min), tz)
+    return begin, finish
+
+
+def eighteenth_birthday(dob: dt.date) -> dt.date:
+    try:
+        return dob.replace(year=dob.year + 18)
+    except ValueError:  # born on 29 February: 18 on 1 March
+        return dt.date(dob.year + 18, 3, 1)
+
+
+def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    if start is None or end is None:
+        raise ValueError("Give both dates of the period: --from and --to, as YYYY-MM-DD")
+    if end < start:
+        raise ValueError(f"--from ({start:%Y-%m-%d}) is after --to ({end:%Y-%m-%d}): "
+                         "the period must end on or after the day it starts")
+
+
+def organisations_for(authorities: list[Authority]) -> list[Organisation]:
+    return list(Organisation.objects.filter(authority__in=authorities))
+
+
+def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> FoiReturn:
+    """The answers for these authorities' children for the period [start, end] (whole days).
+    No access check and no audit: callers (``foi_return_for``, the partnership report) do both."""
+    check_period(start, end)
+    period_start, period_end = period_bounds(start, end)
+    organisations = organisations_for(authorities)
+    in_force = (Flag.objects.filter(child__responsible_organisation__in=organisations, kind__in=FLAG_KINDS)
+                .active_between(start, end))
+    flags_by_child: dict[int, set[str]] = defaultdict(set)
+    for child_id, kind in in_force.values_list("child_id", "kind"):
+        flags_by_child[child_id].add(kind)
+    flagged = in_force.values("child_id")
+
+    people = {
+        pk: (gender, nationality, eighteenth_birthday(dob), looked_after_from)
+        for pk, gender, nationality, dob, looked_after_from in
+        Child.objects.filter(pk__in=flagged, looked_after_from__lte=end)
+        .values_list("pk", "gender", "nationality", "date_of_birth", "looked_after_from")
+    }
+    episodes = (Episode.objects.filter(child_id__in=flagged, last_seen_at__lt=period_end)
+                .filter(Q(returned_at__isnull=True) | Q(returned_at__gt=period_start))
+                .order_by("last_seen_at", "pk")
+                .values_list("pk", "child_id", "category", "last_seen_at", "returned_at", "found_by"))
+    tz = timezone.get_default_timezone()
+    raw_incidents = []
+    missing_at_18: set[int] = set()  # children missing since before their 18th birthday, in the period
+    for pk, child_id, category, seen, returned, found_by in episodes:
+        person = people.get(child_id)
+        if person is None:
+            continue
+        turns_18 = person[2]
+        seen_day = seen.astimezone(tz).date()
+        if seen_day >= turns_18:
+            continue  # a young person of 18 or over is no longer a looked-after child
+        open_at_end = returned is None or returned >= period_end
+        ended = None if open_at_end else returned
+        reached = (ended or period_end).astimezone(tz).date() if ended else end
+        turned_18 = seen_day < turns_18 <= reached
+        if turned_18 and turns_18 <= start:
+            missing_at_18.add(child_id)
+        raw_incidents.append((pk, child_id, category, seen, ended, turned_18, found_by))
+
+    children: dict[int, ChildInScope] = {}
+    for child_id, (gender, nationality, turns_18, _) in people.items():
+        if turns_18 <= start and child_id not in missing_at_18:
+            continue  # 18 before the period began, and not missing since before then
+        kinds = flags_by_child[child_id]
+        groups = frozenset(g.code for g in GROUPS
+                           if kinds.intersection(g.kinds) and not kinds.intersection(g.unless))
+        if groups:
+            children[child_id] = ChildInScope(child_id, groups, gender, nationality, turns_18)
+
+    incidents = []
+    for pk, child_id, category, seen, ended, turned_18, found_by in raw_incidents:
+        person = children.get(child_id)
+        if person is None:
+            continue
+        length = (ended or period_end) - seen
+        incidents.append(Incident(
+            episode_id=pk, child_id=child_id, groups=person.groups, category=category, last_seen_at=seen,
+            returned_at=ended, length=length, band=duration_band(length, ended is None),
+            started_before=seen < period_start, turned_18_while_missing=turned_18, found_by=found_by or "",
+        ))
+    return FoiReturn(list(authorities), start, end, period_start, period_end, children, incidents)
+
+
+# --- who may ask, and the audit ----------------------------------------------------------------
+
+def can_make_return(viewer: Viewer, authority: Authority) -> bool:
+    """The command line (the system: whoever runs it holds the database), or a senior
+    manager, missing coordinator or analyst of the authority's own council."""
+    if viewer.user_id is None and viewer.organisation is None:
+        return viewer.username.startswith("<")
+    org = viewer.organisation
+    return bool(org and org.is_responsible_body and org.authority_id == authority.pk
+                and viewer.role in ROLES_THAT_SEE_COUNTS)
+
+
+def authority_by_code(code: str) -> Authority:
+    authority = Authority.objects.filter(code=(code or "").strip().upper()).first()
+    if authority is None:
+        raise ValueError(f"--authority: no authority has the GSS code '{code}'. Use a code such as "
+                         "E09000008 (Croydon); 'visible manage shell' or the reference data list them")
+    if not Organisation.objects.filter(authority=authority).exists():
+        raise ValueError(f"--authority: {authority.name} ({authority.code}) has no children's services "
+                         "on Visible, so there is no register to count")
+    return authority
+
+
+def foi_return_for(viewer: Viewer, authority: Authority, start: dt.date, end: dt.date,
+                   purpose: str = "FOI return") -> FoiReturn:
+    """The return, if this viewer may make it; the count (or the refusal) is audited."""
+    if not can_make_return(viewer, authority):
+        record(viewer, AuditAction.DENIED, object_type="foi_return", object_id=authority.code,
+               summary=f"Tried to make the FOI return for {authority.name}", purpose=purpose)
+        raise PermissionDenied("Only a senior manager, missing coordinator or analyst of the authority's own "
+                               "council can make its FOI return")
+    result = count_return([authority], start, end)
+    record(viewer, AuditAction.COUNT, object_type="foi_return", object_id=authority.code, purpose=purpose,
+           summary=f"Made the FOI return for {authority.name}, {start:%d/%m/%Y} to {end:%d/%m/%Y}: "
+                   f"{len(result.children)} children in scope, {len(result.incidents)} incidents",
+           detail={"authority": authority.code, "start": start.isoformat(), "end": end.isoformat(),
+                   "children": len(result.children), "incidents": len(result.incidents)})
+    return result
