@@ -9,13 +9,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
 
-.PHONY: run test test-sqlite test-postgres setup system-libs python-deps frontend browser lint bench demo clean
+.PHONY: run test test-sqlite test-postgres setup system-libs python-deps frontend browser dfe-validator lint bench demo clean
 
 run: setup
 	$(BIN)/visible demo
 	$(BIN)/visible serve --host $(HOST) --port $(PORT)
 
-test: setup browser
+test: setup browser dfe-validator
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -61,10 +61,20 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The DfE's own SSDA903 validator, the oracle for Visible's 903 export (tests/ssda903) and the
+# yardstick of its import benchmark: in a virtual environment of its own, as it pins pandas < 2.
+DFE_VALIDATOR := var/dfe-validator
+$(DFE_VALIDATOR)/.installed:
+	test -x $(DFE_VALIDATOR)/bin/python || $(PYTHON) -m venv $(DFE_VALIDATOR)
+	$(DFE_VALIDATOR)/bin/pip install --quiet --disable-pip-version-check csc-validator-be-903==0.1.17
+	touch $@
+
+dfe-validator: $(DFE_VALIDATOR)/.installed
+
 lint: setup
 	$(BIN)/ruff check src tests bench
 
-bench: setup
+bench: setup dfe-validator
 	$(BIN)/python -m bench.run_all
 
 clean:
