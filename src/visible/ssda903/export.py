@@ -143,7 +143,7 @@ def build_return(organisation: Organisation, year: int) -> Return:
         "child_id", "ethnic", "upn", "home_postcode", "mother", "mc_dob")}
     episode_details = {d["placement_id"]: d for d in EpisodeDetail.objects.filter(
         placement__child__responsible_organisation=organisation, placement__start_date__lte=end).values(
-        "placement_id", "cin", "place_provider", "reason_place_change", "urn")}
+        "placement_id", "rne", "cin", "place_provider", "reason_place_change", "urn")}
     placements: dict[int, list[dict]] = {}
     for p in (Placement.objects.filter(**mine, start_date__lte=end)
               .order_by("child_id", "start_date").values("pk", "child_id", "place_code", "start_date", "end_date", "postcode")):
@@ -256,7 +256,7 @@ def _episode_rows(child: dict, detail: dict, placements: list[dict], details: di
         if rec == REC_NEW_EPISODE and code not in TEMPORARY_CODES:
             reason = extra.get("reason_place_change") or REASON_CARE_PLAN
         rows.append((
-            format_date(p["start_date"]), RNE_PLACEMENT_CHANGED if continues else RNE_STARTED, legal_status,
+            format_date(p["start_date"]), extra.get("rne") or (RNE_PLACEMENT_CHANGED if continues else RNE_STARTED), legal_status,
             extra.get("cin") or cin_default, code, provider, format_date(dec), rec, reason, home, p["postcode"],
             extra.get("urn", ""),
         ))

@@ -1,7 +1,7 @@
 """What the SSDA903 import keeps besides the register itself.
 
 - ReturnDetail / EpisodeDetail: the return's columns the register has no field for (ETHNIC,
-  UPN, HOME_POST, MOTHER, MC_DOB; an episode's CIN, PLACE_PROVIDER, REASON_PLACE_CHANGE, URN),
+  UPN, HOME_POST, MOTHER, MC_DOB; an episode's RNE, CIN, PLACE_PROVIDER, REASON_PLACE_CHANGE, URN),
   kept as the case system sent them so that the next export writes them back rather than
   Visible's "not known" codes.
 - ImportRun: one row per import (903 or CIN factors) that went in: who, when, which files and
@@ -31,6 +31,7 @@ class ReturnDetail(models.Model):
 
 class EpisodeDetail(models.Model):
     placement = models.OneToOneField(Placement, on_delete=models.CASCADE, related_name="return_detail")
+    rne = models.CharField("SSDA903 RNE", max_length=1, blank=True)
     cin = models.CharField("SSDA903 CIN", max_length=2, blank=True)
     place_provider = models.CharField("SSDA903 PLACE_PROVIDER", max_length=3, blank=True)
     reason_place_change = models.CharField("SSDA903 REASON_PLACE_CHANGE", max_length=6, blank=True)

@@ -1,0 +1,570 @@
+"""`visible import 903`: an SSDA903 return into the register, all or nothing.
+
+1. Read the files (reader.py) and check every row against the collection year's code lists and
+   the return's own rules (dates real, episodes and missing periods not overlapping, every
+   child in the Header). Any error: nothing is written, and the report lists them all.
+2. Otherwise, in one transaction: create or update the children (CHILD is the child's SSDA903
+   identifier within the authority), their placements (one per episode; episodes that change
+   only the legal status are one placement), the UASC flag (from the UASC table and DUC), and
+   missing and away episodes; keep the columns the register has no field for (models.py) and
+   the tables it does not read; and write the audit events, one for the run and one per child
+   changed, in bulk.
+
+The same files twice change nothing: each record is matched to what is there (a child by
+CHILD, a placement by its start date, a missing period by the day it began) and only
+differences are written. Missing periods imported from a return are history: they are not
+graded and raise no alerts (the sweep is not run): see docs/ssda903.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from visible.agencies.models import Organisation
+from visible.agencies.viewer import Viewer
+from visible.audit.log import Entry, record_many
+from visible.audit.models import AuditAction
+from visible.children.models import Child, DobBasis, Flag, FlagKind, Gender, Placement
+from visible.missing.models import Category, Episode, ReporterRole
+from visible.reference.codes import (
+    LEGAL_STATUSES,
+    MISSING_KINDS,
+    PLACEMENT_TYPES,
+    SEX_CODES,
+    collection_year,
+    year_label,
+)
+
+from .export import check_year, council_for_code, period, place_code_in, years_after
+from .formats import parse_date
+from .models import EpisodeDetail, ImportKind, ImportRun, KeptFile, ReturnDetail
+from .reader import ReturnFiles, read_files
+from .report import ImportReport
+
+LONDON = ZoneInfo("Europe/London")
+IMPORTER = "SSDA903 import"
+NAME_NOT_IN_RETURN = "(name not in the return)"
+NOT_RECORDED = "Not recorded in the SSDA903 return"
+SEX_FROM_OLD_CODES = {"1": "M", "2": "F"}
+CHILD_ID_LENGTH = 10
+
+
+@dataclass
+class ImportOutcome:
+    report: ImportReport
+    imported: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    run: ImportRun | None = None
+
+    def summary(self) -> str:
+        c = self.counts
+        return (f"Imported: {c.get('children_created', 0):,} children added, {c.get('children_changed', 0):,} changed, "
+                f"{c.get('children_unchanged', 0):,} unchanged; {c.get('placements_created', 0):,} placements added, "
+                f"{c.get('placements_changed', 0):,} changed; {c.get('uasc_flags_created', 0):,} UASC flags added, "
+                f"{c.get('uasc_flags_ended', 0):,} ended; {c.get('episodes_created', 0):,} missing or away episodes added, "
+                f"{c.get('episodes_closed', 0):,} closed.")
+
+
+def import_return_folder(directory: Path, year: int, authority_code: str, viewer: Viewer | None = None) -> ImportOutcome:
+    if not directory.is_dir():
+        raise ValueError(f"{directory} is not a folder: give the folder holding the return's files")
+    files = [(p.name, p.read_bytes()) for p in sorted(directory.iterdir()) if p.is_file()
+             and p.suffix.lower() in (".csv", ".xml", ".txt")]
+    return import_return(files, year, authority_code, viewer)
+
+
+def import_return(files: list[tuple[str, bytes]], year: int, authority_code: str, viewer: Viewer | None = None) -> ImportOutcome:
+    check_year(year)
+    organisation = council_for_code(authority_code)
+    report = ImportReport()
+    found = read_files(files, report)
+    if report.has_errors:
+        return ImportOutcome(report)
+    parsed = _check(found, year, report)
+    if report.has_errors:
+        return ImportOutcome(report)
+    try:
+        with transaction.atomic():
+            counts, run = _apply(parsed, found, organisation, year, viewer or Viewer.system(IMPORTER), report)
+            if report.has_errors:
+                raise _RollBack
+    except _RollBack:
+        return ImportOutcome(report)
+    return ImportOutcome(report, imported=True, counts=counts, run=run)
+
+
+class _RollBack(Exception):
+    pass
+
+
+# --- checking ------------------------------------------------------------------------------
+
+@dataclass
+class ChildRows:
+    line: int
+    child_id: str
+    sex: str
+    dob: dt.date
+    header: dict[str, str]
+    episodes: list[tuple[int, dict, dt.date, dt.date | None]] = field(default_factory=list)
+    uasc: tuple[int, dt.date | None] | None = None
+    missing: list[tuple[int, str, dt.date, dt.date | None]] = field(default_factory=list)
+
+
+def _date(report: ImportReport, file: str, line: int, column: str, value: str, required: bool) -> dt.date | None:
+    if value == "":
+        if required:
+            report.error(file, line, column, value, f"{column} is blank", "Enter the date as dd/mm/yyyy, e.g. 01/04/2025")
+        return None
+    day = parse_date(value)
+    if day is None:
+        report.error(file, line, column, value, "Not a date in the form dd/mm/yyyy",
+                     "Enter a real date as dd/mm/yyyy, e.g. 01/04/2025 (day first; four-digit year)")
+    return day
+
+
+def _check(found: ReturnFiles, year: int, report: ImportReport) -> dict[str, ChildRows]:
+    start, end = period(year)
+    label = year_label(year)
+    children: dict[str, ChildRows] = {}
+    file = found.file("Header")
+    valid_sex = [c.code for c in SEX_CODES.valid_in(year)]
+    for line, row in found.rows("Header"):
+        child_id = row["CHILD"]
+        if not child_id:
+            report.error(file, line, "CHILD", "", "CHILD is blank", "Give every child their SSDA903 child identifier")
+            continue
+        if len(child_id) > CHILD_ID_LENGTH:
+            report.error(file, line, "CHILD", child_id, f"CHILD is longer than {CHILD_ID_LENGTH} characters",
+                         "Use the child's SSDA903 identifier (up to 10 letters and digits)")
+            continue
+        if child_id in children:
+            report.error(file, line, "CHILD", child_id, f"The child is in the Header twice (also row {children[child_id].line})",
+                         "Give each child one Header row")
+            continue
+        sex = row["SEX"].upper()
+        if not SEX_CODES.is_valid(sex, year):
+            report.error(file, line, "SEX", row["SEX"], f"Not a SEX code of {label}",
+                         f"Use {', '.join(valid_sex)} ({'1 male, 2 female' if year < 2024 else 'M male, F female, U not known'})")
+        dob = _date(report, file, line, "DOB", row["DOB"], required=True)
+        if dob and dob > end:
+            report.error(file, line, "DOB", row["DOB"], "Date of birth after the end of the collection year",
+                         f"Check the date of birth: the year ends {end:%d/%m/%Y}")
+        if dob is None or not SEX_CODES.is_valid(sex, year):
+            children[child_id] = None  # type: ignore[assignment]  # known, but not importable
+            continue
+        children[child_id] = ChildRows(line, child_id, SEX_FROM_OLD_CODES.get(sex, sex), dob, row)
+
+    def owner(table: str, line: int, child_id: str) -> ChildRows | None:
+        if child_id not in children:
+            report.error(found.file(table), line, "CHILD", child_id, "The child is not in the Header table",
+                         "Add the child's Header row, or correct CHILD")
+            return None
+        return children[child_id]
+
+    file = found.file("Episodes")
+    for line, row in found.rows("Episodes"):
+        child = owner("Episodes", line, row["CHILD"])
+        decom = _date(report, file, line, "DECOM", row["DECOM"], required=True)
+        dec = _date(report, file, line, "DEC", row["DEC"], required=False)
+        code = row["PLACE"].upper()
+        if not PLACEMENT_TYPES.is_valid(code, year) and not (decom and PLACEMENT_TYPES.is_valid(code, collection_year(decom))):
+            known = PLACEMENT_TYPES.get(code)
+            rule = (f"Placement type {code} is not used in {label} (in use {year_label(known.first_year)} to "
+                    f"{year_label(known.last_year)})" if known else "Not an SSDA903 placement type (PLACE)")
+            successor = place_code_in(code, year)
+            report.error(file, line, "PLACE", row["PLACE"], rule,
+                         f"Use {successor}, which replaced it" if known and successor != code
+                         else "Use a PLACE code of the year, e.g. U4 foster placement, K2 children's home, K3 supported accommodation")
+        if row["LS"] and row["LS"].upper() not in LEGAL_STATUSES:
+            report.error(file, line, "LS", row["LS"], "Not an SSDA903 legal status (LS)", "Use an LS code such as C2, V2 or L1")
+        if decom and dec and dec < decom:
+            report.error(file, line, "DEC", row["DEC"], f"The episode ends before it began ({row['DECOM']})",
+                         "Check DECOM and DEC: DEC is the day the episode ceased, on or after DECOM")
+        if decom and decom > end:
+            report.error(file, line, "DECOM", row["DECOM"], f"The episode begins after the collection year ({end:%d/%m/%Y})",
+                         "Leave it for next year's return, or check the date")
+        if child and decom and (dec is None or dec >= decom):
+            if decom < child.dob:
+                report.error(file, line, "DECOM", row["DECOM"], "The episode begins before the child's date of birth",
+                             f"Check DECOM and the date of birth ({child.dob:%d/%m/%Y})")
+            child.episodes.append((line, row, decom, dec))
+
+    file = found.file("UASC")
+    for line, row in found.rows("UASC"):
+        child = owner("UASC", line, row["CHILD"])
+        duc = _date(report, file, line, "DUC", row["DUC"], required=False)
+        if child and duc and duc < child.dob:
+            report.error(file, line, "DUC", row["DUC"], "UASC status ceased before the child's date of birth",
+                         "Check DUC: it is the date UASC status ceased, usually the 18th birthday")
+        elif child and duc and duc > years_after(child.dob, 18):
+            report.error(file, line, "DUC", row["DUC"], "UASC status ceased after the child's 18th birthday",
+                         "UASC status ceases at 18 at the latest: use the 18th birthday or an earlier date")
+        elif child:
+            child.uasc = (line, duc)
+
+    file = found.file("Missing")
+    for line, row in found.rows("Missing"):
+        child = owner("Missing", line, row["CHILD"])
+        kind = row["MISSING"].upper()
+        if kind not in MISSING_KINDS:
+            report.error(file, line, "MISSING", row["MISSING"], "Not a MISSING code: M (missing) or A (away from placement)",
+                         "Use M if the child's whereabouts were not known, A if known but away without authorisation "
+                         "(there is no 'absent' category)")
+        began = _date(report, file, line, "MIS_START", row["MIS_START"], required=True)
+        ended = _date(report, file, line, "MIS_END", row["MIS_END"], required=False)
+        if began and ended and ended < began:
+            report.error(file, line, "MIS_END", row["MIS_END"], f"The period ends before it began ({row['MIS_START']})",
+                         "Check MIS_START and MIS_END (SSDA903 rule 567)")
+            continue
+        if began and began > end:
+            report.error(file, line, "MIS_START", row["MIS_START"], f"The period begins after the collection year ({end:%d/%m/%Y})",
+                         "Leave it for next year's return, or check the date (rule 570)")
+        if child and began and began < child.dob:
+            report.error(file, line, "MIS_START", row["MIS_START"], "The period begins before the child's date of birth",
+                         f"Check MIS_START and the date of birth ({child.dob:%d/%m/%Y}; rule 1004)")
+        if child and began and kind in MISSING_KINDS:
+            child.missing.append((line, kind, began, ended))
+
+    for child in children.values():
+        if child is None:
+            continue
+        _check_overlaps(child, found, report)
+    return {k: v for k, v in children.items() if v is not None}
+
+
+def _check_overlaps(child: ChildRows, found: ReturnFiles, report: ImportReport) -> None:
+    child.episodes.sort(key=lambda e: e[2])
+    for (line_a, _, decom_a, dec_a), (line_b, row_b, decom_b, _) in zip(child.episodes, child.episodes[1:], strict=False):
+        if dec_a is None or decom_b < dec_a:
+            report.error(found.file("Episodes"), line_b, "DECOM", row_b["DECOM"],
+                         f"The episode overlaps the child's episode on row {line_a} "
+                         f"({decom_a:%d/%m/%Y} to {dec_a:%d/%m/%Y})" if dec_a else
+                         f"The episode overlaps the child's episode on row {line_a}, which has no end date (DEC)",
+                         "An episode begins on or after the day the one before it ceased: check DECOM and DEC")
+    child.missing.sort(key=lambda m: m[2])
+    for (line_a, _, began_a, ended_a), (line_b, _, began_b, _) in zip(child.missing, child.missing[1:], strict=False):
+        if ended_a is None or began_b < ended_a:
+            report.error(found.file("Missing"), line_b, "MIS_START", f"{began_b:%d/%m/%Y}",
+                         f"The period overlaps the child's period on row {line_a} ({began_a:%d/%m/%Y} to "
+                         + (f"{ended_a:%d/%m/%Y})" if ended_a else "still open)"),
+                         "Missing and away periods of a child do not overlap, and one cannot begin while another is "
+                         "open (SSDA903 rules 574 and 586): correct the dates or merge the two periods")
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def _noon(day: dt.date) -> dt.datetime:
+    """The return gives days, not times: an imported period is taken to begin and end at noon."""
+    return dt.datetime.combine(day, dt.time(12), tzinfo=LONDON).astimezone(dt.UTC)
+
+
+def _placements_from(child: ChildRows) -> list[dict]:
+    """The child's placements, from their episodes: one per episode, except that an episode
+    that changes only the legal status (RNE L) continues the placement before it. An episode
+    that ceased with X1 ends the day before the next began."""
+    placements: list[dict] = []
+    for line, row, decom, dec in child.episodes:
+        rec = row["REC"].upper()
+        end = dec
+        if dec is not None and rec == "X1":
+            end = dec - dt.timedelta(days=1)
+        if placements and row["RNE"].upper() == "L" and placements[-1]["continues"]:
+            placements[-1].update(end_date=end, continues=rec == "X1", ls=row["LS"].upper(), line=line)
+            continue
+        if end is not None and end < decom:
+            continue  # ceased the day it began (X1): the next episode is the placement
+        placements.append({"line": line, "place_code": row["PLACE"].upper(), "start_date": decom, "end_date": end,
+                           "postcode": row["PL_POST"].upper(), "continues": rec == "X1", "ls": row["LS"].upper(),
+                           "rne": row["RNE"].upper(), "cin": row["CIN"].upper(), "place_provider": row["PLACE_PROVIDER"].upper(),
+                           "reason_place_change": row["REASON_PLACE_CHANGE"].upper(), "urn": row["URN"].upper(),
+                           "home": row["HOME_POST"].upper()})
+    return placements
+
+
+def _same_code(register: str, file_code: str, year: int) -> bool:
+    return register == file_code or place_code_in(register, year) == file_code
+
+
+def _apply(parsed: dict[str, ChildRows], found: ReturnFiles, organisation: Organisation, year: int, viewer: Viewer,
+           report: ImportReport) -> tuple[dict[str, int], ImportRun]:
+    today = timezone.localdate()
+    now = timezone.now()
+    counts: dict[str, int] = defaultdict(int)
+    changes: dict[str, dict] = defaultdict(dict)  # per child id: what changed, for its audit event
+
+    existing = {c.child_903_id: c for c in Child.objects.filter(responsible_organisation=organisation,
+                                                                child_903_id__in=list(parsed))}
+    plans = {cid: _placements_from(rows) for cid, rows in parsed.items()}
+
+    # Children
+    new_children = []
+    for cid, rows in parsed.items():
+        plan = plans[cid]
+        first = min((p["start_date"] for p in plan), default=None)
+        latest_ls = plan[-1]["ls"] if plan else ""
+        child = existing.get(cid)
+        if child is None:
+            if first is None:
+                report.warning(found.file("Header"), rows.line, "CHILD", cid, "The child has no episodes in the return: not added",
+                               "Nothing to do if the child was not looked after this year")
+                continue
+            child = Child(responsible_organisation=organisation, given_names=NAME_NOT_IN_RETURN, date_of_birth=rows.dob,
+                          dob_basis=DobBasis.CLAIMED, sex=rows.sex, gender=Gender.NOT_KNOWN, nationality="XXX",
+                          looked_after_from=first, legal_status=latest_ls, child_903_id=cid)
+            new_children.append(child)
+            counts["children_created"] += 1
+            changes[cid] = {"created": True}
+            continue
+        changed = {}
+        if child.date_of_birth != rows.dob:
+            changed["date_of_birth"] = [child.date_of_birth.isoformat(), rows.dob.isoformat()]
+            child.date_of_birth = rows.dob
+        if child.sex != rows.sex:
+            changed["sex"] = [child.sex, rows.sex]
+            child.sex = rows.sex
+        if first and first < child.looked_after_from:
+            changed["looked_after_from"] = [child.looked_after_from.isoformat(), first.isoformat()]
+            child.looked_after_from = first
+        if latest_ls and child.legal_status != latest_ls:
+            changed["legal_status"] = [child.legal_status, latest_ls]
+            child.legal_status = latest_ls
+        if changed:
+            child.version += 1
+            changes[cid] = {"changes": changed}
+            counts["children_changed"] += 1
+        else:
+            counts["children_unchanged"] += 1
+    Child.objects.bulk_create(new_children, batch_size=2000)
+    changed_children = [c for cid, c in existing.items() if "changes" in changes.get(cid, {})]
+    Child.objects.bulk_update(changed_children, ["date_of_birth", "sex", "looked_after_from", "legal_status", "version"], batch_size=2000)
+    by_cid = {**existing, **{c.child_903_id: c for c in new_children}}
+    ids = [c.pk for c in by_cid.values()]
+
+    _apply_details(parsed, plans, by_cid)
+    _apply_placements(plans, by_cid, organisation, year, today, found, report, counts, changes)
+    _apply_uasc(parsed, by_cid, year, today, now, found, report, counts, changes)
+    _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, changes)
+    if report.has_errors:
+        return counts, None  # type: ignore[return-value]
+
+    touched = [cid for cid, c in changes.items() if c]
+    if touched:
+        Child.objects.filter(pk__in=[by_cid[cid].pk for cid in touched if cid in existing]).update(updated_at=now)
+    label = year_label(year)
+    record_many(viewer, (
+        Entry(AuditAction.CREATE if changes[cid].get("created") else AuditAction.CHANGE, object_type="child",
+              object_id=by_cid[cid].pk, child_id=by_cid[cid].pk,
+              summary=(f"Added from the SSDA903 return {label}" if changes[cid].get("created")
+                       else f"Updated from the SSDA903 return {label}: " + ", ".join(sorted(changes[cid].get("changes", {})) + sorted(
+                           k for k in changes[cid] if k not in ("changes", "created")))),
+              detail={"record": "child", "source": f"SSDA903 {label}", **changes[cid]})
+        for cid in sorted(touched)), batch=2000)
+    run = ImportRun.objects.create(
+        organisation=organisation, kind=ImportKind.SSDA903, collection_year=year, imported_by_name=viewer.username,
+        files=[{"name": t.file, "table": t.name, "rows": len(t.rows), "encoding": t.encoding}
+               for t in [*found.tables.values(), *found.kept]],
+        counts=dict(counts), warnings=[p.rule for p in report.warnings][:1000],
+    )
+    KeptFile.objects.bulk_create([KeptFile(run=run, name=t.file, table=t.name, content=t.raw) for t in found.kept])
+    record_many(viewer, [Entry(AuditAction.CREATE, object_type="importrun", object_id=run.pk,
+                               summary=f"Imported the SSDA903 return {label} for {organisation.name}: "
+                                       f"{counts['children_created']:,} children added, {counts['children_changed']:,} changed",
+                               detail={"year": year, "counts": dict(counts), "files": run.files,
+                                       "children": len(ids)})])
+    return dict(counts), run
+
+
+def _apply_details(parsed: dict[str, ChildRows], plans: dict[str, list[dict]], by_cid: dict[str, Child]) -> None:
+    """The Header's columns the register has no field for, kept for the next export."""
+    existing = {d.child_id: d for d in ReturnDetail.objects.filter(child__in=[c.pk for c in by_cid.values()])}
+    new, changed = [], []
+    for cid, rows in parsed.items():
+        child = by_cid.get(cid)
+        if child is None:
+            continue
+        home = next((p["home"] for p in reversed(plans[cid]) if p["home"]), "")
+        values = {"ethnic": rows.header["ETHNIC"].upper(), "upn": rows.header["UPN"].upper(), "home_postcode": home,
+                  "mother": rows.header["MOTHER"], "mc_dob": parse_date(rows.header["MC_DOB"])}
+        detail = existing.get(child.pk)
+        if detail is None:
+            new.append(ReturnDetail(child=child, **values))
+        elif any(getattr(detail, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(detail, k, v)
+            changed.append(detail)
+    ReturnDetail.objects.bulk_create(new, batch_size=2000)
+    ReturnDetail.objects.bulk_update(changed, ["ethnic", "upn", "home_postcode", "mother", "mc_dob"], batch_size=2000)
+
+
+def _overlaps(a_start: dt.date, a_end: dt.date | None, b_start: dt.date, b_end: dt.date | None) -> bool:
+    return a_start <= (b_end or dt.date.max) and b_start <= (a_end or dt.date.max)
+
+
+def _apply_placements(plans, by_cid, organisation, year, today, found, report, counts, changes) -> None:
+    children = {c.pk: cid for cid, c in by_cid.items()}
+    register: dict[int, list[Placement]] = defaultdict(list)
+    for p in Placement.objects.filter(child_id__in=list(children)).select_related("return_detail"):
+        register[p.child_id].append(p)
+    # Where a postcode district is, from placements already on the register; else the
+    # authority's own area (a warning says how many).
+    area = dict(Placement.objects.filter(child__responsible_organisation=organisation).exclude(postcode="")
+                .values_list("postcode", "authority_id"))
+    district = {pc.split(" ")[0]: a for pc, a in area.items() if " " in pc}
+    new, changed, details_new, details_changed, guessed = [], [], [], [], 0
+    file = found.file("Episodes")
+    for cid, plan in plans.items():
+        child = by_cid.get(cid)
+        if child is None:
+            continue
+        mine = register.get(child.pk, [])
+        by_start = {p.start_date: p for p in mine}
+        for item in plan:
+            end = item["end_date"]
+            if end is not None and end > today:
+                end = None
+            found_placement = by_start.get(item["start_date"])
+            extra = {k: item[k] for k in ("rne", "cin", "place_provider", "reason_place_change", "urn")}
+            if found_placement is None:
+                clash = next((p for p in mine if _overlaps(p.start_date, p.end_date, item["start_date"], end)), None)
+                if clash is not None:
+                    report.error(file, item["line"], "DECOM", f"{item['start_date']:%d/%m/%Y}",
+                                 f"The episode overlaps a placement already on the register ({clash.place_code} from "
+                                 f"{clash.start_date:%d/%m/%Y}" + (f" to {clash.end_date:%d/%m/%Y})" if clash.end_date else ", still open)"),
+                                 "Check the dates against the child's record in Visible; end or correct that placement first")
+                    continue
+                authority_id = area.get(item["postcode"]) or district.get(item["postcode"].split(" ")[0])
+                if authority_id is None:
+                    authority_id = organisation.authority_id
+                    guessed += 1
+                placement = Placement(child=child, place_code=item["place_code"], start_date=item["start_date"], end_date=end,
+                                      postcode=item["postcode"][:8], authority_id=authority_id)
+                new.append(placement)
+                details_new.append((placement, extra))
+                counts["placements_created"] += 1
+                changes[cid].setdefault("placements added", []).append(item["start_date"].isoformat())
+                continue
+            placement = found_placement
+            differences = {}
+            if not _same_code(placement.place_code, item["place_code"], year):
+                differences["place_code"] = [placement.place_code, item["place_code"]]
+                placement.place_code = item["place_code"]
+            if end is not None and placement.end_date != end:
+                differences["end_date"] = [placement.end_date.isoformat() if placement.end_date else None, end.isoformat()]
+                placement.end_date = end
+            if item["postcode"] and placement.postcode != item["postcode"][:8]:
+                differences["postcode"] = [placement.postcode, item["postcode"][:8]]
+                placement.postcode = item["postcode"][:8]
+            if differences:
+                changed.append(placement)
+                counts["placements_changed"] += 1
+                changes[cid].setdefault("placements changed", []).append({"start_date": placement.start_date.isoformat(), **differences})
+            detail = getattr(placement, "return_detail", None) if hasattr(placement, "return_detail") else None
+            if detail is None:
+                details_new.append((placement, extra))
+            elif any(getattr(detail, k) != v for k, v in extra.items()):
+                for k, v in extra.items():
+                    setattr(detail, k, v)
+                details_changed.append(detail)
+    if report.has_errors:
+        return
+    Placement.objects.bulk_create(new, batch_size=2000)
+    Placement.objects.bulk_update(changed, ["place_code", "end_date", "postcode"], batch_size=2000)
+    EpisodeDetail.objects.bulk_create([EpisodeDetail(placement=p, **extra) for p, extra in details_new if any(extra.values())],
+                                      batch_size=2000)
+    EpisodeDetail.objects.bulk_update(details_changed, ["rne", "cin", "place_provider", "reason_place_change", "urn"],
+                                      batch_size=2000)
+    if guessed:
+        report.warning(file, None, "PL_POST", "", f"{guessed:,} new placements recorded as in the authority's own area",
+                       "The return gives a postcode, not an authority: check out-of-area placements on the children's records")
+
+
+def _apply_uasc(parsed, by_cid, year, today, now, found, report, counts, changes) -> None:
+    label = year_label(year)
+    open_flags = {f.child_id: f for f in Flag.objects.filter(child__in=[c.pk for c in by_cid.values()], kind=FlagKind.UASC)
+                  .order_by("start_date")}
+    new, ended = [], []
+    for cid, rows in parsed.items():
+        child = by_cid.get(cid)
+        if child is None or rows.uasc is None:
+            continue
+        line, duc = rows.uasc
+        flag = open_flags.get(child.pk)
+        ends = duc if duc is not None and duc <= today else None
+        if flag is None:
+            start = min(child.looked_after_from, today)
+            if ends is not None and ends < start:
+                start = ends
+            new.append(Flag(child=child, kind=FlagKind.UASC, start_date=start, end_date=ends,
+                            evidence=f"SSDA903 return {label}: UASC table" + (f", UASC status ceased {duc:%d/%m/%Y}" if duc else ""),
+                            source="SSDA903 UASC", recorded_by_name=IMPORTER, recorded_at=now,
+                            end_reason="UASC status ceased (SSDA903 DUC)" if ends else "",
+                            ended_by_name=IMPORTER if ends else "", ended_at=now if ends else None))
+            counts["uasc_flags_created"] += 1
+            changes[cid]["UASC flag"] = [None, f"from {start.isoformat()}" + (f" to {ends.isoformat()}" if ends else "")]
+        elif flag.end_date is None and ends is not None:
+            flag.end_date, flag.end_reason, flag.ended_by_name, flag.ended_at = ends, "UASC status ceased (SSDA903 DUC)", IMPORTER, now
+            ended.append(flag)
+            counts["uasc_flags_ended"] += 1
+            changes[cid]["UASC flag ended"] = [None, ends.isoformat()]
+    Flag.objects.bulk_create(new, batch_size=2000)
+    Flag.objects.bulk_update(ended, ["end_date", "end_reason", "ended_by_name", "ended_at"], batch_size=2000)
+
+
+def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, changes) -> None:
+    children = {c.pk: cid for cid, c in by_cid.items()}
+    register: dict[int, list[Episode]] = defaultdict(list)
+    for e in Episode.objects.filter(child_id__in=list(children)):
+        register[e.child_id].append(e)
+    file = found.file("Missing")
+    new, closed = [], []
+    for cid, rows in parsed.items():
+        child = by_cid.get(cid)
+        if child is None or not rows.missing:
+            continue
+        mine = register.get(child.pk, [])
+        by_day = {e.last_seen_at.astimezone(LONDON).date(): e for e in mine}
+        plan = plans[cid]
+        care_ended = plan[-1]["end_date"] if plan and not plan[-1]["continues"] else None
+        for line, kind, began, ended in rows.missing:
+            if ended is not None and ended > today:
+                ended = None
+            episode = by_day.get(began)
+            if episode is None:
+                clash = next((e for e in mine if _overlaps(e.last_seen_at.astimezone(LONDON).date(),
+                                                           e.returned_at.astimezone(LONDON).date() if e.returned_at else None,
+                                                           began, ended)), None)
+                if clash is not None:
+                    report.error(file, line, "MIS_START", f"{began:%d/%m/%Y}",
+                                 "The period overlaps a missing or away episode already on the register (from "
+                                 f"{clash.last_seen_at.astimezone(LONDON):%d/%m/%Y})",
+                                 "Check the dates against the child's record in Visible (SSDA903 rule 574)")
+                    continue
+                new.append(Episode(child=child, category=Category(kind), last_seen_at=_noon(began), last_seen_place=NOT_RECORDED,
+                                   reported_by_name=IMPORTER, reported_by_role=ReporterRole.OTHER, reported_at=now,
+                                   returned_at=_noon(ended) if ended else None))
+                counts["episodes_created"] += 1
+                changes[cid].setdefault("missing or away episodes added", []).append(began.isoformat())
+                continue
+            if episode.returned_at is None and ended is not None:
+                if care_ended is not None and ended == care_ended:
+                    # The return closes a period when care ends; Visible keeps a young person who
+                    # turned 18 while missing as missing (rulebook section 2).
+                    report.warning(file, line, "MIS_END", f"{ended:%d/%m/%Y}", "Kept open: the period ends the day care ended",
+                                   "Record the return on the episode in Visible when the young person is found")
+                    continue
+                episode.returned_at = max(_noon(ended), episode.last_seen_at)
+                closed.append(episode)
+                counts["episodes_closed"] += 1
+                changes[cid].setdefault("missing or away episodes closed", []).append(began.isoformat())
+    if report.has_errors:
+        return
+    Episode.objects.bulk_create(new, batch_size=2000)
+    Episode.objects.bulk_update(closed, ["returned_at"], batch_size=2000)
