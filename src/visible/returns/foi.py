@@ -45,7 +45,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from visible.agencies.models import ROLES_THAT_SEE_COUNTS, Organisation
+from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
@@ -182,6 +182,7 @@ class ChildInScope:
     gender: str
     nationality: str
     turns_18_on: dt.date
+    authority_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -386,10 +387,10 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
     flagged = in_force.values("child_id")
 
     people = {
-        pk: (gender, nationality, eighteenth_birthday(dob), looked_after_from)
-        for pk, gender, nationality, dob, looked_after_from in
+        pk: (gender, nationality, eighteenth_birthday(dob), authority_id)
+        for pk, gender, nationality, dob, authority_id in
         Child.objects.filter(pk__in=flagged, looked_after_from__lte=end)
-        .values_list("pk", "gender", "nationality", "date_of_birth", "looked_after_from")
+        .values_list("pk", "gender", "nationality", "date_of_birth", "responsible_organisation__authority_id")
     }
     episodes = (Episode.objects.filter(child_id__in=flagged, last_seen_at__lt=period_end)
                 .filter(Q(returned_at__isnull=True) | Q(returned_at__gt=period_start))
@@ -415,14 +416,14 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
         raw_incidents.append((pk, child_id, category, seen, ended, turned_18, found_by))
 
     children: dict[int, ChildInScope] = {}
-    for child_id, (gender, nationality, turns_18, _) in people.items():
+    for child_id, (gender, nationality, turns_18, authority_id) in people.items():
         if turns_18 <= start and child_id not in missing_at_18:
             continue  # 18 before the period began, and not missing since before then
         kinds = flags_by_child[child_id]
         groups = frozenset(g.code for g in GROUPS
                            if kinds.intersection(g.kinds) and not kinds.intersection(g.unless))
         if groups:
-            children[child_id] = ChildInScope(child_id, groups, gender, nationality, turns_18)
+            children[child_id] = ChildInScope(child_id, groups, gender, nationality, turns_18, authority_id)
 
     incidents = []
     for pk, child_id, category, seen, ended, turned_18, found_by in raw_incidents:
@@ -441,13 +442,9 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
 # --- who may ask, and the audit ----------------------------------------------------------------
 
 def can_make_return(viewer: Viewer, authority: Authority) -> bool:
-    """The command line (the system: whoever runs it holds the database), or a senior
-    manager, missing coordinator or analyst of the authority's own council."""
-    if viewer.user_id is None and viewer.organisation is None:
-        return viewer.username.startswith("<")
-    org = viewer.organisation
-    return bool(org and org.is_responsible_body and org.authority_id == authority.pk
-                and viewer.role in ROLES_THAT_SEE_COUNTS)
+    from .policy import can_make_foi_return
+
+    return can_make_foi_return(viewer, authority)
 
 
 def authority_by_code(code: str) -> Authority:
