@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "visible.missing",
     "visible.ssda903",
     "visible.returns",
+    "visible.pseudo",
+    "visible.national",
     "visible.web",
 ]
 

@@ -1,0 +1,399 @@
+"""The national tables: at least every table of the report's Appendix 3, built from the latest
+return of each authority in a collection. Each table says what it rests on (its coverage),
+and can be published with disclosure control (returns/disclosure.py): counts of 1 to 5 as
+``c`` with secondary suppression along every total the table shows, national and regional
+totals rounded to the nearest 10, percentages worked out again from what is published.
+
+A table is plain data (rows, columns, cells); pages, charts and exports all draw on it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from visible.reference.nationalities import nationality_name
+from visible.returns import disclosure
+from visible.returns.disclosure import TOTAL, SumRelation
+from visible.returns.foi import DURATION_BANDS, GROUPS
+
+from .models import NO_INFORMATION, Collection, Grouping, RequestStatus, Submission
+
+ONS = "ons"  # the built-in grouping: ONS regions in England, the nation elsewhere
+GROUP_LABELS = {g.code: g.label for g in GROUPS}
+# The report's two headline groups: "children identified/suspected as trafficked" and
+# "unaccompanied children" (here UASC, separated or unaccompanied).
+HEADLINE = (("trafficked", "Identified or suspected as trafficked"), ("uasc_or_separated", "Unaccompanied or separated"))
+TOP_N = 10
+PER_CHILD_BANDS = (("1", "1 incident", 1, 1), ("2", "2 incidents", 2, 2), ("3_5", "3 to 5", 3, 5),
+                   ("6_10", "6 to 10", 6, 10), ("11_plus", "More than 10", 11, None))
+GENDER_COLUMNS = (("boy", "Boys"), ("girl", "Girls"), ("other", "Non-binary or other"), ("not_known", "Not known"))
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "count"  # count (of children or incidents), percent, number, authorities, text
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[tuple[Hashable, str]]
+    values: dict[tuple[Hashable, str], Any]
+    coverage: str
+    relations: list[SumRelation] = field(default_factory=list)
+    percents: dict[tuple[Hashable, str], tuple[tuple, tuple]] = field(default_factory=dict)
+    rounded: set[tuple[Hashable, str]] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    chart: tuple[str, ...] = ()  # columns to chart as bars, if any
+    count_rows: set | None = None  # where only some rows hold counts of children (None: every row)
+
+    def count_keys(self) -> set:
+        """The cells that count children or incidents: those disclosure control protects."""
+        kinds = {c.key: c.kind for c in self.columns}
+        return {k for k in self.values
+                if kinds.get(k[1]) == "count" and (self.count_rows is None or k[0] in self.count_rows)}
+
+    def published(self, suppress: bool = True) -> dict[tuple[Hashable, str], Any]:
+        """Every cell as shown: with disclosure control, or as received (analysts only)."""
+        shown = dict(self.values)
+        if suppress:
+            counts = {k: self.values[k] for k in self.count_keys()}
+            protected = disclosure.protect(counts, self.relations, rounded=self.rounded)
+            shown.update(protected.published)
+            for key, (num, den) in self.percents.items():
+                shown[key] = disclosure.percentage(protected.published.get(num, self.values.get(num)),
+                                                   protected.published.get(den, self.values.get(den)))
+        else:
+            for key, (num, den) in self.percents.items():
+                shown[key] = disclosure.percentage(self.values.get(num), self.values.get(den))
+        return shown
+
+    def grid(self, suppress: bool = True) -> list[list[Any]]:
+        """Header row, then one row per table row: what the CSV and XLSX exports write."""
+        shown = self.published(suppress)
+        out = [["", *[c.label for c in self.columns]]]
+        for key, label in self.rows:
+            out.append([label, *[shown.get((key, c.key), "") for c in self.columns]])
+        return out
+
+
+@dataclass
+class AuthorityReturn:
+    code: str
+    name: str
+    region: str
+    status: str
+    counts: dict[str, dict[str, Any]] | None  # None: no numbers given
+    document_id: int | None = None
+
+    def figure(self, group: str, measure: str) -> int | None:
+        if self.counts is None:
+            return None
+        value = self.counts[group].get(measure)
+        return value if isinstance(value, int) else None
+
+
+@dataclass
+class Collected:
+    collection: Collection
+    returns: list[AuthorityReturn]
+    grouping_name: str
+    breakdowns: list[dict[str, Any]]  # every nationality breakdown received, with its authority code
+    incidents: dict[str, list[dict[str, Any]]]  # authority code -> its incidents
+
+    @property
+    def addressed(self) -> int:
+        return len(self.returns)
+
+
+def regions_for(grouping: Grouping | None, authorities) -> dict[int, str]:
+    if grouping is None:
+        return {a.pk: a.region or a.nation for a in authorities}
+    members = dict(grouping.members.values_list("authority_id", "region"))
+    return {a.pk: members.get(a.pk, "Not in this grouping") for a in authorities}
+
+
+def collect(collection: Collection, grouping: Grouping | None = None, with_detail: bool = True) -> Collected:
+    """The latest return of every authority addressed, in a few queries."""
+    requests = list(collection.requests.select_related("authority"))
+    regions = regions_for(grouping, [r.authority for r in requests])
+    latest: dict[int, tuple[int, int]] = {}
+    for pk, request_id, version in Submission.objects.filter(request__collection=collection) \
+            .values_list("pk", "request_id", "version"):
+        if request_id not in latest or version > latest[request_id][1]:
+            latest[request_id] = (pk, version)
+    chosen = [pk for pk, _ in latest.values()]
+    fields = ["pk", "request_id", "document__counts"]
+    if with_detail:
+        fields += ["document__breakdowns", "document__incidents"]
+    rows = {row[1]: row for row in Submission.objects.filter(pk__in=chosen).values_list(*fields)}
+    returns, breakdowns, incidents = [], [], {}
+    for request in requests:
+        row = rows.get(request.pk)
+        counts = row[2] if row and request.status in (RequestStatus.PROVIDED, RequestStatus.PARTIAL) else None
+        a = request.authority
+        returns.append(AuthorityReturn(a.code, a.name, regions[a.pk], request.status, counts, row[0] if row else None))
+        if counts is not None and with_detail:
+            breakdowns.extend({**b, "authority": a.code} for b in (row[3] or []) if b["by"] == "nationality")
+            if row[4]:
+                incidents[a.code] = row[4]
+    return Collected(collection, sorted(returns, key=lambda r: r.name),
+                     grouping.name if grouping else "ONS regions and nations", breakdowns, incidents)
+
+
+def _coverage(data: Collected, with_figure: int, what: str = "") -> str:
+    no_info = sum(1 for r in data.returns if r.status in NO_INFORMATION)
+    return (f"Rests on {with_figure} of the {data.addressed} authorities asked{what}; "
+            f"{no_info} provided no information.")
+
+
+def _with(data: Collected, group: str, measure: str) -> list[AuthorityReturn]:
+    return [r for r in data.returns if r.figure(group, measure) is not None
+            or (r.status == RequestStatus.NO_SUCH_CHILDREN)]
+
+
+def _value(r: AuthorityReturn, group: str, measure: str) -> int:
+    """An authority's figure, 0 for one that said it has no such children."""
+    if r.status == RequestStatus.NO_SUCH_CHILDREN:
+        return 0
+    return r.figure(group, measure) or 0
+
+
+# --- the tables ----------------------------------------------------------------------------------
+
+def overall(data: Collected) -> Table:
+    columns = [Column(g, label) for g, label in HEADLINE]
+    rows = [("children", "Number in care"), ("missing", "Number missing or away"), ("percent", "% missing or away")]
+    values, percents, rounded, covered = {}, {}, set(), set()
+    for g, _ in HEADLINE:
+        both = [r for r in _with(data, g, "children") if r.figure(g, "children_missing_or_away") is not None
+                or r.status == RequestStatus.NO_SUCH_CHILDREN]
+        covered.add(len(both))
+        values["children", g] = sum(_value(r, g, "children") for r in both)
+        values["missing", g] = sum(_value(r, g, "children_missing_or_away") for r in both)
+        values["percent", g] = None
+        percents["percent", g] = (("missing", g), ("children", g))
+        rounded |= {("children", g), ("missing", g)}
+    return Table("overall", "Overall figures", columns, rows, values,
+                 _coverage(data, max(covered), " that gave both figures"), percents=percents, rounded=rounded,
+                 count_rows={"children", "missing"},
+                 notes=["Percentages are of the children in care in the authorities that gave both figures."])
+
+
+def per_authority(data: Collected) -> Table:
+    """Appendix 3's summaries: totals, how many authorities had none, gave no information, had
+    one; the average and the maximum per authority among those with any."""
+    columns = [Column(f"{g}:{m}", f"{label}: {'children' if m == 'children' else 'went missing or away'}")
+               for g, label in HEADLINE for m in ("children", "children_missing_or_away")]
+    rows = [("total", "Total number of children"), ("none", "Authorities having no such children"),
+            ("no_info", "Authorities providing no information"), ("average", "Average per authority having any"),
+            ("one", "Authorities having only one"), ("max", "Maximum in one authority")]
+    values, rounded = {}, set()
+    no_info = sum(1 for r in data.returns if r.status in NO_INFORMATION)
+    covered = 0
+    for g, _ in HEADLINE:
+        for m in ("children", "children_missing_or_away"):
+            col = f"{g}:{m}"
+            given = [_value(r, g, m) for r in _with(data, g, m)]
+            covered = max(covered, len(given))
+            having = [n for n in given if n > 0]
+            values["total", col] = sum(given)
+            values["none", col] = sum(1 for n in given if n == 0)
+            values["no_info", col] = no_info + (data.addressed - no_info - len(given))
+            values["average", col] = round(sum(having) / len(having), 1) if having else disclosure.NOT_APPLICABLE
+            values["one", col] = sum(1 for n in having if n == 1)
+            values["max", col] = max(having) if having else 0
+            rounded.add(("total", col))
+    # Only the total and the maximum count children; the other rows count authorities.
+    return Table("per_authority", "Children per authority", columns, rows, values, _coverage(data, covered),
+                 rounded=rounded, count_rows={"total", "max"},
+                 notes=["'No information' counts authorities that refused, were over the cost limit, have not "
+                        "answered, or answered without this figure."])
+
+
+def regional(data: Collected) -> Table:
+    regions = sorted({r.region for r in data.returns})
+    columns = []
+    for g, label in HEADLINE:
+        for m, word in (("children", "children"), ("children_missing_or_away", "went missing or away")):
+            columns += [Column(f"{g}:{m}", f"{label}: {word}"), Column(f"{g}:{m}:pct", "% of total", "percent")]
+    rows = [(name, name) for name in regions] + [(TOTAL, "Total")]
+    values, relations, percents, rounded = {}, [], {}, set()
+    covered = 0
+    for g, _ in HEADLINE:
+        for m in ("children", "children_missing_or_away"):
+            col = f"{g}:{m}"
+            given = _with(data, g, m)
+            covered = max(covered, len(given))
+            by_region = Counter()
+            for r in given:
+                by_region[r.region] += _value(r, g, m)
+            for name in regions:
+                values[name, col] = by_region[name]
+                percents[name, f"{col}:pct"] = ((name, col), (TOTAL, col))
+                values[name, f"{col}:pct"] = None
+            values[TOTAL, col] = sum(by_region.values())
+            values[TOTAL, f"{col}:pct"] = None
+            percents[TOTAL, f"{col}:pct"] = ((TOTAL, col), (TOTAL, col))
+            relations.append(SumRelation((TOTAL, col), tuple((name, col) for name in regions)))
+            rounded |= {(name, col) for name in regions} | {(TOTAL, col)}
+    return Table("regional", f"Regional breakdown ({data.grouping_name})", columns, rows, values,
+                 _coverage(data, covered), relations=relations, percents=percents, rounded=rounded,
+                 chart=("trafficked:children", "uasc_or_separated:children"))
+
+
+def top_authorities(data: Collected, group: str, n: int = TOP_N) -> Table:
+    label = dict(HEADLINE)[group]
+    given = [r for r in data.returns if r.figure(group, "children")]
+    ranked = sorted(given, key=lambda r: (-r.figure(group, "children"), r.name))[:n]
+    columns = [Column("children", "Children"), Column("missing", "Went missing or away"),
+               Column("pct", "% went missing or away", "percent")]
+    rows = [(r.code, f"{i}. {r.name}") for i, r in enumerate(ranked, start=1)]
+    values, percents = {}, {}
+    for r in ranked:
+        values[r.code, "children"] = r.figure(group, "children")
+        missing = r.figure(group, "children_missing_or_away")
+        values[r.code, "missing"] = missing if missing is not None else disclosure.NOT_AVAILABLE
+        values[r.code, "pct"] = None
+        percents[r.code, "pct"] = ((r.code, "missing"), (r.code, "children"))
+    return Table(f"top_{group}", f"The {n} authorities with most children {label.lower()}", columns, rows, values,
+                 _coverage(data, len(given), " with any such children"), percents=percents, chart=("children",))
+
+
+def nationality(data: Collected, group: str, measure: str, n: int = TOP_N) -> Table:
+    """Nationality by gender, the n most common nationalities, then the rest."""
+    counts: Counter = Counter()
+    authorities = set()
+    for table in data.breakdowns:
+        if table["group"] != group or table["measure"] != measure:
+            continue
+        authorities.add(table["authority"])
+        for row in table["rows"]:
+            for gender, value in row["values"].items():
+                if isinstance(value, int):
+                    column = gender if gender in ("boy", "girl", "not_known") else "other"
+                    counts[row["code"], column] += value
+    totals = Counter()
+    for (code, _), value in counts.items():
+        totals[code] += value
+    known = sorted((c for c in totals if c not in ("XXX",)), key=lambda c: (-totals[c], nationality_name(c)))
+    top, rest = known[:n], known[n:]
+    row_keys = [*top, "other", "XXX"]
+    labels = {**{c: nationality_name(c) for c in top}, "other": "Other nationalities", "XXX": "Not known"}
+    merged: dict[tuple[str, str], int] = Counter()
+    for (code, column), value in counts.items():
+        merged["other" if code in rest else code, column] += value
+    col_keys = [c for c, _ in GENDER_COLUMNS]
+    values = disclosure.crosstab_values(merged, row_keys, col_keys)
+    columns = [Column(c, label) for c, label in GENDER_COLUMNS] + [Column(TOTAL, "Total")]
+    rows = [(k, labels[k]) for k in row_keys] + [(TOTAL, "Total")]
+    what = {"children": "children", "children_missing_or_away": "children who went missing or away"}[measure]
+    rounded = {(TOTAL, c) for c in [*col_keys, TOTAL]}
+    return Table(f"nationality_{group}_{measure}", f"{dict(HEADLINE)[group]}: {what} by nationality and gender",
+                 columns, rows, values, _coverage(data, len(authorities), " that broke their figures down"),
+                 relations=disclosure.crosstab_relations(row_keys, col_keys), rounded=rounded, chart=(TOTAL,))
+
+
+def incidents_per_child(data: Collected) -> Table:
+    per_band = Counter()
+    for incidents in data.incidents.values():
+        per_child = Counter(i["child"] for i in incidents if "child" in i)
+        for times in per_child.values():
+            for key, _, low, high in PER_CHILD_BANDS:
+                if times >= low and (high is None or times <= high):
+                    per_band[key] += 1
+    rows = [(key, label) for key, label, _, _ in PER_CHILD_BANDS] + [(TOTAL, "Total children")]
+    values = {(key, "children"): per_band[key] for key, *_ in PER_CHILD_BANDS}
+    values[TOTAL, "children"] = sum(per_band.values())
+    return Table("incidents_per_child", "Incidents per child who went missing or away", [Column("children", "Children")],
+                 rows, values, _coverage(data, len(data.incidents), " that listed their incidents"),
+                 relations=[SumRelation((TOTAL, "children"), tuple((k, "children") for k, *_ in PER_CHILD_BANDS))],
+                 rounded={(TOTAL, "children")}, chart=("children",))
+
+
+def durations(data: Collected) -> Table:
+    groups = [*HEADLINE, ("any", "All in scope")]
+    columns = [Column(g, label) for g, label in groups]
+    rows = [(band, label) for band, label in DURATION_BANDS] + [(TOTAL, "All incidents")]
+    values, relations, covered = {}, [], 0
+    for g, _ in groups:
+        given = [r for r in data.returns if all(r.figure(g, f"incidents_{b}") is not None for b, _ in DURATION_BANDS)]
+        covered = max(covered, len(given))
+        for band, _ in DURATION_BANDS:
+            values[band, g] = sum(r.figure(g, f"incidents_{band}") for r in given)
+        values[TOTAL, g] = sum(values[band, g] for band, _ in DURATION_BANDS)
+        relations.append(SumRelation((TOTAL, g), tuple((b, g) for b, _ in DURATION_BANDS)))
+    return Table("durations", "How long incidents lasted", columns, rows, values, _coverage(data, covered),
+                 relations=relations, rounded={(TOTAL, g) for g, _ in groups}, chart=("any",))
+
+
+def still_missing(data: Collected) -> Table:
+    given = [r for r in data.returns if r.figure("any", "children_still_missing") is not None]
+    having = sorted((r for r in given if r.figure("any", "children_still_missing")),
+                    key=lambda r: (-r.figure("any", "children_still_missing"), r.name))
+    columns = [Column("still", "Still missing at the end of the period"), Column("turned_18", "Of whom turned 18 while missing")]
+    rows = [(r.code, r.name) for r in having] + [(TOTAL, "Total")]
+    values = {}
+    for r in having:
+        values[r.code, "still"] = r.figure("any", "children_still_missing")
+        turned = r.figure("any", "children_still_missing_turned_18")
+        values[r.code, "turned_18"] = turned if turned is not None else disclosure.NOT_AVAILABLE
+    values[TOTAL, "still"] = sum(r.figure("any", "children_still_missing") for r in given)
+    values[TOTAL, "turned_18"] = sum(r.figure("any", "children_still_missing_turned_18") or 0 for r in given)
+    relations = [SumRelation((TOTAL, "still"), tuple((r.code, "still") for r in having))]
+    if all(isinstance(values[r.code, "turned_18"], int) for r in having):
+        relations.append(SumRelation((TOTAL, "turned_18"), tuple((r.code, "turned_18") for r in having)))
+    return Table("still_missing", "Children still missing, by authority", columns, rows, values,
+                 _coverage(data, len(given)), relations=relations, rounded={(TOTAL, "still"), (TOTAL, "turned_18")},
+                 notes=["Authorities with none still missing are not listed."])
+
+
+def statuses(data: Collected) -> Table:
+    counted = Counter(r.status for r in data.returns)
+    rows = [(code, label) for code, label in RequestStatus.choices] + [(TOTAL, "Authorities asked")]
+    values = {(code, "authorities"): counted[code] for code, _ in RequestStatus.choices}
+    values[TOTAL, "authorities"] = data.addressed
+    return Table("statuses", "Who answered", [Column("authorities", "Authorities", "authorities")], rows, values,
+                 f"All {data.addressed} authorities asked.")
+
+
+def all_tables(data: Collected) -> list[Table]:
+    tables = [statuses(data), overall(data), per_authority(data), regional(data),
+              top_authorities(data, "trafficked"), top_authorities(data, "uasc_or_separated")]
+    for g, _ in HEADLINE:
+        for m in ("children", "children_missing_or_away"):
+            tables.append(nationality(data, g, m))
+    tables += [incidents_per_child(data), durations(data), still_missing(data)]
+    return tables
+
+
+# --- change over time ----------------------------------------------------------------------------
+
+def trend(collections: list[Collection]) -> Table:
+    """National totals across collections, oldest first."""
+    ordered = sorted(collections, key=lambda c: c.period_to)
+    columns = [Column(f"{g}:{m}", f"{label}: {'children' if m == 'children' else 'went missing or away'}")
+               for g, label in HEADLINE for m in ("children", "children_missing_or_away")]
+    rows = [(c.pk, c.name) for c in ordered]
+    values: dict = {}
+    coverage = []
+    for c in ordered:
+        data = collect(c, with_detail=False)
+        for g, _ in HEADLINE:
+            for m in ("children", "children_missing_or_away"):
+                values[c.pk, f"{g}:{m}"] = sum(_value(r, g, m) for r in _with(data, g, m))
+        coverage.append(f"{c.name}: {sum(1 for r in data.returns if r.counts is not None)} of {data.addressed}")
+    return Table("trend", "National totals over time", columns, rows, values,
+                 "Authorities with figures: " + "; ".join(coverage) + ".",
+                 rounded=set(values), chart=tuple(col.key for col in columns))
+
+
+def period_label(collection: Collection) -> str:
+    return f"{collection.period_from:%-d %B %Y} to {collection.period_to:%-d %B %Y}"
