@@ -51,15 +51,21 @@ def define_partnership(viewer: Viewer, name: str, authority_codes: list[str], ki
     return area, created
 
 
-@transaction.atomic
 def save_section(viewer: Viewer, area: PartnershipArea, year: int, key: str, text: str,
                  expected_version: int | None) -> PartnershipSection:
     """Save the partnership's own words for one section of a year's report. A save from a
-    page opened before someone else's save is refused rather than overwriting it."""
+    page opened before someone else's save is refused rather than overwriting it. A refusal is
+    audited outside the write's transaction, so the record of it stays."""
     if not policy.can_write_sections(viewer, area):
         record(viewer, AuditAction.DENIED, object_type="partnership_section", object_id=area.pk,
                summary=f"Tried to write the {year} report of {area.name}")
         raise PermissionDenied("Only a senior manager of a council in the partnership can write its report")
+    with transaction.atomic():
+        return _save_section(viewer, area, year, key, text, expected_version)
+
+
+def _save_section(viewer: Viewer, area: PartnershipArea, year: int, key: str, text: str,
+                  expected_version: int | None) -> PartnershipSection:
     if key not in SectionKey.values:
         raise ValidationError({"key": [f"'{key}' is not a section of the report"]})
     text = (text or "").replace("\r\n", "\n").strip()

@@ -42,13 +42,14 @@ def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 1
 
 def bar_chart(chart_id: str, title: str, bars: list[Bar], this_label: str, previous_label: str) -> SafeString:
     """Pairs of horizontal bars: this year (blue) above last year (grey), scaled to the
-    largest value, each with its number at the end."""
+    largest value, each with its number at the end. The drawing scales to the width it is
+    given (viewBox), so it fits a half-width column on the page and the PDF's page."""
     largest = max([1, *(b.this for b in bars), *(b.previous for b in bars)])
     row_height = 2 * BAR + GAP + ROW_GAP
     height = TOP + len(bars) * row_height + 8
     width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" width="100%" '
         f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(_describe(bars, this_label, previous_label))}</desc>',
