@@ -71,3 +71,16 @@ class KeptFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProblemReport(models.Model):
+    """The full report of an upload that was refused, kept so the page can offer it as a CSV
+    download (without JavaScript, the download is a second request)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by_name = models.CharField(max_length=150)
+    csv_text = models.TextField()
+
+    def __str__(self) -> str:
+        return f"Problems found {self.created_at:%d/%m/%Y %H:%M}"

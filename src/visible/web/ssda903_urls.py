@@ -1,3 +1,10 @@
-"""Pages for the ssda903 app."""
+"""Pages for the ssda903 app: uploading a return, and its problems as CSV."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_ssda903
+
+urlpatterns = [
+    path("returns/ssda903/", views_ssda903.ssda903_import, name="ssda903-import"),
+    path("returns/ssda903/problems/<int:pk>.csv", views_ssda903.ssda903_problems, name="ssda903-problems"),
+]

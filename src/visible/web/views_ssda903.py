@@ -1,0 +1,101 @@
+"""The SSDA903 upload page: a council's manager or coordinator uploads the return's files (CSV
+or XML); either it goes in, with a summary of what changed and any warnings, or nothing goes
+in and the page shows every problem, grouped, with the full list as a CSV download. Plain
+forms: no JavaScript needed."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.reference.codes import (
+    FIRST_COLLECTION_YEAR,
+    LAST_COLLECTION_YEAR,
+    collection_year,
+    year_label,
+)
+from visible.ssda903 import policy
+from visible.ssda903.importer import import_return
+from visible.ssda903.models import ProblemReport
+from visible.ssda903.report import ERROR, WARNING
+
+from .views import staff_view
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [forms.FileField.clean(self, f, initial) for f in files]
+
+
+def _year_choices() -> list[tuple[str, str]]:
+    return [(str(y), year_label(y)) for y in range(LAST_COLLECTION_YEAR, FIRST_COLLECTION_YEAR - 1, -1)]
+
+
+class UploadForm(forms.Form):
+    year = forms.ChoiceField(label="Collection year", choices=_year_choices,
+                             help_text="1 April to 31 March; the code lists of that year are used")
+    # Empty files are let through: the import's report names them ("The file is empty").
+    files = MultipleFileField(label="Upload the return's files", allow_empty_file=True, error_messages={
+        "required": "Select the return's files: Header, Episodes, UASC and Missing as CSV, or the XML file"})
+
+
+def _require(request: HttpRequest) -> None:
+    if not policy.can_import(request.viewer):
+        record(request.viewer, AuditAction.DENIED, object_type="ssda903", summary="Tried to open the SSDA903 upload page")
+        raise PermissionDenied("Only a council's senior manager or missing-children coordinator can import its SSDA903 return")
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def ssda903_import(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    authority = request.viewer.organisation.authority
+    last_year = collection_year(timezone.localdate()) - 1
+    form = UploadForm(request.POST or None, request.FILES or None, initial={"year": str(last_year)})
+    context: dict = {"form": form, "authority": authority, "outcome": None}
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["files"]
+        if sum(f.size for f in uploaded) > MAX_UPLOAD_BYTES:
+            form.add_error("files", "The files are larger than 200 MB together: upload the Header, Episodes, UASC and Missing files only")
+            return render(request, "web/ssda903/import.html", context, status=400)
+        files = [(f.name, f.read()) for f in uploaded]
+        year = int(form.cleaned_data["year"])
+        outcome = import_return(files, year, authority.code, viewer=request.viewer)
+        report = outcome.report
+        context.update(outcome=outcome, year_label=year_label(year), errors=report.groups(ERROR),
+                       warnings=report.groups(WARNING), error_count=len(report.errors), warning_count=len(report.warnings))
+        if report.problems:
+            saved = ProblemReport.objects.create(organisation=request.viewer.organisation,
+                                                 created_by_name=request.viewer.username, csv_text=report.as_csv())
+            context["problems_pk"] = saved.pk
+        return render(request, "web/ssda903/import.html", context, status=200 if outcome.imported else 422)
+    return render(request, "web/ssda903/import.html", context, status=400 if form.is_bound else 200)
+
+
+@staff_view
+@require_GET
+def ssda903_problems(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request)
+    report = ProblemReport.objects.filter(pk=pk, organisation=request.viewer.organisation).first()
+    if report is None:
+        raise Http404("No such report")
+    response = HttpResponse(report.csv_text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ssda903-problems-{report.created_at:%Y%m%d-%H%M}.csv"'
+    return response
