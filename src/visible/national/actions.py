@@ -5,6 +5,7 @@ new version every time), and raising and answering data-quality queries."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +34,20 @@ from .models import (
 )
 
 
+def _analyst_action(what: str):
+    """National analysts only: the check (and the audit of a refusal) first, then the action
+    in one transaction, so a refusal's audit event is not rolled back with it."""
+    def wrap(fn):
+        atomic = transaction.atomic(fn)
+
+        @functools.wraps(fn)
+        def checked(viewer: Viewer, *args, **kwargs):
+            policy.require_national_analyst(viewer, what)
+            return atomic(viewer, *args, **kwargs)
+        return checked
+    return wrap
+
+
 def authorities_in_force(period_from: dt.date, period_to: dt.date):
     """Children's services authorities in force on at least one day of the period."""
     return (Authority.objects.childrens_services()
@@ -40,9 +55,8 @@ def authorities_in_force(period_from: dt.date, period_to: dt.date):
             .filter(Q(end_date__isnull=True) | Q(end_date__gt=period_from)))
 
 
-@transaction.atomic
+@_analyst_action("open a collection")
 def open_collection(viewer: Viewer, name: str, period_from: dt.date, period_to: dt.date, due_on: dt.date) -> Collection:
-    policy.require_national_analyst(viewer, "open a collection")
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name:
@@ -67,11 +81,10 @@ def open_collection(viewer: Viewer, name: str, period_from: dt.date, period_to: 
     return collection
 
 
-@transaction.atomic
+@_analyst_action("change a request's status")
 def set_status(viewer: Viewer, request: Request, status: str, note: str = "") -> Request:
     """Record an answer that brings no numbers: not provided (cost limit), refused, no such
     children; or put a request back to 'requested'."""
-    policy.require_national_analyst(viewer, "change a request's status")
     if status not in (RequestStatus.NOT_PROVIDED, RequestStatus.REFUSED, RequestStatus.NO_SUCH_CHILDREN,
                       RequestStatus.REQUESTED):
         raise ValidationError({"status": ["Provided and partial are set by receiving a return: upload or key it in"]})
@@ -93,9 +106,8 @@ def chase_list(collection: Collection, today: dt.date | None = None) -> list[Req
     return sorted(waiting, key=lambda r: (r.due_on > today, r.due_on, r.last_chased_on or dt.date.min, r.authority.name))
 
 
-@transaction.atomic
+@_analyst_action("record chasing")
 def record_chased(viewer: Viewer, requests: list[Request]) -> int:
-    policy.require_national_analyst(viewer, "record chasing")
     today = timezone.localdate()
     for request in requests:
         request.last_chased_on = today
@@ -121,11 +133,11 @@ def previous_document(request: Request) -> dict[str, Any] | None:
     return earlier.document if earlier else None
 
 
-@transaction.atomic
 def receive(viewer: Viewer, request: Request, document: dict[str, Any], via: str, filename: str = "",
             note: str = "", stated_percentages: dict[str, float] | None = None) -> Submission:
     """Store a return as the next version (the checked document: see ingest.py). The analyst
-    receives uploads and keyed returns; a council sends its own from Visible."""
+    receives uploads and keyed returns; a council sends its own from Visible. The access
+    check, and the audit of a refusal, come before the transaction so a refusal is kept."""
     if via == ReceivedVia.VISIBLE:
         if not policy.can_submit_for(viewer, request.authority_id):
             record(viewer, AuditAction.DENIED, object_type="collection_request", object_id=request.pk,
@@ -135,6 +147,12 @@ def receive(viewer: Viewer, request: Request, document: dict[str, Any], via: str
         policy.require_national_analyst(viewer, "receive a return")
     if request.collection.closed_at is not None:
         raise ValidationError({"collection": ["This collection is closed: returns can no longer be received"]})
+    with transaction.atomic():
+        return _store(viewer, request, document, via, filename, note, stated_percentages)
+
+
+def _store(viewer: Viewer, request: Request, document: dict[str, Any], via: str, filename: str, note: str,
+           stated_percentages: dict[str, float] | None) -> Submission:
     request = Request.objects.select_for_update().get(pk=request.pk)
     version = (request.submissions.aggregate(v=Max("version"))["v"] or 0) + 1
     submission = Submission.objects.create(request=request, version=version, via=via, document=document,
@@ -165,9 +183,8 @@ def findings_for(submission: Submission) -> list[quality.Finding]:
     return quality.check(submission.document, previous_document(submission.request), submission.stated_percentages)
 
 
-@transaction.atomic
+@_analyst_action("query a return")
 def raise_query(viewer: Viewer, submission: Submission, rule: str, message: str) -> QualityQuery:
-    policy.require_national_analyst(viewer, "query a return")
     query, created = QualityQuery.objects.get_or_create(
         submission=submission, rule=rule, message=message, defaults={"raised_by_name": viewer.username})
     if created:
@@ -177,9 +194,8 @@ def raise_query(viewer: Viewer, submission: Submission, rule: str, message: str)
     return query
 
 
-@transaction.atomic
+@_analyst_action("record a query's answer")
 def answer_query(viewer: Viewer, query: QualityQuery, answer: str) -> QualityQuery:
-    policy.require_national_analyst(viewer, "record a query's answer")
     answer = (answer or "").strip()
     if not answer:
         raise ValidationError({"answer": ["Enter what the authority said"]})
@@ -192,7 +208,7 @@ def answer_query(viewer: Viewer, query: QualityQuery, answer: str) -> QualityQue
     return query
 
 
-@transaction.atomic
+@_analyst_action("load a grouping of authorities")
 def load_grouping(viewer: Viewer, name: str, raw: bytes, filename: str = "the file") -> Grouping:
     """A custom grouping of authorities into regions from a CSV with columns code (GSS code)
     and region. Every problem is listed with its row; nothing is stored unless all is well.
@@ -202,7 +218,6 @@ def load_grouping(viewer: Viewer, name: str, raw: bytes, filename: str = "the fi
 
     from .ingest import Problem, ReturnProblems, _decode
 
-    policy.require_national_analyst(viewer, "load a grouping of authorities")
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": ["Enter a name for the grouping, for example 'The report's twelve regions'"]})

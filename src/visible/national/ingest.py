@@ -28,6 +28,7 @@ GROUP_CODES = tuple(g.code for g in GROUPS)
 MEASURE_CODES = tuple(m.code for m in MEASURES)
 GENDER_CODES = tuple(c for c, _ in GENDERS)
 COUNTS_COLUMNS = ("group", "measure", "value")
+DESCRIPTION_COLUMN = "what it counts"  # the template's guide to each row; ignored when read
 NATIONALITY_COLUMNS = ("group", "measure", "nationality", "gender", "value")
 # What an analyst keys in from a letter: the report's headline questions.
 KEYED_GROUPS = ("trafficked_identified", "trafficked_suspected", "uasc_or_separated")
@@ -185,7 +186,7 @@ def _figure(value: Any, where: str, problems: list[Problem]) -> int | str | None
 def _check_header(header: list[str], expected: tuple[str, ...], where: str, problems: list[Problem]) -> dict[str, int] | None:
     names = [str(h or "").strip().lower() for h in header]
     missing = [c for c in expected if c not in names]
-    extra = [n for n in names if n and n not in expected]
+    extra = [n for n in names if n and n not in expected and n != DESCRIPTION_COLUMN]
     if missing or extra:
         detail = []
         if missing:
