@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     from visible.returns.cli import add_commands as add_return_commands
 
     add_return_commands(sub)
+    __import__("visible.security.cli", fromlist=["add_commands"]).add_commands(sub)  # users, totp-code, retention
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. 'visible manage migrate'")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -41,16 +41,26 @@ DEMO_USERS = [
 
 @transaction.atomic
 def create_demo_users() -> list[DemoUser]:
+    """The demo staff, each with the demo password, an example.org address (for trying the
+    password reset: the email is printed in the terminal) and an authenticator already set up
+    with a secret made for this database (printed by print_logins)."""
+    import pyotp
+    from django.utils import timezone
+
+    from visible.security.models import TotpDevice
+
     User = get_user_model()
     for demo in DEMO_USERS:
         organisation = council_for(Authority.objects.get(code=demo.authority_code))
         user, created = User.objects.get_or_create(
-            username=demo.username, defaults={"first_name": demo.first_name, "last_name": demo.last_name}
+            username=demo.username,
+            defaults={"first_name": demo.first_name, "last_name": demo.last_name, "email": f"{demo.username}@example.org"},
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
         Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": demo.role})
+        TotpDevice.objects.get_or_create(user=user, defaults={"secret": pyotp.random_base32(), "confirmed_at": timezone.now()})
     return DEMO_USERS
 
 
@@ -77,8 +87,16 @@ def set_up_demo(seed: int, children: int, out: TextIO) -> None:
 
 def print_logins(out: TextIO) -> None:
     from visible.agencies.models import Role as R
+    from visible.security.models import TotpDevice
+    from visible.security.second_factor import grouped
 
+    secrets = dict(TotpDevice.objects.filter(user__username__in=[d.username for d in DEMO_USERS])
+                   .values_list("user__username", "secret"))
     out.write("Demo logins (synthetic data only), password for all: " + DEMO_PASSWORD + "\n")
+    out.write("Each needs a second-factor code too: add the user's setup key to an authenticator app (time-based),\n"
+              "or run `.venv/bin/visible totp-code USERNAME` for the current code.\n")
     for demo in DEMO_USERS:
         authority = Authority.objects.filter(code=demo.authority_code).first()
         out.write(f"  {demo.username:<22} {R(demo.role).label:<32} {authority.name if authority else demo.authority_code}\n")
+        secret = secrets.get(demo.username)
+        out.write(f"  {'':<22} setup key: {grouped(secret) if secret else '(set up at first sign-in)'}\n")

@@ -105,10 +105,68 @@ class SignInPage(BasePage):
         page.goto(cls.path)
         return cls(page)
 
-    def sign_in(self, username: str, password: str) -> None:
+    def sign_in(self, username: str, password: str, *, second_factor: bool = True) -> None:
+        """Username and password; then, if they were right, the second step as the person
+        would do it: set up the authenticator the first time, else enter its code."""
         self.fill("Username", username)
         self.fill("Password", password)
         self.press("Sign in")
+        if not second_factor:
+            return
+        heading = self.heading_text()
+        if heading == SetUpAuthenticatorPage.heading:
+            SetUpAuthenticatorPage(self.page).set_up().carry_on()
+        elif heading == SecondFactorPage.heading:
+            SecondFactorPage(self.page).enter_code(SecondFactorPage.code_for(username))
+
+
+class SecondFactorPage(BasePage):
+    heading = "Enter the code from your authenticator app"
+    label = heading
+
+    @staticmethod
+    def code_for(username: str) -> str:
+        """What the person's authenticator app shows now (the next code if this one was used)."""
+        from django.contrib.auth import get_user_model
+
+        from tests.security.totp import fresh_code
+
+        return fresh_code(get_user_model().objects.get(username=username))
+
+    def enter_code(self, code: str) -> None:
+        self.fill(self.label, code)
+        self.press("Continue")
+
+
+class SetUpAuthenticatorPage(BasePage):
+    heading = "Set up your authenticator app"
+
+    def secret(self) -> str:
+        """The setup key, as a person copies it into their app."""
+        return self.page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+
+    def code_from_app(self) -> str:
+        import pyotp
+
+        return pyotp.TOTP(self.secret()).now()
+
+    def enter_code(self, code: str) -> None:
+        self.fill("2. Enter the 6-digit code from the app", code)
+        self.press("Continue")
+
+    def set_up(self) -> RecoveryCodesPage:
+        self.enter_code(self.code_from_app())
+        return RecoveryCodesPage(self.page)
+
+
+class RecoveryCodesPage(BasePage):
+    heading = "Save your recovery codes"
+
+    def codes(self) -> list[str]:
+        return [t.strip() for t in self.page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()]
+
+    def carry_on(self) -> None:
+        self.follow("I have saved my codes: continue")
 
 
 # --- the list ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+from tests.security.totp import fresh_code, give_authenticator
 from visible.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,10 @@ def test_sign_in_failure_and_sign_out_are_audited(client, sw_a):
     response = client.post(reverse("web:sign-in"), {"username": "sw.a", "password": "wrong"})
     assert response.status_code == 200 and "Enter a correct username and password" in response.content.decode()
     assert AuditEvent.objects.filter(action="sign_in_failed", actor_username="sw.a").exists()
+    give_authenticator(sw_a)
     response = client.post(reverse("web:sign-in"), {"username": "sw.a", "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.post(reverse("web:second-factor"), {"code": fresh_code(sw_a)})  # the second factor
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="sign_in", actor_username="sw.a").exists()
     client.post(reverse("web:sign-out"))

@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("visible.web.grabpack_urls")),
     path("", include("visible.web.ssda903_urls")),
     path("", include("visible.web.returns_urls")),
+    path("", include("visible.web.security_urls")),
 ]

@@ -34,13 +34,16 @@ from visible.children.models import (
 )
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import language_name, nationality_name
+from visible.security import sessions
 
 from . import forms
 from .history import describe_events
+from .views_security import SignInView  # noqa: F401  (urls.py names it here)
 
 
 def staff_view(view: Callable) -> Callable:
-    """Signed in, and acting for an organisation."""
+    """Signed in (password and second factor), and acting for an organisation. Someone who has
+    passed only the password step is sent to the code page."""
 
     @login_required
     @wraps(view)
@@ -53,7 +56,13 @@ def staff_view(view: Callable) -> Callable:
             return render(request, "web/no_organisation.html", status=403)
         return view(request, *args, **kwargs)
 
-    return wrapper
+    @wraps(view)
+    def second_step_first(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and sessions.has_pending(request):
+            return redirect("web:second-factor")
+        return wrapper(request, *args, **kwargs)
+
+    return second_step_first
 
 
 def _apply_errors(form: Any, error: ValidationError) -> None:
@@ -71,9 +80,7 @@ def _apply_errors(form: Any, error: ValidationError) -> None:
 
 # --- signing in ----------------------------------------------------------------------------
 
-class SignInView(auth_views.LoginView):
-    template_name = "web/sign_in.html"
-    redirect_authenticated_user = True
+# SignInView (password, then the second factor) lives in views_security.py.
 
 
 @require_POST

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "visible.returns",
     "visible.pseudo",
     "visible.national",
+    "visible.security",
     "visible.web",
 ]
 
@@ -50,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "visible.web.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "visible.web.middleware.SecurityHeadersMiddleware",
@@ -126,6 +128,29 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Signing in (docs/security.md). Times in seconds; each can be set from the environment.
+VISIBLE_SESSION_IDLE_TIMEOUT = int(os.environ.get("VISIBLE_SESSION_IDLE_TIMEOUT", 30 * 60))
+VISIBLE_SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE  # signed out 8 hours after signing in, active or not
+VISIBLE_SECOND_FACTOR_TIMEOUT = 10 * 60  # from the password to the code
+VISIBLE_SIGN_IN_MAX_FAILURES = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES", 5))  # per username
+VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP", 20))
+VISIBLE_SIGN_IN_FAILURE_WINDOW = int(os.environ.get("VISIBLE_SIGN_IN_FAILURE_WINDOW", 15 * 60))
+VISIBLE_SIGN_IN_LOCKOUT = int(os.environ.get("VISIBLE_SIGN_IN_LOCKOUT", 15 * 60))
+# Behind a reverse proxy, the META key of the header it puts the client's address in
+# (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR.
+VISIBLE_CLIENT_IP_HEADER = os.environ.get("VISIBLE_CLIENT_IP_HEADER", "")
+VISIBLE_TOTP_ISSUER = "Visible"
+VISIBLE_ALLOW_DEMO_CODES = False  # `visible totp-code`: the local demo only (dev.py)
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link runs out after an hour (and works once)
+EMAIL_BACKEND = os.environ.get("VISIBLE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("VISIBLE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("VISIBLE_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("VISIBLE_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("VISIBLE_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("VISIBLE_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("VISIBLE_FROM_EMAIL", "Visible <no-reply@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -8,3 +8,8 @@ SECRET_KEY = _KEY or "visible-local-demo-key-not-for-production-use-0123456789"
 # The demo serves static files straight from build/static through WhiteNoise.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # nothing is collected for the demo; WhiteNoise serves build/static directly
+
+# Password reset emails are printed in the terminal; `visible totp-code USERNAME` prints a demo
+# user's current second-factor code (refused under any other settings).
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+VISIBLE_ALLOW_DEMO_CODES = True

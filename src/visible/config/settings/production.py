@@ -9,12 +9,20 @@ from .base import *  # noqa: F403
 if not os.environ.get("VISIBLE_SECRET_KEY"):
     raise ImproperlyConfigured("Set VISIBLE_SECRET_KEY in the environment before starting Visible.")
 SECRET_KEY = os.environ["VISIBLE_SECRET_KEY"]
-DEBUG = False
+DEBUG = False  # never, whatever VISIBLE_DEBUG says
+VISIBLE_ALLOW_DEMO_CODES = False
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# __Host- cookies are sent only over HTTPS, to this exact host, for every path: no subdomain
+# can set or read them.
+SESSION_COOKIE_NAME = "__Host-visible-session"
+CSRF_COOKIE_NAME = "__Host-visible-csrf"
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+if env_flag("VISIBLE_BEHIND_TLS_PROXY"):  # noqa: F405
+    # The proxy terminates TLS and says so; without this, SECURE_SSL_REDIRECT would loop.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -7,7 +7,8 @@ from pathlib import Path
 from .base import *  # noqa: F403
 
 SECRET_KEY = "visible-test-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; base.py's argon2 is tested
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="visible-media-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
