@@ -1,0 +1,379 @@
+"""National tables from the pseudonymised child-level records, per authority and national.
+
+The same definitions as the FOI return (returns/foi.py: GROUPS, MEASURES, DURATION_BANDS), so
+an authority's row here equals its own return for the period; and the tables the aggregate
+returns cannot give:
+
+- **national counts of children are of distinct children**: a child reported by two
+  authorities (the same pseudo id) is one child nationally, in every group either authority
+  had them in (identified beats suspected, as in the return), missing if either reported an
+  incident; the aggregate returns count that child twice;
+- **incidents per child** nationally adds up a linked child's incidents across authorities;
+- **children who went missing or away from more than one authority**, nationally and, for
+  each authority, how many of its missing children also went missing from another.
+
+Incidents belong to the authority that reported them, so national incident counts are sums.
+
+How it is computed: five plain SQL statements over the current submissions of the period
+(``SQL``), each grouping a million rows down to a few thousand combinations, rolled up in
+Python. The SQL is the same text on SQLite, PostgreSQL and DuckDB (the benchmark runs it on
+DuckDB over the same data to compare): no GROUPING SETS (SQLite lacks them), booleans only
+through CASE, and positional GROUP BY. Linkage never groups every child by pseudo id in
+Python: SQL finds the pseudo ids held by more than one authority, and only those children
+are corrected for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.returns import disclosure
+from visible.returns.foi import DURATION_BANDS, GROUPS, MEASURES
+
+from . import policy
+from .models import PseudoChild, PseudoEpisode, Submission
+
+NATIONAL = "national"
+GROUP_CODES = tuple(g.code for g in GROUPS)
+GROUP_COLUMNS = ", ".join(f"in_{g}" for g in GROUP_CODES)
+# The return's measures that child-level records carry (not how an incident ended).
+MEASURE_CODES = tuple(m.code for m in MEASURES if m.code not in ("incidents_returned_themselves", "incidents_found"))
+CHILD_MEASURES = tuple(m for m in MEASURE_CODES if m.startswith("children"))
+INCIDENT_MEASURES = tuple(m for m in MEASURE_CODES if m.startswith("incidents"))
+PER_CHILD_BANDS = (("1", "1 incident", 1, 1), ("2", "2 incidents", 2, 2), ("3_5", "3 to 5", 3, 5),
+                   ("6_10", "6 to 10", 6, 10), ("11_plus", "More than 10", 11, None))
+
+CHILD = PseudoChild._meta.db_table
+EPISODE = PseudoEpisode._meta.db_table
+SUBMISSION = Submission._meta.db_table
+CURRENT = f"submission_id IN (SELECT id FROM {SUBMISSION} WHERE is_current AND period_start = %s AND period_end = %s)"
+_G = len(GROUP_CODES)
+_KEY = ", ".join(str(i) for i in range(1, _G + 6))  # authority, the groups, four flags
+
+SQL = {
+    # Children by authority and combination of groups and what happened to them.
+    "children": f"""
+        SELECT authority_id, {GROUP_COLUMNS},
+               CASE WHEN incidents_missing > 0 THEN 1 ELSE 0 END,
+               CASE WHEN incidents_away > 0 THEN 1 ELSE 0 END,
+               CASE WHEN still_missing THEN 1 ELSE 0 END,
+               CASE WHEN turned_18_missing THEN 1 ELSE 0 END,
+               COUNT(*)
+        FROM {CHILD} WHERE {CURRENT}
+        GROUP BY {_KEY}""",
+    # Incidents by authority, the child's groups, category, band and whether they started before.
+    "incidents": f"""
+        SELECT c.authority_id, {", ".join(f"c.in_{g}" for g in GROUP_CODES)},
+               e.category, e.band, CASE WHEN e.started_before THEN 1 ELSE 0 END, COUNT(*)
+        FROM {EPISODE} e JOIN {CHILD} c ON c.id = e.child_id
+        WHERE e.{CURRENT} AND c.incidents_missing + c.incidents_away > 0
+        GROUP BY {", ".join(str(i) for i in range(1, _G + 5))}""",
+    # Children in scope and children who went missing or away, by nationality and gender.
+    "nationality": f"""
+        SELECT authority_id, nationality, gender,
+               CASE WHEN incidents_missing + incidents_away > 0 THEN 1 ELSE 0 END, COUNT(*)
+        FROM {CHILD} WHERE {CURRENT}
+        GROUP BY 1, 2, 3, 4""",
+    # Children who went missing or away by their number of incidents.
+    "per_child": f"""
+        SELECT authority_id, incidents_missing + incidents_away, COUNT(*)
+        FROM {CHILD} WHERE {CURRENT} AND incidents_missing + incidents_away > 0
+        GROUP BY 1, 2""",
+    # Every record of a child held by more than one authority (same pseudo id).
+    "linked": f"""
+        SELECT pseudo_id, authority_id, {GROUP_COLUMNS}, nationality, gender,
+               incidents_missing, incidents_away,
+               CASE WHEN still_missing THEN 1 ELSE 0 END, CASE WHEN turned_18_missing THEN 1 ELSE 0 END
+        FROM {CHILD}
+        WHERE {CURRENT} AND pseudo_id IN (
+            SELECT pseudo_id FROM {CHILD} WHERE {CURRENT} GROUP BY pseudo_id HAVING COUNT(*) > 1)
+        ORDER BY 1, 2""",
+}
+PARAMS_PER_QUERY = {"children": 1, "incidents": 1, "nationality": 1, "per_child": 1, "linked": 2}
+
+Runner = Callable[[str, Sequence], list[tuple]]
+
+
+def django_runner(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@contextmanager
+def _tuned():
+    """A transaction with room (PostgreSQL work_mem, this transaction only) to hash a million
+    children in memory rather than spill to disk."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+        yield
+
+
+def compute_on_database(start: dt.date, end: dt.date) -> PseudoTables:
+    with _tuned():
+        return compute(start, end)
+
+
+def run_on_database(sql: str, params: Sequence) -> list[tuple]:
+    with _tuned():
+        return django_runner(sql, params)
+
+
+# --- the tables --------------------------------------------------------------------------------
+
+@dataclass
+class PseudoTables:
+    start: dt.date
+    end: dt.date
+    authorities: dict[int, tuple[str, str]]  # id -> (GSS code, name), those with a current submission
+    # (scope, group, measure) -> count; scope is an authority's GSS code or NATIONAL
+    groups: Counter = field(default_factory=Counter)
+    # (scope, nationality, gender, measure) -> children; measure "children" or "children_missing_or_away"
+    nationality: Counter = field(default_factory=Counter)
+    # scope -> Counter(number of incidents -> children who went missing or away)
+    per_child: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    # national: children held by more than one authority, and who went missing from more than one
+    linked_children: int = 0
+    missing_from_more_than_one: int = 0
+    # GSS code -> its children who went missing or away and also went missing from another authority
+    also_missing_elsewhere: Counter = field(default_factory=Counter)
+
+    @property
+    def scopes(self) -> list[str]:
+        return sorted(code for code, _ in self.authorities.values()) + [NATIONAL]
+
+    def count(self, scope: str, group: str, measure: str) -> int:
+        return self.groups[scope, group, measure]
+
+    def per_child_bands(self, scope: str) -> dict[str, int]:
+        counts = self.per_child[scope]
+        return {code: sum(n for k, n in counts.items() if k >= low and (high is None or k <= high))
+                for code, _, low, high in PER_CHILD_BANDS}
+
+    def mean_incidents_per_child(self, scope: str) -> float | None:
+        counts = self.per_child[scope]
+        children = sum(counts.values())
+        return round(sum(k * n for k, n in counts.items()) / children, 2) if children else None
+
+    def max_incidents_per_child(self, scope: str) -> int:
+        return max(self.per_child[scope], default=0)
+
+    def numbers(self) -> dict:
+        """Every number of the tables, keyed: what the benchmark and tests compare across databases."""
+        out: dict = {("groups", *k): v for k, v in self.groups.items() if v}
+        out.update({("nationality", *k): v for k, v in self.nationality.items() if v})
+        for scope, counts in self.per_child.items():
+            out.update({("per_child", scope, k): v for k, v in counts.items() if v})
+        out["linked_children"] = self.linked_children
+        out["missing_from_more_than_one"] = self.missing_from_more_than_one
+        out.update({("also_missing_elsewhere", k): v for k, v in self.also_missing_elsewhere.items() if v})
+        return out
+
+
+def _child_contribution(groups: Iterable[str], went_m: bool, went_a: bool, still: bool, t18: bool) -> list[tuple[str, str]]:
+    out = []
+    for g in groups:
+        out.append((g, "children"))
+        if went_m or went_a:
+            out.append((g, "children_missing_or_away"))
+        if went_m:
+            out.append((g, "children_missing"))
+        if went_a:
+            out.append((g, "children_away"))
+        if still:
+            out.append((g, "children_still_missing"))
+        if t18:
+            out.append((g, "children_still_missing_turned_18"))
+    return out
+
+
+def compute(start: dt.date, end: dt.date, run: Runner = django_runner,
+            authorities: dict[int, tuple[str, str]] | None = None) -> PseudoTables:
+    """The tables for the period from the current submissions. ``run`` executes one SQL
+    statement (Django's connection by default; the benchmark passes DuckDB's)."""
+    if authorities is None:
+        authorities = {pk: (code, name) for pk, code, name in Submission.objects.filter(
+            is_current=True, period_start=start, period_end=end).values_list(
+            "authority_id", "authority__code", "authority__name")}
+    code_of = {pk: code for pk, (code, _) in authorities.items()}
+    tables = PseudoTables(start, end, authorities)
+    rows = {name: run(sql, [start, end] * PARAMS_PER_QUERY[name]) for name, sql in SQL.items()}
+
+    groups = tables.groups
+    for row in rows["children"]:
+        scope = code_of[row[0]]
+        in_groups = [g for g, on in zip(GROUP_CODES, row[1:_G + 1], strict=True) if on]
+        went_m, went_a, still, t18, n = row[_G + 1:]
+        for key in _child_contribution(in_groups, went_m, went_a, still, t18):
+            groups[scope, *key] += n
+            groups[NATIONAL, *key] += n
+    for row in rows["incidents"]:
+        scope = code_of[row[0]]
+        in_groups = [g for g, on in zip(GROUP_CODES, row[1:_G + 1], strict=True) if on]
+        category, band, before, n = row[_G + 1:]
+        measures = ["incidents", "incidents_missing" if category == "M" else "incidents_away", f"incidents_{band}"]
+        if before:
+            measures.append("incidents_started_before")
+        for g in in_groups:
+            for m in measures:
+                groups[scope, g, m] += n
+                groups[NATIONAL, g, m] += n
+    for authority_id, nationality, gender, went, n in rows["nationality"]:
+        for scope in (code_of[authority_id], NATIONAL):
+            tables.nationality[scope, nationality, gender, "children"] += n
+            if went:
+                tables.nationality[scope, nationality, gender, "children_missing_or_away"] += n
+    for authority_id, incidents, n in rows["per_child"]:
+        tables.per_child[code_of[authority_id]][incidents] += n
+        tables.per_child[NATIONAL][incidents] += n
+
+    _link(tables, rows["linked"], code_of)
+    return tables
+
+
+def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str]) -> None:
+    """Turn the national sums of records into counts of distinct children for the pseudo ids
+    held by more than one authority: take each record's part out, put the child's in once."""
+    people: dict[str, list[tuple]] = defaultdict(list)
+    for row in linked_rows:
+        people[row[0]].append(row)
+    groups, nationality, per_child = tables.groups, tables.nationality, tables.per_child[NATIONAL]
+    for records in people.values():
+        tables.linked_children += 1
+        union: set[str] = set()
+        went_m = went_a = still = t18 = False
+        total = 0
+        went_in: list[str] = []
+        for row in records:
+            in_groups = [g for g, on in zip(GROUP_CODES, row[2:_G + 2], strict=True) if on]
+            nat, gender, missing, away, r_still, r_t18 = row[_G + 2:]
+            for key in _child_contribution(in_groups, missing > 0, away > 0, r_still, r_t18):
+                groups[NATIONAL, *key] -= 1
+            nationality[NATIONAL, nat, gender, "children"] -= 1
+            if missing + away:
+                nationality[NATIONAL, nat, gender, "children_missing_or_away"] -= 1
+                per_child[missing + away] -= 1
+                went_in.append(code_of[row[1]])
+            union.update(in_groups)
+            went_m, went_a = went_m or missing > 0, went_a or away > 0
+            still, t18, total = still or bool(r_still), t18 or bool(r_t18), total + missing + away
+        if "trafficked_identified" in union:
+            union.discard("trafficked_suspected")  # as in the return: identified anywhere beats suspected
+        for key in _child_contribution(union, went_m, went_a, still, t18):
+            groups[NATIONAL, *key] += 1
+        first = min(records, key=lambda r: code_of[r[1]])  # nationality and gender as the first authority holds them
+        nat, gender = first[_G + 2], first[_G + 3]
+        nationality[NATIONAL, nat, gender, "children"] += 1
+        if total:
+            nationality[NATIONAL, nat, gender, "children_missing_or_away"] += 1
+            per_child[total] += 1
+        if len(set(went_in)) > 1:
+            tables.missing_from_more_than_one += 1
+            for code in set(went_in):
+                tables.also_missing_elsewhere[code] += 1
+    for counter in (groups, nationality, per_child):
+        for key in [k for k, v in counter.items() if v == 0]:
+            del counter[key]
+
+
+# --- who may read them, and the audit ------------------------------------------------------------
+
+def latest_period() -> tuple[dt.date, dt.date] | None:
+    row = (Submission.objects.filter(is_current=True).order_by("-period_end", "-period_start")
+           .values_list("period_start", "period_end").first())
+    return tuple(row) if row else None
+
+
+def check_one_key(start: dt.date, end: dt.date) -> None:
+    """Pseudo ids made under different keys never match: refuse to link such submissions."""
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for key, code in (Submission.objects.filter(is_current=True, period_start=start, period_end=end)
+                      .order_by("authority__code").values_list("key_id", "authority__code")):
+        by_key[key].append(code)
+    if len(by_key) > 1:
+        detail = "; ".join(f"key {key}: {', '.join(codes)}" for key, codes in sorted(by_key.items()))
+        raise ValueError(f"The submissions for {start:%d/%m/%Y} to {end:%d/%m/%Y} were made under {len(by_key)} "
+                         f"different keys ({detail}), so their pseudo ids cannot be linked: the authorities "
+                         "under the old key must submit again")
+
+
+def tables_for(viewer: Viewer, start: dt.date, end: dt.date, purpose: str = "national tables") -> PseudoTables:
+    """The tables, if this viewer may read them; the read (or the refusal) is audited."""
+    if not policy.can_read_tables(viewer):
+        record(viewer, AuditAction.DENIED, object_type="pseudo_tables", object_id=f"{start}..{end}",
+               summary="Tried to read the national tables from pseudonymised child-level records", purpose=purpose)
+        raise PermissionDenied("Only an analyst of the national body can read the national tables from "
+                               "child-level records")
+    check_one_key(start, end)
+    result = compute_on_database(start, end)
+    record(viewer, AuditAction.COUNT, object_type="pseudo_tables", object_id=f"{start}..{end}", purpose=purpose,
+           summary=f"Read the national tables from child-level records, {start:%d/%m/%Y} to {end:%d/%m/%Y}: "
+                   f"{len(result.authorities)} authorities",
+           detail={"start": start.isoformat(), "end": end.isoformat(), "authorities": len(result.authorities)})
+    return result
+
+
+# --- as text, for the command line ---------------------------------------------------------------
+
+def _cell(published) -> str:
+    return f"{published:,}" if isinstance(published, int) else str(published)
+
+
+def render_text(tables: PseudoTables, suppress: bool = False) -> str:
+    """Every table as plain text; with ``suppress``, disclosure control (rulebook section 8):
+    counts 1-5 as c with secondary suppression, national totals rounded to 10."""
+    lines = [f"National tables from pseudonymised child-level records, {tables.start:%d/%m/%Y} to "
+             f"{tables.end:%d/%m/%Y}: {len(tables.authorities)} authorities submitted.",
+             "National counts of children are of distinct children (linked by pseudo id).", ""]
+    scopes = tables.scopes
+
+    def block(title: str, row_keys: list, col_keys: list, labels: dict, value) -> None:
+        counts = {(r, c): value(r, c) for r in row_keys for c in col_keys}
+        if suppress:
+            table = disclosure.protect(counts, [], rounded={(r, c) for r, c in counts if c == NATIONAL})
+            shown = table.published
+        else:
+            shown = counts
+        lines.append(title)
+        width = max([len(labels.get(r, str(r))) for r in row_keys] + [10])
+        lines.append(" " * width + "".join(f"{str(c)[:12]:>13}" for c in col_keys))
+        for r in row_keys:
+            lines.append(f"{labels.get(r, str(r)):<{width}}" + "".join(f"{_cell(shown[r, c]):>13}" for c in col_keys))
+        lines.append("")
+
+    measure_labels = {m.code: m.label for m in MEASURES}
+    for group in GROUPS:
+        block(f"{group.label}", list(MEASURE_CODES), scopes, measure_labels,
+              lambda r, c, g=group.code: tables.count(c, g, r))
+    bands = [code for code, *_ in PER_CHILD_BANDS]
+    per_child = {scope: tables.per_child_bands(scope) for scope in scopes}
+    block("Children who went missing or away, by number of incidents", bands, scopes,
+          {code: label for code, label, *_ in PER_CHILD_BANDS}, lambda r, c: per_child[c][r])
+    lines.append("Mean incidents per child: " + ", ".join(
+        f"{s} {tables.mean_incidents_per_child(s) or '-'}" for s in scopes))
+    lines.append("")
+    block("Incidents by length (all groups)", [f"incidents_{b}" for b, _ in DURATION_BANDS], scopes, measure_labels,
+          lambda r, c: tables.count(c, "any", r))
+    national = [(n, g) for (s, n, g, m), v in tables.nationality.items() if s == NATIONAL and m == "children_missing_or_away"]
+    nats = sorted({n for n, _ in national})
+    genders = sorted({g for _, g in national})
+    block("Children who went missing or away, by nationality and gender (national)", nats, genders, {},
+          lambda r, c: tables.nationality[NATIONAL, r, c, "children_missing_or_away"])
+    block("Children who went missing or away here and from another authority", ["also"], sorted(
+        code for code, _ in tables.authorities.values()), {"also": "Children"},
+          lambda r, c: tables.also_missing_elsewhere[c])
+    lines.append(f"Children held by more than one authority: {tables.linked_children:,}")
+    lines.append(f"Children who went missing or away from more than one authority: {tables.missing_from_more_than_one:,}")
+    return "\n".join(lines) + "\n"

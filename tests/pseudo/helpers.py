@@ -1,0 +1,48 @@
+"""Registers for the pseudonymisation tests, built through the same actions the pages use.
+Period P is 1 April 2024 to 31 March 2025."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from tests.conftest import as_viewer, child_values
+from visible.children import actions as register
+from visible.missing import actions as missing
+from visible.reference.models import Authority
+
+LONDON = ZoneInfo("Europe/London")
+P_START = dt.date(2024, 4, 1)
+P_END = dt.date(2025, 3, 31)
+CROYDON = "E09000008"
+KENT = "E10000016"
+KEY = b"test-national-key-0123456789abcdef-not-a-real-one"
+OTHER_KEY = b"another-national-key-0123456789abcdef-not-real"
+
+
+def at(year, month, day, hour=12, minute=0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=LONDON)
+
+
+def add_child(user, fake, given, family, *, flags=(), placement=None, **values):
+    """A child with flags (kind, start) and optionally a placement (postcode, authority code)."""
+    viewer = as_viewer(user)
+    child = register.create_child(viewer, child_values(fake, given_names=given, family_name=family, **values))
+    for kind, start in flags:
+        register.record_flag(viewer, child, kind, start, f"{kind} (synthetic evidence)")
+    if placement:
+        postcode, code = placement
+        register.record_placement(viewer, child, {"place_code": "U4", "start_date": child.looked_after_from,
+                                                  "postcode": postcode, "authority": Authority.objects.get(code=code)})
+    return child
+
+
+def add_episode(user, child, category, seen, returned=None, found_by="police"):
+    viewer = as_viewer(user)
+    episode, _ = missing.report_missing(viewer, child, {
+        "category": category, "last_seen_at": seen, "last_seen_place": "Bus station (synthetic)",
+        "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer",
+    })
+    if returned:
+        episode = missing.record_return(viewer, episode, {"returned_at": returned, "found_by": found_by})
+    return episode
