@@ -28,3 +28,15 @@ def require_national_analyst(viewer: Viewer, what: str) -> None:
 def can_submit_for(viewer: Viewer, authority_id: int) -> bool:
     org = viewer.organisation
     return bool(org and org.is_responsible_body and org.authority_id == authority_id and viewer.role in ROLES_THAT_SUBMIT)
+
+
+def nav_items(viewer: Viewer, path: str) -> list[tuple[str, str, bool]]:
+    """The service navigation's national entries for this viewer."""
+    from django.urls import reverse
+
+    if is_national_analyst(viewer):
+        return [("National monitoring", reverse("web:national-home"), path.startswith("/national"))]
+    org = viewer.organisation
+    if org and org.authority_id and can_submit_for(viewer, org.authority_id):
+        return [("National returns", reverse("web:national-council"), path.startswith("/returns/national"))]
+    return []

@@ -5,6 +5,7 @@ from visible.agencies.viewer import viewer_for
 from visible.children import policy
 from visible.missing import policy as missing_policy
 from visible.missing.models import Alert
+from visible.national.policy import nav_items as national_nav
 from visible.ssda903.policy import nav_items as ssda903_nav
 
 
@@ -27,6 +28,7 @@ def viewer(request: HttpRequest) -> dict:
         if missing_policy.can_set_rules(current):
             items.append(("Risk settings", reverse("web:risk-settings"), path.startswith("/risk-settings")))
         items += ssda903_nav(current, path)
+        items += national_nav(current, path)
     return {
         "viewer": current,
         "nav_items": [{"label": label, "href": href, "active": active} for label, href, active in items],

@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("visible.web.grabpack_urls")),
     path("", include("visible.web.ssda903_urls")),
     path("", include("visible.web.returns_urls")),
+    path("", include("visible.web.national_urls")),
     path("", include("visible.web.security_urls")),
 ]

@@ -92,6 +92,10 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def home(request: HttpRequest) -> HttpResponse:
+    from visible.national.policy import is_national_analyst
+
+    if is_national_analyst(request.viewer):  # the national body sees no child: its home is the monitoring
+        return redirect("web:national-home")
     return redirect("web:children")
 
 
