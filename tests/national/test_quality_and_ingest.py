@@ -14,11 +14,11 @@ from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
 from tests.conftest import as_viewer
-from tests.national.conftest import consistent_counts
 from visible.audit.models import AuditEvent
 from visible.national import actions, ingest, quality
 from visible.national.ingest import ReturnProblems
 from visible.national.models import RequestStatus, Submission
+from visible.synthetic.returns import consistent_counts
 
 pytestmark = pytest.mark.django_db
 
