@@ -7,7 +7,8 @@ children's social care statistics).
   parts) may hold exactly one suppressed cell, or that cell would be recovered by subtraction.
   So another cell in the relation is suppressed too: the smallest non-zero part not already
   suppressed, else the total, else a zero part. This repeats until no relation holds exactly
-  one suppressed cell (each step suppresses one more cell, so it ends).
+  one suppressed cell (each step suppresses one more cell, so it ends); a work list revisits
+  only the relations of a newly hidden cell.
 - Markers: ``c`` confidential, ``z`` not applicable, ``:`` not available, ``k`` a non-zero
   figure that rounds to zero.
 - Totals rounded to the nearest 10 where asked (national and regional totals), after
@@ -26,6 +27,7 @@ stops at the same point); totals rounded to 10 blunt that attack where they are 
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -77,14 +79,18 @@ def is_primary(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALLEST_SHOWN
 
 
+def _count(values: Mapping[Hashable, object], key: Hashable) -> int | None:
+    value = values.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _secondary_choice(relation: SumRelation, values: Mapping[Hashable, object], hidden: set[Hashable]) -> Hashable | None:
     """The cell to suppress alongside the one suppressed cell of this relation."""
-    counts = {k: v for k, v in values.items() if isinstance(v, int)}
-    open_parts = [k for k in relation.parts if k not in hidden and k in counts]
-    nonzero = sorted((counts[k], i, k) for i, k in enumerate(open_parts) if counts[k] > 0)
+    open_parts = [k for k in relation.parts if k not in hidden and _count(values, k) is not None]
+    nonzero = sorted((_count(values, k), i, k) for i, k in enumerate(open_parts) if _count(values, k) > 0)
     if nonzero:
         return nonzero[0][2]
-    if relation.total not in hidden and relation.total in counts:
+    if relation.total not in hidden and _count(values, relation.total) is not None:
         return relation.total
     return open_parts[0] if open_parts else None
 
@@ -102,19 +108,23 @@ def protect(values: Mapping[Hashable, int | str | None], relations: Iterable[Sum
     hidden_primary = {k for k, v in values.items() if is_primary(v)}
     hidden = set(hidden_primary)
     secondary: set[Hashable] = set()
-    changed = True
-    while changed:
-        changed = False
-        for relation in relations:
-            in_relation = [k for k in relation.cells() if k in hidden]
-            if len(in_relation) != 1:
-                continue
-            choice = _secondary_choice(relation, values, hidden)
-            if choice is None:
-                continue
-            hidden.add(choice)
-            secondary.add(choice)
-            changed = True
+    # A work list rather than repeated passes: when a cell is hidden, only the relations it
+    # is in need looking at again.
+    relations_of: dict[Hashable, list[int]] = defaultdict(list)
+    for index, relation in enumerate(relations):
+        for key in relation.cells():
+            relations_of[key].append(index)
+    queue = deque(range(len(relations)))
+    while queue:
+        relation = relations[queue.popleft()]
+        if sum(1 for k in relation.cells() if k in hidden) != 1:
+            continue
+        choice = _secondary_choice(relation, values, hidden)
+        if choice is None:
+            continue
+        hidden.add(choice)
+        secondary.add(choice)
+        queue.extend(relations_of[choice])
     to_round = set(rounded) | ({r.total for r in relations} if round_totals else set())
     published: dict[Hashable, Published] = {}
     for key, value in values.items():

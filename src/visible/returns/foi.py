@@ -51,6 +51,7 @@ from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child, Flag, FlagKind, Gender
 from visible.missing.models import Category, Episode, FoundBy
+from visible.missing.sweep import _Readers
 from visible.reference.models import Authority
 
 from . import disclosure
@@ -175,7 +176,7 @@ def duration_band(length: dt.timedelta, still_missing: bool) -> str:
 
 # --- the answer --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ChildInScope:
     child_id: int
     groups: frozenset[str]
@@ -185,7 +186,7 @@ class ChildInScope:
     authority_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Incident:
     episode_id: int
     child_id: int
@@ -238,33 +239,35 @@ class FoiReturn:
 
     @cached_property
     def _members(self) -> dict[tuple[str, str], list]:
-        """(group, measure) -> the children or incidents counted."""
-        out: dict[tuple[str, str], list] = {}
-        for group in GROUPS:
-            kids = self.children_in(group.code)
-            incs = self.incidents_in(group.code)
-            went = {i.child_id for i in incs}
-            went_m = {i.child_id for i in incs if i.category == Category.MISSING}
-            went_a = {i.child_id for i in incs if i.category == Category.AWAY}
-            still = [i for i in incs if i.still_missing]
-            by_id = {c.child_id: c for c in kids}
-            g = group.code
-            out[g, "children"] = kids
-            out[g, "children_missing_or_away"] = [by_id[c] for c in sorted(went)]
-            out[g, "children_missing"] = [by_id[c] for c in sorted(went_m)]
-            out[g, "children_away"] = [by_id[c] for c in sorted(went_a)]
-            out[g, "incidents"] = incs
-            out[g, "incidents_missing"] = [i for i in incs if i.category == Category.MISSING]
-            out[g, "incidents_away"] = [i for i in incs if i.category == Category.AWAY]
-            out[g, "incidents_started_before"] = [i for i in incs if i.started_before]
-            for band, _ in DURATION_BANDS:
-                out[g, f"incidents_{band}"] = [i for i in incs if i.band == band]
-            ended = [i for i in incs if not i.still_missing]
-            out[g, "incidents_returned_themselves"] = [i for i in ended if i.found_by == FoundBy.SELF]
-            out[g, "incidents_found"] = [i for i in ended if i.found_by != FoundBy.SELF]
-            out[g, "children_still_missing"] = [by_id[c] for c in sorted({i.child_id for i in still})]
-            out[g, "children_still_missing_turned_18"] = [
-                by_id[c] for c in sorted({i.child_id for i in still if i.turned_18_while_missing})]
+        """(group, measure) -> the children or incidents counted: one pass over the
+        incidents, each filed under every measure of every group it counts for."""
+        out: dict[tuple[str, str], list] = {(g.code, m.code): [] for g in GROUPS for m in MEASURES}
+        for child in self.children.values():
+            for g in child.groups:
+                out[g, "children"].append(child)
+        went: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for i in self.incidents:
+            by_category = "incidents_missing" if i.category == Category.MISSING else "incidents_away"
+            child_measure = "children_missing" if i.category == Category.MISSING else "children_away"
+            band = f"incidents_{i.band}"
+            ended = ("incidents_returned_themselves" if i.found_by == FoundBy.SELF else "incidents_found") \
+                if i.returned_at is not None else None
+            for g in i.groups:
+                out[g, "incidents"].append(i)
+                out[g, by_category].append(i)
+                out[g, band].append(i)
+                if i.started_before:
+                    out[g, "incidents_started_before"].append(i)
+                if ended:
+                    out[g, ended].append(i)
+                went[g, "children_missing_or_away"].add(i.child_id)
+                went[g, child_measure].add(i.child_id)
+                if i.returned_at is None:
+                    went[g, "children_still_missing"].add(i.child_id)
+                    if i.turned_18_while_missing:
+                        went[g, "children_still_missing_turned_18"].add(i.child_id)
+        for (g, measure), ids in went.items():
+            out[g, measure] = [self.children[c] for c in sorted(ids)]
         return out
 
     def members(self, group: str, measure: str) -> list:
@@ -273,17 +276,33 @@ class FoiReturn:
     def count(self, group: str, measure: str) -> int:
         return len(self._members[group, measure])
 
-    def _person(self, item) -> ChildInScope:
-        return item if isinstance(item, ChildInScope) else self.children[item.child_id]
+    @cached_property
+    def _rows_of(self) -> dict[int, tuple[str, str, str]]:
+        """child id -> (nationality, nationality group, gender): the breakdowns' keys."""
+        return {c.child_id: (c.nationality, nationality_group(c.nationality), c.gender) for c in self.children.values()}
+
+    @cached_property
+    def _breakdowns(self) -> dict[tuple, Counter]:
+        return {}
+
+    def _by_person(self, group: str, measure: str) -> Counter:
+        """(nationality, nationality group, gender) -> count, worked out once per measure."""
+        key = (group, measure)
+        if key not in self._breakdowns:
+            rows_of = self._rows_of
+            self._breakdowns[key] = Counter(map(rows_of.__getitem__, [i.child_id for i in self._members[key]]))
+        return self._breakdowns[key]
 
     def breakdown(self, group: str, measure: str, by: str = "nationality") -> dict[tuple[str, str], int]:
         """(nationality or nationality group, gender) -> count."""
-        counts: Counter = Counter()
-        for item in self._members[group, measure]:
-            person = self._person(item)
-            row = person.nationality if by == "nationality" else nationality_group(person.nationality)
-            counts[row, person.gender] += 1
-        return dict(counts)
+        key = (group, measure, by)
+        if key not in self._breakdowns:
+            column = 0 if by == "nationality" else 1
+            counts: Counter = Counter()
+            for row, n in self._by_person(group, measure).items():
+                counts[row[column], row[2]] += n
+            self._breakdowns[key] = counts
+        return dict(self._breakdowns[key])
 
     def breakdown_rows(self, group: str, measure: str, by: str = "nationality") -> list[str]:
         if by == "nationality_group":
@@ -393,25 +412,29 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
         .values_list("pk", "gender", "nationality", "date_of_birth", "responsible_organisation__authority_id")
     }
     episodes = (Episode.objects.filter(child_id__in=flagged, last_seen_at__lt=period_end)
-                .filter(Q(returned_at__isnull=True) | Q(returned_at__gt=period_start))
-                .order_by("last_seen_at", "pk")
-                .values_list("pk", "child_id", "category", "last_seen_at", "returned_at", "found_by"))
+                .filter(Q(returned_at__isnull=True) | Q(returned_at__gt=period_start)))
+    # Read with the sweep's cursor readers: Django's datetime converters were most of the
+    # time for ten years of incidents (see missing/sweep.py).
+    readers = _Readers()
     tz = timezone.get_default_timezone()
+    adult_from: dict[int, dt.datetime] = {}  # midnight starting each 18th birthday, Europe/London
     raw_incidents = []
     missing_at_18: set[int] = set()  # children missing since before their 18th birthday, in the period
-    for pk, child_id, category, seen, returned, found_by in episodes:
+    for pk, child_id, category, seen, returned, found_by in readers.rows(
+            episodes, "pk", "child_id", "category", "last_seen_at:t", "returned_at:t", "found_by"):
         person = people.get(child_id)
         if person is None:
             continue
-        turns_18 = person[2]
-        seen_day = seen.astimezone(tz).date()
-        if seen_day >= turns_18:
+        adult = adult_from.get(child_id)
+        if adult is None:
+            adult = adult_from[child_id] = timezone.make_aware(dt.datetime.combine(person[2], dt.time.min), tz)
+        seen = readers.datetime(seen)
+        if seen >= adult:
             continue  # a young person of 18 or over is no longer a looked-after child
-        open_at_end = returned is None or returned >= period_end
-        ended = None if open_at_end else returned
-        reached = (ended or period_end).astimezone(tz).date() if ended else end
-        turned_18 = seen_day < turns_18 <= reached
-        if turned_18 and turns_18 <= start:
+        returned = readers.datetime(returned)
+        ended = None if returned is None or returned >= period_end else returned
+        turned_18 = adult <= ended if ended is not None else adult < period_end
+        if turned_18 and adult <= period_start:
             missing_at_18.add(child_id)
         raw_incidents.append((pk, child_id, category, seen, ended, turned_18, found_by))
 
@@ -436,6 +459,7 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
             returned_at=ended, length=length, band=duration_band(length, ended is None),
             started_before=seen < period_start, turned_18_while_missing=turned_18, found_by=found_by or "",
         ))
+    incidents.sort(key=lambda i: (i.last_seen_at, i.episode_id))
     return FoiReturn(list(authorities), start, end, period_start, period_end, children, incidents)
 
 
