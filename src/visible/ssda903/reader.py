@@ -110,7 +110,7 @@ def _read_csv(name: str, raw: bytes, found: ReturnFiles, report: ImportReport) -
                          f"The row has {len(cells)} values but the header has {width} columns",
                          "Check for a comma inside a value (put the value in double quotes) or a missing value")
             continue
-        table.rows.append((line, {c: v.strip() for c, v in zip(columns, cells, strict=True)}))
+        table.rows.append((line, dict(zip(columns, map(str.strip, cells), strict=True))))
     if not table.rows and table_name in ("Header", "Episodes"):
         report.error(name, None, "", "", f"The {table_name} file has a header row but no rows",
                      "Export the table again with its rows")
