@@ -304,3 +304,22 @@ def test_duckdb_and_the_database_give_the_same_tables(generated, tmp_path):
     on_database = tables.compute_on_database(P_START, P_END)
     assert on_duckdb.numbers() == on_database.numbers()
     assert on_database.count(NATIONAL, "any", "incidents") == 6000
+
+
+def test_links_follow_resubmissions(two_registers, sw_b, council_b):
+    from visible.children import actions as register
+    from visible.children.models import Flag
+
+    submit_both()
+    assert PseudoChild.objects.filter(linked=True).count() == 2  # Amara, in each authority
+    # Kent's record of Amara turns out to be wrong: her flags there are ended before the period.
+    for flag in Flag.objects.filter(child__given_names="Amara", child__responsible_organisation=council_b):
+        register.end_flag(as_viewer(sw_b), flag, dt.date(2024, 2, 1), "Recorded in error (synthetic)")
+    actions.submit(Viewer.system("test"), kent(), P_START, P_END, key=KEY)
+    assert not PseudoChild.objects.filter(linked=True).exists()
+    t = tables.compute(P_START, P_END)
+    assert (t.linked_children, t.missing_from_more_than_one) == (0, 0)
+    assert (t.count(CROYDON, "any", "children"), t.count(KENT, "any", "children"), t.count(NATIONAL, "any", "children")) == (3, 2, 5)
+    # Croydon resubmitting changes nothing.
+    actions.submit(Viewer.system("test"), croydon(), P_START, P_END, key=KEY)
+    assert not PseudoChild.objects.filter(linked=True).exists()

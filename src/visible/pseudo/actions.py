@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from visible.agencies.viewer import Viewer
@@ -23,7 +23,7 @@ from visible.returns import foi
 
 from . import policy
 from .models import PseudoChild, PseudoEpisode, Submission
-from .pseudonymise import Export, pseudonymise
+from .pseudonymise import Export, groups_mask, pseudonymise
 
 BATCH = 2000
 
@@ -50,6 +50,7 @@ def store(viewer: Viewer, export: Export) -> Submission:
         earlier = Submission.objects.filter(authority=authority, period_start=start, period_end=end)
         version = (earlier.aggregate(v=Max("version"))["v"] or 0) + 1
         replaced = list(earlier.filter(is_current=True).values_list("pk", flat=True))
+        removed = set(PseudoChild.objects.filter(submission_id__in=replaced, linked=True).values_list("pseudo_id", flat=True))
         if replaced:
             PseudoEpisode.objects.filter(submission_id__in=replaced)._raw_delete(PseudoEpisode.objects.db)
             PseudoChild.objects.filter(submission_id__in=replaced)._raw_delete(PseudoChild.objects.db)
@@ -72,8 +73,10 @@ def store(viewer: Viewer, export: Export) -> Submission:
         episodes = [PseudoEpisode(
             submission=submission, child=row, category=e.category, start_month=e.start_month, hours=e.hours,
             band=e.band, still_missing=e.still_missing, turned_18=e.turned_18, started_before=e.started_before,
+            groups=groups_mask(c.groups),
         ) for row, c in zip(rows, export.children, strict=True) for e in c.episodes]
         PseudoEpisode.objects.bulk_create(episodes, batch_size=BATCH)
+        relink(start, end, removed | {c.pseudo_id for c in export.children})
         record(viewer, AuditAction.CREATE, object_type="pseudo_submission", object_id=submission.pk,
                summary=f"Submitted pseudonymised records for {authority.name}, {start:%d/%m/%Y} to {end:%d/%m/%Y} "
                        f"(version {version}): {submission.children} children, {submission.episodes} episodes",
@@ -81,3 +84,15 @@ def store(viewer: Viewer, export: Export) -> Submission:
                        "version": version, "replaces": replaced, "children": submission.children,
                        "episodes": submission.episodes, "key_id": export.key_id, "digest": submission.digest})
     return submission
+
+
+def relink(start: dt.date, end: dt.date, pseudo_ids: set[str]) -> None:
+    """Set ``linked`` on every current record of the period with one of these pseudo ids: true
+    when another authority's current submission holds the same id."""
+    current = Submission.objects.filter(is_current=True, period_start=start, period_end=end).values("pk")
+    elsewhere = (PseudoChild.objects.filter(pseudo_id=OuterRef("pseudo_id"), submission__in=current)
+                 .exclude(submission=OuterRef("submission")))
+    ids = sorted(pseudo_ids)
+    for first in range(0, len(ids), BATCH):
+        (PseudoChild.objects.filter(submission__in=current, pseudo_id__in=ids[first:first + BATCH])
+         .update(linked=Exists(elsewhere)))

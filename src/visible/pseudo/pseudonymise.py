@@ -129,6 +129,11 @@ def outward_code(postcode: str) -> str:
     return outward if _OUTWARD.match(outward) else ""
 
 
+def groups_mask(groups) -> int:
+    """The groups as bits: bit i for returns.foi GROUPS[i] (PseudoEpisode.groups)."""
+    return sum(1 << i for i, group in enumerate(foi.GROUPS) if group.code in groups)
+
+
 def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 

@@ -24,6 +24,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from visible.returns.foi import GROUPS
+
 from .models import PseudoChild, PseudoEpisode, Submission
 
 GENDERS = (("boy", 70), ("girl", 27), ("non_binary", 1), ("not_known", 2))
@@ -38,12 +40,13 @@ HOURS = {"under_24_hours": (0, 23), "1_to_7_days": (24, 167), "over_7_days": (16
 CHILD_COLUMNS = ("id", "submission_id", "authority_id", "pseudo_id", "key_basis", "birth_month", "gender", "nationality",
                  "district", "placed_in", "in_trafficked_identified", "in_trafficked_suspected", "in_trafficked",
                  "in_uasc", "in_separated", "in_unaccompanied", "in_uasc_or_separated", "in_any",
-                 "incidents_missing", "incidents_away", "still_missing", "turned_18_missing")
+                 "incidents_missing", "incidents_away", "still_missing", "turned_18_missing", "linked")
 EPISODE_COLUMNS = ("id", "submission_id", "child_id", "category", "start_month", "hours", "band", "still_missing",
-                   "turned_18", "started_before")
+                   "turned_18", "started_before", "groups")
 SUBMISSION_COLUMNS = ("id", "authority_id", "period_start", "period_end", "version", "is_current", "submitted_at",
                       "submitted_by", "submitted_by_organisation", "key_id", "children", "episodes", "records_merged",
                       "digest")
+assert [c.removeprefix("in_") for c in CHILD_COLUMNS[10:18]] == [g.code for g in GROUPS], "GROUPS changed: update CHILD_COLUMNS"
 DUCKDB_TYPES = {
     Submission._meta.db_table: "id BIGINT, authority_id BIGINT, period_start DATE, period_end DATE, version INTEGER, "
     "is_current BOOLEAN, submitted_at TIMESTAMPTZ, submitted_by VARCHAR, submitted_by_organisation VARCHAR, "
@@ -51,9 +54,11 @@ DUCKDB_TYPES = {
     PseudoChild._meta.db_table: "id BIGINT, submission_id BIGINT, authority_id BIGINT, pseudo_id VARCHAR, "
     "key_basis VARCHAR, birth_month DATE, gender VARCHAR, nationality VARCHAR, district VARCHAR, placed_in VARCHAR, "
     + ", ".join(f"{c} BOOLEAN" for c in CHILD_COLUMNS[10:18])
-    + ", incidents_missing INTEGER, incidents_away INTEGER, still_missing BOOLEAN, turned_18_missing BOOLEAN",
+    + ", incidents_missing INTEGER, incidents_away INTEGER, still_missing BOOLEAN, turned_18_missing BOOLEAN, "
+    "linked BOOLEAN",
     PseudoEpisode._meta.db_table: "id BIGINT, submission_id BIGINT, child_id BIGINT, category VARCHAR, "
-    "start_month DATE, hours INTEGER, band VARCHAR, still_missing BOOLEAN, turned_18 BOOLEAN, started_before BOOLEAN",
+    "start_month DATE, hours INTEGER, band VARCHAR, still_missing BOOLEAN, turned_18 BOOLEAN, started_before BOOLEAN, "
+    "groups SMALLINT",
 }
 
 
@@ -127,6 +132,7 @@ def generate(authorities: dict[int, tuple[str, str]], children: int, episodes: i
                 person[record] = person[other]
         held.add((owner_of[record], person[record]))
 
+    records_of = Counter(person)
     genders = rng.choices([g for g, _ in GENDERS], [w for _, w in GENDERS], k=children)
     nationalities = rng.choices([n for n, _ in NATIONALITIES], [w for _, w in NATIONALITIES], k=children)
     bases = rng.choices([b for b, _ in KEY_BASES], [w for _, w in KEY_BASES], k=children)
@@ -147,7 +153,8 @@ def generate(authorities: dict[int, tuple[str, str]], children: int, episodes: i
         rows.append([record + 1, a + 1, ids[a], pid, bases[record], births[int(draw() * len(births))],
                      genders[record], nationalities[record], DISTRICTS[int(draw() * len(DISTRICTS))],
                      authorities[ids[a]][0], identified, suspected, identified or suspected, uasc, separated,
-                     unaccompanied, uasc or separated or unaccompanied, True, 0, 0, False, False])
+                     unaccompanied, uasc or separated or unaccompanied, True, 0, 0, False, False,
+                     records_of[person[record]] > 1])
 
     # Who went missing (a trafficked child about twice as often), and how many times each.
     went = [r for r in range(children) if rng.random() < (missing_share * (1.8 if rows[r][12] else 0.9))]
@@ -163,6 +170,7 @@ def generate(authorities: dict[int, tuple[str, str]], children: int, episodes: i
     for r in sorted(per_child):
         row = rows[r]
         n = per_child[r]
+        mask = sum(1 << i for i, on in enumerate(row[10:18]) if on)
         bands = rng.choices(band_names, band_weights, k=n)
         open_one = False
         for band in bands:
@@ -178,7 +186,7 @@ def generate(authorities: dict[int, tuple[str, str]], children: int, episodes: i
             turned_18 = still and rng.random() < 0.1
             episode_id += 1
             data.episodes.append((episode_id, row[1], row[0], category, month, rng.randint(low, high), band, still,
-                                  turned_18, started_before))
+                                  turned_18, started_before, mask))
             row[18 if category == "M" else 19] += 1
             row[20] = row[20] or still
             row[21] = row[21] or turned_18

@@ -14,13 +14,17 @@ returns cannot give:
 
 Incidents belong to the authority that reported them, so national incident counts are sums.
 
-How it is computed: five plain SQL statements over the current submissions of the period
-(``SQL``), each grouping a million rows down to a few thousand combinations, rolled up in
-Python. The SQL is the same text on SQLite, PostgreSQL and DuckDB (the benchmark runs it on
-DuckDB over the same data to compare): no GROUPING SETS (SQLite lacks them), booleans only
-through CASE, and positional GROUP BY. Linkage never groups every child by pseudo id in
-Python: SQL finds the pseudo ids held by more than one authority, and only those children
-are corrected for.
+How it is computed: a handful of plain SQL statements over the current submissions of the
+period (``SQL``), each reading one table once and grouping a million children or two million
+incidents down to a few thousand rows (authority x combination of groups, with conditional
+sums), rolled up in Python. No join: an incident carries its child's groups as a bit mask.
+Linkage never groups a million children by pseudo id at read time: a child's ``linked`` flag
+(another authority holds the same pseudo id) is kept up to date when submissions are stored
+(actions.relink), and only those few children are read and corrected for.
+
+The SQL is the same text on SQLite, PostgreSQL and DuckDB (the benchmark runs it on DuckDB
+over the same data to compare): no GROUPING SETS (SQLite lacks them), booleans only through
+CASE, positional GROUP BY.
 """
 
 from __future__ import annotations
@@ -58,36 +62,46 @@ EPISODE = PseudoEpisode._meta.db_table
 SUBMISSION = Submission._meta.db_table
 CURRENT = f"submission_id IN (SELECT id FROM {SUBMISSION} WHERE is_current AND period_start = %s AND period_end = %s)"
 _G = len(GROUP_CODES)
-_KEY = ", ".join(str(i) for i in range(1, _G + 6))  # authority, the groups, four flags
+_WENT = "incidents_missing + incidents_away > 0"
+# What the children and incidents queries sum, in order, after the count.
+CHILD_SUMS = ("children_missing_or_away", "children_missing", "children_away", "children_still_missing",
+              "children_still_missing_turned_18")
+INCIDENT_SUMS = ("incidents_missing", "incidents_away", "incidents_started_before",
+                 *(f"incidents_{band}" for band, _ in DURATION_BANDS))
 
 SQL = {
-    # Children by authority and combination of groups and what happened to them.
+    "submissions": f"""
+        SELECT id, authority_id FROM {SUBMISSION}
+        WHERE is_current AND period_start = %s AND period_end = %s""",
+    # Children by authority and combination of groups: how many, and how many went missing...
     "children": f"""
-        SELECT authority_id, {GROUP_COLUMNS},
-               CASE WHEN incidents_missing > 0 THEN 1 ELSE 0 END,
-               CASE WHEN incidents_away > 0 THEN 1 ELSE 0 END,
-               CASE WHEN still_missing THEN 1 ELSE 0 END,
-               CASE WHEN turned_18_missing THEN 1 ELSE 0 END,
-               COUNT(*)
+        SELECT authority_id, {GROUP_COLUMNS}, COUNT(*),
+               SUM(CASE WHEN {_WENT} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN incidents_missing > 0 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN incidents_away > 0 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN still_missing THEN 1 ELSE 0 END),
+               SUM(CASE WHEN turned_18_missing THEN 1 ELSE 0 END)
         FROM {CHILD} WHERE {CURRENT}
-        GROUP BY {_KEY}""",
-    # Incidents by authority, the child's groups, category, band and whether they started before.
+        GROUP BY {", ".join(str(i) for i in range(1, _G + 2))}""",
+    # Incidents by submission and the child's groups (a bit mask): how many, of each category,
+    # started before the period, and in each duration band.
     "incidents": f"""
-        SELECT c.authority_id, {", ".join(f"c.in_{g}" for g in GROUP_CODES)},
-               e.category, e.band, CASE WHEN e.started_before THEN 1 ELSE 0 END, COUNT(*)
-        FROM {EPISODE} e JOIN {CHILD} c ON c.id = e.child_id
-        WHERE e.{CURRENT} AND c.incidents_missing + c.incidents_away > 0
-        GROUP BY {", ".join(str(i) for i in range(1, _G + 5))}""",
-    # Children in scope and children who went missing or away, by nationality and gender.
+        SELECT submission_id, groups, COUNT(*),
+               SUM(CASE WHEN category = 'M' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN category = 'A' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN started_before THEN 1 ELSE 0 END),
+               {", ".join(f"SUM(CASE WHEN band = '{band}' THEN 1 ELSE 0 END)" for band, _ in DURATION_BANDS)}
+        FROM {EPISODE} WHERE {CURRENT}
+        GROUP BY 1, 2""",
+    # Children, and children who went missing or away, by nationality and gender.
     "nationality": f"""
-        SELECT authority_id, nationality, gender,
-               CASE WHEN incidents_missing + incidents_away > 0 THEN 1 ELSE 0 END, COUNT(*)
+        SELECT authority_id, nationality, gender, COUNT(*), SUM(CASE WHEN {_WENT} THEN 1 ELSE 0 END)
         FROM {CHILD} WHERE {CURRENT}
-        GROUP BY 1, 2, 3, 4""",
+        GROUP BY 1, 2, 3""",
     # Children who went missing or away by their number of incidents.
     "per_child": f"""
         SELECT authority_id, incidents_missing + incidents_away, COUNT(*)
-        FROM {CHILD} WHERE {CURRENT} AND incidents_missing + incidents_away > 0
+        FROM {CHILD} WHERE {CURRENT} AND {_WENT}
         GROUP BY 1, 2""",
     # Every record of a child held by more than one authority (same pseudo id).
     "linked": f"""
@@ -95,11 +109,10 @@ SQL = {
                incidents_missing, incidents_away,
                CASE WHEN still_missing THEN 1 ELSE 0 END, CASE WHEN turned_18_missing THEN 1 ELSE 0 END
         FROM {CHILD}
-        WHERE {CURRENT} AND pseudo_id IN (
-            SELECT pseudo_id FROM {CHILD} WHERE {CURRENT} GROUP BY pseudo_id HAVING COUNT(*) > 1)
+        WHERE {CURRENT} AND linked
         ORDER BY 1, 2""",
 }
-PARAMS_PER_QUERY = {"children": 1, "incidents": 1, "nationality": 1, "per_child": 1, "linked": 2}
+PARAMS_PER_QUERY = {"submissions": 1, "children": 1, "incidents": 1, "nationality": 1, "per_child": 1, "linked": 1}
 
 Runner = Callable[[str, Sequence], list[tuple]]
 
@@ -211,30 +224,28 @@ def compute(start: dt.date, end: dt.date, run: Runner = django_runner,
     tables = PseudoTables(start, end, authorities)
     rows = {name: run(sql, [start, end] * PARAMS_PER_QUERY[name]) for name, sql in SQL.items()}
 
+    authority_of = dict(rows["submissions"])
     groups = tables.groups
     for row in rows["children"]:
         scope = code_of[row[0]]
-        in_groups = [g for g, on in zip(GROUP_CODES, row[1:_G + 1], strict=True) if on]
-        went_m, went_a, still, t18, n = row[_G + 1:]
-        for key in _child_contribution(in_groups, went_m, went_a, still, t18):
-            groups[scope, *key] += n
-            groups[NATIONAL, *key] += n
-    for row in rows["incidents"]:
-        scope = code_of[row[0]]
-        in_groups = [g for g, on in zip(GROUP_CODES, row[1:_G + 1], strict=True) if on]
-        category, band, before, n = row[_G + 1:]
-        measures = ["incidents", "incidents_missing" if category == "M" else "incidents_away", f"incidents_{band}"]
-        if before:
-            measures.append("incidents_started_before")
-        for g in in_groups:
-            for m in measures:
-                groups[scope, g, m] += n
-                groups[NATIONAL, g, m] += n
-    for authority_id, nationality, gender, went, n in rows["nationality"]:
+        sums = tuple(zip(("children", *CHILD_SUMS), row[_G + 1:], strict=True))
+        for group, on in zip(GROUP_CODES, row[1:_G + 1], strict=True):
+            if on:
+                for measure, n in sums:
+                    groups[scope, group, measure] += n
+    for submission_id, mask, *counts in rows["incidents"]:
+        scope = code_of[authority_of[submission_id]]
+        sums = tuple(zip(("incidents", *INCIDENT_SUMS), counts, strict=True))
+        for i, group in enumerate(GROUP_CODES):
+            if mask >> i & 1:
+                for measure, n in sums:
+                    groups[scope, group, measure] += n
+    for (_scope, group, measure), n in list(groups.items()):
+        groups[NATIONAL, group, measure] += n
+    for authority_id, nationality, gender, n, went in rows["nationality"]:
         for scope in (code_of[authority_id], NATIONAL):
             tables.nationality[scope, nationality, gender, "children"] += n
-            if went:
-                tables.nationality[scope, nationality, gender, "children_missing_or_away"] += n
+            tables.nationality[scope, nationality, gender, "children_missing_or_away"] += went
     for authority_id, incidents, n in rows["per_child"]:
         tables.per_child[code_of[authority_id]][incidents] += n
         tables.per_child[NATIONAL][incidents] += n
