@@ -157,7 +157,7 @@ def _store(viewer: Viewer, request: Request, document: dict[str, Any], via: str,
     version = (request.submissions.aggregate(v=Max("version"))["v"] or 0) + 1
     submission = Submission.objects.create(request=request, version=version, via=via, document=document,
                                            filename=filename[:255], received_by_name=viewer.username, note=note,
-                                           stated_percentages=stated_percentages or {})
+                                           stated_percentages=stated_percentages or {}, **summaries(document))
     old = request.status
     request.status = RequestStatus.PARTIAL if is_partial(document) else RequestStatus.PROVIDED
     request.status_note = ""
@@ -169,6 +169,19 @@ def _store(viewer: Viewer, request: Request, document: dict[str, Any], via: str,
                    "via": via, "filename": filename, "changes": {"status": [old, request.status]},
                    "findings": [f"{f.rule}: {f.message}" for f in findings]})
     return submission
+
+
+def summaries(document: dict[str, Any]) -> dict[str, Any]:
+    """What the national tables need from a return, kept beside it: its counts, its
+    nationality breakdowns as rows, and how many children had how many incidents."""
+    from collections import Counter
+
+    nationality = [[b["group"], b["measure"], row["code"], gender, value]
+                   for b in document.get("breakdowns", []) if b["by"] == "nationality"
+                   for row in b["rows"] for gender, value in row["values"].items() if isinstance(value, int) and value]
+    per_child = Counter(Counter(i["child"] for i in document.get("incidents", []) if "child" in i).values())
+    return {"counts": document["counts"], "nationality": nationality,
+            "per_child": {str(times): n for times, n in sorted(per_child.items())}}
 
 
 def latest_submissions(collection: Collection) -> dict[int, Submission]:

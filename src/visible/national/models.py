@@ -79,6 +79,11 @@ class Submission(models.Model):
     note = models.TextField(blank=True)
     stated_percentages = models.JSONField(default=dict, blank=True,
                                           help_text="Percentages the authority stated (group -> % went missing or away)")
+    # What the national tables read, taken from the document when it is received, so the
+    # tables never parse the whole document (its incident list can be thousands of rows).
+    counts = models.JSONField(default=dict, help_text="document['counts']")
+    nationality = models.JSONField(default=list, help_text="[group, measure, nationality, gender, count] rows")
+    per_child = models.JSONField(default=dict, help_text="incidents per child -> children (from the incident list)")
 
     class Meta:
         ordering = ["request", "-version"]

@@ -9,7 +9,7 @@ A table is plain data (rows, columns, cells); pages, charts and exports all draw
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,8 +105,8 @@ class Collected:
     collection: Collection
     returns: list[AuthorityReturn]
     grouping_name: str
-    breakdowns: list[dict[str, Any]]  # every nationality breakdown received, with its authority code
-    incidents: dict[str, list[dict[str, Any]]]  # authority code -> its incidents
+    nationality: dict[tuple[str, str], list[list]]  # (group, measure) -> [authority, nationality, gender, count]
+    per_child: dict[str, dict[str, int]]  # authority code -> incidents per child -> children
 
     @property
     def addressed(self) -> int:
@@ -121,7 +121,8 @@ def regions_for(grouping: Grouping | None, authorities) -> dict[int, str]:
 
 
 def collect(collection: Collection, grouping: Grouping | None = None, with_detail: bool = True) -> Collected:
-    """The latest return of every authority addressed, in a few queries."""
+    """The latest return of every authority addressed, in three queries. Only the summaries
+    kept beside each return are read (actions.summaries), never the whole document."""
     requests = list(collection.requests.select_related("authority"))
     regions = regions_for(grouping, [r.authority for r in requests])
     latest: dict[int, tuple[int, int]] = {}
@@ -129,23 +130,23 @@ def collect(collection: Collection, grouping: Grouping | None = None, with_detai
             .values_list("pk", "request_id", "version"):
         if request_id not in latest or version > latest[request_id][1]:
             latest[request_id] = (pk, version)
-    chosen = [pk for pk, _ in latest.values()]
-    fields = ["pk", "request_id", "document__counts"]
-    if with_detail:
-        fields += ["document__breakdowns", "document__incidents"]
-    rows = {row[1]: row for row in Submission.objects.filter(pk__in=chosen).values_list(*fields)}
-    returns, breakdowns, incidents = [], [], {}
+    fields = ["pk", "request_id", "counts"] + (["nationality", "per_child"] if with_detail else [])
+    rows = {row[1]: row for row in Submission.objects.filter(pk__in=[pk for pk, _ in latest.values()])
+            .values_list(*fields)}
+    returns, per_child = [], {}
+    nationality: dict[tuple[str, str], list[list]] = defaultdict(list)
     for request in requests:
         row = rows.get(request.pk)
         counts = row[2] if row and request.status in (RequestStatus.PROVIDED, RequestStatus.PARTIAL) else None
         a = request.authority
         returns.append(AuthorityReturn(a.code, a.name, regions[a.pk], request.status, counts, row[0] if row else None))
         if counts is not None and with_detail:
-            breakdowns.extend({**b, "authority": a.code} for b in (row[3] or []) if b["by"] == "nationality")
+            for group, measure, code, gender, value in row[3]:
+                nationality[group, measure].append((a.code, code, gender, value))
             if row[4]:
-                incidents[a.code] = row[4]
+                per_child[a.code] = row[4]
     return Collected(collection, sorted(returns, key=lambda r: r.name),
-                     grouping.name if grouping else "ONS regions and nations", breakdowns, incidents)
+                     grouping.name if grouping else "ONS regions and nations", nationality, per_child)
 
 
 def _coverage(data: Collected, with_figure: int, what: str = "") -> str:
@@ -271,20 +272,14 @@ def nationality(data: Collected, group: str, measure: str, n: int = TOP_N) -> Ta
     """Nationality by gender, the n most common nationalities, then the rest."""
     counts: Counter = Counter()
     authorities = set()
-    for table in data.breakdowns:
-        if table["group"] != group or table["measure"] != measure:
-            continue
-        authorities.add(table["authority"])
-        for row in table["rows"]:
-            for gender, value in row["values"].items():
-                if isinstance(value, int):
-                    column = gender if gender in ("boy", "girl", "not_known") else "other"
-                    counts[row["code"], column] += value
+    for authority, code, gender, value in data.nationality.get((group, measure), ()):
+        authorities.add(authority)
+        counts[code, gender if gender in ("boy", "girl", "not_known") else "other"] += value
     totals = Counter()
     for (code, _), value in counts.items():
         totals[code] += value
-    known = sorted((c for c in totals if c not in ("XXX",)), key=lambda c: (-totals[c], nationality_name(c)))
-    top, rest = known[:n], known[n:]
+    known = sorted((c for c in totals if c != "XXX"), key=lambda c: (-totals[c], nationality_name(c)))
+    top, rest = known[:n], set(known[n:])
     row_keys = [*top, "other", "XXX"]
     labels = {**{c: nationality_name(c) for c in top}, "other": "Other nationalities", "XXX": "Not known"}
     merged: dict[tuple[str, str], int] = Counter()
@@ -303,17 +298,16 @@ def nationality(data: Collected, group: str, measure: str, n: int = TOP_N) -> Ta
 
 def incidents_per_child(data: Collected) -> Table:
     per_band = Counter()
-    for incidents in data.incidents.values():
-        per_child = Counter(i["child"] for i in incidents if "child" in i)
-        for times in per_child.values():
+    for histogram in data.per_child.values():
+        for times, children in histogram.items():
             for key, _, low, high in PER_CHILD_BANDS:
-                if times >= low and (high is None or times <= high):
-                    per_band[key] += 1
+                if int(times) >= low and (high is None or int(times) <= high):
+                    per_band[key] += children
     rows = [(key, label) for key, label, _, _ in PER_CHILD_BANDS] + [(TOTAL, "Total children")]
     values = {(key, "children"): per_band[key] for key, *_ in PER_CHILD_BANDS}
     values[TOTAL, "children"] = sum(per_band.values())
     return Table("incidents_per_child", "Incidents per child who went missing or away", [Column("children", "Children")],
-                 rows, values, _coverage(data, len(data.incidents), " that listed their incidents"),
+                 rows, values, _coverage(data, len(data.per_child), " that listed their incidents"),
                  relations=[SumRelation((TOTAL, "children"), tuple((k, "children") for k, *_ in PER_CHILD_BANDS))],
                  rounded={(TOTAL, "children")}, chart=("children",))
 
@@ -376,8 +370,10 @@ def all_tables(data: Collected) -> list[Table]:
 
 # --- change over time ----------------------------------------------------------------------------
 
-def trend(collections: list[Collection]) -> Table:
-    """National totals across collections, oldest first."""
+def trend(collections: list[Collection], collected: dict[int, Collected] | None = None) -> Table:
+    """National totals across collections, oldest first (from ``collected`` where a
+    collection's returns have been read already)."""
+    collected = collected or {}
     ordered = sorted(collections, key=lambda c: c.period_to)
     columns = [Column(f"{g}:{m}", f"{label}: {'children' if m == 'children' else 'went missing or away'}")
                for g, label in HEADLINE for m in ("children", "children_missing_or_away")]
@@ -385,7 +381,7 @@ def trend(collections: list[Collection]) -> Table:
     values: dict = {}
     coverage = []
     for c in ordered:
-        data = collect(c, with_detail=False)
+        data = collected.get(c.pk) or collect(c, with_detail=False)
         for g, _ in HEADLINE:
             for m in ("children", "children_missing_or_away"):
                 values[c.pk, f"{g}:{m}"] = sum(_value(r, g, m) for r in _with(data, g, m))
