@@ -19,9 +19,10 @@ THIS_YEAR = "#1d70b8"  # GOV.UK blue
 LAST_YEAR = "#b1b4b6"  # GOV.UK mid grey
 TEXT = "#0b0c0c"
 
-LABEL_WIDTH = 230
-PLOT_WIDTH = 330
-VALUE_WIDTH = 50
+LABEL_WIDTH = 180  # labels wrap onto two lines to fit
+LABEL_CHARACTERS = 28
+PLOT_WIDTH = 210
+VALUE_WIDTH = 45
 BAR = 13
 GAP = 3
 ROW_GAP = 12
@@ -55,12 +56,15 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], this_label: str, previ
         f'<desc id="{chart_id}-desc">{escape(_describe(bars, this_label, previous_label))}</desc>',
         f'<rect x="{LABEL_WIDTH}" y="6" width="12" height="12" fill="{THIS_YEAR}"/>',
         _text(LABEL_WIDTH + 18, 16, this_label, size=11),
-        f'<rect x="{LABEL_WIDTH + 150}" y="6" width="12" height="12" fill="{LAST_YEAR}"/>',
-        _text(LABEL_WIDTH + 168, 16, previous_label, size=11),
+        f'<rect x="{LABEL_WIDTH + 110}" y="6" width="12" height="12" fill="{LAST_YEAR}"/>',
+        _text(LABEL_WIDTH + 128, 16, previous_label, size=11),
     ]
     for index, bar in enumerate(bars):
         y = TOP + index * row_height
-        parts.append(_text(LABEL_WIDTH - 8, y + BAR + GAP / 2 + 4, bar.label, anchor="end"))
+        lines = _wrap(bar.label)
+        middle = y + BAR + GAP / 2 + 4
+        for number, line in enumerate(lines):
+            parts.append(_text(LABEL_WIDTH - 8, middle + (number - (len(lines) - 1) / 2) * 13, line, anchor="end"))
         for offset, value, colour in ((0, bar.this, THIS_YEAR), (BAR + GAP, bar.previous, LAST_YEAR)):
             length = PLOT_WIDTH * value / largest
             parts.append(f'<rect x="{LABEL_WIDTH}" y="{y + offset}" width="{length:.1f}" height="{BAR}" fill="{colour}"/>')
@@ -68,6 +72,19 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], this_label: str, previ
     parts.append(f'<line x1="{LABEL_WIDTH}" y1="{TOP - 4}" x2="{LABEL_WIDTH}" y2="{height - 6}" stroke="{TEXT}" stroke-width="1"/>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
+
+
+def _wrap(label: str) -> list[str]:
+    """At most two lines of about LABEL_CHARACTERS, broken between words."""
+    if len(label) <= LABEL_CHARACTERS:
+        return [label]
+    words = label.split()
+    first: list[str] = []
+    while words and len(" ".join([*first, words[0]])) <= LABEL_CHARACTERS:
+        first.append(words.pop(0))
+    if not first:
+        first.append(words.pop(0))
+    return [" ".join(first), " ".join(words)] if words else [" ".join(first)]
 
 
 def _describe(bars: list[Bar], this_label: str, previous_label: str) -> str:
