@@ -72,7 +72,7 @@ class StatusForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="Upload the return", help_text="The JSON file Visible writes, or the template (XLSX or CSV)",
+    file = forms.FileField(label="The return file", help_text="The JSON file Visible writes, or the template (XLSX or CSV)",
                            error_messages={"required": "Choose the file to upload"})
     note = forms.CharField(label="Note (optional)", required=False, max_length=500)
 
@@ -472,7 +472,8 @@ def groupings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Grouping loaded: {grouping.name} ({grouping.members.count()} authorities)")
             return redirect("web:national-home")
-    return render(request, "web/national/groupings.html", {"form": form, "groupings": Grouping.objects.all(), **problems})
+    return render(request, "web/national/groupings.html", {"form": form, "groupings": Grouping.objects.all(),
+                                                           "problem_anchor": "id_file", **problems})
 
 
 # --- a council sends its own return --------------------------------------------------------------
