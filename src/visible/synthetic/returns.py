@@ -78,10 +78,11 @@ def incidents_for(rng: random.Random, counts: dict[str, dict[str, int]]) -> list
     return rows
 
 
-def fill_collection(viewer: Viewer, collection, seed: int = 2016, scale: float = 1.0) -> dict[str, dict | None]:
-    """Answer every request of the collection as the national analyst ``viewer`` would record
-    it. Returns authority code -> the document sent (None: 'no such children'); authorities
-    that gave no information are left out."""
+def fill_collection(viewer: Viewer, collection, seed: int = 2016, scale: float = 1.0,
+                    leave_out: frozenset[str] = frozenset()) -> dict[str, dict | None]:
+    """Answer every request of the collection (but those of the authorities in ``leave_out``)
+    as the national analyst ``viewer`` would record it. Returns authority code -> the document
+    sent (None: 'no such children'); authorities that gave no information are left out."""
     from visible.national import actions, ingest
     from visible.national.models import RequestStatus
 
@@ -89,6 +90,8 @@ def fill_collection(viewer: Viewer, collection, seed: int = 2016, scale: float =
     sent: dict[str, dict | None] = {}
     for request in collection.requests.select_related("authority").order_by("authority__code"):
         roll = rng.random()
+        if request.authority.code in leave_out:
+            continue
         if roll < NOT_PROVIDED:
             actions.set_status(viewer, request, RequestStatus.NOT_PROVIDED, "Exceeds the FOI cost limit (s.12)")
             continue

@@ -1,0 +1,34 @@
+"""The national body in the demo: two collection years answered by every authority as in the
+report (synthetic figures), the latest still waiting for the demo councils, so a council's
+manager can send theirs from Visible and the analyst can watch it arrive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TextIO
+
+from django.db import transaction
+
+from visible.agencies.viewer import Viewer
+
+from .models import Collection, RequestStatus
+
+YEARS = (2023, 2024)  # September to August
+
+
+@transaction.atomic
+def set_up_national_demo(analyst: Viewer, waiting_for: list[str], out: TextIO) -> None:
+    from visible.synthetic.returns import fill_collection
+
+    from . import actions
+
+    if Collection.objects.exists():
+        out.write(f"Keeping the existing national collections ({Collection.objects.count()}).\n")
+        return
+    for year in YEARS:
+        collection = actions.open_collection(analyst, f"Missing children, September {year} to August {year + 1}",
+                                             dt.date(year, 9, 1), dt.date(year + 1, 8, 31), dt.date(year + 1, 11, 30))
+        # The demo councils have not answered the latest yet: they send theirs from Visible.
+        fill_collection(analyst, collection, seed=year, leave_out=frozenset(waiting_for) if year == YEARS[-1] else frozenset())
+    out.write(f"National monitoring: {len(YEARS)} collections with synthetic returns from "
+              f"{collection.requests.exclude(status=RequestStatus.REQUESTED).count()} authorities.\n")
