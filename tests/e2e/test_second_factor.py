@@ -97,3 +97,55 @@ def test_the_sign_in_helper_passes_the_second_factor_for_an_enrolled_user(page, 
     give_authenticator(sw_a)
     SignInPage.open(page).sign_in("sw.a", PASSWORD)
     expect(ChildrenListPage(page).h1).to_have_text("Children")
+
+
+@e2e_db
+def test_password_reset_change_and_the_timeout_message_pages(page, sw_a, settings):
+    """The password pages and the timed-out sign-in page, as a person meets them."""
+    import re
+    import time
+
+    from django.core import mail
+
+    from tests.security.totp import give_authenticator
+
+    give_authenticator(sw_a)
+    sw_a.email = "sw.a@example.org"
+    sw_a.save()
+    new_password = "a-brand-new-synthetic-passphrase"
+
+    sign_in = SignInPage.open(page)
+    sign_in.follow("Forgotten your password?")
+    expect(sign_in.h1).to_have_text("Reset your password")
+    check_page(page, "Reset your password")
+    sign_in.fill("Email", "sw.a@example.org")
+    sign_in.press("Send the link")
+    expect(sign_in.h1).to_have_text("Check your email")
+    check_page(page, "Check your email")
+
+    link = re.search(r"https?://[^/\s]+(/password-reset/\S+)", mail.outbox[-1].body).group(1)
+    page.goto(link)
+    expect(sign_in.h1).to_have_text("Set a new password")
+    check_page(page, "Set a new password")
+    sign_in.fill("New password", new_password)
+    sign_in.fill("New password confirmation", new_password)
+    sign_in.press("Set the new password")
+    expect(sign_in.h1).to_have_text("Your password has been changed")
+    check_page(page, "Your password has been changed")
+    page.goto(link)
+    expect(sign_in.h1).to_have_text("This link does not work")
+    check_page(page, "This link does not work")
+
+    SignInPage.open(page).sign_in("sw.a", new_password)
+    expect(ChildrenListPage(page).h1).to_have_text("Children")
+    page.goto("/account/password")
+    expect(sign_in.h1).to_have_text("Change your password")
+    check_page(page, "Change your password")
+
+    settings.VISIBLE_SESSION_IDLE_TIMEOUT = 2
+    time.sleep(3)
+    page.goto("/counts/")
+    timed_out = SignInPage(page)
+    expect(timed_out.h1).to_have_text("Sign in to Visible")
+    expect(page.get_by_test_id("timed-out")).to_contain_text("You were signed out after 2 seconds without activity")
+    check_page(page, "Signed out after a timeout")

@@ -181,3 +181,14 @@ def test_a_locked_account_can_still_be_used_once_unlocked_with_a_fresh_code(clie
     visible(["users", "unlock", "sw.a"])
     assert password_step(client, "sw.a").status_code == 302
     assert code_step(client, fresh_code(enrolled)).status_code == 302
+
+
+def test_attempts_older_than_a_day_are_cleared_away(client, enrolled):
+    from visible.security.models import FailedSignIn
+
+    with freeze_time(timezone.now()) as clock:
+        fail_passwords(client, "sw.a", 3)
+        clock.tick(dt.timedelta(days=1, minutes=1))
+        fail_passwords(client, "sw.b", 1)
+        assert list(FailedSignIn.objects.values_list("username", flat=True)) == ["sw.b"]
+        assert AuditEvent.objects.filter(action="sign_in_failed").count() == 4  # the audit log keeps them all

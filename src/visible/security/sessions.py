@@ -43,6 +43,9 @@ def second_factor_timeout() -> dt.timedelta:
 
 
 def describe(delta: dt.timedelta) -> str:
+    if delta.total_seconds() < 60:
+        seconds = int(delta.total_seconds())
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = round(delta.total_seconds() / 60)
     if minutes % 60 == 0 and minutes >= 60:
         hours = minutes // 60

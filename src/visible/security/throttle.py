@@ -33,6 +33,7 @@ from .models import FailedSignIn, Lockout, LockoutScope
 
 LOCKOUT = "sign_in_lockout"
 UNLOCK = "sign_in_unlock"
+KEEP_ATTEMPTS = dt.timedelta(days=1)
 
 
 def _seconds(name: str, default: int) -> dt.timedelta:
@@ -122,6 +123,8 @@ def record_failure(username: str, ip: str | None, stage: str) -> Refusal | None:
     the new refusal if this attempt caused one."""
     now = timezone.now()
     key = account_key(username)
+    # Attempts older than a day count for nothing (the audit log keeps the record of them).
+    FailedSignIn.objects.filter(at__lt=now - max(window(), KEEP_ATTEMPTS)).delete()
     FailedSignIn.objects.create(at=now, username=key, ip_address=ip, stage=stage)
     caused = None
     for scope, scope_key in ((LockoutScope.ACCOUNT, key), (LockoutScope.IP, ip)):

@@ -68,6 +68,8 @@ class SignInView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         next_url = sessions.safe_next(request, request.POST.get("next"))
+        if request.user.is_authenticated:
+            return redirect(next_url or "web:home")
         username = request.POST.get("username", "")
         ip = throttle.client_ip(request)
         if throttle.refusal(username, ip):
