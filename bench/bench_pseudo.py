@@ -11,7 +11,7 @@ in-memory DuckDB.
 
 Timed, median of --runs after one warm-up each:
 - the database: ``tables.compute_on_database`` (what ``visible pseudo tables`` and the page
-  run: the five SQL statements and the roll-up in Python);
+  run: the SQL statements and the roll-up in Python);
 - DuckDB: ``tables.compute`` with the very same SQL text run by DuckDB, and the same roll-up.
 Both results are compared number by number; any difference fails the run. The SQL alone
 (each statement's median) is recorded too, for both.

@@ -109,8 +109,7 @@ SQL = {
                incidents_missing, incidents_away,
                CASE WHEN still_missing THEN 1 ELSE 0 END, CASE WHEN turned_18_missing THEN 1 ELSE 0 END
         FROM {CHILD}
-        WHERE {CURRENT} AND linked
-        ORDER BY 1, 2""",
+        WHERE {CURRENT} AND linked""",
 }
 PARAMS_PER_QUERY = {"submissions": 1, "children": 1, "incidents": 1, "nationality": 1, "per_child": 1, "linked": 1}
 
@@ -226,22 +225,27 @@ def compute(start: dt.date, end: dt.date, run: Runner = django_runner,
 
     authority_of = dict(rows["submissions"])
     groups = tables.groups
+    # Sum the rows per authority and combination of groups first, then give each group its share.
+    combos: dict[tuple[str, int], list[int]] = {}
+    width = 1 + len(CHILD_SUMS) + 1 + len(INCIDENT_SUMS)
     for row in rows["children"]:
-        scope = code_of[row[0]]
-        sums = tuple(zip(("children", *CHILD_SUMS), row[_G + 1:], strict=True))
-        for group, on in zip(GROUP_CODES, row[1:_G + 1], strict=True):
-            if on:
-                for measure, n in sums:
-                    groups[scope, group, measure] += n
+        mask = sum(1 << i for i, on in enumerate(row[1:_G + 1]) if on)
+        sums = combos.setdefault((code_of[row[0]], mask), [0] * width)
+        for i, n in enumerate(row[_G + 1:]):
+            sums[i] += n or 0
+    offset = 1 + len(CHILD_SUMS)
     for submission_id, mask, *counts in rows["incidents"]:
-        scope = code_of[authority_of[submission_id]]
-        sums = tuple(zip(("incidents", *INCIDENT_SUMS), counts, strict=True))
+        sums = combos.setdefault((code_of[authority_of[submission_id]], mask), [0] * width)
+        for i, n in enumerate(counts):
+            sums[offset + i] += n or 0
+    measures = ("children", *CHILD_SUMS, "incidents", *INCIDENT_SUMS)
+    for (scope, mask), sums in combos.items():
         for i, group in enumerate(GROUP_CODES):
             if mask >> i & 1:
-                for measure, n in sums:
-                    groups[scope, group, measure] += n
-    for (_scope, group, measure), n in list(groups.items()):
-        groups[NATIONAL, group, measure] += n
+                for measure, n in zip(measures, sums, strict=True):
+                    if n:
+                        groups[scope, group, measure] += n
+                        groups[NATIONAL, group, measure] += n
     for authority_id, nationality, gender, n, went in rows["nationality"]:
         for scope in (code_of[authority_id], NATIONAL):
             tables.nationality[scope, nationality, gender, "children"] += n
@@ -256,45 +260,56 @@ def compute(start: dt.date, end: dt.date, run: Runner = django_runner,
 
 def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str]) -> None:
     """Turn the national sums of records into counts of distinct children for the pseudo ids
-    held by more than one authority: take each record's part out, put the child's in once."""
+    held by more than one authority: take each record's part out, put the child's in once.
+    Parts are counted by their kind (groups and what happened) and expanded once per kind."""
     people: dict[str, list[tuple]] = defaultdict(list)
     for row in linked_rows:
         people[row[0]].append(row)
-    groups, nationality, per_child = tables.groups, tables.nationality, tables.per_child[NATIONAL]
+    taken_out: Counter = Counter()  # (groups, went_m, went_a, still, t18) -> records
+    put_in: Counter = Counter()     # the same -> children
+    nationality: Counter = Counter()
+    per_child: Counter = Counter()
     for records in people.values():
-        tables.linked_children += 1
         union: set[str] = set()
         went_m = went_a = still = t18 = False
         total = 0
-        went_in: list[str] = []
+        went_in = set()
         for row in records:
-            in_groups = [g for g, on in zip(GROUP_CODES, row[2:_G + 2], strict=True) if on]
+            in_groups = tuple(g for g, on in zip(GROUP_CODES, row[2:_G + 2], strict=True) if on)
             nat, gender, missing, away, r_still, r_t18 = row[_G + 2:]
-            for key in _child_contribution(in_groups, missing > 0, away > 0, r_still, r_t18):
-                groups[NATIONAL, *key] -= 1
-            nationality[NATIONAL, nat, gender, "children"] -= 1
+            taken_out[in_groups, missing > 0, away > 0, bool(r_still), bool(r_t18)] += 1
+            nationality[nat, gender, "children"] -= 1
             if missing + away:
-                nationality[NATIONAL, nat, gender, "children_missing_or_away"] -= 1
+                nationality[nat, gender, "children_missing_or_away"] -= 1
                 per_child[missing + away] -= 1
-                went_in.append(code_of[row[1]])
+                went_in.add(code_of[row[1]])
             union.update(in_groups)
             went_m, went_a = went_m or missing > 0, went_a or away > 0
             still, t18, total = still or bool(r_still), t18 or bool(r_t18), total + missing + away
         if "trafficked_identified" in union:
             union.discard("trafficked_suspected")  # as in the return: identified anywhere beats suspected
-        for key in _child_contribution(union, went_m, went_a, still, t18):
-            groups[NATIONAL, *key] += 1
+        put_in[tuple(sorted(union)), went_m, went_a, still, t18] += 1
         first = min(records, key=lambda r: code_of[r[1]])  # nationality and gender as the first authority holds them
         nat, gender = first[_G + 2], first[_G + 3]
-        nationality[NATIONAL, nat, gender, "children"] += 1
+        nationality[nat, gender, "children"] += 1
         if total:
-            nationality[NATIONAL, nat, gender, "children_missing_or_away"] += 1
+            nationality[nat, gender, "children_missing_or_away"] += 1
             per_child[total] += 1
-        if len(set(went_in)) > 1:
+        if len(went_in) > 1:
             tables.missing_from_more_than_one += 1
-            for code in set(went_in):
+            for code in went_in:
                 tables.also_missing_elsewhere[code] += 1
-    for counter in (groups, nationality, per_child):
+    tables.linked_children = len(people)
+    groups = tables.groups
+    for parts, sign in ((taken_out, -1), (put_in, 1)):
+        for kind, n in parts.items():
+            for key in _child_contribution(*kind):
+                groups[NATIONAL, *key] += sign * n
+    for key, n in nationality.items():
+        tables.nationality[NATIONAL, *key] += n
+    for incidents, n in per_child.items():
+        tables.per_child[NATIONAL][incidents] += n
+    for counter in (groups, tables.nationality, tables.per_child[NATIONAL]):
         for key in [k for k, v in counter.items() if v == 0]:
             del counter[key]
 
