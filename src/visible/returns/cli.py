@@ -72,7 +72,7 @@ def cmd_partnership_report(args: argparse.Namespace) -> int:
     viewer = Viewer.system("partnership-report")
     report = partnership.report_for(viewer, area, args.year, purpose="partnership report (command line)")
     fmt = "html" if (args.output or "").lower().endswith((".html", ".htm")) else "pdf"
-    content = partnership.render_pdf(report, viewer) if fmt == "pdf" else partnership.render_html(report).encode()
+    content = partnership.render_pdf(report) if fmt == "pdf" else partnership.render_html(report).encode()
     partnership.audit_export(viewer, report, fmt, len(content))
     if fmt == "pdf" and args.output in (None, "-") and sys.stdout.isatty():
         raise ValueError("-o: give a file name for the PDF (for example -o report.pdf); it will not be written to a terminal")

@@ -28,8 +28,8 @@ The definitions, precisely (docs/foi-return.md says the same in words):
   far, in the band "still missing". Bands (rulebook section 2): under 24 hours; 24 hours to
   7 days; more than 7 days; still missing.
 
-Counting is three queries (flags, children, incidents), one row per child in scope and per
-incident, summed in Python: each child's groups need all of their flags, and the request asks
+Counting is a handful of queries (the councils, then flags, children and incidents), one row
+per child in scope and per incident, summed in Python: each child's groups need all of their flags, and the request asks
 for the length of every incident anyway. The page, the CLI, the downloads and the partnership
 report all call ``count_return``.
 """
@@ -55,6 +55,7 @@ from visible.missing.sweep import _Readers
 from visible.reference.models import Authority
 
 from . import disclosure
+from .policy import can_make_foi_return
 
 # --- what is counted ---------------------------------------------------------------------------
 
@@ -465,17 +466,11 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
 
 # --- who may ask, and the audit ----------------------------------------------------------------
 
-def can_make_return(viewer: Viewer, authority: Authority) -> bool:
-    from .policy import can_make_foi_return
-
-    return can_make_foi_return(viewer, authority)
-
-
 def authority_by_code(code: str) -> Authority:
     authority = Authority.objects.filter(code=(code or "").strip().upper()).first()
     if authority is None:
-        raise ValueError(f"--authority: no authority has the GSS code '{code}'. Use a code such as "
-                         "E09000008 (Croydon); 'visible manage shell' or the reference data list them")
+        raise ValueError(f"--authority: no authority has the GSS code '{code}'; give the authority's ONS GSS "
+                         "code, for example E09000008 for Croydon")
     if not Organisation.objects.filter(authority=authority).exists():
         raise ValueError(f"--authority: {authority.name} ({authority.code}) has no children's services "
                          "on Visible, so there is no register to count")
@@ -485,7 +480,7 @@ def authority_by_code(code: str) -> Authority:
 def foi_return_for(viewer: Viewer, authority: Authority, start: dt.date, end: dt.date,
                    purpose: str = "FOI return") -> FoiReturn:
     """The return, if this viewer may make it; the count (or the refusal) is audited."""
-    if not can_make_return(viewer, authority):
+    if not can_make_foi_return(viewer, authority):
         record(viewer, AuditAction.DENIED, object_type="foi_return", object_id=authority.code,
                summary=f"Tried to make the FOI return for {authority.name}", purpose=purpose)
         raise PermissionDenied("Only a senior manager, missing coordinator or analyst of the authority's own "

@@ -392,7 +392,7 @@ def pdf_document(report: PartnershipReport):
                 url_fetcher=URLFetcher(allowed_protocols={"data"})).render(stylesheets=[_stylesheet()])
 
 
-def render_pdf(report: PartnershipReport, viewer: Viewer | None = None) -> bytes:
+def render_pdf(report: PartnershipReport) -> bytes:
     return pdf_document(report).write_pdf()
 
 
