@@ -323,3 +323,11 @@ def test_links_follow_resubmissions(two_registers, sw_b, council_b):
     # Croydon resubmitting changes nothing.
     actions.submit(Viewer.system("test"), croydon(), P_START, P_END, key=KEY)
     assert not PseudoChild.objects.filter(linked=True).exists()
+
+
+def test_relinking_from_scratch_gives_the_links_the_loader_wrote(generated):
+    linked = set(PseudoChild.objects.filter(linked=True).values_list("pk", flat=True))
+    assert len(linked) > 100
+    PseudoChild.objects.update(linked=False)
+    actions.relink(P_START, P_END, set(PseudoChild.objects.values_list("pseudo_id", flat=True)))
+    assert set(PseudoChild.objects.filter(linked=True).values_list("pk", flat=True)) == linked
