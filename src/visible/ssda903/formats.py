@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import io
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -47,6 +48,7 @@ def format_date(day: dt.date | None) -> str:
     return day.strftime(DATE_FORMAT) if day else ""
 
 
+@functools.lru_cache(maxsize=65536)  # a return repeats the same days many times
 def parse_date(text: str) -> dt.date | None:
     """dd/mm/YYYY (the return's format), or None if it is not a real date in that format."""
     text = text.strip()

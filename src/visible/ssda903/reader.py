@@ -103,14 +103,15 @@ def _read_csv(name: str, raw: bytes, found: ReturnFiles, report: ImportReport) -
     table = Table(table_name, name, encoding=encoding, raw=raw)
     width = len(columns)
     for line, cells in enumerate(reader, start=2):
-        if not cells or not any(c.strip() for c in cells):
+        values = list(map(str.strip, cells))
+        if not any(values):
             continue
-        if len(cells) != width:
+        if len(values) != width:
             report.error(name, line, "", ",".join(cells),
                          f"The row has {len(cells)} values but the header has {width} columns",
                          "Check for a comma inside a value (put the value in double quotes) or a missing value")
             continue
-        table.rows.append((line, dict(zip(columns, map(str.strip, cells), strict=True))))
+        table.rows.append((line, dict(zip(columns, values, strict=True))))
     if not table.rows and table_name in ("Header", "Episodes"):
         report.error(name, None, "", "", f"The {table_name} file has a header row but no rows",
                      "Export the table again with its rows")
