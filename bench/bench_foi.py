@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import statistics
 import time
 
 from bench._harness import append_result, fresh_database, median_ms
@@ -53,6 +54,18 @@ def _database() -> str:
     import sqlite3
 
     return f"SQLite {sqlite3.sqlite_version} (file, WAL)"
+
+
+def median_cpu_ms(fn, runs: int) -> float:
+    """The process's own CPU time per run (median): what the work costs, less the time spent
+    waiting for a machine shared with other jobs (the load average is recorded beside it)."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        start = time.process_time()
+        fn()
+        samples.append((time.process_time() - start) * 1000)
+    return statistics.median(samples)
 
 
 def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> bool:
@@ -101,16 +114,19 @@ def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> b
         for label, period in (("one year", year), ("ten years", decade)):
             result = foi.count_return([authority], *period)
             sizes[label] = (len(result.children), len(result.incidents))
-        timings = [
-            ("count, one year", median_ms(count(year), runs), "one year"),
-            ("count, ten years", median_ms(count(decade), runs), "ten years"),
-            ("count + JSON with disclosure control, one year", median_ms(document(year), runs), "one year"),
-            ("count + JSON with disclosure control, ten years", median_ms(document(decade), runs), "ten years"),
-            ("count + XLSX, one year", median_ms(lambda: formats.render(foi.count_return([authority], *year), "xlsx"),
-                                                 runs), "one year"),
+        def xlsx(period):
+            return lambda: formats.render(foi.count_return([authority], *period), "xlsx")
+
+        work = [
+            ("count, one year", count(year), "one year"),
+            ("count, ten years", count(decade), "ten years"),
+            ("count + JSON with disclosure control, one year", document(year), "one year"),
+            ("count + JSON with disclosure control, ten years", document(decade), "ten years"),
+            ("count + XLSX, one year", xlsx(year), "one year"),
         ]
+        timings = [(label, median_ms(fn, runs), period, median_cpu_ms(fn, runs)) for label, fn, period in work]
         base = {label: median_ms(baseline(period), runs) for label, period in (("one year", year), ("ten years", decade))}
-        passed = all(ms < TARGET_MS for _, ms, _ in timings)
+        passed = all(ms < TARGET_MS for _, ms, _, _ in timings)
         lines = [
             f"- machine load average {load_before} before, {_load()} after; database {_database()}",
             f"- authority {authority.name} ({AUTHORITY}): {children:,} children generated in two cohorts five years "
@@ -121,11 +137,11 @@ def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> b
             f"- baseline, one aggregate query counting the period's episodes: {base['one year']:.1f} ms (one year), "
             f"{base['ten years']:.1f} ms (ten years)",
             "",
-            f"| median of {runs} | ms | x baseline | target |",
-            "| --- | ---: | ---: | --- |",
+            f"| median of {runs} | ms | CPU ms | x baseline | target |",
+            "| --- | ---: | ---: | ---: | --- |",
         ]
-        for label, ms, period in timings:
-            lines.append(f"| {label} | **{ms:.1f}** | {ms / base[period]:.0f} | "
+        for label, ms, period, cpu in timings:
+            lines.append(f"| {label} | **{ms:.1f}** | {cpu:.1f} | {ms / base[period]:.0f} | "
                          f"{'pass' if ms < TARGET_MS else 'FAIL'} (< {TARGET_MS:.0f} ms) |")
         lines.append(f"\nTarget: the FOI return for an authority with ten years of data in under 1 s: "
                      f"**{'PASS' if passed else 'FAIL'}**.")

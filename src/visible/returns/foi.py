@@ -467,12 +467,15 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
         raw_incidents.append((pk, child_id, category, seen, ended, turned_18, found_by))
 
     children: dict[int, ChildInScope] = {}
+    groups_of: dict[frozenset[str], frozenset[str]] = {}  # a few combinations of flags cover every child
     for child_id, (gender, nationality, turns_18, authority_id) in people.items():
         if turns_18 <= start and child_id not in missing_at_18:
             continue  # 18 before the period began, and not missing since before then
-        kinds = flags_by_child[child_id]
-        groups = frozenset(g.code for g in GROUPS
-                           if kinds.intersection(g.kinds) and not kinds.intersection(g.unless))
+        kinds = frozenset(flags_by_child[child_id])
+        groups = groups_of.get(kinds)
+        if groups is None:
+            groups = groups_of[kinds] = frozenset(g.code for g in GROUPS
+                                                  if kinds.intersection(g.kinds) and not kinds.intersection(g.unless))
         if groups:
             children[child_id] = ChildInScope(child_id, groups, gender, nationality, turns_18, authority_id)
 
