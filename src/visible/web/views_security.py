@@ -96,7 +96,7 @@ class _SecondStep(View):
     wrong = "The code is not right or has run out. Enter the 6-digit code your app shows now"
     empty = "Enter the 6-digit code from your authenticator app"
 
-    @method_decorator([never_cache, csrf_protect, sensitive_post_parameters("code")])
+    @method_decorator([never_cache, csrf_protect, sensitive_post_parameters()])
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
             return redirect("web:home")
