@@ -279,7 +279,26 @@ def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Pl
     record_for(viewer, AuditAction.CREATE, placement, child.pk, f"Placement {placement.place_code} from {placement.start_date:%d/%m/%Y}", {
         "record": "placement", "changes": {f: [None, v] for f, v in _snapshot(placement, PLACEMENT_FIELDS).items() if v not in ("", None)},
     })
+    _tell_host(child, placement)
     return placement
+
+
+def _tell_host(child: Child, placement: Placement) -> None:
+    """The report: receiving authorities are rarely told. A council whose area a child is
+    placed in (or moves within) gets a notice in its alerts inbox, if it is on Visible."""
+    from visible.agencies.models import Organisation
+    from visible.missing.models import Alert
+
+    host = Organisation.objects.filter(authority_id=placement.authority_id).first()
+    if host is None or host.pk == child.responsible_organisation_id or not host.is_responsible_body:
+        return
+    now = timezone.now()
+    Alert.objects.get_or_create(key=f"{child.pk}/placed_in_your_area/{placement.pk}", defaults={
+        "organisation": host, "child": child, "code": "placed_in_your_area", "due_at": now, "raised_at": now,
+        "text": f"{child.full_name} is placed in your area by {child.responsible_organisation.name} from "
+                f"{placement.start_date:%-d %B %Y} ({placement.place_code}"
+                f"{', ' + placement.postcode if placement.postcode else ''}).",
+        "source": "Heading back to harm: receiving authorities are rarely told (docs/access.md)"})
 
 
 @transaction.atomic

@@ -299,6 +299,9 @@ class GuardianAssignment(models.Model):
     kind = models.CharField(max_length=32, choices=GuardianKind.choices)
     guardian_name = models.CharField(max_length=200)
     service = models.CharField("organisation or service", max_length=200)
+    organisation = models.ForeignKey(
+        "agencies.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="guardian_assignments",
+        help_text="The guardian or advocacy service on Visible, whose staff then see the child (docs/access.md)")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -1,35 +1,73 @@
 """Who may see and change which children. Every access decision about the register is made
-here, so that the multi-agency rules (police, guardians, national body) extend this module
-rather than being scattered through views.
+here (and in missing/policy.py for episodes), so the web pages and the API share one code path.
 
 - The responsible organisation (council or HSC Trust) sees and edits its children in full.
-- The council a child is currently placed in (the host) sees a limited view: identity,
-  photograph, flags, current placement.
+- The council a child is currently placed in (the host) sees a limited view.
+- A police force sees a limited view of a child while the child is reported missing to it (an
+  open episode whose police force is theirs); its trafficking SPOC sees the children in scope
+  among them. A grab pack shared in advance (sharing.GrabPackShare) opens to the force only then.
+- A guardian or advocacy service sees the children assigned to it (an active assignment).
+- The sending authority of a transfer keeps a read-only view for a set period.
+- Anyone with break-glass access (a stated reason, for a few hours) has a read-only view; the
+  responsible organisation is alerted.
+- The national body never sees a child.
 - Nobody else sees the child at all: the record does not exist for them.
+docs/access.md has the whole matrix; tests/sharing/test_access_matrix.py tests every cell.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from visible.agencies.models import ROLES_THAT_EDIT_REGISTER, ROLES_THAT_SEE_COUNTS
+from visible.agencies.models import (
+    ROLES_THAT_EDIT_REGISTER,
+    ROLES_THAT_SEE_COUNTS,
+    OrganisationKind,
+    Role,
+)
 from visible.agencies.viewer import Viewer
 
-from .models import Child, Placement
+from .models import Child, Flag, Placement
 
 
 class Access(enum.IntEnum):
     NONE = 0
-    LIMITED = 1
-    FULL = 2
+    LIMITED = 1  # the sections of LIMITED_SECTIONS (and SECTIONS_BY_BASIS), nothing else
+    READ = 2     # everything, read-only
+    FULL = 3     # everything, and the right to change it (by role)
 
 
 # What the host council's limited view includes (see docs/access.md).
-LIMITED_SECTIONS = frozenset({"identity", "photo", "flags", "current_placement"})
+LIMITED_SECTIONS = frozenset({"identity", "photo", "flags", "current_placement", "open_episodes", "safety_plan"})
+POLICE_ROLES = {Role.POLICE_OFFICER, Role.TRAFFICKING_SPOC}
+GUARDIAN_ROLES = {Role.GUARDIAN, Role.NGO_WORKER}
+IN_SCOPE_FLAGS = ("trafficked_identified", "trafficked_suspected", "uasc", "separated", "unaccompanied")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a viewer may do with a child, and why: the basis names the rule (sharing.Basis)."""
+
+    access: Access
+    basis: str = ""           # "responsible", or a sharing.Basis value
+    note: str = ""            # for the page's banner: why this view
+
+    @property
+    def is_own(self) -> bool:
+        return self.basis == "responsible"
+
+
+NO_GRANT = Grant(Access.NONE)
+
+
+def _org(viewer: Viewer):
+    return viewer.organisation
 
 
 def _hosted_here(viewer: Viewer) -> Q:
@@ -41,31 +79,135 @@ def _hosted_here(viewer: Viewer) -> Q:
     return Q(pk__in=placed_here)
 
 
+SPOC_FOLLOW_UP_DAYS = 90  # a SPOC keeps seeing a child in scope this long after the return
+
+
+def _missing_to_force(viewer: Viewer) -> QuerySet:
+    """Ids of children with an episode open now that was reported to the viewer's force."""
+    from visible.missing.models import Episode
+
+    return Episode.objects.filter(police_force=viewer.organisation, returned_at__isnull=True).values("child_id")
+
+
+def _spoc_children(viewer: Viewer) -> QuerySet:
+    """Ids of children in scope reported missing to the viewer's force: missing now, or back
+    within SPOC_FOLLOW_UP_DAYS (the return interview's intelligence comes after the return)."""
+    from visible.missing.models import Episode
+
+    since = timezone.now() - dt.timedelta(days=SPOC_FOLLOW_UP_DAYS)
+    return (Episode.objects.filter(police_force=viewer.organisation, child_id__in=_in_scope_now())
+            .filter(Q(returned_at__isnull=True) | Q(returned_at__gte=since)).values("child_id"))
+
+
+def _in_scope_now() -> QuerySet:
+    today = timezone.localdate()
+    return (Flag.objects.filter(kind__in=IN_SCOPE_FLAGS, start_date__lte=today)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).values("child_id"))
+
+
+def _assigned_here(viewer: Viewer) -> QuerySet:
+    from .models import GuardianAssignment
+
+    today = timezone.localdate()
+    return (GuardianAssignment.objects.filter(organisation=viewer.organisation, start_date__lte=today)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).values("child_id"))
+
+
+def _transferred_from_here(viewer: Viewer) -> QuerySet:
+    from visible.sharing.models import Transfer
+
+    return Transfer.objects.filter(from_organisation=viewer.organisation,
+                                   read_only_until__gte=timezone.localdate()).values("child_id")
+
+
+def _break_glass_now(viewer: Viewer) -> QuerySet:
+    from visible.sharing.models import BreakGlass
+
+    return BreakGlass.objects.filter(user_id=viewer.user_id, expires_at__gt=timezone.now()).values("child_id")
+
+
 def full_access_children(viewer: Viewer) -> QuerySet[Child]:
-    if not viewer.organisation or not viewer.organisation.is_responsible_body:
+    org = _org(viewer)
+    if not org or not org.is_responsible_body:
         return Child.objects.none()
-    return Child.objects.filter(responsible_organisation=viewer.organisation)
+    return Child.objects.filter(responsible_organisation=org)
 
 
 def visible_children(viewer: Viewer) -> QuerySet[Child]:
-    """Children the viewer may find: their own, and those placed in their area."""
-    org = viewer.organisation
-    if not org or not org.is_responsible_body:
+    """Children the viewer may find in lists and searches: every child any grant opens to them."""
+    org = _org(viewer)
+    if not org or org.kind == OrganisationKind.NATIONAL_BODY:
         return Child.objects.none()
-    if org.authority_id is None:
-        return full_access_children(viewer)
-    return Child.objects.filter(Q(responsible_organisation=org) | _hosted_here(viewer))
+    if org.is_responsible_body:
+        seen = Q(responsible_organisation=org) | Q(pk__in=_transferred_from_here(viewer))
+        if org.authority_id is not None:
+            seen |= _hosted_here(viewer)
+    elif org.kind == OrganisationKind.POLICE and viewer.role in POLICE_ROLES:
+        seen = Q(pk__in=_missing_to_force(viewer))
+        if viewer.role == Role.TRAFFICKING_SPOC:
+            seen |= Q(pk__in=_spoc_children(viewer))
+    elif org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO) and viewer.role in GUARDIAN_ROLES:
+        seen = Q(pk__in=_assigned_here(viewer))
+    else:
+        seen = Q(pk__in=[])
+    return Child.objects.filter(seen | Q(pk__in=_break_glass_now(viewer)))
 
 
-def access_to(viewer: Viewer, child: Child) -> Access:
-    org = viewer.organisation
-    if not org or not org.is_responsible_body:
-        return Access.NONE
-    if child.responsible_organisation_id == org.pk:
-        return Access.FULL
-    if org.authority_id and visible_children(viewer).filter(pk=child.pk).exists():
-        return Access.LIMITED
-    return Access.NONE
+def grant_for(viewer: Viewer, child: Child | None) -> Grant:
+    """The one place that decides what a viewer may do with a child, and on what basis."""
+    org = _org(viewer)
+    if child is None or org is None or org.kind == OrganisationKind.NATIONAL_BODY:
+        return NO_GRANT
+    if org.is_responsible_body and child.responsible_organisation_id == org.pk:
+        return Grant(Access.FULL, "responsible")
+    grant = NO_GRANT
+    if org.is_responsible_body:
+        if org.authority_id and Placement.objects.current_on(timezone.localdate()).filter(
+                child=child, authority_id=org.authority_id).exists():
+            grant = Grant(Access.LIMITED, "host",
+                          f"This child is placed in your area by {child.responsible_organisation.name}.")
+        from visible.sharing.models import Transfer
+
+        transfer = Transfer.objects.filter(child=child, from_organisation=org,
+                                           read_only_until__gte=timezone.localdate()).first()
+        if transfer:
+            grant = Grant(Access.READ, "transferred_from",
+                          f"Transferred to {transfer.to_organisation.name} on {timezone.localtime(transfer.transferred_at):%-d %B %Y}: "
+                          f"you can read the record until {transfer.read_only_until:%-d %B %Y}.")
+    elif org.kind == OrganisationKind.POLICE and viewer.role in POLICE_ROLES:
+        if _missing_to_force(viewer).filter(child_id=child.pk).exists():
+            grant = Grant(Access.LIMITED, "police_missing",
+                          f"Reported missing to {org.name}: you see what the police need while the child is missing.")
+        elif viewer.role == Role.TRAFFICKING_SPOC and _spoc_children(viewer).filter(child_id=child.pk).exists():
+            grant = Grant(Access.LIMITED, "spoc",
+                          f"A child in scope reported missing to {org.name} in the last {SPOC_FOLLOW_UP_DAYS} days.")
+    elif org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO) and viewer.role in GUARDIAN_ROLES:
+        if _assigned_here(viewer).filter(child_id=child.pk).exists():
+            grant = Grant(Access.LIMITED, "guardian", f"Assigned to {org.name} by {child.responsible_organisation.name}.")
+    if grant.access < Access.READ:
+        from visible.sharing.models import BreakGlass
+
+        glass = BreakGlass.objects.filter(child=child, user_id=viewer.user_id, expires_at__gt=timezone.now()).first()
+        if glass:
+            grant = Grant(Access.READ, "break_glass",
+                          f"Break-glass access until {timezone.localtime(glass.expires_at):%H:%M on %-d %B %Y}, "
+                          f"for the reason you gave. {child.responsible_organisation.name} has been told.")
+    return grant
+
+
+def access_to(viewer: Viewer, child: Child | None) -> Access:
+    return grant_for(viewer, child).access
+
+
+def sections_for(grant: Grant) -> frozenset[str]:
+    """The parts of the record a grant shows (read in the child page and the grab pack)."""
+    if grant.access >= Access.READ:
+        return frozenset({"all"}) | LIMITED_SECTIONS
+    if grant.basis == "guardian":
+        return LIMITED_SECTIONS | {"nrm", "return_interviews"}
+    if grant.basis in ("police_missing", "spoc"):
+        return LIMITED_SECTIONS | {"identifiers", "languages"}
+    return LIMITED_SECTIONS if grant.access else frozenset()
 
 
 def can_edit(viewer: Viewer, child: Child) -> bool:
@@ -93,4 +235,4 @@ def can_see_counts(viewer: Viewer) -> bool:
 
 
 def can_see_history(viewer: Viewer, child: Child) -> bool:
-    return access_to(viewer, child) == Access.FULL
+    return access_to(viewer, child) >= Access.READ

@@ -198,19 +198,30 @@ def find_children(viewer: Viewer, filters: ChildFilters, page: int = 1, audit: b
     return SearchResult(shown, total, page, pages, matched_identifier)
 
 
-def open_child(viewer: Viewer, child_id: int, purpose: str = "") -> tuple[Child, policy.Access]:
-    """The child, if the viewer may see them; otherwise 404 (never revealing that the record
-    exists), with the refusal audited."""
+def open_child_grant(viewer: Viewer, child_id: int, purpose: str = "") -> tuple[Child, policy.Grant]:
+    """The child, if the viewer may see them, with the grant that lets them (and why);
+    otherwise 404 (never revealing that the record exists), with the refusal audited. Seen by
+    another organisation: a disclosure is recorded (sharing/disclosures.py)."""
     child = Child.objects.select_related("responsible_organisation__authority").filter(pk=child_id).first()
-    access = policy.access_to(viewer, child) if child else policy.Access.NONE
-    if access == policy.Access.NONE:
+    grant = policy.grant_for(viewer, child) if child else policy.NO_GRANT
+    if grant.access == policy.Access.NONE:
         record(viewer, AuditAction.DENIED, object_type="child", object_id=child_id,
                child_id=child.pk if child else None,
                summary="Tried to open a child record outside their access", purpose=purpose)
         raise Http404("No child record with that number is available to you")
+    view = "full" if grant.access == policy.Access.FULL else "read-only" if grant.access == policy.Access.READ else "limited"
     record(viewer, AuditAction.VIEW, object_type="child", object_id=child.pk, child_id=child.pk,
-           summary=f"Viewed record ({'full' if access == policy.Access.FULL else 'limited'} view)", purpose=purpose)
-    return child, access
+           summary=f"Viewed record ({view} view)", purpose=purpose)
+    if not grant.is_own:
+        from visible.sharing.disclosures import disclose
+
+        disclose(viewer, child, f"Child's record ({view} view{', ' + purpose if purpose else ''})", purpose or "record")
+    return child, grant
+
+
+def open_child(viewer: Viewer, child_id: int, purpose: str = "") -> tuple[Child, policy.Access]:
+    child, grant = open_child_grant(viewer, child_id, purpose)
+    return child, grant.access
 
 
 # --- counts --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from visible.audit.log import plain_value as _plain
 from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
 from visible.children import actions as register
+from visible.children import policy as register_policy
 from visible.children.models import Child, Flag
 from visible.children.validation import Problems
 from visible.risk import (
@@ -144,7 +145,7 @@ def sweep_child(child: Child, at: dt.datetime | None = None, facts: ChildFacts |
 
 @transaction.atomic
 def acknowledge_alert(viewer: Viewer, alert: Alert) -> Alert:
-    policy.require_act(viewer, alert.child)
+    policy.require_handle_alert(viewer, alert)
     if alert.acknowledged_at is None:
         # Acknowledging is taking the alert on: it lands in the acknowledger's own inbox.
         alert.acknowledged_at = _now()
@@ -159,7 +160,7 @@ def acknowledge_alert(viewer: Viewer, alert: Alert) -> Alert:
 
 @transaction.atomic
 def resolve_alert(viewer: Viewer, alert: Alert, resolution: str) -> Alert:
-    policy.require_act(viewer, alert.child)
+    policy.require_handle_alert(viewer, alert)
     p = Problems()
     if alert.resolved_at:
         p.add("resolution", f"This alert was already resolved on {timezone.localtime(alert.resolved_at):%d/%m/%Y %H:%M}")
@@ -204,6 +205,8 @@ def _raise_flags(viewer: Viewer, child: Child, assessment: Assessment) -> list[F
     potential victim of trafficking: the suspected-trafficking flag goes on, pending
     confirmation by a professional."""
     raised = []
+    if not register_policy.can_edit(viewer, child):
+        return raised  # the police grading: the alert asks the council to confirm the flag
     for kind in assessment.flags_to_raise:
         if not child.flags.filter(kind=kind, end_date__isnull=True).exists():
             reasons = "; ".join(str(r) for r in assessment.reasons if r.rule_id == "R-EARLY") or assessment.headline
@@ -292,7 +295,7 @@ def grade_episode(viewer: Viewer, episode: Episode, chosen: str, reason: str,
     """The professional confirms the engine's proposal or chooses another grade: upward
     freely, downward only with a written reason and never below the floor."""
     child = episode.child
-    policy.require_act(viewer, child)
+    policy.require_act_on_episode(viewer, episode)
     now = _now()
     assessment, facts, settings = _assess(child, episode, now)
     errors = check_override(assessment, chosen, reason)
@@ -314,7 +317,7 @@ def grade_episode(viewer: Viewer, episode: Episode, chosen: str, reason: str,
 @transaction.atomic
 def add_log_entry(viewer: Viewer, episode: Episode, kind: str, occurred_at: dt.datetime, text: str) -> LogEntry:
     child = episode.child
-    policy.require_act(viewer, child)
+    policy.require_act_on_episode(viewer, episode)
     p = Problems()
     if kind not in LogKind.values:
         p.add("kind", "Select what kind of entry it is")
@@ -341,7 +344,7 @@ def record_police_report(viewer: Viewer, episode: Episode, force: Organisation, 
     queue behind each other but not behind rows that merely point at the episode (a sighting
     being logged), which with the audit chain's lock would otherwise deadlock."""
     child = episode.child
-    policy.require_act(viewer, child)
+    policy.require_act_on_episode(viewer, episode)
     locked = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
     p = Problems()
     if reported_at < locked.last_seen_at:
@@ -364,7 +367,7 @@ def record_police_report(viewer: Viewer, episode: Episode, force: Organisation, 
 @transaction.atomic
 def record_return(viewer: Viewer, episode: Episode, values: dict[str, Any], expected_version: int | None = None) -> Episode:
     child = episode.child
-    policy.require_act(viewer, child)
+    policy.require_act_on_episode(viewer, episode)
     locked = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
     p = Problems()
     if expected_version is not None and locked.version != expected_version and locked.returned_at is None:

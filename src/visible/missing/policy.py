@@ -35,3 +35,71 @@ def can_view_episodes(viewer: Viewer, child: Child) -> bool:
 def can_set_rules(viewer: Viewer) -> bool:
     org = viewer.organisation
     return bool(org and org.is_responsible_body and viewer.role in ROLES_THAT_SET_RULES)
+
+
+# --- police, and every organisation's view of one episode -------------------------------------
+
+def _police_here(viewer: Viewer, episode) -> bool:
+    org = viewer.organisation
+    return bool(org and viewer.role in register_policy.POLICE_ROLES and episode.police_force_id == org.pk)
+
+
+def episode_view(viewer: Viewer, episode) -> str:
+    """'full', 'limited' or 'none': the responsible council (and read-only readers) see every
+    episode in full; the force it was reported to sees it in full (its gradings, search log and
+    return); a host council or guardian sees open episodes in outline."""
+    grant = register_policy.grant_for(viewer, episode.child)
+    if grant.access >= register_policy.Access.READ:
+        return "full"
+    if grant.basis in ("police_missing", "spoc") and _police_here(viewer, episode):
+        return "full"
+    if grant.access == register_policy.Access.LIMITED and episode.is_open:
+        return "limited"
+    return "none"
+
+
+def can_act_on_episode(viewer: Viewer, episode) -> bool:
+    """Grade, log the search, record the police report and the return: the responsible
+    council's staff, and the police of the force an open episode was reported to."""
+    if can_act(viewer, episode.child):
+        return True
+    return episode.is_open and _police_here(viewer, episode)
+
+
+def require_act_on_episode(viewer: Viewer, episode) -> None:
+    if not can_act_on_episode(viewer, episode):
+        raise PermissionDenied("You cannot act on this missing episode")
+
+
+def can_see_grab_pack(viewer: Viewer, child: Child, episode=None) -> bool:
+    """The grab pack: the responsible council (and readers) always; the host council for the
+    child and their open episodes; a police force only for an open episode reported to it, and
+    only where the council has shared the pack with that force in advance (Philomena Protocol)."""
+    from visible.sharing.models import GrabPackShare
+
+    grant = register_policy.grant_for(viewer, child)
+    if grant.access >= register_policy.Access.READ:
+        return True
+    if grant.basis == "host":
+        return episode is None or episode.is_open
+    if grant.basis in ("police_missing", "spoc") and episode is not None and episode.is_open and _police_here(viewer, episode):
+        return GrabPackShare.objects.filter(child=child, force=viewer.organisation, ended_at__isnull=True).exists()
+    return False
+
+
+# Alerts that tell an organisation something (rather than ask it to act on a child's record):
+# whoever's inbox they are in may acknowledge and resolve them.
+NOTICE_CODES = {"placed_in_your_area", "break_glass", "transferred_in"}
+
+
+def can_handle_alert(viewer: Viewer, alert) -> bool:
+    if alert.organisation_id != viewer.organisation_id:
+        return False
+    if alert.code in NOTICE_CODES:
+        return viewer.role in ROLES_THAT_ACT
+    return can_act(viewer, alert.child)
+
+
+def require_handle_alert(viewer: Viewer, alert) -> None:
+    if not can_handle_alert(viewer, alert):
+        raise PermissionDenied("You cannot act on this alert")

@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("visible.web.ssda903_urls")),
     path("", include("visible.web.returns_urls")),
     path("", include("visible.web.national_urls")),
+    path("", include("visible.web.sharing_urls")),
     path("", include("visible.web.security_urls")),
 ]

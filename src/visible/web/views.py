@@ -123,11 +123,11 @@ def children_list(request: HttpRequest) -> HttpResponse:
     rows = []
     if result:
         for child in result.children:
-            access = policy.Access.FULL if child.responsible_organisation_id == viewer.organisation_id else policy.Access.LIMITED
+            own = child.responsible_organisation_id == viewer.organisation_id
             placement = child.current_placements[0] if child.current_placements else None
             rows.append({
                 "child": child, "age": child.age_on(today), "flags": child.active_flags, "placement": placement,
-                "limited": access == policy.Access.LIMITED,
+                "limited": not own, "why": "" if own else _why_listed(viewer, child, placement),
                 "out_of_area": bool(placement and placement.authority_id != child.responsible_organisation.authority_id),
             })
     active_filters = []
@@ -146,16 +146,31 @@ def children_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _why_listed(viewer: Viewer, child: Child, placement) -> str:
+    """Why a child of another organisation is in this viewer's list, in a few words."""
+    kind = viewer.organisation.kind
+    if kind == "police":
+        return "Reported missing to your force"
+    if kind in ("guardian_service", "ngo"):
+        return f"Assigned to your service by {child.responsible_organisation.name}"
+    if placement and placement.authority_id == viewer.organisation.authority_id:
+        return f"Placed in your area by {child.responsible_organisation.name}"
+    return f"With {child.responsible_organisation.name} (transferred, or break-glass access)"
+
+
 # --- one child -----------------------------------------------------------------------------
 
-def _child_context(viewer: Viewer, child: Child, access: policy.Access) -> dict[str, Any]:
+def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[str, Any]:
     today = timezone.localdate()
-    full = access == policy.Access.FULL
+    access = grant.access
+    full = access >= policy.Access.READ
+    sections = policy.sections_for(grant)
     flags = list(child.flags.all())
     placements = list(child.placements.select_related("authority"))
     current_placement = next((p for p in placements if p.start_date <= today and (p.end_date is None or p.end_date >= today)), None)
     context: dict[str, Any] = {
         "child": child, "access": access, "full": full, "limited": not full, "today": today,
+        "grant": grant, "sections": sections, "read_only": access == policy.Access.READ,
         "age": child.age_on(today),
         "nationality": nationality_name(child.nationality),
         "first_language": language_name(child.first_language) if child.first_language else "",
@@ -168,6 +183,8 @@ def _child_context(viewer: Viewer, child: Child, access: policy.Access) -> dict[
         "can_edit": policy.can_edit(viewer, child),
         "in_scope": any(f.kind in SCOPE_FLAGS for f in flags if f.is_active_on(today)),
     }
+    if "nrm" in sections and not full:
+        context["nrm_referrals"] = list(child.nrm_referrals.all())
     if full:
         context.update({
             "other_names": list(child.other_names.all()),
@@ -183,8 +200,12 @@ def _child_context(viewer: Viewer, child: Child, access: policy.Access) -> dict[
 
 @staff_view
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    child, access = queries.open_child(request.viewer, pk)
-    return render(request, "web/child_detail.html", _child_context(request.viewer, child, access))
+    child, grant = queries.open_child_grant(request.viewer, pk)
+    context = _child_context(request.viewer, child, grant)
+    from visible.sharing.views_context import sharing_context
+
+    context.update(sharing_context(request.viewer, child, grant))
+    return render(request, "web/child_detail.html", context)
 
 
 @staff_view

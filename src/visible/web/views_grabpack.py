@@ -18,12 +18,12 @@ from django.views.decorators.http import require_GET
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.children import policy as register_policy
 from visible.children.models import Child
 from visible.missing import grabpack
 from visible.missing import policy as missing_policy
 from visible.missing.grabpack import GrabPack
 from visible.missing.models import Episode
+from visible.sharing.disclosures import disclose
 
 from .views import staff_view
 
@@ -41,18 +41,14 @@ def _episode_for(viewer: Viewer, pk: int) -> Episode:
     episode = (Episode.objects.select_related("child__responsible_organisation__authority", "police_force")
                .filter(pk=pk).first())
     child = episode.child if episode else None
-    allowed = child is not None and missing_policy.can_view_episodes(viewer, child)
-    if allowed and not episode.is_open:
-        # A host council sees the child's open episode only.
-        allowed = register_policy.access_to(viewer, child) == register_policy.Access.FULL
-    if not allowed:
+    if child is None or not missing_policy.can_see_grab_pack(viewer, child, episode):
         _refuse(viewer, "episode", pk, child)
     return episode
 
 
 def _child_for(viewer: Viewer, pk: int) -> Child:
     child = Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
-    if child is None or not missing_policy.can_view_episodes(viewer, child):
+    if child is None or not missing_policy.can_see_grab_pack(viewer, child):
         _refuse(viewer, "child", pk, child)
     return child
 
@@ -64,6 +60,9 @@ def _audit(viewer: Viewer, action: str, pack: GrabPack, summary: str, detail: di
         object_type, object_id = "child", pack.child_id
     record(viewer, action, object_type=object_type, object_id=object_id, child_id=pack.child_id,
            summary=summary, purpose=PURPOSE, detail=detail)
+    child = Child.objects.get(pk=pack.child_id)
+    if viewer.organisation_id != child.responsible_organisation_id:  # seen by another organisation
+        disclose(viewer, child, f"Grab pack: {summary[0].lower()}{summary[1:]}", PURPOSE)
 
 
 def _page(request: HttpRequest, pack: GrabPack, pdf_url: str) -> HttpResponse:

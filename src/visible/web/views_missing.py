@@ -127,30 +127,30 @@ def _deny(viewer: Viewer, object_type: str, object_id: Any, child: Child | None,
 
 # --- opening things ------------------------------------------------------------------------
 
-def _open_episode(request: HttpRequest, pk: int, purpose: str = "") -> tuple[Episode, register_policy.Access]:
-    """The episode, if the viewer may see it: the responsible council sees every episode, the
-    council the child is placed with sees open ones. Otherwise 404, audited."""
+def _open_episode(request: HttpRequest, pk: int, purpose: str = "") -> tuple[Episode, str]:
+    """The episode, if the viewer may see it, and how ('full' or 'limited': missing/policy.py's
+    episode_view). Otherwise 404, audited. Seen by another organisation: a disclosure."""
     viewer: Viewer = request.viewer
     episode = (Episode.objects.select_related("child__responsible_organisation__authority", "police_force",
                                               "found_in_authority").filter(pk=pk).first())
     child = episode.child if episode else None
-    access = register_policy.access_to(viewer, child) if child else register_policy.Access.NONE
-    allowed = child is not None and missing_policy.can_view_episodes(viewer, child) and (
-        access == register_policy.Access.FULL or episode.is_open)
-    if not allowed:
+    view = missing_policy.episode_view(viewer, episode) if episode else "none"
+    if view == "none":
         _deny(viewer, "episode", pk, child, "Tried to open a missing episode outside their access", purpose)
         raise Http404("No missing episode with that number is available to you")
     record(viewer, AuditAction.VIEW, object_type="episode", object_id=episode.pk, child_id=child.pk,
-           summary=f"Viewed missing episode ({'full' if access == register_policy.Access.FULL else 'limited'} view)",
-           purpose=purpose)
-    return episode, access
+           summary=f"Viewed missing episode ({view} view)", purpose=purpose)
+    from visible.sharing.disclosures import disclose
+
+    disclose(viewer, child, f"Missing episode ({view} view)", purpose or "missing episode")
+    return episode, view
 
 
 def _episode_to_act_on(request: HttpRequest, pk: int, purpose: str) -> Episode:
     episode, _ = _open_episode(request, pk, purpose)
-    if not missing_policy.can_act(request.viewer, episode.child):
+    if not missing_policy.can_act_on_episode(request.viewer, episode):
         _deny(request.viewer, "episode", episode.pk, episode.child, f"Tried to {purpose} without permission", purpose)
-        raise PermissionDenied("You cannot act on this child's missing episodes")
+        raise PermissionDenied("You cannot act on this missing episode")
     return episode
 
 
@@ -237,15 +237,17 @@ def _episode_forms(episode: Episode, bound: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _render_episode(request: HttpRequest, episode: Episode, access: register_policy.Access, **bound: Any) -> HttpResponse:
+def _render_episode(request: HttpRequest, episode: Episode, view: str, **bound: Any) -> HttpResponse:
     viewer: Viewer = request.viewer
     child = episode.child
     now = timezone.now()
-    full = access == register_policy.Access.FULL
-    can_act = missing_policy.can_act(viewer, child)
+    full = view == "full"
+    own = missing_policy.can_act(viewer, child) or register_policy.access_to(viewer, child) >= register_policy.Access.READ
+    can_act = missing_policy.can_act_on_episode(viewer, episode)
+    grab_pack = missing_policy.can_see_grab_pack(viewer, child, episode)
     gradings = list(episode.gradings.all())
     latest = gradings[0] if gradings else None
-    interview = getattr(episode, "return_interview", None) if full else None
+    interview = getattr(episode, "return_interview", None) if own else None
     ended = episode.returned_at or now
     # Live, not only from the last grading: the birthday may have passed since.
     start_day = timezone.localtime(episode.last_seen_at).date()
@@ -270,9 +272,10 @@ def _render_episode(request: HttpRequest, episode: Episode, access: register_pol
         "interview_indicators": [ExploitationIndicator(i).label for i in interview.indicators
                                  if i in ExploitationIndicator.values] if interview else [],
         "interview_language": language_name(interview.language) if interview and interview.language else "",
-        "open_alerts": list(episode.alerts.filter(resolved_at__isnull=True).order_by("due_at")) if full else [],
-        "grab_pack_url": _optional_reverse("web:grab-pack", episode.pk) if full else "",
-        "grab_pack_pdf_url": _optional_reverse("web:grab-pack-pdf", episode.pk) if full else "",
+        "open_alerts": list(episode.alerts.filter(resolved_at__isnull=True).order_by("due_at")) if own else [],
+        "grab_pack_url": _optional_reverse("web:grab-pack", episode.pk) if grab_pack else "",
+        "grab_pack_pdf_url": _optional_reverse("web:grab-pack-pdf", episode.pk) if grab_pack else "",
+        "own": own, "police_view": full and not own,
         "now": now,
     }
     if can_act:
@@ -284,8 +287,8 @@ def _render_episode(request: HttpRequest, episode: Episode, access: register_pol
 
 @staff_view
 def episode(request: HttpRequest, pk: int) -> HttpResponse:
-    found, access = _open_episode(request, pk)
-    return _render_episode(request, found, access)
+    found, view = _open_episode(request, pk)
+    return _render_episode(request, found, view)
 
 
 def _episode_post(request: HttpRequest, pk: int, *, purpose: str, form_key: str, form_class: type, prefix: str,
@@ -303,7 +306,7 @@ def _episode_post(request: HttpRequest, pk: int, *, purpose: str, form_key: str,
             messages.success(request, done)
             return redirect("web:episode", pk=found.pk)
     found.refresh_from_db()
-    return _render_episode(request, found, register_policy.Access.FULL, **{form_key: form})
+    return _render_episode(request, found, "full", **{form_key: form})
 
 
 @staff_view
@@ -407,6 +410,9 @@ ALERT_KINDS = {
     "nrm_rg_overdue": "NRM decision overdue",
     "duty_to_notify": "Duty to Notify",
     "forbidden_label": "Forbidden label",
+    "placed_in_your_area": "Placed in your area",
+    "break_glass": "Break-glass access",
+    "transferred_in": "Transferred to you",
 }
 ALERTS_PER_PAGE = 50
 
@@ -469,7 +475,7 @@ def _own_alert(request: HttpRequest, pk: int, purpose: str) -> Alert:
     if alert is None or alert.organisation_id != viewer.organisation_id:
         _deny(viewer, "alert", pk, alert.child if alert else None, "Tried to open an alert outside their access", purpose)
         raise Http404("No alert with that number is available to you")
-    if not missing_policy.can_act(viewer, alert.child):
+    if not missing_policy.can_handle_alert(viewer, alert):
         _deny(viewer, "alert", pk, alert.child, f"Tried to {purpose} without permission", purpose)
         raise PermissionDenied("You cannot act on this alert")
     return alert

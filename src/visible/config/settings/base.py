@@ -40,7 +40,11 @@ INSTALLED_APPS = [
     "visible.returns",
     "visible.pseudo",
     "visible.national",
+    "visible.sharing",
     "visible.security",
+    "rest_framework",
+    "drf_spectacular",
+    "visible.api",
     "visible.web",
 ]
 
@@ -161,3 +165,37 @@ LOGGING = {
 
 # Domain settings (rulebook): values here are defaults; per-authority settings come later.
 VISIBLE_MAX_AGE_LOOKED_AFTER = 25  # a looked-after child's implied age above this is an error
+
+# REST API (docs/api.md): API clients' bearer tokens only (people use the web pages), JSON,
+# one error shape, a rate limit per client. Rates are read per request.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["visible.api.auth.ApiClientAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["visible.api.auth.IsApiClient"],
+    "DEFAULT_THROTTLE_CLASSES": ["visible.api.throttles.ApiClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "visible.api.errors.exception_handler",
+    "DATE_INPUT_FORMATS": ["iso-8601"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Visible API",
+    "DESCRIPTION": "The register of trafficked, unaccompanied and separated children in care, and their missing "
+                   "episodes, for the systems of councils and police forces. Every request acts as one API "
+                   "client's organisation and role, under the same rules as the web pages.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FlagKindEnum": "visible.children.models.FlagKind", "NameKindEnum": "visible.children.models.NameKind",
+        "LogKindEnum": "visible.missing.models.LogKind", "AccessEnum": [("full", "full"), ("limited", "limited")],
+        "FullAccessEnum": [("full", "full")], "LimitedAccessEnum": [("limited", "limited")],
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "visible.api.schema.add_response_headers"],
+}
+VISIBLE_API_RATE = os.environ.get("VISIBLE_API_RATE", "120/min")  # per API client
+VISIBLE_API_TOKEN_RATE = os.environ.get("VISIBLE_API_TOKEN_RATE", "30/min")  # token endpoint, per address
+VISIBLE_API_ACCESS_TOKEN_SECONDS = int(os.environ.get("VISIBLE_API_ACCESS_TOKEN_SECONDS", 3600))
