@@ -5,9 +5,9 @@ an authority's row here equals its own return for the period; and the tables the
 returns cannot give:
 
 - **national counts of children are of distinct children**: a child reported by two
-  authorities (the same pseudo id) is one child nationally, in every group either authority
-  had them in (identified beats suspected, as in the return), missing if either reported an
-  incident; the aggregate returns count that child twice;
+  authorities (the same pseudo id) is one child nationally, counted wherever either record
+  counts (in a group; missing in that group; still missing...), except that identified
+  anywhere beats suspected, as in the return; the aggregate returns count that child twice;
 - **incidents per child** nationally adds up a linked child's incidents across authorities;
 - **children who went missing or away from more than one authority**, nationally and, for
   each authority, how many of its missing children also went missing from another.
@@ -260,35 +260,38 @@ def compute(start: dt.date, end: dt.date, run: Runner = django_runner,
 
 def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str]) -> None:
     """Turn the national sums of records into counts of distinct children for the pseudo ids
-    held by more than one authority: take each record's part out, put the child's in once.
-    Parts are counted by their kind (groups and what happened) and expanded once per kind."""
+    held by more than one authority: take each record's part out, put the child's in once. A
+    child counts nationally where any of their records counts (in a group; missing in it...),
+    except that identified anywhere beats suspected. So a child counted as missing in a group
+    always has an incident counted in that group. Parts are counted by kind, expanded once."""
     people: dict[str, list[tuple]] = defaultdict(list)
     for row in linked_rows:
         people[row[0]].append(row)
     taken_out: Counter = Counter()  # (groups, went_m, went_a, still, t18) -> records
-    put_in: Counter = Counter()     # the same -> children
+    put_in: Counter = Counter()     # frozenset of (group, measure) -> children
     nationality: Counter = Counter()
     per_child: Counter = Counter()
     for records in people.values():
-        union: set[str] = set()
-        went_m = went_a = still = t18 = False
+        counted: set[tuple[str, str]] = set()
+        identified = False
         total = 0
         went_in = set()
         for row in records:
             in_groups = tuple(g for g, on in zip(GROUP_CODES, row[2:_G + 2], strict=True) if on)
             nat, gender, missing, away, r_still, r_t18 = row[_G + 2:]
-            taken_out[in_groups, missing > 0, away > 0, bool(r_still), bool(r_t18)] += 1
+            kind = (in_groups, missing > 0, away > 0, bool(r_still), bool(r_t18))
+            taken_out[kind] += 1
+            counted.update(_child_contribution(*kind))
+            identified = identified or "trafficked_identified" in in_groups
             nationality[nat, gender, "children"] -= 1
             if missing + away:
                 nationality[nat, gender, "children_missing_or_away"] -= 1
                 per_child[missing + away] -= 1
                 went_in.add(code_of[row[1]])
-            union.update(in_groups)
-            went_m, went_a = went_m or missing > 0, went_a or away > 0
-            still, t18, total = still or bool(r_still), t18 or bool(r_t18), total + missing + away
-        if "trafficked_identified" in union:
-            union.discard("trafficked_suspected")  # as in the return: identified anywhere beats suspected
-        put_in[tuple(sorted(union)), went_m, went_a, still, t18] += 1
+            total += missing + away
+        if identified:  # as in the return: identified anywhere beats suspected
+            counted = {key for key in counted if key[0] != "trafficked_suspected"}
+        put_in[frozenset(counted)] += 1
         first = min(records, key=lambda r: code_of[r[1]])  # nationality and gender as the first authority holds them
         nat, gender = first[_G + 2], first[_G + 3]
         nationality[nat, gender, "children"] += 1
@@ -301,10 +304,12 @@ def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str
                 tables.also_missing_elsewhere[code] += 1
     tables.linked_children = len(people)
     groups = tables.groups
-    for parts, sign in ((taken_out, -1), (put_in, 1)):
-        for kind, n in parts.items():
-            for key in _child_contribution(*kind):
-                groups[NATIONAL, *key] += sign * n
+    for kind, n in taken_out.items():
+        for key in _child_contribution(*kind):
+            groups[NATIONAL, *key] -= n
+    for counted, n in put_in.items():
+        for key in counted:
+            groups[NATIONAL, *key] += n
     for key, n in nationality.items():
         tables.nationality[NATIONAL, *key] += n
     for incidents, n in per_child.items():
@@ -353,53 +358,112 @@ def tables_for(viewer: Viewer, start: dt.date, end: dt.date, purpose: str = "nat
 
 # --- as text, for the command line ---------------------------------------------------------------
 
+GROUP_SHORT = {"trafficked_identified": "Identified", "trafficked_suspected": "Suspected", "trafficked": "Trafficked",
+               "uasc": "UASC", "separated": "Separated", "unaccompanied": "Unaccomp.", "uasc_or_separated": "UASC/sep.",
+               "any": "Any group"}
+BAND_SHORT = {"under_24_hours": "Under 24h", "1_to_7_days": "1-7 days", "over_7_days": "Over 7 days",
+              "still_missing": "Still missing"}
+
+
 def _cell(published) -> str:
     return f"{published:,}" if isinstance(published, int) else str(published)
 
 
-def render_text(tables: PseudoTables, suppress: bool = False) -> str:
-    """Every table as plain text; with ``suppress``, disclosure control (rulebook section 8):
-    counts 1-5 as c with secondary suppression, national totals rounded to 10."""
-    lines = [f"National tables from pseudonymised child-level records, {tables.start:%d/%m/%Y} to "
-             f"{tables.end:%d/%m/%Y}: {len(tables.authorities)} authorities submitted.",
-             "National counts of children are of distinct children (linked by pseudo id).", ""]
-    scopes = tables.scopes
+@dataclass
+class TextTable:
+    """One printed table: rows of counts, the sum relations it shows (for secondary
+    suppression) and which cells are national totals (rounded to 10 when published)."""
 
-    def block(title: str, row_keys: list, col_keys: list, labels: dict, value) -> None:
-        counts = {(r, c): value(r, c) for r in row_keys for c in col_keys}
-        if suppress:
-            table = disclosure.protect(counts, [], rounded={(r, c) for r, c in counts if c == NATIONAL})
-            shown = table.published
-        else:
-            shown = counts
-        lines.append(title)
-        width = max([len(labels.get(r, str(r))) for r in row_keys] + [10])
-        lines.append(" " * width + "".join(f"{str(c)[:12]:>13}" for c in col_keys))
-        for r in row_keys:
-            lines.append(f"{labels.get(r, str(r)):<{width}}" + "".join(f"{_cell(shown[r, c]):>13}" for c in col_keys))
-        lines.append("")
+    title: str
+    rows: list[tuple[str, str]]     # (key, label)
+    columns: list[tuple[str, str]]  # (key, label)
+    values: dict[tuple[str, str], int | float | str]
+    relations: list[disclosure.SumRelation] = field(default_factory=list)
+    rounded: set[tuple[str, str]] = field(default_factory=set)
+    counts: bool = True  # False: the cells are not counts (means, maxima) and are never suppressed
 
+    def render(self, suppress: bool) -> list[str]:
+        shown = self.values
+        if suppress and self.counts:
+            shown = disclosure.protect(self.values, self.relations, rounded=self.rounded).published
+        width = max([len(label) for _, label in self.rows] + [12])
+        lines = [self.title, " " * width + "".join(f"{label[:13]:>14}" for _, label in self.columns)]
+        for key, label in self.rows:
+            lines.append(f"{label:<{width}}" + "".join(f"{_cell(shown[key, c]):>14}" for c, _ in self.columns))
+        return [*lines, ""]
+
+
+def text_tables(tables: PseudoTables) -> list[TextTable]:
+    """The printed tables: the national figures for every group and measure, then, by
+    authority, the tables of the report's Appendix 3 that child-level data can give."""
     measure_labels = {m.code: m.label for m in MEASURES}
-    for group in GROUPS:
-        block(f"{group.label}", list(MEASURE_CODES), scopes, measure_labels,
-              lambda r, c, g=group.code: tables.count(c, g, r))
-    bands = [code for code, *_ in PER_CHILD_BANDS]
-    per_child = {scope: tables.per_child_bands(scope) for scope in scopes}
-    block("Children who went missing or away, by number of incidents", bands, scopes,
-          {code: label for code, label, *_ in PER_CHILD_BANDS}, lambda r, c: per_child[c][r])
-    lines.append("Mean incidents per child: " + ", ".join(
-        f"{s} {tables.mean_incidents_per_child(s) or '-'}" for s in scopes))
-    lines.append("")
-    block("Incidents by length (all groups)", [f"incidents_{b}" for b, _ in DURATION_BANDS], scopes, measure_labels,
-          lambda r, c: tables.count(c, "any", r))
-    national = [(n, g) for (s, n, g, m), v in tables.nationality.items() if s == NATIONAL and m == "children_missing_or_away"]
-    nats = sorted({n for n, _ in national})
-    genders = sorted({g for _, g in national})
-    block("Children who went missing or away, by nationality and gender (national)", nats, genders, {},
-          lambda r, c: tables.nationality[NATIONAL, r, c, "children_missing_or_away"])
-    block("Children who went missing or away here and from another authority", ["also"], sorted(
-        code for code, _ in tables.authorities.values()), {"also": "Children"},
-          lambda r, c: tables.also_missing_elsewhere[c])
+    groups = [(g.code, GROUP_SHORT.get(g.code, g.code)) for g in GROUPS]
+    authorities = sorted(tables.authorities.values())
+    rows = [(code, f"{name} ({code})"[:40]) for code, name in authorities] + [(NATIONAL, "National")]
+    codes = [code for code, _ in authorities]
+    out = []
+
+    national = {(m, g): tables.count(NATIONAL, g, m) for m in MEASURE_CODES for g, _ in groups}
+    relations = []
+    for g, _ in groups:
+        relations.append(disclosure.SumRelation(("incidents", g), (("incidents_missing", g), ("incidents_away", g))))
+        relations.append(disclosure.SumRelation(("incidents", g), tuple((f"incidents_{b}", g) for b, _ in DURATION_BANDS)))
+    out.append(TextTable("National, every group (children are distinct children, linked by pseudo id)",
+                         [(m, measure_labels[m]) for m in MEASURE_CODES], groups, national, relations, set(national)))
+
+    def by_authority(title, columns, value, sums=None, national_is_sum=False, counts=True):
+        values = {(r, c): value(r, c) for r, _ in rows for c, _ in columns}
+        relations = []
+        if sums:
+            total, parts = sums
+            relations += [disclosure.SumRelation((r, total), tuple((r, p) for p in parts)) for r, _ in rows]
+        if national_is_sum:
+            relations += [disclosure.SumRelation((NATIONAL, c), tuple((r, c) for r in codes)) for c, _ in columns]
+        out.append(TextTable(title, rows, columns, values, relations, {(NATIONAL, c) for c, _ in columns}, counts))
+
+    by_authority("Children in each group, by authority", groups, lambda r, c: tables.count(r, c, "children"))
+    by_authority("Children who went missing or away, by group and authority", groups,
+                 lambda r, c: tables.count(r, c, "children_missing_or_away"))
+    by_authority("Incidents of missing or away, by group and authority", groups,
+                 lambda r, c: tables.count(r, c, "incidents"), national_is_sum=True)
+    bands = [("incidents", "Incidents")] + [(f"incidents_{b}", BAND_SHORT[b]) for b, _ in DURATION_BANDS]
+    by_authority("Incidents by length, by authority (any group)", bands, lambda r, c: tables.count(r, "any", c),
+                 sums=("incidents", [b for b, _ in bands[1:]]), national_is_sum=True)
+    still = [("children_still_missing", "Children"), ("children_still_missing_turned_18", "Turned 18"),
+             ("incidents_still_missing", "Incidents")]
+    by_authority("Still missing at the end of the period, by authority (any group)", still,
+                 lambda r, c: tables.count(r, "any", c))
+    per_child = [(code, label) for code, label, *_ in PER_CHILD_BANDS]
+    by_authority("Children who went missing or away, by number of incidents and authority", per_child,
+                 lambda r, c: tables.per_child_bands(r)[c])
+    by_authority("Incidents per child, by authority", [("mean", "Mean"), ("max", "Most")],
+                 lambda r, c: (tables.mean_incidents_per_child(r) or "z") if c == "mean" else tables.max_incidents_per_child(r),
+                 counts=False)
+    went = Counter({(n, g): v for (s, n, g, m), v in tables.nationality.items()
+                    if s == NATIONAL and m == "children_missing_or_away"})
+    nationalities = sorted({n for n, _ in went}, key=lambda n: (-sum(v for (k, _), v in went.items() if k == n), n))
+    genders = sorted({g for _, g in went})
+    values = disclosure.crosstab_values(went, nationalities, genders)
+    out.append(TextTable("Children who went missing or away, by nationality and gender (national)",
+                         [(n, n) for n in nationalities] + [(disclosure.TOTAL, "All")],
+                         [(g, g) for g in genders] + [(disclosure.TOTAL, "All")], values,
+                         disclosure.crosstab_relations(nationalities, genders), set(values)))
+    values = {(r, "also"): (tables.also_missing_elsewhere[r] if r != NATIONAL else tables.missing_from_more_than_one)
+              for r, _ in rows}
+    out.append(TextTable("Children who went missing or away here and from another authority (linked by pseudo id)",
+                         rows, [("also", "Children")], values, [], {(NATIONAL, "also")}))
+    return out
+
+
+def render_text(tables: PseudoTables, suppress: bool = False) -> str:
+    """The tables as plain text; with ``suppress``, disclosure control (rulebook section 8):
+    counts 1-5 as c with secondary suppression along every total shown, national figures
+    rounded to 10."""
+    lines = [f"National tables from pseudonymised child-level records, {tables.start:%d/%m/%Y} to "
+             f"{tables.end:%d/%m/%Y}: {len(tables.authorities)} authorities submitted"
+             f"{' (disclosure control applied)' if suppress else ' (unsuppressed: not for publication)'}.", ""]
+    for table in text_tables(tables):
+        lines += table.render(suppress)
     lines.append(f"Children held by more than one authority: {tables.linked_children:,}")
     lines.append(f"Children who went missing or away from more than one authority: {tables.missing_from_more_than_one:,}")
     return "\n".join(lines) + "\n"

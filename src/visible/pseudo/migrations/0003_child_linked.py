@@ -3,6 +3,16 @@
 from django.db import migrations, models
 
 
+def fill_linked(apps, schema_editor):
+    """Children stored before this field: linked when another authority's current submission
+    for the same period holds the same pseudo id."""
+    schema_editor.execute(
+        "UPDATE pseudo_pseudochild SET linked = EXISTS (SELECT 1 FROM pseudo_pseudochild o "
+        "JOIN pseudo_submission os ON os.id = o.submission_id JOIN pseudo_submission s ON s.id = pseudo_pseudochild.submission_id "
+        "WHERE o.pseudo_id = pseudo_pseudochild.pseudo_id AND o.submission_id <> pseudo_pseudochild.submission_id "
+        "AND os.is_current AND os.period_start = s.period_start AND os.period_end = s.period_end)")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -20,4 +30,5 @@ class Migration(migrations.Migration):
             model_name='pseudochild',
             index=models.Index(condition=models.Q(('linked', True)), fields=['submission'], name='pseudo_child_linked'),
         ),
+        migrations.RunPython(fill_linked, migrations.RunPython.noop),
     ]
