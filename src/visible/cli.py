@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_return_commands(sub)
     __import__("visible.security.cli", fromlist=["add_commands"]).add_commands(sub)  # users, totp-code, retention
     from visible.pseudo.cli import add_commands as add_pseudo_commands; add_pseudo_commands(sub)  # noqa: E702, I001
+    from visible.api.cli import add_commands as add_api_commands; add_api_commands(sub)  # noqa: E702, I001
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. 'visible manage migrate'")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,0 +1,114 @@
+"""Opening the records an API request names, with the same policy calls, in the same order,
+and the same audit events and disclosures, as the web pages' helpers (web/views.py, web/views_missing.py, web/views_grabpack.py): what a
+client may see or change is decided by children/policy.py and missing/policy.py and nowhere
+else. Refusals are audited as ``denied``; not found and not allowed are the same 404."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.children import policy as register_policy
+from visible.children import queries
+from visible.children.models import Child, Flag
+from visible.missing import policy as missing_policy
+from visible.missing.models import Episode
+from visible.sharing.disclosures import disclose
+
+GRAB_PACK = "grab pack"
+
+
+def _deny(viewer: Viewer, object_type: str, object_id, child: Child | None, summary: str, purpose: str = "") -> None:
+    record(viewer, AuditAction.DENIED, object_type=object_type, object_id=object_id,
+           child_id=child.pk if child else None, summary=summary, purpose=purpose)
+
+
+def open_child(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Child, register_policy.Access]:
+    """children.queries.open_child: audited view, or audited denial and 404."""
+    return queries.open_child(viewer, pk, purpose=purpose)
+
+
+def child_to_edit(viewer: Viewer, pk: int, purpose: str) -> Child:
+    """As web/views.py _editable_child: seen, then children.policy.can_edit, else 403."""
+    child, _ = open_child(viewer, pk, purpose=purpose)
+    if not register_policy.can_edit(viewer, child):
+        _deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission")
+        raise PermissionDenied("Your organisation or role cannot change this child's record")
+    return child
+
+
+def flag_of(viewer: Viewer, child: Child, flag_pk: int, purpose: str) -> Flag:
+    flag = Flag.objects.filter(pk=flag_pk, child=child).select_related("child").first()
+    if flag is None:
+        _deny(viewer, "flag", flag_pk, child, "Tried to open a flag that is not this child's", purpose)
+        raise Http404("This child has no flag with that number")
+    return flag
+
+
+def child_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Child:
+    """As web/views_missing.py _child_to_act_on: seen, then missing.policy.can_act, else 403."""
+    child, _ = open_child(viewer, pk, purpose=purpose)
+    if not missing_policy.can_act(viewer, child):
+        _deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission", purpose)
+        raise PermissionDenied("Your organisation or role cannot act on this child's missing episodes")
+    return child
+
+
+def _episode(pk: int) -> Episode | None:
+    return (Episode.objects.select_related("child__responsible_organisation__authority", "police_force",
+                                           "found_in_authority").filter(pk=pk).first())
+
+
+def is_full(level) -> bool:
+    """Whether a level of children.policy.Access shows the whole record (not the limited view)."""
+    return level not in (register_policy.Access.NONE, register_policy.Access.LIMITED)
+
+
+def open_episode(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Episode, str]:
+    """The episode and how it is seen ('full' or 'limited'), as web/views_missing.py _open_episode."""
+    episode = _episode(pk)
+    view = missing_policy.episode_view(viewer, episode) if episode else "none"
+    if view == "none":
+        _deny(viewer, "episode", pk, episode.child if episode else None,
+              "Tried to open a missing episode outside their access", purpose)
+        raise Http404("No missing episode with that number is available to you")
+    record(viewer, AuditAction.VIEW, object_type="episode", object_id=episode.pk, child_id=episode.child_id,
+           summary=f"Viewed missing episode ({view} view)", purpose=purpose)
+    disclose(viewer, episode.child, f"Missing episode ({view} view, through the API)", purpose or "missing episode")
+    return episode, view
+
+
+def episode_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Episode:
+    """As web/views_missing.py _episode_to_act_on."""
+    episode, _ = open_episode(viewer, pk, purpose)
+    if not missing_policy.can_act_on_episode(viewer, episode):
+        _deny(viewer, "episode", episode.pk, episode.child, f"Tried to {purpose} without permission", purpose)
+        raise PermissionDenied("Your organisation or role cannot act on this child's missing episodes")
+    return episode
+
+
+def episode_for_grab_pack(viewer: Viewer, pk: int) -> Episode:
+    """As web/views_grabpack.py _episode_for."""
+    episode = _episode(pk)
+    if episode is None or not missing_policy.can_see_grab_pack(viewer, episode.child, episode):
+        _deny(viewer, "episode", pk, episode.child if episode else None,
+              "Tried to open a grab pack for an episode outside their access", GRAB_PACK)
+        raise Http404("No missing episode with that number is available to you")
+    return episode
+
+
+def child_for_grab_pack(viewer: Viewer, pk: int) -> Child:
+    """As web/views_grabpack.py _child_for."""
+    child = Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
+    if child is None or not missing_policy.can_see_grab_pack(viewer, child):
+        _deny(viewer, "child", pk, child, "Tried to open a grab pack for a child outside their access", GRAB_PACK)
+        raise Http404("No child record with that number is available to you")
+    return child
+
+
+def visible_open_episodes(viewer: Viewer):
+    """As the web's missing-now board: open episodes of the children the viewer may find."""
+    return Episode.objects.filter(returned_at__isnull=True, child__in=register_policy.visible_children(viewer))

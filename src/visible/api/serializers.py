@@ -1,0 +1,461 @@
+"""What the API reads and writes. Input serializers only check shape and type (the actions do
+the domain validation, with the same messages as the web pages); output serializers give the
+full or the limited view that policy allows."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from visible.children.models import (
+    CriminalisedStage,
+    DobBasis,
+    FlagKind,
+    Gender,
+    NameKind,
+    Sex,
+)
+from visible.missing.models import Category, FoundBy, LogKind, ReporterRole
+from visible.reference.codes import PLACEMENT_TYPES
+from visible.reference.nationalities import nationality_name
+from visible.risk import Grade
+
+from .fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateField,
+    StrictDateTimeField,
+)
+
+CODE = r"^[A-Z]{3}$"
+GRADES = [g.value for g in Grade]
+
+
+# --- children: input -----------------------------------------------------------------------
+
+class OtherNameInput(serializers.Serializer):
+    name = StrictCharField(max_length=300)
+    kind = serializers.ChoiceField(choices=NameKind.choices, default=NameKind.ALIAS)
+
+
+class ChildCoreInput(serializers.Serializer):
+    """The child's core fields (children.actions.CHILD_FIELDS)."""
+
+    given_names = StrictCharField(max_length=200)
+    family_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    preferred_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    date_of_birth = StrictDateField()
+    dob_basis = serializers.ChoiceField(choices=DobBasis.choices)
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    nationality = serializers.RegexField(CODE, help_text="ISO 3166-1 alpha-3; XXA stateless; XXX not known",
+                                         error_messages={"invalid": "Must be a three-letter code in capitals, e.g. VNM"})
+    first_language = serializers.RegexField(r"^([a-z]{3})?$", required=False, allow_blank=True, help_text="ISO 639-3",
+                                            error_messages={"invalid": "Must be a three-letter ISO 639-3 code, e.g. vie"})
+    other_languages = serializers.ListField(
+        child=serializers.RegexField(r"^[a-z]{3}$", error_messages={"invalid": "Must be a three-letter ISO 639-3 code"}),
+        required=False, max_length=20)
+    interpreter_needed = StrictBooleanField(required=False)
+    looked_after_from = StrictDateField()
+    legal_status = StrictCharField(max_length=2, required=False, allow_blank=True, help_text="SSDA903 LS code")
+    council_id = StrictCharField(max_length=40, required=False, allow_blank=True)
+    child_903_id = StrictCharField(max_length=10, required=False, allow_blank=True)
+    home_office_ref = StrictCharField(max_length=40, required=False, allow_blank=True)
+    police_ref = StrictCharField(max_length=40, required=False, allow_blank=True)
+    nrm_ref = StrictCharField(max_length=40, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        return {k: v.strip() if isinstance(v, str) else v for k, v in attrs.items()}
+
+
+class ChildCreateInput(ChildCoreInput):
+    other_names = OtherNameInput(many=True, required=False)
+
+
+class ChildUpdateInput(ChildCoreInput):
+    """PATCH: any of the core fields; those left out keep their values."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+
+class FlagInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FlagKind.choices)
+    start_date = StrictDateField()
+    evidence = StrictCharField(max_length=5000, help_text="What the flag rests on: an NRM decision, a referral...")
+    stage = serializers.ChoiceField(choices=CriminalisedStage.choices, required=False,
+                                    help_text="Required for 'criminalised': arrested, bailed or charged")
+
+
+class EndFlagInput(serializers.Serializer):
+    end_date = StrictDateField()
+    reason = StrictCharField(max_length=5000, help_text="Why the flag is ending")
+
+
+class ChildSearchQuery(serializers.Serializer):
+    """The web list's filters."""
+
+    q = serializers.CharField(required=False, max_length=200, help_text="A name (tolerant of spelling) or an identifier")
+    flag = serializers.ChoiceField(choices=[*FlagKind.choices, ("in_scope", "Any of the four groups in scope")],
+                                   required=False)
+    nationality = serializers.RegexField(CODE, required=False)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    place_code = serializers.ChoiceField(choices=[c for c, _ in PLACEMENT_TYPES.choices()], required=False,
+                                         help_text="Current placement's SSDA903 PLACE code")
+    out_of_area = serializers.ChoiceField(choices=[("yes", "yes"), ("no", "no")], required=False)
+    age_band = serializers.ChoiceField(choices=["under_10", "10_13", "14_15", "16_17", "18_plus"], required=False)
+    active_from = serializers.DateField(required=False, help_text="With flag: flag in force some time from this date")
+    active_to = serializers.DateField(required=False, help_text="With flag: ...to this date")
+    own = serializers.BooleanField(required=False, default=False,
+                                   help_text="Only children your organisation is responsible for")
+    page = serializers.IntegerField(required=False, min_value=1, max_value=100000, default=1)
+
+    def validate(self, attrs):
+        start, end = attrs.get("active_from"), attrs.get("active_to")
+        if start and end and end < start:
+            raise serializers.ValidationError({"active_to": ["Must be the same as or after active_from"]})
+        return attrs
+
+
+# --- children: output ----------------------------------------------------------------------
+
+class OrganisationRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class FlagLimited(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=FlagKind.choices)
+    label = serializers.CharField(source="get_kind_display")
+    stage = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    active = serializers.SerializerMethodField()
+
+    def get_active(self, flag) -> bool:
+        return flag.is_active_on(timezone.localdate())
+
+
+class FlagFull(FlagLimited):
+    evidence = serializers.CharField()
+    source = serializers.CharField()
+    recorded_by_name = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+    end_reason = serializers.CharField()
+    ended_by_name = serializers.CharField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+
+
+class PlacementOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    place_code = serializers.CharField()
+    place_label = serializers.SerializerMethodField()
+    detail = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    postcode = serializers.CharField()
+    authority_code = serializers.CharField(source="authority.code")
+    authority_name = serializers.CharField(source="authority.name")
+    provider = serializers.CharField()
+
+    def get_place_label(self, placement) -> str:
+        return PLACEMENT_TYPES.label(placement.place_code)
+
+
+class OtherNameOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=NameKind.choices)
+
+
+def _current_placement(child):
+    today = timezone.localdate()
+    return next((p for p in child.placements.all() if p.start_date <= today and (p.end_date is None or p.end_date >= today)),
+                None)
+
+
+class ChildSummary(serializers.Serializer):
+    """A row of the list: what both the full and the limited view show."""
+
+    id = serializers.IntegerField()
+    access = serializers.ChoiceField(choices=[("full", "full"), ("limited", "limited")],
+                                     help_text="full: your organisation is responsible; limited: placed in your area")
+    responsible_organisation = OrganisationRef()
+    given_names = serializers.CharField()
+    family_name = serializers.CharField()
+    preferred_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    age = serializers.IntegerField()
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    nationality = serializers.CharField()
+    active_flags = serializers.ListField(child=serializers.ChoiceField(choices=FlagKind.choices))
+    current_placement = PlacementOut(allow_null=True)
+
+
+class ChildLimited(serializers.Serializer):
+    """The host council's view: identity, photograph, flags, current placement."""
+
+    id = serializers.IntegerField()
+    access = serializers.ChoiceField(choices=[("limited", "limited")])
+    version = serializers.IntegerField()
+    responsible_organisation = OrganisationRef()
+    given_names = serializers.CharField()
+    family_name = serializers.CharField()
+    preferred_name = serializers.CharField()
+    full_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    dob_basis = serializers.ChoiceField(choices=DobBasis.choices)
+    age = serializers.IntegerField()
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    nationality = serializers.CharField()
+    nationality_name = serializers.CharField()
+    has_photo = serializers.BooleanField()
+    photo_taken_on = serializers.DateField(allow_null=True)
+    flags = FlagLimited(many=True)
+    current_placement = PlacementOut(allow_null=True)
+
+
+class ChildFull(ChildLimited):
+    access = serializers.ChoiceField(choices=[("full", "full")])
+    first_language = serializers.CharField()
+    other_languages = serializers.ListField(child=serializers.CharField())
+    interpreter_needed = serializers.BooleanField()
+    looked_after_from = serializers.DateField()
+    legal_status = serializers.CharField()
+    council_id = serializers.CharField()
+    child_903_id = serializers.CharField()
+    home_office_ref = serializers.CharField()
+    police_ref = serializers.CharField()
+    nrm_ref = serializers.CharField()
+    other_names = OtherNameOut(many=True)
+    flags = FlagFull(many=True)
+    placements = PlacementOut(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+def child_data(child, full: bool) -> dict:
+    today = timezone.localdate()
+    base = {
+        "id": child.pk, "access": "full" if full else "limited", "version": child.version,
+        "responsible_organisation": {"id": child.responsible_organisation_id, "name": child.responsible_organisation.name},
+        "given_names": child.given_names, "family_name": child.family_name, "preferred_name": child.preferred_name,
+        "full_name": child.full_name, "date_of_birth": child.date_of_birth, "dob_basis": child.dob_basis,
+        "age": child.age_on(today), "sex": child.sex, "gender": child.gender, "nationality": child.nationality,
+        "nationality_name": nationality_name(child.nationality), "has_photo": bool(child.photo),
+        "photo_taken_on": child.photo_taken_on,
+        "flags": list(child.flags.all()), "current_placement": _current_placement(child),
+    }
+    if not full:
+        return ChildLimited(base).data
+    base.update({f: getattr(child, f) for f in (
+        "first_language", "other_languages", "interpreter_needed", "looked_after_from", "legal_status", "council_id",
+        "child_903_id", "home_office_ref", "police_ref", "nrm_ref", "created_at", "updated_at")})
+    base.update({"other_names": list(child.other_names.all()),
+                 "placements": list(child.placements.select_related("authority"))})
+    return ChildFull(base).data
+
+
+def summary_data(child, viewer_organisation_id: int | None) -> dict:
+    placement = child.current_placements[0] if child.current_placements else None
+    return ChildSummary({
+        "id": child.pk,
+        "access": "full" if child.responsible_organisation_id == viewer_organisation_id else "limited",
+        "responsible_organisation": {"id": child.responsible_organisation_id, "name": child.responsible_organisation.name},
+        "given_names": child.given_names, "family_name": child.family_name, "preferred_name": child.preferred_name,
+        "date_of_birth": child.date_of_birth, "age": child.age_on(timezone.localdate()), "sex": child.sex,
+        "gender": child.gender, "nationality": child.nationality,
+        "active_flags": [f.kind for f in child.active_flags], "current_placement": placement,
+    }).data
+
+
+class ChildPage(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Children found, on every page")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True, help_text="The next page's URL, or null on the last page")
+    previous = serializers.CharField(allow_null=True)
+    matched_identifier = serializers.BooleanField(help_text="q matched an identifier exactly")
+    results = ChildSummary(many=True)
+
+
+# --- missing episodes ----------------------------------------------------------------------
+
+class ReportMissingInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices, help_text="M: missing; A: away from placement")
+    last_seen_at = StrictDateTimeField()
+    last_seen_place = StrictCharField(max_length=300)
+    with_whom = StrictCharField(max_length=300, required=False, allow_blank=True)
+    clothing = StrictCharField(max_length=5000, required=False, allow_blank=True)
+    circumstances = StrictCharField(max_length=10000, required=False, allow_blank=True)
+    reported_by_name = StrictCharField(max_length=150)
+    reported_by_role = serializers.ChoiceField(choices=ReporterRole.choices)
+    police_force = StrictCharField(max_length=200, required=False, allow_blank=True,
+                                   help_text="The police force's name as Visible knows it, e.g. 'Kent Police'")
+    police_reported_at = StrictDateTimeField(required=False)
+    police_reference = StrictCharField(max_length=60, required=False, allow_blank=True)
+    factors = serializers.ListField(child=StrictCharField(max_length=64), required=False, max_length=50,
+                                    help_text="Risk factor codes observed (see docs/risk-engine.md)")
+
+
+class GradeInput(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=GRADES)
+    reason = StrictCharField(max_length=5000, required=False, allow_blank=True,
+                             help_text="Required to grade below the proposal")
+
+
+class LogEntryInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LogKind.choices)
+    occurred_at = StrictDateTimeField()
+    text = StrictCharField(max_length=10000)
+
+
+class PoliceReportInput(serializers.Serializer):
+    police_force = StrictCharField(max_length=200, required=False,
+                                   help_text="Defaults to the client's own force for a police client")
+    reported_at = StrictDateTimeField()
+    reference = StrictCharField(max_length=60, required=False, allow_blank=True)
+
+
+class ReturnInput(serializers.Serializer):
+    returned_at = StrictDateTimeField()
+    found_by = serializers.ChoiceField(choices=FoundBy.choices)
+    found_place = StrictCharField(max_length=300, required=False, allow_blank=True)
+    return_condition = StrictCharField(max_length=5000, required=False, allow_blank=True)
+    found_in_authority = serializers.RegexField(r"^[A-Z][0-9]{8}$", required=False,
+                                                help_text="GSS code of the authority the child was found in")
+
+
+class GradingOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    grade = serializers.CharField()
+    proposed_grade = serializers.CharField()
+    floor = serializers.CharField()
+    override_reason = serializers.CharField()
+    headline = serializers.SerializerMethodField()
+    reasons = serializers.SerializerMethodField()
+    graded_by_name = serializers.CharField()
+    graded_by_organisation = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+
+    def get_headline(self, grading) -> str:
+        return grading.assessment.get("headline", "")
+
+    def get_reasons(self, grading) -> list[str]:
+        return [str(r.get("text", "")) for r in grading.assessment.get("reasons", [])]
+
+
+class LogEntryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=LogKind.choices)
+    occurred_at = serializers.DateTimeField()
+    text = serializers.CharField()
+    by_name = serializers.CharField()
+    by_organisation = serializers.CharField()
+    flagged_words = serializers.ListField(child=serializers.CharField())
+    recorded_at = serializers.DateTimeField()
+
+
+class EpisodeSummary(serializers.Serializer):
+    id = serializers.IntegerField()
+    child_id = serializers.IntegerField()
+    child_name = serializers.CharField()
+    access = serializers.ChoiceField(choices=[("full", "full"), ("limited", "limited")])
+    category = serializers.ChoiceField(choices=Category.choices)
+    is_open = serializers.BooleanField()
+    last_seen_at = serializers.DateTimeField()
+    last_seen_place = serializers.CharField()
+    grade = serializers.CharField(help_text="The grade in force ('' before any grading)")
+    police_force = serializers.CharField(allow_null=True)
+    police_reference = serializers.CharField()
+    returned_at = serializers.DateTimeField(allow_null=True)
+
+
+class EpisodeOut(EpisodeSummary):
+    version = serializers.IntegerField()
+    with_whom = serializers.CharField()
+    clothing = serializers.CharField()
+    circumstances = serializers.CharField()
+    reported_by_name = serializers.CharField()
+    reported_by_role = serializers.CharField()
+    reported_at = serializers.DateTimeField()
+    police_reported_at = serializers.DateTimeField(allow_null=True)
+    factors = serializers.ListField(child=serializers.CharField())
+    found_place = serializers.CharField()
+    found_by = serializers.CharField()
+    return_condition = serializers.CharField()
+    found_in_authority = serializers.CharField(allow_null=True)
+    gradings = GradingOut(many=True, help_text="Newest first; empty in the limited view")
+    log = LogEntryOut(many=True, help_text="The search log, newest first; empty in the limited view")
+
+
+def episode_summary(episode, viewer_organisation_id) -> dict:
+    child = episode.child
+    return {
+        "id": episode.pk, "child_id": child.pk, "child_name": child.full_name,
+        "access": "full" if child.responsible_organisation_id == viewer_organisation_id else "limited",
+        "category": episode.category, "is_open": episode.is_open, "last_seen_at": episode.last_seen_at,
+        "last_seen_place": episode.last_seen_place, "grade": episode.grade,
+        "police_force": episode.police_force.name if episode.police_force_id else None,
+        "police_reference": episode.police_reference, "returned_at": episode.returned_at,
+    }
+
+
+def episode_data(episode, full: bool) -> dict:
+    data = episode_summary(episode, episode.child.responsible_organisation_id if full else None)
+    data.update({
+        "version": episode.version, "with_whom": episode.with_whom, "clothing": episode.clothing,
+        "circumstances": episode.circumstances, "reported_by_name": episode.reported_by_name,
+        "reported_by_role": episode.reported_by_role, "reported_at": episode.reported_at,
+        "police_reported_at": episode.police_reported_at, "factors": list(episode.factors or []),
+        "found_place": episode.found_place, "found_by": episode.found_by, "return_condition": episode.return_condition,
+        "found_in_authority": episode.found_in_authority.code if episode.found_in_authority_id else None,
+        "gradings": list(episode.gradings.all()) if full else [],
+        "log": list(episode.log.all()) if full else [],
+    })
+    return EpisodeOut(data).data
+
+
+class EpisodePage(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = EpisodeSummary(many=True)
+
+
+class PageQuery(serializers.Serializer):
+    page = serializers.IntegerField(required=False, min_value=1, max_value=100000, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+
+# --- OAuth2 ----------------------------------------------------------------------------------
+
+class TokenRequest(serializers.Serializer):
+    grant_type = serializers.ChoiceField(choices=[("client_credentials", "client_credentials")])
+    client_id = serializers.CharField(required=False, help_text="Or send client_id:client_secret as HTTP Basic")
+    client_secret = serializers.CharField(required=False)
+
+
+class TokenResponse(serializers.Serializer):
+    access_token = serializers.CharField()
+    token_type = serializers.ChoiceField(choices=[("Bearer", "Bearer")])
+    expires_in = serializers.IntegerField(help_text="Seconds until the token stops working")
+
+
+class TokenError(serializers.Serializer):
+    error = serializers.ChoiceField(choices=["invalid_request", "invalid_client", "unsupported_grant_type"],
+                                    help_text="RFC 6749 section 5.2")
+    error_description = serializers.CharField()
+    status = serializers.IntegerField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    errors = serializers.ListField(child=serializers.DictField())

@@ -1,0 +1,45 @@
+"""Rate limits: per API client, and per address for the token endpoint.
+
+Counts are kept in Django's cache. With the default per-process cache each server process
+counts on its own; a deployment with several processes configures a shared cache (CACHES) so
+that the limit holds across them. Rates are read from settings on every request, so a change
+(or a test's override) takes effect at once."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from .models import ApiClient
+
+
+class ApiClientRateThrottle(SimpleRateThrottle):
+    scope = "api_client"
+
+    def __init__(self) -> None:  # the rate is read per request, not once at import
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_rate(self) -> str:
+        return getattr(settings, "VISIBLE_API_RATE", "120/min")
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not isinstance(request.auth, ApiClient):
+            return None  # unauthenticated requests are refused before this matters
+        return f"visible-api-throttle:{request.auth.client_id}"
+
+
+class TokenEndpointThrottle(SimpleRateThrottle):
+    """Guessing client secrets at the token endpoint: limited per client address."""
+
+    scope = "api_token"
+
+    def __init__(self) -> None:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_rate(self) -> str:
+        return getattr(settings, "VISIBLE_API_TOKEN_RATE", "30/min")
+
+    def get_cache_key(self, request, view) -> str:
+        return f"visible-api-token-throttle:{self.get_ident(request)}"

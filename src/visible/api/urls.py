@@ -1,0 +1,26 @@
+from django.urls import path, re_path
+
+from . import views, views_auth, views_grabpack
+
+app_name = "api"
+urlpatterns = [
+    path("schema.json", views_auth.SchemaView.as_view(), name="schema"),
+    path("docs", views_auth.docs, name="docs"),
+    path("oauth/token", views_auth.TokenView.as_view(), name="token"),
+    path("children", views.ChildrenView.as_view(), name="children"),
+    path("children/<int:pk>", views.ChildView.as_view(), name="child"),
+    path("children/<int:pk>/flags", views.FlagsView.as_view(), name="flags"),
+    path("children/<int:pk>/flags/<int:flag_id>/end", views.EndFlagView.as_view(), name="flag-end"),
+    path("children/<int:pk>/episodes", views.ChildEpisodesView.as_view(), name="child-episodes"),
+    path("children/<int:pk>/grab-pack", views_grabpack.ChildGrabPackView.as_view(), name="child-grab-pack"),
+    path("children/<int:pk>/grab-pack.pdf", views_grabpack.ChildGrabPackPdfView.as_view(), name="child-grab-pack-pdf"),
+    path("episodes", views.EpisodesView.as_view(), name="episodes"),
+    path("episodes/<int:pk>", views.EpisodeView.as_view(), name="episode"),
+    path("episodes/<int:pk>/gradings", views.GradingsView.as_view(), name="gradings"),
+    path("episodes/<int:pk>/log", views.LogView.as_view(), name="log"),
+    path("episodes/<int:pk>/police-report", views.PoliceReportView.as_view(), name="police-report"),
+    path("episodes/<int:pk>/return", views.ReturnView.as_view(), name="return"),
+    path("episodes/<int:pk>/grab-pack", views_grabpack.EpisodeGrabPackView.as_view(), name="grab-pack"),
+    path("episodes/<int:pk>/grab-pack.pdf", views_grabpack.EpisodeGrabPackPdfView.as_view(), name="grab-pack-pdf"),
+    re_path(r"^(?P<rest>.*)$", views_auth.not_found),
+]
