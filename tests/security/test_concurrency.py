@@ -1,0 +1,57 @@
+"""Sign-in state lives in the database, so it holds across processes: two requests racing with
+the same code (a replay from a second browser or server process) sign in once; failures sent
+at the same moment are all counted and the account is locked."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+from django.test import override_settings
+
+from tests.security.totp import give_authenticator
+from visible.security import second_factor, throttle
+from visible.security.models import FailedSignIn, Lockout, TotpDevice
+
+concurrent_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def race(count: int, work) -> tuple[list, list[BaseException]]:
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(work())
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run) for _ in range(count)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    return results, errors
+
+
+@concurrent_db
+def test_one_code_sent_twice_at_once_is_accepted_once(sw_a):
+    secret = give_authenticator(sw_a)
+    code = second_factor.current_code(secret)
+    results, errors = race(4, lambda: second_factor.verify(TotpDevice.objects.get(user=sw_a), code))
+    assert not errors, errors
+    assert sorted(results) == [False, False, False, True]
+
+
+@concurrent_db
+@override_settings(VISIBLE_SIGN_IN_MAX_FAILURES=4)
+def test_failures_at_the_same_moment_are_all_counted(sw_a):
+    results, errors = race(6, lambda: throttle.record_failure("sw.a", "192.0.2.50", "password"))
+    assert not errors, errors
+    assert FailedSignIn.objects.filter(username="sw.a").count() == 6
+    assert Lockout.objects.filter(scope="account", key="sw.a").exists()
+    assert throttle.refusal("sw.a", None) is not None
