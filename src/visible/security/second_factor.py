@@ -25,7 +25,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
-from visible.agencies.viewer import viewer_for
+from visible.agencies.viewer import Viewer, viewer_for
 from visible.audit.log import record
 
 from .models import RecoveryCode, TotpDevice
@@ -168,8 +168,6 @@ def reset(user, by: str) -> None:
     with transaction.atomic():
         TotpDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
-        from visible.agencies.viewer import Viewer
-
         record(Viewer.system(by or "administrator"), RESET, object_type="user", object_id=user.pk,
                summary=f"Removed the authenticator and recovery codes of '{user.get_username()}': "
                        "they set up a new authenticator at their next sign-in")
