@@ -399,7 +399,7 @@ def text_tables(tables: PseudoTables) -> list[TextTable]:
     measure_labels = {m.code: m.label for m in MEASURES}
     groups = [(g.code, GROUP_SHORT.get(g.code, g.code)) for g in GROUPS]
     authorities = sorted(tables.authorities.values())
-    rows = [(code, f"{name} ({code})"[:40]) for code, name in authorities] + [(NATIONAL, "National")]
+    rows = [(code, f"{name[:36]} ({code})") for code, name in authorities] + [(NATIONAL, "National")]
     codes = [code for code, _ in authorities]
     out = []
 
@@ -464,6 +464,9 @@ def render_text(tables: PseudoTables, suppress: bool = False) -> str:
              f"{' (disclosure control applied)' if suppress else ' (unsuppressed: not for publication)'}.", ""]
     for table in text_tables(tables):
         lines += table.render(suppress)
-    lines.append(f"Children held by more than one authority: {tables.linked_children:,}")
-    lines.append(f"Children who went missing or away from more than one authority: {tables.missing_from_more_than_one:,}")
+    totals = {"linked": tables.linked_children, "missing": tables.missing_from_more_than_one}
+    if suppress:
+        totals = disclosure.protect(totals, rounded=set(totals)).published
+    lines.append(f"Children held by more than one authority: {_cell(totals['linked'])}")
+    lines.append(f"Children who went missing or away from more than one authority: {_cell(totals['missing'])}")
     return "\n".join(lines) + "\n"
