@@ -171,3 +171,37 @@ def test_the_key_comes_from_the_environment_and_production_refuses_the_developme
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "visible.config.settings.production")
     with pytest.raises(ImproperlyConfigured, match="VISIBLE_PSEUDO_KEY"):
         national_key()
+
+
+def test_nothing_identifying_from_a_generated_register_reaches_the_national_body():
+    """A synthetic register of 150 children with names, dates of birth, postcodes and
+    references: none of them is in what is stored, only their coarse forms."""
+    from django.utils import timezone
+
+    from visible.agencies.viewer import Viewer
+    from visible.children.models import Child, Placement
+    from visible.synthetic.generate import generate
+
+    generate(authorities=[CROYDON], national=False, children=150, seed=5, progress=False)
+    end = timezone.localdate() - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=364)
+    submission = actions.submit(Viewer.system("test"), croydon(), start, end, key=KEY)
+    assert submission.children > 50 and submission.episodes > 0
+
+    rows = [model_to_dict(r) for model in (Submission, PseudoChild, PseudoEpisode) for r in model.objects.all()]
+    hex_fields = {"pseudo_id", "digest", "key_id"}
+    for row in rows:  # ids and digests are hex and nothing else
+        for name in hex_fields & set(row):
+            assert set(row[name]) <= set("0123456789abcdef")
+    text = json.dumps([{k: v for k, v in row.items() if k not in hex_fields} for row in rows], default=str).lower()
+    for child in Child.objects.filter(responsible_organisation__authority__code=CROYDON):
+        for name in {*child.given_names.lower().split(), *child.family_name.lower().split()}:
+            assert f'"{name}' not in text and f"{name}\"" not in text and f" {name}" not in text, name
+        assert child.date_of_birth.isoformat() not in text or child.date_of_birth.day == 1
+        for reference in (child.home_office_ref, child.nrm_ref, child.child_903_id, child.council_id, child.police_ref):
+            assert not reference or reference.lower() not in text, reference
+    postcodes = {p.lower() for p in Placement.objects.exclude(postcode="").values_list("postcode", flat=True)}
+    assert postcodes and not any(postcode in text for postcode in postcodes)
+    districts = {r.district for r in PseudoChild.objects.all()}
+    assert districts and all(" " not in d and len(d) <= 4 for d in districts)
+    assert all(r.birth_month.day == 1 for r in PseudoChild.objects.all())
