@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -194,7 +195,9 @@ class PseudoTables:
         return out
 
 
-def _child_contribution(groups: Iterable[str], went_m: bool, went_a: bool, still: bool, t18: bool) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def _child_contribution(groups: tuple[str, ...], went_m: bool, went_a: bool, still: bool, t18: bool) -> tuple[tuple[str, str], ...]:
+    """The (group, measure) cells one child with these groups and this history counts in."""
     out = []
     for g in groups:
         out.append((g, "children"))
@@ -208,7 +211,7 @@ def _child_contribution(groups: Iterable[str], went_m: bool, went_a: bool, still
             out.append((g, "children_still_missing"))
         if t18:
             out.append((g, "children_still_missing_turned_18"))
-    return out
+    return tuple(out)
 
 
 def compute(start: dt.date, end: dt.date, run: Runner = django_runner,
