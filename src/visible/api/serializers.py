@@ -83,14 +83,15 @@ class ChildUpdateInput(ChildCoreInput):
 class FlagInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FlagKind.choices)
     start_date = StrictDateField()
-    evidence = StrictCharField(max_length=5000, help_text="What the flag rests on: an NRM decision, a referral...")
+    evidence = StrictCharField(max_length=5000, allow_blank=True,
+                               help_text="What the flag rests on: an NRM decision, a referral...")
     stage = serializers.ChoiceField(choices=CriminalisedStage.choices, required=False,
                                     help_text="Required for 'criminalised': arrested, bailed or charged")
 
 
 class EndFlagInput(serializers.Serializer):
     end_date = StrictDateField()
-    reason = StrictCharField(max_length=5000, help_text="Why the flag is ending")
+    reason = StrictCharField(max_length=5000, allow_blank=True, help_text="Why the flag is ending")
 
 
 class ChildSearchQuery(serializers.Serializer):
