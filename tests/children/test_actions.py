@@ -190,3 +190,13 @@ def test_conclusive_grounds_decision_waits_for_the_recovery_period(sw_a, make_ch
     actions.update_nrm_referral(viewer, referral, {"cg_decision": "positive", "cg_decided_on": rg_on + dt.timedelta(days=days)})
     referral.refresh_from_db()
     assert referral.cg_decided_on == rg_on + dt.timedelta(days=days)
+
+
+def test_an_unknown_age_assessment_status_is_refused(sw_a, make_child):
+    """The form offers only the known statuses; the action (which the API also calls) checks
+    too, so a stored status is always one the risk engine knows."""
+    child = make_child(sw_a)
+    with pytest.raises(ValidationError) as excinfo:
+        actions.record_age_assessment(as_viewer(sw_a), child, {"status": "accepted", "status_from": TODAY})
+    assert "Select the age assessment status" in errors_of(excinfo)["status"][0]
+    assert not child.age_assessments.exists()

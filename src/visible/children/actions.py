@@ -24,6 +24,7 @@ from visible.reference.models import Authority
 from . import policy
 from .models import (
     AgeAssessment,
+    AgeAssessmentStatus,
     Child,
     ChildName,
     Flag,
@@ -409,6 +410,9 @@ def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) 
     p = Problems()
     today = _today()
     status_from, concluded = values.get("status_from"), values.get("concluded_on")
+    if values.get("status") not in AgeAssessmentStatus.values:
+        p.add("status", "Select the age assessment status: " + ", ".join(
+            label.lower() for label in AgeAssessmentStatus.labels))
     if status_from and status_from > today:
         p.add("status_from", "The date must be today or in the past")
     if values.get("status") == "concluded" and not concluded:
