@@ -205,8 +205,6 @@ def sections_for(grant: Grant) -> frozenset[str]:
         return frozenset({"all"}) | LIMITED_SECTIONS
     if grant.basis == "guardian":
         return LIMITED_SECTIONS | {"nrm", "return_interviews"}
-    if grant.basis in ("police_missing", "spoc"):
-        return LIMITED_SECTIONS | {"identifiers", "languages"}
     return LIMITED_SECTIONS if grant.access else frozenset()
 
 
