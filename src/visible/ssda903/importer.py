@@ -35,7 +35,7 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import Entry, canonical_json, record_many
 from visible.audit.models import AuditAction, AuditChainHead, AuditEvent
 from visible.children.models import Child, DobBasis, Flag, FlagKind, Gender, Placement
-from visible.missing.models import Category, Episode, ReporterRole
+from visible.missing.models import Episode, ReporterRole
 from visible.reference.codes import (
     LEGAL_STATUSES,
     MISSING_KINDS,
@@ -387,6 +387,15 @@ def _placements_from(child: ChildRows) -> list[dict]:
     return placements
 
 
+def _note(change: dict, what: str, day: dt.date) -> None:
+    """What a child's audit event says was added: for a child the import created, how many
+    (the event says where they came from); for a child already on the register, which."""
+    if change.get("created"):
+        change[what] = change.get(what, 0) + 1
+    else:
+        change.setdefault(what, []).append(day.isoformat())
+
+
 def _same_code(register: str, file_code: str, year: int) -> bool:
     return register == file_code or place_code_in(register, year) == file_code
 
@@ -554,7 +563,7 @@ def _apply_placements(plans, by_cid, organisation, year, today, found, report, c
                 new.append(placement)
                 details_new.append((placement, extra))
                 counts["placements_created"] += 1
-                changes[cid].setdefault("placements added", []).append(item["start_date"].isoformat())
+                _note(changes[cid], "placements added", item["start_date"])
                 continue
             placement = found_placement
             differences = {}
@@ -616,7 +625,10 @@ def _apply_uasc(parsed, by_cid, year, today, now, found, report, counts, changes
                             end_reason="UASC status ceased (SSDA903 DUC)" if ends else "",
                             ended_by_name=IMPORTER if ends else "", ended_at=now if ends else None))
             counts["uasc_flags_created"] += 1
-            changes[cid]["UASC flag"] = [None, f"from {start.isoformat()}" + (f" to {ends.isoformat()}" if ends else "")]
+            if changes[cid].get("created"):
+                changes[cid]["UASC flag"] = 1
+            else:
+                changes[cid]["UASC flag"] = [None, f"from {start.isoformat()}" + (f" to {ends.isoformat()}" if ends else "")]
         elif flag.end_date is None and ends is not None:
             flag.end_date, flag.end_reason, flag.ended_by_name, flag.ended_at = ends, "UASC status ceased (SSDA903 DUC)", IMPORTER, now
             ended.append(flag)
@@ -655,11 +667,11 @@ def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, cha
                                  f"{clash.last_seen_at.astimezone(LONDON):%d/%m/%Y})",
                                  "Check the dates against the child's record in Visible (SSDA903 rule 574)")
                     continue
-                new.append(dict(child=child, category=Category(kind).value, last_seen_at=_noon(began), last_seen_place=NOT_RECORDED,
+                new.append(dict(child=child, category=kind, last_seen_at=_noon(began), last_seen_place=NOT_RECORDED,
                                    reported_by_name=IMPORTER, reported_by_role=ReporterRole.OTHER, reported_at=now,
                                    returned_at=_noon(ended) if ended else None))
                 counts["episodes_created"] += 1
-                changes[cid].setdefault("missing or away episodes added", []).append(began.isoformat())
+                _note(changes[cid], "missing or away episodes added", began)
                 continue
             if episode.returned_at is None and ended is not None:
                 if care_ended is not None and ended == care_ended:
