@@ -27,8 +27,14 @@ class DemoUser:
     username: str
     first_name: str
     last_name: str
-    authority_code: str
+    authority_code: str  # a council's GSS code, or the name of another organisation (ORGANISATIONS)
     role: str
+
+
+MET = "Metropolitan Police Service"  # the force Croydon's children are reported missing to
+GUARDIANS = "Independent Child Trafficking Guardians (synthetic)"
+NATIONAL = "National missing children monitoring (synthetic)"
+ORGANISATIONS = {GUARDIANS: "guardian_service", NATIONAL: "national_body"}
 
 
 DEMO_USERS = [
@@ -36,7 +42,24 @@ DEMO_USERS = [
     DemoUser("coordinator.croydon", "Tom", "Ellis", COUNCIL_A, Role.MISSING_COORDINATOR),
     DemoUser("manager.croydon", "Grace", "Okafor", COUNCIL_A, Role.SENIOR_MANAGER),
     DemoUser("sw.kent", "Owen", "Hughes", COUNCIL_B, Role.SOCIAL_WORKER),
+    DemoUser("officer.met", "Dan", "Price", MET, Role.POLICE_OFFICER),
+    DemoUser("spoc.met", "Aisha", "Malik", MET, Role.TRAFFICKING_SPOC),
+    DemoUser("guardian.ictg", "Ruth", "Mensah", GUARDIANS, Role.GUARDIAN),
+    DemoUser("analyst.national", "Ben", "Carter", NATIONAL, Role.ANALYST),
 ]
+
+
+def organisation_for(demo: DemoUser):
+    """The demo user's organisation: a council by GSS code, a police force (loaded with the
+    reference data), or a demo guardian service or national body, made here."""
+    from visible.agencies.models import Organisation
+
+    if demo.authority_code in ORGANISATIONS:
+        organisation, _ = Organisation.objects.get_or_create(
+            name=demo.authority_code, defaults={"kind": ORGANISATIONS[demo.authority_code]})
+        return organisation
+    force = Organisation.objects.filter(name=demo.authority_code).first()
+    return force or council_for(Authority.objects.get(code=demo.authority_code))
 
 
 @transaction.atomic
@@ -51,7 +74,7 @@ def create_demo_users() -> list[DemoUser]:
 
     User = get_user_model()
     for demo in DEMO_USERS:
-        organisation = council_for(Authority.objects.get(code=demo.authority_code))
+        organisation = organisation_for(demo)
         user, created = User.objects.get_or_create(
             username=demo.username,
             defaults={"first_name": demo.first_name, "last_name": demo.last_name, "email": f"{demo.username}@example.org"},
@@ -80,8 +103,16 @@ def set_up_demo(seed: int, children: int, out: TextIO) -> None:
 
         swept = sweep_all()
         out.write(f"Raised the alerts now due: {swept.alerts_raised:,} open alerts.\n")
+        from visible.sharing.demo import set_up_sharing_demo
+
+        set_up_sharing_demo(council_for(Authority.objects.get(code=COUNCIL_A)), MET, GUARDIANS, out)
     else:
         out.write(f"Keeping the existing register ({Child.objects.count()} children).\n")
+    from visible.agencies.viewer import viewer_for
+    from visible.national.demo import set_up_national_demo
+
+    analyst = get_user_model().objects.get(username="analyst.national")
+    set_up_national_demo(viewer_for(analyst), [COUNCIL_A, COUNCIL_B], out)
     print_logins(out)
 
 
@@ -97,6 +128,6 @@ def print_logins(out: TextIO) -> None:
               "or run `.venv/bin/visible totp-code USERNAME` for the current code.\n")
     for demo in DEMO_USERS:
         authority = Authority.objects.filter(code=demo.authority_code).first()
-        out.write(f"  {demo.username:<22} {R(demo.role).label:<32} {authority.name if authority else demo.authority_code}\n")
+        out.write(f"  {demo.username:<22} {R(demo.role).label:<36} {authority.name if authority else demo.authority_code}\n")
         secret = secrets.get(demo.username)
         out.write(f"  {'':<22} setup key: {grouped(secret) if secret else '(set up at first sign-in)'}\n")

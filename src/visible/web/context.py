@@ -16,7 +16,11 @@ def viewer(request: HttpRequest) -> dict:
     items = []
     if current.is_authenticated:
         path = request.path
-        items.append(("Children", reverse("web:children"), path.startswith("/children") and not path.startswith("/children/new")))
+        kind = current.organisation.kind if current.organisation else ""
+        if kind == "police" and current.role in policy.POLICE_ROLES:
+            items.append(("Reported missing", reverse("web:force-missing"), path.startswith("/police")))
+        if kind != "national_body":
+            items.append(("Children", reverse("web:children"), path.startswith("/children") and not path.startswith("/children/new")))
         if policy.can_create(current):
             items.append(("Add a child", reverse("web:child-new"), path.startswith("/children/new")))
         if current.organisation and current.organisation.is_responsible_body:

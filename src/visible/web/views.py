@@ -96,6 +96,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
     if is_national_analyst(request.viewer):  # the national body sees no child: its home is the monitoring
         return redirect("web:national-home")
+    if request.viewer.organisation.kind == "police" and request.viewer.role in policy.POLICE_ROLES:
+        return redirect("web:force-missing")
     return redirect("web:children")
 
 
