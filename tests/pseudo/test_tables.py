@@ -344,3 +344,19 @@ def test_relinking_from_scratch_gives_the_links_the_loader_wrote(generated):
     PseudoChild.objects.update(linked=False)
     actions.relink(P_START, P_END, set(PseudoChild.objects.values_list("pseudo_id", flat=True)))
     assert set(PseudoChild.objects.filter(linked=True).values_list("pk", flat=True)) == linked
+
+
+def test_a_failed_resubmission_leaves_the_earlier_one_in_place(two_registers, monkeypatch):
+    submit_both()
+    before = tables.compute(P_START, P_END).numbers()
+    rows = PseudoChild.objects.count()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away (synthetic)")
+
+    monkeypatch.setattr(PseudoEpisode.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        actions.submit(Viewer.system("test"), croydon(), P_START, P_END, key=KEY)
+    assert list(Submission.objects.filter(authority=croydon()).values_list("version", "is_current")) == [(1, True)]
+    assert PseudoChild.objects.count() == rows
+    assert tables.compute(P_START, P_END).numbers() == before
