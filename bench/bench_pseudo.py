@@ -10,8 +10,8 @@ ANALYZE / ANALYZE as the database's own maintenance would. The same CSV text is 
 in-memory DuckDB.
 
 Timed, median of --runs after one warm-up each:
-- the database: ``tables.compute_on_database`` (what ``visible pseudo tables`` and the page
-  run: the SQL statements and the roll-up in Python);
+- the database: ``tables.tables_for`` (what ``visible pseudo tables`` runs: the access check,
+  the key check, the SQL statements, the roll-up in Python and the audit event);
 - DuckDB: ``tables.compute`` with the very same SQL text run by DuckDB, and the same roll-up.
 Both results are compared number by number; any difference fails the run. The SQL alone
 (each statement's median) is recorded too, for both.
@@ -51,6 +51,7 @@ def run(engine: str, children: int, episodes: int, runs: int, seed: int) -> bool
         import duckdb
         from django.db import connection
 
+        from visible.agencies.viewer import Viewer
         from visible.pseudo import synthetic, tables
         from visible.reference.models import Authority
 
@@ -82,7 +83,8 @@ def run(engine: str, children: int, episodes: int, runs: int, seed: int) -> bool
         def duck_run(sql, params):
             return duck.execute(sql.replace("%s", "?"), list(params)).fetchall()
 
-        db_s, db_tables = _median_s(lambda: tables.compute_on_database(start, end), runs)
+        viewer = Viewer.system("bench-pseudo")
+        db_s, db_tables = _median_s(lambda: tables.tables_for(viewer, start, end, purpose="benchmark"), runs)
         duck_s, duck_tables = _median_s(lambda: tables.compute(start, end, run=duck_run, authorities=authorities), runs)
         same = db_tables.numbers() == duck_tables.numbers()
 
