@@ -93,9 +93,7 @@ def test_a_guardian_sees_the_children_assigned_to_their_service(sw_a, guardian, 
     assert access(guardian, uasc_child) == Access.NONE
     assignment = register.assign_guardian(as_viewer(sw_a), uasc_child, {
         "kind": "ictg", "guardian_name": "Sam Guardian (synthetic)", "service": guardian_service.name,
-        "start_date": timezone.localdate() - dt.timedelta(days=10)})
-    assignment.organisation = guardian_service
-    assignment.save()
+        "start_date": timezone.localdate() - dt.timedelta(days=10), "organisation": guardian_service})
     grant = policy.grant_for(as_viewer(guardian), uasc_child)
     assert grant.access == Access.LIMITED and "nrm" in policy.sections_for(grant)
     register.end_guardian(as_viewer(sw_a), assignment, timezone.localdate() - dt.timedelta(days=1))

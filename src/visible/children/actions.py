@@ -450,13 +450,18 @@ def assign_guardian(viewer: Viewer, child: Child, values: dict[str, Any]) -> Gua
     check_period(p, values.get("start_date"), values.get("end_date"), "Assignment", _today())
     check_not_before_birth(p, values.get("start_date"), child.date_of_birth, "start_date", "Start date")
     p.raise_if_any()
+    organisation = values.get("organisation")
+    if organisation is not None and organisation.kind not in ("guardian_service", "ngo"):
+        p.add("organisation", "Choose a guardian service or NGO")
+        p.raise_if_any()
     assignment = GuardianAssignment.objects.create(child=child, kind=values["kind"], guardian_name=values["guardian_name"].strip(),
                                                    service=values["service"].strip(), start_date=values["start_date"],
-                                                   end_date=values.get("end_date"))
+                                                   end_date=values.get("end_date"), organisation=organisation)
     _bump(child)
     record_for(viewer, AuditAction.CREATE, assignment, child.pk, f"{assignment.get_kind_display()} assigned from {assignment.start_date:%d/%m/%Y}", {
         "record": "guardian", "changes": {"kind": [None, assignment.kind], "guardian_name": [None, assignment.guardian_name],
-                                          "service": [None, assignment.service], "start_date": [None, _plain(assignment.start_date)]},
+                                          "service": [None, assignment.service], "start_date": [None, _plain(assignment.start_date)],
+                                          **({"organisation": [None, organisation.name]} if organisation else {})},
     })
     return assignment
 

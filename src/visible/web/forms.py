@@ -236,7 +236,17 @@ class GuardianForm(forms.Form):
     guardian_name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the guardian's name"})
     service = forms.CharField(label="Organisation or service", max_length=200,
                               error_messages={"required": "Enter the organisation or service"})
+    organisation = forms.ModelChoiceField(
+        label="Their service on Visible (optional)", required=False, queryset=None, empty_label="Not on Visible",
+        help_text="If the service uses Visible, its staff will see this child's limited record while the assignment lasts")
     start_date = GovukDateField(label="Start date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from visible.agencies.models import Organisation, OrganisationKind
+
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            kind__in=(OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO), is_active=True).order_by("name")
 
 
 class EndGuardianForm(forms.Form):
