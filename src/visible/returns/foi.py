@@ -221,6 +221,10 @@ class FoiReturn:
     incidents: list[Incident]
     generated_at: dt.datetime = field(default_factory=timezone.now)
 
+    def __post_init__(self) -> None:
+        # In the order they began: the incident list and the children's numbers follow it.
+        self.incidents.sort(key=lambda i: (i.last_seen_at, i.episode_id))
+
     @property
     def authority(self) -> Authority:
         return self.authorities[0]
@@ -267,9 +271,9 @@ class FoiReturn:
         return by_measure, by_row
 
     @cached_property
-    def _child_members(self) -> dict[tuple[str, str], list[ChildInScope]]:
-        """(group, child measure) -> the children counted."""
-        went: dict[int, set[str]] = defaultdict(set)  # child id -> child measures their incidents meet
+    def _went(self) -> dict[int, tuple[str, ...]]:
+        """child id -> the child measures their incidents meet (went missing, still missing...)."""
+        went: dict[int, set[str]] = defaultdict(set)
         for i in self.incidents:
             marks = went[i.child_id]
             marks.add("children_missing_or_away")
@@ -278,24 +282,34 @@ class FoiReturn:
                 marks.add("children_still_missing")
                 if i.turned_18_while_missing:
                     marks.add("children_still_missing_turned_18")
-        out: dict[tuple[str, str], list[ChildInScope]] = {
-            (g.code, m.code): [] for g in GROUPS for m in MEASURES if m.unit == "children"}
-        for child in sorted(self.children.values(), key=lambda c: c.child_id):
-            measures = ("children", *went.get(child.child_id, ()))
-            for g in child.groups:
-                for m in measures:
-                    out[g, m].append(child)
-        return out
+        return {child_id: tuple(sorted(marks)) for child_id, marks in went.items()}
+
+    @cached_property
+    def _child_counts(self) -> tuple[Counter, Counter]:
+        """(group, measure) -> children, and (group, measure, person's row) -> children,
+        counted by signature as the incidents are."""
+        rows_of, went = self._rows_of, self._went
+        signatures = Counter((c.groups, went.get(c.child_id, ()), rows_of[c.child_id]) for c in self.children.values())
+        by_measure: Counter = Counter()
+        by_row: Counter = Counter()
+        for (groups, measures, row), n in signatures.items():
+            for g in groups:
+                for m in ("children", *measures):
+                    by_measure[g, m] += n
+                    by_row[g, m, row] += n
+        return by_measure, by_row
 
     def members(self, group: str, measure: str) -> list:
-        """The children or incidents behind a count."""
+        """The children or incidents behind a count (worked out when asked for)."""
         if MEASURES_BY_CODE[measure].unit == "children":
-            return self._child_members[group, measure]
+            went = self._went
+            return [c for c in sorted(self.children.values(), key=lambda c: c.child_id)
+                    if group in c.groups and (measure == "children" or measure in went.get(c.child_id, ()))]
         return [i for i in self.incidents if group in i.groups and measure in self._incident_measures(i)]
 
     def count(self, group: str, measure: str) -> int:
         if MEASURES_BY_CODE[measure].unit == "children":
-            return len(self._child_members[group, measure])
+            return self._child_counts[0][group, measure]
         return self._incident_counts[0][group, measure]
 
     @cached_property
@@ -312,8 +326,8 @@ class FoiReturn:
         key = (group, measure)
         if key not in self._breakdowns:
             if MEASURES_BY_CODE[measure].unit == "children":
-                rows_of = self._rows_of
-                counts = Counter(map(rows_of.__getitem__, [c.child_id for c in self._child_members[key]]))
+                counts = Counter({row: n for (g, m, row), n in self._child_counts[1].items()
+                                  if g == group and m == measure})
             elif measure == "incidents":
                 counts = Counter({row: n for (g, row), n in self._incident_counts[1].items() if g == group})
             else:
@@ -344,7 +358,7 @@ class FoiReturn:
         """A number for each child with an incident, in order of their first incident: lets a
         reader count incidents per child without any identifier leaving the register."""
         numbers: dict[int, int] = {}
-        for incident in sorted(self.incidents, key=lambda i: (i.last_seen_at, i.episode_id)):
+        for incident in self.incidents:  # in the order they began (see __post_init__)
             numbers.setdefault(incident.child_id, len(numbers) + 1)
         return numbers
 
@@ -490,7 +504,6 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
             returned_at=ended, length=length, band=duration_band(length, ended is None),
             started_before=seen < period_start, turned_18_while_missing=turned_18, found_by=found_by or "",
         ))
-    incidents.sort(key=lambda i: (i.last_seen_at, i.episode_id))
     return FoiReturn(list(authorities), start, end, period_start, period_end, children, incidents)
 
 
