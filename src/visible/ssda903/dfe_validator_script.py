@@ -96,6 +96,7 @@ def main(argv: list[str]) -> int:
         "errors": errors,
         "seconds": round(time.perf_counter() - loaded, 3),
         "seconds_with_import": round(time.perf_counter() - started, 3),
+        "cpu_seconds": round(time.process_time(), 3),
     }
     json.dump(report, sys.stdout)
     return 0

@@ -163,13 +163,13 @@ def build_return(organisation: Organisation, year: int) -> Return:
     rows_by_child = []
     for pk, child in children.items():
         detail = details.get(pk, {})
-        episodes, spans = _episode_rows(child, detail, placements.get(pk, []), episode_details, separated.get(pk, set()), year)
+        episodes, spans, written = _episode_rows(child, detail, placements.get(pk, []), episode_details, separated.get(pk, set()), year)
         if not episodes:
             continue  # not looked after during the year: not in this return
-        rows_by_child.append((child_identifier(child["child_903_id"], pk), pk, child, detail, episodes, spans))
+        rows_by_child.append((child_identifier(child["child_903_id"], pk), pk, child, detail, episodes, spans, written))
     rows_by_child.sort(key=lambda item: item[0])
 
-    for identifier, pk, child, detail, episodes, spans in rows_by_child:
+    for identifier, pk, child, detail, episodes, spans, written in rows_by_child:
         dob = format_date(child["date_of_birth"])
         sex = sex_code(child["sex"], year)
         mother = detail.get("mother") or ("0" if child["sex"] == "F" else "")
@@ -183,12 +183,13 @@ def build_return(organisation: Organisation, year: int) -> Return:
             eighteenth = years_after(child["date_of_birth"], 18)
             ceased = min(uasc_end[pk] or eighteenth, eighteenth)
             result.tables["UASC"].append((identifier, sex, dob, format_date(ceased)))
-        for category, began, ended in _missing_periods(missing.get(pk, []), spans, start, end):
+        for category, began, ended in _missing_periods(missing.get(pk, []), spans, written, start, end):
             result.tables["Missing"].append((identifier, dob, category, format_date(began), format_date(ended)))
     return result
 
 
-def _missing_periods(episodes: list[tuple], spans: list[tuple[dt.date, dt.date | None]], start: dt.date,
+def _missing_periods(episodes: list[tuple], spans: list[tuple[dt.date, dt.date | None]],
+                     written: list[tuple[dt.date, dt.date | None]], start: dt.date,
                      end: dt.date) -> list[tuple[str, dt.date, dt.date | None]]:
     """The missing and away periods of a year's return: those that began while the child was
     looked after and overlap the year. A child still missing when they ceased to be looked
@@ -207,12 +208,17 @@ def _missing_periods(episodes: list[tuple], spans: list[tuple[dt.date, dt.date |
             ended = care_ended
         if began > end or (ended is not None and ended < start):
             continue
-        periods.append((category, began, ended if ended is not None and ended <= end else None))
+        ended = ended if ended is not None and ended <= end else None
+        if ended is None:
+            # Still missing when the placement they went missing from ended (a move while
+            # missing): the return ends the period with that placement (rule 575).
+            ended = next((dec for decom, dec in written if dec is not None and decom <= began <= dec), None)
+        periods.append((category, began, ended))
     return periods
 
 
 def _episode_rows(child: dict, detail: dict, placements: list[dict], details: dict[int, dict], separated: set[str],
-                  year: int) -> tuple[list[tuple], list[tuple[dt.date, dt.date | None]]]:
+                  year: int) -> tuple[list[tuple], list[tuple[dt.date, dt.date | None]], list[tuple[dt.date, dt.date | None]]]:
     """One 903 episode per placement that overlaps the year (Visible records a legal status per
     child, so an episode changes only with the placement), and the spans the child was looked
     after. A placement followed the next day by another is an episode that ceased with X1: its
@@ -220,6 +226,7 @@ def _episode_rows(child: dict, detail: dict, placements: list[dict], details: di
     start, end = period(year)
     rows = []
     spans: list[list] = []
+    written: list[tuple[dt.date, dt.date | None]] = []  # (DECOM, DEC) of each episode written
     cin_default = CIN_ABSENT_PARENTING if separated else CIN_ABUSE_OR_NEGLECT
     legal_status = child["legal_status"] or "V2"
     # A UASC (or formerly UASC) child has no home postcode in the return: the DfE works out no
@@ -249,6 +256,7 @@ def _episode_rows(child: dict, detail: dict, placements: list[dict], details: di
         if dec is not None and dec > end:
             spans[-1][1] = None
             dec, rec = None, ""  # as at 31 March: still open
+        written.append((p["start_date"], dec))
         code = place_code_in(p["place_code"], year)
         extra = details.get(p["pk"], {})
         provider = "" if code in NO_PROVIDER_CODES else (extra.get("place_provider") or _provider_for(code))
@@ -260,7 +268,7 @@ def _episode_rows(child: dict, detail: dict, placements: list[dict], details: di
             extra.get("cin") or cin_default, code, provider, format_date(dec), rec, reason, home, p["postcode"],
             extra.get("urn", ""),
         ))
-    return rows, [tuple(s) for s in spans]
+    return rows, [tuple(s) for s in spans], written
 
 
 def _provider_for(code: str) -> str:

@@ -21,10 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -33,7 +33,7 @@ from django.utils import timezone
 from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import Entry, canonical_json, record_many
-from visible.audit.models import AuditAction, AuditChainHead, AuditEvent
+from visible.audit.models import HASHED_FIELDS, AuditAction, AuditChainHead, AuditEvent
 from visible.children.models import Child, DobBasis, Flag, FlagKind, Gender, Placement
 from visible.missing.models import Episode, ReporterRole
 from visible.reference.codes import (
@@ -65,7 +65,6 @@ class FastTable(BulkTable):
     def __init__(self, model, now: dt.datetime, with_id: bool = False):
         super().__init__(model, now, with_id=with_id)
         self.index = {attribute: i for i, (attribute, _, _) in enumerate(self.columns)}
-        self.index["child"] = self.index.get("child_id", -1)
         self.base = [None if default is REQUIRED else default for _, default, _ in self.columns]
         self.adapters: dict[str, object] = {}
         for attribute, _, adapter in self.columns:
@@ -76,18 +75,30 @@ class FastTable(BulkTable):
             else:
                 self.adapters[attribute] = functools.lru_cache(maxsize=4096)(adapter)
 
-    def values(self, row: dict) -> tuple:
-        out = self.base.copy()
-        index, adapters = self.index, self.adapters
-        for key, value in row.items():
-            i = index.get(key)
+        self.plans: dict[tuple, list] = {}
+
+    def _plan(self, keys: tuple) -> list:
+        """For rows with these keys, in this order: where each value goes and how it is adapted
+        (worked out once: the rows of one import all have the same keys)."""
+        plan = []
+        for key in keys:
+            i = self.index.get(key)
             if i is None or i < 0:
-                continue
-            if key == "child":
-                value = value.pk
-            elif value is not None and key in adapters:
-                value = adapters[key](value)
-            out[i] = value
+                plan.append(None)
+            else:
+                plan.append((i, self.adapters.get(key)))
+        return plan
+
+    def values(self, row: dict) -> tuple:
+        keys = tuple(row)
+        plan = self.plans.get(keys)
+        if plan is None:
+            plan = self.plans[keys] = self._plan(keys)
+        out = self.base.copy()
+        for step, value in zip(plan, row.values(), strict=True):
+            if step is not None:
+                i, adapter = step
+                out[i] = adapter(value) if adapter is not None and value is not None else value
         return tuple(out)
 
 
@@ -342,16 +353,18 @@ def _append_events(viewer: Viewer, entries) -> None:
 
 def _event_row(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str, organisation_name: str) -> dict:
     """The values audit.log.record stores for an event, without building a model instance per
-    event; hashed by AuditEvent.hash_payload itself (verify() re-checks every one)."""
-    event = SimpleNamespace(
+    event, hashed as AuditEvent.compute_hash does (verify() re-checks every one; a test runs it)."""
+    event = dict(
         seq=seq, at=at, actor_user_id=viewer.user_id, actor_username=viewer.username[:150],
         organisation_id=viewer.organisation_id, organisation_name=organisation_name, role=viewer.role or "",
         action=str(entry.action), object_type=entry.object_type, object_id=str(entry.object_id or "")[:64],
         child_id=entry.child_id, summary=entry.summary[:500], purpose=entry.purpose[:500],
         detail=canonical_json(entry.detail), prev_hash=prev_hash,
     )
-    event.hash = hashlib.sha256(AuditEvent.hash_payload(event).encode("utf-8")).hexdigest()  # as compute_hash
-    return vars(event)
+    # AuditEvent.hash_payload's values, in HASHED_FIELDS order, with the time as it writes it.
+    payload = [event[name] if name != "at" else at.isoformat(timespec="microseconds") for name in HASHED_FIELDS]
+    event["hash"] = hashlib.sha256(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    return event
 
 
 def _insert(model, rows: list[dict], now: dt.datetime, with_id: bool = False) -> None:
@@ -359,6 +372,7 @@ def _insert(model, rows: list[dict], now: dt.datetime, with_id: bool = False) ->
         FastTable(model, now, with_id=with_id).insert(rows)
 
 
+@functools.lru_cache(maxsize=8192)
 def _noon(day: dt.date) -> dt.datetime:
     """The return gives days, not times: an imported period is taken to begin and end at noon."""
     return dt.datetime.combine(day, dt.time(12), tzinfo=LONDON).astimezone(dt.UTC)
@@ -510,7 +524,7 @@ def _apply_details(parsed: dict[str, ChildRows], plans: dict[str, list[dict]], b
                   "mother": rows.header["MOTHER"], "mc_dob": parse_date(rows.header["MC_DOB"])}
         detail = existing.get(child.pk)
         if detail is None:
-            new.append({"child": child, **values})
+            new.append({"child_id": child.pk, **values})
         elif any(getattr(detail, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(detail, k, v)
@@ -558,7 +572,7 @@ def _apply_placements(plans, by_cid, organisation, year, today, found, report, c
                 if authority_id is None:
                     authority_id = organisation.authority_id
                     guessed += 1
-                placement = NewRow(child=child, place_code=item["place_code"], start_date=item["start_date"], end_date=end,
+                placement = NewRow(child_id=child.pk, place_code=item["place_code"], start_date=item["start_date"], end_date=end,
                                    postcode=item["postcode"][:8], authority_id=authority_id)
                 new.append(placement)
                 details_new.append((placement, extra))
@@ -619,7 +633,7 @@ def _apply_uasc(parsed, by_cid, year, today, now, found, report, counts, changes
             start = min(child.looked_after_from, today)
             if ends is not None and ends < start:
                 start = ends
-            new.append(dict(child=child, kind=FlagKind.UASC, start_date=start, end_date=ends,
+            new.append(dict(child_id=child.pk, kind=FlagKind.UASC, start_date=start, end_date=ends,
                             evidence=f"SSDA903 return {label}: UASC table" + (f", UASC status ceased {duc:%d/%m/%Y}" if duc else ""),
                             source="SSDA903 UASC", recorded_by_name=IMPORTER, recorded_at=now,
                             end_reason="UASC status ceased (SSDA903 DUC)" if ends else "",
@@ -649,10 +663,12 @@ def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, cha
         child = by_cid.get(cid)
         if child is None or not rows.missing:
             continue
-        mine = register.get(child.pk, [])
+        child_pk = child.pk
+        mine = register.get(child_pk, [])
         by_day = {e.last_seen_at.astimezone(LONDON).date(): e for e in mine}
-        plan = plans[cid]
-        care_ended = plan[-1]["end_date"] if plan and not plan[-1]["continues"] else None
+        # The days an episode of the return ceased, with when it began: the return ends a
+        # missing period when care ends or the placement the child went missing from ends.
+        ceased = [(decom, dec) for _, _, decom, dec in rows.episodes if dec is not None]
         for line, kind, began, ended in rows.missing:
             if ended is not None and ended > today:
                 ended = None
@@ -667,18 +683,19 @@ def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, cha
                                  f"{clash.last_seen_at.astimezone(LONDON):%d/%m/%Y})",
                                  "Check the dates against the child's record in Visible (SSDA903 rule 574)")
                     continue
-                new.append(dict(child=child, category=kind, last_seen_at=_noon(began), last_seen_place=NOT_RECORDED,
+                new.append(dict(child_id=child_pk, category=kind, last_seen_at=_noon(began), last_seen_place=NOT_RECORDED,
                                    reported_by_name=IMPORTER, reported_by_role=ReporterRole.OTHER, reported_at=now,
                                    returned_at=_noon(ended) if ended else None))
                 counts["episodes_created"] += 1
                 _note(changes[cid], "missing or away episodes added", began)
                 continue
             if episode.returned_at is None and ended is not None:
-                if care_ended is not None and ended == care_ended:
-                    # The return closes a period when care ends; Visible keeps a young person who
-                    # turned 18 while missing as missing (rulebook section 2).
-                    report.warning(file, line, "MIS_END", f"{ended:%d/%m/%Y}", "Kept open: the period ends the day care ended",
-                                   "Record the return on the episode in Visible when the young person is found")
+                if any(dec == ended and decom <= began for decom, dec in ceased):
+                    # The return closes a period when care or the placement ends; Visible keeps
+                    # a young person who turned 18 while missing as missing (rulebook section 2).
+                    report.warning(file, line, "MIS_END", f"{ended:%d/%m/%Y}",
+                                   "Kept open: the period ends the day the episode of care ended",
+                                   "Record the return on the episode in Visible when the child is found")
                     continue
                 episode.returned_at = max(_noon(ended), episode.last_seen_at)
                 closed.append(episode)

@@ -27,6 +27,7 @@ class ValidatorReport:
     errors: dict[str, dict]
     seconds: float
     seconds_with_import: float
+    cpu_seconds: float = 0.0
 
     def error_lines(self) -> list[str]:
         return [f"rule {code}: {found['message']} {found['rows']}" for code, found in sorted(self.errors.items())]
