@@ -74,10 +74,10 @@ def test_the_default_period_is_the_last_complete_year_and_errors_name_the_field(
     assert "April" in text_of(client.get(reverse("web:foi-return")))
     response = client.get(reverse("web:foi-return"), PERIOD | {"end_2": "2023"})
     page = text_of(response)
-    assert "The 'to' date must be the same as or after the 'from' date" in page
+    assert "The last day of the period must be the same as or after its first day" in page
     assert 'href="#id_end_0"' in response.content.decode()
     response = client.get(reverse("web:foi-return"), PERIOD | {"start_1": "13"})
-    assert "The from must be a real date" in text_of(response)
+    assert "The first day of the period must be a real date" in text_of(response)
 
 
 def test_each_download_holds_the_same_numbers_and_is_audited(client, manager_a, register_a):

@@ -45,8 +45,8 @@ OUTCOME_LABELS = {"returned_themselves": "Came back by themselves", "found": "Fo
 
 
 class FoiPeriodForm(forms.Form):
-    start = GovukDateField(label="From", help_text="The first day of the period, for example 1 9 2014")
-    end = GovukDateField(label="To", help_text="The last day of the period, for example 31 8 2015")
+    start = GovukDateField(label="First day of the period", help_text="For example, 1 9 2014")
+    end = GovukDateField(label="Last day of the period", help_text="For example, 31 8 2015 (the day is included)")
     suppress = forms.BooleanField(label="Show as published, with disclosure control", required=False,
                                   help_text="Counts from 1 to 5, and any count that would give one away, shown as c")
 
@@ -54,7 +54,7 @@ class FoiPeriodForm(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
-            self.add_error("end", "The 'to' date must be the same as or after the 'from' date")
+            self.add_error("end", "The last day of the period must be the same as or after its first day")
         return data
 
 
