@@ -3,6 +3,7 @@ ready for a return the way a case system's data would be (see `ready_for_return`
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 
@@ -46,8 +47,12 @@ def ready_for_return(organisation, year: int = YEAR) -> None:
       order 21 days, J2 PACE 24 hours: rules 361, 362, 364), remand (J1-J3) under 10 (358) and
       section 20 (V2) for a child placed with parents (378): accommodated under section 20
       (V2) or a full care order (C2) instead;
-    - sex U: the DfE asks about every child recorded as sex not known (rule 232): F or M.
+    - sex U: the DfE asks about every child recorded as sex not known (rule 232): F or M;
+    - a one-day placement on the day the young person leaves care (the generator can draw a
+      move for the last day of care): the day joins the placement before it, as an episode that
+      ceased the day it began would be queried (rule 355).
     """
+    _no_move_on_the_last_day(organisation)
     placements = list(Placement.objects.filter(child__responsible_organisation=organisation).select_related("authority"))
     home_code = organisation.authority.code
     codes = sorted({p.authority.code for p in placements} | {home_code})
@@ -75,6 +80,20 @@ def ready_for_return(organisation, year: int = YEAR) -> None:
         EpisodeDetail(placement=p, urn=f"SC{100000 + p.pk % 900000:06d}") for p in placements
         if place_code_in(p.place_code, year) not in NO_URN
     ])
+
+
+def _no_move_on_the_last_day(organisation) -> None:
+    by_child: dict[int, list] = {}
+    for p in Placement.objects.filter(child__responsible_organisation=organisation).order_by("child_id", "start_date"):
+        by_child.setdefault(p.child_id, []).append(p)
+    for placements in by_child.values():
+        last = placements[-1]
+        if len(placements) > 1 and last.end_date == last.start_date:
+            before = placements[-2]
+            if before.end_date == last.start_date - dt.timedelta(days=1):
+                before.end_date = last.end_date
+                last.delete()
+                before.save(update_fields=["end_date"])
 
 
 @pytest.fixture(scope="module")
