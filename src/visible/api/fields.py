@@ -58,3 +58,36 @@ class StrictDateTimeField(serializers.DateTimeField):
         if naive:
             self.fail("invalid", format="ISO 8601")
         return parsed
+
+
+class QueryIntegerField(serializers.IntegerField):
+    """A whole number in a query string, written in digits: '2', not '2.0' or ' 2'."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data.isascii() or not data.lstrip("-").isdigit():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class QueryBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):  # DRF's value for a parameter left out of a query string
+            return data
+        if data not in ("true", "false"):
+            self.fail("invalid", input=data)
+        return data == "true"
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """Times out of the API are in UTC ('...Z'): unambiguous for any system, whatever the
+    server's zone (Europe/London had a seconds-long offset before 1847)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default_timezone", dt.UTC)
+        super().__init__(*args, **kwargs)
+
+    def to_representation(self, value):
+        text = super().to_representation(value)
+        return text[:-6] + "Z" if isinstance(text, str) and text.endswith("+00:00") else text

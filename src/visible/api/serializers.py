@@ -21,10 +21,13 @@ from visible.reference.nationalities import nationality_name
 from visible.risk import Grade
 
 from .fields import (
+    QueryBooleanField,
+    QueryIntegerField,
     StrictBooleanField,
     StrictCharField,
     StrictDateField,
     StrictDateTimeField,
+    UtcDateTimeField,
 )
 
 CODE = r"^[A-Z]{3}$"
@@ -108,9 +111,8 @@ class ChildSearchQuery(serializers.Serializer):
     age_band = serializers.ChoiceField(choices=["under_10", "10_13", "14_15", "16_17", "18_plus"], required=False)
     active_from = serializers.DateField(required=False, help_text="With flag: flag in force some time from this date")
     active_to = serializers.DateField(required=False, help_text="With flag: ...to this date")
-    own = serializers.BooleanField(required=False, default=False,
-                                   help_text="Only children your organisation is responsible for")
-    page = serializers.IntegerField(required=False, min_value=1, max_value=100000, default=1)
+    own = QueryBooleanField(required=False, default=False, help_text="Only children your organisation is responsible for")
+    page = QueryIntegerField(required=False, min_value=1, max_value=100000, default=1)
 
     def validate(self, attrs):
         start, end = attrs.get("active_from"), attrs.get("active_to")
@@ -143,10 +145,10 @@ class FlagFull(FlagLimited):
     evidence = serializers.CharField()
     source = serializers.CharField()
     recorded_by_name = serializers.CharField()
-    recorded_at = serializers.DateTimeField()
+    recorded_at = UtcDateTimeField()
     end_reason = serializers.CharField()
     ended_by_name = serializers.CharField()
-    ended_at = serializers.DateTimeField(allow_null=True)
+    ended_at = UtcDateTimeField(allow_null=True)
 
 
 class PlacementOut(serializers.Serializer):
@@ -235,8 +237,8 @@ class ChildFull(ChildLimited):
     other_names = OtherNameOut(many=True)
     flags = FlagFull(many=True)
     placements = PlacementOut(many=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
 
 
 def child_data(child, full: bool) -> dict:
@@ -343,7 +345,7 @@ class GradingOut(serializers.Serializer):
     reasons = serializers.SerializerMethodField()
     graded_by_name = serializers.CharField()
     graded_by_organisation = serializers.CharField()
-    recorded_at = serializers.DateTimeField()
+    recorded_at = UtcDateTimeField()
 
     def get_headline(self, grading) -> str:
         return grading.assessment.get("headline", "")
@@ -355,12 +357,12 @@ class GradingOut(serializers.Serializer):
 class LogEntryOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=LogKind.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = UtcDateTimeField()
     text = serializers.CharField()
     by_name = serializers.CharField()
     by_organisation = serializers.CharField()
     flagged_words = serializers.ListField(child=serializers.CharField())
-    recorded_at = serializers.DateTimeField()
+    recorded_at = UtcDateTimeField()
 
 
 class EpisodeSummary(serializers.Serializer):
@@ -370,12 +372,12 @@ class EpisodeSummary(serializers.Serializer):
     access = serializers.ChoiceField(choices=[("full", "full"), ("limited", "limited")])
     category = serializers.ChoiceField(choices=Category.choices)
     is_open = serializers.BooleanField()
-    last_seen_at = serializers.DateTimeField()
+    last_seen_at = UtcDateTimeField()
     last_seen_place = serializers.CharField()
     grade = serializers.CharField(help_text="The grade in force ('' before any grading)")
     police_force = serializers.CharField(allow_null=True)
     police_reference = serializers.CharField()
-    returned_at = serializers.DateTimeField(allow_null=True)
+    returned_at = UtcDateTimeField(allow_null=True)
 
 
 class EpisodeOut(EpisodeSummary):
@@ -385,8 +387,8 @@ class EpisodeOut(EpisodeSummary):
     circumstances = serializers.CharField()
     reported_by_name = serializers.CharField()
     reported_by_role = serializers.CharField()
-    reported_at = serializers.DateTimeField()
-    police_reported_at = serializers.DateTimeField(allow_null=True)
+    reported_at = UtcDateTimeField()
+    police_reported_at = UtcDateTimeField(allow_null=True)
     factors = serializers.ListField(child=serializers.CharField())
     found_place = serializers.CharField()
     found_by = serializers.CharField()
@@ -434,8 +436,8 @@ class EpisodePage(serializers.Serializer):
 
 
 class PageQuery(serializers.Serializer):
-    page = serializers.IntegerField(required=False, min_value=1, max_value=100000, default=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+    page = QueryIntegerField(required=False, min_value=1, max_value=100000, default=1)
+    page_size = QueryIntegerField(required=False, min_value=1, max_value=100, default=50)
 
 
 # --- OAuth2 ----------------------------------------------------------------------------------

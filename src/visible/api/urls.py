@@ -22,5 +22,5 @@ urlpatterns = [
     path("episodes/<int:pk>/return", views.ReturnView.as_view(), name="return"),
     path("episodes/<int:pk>/grab-pack", views_grabpack.EpisodeGrabPackView.as_view(), name="grab-pack"),
     path("episodes/<int:pk>/grab-pack.pdf", views_grabpack.EpisodeGrabPackPdfView.as_view(), name="grab-pack-pdf"),
-    re_path(r"^(?P<rest>.*)$", views_auth.not_found),
+    re_path(r"^(?P<rest>[\s\S]*)\Z", views_auth.not_found),  # any other path: a JSON 404
 ]

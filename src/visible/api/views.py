@@ -57,6 +57,19 @@ class JsonOnly(BaseContentNegotiation):
 
 class ApiView(APIView):
     content_negotiation_class = JsonOnly
+    query_serializers: dict[str, type] = {}  # method -> the serializer of its query parameters
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not hasattr(self, request.method.lower()):
+            return  # the method is not allowed: 405 says so
+        declared = self.query_serializers.get(request.method.lower())
+        known = set(declared().fields) if declared else set()
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise exceptions.ValidationError({name or "(empty name)": [
+                f"Unknown parameter; this endpoint takes {', '.join(sorted(known)) or 'no query parameters'}"]
+                for name in unknown})
 
 
 # --- conditional requests ------------------------------------------------------------------
@@ -90,6 +103,16 @@ def _refused(error: ValidationError, conflict: bool) -> ActionRefused:
 
 def _valid(serializer_class, data) -> dict[str, Any]:
     serializer = serializer_class(data=data)
+    if hasattr(data, "getlist"):  # a query string: an empty or repeated parameter is a mistake, not "no filter"
+        problems = {}
+        for name in serializer.fields:
+            values = data.getlist(name)
+            if values == [""] or "" in values:
+                problems[name] = ["Leave this parameter out rather than sending it empty"]
+            elif len(values) > 1:
+                problems[name] = ["Send this parameter once"]
+        if problems:
+            raise exceptions.ValidationError(problems)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
@@ -105,6 +128,8 @@ def _page_urls(request: Request, page: int, pages: int) -> tuple[str | None, str
 # --- children ------------------------------------------------------------------------------
 
 class ChildrenView(ApiView):
+    query_serializers = {"get": s.ChildSearchQuery}
+
     @extend_schema(
         operation_id="children_list", tags=["children"], parameters=[s.ChildSearchQuery],
         summary="Find children (list or search)",
@@ -180,8 +205,8 @@ class ChildView(ApiView):
     def patch(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
         child = access.child_to_edit(viewer, pk, "edit details")
-        check_if_match(request, child_etag(child, True), required=True)
         data = _valid(s.ChildUpdateInput, request.data)
+        check_if_match(request, child_etag(child, True), required=True)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Send at least one field to change"]})
         try:
@@ -206,8 +231,8 @@ class FlagsView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
         child = access.child_to_edit(viewer, pk, "record a flag")
-        check_if_match(request, child_etag(child, True), required=False)
         data = _valid(s.FlagInput, request.data)
+        check_if_match(request, child_etag(child, True), required=False)
         try:
             flag = register_actions.record_flag(viewer, child, data["kind"], data["start_date"], data["evidence"],
                                                 stage=data.get("stage", ""), source="api")
@@ -227,9 +252,9 @@ class EndFlagView(ApiView):
     def post(self, request: Request, pk: int, flag_id: int) -> Response:
         viewer = viewer_of(request)
         child = access.child_to_edit(viewer, pk, "end a flag")
-        check_if_match(request, child_etag(child, True), required=False)
         flag = access.flag_of(viewer, child, flag_id, "end a flag")
         data = _valid(s.EndFlagInput, request.data)
+        check_if_match(request, child_etag(child, True), required=False)
         try:
             flag = register_actions.end_flag(viewer, flag, data["end_date"], data["reason"])
         except ValidationError as error:
@@ -283,6 +308,8 @@ class ChildEpisodesView(ApiView):
 
 
 class EpisodesView(ApiView):
+    query_serializers = {"get": s.PageQuery}
+
     @extend_schema(
         operation_id="episodes_list", tags=["missing"], parameters=[s.PageQuery],
         summary="Open episodes you may see",
@@ -344,8 +371,8 @@ class GradingsView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
         episode = access.episode_to_act_on(viewer, pk, "grade episode")
-        check_if_match(request, episode_etag(episode), required=False)
         data = _valid(s.GradeInput, request.data)
+        check_if_match(request, episode_etag(episode), required=False)
         kind = GradingKind.CONFIRMED if episode.is_open else GradingKind.RETURN
         try:
             grading = missing_actions.grade_episode(viewer, episode, data["grade"], data.get("reason", ""), kind=kind)
@@ -381,8 +408,8 @@ class PoliceReportView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
         episode = access.episode_to_act_on(viewer, pk, "record police report")
-        check_if_match(request, episode_etag(episode), required=False)
         data = _valid(s.PoliceReportInput, request.data)
+        check_if_match(request, episode_etag(episode), required=False)
         force = _police_force(viewer, data.get("police_force"), "police_force")
         if force is None:
             raise exceptions.ValidationError({"police_force": ["Give the police force the child was reported to"]})
@@ -403,8 +430,8 @@ class ReturnView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
         episode = access.episode_to_act_on(viewer, pk, "record return")
-        check_if_match(request, episode_etag(episode), required=False)
         data = _valid(s.ReturnInput, request.data)
+        check_if_match(request, episode_etag(episode), required=False)
         if "found_in_authority" in data:
             code = data["found_in_authority"]
             data["found_in_authority"] = Authority.objects.filter(code=code).first()

@@ -22,6 +22,7 @@ from visible.sharing.disclosures import disclose
 
 from . import access
 from .auth import viewer_of
+from .fields import UtcDateTimeField
 from .schema import errors
 from .views import ID, ApiView
 
@@ -44,9 +45,9 @@ class FlagPart(serializers.Serializer):
 class PreviousEpisodePart(serializers.Serializer):
     category = serializers.CharField()
     category_label = serializers.CharField()
-    last_seen_at = serializers.DateTimeField()
+    last_seen_at = UtcDateTimeField()
     last_seen_place = serializers.CharField()
-    returned_at = serializers.DateTimeField()
+    returned_at = UtcDateTimeField()
     duration = serializers.CharField()
     found_place = serializers.CharField()
     found_by = serializers.CharField()
@@ -63,22 +64,22 @@ class EpisodePart(serializers.Serializer):
     category = serializers.CharField()
     category_label = serializers.CharField()
     is_open = serializers.BooleanField()
-    last_seen_at = serializers.DateTimeField()
+    last_seen_at = UtcDateTimeField()
     last_seen_place = serializers.CharField()
     with_whom = serializers.CharField()
     clothing = serializers.CharField()
     circumstances = serializers.CharField()
     time_missing = serializers.CharField()
-    returned_at = serializers.DateTimeField(allow_null=True)
+    returned_at = UtcDateTimeField(allow_null=True)
     reported_by_name = serializers.CharField()
     reported_by_role = serializers.CharField()
-    reported_at = serializers.DateTimeField()
+    reported_at = UtcDateTimeField()
     police_force = serializers.CharField()
-    police_reported_at = serializers.DateTimeField(allow_null=True)
+    police_reported_at = UtcDateTimeField(allow_null=True)
     police_reference = serializers.CharField()
     grade = serializers.CharField()
     grade_label = serializers.CharField()
-    graded_at = serializers.DateTimeField(allow_null=True)
+    graded_at = UtcDateTimeField(allow_null=True)
     graded_by = serializers.CharField()
     graded_by_organisation = serializers.CharField()
     override_reason = serializers.CharField()
@@ -103,7 +104,7 @@ class PlaceFoundPart(serializers.Serializer):
 
 
 class GrabPackSerializer(serializers.Serializer):
-    generated_at = serializers.DateTimeField()
+    generated_at = UtcDateTimeField()
     generated_by = serializers.CharField()
     generated_by_organisation = serializers.CharField()
     protective_marking = serializers.CharField()
@@ -131,7 +132,7 @@ class GrabPackSerializer(serializers.Serializer):
     placement = PlacementPart(allow_null=True)
     has_safety_plan = serializers.BooleanField()
     safety_plan_agreed_on = serializers.DateField(allow_null=True)
-    safety_plan_updated_at = serializers.DateTimeField(allow_null=True)
+    safety_plan_updated_at = UtcDateTimeField(allow_null=True)
     safety_plan_updated_by = serializers.CharField()
     phone_numbers = serializers.ListField(child=serializers.CharField())
     social_media = serializers.ListField(child=serializers.CharField())
