@@ -56,16 +56,19 @@ def _database() -> str:
     return f"SQLite {sqlite3.sqlite_version} (file, WAL)"
 
 
-def median_cpu_ms(fn, runs: int) -> float:
-    """The process's own CPU time per run (median): what the work costs, less the time spent
-    waiting for a machine shared with other jobs (the load average is recorded beside it)."""
-    fn()
-    samples = []
-    for _ in range(runs):
-        start = time.process_time()
+def timed(fn, runs: int, warmup: int = 2) -> tuple[float, float, float]:
+    """Median and fastest wall time, and median CPU time of the process itself, in ms. On a
+    machine shared with other jobs the wall time waits for the CPU; the CPU time is what the
+    work costs (the load average is recorded beside them)."""
+    for _ in range(warmup):
         fn()
-        samples.append((time.process_time() - start) * 1000)
-    return statistics.median(samples)
+    wall, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), min(wall), statistics.median(cpu)
 
 
 def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> bool:
@@ -124,9 +127,9 @@ def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> b
             ("count + JSON with disclosure control, ten years", document(decade), "ten years"),
             ("count + XLSX, one year", xlsx(year), "one year"),
         ]
-        timings = [(label, median_ms(fn, runs), period, median_cpu_ms(fn, runs)) for label, fn, period in work]
+        timings = [(label, *timed(fn, runs), period) for label, fn, period in work]
         base = {label: median_ms(baseline(period), runs) for label, period in (("one year", year), ("ten years", decade))}
-        passed = all(ms < TARGET_MS for _, ms, _, _ in timings)
+        passed = all(ms < TARGET_MS for _, ms, _, _, _ in timings[:4])
         lines = [
             f"- machine load average {load_before} before, {_load()} after; database {_database()}",
             f"- authority {authority.name} ({AUTHORITY}): {children:,} children generated in two cohorts five years "
@@ -137,14 +140,15 @@ def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> b
             f"- baseline, one aggregate query counting the period's episodes: {base['one year']:.1f} ms (one year), "
             f"{base['ten years']:.1f} ms (ten years)",
             "",
-            f"| median of {runs} | ms | CPU ms | x baseline | target |",
-            "| --- | ---: | ---: | ---: | --- |",
+            f"| {runs} runs | median ms | fastest ms | CPU ms (median) | median x baseline | under 1 s? |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
         ]
-        for label, ms, period, cpu in timings:
-            lines.append(f"| {label} | **{ms:.1f}** | {cpu:.1f} | {ms / base[period]:.0f} | "
-                         f"{'pass' if ms < TARGET_MS else 'FAIL'} (< {TARGET_MS:.0f} ms) |")
-        lines.append(f"\nTarget: the FOI return for an authority with ten years of data in under 1 s: "
-                     f"**{'PASS' if passed else 'FAIL'}**.")
+        for label, ms, fastest, cpu, period in timings:
+            lines.append(f"| {label} | **{ms:.1f}** | {fastest:.1f} | {cpu:.1f} | {ms / base[period]:.0f} | "
+                         f"{'yes' if ms < TARGET_MS else 'NO'} |")
+        lines.append(f"\nTarget: `visible foi-return` (counting and the JSON, with or without disclosure control) for an "
+                     f"authority with ten years of data in under 1 s, median wall time: **{'PASS' if passed else 'FAIL'}**. "
+                     "The XLSX is timed for a year, for comparison.")
         append_result("foi.md", f"FOI return, {engine}", lines)
         return passed
 
