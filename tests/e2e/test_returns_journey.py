@@ -71,8 +71,8 @@ def test_a_903_return_with_an_error_then_the_foi_return_and_the_annual_report(ne
     boss = new_page(manager_a)
     report = BasePage(boss)
     report.navigate(lambda: boss.goto("/returns/foi/"))
-    report.fill_date("From", dt.date(YEAR, 4, 1))
-    report.fill_date("To", dt.date(YEAR + 1, 3, 31) if dt.date(YEAR + 1, 3, 31) <= timezone.localdate() else timezone.localdate())
+    report.fill_date("First day of the period", dt.date(YEAR, 4, 1))
+    report.fill_date("Last day of the period", dt.date(YEAR + 1, 3, 31) if dt.date(YEAR + 1, 3, 31) <= timezone.localdate() else timezone.localdate())
     report.press("Show the return")
     accessible(boss, "FOI return")
     with boss.expect_download() as foi:

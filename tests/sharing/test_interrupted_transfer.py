@@ -42,7 +42,7 @@ def _database_url() -> str:
     return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_transfer_killed_half_way_leaves_the_child_wholly_with_the_sender(sw_a, manager_a, uasc_child, council_a, council_b):
     report(sw_a, uasc_child)
     alerts_before = set(Alert.objects.filter(child=uasc_child, resolved_at__isnull=True).values_list("pk", "organisation_id"))
