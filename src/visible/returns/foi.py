@@ -37,9 +37,11 @@ report all call ``count_return``.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, wraps
+from operator import attrgetter
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -223,7 +225,7 @@ class FoiReturn:
 
     def __post_init__(self) -> None:
         # In the order they began: the incident list and the children's numbers follow it.
-        self.incidents.sort(key=lambda i: (i.last_seen_at, i.episode_id))
+        self.incidents.sort(key=attrgetter("last_seen_at", "episode_id"))
 
     @property
     def authority(self) -> Authority:
@@ -434,6 +436,26 @@ def organisations_for(authorities: list[Authority]) -> list[Organisation]:
     return list(Organisation.objects.filter(authority__in=authorities))
 
 
+def collector_paused(function):
+    """Pause Python's cyclic garbage collector while the function runs. Counting ten years
+    makes tens of thousands of small objects (incidents, tuples) and no reference cycles; the
+    collector's passes over them were a third of the time. Reference counting still frees
+    everything as usual, and the collector is back on (if it was on) however the call ends."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return wrapper
+
+
+@collector_paused
 def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> FoiReturn:
     """The answers for these authorities' children for the period [start, end] (whole days).
     No access check and no audit: callers (``foi_return_for``, the partnership report) do both."""
@@ -499,11 +521,10 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
         if person is None:
             continue
         length = (ended or period_end) - seen
-        incidents.append(Incident(
-            episode_id=pk, child_id=child_id, groups=person.groups, category=category, last_seen_at=seen,
-            returned_at=ended, length=length, band=duration_band(length, ended is None),
-            started_before=seen < period_start, turned_18_while_missing=turned_18, found_by=found_by or "",
-        ))
+        # Positional: the field order of Incident (ten years are tens of thousands of these).
+        incidents.append(Incident(pk, child_id, person.groups, category, seen, ended, length,
+                                  duration_band(length, ended is None), seen < period_start, turned_18,
+                                  found_by or ""))
     return FoiReturn(list(authorities), start, end, period_start, period_end, children, incidents)
 
 

@@ -30,6 +30,7 @@ from .foi import (
     MEASURES,
     NATIONALITY_GROUPS,
     FoiReturn,
+    collector_paused,
 )
 
 SCHEMA_VERSION = "1.0.0"
@@ -54,6 +55,7 @@ def _iso(moment: dt.datetime) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
+@collector_paused
 def published(result: FoiReturn, *, suppress: bool = False, round_totals: bool = False) -> dict[str, Any]:
     """The return as a plain document (what the JSON file holds)."""
     round_totals = round_totals and suppress
@@ -135,6 +137,7 @@ def filename(result: FoiReturn, fmt: str, suppress: bool) -> str:
 
 # --- writers -----------------------------------------------------------------------------------
 
+@collector_paused
 def to_json(document: dict[str, Any]) -> bytes:
     """Indented for reading, except that each breakdown and each incident is one line: the
     standard library's fast encoder only runs without indentation, and ten years of
