@@ -25,11 +25,11 @@ def run(engine: str, children: int, runs: int) -> None:
     with fresh_database(engine, "visible_bench_register"):
         from django.contrib.auth import get_user_model
         from django.test import Client
-        from visible.synthetic.generate import generate
 
         from visible.agencies.councils import council_for
         from visible.agencies.models import Membership, Role
         from visible.reference.models import Authority
+        from visible.synthetic.generate import generate
 
         generate(authorities=[AUTHORITY], national=False, children=children, seed=1, progress=False)
         generate(authorities=NEIGHBOURS, national=False, children=children, seed=2, progress=False)
