@@ -148,3 +148,28 @@ def test_a_council_sends_its_own_return_and_sees_no_one_elses(signed_in, manager
             assert c.get(url).status_code == 403
     assert signed_in(sw_a).get(reverse("web:national-council")).status_code == 403
     assert AuditEvent.objects.filter(action="denied", object_type__in=("national", "collection")).count() == 7
+
+
+def test_a_council_sends_child_level_records_and_the_analyst_sees_the_tables(signed_in, manager_a, analyst, collection,
+                                                                             sw_a, make_child):
+    import datetime as dt
+
+    from tests.conftest import as_viewer
+    from visible.children import actions as register
+
+    child = make_child(sw_a, given_names="Dawit", family_name="Tekle", nationality="ERI",
+                       looked_after_from=dt.date(2024, 1, 10), date_of_birth=dt.date(2009, 5, 1))
+    register.record_flag(as_viewer(sw_a), child, "uasc", dt.date(2024, 1, 10), "Asylum claim (synthetic)")
+    request = collection.requests.get(authority__code="E09000008")
+    response = signed_in(manager_a).post(reverse("web:national-council"), {"request": request.pk, "what": "child-level"},
+                                         follow=True)
+    assert "Pseudonymised child-level records sent" in text_of(response) and "1 children" in text_of(response)
+    client = signed_in(analyst)
+    page = client.get(reverse("web:national-child-level") + f"?collection={collection.pk}&view=unsuppressed")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="child-level-table"' in html
+    assert "Tekle" not in html and "Dawit" not in html
+    assert "1 authority sent records" in text_of(page)
+    published = client.get(reverse("web:national-child-level") + f"?collection={collection.pk}")
+    assert "Shown as published" in text_of(published)
+    assert signed_in(manager_a).get(reverse("web:national-child-level")).status_code == 403

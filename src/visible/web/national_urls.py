@@ -15,4 +15,5 @@ urlpatterns = [
     path("national/template.<str:fmt>", v.template_download, name="national-template"),
     path("national/groupings/", v.groupings, name="national-groupings"),
     path("returns/national/", v.council_collections, name="national-council"),
+    path("national/child-level/", v.child_level, name="national-child-level"),
 ]

@@ -488,7 +488,15 @@ def council_collections(request: HttpRequest) -> HttpResponse:
     requests = Request.objects.filter(authority_id=org.authority_id).select_related("collection").order_by("-collection__period_to")
     if request.method == "POST":
         req = get_object_or_404(requests, pk=request.POST.get("request"))
-        result = foi.count_return([org.authority], req.collection.period_from, req.collection.period_to)
+        start, end = req.collection.period_from, req.collection.period_to
+        if request.POST.get("what") == "child-level":
+            from visible.pseudo.actions import submit as submit_child_level
+
+            sent = submit_child_level(viewer, org.authority, start, end)
+            messages.success(request, f"Pseudonymised child-level records sent for '{req.collection.name}': "
+                                      f"{sent.children} children, {sent.episodes} incidents, no names")
+            return redirect("web:national-council")
+        result = foi.count_return([org.authority], start, end)
         document = published(result, suppress=False)
         document["generated_by"] = f"{document['generated_by']} for {viewer.username}"
         submission = actions.receive(viewer, req, document, ReceivedVia.VISIBLE)
@@ -501,4 +509,36 @@ def council_collections(request: HttpRequest) -> HttpResponse:
     return render(request, "web/national/council.html", {
         "rows": [{"request": r, "tag": STATUS_TAGS[r.status], "latest": latest.get(r.pk)} for r in requests],
         "today": dt.date.today(),
+    })
+
+
+# --- child-level, pseudonymised ------------------------------------------------------------------
+
+@staff_view
+def child_level(request: HttpRequest) -> HttpResponse:
+    """The national tables from pseudonymised child-level records (visible.pseudo): the
+    latest period submitted, or the collection's period chosen; published or as received."""
+    from visible.pseudo import tables as pseudo_tables
+
+    _analyst(request, "see the child-level tables")
+    collections = list(Collection.objects.all())
+    chosen = next((c for c in collections if str(c.pk) == request.GET.get("collection")), None)
+    period = (chosen.period_from, chosen.period_to) if chosen else pseudo_tables.latest_period()
+    suppress = request.GET.get("view", "published") != "unsuppressed"
+    shown = []
+    result = None
+    if period:
+        result = pseudo_tables.tables_for(request.viewer, *period, purpose="child-level tables page")
+        for table in pseudo_tables.text_tables(result):
+            values = table.values
+            if suppress and table.counts:
+                from visible.returns import disclosure
+
+                values = disclosure.protect(table.values, table.relations, rounded=table.rounded).published
+            shown.append({"title": table.title, "columns": [label for _, label in table.columns],
+                          "rows": [{"label": label, "cells": [values[key, c] for c, _ in table.columns]}
+                                   for key, label in table.rows]})
+    return render(request, "web/national/child_level.html", {
+        "collections": collections, "chosen": chosen, "period": period, "tables": shown, "result": result,
+        "suppress": suppress,
     })
