@@ -310,3 +310,46 @@ def test_a_flag_of_another_child_is_not_found(api_a, sw_a, make_child):
     response = api_a.post(f"/api/v1/children/{one.pk}/flags/{flag.pk}/end",
                           {"end_date": TODAY().isoformat(), "reason": "x"}, format="json")
     assert response.status_code == 404
+
+
+# --- placements ----------------------------------------------------------------------------
+
+def test_record_and_end_a_placement_and_the_host_council_then_sees_the_child(api_a, api_b, sw_a, make_child):
+    child = make_child(sw_a)
+    start = TODAY() - dt.timedelta(days=20)
+    added = api_a.post(f"/api/v1/children/{child.pk}/placements", {
+        "place_code": "U1", "start_date": start.isoformat(), "authority": "E10000016", "postcode": "me14 1xx"},
+        format="json")
+    assert added.status_code == 201, added.json()
+    assert added.json()["authority_code"] == "E10000016" and added.json()["postcode"] == "ME14 1XX"
+    assert [r["id"] for r in api_b.get("/api/v1/children").json()["results"]] == [child.pk]
+    overlapping = api_a.post(f"/api/v1/children/{child.pk}/placements", {
+        "place_code": "U1", "start_date": (start + dt.timedelta(days=1)).isoformat(), "authority": "E09000008"},
+        format="json")
+    assert overlapping.status_code == 400 and "overlaps" in overlapping.json()["errors"][0]["message"]
+    placement_id = added.json()["id"]
+    ended = api_a.post(f"/api/v1/children/{child.pk}/placements/{placement_id}/end",
+                       {"end_date": (TODAY() - dt.timedelta(days=1)).isoformat()}, format="json")
+    assert ended.status_code == 200
+    again = api_a.post(f"/api/v1/children/{child.pk}/placements/{placement_id}/end",
+                       {"end_date": TODAY().isoformat()}, format="json")
+    assert again.status_code == 409
+    assert api_b.get("/api/v1/children").json()["count"] == 0
+
+
+def test_other_councils_client_cannot_record_a_placement(api_b, client_b, sw_a, make_child):
+    child = make_child(sw_a)
+    response = api_b.post(f"/api/v1/children/{child.pk}/placements", {
+        "place_code": "U1", "start_date": TODAY().isoformat(), "authority": "E10000016"}, format="json")
+    assert response.status_code == 404 and not child.placements.exists()
+    assert denied(client_b, object_id=str(child.pk))
+
+
+def test_own_filter_leaves_out_children_placed_in_the_area(api_b, sw_a, sw_b, make_child):
+    hosted = make_child(sw_a)
+    actions.record_placement(as_viewer(sw_a), hosted, {"place_code": "U1", "start_date": TODAY() - dt.timedelta(days=5),
+                                                       "authority": Authority.objects.get(code="E10000016")})
+    own = make_child(sw_b)
+    assert {r["id"] for r in api_b.get("/api/v1/children").json()["results"]} == {hosted.pk, own.pk}
+    assert [r["id"] for r in api_b.get("/api/v1/children", {"own": "true"}).json()["results"]] == [own.pk]
+    assert api_b.get("/api/v1/children", {"own": "yes"}).status_code == 400

@@ -74,7 +74,8 @@ class Register:
         reads and writes get past the 404 and their success and refusal answers are checked too."""
         params = case.path_parameters or {}
         collection = case.path.split("/")[3]  # /api/v1/<collection>/{id}...
-        for name, pool in (("id", self.ids.get(collection)), ("flag_id", self.ids["flags"])):
+        for name, pool in (("id", self.ids.get(collection)), ("flag_id", self.ids["flags"]),
+                           ("placement_id", self.ids["placements"])):
             value = params.get(name)
             if pool and isinstance(value, int) and not isinstance(value, bool) and value > 0 and value % 2 == 0:
                 params[name] = pool[(value // 2) % len(pool)]
@@ -87,6 +88,9 @@ def register_to_find(council_a, sw_a, make_child) -> Register:
     children = [make_child(sw_a, council_id=f"CR-{i}") for i in range(3)]
     flag = register.record_flag(viewer, children[0], "uasc", timezone.localdate() - dt.timedelta(days=20),
                                 "Arrived alone (synthetic)")
+    placement = register.record_placement(viewer, children[1], {
+        "place_code": "U1", "start_date": timezone.localdate() - dt.timedelta(days=30),
+        "authority": council_a.authority, "postcode": "CR0 1XX"})
     episode, _ = missing.report_missing(viewer, children[0], {
         "category": "M", "last_seen_at": timezone.now() - dt.timedelta(hours=2), "last_seen_place": "College",
         "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer", "police_force": None,
@@ -94,7 +98,8 @@ def register_to_find(council_a, sw_a, make_child) -> Register:
     })
     TOKEN["value"] = make_api_client(council_a).secret
     return Register(TOKEN["value"], {
-        "children": [c.pk for c in children], "episodes": [episode.pk], "flags": [flag.pk]})
+        "children": [c.pk for c in children], "episodes": [episode.pk], "flags": [flag.pk],
+        "placements": [placement.pk]})
 
 
 @schema.parametrize()

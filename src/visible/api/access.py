@@ -13,7 +13,7 @@ from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children import policy as register_policy
 from visible.children import queries
-from visible.children.models import Child, Flag
+from visible.children.models import Child, Flag, Placement
 from visible.missing import policy as missing_policy
 from visible.missing.models import Episode
 from visible.sharing.disclosures import disclose
@@ -46,6 +46,14 @@ def flag_of(viewer: Viewer, child: Child, flag_pk: int, purpose: str) -> Flag:
         _deny(viewer, "flag", flag_pk, child, "Tried to open a flag that is not this child's", purpose)
         raise Http404("This child has no flag with that number")
     return flag
+
+
+def placement_of(viewer: Viewer, child: Child, placement_pk: int, purpose: str) -> Placement:
+    placement = Placement.objects.filter(pk=placement_pk, child=child).select_related("child", "authority").first()
+    if placement is None:
+        _deny(viewer, "placement", placement_pk, child, "Tried to open a placement that is not this child's", purpose)
+        raise Http404("This child has no placement with that number")
+    return placement
 
 
 def child_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Child:

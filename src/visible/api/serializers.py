@@ -13,6 +13,7 @@ from visible.children.models import (
     FlagKind,
     Gender,
     NameKind,
+    PlacementDetail,
     Sex,
 )
 from visible.missing.models import Category, FoundBy, LogKind, ReporterRole
@@ -95,6 +96,21 @@ class FlagInput(serializers.Serializer):
 class EndFlagInput(serializers.Serializer):
     end_date = StrictDateField()
     reason = StrictCharField(max_length=5000, allow_blank=True, help_text="Why the flag is ending")
+
+
+class PlacementInput(serializers.Serializer):
+    place_code = StrictCharField(max_length=3, help_text="SSDA903 PLACE code in use on the start date, e.g. U1")
+    detail = serializers.ChoiceField(choices=PlacementDetail.choices, required=False, allow_blank=True)
+    start_date = StrictDateField()
+    end_date = StrictDateField(required=False, allow_null=True)
+    authority = serializers.RegexField(r"^[A-Z][0-9]{8}$", help_text="GSS code of the authority the placement is in",
+                                       error_messages={"invalid": "Must be a GSS code, e.g. E10000016"})
+    postcode = StrictCharField(max_length=8, required=False, allow_blank=True)
+    provider = StrictCharField(max_length=200, required=False, allow_blank=True)
+
+
+class EndPlacementInput(serializers.Serializer):
+    end_date = StrictDateField()
 
 
 class ChildSearchQuery(serializers.Serializer):

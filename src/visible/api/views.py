@@ -263,6 +263,51 @@ class EndFlagView(ApiView):
         return Response(s.FlagFull(flag).data)
 
 
+class PlacementsView(ApiView):
+    @extend_schema(
+        operation_id="placements_create", tags=["children"], parameters=[ID, IF_MATCH_OPTIONAL],
+        request=s.PlacementInput, summary="Record a placement",
+        description="Where the child lives, from when. Must not overlap another placement; the placement type "
+                    "must be in use on its start date. The council of the area is told if it is not yours.",
+        responses={201: s.PlacementOut, **errors(400, 403, 404, 412)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = viewer_of(request)
+        child = access.child_to_edit(viewer, pk, "record a placement")
+        data = _valid(s.PlacementInput, request.data)
+        check_if_match(request, child_etag(child, True), required=False)
+        code = data["authority"]
+        data["authority"] = Authority.objects.filter(code=code).first()
+        if data["authority"] is None:
+            raise exceptions.ValidationError({"authority": [f"'{code}' is not an authority's GSS code Visible knows"]})
+        try:
+            placement = register_actions.record_placement(viewer, child, data)
+        except ValidationError as error:
+            raise _refused(error, conflict=False) from error
+        return Response(s.PlacementOut(placement).data, status=status.HTTP_201_CREATED)
+
+
+class EndPlacementView(ApiView):
+    @extend_schema(
+        operation_id="placements_end", tags=["children"], request=s.EndPlacementInput,
+        parameters=[ID, OpenApiParameter("placement_id", OpenApiTypes.INT, OpenApiParameter.PATH), IF_MATCH_OPTIONAL],
+        summary="End a placement", description="409 if the placement has already ended.",
+        responses={200: s.PlacementOut, **errors(400, 403, 404, 409, 412)},
+    )
+    def post(self, request: Request, pk: int, placement_id: int) -> Response:
+        viewer = viewer_of(request)
+        child = access.child_to_edit(viewer, pk, "end a placement")
+        placement = access.placement_of(viewer, child, placement_id, "end a placement")
+        data = _valid(s.EndPlacementInput, request.data)
+        check_if_match(request, child_etag(child, True), required=False)
+        try:
+            placement = register_actions.end_placement(viewer, placement, data["end_date"])
+        except ValidationError as error:
+            placement.refresh_from_db()
+            raise _refused(error, conflict=placement.end_date is not None) from error
+        return Response(s.PlacementOut(placement).data)
+
+
 # --- missing episodes ----------------------------------------------------------------------
 
 def _police_force(viewer, name: str | None, field: str) -> Organisation | None:
