@@ -263,3 +263,11 @@ def test_the_list_of_partnerships_links_each_years_report(client, coordinator_a,
     assert reverse("web:partnership-report", args=[croydon_partnership.pk, 2024]) in html
     report = client.get(reverse("web:partnership-report", args=[croydon_partnership.pk, 2024])).content.decode()
     assert 'data-testid="edit-response"' not in report  # a coordinator reads, a senior manager writes
+
+
+def test_a_year_still_in_progress_says_its_figures_are_so_far(croydon_partnership):
+    with freeze_time("2025-10-01 12:00"):
+        report = partnership.build_report(croydon_partnership, 2025)
+        html = partnership.render_html(report, pdf=False)
+    assert not report.this.is_complete and report.previous.is_complete
+    assert "The year has not ended: these are the figures so far." in html
