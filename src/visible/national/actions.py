@@ -25,6 +25,7 @@ from .models import (
     Collection,
     Grouping,
     GroupingMember,
+    NationalityFigure,
     QualityQuery,
     QueryStatus,
     ReceivedVia,
@@ -155,9 +156,14 @@ def _store(viewer: Viewer, request: Request, document: dict[str, Any], via: str,
            stated_percentages: dict[str, float] | None) -> Submission:
     request = Request.objects.select_for_update().get(pk=request.pk)
     version = (request.submissions.aggregate(v=Max("version"))["v"] or 0) + 1
+    summary = summaries(document)
     submission = Submission.objects.create(request=request, version=version, via=via, document=document,
                                            filename=filename[:255], received_by_name=viewer.username, note=note,
-                                           stated_percentages=stated_percentages or {}, **summaries(document))
+                                           stated_percentages=stated_percentages or {},
+                                           counts=summary["counts"], per_child=summary["per_child"])
+    NationalityFigure.objects.bulk_create([
+        NationalityFigure(submission=submission, group=g, measure=m, nationality=n, gender=gender, value=v)
+        for g, m, n, gender, v in summary["nationality"]], batch_size=1000)
     old = request.status
     request.status = RequestStatus.PARTIAL if is_partial(document) else RequestStatus.PROVIDED
     request.status_note = ""

@@ -82,7 +82,6 @@ class Submission(models.Model):
     # What the national tables read, taken from the document when it is received, so the
     # tables never parse the whole document (its incident list can be thousands of rows).
     counts = models.JSONField(default=dict, help_text="document['counts']")
-    nationality = models.JSONField(default=list, help_text="[group, measure, nationality, gender, count] rows")
     per_child = models.JSONField(default=dict, help_text="incidents per child -> children (from the incident list)")
 
     class Meta:
@@ -91,6 +90,25 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request.authority.name} v{self.version}"
+
+
+class NationalityFigure(models.Model):
+    """One cell of a return's nationality breakdown (group, measure, nationality, gender),
+    taken from the document when it is received, so the national tables add them up in the
+    database rather than parsing every document."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="nationality_figures")
+    group = models.CharField(max_length=32)
+    measure = models.CharField(max_length=40)
+    nationality = models.CharField(max_length=3)
+    gender = models.CharField(max_length=16)
+    value = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["submission", "group", "measure"])]
+
+    def __str__(self) -> str:
+        return f"{self.group}/{self.measure}/{self.nationality}/{self.gender}: {self.value}"
 
 
 class QueryStatus(models.TextChoices):

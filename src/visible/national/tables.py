@@ -14,12 +14,21 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, Sum
+
 from visible.reference.nationalities import nationality_name
 from visible.returns import disclosure
 from visible.returns.disclosure import TOTAL, SumRelation
 from visible.returns.foi import DURATION_BANDS, GROUPS
 
-from .models import NO_INFORMATION, Collection, Grouping, RequestStatus, Submission
+from .models import (
+    NO_INFORMATION,
+    Collection,
+    Grouping,
+    NationalityFigure,
+    RequestStatus,
+    Submission,
+)
 
 ONS = "ons"  # the built-in grouping: ONS regions in England, the nation elsewhere
 GROUP_LABELS = {g.code: g.label for g in GROUPS}
@@ -105,7 +114,8 @@ class Collected:
     collection: Collection
     returns: list[AuthorityReturn]
     grouping_name: str
-    nationality: dict[tuple[str, str], list[list]]  # (group, measure) -> [authority, nationality, gender, count]
+    # (group, measure) -> ({(nationality, gender): children}, how many authorities gave that breakdown)
+    nationality: dict[tuple[str, str], tuple[Counter, int]]
     per_child: dict[str, dict[str, int]]  # authority code -> incidents per child -> children
 
     @property
@@ -113,38 +123,42 @@ class Collected:
         return len(self.returns)
 
 
-def regions_for(grouping: Grouping | None, authorities) -> dict[int, str]:
-    if grouping is None:
-        return {a.pk: a.region or a.nation for a in authorities}
-    members = dict(grouping.members.values_list("authority_id", "region"))
-    return {a.pk: members.get(a.pk, "Not in this grouping") for a in authorities}
-
-
 def collect(collection: Collection, grouping: Grouping | None = None, with_detail: bool = True) -> Collected:
-    """The latest return of every authority addressed, in three queries. Only the summaries
-    kept beside each return are read (actions.summaries), never the whole document."""
-    requests = list(collection.requests.select_related("authority"))
-    regions = regions_for(grouping, [r.authority for r in requests])
-    latest: dict[int, tuple[int, int]] = {}
-    for pk, request_id, version in Submission.objects.filter(request__collection=collection) \
-            .values_list("pk", "request_id", "version"):
-        if request_id not in latest or version > latest[request_id][1]:
-            latest[request_id] = (pk, version)
-    fields = ["pk", "request_id", "counts"] + (["nationality", "per_child"] if with_detail else [])
-    rows = {row[1]: row for row in Submission.objects.filter(pk__in=[pk for pk, _ in latest.values()])
-            .values_list(*fields)}
+    """The latest return of every authority addressed, in a few queries. Only what is kept
+    beside each return (its counts, incidents per child, nationality figures) is read, never
+    the whole document; the nationality figures are added up by the database."""
+    requests = list(collection.requests.values_list("pk", "status", "authority_id", "authority__code",
+                                                      "authority__name", "authority__region", "authority__nation"))
+    if grouping is None:
+        regions = {r[2]: r[5] or r[6] for r in requests}
+    else:
+        members = dict(grouping.members.values_list("authority_id", "region"))
+        regions = {r[2]: members.get(r[2], "Not in this grouping") for r in requests}
+    fields = ["request_id", "pk", "counts"] + (["per_child"] if with_detail else [])
+    rows: dict[int, tuple] = {}
+    for row in (Submission.objects.filter(request__collection=collection).order_by("request_id", "-version")
+                .values_list(*fields)):
+        rows.setdefault(row[0], row)  # the latest version of each
     returns, per_child = [], {}
-    nationality: dict[tuple[str, str], list[list]] = defaultdict(list)
-    for request in requests:
-        row = rows.get(request.pk)
-        counts = row[2] if row and request.status in (RequestStatus.PROVIDED, RequestStatus.PARTIAL) else None
-        a = request.authority
-        returns.append(AuthorityReturn(a.code, a.name, regions[a.pk], request.status, counts, row[0] if row else None))
-        if counts is not None and with_detail:
-            for group, measure, code, gender, value in row[3]:
-                nationality[group, measure].append((a.code, code, gender, value))
-            if row[4]:
-                per_child[a.code] = row[4]
+    counted: dict[int, str] = {}
+    for pk, status, authority_id, code, name, _, _ in requests:
+        row = rows.get(pk)
+        counts = row[2] if row and status in (RequestStatus.PROVIDED, RequestStatus.PARTIAL) else None
+        returns.append(AuthorityReturn(code, name, regions[authority_id], status, counts, row[1] if row else None))
+        if counts is not None:
+            counted[row[1]] = code
+            if with_detail and row[3]:
+                per_child[code] = row[3]
+    nationality: dict[tuple[str, str], tuple[Counter, int]] = {}
+    if with_detail and counted:
+        figures = NationalityFigure.objects.filter(submission_id__in=list(counted))
+        cells: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        for group, measure, code, gender, value in (figures.values_list("group", "measure", "nationality", "gender")
+                                                    .annotate(n=Sum("value")).order_by()):
+            cells[group, measure][code, gender] += value
+        for group, measure, authorities in (figures.values_list("group", "measure")
+                                            .annotate(a=Count("submission_id", distinct=True)).order_by()):
+            nationality[group, measure] = (cells[group, measure], authorities)
     return Collected(collection, sorted(returns, key=lambda r: r.name),
                      grouping.name if grouping else "ONS regions and nations", nationality, per_child)
 
@@ -270,10 +284,9 @@ def top_authorities(data: Collected, group: str, n: int = TOP_N) -> Table:
 
 def nationality(data: Collected, group: str, measure: str, n: int = TOP_N) -> Table:
     """Nationality by gender, the n most common nationalities, then the rest."""
+    given, authorities = data.nationality.get((group, measure), (Counter(), 0))
     counts: Counter = Counter()
-    authorities = set()
-    for authority, code, gender, value in data.nationality.get((group, measure), ()):
-        authorities.add(authority)
+    for (code, gender), value in given.items():
         counts[code, gender if gender in ("boy", "girl", "not_known") else "other"] += value
     totals = Counter()
     for (code, _), value in counts.items():
@@ -292,7 +305,7 @@ def nationality(data: Collected, group: str, measure: str, n: int = TOP_N) -> Ta
     what = {"children": "children", "children_missing_or_away": "children who went missing or away"}[measure]
     rounded = {(TOTAL, c) for c in [*col_keys, TOTAL]}
     return Table(f"nationality_{group}_{measure}", f"{dict(HEADLINE)[group]}: {what} by nationality and gender",
-                 columns, rows, values, _coverage(data, len(authorities), " that broke their figures down"),
+                 columns, rows, values, _coverage(data, authorities, " that broke their figures down"),
                  relations=disclosure.crosstab_relations(row_keys, col_keys), rounded=rounded, chart=(TOTAL,))
 
 
