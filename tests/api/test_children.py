@@ -103,6 +103,7 @@ def test_host_council_sees_a_child_placed_in_its_area_in_the_limited_view(api_b,
     body = record.json()
     assert body["access"] == "limited" and body["current_placement"]["authority_code"] == "E10000016"
     assert "council_id" not in body and "placements" not in body and "evidence" not in str(body["flags"])
+    assert "first_language" not in body and "nrm_referrals" not in body
     assert record["ETag"].endswith('-limited"')
     # Seen, but not theirs to change: 403, audited.
     response = api_b.patch(f"/api/v1/children/{child.pk}", {"given_names": "X"}, format="json",
@@ -353,3 +354,23 @@ def test_own_filter_leaves_out_children_placed_in_the_area(api_b, sw_a, sw_b, ma
     assert {r["id"] for r in api_b.get("/api/v1/children").json()["results"]} == {hosted.pk, own.pk}
     assert [r["id"] for r in api_b.get("/api/v1/children", {"own": "true"}).json()["results"]] == [own.pk]
     assert api_b.get("/api/v1/children", {"own": "yes"}).status_code == 400
+
+
+def test_a_guardian_services_client_sees_its_child_with_the_nrm_section(sw_a, make_child):
+    from visible.agencies.models import Organisation, OrganisationKind
+
+    service = Organisation.objects.create(name="Synthetic Guardianship Service", kind=OrganisationKind.GUARDIAN_SERVICE)
+    child = make_child(sw_a)
+    viewer = as_viewer(sw_a)
+    actions.record_nrm_referral(viewer, child, {"referred_on": TODAY() - dt.timedelta(days=10),
+                                                "first_responder": "Croydon children's services",
+                                                "first_responder_kind": "local_authority"})
+    actions.assign_guardian(viewer, child, {"kind": "ictg", "guardian_name": "A. Guardian (synthetic)",
+                                            "service": service.name, "organisation": service,
+                                            "start_date": TODAY() - dt.timedelta(days=5)})
+    guardian = bearer(make_api_client(service, role=Role.GUARDIAN, name="Casework").secret)
+    body = guardian.get(f"/api/v1/children/{child.pk}").json()
+    assert body["access"] == "limited" and len(body["nrm_referrals"]) == 1
+    assert "placements" not in body and "council_id" not in body
+    assert guardian.patch(f"/api/v1/children/{child.pk}", {"given_names": "X"}, format="json",
+                          HTTP_IF_MATCH="*").status_code == 403

@@ -187,7 +187,11 @@ def test_a_police_client_acts_on_an_open_episode_reported_to_its_force(kent_poli
     logged = api.post(f"/api/v1/episodes/{episode.pk}/log", {"kind": "sighting", "occurred_at": iso(NOW()),
                       "text": "CCTV at Ashford station (synthetic)"}, format="json")
     assert logged.status_code == 201 and logged.json()["by_organisation"] == "Kent Police"
-    # While the child is missing to it, the force sees the record (limited) but cannot change it.
+    # While the child is missing to it, the force sees the record (the limited view, with the
+    # sections children.policy.sections_for gives its grant) but cannot change it.
+    record = api.get(f"/api/v1/children/{child.pk}").json()
+    assert record["access"] == "limited" and record["full_name"] == child.full_name
+    assert "placements" not in record and "age_assessments" not in record and "evidence" not in str(record["flags"])
     assert api.patch(f"/api/v1/children/{child.pk}", {"given_names": "X"}, format="json",
                      HTTP_IF_MATCH="*").status_code == 403
     returned = api.post(f"/api/v1/episodes/{episode.pk}/return", {"returned_at": iso(NOW()), "found_by": "police"},

@@ -214,8 +214,43 @@ class ChildSummary(serializers.Serializer):
     current_placement = PlacementOut(allow_null=True)
 
 
+class NrmReferralOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    referred_on = serializers.DateField()
+    first_responder = serializers.CharField()
+    first_responder_kind = serializers.CharField()
+    reference = serializers.CharField()
+    rg_decision = serializers.CharField()
+    rg_decided_on = serializers.DateField(allow_null=True)
+    cg_decision = serializers.CharField()
+    cg_decided_on = serializers.DateField(allow_null=True)
+    stayed = serializers.BooleanField()
+    stayed_on = serializers.DateField(allow_null=True)
+
+
+class AgeAssessmentOut(serializers.Serializer):
+    status = serializers.CharField()
+    status_from = serializers.DateField()
+    concluded_on = serializers.DateField(allow_null=True)
+    assessed_date_of_birth = serializers.DateField(allow_null=True)
+
+
+class GuardianOut(serializers.Serializer):
+    kind = serializers.CharField()
+    guardian_name = serializers.CharField()
+    service = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+
+
+LANGUAGE_FIELDS = ("first_language", "other_languages", "interpreter_needed")
+IDENTIFIER_FIELDS = ("council_id", "child_903_id", "home_office_ref", "police_ref", "nrm_ref")
+
+
 class ChildLimited(serializers.Serializer):
-    """The host council's view: identity, photograph, flags, current placement."""
+    """The limited view: identity, photograph, flags, current placement; and the sections
+    children.policy.sections_for adds for the viewer's grant (languages and identifiers for the
+    police force a child is missing to, NRM referrals for a guardian service)."""
 
     id = serializers.IntegerField()
     access = serializers.ChoiceField(choices=[("limited", "limited")])
@@ -236,6 +271,15 @@ class ChildLimited(serializers.Serializer):
     photo_taken_on = serializers.DateField(allow_null=True)
     flags = FlagLimited(many=True)
     current_placement = PlacementOut(allow_null=True)
+    first_language = serializers.CharField(required=False, help_text="With the languages section")
+    other_languages = serializers.ListField(child=serializers.CharField(), required=False)
+    interpreter_needed = serializers.BooleanField(required=False)
+    council_id = serializers.CharField(required=False, help_text="With the identifiers section")
+    child_903_id = serializers.CharField(required=False)
+    home_office_ref = serializers.CharField(required=False)
+    police_ref = serializers.CharField(required=False)
+    nrm_ref = serializers.CharField(required=False)
+    nrm_referrals = NrmReferralOut(many=True, required=False, help_text="With the NRM section")
 
 
 class ChildFull(ChildLimited):
@@ -253,11 +297,14 @@ class ChildFull(ChildLimited):
     other_names = OtherNameOut(many=True)
     flags = FlagFull(many=True)
     placements = PlacementOut(many=True)
+    nrm_referrals = NrmReferralOut(many=True)
+    age_assessments = AgeAssessmentOut(many=True)
+    guardians = GuardianOut(many=True)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
 
 
-def child_data(child, full: bool) -> dict:
+def child_data(child, full: bool, sections: frozenset[str] = frozenset()) -> dict:
     today = timezone.localdate()
     base = {
         "id": child.pk, "access": "full" if full else "limited", "version": child.version,
@@ -270,12 +317,18 @@ def child_data(child, full: bool) -> dict:
         "flags": list(child.flags.all()), "current_placement": _current_placement(child),
     }
     if not full:
-        return ChildLimited(base).data
+        extra = {f: getattr(child, f) for f in LANGUAGE_FIELDS} if "languages" in sections else {}
+        extra |= {f: getattr(child, f) for f in IDENTIFIER_FIELDS} if "identifiers" in sections else {}
+        if "nrm" in sections:
+            extra["nrm_referrals"] = list(child.nrm_referrals.all())
+        data = ChildLimited(base | extra).data
+        return {k: v for k, v in data.items() if k in base or k in extra}
     base.update({f: getattr(child, f) for f in (
-        "first_language", "other_languages", "interpreter_needed", "looked_after_from", "legal_status", "council_id",
-        "child_903_id", "home_office_ref", "police_ref", "nrm_ref", "created_at", "updated_at")})
+        *LANGUAGE_FIELDS, *IDENTIFIER_FIELDS, "looked_after_from", "legal_status", "created_at", "updated_at")})
     base.update({"other_names": list(child.other_names.all()),
-                 "placements": list(child.placements.select_related("authority"))})
+                 "placements": list(child.placements.select_related("authority")),
+                 "nrm_referrals": list(child.nrm_referrals.all()), "age_assessments": list(child.age_assessments.all()),
+                 "guardians": list(child.guardians.all())})
     return ChildFull(base).data
 
 

@@ -189,9 +189,9 @@ class ChildView(ApiView):
                                         "limited fields are present)"), **errors(404)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        child, level = access.open_child(viewer_of(request), pk)
-        full = access.is_full(level)
-        response = Response(s.child_data(child, full))
+        child, grant = queries.open_child_grant(viewer_of(request), pk)
+        full = access.is_full(grant.access)
+        response = Response(s.child_data(child, full, register_policy.sections_for(grant)))
         response["ETag"] = child_etag(child, full)
         return response
 
