@@ -127,10 +127,9 @@ def import_factors(name: str, raw: bytes, authority_code: str, viewer: Viewer | 
         record_many(actor, [Entry(AuditAction.CREATE, object_type="importrun", object_id=run.pk,
                                   summary=f"Imported CIN factors for {organisation.name}: {counts['flags_created']:,} flags added",
                                   detail={"counts": dict(counts), "file": name})])
-    outcome = ImportOutcome(report, imported=True, counts=dict(counts), run=run)
-    outcome.summary = lambda: (f"Imported: {counts['flags_created']:,} flags added, "  # type: ignore[method-assign]
-                               f"{counts['unchanged']:,} factors already on the register.")
-    return outcome
+    return ImportOutcome(report, imported=True, counts=dict(counts), run=run,
+                         what=f"Imported: {counts['flags_created']:,} flags added, "
+                              f"{counts['unchanged']:,} factors already on the register.")
 
 
 def _read(name: str, raw: bytes, report: ImportReport) -> list[tuple[int, str, str, object]]:

@@ -118,8 +118,11 @@ class ImportOutcome:
     imported: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     run: ImportRun | None = None
+    what: str = ""  # the summary's wording, when it is not a 903 return's
 
     def summary(self) -> str:
+        if self.what:
+            return self.what
         c = self.counts
         return (f"Imported: {c.get('children_created', 0):,} children added, {c.get('children_changed', 0):,} changed, "
                 f"{c.get('children_unchanged', 0):,} unchanged; {c.get('placements_created', 0):,} placements added, "
