@@ -81,10 +81,12 @@ def council_for_code(code: str) -> Organisation:
 
 
 def sex_code(sex: str, year: int) -> str:
-    """Visible stores M/F/U; the return used 1/2 until 2023/24."""
+    """Visible stores M/F/U; the return used 1/2 until 2023/24, with no code for a sex not
+    known: such a child is written U, which the DfE's checks for those years reject, so that
+    the authority sees it rather than a guess."""
     if year >= 2024:
         return sex
-    return {"M": "1", "F": "2"}.get(sex, "1" if sex == "M" else "2")
+    return {"M": "1", "F": "2"}.get(sex, sex)
 
 
 def years_after(day: dt.date, years: int) -> dt.date:
