@@ -32,6 +32,7 @@ def viewer(request: HttpRequest) -> dict:
         if missing_policy.can_set_rules(current):
             items.append(("Risk settings", reverse("web:risk-settings"), path.startswith("/risk-settings")))
         items += ssda903_nav(current, path)
+        items += _returns_nav(current, path)
         items += national_nav(current, path)
     return {
         "viewer": current,
@@ -40,3 +41,14 @@ def viewer(request: HttpRequest) -> dict:
         # templates that show those buttons alongside the register's full view.
         "missing_acting_roles": missing_policy.ROLES_THAT_ACT,
     }
+
+
+def _returns_nav(current, path: str) -> list[tuple[str, str, bool]]:
+    """The FOI return and the partnership reports, for the council roles that may make them."""
+    from visible.returns import policy as returns_policy
+
+    org = current.organisation
+    if not (org and org.authority_id and returns_policy.can_make_foi_return(current, org.authority)):
+        return []
+    return [("FOI return", reverse("web:foi-return"), path.startswith("/returns/foi")),
+            ("Partnership reports", reverse("web:partnerships"), path.startswith("/returns/partnerships"))]
