@@ -5,7 +5,7 @@ This file runs in the validator's own virtual environment (var/dfe-validator, ma
 `make dfe-validator`; the validator pins pandas below 2), never inside Visible: Visible calls it
 as a subprocess (ssda903/oracle.py). It imports nothing from Visible.
 
-    var/dfe-validator/bin/python dfe_validator_script.py DIR YEAR LA_CODE [LAST_YEARS_DIR]
+    var/dfe-validator/bin/python dfe_validator_script.py DIR YEAR LA_CODE [LAST_YEARS_DIR] [--rules 574,146]
 
 YEAR is the collection year by the year it starts (2025 for 2025/26), as in Visible.
 
@@ -45,6 +45,10 @@ def real_postcodes(authorities: list[str], letters: str, count: int) -> int:
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "--postcodes":
         return real_postcodes(argv[1].split(","), argv[2], int(argv[3]))
+    rules = None
+    if "--rules" in argv:  # only these rules (a test that looks for one rule's finding)
+        at = argv.index("--rules")
+        rules, argv = argv[at + 1].split(","), argv[:at] + argv[at + 2:]
     folder, year, authority = Path(argv[0]), int(argv[1]), argv[2]
     warnings.simplefilter("ignore")
     logging.disable(logging.CRITICAL)
@@ -85,7 +89,7 @@ def main(argv: list[str]) -> int:
     with contextlib.redirect_stdout(sys.stderr):  # the validator prints as it goes
         validator = DeepCopyValidator(
             metadata={"collectionYear": end_year, "localAuthority": authority},
-            files=files, registry=get_year_ruleset(end_year),
+            files=files, registry=get_year_ruleset(end_year), selected_rules=rules,
         )
     errors = {code: o for code, o in validator.outcomes.items() if "rows" in o}
     report = {
