@@ -119,7 +119,7 @@ class ChildSearchQuery(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=200, help_text="A name (tolerant of spelling) or an identifier")
     flag = serializers.ChoiceField(choices=[*FlagKind.choices, ("in_scope", "Any of the four groups in scope")],
                                    required=False)
-    nationality = serializers.RegexField(CODE, required=False)
+    nationality = serializers.RegexField(CODE, required=False, help_text="ISO 3166-1 alpha-3, e.g. ERI")
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
     place_code = serializers.ChoiceField(choices=[c for c, _ in PLACEMENT_TYPES.choices()], required=False,
                                          help_text="Current placement's SSDA903 PLACE code")
@@ -128,7 +128,7 @@ class ChildSearchQuery(serializers.Serializer):
     active_from = serializers.DateField(required=False, help_text="With flag: flag in force some time from this date")
     active_to = serializers.DateField(required=False, help_text="With flag: ...to this date")
     own = QueryBooleanField(required=False, default=False, help_text="Only children your organisation is responsible for")
-    page = QueryIntegerField(required=False, min_value=1, max_value=100000, default=1)
+    page = QueryIntegerField(required=False, min_value=1, max_value=100000, default=1, help_text="Page, from 1")
 
     def validate(self, attrs):
         start, end = attrs.get("active_from"), attrs.get("active_to")
@@ -505,8 +505,9 @@ class EpisodePage(serializers.Serializer):
 
 
 class PageQuery(serializers.Serializer):
-    page = QueryIntegerField(required=False, min_value=1, max_value=100000, default=1)
-    page_size = QueryIntegerField(required=False, min_value=1, max_value=100, default=50)
+    page = QueryIntegerField(required=False, min_value=1, max_value=100000, default=1, help_text="Page, from 1")
+    page_size = QueryIntegerField(required=False, min_value=1, max_value=100, default=50,
+                                  help_text="Episodes a page, 1 to 100")
 
 
 # --- OAuth2 ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -113,6 +114,15 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
+CHOICE = re.compile(r"\*\s`([^`]*)`\s-\s(.+?)(?=\s*\*\s`|\Z)", re.S)
+
+
+def _described(description: str, enum: list) -> tuple[str, list[str]]:
+    """drf-spectacular writes choices as a markdown list ('* `M` - Male'): as 'M: Male' lines."""
+    choices = [f"{value}: {label.strip()}" if label.strip() != value else value
+               for value, label in CHOICE.findall(description or "")]
+    text = CHOICE.sub("", description or "").strip()
+    return text, choices or [str(v) for v in enum or []]
 
 
 def docs(request: HttpRequest) -> HttpResponse:
@@ -120,14 +130,21 @@ def docs(request: HttpRequest) -> HttpResponse:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     components = schema.get("components", {}).get("schemas", {})
 
+    def resolved(schema_or_ref: dict) -> dict:
+        ref = (schema_or_ref or {}).get("$ref", "")
+        return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema_or_ref or {}
+
     def fields_of(ref_holder: dict) -> list[dict]:
-        ref = (ref_holder or {}).get("$ref", "")
-        found = components.get(ref.rsplit("/", 1)[-1], {}) if ref else ref_holder or {}
+        found = resolved(ref_holder)
         required = set(found.get("required", []))
-        return [{"name": name, "type": prop.get("type") or prop.get("$ref", "").rsplit("/", 1)[-1] or "object",
-                 "required": name in required, "description": prop.get("description", ""),
-                 "enum": prop.get("enum", [])}
-                for name, prop in found.get("properties", {}).items()]
+        fields = []
+        for name, prop in found.get("properties", {}).items():
+            target = resolved((prop.get("allOf") or [prop])[0])
+            text, choices = _described(prop.get("description", "") or target.get("description", ""),
+                                       target.get("enum", []))
+            fields.append({"name": name, "type": target.get("type") or prop.get("type") or "object",
+                           "required": name in required, "description": text, "enum": choices})
+        return fields
 
     operations = []
     for path, methods in schema.get("paths", {}).items():
@@ -141,8 +158,9 @@ def docs(request: HttpRequest) -> HttpResponse:
                 "method": method.upper(), "path": path, "summary": op.get("summary", ""),
                 "description": op.get("description", ""), "tag": (op.get("tags") or [""])[0],
                 "parameters": [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                                "description": p.get("description", ""),
-                                "enum": p.get("schema", {}).get("enum", [])} for p in op.get("parameters", [])],
+                                "description": _described(p.get("description", ""), [])[0],
+                                "enum": _described(p.get("description", ""), p.get("schema", {}).get("enum", []))[1]}
+                               for p in op.get("parameters", [])],
                 "body": fields_of(first_body) if first_body else [],
                 "responses": [(code, r.get("description", "")) for code, r in op.get("responses", {}).items()],
                 "anchor": op.get("operationId", ""),
