@@ -181,7 +181,8 @@ def test_a_police_client_acts_on_an_open_episode_reported_to_its_force(kent_poli
     child = make_child(sw_a)
     elsewhere = report(sw_a, make_child(sw_a))  # not reported to Kent
     episode = report(sw_a, child, police_force=kent_police, police_reported_at=NOW() - dt.timedelta(hours=2))
-    assert [r["id"] for r in api.get("/api/v1/episodes").json()["results"]] == [episode.pk]
+    listed = api.get("/api/v1/episodes").json()["results"]
+    assert [(r["id"], r["access"]) for r in listed] == [(episode.pk, "full")]
     assert api.get(f"/api/v1/episodes/{episode.pk}").json()["gradings"]  # the force's full view
     assert api.get(f"/api/v1/episodes/{elsewhere.pk}").status_code == 404
     logged = api.post(f"/api/v1/episodes/{episode.pk}/log", {"kind": "sighting", "occurred_at": iso(NOW()),

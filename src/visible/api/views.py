@@ -29,6 +29,7 @@ from visible.children import policy as register_policy
 from visible.children import queries
 from visible.children.models import Child, Flag
 from visible.missing import actions as missing_actions
+from visible.missing import policy as missing_policy
 from visible.missing.models import Episode, GradingKind
 from visible.reference.models import Authority
 from visible.risk import Grade
@@ -368,8 +369,10 @@ class EpisodesView(ApiView):
 
         viewer = viewer_of(request)
         query = _valid(s.PageQuery, request.query_params)
-        episodes = list(access.visible_open_episodes(viewer).select_related("child__responsible_organisation",
-                                                                           "police_force"))
+        candidates = access.visible_open_episodes(viewer).select_related("child__responsible_organisation",
+                                                                         "police_force")
+        views = {e.pk: missing_policy.episode_view(viewer, e) for e in candidates}  # each row as its page would be
+        episodes = [e for e in candidates if views[e.pk] != "none"]
 
         def rank(e: Episode) -> int:
             try:
@@ -389,7 +392,8 @@ class EpisodesView(ApiView):
         return Response({
             "count": len(episodes), "page": page, "pages": pages, "page_size": size, "next": next_url,
             "previous": previous_url,
-            "results": [s.EpisodeSummary(s.episode_summary(e, viewer.organisation_id)).data for e in shown],
+            "results": [s.EpisodeSummary(s.episode_summary(e, viewer.organisation_id) | {"access": views[e.pk]}).data
+                        for e in shown],
         })
 
 
