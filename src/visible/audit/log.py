@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from visible.agencies.viewer import Viewer
 
-from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
+from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent, hash_of
 
 
 def canonical_json(detail: dict[str, Any] | None) -> str:
@@ -34,8 +34,10 @@ class Entry:
     detail: dict[str, Any] | None = None
 
 
-def _event(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str) -> AuditEvent:
-    event = AuditEvent(
+def event_values(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str) -> dict[str, Any]:
+    """Every field of the event ``record`` appends for ``entry``, its hash included: for
+    writers that insert rows without building model instances (bulk imports)."""
+    values = dict(
         seq=seq,
         at=at,
         actor_user_id=viewer.user_id,
@@ -52,8 +54,12 @@ def _event(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: s
         detail=canonical_json(entry.detail),
         prev_hash=prev_hash,
     )
-    event.hash = event.compute_hash()
-    return event
+    values["hash"] = hash_of(values)
+    return values
+
+
+def _event(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str) -> AuditEvent:
+    return AuditEvent(**event_values(viewer, entry, seq, at, prev_hash))
 
 
 def record(

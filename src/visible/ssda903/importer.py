@@ -21,8 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +31,8 @@ from django.utils import timezone
 
 from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
-from visible.audit.log import Entry, canonical_json, record_many
-from visible.audit.models import HASHED_FIELDS, AuditAction, AuditChainHead, AuditEvent
+from visible.audit.log import Entry, event_values, record_many
+from visible.audit.models import AuditAction, AuditChainHead, AuditEvent
 from visible.children.models import Child, DobBasis, Flag, FlagKind, Gender, Placement
 from visible.missing.models import Episode, ReporterRole
 from visible.reference.codes import (
@@ -350,38 +348,21 @@ class NewRow(dict):
 
 def _append_events(viewer: Viewer, entries) -> None:
     """Append one audit event per child to the chain, each exactly what audit.log.record would
-    write (the same _event, hashed in order), written with the bulk writer: Django's
+    write (audit.log.event_values, hashed in order), written with the bulk writer: Django's
     bulk_create spent more on 50,000 events than the rest of the import together."""
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         at = timezone.now().astimezone(dt.UTC)
-        organisation_name = viewer.organisation.name if viewer.organisation else ""
         rows, seq, last_hash = [], head.last_seq, head.last_hash
         for entry in entries:
             seq += 1
-            event = _event_row(viewer, entry, seq, at, last_hash, organisation_name)
+            event = event_values(viewer, entry, seq, at, last_hash)
             last_hash = event["hash"]
             rows.append(event)
         if rows:
             FastTable(AuditEvent, at).insert(rows)
             head.last_seq, head.last_hash = seq, last_hash
             head.save(update_fields=["last_seq", "last_hash"])
-
-
-def _event_row(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str, organisation_name: str) -> dict:
-    """The values audit.log.record stores for an event, without building a model instance per
-    event, hashed as AuditEvent.compute_hash does (verify() re-checks every one; a test runs it)."""
-    event = dict(
-        seq=seq, at=at, actor_user_id=viewer.user_id, actor_username=viewer.username[:150],
-        organisation_id=viewer.organisation_id, organisation_name=organisation_name, role=viewer.role or "",
-        action=str(entry.action), object_type=entry.object_type, object_id=str(entry.object_id or "")[:64],
-        child_id=entry.child_id, summary=entry.summary[:500], purpose=entry.purpose[:500],
-        detail=canonical_json(entry.detail), prev_hash=prev_hash,
-    )
-    # AuditEvent.hash_payload's values, in HASHED_FIELDS order, with the time as it writes it.
-    payload = [event[name] if name != "at" else at.isoformat(timespec="microseconds") for name in HASHED_FIELDS]
-    event["hash"] = hashlib.sha256(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
-    return event
 
 
 def _insert(model, rows: list[dict], now: dt.datetime, with_id: bool = False) -> None:
