@@ -374,3 +374,10 @@ def test_a_guardian_services_client_sees_its_child_with_the_nrm_section(sw_a, ma
     assert "placements" not in body and "council_id" not in body
     assert guardian.patch(f"/api/v1/children/{child.pk}", {"given_names": "X"}, format="json",
                           HTTP_IF_MATCH="*").status_code == 403
+
+
+def test_a_body_that_is_not_json_is_415_and_malformed_json_400(api_a):
+    response = api_a.post("/api/v1/children", "given_names=Dawit", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and response.json()["status"] == 415
+    response = api_a.post("/api/v1/children", '{"given_names": ', content_type="application/json")
+    assert response.status_code == 400 and "JSON parse error" in response.json()["detail"]

@@ -15,6 +15,7 @@ DESCRIPTIONS = {
     403: "The record is visible to your organisation, but your organisation or role cannot make this change",
     404: "No such record, or not one your organisation may see (the two look the same)",
     409: "Conflicts with the record as it is now (e.g. already ended, already open)",
+    415: "The body must be JSON (Content-Type: application/json)",
     412: "If-Match does not match the record's current ETag: someone else changed it; nothing was saved",
     428: "If-Match is required: send the ETag from your last GET",
     429: "Rate limit reached: wait for the number of seconds in Retry-After",

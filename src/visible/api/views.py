@@ -161,7 +161,7 @@ class ChildrenView(ApiView):
         summary="Add a child to the register",
         description="The child becomes your organisation's (the responsible council). Validated as on the web "
                     "page: dates, codes and identifiers unique in your organisation.",
-        responses={201: s.ChildFull, **errors(400, 403)},
+        responses={201: s.ChildFull, **errors(415, 400, 403)},
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
@@ -201,7 +201,7 @@ class ChildView(ApiView):
         request=s.ChildUpdateInput, summary="Change a child's core details",
         description="Send only the fields to change, with If-Match: the ETag from your GET. If someone changed the "
                     "record since, 412 and nothing is saved.",
-        responses={200: s.ChildFull, **errors(400, 403, 404, 412, 428)},
+        responses={200: s.ChildFull, **errors(415, 400, 403, 404, 412, 428)},
     )
     def patch(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
@@ -227,7 +227,7 @@ class FlagsView(ApiView):
         operation_id="flags_create", tags=["children"], parameters=[ID, IF_MATCH_OPTIONAL], request=s.FlagInput,
         summary="Record a flag on a child",
         description="A dated flag with its evidence. 409 if the child already has an open flag of that kind.",
-        responses={201: s.FlagFull, **errors(400, 403, 404, 409, 412)},
+        responses={201: s.FlagFull, **errors(415, 400, 403, 404, 409, 412)},
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
@@ -248,7 +248,7 @@ class EndFlagView(ApiView):
         operation_id="flags_end", tags=["children"], request=s.EndFlagInput,
         parameters=[ID, OpenApiParameter("flag_id", OpenApiTypes.INT, OpenApiParameter.PATH), IF_MATCH_OPTIONAL],
         summary="End a flag", description="409 if the flag has already ended.",
-        responses={200: s.FlagFull, **errors(400, 403, 404, 409, 412)},
+        responses={200: s.FlagFull, **errors(415, 400, 403, 404, 409, 412)},
     )
     def post(self, request: Request, pk: int, flag_id: int) -> Response:
         viewer = viewer_of(request)
@@ -270,7 +270,7 @@ class PlacementsView(ApiView):
         request=s.PlacementInput, summary="Record a placement",
         description="Where the child lives, from when. Must not overlap another placement; the placement type "
                     "must be in use on its start date. The council of the area is told if it is not yours.",
-        responses={201: s.PlacementOut, **errors(400, 403, 404, 412)},
+        responses={201: s.PlacementOut, **errors(415, 400, 403, 404, 412)},
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
@@ -293,7 +293,7 @@ class EndPlacementView(ApiView):
         operation_id="placements_end", tags=["children"], request=s.EndPlacementInput,
         parameters=[ID, OpenApiParameter("placement_id", OpenApiTypes.INT, OpenApiParameter.PATH), IF_MATCH_OPTIONAL],
         summary="End a placement", description="409 if the placement has already ended.",
-        responses={200: s.PlacementOut, **errors(400, 403, 404, 409, 412)},
+        responses={200: s.PlacementOut, **errors(415, 400, 403, 404, 409, 412)},
     )
     def post(self, request: Request, pk: int, placement_id: int) -> Response:
         viewer = viewer_of(request)
@@ -336,7 +336,7 @@ class ChildEpisodesView(ApiView):
         summary="Report a child missing or away",
         description="Opens an episode on the child's record and grades it (the risk engine's proposal, to be "
                     "confirmed). 409 if the child already has an open episode.",
-        responses={201: s.EpisodeOut, **errors(400, 403, 404, 409)},
+        responses={201: s.EpisodeOut, **errors(415, 400, 403, 404, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
@@ -415,7 +415,7 @@ class GradingsView(ApiView):
         summary="Confirm or change the episode's grade",
         description="Confirm the risk engine's proposal, or choose another grade: upward freely, downward only "
                     "with a reason and never below the floor the rules set.",
-        responses={201: s.GradingOut, **errors(400, 403, 404, 412)},
+        responses={201: s.GradingOut, **errors(415, 400, 403, 404, 412)},
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
@@ -434,7 +434,7 @@ class LogView(ApiView):
     @extend_schema(
         operation_id="episodes_log", tags=["missing"], parameters=[ID], request=s.LogEntryInput,
         summary="Add to the search log", description="A sighting, a call, an action, contact with the child, a note.",
-        responses={201: s.LogEntryOut, **errors(400, 403, 404)},
+        responses={201: s.LogEntryOut, **errors(415, 400, 403, 404)},
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
@@ -452,7 +452,7 @@ class PoliceReportView(ApiView):
         operation_id="episodes_police_report", tags=["missing"], parameters=[ID, IF_MATCH_OPTIONAL],
         request=s.PoliceReportInput, summary="Record the report to the police",
         description="Which force, when, and its reference. A police client's own force is the default.",
-        responses={200: s.EpisodeOut, **errors(400, 403, 404, 412)},
+        responses={200: s.EpisodeOut, **errors(415, 400, 403, 404, 412)},
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
@@ -474,7 +474,7 @@ class ReturnView(ApiView):
     @extend_schema(
         operation_id="episodes_return", tags=["missing"], parameters=[ID, IF_MATCH_OPTIONAL], request=s.ReturnInput,
         summary="Record the child's return", description="Closes the episode. 409 if the return is already recorded.",
-        responses={200: s.EpisodeOut, **errors(400, 403, 404, 409, 412)},
+        responses={200: s.EpisodeOut, **errors(415, 400, 403, 404, 409, 412)},
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
