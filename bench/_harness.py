@@ -53,6 +53,15 @@ def fresh_database(engine: str, name: str):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def load_average() -> str:
+    """The machine's load, for the record beside each result (a shared machine's numbers)."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
+
+
 def median_ms(fn: Callable[[], object], runs: int, warmup: int = 3) -> float:
     for _ in range(warmup):
         fn()

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._harness import append_result, fresh_database
+from bench._harness import append_result, fresh_database, load_average
 
 TARGET_SECONDS = 10.0
 TARGET_RATIO = 5.0
@@ -56,10 +56,6 @@ def make_files(folder: Path, children: int, per_child: float) -> None:
         ready_for_return(organisation)
         export_return(organisation, YEAR, folder)
 
-
-def _load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
 
 
 def _rows(folder: Path) -> dict[str, int]:
@@ -88,7 +84,7 @@ def run(engine: str, children: int, per_child: float, validator: bool) -> bool:
         from visible.ssda903.importer import import_return_folder
 
         council_for(Authority.objects.get(code=AUTHORITY))
-        load_before = _load()
+        load_before = load_average()
         began, began_cpu = time.perf_counter(), time.process_time()
         outcome = import_return_folder(folder, YEAR, AUTHORITY)
         ours, ours_cpu = time.perf_counter() - began, time.process_time() - began_cpu
@@ -109,7 +105,7 @@ def run(engine: str, children: int, per_child: float, validator: bool) -> bool:
     if validator:
         from visible.ssda903.oracle import validate_folder
 
-        load_validator = _load()
+        load_validator = load_average()
         began = time.perf_counter()
         report = validate_folder(folder, YEAR, AUTHORITY, timeout=7200)
         theirs = time.perf_counter() - began

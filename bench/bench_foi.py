@@ -26,22 +26,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import time
 
-from bench._harness import append_result, fresh_database, median_ms
+from bench._harness import append_result, fresh_database, load_average, median_ms
 
 TARGET_MS = 1000.0
 AUTHORITY = "E10000016"  # Kent: the most unaccompanied children of any authority in the report
 
-
-def _load() -> str:
-    try:
-        one, five, _ = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
 
 
 def _database() -> str:
@@ -72,7 +64,7 @@ def timed(fn, runs: int, warmup: int = 2) -> tuple[float, float, float]:
 
 
 def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> bool:
-    load_before = _load()
+    load_before = load_average()
     with fresh_database(engine, "visible_ret_bench_foi"):
         from django.db import connection
         from django.utils import timezone
@@ -131,7 +123,7 @@ def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> b
         base = {label: median_ms(baseline(period), runs) for label, period in (("one year", year), ("ten years", decade))}
         passed = all(ms < TARGET_MS for _, ms, _, _, _ in timings[:4])
         lines = [
-            f"- machine load average {load_before} before, {_load()} after; database {_database()}",
+            f"- machine load average {load_before} before, {load_average()} after; database {_database()}",
             f"- authority {authority.name} ({AUTHORITY}): {children:,} children generated in two cohorts five years "
             f"apart, {episodes.count():,} episodes, the first on {first:%d/%m/%Y}; setup {setup_seconds:.0f} s",
             f"- one year = {year[0]:%d/%m/%Y} to {year[1]:%d/%m/%Y}: {sizes['one year'][0]:,} children in scope, "

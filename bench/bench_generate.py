@@ -19,7 +19,7 @@ import os
 import subprocess
 import time
 
-from bench._harness import append_result, fresh_database
+from bench._harness import append_result, fresh_database, load_average
 
 TARGET_SECONDS = 60.0
 BASELINE_CHILDREN = 10_000
@@ -44,18 +44,9 @@ def _database_version() -> str:
     return f"SQLite {sqlite3.sqlite_version} (temporary file, WAL)"
 
 
-def _load() -> str:
-    """The machine's load average: this is a shared 2-core machine, and a busy one makes any
-    run slower whatever the code does, so each result says how busy it was."""
-    try:
-        one, five, _ = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
-
 
 def run(engine: str, children: int, seed: int) -> bool:
-    load_before = _load()
+    load_before = load_average()
     with fresh_database(engine, "visible_bench"):
         from django.db import transaction
 
@@ -78,7 +69,7 @@ def run(engine: str, children: int, seed: int) -> bool:
         per_10k = seconds / (children / 10_000)
         passed = seconds < TARGET_SECONDS
         append_result("generate.md", f"generate --national --children {children:,} --seed {seed}: {engine}", [
-            f"- machine: nproc {_nproc()}; load average {load_before} before, {_load()} after",
+            f"- machine: nproc {_nproc()}; load average {load_before} before, {load_average()} after",
             f"- database: {_database_version()}",
             f"- national run: {summary.children:,} children in {summary.authorities} authorities in **{seconds:.1f} s** "
             f"({summary.children / seconds:,.0f} children/s)",

@@ -24,10 +24,9 @@ import argparse
 import datetime as dt
 import io
 import logging
-import os
 import time
 
-from bench._harness import RESULTS, append_result, fresh_database, median_ms
+from bench._harness import RESULTS, append_result, fresh_database, load_average, median_ms
 
 TARGET_MS = 2000.0
 AUTHORITY = "E09000008"  # Croydon
@@ -42,13 +41,6 @@ below. "x page" divides by the HTML page of the same pack timed in the same run.
 
 """
 
-
-def _load() -> str:
-    try:
-        one, five, _ = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
 
 
 def _photo() -> bytes:
@@ -178,7 +170,7 @@ class _MissingGlyphs(logging.Handler):
 
 
 def run(engine: str, runs: int) -> bool:
-    load_before = _load()
+    load_before = load_average()
     glyphs = _MissingGlyphs()
     weasy_log = logging.getLogger("weasyprint")
     weasy_log.addHandler(glyphs)

@@ -27,26 +27,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import subprocess
 import sys
 import time
 
-from bench._harness import append_result, fresh_database, median_ms
+from bench._harness import append_result, fresh_database, load_average, median_ms
 
 REPORT_TARGET_MS = 50.0
 SWEEP_TARGET_S = 10.0
 AUTHORITY = "E09000008"  # Croydon
 BASELINE_CHILDREN = 10_000
 
-
-def _load() -> str:
-    try:
-        one, five, _ = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
 
 
 def _database() -> str:
@@ -116,7 +108,7 @@ def _child_with_ten_years(viewer, council):
 
 
 def run_report(engine: str, children: int, runs: int) -> bool:
-    load_before = _load()
+    load_before = load_average()
     with fresh_database(engine, "visible_bench_missing"):
         from django.contrib.auth import get_user_model
         from django.db import transaction
@@ -171,7 +163,7 @@ def run_report(engine: str, children: int, runs: int) -> bool:
         baseline_ms = median_ms(audit_once, runs)
         passed = report_ms < REPORT_TARGET_MS if engine == "postgresql" else True
         append_result("missing.md", f"Report missing, {engine}", [
-            f"- machine load average {load_before} before, {_load()} after; database {_database()}",
+            f"- machine load average {load_before} before, {load_average()} after; database {_database()}",
             f"- authority holds {held:,} children ({summary.episodes:,} generated episodes); the child has "
             f"{history} episodes over ten years, 15 placements, 3 flags, an NRM referral; setup {setup_seconds:.0f} s",
             f"- report_missing median of {runs}: **{report_ms:.1f} ms** (min {min(reported):.1f}, max {max(reported):.1f})",
@@ -194,7 +186,7 @@ def _sweeps(at):
 
 
 def run_sweep(engine: str, children: int, per_child: float, seed: int, baseline_children: int) -> bool:
-    load_before = _load()
+    load_before = load_average()
     with fresh_database(engine, "visible_bench_missing"):
         from django.db import transaction
         from django.utils import timezone
@@ -222,7 +214,7 @@ def run_sweep(engine: str, children: int, per_child: float, seed: int, baseline_
 
         scale = children / baseline_children
         lines = [
-            f"- machine load average {load_before} before, {_load()} after; database {_database()}",
+            f"- machine load average {load_before} before, {load_average()} after; database {_database()}",
             f"- register: {summary.children:,} children, {summary.episodes:,} episodes ({summary.open_episodes:,} open), "
             f"{summary.return_interviews:,} return interviews, {summary.gradings:,} gradings; generated in "
             f"{generate_seconds:.0f} s (setup); {open_alerts:,} alerts open after the sweeps",

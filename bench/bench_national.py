@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import time
 
-from bench._harness import RESULTS, append_result, fresh_database, median_ms
+from bench._harness import RESULTS, append_result, fresh_database, load_average, median_ms
 
 TARGET_MS = 1000.0
 YEARS = 10
@@ -39,13 +38,6 @@ returns' counts alone, in the same run.
 
 """
 
-
-def _load() -> str:
-    try:
-        one, five, _ = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
 
 
 def run(engine: str, runs: int) -> bool:
@@ -61,7 +53,7 @@ def run(engine: str, runs: int) -> bool:
         if not (RESULTS / "national.md").exists():
             RESULTS.mkdir(exist_ok=True)
             (RESULTS / "national.md").write_text(HEADER, encoding="utf-8")
-        load_before = _load()
+        load_before = load_average()
         started = time.perf_counter()
         from django.contrib.auth import get_user_model
 
@@ -105,7 +97,7 @@ def run(engine: str, runs: int) -> bool:
             if engine == "sqlite" else connection.cursor().connection.info.server_version
         passed = all_ms < TARGET_MS
         append_result("national.md", f"National tables, {engine}", [
-            f"- machine load average {load_before} before, {_load()} after; database {engine} {version}",
+            f"- machine load average {load_before} before, {load_average()} after; database {engine} {version}",
             f"- {YEARS} collections x {authorities} authorities: {submissions:,} returns stored "
             f"({incidents:,} incidents listed in them); set up in {setup:.0f} s",
             f"- every table of every collection, plus the trend, published: median of {runs} **{all_ms:.0f} ms**",
