@@ -30,6 +30,17 @@ class AuditAction(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
     SIGN_OUT = "sign_out", "Signed out"
     GENERATE = "generate", "Generated synthetic data"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Set up a second factor"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Second-factor code refused"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+    SIGN_IN_LOCKOUT = "sign_in_lockout", "Locked out after failed sign-ins"
+    SIGN_IN_UNLOCK = "sign_in_unlock", "Lockout lifted"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset asked for"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    RETENTION_REPORT = "retention_report", "Retention report made"
+    RETENTION_DELETE = "retention_delete", "Deleted at the end of retention"
 
 
 GENESIS_HASH = "0" * 64
