@@ -1,7 +1,8 @@
 """Opening the records an API request names, with the same policy calls, in the same order,
-and the same audit events and disclosures, as the web pages' helpers (web/views.py, web/views_missing.py, web/views_grabpack.py): what a
-client may see or change is decided by children/policy.py and missing/policy.py and nowhere
-else. Refusals are audited as ``denied``; not found and not allowed are the same 404."""
+and with the same audit events and disclosures, as the web pages' helpers (web/views.py,
+web/views_missing.py, web/views_grabpack.py): what a client may see or change is decided by
+children/policy.py and missing/policy.py and nowhere else. Refusals are audited as ``denied``;
+not found and not allowed are the same 404."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from visible.sharing.disclosures import disclose
 GRAB_PACK = "grab pack"
 
 
-def _deny(viewer: Viewer, object_type: str, object_id, child: Child | None, summary: str, purpose: str = "") -> None:
+def deny(viewer: Viewer, object_type: str, object_id, child: Child | None, summary: str, purpose: str = "") -> None:
     record(viewer, AuditAction.DENIED, object_type=object_type, object_id=object_id,
            child_id=child.pk if child else None, summary=summary, purpose=purpose)
 
@@ -35,7 +36,7 @@ def child_to_edit(viewer: Viewer, pk: int, purpose: str) -> Child:
     """As web/views.py _editable_child: seen, then children.policy.can_edit, else 403."""
     child, _ = open_child(viewer, pk, purpose=purpose)
     if not register_policy.can_edit(viewer, child):
-        _deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission")
+        deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission")
         raise PermissionDenied("Your organisation or role cannot change this child's record")
     return child
 
@@ -43,7 +44,7 @@ def child_to_edit(viewer: Viewer, pk: int, purpose: str) -> Child:
 def flag_of(viewer: Viewer, child: Child, flag_pk: int, purpose: str) -> Flag:
     flag = Flag.objects.filter(pk=flag_pk, child=child).select_related("child").first()
     if flag is None:
-        _deny(viewer, "flag", flag_pk, child, "Tried to open a flag that is not this child's", purpose)
+        deny(viewer, "flag", flag_pk, child, "Tried to open a flag that is not this child's", purpose)
         raise Http404("This child has no flag with that number")
     return flag
 
@@ -51,7 +52,7 @@ def flag_of(viewer: Viewer, child: Child, flag_pk: int, purpose: str) -> Flag:
 def placement_of(viewer: Viewer, child: Child, placement_pk: int, purpose: str) -> Placement:
     placement = Placement.objects.filter(pk=placement_pk, child=child).select_related("child", "authority").first()
     if placement is None:
-        _deny(viewer, "placement", placement_pk, child, "Tried to open a placement that is not this child's", purpose)
+        deny(viewer, "placement", placement_pk, child, "Tried to open a placement that is not this child's", purpose)
         raise Http404("This child has no placement with that number")
     return placement
 
@@ -60,7 +61,7 @@ def child_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Child:
     """As web/views_missing.py _child_to_act_on: seen, then missing.policy.can_act, else 403."""
     child, _ = open_child(viewer, pk, purpose=purpose)
     if not missing_policy.can_act(viewer, child):
-        _deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission", purpose)
+        deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission", purpose)
         raise PermissionDenied("Your organisation or role cannot act on this child's missing episodes")
     return child
 
@@ -80,7 +81,7 @@ def open_episode(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Episode, s
     episode = _episode(pk)
     view = missing_policy.episode_view(viewer, episode) if episode else "none"
     if view == "none":
-        _deny(viewer, "episode", pk, episode.child if episode else None,
+        deny(viewer, "episode", pk, episode.child if episode else None,
               "Tried to open a missing episode outside their access", purpose)
         raise Http404("No missing episode with that number is available to you")
     record(viewer, AuditAction.VIEW, object_type="episode", object_id=episode.pk, child_id=episode.child_id,
@@ -93,7 +94,7 @@ def episode_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Episode:
     """As web/views_missing.py _episode_to_act_on."""
     episode, _ = open_episode(viewer, pk, purpose)
     if not missing_policy.can_act_on_episode(viewer, episode):
-        _deny(viewer, "episode", episode.pk, episode.child, f"Tried to {purpose} without permission", purpose)
+        deny(viewer, "episode", episode.pk, episode.child, f"Tried to {purpose} without permission", purpose)
         raise PermissionDenied("Your organisation or role cannot act on this child's missing episodes")
     return episode
 
@@ -102,7 +103,7 @@ def episode_for_grab_pack(viewer: Viewer, pk: int) -> Episode:
     """As web/views_grabpack.py _episode_for."""
     episode = _episode(pk)
     if episode is None or not missing_policy.can_see_grab_pack(viewer, episode.child, episode):
-        _deny(viewer, "episode", pk, episode.child if episode else None,
+        deny(viewer, "episode", pk, episode.child if episode else None,
               "Tried to open a grab pack for an episode outside their access", GRAB_PACK)
         raise Http404("No missing episode with that number is available to you")
     return episode
@@ -112,7 +113,7 @@ def child_for_grab_pack(viewer: Viewer, pk: int) -> Child:
     """As web/views_grabpack.py _child_for."""
     child = Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
     if child is None or not missing_policy.can_see_grab_pack(viewer, child):
-        _deny(viewer, "child", pk, child, "Tried to open a grab pack for a child outside their access", GRAB_PACK)
+        deny(viewer, "child", pk, child, "Tried to open a grab pack for a child outside their access", GRAB_PACK)
         raise Http404("No child record with that number is available to you")
     return child
 

@@ -33,12 +33,6 @@ TITLES = {
 }
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the record as it is now."
-    default_code = "conflict"
-
-
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = ("The record has changed since you read it (its ETag no longer matches If-Match). "

@@ -168,7 +168,7 @@ class ChildrenView(ApiView):
         data = _valid(s.ChildCreateInput, request.data)
         other_names = [(n["name"], n["kind"]) for n in data.pop("other_names", [])]
         if not register_policy.can_create(viewer):
-            access._deny(viewer, "child", "", None, "Tried to add a child to the register without permission")
+            access.deny(viewer, "child", "", None, "Tried to add a child to the register without permission")
             raise exceptions.PermissionDenied("Your organisation or role cannot add children to the register")
         try:
             child = register_actions.create_child(viewer, data, other_names)
