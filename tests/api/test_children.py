@@ -381,3 +381,23 @@ def test_a_body_that_is_not_json_is_415_and_malformed_json_400(api_a):
     assert response.status_code == 415 and response.json()["status"] == 415
     response = api_a.post("/api/v1/children", '{"given_names": ', content_type="application/json")
     assert response.status_code == 400 and "JSON parse error" in response.json()["detail"]
+
+
+def test_photograph_for_whoever_may_open_the_record(api_a, api_b, client_b, sw_a, make_child):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    child = make_child(sw_a)
+    assert api_a.get(f"/api/v1/children/{child.pk}/photo").status_code == 404  # none yet
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 40), (30, 100, 180)).save(buffer, format="PNG")
+    actions.set_photo(as_viewer(sw_a), child, ContentFile(buffer.getvalue(), name="synthetic.png"), TODAY())
+    response = api_a.get(f"/api/v1/children/{child.pk}/photo")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert AuditEvent.objects.filter(action="view", purpose="photograph", object_id=str(child.pk)).exists()
+    assert api_a.get(f"/api/v1/children/{child.pk}").json()["has_photo"] is True
+    assert api_b.get(f"/api/v1/children/{child.pk}/photo").status_code == 404
+    assert denied(client_b, object_id=str(child.pk), purpose="photograph")

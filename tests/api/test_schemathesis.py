@@ -11,16 +11,19 @@ documented 400."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 import pytest
 import schemathesis
+from django.core.files.base import ContentFile
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
+from PIL import Image
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -88,6 +91,9 @@ def register_to_find(council_a, sw_a, make_child) -> Register:
     children = [make_child(sw_a, council_id=f"CR-{i}") for i in range(3)]
     flag = register.record_flag(viewer, children[0], "uasc", timezone.localdate() - dt.timedelta(days=20),
                                 "Arrived alone (synthetic)")
+    photo = io.BytesIO()
+    Image.new("RGB", (30, 40), (30, 100, 180)).save(photo, format="PNG")
+    register.set_photo(viewer, children[2], ContentFile(photo.getvalue(), name="synthetic.png"), None)
     placement = register.record_placement(viewer, children[1], {
         "place_code": "U1", "start_date": timezone.localdate() - dt.timedelta(days=30),
         "authority": council_a.authority, "postcode": "CR0 1XX"})

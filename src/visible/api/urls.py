@@ -9,6 +9,7 @@ urlpatterns = [
     path("oauth/token", views_auth.TokenView.as_view(), name="token"),
     path("children", views.ChildrenView.as_view(), name="children"),
     path("children/<int:pk>", views.ChildView.as_view(), name="child"),
+    path("children/<int:pk>/photo", views.ChildPhotoView.as_view(), name="child-photo"),
     path("children/<int:pk>/flags", views.FlagsView.as_view(), name="flags"),
     path("children/<int:pk>/flags/<int:flag_id>/end", views.EndFlagView.as_view(), name="flag-end"),
     path("children/<int:pk>/placements", views.PlacementsView.as_view(), name="placements"),

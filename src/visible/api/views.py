@@ -9,11 +9,13 @@ PATCH requires If-Match (428 without it, 412 if stale); the POST actions take it
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
+from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -219,6 +221,24 @@ class ChildView(ApiView):
         child = Child.objects.select_related("responsible_organisation").get(pk=child.pk)
         response = Response(s.child_data(child, True))
         response["ETag"] = child_etag(child, True)
+        return response
+
+
+class ChildPhotoView(ApiView):
+    @extend_schema(
+        operation_id="children_photo", tags=["children"], parameters=[ID], summary="The child's photograph",
+        description="As on the web page: anyone who may open the record sees the photograph (it is part of the "
+                    "limited view too). Audited as a view with the purpose 'photograph'. 404 if there is none.",
+        responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The photograph"),
+                   (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY), **errors(404)},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        child, _ = access.open_child(viewer_of(request), pk, purpose="photograph")
+        if not child.photo:
+            raise exceptions.NotFound("There is no photograph of this child on Visible")
+        content_type = mimetypes.guess_type(child.photo.name)[0] or "application/octet-stream"
+        response = FileResponse(child.photo.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, no-store"
         return response
 
 

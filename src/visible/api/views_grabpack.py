@@ -124,7 +124,7 @@ class GrabPackSerializer(serializers.Serializer):
     responsible_organisation = serializers.CharField()
     description = serializers.CharField()
     distinguishing_features = serializers.CharField()
-    has_photo = serializers.BooleanField(help_text="The photograph is in the PDF")
+    has_photo = serializers.BooleanField(help_text="The photograph is in the PDF, and at GET /api/v1/children/{id}/photo")
     photo_taken_on = serializers.DateField(allow_null=True)
     council_id = serializers.CharField()
     identifiers = IdentifierPart(many=True)
