@@ -34,7 +34,6 @@ from visible.missing import actions as missing_actions
 from visible.missing import policy as missing_policy
 from visible.missing.models import Episode, GradingKind
 from visible.reference.models import Authority
-from visible.risk import Grade
 
 from . import access
 from . import serializers as s
@@ -392,15 +391,7 @@ class EpisodesView(ApiView):
         candidates = access.visible_open_episodes(viewer).select_related("child__responsible_organisation",
                                                                          "police_force")
         views = {e.pk: missing_policy.episode_view(viewer, e) for e in candidates}  # each row as its page would be
-        episodes = [e for e in candidates if views[e.pk] != "none"]
-
-        def rank(e: Episode) -> int:
-            try:
-                return Grade.parse(e.grade).rank
-            except ValueError:
-                return -1
-
-        episodes.sort(key=lambda e: (-rank(e), e.last_seen_at, e.pk))
+        episodes = missing_policy.most_urgent_first(e for e in candidates if views[e.pk] != "none")
         size = query["page_size"]
         pages = max(1, -(-len(episodes) // size))
         page = min(query["page"], pages)

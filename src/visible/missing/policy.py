@@ -103,3 +103,17 @@ def can_handle_alert(viewer: Viewer, alert) -> bool:
 def require_handle_alert(viewer: Viewer, alert) -> None:
     if not can_handle_alert(viewer, alert):
         raise PermissionDenied("You cannot act on this alert")
+
+
+def most_urgent_first(episodes) -> list:
+    """Open episodes as the missing-now board and the API list them: highest grade first, then
+    missing longest (an ungraded episode after every graded one)."""
+    from visible.risk import Grade
+
+    def rank(episode) -> int:
+        try:
+            return Grade.parse(episode.grade).rank
+        except ValueError:
+            return -1
+
+    return sorted(episodes, key=lambda e: (-rank(e), e.last_seen_at, e.pk))

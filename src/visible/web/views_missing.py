@@ -376,16 +376,8 @@ def missing_now(request: HttpRequest) -> HttpResponse:
     viewer: Viewer = request.viewer
     now = timezone.now()
     seen = register_policy.visible_children(viewer)
-    episodes = list(Episode.objects.filter(returned_at__isnull=True, child__in=seen)
-                    .select_related("child__responsible_organisation", "police_force"))
-
-    def rank(e: Episode) -> int:
-        try:
-            return Grade.parse(e.grade).rank
-        except ValueError:
-            return -1
-
-    episodes.sort(key=lambda e: (-rank(e), e.last_seen_at, e.pk))
+    episodes = missing_policy.most_urgent_first(Episode.objects.filter(returned_at__isnull=True, child__in=seen)
+                                                .select_related("child__responsible_organisation", "police_force"))
     rows = [{
         "episode": e, "child": e.child, "limited": e.child.responsible_organisation_id != viewer.organisation_id,
         "grade_label": _grade_label(e.grade), "category_word": _category_word(e.category),
