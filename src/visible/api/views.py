@@ -1,4 +1,4 @@
-"""The API's endpoints. Each one opens the record through api/access.py (the same policy
+"""The API's endpoints. Each one opens the record through visible/opening.py (the same policy
 calls as the web pages), calls one function in children/actions.py or missing/actions.py for a
 write, and answers with the representation policy allows. No view writes a model.
 
@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from visible import opening as access
 from visible.agencies.models import Organisation, OrganisationKind
 from visible.children import actions as register_actions
 from visible.children import policy as register_policy
@@ -35,7 +36,6 @@ from visible.missing import policy as missing_policy
 from visible.missing.models import Episode, GradingKind
 from visible.reference.models import Authority
 
-from . import access
 from . import serializers as s
 from .auth import viewer_of
 from .errors import ActionRefused, PreconditionFailed, PreconditionRequired

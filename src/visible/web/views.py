@@ -231,12 +231,9 @@ def child_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _editable_child(request: HttpRequest, pk: int, purpose: str) -> Child:
-    child, access = queries.open_child(request.viewer, pk, purpose=purpose)
-    if not policy.can_edit(request.viewer, child):
-        record(request.viewer, AuditAction.DENIED, object_type="child", object_id=child.pk, child_id=child.pk,
-               summary=f"Tried to {purpose} without permission")
-        raise PermissionDenied("You cannot change this child's record")
-    return child
+    from visible import opening
+
+    return opening.child_to_edit(request.viewer, pk, purpose)
 
 
 @staff_view

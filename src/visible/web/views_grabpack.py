@@ -10,17 +10,17 @@ Every page view is audited as a view with the purpose "grab pack", every PDF as 
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from visible import opening
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child
 from visible.missing import grabpack
-from visible.missing import policy as missing_policy
 from visible.missing.grabpack import GrabPack
 from visible.missing.models import Episode
 from visible.sharing.disclosures import disclose
@@ -30,27 +30,12 @@ from .views import staff_view
 PURPOSE = "grab pack"
 
 
-def _refuse(viewer: Viewer, object_type: str, object_id: int, child: Child | None) -> None:
-    record(viewer, AuditAction.DENIED, object_type=object_type, object_id=object_id,
-           child_id=child.pk if child else None, purpose=PURPOSE,
-           summary=f"Tried to open a grab pack for a{'n' if object_type == 'episode' else ''} {object_type} outside their access")
-    raise Http404("No record with that number is available to you")
-
-
 def _episode_for(viewer: Viewer, pk: int) -> Episode:
-    episode = (Episode.objects.select_related("child__responsible_organisation__authority", "police_force")
-               .filter(pk=pk).first())
-    child = episode.child if episode else None
-    if child is None or not missing_policy.can_see_grab_pack(viewer, child, episode):
-        _refuse(viewer, "episode", pk, child)
-    return episode
+    return opening.episode_for_grab_pack(viewer, pk)
 
 
 def _child_for(viewer: Viewer, pk: int) -> Child:
-    child = Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
-    if child is None or not missing_policy.can_see_grab_pack(viewer, child):
-        _refuse(viewer, "child", pk, child)
-    return child
+    return opening.child_for_grab_pack(viewer, pk)
 
 
 def _audit(viewer: Viewer, action: str, pack: GrabPack, summary: str, detail: dict | None = None) -> None:

@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from visible import opening
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
@@ -120,46 +121,21 @@ def _optional_reverse(name: str, *args: Any) -> str:
         return ""
 
 
-def _deny(viewer: Viewer, object_type: str, object_id: Any, child: Child | None, summary: str, purpose: str = "") -> None:
-    record(viewer, AuditAction.DENIED, object_type=object_type, object_id=object_id,
-           child_id=child.pk if child else None, summary=summary, purpose=purpose)
+_deny = opening.deny
 
 
 # --- opening things ------------------------------------------------------------------------
 
 def _open_episode(request: HttpRequest, pk: int, purpose: str = "") -> tuple[Episode, str]:
-    """The episode, if the viewer may see it, and how ('full' or 'limited': missing/policy.py's
-    episode_view). Otherwise 404, audited. Seen by another organisation: a disclosure."""
-    viewer: Viewer = request.viewer
-    episode = (Episode.objects.select_related("child__responsible_organisation__authority", "police_force",
-                                              "found_in_authority").filter(pk=pk).first())
-    child = episode.child if episode else None
-    view = missing_policy.episode_view(viewer, episode) if episode else "none"
-    if view == "none":
-        _deny(viewer, "episode", pk, child, "Tried to open a missing episode outside their access", purpose)
-        raise Http404("No missing episode with that number is available to you")
-    record(viewer, AuditAction.VIEW, object_type="episode", object_id=episode.pk, child_id=child.pk,
-           summary=f"Viewed missing episode ({view} view)", purpose=purpose)
-    from visible.sharing.disclosures import disclose
-
-    disclose(viewer, child, f"Missing episode ({view} view)", purpose or "missing episode")
-    return episode, view
+    return opening.open_episode(request.viewer, pk, purpose)
 
 
 def _episode_to_act_on(request: HttpRequest, pk: int, purpose: str) -> Episode:
-    episode, _ = _open_episode(request, pk, purpose)
-    if not missing_policy.can_act_on_episode(request.viewer, episode):
-        _deny(request.viewer, "episode", episode.pk, episode.child, f"Tried to {purpose} without permission", purpose)
-        raise PermissionDenied("You cannot act on this missing episode")
-    return episode
+    return opening.episode_to_act_on(request.viewer, pk, purpose)
 
 
 def _child_to_act_on(request: HttpRequest, pk: int, purpose: str) -> Child:
-    child, _ = queries.open_child(request.viewer, pk, purpose=purpose)
-    if not missing_policy.can_act(request.viewer, child):
-        _deny(request.viewer, "child", child.pk, child, f"Tried to {purpose} without permission", purpose)
-        raise PermissionDenied("You cannot act on this child's missing episodes")
-    return child
+    return opening.child_to_act_on(request.viewer, pk, purpose)
 
 
 # --- reporting -----------------------------------------------------------------------------

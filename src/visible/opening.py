@@ -1,8 +1,9 @@
-"""Opening the records an API request names, with the same policy calls, in the same order,
-and with the same audit events and disclosures, as the web pages' helpers (web/views.py,
-web/views_missing.py, web/views_grabpack.py): what a client may see or change is decided by
-children/policy.py and missing/policy.py and nowhere else. Refusals are audited as ``denied``;
-not found and not allowed are the same 404."""
+"""Opening the records a request names: the one gate the web pages and the REST API both pass
+through, so they open the same records for the same people with the same audit events and
+disclosures. What a viewer may see or change is decided by children/policy.py and
+missing/policy.py and nowhere else; these functions call them, record the view or the refusal
+(``denied``), and raise 404 (not found and not allowed look the same) or 403 (seen, but the
+role may not act)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def open_child(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Child, regis
 
 
 def child_to_edit(viewer: Viewer, pk: int, purpose: str) -> Child:
-    """As web/views.py _editable_child: seen, then children.policy.can_edit, else 403."""
+    """Seen (else 404), then children.policy.can_edit (else 403)."""
     child, _ = open_child(viewer, pk, purpose=purpose)
     if not register_policy.can_edit(viewer, child):
         deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission")
@@ -58,7 +59,7 @@ def placement_of(viewer: Viewer, child: Child, placement_pk: int, purpose: str) 
 
 
 def child_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Child:
-    """As web/views_missing.py _child_to_act_on: seen, then missing.policy.can_act, else 403."""
+    """Seen (else 404), then missing.policy.can_act (else 403)."""
     child, _ = open_child(viewer, pk, purpose=purpose)
     if not missing_policy.can_act(viewer, child):
         deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission", purpose)
@@ -77,7 +78,8 @@ def is_full(level) -> bool:
 
 
 def open_episode(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Episode, str]:
-    """The episode and how it is seen ('full' or 'limited'), as web/views_missing.py _open_episode."""
+    """The episode and how it is seen ('full' or 'limited': missing.policy.episode_view), the
+    view audited and, seen by another organisation, a disclosure recorded."""
     episode = _episode(pk)
     view = missing_policy.episode_view(viewer, episode) if episode else "none"
     if view == "none":
@@ -86,12 +88,12 @@ def open_episode(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Episode, s
         raise Http404("No missing episode with that number is available to you")
     record(viewer, AuditAction.VIEW, object_type="episode", object_id=episode.pk, child_id=episode.child_id,
            summary=f"Viewed missing episode ({view} view)", purpose=purpose)
-    disclose(viewer, episode.child, f"Missing episode ({view} view, through the API)", purpose or "missing episode")
+    disclose(viewer, episode.child, f"Missing episode ({view} view)", purpose or "missing episode")
     return episode, view
 
 
 def episode_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Episode:
-    """As web/views_missing.py _episode_to_act_on."""
+    """Seen (else 404), then missing.policy.can_act_on_episode (else 403)."""
     episode, _ = open_episode(viewer, pk, purpose)
     if not missing_policy.can_act_on_episode(viewer, episode):
         deny(viewer, "episode", episode.pk, episode.child, f"Tried to {purpose} without permission", purpose)
@@ -100,7 +102,7 @@ def episode_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Episode:
 
 
 def episode_for_grab_pack(viewer: Viewer, pk: int) -> Episode:
-    """As web/views_grabpack.py _episode_for."""
+    """An episode whose grab pack the viewer may see (missing.policy.can_see_grab_pack), else 404."""
     episode = _episode(pk)
     if episode is None or not missing_policy.can_see_grab_pack(viewer, episode.child, episode):
         deny(viewer, "episode", pk, episode.child if episode else None,
@@ -110,7 +112,7 @@ def episode_for_grab_pack(viewer: Viewer, pk: int) -> Episode:
 
 
 def child_for_grab_pack(viewer: Viewer, pk: int) -> Child:
-    """As web/views_grabpack.py _child_for."""
+    """A child whose grab pack prepared in advance the viewer may see, else 404."""
     child = Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
     if child is None or not missing_policy.can_see_grab_pack(viewer, child):
         deny(viewer, "child", pk, child, "Tried to open a grab pack for a child outside their access", GRAB_PACK)
