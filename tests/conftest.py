@@ -122,3 +122,13 @@ def make_child(fake):
         return actions.create_child(as_viewer(user), child_values(fake, **overrides), list(other_names))
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counts kept in the cache (API rate limits, password reset limits) start at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -107,3 +107,15 @@ def test_changing_the_password_keeps_you_signed_in(client, enrolled):
 def test_the_password_change_page_needs_a_full_sign_in(client, enrolled):
     password_step(client, "sw.a")
     assert client.get(reverse("web:password-change"))["Location"].startswith(reverse("web:sign-in"))
+
+
+@pytest.mark.parametrize("addresses", [["sw.a@example.org"] * 7, [f"guess{n}@example.org" for n in range(7)]])
+def test_reset_links_are_limited_per_address_and_per_client(client, with_email, settings, addresses):
+    """Five an hour to one address (no mail flood) and five from one client (no guessing
+    through addresses); the page looks the same after the limit, and each ask is audited."""
+    settings.VISIBLE_PASSWORD_RESETS_PER_HOUR = 5
+    answers = [ask_for_link(client, address) for address in addresses]
+    assert {a["Location"] for a in answers} == {reverse("web:password-reset-sent")}
+    assert len(mail.outbox) == (5 if addresses[0] == "sw.a@example.org" else 0)
+    assert AuditEvent.objects.filter(action="password_reset_requested").count() == 7
+    assert AuditEvent.objects.filter(summary__contains="too often in an hour").count() == 2

@@ -231,10 +231,32 @@ class PasswordResetView(_ResetMinutes, auth_views.PasswordResetView):
     def form_valid(self, form):
         email = form.cleaned_data["email"]
         known = [u.pk for u in form.get_users(email)]
-        record(Viewer(user_id=known[0] if known else None, username="", organisation=None, role=None),
-               PASSWORD_RESET_REQUESTED, object_type="user", object_id=known[0] if known else "",
+        someone = Viewer(user_id=known[0] if known else None, username="", organisation=None, role=None)
+        if _too_many_resets(self.request, email):
+            # Not sent, and the page is the same: no flood of mail to one address, and nothing
+            # said about whether it has an account.
+            record(someone, PASSWORD_RESET_REQUESTED, object_type="user", object_id=known[0] if known else "",
+                   summary="Asked for a password reset link too often in an hour: none sent")
+            return redirect(self.success_url)
+        record(someone, PASSWORD_RESET_REQUESTED, object_type="user", object_id=known[0] if known else "",
                summary="Asked for a password reset link" + ("" if known else " for an address no account has"))
         return super().form_valid(form)
+
+
+def _too_many_resets(request: HttpRequest, email: str) -> bool:
+    """Count this request against the address and the client; True once either is over the
+    hourly limit (settings.VISIBLE_PASSWORD_RESETS_PER_HOUR)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from visible.security.throttle import client_ip
+
+    limit = settings.VISIBLE_PASSWORD_RESETS_PER_HOUR
+    over = False
+    for key in (f"visible:reset:email:{email.strip().lower()}", f"visible:reset:ip:{client_ip(request)}"):
+        cache.add(key, 0, timeout=60 * 60)
+        over = cache.incr(key) > limit or over
+    return over
 
 
 class PasswordResetSentView(_ResetMinutes, auth_views.PasswordResetDoneView):

@@ -142,6 +142,9 @@ VISIBLE_SIGN_IN_MAX_FAILURES = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES"
 VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP", 20))
 VISIBLE_SIGN_IN_FAILURE_WINDOW = int(os.environ.get("VISIBLE_SIGN_IN_FAILURE_WINDOW", 15 * 60))
 VISIBLE_SIGN_IN_LOCKOUT = int(os.environ.get("VISIBLE_SIGN_IN_LOCKOUT", 15 * 60))
+# Password reset links asked for, per address and per client in an hour, before more are
+# quietly not sent (the page says the same either way). Counted in the cache, per process.
+VISIBLE_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("VISIBLE_PASSWORD_RESETS_PER_HOUR", 5))
 # Behind a reverse proxy, the META key of the header it puts the client's address in
 # (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR.
 VISIBLE_CLIENT_IP_HEADER = os.environ.get("VISIBLE_CLIENT_IP_HEADER", "")
