@@ -42,20 +42,23 @@ def child_to_edit(viewer: Viewer, pk: int, purpose: str) -> Child:
     return child
 
 
+def part_of(viewer: Viewer, child: Child, model: type, pk: int, purpose: str):
+    """A row of the child's record (a flag, a placement, an NRM referral...) by its id, only
+    if it is this child's; otherwise 404, with the refusal audited."""
+    found = model.objects.filter(pk=pk, child=child).select_related("child").first()
+    if found is None:
+        name = model._meta.verbose_name
+        deny(viewer, model._meta.model_name, pk, child, f"Tried to open a {name} that is not this child's", purpose)
+        raise Http404(f"This child has no {name} with that number")
+    return found
+
+
 def flag_of(viewer: Viewer, child: Child, flag_pk: int, purpose: str) -> Flag:
-    flag = Flag.objects.filter(pk=flag_pk, child=child).select_related("child").first()
-    if flag is None:
-        deny(viewer, "flag", flag_pk, child, "Tried to open a flag that is not this child's", purpose)
-        raise Http404("This child has no flag with that number")
-    return flag
+    return part_of(viewer, child, Flag, flag_pk, purpose)
 
 
 def placement_of(viewer: Viewer, child: Child, placement_pk: int, purpose: str) -> Placement:
-    placement = Placement.objects.filter(pk=placement_pk, child=child).select_related("child", "authority").first()
-    if placement is None:
-        deny(viewer, "placement", placement_pk, child, "Tried to open a placement that is not this child's", purpose)
-        raise Http404("This child has no placement with that number")
-    return placement
+    return part_of(viewer, child, Placement, placement_pk, purpose)
 
 
 def child_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Child:

@@ -155,3 +155,14 @@ def test_the_right_force_sees_the_episode_and_the_shared_pack_but_not_the_rest(c
     assert record.status_code == 200 and 'data-testid="limited-view"' in record.content.decode()
     for name in ("web:child-edit", "web:child-history", "web:transfer", "web:report-missing"):
         assert client.get(reverse(name, args=[world["child"].pk])).status_code in (403, 404), name
+
+
+def test_a_row_of_another_childs_record_is_not_found_and_the_attempt_audited(client, sw_a, make_child):
+    """Ending a flag through a child whose record it is not (a guessed or mixed-up id): 404 on
+    the page, as in the API, and the attempt in the audit log."""
+    first, second = make_child(sw_a), make_child(sw_a)
+    flag = register.record_flag(as_viewer(sw_a), second, "uasc", timezone.localdate(), "Asylum claim (synthetic)")
+    client.force_login(sw_a)
+    before = AuditEvent.objects.filter(action="denied", object_type="flag").count()
+    assert client.get(reverse("web:flag-end", args=[first.pk, flag.pk])).status_code == 404
+    assert AuditEvent.objects.filter(action="denied", object_type="flag").count() == before + 1

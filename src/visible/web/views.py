@@ -327,17 +327,16 @@ def flag_add(request: HttpRequest, pk: int) -> HttpResponse:
                      title="Record a flag", button="Record flag", done="The flag has been recorded", initial=initial)
 
 
-def _owned(model: type, child: Child, pk: int) -> Any:
-    found = model.objects.filter(pk=pk, child=child).first()
-    if found is None:
-        raise Http404("Not found on this record")
-    return found
+def _owned(request: HttpRequest, model: type, child: Child, pk: int, purpose: str) -> Any:
+    from visible import opening
+
+    return opening.part_of(request.viewer, child, model, pk, purpose)
 
 
 @staff_view
 def flag_end(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end flag")
-    flag = _owned(Flag, child, flag_pk)
+    flag = _owned(request, Flag, child, flag_pk, "end flag")
     return _sub_form(request, child, forms.EndFlagForm,
                      lambda d: actions.end_flag(request.viewer, flag, d["end_date"], d["end_reason"]),
                      title=f"End flag: {flag.get_kind_display()}", button="End flag", done="The flag has been ended",
@@ -356,7 +355,7 @@ def placement_add(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view
 def placement_end(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end placement")
-    placement = _owned(Placement, child, placement_pk)
+    placement = _owned(request, Placement, child, placement_pk, "end placement")
     return _sub_form(request, child, forms.EndPlacementForm,
                      lambda d: actions.end_placement(request.viewer, placement, d["end_date"]),
                      title="End placement", button="End placement", done="The placement has been ended",
@@ -375,7 +374,7 @@ def nrm_add(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view
 def nrm_edit(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "update NRM referral")
-    referral = _owned(NrmReferral, child, referral_pk)
+    referral = _owned(request, NrmReferral, child, referral_pk, "update NRM referral")
     initial = {f: getattr(referral, f) for f in actions.NRM_FIELDS}
     return _sub_form(request, child, forms.NrmReferralForm,
                      lambda d: actions.update_nrm_referral(request.viewer, referral, d),
@@ -402,7 +401,7 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view
 def guardian_end(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end guardian assignment")
-    assignment = _owned(GuardianAssignment, child, assignment_pk)
+    assignment = _owned(request, GuardianAssignment, child, assignment_pk, "end guardian assignment")
     return _sub_form(request, child, forms.EndGuardianForm,
                      lambda d: actions.end_guardian(request.viewer, assignment, d["end_date"]),
                      title="End guardian or advocate assignment", button="End assignment", done="The assignment has been ended",
