@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
 
-.PHONY: run test test-sqlite test-postgres setup system-libs python-deps frontend browser dfe-validator lint bench demo clean
+.PHONY: run test test-sqlite test-postgres test-frozen setup system-libs python-deps frontend browser dfe-validator lint bench demo clean
 
 run: setup
 	$(BIN)/visible demo
@@ -18,6 +18,7 @@ run: setup
 test: setup browser dfe-validator
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-frozen
 
 test-sqlite:
 	@echo "== tests on SQLite =="
@@ -26,6 +27,11 @@ test-sqlite:
 test-postgres:
 	@echo "== tests on PostgreSQL ($(PG_URL)) =="
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The date-sensitive tests again with the clock frozen at the awkward moments in
+# tests/frozen_dates.txt (year ends, 1 April, clock changes, 29 February, years ahead).
+test-frozen:
+	scripts/test-at-awkward-dates $(PG_URL)
 
 setup: system-libs python-deps frontend
 

@@ -4,19 +4,49 @@ children built through the same actions the web pages use."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from faker import Faker
 
 from visible.agencies.models import Membership, Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer, viewer_for
 from visible.reference.models import Authority
 
+from .dates import years_before
+
 COUNCIL_A_CODE = "E09000008"  # Croydon
 COUNCIL_B_CODE = "E10000016"  # Kent
 PASSWORD = "test-password-123"
+
+# `VISIBLE_FROZEN_AT=2028-02-29T12:00:00+00:00 pytest ...` runs the suite as if that moment
+# were now (the clock still moves on from it), so a test that passes only this month shows.
+# It starts before collection, so module-level dates in the tests are frozen too. `.ci/run`
+# runs the date-sensitive tests at the awkward moments listed in `tests/frozen_dates.txt`.
+FROZEN_AT = os.environ.get("VISIBLE_FROZEN_AT", "").strip()
+_freezer = None
+
+
+def pytest_configure(config):
+    global _freezer
+    if FROZEN_AT:
+        from freezegun import freeze_time
+
+        _freezer = freeze_time(FROZEN_AT, tick=True)
+        _freezer.start()
+
+
+def pytest_unconfigure(config):
+    if _freezer is not None:
+        _freezer.stop()
+
+
+def pytest_report_header(config):
+    if FROZEN_AT:
+        return f"clock frozen at {FROZEN_AT} (VISIBLE_FROZEN_AT), ticking on from there"
 
 
 @pytest.fixture(autouse=True)
@@ -94,11 +124,11 @@ def fake() -> Faker:
 
 
 def child_values(fake: Faker, **overrides) -> dict:
-    today = dt.date.today()
+    today = timezone.localdate()
     values = {
         "given_names": fake.first_name(),
         "family_name": fake.last_name(),
-        "date_of_birth": today.replace(year=today.year - 16) - dt.timedelta(days=40),
+        "date_of_birth": years_before(today, 16) - dt.timedelta(days=40),
         "dob_basis": "claimed",
         "sex": "M",
         "gender": "boy",

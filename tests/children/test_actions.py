@@ -7,15 +7,17 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from tests.conftest import as_viewer, child_values
+from tests.dates import years_before
 from visible.audit.models import AuditEvent
 from visible.children import actions
 from visible.children.models import Child, Flag, Placement
 from visible.reference.models import Authority
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def errors_of(excinfo) -> dict[str, list[str]]:
@@ -34,8 +36,8 @@ def test_a_new_child_is_saved_with_an_audit_event_naming_the_fields(sw_a, fake):
 
 @pytest.mark.parametrize("overrides, field, words", [
     ({"date_of_birth": TODAY + dt.timedelta(days=1)}, "date_of_birth", "today or in the past"),
-    ({"date_of_birth": TODAY.replace(year=TODAY.year - 30)}, "date_of_birth", "cannot be over 25"),
-    ({"looked_after_from": TODAY.replace(year=TODAY.year - 20)}, "looked_after_from", "on or after the date of birth"),
+    ({"date_of_birth": years_before(TODAY, 30)}, "date_of_birth", "cannot be over 25"),
+    ({"looked_after_from": years_before(TODAY, 20)}, "looked_after_from", "on or after the date of birth"),
     ({"nationality": "ZZZ"}, "nationality", "not a nationality code"),
     ({"legal_status": "Q9"}, "legal_status", "not an SSDA903 legal status"),
 ])

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from tests.conftest import as_viewer
 from visible.audit.models import AuditEvent
@@ -15,7 +16,7 @@ from visible.children.queries import ChildFilters, count_children, find_children
 from visible.reference.models import Authority
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def names(result):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.conftest import as_viewer
+from tests.dates import years_before
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
@@ -166,7 +167,7 @@ def test_no_police_report_then_interview_overdue_then_resolved_by_holding_it(sw_
 
 def test_turning_18_while_missing_keeps_the_episode_open_and_the_grade(sw_a, make_child):
     today = timezone.localdate()
-    dob = today.replace(year=today.year - 18) + dt.timedelta(days=2)  # 18 in two days
+    dob = years_before(today, 18) + dt.timedelta(days=2)  # 18 in two days
     child = make_child(sw_a, date_of_birth=dob, looked_after_from=today - dt.timedelta(days=300))
     register.record_flag(as_viewer(sw_a), child, "separated", today - dt.timedelta(days=300), "Separated from family")
     episode, grading = report(sw_a, child, hours_ago=1)

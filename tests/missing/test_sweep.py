@@ -25,6 +25,8 @@ from visible.synthetic.generate import generate
 CROYDON, KENT = "E09000008", "E10000016"
 RUN = dict(authorities=[CROYDON, KENT], national=False, children=400, seed=41, episodes_per_child=3)
 NOW = timezone.now()
+TODAY = timezone.localdate(NOW)  # the day in London: the register's dates are UK calendar days
+AWAITED_NRM = "NRM-AWAITED-SIX-WEEKS"
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +56,11 @@ def _add_awkward_cases() -> None:
     # A manual alert and R-EARLY's alert (stored by grading): a sweep raises neither, and
     # leaves both for a person to resolve.
     child = first.child
+    # A reasonable grounds decision awaited for six weeks, whatever the generator drew (its
+    # referrals are drawn relative to today, so on some days none is overdue).
+    NrmReferral.objects.create(child=second.child, referred_on=TODAY - dt.timedelta(days=42),
+                               first_responder="Croydon children's services (synthetic)", first_responder_kind="local_authority",
+                               reference=AWAITED_NRM)
     Alert.objects.create(organisation=child.responsible_organisation, child=child, code="manual", key=f"manual/{child.pk}/1",
                          text="Check in with the school", source="manual", due_at=NOW, raised_at=NOW)
     Alert.objects.create(organisation=child.responsible_organisation, child=child, episode=first,
@@ -67,17 +74,17 @@ def _add_awkward_cases() -> None:
     # NRM referrals waiting for their reasonable grounds decision: long overdue, brand new, and
     # around the five working days, so that sweeps a day or two apart fall either side.
     ages = (30, 2, 5, 6, 7, 8, 9, 10, 12)
-    referred = Child.objects.filter(nrm_referrals__isnull=True, looked_after_from__lt=NOW.date() - dt.timedelta(days=31))
+    referred = Child.objects.filter(nrm_referrals__isnull=True, looked_after_from__lt=TODAY - dt.timedelta(days=31))
     for child, days in zip(referred.order_by("pk")[:len(ages)], ages, strict=True):
-        NrmReferral.objects.create(child=child, referred_on=NOW.date() - dt.timedelta(days=days), first_responder="Test",
+        NrmReferral.objects.create(child=child, referred_on=TODAY - dt.timedelta(days=days), first_responder="Test",
                                    first_responder_kind="local_authority")
     for child, days in zip(referred.filter(responsible_organisation=kent).order_by("-pk")[:3], (11, 12, 13), strict=True):
-        NrmReferral.objects.create(child=child, referred_on=NOW.date() - dt.timedelta(days=days), first_responder="Test",
+        NrmReferral.objects.create(child=child, referred_on=TODAY - dt.timedelta(days=days), first_responder="Test",
                                    first_responder_kind="local_authority")
     # A Kent child back four days ago with no interview: overdue under the default 72 hours,
     # not yet under Kent's 120.
     quiet = (Child.objects.filter(responsible_organisation=kent, episodes__isnull=True,
-                                  looked_after_from__lt=NOW.date() - dt.timedelta(days=10)).order_by("pk").first())
+                                  looked_after_from__lt=TODAY - dt.timedelta(days=10)).order_by("pk").first())
     Episode.objects.create(child=quiet, category="M", last_seen_at=NOW - dt.timedelta(hours=110), last_seen_place="Station",
                            reported_by_name="Carer (synthetic)", reported_by_role="carer",
                            reported_at=NOW - dt.timedelta(hours=109), returned_at=NOW - dt.timedelta(hours=96),
@@ -135,12 +142,12 @@ def test_sweep_all_leaves_exactly_what_sweep_child_on_every_child_leaves(registe
         ReturnInterview.objects.update_or_create(episode=episode, defaults={
             "offered_at": episode.returned_at, "outcome": "declined", "done_at": None})
     for referral in NrmReferral.objects.filter(rg_decision="pending")[:3]:
-        referral.rg_decision, referral.rg_decided_on = "positive", NOW.date()
+        referral.rg_decision, referral.rg_decided_on = "positive", TODAY
         referral.save()
     for episode in Episode.objects.filter(returned_at__isnull=True)[:3]:
         Episode.objects.filter(pk=episode.pk).update(returned_at=NOW - dt.timedelta(hours=1), found_by="self")
     for flag in Flag.objects.filter(kind="trafficked_suspected", end_date__isnull=True)[:3]:
-        Flag.objects.filter(pk=flag.pk).update(end_date=NOW.date() - dt.timedelta(days=1), end_reason="Test")
+        Flag.objects.filter(pk=flag.pk).update(end_date=TODAY - dt.timedelta(days=1), end_reason="Test")
     LogEntry.objects.filter(text__contains="absconder").delete()
 
     later = assert_same_as_sweep_child(NOW + dt.timedelta(hours=2))
@@ -221,10 +228,10 @@ def test_alerts_close_when_the_condition_goes_and_reopen_when_it_returns(registe
     alert.refresh_from_db()
     assert alert.resolved_by_name == "coordinator.a"
 
-    referral = NrmReferral.objects.filter(rg_decision="pending", referred_on__lte=NOW.date() - dt.timedelta(days=14)).first()
+    referral = NrmReferral.objects.get(reference=AWAITED_NRM)
     nrm = Alert.objects.get(code="nrm_rg_overdue", child=referral.child, key__endswith=referral.referred_on.isoformat())
     assert nrm.resolved_at is None
-    referral.rg_decision, referral.rg_decided_on = "negative", NOW.date()
+    referral.rg_decision, referral.rg_decided_on = "negative", TODAY
     referral.save()
     sweep_all(NOW + dt.timedelta(minutes=15))
     nrm.refresh_from_db()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from freezegun import freeze_time
 
 from tests.conftest import as_viewer, make_council, make_user
+from tests.dates import years_before
 from visible.agencies.models import Role
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
@@ -121,7 +123,7 @@ def test_delete_removes_only_records_past_retention_and_the_audit_chain_still_ve
     gone = old_child(staff["england"], fake, dt.date(1940, 7, 1))
     flag_on(staff["england"], gone)
     kept_scottish = old_child(staff["scotland"], fake, dt.date(1940, 7, 1))
-    kept_young = old_child(staff["england"], fake, dt.date.today().replace(year=dt.date.today().year - 16))
+    kept_young = old_child(staff["england"], fake, years_before(timezone.localdate(), 16))
     name, dob = gone.full_name, gone.date_of_birth
     events_before = AuditEvent.objects.filter(child_id=gone.pk).count()
     assert events_before >= 2

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import as_viewer, make_user
+from tests.dates import years_before
 from tests.sharing.conftest import report
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.audit.models import AuditEvent
@@ -63,7 +64,7 @@ def world(sw_a, manager_a, council_b, met, spoc):
     today = timezone.localdate()
     viewer = as_viewer(sw_a)
     child = register.create_child(viewer, {
-        "given_names": "Dawit", "family_name": "Tekle", "date_of_birth": today.replace(year=today.year - 16),
+        "given_names": "Dawit", "family_name": "Tekle", "date_of_birth": years_before(today, 16),
         "dob_basis": "claimed", "sex": "M", "gender": "boy", "nationality": "ERI", "first_language": "tir",
         "other_languages": [], "interpreter_needed": True, "looked_after_from": today - dt.timedelta(days=300),
         "legal_status": "V2"}, [("Dawit T", "alias")])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from visible.children.models import Flag
 from visible.cli import main
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_factors_become_dated_flags_once(sw_a, make_child):
     child = make_child(sw_a, child_903_id="F1")
-    day = dt.date.today() - dt.timedelta(days=30)
+    day = timezone.localdate() - dt.timedelta(days=30)
     text = f"CHILD,FACTOR,DATE\r\nF1,12A,{day:%d/%m/%Y}\r\nF1,24A,{day:%d/%m/%Y}\r\nF1,10A,{day:%d/%m/%Y}\r\n"
     outcome = import_factors("factors.csv", text.encode(), CROYDON)
     assert outcome.imported, outcome.report.as_text()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 
 import pytest
+from freezegun import freeze_time
 
 from visible.children.models import Child, Flag
 from visible.ssda903.importer import import_return
@@ -38,13 +40,18 @@ def run(files: dict[str, str | bytes], year: int = 2025):
     return import_return(encoded, year, CROYDON)
 
 
-def test_good_files_are_imported(council_a):
-    outcome = run(good_files())
+# C1's UASC status ceases on 1 May 2027 (DUC): imported before that day the child is still
+# UASC; imported after it, the flag ends on that day.
+@pytest.mark.parametrize("imported_on, uasc_ends", [("2026-06-15T09:00:00+01:00", None),
+                                                    ("2027-05-02T09:00:00+01:00", dt.date(2027, 5, 1))])
+def test_good_files_are_imported(council_a, imported_on, uasc_ends):
+    with freeze_time(imported_on, tick=True):
+        outcome = run(good_files())
     assert outcome.imported, outcome.report.as_text()
     assert Child.objects.filter(responsible_organisation=council_a).count() == 2
     child = Child.objects.get(child_903_id="C1")
     assert child.sex == "M" and child.legal_status == "V2"
-    assert Flag.objects.get(child=child, kind="uasc").end_date is None  # DUC in the future: still UASC
+    assert Flag.objects.get(child=child, kind="uasc").end_date == uasc_ends
     assert child.episodes.get().returned_at is not None
     assert Child.objects.get(child_903_id="C2").episodes.get().returned_at is None  # open stays open
 
@@ -157,3 +164,18 @@ def test_the_xml_form_is_read(council_a):
     child = Child.objects.get(child_903_id="X1")
     assert child.placements.get().place_code == "U4"
     assert child.episodes.get().returned_at is None
+
+
+def test_away_then_missing_on_one_day_imported_twice_changes_nothing(council_a):
+    """A child away and back, then missing, on one day: two rows that begin the same day. The
+    second import once took the closed 'away' row for the open 'missing' episode and closed it."""
+    files = good_files()
+    files["missing.csv"] = MISSING + ("C1,01/05/2009,M,01/06/2025,03/06/2025\r\n"
+                                      "C2,02/06/2010,A,31/03/2026,31/03/2026\r\nC2,02/06/2010,M,31/03/2026,\r\n")
+    assert run(files).imported
+    c2 = Child.objects.get(child_903_id="C2")
+    assert sorted((e.category, e.returned_at is None) for e in c2.episodes.all()) == [("A", False), ("M", True)]
+    again = run(files)
+    assert again.imported, again.report.as_text()
+    assert again.counts.get("episodes_closed", 0) == 0 and again.counts.get("episodes_created", 0) == 0
+    assert sorted((e.category, e.returned_at is None) for e in c2.episodes.all()) == [("A", False), ("M", True)]

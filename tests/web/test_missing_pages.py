@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import COUNCIL_B_CODE, as_viewer, make_user
+from tests.dates import years_before
 from visible.agencies.models import Organisation, Role
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
@@ -332,7 +333,7 @@ def test_police_report_return_and_interview_through_their_forms(signed_in, sw_a,
 
 def test_turning_18_while_missing_keeps_the_label_missing(signed_in, sw_a, make_child):
     today = timezone.localdate()
-    child = make_child(sw_a, date_of_birth=today.replace(year=today.year - 18) - dt.timedelta(days=1),
+    child = make_child(sw_a, date_of_birth=years_before(today, 18) - dt.timedelta(days=1),
                        looked_after_from=today - dt.timedelta(days=300))
     register.record_flag(as_viewer(sw_a), child, "separated", today - dt.timedelta(days=300), "Separated (synthetic)")
     episode, grading = report(sw_a, child, hours_ago=24 * 3)

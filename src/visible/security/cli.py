@@ -61,6 +61,7 @@ def cmd_reset_second_factor(args: argparse.Namespace) -> int:
 
 def cmd_totp_code(args: argparse.Namespace) -> int:
     from django.conf import settings
+    from django.utils import timezone
 
     from . import second_factor
 
@@ -72,7 +73,7 @@ def cmd_totp_code(args: argparse.Namespace) -> int:
     if device is None:
         raise ValueError(f"'{user.username}' has no authenticator yet: sign in once to set one up")
     step = second_factor.step_at()
-    seconds_left = second_factor.STEP_SECONDS - int(dt.datetime.now(dt.UTC).timestamp()) % second_factor.STEP_SECONDS
+    seconds_left = second_factor.STEP_SECONDS - int(timezone.now().timestamp()) % second_factor.STEP_SECONDS
     print(f"{second_factor.code_at(device.secret, step)}  (for {user.username}; valid for about {seconds_left} more seconds)")
     return 0
 

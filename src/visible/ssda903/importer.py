@@ -663,14 +663,19 @@ def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, cha
             continue
         child_pk = child.pk
         mine = register.get(child_pk, [])
-        by_day = {e.last_seen_at.astimezone(LONDON).date(): e for e in mine}
+        # A row matches the episode that began the same day, of the same kind (missing or
+        # away) first: a child can be away and then missing on one day, and the two must not
+        # be taken for each other. Each episode answers one row.
+        unmatched = sorted(mine, key=lambda e: (e.last_seen_at, e.pk))
         # The days an episode of the return ceased, with when it began: the return ends a
         # missing period when care ends or the placement the child went missing from ends.
         ceased = [(decom, dec) for _, _, decom, dec in rows.episodes if dec is not None]
         for line, kind, began, ended in rows.missing:
             if ended is not None and ended > today:
                 ended = None
-            episode = by_day.get(began)
+            episode = _same_day_episode(unmatched, began, kind)
+            if episode is not None:
+                unmatched.remove(episode)
             if episode is None:
                 clash = mine and next((e for e in mine if _overlaps(e.last_seen_at.astimezone(LONDON).date(),
                                                            e.returned_at.astimezone(LONDON).date() if e.returned_at else None,
@@ -703,3 +708,10 @@ def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, cha
         return
     _insert(Episode, new, now)
     Episode.objects.bulk_update(closed, ["returned_at"], batch_size=2000)
+
+
+def _same_day_episode(episodes: list[Episode], began: dt.date, kind: str) -> Episode | None:
+    """The episode on the register that a return's row beginning on `began` describes: one
+    that began that day (London time) of the same kind, else one that began that day."""
+    same_day = [e for e in episodes if e.last_seen_at.astimezone(LONDON).date() == began]
+    return next((e for e in same_day if e.category == kind), same_day[0] if same_day else None)

@@ -8,8 +8,6 @@ audited (the tables as a count, downloads as an export), and every refusal as de
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -508,7 +506,7 @@ def council_collections(request: HttpRequest) -> HttpResponse:
     record(viewer, AuditAction.LIST, object_type="collection", summary="Viewed the national collections addressed to them")
     return render(request, "web/national/council.html", {
         "rows": [{"request": r, "tag": STATUS_TAGS[r.status], "latest": latest.get(r.pk)} for r in requests],
-        "today": dt.date.today(),
+        "today": timezone.localdate(),
     })
 
 
