@@ -11,6 +11,7 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from freezegun import freeze_time
 
 from tests.conftest import PASSWORD, as_viewer
@@ -260,8 +261,13 @@ def test_the_list_of_partnerships_links_each_years_report(client, coordinator_a,
     sign_in(client, coordinator_a)
     html = client.get(reverse("web:partnerships")).content.decode()
     assert "Croydon Safeguarding Children Partnership" in html
-    assert reverse("web:partnership-report", args=[croydon_partnership.pk, 2024]) in html
-    report = client.get(reverse("web:partnership-report", args=[croydon_partnership.pk, 2024])).content.decode()
+    # The year in progress and the three before it, whatever today is.
+    today = timezone.localdate()
+    current = next(y for y in (today.year, today.year - 1) if partnership.reporting_year(croydon_partnership, y)[0] <= today)
+    for year in range(current - 3, current + 1):
+        assert reverse("web:partnership-report", args=[croydon_partnership.pk, year]) in html
+    assert reverse("web:partnership-report", args=[croydon_partnership.pk, current + 1]) not in html
+    report = client.get(reverse("web:partnership-report", args=[croydon_partnership.pk, current - 1])).content.decode()
     assert 'data-testid="edit-response"' not in report  # a coordinator reads, a senior manager writes
 
 

@@ -18,6 +18,9 @@ from visible.synthetic.generate import generate
 
 CROYDON = "E09000008"
 YEAR = 2025  # 2025/26, the latest collection year that has ended
+# The register is drawn as it stood when the 2025/26 return was made (the DfE collects it
+# from April), so the years it holds (2023/24 to 2025/26) are the same whatever today is.
+DRAWN_AT = dt.datetime(YEAR + 1, 5, 15, 11, tzinfo=dt.UTC)
 # Placement types the DfE exempts from an Ofsted URN (its rules 218 and 222, 2025/26).
 NO_URN = frozenset({"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14"})
 
@@ -103,7 +106,7 @@ def authority_register(django_db_setup, django_db_blocker, request):
     children = getattr(request.module, "CHILDREN", 150)
     with django_db_blocker.unblock():
         with transaction.atomic():
-            generate(authorities=[CROYDON], national=False, children=children, seed=903, progress=False)
+            generate(authorities=[CROYDON], national=False, children=children, seed=903, progress=False, as_at=DRAWN_AT)
             from visible.ssda903.export import council_for_code
 
             organisation = council_for_code(CROYDON)

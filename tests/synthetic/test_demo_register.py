@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import unicodedata
 
 import pytest
@@ -152,7 +153,10 @@ def test_croydon_and_kent_place_children_with_each_other(generated, today):
 def test_most_children_have_a_current_placement_and_care_leavers_do_not(generated, today):
     current = set(Placement.objects.current_on(today).values_list("child_id", flat=True))
     for child in Child.objects.only("date_of_birth"):
-        assert (child.pk in current) == (child.age_on(today) < 18)
+        # Care ends on the 18th birthday (SSDA903 DEC): on that day the last placement is
+        # still the one in force, and from the next day there is none.
+        turns_18_today = child.age_on(today) == 18 and child.age_on(today - dt.timedelta(days=1)) == 17
+        assert (child.pk in current) == (child.age_on(today) < 18 or turns_18_today), child.date_of_birth
     details = set(Placement.objects.values_list("detail", flat=True))
     assert {"emergency", "specialist_foster"} <= details
 

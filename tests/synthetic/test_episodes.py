@@ -183,7 +183,8 @@ def test_episodes_per_child_scales_and_leaves_the_children_alone():
     many, more_people = run(episodes_per_child=5)
     assert none.episodes == 0 and none.return_interviews == 0 and none.gradings == 0
     assert 0 < default.episodes < 300
-    assert 4.0 < many.episodes / 300 < 5.5
+    # About five each, fewer for children in care only a short while (how many depends on the day).
+    assert 3.5 < many.episodes / 300 < 5.5
     assert people == same_people == more_people
     with pytest.raises(ValueError, match="0 or more"):
         generate(**arguments, episodes_per_child=-1)

@@ -104,7 +104,8 @@ class GenerationSummary:
 
 
 def generate(authorities: list[str] | None, national: bool, children: int, seed: int,
-             progress: bool = False, episodes_per_child: float | None = None) -> GenerationSummary:
+             progress: bool = False, episodes_per_child: float | None = None,
+             as_at: dt.datetime | None = None) -> GenerationSummary:
     """Add `children` synthetic children to the register, spread over the given authorities
     (GSS codes) or, with `national`, over every current children's services authority in the
     proportions the report found. Deterministic for a given seed on a given day (see the module
@@ -113,7 +114,12 @@ def generate(authorities: list[str] | None, national: bool, children: int, seed:
 
     Missing and away episodes follow the report's rates (episodes.py) unless
     `episodes_per_child` asks for a mean number per child instead (0 for none); the children
-    themselves are the same either way."""
+    themselves are the same either way.
+
+    `as_at` (an aware moment, default now) is the day the register is drawn for: a register
+    as it stood when a past year's return was made, whatever today is."""
+    if as_at is not None and timezone.is_naive(as_at):
+        raise ValueError("as_at must be timezone-aware")
     started = time.perf_counter()
     if children < 1:
         raise ValueError(f"--children must be at least 1 (got {children})")
@@ -122,7 +128,7 @@ def generate(authorities: list[str] | None, national: bool, children: int, seed:
     from tqdm import tqdm
 
     with transaction.atomic():
-        run = _Run(seed=seed, chosen=chosen, national=national, episodes_per_child=episodes_per_child)
+        run = _Run(seed=seed, chosen=chosen, national=national, episodes_per_child=episodes_per_child, as_at=as_at)
         counts = patterns.allocate(children, [(s.code, s.weight) for s in run.shapes])
         writer = _Writer(run.now)
         with tqdm(total=children, unit=" children", desc="Generating", file=sys.stderr,
@@ -239,10 +245,11 @@ class _Run:
     """The state of one generation run: the seeded random stream, today's date, the
     authorities, and the identifiers already taken."""
 
-    def __init__(self, seed: int, chosen: list[Authority], national: bool, episodes_per_child: float | None = None):
+    def __init__(self, seed: int, chosen: list[Authority], national: bool, episodes_per_child: float | None = None,
+                 as_at: dt.datetime | None = None):
         self.rng = random.Random(seed)
-        self.today = timezone.localdate()
-        self.now = timezone.now()
+        self.now = as_at or timezone.now()
+        self.today = timezone.localdate(self.now)
         self.names = NameBook(seed)
         self.staff = StaffNames()  # guardians, carers' and providers' names: all synthetic
         self.organisations: dict[str, Organisation] = {a.code: council_for(a) for a in chosen}
