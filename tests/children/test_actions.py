@@ -17,7 +17,7 @@ from visible.children.models import Child, Flag, Placement
 from visible.reference.models import Authority
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # read when used: a run can pass midnight
 
 
 def errors_of(excinfo) -> dict[str, list[str]]:
@@ -34,17 +34,17 @@ def test_a_new_child_is_saved_with_an_audit_event_naming_the_fields(sw_a, fake):
     assert event.detail_data["changes"]["family_name"] == [None, "Nguyen"]
 
 
-@pytest.mark.parametrize("overrides, field, words", [
-    ({"date_of_birth": TODAY + dt.timedelta(days=1)}, "date_of_birth", "today or in the past"),
-    ({"date_of_birth": years_before(TODAY, 30)}, "date_of_birth", "cannot be over 25"),
-    ({"looked_after_from": years_before(TODAY, 20)}, "looked_after_from", "on or after the date of birth"),
-    ({"nationality": "ZZZ"}, "nationality", "not a nationality code"),
-    ({"legal_status": "Q9"}, "legal_status", "not an SSDA903 legal status"),
+@pytest.mark.parametrize("overrides, field, words", [  # each a function of today, worked out when the test runs
+    (lambda today: {"date_of_birth": today + dt.timedelta(days=1)}, "date_of_birth", "today or in the past"),
+    (lambda today: {"date_of_birth": years_before(today, 30)}, "date_of_birth", "cannot be over 25"),
+    (lambda today: {"looked_after_from": years_before(today, 20)}, "looked_after_from", "on or after the date of birth"),
+    (lambda today: {"nationality": "ZZZ"}, "nationality", "not a nationality code"),
+    (lambda today: {"legal_status": "Q9"}, "legal_status", "not an SSDA903 legal status"),
 ])
 def test_impossible_child_details_are_refused_and_nothing_is_saved(sw_a, fake, overrides, field, words):
     before_children, before_events = Child.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as excinfo:
-        actions.create_child(as_viewer(sw_a), child_values(fake, **overrides))
+        actions.create_child(as_viewer(sw_a), child_values(fake, **overrides(TODAY())))
     assert any(words in m for m in errors_of(excinfo)[field])
     assert Child.objects.count() == before_children
     assert AuditEvent.objects.count() == before_events
@@ -79,20 +79,20 @@ def test_a_change_records_old_and_new_values(sw_a, make_child):
 def test_flags_are_dated_and_ending_one_keeps_it(sw_a, make_child):
     child = make_child(sw_a)
     viewer = as_viewer(sw_a)
-    flag = actions.record_flag(viewer, child, "trafficked_suspected", TODAY - dt.timedelta(days=30), "Found at a cannabis farm")
-    actions.end_flag(viewer, flag, TODAY, "Negative conclusive grounds decision")
+    flag = actions.record_flag(viewer, child, "trafficked_suspected", TODAY() - dt.timedelta(days=30), "Found at a cannabis farm")
+    actions.end_flag(viewer, flag, TODAY(), "Negative conclusive grounds decision")
     flag.refresh_from_db()
-    assert flag.end_date == TODAY and flag.ended_by_name == "sw.a"
+    assert flag.end_date == TODAY() and flag.ended_by_name == "sw.a"
     assert Flag.objects.filter(child=child).count() == 1
-    assert not flag.is_active_on(TODAY + dt.timedelta(days=1))
+    assert not flag.is_active_on(TODAY() + dt.timedelta(days=1))
 
 
 def test_a_flag_that_ends_before_it_starts_is_refused(sw_a, make_child):
     child = make_child(sw_a)
     viewer = as_viewer(sw_a)
-    flag = actions.record_flag(viewer, child, "uasc", TODAY - dt.timedelta(days=10), "Asylum claim")
+    flag = actions.record_flag(viewer, child, "uasc", TODAY() - dt.timedelta(days=10), "Asylum claim")
     with pytest.raises(ValidationError) as excinfo:
-        actions.end_flag(viewer, flag, TODAY - dt.timedelta(days=20), "Mistake")
+        actions.end_flag(viewer, flag, TODAY() - dt.timedelta(days=20), "Mistake")
     assert "same as or after the start date" in errors_of(excinfo)["end_date"][0]
     flag.refresh_from_db()
     assert flag.end_date is None
@@ -101,19 +101,19 @@ def test_a_flag_that_ends_before_it_starts_is_refused(sw_a, make_child):
 def test_criminalised_needs_its_stage_and_evidence_is_required(sw_a, make_child):
     child = make_child(sw_a)
     with pytest.raises(ValidationError) as excinfo:
-        actions.record_flag(as_viewer(sw_a), child, "criminalised", TODAY, "")
+        actions.record_flag(as_viewer(sw_a), child, "criminalised", TODAY(), "")
     errors = errors_of(excinfo)
     assert "stage" in errors and "evidence" in errors
 
 
 def test_overlapping_placements_are_refused(sw_a, make_child):
-    child = make_child(sw_a, looked_after_from=TODAY - dt.timedelta(days=300))
+    child = make_child(sw_a, looked_after_from=TODAY() - dt.timedelta(days=300))
     viewer = as_viewer(sw_a)
     croydon = Authority.objects.get(code="E09000008")
-    actions.record_placement(viewer, child, {"place_code": "U6", "start_date": TODAY - dt.timedelta(days=200),
-                                             "end_date": TODAY - dt.timedelta(days=100), "authority": croydon})
+    actions.record_placement(viewer, child, {"place_code": "U6", "start_date": TODAY() - dt.timedelta(days=200),
+                                             "end_date": TODAY() - dt.timedelta(days=100), "authority": croydon})
     with pytest.raises(ValidationError) as excinfo:
-        actions.record_placement(viewer, child, {"place_code": "K3", "start_date": TODAY - dt.timedelta(days=150), "authority": croydon})
+        actions.record_placement(viewer, child, {"place_code": "K3", "start_date": TODAY() - dt.timedelta(days=150), "authority": croydon})
     assert "overlaps another placement" in errors_of(excinfo)["start_date"][0]
     assert Placement.objects.filter(child=child).count() == 1
 
@@ -136,16 +136,16 @@ def test_nrm_decisions_must_follow_in_order(sw_a, make_child):
     child = make_child(sw_a)
     viewer = as_viewer(sw_a)
     referral = actions.record_nrm_referral(viewer, child, {
-        "referred_on": TODAY - dt.timedelta(days=60), "first_responder": "Croydon children's services",
+        "referred_on": TODAY() - dt.timedelta(days=60), "first_responder": "Croydon children's services",
         "first_responder_kind": "local_authority",
     })
     with pytest.raises(ValidationError) as excinfo:
-        actions.update_nrm_referral(viewer, referral, {"cg_decision": "positive", "cg_decided_on": TODAY})
+        actions.update_nrm_referral(viewer, referral, {"cg_decision": "positive", "cg_decided_on": TODAY()})
     assert "follows a positive reasonable grounds decision" in errors_of(excinfo)["cg_decision"][0]
     with pytest.raises(ValidationError) as excinfo:
-        actions.update_nrm_referral(viewer, referral, {"rg_decision": "positive", "rg_decided_on": TODAY - dt.timedelta(days=90)})
+        actions.update_nrm_referral(viewer, referral, {"rg_decision": "positive", "rg_decided_on": TODAY() - dt.timedelta(days=90)})
     assert "on or after the referral date" in errors_of(excinfo)["rg_decided_on"][0]
-    actions.update_nrm_referral(viewer, referral, {"rg_decision": "positive", "rg_decided_on": TODAY - dt.timedelta(days=55)})
+    actions.update_nrm_referral(viewer, referral, {"rg_decision": "positive", "rg_decided_on": TODAY() - dt.timedelta(days=55)})
     referral.refresh_from_db()
     assert referral.rg_decision == "positive"
 
@@ -153,14 +153,14 @@ def test_nrm_decisions_must_follow_in_order(sw_a, make_child):
 def test_age_assessment_and_guardian_are_recorded_with_dates(sw_a, make_child):
     child = make_child(sw_a)
     viewer = as_viewer(sw_a)
-    actions.record_age_assessment(viewer, child, {"status": "pending", "status_from": TODAY - dt.timedelta(days=20)})
-    actions.record_age_assessment(viewer, child, {"status": "concluded", "status_from": TODAY, "concluded_on": TODAY})
+    actions.record_age_assessment(viewer, child, {"status": "pending", "status_from": TODAY() - dt.timedelta(days=20)})
+    actions.record_age_assessment(viewer, child, {"status": "concluded", "status_from": TODAY(), "concluded_on": TODAY()})
     assert child.age_assessments.first().status == "concluded"
     assignment = actions.assign_guardian(viewer, child, {"kind": "ictg", "guardian_name": "Sam Jones", "service": "ICTG service",
-                                                         "start_date": TODAY - dt.timedelta(days=5)})
-    actions.end_guardian(viewer, assignment, TODAY)
+                                                         "start_date": TODAY() - dt.timedelta(days=5)})
+    actions.end_guardian(viewer, assignment, TODAY())
     assignment.refresh_from_db()
-    assert assignment.end_date == TODAY
+    assert assignment.end_date == TODAY()
 
 
 def test_only_the_responsible_council_can_change_a_child(sw_a, sw_b, manager_b, make_child):
@@ -168,7 +168,7 @@ def test_only_the_responsible_council_can_change_a_child(sw_a, sw_b, manager_b, 
     with pytest.raises(PermissionDenied):
         actions.update_child(as_viewer(sw_b), child, {"preferred_name": "X"}, expected_version=child.version)
     with pytest.raises(PermissionDenied):
-        actions.record_flag(as_viewer(manager_b), child, "uasc", TODAY, "x")
+        actions.record_flag(as_viewer(manager_b), child, "uasc", TODAY(), "x")
 
 
 @pytest.mark.parametrize(("rg_on", "days"), [(dt.date(2024, 3, 1), 30), (dt.date(2022, 11, 1), 45)])
@@ -199,6 +199,6 @@ def test_an_unknown_age_assessment_status_is_refused(sw_a, make_child):
     too, so a stored status is always one the risk engine knows."""
     child = make_child(sw_a)
     with pytest.raises(ValidationError) as excinfo:
-        actions.record_age_assessment(as_viewer(sw_a), child, {"status": "accepted", "status_from": TODAY})
+        actions.record_age_assessment(as_viewer(sw_a), child, {"status": "accepted", "status_from": TODAY()})
     assert "Select the age assessment status" in errors_of(excinfo)["status"][0]
     assert not child.age_assessments.exists()
