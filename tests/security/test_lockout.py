@@ -51,7 +51,8 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client
     assert right.status_code == 429 and LOCKED in page_text(right)
     assert not is_signed_in(client)
     lockout = AuditEvent.objects.get(action="sign_in_lockout")
-    assert lockout.summary == "Sign-in locked for account 'sw.a' after 5 failed attempts"
+    assert lockout.summary == (f"Sign-in locked for account 'sw.a' from client address {OFFICE} after 5 failed attempts; "
+                               "attempts at it from addresses it has not signed in from are slowed")
 
 
 def test_a_lockout_looks_the_same_for_an_account_that_does_not_exist(client, enrolled):

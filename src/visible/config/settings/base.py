@@ -138,10 +138,19 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 VISIBLE_SESSION_IDLE_TIMEOUT = int(os.environ.get("VISIBLE_SESSION_IDLE_TIMEOUT", 30 * 60))
 VISIBLE_SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE  # signed out 8 hours after signing in, active or not
 VISIBLE_SECOND_FACTOR_TIMEOUT = 10 * 60  # from the password to the code
+# An account is locked from one address after MAX_FAILURES there, and slowed (never locked) from
+# addresses it has not signed in from after MAX_FAILURES from anywhere: SLOWDOWN seconds after
+# the last failure, doubling, at most SLOWDOWN_MAX (security/throttle.py).
 VISIBLE_SIGN_IN_MAX_FAILURES = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES", 5))  # per username
 VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP", 20))
 VISIBLE_SIGN_IN_FAILURE_WINDOW = int(os.environ.get("VISIBLE_SIGN_IN_FAILURE_WINDOW", 15 * 60))
 VISIBLE_SIGN_IN_LOCKOUT = int(os.environ.get("VISIBLE_SIGN_IN_LOCKOUT", 15 * 60))
+VISIBLE_SIGN_IN_SLOWDOWN = int(os.environ.get("VISIBLE_SIGN_IN_SLOWDOWN", 2))
+VISIBLE_SIGN_IN_SLOWDOWN_MAX = int(os.environ.get("VISIBLE_SIGN_IN_SLOWDOWN_MAX", 3 * 60))
+# The addresses each person has signed in from, which failures elsewhere do not slow: the most
+# recent few, each forgotten after so many days unused.
+VISIBLE_SIGN_IN_KNOWN_ADDRESSES = int(os.environ.get("VISIBLE_SIGN_IN_KNOWN_ADDRESSES", 10))
+VISIBLE_SIGN_IN_KNOWN_ADDRESS_DAYS = int(os.environ.get("VISIBLE_SIGN_IN_KNOWN_ADDRESS_DAYS", 90))
 # Password reset links asked for, per address and per client in an hour, before more are
 # quietly not sent (the page says the same either way). Counted in the cache, per process.
 VISIBLE_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("VISIBLE_PASSWORD_RESETS_PER_HOUR", 5))
