@@ -114,18 +114,30 @@ def account_key(username: str) -> str:
 
 # --- the client's address ------------------------------------------------------------------
 
+def num_proxies() -> int:
+    return int(getattr(settings, "VISIBLE_NUM_PROXIES", 0))
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address. Behind a reverse proxy, set VISIBLE_CLIENT_IP_HEADER (for example
-    HTTP_X_FORWARDED_FOR): the last address in it, the one our own proxy added, is used, as
-    the ones before it are whatever the client chose to send."""
-    header = getattr(settings, "VISIBLE_CLIENT_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    candidate = value.split(",")[-1].strip() if value else request.META.get("REMOTE_ADDR", "")
+    """The client's address: the one answer the sign-in throttle, the password reset limits,
+    the API's limits and the audit log all use.
+
+    ``X-Forwarded-For`` is whatever the client chose to send unless our own proxies wrote it.
+    With ``VISIBLE_NUM_PROXIES`` = 0 (the default) it is ignored entirely and ``REMOTE_ADDR``
+    is the client. With N trusted proxies in front of Visible, each appending the address it
+    received the request from, the Nth address from the right is the one the outermost of
+    them saw; everything to its left is the client's own claim and is ignored. (DRF's
+    NUM_PROXIES rule, set from the same setting.) None if that is not an IP address."""
+    candidate = request.META.get("REMOTE_ADDR", "")
+    proxies = num_proxies()
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if proxies > 0 else ""
+    if forwarded:
+        addresses = [part.strip() for part in forwarded.split(",")]
+        candidate = addresses[-min(proxies, len(addresses))]
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
-
 
 
 # --- what is refused -----------------------------------------------------------------------
