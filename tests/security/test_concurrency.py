@@ -1,6 +1,6 @@
 """Sign-in state lives in the database, so it holds across processes: two requests racing with
 the same code (a replay from a second browser or server process) sign in once; failures sent
-at the same moment are all counted and the account is locked."""
+at the same moment are let in no more than the limit, and those are counted."""
 
 from __future__ import annotations
 
@@ -48,10 +48,22 @@ def test_one_code_sent_twice_at_once_is_accepted_once(sw_a):
 
 
 @concurrent_db
-@override_settings(VISIBLE_SIGN_IN_MAX_FAILURES=4)
-def test_failures_at_the_same_moment_are_all_counted(sw_a):
-    results, errors = race(6, lambda: throttle.record_failure("sw.a", "192.0.2.50", "password"))
+@override_settings(VISIBLE_SIGN_IN_MAX_FAILURES=4, VISIBLE_SIGN_IN_SLOWDOWN=600, VISIBLE_SIGN_IN_SLOWDOWN_MAX=600)
+def test_attempts_at_the_same_moment_at_most_the_limit_are_let_in_and_all_of_those_counted(sw_a):
+    """The throttle's own answer, without the pages: fifty attempts reserved at once (one
+    address), four let in; each of those fails; the account is locked from that address."""
+
+    def attempt():
+        reserved = throttle.begin("sw.a", "192.0.2.50", "password")
+        if reserved.refused:
+            return "refused"
+        throttle.failed(reserved)
+        return "checked"
+
+    results, errors = race(50, attempt)
     assert not errors, errors
-    assert FailedSignIn.objects.filter(username="sw.a").count() == 6
-    assert Lockout.objects.filter(scope="account", key="sw.a").exists()
-    assert throttle.refusal("sw.a", None) is not None
+    assert results.count("checked") == 4 and results.count("refused") == 46
+    assert FailedSignIn.objects.filter(username="sw.a", checking=False).count() == 4
+    assert Lockout.objects.filter(scope="account_ip", key="sw.a", ip_address="192.0.2.50").count() == 1
+    assert throttle.refusal("sw.a", "192.0.2.50") is not None
+    assert throttle.refusal("sw.a", "198.51.100.7") is not None  # and slowed from elsewhere

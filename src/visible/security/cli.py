@@ -46,7 +46,8 @@ def cmd_lockouts(args: argparse.Namespace) -> int:
         print("No sign-in lockouts in force.")
     for lock in locks:
         until = timezone.localtime(lock.until)
-        print(f"  {lock.get_scope_display():<18} {lock.key:<40} until {until:%d/%m/%Y %H:%M}")
+        what = f"{lock.key} from {lock.ip_address}" if lock.ip_address else lock.key
+        print(f"  {lock.get_scope_display():<32} {what:<56} until {until:%d/%m/%Y %H:%M}")
     return 0
 
 
@@ -109,8 +110,8 @@ def _date(option: str, text: str) -> dt.date:
 def add_commands(sub) -> None:
     p = sub.add_parser("users", help="staff accounts: unlock after a lockout, reset the second factor")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
-    u = users.add_parser("unlock", help="end a sign-in lockout now (an account, an address, or both)")
-    u.add_argument("username", nargs="?", help="the username that was locked out")
+    u = users.add_parser("unlock", help="end a sign-in lockout now (an account from every address, an address, or both)")
+    u.add_argument("username", nargs="?", help="the username that was locked out (from any address) or slowed")
     u.add_argument("--ip", help="also (or only) unlock this client IP address")
     u.set_defaults(func=cmd_unlock)
     u = users.add_parser("lockouts", help="list the sign-in lockouts in force")

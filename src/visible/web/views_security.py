@@ -2,8 +2,10 @@
 
 The session is not signed in to anything until both steps are passed: the password step only
 records a pending sign-in (security/sessions.py), and Django's ``login`` runs after the code.
-Every failed password or code counts towards the lockout (security/throttle.py); a locked-out
-username or address is refused with the same words whether or not the account exists.
+Every password or code is checked only after the throttle has let the attempt in and counted
+it (security/throttle.py: ``begin``, then ``succeeded`` or ``failed``), so attempts sent all at
+once cannot get more guesses than the limit. A refused attempt is answered with the same words
+whether or not the account exists.
 """
 
 from __future__ import annotations
@@ -35,13 +37,16 @@ PASSWORD_RESET_REQUESTED = "password_reset_requested"
 PASSWORD_RESET = "password_reset"
 
 
-def _lockout_page(request: HttpRequest, username: str = "") -> HttpResponse:
-    """The same page and words for every refused attempt: nothing says whether the account
-    exists, nor whether the account or the address was locked."""
-    return render(request, "web/sign_in.html", {
+def _lockout_page(request: HttpRequest, refused: throttle.Refusal, username: str = "") -> HttpResponse:
+    """The same page and words for every refused attempt, with how long to wait: nothing says
+    whether the account exists, nor what was locked or slowed."""
+    minutes = refused.wait_minutes()
+    response = render(request, "web/sign_in.html", {
         "form": AuthenticationForm(request, initial={"username": username}), "locked": True,
-        "lockout_minutes": throttle.lockout_minutes(), "forms_have_errors": True, "next": "",
+        "lockout_minutes": minutes, "forms_have_errors": True, "next": "",
     }, status=429)
+    response["Retry-After"] = str(max(1, int(refused.wait().total_seconds())))
+    return response
 
 
 def _complete_sign_in(request: HttpRequest, pending: sessions.Pending) -> str:
@@ -72,18 +77,27 @@ class SignInView(View):
             return redirect(next_url or "web:home")
         username = request.POST.get("username", "")
         ip = throttle.client_ip(request)
-        if throttle.refusal(username, ip):
-            return _lockout_page(request, username)
         form = AuthenticationForm(request, data=request.POST)
+        if not (username.strip() and request.POST.get("password")):
+            # Nothing will be checked (the form says what is missing); a refusal still shows.
+            refused = throttle.refusal(username, ip)
+            if refused:
+                return _lockout_page(request, refused, username)
+            form.is_valid()
+            return render(request, self.template_name, self._context(request, form, next_url))
+        attempt = throttle.begin(username, ip, AttemptStage.PASSWORD)
+        if attempt.refused:
+            return _lockout_page(request, attempt.refused, username)
         if form.is_valid():  # authenticate(): a failure is audited by audit/signals.py
+            throttle.succeeded(attempt)  # the right password; the count goes on until the code
             user = form.get_user()
             sessions.start_pending(request, user, next_url)
             if second_factor.confirmed_device(user) is None:
                 return redirect("web:second-factor-set-up")
             return redirect("web:second-factor")
-        if username.strip() and request.POST.get("password"):
-            if throttle.record_failure(username, ip, AttemptStage.PASSWORD):
-                return _lockout_page(request, username)
+        refused = throttle.failed(attempt)
+        if refused:
+            return _lockout_page(request, refused, username)
         return render(request, self.template_name, self._context(request, form, next_url))
 
 
@@ -123,19 +137,26 @@ class _SecondStep(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         user = self.pending.user
         ip = throttle.client_ip(request)
-        if throttle.refusal(user.get_username(), ip):
-            sessions.clear_pending(request)
-            return _lockout_page(request)
         code = request.POST.get(self.field, "").strip()
+        if code:
+            attempt = throttle.begin(user.get_username(), ip, AttemptStage.CODE)
+            refused = attempt.refused
+        else:
+            refused = throttle.refusal(user.get_username(), ip)
+        if refused:
+            sessions.clear_pending(request)
+            return _lockout_page(request, refused)
         if not code:
             return self.render(request, self.empty)
         destination = self.check(request, code)
-        if destination:
+        if destination:  # both steps passed: this address becomes one they have signed in from
+            throttle.succeeded(attempt, signed_in=user)
             return redirect(destination)
         second_factor.record_failure(user, "recovery code" if self.field == "recovery_code" else "code")
-        if throttle.record_failure(user.get_username(), ip, AttemptStage.CODE):
+        refused = throttle.failed(attempt)
+        if refused:
             sessions.clear_pending(request)
-            return _lockout_page(request)
+            return _lockout_page(request, refused)
         return self.render(request, self.wrong)
 
 

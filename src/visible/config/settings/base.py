@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 SRC_DIR = Path(__file__).resolve().parents[2]  # .../src/visible
 PROJECT_DIR = SRC_DIR.parents[1]
@@ -18,6 +19,31 @@ def env_flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def num_proxies_from(environ) -> int:
+    """VISIBLE_NUM_PROXIES: how many reverse proxies of ours stand in front of Visible, each
+    appending to X-Forwarded-For. The older VISIBLE_CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR (use
+    the last address in that header) meant exactly one; any other header is refused, as its
+    rule cannot be kept."""
+    legacy = environ.get("VISIBLE_CLIENT_IP_HEADER", "").strip()
+    if legacy and legacy != "HTTP_X_FORWARDED_FOR":
+        raise ImproperlyConfigured(
+            f"VISIBLE_CLIENT_IP_HEADER={legacy} is no longer read. Visible takes the client's address from "
+            "REMOTE_ADDR, or from X-Forwarded-For behind proxies: unset VISIBLE_CLIENT_IP_HEADER and set "
+            "VISIBLE_NUM_PROXIES to the number of proxies in front of Visible that append to X-Forwarded-For.")
+    text = environ.get("VISIBLE_NUM_PROXIES", "").strip()
+    if not text:
+        return 1 if legacy else 0
+    try:
+        proxies = int(text)
+    except ValueError:
+        proxies = -1
+    if proxies < 0:
+        raise ImproperlyConfigured(
+            f"VISIBLE_NUM_PROXIES={text} is not a number of proxies: write 0 (no proxy: X-Forwarded-For is "
+            "ignored) or how many proxies in front of Visible append to X-Forwarded-For, for example 1.")
+    return proxies
 
 
 SECRET_KEY = os.environ.get("VISIBLE_SECRET_KEY", "")
@@ -138,16 +164,26 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 VISIBLE_SESSION_IDLE_TIMEOUT = int(os.environ.get("VISIBLE_SESSION_IDLE_TIMEOUT", 30 * 60))
 VISIBLE_SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE  # signed out 8 hours after signing in, active or not
 VISIBLE_SECOND_FACTOR_TIMEOUT = 10 * 60  # from the password to the code
+# An account is locked from one address after MAX_FAILURES there, and slowed (never locked) from
+# addresses it has not signed in from after MAX_FAILURES from anywhere: SLOWDOWN seconds after
+# the last failure, doubling, at most SLOWDOWN_MAX (security/throttle.py).
 VISIBLE_SIGN_IN_MAX_FAILURES = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES", 5))  # per username
 VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP", 20))
 VISIBLE_SIGN_IN_FAILURE_WINDOW = int(os.environ.get("VISIBLE_SIGN_IN_FAILURE_WINDOW", 15 * 60))
 VISIBLE_SIGN_IN_LOCKOUT = int(os.environ.get("VISIBLE_SIGN_IN_LOCKOUT", 15 * 60))
+VISIBLE_SIGN_IN_SLOWDOWN = int(os.environ.get("VISIBLE_SIGN_IN_SLOWDOWN", 2))
+VISIBLE_SIGN_IN_SLOWDOWN_MAX = int(os.environ.get("VISIBLE_SIGN_IN_SLOWDOWN_MAX", 3 * 60))
+# The addresses each person has signed in from, which failures elsewhere do not slow: the most
+# recent few, each forgotten after so many days unused.
+VISIBLE_SIGN_IN_KNOWN_ADDRESSES = int(os.environ.get("VISIBLE_SIGN_IN_KNOWN_ADDRESSES", 10))
+VISIBLE_SIGN_IN_KNOWN_ADDRESS_DAYS = int(os.environ.get("VISIBLE_SIGN_IN_KNOWN_ADDRESS_DAYS", 90))
 # Password reset links asked for, per address and per client in an hour, before more are
 # quietly not sent (the page says the same either way). Counted in the cache, per process.
 VISIBLE_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("VISIBLE_PASSWORD_RESETS_PER_HOUR", 5))
-# Behind a reverse proxy, the META key of the header it puts the client's address in
-# (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR.
-VISIBLE_CLIENT_IP_HEADER = os.environ.get("VISIBLE_CLIENT_IP_HEADER", "")
+# The client's address, for every limit and record (security/throttle.client_ip): how many
+# reverse proxies of ours in front of Visible append to X-Forwarded-For. 0: the header is
+# ignored (anyone can send it) and REMOTE_ADDR is the client. N: the Nth address from the right.
+VISIBLE_NUM_PROXIES = num_proxies_from(os.environ)
 VISIBLE_TOTP_ISSUER = "Visible"
 VISIBLE_ALLOW_DEMO_CODES = False  # `visible totp-code`: the local demo only (dev.py)
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link runs out after an hour (and works once)
@@ -180,6 +216,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "visible.api.errors.exception_handler",
     "DATE_INPUT_FORMATS": ["iso-8601"],
+    # The same rule as Visible's own client_ip, which the API's throttles use (api/throttles.py).
+    "NUM_PROXIES": VISIBLE_NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Visible API",
