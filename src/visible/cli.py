@@ -111,7 +111,8 @@ def _check_anchors(path: Path) -> bool:
         print(f"{check.mismatched} of {check.anchors_checked} anchors no longer match.", file=sys.stderr)
     if check.ok:
         newest = f" The newest: {check.newest.describe()}." if check.newest else ""
-        print(f"Anchors match: the database still holds all {check.anchors_checked} heads anchored in {path}.{newest}")
+        count = f"{check.anchors_checked} anchor{'s' if check.anchors_checked != 1 else ''}"
+        print(f"Anchors match: the database still holds every head anchored in {path} ({count}).{newest}")
         if check.unanchored_events:
             print(f"{check.unanchored_events} events written since the newest anchor are protected by the key alone "
                   "until the next one.")

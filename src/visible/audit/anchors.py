@@ -73,9 +73,11 @@ def anchor_due(head: AuditChainHead, now: dt.datetime) -> bool:
     return head.anchored_at is None or now - head.anchored_at >= anchor_interval()
 
 
-def write_anchor(*, only_if_due: bool = False) -> Anchor | None:
+def write_anchor(*, only_if_due: bool = False, unless_anchored: bool = False) -> Anchor | None:
     """Append the chain's head to the anchor file (and syslog, if configured) and return it;
-    with ``only_if_due``, only if the last anchor is older than the interval (else None).
+    with ``only_if_due``, only if the last anchor is older than the interval (else None);
+    with ``unless_anchored``, not if the head is already anchored (the anchor that has it is
+    returned: a command finishing just after its own writes were anchored on commit).
 
     The head stays locked while the line is written, so anchors go into the file in the
     chain's order even when several processes write them. Raises OSError if the file cannot
@@ -86,6 +88,8 @@ def write_anchor(*, only_if_due: bool = False) -> Anchor | None:
         now = timezone.now()
         if only_if_due and not anchor_due(head, now):
             return None
+        if unless_anchored and head.anchored_at is not None and head.anchored_seq == head.last_seq:
+            return Anchor(seq=head.last_seq, hash=head.last_hash, at=head.anchored_at, key_id=current_key_id())
         first_key = AuditEvent.objects.order_by("seq").values_list("key_id", flat=True).first()
         if first_key == UNKEYED:
             # Rekeying changes every hash, so an anchor written now would stop matching.
@@ -94,8 +98,8 @@ def write_anchor(*, only_if_due: bool = False) -> Anchor | None:
                 "first (docs/security.md); no anchor is written until then")
         anchor = Anchor(seq=head.last_seq, hash=head.last_hash, at=now, key_id=current_key_id())
         _append(path, anchor.line())
-        head.anchored_at = now
-        head.save(update_fields=["anchored_at"])
+        head.anchored_at, head.anchored_seq = now, head.last_seq
+        head.save(update_fields=["anchored_at", "anchored_seq"])
     _to_syslog(anchor.line().strip())
     return anchor
 
@@ -160,21 +164,23 @@ def anchor_if_due() -> None:
 
 
 def anchor_now(context: str) -> tuple[Anchor | None, str]:
-    """Write an anchor now, for a command that has finished its own work (the sweep): the
-    anchor, or None and why not (already logged)."""
+    """Anchor the head now, unless it already is, for a command that has finished its own work
+    (the sweep, the rekey): the anchor, or None and why not (already logged)."""
     try:
-        return write_anchor(), ""
+        return write_anchor(unless_anchored=True), ""
     except Exception as error:  # noqa: BLE001 (the command's work is done and kept)
         _log_failure(error, context)
         return None, str(error)
 
 
 def _log_failure(error: Exception, context: str = "") -> None:
+    fix = ("" if isinstance(error, UnkeyedChainError)
+           else ": fix the anchor file (VISIBLE_AUDIT_ANCHOR_FILE) and run `visible audit anchor`")
     logger.error(
         "AUDIT ANCHOR NOT WRITTEN%s to %s: %s. The write that prompted it was kept, but the chain's newest "
-        "events are protected by the key alone until an anchor is written: fix the anchor file "
-        "(VISIBLE_AUDIT_ANCHOR_FILE) and run `visible audit anchor`.",
-        f" ({context})" if context else "", anchor_file(), error, exc_info=not isinstance(error, OSError | ValueError),
+        "events are protected by the key alone until an anchor is written%s.",
+        f" ({context})" if context else "", anchor_file(), error, fix,
+        exc_info=not isinstance(error, OSError | ValueError),
     )
 
 

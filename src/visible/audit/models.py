@@ -131,12 +131,13 @@ def unkeyed_hash_of(values) -> str:
 
 
 class AuditChainHead(models.Model):
-    """One row: the newest event's sequence number and hash, and when the head was last
-    copied to the anchor file (so that writers know when the next copy is due)."""
+    """One row: the newest event's sequence number and hash, and when and at which event the
+    head was last copied to the anchor file (so that writers know when the next copy is due)."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     anchored_at = models.DateTimeField(null=True, blank=True)
+    anchored_seq = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain head at #{self.last_seq}"
