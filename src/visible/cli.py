@@ -4,7 +4,9 @@ web pages use.
     visible demo                      set up the database and demo data, print the logins
     visible serve                     serve Visible on 127.0.0.1:8000
     visible generate ...              make a synthetic register (deterministic with --seed)
-    visible audit verify              check the audit log's hash chain
+    visible audit verify [--anchors]  check the audit log's hash chain (and its anchors)
+    visible audit anchor              copy the chain's head to the anchor file now
+    visible audit rekey               once: re-hash a chain written before it was keyed
     visible reference load            load or refresh the authorities reference data
     visible import 903|factors ...    import an SSDA903 return or CIN census factors
     visible export 903 ...            write an SSDA903 return
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 
 def _setup_django() -> None:
@@ -64,7 +67,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     summary = sweep_all(progress=not args.quiet)
     print(summary.describe())
+    _anchor_after("sweep")
     return 0
+
+
+def _anchor_after(work: str) -> None:
+    """Copy the chain's head to the anchor file once a command's work is done; if that fails
+    the work still stands (the error is logged, and said here)."""
+    from visible.audit.anchors import anchor_file, anchor_now
+
+    anchor, error = anchor_now(f"after {work}")
+    if anchor is not None:
+        print(f"Audit chain head anchored: {anchor.describe()}, in {anchor_file()}.")
+    else:
+        print(f"The audit chain head was NOT anchored: {error}", file=sys.stderr)
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -78,10 +94,61 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         result = verify(progress=bar)
     if result.ok:
         print(f"Audit chain intact: {result.events_checked} events checked. Head hash {result.head_hash}")
-        return 0
-    print(f"Audit chain BROKEN at {result.broken}", file=sys.stderr)
-    print(f"{result.events_checked} events before it are intact.", file=sys.stderr)
-    return 1
+    else:
+        print(f"Audit chain BROKEN at {result.broken}", file=sys.stderr)
+        print(f"{result.events_checked} events before it are intact.", file=sys.stderr)
+    anchors_ok = _check_anchors(Path(args.anchors)) if args.anchors else True
+    return 0 if result.ok and anchors_ok else 1
+
+
+def _check_anchors(path: Path) -> bool:
+    from visible.audit.anchors import check_anchors
+
+    check = check_anchors(path)
+    for problem in check.problems:
+        print(f"Anchors DO NOT MATCH: {problem}", file=sys.stderr)
+    if check.mismatched > 1:
+        print(f"{check.mismatched} of {check.anchors_checked} anchors no longer match.", file=sys.stderr)
+    if check.ok:
+        newest = f" The newest: {check.newest.describe()}." if check.newest else ""
+        count = f"{check.anchors_checked} anchor{'s' if check.anchors_checked != 1 else ''}"
+        print(f"Anchors match: the database still holds every head anchored in {path} ({count}).{newest}")
+        if check.unanchored_events:
+            print(f"{check.unanchored_events} events written since the newest anchor are protected by the key alone "
+                  "until the next one.")
+    for gap in check.gaps:
+        print(f"Warning: {gap}", file=sys.stderr)
+    return check.ok
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    from visible.audit.anchors import anchor_file, write_anchor
+
+    try:
+        anchor = write_anchor()
+    except OSError as error:
+        raise ValueError(f"could not write to the anchor file {anchor_file()}: {error.strerror}; "
+                         "check the path in VISIBLE_AUDIT_ANCHOR_FILE and that Visible may append to it") from None
+    print(f"Audit chain head anchored: {anchor.describe()}, in {anchor_file()}.")
+    return 0
+
+
+def cmd_audit_rekey(args: argparse.Namespace) -> int:
+    import getpass
+
+    from visible.agencies.viewer import Viewer
+    from visible.audit.rekey import rekey
+
+    try:
+        operator = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        operator = "cli"
+    done = rekey(Viewer(user_id=None, username=operator, organisation=None, role=None))
+    print(f"Audit chain re-hashed with its key (key id {done.key_id}): {done.events} events checked with the old "
+          f"hashing and re-hashed. Old head hash {done.old_head_hash}, new {done.new_head_hash}; the rekey is itself "
+          "an audit event.")
+    _anchor_after("rekey")
+    return 0
 
 
 def cmd_reference_load(args: argparse.Namespace) -> int:
@@ -130,8 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     v = audit_sub.add_parser("verify", help="check the hash chain; name the first broken link")
+    v.add_argument("--anchors", metavar="FILE",
+                   help="also check that the database still holds every head anchored in FILE "
+                        "(the anchor file, VISIBLE_AUDIT_ANCHOR_FILE, or a copy from syslog)")
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_audit_verify)
+    v = audit_sub.add_parser("anchor", help="append the chain's head to the anchor file (and syslog) now, e.g. from cron")
+    v.set_defaults(func=cmd_audit_anchor)
+    v = audit_sub.add_parser("rekey", help="once, after upgrading: check a chain written before it was keyed, "
+                                           "then re-hash it with VISIBLE_AUDIT_KEY")
+    v.set_defaults(func=cmd_audit_rekey)
 
     p = sub.add_parser("reference", help="reference data")
     ref_sub = p.add_subparsers(dest="reference_command", required=True, metavar="ACTION")

@@ -1,14 +1,21 @@
-"""The audit log is a hash chain: verify passes on an honest log, and names the first broken
-link after a row is edited or deleted directly in the database."""
+"""The audit log is a hash chain keyed with VISIBLE_AUDIT_KEY: verify passes on an honest log,
+names the first broken link after a row is edited or deleted directly in the database, and a
+rewritten chain re-hashed without the key does not verify. (Anchors, which catch a rewrite by
+someone who has the key: test_anchors.py.)"""
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
+import hashlib
 
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+
+from tests.audit.tampering import plain_sha256, rewrite_chain
 from tests.conftest import as_viewer
 from visible.audit.log import record, verify
-from visible.audit.models import AuditEvent
+from visible.audit.models import AuditChainHead, AuditEvent, hash_of
 from visible.cli import main
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +84,47 @@ def test_events_record_who_and_for_which_organisation(log, sw_a):
     event = log[0]
     assert event.actor_user_id == sw_a.pk and event.organisation_name.startswith("Croydon")
     assert event.role == "social_worker"
+
+
+def test_a_chain_rewritten_without_the_key_does_not_verify(sw_a, capsys):
+    """The reviewer's attack: delete 30 events, re-hash the rest and update the head. Without
+    the key they can only make plain SHA-256 hashes (or hashes with a key of their own)."""
+    viewer = as_viewer(sw_a)
+    for n in range(40):
+        record(viewer, "view", object_type="child", object_id=n, summary=f"Viewed record {n}")
+    assert verify().ok
+    remaining = rewrite_chain(plain_sha256, drop=range(5, 35))
+    assert remaining == 10 and AuditChainHead.objects.get(pk=1).last_seq == 10
+    result = verify()
+    assert not result.ok and result.broken.seq == 1
+    code, output = run_cli(capsys, "audit", "verify")
+    assert code == 1 and "Audit chain BROKEN at event #1" in output and "changed after it was written" in output
+
+    # Nor with the right algorithm and a key of their own: verify says which key it was.
+    rewrite_chain(lambda values: hash_of(values, b"a-key-of-the-attackers-own-choosing-0123456789"))
+    result = verify()
+    assert not result.ok and result.broken.seq == 1
+
+
+def test_each_event_records_the_keys_id_and_never_the_key(log):
+    expected = hashlib.sha256(settings.VISIBLE_AUDIT_KEY.encode()).hexdigest()[:8]
+    assert {event.key_id for event in AuditEvent.objects.all()} == {expected}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM audit_auditevent")
+        stored = repr(cursor.fetchall()) + repr(list(AuditChainHead.objects.values()))
+    assert settings.VISIBLE_AUDIT_KEY not in stored
+
+
+def test_a_chain_written_with_another_key_says_so(sw_a, capsys):
+    other_key = "another-servers-audit-key-0123456789-abcdefghijklmnop"
+    with override_settings(VISIBLE_AUDIT_KEY=other_key):
+        for n in range(3):
+            record(as_viewer(sw_a), "view", object_type="child", object_id=n)
+        assert verify().ok  # under the key it was written with
+    other_id = hashlib.sha256(other_key.encode()).hexdigest()[:8]
+    ours = hashlib.sha256(settings.VISIBLE_AUDIT_KEY.encode()).hexdigest()[:8]
+    result = verify()
+    assert not result.ok and result.broken.seq == 1
+    code, output = run_cli(capsys, "audit", "verify")
+    assert code == 1
+    assert "written with a different key" in output and f"key id {other_id}" in output and f"key id {ours}" in output

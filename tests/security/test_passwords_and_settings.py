@@ -57,7 +57,7 @@ def test_production_with_a_secret_key_is_locked_down():
         "visible.config.settings.production",
         "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
         "SESSION_COOKIE_NAME", "PASSWORD_HASHERS", "VISIBLE_ALLOW_DEMO_CODES", "SECRET_KEY",
-        env={"VISIBLE_SECRET_KEY": "k" * 50, "VISIBLE_DEBUG": "1"},
+        env={"VISIBLE_SECRET_KEY": "k" * 50, "VISIBLE_AUDIT_KEY": "a" * 50, "VISIBLE_DEBUG": "1"},
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])

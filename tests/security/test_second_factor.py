@@ -259,6 +259,7 @@ def test_totp_code_refuses_under_production_settings():
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISIBLE_")}
     env.update({"DJANGO_SETTINGS_MODULE": "visible.config.settings.production", "VISIBLE_SECRET_KEY": "k" * 50,
+                "VISIBLE_AUDIT_KEY": "a" * 50,
                 "PYTHONPATH": str(ROOT / "src")})
     result = subprocess.run([sys.executable, "-m", "visible.cli", "totp-code", "sw.croydon"], capture_output=True,
                             text=True, env=env, timeout=120, cwd=ROOT)

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from visible.agencies.viewer import Viewer
 
+from .anchors import anchor_due, anchor_if_due
+from .keys import UNKEYED, chain_key, key_id
 from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent, hash_of
 
 
@@ -35,8 +37,9 @@ class Entry:
 
 
 def event_values(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str) -> dict[str, Any]:
-    """Every field of the event ``record`` appends for ``entry``, its hash included: for
-    writers that insert rows without building model instances (bulk imports)."""
+    """Every field of the event ``record`` appends for ``entry``, its hash (keyed) and key id
+    included: for writers that insert rows without building model instances (bulk imports)."""
+    key = chain_key()
     values = dict(
         seq=seq,
         at=at,
@@ -54,7 +57,8 @@ def event_values(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_h
         detail=canonical_json(entry.detail),
         prev_hash=prev_hash,
     )
-    values["hash"] = hash_of(values)
+    values["hash"] = hash_of(values, key)
+    values["key_id"] = key_id(key)
     return values
 
 
@@ -82,7 +86,11 @@ def record(
 def record_many(viewer: Viewer, entries: Iterable[Entry], batch: int = 1000) -> list[AuditEvent]:
     """Append events to the chain in order, all by one viewer at one moment, with the chain
     head locked once and the rows inserted in batches (the national sweep, bulk imports).
-    Each event is exactly what ``record`` would append; ``verify`` checks them alike."""
+    Each event is exactly what ``record`` would append; ``verify`` checks them alike.
+
+    If the chain's head is due to be anchored (anchors.py), an anchor is written once the
+    transaction has committed: never before, as the events might yet be rolled back, and
+    never so that a failed anchor undoes the write."""
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         at = timezone.now().astimezone(dt.UTC)
@@ -101,6 +109,8 @@ def record_many(viewer: Viewer, entries: Iterable[Entry], batch: int = 1000) -> 
                 AuditEvent.objects.bulk_create(events[start:start + batch])
         head.last_seq, head.last_hash = seq, last_hash
         head.save(update_fields=["last_seq", "last_hash"])
+        if anchor_due(head, at):
+            transaction.on_commit(anchor_if_due, robust=True)
     return events
 
 
@@ -147,8 +157,23 @@ def _events_in_order(chunk_size: int = 5000) -> Iterator[AuditEvent]:
     return AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
 
 
+def _hash_problem(event: AuditEvent, current_key_id: str) -> str:
+    """Why an event's hash does not match: the key tells a changed row from a chain written
+    with another key (or before the chain was keyed)."""
+    if event.key_id == UNKEYED:
+        return ("was hashed before the audit chain was keyed: run `visible audit rekey` once to re-hash the old "
+                "chain with the key (docs/security.md)")
+    if event.key_id != current_key_id:
+        return (f"was written with a different key (key id {event.key_id}; this server's VISIBLE_AUDIT_KEY has key id "
+                f"{current_key_id}): set the key the chain was written with, or the chain was rewritten with another")
+    return "its contents no longer match its hash: the row was changed after it was written"
+
+
 def verify(progress: Any = None) -> VerifyResult:
-    """Walk the whole chain; stop at the first broken link and say what is wrong there."""
+    """Walk the whole chain; stop at the first broken link and say what is wrong there. Each
+    hash is checked with the chain's key, which the database does not hold."""
+    key = chain_key()
+    current_key_id = key_id(key)
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -162,12 +187,8 @@ def verify(progress: Any = None) -> VerifyResult:
                 BrokenLink(event.seq, event.pk, "does not follow the event before it: an earlier event was changed or removed"),
                 expected_prev,
             )
-        if event.compute_hash() != event.hash:
-            return VerifyResult(
-                checked,
-                BrokenLink(event.seq, event.pk, "its contents no longer match its hash: the row was changed after it was written"),
-                expected_prev,
-            )
+        if event.compute_hash(key) != event.hash:
+            return VerifyResult(checked, BrokenLink(event.seq, event.pk, _hash_problem(event, current_key_id)), expected_prev)
         expected_prev = event.hash
         expected_seq += 1
         checked += 1

@@ -3,17 +3,23 @@ and export.
 
 Each event's hash covers its own contents and the previous event's hash, so changing or
 deleting any row breaks the chain from that row on; `visible audit verify` finds the first
-broken link. The chain head (last sequence number and hash) is kept in its own row, locked
-while an event is appended, so events are chained in one order even under concurrent writes,
-and deleting the newest events is detected too.
+broken link. The hash is an HMAC with a key kept outside the database (keys.py): without
+it, a rewritten chain cannot be made to verify. The chain head (last sequence number and
+hash) is kept in its own row, locked while an event is appended, so events are chained in
+one order even under concurrent writes, and deleting the newest events is detected too; the
+head is also copied, at least hourly, to an append-only anchor file outside the database
+(anchors.py), which catches a rewrite even by someone who holds the key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from django.db import models
+
+from .keys import chain_key
 
 
 class AuditAction(models.TextChoices):
@@ -41,6 +47,7 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Password reset"
     RETENTION_REPORT = "retention_report", "Retention report made"
     RETENTION_DELETE = "retention_delete", "Deleted at the end of retention"
+    REKEY = "rekey", "Audit chain re-hashed with its key"
 
 
 GENESIS_HASH = "0" * 64
@@ -83,6 +90,9 @@ class AuditEvent(models.Model):
     detail = models.TextField(blank=True, help_text="Canonical JSON: what changed, what was asked")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Which key the hash was made with (keys.key_id; empty: before the chain was keyed). A
+    # label for verify's message, not evidence: it is not hashed, the key itself is.
+    key_id = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         ordering = ["seq"]
@@ -94,24 +104,40 @@ class AuditEvent(models.Model):
     def detail_data(self) -> dict:
         return json.loads(self.detail) if self.detail else {}
 
-    def compute_hash(self) -> str:
-        return hash_of({name: getattr(self, name) for name in HASHED_FIELDS})
+    def compute_hash(self, key: bytes | None = None) -> str:
+        return hash_of({name: getattr(self, name) for name in HASHED_FIELDS}, key)
 
 
-def hash_of(values) -> str:
-    """An event's hash from its field values (a mapping with every name in HASHED_FIELDS): the
-    values in that order as compact JSON, the time to the microsecond, SHA-256. The one place
-    the chain's hashing is defined, for events written one by one or in bulk."""
+def _payload(values) -> bytes:
+    """What an event's hash covers: the values of HASHED_FIELDS in that order as compact
+    JSON, the time to the microsecond."""
     payload = [values[name].isoformat(timespec="microseconds") if name == "at" else values[name]
                for name in HASHED_FIELDS]
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def hash_of(values, key: bytes | None = None) -> str:
+    """An event's hash from its field values (a mapping with every name in HASHED_FIELDS):
+    HMAC-SHA256 of _payload with the chain's key (settings.VISIBLE_AUDIT_KEY unless another
+    is given). The one place the chain's hashing is defined, for events written one by one or
+    in bulk."""
+    return hmac.digest(key if key is not None else chain_key(), _payload(values), "sha256").hex()
+
+
+def unkeyed_hash_of(values) -> str:
+    """The hash events had before the chain was keyed (plain SHA-256 of the same payload):
+    only `visible audit rekey` uses it, to check an old chain before re-hashing it."""
+    return hashlib.sha256(_payload(values)).hexdigest()
 
 
 class AuditChainHead(models.Model):
-    """One row: the newest event's sequence number and hash."""
+    """One row: the newest event's sequence number and hash, and when and at which event the
+    head was last copied to the anchor file (so that writers know when the next copy is due)."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    anchored_at = models.DateTimeField(null=True, blank=True)
+    anchored_seq = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain head at #{self.last_seq}"

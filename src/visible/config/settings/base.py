@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,27 @@ def num_proxies_from(environ) -> int:
             f"VISIBLE_NUM_PROXIES={text} is not a number of proxies: write 0 (no proxy: X-Forwarded-For is "
             "ignored) or how many proxies in front of Visible append to X-Forwarded-For, for example 1.")
     return proxies
+
+
+def key_in_file(path: Path) -> str:
+    """A random key made the first time and kept in ``path`` (mode 0600), for the local demo:
+    never in the database. Made whole in a file of its own and then linked into place, so two
+    processes starting at once read the same key, never half of one."""
+    if not path.exists():
+        spare = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, f"{secrets.token_hex(32)}\n".encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(spare, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(spare)
+    return path.read_text().strip()
 
 
 SECRET_KEY = os.environ.get("VISIBLE_SECRET_KEY", "")
@@ -194,6 +216,17 @@ EMAIL_HOST_USER = os.environ.get("VISIBLE_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("VISIBLE_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_flag("VISIBLE_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("VISIBLE_FROM_EMAIL", "Visible <no-reply@localhost>")
+
+# The audit log (docs/security.md, docs/decisions/0007). Each event's hash is an HMAC with
+# VISIBLE_AUDIT_KEY, which is never in the database (production: the environment, required;
+# the demo: var/audit.key). The chain's head is appended to VISIBLE_AUDIT_ANCHOR_FILE (and
+# sent to syslog at VISIBLE_AUDIT_ANCHOR_SYSLOG: '/dev/log', 'host' or 'host:port'; empty:
+# off) whenever the last anchor is VISIBLE_AUDIT_ANCHOR_INTERVAL seconds old and events are
+# written, and by `visible audit anchor` and `visible sweep`.
+VISIBLE_AUDIT_KEY = os.environ.get("VISIBLE_AUDIT_KEY", "")
+VISIBLE_AUDIT_ANCHOR_FILE = os.environ.get("VISIBLE_AUDIT_ANCHOR_FILE") or str(VAR_DIR / "audit-anchors.log")
+VISIBLE_AUDIT_ANCHOR_SYSLOG = os.environ.get("VISIBLE_AUDIT_ANCHOR_SYSLOG", "")
+VISIBLE_AUDIT_ANCHOR_INTERVAL = int(os.environ.get("VISIBLE_AUDIT_ANCHOR_INTERVAL", 60 * 60))
 
 LOGGING = {
     "version": 1,

@@ -2,8 +2,11 @@
 
 from .base import *  # noqa: F403
 from .base import SECRET_KEY as _KEY
+from .base import VAR_DIR, VISIBLE_AUDIT_KEY, key_in_file
 
 SECRET_KEY = _KEY or "visible-local-demo-key-not-for-production-use-0123456789"
+# The audit chain's key: random, made once and kept in var/audit.key (never in the database).
+VISIBLE_AUDIT_KEY = VISIBLE_AUDIT_KEY or key_in_file(VAR_DIR / "audit.key")
 
 # The demo serves static files straight from build/static through WhiteNoise.
 WHITENOISE_USE_FINDERS = True

@@ -9,6 +9,13 @@ from .base import *  # noqa: F403
 if not os.environ.get("VISIBLE_SECRET_KEY"):
     raise ImproperlyConfigured("Set VISIBLE_SECRET_KEY in the environment before starting Visible.")
 SECRET_KEY = os.environ["VISIBLE_SECRET_KEY"]
+# The audit chain's key (docs/security.md): from the secret store, never in the database,
+# never the demo's key file.
+if len(os.environ.get("VISIBLE_AUDIT_KEY", "")) < 32:
+    raise ImproperlyConfigured(
+        "Set VISIBLE_AUDIT_KEY in the environment before starting Visible: at least 32 random characters, kept in "
+        "the secret store (it keys the audit log's hash chain).")
+VISIBLE_AUDIT_KEY = os.environ["VISIBLE_AUDIT_KEY"]
 DEBUG = False  # never, whatever VISIBLE_DEBUG says
 VISIBLE_ALLOW_DEMO_CODES = False
 SESSION_COOKIE_SECURE = True

@@ -7,6 +7,8 @@ from pathlib import Path
 from .base import *  # noqa: F403
 
 SECRET_KEY = "visible-test-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+VISIBLE_AUDIT_KEY = "visible-TEST-ONLY-audit-chain-key-NOT-FOR-PRODUCTION-0123456789"
+VISIBLE_AUDIT_ANCHOR_FILE = str(Path(tempfile.mkdtemp(prefix="visible-anchors-")) / "audit-anchors.log")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; base.py's argon2 is tested
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="visible-media-")
