@@ -185,10 +185,11 @@ def test_create_rejects_wrong_types_before_anything_else(api_a, fake):
     assert fields == {"given_names", "interpreter_needed"}
 
 
-def test_duplicate_council_id_is_named(api_a, sw_a, make_child, fake):
+def test_duplicate_council_id_is_a_conflict_naming_the_field(api_a, sw_a, make_child, fake):
     make_child(sw_a, council_id="CR-1")
     response = api_a.post("/api/v1/children", _json_child(fake, council_id="CR-1"), format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409  # as when another request took the number a moment before
+    assert response.json()["errors"][0]["field"] == "council_id"
     assert "already has council case ID CR-1" in response.json()["errors"][0]["message"]
 
 

@@ -14,6 +14,7 @@ from tests.dates import years_before
 from visible.audit.models import AuditEvent
 from visible.children import actions
 from visible.children.models import Child, Flag, Placement
+from visible.children.validation import Conflict
 from visible.reference.models import Authority
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,40 @@ def test_a_duplicate_council_id_in_the_same_authority_is_refused(sw_a, sw_b, mak
     assert "already has council case ID CR-0001" in errors_of(excinfo)["council_id"][0]
     # Another authority may use the same number for its own child.
     assert make_child(sw_b, council_id="CR-0001").council_id == "CR-0001"
+
+
+def _checks_that_miss_the_first_time(monkeypatch, name: str) -> None:
+    """The action's check, as it is when another request has written but not yet committed:
+    it finds nothing the first time; the database's constraint has to catch the duplicate."""
+    real, calls = getattr(actions, name), []
+
+    def racing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            real(*args, **kwargs)
+
+    monkeypatch.setattr(actions, name, racing)
+
+
+def test_a_flag_that_loses_the_race_is_told_which_flag_is_open(monkeypatch, sw_a, make_child):
+    child = make_child(sw_a)
+    first = actions.record_flag(as_viewer(sw_a), child, "cce", TODAY - dt.timedelta(days=4), "Referral (synthetic)")
+    _checks_that_miss_the_first_time(monkeypatch, "_check_no_open_flag")
+    with pytest.raises(Conflict) as excinfo:
+        actions.record_flag(as_viewer(sw_a), child, "cce", TODAY, "Second referral (synthetic)")
+    assert errors_of(excinfo)["kind"] == [
+        f"This child already has an open 'Child criminal exploitation or county lines' flag from "
+        f"{first.start_date:%-d %B %Y}. End it before recording a new one"]
+    assert list(Flag.objects.filter(child=child, kind="cce")) == [first]
+
+
+def test_an_identifier_that_loses_the_race_is_named(monkeypatch, sw_a, make_child):
+    make_child(sw_a, council_id="CR-0002", nrm_ref="NRM-1")
+    _checks_that_miss_the_first_time(monkeypatch, "check_identifiers_unique")
+    with pytest.raises(Conflict) as excinfo:
+        make_child(sw_a, council_id="CR-0002", nrm_ref="NRM-1")
+    assert set(errors_of(excinfo)) == {"council_id", "nrm_ref"}
+    assert Child.objects.filter(council_id="CR-0002").count() == 1
 
 
 def test_an_edit_made_from_a_stale_page_is_refused_not_lost(sw_a, coordinator_a, make_child):

@@ -10,7 +10,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from .errors import ErrorSerializer
 
 DESCRIPTIONS = {
-    400: "Bad input: each error names the field and says how to fix it",
+    400: "Bad input: each error names the field and says how to fix it, including a field the body may not "
+         "carry (one that does not exist, or one that cannot be changed, such as id or version)",
     401: "No token, or a token that is not valid (expired, revoked or mistyped)",
     403: "The record is visible to your organisation, but your organisation or role cannot make this change",
     404: "No such record, or not one your organisation may see (the two look the same)",
@@ -56,4 +57,22 @@ def add_response_headers(result, generator, request, public):
                 if code == "201" and path.endswith(("/children", "/episodes")):
                     response.setdefault("headers", {})["Location"] = {**location, "required": True}
                     response["headers"]["ETag"] = {**etag, "required": True}
+    return result
+
+
+def closed_request_bodies(result, generator, request, public):
+    """Postprocessing hook: a request body takes only the fields it lists
+    (``additionalProperties: false``), as serializers.WriteInput enforces with a 400."""
+    from .serializers import WriteInput
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    names = {sub.__name__ for sub in subclasses(WriteInput)}
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        base = name.removeprefix("Patched").removesuffix("Request")
+        if name.endswith("Request") and base in names and component.get("type") == "object":
+            component["additionalProperties"] = False
     return result

@@ -35,15 +35,71 @@ CODE = r"^[A-Z]{3}$"
 GRADES = [g.value for g in Grade]
 
 
+# --- every request body ----------------------------------------------------------------------
+
+# Why a field the client may read cannot be sent back, where there is more to say than that.
+CANNOT_CHANGE_BECAUSE = {
+    "id": "The record's number is in the URL and never changes",
+    "version": "Visible moves the version on with every change: send the version you read as If-Match (the ETag)",
+    "responsible_organisation": "A child moves to another organisation only by a transfer, made on the web pages",
+}
+
+
+class WriteInput(serializers.Serializer):
+    """The base of every request body. DRF quietly ignores a field a serializer does not
+    declare, so a client that sent `responsible_organisation`, `version` or a misspelt name got
+    200 and believed it had changed something. Here each such field is a 400 naming it: a
+    field of the record this endpoint answers with (``answered_with``) that it does not take
+    "cannot be changed" here; any other is unknown. Nested inputs (a child's other names) are
+    checked the same way."""
+
+    answered_with = ""  # the name of the output serializer in this module, for the read-only fields
+    renamed: dict[str, str] = {}  # a field of the answer that this body takes under another name
+
+    def to_internal_value(self, data):
+        not_taken = self._fields_not_taken(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not_taken and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **not_taken}) from error
+            raise
+        if not_taken:
+            raise serializers.ValidationError(not_taken)
+        return value
+
+    def _fields_not_taken(self, data) -> dict[str, list[str]]:
+        if not hasattr(data, "keys"):
+            return {}  # not an object: DRF says so
+        taken = {name for name, field in self.fields.items() if not field.read_only}
+        answered = set(globals()[self.answered_with]().fields) if self.answered_with else set()
+        problems = {}
+        for name in sorted(str(key) for key in data.keys() if key not in taken):
+            if name in self.renamed:
+                problems[name] = [f"Send this as '{self.renamed[name]}'"]
+            elif name in answered:
+                why = CANNOT_CHANGE_BECAUSE.get(name, "Visible sets it, or another endpoint changes it "
+                                                      "(see the API documentation)")
+                problems[name] = [f"Cannot be changed here: leave it out. {why}"]
+            else:
+                problems[name or "(empty name)"] = [
+                    f"Unknown field. The fields you can send here are: {', '.join(sorted(taken))}"]
+        return problems
+
+
 # --- children: input -----------------------------------------------------------------------
 
-class OtherNameInput(serializers.Serializer):
+class OtherNameInput(WriteInput):
+    answered_with = "OtherNameOut"
+
     name = StrictCharField(max_length=300)
     kind = serializers.ChoiceField(choices=NameKind.choices, default=NameKind.ALIAS)
 
 
-class ChildCoreInput(serializers.Serializer):
+class ChildCoreInput(WriteInput):
     """The child's core fields (children.actions.CHILD_FIELDS)."""
+
+    answered_with = "ChildFull"
 
     given_names = StrictCharField(max_length=200)
     family_name = StrictCharField(max_length=200, required=False, allow_blank=True)
@@ -84,7 +140,9 @@ class ChildUpdateInput(ChildCoreInput):
         super().__init__(*args, **kwargs)
 
 
-class FlagInput(serializers.Serializer):
+class FlagInput(WriteInput):
+    answered_with = "FlagFull"
+
     kind = serializers.ChoiceField(choices=FlagKind.choices)
     start_date = StrictDateField()
     evidence = StrictCharField(max_length=5000, allow_blank=True,
@@ -93,12 +151,17 @@ class FlagInput(serializers.Serializer):
                                     help_text="Required for 'criminalised': arrested, bailed or charged")
 
 
-class EndFlagInput(serializers.Serializer):
+class EndFlagInput(WriteInput):
+    answered_with = "FlagFull"
+    renamed = {"end_reason": "reason"}
+
     end_date = StrictDateField()
     reason = StrictCharField(max_length=5000, allow_blank=True, help_text="Why the flag is ending")
 
 
-class PlacementInput(serializers.Serializer):
+class PlacementInput(WriteInput):
+    answered_with = "PlacementOut"
+
     place_code = StrictCharField(max_length=3, help_text="SSDA903 PLACE code in use on the start date, e.g. U1")
     detail = serializers.ChoiceField(choices=PlacementDetail.choices, required=False, allow_blank=True)
     start_date = StrictDateField()
@@ -109,7 +172,9 @@ class PlacementInput(serializers.Serializer):
     provider = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
-class EndPlacementInput(serializers.Serializer):
+class EndPlacementInput(WriteInput):
+    answered_with = "PlacementOut"
+
     end_date = StrictDateField()
 
 
@@ -358,7 +423,9 @@ class ChildPage(serializers.Serializer):
 
 # --- missing episodes ----------------------------------------------------------------------
 
-class ReportMissingInput(serializers.Serializer):
+class ReportMissingInput(WriteInput):
+    answered_with = "EpisodeOut"
+
     category = serializers.ChoiceField(choices=Category.choices, help_text="M: missing; A: away from placement")
     last_seen_at = StrictDateTimeField()
     last_seen_place = StrictCharField(max_length=300)
@@ -375,26 +442,34 @@ class ReportMissingInput(serializers.Serializer):
                                     help_text="Risk factor codes observed (see docs/risk-engine.md)")
 
 
-class GradeInput(serializers.Serializer):
+class GradeInput(WriteInput):
+    answered_with = "GradingOut"
+
     grade = serializers.ChoiceField(choices=GRADES)
     reason = StrictCharField(max_length=5000, required=False, allow_blank=True,
                              help_text="Required to grade below the proposal")
 
 
-class LogEntryInput(serializers.Serializer):
+class LogEntryInput(WriteInput):
+    answered_with = "LogEntryOut"
+
     kind = serializers.ChoiceField(choices=LogKind.choices)
     occurred_at = StrictDateTimeField()
     text = StrictCharField(max_length=10000)
 
 
-class PoliceReportInput(serializers.Serializer):
+class PoliceReportInput(WriteInput):
+    answered_with = "EpisodeOut"
+
     police_force = StrictCharField(max_length=200, required=False,
                                    help_text="Defaults to the client's own force for a police client")
     reported_at = StrictDateTimeField()
     reference = StrictCharField(max_length=60, required=False, allow_blank=True)
 
 
-class ReturnInput(serializers.Serializer):
+class ReturnInput(WriteInput):
+    answered_with = "EpisodeOut"
+
     returned_at = StrictDateTimeField()
     found_by = serializers.ChoiceField(choices=FoundBy.choices)
     found_place = StrictCharField(max_length=300, required=False, allow_blank=True)

@@ -31,6 +31,7 @@ from visible.children import actions as register_actions
 from visible.children import policy as register_policy
 from visible.children import queries
 from visible.children.models import Child, Flag
+from visible.children.validation import Conflict
 from visible.missing import actions as missing_actions
 from visible.missing import policy as missing_policy
 from visible.missing.models import Episode, GradingKind
@@ -97,7 +98,7 @@ def check_if_match(request: Request, current: str, required: bool) -> None:
 
 
 def _refused(error: ValidationError, conflict: bool) -> ActionRefused:
-    if conflict:
+    if conflict or isinstance(error, Conflict):
         return ActionRefused(error, status.HTTP_409_CONFLICT,
                              "The record as it is now does not allow this: see errors.")
     return ActionRefused(error)
@@ -161,8 +162,9 @@ class ChildrenView(ApiView):
         operation_id="children_create", tags=["children"], request=s.ChildCreateInput,
         summary="Add a child to the register",
         description="The child becomes your organisation's (the responsible council). Validated as on the web "
-                    "page: dates, codes and identifiers unique in your organisation.",
-        responses={201: s.ChildFull, **errors(415, 400, 403)},
+                    "page: dates and codes; 409 naming the field if another child in your organisation already has "
+                    "the council case ID, SSDA903 CHILD identifier, Home Office or NRM reference.",
+        responses={201: s.ChildFull, **errors(415, 400, 403, 409)},
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
@@ -201,8 +203,10 @@ class ChildView(ApiView):
         operation_id="children_update", tags=["children"], parameters=[ID, IF_MATCH_REQUIRED],
         request=s.ChildUpdateInput, summary="Change a child's core details",
         description="Send only the fields to change, with If-Match: the ETag from your GET. If someone changed the "
-                    "record since, 412 and nothing is saved.",
-        responses={200: s.ChildFull, **errors(415, 400, 403, 404, 412, 428)},
+                    "record since, 412 and nothing is saved. A field that cannot be changed (id, version, "
+                    "responsible_organisation...) or that does not exist is a 400 naming it. 409 naming the field if "
+                    "another child in your organisation already has that identifier.",
+        responses={200: s.ChildFull, **errors(415, 400, 403, 404, 409, 412, 428)},
     )
     def patch(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)

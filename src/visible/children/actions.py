@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -80,6 +80,22 @@ def _refresh_search_text(child: Child) -> None:
     child.search_text = search_text_for(names)
 
 
+def _save_identifiers(child: Child, organisation_id: int, values: dict[str, Any], **save: Any) -> None:
+    """Save the child in a savepoint. Two writes can both pass check_identifiers_unique before
+    either commits; the database's unique constraints then refuse the second (PostgreSQL makes
+    it wait for the first, then raises IntegrityError). The check, run again now that the first
+    has committed, names the identifier in the same words as before, instead of a server error."""
+    try:
+        with transaction.atomic():
+            child.save(**save)
+    except IntegrityError:
+        p = Problems()
+        check_identifiers_unique(p, organisation_id, values, exclude_child_id=child.pk)
+        if not p.errors:
+            raise  # not an identifier: a fault, not the person's mistake
+        p.raise_if_any()
+
+
 def _bump(child: Child) -> None:
     Child.objects.filter(pk=child.pk).update(version=F("version") + 1, updated_at=timezone.now())
     child.refresh_from_db(fields=["version", "updated_at"])
@@ -98,7 +114,7 @@ def create_child(viewer: Viewer, values: dict[str, Any], other_names: list[tuple
     check_identifiers_unique(p, organisation.pk, values, exclude_child_id=None)
     p.raise_if_any()
     child = Child(responsible_organisation=organisation, **{f: values[f] for f in CHILD_FIELDS if f in values})
-    child.save()
+    _save_identifiers(child, organisation.pk, values)
     for name, kind in other_names:
         if name.strip():
             ChildName.objects.create(child=child, name=name.strip(), kind=kind)
@@ -136,7 +152,7 @@ def update_child(viewer: Viewer, child: Child, values: dict[str, Any], expected_
             setattr(locked, field, values[field])
     _refresh_search_text(locked)
     locked.version = locked.version + 1
-    locked.save()
+    _save_identifiers(locked, locked.responsible_organisation_id, values)
     changes = _changes(before, _snapshot(locked, CHILD_FIELDS))
     if changes:
         record_for(viewer, AuditAction.CHANGE, locked, locked.pk, f"Changed {', '.join(changes)}", {"record": "child", "changes": changes})
@@ -193,6 +209,13 @@ def set_photo(viewer: Viewer, child: Child, photo: Any, taken_on: dt.date | None
 
 # --- flags ---------------------------------------------------------------------------------
 
+def _check_no_open_flag(p: Problems, child: Child, kind: str) -> None:
+    open_flag = Flag.objects.filter(child=child, kind=kind, end_date__isnull=True).order_by("start_date", "pk").first()
+    if open_flag is not None:
+        p.add("kind", f"This child already has an open '{FlagKind(kind).label}' flag from "
+                      f"{open_flag.start_date:%-d %B %Y}. End it before recording a new one", conflict=True)
+
+
 @transaction.atomic
 def record_flag(viewer: Viewer, child: Child, kind: str, start_date: dt.date, evidence: str,
                 stage: str = "", source: str = "manual") -> Flag:
@@ -206,14 +229,24 @@ def record_flag(viewer: Viewer, child: Child, kind: str, start_date: dt.date, ev
         p.add("stage", "Select whether the child was arrested, bailed or charged")
     check_period(p, start_date, None, "Flag", _today())
     check_not_before_birth(p, start_date, child.date_of_birth, "start_date", "Flag start date")
-    if kind in FlagKind.values and Flag.objects.filter(child=child, kind=kind, end_date__isnull=True).exists():
-        p.add("kind", f"This child already has an open '{FlagKind(kind).label}' flag. End it before recording a new one")
+    if kind in FlagKind.values:
+        _check_no_open_flag(p, child, kind)
     p.raise_if_any()
-    flag = Flag.objects.create(
-        child=child, kind=kind, stage=stage if kind == FlagKind.CRIMINALISED else "", start_date=start_date,
-        evidence=evidence.strip(), source=source, recorded_by_id=viewer.user_id,
-        recorded_by_name=viewer.username, recorded_at=timezone.now(),
-    )
+    try:
+        # A savepoint: two requests can both pass the check above before either commits; the
+        # database's one_open_flag_per_kind_per_child then refuses the second (PostgreSQL makes
+        # it wait for the first to commit), and it is told which flag is open, not a 500.
+        with transaction.atomic():
+            flag = Flag.objects.create(
+                child=child, kind=kind, stage=stage if kind == FlagKind.CRIMINALISED else "", start_date=start_date,
+                evidence=evidence.strip(), source=source, recorded_by_id=viewer.user_id,
+                recorded_by_name=viewer.username, recorded_at=timezone.now(),
+            )
+    except IntegrityError:
+        _check_no_open_flag(p, child, kind)
+        if not p.errors:
+            raise
+        p.raise_if_any()
     _bump(child)
     record_for(viewer, AuditAction.CREATE, flag, child.pk, f"Flagged {flag.get_kind_display()} from {start_date:%d/%m/%Y}", {
         "record": "flag", "flag": kind,
@@ -229,7 +262,7 @@ def end_flag(viewer: Viewer, flag: Flag, end_date: dt.date, reason: str) -> Flag
     policy.require_edit(viewer, child)
     p = Problems()
     if flag.end_date is not None:
-        p.add("end_date", f"This flag already ended on {flag.end_date:%d/%m/%Y}")
+        p.add("end_date", f"This flag already ended on {flag.end_date:%d/%m/%Y}", conflict=True)
     if not (reason or "").strip():
         p.add("end_reason", "Enter why the flag is ending, for example a negative conclusive grounds decision")
     check_period(p, flag.start_date, end_date, "Flag", _today())

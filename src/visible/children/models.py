@@ -83,6 +83,16 @@ class Child(models.Model):
                 fields=["responsible_organisation", "child_903_id"], condition=~Q(child_903_id=""),
                 name="unique_903_child_per_organisation",
             ),
+            # The actions refuse these duplicates too (validation.check_identifiers_unique);
+            # the database holds the rule when two writes race past that check.
+            models.UniqueConstraint(
+                fields=["responsible_organisation", "home_office_ref"], condition=~Q(home_office_ref=""),
+                name="unique_home_office_ref_per_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["responsible_organisation", "nrm_ref"], condition=~Q(nrm_ref=""),
+                name="unique_nrm_ref_per_organisation",
+            ),
         ]
         indexes = [models.Index(fields=["responsible_organisation", "family_name"])]
 
@@ -180,6 +190,13 @@ class Flag(models.Model):
     class Meta:
         ordering = ["-start_date", "pk"]
         indexes = [models.Index(fields=["kind", "start_date", "end_date"])]
+        constraints = [
+            # One open flag of a kind per child: the counts are counts of these rows, and two
+            # open ones would be two stories about one fact. actions.record_flag checks first,
+            # with a message; this holds the rule when two writes race past that check.
+            models.UniqueConstraint(fields=["child", "kind"], condition=Q(end_date__isnull=True),
+                                    name="one_open_flag_per_kind_per_child"),
+        ]
 
     def __str__(self) -> str:
         return self.get_kind_display()

@@ -16,18 +16,28 @@ from visible.reference.codes import LEGAL_STATUSES, PLACEMENT_TYPES, collection_
 from visible.reference.nationalities import is_language, is_nationality
 
 
+class Conflict(ValidationError):
+    """The register as it is now does not allow the write: the thing already exists or has
+    already happened (an open flag of that kind, a council case ID in use, an alert already
+    resolved), often because another write got there first. The API answers 409 rather than
+    400: the request was well made, and the same request may succeed once the record changes."""
+
+
 class Problems:
-    """Collects field errors, then raises them all at once."""
+    """Collects field errors, then raises them all at once (as a Conflict if any of them is
+    one, so the API can tell a clash with the record from a mistake in the request)."""
 
     def __init__(self) -> None:
         self.errors: dict[str, list[str]] = {}
+        self.conflict = False
 
-    def add(self, field: str, message: str) -> None:
+    def add(self, field: str, message: str, conflict: bool = False) -> None:
         self.errors.setdefault(field, []).append(message)
+        self.conflict = self.conflict or conflict
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise ValidationError(self.errors)
+            raise (Conflict if self.conflict else ValidationError)(self.errors)
 
 
 def age_on(dob: dt.date, day: dt.date) -> int:
@@ -87,6 +97,7 @@ def check_identifiers_unique(p: Problems, organisation_id: int, values: dict, ex
                     field,
                     f"Another child in your authority already has {label} {value}. "
                     "Check the number, or open that child's record instead",
+                    conflict=True,
                 )
 
 

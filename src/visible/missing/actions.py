@@ -18,7 +18,7 @@ from visible.audit.models import AuditAction
 from visible.children import actions as register
 from visible.children import policy as register_policy
 from visible.children.models import Child, Flag
-from visible.children.validation import Problems
+from visible.children.validation import Conflict, Problems
 from visible.risk import (
     ALERT_RULES,
     DEFAULTS,
@@ -158,21 +158,36 @@ def acknowledge_alert(viewer: Viewer, alert: Alert) -> Alert:
     return alert
 
 
+class AlertAlreadyResolved(Conflict):
+    """Someone else resolved the alert first (perhaps a moment ago, from another page)."""
+
+    def __init__(self, alert: Alert) -> None:
+        self.alert = alert
+        when = timezone.localtime(alert.resolved_at)
+        super().__init__({"resolution": [
+            f"This alert was already resolved by {alert.resolved_by_name or 'someone'} on {when:%-d %B %Y} at "
+            f"{when:%H:%M}" + (f": \u201c{alert.resolution}\u201d" if alert.resolution else "")]})
+
+
 @transaction.atomic
 def resolve_alert(viewer: Viewer, alert: Alert, resolution: str) -> Alert:
     policy.require_handle_alert(viewer, alert)
-    p = Problems()
     if alert.resolved_at:
-        p.add("resolution", f"This alert was already resolved on {timezone.localtime(alert.resolved_at):%d/%m/%Y %H:%M}")
+        raise AlertAlreadyResolved(alert)
     if not (resolution or "").strip():
-        p.add("resolution", "Enter what was done about the alert")
-    p.raise_if_any()
-    alert.resolved_at = _now()
-    alert.resolved_by_name = viewer.username
-    alert.resolution = resolution.strip()
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at, alert.acknowledged_by_name = alert.resolved_at, viewer.username
-    alert.save()
+        raise ValidationError({"resolution": ["Enter what was done about the alert"]})
+    now = _now()
+    # Only the first of several people resolving at once wins: the UPDATE matches the row only
+    # while it is unresolved (PostgreSQL makes the others wait for the first, then re-reads the
+    # row and matches nothing). The others are told who resolved it; no second audit event.
+    won = Alert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
+        resolved_at=now, resolved_by_name=viewer.username, resolution=resolution.strip())
+    if not won:
+        alert.refresh_from_db()
+        raise AlertAlreadyResolved(alert)
+    Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by_name=viewer.username)
+    alert.refresh_from_db()
     record_for(viewer, AuditAction.END, alert, alert.child.pk, f"Resolved alert: {alert.text[:120]}",
            {"record": "alert", "changes": {"resolution": [None, alert.resolution]}})
     return alert
@@ -210,11 +225,20 @@ def _raise_flags(viewer: Viewer, child: Child, assessment: Assessment) -> list[F
     for kind in assessment.flags_to_raise:
         if not child.flags.filter(kind=kind, end_date__isnull=True).exists():
             reasons = "; ".join(str(r) for r in assessment.reasons if r.rule_id == "R-EARLY") or assessment.headline
-            raised.append(register.record_flag(
-                viewer, child, kind, timezone.localdate(assessment.at), f"Raised by the risk engine: {reasons}",
-                source="risk engine R-EARLY",
-            ))
+            flag = _flag_unless_open(viewer, child, kind, timezone.localdate(assessment.at),
+                                     f"Raised by the risk engine: {reasons}", "risk engine R-EARLY")
+            if flag is not None:
+                raised.append(flag)
     return raised
+
+
+def _flag_unless_open(viewer: Viewer, child: Child, kind: str, day: dt.date, evidence: str, source: str) -> Flag | None:
+    """Put a flag on that something else has found, unless someone has just put one of that
+    kind on (a request racing this one): the flag the finding asks for is then open already."""
+    try:
+        return register.record_flag(viewer, child, kind, day, evidence, source=source)
+    except Conflict:
+        return None
 
 
 @transaction.atomic
@@ -445,8 +469,8 @@ def record_return_interview(viewer: Viewer, episode: Episode, values: dict[str, 
     today = timezone.localdate()
     for kind in flags_to_raise:
         if not child.flags.filter(kind=kind, end_date__isnull=True).exists():
-            register.record_flag(viewer, child, kind, today, f"Learnt at the return interview of {today:%d/%m/%Y}",
-                                 source="return interview")
+            _flag_unless_open(viewer, child, kind, today, f"Learnt at the return interview of {today:%d/%m/%Y}",
+                              "return interview")
     if outcome == InterviewOutcome.DONE:
         assessment, facts, settings = _assess(child, episode, _now())
         _save_grading(viewer, episode, GradingKind.RETURN, assessment, facts, settings, assessment.grade, "")

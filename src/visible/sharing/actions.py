@@ -5,8 +5,6 @@ organisation alerted) and its review, and the transfer of a child between author
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -148,7 +146,6 @@ def transfer(viewer: Viewer, child: Child, to: Organisation, reason: str, read_o
         moved = {"open_alerts": moved_alerts.count(), "open_episodes": locked.episodes.filter(returned_at__isnull=True).count(),
                  "episodes": locked.episodes.count(), "flags": locked.flags.count(), "placements": locked.placements.count()}
         moved_alerts.update(organisation=to, assigned_to=None)
-        _pause_for_tests()
         locked.responsible_organisation = to
         locked.version = locked.version + 1
         locked.save(update_fields=["responsible_organisation", "version"])
@@ -168,13 +165,3 @@ def transfer(viewer: Viewer, child: Child, to: Organisation, reason: str, read_o
                                   legal_basis=LEGAL_BASIS[Basis.TRANSFER], purpose=reason[:300])
     return done
 
-
-def _pause_for_tests() -> None:
-    """Only for the interrupted-transfer test: hold the transaction open half-way so the test
-    can kill the process there. Does nothing unless the variable is set."""
-    seconds = os.environ.get("VISIBLE_TEST_PAUSE_IN_TRANSFER")
-    if seconds:
-        marker = os.environ.get("VISIBLE_TEST_PAUSE_MARKER")
-        if marker:
-            open(marker, "w").close()
-        time.sleep(float(seconds))

@@ -45,6 +45,17 @@ class DateWidget(forms.MultiWidget):
         return [None, None, None]
 
 
+# Every date on Visible's pages falls in these years (a child's date of birth, a period to count).
+# Outside them a year is a slip of the keyboard, and 1 January of year 1 or 31 December 9999 would
+# break date arithmetic further on (the day after 31/12/9999 does not exist): a server error.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+
+
+def check_year_in_range(value: dt.date | None, label: str) -> None:
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(f"The year of the {label.lower()} must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+
+
 class GovukDateField(forms.MultiValueField):
     """A date from three boxes, with errors that say which part is wrong."""
 
@@ -64,15 +75,21 @@ class GovukDateField(forms.MultiValueField):
         missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
         if missing:
             raise ValidationError(f"The {self.field_label.lower()} must include a {' and '.join(missing)}")
-        if not all(p.isdigit() for p in parts):
+        # Only 0-9: str.isdigit() also takes '²' and other digits int() refuses (a server error).
+        if not all(p.isascii() and p.isdigit() for p in parts):
             raise ValidationError(f"The {self.field_label.lower()} must be a real date, in numbers, for example 27 3 2024")
-        day, month, year = (int(p) for p in parts)
         if len(parts[2]) != 4:
             raise ValidationError(f"The year of the {self.field_label.lower()} must have 4 numbers")
+        if len(parts[0]) > 2 or len(parts[1]) > 2:  # and never a number too big for a date (OverflowError)
+            raise ValidationError(f"The {self.field_label.lower()} must be a real date: the day and month have "
+                                  "1 or 2 numbers, for example 27 3 2024")
+        day, month, year = (int(p) for p in parts)
         try:
-            return dt.date(year, month, day)
-        except ValueError as exc:
+            value = dt.date(year, month, day)
+        except (ValueError, OverflowError) as exc:
             raise ValidationError(f"The {self.field_label.lower()} must be a real date") from exc
+        check_year_in_range(value, self.field_label)
+        return value
 
     def compress(self, data_list):  # pragma: no cover - clean() does the work
         return data_list

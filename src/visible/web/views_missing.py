@@ -475,6 +475,10 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             missing_actions.resolve_alert(request.viewer, alert, form.cleaned_data["resolution"])
+        except missing_actions.AlertAlreadyResolved as already:
+            # Nothing on the form to correct: say who got there first, and go back to the inbox.
+            messages.info(request, " ".join(already.messages))
+            return _back_to_alerts(request)
         except ValidationError as error:
             _apply_action_errors(form, error)
         else:

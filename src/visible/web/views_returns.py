@@ -25,7 +25,7 @@ from visible.reference.models import Authority
 from visible.returns import actions, foi, formats, partnership, policy
 from visible.returns.models import PartnershipArea, PartnershipSection, SectionKey
 
-from .forms import GovukDateField
+from .forms import GovukDateField, check_year_in_range
 from .views import _apply_errors, staff_view
 
 HEADLINE_MEASURES = ("children", "children_missing_or_away", "children_missing", "children_away", "incidents",
@@ -63,6 +63,14 @@ class DownloadForm(forms.Form):
     end = forms.DateField(input_formats=["%Y-%m-%d"])
     format = forms.ChoiceField(choices=[(f, f) for f in formats.FORMATS])
     suppress = forms.BooleanField(required=False)
+
+    def clean_start(self):
+        check_year_in_range(self.cleaned_data["start"], "start")
+        return self.cleaned_data["start"]
+
+    def clean_end(self):
+        check_year_in_range(self.cleaned_data["end"], "end")
+        return self.cleaned_data["end"]
 
 
 def _own_authority(request: HttpRequest, purpose: str) -> Authority:

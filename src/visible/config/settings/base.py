@@ -268,7 +268,7 @@ SPECTACULAR_SETTINGS = {
         "FullAccessEnum": [("full", "full")], "LimitedAccessEnum": [("limited", "limited")],
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "visible.api.schema.add_response_headers"],
+                             "visible.api.schema.add_response_headers", "visible.api.schema.closed_request_bodies"],
 }
 VISIBLE_API_RATE = os.environ.get("VISIBLE_API_RATE", "120/min")  # per API client
 VISIBLE_API_TOKEN_RATE = os.environ.get("VISIBLE_API_TOKEN_RATE", "30/min")  # token endpoint, per address
