@@ -4,6 +4,7 @@ a national analyst, and a UASC child of council A."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -74,3 +75,12 @@ def report(user, child, force=None, hours_ago: float = 3):
         "police_reference": "MPS-1" if force else "",
     }
     return missing.report_missing(as_viewer(user), child, values)
+
+
+CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*"')
+
+
+def comparable(response) -> bytes:
+    """A response's body without what differs on every request (the masked CSRF token), to
+    check that two refusals look the same to the person refused."""
+    return CSRF_VALUE.sub(rb'\1"', response.content)

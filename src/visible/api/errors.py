@@ -18,6 +18,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from visible.agencies.viewer import Viewer
+from visible.audit import refusals
+
 TITLES = {
     400: "The request has mistakes in it",
     401: "Authentication needed",
@@ -88,11 +91,21 @@ def _flatten(data: Any, prefix: str = "") -> list[dict[str, Any]]:
     return [{"field": prefix or None, "message": str(data)}]
 
 
+def _viewer(request) -> Viewer:
+    """The client's viewer (api/auth.py); an unauthenticated request is refused with 401 before
+    any endpoint could refuse it for its role."""
+    return getattr(request.user, "viewer", None) or refusals.viewer_of_request(request._request)
+
+
 def body(status_code: int, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"status": status_code, "title": TITLES.get(status_code, "Error"), "detail": detail, "errors": errors or []}
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    request = context.get("request")
+    if request is not None and refusals.is_refusal(exc):
+        # A 404 or 403 the endpoint did not record itself is recorded here (audit/refusals.py).
+        refusals.audit_exception(_viewer(request), request._request, exc)
     if isinstance(exc, DjangoValidationError):
         exc = ActionRefused(exc)
     elif isinstance(exc, Http404):

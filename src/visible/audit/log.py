@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from visible.agencies.viewer import Viewer
 
+from . import refusals
 from .anchors import anchor_due, anchor_if_due
 from .keys import UNKEYED, chain_key, key_id
 from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent, hash_of
@@ -96,6 +97,7 @@ def record_many(viewer: Viewer, entries: Iterable[Entry], batch: int = 1000) -> 
         at = timezone.now().astimezone(dt.UTC)
         events, seq, last_hash = [], head.last_seq, head.last_hash
         for entry in entries:
+            entry = _with_route(entry)
             seq += 1
             event = _event(viewer, entry, seq, at, last_hash)
             last_hash = event.hash
@@ -111,7 +113,19 @@ def record_many(viewer: Viewer, entries: Iterable[Entry], batch: int = 1000) -> 
         head.save(update_fields=["last_seq", "last_hash"])
         if anchor_due(head, at):
             transaction.on_commit(anchor_if_due, robust=True)
+    refusals.noted(events)
     return events
+
+
+def _with_route(entry: Entry) -> Entry:
+    """A denied event written while a request is answered names the route it came through
+    (refusals.route_detail), whoever writes it."""
+    if str(entry.action) != AuditAction.DENIED:
+        return entry
+    route = refusals.route_detail()
+    if not route:
+        return entry
+    return replace(entry, detail=route | (entry.detail or {}))
 
 
 def plain_value(value: Any) -> Any:

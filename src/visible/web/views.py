@@ -53,6 +53,9 @@ def staff_view(view: Callable) -> Callable:
 
             request.viewer = viewer_for(request.user)
         if request.viewer.organisation is None:
+            from visible.audit import refusals
+
+            refusals.audit(request.viewer, request, 403, "Signed in, but not acting for any organisation")
             return render(request, "web/no_organisation.html", status=403)
         return view(request, *args, **kwargs)
 

@@ -205,6 +205,7 @@ def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view
 @require_POST
 def collection_chase(request: HttpRequest, pk: int) -> HttpResponse:
+    _analyst(request, "chase authorities")  # before the lookup: the same answer whether or not it exists
     collection = _collection(pk)
     today = timezone.localdate()
     overdue = [r for r in actions.chase_list(collection, today) if r.due_on < today]

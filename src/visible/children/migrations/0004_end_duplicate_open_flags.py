@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("children", "0003_guardianassignment_organisation"),
-        ("audit", "0003_security_actions"),
+        ("audit", "0004_keyed_chain_and_anchors"),  # events are written keyed, with their key id
     ]
 
     operations = [
