@@ -90,11 +90,18 @@ def can_see_grab_pack(viewer: Viewer, child: Child, episode=None) -> bool:
 # Alerts that tell an organisation something (rather than ask it to act on a child's record):
 # whoever's inbox they are in may acknowledge and resolve them.
 NOTICE_CODES = {"placed_in_your_area", "break_glass", "transferred_in"}
+# Alerts about the organisation's own staff rather than its children (a person's second
+# break-glass use in a day, sharing.actions.STAFF_BREAK_GLASS): for its senior managers. They
+# reach any organisation whose staff may break the glass, police forces too, and never name the
+# child, whom the organisation cannot see.
+STAFF_NOTICE_CODES = {"break_glass_by_staff"}
 
 
 def can_handle_alert(viewer: Viewer, alert) -> bool:
     if alert.organisation_id != viewer.organisation_id:
         return False
+    if alert.code in STAFF_NOTICE_CODES:
+        return viewer.role == Role.SENIOR_MANAGER
     if alert.code in NOTICE_CODES:
         return viewer.role in ROLES_THAT_ACT
     return can_act(viewer, alert.child)

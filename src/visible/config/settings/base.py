@@ -169,6 +169,12 @@ LOGGING = {
 # Domain settings (rulebook): values here are defaults; per-authority settings come later.
 VISIBLE_MAX_AGE_LOOKED_AFTER = 25  # a looked-after child's implied age above this is an error
 
+# Break-glass access (docs/access.md): how many uses of the break-glass form (a record opened,
+# or a number that matched no child) one person, and one organisation, may make in a UK
+# calendar day; beyond them the form refuses and says who to ask.
+VISIBLE_BREAK_GLASS_PER_USER_PER_DAY = int(os.environ.get("VISIBLE_BREAK_GLASS_PER_USER_PER_DAY", 3))
+VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY = int(os.environ.get("VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY", 10))
+
 # REST API (docs/api.md): API clients' bearer tokens only (people use the web pages), JSON,
 # one error shape, a rate limit per client. Rates are read per request.
 REST_FRAMEWORK = {
