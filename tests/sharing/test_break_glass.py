@@ -133,7 +133,7 @@ def test_the_second_use_in_a_day_alerts_the_persons_own_manager_without_naming_t
     for child in children[:3]:
         assert child.family_name not in page and reverse("web:child", args=[child.pk]) not in page
     response = client.post(reverse("web:alert-resolve", args=[staff_alert.pk]),
-                           {"alert-%d-resolution" % staff_alert.pk: "Spoke to Owen: each was a Dover port case"})
+                           {f"alert-{staff_alert.pk}-resolution": "Spoke to Owen: each was a Dover port case"})
     assert response.status_code == 302
     staff_alert.refresh_from_db()
     assert staff_alert.resolved_at is not None

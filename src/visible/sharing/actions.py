@@ -216,8 +216,6 @@ def _alert_own_managers(viewer: Viewer, org: Organisation, child: Child, opened_
     """From a person's second break-glass use in a day, their own organisation's senior managers
     are told (each child's council is told of its own child). One alert a person a day, kept up
     to date; it names the person and the number of uses, never the children."""
-    from visible.missing.models import Alert
-
     today = timezone.localdate()
     text = (f"{viewer.username} has used break-glass access {opened_today} times today ({today:%-d %B %Y}). "
             f"Each child's council has been told and reviews its own; check with {viewer.username} that each use "
