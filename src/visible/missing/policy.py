@@ -46,16 +46,28 @@ def _police_here(viewer: Viewer, episode) -> bool:
 
 def episode_view(viewer: Viewer, episode) -> str:
     """'full', 'limited' or 'none': the responsible council (and read-only readers) see every
-    episode in full; the force it was reported to sees it in full (its gradings, search log and
-    return); a host council or guardian sees open episodes in outline."""
+    episode in full. The police force an episode was reported to, while it may see the child:
+    the open episode in full (its gradings, search log and police report); the force's past
+    episodes of the child only in outline (no gradings, no search log), except that the force's
+    trafficking SPOC sees them in full for a child within the SPOC's rules (in scope, missing to
+    the force now or back within SPOC_FOLLOW_UP_DAYS). A host council or guardian sees open
+    episodes in outline. Other forces' episodes: none."""
     grant = register_policy.grant_for(viewer, episode.child)
     if grant.access >= register_policy.Access.READ:
         return "full"
     if grant.basis in ("police_missing", "spoc") and _police_here(viewer, episode):
-        return "full"
+        if episode.is_open or _spoc_follows_up(viewer, episode.child):
+            return "full"
+        return "limited"
     if grant.access == register_policy.Access.LIMITED and episode.is_open:
         return "limited"
     return "none"
+
+
+def _spoc_follows_up(viewer: Viewer, child) -> bool:
+    """The force's trafficking SPOC, for a child within the SPOC's rules (children/policy.py)."""
+    return (viewer.role == Role.TRAFFICKING_SPOC
+            and register_policy._spoc_children(viewer).filter(child_id=child.pk).exists())
 
 
 def can_act_on_episode(viewer: Viewer, episode) -> bool:

@@ -252,6 +252,7 @@ def _render_episode(request: HttpRequest, episode: Episode, view: str, **bound: 
         "grab_pack_url": _optional_reverse("web:grab-pack", episode.pk) if grab_pack else "",
         "grab_pack_pdf_url": _optional_reverse("web:grab-pack-pdf", episode.pk) if grab_pack else "",
         "own": own, "police_view": full and not own,
+        "police_history": not full and bool(episode.police_force_id) and episode.police_force_id == viewer.organisation_id,
         "now": now,
     }
     if can_act:
