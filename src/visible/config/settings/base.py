@@ -175,6 +175,12 @@ VISIBLE_MAX_AGE_LOOKED_AFTER = 25  # a looked-after child's implied age above th
 VISIBLE_BREAK_GLASS_PER_USER_PER_DAY = int(os.environ.get("VISIBLE_BREAK_GLASS_PER_USER_PER_DAY", 3))
 VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY = int(os.environ.get("VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY", 10))
 
+# Pseudonymised child-level records (docs/pseudonymisation.md): the national body's key, from
+# the secrets store. Without it (or set to the development key in pseudo/pseudonymise.py) no
+# pseudonymised record is made, except in the local demo, which allows the development key.
+VISIBLE_PSEUDO_KEY = os.environ.get("VISIBLE_PSEUDO_KEY", "")
+VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = False
+
 # REST API (docs/api.md): API clients' bearer tokens only (people use the web pages), JSON,
 # one error shape, a rate limit per client. Rates are read per request.
 REST_FRAMEWORK = {

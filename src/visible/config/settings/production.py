@@ -11,6 +11,7 @@ if not os.environ.get("VISIBLE_SECRET_KEY"):
 SECRET_KEY = os.environ["VISIBLE_SECRET_KEY"]
 DEBUG = False  # never, whatever VISIBLE_DEBUG says
 VISIBLE_ALLOW_DEMO_CODES = False
+VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = False  # never: pseudonymised records need VISIBLE_PSEUDO_KEY
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # __Host- cookies are sent only over HTTPS, to this exact host, for every path: no subdomain
