@@ -181,6 +181,13 @@ VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY = int(os.environ.get("VISIBLE_BREAK
 VISIBLE_PSEUDO_KEY = os.environ.get("VISIBLE_PSEUDO_KEY", "")
 VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = False
 
+# Copies of an SSDA903 import kept beside the register (security/retention.py): the tables
+# Visible does not read (ssda903.KeptFile) for this many days, long enough for the next year's
+# return; a problem report (ssda903.ProblemReport) this many, for the download after the
+# upload. `visible retention delete --confirm` deletes those older.
+VISIBLE_SSDA903_KEPT_FILE_DAYS = int(os.environ.get("VISIBLE_SSDA903_KEPT_FILE_DAYS", 400))
+VISIBLE_SSDA903_PROBLEM_REPORT_DAYS = int(os.environ.get("VISIBLE_SSDA903_PROBLEM_REPORT_DAYS", 30))
+
 # REST API (docs/api.md): API clients' bearer tokens only (people use the web pages), JSON,
 # one error shape, a rate limit per client. Rates are read per request.
 REST_FRAMEWORK = {
