@@ -151,8 +151,10 @@ def test_a_council_sends_its_own_return_and_sees_no_one_elses(signed_in, manager
 
 
 def test_a_council_sends_child_level_records_and_the_analyst_sees_the_tables(signed_in, manager_a, analyst, collection,
-                                                                             sw_a, make_child):
+                                                                             sw_a, make_child, settings):
     import datetime as dt
+
+    settings.VISIBLE_PSEUDO_KEY = "test-national-key-0123456789abcdef-not-a-real-one"  # a real one: not the demo's
 
     from tests.conftest import as_viewer
     from visible.children import actions as register

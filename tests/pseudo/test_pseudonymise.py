@@ -160,17 +160,21 @@ def test_postcode_district_or_else_the_placements_authority(sw_a, fake):
     assert outward_code("not a postcode") == ""
 
 
-def test_the_key_comes_from_the_environment_and_production_refuses_the_development_key(monkeypatch, settings):
+def test_the_key_comes_from_the_environment_and_only_the_demo_may_use_the_development_key(monkeypatch, settings):
     monkeypatch.delenv("VISIBLE_PSEUDO_KEY", raising=False)
+    settings.VISIBLE_PSEUDO_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="VISIBLE_PSEUDO_KEY is not set"):
+        national_key()
+    settings.VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = True  # the demo (settings/dev.py)
     assert national_key() == DEV_KEY and is_dev_key(key_id(DEV_KEY))
+    settings.VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = False
     monkeypatch.setenv("VISIBLE_PSEUDO_KEY", "too-short")
     with pytest.raises(ImproperlyConfigured, match="too short"):
         national_key()
     monkeypatch.setenv("VISIBLE_PSEUDO_KEY", "k" * 48)
     assert national_key() == b"k" * 48 and not is_dev_key(key_id(national_key()))
-    monkeypatch.delenv("VISIBLE_PSEUDO_KEY")
-    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "visible.config.settings.production")
-    with pytest.raises(ImproperlyConfigured, match="VISIBLE_PSEUDO_KEY"):
+    monkeypatch.setenv("VISIBLE_PSEUDO_KEY", DEV_KEY.decode())
+    with pytest.raises(ImproperlyConfigured, match="development key"):
         national_key()
 
 

@@ -153,6 +153,35 @@ def visible_children(viewer: Viewer) -> QuerySet[Child]:
     return Child.objects.filter(seen | Q(pk__in=_break_glass_now(viewer)))
 
 
+def whole_record_children(viewer: Viewer) -> QuerySet[Child]:
+    """Children whose whole record the viewer sees (Access.READ or FULL in grant_for): their own
+    organisation's, a transfer's sender's for the read-only period, and break-glass. Every other
+    child the viewer finds (visible_children) they see in a limited view."""
+    org = _org(viewer)
+    if not org or org.kind == OrganisationKind.NATIONAL_BODY:
+        return Child.objects.none()
+    whole = Q(pk__in=_break_glass_now(viewer))
+    if org.is_responsible_body:
+        whole |= Q(responsible_organisation=org) | Q(pk__in=_transferred_from_here(viewer))
+    return Child.objects.filter(whole)
+
+
+def limited_grant(viewer: Viewer) -> Grant:
+    """The grant by which the viewer sees the children they see only in part: a council the
+    children placed in its area, a police force those reported missing to it, a guardian or
+    NGO service those assigned to it (the basis decides the sections, sections_for)."""
+    org = _org(viewer)
+    if org is None:
+        return NO_GRANT
+    if org.is_responsible_body:
+        return Grant(Access.LIMITED, "host")
+    if org.kind == OrganisationKind.POLICE and viewer.role in POLICE_ROLES:
+        return Grant(Access.LIMITED, "police_missing")
+    if org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO) and viewer.role in GUARDIAN_ROLES:
+        return Grant(Access.LIMITED, "guardian")
+    return NO_GRANT
+
+
 def grant_for(viewer: Viewer, child: Child | None) -> Grant:
     """The one place that decides what a viewer may do with a child, and on what basis."""
     org = _org(viewer)
@@ -206,6 +235,26 @@ def sections_for(grant: Grant) -> frozenset[str]:
     if grant.basis == "guardian":
         return LIMITED_SECTIONS | {"nrm", "return_interviews"}
     return LIMITED_SECTIONS if grant.access else frozenset()
+
+
+# The child's identifiers, shown with the whole record (or the "identifiers" section).
+IDENTIFIER_FIELDS = ("council_id", "child_903_id", "home_office_ref", "police_ref", "nrm_ref")
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """What a search may match for a child, by what the viewer's view of that child shows, so
+    that a search never confirms something the viewer could not read on the record: the
+    identifiers shown, and the other names (aliases, spellings) only where they are shown."""
+
+    identifiers: tuple[str, ...]
+    other_names: bool
+
+
+def searchable(grant: Grant) -> Searchable:
+    sections = sections_for(grant)
+    whole = "all" in sections
+    return Searchable(IDENTIFIER_FIELDS if whole or "identifiers" in sections else (), whole or "other_names" in sections)
 
 
 def can_edit(viewer: Viewer, child: Child) -> bool:

@@ -23,7 +23,7 @@ from visible.audit.models import AuditAction
 
 from . import policy
 from .models import SCOPE_FLAGS, Child, Flag, FlagKind, Placement
-from .names import fold, skeleton
+from .names import fold, search_text_for, skeleton
 
 # Age bands used by the report's data request and by the list filter.
 AGE_BANDS = {
@@ -145,7 +145,7 @@ def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
     return ranked
 
 
-IDENTIFIER_FIELDS = ("council_id", "child_903_id", "home_office_ref", "police_ref", "nrm_ref")
+IDENTIFIER_FIELDS = policy.IDENTIFIER_FIELDS
 
 
 @dataclass
@@ -164,6 +164,32 @@ def _with_list_details(children: QuerySet[Child], today: dt.date) -> QuerySet[Ch
     )
 
 
+def _searchable_rows(viewer: Viewer, children: QuerySet[Child], q: str) -> tuple[list[int], list[tuple[int, str]]]:
+    """Children whose identifiers match q exactly, and (pk, folded names) to match q against,
+    each child searched only over what the viewer's view of them shows (policy.searchable):
+    the whole record's identifiers and other names for the children the viewer sees whole; for
+    those seen in a limited view (placed in the area, missing to the force, assigned to the
+    service) only the names the limited view shows. So a search cannot confirm, letter by
+    letter, an identifier or an alias the viewer cannot read."""
+    whole_ids = policy.whole_record_children(viewer).values("pk")
+    groups = [(children.filter(pk__in=whole_ids), policy.searchable(policy.Grant(policy.Access.READ))),
+              (children.exclude(pk__in=whole_ids), policy.searchable(policy.limited_grant(viewer)))]
+    by_id: list[int] = []
+    rows: list[tuple[int, str]] = []
+    for group, shown in groups:
+        if shown.identifiers:
+            id_q = Q()
+            for f in shown.identifiers:
+                id_q |= Q(**{f"{f}__iexact": q})
+            by_id += group.filter(id_q).values_list("pk", flat=True)
+        if shown.other_names:
+            rows += group.values_list("pk", "search_text")
+        else:
+            rows += [(pk, search_text_for([given, family, preferred])) for pk, given, family, preferred in
+                     group.values_list("pk", "given_names", "family_name", "preferred_name")]
+    return sorted(set(by_id)), rows
+
+
 def find_children(viewer: Viewer, filters: ChildFilters, page: int = 1, audit: bool = True) -> SearchResult:
     today = timezone.localdate()
     base = policy.full_access_children(viewer) if filters.own_only else policy.visible_children(viewer)
@@ -171,11 +197,7 @@ def find_children(viewer: Viewer, filters: ChildFilters, page: int = 1, audit: b
     matched_identifier = False
     q = filters.q.strip()
     if q:
-        id_q = Q()
-        for f in IDENTIFIER_FIELDS:
-            id_q |= Q(**{f"{f}__iexact": q})
-        by_id = list(children.filter(id_q).values_list("pk", flat=True))
-        rows = list(children.values_list("pk", "search_text"))
+        by_id, rows = _searchable_rows(viewer, children, q)
         ranked = by_id + [pk for pk in _name_matches(rows, q) if pk not in set(by_id)]
         matched_identifier = bool(by_id)
         total = len(ranked)

@@ -46,16 +46,28 @@ def _police_here(viewer: Viewer, episode) -> bool:
 
 def episode_view(viewer: Viewer, episode) -> str:
     """'full', 'limited' or 'none': the responsible council (and read-only readers) see every
-    episode in full; the force it was reported to sees it in full (its gradings, search log and
-    return); a host council or guardian sees open episodes in outline."""
+    episode in full. The police force an episode was reported to, while it may see the child:
+    the open episode in full (its gradings, search log and police report); the force's past
+    episodes of the child only in outline (no gradings, no search log), except that the force's
+    trafficking SPOC sees them in full for a child within the SPOC's rules (in scope, missing to
+    the force now or back within SPOC_FOLLOW_UP_DAYS). A host council or guardian sees open
+    episodes in outline. Other forces' episodes: none."""
     grant = register_policy.grant_for(viewer, episode.child)
     if grant.access >= register_policy.Access.READ:
         return "full"
     if grant.basis in ("police_missing", "spoc") and _police_here(viewer, episode):
-        return "full"
+        if episode.is_open or _spoc_follows_up(viewer, episode.child):
+            return "full"
+        return "limited"
     if grant.access == register_policy.Access.LIMITED and episode.is_open:
         return "limited"
     return "none"
+
+
+def _spoc_follows_up(viewer: Viewer, child) -> bool:
+    """The force's trafficking SPOC, for a child within the SPOC's rules (children/policy.py)."""
+    return (viewer.role == Role.TRAFFICKING_SPOC
+            and register_policy._spoc_children(viewer).filter(child_id=child.pk).exists())
 
 
 def can_act_on_episode(viewer: Viewer, episode) -> bool:
@@ -90,11 +102,18 @@ def can_see_grab_pack(viewer: Viewer, child: Child, episode=None) -> bool:
 # Alerts that tell an organisation something (rather than ask it to act on a child's record):
 # whoever's inbox they are in may acknowledge and resolve them.
 NOTICE_CODES = {"placed_in_your_area", "break_glass", "transferred_in"}
+# Alerts about the organisation's own staff rather than its children (a person's second
+# break-glass use in a day, sharing.actions.STAFF_BREAK_GLASS): for its senior managers. They
+# reach any organisation whose staff may break the glass, police forces too, and never name the
+# child, whom the organisation cannot see.
+STAFF_NOTICE_CODES = {"break_glass_by_staff"}
 
 
 def can_handle_alert(viewer: Viewer, alert) -> bool:
     if alert.organisation_id != viewer.organisation_id:
         return False
+    if alert.code in STAFF_NOTICE_CODES:
+        return viewer.role == Role.SENIOR_MANAGER
     if alert.code in NOTICE_CODES:
         return viewer.role in ROLES_THAT_ACT
     return can_act(viewer, alert.child)

@@ -23,18 +23,27 @@ from visible.returns import foi
 
 from . import policy
 from .models import PseudoChild, PseudoEpisode, Submission
-from .pseudonymise import Export, groups_mask, pseudonymise
+from .pseudonymise import Export, NoNationalKey, groups_mask, pseudonymise, usable_key
 
 BATCH = 2000
 
 
 def submit(viewer: Viewer, authority: Authority, start: dt.date, end: dt.date, key: bytes | None = None) -> Submission:
+    """Refused (NoNationalKey, audited) without the national body's real key: see
+    pseudonymise.usable_key."""
     foi.check_period(start, end)
     if not policy.can_submit(viewer, authority):
         record(viewer, AuditAction.DENIED, object_type="pseudo_submission", object_id=authority.code,
                summary=f"Tried to submit pseudonymised records for {authority.name}")
         raise PermissionDenied("Only a senior manager, missing coordinator or analyst of the authority's own "
                                "council can submit its child-level records")
+    try:
+        key = usable_key(key)
+    except NoNationalKey:
+        record(viewer, AuditAction.DENIED, object_type="pseudo_submission", object_id=authority.code,
+               summary=f"Refused to pseudonymise {authority.name}'s records without the national body's key "
+                       "(VISIBLE_PSEUDO_KEY)")
+        raise
     with transaction.atomic():
         export = pseudonymise(authority, start, end, key)
         return store(viewer, export)

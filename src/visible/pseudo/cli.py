@@ -23,19 +23,22 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from visible.returns import foi
 
     from . import actions
-    from .pseudonymise import is_dev_key
+    from .pseudonymise import NoNationalKey, is_dev_key
 
     start, end = _date("--from", args.start), _date("--to", args.end)
     foi.check_period(start, end)
     authority = foi.authority_by_code(args.authority)
-    submission = actions.submit(Viewer.system("pseudo-submit"), authority, start, end)
+    try:
+        submission = actions.submit(Viewer.system("pseudo-submit"), authority, start, end)
+    except NoNationalKey as error:
+        raise ValueError(f"nothing submitted: {error}") from None
     print(f"Submitted {authority.name} ({authority.code}), {start:%d/%m/%Y} to {end:%d/%m/%Y}, version "
           f"{submission.version}: {submission.children:,} children, {submission.episodes:,} episodes"
           f"{f', {submission.records_merged} duplicate records merged' if submission.records_merged else ''}."
           f"{' It replaces version ' + str(submission.version - 1) + '.' if submission.version > 1 else ''}")
     if is_dev_key(submission.key_id):
-        print("Warning: made with the development key (VISIBLE_PSEUDO_KEY is not set): these pseudo ids "
-              "protect nothing. Set the national body's key before sending real records.", file=sys.stderr)
+        print("Warning: made with the development key, which only the local demo allows "
+              "(VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY): these pseudo ids protect nothing.", file=sys.stderr)
     return 0
 
 

@@ -56,9 +56,12 @@ from visible.returns import foi
 from .models import KeyBasis
 
 KEY_ENV = "VISIBLE_PSEUDO_KEY"
-# DEVELOPMENT ONLY. Used when VISIBLE_PSEUDO_KEY is not set, so demos and tests run; production
-# settings refuse it (national_key). Anyone can read this line, so ids made with it protect
-# nothing: the key fingerprint on every submission shows when it was used.
+# The local demo's explicit permission to use DEV_KEY (settings/dev.py); False everywhere else.
+DEMO_SETTING = "VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY"
+# DEVELOPMENT ONLY: anyone can read this line, so ids made with it protect nothing (a Home
+# Office reference is a letter and seven digits: every one can be hashed with it in minutes).
+# Only the demo may use it (DEMO_SETTING); anywhere else usable_key refuses it, so no
+# pseudonymised record is made with it. The key fingerprint on a submission shows it was used.
 DEV_KEY = b"visible-DEV-ONLY-pseudonymisation-key-not-secret-do-not-use-in-production"
 PSEUDO_ID_HEX = 32  # 128 bits of the HMAC
 
@@ -68,19 +71,44 @@ _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 
 # --- the key -------------------------------------------------------------------------------------
 
+HOW_TO_SET_THE_KEY = (f"Set {KEY_ENV} to the national body's key in the environment Visible runs in (at least 32 "
+                      "random characters, from the same secrets store as VISIBLE_SECRET_KEY; to make one: "
+                      "python -c 'import secrets; print(secrets.token_urlsafe(48))') and try again.")
+
+
+class NoNationalKey(ImproperlyConfigured):
+    """No pseudonymised record is made without the national body's own key."""
+
+
+def demo_may_use_development_key() -> bool:
+    return bool(getattr(settings, DEMO_SETTING, False))
+
+
 def national_key() -> bytes:
     """The national body's key: the VISIBLE_PSEUDO_KEY setting or environment variable (at
-    least 32 characters). Without one, the development key, except under production settings."""
+    least 32 characters). Without one, refused (NoNationalKey), except in the local demo, whose
+    settings allow the development key explicitly (VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY)."""
     configured = getattr(settings, "VISIBLE_PSEUDO_KEY", "") or os.environ.get(KEY_ENV, "")
     if configured:
         if len(configured) < 32:
-            raise ImproperlyConfigured(f"{KEY_ENV} is too short: use at least 32 random characters "
-                                       "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
-        return configured.encode()
-    if os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".production"):
-        raise ImproperlyConfigured(f"Set {KEY_ENV} (the national body's pseudonymisation key) before submitting "
-                                   "child-level records; the development key is refused in production")
-    return DEV_KEY
+            raise NoNationalKey(f"{KEY_ENV} is too short: use at least 32 random characters "
+                                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        return usable_key(configured.encode())
+    if demo_may_use_development_key():
+        return DEV_KEY
+    raise NoNationalKey(f"No pseudonymised records are made without the national body's key, and {KEY_ENV} is not "
+                        f"set. {HOW_TO_SET_THE_KEY}")
+
+
+def usable_key(key: bytes | None) -> bytes:
+    """The key to pseudonymise with: the one given, else national_key(); never the development
+    key outside the demo, whichever way it arrives (the setting, the environment, an argument)."""
+    key = national_key() if key is None else key
+    if hmac.compare_digest(key, DEV_KEY) and not demo_may_use_development_key():
+        raise NoNationalKey(f"{KEY_ENV} is the development key written in Visible's source code, which anyone can "
+                            "read: pseudo ids made with it can be reversed, so no records are made with it. "
+                            f"{HOW_TO_SET_THE_KEY}")
+    return key
 
 
 def key_id(key: bytes) -> str:
@@ -204,7 +232,7 @@ class Export:
 def pseudonymise(authority: Authority, start: dt.date, end: dt.date, key: bytes | None = None) -> Export:
     """The authority's children in the FOI return's groups for the period, pseudonymised.
     No access check and no audit: actions.submit does both."""
-    key = key or national_key()
+    key = usable_key(key)
     counted = foi.count_return([authority], start, end)
     ids = list(counted.children)
     people = {row["pk"]: row for row in Child.objects.filter(pk__in=ids).values(

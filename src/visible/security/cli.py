@@ -93,10 +93,7 @@ def cmd_retention_delete(args: argparse.Namespace) -> int:
 
     if not args.confirm:
         raise ValueError("deleting is permanent: run `visible retention report` first, then add --confirm")
-    deleted = retention.delete_past_retention(by=_operator())
-    print(f"Deleted {len(deleted)} child record{'s' if len(deleted) != 1 else ''} past retention"
-          + (f" (ids {', '.join(str(pk) for pk in deleted)})" if deleted else "")
-          + "; one audit event written for each.")
+    print(retention.delete(by=_operator()).describe())
     return 0
 
 

@@ -99,6 +99,30 @@ class BreakGlass(models.Model):
         return f"break-glass on {self.child_id} by {self.username}"
 
 
+class BreakGlassOutcome(models.TextChoices):
+    GRANTED = "granted", "Record opened"
+    NOT_FOUND = "not_found", "No child with that number"
+
+
+class BreakGlassAttempt(models.Model):
+    """One use of the break-glass form that got as far as a lookup: a record opened, or a
+    number that matched no child. The daily limits (sharing.actions.break_glass_limits) count
+    these, so the form cannot be used to try number after number either. It holds nothing
+    about the child: the BreakGlass row says which record was opened."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=BreakGlassOutcome.choices)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "at"]), models.Index(fields=["organisation", "at"])]
+
+    def __str__(self) -> str:
+        return f"break-glass {self.outcome} by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class Transfer(models.Model):
     """Responsibility for a child moved from one authority to another, in one step. The
     sending authority keeps a read-only view until ``read_only_until``."""

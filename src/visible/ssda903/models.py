@@ -6,7 +6,10 @@
   Visible's "not known" codes.
 - ImportRun: one row per import (903 or CIN factors) that went in: who, when, which files and
   how many records it added or changed; KeptFile: a table Visible reads no data from (Reviews,
-  OC2, ...), kept as it came so nothing the authority sent is lost.
+  OC2, ...), kept as it came so nothing the authority sent is lost, for
+  VISIBLE_SSDA903_KEPT_FILE_DAYS (security/retention.py deletes it after, and takes a child's
+  rows out of it when the child is deleted: ssda903/kept.py).
+- ProblemReport: an upload's problems, kept for VISIBLE_SSDA903_PROBLEM_REPORT_DAYS, likewise.
 """
 
 from __future__ import annotations

@@ -27,6 +27,12 @@ def viewer(request: HttpRequest) -> dict:
             items.append(("Missing now", reverse("web:missing-now"), path.startswith("/missing-now")))
             open_alerts = Alert.objects.filter(organisation=current.organisation, resolved_at__isnull=True).count()
             items.append((f"Alerts ({open_alerts})", reverse("web:alerts"), path.startswith("/alerts")))
+        elif current.organisation and Alert.objects.filter(organisation=current.organisation,
+                                                           code__in=missing_policy.STAFF_NOTICE_CODES).exists():
+            # A police force has no inbox of children's alerts, only notices about its own staff.
+            open_alerts = Alert.objects.filter(organisation=current.organisation, resolved_at__isnull=True,
+                                               code__in=missing_policy.STAFF_NOTICE_CODES).count()
+            items.append((f"Alerts ({open_alerts})", reverse("web:alerts"), path.startswith("/alerts")))
         if policy.can_see_counts(current):
             items.append(("Counts", reverse("web:counts"), path.startswith("/counts")))
         if missing_policy.can_set_rules(current):

@@ -252,6 +252,7 @@ def _render_episode(request: HttpRequest, episode: Episode, view: str, **bound: 
         "grab_pack_url": _optional_reverse("web:grab-pack", episode.pk) if grab_pack else "",
         "grab_pack_pdf_url": _optional_reverse("web:grab-pack-pdf", episode.pk) if grab_pack else "",
         "own": own, "police_view": full and not own,
+        "police_history": not full and bool(episode.police_force_id) and episode.police_force_id == viewer.organisation_id,
         "now": now,
     }
     if can_act:
@@ -380,9 +381,28 @@ ALERT_KINDS = {
     "forbidden_label": "Forbidden label",
     "placed_in_your_area": "Placed in your area",
     "break_glass": "Break-glass access",
+    "break_glass_by_staff": "Break-glass use by your staff",
     "transferred_in": "Transferred to you",
 }
 ALERTS_PER_PAGE = 50
+
+
+def inbox(viewer: Viewer):
+    """The alerts in the organisation's inbox: a council's (or HSC Trust's) every alert; any other
+    organisation's only those about its own staff (missing_policy.STAFF_NOTICE_CODES)."""
+    org = viewer.organisation
+    if org is None:
+        return Alert.objects.none()
+    alerts = Alert.objects.filter(organisation=org)
+    return alerts if org.is_responsible_body else alerts.filter(code__in=missing_policy.STAFF_NOTICE_CODES)
+
+
+def alert_label(alert: Alert) -> str:
+    """What the inbox calls an alert: the child's name, except for an alert about the
+    organisation's own staff, whose child the organisation cannot see."""
+    if alert.code in missing_policy.STAFF_NOTICE_CODES:
+        return "Break-glass use by your staff"
+    return alert.child.full_name
 
 
 def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] | None = None) -> HttpResponse:
@@ -390,10 +410,7 @@ def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] 
     show = request.GET.get("show", "open")
     if show not in ALERT_TABS:
         show = "open"
-    if not (viewer.organisation and viewer.organisation.is_responsible_body):
-        alerts = Alert.objects.none()
-    else:
-        alerts = Alert.objects.filter(organisation=viewer.organisation).select_related("child", "episode", "assigned_to")
+    alerts = inbox(viewer).select_related("child", "episode", "assigned_to")
     counts = {"open": alerts.filter(resolved_at__isnull=True).count(),
               "mine": alerts.filter(resolved_at__isnull=True, assigned_to_id=viewer.user_id).count()}
     if show == "resolved":
@@ -417,7 +434,8 @@ def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] 
     bound = bound or {}
     can_act_here = viewer.role in missing_policy.ROLES_THAT_ACT
     # An alert is raised once it falls due, so an open one is overdue from its due time.
-    rows = [{"alert": a, "overdue": a.resolved_at is None and a.due_at <= now,
+    rows = [{"alert": a, "overdue": a.resolved_at is None and a.due_at <= now, "label": alert_label(a),
+             "about_staff": a.code in missing_policy.STAFF_NOTICE_CODES,
              "form": bound.get(a.pk) or forms.ResolveAlertForm(prefix=f"alert-{a.pk}")} for a in shown]
     record(viewer, AuditAction.LIST, object_type="alert",
            summary=f"Viewed the alerts inbox ({ALERT_TABS[show].lower()}"
@@ -463,7 +481,7 @@ def _back_to_alerts(request: HttpRequest) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _own_alert(request, pk, "acknowledge alert")
     missing_actions.acknowledge_alert(request.viewer, alert)
-    messages.success(request, f"Alert acknowledged: {alert.child.full_name}")
+    messages.success(request, f"Alert acknowledged: {alert_label(alert)}")
     return _back_to_alerts(request)
 
 
@@ -482,7 +500,7 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _apply_action_errors(form, error)
         else:
-            messages.success(request, f"Alert resolved: {alert.child.full_name}")
+            messages.success(request, f"Alert resolved: {alert_label(alert)}")
             return _back_to_alerts(request)
     return _alerts_page(request, {alert.pk: form})
 

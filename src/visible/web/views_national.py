@@ -490,8 +490,13 @@ def council_collections(request: HttpRequest) -> HttpResponse:
         start, end = req.collection.period_from, req.collection.period_to
         if request.POST.get("what") == "child-level":
             from visible.pseudo.actions import submit as submit_child_level
+            from visible.pseudo.pseudonymise import NoNationalKey
 
-            sent = submit_child_level(viewer, org.authority, start, end)
+            try:
+                sent = submit_child_level(viewer, org.authority, start, end)
+            except NoNationalKey as error:
+                messages.error(request, f"Child-level records not sent: {error}")
+                return redirect("web:national-council")
             messages.success(request, f"Pseudonymised child-level records sent for '{req.collection.name}': "
                                       f"{sent.children} children, {sent.episodes} incidents, no names")
             return redirect("web:national-council")

@@ -27,13 +27,13 @@ from .views import _apply_errors, staff_view
 
 
 class BreakGlassForm(forms.Form):
-    child = forms.IntegerField(label="The child's Visible number", min_value=1,
-                               help_text="On the grab pack, a police report or a call from the child's council",
-                               error_messages={"required": "Enter the child's Visible number",
-                                               "invalid": "Enter the number as digits, for example 1042"})
-    reason = forms.CharField(label="Why you need the record now", widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="The child's council is told at once and will review it",
-                             error_messages={"required": "Say why you need this record now"})
+    """Shows the fields; sharing.actions.break_glass_by_number checks them (the reason before the
+    number is looked up, so the page never says whether a number exists without a reason)."""
+
+    child = forms.CharField(label="The child's Visible number", required=False,
+                            help_text="On the grab pack, a police report or a call from the child's council")
+    reason = forms.CharField(label="Why you need the record now", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                             help_text="The child's council is told at once and will review it")
 
 
 class TransferForm(forms.Form):
@@ -92,18 +92,15 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Your role cannot use break-glass access")
     form = BreakGlassForm(request.POST or None, initial={"child": request.GET.get("child")})
     if request.method == "POST" and form.is_valid():
-        child = Child.objects.filter(pk=form.cleaned_data["child"]).first()
-        if child is None:
-            form.add_error("child", "No child has that Visible number: check it")
+        try:
+            glass = actions.break_glass_by_number(viewer, form.cleaned_data["child"], form.cleaned_data["reason"])
+        except ValidationError as error:
+            _apply_errors(form, error)
         else:
-            try:
-                actions.break_glass(viewer, child, form.cleaned_data["reason"])
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                messages.success(request, f"Break-glass access to {child.full_name}'s record for "
-                                          f"{actions.BREAK_GLASS_HOURS} hours. {child.responsible_organisation.name} has been told.")
-                return redirect("web:child", pk=child.pk)
+            child = glass.child
+            messages.success(request, f"Break-glass access to {child.full_name}'s record for "
+                                      f"{actions.BREAK_GLASS_HOURS} hours. {child.responsible_organisation.name} has been told.")
+            return redirect("web:child", pk=child.pk)
     return render(request, "web/sharing/break_glass.html", {"form": form, "hours": actions.BREAK_GLASS_HOURS})
 
 

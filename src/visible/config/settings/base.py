@@ -239,6 +239,25 @@ LOGGING = {
 # Domain settings (rulebook): values here are defaults; per-authority settings come later.
 VISIBLE_MAX_AGE_LOOKED_AFTER = 25  # a looked-after child's implied age above this is an error
 
+# Break-glass access (docs/access.md): how many uses of the break-glass form (a record opened,
+# or a number that matched no child) one person, and one organisation, may make in a UK
+# calendar day; beyond them the form refuses and says who to ask.
+VISIBLE_BREAK_GLASS_PER_USER_PER_DAY = int(os.environ.get("VISIBLE_BREAK_GLASS_PER_USER_PER_DAY", 3))
+VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY = int(os.environ.get("VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY", 10))
+
+# Pseudonymised child-level records (docs/pseudonymisation.md): the national body's key, from
+# the secrets store. Without it (or set to the development key in pseudo/pseudonymise.py) no
+# pseudonymised record is made, except in the local demo, which allows the development key.
+VISIBLE_PSEUDO_KEY = os.environ.get("VISIBLE_PSEUDO_KEY", "")
+VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = False
+
+# Copies of an SSDA903 import kept beside the register (security/retention.py): the tables
+# Visible does not read (ssda903.KeptFile) for this many days, long enough for the next year's
+# return; a problem report (ssda903.ProblemReport) this many, for the download after the
+# upload. `visible retention delete --confirm` deletes those older.
+VISIBLE_SSDA903_KEPT_FILE_DAYS = int(os.environ.get("VISIBLE_SSDA903_KEPT_FILE_DAYS", 400))
+VISIBLE_SSDA903_PROBLEM_REPORT_DAYS = int(os.environ.get("VISIBLE_SSDA903_PROBLEM_REPORT_DAYS", 30))
+
 # REST API (docs/api.md): API clients' bearer tokens only (people use the web pages), JSON,
 # one error shape, a rate limit per client. Rates are read per request.
 REST_FRAMEWORK = {

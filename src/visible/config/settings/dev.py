@@ -16,3 +16,7 @@ STATIC_ROOT = None  # nothing is collected for the demo; WhiteNoise serves build
 # user's current second-factor code (refused under any other settings).
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 VISIBLE_ALLOW_DEMO_CODES = True
+
+# The demo sends pseudonymised child-level records with the development key, which anyone can
+# read: allowed here only (docs/pseudonymisation.md). Set VISIBLE_PSEUDO_KEY to try a real one.
+VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = True

@@ -18,6 +18,7 @@ if len(os.environ.get("VISIBLE_AUDIT_KEY", "")) < 32:
 VISIBLE_AUDIT_KEY = os.environ["VISIBLE_AUDIT_KEY"]
 DEBUG = False  # never, whatever VISIBLE_DEBUG says
 VISIBLE_ALLOW_DEMO_CODES = False
+VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = False  # never: pseudonymised records need VISIBLE_PSEUDO_KEY
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # __Host- cookies are sent only over HTTPS, to this exact host, for every path: no subdomain
