@@ -75,10 +75,10 @@ def _checks_that_miss_the_first_time(monkeypatch, name: str) -> None:
 
 def test_a_flag_that_loses_the_race_is_told_which_flag_is_open(monkeypatch, sw_a, make_child):
     child = make_child(sw_a)
-    first = actions.record_flag(as_viewer(sw_a), child, "cce", TODAY - dt.timedelta(days=4), "Referral (synthetic)")
+    first = actions.record_flag(as_viewer(sw_a), child, "cce", TODAY() - dt.timedelta(days=4), "Referral (synthetic)")
     _checks_that_miss_the_first_time(monkeypatch, "_check_no_open_flag")
     with pytest.raises(Conflict) as excinfo:
-        actions.record_flag(as_viewer(sw_a), child, "cce", TODAY, "Second referral (synthetic)")
+        actions.record_flag(as_viewer(sw_a), child, "cce", TODAY(), "Second referral (synthetic)")
     assert errors_of(excinfo)["kind"] == [
         f"This child already has an open 'Child criminal exploitation or county lines' flag from "
         f"{first.start_date:%-d %B %Y}. End it before recording a new one"]
