@@ -21,6 +21,7 @@ from visible.reference.models import Authority
 from visible.returns import disclosure
 from visible.returns.foi import DURATION_BANDS, GENDERS, GROUPS, MEASURES
 from visible.returns.formats import RETURN_TYPE, SCHEMA_VERSION, load_schema
+from visible.spreadsheets import csv_writer, xlsx_row
 
 from .models import Collection
 
@@ -335,23 +336,20 @@ def template_xlsx() -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    bold = Font(bold=True)
     book = Workbook()
     counts = book.active
     counts.title = "Counts"
-    counts.append(list(COUNTS_COLUMNS) + ["what it counts"])
-    for cell in counts[1]:
-        cell.font = Font(bold=True)
+    counts.append(xlsx_row(counts, [*COUNTS_COLUMNS, DESCRIPTION_COLUMN], bold))
     labels = {m.code: m.label for m in MEASURES}
     for group in GROUPS:
         for measure in MEASURES:
-            counts.append([group.code, measure.code, None, f"{group.label}: {labels[measure.code]}"])
+            counts.append(xlsx_row(counts, [group.code, measure.code, None, f"{group.label}: {labels[measure.code]}"]))
     counts.column_dimensions["A"].width = 24
     counts.column_dimensions["B"].width = 34
     counts.column_dimensions["D"].width = 90
     nationality = book.create_sheet("Nationality")
-    nationality.append(list(NATIONALITY_COLUMNS))
-    for cell in nationality[1]:
-        cell.font = Font(bold=True)
+    nationality.append(xlsx_row(nationality, NATIONALITY_COLUMNS, bold))
     notes = book.create_sheet("Notes")
     for line in (
         "Fill in the value column of the Counts sheet: a whole number for each figure you can give.",
@@ -362,7 +360,7 @@ def template_xlsx() -> bytes:
         "Groups and measures are defined in Visible's docs/foi-return.md (Heading back to harm, Appendix 1).",
         "Do not add, remove or rename columns.",
     ):
-        notes.append([line])
+        notes.append(xlsx_row(notes, [line]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -370,7 +368,7 @@ def template_xlsx() -> bytes:
 
 def template_csv() -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow(COUNTS_COLUMNS)
     for group in GROUPS:
         for measure in MEASURES:

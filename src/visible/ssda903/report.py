@@ -7,10 +7,11 @@ every one of them."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import OrderedDict
 from dataclasses import dataclass, field
+
+from visible.spreadsheets import csv_writer
 
 ERROR = "error"
 WARNING = "warning"
@@ -97,7 +98,7 @@ class ImportReport:
 
     def as_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_writer(out)  # values are the uploaded file's own: never written as formulas
         writer.writerow(CSV_COLUMNS)
         for p in self.problems:
             writer.writerow([p.severity, p.file, "" if p.row is None else p.row, p.column, p.value, p.rule, p.fix])

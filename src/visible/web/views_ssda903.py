@@ -20,6 +20,7 @@ from visible.reference.codes import (
     collection_year,
     year_label,
 )
+from visible.spreadsheets import inert_csv_text
 from visible.ssda903 import policy
 from visible.ssda903.importer import import_return
 from visible.ssda903.models import ProblemReport
@@ -96,6 +97,7 @@ def ssda903_problems(request: HttpRequest, pk: int) -> HttpResponse:
     report = ProblemReport.objects.filter(pk=pk, organisation=request.viewer.organisation).first()
     if report is None:
         raise Http404("No such report")
-    response = HttpResponse(report.csv_text, content_type="text/csv; charset=utf-8")
+    # Written again through the guard against formulas: reports kept from before it are too.
+    response = HttpResponse(inert_csv_text(report.csv_text), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ssda903-problems-{report.created_at:%Y%m%d-%H%M}.csv"'
     return response
