@@ -50,7 +50,7 @@ from visible.synthetic.generate import reserve_ids
 from .export import check_year, council_for_code, period, place_code_in, years_after
 from .formats import parse_date
 from .models import EpisodeDetail, ImportKind, ImportRun, KeptFile, ReturnDetail
-from .reader import ReturnFiles, read_files
+from .reader import ReturnFiles, read_files, too_large
 from .report import ImportReport
 
 
@@ -132,9 +132,11 @@ class ImportOutcome:
 def import_return_folder(directory: Path, year: int, authority_code: str, viewer: Viewer | None = None) -> ImportOutcome:
     if not directory.is_dir():
         raise ValueError(f"{directory} is not a folder: give the folder holding the return's files")
-    files = [(p.name, p.read_bytes()) for p in sorted(directory.iterdir()) if p.is_file()
-             and p.suffix.lower() in (".csv", ".xml", ".txt")]
-    return import_return(files, year, authority_code, viewer)
+    paths = [p for p in sorted(directory.iterdir()) if p.is_file() and p.suffix.lower() in (".csv", ".xml", ".txt")]
+    report = ImportReport()
+    if too_large([(p.name, p.stat().st_size) for p in paths], report):  # before a byte is read
+        return ImportOutcome(report)
+    return import_return([(p.name, p.read_bytes()) for p in paths], year, authority_code, viewer)
 
 
 def import_return(files: list[tuple[str, bytes]], year: int, authority_code: str, viewer: Viewer | None = None) -> ImportOutcome:

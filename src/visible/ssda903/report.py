@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from visible.spreadsheets import csv_writer
+from visible.uploads import shown  # a value's NUL characters as the symbol: the report is stored
 
 ERROR = "error"
 WARNING = "warning"
@@ -68,10 +69,10 @@ class ImportReport:
         self.problems: list[Problem] = []
 
     def error(self, file: str, row: int | None, column: str, value: str, rule: str, fix: str) -> None:
-        self.problems.append(Problem(ERROR, file, row, column, value, rule, fix))
+        self.problems.append(Problem(ERROR, file, row, column, shown(value), rule, fix))
 
     def warning(self, file: str, row: int | None, column: str, value: str, rule: str, fix: str) -> None:
-        self.problems.append(Problem(WARNING, file, row, column, value, rule, fix))
+        self.problems.append(Problem(WARNING, file, row, column, shown(value), rule, fix))
 
     @property
     def errors(self) -> list[Problem]:

@@ -6,6 +6,7 @@ forms: no JavaScript needed."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,10 +26,9 @@ from visible.ssda903 import policy
 from visible.ssda903.importer import import_return
 from visible.ssda903.models import ProblemReport
 from visible.ssda903.report import ERROR, WARNING
+from visible.uploads import size_text
 
 from .views import staff_view
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -73,8 +73,10 @@ def ssda903_import(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "authority": authority, "outcome": None}
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["files"]
-        if sum(f.size for f in uploaded) > MAX_UPLOAD_BYTES:
-            form.add_error("files", "The files are larger than 200 MB together: upload the Header, Episodes, UASC and Missing files only")
+        total, limit = sum(f.size for f in uploaded), settings.VISIBLE_SSDA903_MAX_BYTES
+        if total > limit:  # before a byte of them is read
+            form.add_error("files", f"The files are {size_text(total)} together; an SSDA903 return is at most "
+                                    f"{size_text(limit)}: upload the Header, Episodes, UASC and Missing files only")
             return render(request, "web/ssda903/import.html", context, status=400)
         files = [(f.name, f.read()) for f in uploaded]
         year = int(form.cleaned_data["year"])
