@@ -17,7 +17,6 @@ from openpyxl import load_workbook
 from tests.conftest import PASSWORD, as_viewer, make_user
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.national import actions as national
-from visible.national import ingest
 from visible.reference.models import Authority
 from visible.returns import foi, formats
 from visible.spreadsheets import FORMULA_STARTS, csv_writer, inert
@@ -126,11 +125,6 @@ def test_the_foi_return_as_csv_and_xlsx(council_a):
     assert cells[f"{HYPERLINK} (E09000008)"].data_type == "s" and cells[f"{HYPERLINK} (E09000008)"].quotePrefix
     assert cells[SUM].quotePrefix and cells[DDE].quotePrefix
     assert any(c.data_type == "n" and c.value == 5 for c in cells.values())
-
-
-def test_the_national_return_template_is_written_through_the_same_guard():
-    assert_no_formula_in_csv(ingest.template_csv().decode())
-    assert_no_formula_in_xlsx(ingest.template_xlsx())
 
 
 def test_the_ssda903_problem_report_csv_and_its_download(client, manager_a, council_a):
