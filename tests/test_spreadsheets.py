@@ -148,12 +148,15 @@ def test_the_ssda903_problem_report_csv_and_its_download(client, manager_a, coun
 
 
 def test_the_ssda903_export_cannot_write_a_formula(council_a, tmp_path):
-    # ETHNIC and MOTHER are kept as imported (the register has no field for them) and written
-    # back in the next export: a malicious value is written as text, and the DfE's codes and
-    # dates, which never begin with those characters, are written as they are.
+    # ETHNIC, UPN and MOTHER are kept as imported (the register has no field for them) and
+    # written back in the next export. They hold at most 4, 13 and 1 characters (a longer value
+    # is refused by the import: tests/ssda903/test_upload_limits.py), but a formula fits: it is
+    # written as text, and the DfE's codes and dates, which never begin with those characters,
+    # are written as they are.
+    ethnic, upn, mother = "=1+2", "@SUM(1)+CMD|X", "="
     files = good_files()
     files["header.csv"] = files["header.csv"].replace("C1,M,01/05/2009,NOBT,UN5,,\r\n",
-                                                      csv_line("C1", "M", "01/05/2009", HYPERLINK, "UN5", DDE, ""))
+                                                      csv_line("C1", "M", "01/05/2009", ethnic, upn, mother, ""))
     outcome = import_return([(n, c.encode()) for n, c in files.items()], 2025, "E09000008")
     assert outcome.imported, outcome.report.as_text()
     export_return(council_for_code("E09000008"), 2025, tmp_path)
@@ -161,6 +164,6 @@ def test_the_ssda903_export_cannot_write_a_formula(council_a, tmp_path):
         assert_no_formula_in_csv(path.read_text())
     header = list(csv.DictReader(io.StringIO((tmp_path / "header.csv").read_text())))
     c1 = next(r for r in header if r["CHILD"] == "C1")
-    assert c1["ETHNIC"] == "'" + HYPERLINK.upper() and c1["MOTHER"] == "'" + DDE
+    assert (c1["ETHNIC"], c1["UPN"], c1["MOTHER"]) == ("'" + ethnic, "'" + upn, "'" + mother)
     c2 = next(r for r in header if r["CHILD"] == "C2")
-    assert (c2["SEX"], c2["DOB"], c2["ETHNIC"]) == ("F", "02/06/2010", "NOBT")
+    assert (c2["SEX"], c2["DOB"], c2["ETHNIC"], c2["UPN"]) == ("F", "02/06/2010", "NOBT", "UN5")

@@ -86,23 +86,36 @@ def count_rows(text: str) -> int:
 
 
 def check_csv(file: str, text: str, max_rows: int, kind: str, fix: str, *, rows_before: int = 0) -> int:
-    """The rows of a CSV text, refused before it is parsed if there are more than `max_rows`
-    (with `rows_before` already counted in other files of the same upload), or a line is longer
-    than VISIBLE_CSV_MAX_LINE_CHARACTERS. Returns the rows counted."""
+    """The rows of a CSV text (see `check_rows`), and the length of its lines (see
+    `check_line_length`), before it is parsed. Returns the rows counted."""
+    rows = check_rows(file, text, max_rows, kind, fix, rows_before=rows_before)
+    check_line_length(file, text, kind)
+    return rows
+
+
+def check_rows(file: str, text: str, max_rows: int, kind: str, fix: str, *, rows_before: int = 0) -> int:
+    """The rows of a CSV text, refused if there are more than `max_rows` (with `rows_before`
+    already counted in other files of the same upload). Returns the rows counted."""
     rows = count_rows(text)
     if rows_before + rows > max_rows:
         together = f" (with the files before it, {rows_before + rows:,})" if rows_before else ""
         raise FileRefused(file, f"The file has {rows:,} rows{together}; {kind} has at most {max_rows:,}", fix)
-    longest = settings.VISIBLE_CSV_MAX_LINE_CHARACTERS
-    if len(text) > longest:
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        if max(map(len, lines)) > longest:
-            number = next(n for n, line in enumerate(lines, start=1) if len(line) > longest)
-            raise FileRefused(file, f"Line {number:,} is {len(lines[number - 1]):,} characters long; a line of {kind} "
-                                    f"is at most {longest:,}",
-                              "Check that this is the right file, saved as CSV (comma-separated values) from the "
-                              "spreadsheet or case system", row=number)
     return rows
+
+
+def check_line_length(file: str, text: str, kind: str) -> None:
+    """No line longer than VISIBLE_CSV_MAX_LINE_CHARACTERS: a line of a million commas would be
+    a million values once parsed."""
+    longest = settings.VISIBLE_CSV_MAX_LINE_CHARACTERS
+    if len(text) <= longest:
+        return
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if max(map(len, lines)) > longest:
+        number = next(n for n, line in enumerate(lines, start=1) if len(line) > longest)
+        raise FileRefused(file, f"Line {number:,} is {len(lines[number - 1]):,} characters long; a line of {kind} "
+                                f"is at most {longest:,}",
+                          "Check that this is the right file, saved as CSV (comma-separated values) from the "
+                          "spreadsheet or case system", row=number)
 
 
 def csv_records(file: str, text: str) -> Iterator[list[str]]:

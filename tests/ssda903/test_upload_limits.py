@@ -150,3 +150,17 @@ def test_an_xml_return_declaring_entities_is_not_parsed(council_a):
     outcome = run({"return.xml": laughs})
     assert [e[4] for e in errors(outcome)] == ["The XML declares a document type or entities (<!DOCTYPE or <!ENTITY)"]
     assert not Child.objects.exists()
+
+
+def test_a_kept_column_longer_than_its_code_is_a_problem_not_a_crash(council_a):
+    # ETHNIC, UPN, MOTHER and the episode's codes are kept as they came: a value longer than
+    # the field was stored on SQLite and a 500 on PostgreSQL.
+    files = good_files()
+    files["header.csv"] = files["header.csv"].replace("C2,F,02/06/2010,NOBT,UN5,0,", "C2,F,02/06/2010,WHITE BRITISH,UN5,0,")
+    files["episodes.csv"] = files["episodes.csv"].replace("SC123456", "SC1234567890")
+    outcome = run(files)
+    assert not outcome.imported
+    assert [e[:5] for e in errors(outcome)] == [
+        ("header.csv", 3, "ETHNIC", "WHITE BRITISH", "ETHNIC is longer than 4 characters"),
+        ("episodes.csv", 2, "URN", "SC1234567890", "URN is longer than 8 characters")]
+    assert not Child.objects.exists()

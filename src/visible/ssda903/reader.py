@@ -118,10 +118,15 @@ def _read_csv(name: str, raw: bytes, found: ReturnFiles, report: ImportReport) -
                      "Save it again as CSV in UTF-8 (in a spreadsheet: 'CSV UTF-8')")
         return
     try:
-        found.rows_counted += uploads.check_csv(name, text, settings.VISIBLE_SSDA903_MAX_ROWS, RETURN, ROWS_FIX,
-                                                rows_before=found.rows_counted)
+        found.rows_counted += uploads.check_rows(name, text, settings.VISIBLE_SSDA903_MAX_ROWS, RETURN, ROWS_FIX,
+                                                 rows_before=found.rows_counted)
     except uploads.FileRefused as error:
-        found.rows_counted = settings.VISIBLE_SSDA903_MAX_ROWS + 1
+        found.rows_counted = settings.VISIBLE_SSDA903_MAX_ROWS + 1  # the files after it are not read
+        report.error(name, error.row, "", "", error.what, error.fix)
+        return
+    try:
+        uploads.check_line_length(name, text, RETURN)
+    except uploads.FileRefused as error:
         report.error(name, error.row, "", "", error.what, error.fix)
         return
     if has_nul_characters(name, text, report):
