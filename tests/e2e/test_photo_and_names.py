@@ -37,7 +37,7 @@ def test_photograph_upload_is_shown_to_the_council_and_refused_to_others(new_pag
     not_a_photo.write_text("this is not an image")
     page.get_by_label("Photograph", exact=True).set_input_files(str(not_a_photo))
     form.submit("Upload photograph")
-    form.expect_error_summary("The file must be a JPEG or PNG photograph")
+    form.expect_error_summary("The photograph must be a JPEG or PNG image")
 
     photo = tmp_path / "photo.png"
     photo.write_bytes(png_bytes())

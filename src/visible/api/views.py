@@ -9,7 +9,7 @@ PATCH requires If-Match (428 without it, 412 if stale); the POST actions take it
 
 from __future__ import annotations
 
-import mimetypes
+import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,8 +28,8 @@ from rest_framework.views import APIView
 from visible import opening as access
 from visible.agencies.models import Organisation, OrganisationKind
 from visible.children import actions as register_actions
+from visible.children import photographs, queries
 from visible.children import policy as register_policy
-from visible.children import queries
 from visible.children.models import Child, Flag
 from visible.children.validation import Conflict
 from visible.missing import actions as missing_actions
@@ -237,10 +237,12 @@ class ChildPhotoView(ApiView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         child, _ = access.open_child(viewer_of(request), pk, purpose="photograph")
-        if not child.photo:
+        # By content, as on the web page: a stored file that is not a JPEG or PNG is not sent,
+        # and one stored with its metadata (GPS) is sent without it.
+        showing = photographs.for_showing(child.photo) if child.photo else None
+        if showing is None:
             raise exceptions.NotFound("There is no photograph of this child on Visible")
-        content_type = mimetypes.guess_type(child.photo.name)[0] or "application/octet-stream"
-        response = FileResponse(child.photo.open("rb"), content_type=content_type)
+        response = FileResponse(io.BytesIO(showing[0]), content_type=showing[1])
         response["Cache-Control"] = "private, no-store"
         return response
 

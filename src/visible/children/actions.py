@@ -21,7 +21,7 @@ from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
 from visible.reference.models import Authority
 
-from . import policy
+from . import photographs, policy
 from .models import (
     AgeAssessment,
     AgeAssessmentStatus,
@@ -193,9 +193,18 @@ def remove_other_name(viewer: Viewer, other: ChildName) -> None:
 
 @transaction.atomic
 def set_photo(viewer: Viewer, child: Child, photo: Any, taken_on: dt.date | None) -> Child:
+    """`photo` is the uploaded file: kept only if it is a JPEG or PNG within the limits, and
+    then encoded again without its metadata (photographs.py)."""
     policy.require_edit(viewer, child)
+    errors: dict[str, list[str]] = {}
     if taken_on and taken_on > _today():
-        raise ValidationError({"photo_taken_on": ["Date the photograph was taken must be today or in the past"]})
+        errors["photo_taken_on"] = ["Date the photograph was taken must be today or in the past"]
+    try:
+        photo = photographs.prepared(photo, child.pk)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
     old = child.photo.name if child.photo else None
     child.photo = photo
     child.photo_taken_on = taken_on

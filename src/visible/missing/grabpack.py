@@ -356,11 +356,16 @@ def photo_data_uri(name: str, max_px: int = PHOTO_MAX_PX) -> str:
         return ""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    storage = Child._meta.get_field("photo").storage
+    from visible.children import photographs
+
+    # JPEG or PNG by content, without metadata (a file stored before the photograph rules is
+    # checked and cleaned here too); anything else is no photograph.
+    showing = photographs.for_showing(name)
+    if showing is None:
+        return ""
+    data = showing[0]
     try:
-        with storage.open(name, "rb") as handle:
-            data = handle.read()
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=photographs.FORMATS) as image:
             kind = image.format
             if kind in ("JPEG", "PNG") and max(image.size) <= max_px:
                 mime = Image.MIME[kind]

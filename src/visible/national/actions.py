@@ -232,15 +232,27 @@ def load_grouping(viewer: Viewer, name: str, raw: bytes, filename: str = "the fi
     """A custom grouping of authorities into regions from a CSV with columns code (GSS code)
     and region. Every problem is listed with its row; nothing is stored unless all is well.
     Loading a grouping under an existing name replaces its members."""
-    import csv
-    import io
+    from django.conf import settings
 
-    from .ingest import Problem, ReturnProblems, _decode
+    from visible import uploads
+
+    from .ingest import Problem, ReturnProblems, _decode, check_size, refused
 
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": ["Enter a name for the grouping, for example 'The report's twelve regions'"]})
-    rows = list(csv.reader(io.StringIO(_decode(raw, filename))))
+    check_size(filename, len(raw))
+    text = _decode(raw, filename)
+    try:
+        uploads.check_csv(filename, text, settings.VISIBLE_RETURN_MAX_ROWS, "a grouping",
+                          "Give one row per authority: code, region")
+        nuls, _ = uploads.nul_cells(filename, text)
+        rows = list(uploads.csv_records(filename, text))
+    except uploads.FileRefused as error:
+        raise refused(error) from None
+    if nuls:  # a region's name is stored: PostgreSQL cannot hold a NUL character
+        raise ReturnProblems([Problem(f"{filename} row {row}, column {column}", f"'{value}' holds a NUL character: "
+                                      f"{uploads.NUL_FIX[:1].lower()}{uploads.NUL_FIX[1:]}") for row, column, value in nuls])
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if header[:2] != ["code", "region"]:
         raise ReturnProblems([Problem(f"{filename} row 1", f"the columns are {', '.join(header) or 'missing'}; they must be "

@@ -4,11 +4,11 @@ table) and PDF (every table with its chart)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
 from visible.returns.disclosure import MARKERS
+from visible.spreadsheets import csv_writer, xlsx_row
 
 from .tables import Table
 
@@ -22,7 +22,7 @@ def _cell(value) -> object:
 
 def table_csv(table: Table) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow([table.title])
     for row in table.grid(suppress=True):
         writer.writerow([_cell(v) for v in row])
@@ -36,7 +36,7 @@ def table_csv(table: Table) -> bytes:
 def tidy_csv(tables: list[Table], collection_name: str) -> bytes:
     """Every published cell of every table, one per line: for analysis in a spreadsheet."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow(["collection", "table", "row", "column", "value", "coverage"])
     for table in tables:
         shown = table.published(suppress=True)
@@ -62,24 +62,21 @@ def workbook(tables: list[Table], collection_name: str) -> bytes:
     from openpyxl.styles import Font
 
     book = Workbook()
+    bold = Font(bold=True)
     about = book.active
     about.title = "About"
     for line in (collection_name, NOTE, "Each sheet is one table; its coverage is written under it."):
-        about.append([line])
+        about.append(xlsx_row(about, [line]))
     used: set[str] = {"About"}
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table.title, used))
-        sheet.append([table.title])
-        sheet["A1"].font = Font(bold=True)
+        sheet.append(xlsx_row(sheet, [table.title], bold))
         for number, row in enumerate(table.grid(suppress=True)):
-            sheet.append([_cell(v) for v in row])
-            if number == 0:
-                for cell in sheet[sheet.max_row]:
-                    cell.font = Font(bold=True)
+            sheet.append(xlsx_row(sheet, [_cell(v) for v in row], bold if number == 0 else None))
         sheet.append([])
-        sheet.append([table.coverage])
+        sheet.append(xlsx_row(sheet, [table.coverage]))
         for note in table.notes:
-            sheet.append([note])
+            sheet.append(xlsx_row(sheet, [note]))
         sheet.column_dimensions["A"].width = 42
     out = io.BytesIO()
     book.save(out)

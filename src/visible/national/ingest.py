@@ -3,24 +3,28 @@ spreadsheet template for authorities not on Visible (XLSX or CSV), and figures a
 in from a letter. All three become the same document, checked the same way.
 
 Every problem names where it is (file, sheet, row, column or JSON path), what is wrong and how
-to fix it; a return with any problem is not stored at all.
+to fix it; a return with any problem is not stored at all. A file past the upload limits
+(visible/uploads.py: bytes, rows, columns, sheets, what an XLSX unpacks to) is refused before it
+is parsed.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
+from visible import uploads
 from visible.reference.models import Authority
 from visible.returns import disclosure
 from visible.returns.foi import DURATION_BANDS, GENDERS, GROUPS, MEASURES
 from visible.returns.formats import RETURN_TYPE, SCHEMA_VERSION, load_schema
+from visible.spreadsheets import csv_writer, xlsx_row
 
 from .models import Collection
 
@@ -53,6 +57,23 @@ class ReturnProblems(ValueError):
         shown = "; ".join(str(p) for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         super().__init__(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {shown}{more}")
+
+
+def refused(error: uploads.FileRefused) -> ReturnProblems:
+    """A file refused by the upload limits (visible/uploads.py), as the return's problem."""
+    return ReturnProblems([Problem(error.where, f"{error.what}: {error.fix[:1].lower()}{error.fix[1:]}")])
+
+
+RETURN = "a return"  # what the limits' messages call the file
+
+
+def check_size(filename: str, size: int) -> None:
+    """Before the file is read: at most VISIBLE_RETURN_MAX_BYTES."""
+    try:
+        uploads.check_size(filename, size, settings.VISIBLE_RETURN_MAX_BYTES, RETURN,
+                           "Upload the template with the figures only, or the JSON file Visible writes")
+    except uploads.FileRefused as error:
+        raise refused(error) from None
 
 
 def _iso_now() -> str:
@@ -128,12 +149,21 @@ def check_document(document: Any, authority: Authority, collection: Collection, 
 
 
 def from_json(raw: bytes, authority: Authority, collection: Collection, filename: str = "the file") -> dict[str, Any]:
+    check_size(filename, len(raw))
     text = _decode(raw, filename)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ReturnProblems([Problem(f"{filename} line {error.lineno}, column {error.colno}",
                                       f"is not valid JSON ({error.msg})")]) from None
+    except RecursionError:
+        raise ReturnProblems([Problem(filename, "is nested too deeply to be a return: send the file "
+                                                "`visible foi-return --format json` writes")]) from None
+    # JSON can carry a NUL character (\u0000), which PostgreSQL cannot store.
+    nul = uploads.nul_in_json(document)
+    if nul is not None:
+        raise ReturnProblems([Problem(f"{filename} at {nul}", "holds a NUL character (\\u0000), which Visible cannot "
+                                                              "store: remove it and send the file again")])
     check_document(document, authority, collection, filename)
     return document
 
@@ -285,27 +315,28 @@ def from_template(raw: bytes, filename: str, authority: Authority, collection: C
     document = empty_document(authority, collection, generated_by)
     problems: list[Problem] = []
     if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
         if not raw:
             raise ReturnProblems([Problem(filename, "is empty: fill in the template and upload it again")])
+        check_size(filename, len(raw))
         try:
-            book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises several kinds for a file that is not a workbook
-            raise ReturnProblems([Problem(filename, "could not be read as an Excel workbook (.xlsx): save it from "
-                                                    "Excel as .xlsx, or upload the CSV form")]) from None
-        sheets = {name.lower(): name for name in book.sheetnames}
-        if "counts" not in sheets:
-            raise ReturnProblems([Problem(filename, f"has no sheet called Counts (it has {', '.join(book.sheetnames)}): "
-                                                    "use the template's sheets")])
-        _read_counts([list(r) for r in book[sheets["counts"]].iter_rows(values_only=True)],
-                     f"{filename} sheet Counts", document, problems)
-        if "nationality" in sheets:
-            _read_nationality([list(r) for r in book[sheets["nationality"]].iter_rows(values_only=True)],
-                              f"{filename} sheet Nationality", document, problems)
+            _read_workbook(raw, filename, document, problems)
+        except uploads.FileRefused as error:
+            raise refused(error) from None
     elif filename.lower().endswith(".csv"):
+        check_size(filename, len(raw))
         text = _decode(raw, filename)
-        _read_counts(list(csv.reader(io.StringIO(text))), filename, document, problems)
+        try:
+            uploads.check_csv(filename, text, settings.VISIBLE_RETURN_MAX_ROWS, RETURN,
+                              "Delete the rows below the figures, or upload the template")
+            nuls, _ = uploads.nul_cells(filename, text)
+            if nuls:
+                raise ReturnProblems([Problem(f"{filename} row {row}, column {column}",
+                                              f"'{value}' holds a NUL character: {uploads.NUL_FIX[:1].lower()}"
+                                              f"{uploads.NUL_FIX[1:]}") for row, column, value in nuls])
+            rows = list(uploads.csv_records(filename, text))
+        except uploads.FileRefused as error:
+            raise refused(error) from None
+        _read_counts(rows, filename, document, problems)
     else:
         raise ReturnProblems([Problem(filename, "is not a .xlsx, .csv or .json file: upload the template or "
                                                 "the JSON file Visible writes")])
@@ -313,6 +344,23 @@ def from_template(raw: bytes, filename: str, authority: Authority, collection: C
         raise ReturnProblems(problems)
     check_document(document, authority, collection, filename)
     return document
+
+
+def _read_workbook(raw: bytes, filename: str, document: dict[str, Any], problems: list[Problem]) -> None:
+    """The template's sheets, read row by row within the limits (visible/uploads.py)."""
+    book = uploads.open_workbook(filename, raw, RETURN)
+    try:
+        sheets = {name.lower(): name for name in book.sheetnames}
+        if "counts" not in sheets:
+            raise ReturnProblems([Problem(filename, f"has no sheet called Counts (it has {', '.join(book.sheetnames)}): "
+                                                    "use the template's sheets")])
+        _read_counts(list(uploads.sheet_rows(filename, book[sheets["counts"]], RETURN)),
+                     f"{filename} sheet Counts", document, problems)
+        if "nationality" in sheets:
+            _read_nationality(list(uploads.sheet_rows(filename, book[sheets["nationality"]], RETURN)),
+                              f"{filename} sheet Nationality", document, problems)
+    finally:
+        book.close()
 
 
 def from_keyed(values: dict[tuple[str, str], int | None], authority: Authority, collection: Collection,
@@ -335,23 +383,20 @@ def template_xlsx() -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    bold = Font(bold=True)
     book = Workbook()
     counts = book.active
     counts.title = "Counts"
-    counts.append(list(COUNTS_COLUMNS) + ["what it counts"])
-    for cell in counts[1]:
-        cell.font = Font(bold=True)
+    counts.append(xlsx_row(counts, [*COUNTS_COLUMNS, DESCRIPTION_COLUMN], bold))
     labels = {m.code: m.label for m in MEASURES}
     for group in GROUPS:
         for measure in MEASURES:
-            counts.append([group.code, measure.code, None, f"{group.label}: {labels[measure.code]}"])
+            counts.append(xlsx_row(counts, [group.code, measure.code, None, f"{group.label}: {labels[measure.code]}"]))
     counts.column_dimensions["A"].width = 24
     counts.column_dimensions["B"].width = 34
     counts.column_dimensions["D"].width = 90
     nationality = book.create_sheet("Nationality")
-    nationality.append(list(NATIONALITY_COLUMNS))
-    for cell in nationality[1]:
-        cell.font = Font(bold=True)
+    nationality.append(xlsx_row(nationality, NATIONALITY_COLUMNS, bold))
     notes = book.create_sheet("Notes")
     for line in (
         "Fill in the value column of the Counts sheet: a whole number for each figure you can give.",
@@ -362,7 +407,7 @@ def template_xlsx() -> bytes:
         "Groups and measures are defined in Visible's docs/foi-return.md (Heading back to harm, Appendix 1).",
         "Do not add, remove or rename columns.",
     ):
-        notes.append([line])
+        notes.append(xlsx_row(notes, [line]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -370,7 +415,7 @@ def template_xlsx() -> bytes:
 
 def template_csv() -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow(COUNTS_COLUMNS)
     for group in GROUPS:
         for measure in MEASURES:

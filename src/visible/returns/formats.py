@@ -9,7 +9,6 @@ what could link an incident to a child (the child number).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -20,6 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from visible.reference.nationalities import nationality_name
+from visible.spreadsheets import csv_writer, xlsx_row
 
 from . import disclosure
 from .foi import (
@@ -182,7 +182,7 @@ def tidy_rows(document: dict[str, Any]) -> list[tuple]:
 
 def to_csv(document: dict[str, Any]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(tidy_rows(document))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8
@@ -192,7 +192,6 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
     """Written in openpyxl's write-only mode: ten years of incidents are tens of thousands of
     rows, and the ordinary mode took seconds over them."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     bold = Font(bold=True)
@@ -205,12 +204,10 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
         return ws
 
     def strong(ws, *values):
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.font = bold
-            cells.append(cell)
-        return cells
+        return xlsx_row(ws, values, bold)
+
+    def plain(ws, *values):
+        return xlsx_row(ws, values)
 
     about = sheet("About", {"A": 28, "B": 100})
     authority, period = document["authority"], document["period"]
@@ -225,22 +222,22 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
         ("Disclosure control", "applied" if control["applied"] else "not applied: for internal use only"),
         ("Totals rounded to", control["totals_rounded_to"] or "not rounded"),
     ):
-        about.append([*strong(about, label), value])
+        about.append([*strong(about, label), *plain(about, value)])
     about.append([])
     about.append(strong(about, "Marker", "Meaning"))
     for marker, meaning in control["markers"].items():
-        about.append([marker, meaning])
+        about.append(plain(about, marker, meaning))
     about.append([])
     about.append(strong(about, "Group", "Definition"))
     for group in document["groups"]:
-        about.append([group["label"], group["definition"]])
+        about.append(plain(about, group["label"], group["definition"]))
 
     counts = sheet("Counts", {"A": 52})
     labels = {g["code"]: g["label"] for g in document["groups"]}
     counts.append(strong(counts, "Measure", "Question", *labels.values()))
     for measure in document["measures"]:
-        counts.append([measure["label"], measure["question"],
-                       *(document["counts"][g][measure["code"]] for g in labels)])
+        counts.append(plain(counts, measure["label"], measure["question"],
+                            *(document["counts"][g][measure["code"]] for g in labels)))
 
     genders = [g["label"] for g in document["genders"]]
     measure_labels = {m["code"]: m["label"] for m in document["measures"]}
@@ -248,10 +245,10 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
     for table in document["breakdowns"]:
         breakdown.append(strong(breakdown, f"{labels[table['group']]}: {measure_labels[table['measure']]}, by "
                                            f"{table['by'].replace('_', ' ')} and gender"))
-        breakdown.append(["Nationality", *genders, "Total"])
+        breakdown.append(plain(breakdown, "Nationality", *genders, "Total"))
         for row in table["rows"]:
-            breakdown.append([row["label"], *row["values"].values(), row["total"]])
-        breakdown.append(["Total", *table["column_totals"].values(), table["total"]])
+            breakdown.append(plain(breakdown, row["label"], *row["values"].values(), row["total"]))
+        breakdown.append(plain(breakdown, "Total", *table["column_totals"].values(), table["total"]))
         breakdown.append([])
 
     incidents = sheet("Incidents", {})
@@ -261,9 +258,9 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
                             "Turned 18 while missing", "Outcome"))
     yes_no = {True: "yes", False: "no"}
     for i in document["incidents"]:
-        incidents.append([i["incident"], *((i["child"],) if with_child else ()), ", ".join(i["groups"]),
-                          i["category"], i["hours"], i["band"], yes_no[i["started_before_period"]],
-                          yes_no[i["still_missing_at_end"]], yes_no[i["turned_18_while_missing"]], i["outcome"]])
+        incidents.append(plain(incidents, i["incident"], *((i["child"],) if with_child else ()), ", ".join(i["groups"]),
+                               i["category"], i["hours"], i["band"], yes_no[i["started_before_period"]],
+                               yes_no[i["still_missing_at_end"]], yes_no[i["turned_18_while_missing"]], i["outcome"]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -9,15 +9,15 @@ the same file twice changes nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from visible import uploads
 from visible.agencies.viewer import Viewer
 from visible.audit.log import Entry, record_many
 from visible.audit.models import AuditAction
@@ -28,6 +28,7 @@ from .export import council_for_code
 from .formats import decode, parse_date
 from .importer import ImportOutcome
 from .models import ImportKind, ImportRun
+from .reader import has_nul_characters
 from .report import ImportReport
 
 FACTOR_FLAGS = {
@@ -42,17 +43,23 @@ COLUMNS = ("CHILD", "FACTOR", "DATE")
 ALIASES = {"CHILD ID": "CHILD", "LACHILDID": "CHILD", "FACTORS": "FACTOR", "ASSESSMENT FACTOR": "FACTOR",
            "ASSESSMENTFACTORS": "FACTOR", "DATE IDENTIFIED": "DATE", "ASSESSMENTAUTHORISATIONDATE": "DATE"}
 IMPORTER = "CIN factors import"
+FACTORS_FILE = "a CIN factors file"  # what the limits' messages call it
 
 
 def import_factors_file(path: Path, authority_code: str, viewer: Viewer | None = None) -> ImportOutcome:
     if not path.is_file():
         raise ValueError(f"{path} is not a file: give the CSV of CIN factors")
+    report = ImportReport()
+    if _too_large(path.name, path.stat().st_size, report):  # before a byte is read
+        return ImportOutcome(report)
     return import_factors(path.name, path.read_bytes(), authority_code, viewer)
 
 
 def import_factors(name: str, raw: bytes, authority_code: str, viewer: Viewer | None = None) -> ImportOutcome:
     organisation = council_for_code(authority_code)
     report = ImportReport()
+    if _too_large(name, len(raw), report):
+        return ImportOutcome(report)
     rows = _read(name, raw, report)  # every row that could be read is checked too, so all problems are listed
     children = {}
     for child in Child.objects.filter(responsible_organisation=organisation).filter(
@@ -141,7 +148,36 @@ def _read(name: str, raw: bytes, report: ImportReport) -> list[tuple[int, str, s
     except UnicodeDecodeError:
         report.error(name, None, "", "", "The file's characters cannot be read", "Save it again as CSV in UTF-8")
         return []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # The limits (visible/uploads.py) and NUL characters (PostgreSQL cannot compare or store
+    # them), before anything is parsed.
+    try:
+        uploads.check_csv(name, text, settings.VISIBLE_SSDA903_MAX_ROWS, FACTORS_FILE,
+                          "Give one authority's factors, one row per factor; the limit is the setting "
+                          "VISIBLE_SSDA903_MAX_ROWS")
+    except uploads.FileRefused as error:
+        report.error(name, error.row, "", "", error.what, error.fix)
+        return []
+    if has_nul_characters(name, text, report):
+        return []
+    try:
+        return _read_rows(name, text, report)
+    except uploads.FileRefused as error:
+        report.error(name, error.row, "", "", error.what, error.fix)
+        return []
+
+
+def _too_large(name: str, size: int, report: ImportReport) -> bool:
+    try:
+        uploads.check_size(name, size, settings.VISIBLE_SSDA903_MAX_BYTES, FACTORS_FILE,
+                           "Give one authority's factors: CHILD, FACTOR and DATE, one row per factor")
+    except uploads.FileRefused as error:
+        report.error(name, None, "", "", error.what, error.fix)
+        return True
+    return False
+
+
+def _read_rows(name: str, text: str, report: ImportReport) -> list[tuple[int, str, str, object]]:
+    reader = uploads.csv_records(name, text)
     header = [ALIASES.get(h.strip().upper(), h.strip().upper()) for h in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
     extra = [h for h in header if h not in COLUMNS]

@@ -94,11 +94,13 @@ def decode(raw: bytes) -> tuple[str, str]:
 
 def csv_text(table: str, rows: list[dict[str, str]] | list[tuple[str, ...]]) -> str:
     """A table as the CSV text Visible writes: the header row, then one row per record, CRLF
-    line endings (RFC 4180), fields quoted only when they must be."""
-    import csv
+    line endings (RFC 4180), fields quoted only when they must be. The fields are codes and
+    dates, so the guard against formulas (visible.spreadsheets) never changes a valid one; a
+    value that is not (an ETHNIC or MOTHER kept from an imported file) cannot become a formula."""
+    from visible.spreadsheets import csv_writer
 
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     columns = TABLES[table]
     writer.writerow(columns)
     for row in rows:

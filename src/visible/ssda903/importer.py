@@ -50,7 +50,7 @@ from visible.synthetic.generate import reserve_ids
 from .export import check_year, council_for_code, period, place_code_in, years_after
 from .formats import parse_date
 from .models import EpisodeDetail, ImportKind, ImportRun, KeptFile, ReturnDetail
-from .reader import ReturnFiles, read_files
+from .reader import ReturnFiles, read_files, too_large
 from .report import ImportReport
 
 
@@ -132,9 +132,11 @@ class ImportOutcome:
 def import_return_folder(directory: Path, year: int, authority_code: str, viewer: Viewer | None = None) -> ImportOutcome:
     if not directory.is_dir():
         raise ValueError(f"{directory} is not a folder: give the folder holding the return's files")
-    files = [(p.name, p.read_bytes()) for p in sorted(directory.iterdir()) if p.is_file()
-             and p.suffix.lower() in (".csv", ".xml", ".txt")]
-    return import_return(files, year, authority_code, viewer)
+    paths = [p for p in sorted(directory.iterdir()) if p.is_file() and p.suffix.lower() in (".csv", ".xml", ".txt")]
+    report = ImportReport()
+    if too_large([(p.name, p.stat().st_size) for p in paths], report):  # before a byte is read
+        return ImportOutcome(report)
+    return import_return([(p.name, p.read_bytes()) for p in paths], year, authority_code, viewer)
 
 
 def import_return(files: list[tuple[str, bytes]], year: int, authority_code: str, viewer: Viewer | None = None) -> ImportOutcome:
@@ -200,6 +202,26 @@ def _date(report: ImportReport, file: str, line: int, column: str, value: str, r
     return day
 
 
+# The columns kept as they came (models.py) and the most characters each may hold: a longer
+# value is no SSDA903 code, and PostgreSQL would refuse to store it (SQLite would keep it).
+HEADER_WIDTHS = {column: ReturnDetail._meta.get_field(name).max_length
+                 for column, name in (("ETHNIC", "ethnic"), ("UPN", "upn"), ("MOTHER", "mother"))}
+EPISODE_WIDTHS = {column: EpisodeDetail._meta.get_field(name).max_length
+                  for column, name in (("RNE", "rne"), ("CIN", "cin"), ("PLACE_PROVIDER", "place_provider"),
+                                       ("REASON_PLACE_CHANGE", "reason_place_change"), ("URN", "urn"))}
+EPISODE_WIDTHS["HOME_POST"] = ReturnDetail._meta.get_field("home_postcode").max_length
+
+
+def _too_wide(report: ImportReport, file: str, line: int, row: dict[str, str], widths: dict[str, int]) -> bool:
+    wide = False
+    for column, width in widths.items():
+        if len(row[column]) > width:
+            report.error(file, line, column, row[column], f"{column} is longer than {width} character{'s' if width > 1 else ''}",
+                         f"Give {column} as the return's code for it (at most {width} character{'s' if width > 1 else ''})")
+            wide = True
+    return wide
+
+
 def _check(found: ReturnFiles, year: int, report: ImportReport) -> dict[str, ChildRows]:
     start, end = period(year)
     label = year_label(year)
@@ -230,6 +252,9 @@ def _check(found: ReturnFiles, year: int, report: ImportReport) -> dict[str, Chi
         if dob is None or sex not in valid_sex:
             children[child_id] = None  # type: ignore[assignment]  # known, but not importable
             continue
+        if _too_wide(report, file, line, row, HEADER_WIDTHS):
+            children[child_id] = None  # type: ignore[assignment]
+            continue
         children[child_id] = ChildRows(line, child_id, SEX_FROM_OLD_CODES.get(sex, sex), dob, row)
 
     def owner(table: str, line: int, child_id: str) -> ChildRows | None:
@@ -246,6 +271,7 @@ def _check(found: ReturnFiles, year: int, report: ImportReport) -> dict[str, Chi
     file = found.file("Episodes")
     for line, row in found.rows("Episodes"):
         child = owner("Episodes", line, row["CHILD"])
+        _too_wide(report, file, line, row, EPISODE_WIDTHS)
         decom = _date(report, file, line, "DECOM", row["DECOM"], required=True)
         dec = _date(report, file, line, "DEC", row["DEC"], required=False)
         code = row["PLACE"].upper()

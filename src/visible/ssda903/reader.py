@@ -1,15 +1,27 @@
 """Reading a return's files (CSV tables or the XML form) into rows, reporting what cannot be
-read: empty files, encodings, header rows that match no table, a table given twice."""
+read: empty files, encodings, header rows that match no table, a table given twice; and, before
+anything is parsed, files past the upload limits (visible/uploads.py: bytes together, rows
+together, the length of a line) and NUL characters, which no field can hold (PostgreSQL cannot
+store one)."""
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
+from visible import uploads
+
 from .formats import TABLES, USED_TABLES, decode, table_for_columns
 from .report import ImportReport
+
+RETURN = "an SSDA903 return"  # what the limits' messages call the files
+SIZE_FIX = ("Give only the return's own files (Header, Episodes, UASC, Missing and the other SSDA903 tables), "
+            "for one authority and one collection year")
+ROWS_FIX = ("Check that these are one authority's files for one collection year; the limit is the setting "
+            "VISIBLE_SSDA903_MAX_ROWS")
 
 
 @dataclass
@@ -25,6 +37,7 @@ class Table:
 class ReturnFiles:
     tables: dict[str, Table] = field(default_factory=dict)
     kept: list[Table] = field(default_factory=list)  # tables Visible reads no data from
+    rows_counted: int = 0  # over the CSV files read so far, for VISIBLE_SSDA903_MAX_ROWS
 
     def rows(self, name: str) -> list[tuple[int, dict[str, str]]]:
         table = self.tables.get(name)
@@ -35,12 +48,26 @@ class ReturnFiles:
         return table.file if table else name
 
 
+def too_large(sizes: list[tuple[str, int]], report: ImportReport) -> bool:
+    """(name, bytes) of a return's files: over VISIBLE_SSDA903_MAX_BYTES together is an error in
+    the report, found before the files are read."""
+    total, limit = sum(size for _, size in sizes), settings.VISIBLE_SSDA903_MAX_BYTES
+    if total <= limit:
+        return False
+    report.error("", None, "", ", ".join(name for name, _ in sizes),
+                 f"The files are {uploads.size_text(total)} together; {RETURN} is at most {uploads.size_text(limit)}",
+                 SIZE_FIX)
+    return True
+
+
 def read_files(files: list[tuple[str, bytes]], report: ImportReport) -> ReturnFiles:
     """`files` is (name, content) for each uploaded file."""
     found = ReturnFiles()
     if not files:
         report.error("", None, "", "", "No files were given",
                      "Give the folder (or upload the files) of the return: Header, Episodes, UASC and Missing as CSV, or the XML file")
+        return found
+    if too_large([(name, len(raw)) for name, raw in files], report):
         return found
     xml = [f for f in files if f[0].lower().endswith(".xml")]
     if xml and len(xml) != len(files):
@@ -56,6 +83,8 @@ def read_files(files: list[tuple[str, bytes]], report: ImportReport) -> ReturnFi
     else:
         for name, raw in files:
             _read_csv(name, raw, found, report)
+            if found.rows_counted > settings.VISIBLE_SSDA903_MAX_ROWS:
+                return found  # the error is in the report; the files after it are not read
     for needed in ("Header", "Episodes"):
         if needed not in found.tables and not report.has_errors:
             report.error("", None, "", "", f"The return has no {needed} table",
@@ -88,7 +117,40 @@ def _read_csv(name: str, raw: bytes, found: ReturnFiles, report: ImportReport) -
         report.error(name, None, "", "", "The file's characters cannot be read",
                      "Save it again as CSV in UTF-8 (in a spreadsheet: 'CSV UTF-8')")
         return
-    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        found.rows_counted += uploads.check_rows(name, text, settings.VISIBLE_SSDA903_MAX_ROWS, RETURN, ROWS_FIX,
+                                                 rows_before=found.rows_counted)
+    except uploads.FileRefused as error:
+        found.rows_counted = settings.VISIBLE_SSDA903_MAX_ROWS + 1  # the files after it are not read
+        report.error(name, error.row, "", "", error.what, error.fix)
+        return
+    try:
+        uploads.check_line_length(name, text, RETURN)
+    except uploads.FileRefused as error:
+        report.error(name, error.row, "", "", error.what, error.fix)
+        return
+    if has_nul_characters(name, text, report):
+        return
+    try:
+        _read_csv_rows(name, raw, text, encoding, found, report)
+    except uploads.FileRefused as error:
+        report.error(name, error.row, "", "", error.what, error.fix)
+
+
+def has_nul_characters(name: str, text: str, report: ImportReport) -> bool:
+    """NUL characters in a CSV text, each row's first as an error with its row and column: no
+    field can hold one (PostgreSQL refuses them, SQLite would store them), so the file is not
+    read further. Searched once, before parsing; parsed only if there is one."""
+    nuls, rows_with = uploads.nul_cells(name, text)
+    for line, column, value in nuls:
+        report.error(name, line, column, value, "The value holds a NUL character (byte 0)", uploads.NUL_FIX)
+    if rows_with > len(nuls):
+        report.error(name, None, "", "", f"{rows_with - len(nuls):,} more rows hold a NUL character", uploads.NUL_FIX)
+    return bool(nuls)
+
+
+def _read_csv_rows(name: str, raw: bytes, text: str, encoding: str, found: ReturnFiles, report: ImportReport) -> None:
+    reader = uploads.csv_records(name, text)
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         report.error(name, 1, "", "", "The file has no header row",
@@ -118,11 +180,20 @@ def _read_csv(name: str, raw: bytes, found: ReturnFiles, report: ImportReport) -
     _add(found, table, report)
 
 
+_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
 # The XML form: one CHILD element per child with a HEADER (CHILDID, SEX, DOB, ... and the
 # child's AMISSING periods and UASC details inside it) and its EPISODE elements.
 def _read_xml(name: str, raw: bytes, found: ReturnFiles, report: ImportReport) -> None:
     if not raw.strip():
         report.error(name, None, "", "", "The file is empty", "Export the XML again from the case system")
+        return
+    # The return's XML has no document type: one that declares entities could expand to far
+    # more than the file (the "billion laughs"), so it is not parsed.
+    if _DECLARATION.search(raw):
+        report.error(name, None, "", "", "The XML declares a document type or entities (<!DOCTYPE or <!ENTITY)",
+                     "Export the XML again from the case system: the SSDA903 XML has no DOCTYPE")
         return
     try:
         root = ET.fromstring(raw)

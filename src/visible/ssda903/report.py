@@ -7,10 +7,12 @@ every one of them."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import OrderedDict
 from dataclasses import dataclass, field
+
+from visible.spreadsheets import csv_writer
+from visible.uploads import shown  # a value's NUL characters as the symbol: the report is stored
 
 ERROR = "error"
 WARNING = "warning"
@@ -67,10 +69,10 @@ class ImportReport:
         self.problems: list[Problem] = []
 
     def error(self, file: str, row: int | None, column: str, value: str, rule: str, fix: str) -> None:
-        self.problems.append(Problem(ERROR, file, row, column, value, rule, fix))
+        self.problems.append(Problem(ERROR, file, row, column, shown(value), rule, fix))
 
     def warning(self, file: str, row: int | None, column: str, value: str, rule: str, fix: str) -> None:
-        self.problems.append(Problem(WARNING, file, row, column, value, rule, fix))
+        self.problems.append(Problem(WARNING, file, row, column, shown(value), rule, fix))
 
     @property
     def errors(self) -> list[Problem]:
@@ -97,7 +99,7 @@ class ImportReport:
 
     def as_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_writer(out)  # values are the uploaded file's own: never written as formulas
         writer.writerow(CSV_COLUMNS)
         for p in self.problems:
             writer.writerow([p.severity, p.file, "" if p.row is None else p.row, p.column, p.value, p.rule, p.fix])

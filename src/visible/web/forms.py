@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from visible.children.models import (
@@ -29,6 +30,7 @@ from visible.children.queries import AGE_BANDS
 from visible.reference.codes import LEGAL_STATUSES, PLACEMENT_TYPES
 from visible.reference.models import Authority
 from visible.reference.nationalities import language_choices, nationality_choices
+from visible.uploads import size_text
 
 
 class DateWidget(forms.MultiWidget):
@@ -162,16 +164,16 @@ class OtherNameForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    photo = forms.ImageField(label="Photograph", help_text="A recent photograph, JPEG or PNG, up to 5 MB",
-                             error_messages={"required": "Choose a photograph to upload",
-                                             "invalid_image": "The file must be a JPEG or PNG photograph"})
+    # A plain file field: what the file is (JPEG or PNG, by its content), its size and pixels
+    # are decided in one place, actions.set_photo (children/photographs.py), for every caller;
+    # Django's ImageField would hand the file to every Pillow decoder, EPS and PDF included.
+    photo = forms.FileField(label="Photograph", error_messages={"required": "Choose a photograph to upload"})
     photo_taken_on = GovukDateField(label="Date the photograph was taken", required=False)
 
-    def clean_photo(self):
-        photo = self.cleaned_data["photo"]
-        if photo.size > 5 * 1024 * 1024:
-            raise ValidationError("The photograph must be smaller than 5 MB")
-        return photo
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].help_text = (f"A recent photograph, JPEG or PNG, up to "
+                                          f"{size_text(settings.VISIBLE_PHOTO_MAX_BYTES)}")
 
 
 class FlagForm(forms.Form):

@@ -3,7 +3,7 @@ children.actions, and renders a template. No view writes a model directly."""
 
 from __future__ import annotations
 
-import mimetypes
+import io
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from visible.agencies.viewer import Viewer
 from visible.audit.log import events_for_child, record
 from visible.audit.models import AuditAction
-from visible.children import actions, policy, queries
+from visible.children import actions, photographs, policy, queries
 from visible.children.models import (
     SCOPE_FLAGS,
     Child,
@@ -216,10 +216,12 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view
 def child_photo(request: HttpRequest, pk: int) -> HttpResponse:
     child, _ = queries.open_child(request.viewer, pk, purpose="photograph")
-    if not child.photo:
+    # Decided by the file's content, and cleaned of metadata if it was stored before that was
+    # done on upload (photographs.for_showing); a file that is not a JPEG or PNG is not shown.
+    showing = photographs.for_showing(child.photo) if child.photo else None
+    if showing is None:
         raise Http404("No photograph")
-    content_type = mimetypes.guess_type(child.photo.name)[0] or "application/octet-stream"
-    response = FileResponse(child.photo.open("rb"), content_type=content_type)
+    response = FileResponse(io.BytesIO(showing[0]), content_type=showing[1])
     response["Cache-Control"] = "private, no-store"
     return response
 

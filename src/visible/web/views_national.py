@@ -237,8 +237,10 @@ def request_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             return redirect("web:national-request", collection.pk, code)
     elif action == "upload" and upload_form.is_valid():
         upload = upload_form.cleaned_data["file"]
-        raw, name = upload.read(), upload.name
+        name = upload.name
         try:
+            ingest.check_size(name, upload.size)  # before a byte of it is read
+            raw = upload.read()
             if name.lower().endswith(".json"):
                 document = ingest.from_json(raw, req.authority, collection, name)
             else:
@@ -461,6 +463,7 @@ def groupings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            ingest.check_size(upload.name, upload.size)  # before a byte of it is read
             grouping = actions.load_grouping(request.viewer, form.cleaned_data["name"], upload.read(), upload.name)
         except ingest.ReturnProblems as error:
             problems = _problems_context(error)

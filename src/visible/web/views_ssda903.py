@@ -6,6 +6,7 @@ forms: no JavaScript needed."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,14 +21,14 @@ from visible.reference.codes import (
     collection_year,
     year_label,
 )
+from visible.spreadsheets import inert_csv_text
 from visible.ssda903 import policy
 from visible.ssda903.importer import import_return
 from visible.ssda903.models import ProblemReport
 from visible.ssda903.report import ERROR, WARNING
+from visible.uploads import size_text
 
 from .views import staff_view
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -72,8 +73,10 @@ def ssda903_import(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "authority": authority, "outcome": None}
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["files"]
-        if sum(f.size for f in uploaded) > MAX_UPLOAD_BYTES:
-            form.add_error("files", "The files are larger than 200 MB together: upload the Header, Episodes, UASC and Missing files only")
+        total, limit = sum(f.size for f in uploaded), settings.VISIBLE_SSDA903_MAX_BYTES
+        if total > limit:  # before a byte of them is read
+            form.add_error("files", f"The files are {size_text(total)} together; an SSDA903 return is at most "
+                                    f"{size_text(limit)}: upload the Header, Episodes, UASC and Missing files only")
             return render(request, "web/ssda903/import.html", context, status=400)
         files = [(f.name, f.read()) for f in uploaded]
         year = int(form.cleaned_data["year"])
@@ -96,6 +99,7 @@ def ssda903_problems(request: HttpRequest, pk: int) -> HttpResponse:
     report = ProblemReport.objects.filter(pk=pk, organisation=request.viewer.organisation).first()
     if report is None:
         raise Http404("No such report")
-    response = HttpResponse(report.csv_text, content_type="text/csv; charset=utf-8")
+    # Written again through the guard against formulas: reports kept from before it are too.
+    response = HttpResponse(inert_csv_text(report.csv_text), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ssda903-problems-{report.created_at:%Y%m%d-%H%M}.csv"'
     return response

@@ -170,8 +170,45 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [PROJECT_DIR / "build" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Uploads (visible/uploads.py): every limit is checked before a file is parsed, with a message
+# naming it. Sized to real data: the largest authority's SSDA903 return is about 250,000 rows
+# (about 14 MB of CSV, 50 MB as XML); a national return has 128 figures and at most about 40,000
+# nationality rows (8 groups x 4 measures x ~250 nationalities x 5 genders).
+_MB = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * _MB  # an uploaded file larger than this waits in a temporary file, not memory
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * _MB  # a request's body apart from its files (forms, API JSON)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20  # an SSDA903 return is at most 11 CSV files
+FILE_UPLOAD_HANDLERS = [
+    "visible.uploads.RequestSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# A whole request (the backstop; each page's own limit below gives the message). Set the
+# reverse proxy's body limit (nginx client_max_body_size) to the same.
+VISIBLE_UPLOAD_MAX_REQUEST_BYTES = _env_int("VISIBLE_UPLOAD_MAX_REQUEST_BYTES", 110 * _MB)
+# An SSDA903 return's files together (CSV or the XML form), or one CIN factors file.
+VISIBLE_SSDA903_MAX_BYTES = _env_int("VISIBLE_SSDA903_MAX_BYTES", 100 * _MB)
+VISIBLE_SSDA903_MAX_ROWS = _env_int("VISIBLE_SSDA903_MAX_ROWS", 600_000)  # over the files together
+VISIBLE_CSV_MAX_LINE_CHARACTERS = _env_int("VISIBLE_CSV_MAX_LINE_CHARACTERS", 10_000)  # any uploaded CSV
+# A national return (XLSX, CSV or JSON), or a CSV grouping authorities into regions.
+VISIBLE_RETURN_MAX_BYTES = _env_int("VISIBLE_RETURN_MAX_BYTES", 10 * _MB)
+VISIBLE_RETURN_MAX_ROWS = _env_int("VISIBLE_RETURN_MAX_ROWS", 50_000)  # in a sheet or CSV file
+VISIBLE_RETURN_MAX_COLUMNS = _env_int("VISIBLE_RETURN_MAX_COLUMNS", 50)
+VISIBLE_RETURN_MAX_SHEETS = _env_int("VISIBLE_RETURN_MAX_SHEETS", 20)
+VISIBLE_XLSX_MAX_PARTS = _env_int("VISIBLE_XLSX_MAX_PARTS", 200)  # files inside the workbook's zip
+VISIBLE_XLSX_MAX_UNPACKED_BYTES = _env_int("VISIBLE_XLSX_MAX_UNPACKED_BYTES", 20 * _MB)
+VISIBLE_XLSX_MAX_COMPRESSION_RATIO = _env_int("VISIBLE_XLSX_MAX_COMPRESSION_RATIO", 100)  # parts over 1 MB
+# A child's photograph: JPEG or PNG only (by content), re-encoded without its metadata.
+VISIBLE_PHOTO_MAX_BYTES = _env_int("VISIBLE_PHOTO_MAX_BYTES", 10 * _MB)
+VISIBLE_PHOTO_MAX_PIXELS = _env_int("VISIBLE_PHOTO_MAX_PIXELS", 40_000_000)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
