@@ -47,6 +47,14 @@ class BasePage:
         expect(banner).to_be_visible()
         return banner.locator(".govuk-notification-banner__heading").inner_text().strip()
 
+    def important_message(self) -> str:
+        """The plain notification banner ("Important"): news the person should know, such as a
+        recovery code used, rather than the success of what they just did."""
+        banner = self.page.locator(".govuk-notification-banner:not(.govuk-notification-banner--success)")
+        expect(banner).to_be_visible()
+        expect(banner.locator(".govuk-notification-banner__title")).to_have_text("Important")
+        return banner.locator(".govuk-notification-banner__heading").inner_text().strip()
+
     def signed_in_as(self) -> str:
         return self.page.get_by_test_id("signed-in-as").inner_text().strip()
 

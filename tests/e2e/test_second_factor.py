@@ -70,7 +70,7 @@ def test_set_up_then_sign_in_with_a_code_a_wrong_code_refused_and_a_lockout(page
     code_page.fill("Enter a recovery code", codes[0])
     code_page.press("Continue")
     children = ChildrenListPage(page)
-    assert "You have 9 recovery codes left" in children.success_message()
+    assert "You have 9 recovery codes left" in children.important_message()
 
     # Wrong codes, again and again: signing in is paused, without saying more.
     sign_in = children.sign_out()
