@@ -15,6 +15,9 @@ from visible.security import second_factor, throttle
 from visible.security.models import FailedSignIn, Lockout, TotpDevice
 
 concurrent_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Fifty threads hold fifty database connections at once: the modules that do this run on one
+# test worker, one after the other, so that together they stay under PostgreSQL's 100.
+pytestmark = pytest.mark.xdist_group("fifty-connections")
 
 
 def race(count: int, work) -> tuple[list, list[BaseException]]:

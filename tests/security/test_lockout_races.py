@@ -19,6 +19,9 @@ from tests.security.totp import give_authenticator
 from visible.security import second_factor
 
 concurrent_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Fifty threads hold fifty database connections at once: the modules that do this run on one
+# test worker, one after the other, so that together they stay under PostgreSQL's 100.
+pytestmark = pytest.mark.xdist_group("fifty-connections")
 
 BURST = 50
 LIMIT = 5
