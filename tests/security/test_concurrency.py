@@ -10,6 +10,7 @@ import pytest
 from django.db import connections
 from django.test import override_settings
 
+from tests.connections import make_room_for
 from tests.security.totp import give_authenticator
 from visible.security import second_factor, throttle
 from visible.security.models import FailedSignIn, Lockout, TotpDevice
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.xdist_group("fifty-connections")
 
 
 def race(count: int, work) -> tuple[list, list[BaseException]]:
+    make_room_for(count)
     barrier = threading.Barrier(count)
     results, errors = [], []
 

@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+from tests.connections import make_room_for
 from tests.security.totp import give_authenticator
 from visible.security import second_factor
 
@@ -36,6 +37,7 @@ def address(n: int, many: bool) -> str:
 
 def burst(clients: list[tuple[Client, str]], url: str, data: dict) -> list[int]:
     """Every client posts at the same moment; returns the status codes."""
+    make_room_for(len(clients))
     barrier = threading.Barrier(len(clients))
     codes: list[int] = []
     errors: list[BaseException] = []
