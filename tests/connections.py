@@ -6,9 +6,11 @@ burst, wait until the server has room for it (and say so if it never does)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
-from django.db import connection
+from django.db import connection, connections
 
 
 def make_room_for(count: int, timeout: float = 60.0) -> None:
@@ -27,3 +29,28 @@ def make_room_for(count: int, timeout: float = 60.0) -> None:
                 raise AssertionError(f"PostgreSQL has {in_use} of {limit} connections in use after {timeout:.0f} s: "
                                      f"no room for {count} more")
             time.sleep(0.2)
+
+
+def at_once(work: Callable[[int], object], n: int) -> list[object]:
+    """Run work(0..n-1) in n threads released together; their results, in order. Each thread
+    closes its own database connections when done; any thread's exception fails the test."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results

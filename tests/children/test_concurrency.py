@@ -10,46 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.api.conftest import bearer, make_api_client
 from tests.conftest import child_values
+from tests.connections import at_once
 from visible.audit.models import AuditEvent
 from visible.children.models import Child, Flag
 
 PARALLEL = 8
 concurrent = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def at_once(work: Callable[[int], object], n: int = PARALLEL) -> list[object]:
-    """Run work(0..n-1) in n threads released together; their results, in order."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 def _text(response) -> str:
@@ -77,7 +51,7 @@ def test_eight_api_requests_for_one_flag_make_one_open_flag_and_seven_409s(counc
         return bearer(secret).post(f"/api/v1/children/{child.pk}/flags", {
             "kind": "cse", "start_date": start.isoformat(), "evidence": f"Referral {i} (synthetic)"}, format="json")
 
-    responses = at_once(post)
+    responses = at_once(post, PARALLEL)
     assert sorted(r.status_code for r in responses) == [201] + [409] * (PARALLEL - 1)
     assert Flag.objects.filter(child=child, kind="cse", end_date__isnull=True).count() == 1
     for refused in (r for r in responses if r.status_code == 409):
@@ -99,7 +73,7 @@ def test_eight_people_recording_one_flag_on_the_page_make_one_and_are_told_it_is
             "kind": "uasc", "start_date_0": start.day, "start_date_1": start.month, "start_date_2": start.year,
             "evidence": f"Arrived alone, statement {i} (synthetic)"})
 
-    responses = at_once(post)
+    responses = at_once(post, PARALLEL)
     assert sorted(r.status_code for r in responses) == [200] * (PARALLEL - 1) + [302]
     for page in (r for r in responses if r.status_code == 200):
         assert (f"This child already has an open 'Unaccompanied asylum-seeking child (UASC)' flag from "
@@ -117,7 +91,7 @@ def test_eight_api_creates_with_one_identifier_make_one_child_and_seven_409s(cou
     bodies = [{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in child_values(fake).items()} | {field: "CR-77"}
               for _ in range(PARALLEL)]
 
-    responses = at_once(lambda i: bearer(secret).post("/api/v1/children", bodies[i], format="json"))
+    responses = at_once(lambda i: bearer(secret).post("/api/v1/children", bodies[i], format="json"), PARALLEL)
     assert sorted(r.status_code for r in responses) == [201] + [409] * (PARALLEL - 1), [r.json() for r in responses]
     assert Child.objects.filter(**{field: "CR-77"}).count() == 1
     for refused in (r for r in responses if r.status_code == 409):
@@ -140,7 +114,7 @@ def test_eight_people_adding_one_council_case_id_on_the_page_make_one_child(sw_a
             "looked_after_from_0": looked_after.day, "looked_after_from_1": looked_after.month,
             "looked_after_from_2": looked_after.year, "council_id": "CR-88"})
 
-    responses = at_once(post)
+    responses = at_once(post, PARALLEL)
     assert sorted(r.status_code for r in responses) == [200] * (PARALLEL - 1) + [302]
     for page in (r for r in responses if r.status_code == 200):
         assert "Another child in your authority already has council case ID CR-88" in _text(page)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import as_viewer
+from tests.connections import at_once
 from visible.agencies.models import Organisation
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
@@ -80,27 +81,6 @@ def _alert_for(sw_a, make_child):
     return Alert.objects.get(child=child, code="no_police_report")
 
 
-def _at_once(work, n: int) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -116,7 +96,7 @@ def test_six_people_resolving_one_alert_at_once_one_resolves_it_the_others_are_t
             return already
         return "resolved"
 
-    outcomes = _at_once(resolve, len(people))
+    outcomes = at_once(resolve, len(people))
     assert outcomes.count("resolved") == 1
     saved = Alert.objects.get(pk=alert.pk)
     winner = people[outcomes.index("resolved")].username
@@ -147,7 +127,7 @@ def test_six_resolves_from_the_inbox_page_one_audit_event_and_the_rest_see_who_r
         page = clients[i].get(response["Location"])
         return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.content.decode()))
 
-    pages = _at_once(resolve, 6)
+    pages = at_once(resolve, 6)
     assert sum("Alert resolved" in page for page in pages) == 1
     assert sum("This alert was already resolved by coordinator.a on" in page and "Important" in page
                for page in pages) == 5
