@@ -51,15 +51,22 @@ def make_files(folder: Path, children: int, per_child: float) -> None:
         from visible.ssda903.export import council_for_code, export_return
         from visible.synthetic.generate import generate
 
-        generate(authorities=[AUTHORITY], national=False, children=children, seed=903, episodes_per_child=per_child)
+        generate(
+            authorities=[AUTHORITY],
+            national=False,
+            children=children,
+            seed=903,
+            episodes_per_child=per_child,
+        )
         organisation = council_for_code(AUTHORITY)
         ready_for_return(organisation)
         export_return(organisation, YEAR, folder)
 
 
-
 def _rows(folder: Path) -> dict[str, int]:
-    return {p.name: max(0, len(p.read_bytes().splitlines()) - 1) for p in sorted(folder.glob("*.csv"))}
+    return {
+        p.name: max(0, len(p.read_bytes().splitlines()) - 1) for p in sorted(folder.glob("*.csv"))
+    }
 
 
 def run(engine: str, children: int, per_child: float, validator: bool) -> bool:
@@ -67,11 +74,26 @@ def run(engine: str, children: int, per_child: float, validator: bool) -> bool:
     # relative to today): made once a day, then reused by the SQLite and PostgreSQL runs.
     import datetime as dt
 
-    folder = Path(tempfile.gettempdir()) / f"visible-bench-903-{children}-{per_child}-{dt.date.today():%Y%m%d}"
+    folder = (
+        Path(tempfile.gettempdir())
+        / f"visible-bench-903-{children}-{per_child}-{dt.date.today():%Y%m%d}"
+    )
     started = time.perf_counter()
     if not (folder / "header.csv").exists():
-        subprocess.run([sys.executable, "-m", "bench.bench_903", "--make-files", str(folder), "--children", str(children),
-                        "--per-child", str(per_child)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.bench_903",
+                "--make-files",
+                str(folder),
+                "--children",
+                str(children),
+                "--per-child",
+                str(per_child),
+            ],
+            check=True,
+        )
     setup = time.perf_counter() - started
     rows = _rows(folder)
     total = sum(rows.values())
@@ -93,14 +115,17 @@ def run(engine: str, children: int, per_child: float, validator: bool) -> bool:
             raise SystemExit("The import refused the benchmark's files")
         held = Child.objects.count()
         database = connection.vendor
-    lines = [f"- database {database}; files: " + ", ".join(f"{name} {n:,}" for name, n in rows.items() if n)
-             + f" = **{total:,} rows**; setup (generate and export, or reuse today's files) {setup:.0f} s",
-             f"- children in the return: {rows.get('header.csv', 0):,}; imported {held:,} children, "
-             f"{outcome.counts.get('placements_created', 0):,} placements, {outcome.counts.get('episodes_created', 0):,} "
-             f"missing or away episodes, {outcome.counts.get('uasc_flags_created', 0):,} UASC flags",
-             f"- machine load average before the import: {load_before}; this run's priority: nice {os.nice(0)}",
-             f"- Visible `import 903` (read, check, write, audit): **{ours:.2f} s** wall, {ours_cpu:.2f} s CPU in this "
-             f"process (target under {TARGET_SECONDS:.0f} s: **{'PASS' if ours < TARGET_SECONDS else 'FAIL'}** on wall time)"]
+    lines = [
+        f"- database {database}; files: "
+        + ", ".join(f"{name} {n:,}" for name, n in rows.items() if n)
+        + f" = **{total:,} rows**; setup (generate and export, or reuse today's files) {setup:.0f} s",
+        f"- children in the return: {rows.get('header.csv', 0):,}; imported {held:,} children, "
+        f"{outcome.counts.get('placements_created', 0):,} placements, {outcome.counts.get('episodes_created', 0):,} "
+        f"missing or away episodes, {outcome.counts.get('uasc_flags_created', 0):,} UASC flags",
+        f"- machine load average before the import: {load_before}; this run's priority: nice {os.nice(0)}",
+        f"- Visible `import 903` (read, check, write, audit): **{ours:.2f} s** wall, {ours_cpu:.2f} s CPU in this "
+        f"process (target under {TARGET_SECONDS:.0f} s: **{'PASS' if ours < TARGET_SECONDS else 'FAIL'}** on wall time)",
+    ]
     passed = ours < TARGET_SECONDS
     if validator:
         from visible.ssda903.oracle import validate_folder
@@ -111,12 +136,14 @@ def run(engine: str, children: int, per_child: float, validator: bool) -> bool:
         theirs = time.perf_counter() - began
         ratio = theirs / ours
         passed = passed and ratio >= TARGET_RATIO
-        lines += [f"- DfE validator 0.1.17 on the same files ({len(report.ran)} rules ran, {len(report.skipped)} skipped, "
-                  f"{len(report.failed)} crashed; load average before {load_validator}): **{theirs:.1f} s** wall "
-                  f"({report.seconds:.1f} s inside it, without start-up; {report.cpu_seconds:.1f} s CPU)",
-                  f"- ratio validator / Visible: **{ratio:.1f}x** on wall time, {report.seconds / ours:.1f}x on the validator's own "
-                  f"time, {report.cpu_seconds / ours_cpu:.1f}x on CPU time "
-                  f"(target at least {TARGET_RATIO:.0f}x: **{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}** on wall time)"]
+        lines += [
+            f"- DfE validator 0.1.17 on the same files ({len(report.ran)} rules ran, {len(report.skipped)} skipped, "
+            f"{len(report.failed)} crashed; load average before {load_validator}): **{theirs:.1f} s** wall "
+            f"({report.seconds:.1f} s inside it, without start-up; {report.cpu_seconds:.1f} s CPU)",
+            f"- ratio validator / Visible: **{ratio:.1f}x** on wall time, {report.seconds / ours:.1f}x on the validator's own "
+            f"time, {report.cpu_seconds / ours_cpu:.1f}x on CPU time "
+            f"(target at least {TARGET_RATIO:.0f}x: **{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}** on wall time)",
+        ]
     append_result("ssda903.md", f"Import of a 903 return, {engine}", lines)
     return passed
 
@@ -133,7 +160,12 @@ def main() -> int:
         make_files(Path(args.make_files), args.children, args.per_child)
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visible.config.settings.dev")
-    ok = run("postgresql" if args.postgres else "sqlite", args.children, args.per_child, not args.no_validator)
+    ok = run(
+        "postgresql" if args.postgres else "sqlite",
+        args.children,
+        args.per_child,
+        not args.no_validator,
+    )
     return 0 if ok else 1
 
 

@@ -44,7 +44,6 @@ def _database_version() -> str:
     return f"SQLite {sqlite3.sqlite_version} (temporary file, WAL)"
 
 
-
 def run(engine: str, children: int, seed: int) -> bool:
     load_before = load_average()
     with fresh_database(engine, "visible_bench"):
@@ -56,36 +55,50 @@ def run(engine: str, children: int, seed: int) -> bool:
         # Baseline: the same national generation at a tenth of the size, undone afterwards.
         with transaction.atomic():
             started = time.perf_counter()
-            baseline = generate(authorities=None, national=True, children=BASELINE_CHILDREN, seed=seed, progress=False)
+            baseline = generate(
+                authorities=None,
+                national=True,
+                children=BASELINE_CHILDREN,
+                seed=seed,
+                progress=False,
+            )
             baseline_seconds = time.perf_counter() - started
             transaction.set_rollback(True)
         assert not Child.objects.exists(), "the baseline should have been rolled back"
 
         started = time.perf_counter()
-        summary = generate(authorities=None, national=True, children=children, seed=seed, progress=False)
+        summary = generate(
+            authorities=None, national=True, children=children, seed=seed, progress=False
+        )
         seconds = time.perf_counter() - started
         assert Child.objects.count() == children
 
         per_10k = seconds / (children / 10_000)
         passed = seconds < TARGET_SECONDS
-        append_result("generate.md", f"generate --national --children {children:,} --seed {seed}: {engine}", [
-            f"- machine: nproc {_nproc()}; load average {load_before} before, {load_average()} after",
-            f"- database: {_database_version()}",
-            f"- national run: {summary.children:,} children in {summary.authorities} authorities in **{seconds:.1f} s** "
-            f"({summary.children / seconds:,.0f} children/s)",
-            f"- rows written: {summary.flags:,} flags, {summary.placements:,} placements, "
-            f"{summary.nrm_referrals:,} NRM referrals, {summary.age_assessments:,} age assessments, "
-            f"{summary.guardians:,} guardians, {summary.other_names:,} other names",
-            f"- baseline: {baseline.children:,} children in {baseline_seconds:.1f} s; "
-            f"big run per 10k children {per_10k:.2f} s, ratio to baseline **{per_10k / baseline_seconds:.2f}**",
-            f"- target under {TARGET_SECONDS:.0f} s: **{'PASS' if passed else 'FAIL'}**",
-        ])
+        append_result(
+            "generate.md",
+            f"generate --national --children {children:,} --seed {seed}: {engine}",
+            [
+                f"- machine: nproc {_nproc()}; load average {load_before} before, {load_average()} after",
+                f"- database: {_database_version()}",
+                f"- national run: {summary.children:,} children in {summary.authorities} authorities in **{seconds:.1f} s** "
+                f"({summary.children / seconds:,.0f} children/s)",
+                f"- rows written: {summary.flags:,} flags, {summary.placements:,} placements, "
+                f"{summary.nrm_referrals:,} NRM referrals, {summary.age_assessments:,} age assessments, "
+                f"{summary.guardians:,} guardians, {summary.other_names:,} other names",
+                f"- baseline: {baseline.children:,} children in {baseline_seconds:.1f} s; "
+                f"big run per 10k children {per_10k:.2f} s, ratio to baseline **{per_10k / baseline_seconds:.2f}**",
+                f"- target under {TARGET_SECONDS:.0f} s: **{'PASS' if passed else 'FAIL'}**",
+            ],
+        )
         return passed
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of SQLite")
+    parser.add_argument(
+        "--postgres", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of SQLite"
+    )
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()

@@ -42,7 +42,6 @@ below. "x page" divides by the HTML page of the same pack timed in the same run.
 """
 
 
-
 def _photo() -> bytes:
     """A phone-sized photograph: 3000 x 4000 pixels of coloured noise over a gradient, so the
     JPEG is as heavy as a real one."""
@@ -60,20 +59,40 @@ def _photo() -> bytes:
 def _safety_plan_values(today: dt.date) -> dict:
     return {
         "agreed_on": today - dt.timedelta(days=20),
-        "child_views": " ".join(["He says he goes to the coach station when he feels frightened, and that he "
-                                 "will answer a call from his key worker if he can."] * 6),
-        "description": " ".join(["About 175 cm, slim build, short black curly hair, brown eyes, speaks quietly."] * 5),
+        "child_views": " ".join(
+            [
+                "He says he goes to the coach station when he feels frightened, and that he "
+                "will answer a call from his key worker if he can."
+            ]
+            * 6
+        ),
+        "description": " ".join(
+            ["About 175 cm, slim build, short black curly hair, brown eyes, speaks quietly."] * 5
+        ),
         "distinguishing_features": "Scar above the left eyebrow\nBurn mark on the back of the right hand\nPierced left ear",
         "medical_needs": "Asthma: carries a blue inhaler (salbutamol)\nPenicillin allergy\nTakes sertraline daily",
         "phone_numbers": "\n".join(f"07700 900{n:03d} (synthetic, line {n})" for n in range(1, 16)),
         "social_media": "\n".join(f"Platform {n}: @synthetic_account_{n}" for n in range(1, 11)),
-        "places": "\n".join(f"Place {n}: bus stop, station, cab office or address number {n} on the route (synthetic)"
-                            for n in range(1, 41)),
-        "associates": "\n".join(f"Associate {n} (synthetic): older man seen with him near the station" for n in range(1, 21)),
-        "contingency": "\n".join(["Metropolitan Police missing persons unit: 101", "Home Office case worker (synthetic)",
-                                  "NRM single competent authority (synthetic)", "Independent Child Trafficking Guardian (synthetic)",
-                                  "Out-of-hours duty team (synthetic): 020 0000 0000", "Foster carer (synthetic)",
-                                  "Social worker (synthetic)", "Team manager (synthetic)"]),
+        "places": "\n".join(
+            f"Place {n}: bus stop, station, cab office or address number {n} on the route (synthetic)"
+            for n in range(1, 41)
+        ),
+        "associates": "\n".join(
+            f"Associate {n} (synthetic): older man seen with him near the station"
+            for n in range(1, 21)
+        ),
+        "contingency": "\n".join(
+            [
+                "Metropolitan Police missing persons unit: 101",
+                "Home Office case worker (synthetic)",
+                "NRM single competent authority (synthetic)",
+                "Independent Child Trafficking Guardian (synthetic)",
+                "Out-of-hours duty team (synthetic): 020 0000 0000",
+                "Foster carer (synthetic)",
+                "Social worker (synthetic)",
+                "Team manager (synthetic)",
+            ]
+        ),
     }
 
 
@@ -97,61 +116,133 @@ def build_child():
     now = timezone.now()
     today = timezone.localdate()
     start = today - dt.timedelta(days=365 * YEARS + 3)
-    child = register.create_child(viewer, {
-        "given_names": "Dawit", "family_name": "Tekle", "preferred_name": "Dawi",
-        "date_of_birth": today.replace(year=today.year - 17) - dt.timedelta(days=90), "dob_basis": "assessed",
-        "sex": "M", "gender": "boy", "nationality": "ERI", "first_language": "tir", "other_languages": ["ara", "amh"],
-        "interpreter_needed": True, "looked_after_from": start, "legal_status": "C2", "council_id": "CRO-BENCH-1",
-        "child_903_id": "B0001", "home_office_ref": "HO-B0000001", "police_ref": "MPS-B-1", "nrm_ref": "NRM-B-1",
-    }, [("Dawit Tekle Haile", "alias"), ("Dawid Tekley", "other_spelling"), ("ዳዊት ተክለ", "own_script")])
+    child = register.create_child(
+        viewer,
+        {
+            "given_names": "Dawit",
+            "family_name": "Tekle",
+            "preferred_name": "Dawi",
+            "date_of_birth": today.replace(year=today.year - 17) - dt.timedelta(days=90),
+            "dob_basis": "assessed",
+            "sex": "M",
+            "gender": "boy",
+            "nationality": "ERI",
+            "first_language": "tir",
+            "other_languages": ["ara", "amh"],
+            "interpreter_needed": True,
+            "looked_after_from": start,
+            "legal_status": "C2",
+            "council_id": "CRO-BENCH-1",
+            "child_903_id": "B0001",
+            "home_office_ref": "HO-B0000001",
+            "police_ref": "MPS-B-1",
+            "nrm_ref": "NRM-B-1",
+        },
+        [
+            ("Dawit Tekle Haile", "alias"),
+            ("Dawid Tekley", "other_spelling"),
+            ("ዳዊት ተክለ", "own_script"),
+        ],
+    )
 
     authorities = [Authority.objects.get(code=c) for c in [AUTHORITY, *HOSTS]]
     for year in range(YEARS):
         begins = start + dt.timedelta(days=365 * year)
         last = year == YEARS - 1
-        register.record_placement(viewer, child, {
-            "place_code": "U4" if year % 3 else "R1", "start_date": begins,
-            "end_date": None if last else begins + dt.timedelta(days=364),
-            "authority": authorities[year % len(authorities)], "postcode": f"CR{year} 1AB",
-            "provider": f"Placement provider {year + 1} (synthetic)",
-        })
+        register.record_placement(
+            viewer,
+            child,
+            {
+                "place_code": "U4" if year % 3 else "R1",
+                "start_date": begins,
+                "end_date": None if last else begins + dt.timedelta(days=364),
+                "authority": authorities[year % len(authorities)],
+                "postcode": f"CR{year} 1AB",
+                "provider": f"Placement provider {year + 1} (synthetic)",
+            },
+        )
     register.record_flag(viewer, child, "uasc", start, "Asylum claim on arrival")
-    register.record_flag(viewer, child, "trafficked_suspected", start + dt.timedelta(days=400), "Strategy meeting")
+    register.record_flag(
+        viewer, child, "trafficked_suspected", start + dt.timedelta(days=400), "Strategy meeting"
+    )
     for kind, offset in (("cse", 900), ("cce", 1800), ("gang", 2500)):
-        flag = register.record_flag(viewer, child, kind, start + dt.timedelta(days=offset), "Strategy meeting")
+        flag = register.record_flag(
+            viewer, child, kind, start + dt.timedelta(days=offset), "Strategy meeting"
+        )
         register.end_flag(viewer, flag, start + dt.timedelta(days=offset + 300), "Concern reduced")
-    register.assign_guardian(viewer, child, {"kind": "ictg", "guardian_name": "Grace Guardian (synthetic)",
-                                             "service": "ICTG service (synthetic)", "start_date": start + dt.timedelta(days=30)})
-    register.set_photo(viewer, child, ContentFile(_photo(), name="bench-photo.jpg"), today - dt.timedelta(days=14))
+    register.assign_guardian(
+        viewer,
+        child,
+        {
+            "kind": "ictg",
+            "guardian_name": "Grace Guardian (synthetic)",
+            "service": "ICTG service (synthetic)",
+            "start_date": start + dt.timedelta(days=30),
+        },
+    )
+    register.set_photo(
+        viewer, child, ContentFile(_photo(), name="bench-photo.jpg"), today - dt.timedelta(days=14)
+    )
     actions.save_safety_plan(viewer, child, _safety_plan_values(today), expected_version=None)
 
     police = Organisation.objects.filter(kind="police").order_by("name").first()
-    places = ["Birmingham New Street station", "Luton bus station", "Victoria coach station", "A house in Slough",
-              "Croydon bus garage", "Manchester Piccadilly"]
+    places = [
+        "Birmingham New Street station",
+        "Luton bus station",
+        "Victoria coach station",
+        "A house in Slough",
+        "Croydon bus garage",
+        "Manchester Piccadilly",
+    ]
     first = now - dt.timedelta(days=365 * YEARS - 10)
     episodes = 0
     seen = first
     while seen < now - dt.timedelta(days=35):
-        episode, _ = actions.report_missing(viewer, child, {
-            "category": "M" if episodes % 4 else "A", "last_seen_at": seen,
-            "last_seen_place": f"Outside college, visit {episodes + 1}", "with_whom": "Older associates (synthetic)",
-            "clothing": "Black puffer jacket, grey joggers", "circumstances": "Did not come back after college",
-            "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer", "police_force": police,
-            "police_reported_at": seen + dt.timedelta(hours=1), "police_reference": f"MPS-{episodes:05d}",
-        })
-        actions.record_return(viewer, episode, {
-            "returned_at": seen + dt.timedelta(hours=6 + (episodes * 7) % 90), "found_by": "police",
-            "found_place": places[episodes % len(places)],
-        })
+        episode, _ = actions.report_missing(
+            viewer,
+            child,
+            {
+                "category": "M" if episodes % 4 else "A",
+                "last_seen_at": seen,
+                "last_seen_place": f"Outside college, visit {episodes + 1}",
+                "with_whom": "Older associates (synthetic)",
+                "clothing": "Black puffer jacket, grey joggers",
+                "circumstances": "Did not come back after college",
+                "reported_by_name": "Carer (synthetic)",
+                "reported_by_role": "carer",
+                "police_force": police,
+                "police_reported_at": seen + dt.timedelta(hours=1),
+                "police_reference": f"MPS-{episodes:05d}",
+            },
+        )
+        actions.record_return(
+            viewer,
+            episode,
+            {
+                "returned_at": seen + dt.timedelta(hours=6 + (episodes * 7) % 90),
+                "found_by": "police",
+                "found_place": places[episodes % len(places)],
+            },
+        )
         episodes += 1
         seen += dt.timedelta(days=30)
-    episode, _ = actions.report_missing(viewer, child, {
-        "category": "M", "last_seen_at": now - dt.timedelta(hours=3), "last_seen_place": "Outside West Croydon bus station",
-        "with_whom": "Two older men in a grey car", "clothing": "Red hoodie, grey joggers, white trainers",
-        "circumstances": "Left the foster home after a phone call", "reported_by_name": "Carer (synthetic)",
-        "reported_by_role": "carer", "police_force": police, "police_reported_at": now - dt.timedelta(hours=2),
-        "police_reference": "MPS-NOW-1",
-    })
+    episode, _ = actions.report_missing(
+        viewer,
+        child,
+        {
+            "category": "M",
+            "last_seen_at": now - dt.timedelta(hours=3),
+            "last_seen_place": "Outside West Croydon bus station",
+            "with_whom": "Two older men in a grey car",
+            "clothing": "Red hoodie, grey joggers, white trainers",
+            "circumstances": "Left the foster home after a phone call",
+            "reported_by_name": "Carer (synthetic)",
+            "reported_by_role": "carer",
+            "police_force": police,
+            "police_reported_at": now - dt.timedelta(hours=2),
+            "police_reference": "MPS-NOW-1",
+        },
+    )
     return user, child, episode
 
 
@@ -198,6 +289,7 @@ def run(engine: str, runs: int) -> bool:
                 assert response.status_code == 200, (url, response.status_code)
                 sizes[url] = len(response.content)
                 return response
+
             return fetch
 
         cold_start = time.perf_counter()
@@ -208,18 +300,32 @@ def run(engine: str, runs: int) -> bool:
         from visible.agencies.viewer import viewer_for
         from visible.missing import grabpack
 
-        pages = len(grabpack.pdf_document(grabpack.grab_pack_for(viewer_for(user), episode), "http://testserver/").pages)
+        pages = len(
+            grabpack.pdf_document(
+                grabpack.grab_pack_for(viewer_for(user), episode), "http://testserver/"
+            ).pages
+        )
 
         results = [
             ("baseline: grab pack page (HTML)", None, median_ms(get(page_url), runs)),
-            ("grab pack PDF, parts 1 and 2 (open episode)", TARGET_MS, median_ms(get(pdf_url), runs)),
-            ("grab pack PDF, part 1 only (prepared in advance)", TARGET_MS, median_ms(get(child_pdf_url), runs)),
+            (
+                "grab pack PDF, parts 1 and 2 (open episode)",
+                TARGET_MS,
+                median_ms(get(pdf_url), runs),
+            ),
+            (
+                "grab pack PDF, part 1 only (prepared in advance)",
+                TARGET_MS,
+                median_ms(get(child_pdf_url), runs),
+            ),
         ]
         baseline = results[0][2]
         vendor = connection.vendor
         version = ""
         with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version" if vendor == "postgresql" else "select sqlite_version()")
+            cursor.execute(
+                "SHOW server_version" if vendor == "postgresql" else "select sqlite_version()"
+            )
             version = cursor.fetchone()[0]
         history = Episode.objects.filter(child=child).count()
         lines = [
@@ -242,7 +348,9 @@ def run(engine: str, runs: int) -> bool:
         for label, target, ms in results:
             verdict = "" if target is None else ("pass" if ms < target else "FAIL")
             ok = ok and verdict != "FAIL"
-            lines.append(f"| {label} | {ms:.0f} | {ms / baseline:.1f} | {int(target) if target else ''} | {verdict} |")
+            lines.append(
+                f"| {label} | {ms:.0f} | {ms / baseline:.1f} | {int(target) if target else ''} | {verdict} |"
+            )
         if not (RESULTS / "grabpack.md").exists():
             RESULTS.mkdir(exist_ok=True)
             (RESULTS / "grabpack.md").write_text(HEADER, encoding="utf-8")

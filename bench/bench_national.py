@@ -39,7 +39,6 @@ returns' counts alone, in the same run.
 """
 
 
-
 def run(engine: str, runs: int) -> bool:
     with fresh_database(engine, "visible_bench_national"):
         from django.db import connection
@@ -57,14 +56,21 @@ def run(engine: str, runs: int) -> bool:
         started = time.perf_counter()
         from django.contrib.auth import get_user_model
 
-        body = Organisation.objects.create(name="National body (bench)", kind=OrganisationKind.NATIONAL_BODY)
+        body = Organisation.objects.create(
+            name="National body (bench)", kind=OrganisationKind.NATIONAL_BODY
+        )
         user = get_user_model().objects.create_user("analyst.bench", password="x")
         Membership.objects.create(user=user, organisation=body, role=Role.ANALYST)
         viewer = viewer_for(user)
         collections = []
         for year in range(2015, 2015 + YEARS):
-            collection = actions.open_collection(viewer, f"Missing children {year} to {year + 1}", dt.date(year, 9, 1),
-                                                 dt.date(year + 1, 8, 31), dt.date(year + 1, 11, 30))
+            collection = actions.open_collection(
+                viewer,
+                f"Missing children {year} to {year + 1}",
+                dt.date(year, 9, 1),
+                dt.date(year + 1, 8, 31),
+                dt.date(year + 1, 11, 30),
+            )
             fill_collection(viewer, collection, seed=year)
             collections.append(collection)
         setup = time.perf_counter() - started
@@ -73,7 +79,9 @@ def run(engine: str, runs: int) -> bool:
                 cursor.execute("ANALYZE")
         submissions = Submission.objects.count()
         authorities = collections[-1].requests.count()
-        incidents = sum(len(d or []) for d in Submission.objects.values_list("document__incidents", flat=True))
+        incidents = sum(
+            len(d or []) for d in Submission.objects.values_list("document__incidents", flat=True)
+        )
 
         def everything():
             collected = {}
@@ -93,24 +101,33 @@ def run(engine: str, runs: int) -> bool:
         all_ms = median_ms(everything, runs, warmup=1)
         latest_ms = median_ms(latest_only, runs, warmup=1)
         base_ms = median_ms(baseline, runs, warmup=1)
-        version = connection.cursor().connection.execute("select sqlite_version()").fetchone()[0] \
-            if engine == "sqlite" else connection.cursor().connection.info.server_version
+        version = (
+            connection.cursor().connection.execute("select sqlite_version()").fetchone()[0]
+            if engine == "sqlite"
+            else connection.cursor().connection.info.server_version
+        )
         passed = all_ms < TARGET_MS
-        append_result("national.md", f"National tables, {engine}", [
-            f"- machine load average {load_before} before, {load_average()} after; database {engine} {version}",
-            f"- {YEARS} collections x {authorities} authorities: {submissions:,} returns stored "
-            f"({incidents:,} incidents listed in them); set up in {setup:.0f} s",
-            f"- every table of every collection, plus the trend, published: median of {runs} **{all_ms:.0f} ms**",
-            f"- the latest collection's tables (the tables page): {latest_ms:.0f} ms",
-            f"- baseline, reading every return's counts: {base_ms:.1f} ms; ratio **{all_ms / base_ms:.1f}**",
-            f"- target under {TARGET_MS:.0f} ms: **{'PASS' if passed else 'FAIL'}**",
-        ])
+        append_result(
+            "national.md",
+            f"National tables, {engine}",
+            [
+                f"- machine load average {load_before} before, {load_average()} after; database {engine} {version}",
+                f"- {YEARS} collections x {authorities} authorities: {submissions:,} returns stored "
+                f"({incidents:,} incidents listed in them); set up in {setup:.0f} s",
+                f"- every table of every collection, plus the trend, published: median of {runs} **{all_ms:.0f} ms**",
+                f"- the latest collection's tables (the tables page): {latest_ms:.0f} ms",
+                f"- baseline, reading every return's counts: {base_ms:.1f} ms; ratio **{all_ms / base_ms:.1f}**",
+                f"- target under {TARGET_MS:.0f} ms: **{'PASS' if passed else 'FAIL'}**",
+            ],
+        )
         return passed
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of SQLite")
+    parser.add_argument(
+        "--postgres", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of SQLite"
+    )
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     return 0 if run("postgresql" if args.postgres else "sqlite", args.runs) else 1

@@ -56,8 +56,10 @@ def run(engine: str, children: int, episodes: int, runs: int, seed: int) -> bool
         from visible.reference.models import Authority
 
         started = time.perf_counter()
-        authorities = {a.pk: (a.code, a.name) for a in
-                       Authority.objects.childrens_services().in_force_on(dt_end()).order_by("code")}
+        authorities = {
+            a.pk: (a.code, a.name)
+            for a in Authority.objects.childrens_services().in_force_on(dt_end()).order_by("code")
+        }
         data = synthetic.generate(authorities, children, episodes, seed=seed)
         generated = time.perf_counter() - started
         started = time.perf_counter()
@@ -84,20 +86,30 @@ def run(engine: str, children: int, episodes: int, runs: int, seed: int) -> bool
             return duck.execute(sql.replace("%s", "?"), list(params)).fetchall()
 
         viewer = Viewer.system("bench-pseudo")
-        db_s, db_tables = _median_s(lambda: tables.tables_for(viewer, start, end, purpose="benchmark"), runs)
-        duck_s, duck_tables = _median_s(lambda: tables.compute(start, end, run=duck_run, authorities=authorities), runs)
+        db_s, db_tables = _median_s(
+            lambda: tables.tables_for(viewer, start, end, purpose="benchmark"), runs
+        )
+        duck_s, duck_tables = _median_s(
+            lambda: tables.compute(start, end, run=duck_run, authorities=authorities), runs
+        )
         same = db_tables.numbers() == duck_tables.numbers()
 
         # Each statement alone, on both.
         per_query, db_sql, duck_sql = [], 0.0, 0.0
         for name, sql in tables.SQL.items():
             params = [start, end] * tables.PARAMS_PER_QUERY[name]
-            db_q, _ = _median_s(lambda sql=sql, params=params: tables.run_on_database(sql, params), runs)
+            db_q, _ = _median_s(
+                lambda sql=sql, params=params: tables.run_on_database(sql, params), runs
+            )
             duck_q, _ = _median_s(lambda sql=sql, params=params: duck_run(sql, params), runs)
             db_sql, duck_sql = db_sql + db_q, duck_sql + duck_q
-            per_query.append(f"| {name} | {db_q * 1000:,.0f} ms | {duck_q * 1000:,.0f} ms | {db_q / duck_q:,.1f}x |")
-        per_query.append(f"| all statements (SQL alone, no roll-up) | {db_sql * 1000:,.0f} ms | {duck_sql * 1000:,.0f} ms "
-                         f"| {db_sql / duck_sql:,.1f}x |")
+            per_query.append(
+                f"| {name} | {db_q * 1000:,.0f} ms | {duck_q * 1000:,.0f} ms | {db_q / duck_q:,.1f}x |"
+            )
+        per_query.append(
+            f"| all statements (SQL alone, no roll-up) | {db_sql * 1000:,.0f} ms | {duck_sql * 1000:,.0f} ms "
+            f"| {db_sql / duck_sql:,.1f}x |"
+        )
 
         linked = db_tables.linked_children
         ratio = db_s / duck_s
@@ -110,29 +122,34 @@ def run(engine: str, children: int, episodes: int, runs: int, seed: int) -> bool
 
             database = f"SQLite {sqlite3.sqlite_version}"
         pg = engine == "postgresql"
-        target_time, target_ratio = (f"under {TARGET_S:.0f} s", f"within {TARGET_RATIO:.0f}x") if pg else ("-", "-")
+        target_time, target_ratio = (
+            (f"under {TARGET_S:.0f} s", f"within {TARGET_RATIO:.0f}x") if pg else ("-", "-")
+        )
         on_target = same and (engine != "postgresql" or (db_s < TARGET_S and ratio <= TARGET_RATIO))
-        append_result("pseudo.md", f"National tables from child-level records, {database}", [
-            f"Data: {len(data.children):,} pseudo children in {len(authorities)} authorities, {len(data.episodes):,} "
-            f"episodes; {linked:,} children held by more than one authority, "
-            f"{db_tables.missing_from_more_than_one:,} missing from more than one (seed {seed}).",
-            f"Set-up: generated in {generated:.1f} s, loaded in {loaded:.1f} s ({database}), "
-            f"{duck_loaded:.1f} s (DuckDB {duckdb.__version__}, in memory, from the same CSV).",
-            "",
-            f"| | median of {runs} | target |",
-            "| --- | --- | --- |",
-            f"| {database}: all the national tables | {db_s:.2f} s | "
-            f"{target_time} |",
-            f"| DuckDB: the same SQL and roll-up over the same data | {duck_s:.2f} s | |",
-            f"| ratio | {ratio:.1f}x | {target_ratio} |",
-            f"| identical numbers | {'yes' if same else 'NO'} ({len(db_tables.numbers()):,} numbers) | yes |",
-            "",
-            "| statement | " + database + " | DuckDB | ratio |",
-            "| --- | --- | --- | --- |",
-            *per_query,
-            "",
-            f"Result: {'on target' if on_target else 'OVER TARGET or numbers differ'}.",
-        ])
+        append_result(
+            "pseudo.md",
+            f"National tables from child-level records, {database}",
+            [
+                f"Data: {len(data.children):,} pseudo children in {len(authorities)} authorities, {len(data.episodes):,} "
+                f"episodes; {linked:,} children held by more than one authority, "
+                f"{db_tables.missing_from_more_than_one:,} missing from more than one (seed {seed}).",
+                f"Set-up: generated in {generated:.1f} s, loaded in {loaded:.1f} s ({database}), "
+                f"{duck_loaded:.1f} s (DuckDB {duckdb.__version__}, in memory, from the same CSV).",
+                "",
+                f"| | median of {runs} | target |",
+                "| --- | --- | --- |",
+                f"| {database}: all the national tables | {db_s:.2f} s | {target_time} |",
+                f"| DuckDB: the same SQL and roll-up over the same data | {duck_s:.2f} s | |",
+                f"| ratio | {ratio:.1f}x | {target_ratio} |",
+                f"| identical numbers | {'yes' if same else 'NO'} ({len(db_tables.numbers()):,} numbers) | yes |",
+                "",
+                "| statement | " + database + " | DuckDB | ratio |",
+                "| --- | --- | --- | --- |",
+                *per_query,
+                "",
+                f"Result: {'on target' if on_target else 'OVER TARGET or numbers differ'}.",
+            ],
+        )
         return on_target
 
 
@@ -144,7 +161,9 @@ def dt_end():
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of SQLite")
+    parser.add_argument(
+        "--postgres", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of SQLite"
+    )
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--episodes", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=5)

@@ -17,7 +17,12 @@ import argparse
 from bench._harness import append_result, fresh_database, median_ms
 
 AUTHORITY = "E09000008"  # Croydon
-NEIGHBOURS = ["E09000033", "E09000022", "E09000029", "E10000016"]  # Westminster, Lambeth, Sutton, Kent
+NEIGHBOURS = [
+    "E09000033",
+    "E09000022",
+    "E09000029",
+    "E10000016",
+]  # Westminster, Lambeth, Sutton, Kent
 TARGETS_MS = {"list": 150, "search": 150, "counts": 300}
 
 
@@ -46,17 +51,28 @@ def run(engine: str, children: int, runs: int) -> None:
             def fetch():
                 response = c.get(url)
                 assert response.status_code == 200, (url, response.status_code)
+
             return fetch
 
         cases = [
             ("baseline: sign-in page", "baseline", get(anonymous, "/sign-in")),
             ("list, first page", "list", get(client, "/children/")),
-            ("list, filtered (UASC, 16-17, out of area)", "list", get(client, "/children/?flag=uasc&age_band=16_17&out_of_area=yes")),
+            (
+                "list, filtered (UASC, 16-17, out of area)",
+                "list",
+                get(client, "/children/?flag=uasc&age_band=16_17&out_of_area=yes"),
+            ),
             ("search by family name", "search", get(client, f"/children/?q={sample.family_name}")),
             ("search, misspelt (Ngyuen)", "search", get(client, "/children/?q=Ngyuen")),
             ("search by council ID", "search", get(client, f"/children/?q={sample.council_id}")),
             ("counts, current year", "counts", get(client, "/counts/")),
-            ("counts, five years", "counts", get(client, "/counts/?start_0=1&start_1=4&start_2=2021&end_0=31&end_1=3&end_2=2026")),
+            (
+                "counts, five years",
+                "counts",
+                get(
+                    client, "/counts/?start_0=1&start_1=4&start_2=2021&end_0=31&end_1=3&end_2=2026"
+                ),
+            ),
         ]
         results = [(label, kind, median_ms(fn, runs)) for label, kind, fn in cases]
         baseline = results[0][2]
@@ -72,7 +88,9 @@ def run(engine: str, children: int, runs: int) -> None:
             target = TARGETS_MS.get(kind)
             verdict = "" if target is None else ("pass" if ms < target else "FAIL")
             failures += verdict == "FAIL"
-            lines.append(f"| {label} | {ms:.1f} | {ms / baseline:.1f} | {target or ''} | {verdict} |")
+            lines.append(
+                f"| {label} | {ms:.1f} | {ms / baseline:.1f} | {target or ''} | {verdict} |"
+            )
         append_result("register.md", f"Register pages, {engine}", lines)
         if failures:
             raise SystemExit(f"{failures} request(s) over target")

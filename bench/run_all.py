@@ -6,7 +6,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench_register", "bench_generate", "bench_grabpack", "bench_missing", "bench_pseudo", "bench_foi", "bench_national", "bench_903"]
+BENCHMARKS = [
+    "bench_register",
+    "bench_generate",
+    "bench_grabpack",
+    "bench_missing",
+    "bench_pseudo",
+    "bench_foi",
+    "bench_national",
+    "bench_903",
+]
 
 
 def main() -> int:

@@ -56,7 +56,9 @@ def _no_network(monkeypatch):
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")
+        ):
             raise RuntimeError(f"Test tried to reach the network: {address}")
         return real_connect(self, address)
 
@@ -66,13 +68,19 @@ def _no_network(monkeypatch):
 def make_council(code: str) -> Organisation:
     authority = Authority.objects.get(code=code)
     organisation, _ = Organisation.objects.get_or_create(
-        authority=authority, defaults={"name": f"{authority.name} children's services", "kind": OrganisationKind.COUNCIL}
+        authority=authority,
+        defaults={
+            "name": f"{authority.name} children's services",
+            "kind": OrganisationKind.COUNCIL,
+        },
     )
     return organisation
 
 
 def make_user(username: str, organisation: Organisation, role: str):
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD, first_name=username.split(".")[0].title())
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name=username.split(".")[0].title()
+    )
     Membership.objects.create(user=user, organisation=organisation, role=role)
     return user
 
@@ -149,7 +157,9 @@ def make_child(fake):
     from visible.children import actions
 
     def _make(user, other_names=(), **overrides):
-        return actions.create_child(as_viewer(user), child_values(fake, **overrides), list(other_names))
+        return actions.create_child(
+            as_viewer(user), child_values(fake, **overrides), list(other_names)
+        )
 
     return _make
 

@@ -26,8 +26,10 @@ def make_room_for(count: int, timeout: float = 60.0) -> None:
             if in_use + count + 5 <= limit:
                 return
             if time.monotonic() > deadline:
-                raise AssertionError(f"PostgreSQL has {in_use} of {limit} connections in use after {timeout:.0f} s: "
-                                     f"no room for {count} more")
+                raise AssertionError(
+                    f"PostgreSQL has {in_use} of {limit} connections in use after {timeout:.0f} s: "
+                    f"no room for {count} more"
+                )
             time.sleep(0.2)
 
 

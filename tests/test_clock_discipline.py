@@ -29,14 +29,18 @@ def _clock_reads(path: Path) -> list[str]:
         owner_name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
         if (owner_name, node.func.attr) in FORBIDDEN:
             found.append(f"{path.relative_to(SRC)}:{node.lineno} {owner_name}.{node.func.attr}()")
-        if (owner_name, node.func.attr) == ("time", "time") and str(path.relative_to(SRC)) not in ALLOWED_TIME_TIME:
+        if (owner_name, node.func.attr) == ("time", "time") and str(
+            path.relative_to(SRC)
+        ) not in ALLOWED_TIME_TIME:
             found.append(f"{path.relative_to(SRC)}:{node.lineno} time.time()")
     return found
 
 
 def test_the_time_is_read_only_from_djangos_clock():
     reads = [r for path in sorted(SRC.rglob("*.py")) for r in _clock_reads(path)]
-    assert reads == [], "read the time with django.utils.timezone.now() / localdate() instead:\n" + "\n".join(reads)
+    assert reads == [], (
+        "read the time with django.utils.timezone.now() / localdate() instead:\n" + "\n".join(reads)
+    )
 
 
 def test_the_check_finds_a_server_clock_reading(tmp_path):

@@ -23,8 +23,13 @@ def row(number: int, *cells: str) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def workbook(sheets: dict[str, str], *, dimension: dict[str, str] | None = None,
-             extra_parts: dict[str, bytes] | None = None, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def workbook(
+    sheets: dict[str, str],
+    *,
+    dimension: dict[str, str] | None = None,
+    extra_parts: dict[str, bytes] | None = None,
+    compression: int = zipfile.ZIP_DEFLATED,
+) -> bytes:
     """An XLSX of `sheets` (name -> the XML of its rows, as `row(...)` makes), each declaring
     `dimension[name]` (e.g. "A1:XFD1048576") if given."""
     dimension = dimension or {}
@@ -32,7 +37,8 @@ def workbook(sheets: dict[str, str], *, dimension: dict[str, str] | None = None,
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        for i in range(1, len(names) + 1))
+        for i in range(1, len(names) + 1)
+    )
     parts = {
         "[Content_Types].xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -41,24 +47,34 @@ def workbook(sheets: dict[str, str], *, dimension: dict[str, str] | None = None,
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            f"{overrides}</Types>"),
+            f"{overrides}</Types>"
+        ),
         "_rels/.rels": (
             f'<Relationships xmlns="{RELATIONSHIPS}"><Relationship Id="rId1" '
-            f'Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+            f'Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
         "xl/workbook.xml": (
             f'<workbook xmlns="{MAIN}" xmlns:r="{OFFICE}"><sheets>'
-            + "".join(f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, start=1))
-            + "</sheets></workbook>"),
+            + "".join(
+                f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>'
+                for i, n in enumerate(names, start=1)
+            )
+            + "</sheets></workbook>"
+        ),
         "xl/_rels/workbook.xml.rels": (
             f'<Relationships xmlns="{RELATIONSHIPS}">'
-            + "".join(f'<Relationship Id="rId{i}" Type="{OFFICE}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                      for i in range(1, len(names) + 1))
-            + "</Relationships>"),
+            + "".join(
+                f'<Relationship Id="rId{i}" Type="{OFFICE}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                for i in range(1, len(names) + 1)
+            )
+            + "</Relationships>"
+        ),
     }
     for i, name in enumerate(names, start=1):
         declared = f'<dimension ref="{dimension[name]}"/>' if name in dimension else ""
-        parts[f"xl/worksheets/sheet{i}.xml"] = (f'<worksheet xmlns="{MAIN}">{declared}<sheetData>{sheets[name]}'
-                                                "</sheetData></worksheet>")
+        parts[f"xl/worksheets/sheet{i}.xml"] = (
+            f'<worksheet xmlns="{MAIN}">{declared}<sheetData>{sheets[name]}</sheetData></worksheet>'
+        )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as archive:
         for name, text in parts.items():
@@ -68,4 +84,6 @@ def workbook(sheets: dict[str, str], *, dimension: dict[str, str] | None = None,
     return out.getvalue()
 
 
-COUNTS_HEADER = row(1, text_cell("A1", "group"), text_cell("B1", "measure"), text_cell("C1", "value"))
+COUNTS_HEADER = row(
+    1, text_cell("A1", "group"), text_cell("B1", "measure"), text_cell("C1", "value")
+)

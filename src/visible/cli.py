@@ -90,10 +90,14 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from visible.audit.models import AuditEvent
 
     total = AuditEvent.objects.count()
-    with tqdm(total=total, unit=" events", disable=args.quiet or total < 10000, file=sys.stderr) as bar:
+    with tqdm(
+        total=total, unit=" events", disable=args.quiet or total < 10000, file=sys.stderr
+    ) as bar:
         result = verify(progress=bar)
     if result.ok:
-        print(f"Audit chain intact: {result.events_checked} events checked. Head hash {result.head_hash}")
+        print(
+            f"Audit chain intact: {result.events_checked} events checked. Head hash {result.head_hash}"
+        )
     else:
         print(f"Audit chain BROKEN at {result.broken}", file=sys.stderr)
         print(f"{result.events_checked} events before it are intact.", file=sys.stderr)
@@ -108,14 +112,21 @@ def _check_anchors(path: Path) -> bool:
     for problem in check.problems:
         print(f"Anchors DO NOT MATCH: {problem}", file=sys.stderr)
     if check.mismatched > 1:
-        print(f"{check.mismatched} of {check.anchors_checked} anchors no longer match.", file=sys.stderr)
+        print(
+            f"{check.mismatched} of {check.anchors_checked} anchors no longer match.",
+            file=sys.stderr,
+        )
     if check.ok:
         newest = f" The newest: {check.newest.describe()}." if check.newest else ""
         count = f"{check.anchors_checked} anchor{'s' if check.anchors_checked != 1 else ''}"
-        print(f"Anchors match: the database still holds every head anchored in {path} ({count}).{newest}")
+        print(
+            f"Anchors match: the database still holds every head anchored in {path} ({count}).{newest}"
+        )
         if check.unanchored_events:
-            print(f"{check.unanchored_events} events written since the newest anchor are protected by the key alone "
-                  "until the next one.")
+            print(
+                f"{check.unanchored_events} events written since the newest anchor are protected by the key alone "
+                "until the next one."
+            )
     for gap in check.gaps:
         print(f"Warning: {gap}", file=sys.stderr)
     return check.ok
@@ -127,8 +138,10 @@ def cmd_audit_anchor(args: argparse.Namespace) -> int:
     try:
         anchor = write_anchor()
     except OSError as error:
-        raise ValueError(f"could not write to the anchor file {anchor_file()}: {error.strerror}; "
-                         "check the path in VISIBLE_AUDIT_ANCHOR_FILE and that Visible may append to it") from None
+        raise ValueError(
+            f"could not write to the anchor file {anchor_file()}: {error.strerror}; "
+            "check the path in VISIBLE_AUDIT_ANCHOR_FILE and that Visible may append to it"
+        ) from None
     print(f"Audit chain head anchored: {anchor.describe()}, in {anchor_file()}.")
     return 0
 
@@ -144,9 +157,11 @@ def cmd_audit_rekey(args: argparse.Namespace) -> int:
     except (KeyError, OSError):
         operator = "cli"
     done = rekey(Viewer(user_id=None, username=operator, organisation=None, role=None))
-    print(f"Audit chain re-hashed with its key (key id {done.key_id}): {done.events} events checked with the old "
-          f"hashing and re-hashed. Old head hash {done.old_head_hash}, new {done.new_head_hash}; the rekey is itself "
-          "an audit event.")
+    print(
+        f"Audit chain re-hashed with its key (key id {done.key_id}): {done.events} events checked with the old "
+        f"hashing and re-hashed. Old head hash {done.old_head_hash}, new {done.new_head_hash}; the rekey is itself "
+        "an audit event."
+    )
     _anchor_after("rekey")
     return 0
 
@@ -167,12 +182,20 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="visible", description="Visible: keep children in care visible.")
+    parser = argparse.ArgumentParser(
+        prog="visible", description="Visible: keep children in care visible."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="create the database, load reference and demo data, print the demo logins")
-    p.add_argument("--seed", type=int, default=2016, help="random seed for the demo register (default 2016)")
-    p.add_argument("--children", type=int, default=2500, help="children across the demo authorities")
+    p = sub.add_parser(
+        "demo", help="create the database, load reference and demo data, print the demo logins"
+    )
+    p.add_argument(
+        "--seed", type=int, default=2016, help="random seed for the demo register (default 2016)"
+    )
+    p.add_argument(
+        "--children", type=int, default=2500, help="children across the demo authorities"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="serve Visible (development server)")
@@ -180,32 +203,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("generate", help="generate a synthetic register (Faker en_GB and others; deterministic)")
+    p = sub.add_parser(
+        "generate", help="generate a synthetic register (Faker en_GB and others; deterministic)"
+    )
     scope = p.add_mutually_exclusive_group(required=True)
-    scope.add_argument("--authority", action="append", metavar="CODE",
-                       help="GSS code of an authority to fill (repeatable)")
-    scope.add_argument("--national", action="store_true", help="every current UK children's services authority")
+    scope.add_argument(
+        "--authority",
+        action="append",
+        metavar="CODE",
+        help="GSS code of an authority to fill (repeatable)",
+    )
+    scope.add_argument(
+        "--national", action="store_true", help="every current UK children's services authority"
+    )
     p.add_argument("--children", type=int, required=True, help="how many children in all")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same register)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("sweep", help="raise the time-based alerts now due and close those no longer due, for every child")
+    p = sub.add_parser(
+        "sweep",
+        help="raise the time-based alerts now due and close those no longer due, for every child",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     v = audit_sub.add_parser("verify", help="check the hash chain; name the first broken link")
-    v.add_argument("--anchors", metavar="FILE",
-                   help="also check that the database still holds every head anchored in FILE "
-                        "(the anchor file, VISIBLE_AUDIT_ANCHOR_FILE, or a copy from syslog)")
+    v.add_argument(
+        "--anchors",
+        metavar="FILE",
+        help="also check that the database still holds every head anchored in FILE "
+        "(the anchor file, VISIBLE_AUDIT_ANCHOR_FILE, or a copy from syslog)",
+    )
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_audit_verify)
-    v = audit_sub.add_parser("anchor", help="append the chain's head to the anchor file (and syslog) now, e.g. from cron")
+    v = audit_sub.add_parser(
+        "anchor", help="append the chain's head to the anchor file (and syslog) now, e.g. from cron"
+    )
     v.set_defaults(func=cmd_audit_anchor)
-    v = audit_sub.add_parser("rekey", help="once, after upgrading: check a chain written before it was keyed, "
-                                           "then re-hash it with VISIBLE_AUDIT_KEY")
+    v = audit_sub.add_parser(
+        "rekey",
+        help="once, after upgrading: check a chain written before it was keyed, "
+        "then re-hash it with VISIBLE_AUDIT_KEY",
+    )
     v.set_defaults(func=cmd_audit_rekey)
 
     p = sub.add_parser("reference", help="reference data")
@@ -225,11 +267,19 @@ def build_parser() -> argparse.ArgumentParser:
     from visible.returns.cli import add_commands as add_return_commands
 
     add_return_commands(sub)
-    __import__("visible.security.cli", fromlist=["add_commands"]).add_commands(sub)  # users, totp-code, retention
-    from visible.pseudo.cli import add_commands as add_pseudo_commands; add_pseudo_commands(sub)  # noqa: E702, I001
-    from visible.api.cli import add_commands as add_api_commands; add_api_commands(sub)  # noqa: E702, I001
+    __import__("visible.security.cli", fromlist=["add_commands"]).add_commands(
+        sub
+    )  # users, totp-code, retention
+    from visible.pseudo.cli import add_commands as add_pseudo_commands
 
-    p = sub.add_parser("manage", help="run a Django management command, e.g. 'visible manage migrate'")
+    add_pseudo_commands(sub)  # noqa: E702, I001
+    from visible.api.cli import add_commands as add_api_commands
+
+    add_api_commands(sub)  # noqa: E702, I001
+
+    p = sub.add_parser(
+        "manage", help="run a Django management command, e.g. 'visible manage migrate'"
+    )
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
     return parser

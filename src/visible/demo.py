@@ -56,7 +56,8 @@ def organisation_for(demo: DemoUser):
 
     if demo.authority_code in ORGANISATIONS:
         organisation, _ = Organisation.objects.get_or_create(
-            name=demo.authority_code, defaults={"kind": ORGANISATIONS[demo.authority_code]})
+            name=demo.authority_code, defaults={"kind": ORGANISATIONS[demo.authority_code]}
+        )
         return organisation
     force = Organisation.objects.filter(name=demo.authority_code).first()
     return force or council_for(Authority.objects.get(code=demo.authority_code))
@@ -77,13 +78,21 @@ def create_demo_users() -> list[DemoUser]:
         organisation = organisation_for(demo)
         user, created = User.objects.get_or_create(
             username=demo.username,
-            defaults={"first_name": demo.first_name, "last_name": demo.last_name, "email": f"{demo.username}@example.org"},
+            defaults={
+                "first_name": demo.first_name,
+                "last_name": demo.last_name,
+                "email": f"{demo.username}@example.org",
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": demo.role})
-        TotpDevice.objects.get_or_create(user=user, defaults={"secret": pyotp.random_base32(), "confirmed_at": timezone.now()})
+        Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": demo.role}
+        )
+        TotpDevice.objects.get_or_create(
+            user=user, defaults={"secret": pyotp.random_base32(), "confirmed_at": timezone.now()}
+        )
     return DEMO_USERS
 
 
@@ -97,7 +106,13 @@ def set_up_demo(seed: int, children: int, out: TextIO) -> None:
     create_demo_users()
     if not Child.objects.exists():
         out.write(f"Generating a synthetic register of {children} children (seed {seed})...\n")
-        summary = generate(authorities=[COUNCIL_A, COUNCIL_B], national=False, children=children, seed=seed, progress=True)
+        summary = generate(
+            authorities=[COUNCIL_A, COUNCIL_B],
+            national=False,
+            children=children,
+            seed=seed,
+            progress=True,
+        )
         out.write(summary.describe() + "\n")
         from visible.missing.sweep import sweep_all
 
@@ -121,13 +136,22 @@ def print_logins(out: TextIO) -> None:
     from visible.security.models import TotpDevice
     from visible.security.second_factor import grouped
 
-    secrets = dict(TotpDevice.objects.filter(user__username__in=[d.username for d in DEMO_USERS])
-                   .values_list("user__username", "secret"))
+    secrets = dict(
+        TotpDevice.objects.filter(user__username__in=[d.username for d in DEMO_USERS]).values_list(
+            "user__username", "secret"
+        )
+    )
     out.write("Demo logins (synthetic data only), password for all: " + DEMO_PASSWORD + "\n")
-    out.write("Each needs a second-factor code too: add the user's setup key to an authenticator app (time-based),\n"
-              "or run `.venv/bin/visible totp-code USERNAME` for the current code.\n")
+    out.write(
+        "Each needs a second-factor code too: add the user's setup key to an authenticator app (time-based),\n"
+        "or run `.venv/bin/visible totp-code USERNAME` for the current code.\n"
+    )
     for demo in DEMO_USERS:
         authority = Authority.objects.filter(code=demo.authority_code).first()
-        out.write(f"  {demo.username:<22} {R(demo.role).label:<36} {authority.name if authority else demo.authority_code}\n")
+        out.write(
+            f"  {demo.username:<22} {R(demo.role).label:<36} {authority.name if authority else demo.authority_code}\n"
+        )
         secret = secrets.get(demo.username)
-        out.write(f"  {'':<22} setup key: {grouped(secret) if secret else '(set up at first sign-in)'}\n")
+        out.write(
+            f"  {'':<22} setup key: {grouped(secret) if secret else '(set up at first sign-in)'}\n"
+        )

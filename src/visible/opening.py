@@ -23,9 +23,23 @@ from visible.sharing.disclosures import disclose
 GRAB_PACK = "grab pack"
 
 
-def deny(viewer: Viewer, object_type: str, object_id, child: Child | None, summary: str, purpose: str = "") -> None:
-    record(viewer, AuditAction.DENIED, object_type=object_type, object_id=object_id,
-           child_id=child.pk if child else None, summary=summary, purpose=purpose)
+def deny(
+    viewer: Viewer,
+    object_type: str,
+    object_id,
+    child: Child | None,
+    summary: str,
+    purpose: str = "",
+) -> None:
+    record(
+        viewer,
+        AuditAction.DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        child_id=child.pk if child else None,
+        summary=summary,
+        purpose=purpose,
+    )
 
 
 def open_child(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Child, register_policy.Access]:
@@ -48,7 +62,14 @@ def part_of(viewer: Viewer, child: Child, model: type, pk: int, purpose: str):
     found = model.objects.filter(pk=pk, child=child).select_related("child").first()
     if found is None:
         name = model._meta.verbose_name
-        deny(viewer, model._meta.model_name, pk, child, f"Tried to open a {name} that is not this child's", purpose)
+        deny(
+            viewer,
+            model._meta.model_name,
+            pk,
+            child,
+            f"Tried to open a {name} that is not this child's",
+            purpose,
+        )
         raise Http404(f"This child has no {name} with that number")
     return found
 
@@ -66,13 +87,20 @@ def child_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Child:
     child, _ = open_child(viewer, pk, purpose=purpose)
     if not missing_policy.can_act(viewer, child):
         deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission", purpose)
-        raise PermissionDenied("Your organisation or role cannot act on this child's missing episodes")
+        raise PermissionDenied(
+            "Your organisation or role cannot act on this child's missing episodes"
+        )
     return child
 
 
 def _episode(pk: int) -> Episode | None:
-    return (Episode.objects.select_related("child__responsible_organisation__authority", "police_force",
-                                           "found_in_authority").filter(pk=pk).first())
+    return (
+        Episode.objects.select_related(
+            "child__responsible_organisation__authority", "police_force", "found_in_authority"
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def is_full(level) -> bool:
@@ -86,11 +114,24 @@ def open_episode(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Episode, s
     episode = _episode(pk)
     view = missing_policy.episode_view(viewer, episode) if episode else "none"
     if view == "none":
-        deny(viewer, "episode", pk, episode.child if episode else None,
-              "Tried to open a missing episode outside their access", purpose)
+        deny(
+            viewer,
+            "episode",
+            pk,
+            episode.child if episode else None,
+            "Tried to open a missing episode outside their access",
+            purpose,
+        )
         raise Http404("No missing episode with that number is available to you")
-    record(viewer, AuditAction.VIEW, object_type="episode", object_id=episode.pk, child_id=episode.child_id,
-           summary=f"Viewed missing episode ({view} view)", purpose=purpose)
+    record(
+        viewer,
+        AuditAction.VIEW,
+        object_type="episode",
+        object_id=episode.pk,
+        child_id=episode.child_id,
+        summary=f"Viewed missing episode ({view} view)",
+        purpose=purpose,
+    )
     disclose(viewer, episode.child, f"Missing episode ({view} view)", purpose or "missing episode")
     return episode, view
 
@@ -99,8 +140,17 @@ def episode_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Episode:
     """Seen (else 404), then missing.policy.can_act_on_episode (else 403)."""
     episode, _ = open_episode(viewer, pk, purpose)
     if not missing_policy.can_act_on_episode(viewer, episode):
-        deny(viewer, "episode", episode.pk, episode.child, f"Tried to {purpose} without permission", purpose)
-        raise PermissionDenied("Your organisation or role cannot act on this child's missing episodes")
+        deny(
+            viewer,
+            "episode",
+            episode.pk,
+            episode.child,
+            f"Tried to {purpose} without permission",
+            purpose,
+        )
+        raise PermissionDenied(
+            "Your organisation or role cannot act on this child's missing episodes"
+        )
     return episode
 
 
@@ -108,21 +158,38 @@ def episode_for_grab_pack(viewer: Viewer, pk: int) -> Episode:
     """An episode whose grab pack the viewer may see (missing.policy.can_see_grab_pack), else 404."""
     episode = _episode(pk)
     if episode is None or not missing_policy.can_see_grab_pack(viewer, episode.child, episode):
-        deny(viewer, "episode", pk, episode.child if episode else None,
-              "Tried to open a grab pack for an episode outside their access", GRAB_PACK)
+        deny(
+            viewer,
+            "episode",
+            pk,
+            episode.child if episode else None,
+            "Tried to open a grab pack for an episode outside their access",
+            GRAB_PACK,
+        )
         raise Http404("No missing episode with that number is available to you")
     return episode
 
 
 def child_for_grab_pack(viewer: Viewer, pk: int) -> Child:
     """A child whose grab pack prepared in advance the viewer may see, else 404."""
-    child = Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
+    child = (
+        Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
+    )
     if child is None or not missing_policy.can_see_grab_pack(viewer, child):
-        deny(viewer, "child", pk, child, "Tried to open a grab pack for a child outside their access", GRAB_PACK)
+        deny(
+            viewer,
+            "child",
+            pk,
+            child,
+            "Tried to open a grab pack for a child outside their access",
+            GRAB_PACK,
+        )
         raise Http404("No child record with that number is available to you")
     return child
 
 
 def visible_open_episodes(viewer: Viewer):
     """As the web's missing-now board: open episodes of the children the viewer may find."""
-    return Episode.objects.filter(returned_at__isnull=True, child__in=register_policy.visible_children(viewer))
+    return Episode.objects.filter(
+        returned_at__isnull=True, child__in=register_policy.visible_children(viewer)
+    )

@@ -35,8 +35,12 @@ _NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def starts_formula(value: Any) -> bool:
     """True for text a spreadsheet would take for a formula."""
-    return (isinstance(value, str) and value[:1] in FORMULA_STARTS and value != ""
-            and _PLAIN_NUMBER.fullmatch(value) is None)
+    return (
+        isinstance(value, str)
+        and value[:1] in FORMULA_STARTS
+        and value != ""
+        and _PLAIN_NUMBER.fullmatch(value) is None
+    )
 
 
 def inert(value: Any) -> Any:
@@ -53,7 +57,9 @@ class _InertWriter:
 
     def writerow(self, row: Iterable[Any]):
         # The first character is looked at inline: an SSDA903 export is millions of cells.
-        return self._writer.writerow([inert(v) if isinstance(v, str) and v[:1] in _STARTS else v for v in row])
+        return self._writer.writerow(
+            [inert(v) if isinstance(v, str) and v[:1] in _STARTS else v for v in row]
+        )
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

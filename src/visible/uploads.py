@@ -44,8 +44,16 @@ class FileRefused(ValueError):
     """A file that is not read: where (file, and row and column when known), what is wrong and
     how to fix it."""
 
-    def __init__(self, file: str, what: str, fix: str, *, row: int | None = None, column: str = "",
-                 value: str = ""):
+    def __init__(
+        self,
+        file: str,
+        what: str,
+        fix: str,
+        *,
+        row: int | None = None,
+        column: str = "",
+        value: str = "",
+    ):
         self.file, self.what, self.fix = file, what, fix
         self.row, self.column, self.value = row, column, value
         super().__init__(f"{self.where}: {what}: {fix}")
@@ -71,10 +79,13 @@ def size_text(size: int) -> str:
 def check_size(file: str, size: int, limit: int, kind: str, fix: str) -> None:
     """`kind` is what the file is, as in 'an SSDA903 return' ('... is at most 100 MB')."""
     if size > limit:
-        raise FileRefused(file, f"The file is {size_text(size)}; {kind} is at most {size_text(limit)}", fix)
+        raise FileRefused(
+            file, f"The file is {size_text(size)}; {kind} is at most {size_text(limit)}", fix
+        )
 
 
 # --- CSV ---------------------------------------------------------------------------------------
+
 
 def count_rows(text: str) -> int:
     """The rows of a CSV text, counted without parsing it: its line breaks (a value holding a
@@ -85,7 +96,9 @@ def count_rows(text: str) -> int:
     return rows
 
 
-def check_csv(file: str, text: str, max_rows: int, kind: str, fix: str, *, rows_before: int = 0) -> int:
+def check_csv(
+    file: str, text: str, max_rows: int, kind: str, fix: str, *, rows_before: int = 0
+) -> int:
     """The rows of a CSV text (see `check_rows`), and the length of its lines (see
     `check_line_length`), before it is parsed. Returns the rows counted."""
     rows = check_rows(file, text, max_rows, kind, fix, rows_before=rows_before)
@@ -93,13 +106,17 @@ def check_csv(file: str, text: str, max_rows: int, kind: str, fix: str, *, rows_
     return rows
 
 
-def check_rows(file: str, text: str, max_rows: int, kind: str, fix: str, *, rows_before: int = 0) -> int:
+def check_rows(
+    file: str, text: str, max_rows: int, kind: str, fix: str, *, rows_before: int = 0
+) -> int:
     """The rows of a CSV text, refused if there are more than `max_rows` (with `rows_before`
     already counted in other files of the same upload). Returns the rows counted."""
     rows = count_rows(text)
     if rows_before + rows > max_rows:
         together = f" (with the files before it, {rows_before + rows:,})" if rows_before else ""
-        raise FileRefused(file, f"The file has {rows:,} rows{together}; {kind} has at most {max_rows:,}", fix)
+        raise FileRefused(
+            file, f"The file has {rows:,} rows{together}; {kind} has at most {max_rows:,}", fix
+        )
     return rows
 
 
@@ -112,10 +129,14 @@ def check_line_length(file: str, text: str, kind: str) -> None:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if max(map(len, lines)) > longest:
         number = next(n for n, line in enumerate(lines, start=1) if len(line) > longest)
-        raise FileRefused(file, f"Line {number:,} is {len(lines[number - 1]):,} characters long; a line of {kind} "
-                                f"is at most {longest:,}",
-                          "Check that this is the right file, saved as CSV (comma-separated values) from the "
-                          "spreadsheet or case system", row=number)
+        raise FileRefused(
+            file,
+            f"Line {number:,} is {len(lines[number - 1]):,} characters long; a line of {kind} "
+            f"is at most {longest:,}",
+            "Check that this is the right file, saved as CSV (comma-separated values) from the "
+            "spreadsheet or case system",
+            row=number,
+        )
 
 
 def csv_records(file: str, text: str) -> Iterator[list[str]]:
@@ -125,9 +146,13 @@ def csv_records(file: str, text: str) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as error:
-        raise FileRefused(file, f"The file cannot be read as CSV from line {reader.line_num:,} ({error})",
-                          "Check for a double quote (\") that opens a value and is never closed, and save the file "
-                          "again as CSV", row=reader.line_num) from None
+        raise FileRefused(
+            file,
+            f"The file cannot be read as CSV from line {reader.line_num:,} ({error})",
+            'Check for a double quote (") that opens a value and is never closed, and save the file '
+            "again as CSV",
+            row=reader.line_num,
+        ) from None
 
 
 def shown(value: str) -> str:
@@ -153,14 +178,20 @@ def nul_cells(file: str, text: str) -> tuple[list[tuple[int, str, str]], int]:
             continue
         rows += 1
         if len(found) < MAX_NUL_PROBLEMS:
-            column = header[where] if number > 1 and where < len(header) and header[where] else f"{where + 1}"
+            column = (
+                header[where]
+                if number > 1 and where < len(header) and header[where]
+                else f"{where + 1}"
+            )
             found.append((number, column, shown(cells[where])))
     return found, rows
 
 
-NUL_FIX = ("Remove the NUL character (byte 0; an editor may show it as NUL, \\0 or a blank): no field can hold one. "
-           "If every value has them, the file was saved as 'Unicode text' (UTF-16) without its byte order mark: "
-           "save it again as 'CSV UTF-8'")
+NUL_FIX = (
+    "Remove the NUL character (byte 0; an editor may show it as NUL, \\0 or a blank): no field can hold one. "
+    "If every value has them, the file was saved as 'Unicode text' (UTF-16) without its byte order mark: "
+    "save it again as 'CSV UTF-8'"
+)
 
 
 def nul_in_json(document: Any, path: str = "") -> str | None:
@@ -195,18 +226,27 @@ def open_workbook(file: str, raw: bytes, kind: str):
     it is in words ('a return'). Close it when done (`book.close()`)."""
     from openpyxl import load_workbook
 
-    check_size(file, len(raw), settings.VISIBLE_RETURN_MAX_BYTES, kind,
-               "Upload the template with the figures only (no pictures or other sheets), or the CSV form")
+    check_size(
+        file,
+        len(raw),
+        settings.VISIBLE_RETURN_MAX_BYTES,
+        kind,
+        "Upload the template with the figures only (no pictures or other sheets), or the CSV form",
+    )
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise FileRefused(file, "The file could not be read as an Excel workbook (.xlsx)", WORKBOOK_FIX) from None
+        raise FileRefused(
+            file, "The file could not be read as an Excel workbook (.xlsx)", WORKBOOK_FIX
+        ) from None
     _check_parts(file, parts, kind)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
     except Exception:  # openpyxl raises several kinds for a file that is not a workbook
-        raise FileRefused(file, "The file could not be read as an Excel workbook (.xlsx)", WORKBOOK_FIX) from None
+        raise FileRefused(
+            file, "The file could not be read as an Excel workbook (.xlsx)", WORKBOOK_FIX
+        ) from None
     try:
         _check_sheets(file, book, kind)
     except FileRefused:
@@ -218,22 +258,33 @@ def open_workbook(file: str, raw: bytes, kind: str):
 def _check_parts(file: str, parts: list[zipfile.ZipInfo], kind: str) -> None:
     most_parts = settings.VISIBLE_XLSX_MAX_PARTS
     if len(parts) > most_parts:
-        raise FileRefused(file, f"The workbook holds {len(parts):,} parts; {kind} holds at most {most_parts:,}",
-                          "Upload the template with the figures only (no pictures, charts or other sheets)")
+        raise FileRefused(
+            file,
+            f"The workbook holds {len(parts):,} parts; {kind} holds at most {most_parts:,}",
+            "Upload the template with the figures only (no pictures, charts or other sheets)",
+        )
     unpacked = sum(p.file_size for p in parts)
     most_unpacked = settings.VISIBLE_XLSX_MAX_UNPACKED_BYTES
     if unpacked > most_unpacked:
-        raise FileRefused(file, f"The workbook unpacks to {size_text(unpacked)}; {kind} unpacks to at most "
-                                f"{size_text(most_unpacked)}",
-                          "Upload the template with the figures only, or the CSV form")
+        raise FileRefused(
+            file,
+            f"The workbook unpacks to {size_text(unpacked)}; {kind} unpacks to at most "
+            f"{size_text(most_unpacked)}",
+            "Upload the template with the figures only, or the CSV form",
+        )
     ratio = settings.VISIBLE_XLSX_MAX_COMPRESSION_RATIO
     for part in parts:
-        if part.file_size > RATIO_FLOOR_BYTES and part.file_size > ratio * max(part.compress_size, 1):
-            raise FileRefused(file, f"The workbook's part {part.filename} is compressed "
-                                    f"{part.file_size // max(part.compress_size, 1):,} to 1 ({size_text(part.compress_size)} "
-                                    f"unpacking to {size_text(part.file_size)}); a workbook Visible reads is compressed "
-                                    f"at most {ratio:,} to 1",
-                              "Copy the figures into a fresh template and upload that")
+        if part.file_size > RATIO_FLOOR_BYTES and part.file_size > ratio * max(
+            part.compress_size, 1
+        ):
+            raise FileRefused(
+                file,
+                f"The workbook's part {part.filename} is compressed "
+                f"{part.file_size // max(part.compress_size, 1):,} to 1 ({size_text(part.compress_size)} "
+                f"unpacking to {size_text(part.file_size)}); a workbook Visible reads is compressed "
+                f"at most {ratio:,} to 1",
+                "Copy the figures into a fresh template and upload that",
+            )
 
 
 def _check_sheets(file: str, book, kind: str) -> None:
@@ -241,21 +292,32 @@ def _check_sheets(file: str, book, kind: str) -> None:
 
     most_sheets = settings.VISIBLE_RETURN_MAX_SHEETS
     if len(book.sheetnames) > most_sheets:
-        raise FileRefused(file, f"The workbook has {len(book.sheetnames):,} sheets; {kind} has at most {most_sheets:,}",
-                          "Delete the sheets that are not the template's (Counts, Nationality, Notes)")
+        raise FileRefused(
+            file,
+            f"The workbook has {len(book.sheetnames):,} sheets; {kind} has at most {most_sheets:,}",
+            "Delete the sheets that are not the template's (Counts, Nationality, Notes)",
+        )
     most_rows, most_columns = settings.VISIBLE_RETURN_MAX_ROWS, settings.VISIBLE_RETURN_MAX_COLUMNS
-    fix = ("Delete the empty rows and columns below and to the right of the figures (select them, then Delete), "
-           "or copy the figures into a fresh template, and upload it again")
+    fix = (
+        "Delete the empty rows and columns below and to the right of the figures (select them, then Delete), "
+        "or copy the figures into a fresh template, and upload it again"
+    )
     for sheet in book.worksheets:
         # In read-only mode these are what the sheet declares (<dimension ref=...>), not counted.
         rows, columns = sheet.max_row or 0, sheet.max_column or 0
         if rows > most_rows:
-            raise FileRefused(f"{file} sheet {sheet.title}", f"The sheet declares {rows:,} rows; {kind} has at most "
-                                                             f"{most_rows:,} in a sheet", fix)
+            raise FileRefused(
+                f"{file} sheet {sheet.title}",
+                f"The sheet declares {rows:,} rows; {kind} has at most {most_rows:,} in a sheet",
+                fix,
+            )
         if columns > most_columns:
-            raise FileRefused(f"{file} sheet {sheet.title}",
-                              f"The sheet declares {columns:,} columns (to column {get_column_letter(columns)}); "
-                              f"{kind} has at most {most_columns:,}", fix)
+            raise FileRefused(
+                f"{file} sheet {sheet.title}",
+                f"The sheet declares {columns:,} columns (to column {get_column_letter(columns)}); "
+                f"{kind} has at most {most_columns:,}",
+                fix,
+            )
 
 
 def sheet_rows(file: str, sheet, kind: str) -> Iterator[list[Any]]:
@@ -270,21 +332,29 @@ def sheet_rows(file: str, sheet, kind: str) -> Iterator[list[Any]]:
     sheet.reset_dimensions()  # read the rows that are there, not the declared rectangle
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if number > most_rows:
-            raise FileRefused(where, f"The sheet has more than {most_rows:,} rows; {kind} has at most {most_rows:,} "
-                                     "in a sheet",
-                              "Delete the rows below the figures, or copy the figures into a fresh template")
+            raise FileRefused(
+                where,
+                f"The sheet has more than {most_rows:,} rows; {kind} has at most {most_rows:,} "
+                "in a sheet",
+                "Delete the rows below the figures, or copy the figures into a fresh template",
+            )
         row = list(values)
         if len(row) > most_columns:
             while row and row[-1] is None:
                 row.pop()
             if len(row) > most_columns:
-                raise FileRefused(where, f"Row {number:,} has a value in column {get_column_letter(len(row))}; {kind} "
-                                         f"has at most {most_columns:,} columns",
-                                  "Delete the columns to the right of the template's", row=number)
+                raise FileRefused(
+                    where,
+                    f"Row {number:,} has a value in column {get_column_letter(len(row))}; {kind} "
+                    f"has at most {most_columns:,} columns",
+                    "Delete the columns to the right of the template's",
+                    row=number,
+                )
         yield row
 
 
 # --- the request itself ------------------------------------------------------------------------
+
 
 class RequestSizeLimit(FileUploadHandler):
     """First of FILE_UPLOAD_HANDLERS: a request whose body is larger than
@@ -294,8 +364,10 @@ class RequestSizeLimit(FileUploadHandler):
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         if content_length and content_length > settings.VISIBLE_UPLOAD_MAX_REQUEST_BYTES:
-            raise RequestDataTooBig(f"The upload is {size_text(content_length)}; the most Visible accepts is "
-                                    f"{size_text(settings.VISIBLE_UPLOAD_MAX_REQUEST_BYTES)}")
+            raise RequestDataTooBig(
+                f"The upload is {size_text(content_length)}; the most Visible accepts is "
+                f"{size_text(settings.VISIBLE_UPLOAD_MAX_REQUEST_BYTES)}"
+            )
         return None
 
     def receive_data_chunk(self, raw_data, start):

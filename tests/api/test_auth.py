@@ -20,11 +20,15 @@ from visible.audit.models import AuditEvent
 
 
 def _form(http: APIClient, data: dict):
-    return http.post("/api/v1/oauth/token", urlencode(data), content_type="application/x-www-form-urlencoded")
+    return http.post(
+        "/api/v1/oauth/token", urlencode(data), content_type="application/x-www-form-urlencoded"
+    )
 
 
 def _token(http: APIClient, client_id: str, secret: str):
-    return _form(http, {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+    return _form(
+        http, {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    )
 
 
 def test_no_token_is_401_with_a_bearer_challenge(db):
@@ -53,8 +57,9 @@ def test_a_revoked_client_gets_401_and_the_attempt_is_audited(client_a, api_a):
     tokens.revoke_client(client_a.client.client_id, by="test")
     response = api_a.get("/api/v1/children")
     assert response.status_code == 401
-    assert AuditEvent.objects.filter(action="sign_in_failed", object_type="apiclient",
-                                     object_id=str(client_a.client.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="sign_in_failed", object_type="apiclient", object_id=str(client_a.client.pk)
+    ).exists()
 
 
 def test_client_credentials_grant_gives_a_working_short_lived_token(client_a):
@@ -79,7 +84,9 @@ def test_client_credentials_by_http_basic(client_a):
 
 def test_an_access_token_stops_working_when_it_expires(client_a):
     with freeze_time("2026-03-02 09:00:00"):
-        access = _token(APIClient(), client_a.client.client_id, client_a.secret).json()["access_token"]
+        access = _token(APIClient(), client_a.client.client_id, client_a.secret).json()[
+            "access_token"
+        ]
         assert bearer(access).get("/api/v1/children").status_code == 200
     with freeze_time("2026-03-02 09:59:00"):
         assert bearer(access).get("/api/v1/children").status_code == 200
@@ -100,14 +107,19 @@ def test_wrong_secret_is_invalid_client_and_audited(client_a):
     response = _token(APIClient(), client_a.client.client_id, "vis_sk_wrong")
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
-    assert AuditEvent.objects.filter(action="sign_in_failed", summary__contains="token endpoint").exists()
+    assert AuditEvent.objects.filter(
+        action="sign_in_failed", summary__contains="token endpoint"
+    ).exists()
 
 
-@pytest.mark.parametrize(("form", "error"), [
-    ({"grant_type": "password"}, "unsupported_grant_type"),
-    ({}, "invalid_request"),
-    ({"grant_type": "client_credentials"}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"grant_type": "password"}, "unsupported_grant_type"),
+        ({}, "invalid_request"),
+        ({"grant_type": "client_credentials"}, "invalid_request"),
+    ],
+)
 def test_token_request_mistakes_are_rfc6749_errors(client_a, form, error):
     response = _form(APIClient(), form)
     assert response.status_code == 400
@@ -131,7 +143,9 @@ def test_the_viewer_is_the_clients_organisation_and_role(client_a):
 def test_a_client_acts_only_as_a_role_its_kind_of_organisation_has(council_a):
     with pytest.raises(ValueError, match="cannot act as 'police_officer'"):
         make_api_client(council_a, role=Role.POLICE_OFFICER)
-    force = Organisation.objects.get_or_create(name="Kent Police", defaults={"kind": OrganisationKind.POLICE})[0]
+    force = Organisation.objects.get_or_create(
+        name="Kent Police", defaults={"kind": OrganisationKind.POLICE}
+    )[0]
     made = make_api_client(force, role=Role.POLICE_OFFICER, name="Command and control")
     assert made.client.role == Role.POLICE_OFFICER
 

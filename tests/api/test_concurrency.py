@@ -25,8 +25,12 @@ def test_simultaneous_patches_with_one_etag_one_wins_one_gets_412(client_a, sw_a
         try:
             http = bearer(client_a.secret)
             barrier.wait(timeout=10)
-            answers[name] = http.patch(f"/api/v1/children/{child.pk}", {"family_name": name}, format="json",
-                                       HTTP_IF_MATCH=etag).status_code
+            answers[name] = http.patch(
+                f"/api/v1/children/{child.pk}",
+                {"family_name": name},
+                format="json",
+                HTTP_IF_MATCH=etag,
+            ).status_code
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:

@@ -14,7 +14,9 @@ from tests.children.test_photographs import jpeg_with_gps_position, saved_as
 pytestmark = pytest.mark.django_db
 
 
-def test_a_stored_eps_is_not_sent_and_a_jpeg_is_sent_without_its_gps_position(api_a, sw_a, make_child):
+def test_a_stored_eps_is_not_sent_and_a_jpeg_is_sent_without_its_gps_position(
+    api_a, sw_a, make_child
+):
     eps, jpeg = make_child(sw_a), make_child(sw_a)
     # Stored straight into the record, as uploads were before the photograph rules (the
     # content type used to come from the file's name).

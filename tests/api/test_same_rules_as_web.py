@@ -27,26 +27,45 @@ def scene(council_a, council_b, sw_a):
     viewer = as_viewer(sw_a)
     today = timezone.localdate()
     child = register.create_child(viewer, child_values(Faker("en_GB")))
-    register.record_placement(viewer, child, {"place_code": "U1", "start_date": today - dt.timedelta(days=10),
-                                              "authority": kent})
+    register.record_placement(
+        viewer,
+        child,
+        {"place_code": "U1", "start_date": today - dt.timedelta(days=10), "authority": kent},
+    )
     police = Organisation.objects.get(name="Kent Police")
-    episode, _ = missing.report_missing(viewer, child, {
-        "category": "M", "last_seen_at": timezone.now() - dt.timedelta(hours=3), "last_seen_place": "Maidstone",
-        "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer", "police_force": police,
-        "police_reported_at": timezone.now() - dt.timedelta(hours=2)})
+    episode, _ = missing.report_missing(
+        viewer,
+        child,
+        {
+            "category": "M",
+            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
+            "last_seen_place": "Maidstone",
+            "reported_by_name": "Carer (synthetic)",
+            "reported_by_role": "carer",
+            "police_force": police,
+            "police_reported_at": timezone.now() - dt.timedelta(hours=2),
+        },
+    )
     return child, episode
 
 
 VIEWERS = [  # (label, organisation name or fixture, role, opens: child record, episode, grab pack)
     ("responsible council", "council_a", Role.SOCIAL_WORKER, (True, True, True)),
     ("host council", "council_b", Role.SOCIAL_WORKER, (True, True, True)),
-    ("police force reported to", "Kent Police", Role.POLICE_OFFICER, (True, True, False)),  # pack not shared
+    (
+        "police force reported to",
+        "Kent Police",
+        Role.POLICE_OFFICER,
+        (True, True, False),
+    ),  # pack not shared
     ("another force", "Essex Police", Role.POLICE_OFFICER, (False, False, False)),
     ("another council", "other_council", Role.SOCIAL_WORKER, (False, False, False)),
 ]
 
 
-@pytest.mark.parametrize(("label", "organisation", "role", "opens"), VIEWERS, ids=[v[0] for v in VIEWERS])
+@pytest.mark.parametrize(
+    ("label", "organisation", "role", "opens"), VIEWERS, ids=[v[0] for v in VIEWERS]
+)
 def test_api_opens_what_the_web_opens(request, scene, label, organisation, role, opens):
     child, episode = scene
     if organisation == "other_council":
@@ -66,5 +85,7 @@ def test_api_opens_what_the_web_opens(request, scene, label, organisation, role,
     ]
     for (page, endpoint), expected in zip(pairs, opens, strict=True):
         web, api = browser.get(page).status_code, system.get(endpoint).status_code
-        assert (web == 200) == (api == 200) == expected, f"{label}: {page} answered {web}, {endpoint} answered {api}"
+        assert (web == 200) == (api == 200) == expected, (
+            f"{label}: {page} answered {web}, {endpoint} answered {api}"
+        )
         assert web in (200, 404) and api in (200, 404)

@@ -46,12 +46,18 @@ def keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
-CONFIG = SchemathesisConfig.from_dict({
-    # A missing If-Match is answered 428 Precondition Required (RFC 6585), as documented.
-    "checks": {"missing_required_header": {"expected-statuses": ["400", "401", "403", "404", "428"]}},
-})
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        # A missing If-Match is answered 428 Precondition Required (RFC 6585), as documented.
+        "checks": {
+            "missing_required_header": {"expected-statuses": ["400", "401", "403", "404", "428"]}
+        },
+    }
+)
 # Loaded from the published URL through the application itself (no database needed for it).
-schema = schemathesis.openapi.from_wsgi("/api/v1/schema.json", get_wsgi_application(), config=CONFIG)
+schema = schemathesis.openapi.from_wsgi(
+    "/api/v1/schema.json", get_wsgi_application(), config=CONFIG
+)
 TOKEN: dict[str, str] = {}  # the current test's council token, set by register_to_find
 
 
@@ -77,10 +83,19 @@ class Register:
         reads and writes get past the 404 and their success and refusal answers are checked too."""
         params = case.path_parameters or {}
         collection = case.path.split("/")[3]  # /api/v1/<collection>/{id}...
-        for name, pool in (("id", self.ids.get(collection)), ("flag_id", self.ids["flags"]),
-                           ("placement_id", self.ids["placements"])):
+        for name, pool in (
+            ("id", self.ids.get(collection)),
+            ("flag_id", self.ids["flags"]),
+            ("placement_id", self.ids["placements"]),
+        ):
             value = params.get(name)
-            if pool and isinstance(value, int) and not isinstance(value, bool) and value > 0 and value % 2 == 0:
+            if (
+                pool
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                and value > 0
+                and value % 2 == 0
+            ):
                 params[name] = pool[(value // 2) % len(pool)]
 
 
@@ -89,29 +104,64 @@ def register_to_find(council_a, sw_a, make_child) -> Register:
     """A council's case system, with children, a flag and an open episode to find."""
     viewer = as_viewer(sw_a)
     children = [make_child(sw_a, council_id=f"CR-{i}") for i in range(3)]
-    flag = register.record_flag(viewer, children[0], "uasc", timezone.localdate() - dt.timedelta(days=20),
-                                "Arrived alone (synthetic)")
+    flag = register.record_flag(
+        viewer,
+        children[0],
+        "uasc",
+        timezone.localdate() - dt.timedelta(days=20),
+        "Arrived alone (synthetic)",
+    )
     photo = io.BytesIO()
     Image.new("RGB", (30, 40), (30, 100, 180)).save(photo, format="PNG")
-    register.set_photo(viewer, children[2], ContentFile(photo.getvalue(), name="synthetic.png"), None)
-    placement = register.record_placement(viewer, children[1], {
-        "place_code": "U1", "start_date": timezone.localdate() - dt.timedelta(days=30),
-        "authority": council_a.authority, "postcode": "CR0 1XX"})
-    episode, _ = missing.report_missing(viewer, children[0], {
-        "category": "M", "last_seen_at": timezone.now() - dt.timedelta(hours=2), "last_seen_place": "College",
-        "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer", "police_force": None,
-        "police_reported_at": None,
-    })
+    register.set_photo(
+        viewer, children[2], ContentFile(photo.getvalue(), name="synthetic.png"), None
+    )
+    placement = register.record_placement(
+        viewer,
+        children[1],
+        {
+            "place_code": "U1",
+            "start_date": timezone.localdate() - dt.timedelta(days=30),
+            "authority": council_a.authority,
+            "postcode": "CR0 1XX",
+        },
+    )
+    episode, _ = missing.report_missing(
+        viewer,
+        children[0],
+        {
+            "category": "M",
+            "last_seen_at": timezone.now() - dt.timedelta(hours=2),
+            "last_seen_place": "College",
+            "reported_by_name": "Carer (synthetic)",
+            "reported_by_role": "carer",
+            "police_force": None,
+            "police_reported_at": None,
+        },
+    )
     TOKEN["value"] = make_api_client(council_a).secret
-    return Register(TOKEN["value"], {
-        "children": [c.pk for c in children], "episodes": [episode.pk], "flags": [flag.pk],
-        "placements": [placement.pk]})
+    return Register(
+        TOKEN["value"],
+        {
+            "children": [c.pk for c in children],
+            "episodes": [episode.pk],
+            "flags": [flag.pk],
+            "placements": [placement.pk],
+        },
+    )
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 @override_settings(VISIBLE_API_RATE="100000/min", VISIBLE_API_TOKEN_RATE="100000/min")
 def test_api_keeps_to_its_schema(case, register_to_find, keep_test_connection):
     register_to_find.aim(case)

@@ -13,9 +13,13 @@ from visible.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, Au
 def plain_sha256(values) -> str:
     """The chain's hash as it was before it was keyed, which anyone can compute: SHA-256 of
     the hashed fields as compact JSON."""
-    payload = [values[name].isoformat(timespec="microseconds") if name == "at" else values[name]
-               for name in HASHED_FIELDS]
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    payload = [
+        values[name].isoformat(timespec="microseconds") if name == "at" else values[name]
+        for name in HASHED_FIELDS
+    ]
+    return hashlib.sha256(
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    ).hexdigest()
 
 
 def rewrite_chain(hasher, drop=()) -> int:

@@ -45,12 +45,17 @@ def test_an_untouched_chain_verifies(log, capsys):
 def test_editing_a_row_in_the_database_is_detected_and_named(log, capsys):
     victim = log[2]
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET summary = %s WHERE id = %s", ["Nothing to see", victim.pk])
+        cursor.execute(
+            "UPDATE audit_auditevent SET summary = %s WHERE id = %s", ["Nothing to see", victim.pk]
+        )
     result = verify()
     assert not result.ok and result.broken.seq == victim.seq
     code, output = run_cli(capsys, "audit", "verify")
     assert code == 1
-    assert f"event #{victim.seq} (row id {victim.pk})" in output and "changed after it was written" in output
+    assert (
+        f"event #{victim.seq} (row id {victim.pk})" in output
+        and "changed after it was written" in output
+    )
 
 
 def test_rewriting_a_rows_hash_to_match_is_still_detected_by_the_next_link(log):
@@ -58,7 +63,10 @@ def test_rewriting_a_rows_hash_to_match_is_still_detected_by_the_next_link(log):
     victim.summary = "Rewritten"
     victim.hash = victim.compute_hash()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET summary = %s, hash = %s WHERE id = %s", [victim.summary, victim.hash, victim.pk])
+        cursor.execute(
+            "UPDATE audit_auditevent SET summary = %s, hash = %s WHERE id = %s",
+            [victim.summary, victim.hash, victim.pk],
+        )
     result = verify()
     assert not result.ok and result.broken.seq == victim.seq + 1
     assert "does not follow the event before it" in result.broken.problem
@@ -98,7 +106,11 @@ def test_a_chain_rewritten_without_the_key_does_not_verify(sw_a, capsys):
     result = verify()
     assert not result.ok and result.broken.seq == 1
     code, output = run_cli(capsys, "audit", "verify")
-    assert code == 1 and "Audit chain BROKEN at event #1" in output and "changed after it was written" in output
+    assert (
+        code == 1
+        and "Audit chain BROKEN at event #1" in output
+        and "changed after it was written" in output
+    )
 
     # Nor with the right algorithm and a key of their own: verify says which key it was.
     rewrite_chain(lambda values: hash_of(values, b"a-key-of-the-attackers-own-choosing-0123456789"))
@@ -127,4 +139,8 @@ def test_a_chain_written_with_another_key_says_so(sw_a, capsys):
     assert not result.ok and result.broken.seq == 1
     code, output = run_cli(capsys, "audit", "verify")
     assert code == 1
-    assert "written with a different key" in output and f"key id {other_id}" in output and f"key id {ours}" in output
+    assert (
+        "written with a different key" in output
+        and f"key id {other_id}" in output
+        and f"key id {ours}" in output
+    )

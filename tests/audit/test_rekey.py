@@ -53,12 +53,18 @@ def test_an_old_chain_is_named_by_verify_and_rekeyed_once(sw_a, anchors, capsys)
 
     code, out, err = run_cli(capsys, "audit", "rekey")
     assert code == 0, err
-    assert "12 events checked with the old hashing and re-hashed" in out and f"Old head hash {old_head}" in out
+    assert (
+        "12 events checked with the old hashing and re-hashed" in out
+        and f"Old head hash {old_head}" in out
+    )
     assert "Audit chain head anchored: event #13" in out
     assert verify().ok and verify().events_checked == 13
     rekey_event = AuditEvent.objects.get(seq=13)
     assert rekey_event.action == "rekey" and rekey_event.actor_username.startswith("cli")
-    assert rekey_event.detail_data["old_head_hash"] == old_head and rekey_event.detail_data["unkeyed_events"] == 12
+    assert (
+        rekey_event.detail_data["old_head_hash"] == old_head
+        and rekey_event.detail_data["unkeyed_events"] == 12
+    )
     code, out, err = run_cli(capsys, "audit", "verify", "--anchors", str(anchors))
     assert code == 0 and "Anchors match" in out
 
@@ -70,9 +76,18 @@ def test_an_old_chain_is_named_by_verify_and_rekeyed_once(sw_a, anchors, capsys)
 def test_events_the_new_version_appended_before_the_rekey_are_kept(sw_a, anchors):
     viewer = as_viewer(sw_a)
     old_chain(viewer, 5)
-    record(viewer, "view", object_type="child", object_id=99, summary="After the upgrade, before the rekey")
+    record(
+        viewer,
+        "view",
+        object_type="child",
+        object_id=99,
+        summary="After the upgrade, before the rekey",
+    )
     assert main(["audit", "rekey"]) == 0
-    assert verify().ok and AuditEvent.objects.get(seq=6).summary == "After the upgrade, before the rekey"
+    assert (
+        verify().ok
+        and AuditEvent.objects.get(seq=6).summary == "After the upgrade, before the rekey"
+    )
 
 
 def test_a_broken_old_chain_is_refused_and_left_as_it_was(sw_a, anchors, capsys):
@@ -80,12 +95,20 @@ def test_a_broken_old_chain_is_refused_and_left_as_it_was(sw_a, anchors, capsys)
     AuditEvent.objects.filter(seq=4).update(summary="Nothing to see")
     before = hashes()
     code, out, err = run_cli(capsys, "audit", "rekey")
-    assert code == 2 and "the audit chain is broken at event #4" in err and "Nothing was re-hashed" in err
+    assert (
+        code == 2
+        and "the audit chain is broken at event #4" in err
+        and "Nothing was re-hashed" in err
+    )
     assert hashes() == before and not AuditEvent.objects.filter(action="rekey").exists()
 
     AuditEvent.objects.filter(seq=4).delete()
     code, out, err = run_cli(capsys, "audit", "rekey")
-    assert code == 2 and "event #4, which is missing" in err and hashes() == [h for h in before if h != before[3]]
+    assert (
+        code == 2
+        and "event #4, which is missing" in err
+        and hashes() == [h for h in before if h != before[3]]
+    )
 
 
 def test_a_chain_that_was_anchored_is_not_rekeyed(sw_a, anchors, capsys):

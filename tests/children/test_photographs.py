@@ -28,8 +28,12 @@ from visible.missing import grabpack
 
 pytestmark = pytest.mark.django_db
 
-GPS = {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (51.0, 22.0, 30.0),
-       ExifTags.GPS.GPSLongitudeRef: "W", ExifTags.GPS.GPSLongitude: (0.0, 5.0, 10.0)}
+GPS = {
+    ExifTags.GPS.GPSLatitudeRef: "N",
+    ExifTags.GPS.GPSLatitude: (51.0, 22.0, 30.0),
+    ExifTags.GPS.GPSLongitudeRef: "W",
+    ExifTags.GPS.GPSLongitude: (0.0, 5.0, 10.0),
+}
 
 
 def picture(size=(40, 30)) -> Image.Image:
@@ -67,8 +71,13 @@ def saved_as(fmt: str) -> bytes:
 def psd_header() -> bytes:
     """A Photoshop file as Pillow would read it: header, empty sections, raw 8-bit RGB."""
     width, height = 4, 3
-    return (b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, height, width, 8, 3) + struct.pack(">III", 0, 0, 0)
-            + struct.pack(">H", 0) + bytes(width * height * 3))
+    return (
+        b"8BPS"
+        + struct.pack(">H6xHIIHH", 1, 3, height, width, 8, 3)
+        + struct.pack(">III", 0, 0, 0)
+        + struct.pack(">H", 0)
+        + bytes(width * height * 3)
+    )
 
 
 POSTSCRIPT = b"%!PS-Adobe-3.0\n%%BoundingBox: 0 0 40 30\n%%EndComments\nnewpath 0 0 moveto 40 30 lineto stroke\nshowpage\n"
@@ -77,14 +86,24 @@ POSTSCRIPT = b"%!PS-Adobe-3.0\n%%BoundingBox: 0 0 40 30\n%%EndComments\nnewpath 
 def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     """A PNG declaring width x height pixels (40 GB decoded for the default) in a few hundred
     bytes: one row of zeros compressed, which is all a decoder would see before running out."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
+        + chunk(b"IEND", b"")
+    )
 
 
-def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
+def upload(
+    data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
 
 
@@ -96,10 +115,17 @@ def stored(child: Child) -> Image.Image:
     return image
 
 
-@pytest.mark.parametrize("kind, data", [
-    ("EPS", lambda: saved_as("EPS")), ("PostScript", lambda: POSTSCRIPT), ("PDF", lambda: saved_as("PDF")),
-    ("PSD", psd_header), ("GIF", lambda: saved_as("GIF")), ("text", lambda: b"this is not an image"),
-])
+@pytest.mark.parametrize(
+    "kind, data",
+    [
+        ("EPS", lambda: saved_as("EPS")),
+        ("PostScript", lambda: POSTSCRIPT),
+        ("PDF", lambda: saved_as("PDF")),
+        ("PSD", psd_header),
+        ("GIF", lambda: saved_as("GIF")),
+        ("text", lambda: b"this is not an image"),
+    ],
+)
 def test_only_a_jpeg_or_png_by_content_is_accepted_whatever_the_name(sw_a, make_child, kind, data):
     child = make_child(sw_a)
     with pytest.raises(ValidationError) as excinfo:
@@ -112,7 +138,9 @@ def test_only_a_jpeg_or_png_by_content_is_accepted_whatever_the_name(sw_a, make_
 
 def test_a_jpeg_is_kept_upright_without_its_gps_position_or_any_metadata(sw_a, make_child):
     child = make_child(sw_a)
-    actions.set_photo(as_viewer(sw_a), child, upload(jpeg_with_gps_position(), "dawit-at-home.jpg"), None)
+    actions.set_photo(
+        as_viewer(sw_a), child, upload(jpeg_with_gps_position(), "dawit-at-home.jpg"), None
+    )
     image = stored(child)
     assert image.format == "JPEG"
     assert not image.getexif() and not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
@@ -125,7 +153,9 @@ def test_a_jpeg_is_kept_upright_without_its_gps_position_or_any_metadata(sw_a, m
 
 def test_a_png_is_saved_again_without_its_text(sw_a, make_child):
     child = make_child(sw_a)
-    actions.set_photo(as_viewer(sw_a), child, upload(png_with_text(), "photo.png", "image/png"), None)
+    actions.set_photo(
+        as_viewer(sw_a), child, upload(png_with_text(), "photo.png", "image/png"), None
+    )
     image = stored(child)
     assert image.format == "PNG" and image.size == (40, 30)
     assert "Location" not in image.info and not image.text
@@ -146,7 +176,8 @@ def test_a_png_decompression_bomb_is_refused_from_its_header_at_once(sw_a, make_
         tracemalloc.stop()
     assert excinfo.value.message_dict["photo"] == [
         "The photograph has more than 40 megapixels, the most there can be: make it smaller (a phone's photograph of "
-        "4,000 by 3,000 pixels is 12 megapixels) and upload it again"]
+        "4,000 by 3,000 pixels is 12 megapixels) and upload it again"
+    ]
     assert seconds < 1 and peak < 10 * 1024 * 1024
 
 
@@ -156,7 +187,8 @@ def test_the_pixel_and_byte_limits_are_settings_named_in_the_message(sw_a, make_
     with pytest.raises(ValidationError) as excinfo:
         actions.set_photo(as_viewer(sw_a), child, upload(saved_as("PNG"), "photo.png"), None)
     assert excinfo.value.message_dict["photo"][0].startswith(
-        "The photograph is 40 by 30 pixels (1,200 pixels); the most is 1,000 pixels: make it smaller")
+        "The photograph is 40 by 30 pixels (1,200 pixels); the most is 1,000 pixels: make it smaller"
+    )
     settings.VISIBLE_PHOTO_MAX_PIXELS = 40_000_000
     settings.VISIBLE_PHOTO_MAX_BYTES = 100
     with pytest.raises(ValidationError) as excinfo:
@@ -165,7 +197,9 @@ def test_the_pixel_and_byte_limits_are_settings_named_in_the_message(sw_a, make_
     assert "; the most is 100 bytes: make it smaller" in excinfo.value.message_dict["photo"][0]
 
 
-def test_the_upload_page_refuses_an_eps_and_keeps_a_jpeg_without_its_gps_position(client, sw_a, make_child):
+def test_the_upload_page_refuses_an_eps_and_keeps_a_jpeg_without_its_gps_position(
+    client, sw_a, make_child
+):
     child = make_child(sw_a)
     client.login(username=sw_a.username, password=PASSWORD)
     url = reverse("web:photo-change", args=[child.pk])
@@ -185,14 +219,21 @@ def test_a_photograph_stored_before_these_rules_is_never_shown_as_it_is(client, 
     # Stored straight into the record, as uploads were before: an EPS is not shown at all
     # (page, grab pack), and a JPEG is shown without its GPS position.
     eps, jpeg = make_child(sw_a), make_child(sw_a)
-    for child, data, name in ((eps, saved_as("EPS"), "old.eps"), (jpeg, jpeg_with_gps_position(), "old.jpg")):
+    for child, data, name in (
+        (eps, saved_as("EPS"), "old.eps"),
+        (jpeg, jpeg_with_gps_position(), "old.jpg"),
+    ):
         child.photo.save(name, ContentFile(data))
     client.login(username=sw_a.username, password=PASSWORD)
     assert client.get(reverse("web:child-photo", args=[eps.pk])).status_code == 404
     assert grabpack.photo_data_uri(eps.photo.name) == ""
     shown = client.get(reverse("web:child-photo", args=[jpeg.pk]))
     image = Image.open(io.BytesIO(b"".join(shown.streaming_content)))
-    assert shown["Content-Type"] == "image/jpeg" and not image.getexif() and "comment" not in image.info
+    assert (
+        shown["Content-Type"] == "image/jpeg"
+        and not image.getexif()
+        and "comment" not in image.info
+    )
     in_the_pack = base64.b64decode(grabpack.photo_data_uri(jpeg.photo.name).split("base64,", 1)[1])
     assert b"Synthetic phone" not in in_the_pack and b"Synthetic Street" not in in_the_pack
     assert not Image.open(io.BytesIO(in_the_pack)).getexif()

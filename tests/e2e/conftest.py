@@ -61,6 +61,7 @@ def chromium_problem() -> str | None:
 
 # --- the browser ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def _playwright() -> Iterator[object]:
     from django.db import connections
@@ -92,7 +93,9 @@ def browser(_playwright):
     problem = chromium_problem()
     if problem:
         pytest.fail(problem, pytrace=False)
-    browser = _playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    browser = _playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
     yield browser
     browser.close()
 
@@ -118,8 +121,11 @@ def new_page(request, browser, live_server) -> Iterator[Callable]:
 
     def _new(user=None, *, javascript: bool = True):
         context = browser.new_context(
-            base_url=live_server.url, java_script_enabled=javascript, locale="en-GB",
-            timezone_id="Europe/London", viewport={"width": 1280, "height": 900},
+            base_url=live_server.url,
+            java_script_enabled=javascript,
+            locale="en-GB",
+            timezone_id="Europe/London",
+            viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
@@ -135,7 +141,9 @@ def new_page(request, browser, live_server) -> Iterator[Callable]:
         for index, context in enumerate(contexts):
             for number, page in enumerate(context.pages):
                 try:
-                    page.screenshot(path=str(FAILURE_DIR / f"{stem}-{index}-{number}.png"), full_page=True)
+                    page.screenshot(
+                        path=str(FAILURE_DIR / f"{stem}-{index}-{number}.png"), full_page=True
+                    )
                 except Exception:  # noqa: BLE001 - a screenshot is a debugging aid only
                     pass
     for context in contexts:
@@ -154,10 +162,15 @@ def session_cookie(user, url: str) -> dict:
 
     client = Client()
     client.force_login(user)
-    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": url}
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": url,
+    }
 
 
 # --- data ----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def today() -> dt.date:
@@ -176,8 +189,11 @@ def years_old(today) -> Callable[..., dt.date]:
     """A date of birth that makes the child `years` old today (`days` past the birthday)."""
 
     def _dob(years: int, days: int = 40) -> dt.date:
-        birthday = today.replace(year=today.year - years) if not (today.month == 2 and today.day == 29) \
+        birthday = (
+            today.replace(year=today.year - years)
+            if not (today.month == 2 and today.day == 29)
             else today.replace(year=today.year - years, day=28)
+        )
         return birthday - dt.timedelta(days=days)
 
     return _dob
@@ -189,11 +205,21 @@ def flag(days_ago):
     from tests.conftest import as_viewer
     from visible.children import actions
 
-    def _flag(user, child, kind: str, start_days_ago: int = 30, ended_days_ago: int | None = None,
-              evidence: str = "Referral from the police (synthetic test data)"):
-        recorded = actions.record_flag(as_viewer(user), child, kind, days_ago(start_days_ago), evidence)
+    def _flag(
+        user,
+        child,
+        kind: str,
+        start_days_ago: int = 30,
+        ended_days_ago: int | None = None,
+        evidence: str = "Referral from the police (synthetic test data)",
+    ):
+        recorded = actions.record_flag(
+            as_viewer(user), child, kind, days_ago(start_days_ago), evidence
+        )
         if ended_days_ago is not None:
-            actions.end_flag(as_viewer(user), recorded, days_ago(ended_days_ago), "Ended for the test")
+            actions.end_flag(
+                as_viewer(user), recorded, days_ago(ended_days_ago), "Ended for the test"
+            )
         return recorded
 
     return _flag
@@ -207,9 +233,15 @@ def place(days_ago):
     from visible.reference.models import Authority
 
     def _place(user, child, authority_code: str, start_days_ago: int = 30, place_code: str = "U4"):
-        return actions.record_placement(as_viewer(user), child, {
-            "place_code": place_code, "start_date": days_ago(start_days_ago),
-            "authority": Authority.objects.get(code=authority_code), "provider": "Example Fostering (synthetic)",
-        })
+        return actions.record_placement(
+            as_viewer(user),
+            child,
+            {
+                "place_code": place_code,
+                "start_date": days_ago(start_days_ago),
+                "authority": Authority.objects.get(code=authority_code),
+                "provider": "Example Fostering (synthetic)",
+            },
+        )
 
     return _place

@@ -43,7 +43,9 @@ class FormSection:
 
     def fill_date(self, legend: str, day: dt.date) -> None:
         group = self.group(legend)
-        for label, value in zip(("Day", "Month", "Year"), (str(day.day), str(day.month), str(day.year)), strict=True):
+        for label, value in zip(
+            ("Day", "Month", "Year"), (str(day.day), str(day.month), str(day.year)), strict=True
+        ):
             group.get_by_label(label, exact=True).fill(value)
 
     def fill_when(self, date_legend: str, time_label: str, instant: dt.datetime) -> None:
@@ -61,10 +63,13 @@ class FormSection:
         self.root.get_by_label(label, exact=True).select_option(label=option)
 
     def press(self, button: str) -> None:
-        self.owner.navigate(lambda: self.root.get_by_role("button", name=button, exact=True).click())
+        self.owner.navigate(
+            lambda: self.root.get_by_role("button", name=button, exact=True).click()
+        )
 
 
 # --- reporting -----------------------------------------------------------------------------
+
 
 class ReportMissingPage(BasePage):
     @classmethod
@@ -76,10 +81,19 @@ class ReportMissingPage(BasePage):
     def form(self) -> FormSection:
         return FormSection(self, self.page.locator("main form"))
 
-    def report(self, *, category: str = "Missing: whereabouts not known", last_seen: dt.datetime | None = None,
-               place: str = "", with_whom: str = "", clothing: str = "", circumstances: str = "",
-               reporter: str = "", reporter_role: str = "Carer or placement staff",
-               factors: tuple[str, ...] = ()) -> ReportMissingPage:
+    def report(
+        self,
+        *,
+        category: str = "Missing: whereabouts not known",
+        last_seen: dt.datetime | None = None,
+        place: str = "",
+        with_whom: str = "",
+        clothing: str = "",
+        circumstances: str = "",
+        reporter: str = "",
+        reporter_role: str = "Carer or placement staff",
+        factors: tuple[str, ...] = (),
+    ) -> ReportMissingPage:
         form = self.form
         form.choose("Is the child missing or away from placement?", category)
         if last_seen is not None:
@@ -107,6 +121,7 @@ class ReportMissingPage(BasePage):
 
 # --- the episode ---------------------------------------------------------------------------
 
+
 class EpisodePage(BasePage):
     @classmethod
     def open(cls, page: Page, pk: int) -> EpisodePage:
@@ -120,7 +135,12 @@ class EpisodePage(BasePage):
         return self.page.get_by_test_id("episode-status").inner_text().strip()
 
     def grade_in_force(self) -> str:
-        return self.page.get_by_test_id("grade-in-force").locator("[data-testid=grade-tag]").inner_text().strip()
+        return (
+            self.page.get_by_test_id("grade-in-force")
+            .locator("[data-testid=grade-tag]")
+            .inner_text()
+            .strip()
+        )
 
     def proposal(self) -> str:
         return self.page.get_by_test_id("proposal").inner_text().strip()
@@ -131,11 +151,19 @@ class EpisodePage(BasePage):
         return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in rows]
 
     def reason_row(self, text: str) -> Locator:
-        return self.page.get_by_test_id("reason").filter(has=self.page.locator("td:first-child strong", has_text=re.compile(rf"^{re.escape(text)}$")))
+        return self.page.get_by_test_id("reason").filter(
+            has=self.page.locator(
+                "td:first-child strong", has_text=re.compile(rf"^{re.escape(text)}$")
+            )
+        )
 
     def markers(self) -> list[str]:
         markers = self.page.get_by_test_id("markers")
-        return [t.strip() for t in markers.locator(".govuk-tag").all_inner_texts()] if markers.count() else []
+        return (
+            [t.strip() for t in markers.locator(".govuk-tag").all_inner_texts()]
+            if markers.count()
+            else []
+        )
 
     def gradings(self) -> list[list[str]]:
         rows = self.page.get_by_test_id("grading-row").all()
@@ -187,8 +215,14 @@ class EpisodePage(BasePage):
         form.press("Save the police report")
         return self
 
-    def record_return(self, at: dt.datetime, found_by: str, place: str = "", authority: str = "",
-                      condition: str = "") -> EpisodePage:
+    def record_return(
+        self,
+        at: dt.datetime,
+        found_by: str,
+        place: str = "",
+        authority: str = "",
+        condition: str = "",
+    ) -> EpisodePage:
         form = self.section("return-form")
         form.fill_when("Date they came back or were found", "Time they came back or were found", at)
         form.choose("Who found them?", found_by)
@@ -201,15 +235,32 @@ class EpisodePage(BasePage):
         form.press("Record the return")
         return self
 
-    def record_interview(self, *, outcome: str, offered: dt.datetime, held: dt.datetime | None = None,
-                         interviewer: str = "", organisation: str = "", independent: bool = False, language: str = "",
-                         interpreter: bool = False, where_been: str = "", who_with: str = "",
-                         indicators: tuple[str, ...] = (), flags: tuple[str, ...] = (), notes: str = "") -> EpisodePage:
+    def record_interview(
+        self,
+        *,
+        outcome: str,
+        offered: dt.datetime,
+        held: dt.datetime | None = None,
+        interviewer: str = "",
+        organisation: str = "",
+        independent: bool = False,
+        language: str = "",
+        interpreter: bool = False,
+        where_been: str = "",
+        who_with: str = "",
+        indicators: tuple[str, ...] = (),
+        flags: tuple[str, ...] = (),
+        notes: str = "",
+    ) -> EpisodePage:
         form = self.section("interview-form")
         form.choose("What happened to the offer?", outcome)
         form.fill_when("Date the interview was offered", "Time the interview was offered", offered)
         if held is not None:
-            form.fill_when("Date the interview was held (if held)", "Time the interview was held (if held)", held)
+            form.fill_when(
+                "Date the interview was held (if held)",
+                "Time the interview was held (if held)",
+                held,
+            )
         if interviewer:
             form.fill("Interviewer's name", interviewer)
         if organisation:
@@ -236,6 +287,7 @@ class EpisodePage(BasePage):
 
 # --- the board and the inbox ---------------------------------------------------------------
 
+
 class MissingNowPage(BasePage):
     @classmethod
     def open(cls, page: Page) -> MissingNowPage:
@@ -247,8 +299,16 @@ class MissingNowPage(BasePage):
         out = []
         for row in self.page.get_by_test_id("missing-row").all():
             cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-            out.append({"name": row.locator("th").inner_text().strip().splitlines()[0], "grade": cells[0],
-                        "category": cells[1], "last_seen": cells[2], "missing_for": cells[3], "police": cells[4]})
+            out.append(
+                {
+                    "name": row.locator("th").inner_text().strip().splitlines()[0],
+                    "grade": cells[0],
+                    "category": cells[1],
+                    "last_seen": cells[2],
+                    "missing_for": cells[3],
+                    "police": cells[4],
+                }
+            )
         return out
 
     def open_episode(self, name: str) -> EpisodePage:
@@ -274,7 +334,9 @@ class AlertsPage(BasePage):
         return [t.strip() for t in self.page.get_by_test_id("alert-text").all_inner_texts()]
 
     def card(self, containing: str) -> Locator:
-        return self.cards().filter(has=self.page.get_by_test_id("alert-text").filter(has_text=containing))
+        return self.cards().filter(
+            has=self.page.get_by_test_id("alert-text").filter(has_text=containing)
+        )
 
     def acknowledge(self, containing: str) -> AlertsPage:
         card = self.card(containing)
@@ -288,11 +350,18 @@ class AlertsPage(BasePage):
         return self
 
     def show(self, tab: str) -> AlertsPage:
-        self.navigate(lambda: self.page.get_by_test_id("alert-tabs").get_by_role("link", name=re.compile(rf"^{tab}")).click())
+        self.navigate(
+            lambda: (
+                self.page.get_by_test_id("alert-tabs")
+                .get_by_role("link", name=re.compile(rf"^{tab}"))
+                .click()
+            )
+        )
         return self
 
 
 # --- safety plan ---------------------------------------------------------------------------
+
 
 class SafetyPlanPage(BasePage):
     @classmethod
@@ -301,12 +370,17 @@ class SafetyPlanPage(BasePage):
         return cls(page)
 
     def edit(self) -> SafetyPlanFormPage:
-        self.navigate(lambda: self.page.get_by_role("button", name=re.compile(r"(Change|Write) (the|a) safety plan")).click())
+        self.navigate(
+            lambda: self.page.get_by_role(
+                "button", name=re.compile(r"(Change|Write) (the|a) safety plan")
+            ).click()
+        )
         return SafetyPlanFormPage(self.page)
 
     def value(self, key: str) -> str:
         row = self.page.locator(".govuk-summary-list__row").filter(
-            has=self.page.locator("dt", has_text=re.compile(rf"^{re.escape(key)}$")))
+            has=self.page.locator("dt", has_text=re.compile(rf"^{re.escape(key)}$"))
+        )
         return row.locator("dd").inner_text().strip()
 
 
@@ -321,6 +395,7 @@ class SafetyPlanFormPage(BasePage):
 
 # --- checks --------------------------------------------------------------------------------
 
+
 def check_page(page: Page, name: str, *, error: bool = False) -> None:
     """One h1, a title ending '– Visible' (starting 'Error:' when errors show), and no serious
     or critical axe-core violation."""
@@ -328,9 +403,14 @@ def check_page(page: Page, name: str, *, error: bool = False) -> None:
     title = page.title()
     assert title.endswith(" – Visible"), f"{name}: title {title!r} does not end with '– Visible'"
     if error:
-        assert title.startswith("Error: "), f"{name}: a page showing errors must have a title starting 'Error:', not {title!r}"
+        assert title.startswith("Error: "), (
+            f"{name}: a page showing errors must have a title starting 'Error:', not {title!r}"
+        )
         expect(page.locator(".govuk-error-summary")).to_be_visible()
     else:
         assert not title.startswith("Error:"), f"{name}: title {title!r} says there is an error"
     violations = axe_violations(page)
-    assert not violations, f"{name} ({page.url}) has serious or critical accessibility problems:\n" + describe_violations(violations)
+    assert not violations, (
+        f"{name} ({page.url}) has serious or critical accessibility problems:\n"
+        + describe_violations(violations)
+    )

@@ -50,7 +50,9 @@ class BasePage:
     def important_message(self) -> str:
         """The plain notification banner ("Important"): news the person should know, such as a
         recovery code used, rather than the success of what they just did."""
-        banner = self.page.locator(".govuk-notification-banner:not(.govuk-notification-banner--success)")
+        banner = self.page.locator(
+            ".govuk-notification-banner:not(.govuk-notification-banner--success)"
+        )
         expect(banner).to_be_visible()
         expect(banner.locator(".govuk-notification-banner__title")).to_have_text("Important")
         return banner.locator(".govuk-notification-banner__heading").inner_text().strip()
@@ -64,7 +66,9 @@ class BasePage:
             action()
 
     def follow(self, link_text: str, *, exact: bool = True) -> None:
-        self.navigate(lambda: self.page.get_by_role("link", name=link_text, exact=exact).first.click())
+        self.navigate(
+            lambda: self.page.get_by_role("link", name=link_text, exact=exact).first.click()
+        )
 
     def nav(self, label: str) -> None:
         self.follow(label)
@@ -80,7 +84,9 @@ class BasePage:
     def group(self, legend: str) -> Locator:
         return self.page.get_by_role("group", name=legend, exact=True)
 
-    def fill_date(self, legend: str, day: dt.date | None = None, *, parts: tuple[str, str, str] | None = None) -> None:
+    def fill_date(
+        self, legend: str, day: dt.date | None = None, *, parts: tuple[str, str, str] | None = None
+    ) -> None:
         """The three GOV.UK date boxes under a legend."""
         group = self.group(legend)
         values = parts or (str(day.day), str(day.month), str(day.year))
@@ -104,6 +110,7 @@ class BasePage:
 
 
 # --- signing in ----------------------------------------------------------------------------
+
 
 class SignInPage(BasePage):
     path = "/sign-in"
@@ -171,13 +178,17 @@ class RecoveryCodesPage(BasePage):
     heading = "Save your recovery codes"
 
     def codes(self) -> list[str]:
-        return [t.strip() for t in self.page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()]
+        return [
+            t.strip()
+            for t in self.page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()
+        ]
 
     def carry_on(self) -> None:
         self.follow("I have saved my codes: continue")
 
 
 # --- the list ------------------------------------------------------------------------------
+
 
 class ChildrenListPage(BasePage):
     path = "/children/"
@@ -241,6 +252,7 @@ class ChildrenListPage(BasePage):
 
 # --- adding and changing a child -----------------------------------------------------------
 
+
 class ChildFormPage(BasePage):
     path = "/children/new"
 
@@ -249,13 +261,24 @@ class ChildFormPage(BasePage):
         page.goto(cls.path)
         return cls(page)
 
-    def fill_details(self, *, given_names: str | None = None, family_name: str | None = None,
-                     preferred_name: str | None = None, other_names: str | None = None,
-                     date_of_birth: dt.date | None = None, dob_basis: str | None = None,
-                     sex: str | None = None, gender: str | None = None, nationality: str | None = None,
-                     first_language: str | None = None, interpreter: bool = False,
-                     looked_after_from: dt.date | None = None, legal_status: str | None = None,
-                     council_id: str | None = None) -> ChildFormPage:
+    def fill_details(
+        self,
+        *,
+        given_names: str | None = None,
+        family_name: str | None = None,
+        preferred_name: str | None = None,
+        other_names: str | None = None,
+        date_of_birth: dt.date | None = None,
+        dob_basis: str | None = None,
+        sex: str | None = None,
+        gender: str | None = None,
+        nationality: str | None = None,
+        first_language: str | None = None,
+        interpreter: bool = False,
+        looked_after_from: dt.date | None = None,
+        legal_status: str | None = None,
+        council_id: str | None = None,
+    ) -> ChildFormPage:
         if given_names is not None:
             self.fill("Given names", given_names)
         if family_name is not None:
@@ -295,6 +318,7 @@ class ChildFormPage(BasePage):
 
 # --- one child's record --------------------------------------------------------------------
 
+
 class ChildRecordPage(BasePage):
     @classmethod
     def open(cls, page: Page, pk: int) -> ChildRecordPage:
@@ -304,14 +328,25 @@ class ChildRecordPage(BasePage):
     def detail(self, key: str) -> str:
         """The value beside a summary-list key, e.g. detail("Nationality")."""
         row = self.page.locator(".govuk-summary-list__row").filter(
-            has=self.page.locator("dt", has_text=re.compile(rf"^{re.escape(key)}$")))
+            has=self.page.locator("dt", has_text=re.compile(rf"^{re.escape(key)}$"))
+        )
         return row.locator("dd.govuk-summary-list__value").first.inner_text().strip()
 
     def has_detail(self, key: str) -> bool:
-        return self.page.locator("dt.govuk-summary-list__key", has_text=re.compile(rf"^{re.escape(key)}$")).count() > 0
+        return (
+            self.page.locator(
+                "dt.govuk-summary-list__key", has_text=re.compile(rf"^{re.escape(key)}$")
+            ).count()
+            > 0
+        )
 
     def active_flags(self) -> list[str]:
-        return [t.strip() for t in self.page.get_by_test_id("active-flags").locator(".govuk-tag").all_inner_texts()]
+        return [
+            t.strip()
+            for t in self.page.get_by_test_id("active-flags")
+            .locator(".govuk-tag")
+            .all_inner_texts()
+        ]
 
     def other_names(self) -> str:
         return self.page.get_by_test_id("other-names").inner_text()
@@ -325,7 +360,8 @@ class ChildRecordPage(BasePage):
     # flags
     def flag_row(self, kind_label: str) -> Locator:
         return self.page.get_by_test_id("flag-row").filter(
-            has=self.page.locator(".govuk-tag", has_text=re.compile(rf"^{re.escape(kind_label)}$")))
+            has=self.page.locator(".govuk-tag", has_text=re.compile(rf"^{re.escape(kind_label)}$"))
+        )
 
     def flag_cells(self, kind_label: str) -> list[str]:
         return [t.strip() for t in self.flag_row(kind_label).locator("td").all_inner_texts()]
@@ -344,7 +380,9 @@ class ChildRecordPage(BasePage):
         return self.page.get_by_test_id("placements-table").locator("tbody tr")
 
     def placement_row(self, code: str) -> Locator:
-        return self.placement_rows.filter(has=self.page.locator("td:first-child strong", has_text=re.compile(rf"^{code}$")))
+        return self.placement_rows.filter(
+            has=self.page.locator("td:first-child strong", has_text=re.compile(rf"^{code}$"))
+        )
 
     def record_placement(self) -> SubFormPage:
         self.navigate(lambda: self.page.get_by_role("button", name="Record a placement").click())
@@ -360,11 +398,15 @@ class ChildRecordPage(BasePage):
 
     def nrm_value(self, key: str, index: int = 0) -> str:
         referral = self.nrm_referrals().nth(index)
-        row = referral.locator(".govuk-summary-list__row").filter(has=self.page.locator("dt", has_text=key))
+        row = referral.locator(".govuk-summary-list__row").filter(
+            has=self.page.locator("dt", has_text=key)
+        )
         return row.locator("dd.govuk-summary-list__value").inner_text().strip()
 
     def record_nrm_referral(self) -> SubFormPage:
-        self.navigate(lambda: self.page.get_by_role("button", name="Record an NRM referral").click())
+        self.navigate(
+            lambda: self.page.get_by_role("button", name="Record an NRM referral").click()
+        )
         return SubFormPage(self.page)
 
     def update_nrm_referral(self, referred_on: dt.date) -> SubFormPage:
@@ -372,7 +414,9 @@ class ChildRecordPage(BasePage):
         return SubFormPage(self.page)
 
     def record_age_assessment(self) -> SubFormPage:
-        self.navigate(lambda: self.page.get_by_role("button", name="Record age assessment status").click())
+        self.navigate(
+            lambda: self.page.get_by_role("button", name="Record age assessment status").click()
+        )
         return SubFormPage(self.page)
 
     def age_assessment_rows(self) -> list[list[str]]:
@@ -380,7 +424,9 @@ class ChildRecordPage(BasePage):
         return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in rows.all()]
 
     def assign_guardian(self) -> SubFormPage:
-        self.navigate(lambda: self.page.get_by_role("button", name="Assign a guardian or advocate").click())
+        self.navigate(
+            lambda: self.page.get_by_role("button", name="Assign a guardian or advocate").click()
+        )
         return SubFormPage(self.page)
 
     def guardian_rows(self) -> list[list[str]]:
@@ -421,16 +467,19 @@ class HistoryPage(BasePage):
         out = []
         for row in self.page.get_by_test_id("history-row").all():
             cells = row.locator("td")
-            out.append({
-                "when": cells.nth(0).inner_text().strip(),
-                "who": cells.nth(1).inner_text().strip().splitlines()[0],
-                "what": cells.nth(2).inner_text().strip(),
-                "changes": [t.strip() for t in cells.nth(3).locator("li").all_inner_texts()],
-            })
+            out.append(
+                {
+                    "when": cells.nth(0).inner_text().strip(),
+                    "who": cells.nth(1).inner_text().strip().splitlines()[0],
+                    "what": cells.nth(2).inner_text().strip(),
+                    "changes": [t.strip() for t in cells.nth(3).locator("li").all_inner_texts()],
+                }
+            )
         return out
 
 
 # --- counts --------------------------------------------------------------------------------
+
 
 class CountsPage(BasePage):
     path = "/counts/"
@@ -450,8 +499,11 @@ class CountsPage(BasePage):
         return self.page.locator("#period").inner_text().strip()
 
     def _flag_cell(self, label: str) -> Locator:
-        row = self.page.get_by_test_id("counts-by-flag").locator("tbody tr").filter(
-            has=self.page.get_by_role("rowheader", name=label, exact=True))
+        row = (
+            self.page.get_by_test_id("counts-by-flag")
+            .locator("tbody tr")
+            .filter(has=self.page.get_by_role("rowheader", name=label, exact=True))
+        )
         return row.locator("td")
 
     def count_for_flag(self, label: str) -> int:
@@ -466,6 +518,7 @@ class CountsPage(BasePage):
 
 
 # --- accessibility -------------------------------------------------------------------------
+
 
 def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
     """Run axe-core on the page; return the violations of the given impacts.

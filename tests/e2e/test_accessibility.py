@@ -28,21 +28,35 @@ def check_page(page: Page, name: str, *, error: bool = False) -> None:
     title = page.title()
     assert title.endswith(" – Visible"), f"{name}: title {title!r} does not end with '– Visible'"
     if error:
-        assert title.startswith("Error: "), f"{name}: a page showing errors must have a title starting 'Error:', not {title!r}"
+        assert title.startswith("Error: "), (
+            f"{name}: a page showing errors must have a title starting 'Error:', not {title!r}"
+        )
         expect(page.locator(".govuk-error-summary")).to_be_visible()
     else:
         assert not title.startswith("Error:"), f"{name}: title {title!r} says there is an error"
     violations = axe_violations(page)
-    assert not violations, f"{name} ({page.url}) has serious or critical accessibility problems:\n" + describe_violations(violations)
+    assert not violations, (
+        f"{name} ({page.url}) has serious or critical accessibility problems:\n"
+        + describe_violations(violations)
+    )
 
 
 def test_axe_core_is_installed():
-    assert AXE_JS.is_file(), f"{AXE_JS} is missing: run `npm ci` (axe-core is a devDependency in package.json)"
+    assert AXE_JS.is_file(), (
+        f"{AXE_JS} is missing: run `npm ci` (axe-core is a devDependency in package.json)"
+    )
 
 
 @e2e_db
-def test_main_pages_have_no_serious_accessibility_problems(new_page, manager_a, sw_a, make_child, flag, place, days_ago):
-    child = make_child(manager_a, given_names="Văn Anh", family_name="Nguyễn", other_names=[("Nguyen Van Anh", "other_spelling")])
+def test_main_pages_have_no_serious_accessibility_problems(
+    new_page, manager_a, sw_a, make_child, flag, place, days_ago
+):
+    child = make_child(
+        manager_a,
+        given_names="Văn Anh",
+        family_name="Nguyễn",
+        other_names=[("Nguyen Van Anh", "other_spelling")],
+    )
     flag(manager_a, child, "trafficked_suspected", start_days_ago=40)
     flag(manager_a, child, "uasc", start_days_ago=60, ended_days_ago=5)
     place(manager_a, child, COUNCIL_B_CODE, start_days_ago=30)

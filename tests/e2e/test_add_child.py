@@ -16,7 +16,9 @@ from visible.children.models import Child
 pytestmark = [pytest.mark.e2e, e2e_db]
 
 
-def test_social_worker_adds_a_child_after_fixing_a_future_date_of_birth(new_page, sw_a, make_child, today, years_old, days_ago):
+def test_social_worker_adds_a_child_after_fixing_a_future_date_of_birth(
+    new_page, sw_a, make_child, today, years_old, days_ago
+):
     make_child(sw_a)  # the council already has one child on the register
     page = new_page(sw_a)
     children = ChildrenListPage.open(page)
@@ -24,12 +26,24 @@ def test_social_worker_adds_a_child_after_fixing_a_future_date_of_birth(new_page
 
     form = children.add_child()
     expect(form.h1).to_have_text("Add a child to the register")
-    next_year = today.replace(year=today.year + 1) if (today.month, today.day) != (2, 29) else today.replace(year=today.year + 1, day=28)
+    next_year = (
+        today.replace(year=today.year + 1)
+        if (today.month, today.day) != (2, 29)
+        else today.replace(year=today.year + 1, day=28)
+    )
     form.fill_details(
-        given_names="Minh", family_name="Tran", other_names="Nguyễn Văn Anh",
-        date_of_birth=next_year, dob_basis="Claimed by the child", sex="Male", gender="Boy or young man",
-        nationality="Vietnam", first_language="Vietnamese", interpreter=True,
-        looked_after_from=days_ago(10), legal_status="V2: Single period of accommodation under section 20 (Children Act 1989)",
+        given_names="Minh",
+        family_name="Tran",
+        other_names="Nguyễn Văn Anh",
+        date_of_birth=next_year,
+        dob_basis="Claimed by the child",
+        sex="Male",
+        gender="Boy or young man",
+        nationality="Vietnam",
+        first_language="Vietnamese",
+        interpreter=True,
+        looked_after_from=days_ago(10),
+        legal_status="V2: Single period of accommodation under section 20 (Children Act 1989)",
         council_id="CR-E2E-0001",
     )
     form.add()
@@ -42,12 +56,18 @@ def test_social_worker_adds_a_child_after_fixing_a_future_date_of_birth(new_page
         expect(page.locator(box)).to_have_class(re.compile(r"\bgovuk-input--error\b"))
     # What was typed is kept.
     expect(page.get_by_label("Given names", exact=True)).to_have_value("Minh")
-    expect(page.get_by_label("Other names and spellings (optional)", exact=True)).to_have_value("Nguyễn Văn Anh")
+    expect(page.get_by_label("Other names and spellings (optional)", exact=True)).to_have_value(
+        "Nguyễn Văn Anh"
+    )
     expect(form.group("Sex").get_by_label("Male", exact=True)).to_be_checked()
-    expect(form.group("Date of birth").get_by_label("Year", exact=True)).to_have_value(str(next_year.year))
+    expect(form.group("Date of birth").get_by_label("Year", exact=True)).to_have_value(
+        str(next_year.year)
+    )
 
     # The summary's link takes the user to the date of birth.
-    form.error_summary.get_by_role("link", name="Date of birth must be today or in the past").click()
+    form.error_summary.get_by_role(
+        "link", name="Date of birth must be today or in the past"
+    ).click()
     expect(page.locator("#id_date_of_birth_0")).to_be_focused()
 
     # Nothing was saved: the list, seen in another tab, still has one child.
@@ -78,6 +98,11 @@ def test_social_worker_adds_a_child_after_fixing_a_future_date_of_birth(new_page
     expect(page.get_by_text("15 years old")).to_be_visible()
 
     child = Child.objects.get(council_id="CR-E2E-0001")
-    assert (child.given_names, child.family_name, child.date_of_birth, child.nationality) == ("Minh", "Tran", dob, "VNM")
+    assert (child.given_names, child.family_name, child.date_of_birth, child.nationality) == (
+        "Minh",
+        "Tran",
+        dob,
+        "VNM",
+    )
     assert list(child.other_names.values_list("name", flat=True)) == ["Nguyễn Văn Anh"]
     assert ChildrenListPage.open(page).count() == 2

@@ -14,21 +14,31 @@ SUSPECTED = "Trafficked (suspected)"
 UASC = "Unaccompanied asylum-seeking child (UASC)"
 
 
-def test_counts_for_a_period_link_to_the_children_behind_them(new_page, sw_a, sw_b, manager_a, make_child, flag, days_ago):
+def test_counts_for_a_period_link_to_the_children_behind_them(
+    new_page, sw_a, sw_b, manager_a, make_child, flag, days_ago
+):
     in_period = []
-    for given, family, start, ended in (("Lan", "Vo", 90, None), ("Minh", "Tran", 20, None), ("Dawit", "Tesfaye", 120, 50)):
+    for given, family, start, ended in (
+        ("Lan", "Vo", 90, None),
+        ("Minh", "Tran", 20, None),
+        ("Dawit", "Tesfaye", 120, 50),
+    ):
         child = make_child(sw_a, given_names=given, family_name=family)
         flag(sw_a, child, "trafficked_suspected", start_days_ago=start, ended_days_ago=ended)
         in_period.append(child)
     gone = make_child(sw_a, given_names="Harriet", family_name="Walker")
-    flag(sw_a, gone, "trafficked_suspected", start_days_ago=150, ended_days_ago=70)  # ended before the period
+    flag(
+        sw_a, gone, "trafficked_suspected", start_days_ago=150, ended_days_ago=70
+    )  # ended before the period
     flag(sw_a, gone, "uasc", start_days_ago=150)
     kent = make_child(sw_b, given_names="Amir", family_name="Karimi")  # another council's child
     flag(sw_b, kent, "trafficked_suspected", start_days_ago=30)
 
     page = new_page(manager_a)
     page.goto("/")
-    counts_nav = page.get_by_role("navigation", name="Menu").get_by_role("link", name="Counts", exact=True)
+    counts_nav = page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Counts", exact=True
+    )
     with page.expect_navigation():
         counts_nav.click()
     counts = CountsPage(page)
@@ -48,7 +58,8 @@ def test_counts_for_a_period_link_to_the_children_behind_them(new_page, sw_a, sw
     expect(children.rows).to_have_count(3)
     assert sorted(children.names()) == ["TESFAYE, Dawit", "TRAN, Minh", "VO, Lan"]
     expect(page.get_by_text("Filtered by:", exact=False)).to_contain_text(
-        f"Flag active between: {start.day} {start:%B %Y} and {end.day} {end:%B %Y}")
+        f"Flag active between: {start.day} {start:%B %Y} and {end.day} {end:%B %Y}"
+    )
 
     # A narrower period that misses the flag ended 50 days ago.
     counts = CountsPage.open(page).set_period(days_ago(40), days_ago(1))

@@ -21,24 +21,54 @@ OTHER = "WALKER, Harriet"
 @pytest.fixture
 def register(sw_a, make_child, flag, place, years_old):
     """Four children of council A (Croydon), made through children.actions."""
-    anh = make_child(sw_a, given_names="Văn Anh", family_name="Nguyễn", nationality="VNM", council_id="CR-5501",
-                     date_of_birth=years_old(16))
+    anh = make_child(
+        sw_a,
+        given_names="Văn Anh",
+        family_name="Nguyễn",
+        nationality="VNM",
+        council_id="CR-5501",
+        date_of_birth=years_old(16),
+    )
     flag(sw_a, anh, "trafficked_suspected")
     place(sw_a, anh, COUNCIL_B_CODE)  # in Kent: out of area
-    hoa = make_child(sw_a, given_names="Thi Hoa", family_name="Nguyen", nationality="VNM", council_id="CR-5502",
-                     sex="F", gender="girl", date_of_birth=years_old(12))
+    hoa = make_child(
+        sw_a,
+        given_names="Thi Hoa",
+        family_name="Nguyen",
+        nationality="VNM",
+        council_id="CR-5502",
+        sex="F",
+        gender="girl",
+        date_of_birth=years_old(12),
+    )
     flag(sw_a, hoa, "uasc")
     place(sw_a, hoa, COUNCIL_A_CODE)
-    dawit = make_child(sw_a, given_names="Dawit", family_name="Tesfaye", nationality="ERI", first_language="tir",
-                       date_of_birth=years_old(15))
+    dawit = make_child(
+        sw_a,
+        given_names="Dawit",
+        family_name="Tesfaye",
+        nationality="ERI",
+        first_language="tir",
+        date_of_birth=years_old(15),
+    )
     flag(sw_a, dawit, "uasc")
     place(sw_a, dawit, COUNCIL_B_CODE)
-    make_child(sw_a, given_names="Harriet", family_name="Walker", nationality="GBR", first_language="eng",
-               sex="F", gender="girl", date_of_birth=years_old(17))
+    make_child(
+        sw_a,
+        given_names="Harriet",
+        family_name="Walker",
+        nationality="GBR",
+        first_language="eng",
+        sex="F",
+        gender="girl",
+        date_of_birth=years_old(17),
+    )
     return {"anh": anh, "hoa": hoa, "dawit": dawit}
 
 
-def test_search_tolerates_transliteration_and_misspelling_and_finds_identifiers(new_page, sw_a, register):
+def test_search_tolerates_transliteration_and_misspelling_and_finds_identifiers(
+    new_page, sw_a, register
+):
     children = ChildrenListPage.open(new_page(sw_a))
     assert children.count() == 4
 
@@ -81,7 +111,9 @@ def test_filters_narrow_the_list(new_page, sw_a, register):
     children.clear().filter(Placed_out_of_area="Yes: placed in another authority's area")
     assert sorted(children.names()) == sorted([ENTERED_WITH_DIACRITICS, ERITREAN])
     for name in (ENTERED_WITH_DIACRITICS, ERITREAN):
-        expect(children.row_for(name).locator(".govuk-tag", has_text="Out of area")).to_have_count(1)
+        expect(children.row_for(name).locator(".govuk-tag", has_text="Out of area")).to_have_count(
+            1
+        )
 
     children.clear().filter(Age="14 to 15")
     assert children.names() == [ERITREAN]
@@ -90,9 +122,14 @@ def test_filters_narrow_the_list(new_page, sw_a, register):
     assert sorted(children.names()) == sorted([ENTERED_WITH_DIACRITICS, OTHER])
 
     # Filters combine, and with a name search; the page says what it is filtered by.
-    children.clear().filter(Flag="Unaccompanied asylum-seeking child (UASC)", Placed_out_of_area="Yes: placed in another authority's area")
+    children.clear().filter(
+        Flag="Unaccompanied asylum-seeking child (UASC)",
+        Placed_out_of_area="Yes: placed in another authority's area",
+    )
     assert children.names() == [ERITREAN]
-    expect(children.page.get_by_text("Filtered by:", exact=False)).to_contain_text("Placed out of area")
+    expect(children.page.get_by_text("Filtered by:", exact=False)).to_contain_text(
+        "Placed out of area"
+    )
     children.filter(Placed_out_of_area="Any", Nationality="Vietnam")
     assert children.names() == [ENTERED_WITHOUT]
     children.search("Nguyen")  # the filters stay on while searching

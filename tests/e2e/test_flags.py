@@ -46,7 +46,11 @@ def test_record_flags_then_end_one_with_a_reason(new_page, sw_a, make_child, day
     assert "Arrived at Dover alone" in record.flag_cells(UASC)[3]
     assert "Recorded by sw.a" in record.flag_cells(UASC)[3]
     # Trafficked but no NRM referral yet: the record says so.
-    expect(page.get_by_text("This child is flagged as trafficked but has no NRM referral recorded", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text(
+            "This child is flagged as trafficked but has no NRM referral recorded", exact=False
+        )
+    ).to_be_visible()
 
     # An end date before the flag's start is refused, on the field, and nothing changes.
     form = record.end_flag(UASC)
@@ -70,7 +74,9 @@ def test_record_flags_then_end_one_with_a_reason(new_page, sw_a, make_child, day
     assert cells[0] == UASC and cells[1] == short(days_ago(60))
     assert cells[2].splitlines()[0] == short(days_ago(5))
     assert "Reunited with family" in cells[2]
-    expect(record.flag_row(UASC).locator(".govuk-tag")).to_have_class("govuk-tag govuk-tag--grey app-flag")
+    expect(record.flag_row(UASC).locator(".govuk-tag")).to_have_class(
+        "govuk-tag govuk-tag--grey app-flag"
+    )
     expect(record.flag_row(UASC).get_by_role("link", name=f"End flag {UASC}")).to_have_count(0)
     assert "ended by sw.a" in cells[3]
     ended = Flag.objects.get(child=child, kind="uasc")

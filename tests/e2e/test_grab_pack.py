@@ -28,40 +28,82 @@ def png_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_the_grab_pack_page_shows_both_parts_and_its_pdf_downloads(new_page, sw_a, make_child, flag, place, days_ago, tmp_path):
-    child = make_child(sw_a, given_names="Kidane", family_name="Tesfay", council_id="CRO-9001", nationality="ERI",
-                       first_language="tir", looked_after_from=days_ago(300))
+def test_the_grab_pack_page_shows_both_parts_and_its_pdf_downloads(
+    new_page, sw_a, make_child, flag, place, days_ago, tmp_path
+):
+    child = make_child(
+        sw_a,
+        given_names="Kidane",
+        family_name="Tesfay",
+        council_id="CRO-9001",
+        nationality="ERI",
+        first_language="tir",
+        looked_after_from=days_ago(300),
+    )
     viewer = as_viewer(sw_a)
     flag(sw_a, child, "uasc", 300)
     place(sw_a, child, "E09000008", 290)
     register.set_photo(viewer, child, ContentFile(png_bytes(), name="kidane.png"), days_ago(10))
-    actions.save_safety_plan(viewer, child, {
-        "description": "Tall, thin, short hair", "phone_numbers": "07700 900777\n07700 900778",
-        "places": "West Croydon bus station\nVictoria coach station", "associates": "Cousin in Leeds (synthetic)",
-        "contingency": "Police: 101",
-    }, expected_version=None)
+    actions.save_safety_plan(
+        viewer,
+        child,
+        {
+            "description": "Tall, thin, short hair",
+            "phone_numbers": "07700 900777\n07700 900778",
+            "places": "West Croydon bus station\nVictoria coach station",
+            "associates": "Cousin in Leeds (synthetic)",
+            "contingency": "Police: 101",
+        },
+        expected_version=None,
+    )
     now = timezone.now()
-    earlier, _ = actions.report_missing(viewer, child, {
-        "category": "M", "last_seen_at": now - dt.timedelta(days=60), "last_seen_place": "College",
-        "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer",
-    })
-    actions.record_return(viewer, earlier, {"returned_at": now - dt.timedelta(days=59), "found_by": "police",
-                                            "found_place": "Victoria coach station"})
-    episode, _ = actions.report_missing(viewer, child, {
-        "category": "M", "last_seen_at": now - dt.timedelta(hours=4), "last_seen_place": "Outside Thornton Heath library",
-        "clothing": "Green parka, black jeans", "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer",
-    })
+    earlier, _ = actions.report_missing(
+        viewer,
+        child,
+        {
+            "category": "M",
+            "last_seen_at": now - dt.timedelta(days=60),
+            "last_seen_place": "College",
+            "reported_by_name": "Carer (synthetic)",
+            "reported_by_role": "carer",
+        },
+    )
+    actions.record_return(
+        viewer,
+        earlier,
+        {
+            "returned_at": now - dt.timedelta(days=59),
+            "found_by": "police",
+            "found_place": "Victoria coach station",
+        },
+    )
+    episode, _ = actions.report_missing(
+        viewer,
+        child,
+        {
+            "category": "M",
+            "last_seen_at": now - dt.timedelta(hours=4),
+            "last_seen_place": "Outside Thornton Heath library",
+            "clothing": "Green parka, black jeans",
+            "reported_by_name": "Carer (synthetic)",
+            "reported_by_role": "carer",
+        },
+    )
 
     page = new_page(sw_a)
     page.goto(f"/episodes/{episode.pk}/grab-pack")
     expect(page.locator("h1")).to_have_count(1)
     expect(page.get_by_role("heading", level=1)).to_have_text("Kidane Tesfay")
-    expect(page.get_by_text("OFFICIAL-SENSITIVE: contains personal data of a child").first).to_be_visible()
+    expect(
+        page.get_by_text("OFFICIAL-SENSITIVE: contains personal data of a child").first
+    ).to_be_visible()
     part1 = page.get_by_test_id("part-1")
     part2 = page.get_by_test_id("part-2")
     expect(part1.get_by_role("heading", name="Part 1: prepared in advance")).to_be_visible()
     expect(part1.get_by_test_id("phone-numbers")).to_contain_text("07700 900777")
-    expect(part1.get_by_role("table", name="Places and routes the child may use")).to_contain_text("West Croydon bus station")
+    expect(part1.get_by_role("table", name="Places and routes the child may use")).to_contain_text(
+        "West Croydon bus station"
+    )
     expect(part1.get_by_test_id("history")).to_contain_text("Victoria coach station")
     expect(part2.get_by_role("heading", name="Part 2: this episode")).to_be_visible()
     expect(part2.get_by_test_id("last-seen")).to_contain_text("Outside Thornton Heath library")
@@ -89,5 +131,10 @@ def test_the_grab_pack_page_shows_both_parts_and_its_pdf_downloads(new_page, sw_
     data = saved.read_bytes()
     assert len(data) > 0 and data.startswith(b"%PDF")
     assert "CRO-9001" in download.suggested_filename and "Tesfay" not in download.suggested_filename
-    assert AuditEvent.objects.filter(action="export", object_type="episode", object_id=str(episode.pk),
-                                     purpose="grab pack", actor_username="sw.a").exists()
+    assert AuditEvent.objects.filter(
+        action="export",
+        object_type="episode",
+        object_id=str(episode.pk),
+        purpose="grab pack",
+        actor_username="sw.a",
+    ).exists()

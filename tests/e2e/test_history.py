@@ -11,8 +11,12 @@ from tests.e2e.pages import ChildRecordPage, HistoryPage
 pytestmark = [pytest.mark.e2e, e2e_db]
 
 
-def test_history_lists_who_changed_what_with_old_and_new_values(new_page, sw_a, coordinator_a, make_child, flag, days_ago):
-    child = make_child(sw_a, given_names="Lan", family_name="Vo", council_id="CR-7001", nationality="VNM")
+def test_history_lists_who_changed_what_with_old_and_new_values(
+    new_page, sw_a, coordinator_a, make_child, flag, days_ago
+):
+    child = make_child(
+        sw_a, given_names="Lan", family_name="Vo", council_id="CR-7001", nationality="VNM"
+    )
     flag(coordinator_a, child, "separated", start_days_ago=20)
 
     page = new_page(sw_a)
@@ -34,11 +38,13 @@ def test_history_lists_who_changed_what_with_old_and_new_values(new_page, sw_a, 
     assert [e["who"] for e in entries] == ["sw.a", "coordinator.a", "sw.a"]  # newest first
     change, flagged, created = entries
     assert change["what"] == "Changed preferred_name, nationality, council_id"
-    assert sorted(change["changes"]) == sorted([
-        "Council case ID: CR-7001 → CR-7002",
-        "Nationality: Vietnam → Cambodia",
-        "Preferred name: (blank) → Lanny",
-    ])
+    assert sorted(change["changes"]) == sorted(
+        [
+            "Council case ID: CR-7001 → CR-7002",
+            "Nationality: Vietnam → Cambodia",
+            "Preferred name: (blank) → Lanny",
+        ]
+    )
     assert flagged["what"] == f"Flagged Separated from {days_ago(20):%d/%m/%Y}"
     assert "Flag: (blank) → Separated" in flagged["changes"]
     assert created["what"] == "Added Lan Vo to the register"
@@ -49,7 +55,9 @@ def test_history_lists_who_changed_what_with_old_and_new_values(new_page, sw_a, 
     assert HistoryPage.open(page, child.pk).entries() == entries
 
 
-def test_a_stale_edit_is_refused_not_silently_overwritten(new_page, sw_a, coordinator_a, make_child):
+def test_a_stale_edit_is_refused_not_silently_overwritten(
+    new_page, sw_a, coordinator_a, make_child
+):
     child = make_child(sw_a, given_names="Hoa", family_name="Pham", council_id="CR-7101")
     first, second = new_page(sw_a), new_page(coordinator_a)
     mine = ChildRecordPage.open(first, child.pk).change_personal_details()
@@ -59,7 +67,9 @@ def test_a_stale_edit_is_refused_not_silently_overwritten(new_page, sw_a, coordi
     mine.fill_details(council_id="CR-7103")
     mine.save()
     mine.expect_error_summary()
-    expect(mine.error_summary).to_contain_text("Someone else changed this record while you were editing it")
+    expect(mine.error_summary).to_contain_text(
+        "Someone else changed this record while you were editing it"
+    )
     assert mine.page.title().startswith("Error: ")
     child.refresh_from_db()
     assert child.council_id == "CR-7102"

@@ -43,9 +43,17 @@ def route_exists(name: str, *args) -> bool:
 
 @pytest.fixture
 def uasc_child(sw_a, make_child, days_ago):
-    child = make_child(sw_a, given_names="Dawit", family_name="Tekle", nationality="ERI", first_language="tir",
-                       looked_after_from=days_ago(200))
-    register.record_flag(as_viewer(sw_a), child, "uasc", days_ago(200), "Claimed asylum on arrival (synthetic)")
+    child = make_child(
+        sw_a,
+        given_names="Dawit",
+        family_name="Tekle",
+        nationality="ERI",
+        first_language="tir",
+        looked_after_from=days_ago(200),
+    )
+    register.record_flag(
+        as_viewer(sw_a), child, "uasc", days_ago(200), "Claimed asylum on arrival (synthetic)"
+    )
     return child
 
 
@@ -59,9 +67,15 @@ def test_from_report_to_risk_review_after_the_return_interview(new_page, coordin
     record.navigate(lambda: page.get_by_role("button", name="Report missing or away").click())
     form = ReportMissingPage(page)
     expect(form.h1).to_have_text("Report missing or away")
-    form.report(last_seen=last_seen, place="West Croydon bus station", with_whom="Two older men in a grey car",
-                clothing="Black puffer jacket, white trainers", circumstances="Left the house after a phone call",
-                reporter="Sam Carer (synthetic)", factors=("Contact with or control by traffickers (phone, SIM card, messages, visits)",))
+    form.report(
+        last_seen=last_seen,
+        place="West Croydon bus station",
+        with_whom="Two older men in a grey car",
+        clothing="Black puffer jacket, white trainers",
+        circumstances="Left the house after a phone call",
+        reporter="Sam Carer (synthetic)",
+        factors=("Contact with or control by traffickers (phone, SIM card, messages, visits)",),
+    )
     episode_page = form.submit()
 
     # 2. Graded high, with every reason and its source.
@@ -73,18 +87,30 @@ def test_from_report_to_risk_review_after_the_return_interview(new_page, coordin
     r_high = episode_page.reason_row(R_HIGH_REASON)
     expect(r_high).to_have_count(1)
     expect(r_high.locator("td").nth(2)).to_contain_text(R_HIGH_CITATION)
-    expect(episode_page.reason_row("Contact with or control by traffickers (phone, SIM card, messages, visits)")).to_have_count(1)
-    assert f"{uk_words(last_seen)}, West Croydon bus station" == page.get_by_test_id("last-seen").inner_text().strip()
+    expect(
+        episode_page.reason_row(
+            "Contact with or control by traffickers (phone, SIM card, messages, visits)"
+        )
+    ).to_have_count(1)
+    assert (
+        f"{uk_words(last_seen)}, West Croydon bus station"
+        == page.get_by_test_id("last-seen").inner_text().strip()
+    )
     assert episode_page.status().startswith("Open")
 
     # The coordinator confirms the grade: both gradings are kept.
     episode_page.set_grade("High")
     assert episode_page.success_message() == "The grade has been recorded"
-    assert [row[2] for row in episode_page.gradings()] == ["Confirmed or changed by a professional", "Proposed by the risk engine on report"]
+    assert [row[2] for row in episode_page.gradings()] == [
+        "Confirmed or changed by a professional",
+        "Proposed by the risk engine on report",
+    ]
 
     # 3. The grab pack for the police, where that part of Visible is in place.
     if route_exists("web:grab-pack", episode.pk):
-        expect(episode_page.grab_pack_link()).to_have_attribute("href", reverse("web:grab-pack", args=[episode.pk]))
+        expect(episode_page.grab_pack_link()).to_have_attribute(
+            "href", reverse("web:grab-pack", args=[episode.pk])
+        )
     if route_exists("web:grab-pack-pdf", episode.pk):
         link = episode_page.grab_pack_pdf_link()
         expect(link).to_be_visible()
@@ -93,25 +119,40 @@ def test_from_report_to_risk_review_after_the_return_interview(new_page, coordin
         assert pdf.body()[:5] == b"%PDF-"
 
     # 4. Sightings logged, newest first.
-    episode_page.log("Sighting", last_seen + dt.timedelta(hours=2), "Seen by a bus driver on the 119 towards Purley (synthetic)")
+    episode_page.log(
+        "Sighting",
+        last_seen + dt.timedelta(hours=2),
+        "Seen by a bus driver on the 119 towards Purley (synthetic)",
+    )
     episode_page.log("Call", last_seen + dt.timedelta(hours=3), "Called his phone: switched off")
     entries = episode_page.log_entries()
     assert entries[0].startswith("Call at") and entries[1].startswith("Sighting at")
 
     # 5. Reported to the police.
-    episode_page.record_police_report("Metropolitan Police Service", last_seen + dt.timedelta(minutes=30), "MPS-0001 (synthetic)")
-    assert episode_page.police_summary() == (f"Told Metropolitan Police Service at {uk_words(last_seen + dt.timedelta(minutes=30))}, "
-                                             "reference MPS-0001 (synthetic)")
+    episode_page.record_police_report(
+        "Metropolitan Police Service", last_seen + dt.timedelta(minutes=30), "MPS-0001 (synthetic)"
+    )
+    assert episode_page.police_summary() == (
+        f"Told Metropolitan Police Service at {uk_words(last_seen + dt.timedelta(minutes=30))}, "
+        "reference MPS-0001 (synthetic)"
+    )
 
     # 6. The return, more than 72 hours ago.
     returned = now - dt.timedelta(days=4)
-    episode_page.record_return(returned, "Police", place="Birmingham New Street station", authority="Birmingham (West Midlands)",
-                               condition="Tired and hungry; a new phone")
+    episode_page.record_return(
+        returned,
+        "Police",
+        place="Birmingham New Street station",
+        authority="Birmingham (West Midlands)",
+        condition="Tired and hungry; a new phone",
+    )
     assert episode_page.status().startswith("Closed")
     assert "Birmingham New Street station" in episode_page.return_summary()
 
     # 7. The interview is overdue: the alert is in the inbox.
-    episode_page.navigate(lambda: page.get_by_role("link", name=re.compile(r"^Alerts \(\d+\)$")).click())
+    episode_page.navigate(
+        lambda: page.get_by_role("link", name=re.compile(r"^Alerts \(\d+\)$")).click()
+    )
     inbox = AlertsPage(page).check_for_new_alerts()
     assert inbox.success_message().startswith("Checked ")
     overdue = inbox.card("no independent return interview done within 72 hours")
@@ -119,17 +160,33 @@ def test_from_report_to_risk_review_after_the_return_interview(new_page, coordin
     expect(overdue).to_contain_text("Overdue")
     expect(overdue).to_contain_text("DfE statutory guidance 2014")
     inbox.acknowledge("no independent return interview done within 72 hours")
-    expect(inbox.card("no independent return interview done within 72 hours")).to_contain_text("Acknowledged")
+    expect(inbox.card("no independent return interview done within 72 hours")).to_contain_text(
+        "Acknowledged"
+    )
 
     # 8. The interview is held.
-    inbox.navigate(lambda: inbox.card("no independent return interview").get_by_role("link", name="Dawit Tekle").click())
+    inbox.navigate(
+        lambda: (
+            inbox.card("no independent return interview")
+            .get_by_role("link", name="Dawit Tekle")
+            .click()
+        )
+    )
     episode_page = EpisodePage(page)
     episode_page.record_interview(
-        outcome="Held", offered=returned + dt.timedelta(hours=2), held=now - dt.timedelta(hours=1),
-        interviewer="Amani Worker (synthetic)", organisation="Independent return interview service (synthetic)",
-        independent=True, language="Tigrinya", interpreter=True, where_been="A flat above a car wash in Birmingham",
-        who_with="Older men he did not know", indicators=("Made to work (cannabis farm, nail bar, car wash, kitchen)",),
-        flags=("Trafficked (suspected)",))
+        outcome="Held",
+        offered=returned + dt.timedelta(hours=2),
+        held=now - dt.timedelta(hours=1),
+        interviewer="Amani Worker (synthetic)",
+        organisation="Independent return interview service (synthetic)",
+        independent=True,
+        language="Tigrinya",
+        interpreter=True,
+        where_been="A flat above a car wash in Birmingham",
+        who_with="Older men he did not know",
+        indicators=("Made to work (cannabis farm, nail bar, car wash, kitchen)",),
+        flags=("Trafficked (suspected)",),
+    )
     assert episode_page.success_message() == "The return interview has been recorded"
 
     # 9. The alert has closed, because the condition no longer holds.
@@ -138,7 +195,9 @@ def test_from_report_to_risk_review_after_the_return_interview(new_page, coordin
     inbox.show("Resolved")
     resolved = inbox.card("no independent return interview done within 72 hours")
     expect(resolved).to_contain_text("Closed automatically")
-    assert Alert.objects.get(child=uasc_child, code="return_interview_overdue").resolved_at is not None
+    assert (
+        Alert.objects.get(child=uasc_child, code="return_interview_overdue").resolved_at is not None
+    )
 
     # 10. The risk has been reviewed after the return.
     episode_page = EpisodePage.open(page, episode.pk)
@@ -149,21 +208,41 @@ def test_from_report_to_risk_review_after_the_return_interview(new_page, coordin
     assert "Trafficked (suspected)" in record.active_flags()
 
 
-def test_a_17_year_old_who_turns_18_while_missing_stays_missing_with_the_same_grade(new_page, monkeypatch, coordinator_a, sw_a,
-                                                                                   make_child, today, days_ago):
+def test_a_17_year_old_who_turns_18_while_missing_stays_missing_with_the_same_grade(
+    new_page, monkeypatch, coordinator_a, sw_a, make_child, today, days_ago
+):
     eighteenth = days_ago(2)
-    child = make_child(sw_a, given_names="Lan", family_name="Tran", date_of_birth=eighteenth.replace(year=eighteenth.year - 18),
-                       looked_after_from=days_ago(300))
-    register.record_flag(as_viewer(sw_a), child, "separated", days_ago(300), "Separated from family (synthetic)")
+    child = make_child(
+        sw_a,
+        given_names="Lan",
+        family_name="Tran",
+        date_of_birth=eighteenth.replace(year=eighteenth.year - 18),
+        looked_after_from=days_ago(300),
+    )
+    register.record_flag(
+        as_viewer(sw_a), child, "separated", days_ago(300), "Separated from family (synthetic)"
+    )
     # Reported four days ago, while still 17.
     then = timezone.now() - dt.timedelta(days=4)
     with monkeypatch.context() as patch:
         patch.setattr(actions, "_now", lambda: then)
-        episode, grading = actions.report_missing(as_viewer(sw_a), child, {
-            "category": "M", "last_seen_at": then - dt.timedelta(hours=2), "last_seen_place": "Croydon town centre",
-            "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer",
-            "police_force": None, "police_reported_at": None, "police_reference": ""})
-    assert grading.grade == "high" and "turned_18_while_missing" not in grading.assessment["markers"]
+        episode, grading = actions.report_missing(
+            as_viewer(sw_a),
+            child,
+            {
+                "category": "M",
+                "last_seen_at": then - dt.timedelta(hours=2),
+                "last_seen_place": "Croydon town centre",
+                "reported_by_name": "Carer (synthetic)",
+                "reported_by_role": "carer",
+                "police_force": None,
+                "police_reported_at": None,
+                "police_reference": "",
+            },
+        )
+    assert (
+        grading.grade == "high" and "turned_18_while_missing" not in grading.assessment["markers"]
+    )
 
     page = new_page(coordinator_a)
     episode_page = EpisodePage.open(page, episode.pk)
@@ -173,7 +252,9 @@ def test_a_17_year_old_who_turns_18_while_missing_stays_missing_with_the_same_gr
 
     inbox = AlertsPage.open(page).check_for_new_alerts()
     expect(inbox.card("while still missing")).to_have_count(1)
-    expect(inbox.card("while still missing")).to_contain_text(f"Turned 18 on {eighteenth.day} {eighteenth:%B %Y} while still missing")
+    expect(inbox.card("while still missing")).to_contain_text(
+        f"Turned 18 on {eighteenth.day} {eighteenth:%B %Y} while still missing"
+    )
 
     # The grade cannot drop now that they are 18.
     episode_page = EpisodePage.open(page, episode.pk)
@@ -199,17 +280,26 @@ def test_a_17_year_old_who_turns_18_while_missing_stays_missing_with_the_same_gr
 def test_report_and_log_a_sighting_without_javascript(new_page, sw_a, uasc_child):
     page = new_page(sw_a, javascript=False)
     form = ReportMissingPage.open(page, uasc_child.pk)
-    form.report(category="Away from placement without authorisation: whereabouts known",
-                last_seen=timezone.now() - dt.timedelta(hours=4), place="His cousin's flat in Thornton Heath (synthetic)",
-                reporter="Sam Carer (synthetic)")
+    form.report(
+        category="Away from placement without authorisation: whereabouts known",
+        last_seen=timezone.now() - dt.timedelta(hours=4),
+        place="His cousin's flat in Thornton Heath (synthetic)",
+        reporter="Sam Carer (synthetic)",
+    )
     episode_page = form.submit()
     expect(episode_page.h1).to_have_text("Away from placement")
     assert episode_page.grade_in_force() == "High"
-    episode_page.log("Contact with the child", timezone.now() - dt.timedelta(minutes=10), "Spoke to him on the phone: he is safe")
+    episode_page.log(
+        "Contact with the child",
+        timezone.now() - dt.timedelta(minutes=10),
+        "Spoke to him on the phone: he is safe",
+    )
     assert episode_page.log_entries()[0].startswith("Contact with the child at")
 
 
-def test_missing_pages_have_no_serious_accessibility_problems(new_page, coordinator_a, manager_a, uasc_child, days_ago):
+def test_missing_pages_have_no_serious_accessibility_problems(
+    new_page, coordinator_a, manager_a, uasc_child, days_ago
+):
     page = new_page(coordinator_a)
     form = ReportMissingPage.open(page, uasc_child.pk)
     check_page(page, "Report missing or away")
@@ -217,7 +307,11 @@ def test_missing_pages_have_no_serious_accessibility_problems(new_page, coordina
     check_page(page, "Report missing or away, with errors", error=True)
 
     form = ReportMissingPage(page)
-    form.report(last_seen=timezone.now() - dt.timedelta(hours=3), place="East Croydon station", reporter="Sam Carer (synthetic)")
+    form.report(
+        last_seen=timezone.now() - dt.timedelta(hours=3),
+        place="East Croydon station",
+        reporter="Sam Carer (synthetic)",
+    )
     episode_page = form.submit()
     check_page(page, "Episode")
     episode_page.log("Note", timezone.now() - dt.timedelta(hours=1), "")

@@ -30,27 +30,50 @@ def accessible(page, name: str) -> None:
 
 def uasc(user, make_child, given="Dawit", family="Tekle"):
     today = timezone.localdate()
-    child = make_child(user, given_names=given, family_name=family, nationality="ERI",
-                       looked_after_from=today - dt.timedelta(days=200))
-    register.record_flag(as_viewer(user), child, "uasc", today - dt.timedelta(days=200), "Asylum claim (synthetic)")
+    child = make_child(
+        user,
+        given_names=given,
+        family_name=family,
+        nationality="ERI",
+        looked_after_from=today - dt.timedelta(days=200),
+    )
+    register.record_flag(
+        as_viewer(user), child, "uasc", today - dt.timedelta(days=200), "Asylum claim (synthetic)"
+    )
     return child
 
 
 def report(user, child, force, hours_ago=3, returned_hours_ago=None):
     now = timezone.now()
-    episode, _ = missing.report_missing(as_viewer(user), child, {
-        "category": "M", "last_seen_at": now - dt.timedelta(hours=hours_ago), "last_seen_place": "West Croydon bus station",
-        "with_whom": "", "clothing": "Grey hoodie, black trainers", "circumstances": "Did not come back from college",
-        "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer", "police_force": force,
-        "police_reported_at": now - dt.timedelta(hours=hours_ago - 1) if force else None,
-        "police_reference": "MPS-1" if force else ""})
+    episode, _ = missing.report_missing(
+        as_viewer(user),
+        child,
+        {
+            "category": "M",
+            "last_seen_at": now - dt.timedelta(hours=hours_ago),
+            "last_seen_place": "West Croydon bus station",
+            "with_whom": "",
+            "clothing": "Grey hoodie, black trainers",
+            "circumstances": "Did not come back from college",
+            "reported_by_name": "Carer (synthetic)",
+            "reported_by_role": "carer",
+            "police_force": force,
+            "police_reported_at": now - dt.timedelta(hours=hours_ago - 1) if force else None,
+            "police_reference": "MPS-1" if force else "",
+        },
+    )
     if returned_hours_ago is not None:
-        missing.record_return(as_viewer(user), episode, {"returned_at": now - dt.timedelta(hours=returned_hours_ago),
-                                                         "found_by": "self"})
+        missing.record_return(
+            as_viewer(user),
+            episode,
+            {"returned_at": now - dt.timedelta(hours=returned_hours_ago), "found_by": "self"},
+        )
     return episode
 
 
-def test_a_shared_grab_pack_reaches_the_police_only_once_the_child_is_missing_to_them(new_page, sw_a, make_child):
+def test_a_shared_grab_pack_reaches_the_police_only_once_the_child_is_missing_to_them(
+    new_page, sw_a, make_child
+):
     met = Organisation.objects.get(name="Metropolitan Police Service")
     officer = make_user("officer.met", met, Role.POLICE_OFFICER)
     child = uasc(sw_a, make_child)
@@ -61,7 +84,9 @@ def test_a_shared_grab_pack_reaches_the_police_only_once_the_child_is_missing_to
     screen.select("Police force", "Metropolitan Police Service")
     screen.press("Share the grab pack with this force")
     assert screen.success_message().startswith("Grab pack shared with Metropolitan Police Service")
-    expect(council.get_by_test_id("grab-pack-shares")).to_contain_text("Metropolitan Police Service")
+    expect(council.get_by_test_id("grab-pack-shares")).to_contain_text(
+        "Metropolitan Police Service"
+    )
 
     police = new_page(officer)
     cop = BasePage(police)
@@ -87,7 +112,9 @@ def test_a_shared_grab_pack_reaches_the_police_only_once_the_child_is_missing_to
     accessible(council, "A child's record with disclosures")
 
 
-def test_the_trafficking_spoc_sees_children_in_scope_after_they_come_back(new_page, sw_a, make_child):
+def test_the_trafficking_spoc_sees_children_in_scope_after_they_come_back(
+    new_page, sw_a, make_child
+):
     met = Organisation.objects.get(name="Metropolitan Police Service")
     spoc = make_user("spoc.met", met, Role.TRAFFICKING_SPOC)
     officer = make_user("officer.met", met, Role.POLICE_OFFICER)
@@ -120,27 +147,40 @@ def test_a_transfer_seen_from_both_councils(new_page, manager_a, manager_b, sw_a
     screen.follow("Transfer Dawit Tekle to another authority")
     accessible(sender, "Transfer a child")
     screen.press("Transfer now")
-    screen.expect_error_summary("Choose the authority taking responsibility", "Say why the child is being transferred",
-                                "Confirm that responsibility moves now")
+    screen.expect_error_summary(
+        "Choose the authority taking responsibility",
+        "Say why the child is being transferred",
+        "Confirm that responsibility moves now",
+    )
     screen.select("Authority taking responsibility", "Kent children's services")
     screen.fill("Why", "National Transfer Protocol: accepted by Kent (synthetic)")
-    screen.tick("I understand that responsibility, the whole record and its open alerts move to the receiving authority now")
+    screen.tick(
+        "I understand that responsibility, the whole record and its open alerts move to the receiving authority now"
+    )
     screen.press("Transfer now")
     assert "transferred to Kent children's services" in screen.success_message()
-    expect(sender.get_by_test_id("read-only-view")).to_contain_text("Transferred to Kent children's services")
+    expect(sender.get_by_test_id("read-only-view")).to_contain_text(
+        "Transferred to Kent children's services"
+    )
     expect(sender.get_by_role("button", name="Record a flag")).to_have_count(0)
     assert Transfer.objects.get().moved["open_episodes"] == 1
 
     receiver = new_page(manager_b)
     kent = BasePage(receiver)
     kent.navigate(lambda: receiver.goto("/alerts/"))
-    expect(receiver.get_by_test_id("alert").filter(has_text="has been transferred to you")).to_have_count(1)
+    expect(
+        receiver.get_by_test_id("alert").filter(has_text="has been transferred to you")
+    ).to_have_count(1)
     kent.navigate(lambda: receiver.goto(f"/children/{child.pk}/"))
-    expect(receiver.get_by_test_id("transfers")).to_contain_text("from Croydon children's services to Kent children's services")
+    expect(receiver.get_by_test_id("transfers")).to_contain_text(
+        "from Croydon children's services to Kent children's services"
+    )
     expect(receiver.get_by_role("button", name="Record a flag")).to_be_visible()
 
 
-def test_break_glass_is_refused_without_a_reason_and_the_owner_is_alerted(new_page, sw_b, manager_a, sw_a, make_child):
+def test_break_glass_is_refused_without_a_reason_and_the_owner_is_alerted(
+    new_page, sw_b, manager_a, sw_a, make_child
+):
     child = uasc(sw_a, make_child)
     page = new_page(sw_b)
     screen = BasePage(page)
@@ -151,8 +191,12 @@ def test_break_glass_is_refused_without_a_reason_and_the_owner_is_alerted(new_pa
     screen.fill("The child's Visible number", str(child.pk))
     screen.fill("Why you need the record now", "urgent")
     screen.press("Open the record")
-    screen.expect_error_summary("Say why you need this record now, in at least 20 characters: the child's council will read it")
-    screen.fill("Why you need the record now", "Found at Dover port at 02:00, says he lives in Croydon")
+    screen.expect_error_summary(
+        "Say why you need this record now, in at least 20 characters: the child's council will read it"
+    )
+    screen.fill(
+        "Why you need the record now", "Found at Dover port at 02:00, says he lives in Croydon"
+    )
     screen.press("Open the record")
     assert "Break-glass access to Dawit Tekle's record" in screen.success_message()
     expect(page.get_by_test_id("read-only-view")).to_contain_text("Break-glass access until")
@@ -161,7 +205,9 @@ def test_break_glass_is_refused_without_a_reason_and_the_owner_is_alerted(new_pa
     owner = new_page(manager_a)
     mine = BasePage(owner)
     mine.navigate(lambda: owner.goto("/alerts/"))
-    expect(owner.get_by_test_id("alert").filter(has_text="used break-glass access")).to_contain_text("Found at Dover port")
+    expect(
+        owner.get_by_test_id("alert").filter(has_text="used break-glass access")
+    ).to_contain_text("Found at Dover port")
     mine.navigate(lambda: owner.goto(f"/children/{child.pk}/"))
     card = owner.get_by_test_id("break-glass")
     card.get_by_label("Your review").fill("Justified: Kent duty team had him at the port")

@@ -19,10 +19,12 @@ from visible.national.models import Collection, Submission
 pytestmark = [pytest.mark.e2e, e2e_db]
 
 BAD_RETURN = b"group,measure,value\nuasc,children,<5\nuasc,children_missing_or_away,2\n"
-GOOD_RETURN = (b"group,measure,value\nuasc,children,14\nuasc_or_separated,children,14\nuasc,children_missing_or_away,2\n"
-               b"uasc_or_separated,children_missing_or_away,2\ntrafficked_identified,children,3\ntrafficked,children,3\n"
-               b"trafficked_suspected,children,0\ntrafficked,children_missing_or_away,1\n"
-               b"trafficked_identified,children_missing_or_away,1\nany,children,17\n")
+GOOD_RETURN = (
+    b"group,measure,value\nuasc,children,14\nuasc_or_separated,children,14\nuasc,children_missing_or_away,2\n"
+    b"uasc_or_separated,children_missing_or_away,2\ntrafficked_identified,children,3\ntrafficked,children,3\n"
+    b"trafficked_suspected,children,0\ntrafficked,children_missing_or_away,1\n"
+    b"trafficked_identified,children_missing_or_away,1\nany,children,17\n"
+)
 
 
 def accessible(page, name: str) -> None:
@@ -32,7 +34,9 @@ def accessible(page, name: str) -> None:
 
 
 def test_an_analyst_runs_a_collection_from_opening_to_the_published_csv(new_page):
-    body = Organisation.objects.create(name="National monitoring body (synthetic)", kind=OrganisationKind.NATIONAL_BODY)
+    body = Organisation.objects.create(
+        name="National monitoring body (synthetic)", kind=OrganisationKind.NATIONAL_BODY
+    )
     analyst = make_user("analyst.national", body, Role.ANALYST)
     page = new_page(analyst)
     screen = BasePage(page)
@@ -70,11 +74,14 @@ def test_an_analyst_runs_a_collection_from_opening_to_the_published_csv(new_page
     upload.set_input_files({"name": "croydon.csv", "mimeType": "text/csv", "buffer": BAD_RETURN})
     screen.press("Upload the return")
     problems = page.get_by_test_id("return-problems")
-    expect(problems).to_contain_text("croydon.csv row 2, column value: '<5' is a suppressed or withheld figure")
+    expect(problems).to_contain_text(
+        "croydon.csv row 2, column value: '<5' is a suppressed or withheld figure"
+    )
     assert not Submission.objects.filter(request=croydon).exists()
     accessible(page, "A return with problems")
     page.get_by_label("The return file").set_input_files(
-        {"name": "croydon.csv", "mimeType": "text/csv", "buffer": GOOD_RETURN})
+        {"name": "croydon.csv", "mimeType": "text/csv", "buffer": GOOD_RETURN}
+    )
     screen.press("Upload the return")
     assert screen.success_message() == "Return received from Croydon: version 1"
     expect(page.get_by_test_id("request-status")).to_have_text("Partially provided")

@@ -24,7 +24,9 @@ def png_bytes(colour=(30, 100, 180)) -> bytes:
     return buffer.getvalue()
 
 
-def test_photograph_upload_is_shown_to_the_council_and_refused_to_others(new_page, sw_a, sw_b, make_child, days_ago, tmp_path):
+def test_photograph_upload_is_shown_to_the_council_and_refused_to_others(
+    new_page, sw_a, sw_b, make_child, days_ago, tmp_path
+):
     child = make_child(sw_a, given_names="Kidane", family_name="Tesfay")
     page = new_page(sw_a)
     record = ChildRecordPage.open(page, child.pk)
@@ -54,7 +56,9 @@ def test_photograph_upload_is_shown_to_the_council_and_refused_to_others(new_pag
     other = new_page(sw_b)
     response = other.goto(f"/children/{child.pk}/photo")
     assert response.status == 404
-    assert AuditEvent.objects.filter(action="denied", actor_username="sw.b", object_id=str(child.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="denied", actor_username="sw.b", object_id=str(child.pk)
+    ).exists()
 
 
 def test_other_names_are_added_and_removed(new_page, sw_a, make_child):
@@ -70,12 +74,16 @@ def test_other_names_are_added_and_removed(new_page, sw_a, make_child):
     form.submit("Add name")
     record = form.saved()
     assert "Muhammad Rahimi (other spelling)" in record.other_names()
-    assert ChildName.objects.filter(child=child, name="Muhammad Rahimi", kind="other_spelling").exists()
+    assert ChildName.objects.filter(
+        child=child, name="Muhammad Rahimi", kind="other_spelling"
+    ).exists()
 
     record.navigate(lambda: page.get_by_role("button", name="Remove Muhammad Rahimi").click())
     assert record.success_message() == "'Muhammad Rahimi' has been removed"
     expect(page.get_by_test_id("other-names")).to_have_count(0)
-    expect(record.section("Other names and spellings").locator("xpath=following-sibling::p[1]")).to_have_text("None recorded.")
+    expect(
+        record.section("Other names and spellings").locator("xpath=following-sibling::p[1]")
+    ).to_have_text("None recorded.")
     assert not ChildName.objects.filter(child=child).exists()
 
 
@@ -83,15 +91,25 @@ def test_a_guardian_assignment_is_ended(new_page, sw_a, make_child, days_ago):
     child = make_child(sw_a, given_names="Ana", family_name="Popescu")
     from tests.conftest import as_viewer
 
-    actions.assign_guardian(as_viewer(sw_a), child, {"kind": "advocate", "guardian_name": "Jo Example",
-                                                     "service": "Example Advocacy (synthetic)", "start_date": days_ago(30)})
+    actions.assign_guardian(
+        as_viewer(sw_a),
+        child,
+        {
+            "kind": "advocate",
+            "guardian_name": "Jo Example",
+            "service": "Example Advocacy (synthetic)",
+            "start_date": days_ago(30),
+        },
+    )
     page = new_page(sw_a)
     record = ChildRecordPage.open(page, child.pk)
     record.follow("End assignment of Jo Example")
     form = SubFormPage(page)
     form.fill_date("Date the assignment ended", days_ago(40))
     form.submit("End assignment")
-    form.expect_error_summary(f"Assignment end date must be the same as or after the start date ({days_ago(30):%d/%m/%Y})")
+    form.expect_error_summary(
+        f"Assignment end date must be the same as or after the start date ({days_ago(30):%d/%m/%Y})"
+    )
     form.fill_date("Date the assignment ended", days_ago(1))
     form.submit("End assignment")
     record = form.saved()

@@ -29,8 +29,12 @@ def accessible(page, name: str) -> None:
     assert not violations, f"{name} ({page.url}):\n" + describe_violations(violations)
 
 
-def test_a_903_return_with_an_error_then_the_foi_return_and_the_annual_report(new_page, coordinator_a, manager_a, council_a):
-    generate(authorities=[council_a.authority.code], national=False, children=25, seed=3, progress=False)
+def test_a_903_return_with_an_error_then_the_foi_return_and_the_annual_report(
+    new_page, coordinator_a, manager_a, council_a
+):
+    generate(
+        authorities=[council_a.authority.code], national=False, children=25, seed=3, progress=False
+    )
     folder = Path(tempfile.mkdtemp())
     export_return(council_a, YEAR, folder)
     files = {path.name: path.read_bytes() for path in folder.iterdir() if path.suffix == ".csv"}
@@ -38,7 +42,10 @@ def test_a_903_return_with_an_error_then_the_foi_return_and_the_annual_report(ne
     assert len(missing) > 1, "the synthetic authority has missing episodes in the year"
     cells = missing[1].split(",")
     cells[3] = "31/02/2025"  # MIS_START: no such date
-    broken = {**files, "missing.csv": ("\r\n".join([missing[0], ",".join(cells), *missing[2:]]) + "\r\n").encode()}
+    broken = {
+        **files,
+        "missing.csv": ("\r\n".join([missing[0], ",".join(cells), *missing[2:]]) + "\r\n").encode(),
+    }
 
     page = new_page(coordinator_a)
     screen = BasePage(page)
@@ -47,7 +54,11 @@ def test_a_903_return_with_an_error_then_the_foi_return_and_the_annual_report(ne
 
     def upload(contents: dict[str, bytes]) -> None:
         page.get_by_label("Upload the return's files").set_input_files(
-            [{"name": name, "mimeType": "text/csv", "buffer": data} for name, data in contents.items()])
+            [
+                {"name": name, "mimeType": "text/csv", "buffer": data}
+                for name, data in contents.items()
+            ]
+        )
         screen.press("Check and import")
 
     upload(broken)
@@ -63,26 +74,40 @@ def test_a_903_return_with_an_error_then_the_foi_return_and_the_annual_report(ne
     screen.select("Collection year", "2025/26")
     upload(files)
     expect(page.get_by_test_id("ssda903-imported")).to_contain_text("Return imported")
-    expect(page.get_by_test_id("ssda903-counts")).to_contain_text("Children already as in the return")
+    expect(page.get_by_test_id("ssda903-counts")).to_contain_text(
+        "Children already as in the return"
+    )
 
     # The senior manager: the FOI return for the year, and the partnership's annual report.
-    area = PartnershipArea.objects.create(name="Croydon Safeguarding Children Partnership (synthetic)")
+    area = PartnershipArea.objects.create(
+        name="Croydon Safeguarding Children Partnership (synthetic)"
+    )
     area.authorities.add(Authority.objects.get(code=council_a.authority.code))
     boss = new_page(manager_a)
     report = BasePage(boss)
     report.navigate(lambda: boss.goto("/returns/foi/"))
     report.fill_date("First day of the period", dt.date(YEAR, 4, 1))
-    report.fill_date("Last day of the period", dt.date(YEAR + 1, 3, 31) if dt.date(YEAR + 1, 3, 31) <= timezone.localdate() else timezone.localdate())
+    report.fill_date(
+        "Last day of the period",
+        dt.date(YEAR + 1, 3, 31)
+        if dt.date(YEAR + 1, 3, 31) <= timezone.localdate()
+        else timezone.localdate(),
+    )
     report.press("Show the return")
     accessible(boss, "FOI return")
     with boss.expect_download() as foi:
         boss.locator("a[data-format='json'][data-suppressed='no']").click()
     document = json.loads(Path(foi.value.path()).read_text(encoding="utf-8"))
-    assert document["authority"]["code"] == council_a.authority.code and document["schema_version"] == "1.0.0"
+    assert (
+        document["authority"]["code"] == council_a.authority.code
+        and document["schema_version"] == "1.0.0"
+    )
 
     report.navigate(lambda: boss.goto("/returns/partnerships/"))
     report.follow(f"Annual report {YEAR - 1} to {YEAR}", exact=False)
-    expect(boss.get_by_test_id("report-title")).to_contain_text("Croydon Safeguarding Children Partnership")
+    expect(boss.get_by_test_id("report-title")).to_contain_text(
+        "Croydon Safeguarding Children Partnership"
+    )
     accessible(boss, "Partnership annual report")
     with boss.expect_download() as pdf:
         boss.get_by_test_id("report-pdf").click()

@@ -29,14 +29,18 @@ def test_set_up_then_sign_in_with_a_code_a_wrong_code_refused_and_a_lockout(page
     # First sign-in: set up the app. The QR code is drawn on the server; the key is there as text.
     set_up = SetUpAuthenticatorPage(page)
     expect(set_up.h1).to_have_text("Set up your authenticator app")
-    expect(page.get_by_role("img", name="QR code to scan with your authenticator app")).to_be_visible()
+    expect(
+        page.get_by_role("img", name="QR code to scan with your authenticator app")
+    ).to_be_visible()
     assert len(set_up.secret()) == 32
     check_page(page, "Set up your authenticator app")
     page.goto("/children/")  # nothing is open yet: back to the set-up
     expect(set_up.h1).to_have_text("Set up your authenticator app")
 
     set_up.enter_code("000000")
-    set_up.expect_error_summary("The code is not right or has run out. Enter the 6-digit code your app shows now")
+    set_up.expect_error_summary(
+        "The code is not right or has run out. Enter the 6-digit code your app shows now"
+    )
     check_page(page, "Set up, wrong code", error=True)
 
     codes_page = set_up.set_up()
@@ -56,7 +60,9 @@ def test_set_up_then_sign_in_with_a_code_a_wrong_code_refused_and_a_lockout(page
     expect(code_page.h1).to_have_text("Enter the code from your authenticator app")
     check_page(page, "Enter the code")
     code_page.enter_code("123456")
-    code_page.expect_error_summary("The code is not right or has run out. Enter the 6-digit code your app shows now")
+    code_page.expect_error_summary(
+        "The code is not right or has run out. Enter the 6-digit code your app shows now"
+    )
     check_page(page, "Enter the code, wrong code", error=True)
     code_page.enter_code(SecondFactorPage.code_for("sw.a"))
     expect(ChildrenListPage(page).h1).to_have_text("Children")
@@ -81,11 +87,15 @@ def test_set_up_then_sign_in_with_a_code_a_wrong_code_refused_and_a_lockout(page
     code_page.enter_code("000009")
     locked = SignInPage(page)
     expect(locked.h1).to_have_text("Sign in to Visible")
-    locked.expect_error_summary("There have been too many attempts to sign in. Wait 15 minutes, then try again")
+    locked.expect_error_summary(
+        "There have been too many attempts to sign in. Wait 15 minutes, then try again"
+    )
     check_page(page, "Locked out", error=True)
     # even the right password and code do not get in now
     locked.sign_in("sw.a", PASSWORD, second_factor=False)
-    locked.expect_error_summary("There have been too many attempts to sign in. Wait 15 minutes, then try again")
+    locked.expect_error_summary(
+        "There have been too many attempts to sign in. Wait 15 minutes, then try again"
+    )
     page.goto("/children/")
     expect(SignInPage(page).h1).to_have_text("Sign in to Visible")
 
@@ -147,5 +157,7 @@ def test_password_reset_change_and_the_timeout_message_pages(page, sw_a, setting
     page.goto("/counts/")
     timed_out = SignInPage(page)
     expect(timed_out.h1).to_have_text("Sign in to Visible")
-    expect(page.get_by_test_id("timed-out")).to_contain_text("You were signed out after 2 seconds without activity")
+    expect(page.get_by_test_id("timed-out")).to_contain_text(
+        "You were signed out after 2 seconds without activity"
+    )
     check_page(page, "Signed out after a timeout")

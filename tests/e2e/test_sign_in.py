@@ -24,7 +24,9 @@ def test_sign_in_with_a_wrong_password_then_the_right_one_and_sign_out(page, sw_
     sign_in = SignInPage(page)
     expect(sign_in.h1).to_have_text("Sign in to Visible")
     assert page.title() == "Sign in – Visible"
-    expect(page.locator("body.js-enabled")).to_have_count(1)  # GOV.UK Frontend started (CSP allows our script)
+    expect(page.locator("body.js-enabled")).to_have_count(
+        1
+    )  # GOV.UK Frontend started (CSP allows our script)
 
     sign_in.sign_in("sw.a", "not-the-password")
     sign_in.expect_error_summary("Enter a correct username and password. Both are case-sensitive.")

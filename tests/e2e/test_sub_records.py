@@ -34,7 +34,8 @@ def test_placements_out_of_area_overlap_refused_and_ended(new_page, sw_a, make_c
     expect(form.h1).to_have_text("Record a placement")
     # The form starts with the child's own council as the authority.
     expect(page.get_by_label("Authority the placement is in", exact=True)).to_have_value(
-        str(child.responsible_organisation.authority_id))
+        str(child.responsible_organisation.authority_id)
+    )
     form.select("Placement type (SSDA903 PLACE code)", FOSTER_LONG)
     form.fill_date("Start date", days_ago(100))
     form.select("Authority the placement is in", "Kent (South East)")
@@ -53,8 +54,10 @@ def test_placements_out_of_area_overlap_refused_and_ended(new_page, sw_a, make_c
     form.select("Placement type (SSDA903 PLACE code)", CHILDRENS_HOME)
     form.fill_date("Start date", days_ago(50))
     form.submit("Record placement")
-    message = (f"This placement overlaps another placement (from {days_ago(100):%d/%m/%Y} (still open)). "
-               "End that one first, or change the dates")
+    message = (
+        f"This placement overlaps another placement (from {days_ago(100):%d/%m/%Y} (still open)). "
+        "End that one first, or change the dates"
+    )
     form.expect_error_summary(message)
     assert form.field_error("id_start_date") == message
     assert Placement.objects.filter(child=child).count() == 1
@@ -79,11 +82,16 @@ def test_placements_out_of_area_overlap_refused_and_ended(new_page, sw_a, make_c
     expect(home.locator("td").nth(1)).to_contain_text("Croydon")
     expect(home.locator(".govuk-tag")).to_have_count(0)  # not out of area
     expect(home.locator("td").nth(3)).to_have_text("Current")
-    assert list(Placement.objects.filter(child=child).order_by("start_date").values_list("place_code", "end_date")) == [
-        ("U4", days_ago(51)), ("K2", None)]
+    assert list(
+        Placement.objects.filter(child=child)
+        .order_by("start_date")
+        .values_list("place_code", "end_date")
+    ) == [("U4", days_ago(51)), ("K2", None)]
 
 
-def test_nrm_referral_and_decision_age_assessment_and_guardian(new_page, sw_a, make_child, days_ago):
+def test_nrm_referral_and_decision_age_assessment_and_guardian(
+    new_page, sw_a, make_child, days_ago
+):
     child = make_child(sw_a, given_names="Lan", family_name="Vo")
     page = new_page(sw_a)
     record = ChildRecordPage.open(page, child.pk)
@@ -92,16 +100,24 @@ def test_nrm_referral_and_decision_age_assessment_and_guardian(new_page, sw_a, m
     # NRM referral: the first responder is filled in as the child's council.
     form = record.record_nrm_referral()
     expect(form.h1).to_have_text("Record an NRM referral")
-    expect(page.get_by_label("First responder organisation", exact=True)).to_have_value(child.responsible_organisation.name)
-    expect(form.group("Kind of first responder").get_by_label("Local authority", exact=True)).to_be_checked()
-    expect(form.group("Reasonable grounds decision").get_by_label("Awaiting decision", exact=True)).to_be_checked()
+    expect(page.get_by_label("First responder organisation", exact=True)).to_have_value(
+        child.responsible_organisation.name
+    )
+    expect(
+        form.group("Kind of first responder").get_by_label("Local authority", exact=True)
+    ).to_be_checked()
+    expect(
+        form.group("Reasonable grounds decision").get_by_label("Awaiting decision", exact=True)
+    ).to_be_checked()
     form.fill_date("Date referred", days_ago(40))
     form.fill("NRM reference (optional)", "NRM-E2E-1")
     form.submit("Record referral")
     record = form.saved()
     assert record.success_message() == "The NRM referral has been recorded"
-    assert record.nrm_value("Referred") == (f"{long(days_ago(40))} by {child.responsible_organisation.name} "
-                                            "(Local authority), reference NRM-E2E-1")
+    assert record.nrm_value("Referred") == (
+        f"{long(days_ago(40))} by {child.responsible_organisation.name} "
+        "(Local authority), reference NRM-E2E-1"
+    )
     assert record.nrm_value("Reasonable grounds") == "Awaiting decision"
 
     # A positive reasonable grounds decision: a decision without its date is refused first.
@@ -140,8 +156,14 @@ def test_nrm_referral_and_decision_age_assessment_and_guardian(new_page, sw_a, m
     form.submit("Assign")
     record = form.saved()
     assert record.success_message() == "The guardian or advocate has been recorded"
-    assert [row[:4] for row in record.guardian_rows()] == [[
-        "Independent Child Trafficking Guardian", "Alex Example, Example ICTG Service (synthetic)",
-        short(days_ago(7)), "Current",
-    ]]
-    expect(page.get_by_role("link", name="End assignment of Alex Example", exact=True)).to_be_visible()
+    assert [row[:4] for row in record.guardian_rows()] == [
+        [
+            "Independent Child Trafficking Guardian",
+            "Alex Example, Example ICTG Service (synthetic)",
+            short(days_ago(7)),
+            "Current",
+        ]
+    ]
+    expect(
+        page.get_by_role("link", name="End assignment of Alex Example", exact=True)
+    ).to_be_visible()

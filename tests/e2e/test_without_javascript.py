@@ -22,9 +22,16 @@ def test_add_a_child_and_find_them_without_javascript(new_page, sw_a, years_old,
 
     form = children.add_child()
     form.fill_details(
-        given_names="Thi Mai", family_name="Đặng", other_names="Dang Thi Mai\nMai Dang",
-        date_of_birth=days_ago(-3), dob_basis="Assessed (age assessment)", sex="Female", gender="Girl or young woman",
-        nationality="Vietnam", looked_after_from=days_ago(3), council_id="CR-NOJS-1",
+        given_names="Thi Mai",
+        family_name="Đặng",
+        other_names="Dang Thi Mai\nMai Dang",
+        date_of_birth=days_ago(-3),
+        dob_basis="Assessed (age assessment)",
+        sex="Female",
+        gender="Girl or young woman",
+        nationality="Vietnam",
+        looked_after_from=days_ago(3),
+        council_id="CR-NOJS-1",
     )
     form.add()
     form.expect_error_summary("Date of birth must be today or in the past")

@@ -28,12 +28,21 @@ from visible.missing.models import Alert, Episode, LogEntry
 def test_return_police_report_and_sighting_at_once_are_all_kept(sw_a, coordinator_a, make_child):
     today = timezone.localdate()
     child = make_child(sw_a, looked_after_from=today - dt.timedelta(days=100))
-    register.record_flag(as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=100), "Asylum claim")
+    register.record_flag(
+        as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=100), "Asylum claim"
+    )
     now = timezone.now()
-    episode, _ = actions.report_missing(as_viewer(sw_a), child, {
-        "category": "M", "last_seen_at": now - dt.timedelta(hours=6), "last_seen_place": "Station",
-        "reported_by_name": "Carer", "reported_by_role": "carer",
-    })
+    episode, _ = actions.report_missing(
+        as_viewer(sw_a),
+        child,
+        {
+            "category": "M",
+            "last_seen_at": now - dt.timedelta(hours=6),
+            "last_seen_place": "Station",
+            "reported_by_name": "Carer",
+            "reported_by_role": "carer",
+        },
+    )
     force = Organisation.objects.get(name="Metropolitan Police Service")
     barrier = threading.Barrier(3)
     errors: list[BaseException] = []
@@ -49,12 +58,40 @@ def test_return_police_report_and_sighting_at_once_are_all_kept(sw_a, coordinato
 
     stale = Episode.objects.get(pk=episode.pk)  # both people opened the page before either saved
     workers = [
-        threading.Thread(target=run, args=(lambda: actions.record_return(
-            as_viewer(sw_a), stale, {"returned_at": now - dt.timedelta(hours=1), "found_by": "carer"}),)),
-        threading.Thread(target=run, args=(lambda: actions.record_police_report(
-            as_viewer(coordinator_a), stale, force, now - dt.timedelta(hours=5), "MPS-CONC-1"),)),
-        threading.Thread(target=run, args=(lambda: actions.add_log_entry(
-            as_viewer(coordinator_a), stale, "sighting", now - dt.timedelta(hours=3), "Seen at the bus station"),)),
+        threading.Thread(
+            target=run,
+            args=(
+                lambda: actions.record_return(
+                    as_viewer(sw_a),
+                    stale,
+                    {"returned_at": now - dt.timedelta(hours=1), "found_by": "carer"},
+                ),
+            ),
+        ),
+        threading.Thread(
+            target=run,
+            args=(
+                lambda: actions.record_police_report(
+                    as_viewer(coordinator_a),
+                    stale,
+                    force,
+                    now - dt.timedelta(hours=5),
+                    "MPS-CONC-1",
+                ),
+            ),
+        ),
+        threading.Thread(
+            target=run,
+            args=(
+                lambda: actions.add_log_entry(
+                    as_viewer(coordinator_a),
+                    stale,
+                    "sighting",
+                    now - dt.timedelta(hours=3),
+                    "Seen at the bus station",
+                ),
+            ),
+        ),
     ]
     for worker in workers:
         worker.start()
@@ -71,23 +108,34 @@ def test_return_police_report_and_sighting_at_once_are_all_kept(sw_a, coordinato
 
 # --- one alert, resolved by several people at once ---------------------------------------------
 
+
 def _alert_for(sw_a, make_child):
     """A 'no police report' alert, as report_missing raises it three hours after last seen."""
     today = timezone.localdate()
     child = make_child(sw_a, looked_after_from=today - dt.timedelta(days=100))
-    actions.report_missing(as_viewer(sw_a), child, {
-        "category": "M", "last_seen_at": timezone.now() - dt.timedelta(hours=3), "last_seen_place": "Station",
-        "reported_by_name": "Carer", "reported_by_role": "carer"})
+    actions.report_missing(
+        as_viewer(sw_a),
+        child,
+        {
+            "category": "M",
+            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
+            "last_seen_place": "Station",
+            "reported_by_name": "Carer",
+            "reported_by_role": "carer",
+        },
+    )
     return Alert.objects.get(child=child, code="no_police_report")
 
 
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_six_people_resolving_one_alert_at_once_one_resolves_it_the_others_are_told_who(sw_a, coordinator_a, make_child):
+def test_six_people_resolving_one_alert_at_once_one_resolves_it_the_others_are_told_who(
+    sw_a, coordinator_a, make_child
+):
     alert = _alert_for(sw_a, make_child)
     people = [sw_a, coordinator_a] * 3
-    stale = [Alert.objects.get(pk=alert.pk) for _ in people]  # each opened the inbox before anyone resolved it
+    stale = [
+        Alert.objects.get(pk=alert.pk) for _ in people
+    ]  # each opened the inbox before anyone resolved it
 
     def resolve(i: int):
         try:
@@ -100,19 +148,30 @@ def test_six_people_resolving_one_alert_at_once_one_resolves_it_the_others_are_t
     assert outcomes.count("resolved") == 1
     saved = Alert.objects.get(pk=alert.pk)
     winner = people[outcomes.index("resolved")].username
-    assert saved.resolved_by_name == winner and saved.resolution == f"Rang the police, call {outcomes.index('resolved')}"
+    assert (
+        saved.resolved_by_name == winner
+        and saved.resolution == f"Rang the police, call {outcomes.index('resolved')}"
+    )
     told = [o for o in outcomes if o != "resolved"]
     assert len(told) == len(people) - 1
     when = timezone.localtime(saved.resolved_at)
     for already in told:
-        assert already.messages == [f"This alert was already resolved by {winner} on {when:%-d %B %Y} at {when:%H:%M}: "
-                                    f"\u201c{saved.resolution}\u201d"]
-    assert AuditEvent.objects.filter(action="end", object_type="alert", object_id=str(alert.pk)).count() == 1
+        assert already.messages == [
+            f"This alert was already resolved by {winner} on {when:%-d %B %Y} at {when:%H:%M}: "
+            f"\u201c{saved.resolution}\u201d"
+        ]
+    assert (
+        AuditEvent.objects.filter(
+            action="end", object_type="alert", object_id=str(alert.pk)
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_six_resolves_from_the_inbox_page_one_audit_event_and_the_rest_see_who_resolved_it(sw_a, coordinator_a,
-                                                                                          make_child):
+def test_six_resolves_from_the_inbox_page_one_audit_event_and_the_rest_see_who_resolved_it(
+    sw_a, coordinator_a, make_child
+):
     alert = _alert_for(sw_a, make_child)
     clients = []
     for _ in range(6):
@@ -121,14 +180,26 @@ def test_six_resolves_from_the_inbox_page_one_audit_event_and_the_rest_see_who_r
         clients.append(client)
 
     def resolve(i: int) -> str:
-        response = clients[i].post(reverse("web:alert-resolve", args=[alert.pk]),
-                                   {f"alert-{alert.pk}-resolution": f"Police told, call {i}"})
+        response = clients[i].post(
+            reverse("web:alert-resolve", args=[alert.pk]),
+            {f"alert-{alert.pk}-resolution": f"Police told, call {i}"},
+        )
         assert response.status_code == 302, response.status_code
         page = clients[i].get(response["Location"])
         return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.content.decode()))
 
     pages = at_once(resolve, 6)
     assert sum("Alert resolved" in page for page in pages) == 1
-    assert sum("This alert was already resolved by coordinator.a on" in page and "Important" in page
-               for page in pages) == 5
-    assert AuditEvent.objects.filter(action="end", object_type="alert", object_id=str(alert.pk)).count() == 1
+    assert (
+        sum(
+            "This alert was already resolved by coordinator.a on" in page and "Important" in page
+            for page in pages
+        )
+        == 5
+    )
+    assert (
+        AuditEvent.objects.filter(
+            action="end", object_type="alert", object_id=str(alert.pk)
+        ).count()
+        == 1
+    )

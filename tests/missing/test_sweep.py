@@ -48,59 +48,148 @@ def _add_awkward_cases() -> None:
     episodes = list(Episode.objects.order_by("pk"))
     # Forbidden labels in a log entry and in the circumstances (and one 'wanted' that is the verb).
     first, second, third = rng.sample(episodes, 3)
-    LogEntry.objects.create(episode=first, kind="note", occurred_at=first.last_seen_at, text="Police recorded him as an absconder",
-                            by_name="test", by_organisation="test")
-    Episode.objects.filter(pk=second.pk).update(circumstances="Listed as wanted by police after leaving")
-    LogEntry.objects.create(episode=third, kind="note", occurred_at=third.last_seen_at, text="She wanted to see her brother",
-                            by_name="test", by_organisation="test")
+    LogEntry.objects.create(
+        episode=first,
+        kind="note",
+        occurred_at=first.last_seen_at,
+        text="Police recorded him as an absconder",
+        by_name="test",
+        by_organisation="test",
+    )
+    Episode.objects.filter(pk=second.pk).update(
+        circumstances="Listed as wanted by police after leaving"
+    )
+    LogEntry.objects.create(
+        episode=third,
+        kind="note",
+        occurred_at=third.last_seen_at,
+        text="She wanted to see her brother",
+        by_name="test",
+        by_organisation="test",
+    )
     # A manual alert and R-EARLY's alert (stored by grading): a sweep raises neither, and
     # leaves both for a person to resolve.
     child = first.child
     # A reasonable grounds decision awaited for six weeks, whatever the generator drew (its
     # referrals are drawn relative to today, so on some days none is overdue).
-    NrmReferral.objects.create(child=second.child, referred_on=TODAY - dt.timedelta(days=42),
-                               first_responder="Croydon children's services (synthetic)", first_responder_kind="local_authority",
-                               reference=AWAITED_NRM)
-    Alert.objects.create(organisation=child.responsible_organisation, child=child, code="manual", key=f"manual/{child.pk}/1",
-                         text="Check in with the school", source="manual", due_at=NOW, raised_at=NOW)
-    Alert.objects.create(organisation=child.responsible_organisation, child=child, episode=first,
-                         code="potential_trafficking_victim", key=f"{child.pk}/potential_trafficking_victim/{first.pk}",
-                         text="Potential trafficking victim", source="DfE 2014", due_at=NOW, raised_at=NOW)
+    NrmReferral.objects.create(
+        child=second.child,
+        referred_on=TODAY - dt.timedelta(days=42),
+        first_responder="Croydon children's services (synthetic)",
+        first_responder_kind="local_authority",
+        reference=AWAITED_NRM,
+    )
+    Alert.objects.create(
+        organisation=child.responsible_organisation,
+        child=child,
+        code="manual",
+        key=f"manual/{child.pk}/1",
+        text="Check in with the school",
+        source="manual",
+        due_at=NOW,
+        raised_at=NOW,
+    )
+    Alert.objects.create(
+        organisation=child.responsible_organisation,
+        child=child,
+        episode=first,
+        code="potential_trafficking_victim",
+        key=f"{child.pk}/potential_trafficking_victim/{first.pk}",
+        text="Potential trafficking victim",
+        source="DfE 2014",
+        due_at=NOW,
+        raised_at=NOW,
+    )
     # Kent keeps its own clocks: a longer return interview window, a later police report, a
     # longer wait for an NRM decision.
-    kent = Child.objects.filter(responsible_organisation__authority__code=KENT).first().responsible_organisation
-    AuthorityRiskSettings.objects.create(organisation=kent, values={
-        "return_interview_hours": 120, "police_report_within_hours": 4, "rg_decision_working_days": 10})
+    kent = (
+        Child.objects.filter(responsible_organisation__authority__code=KENT)
+        .first()
+        .responsible_organisation
+    )
+    AuthorityRiskSettings.objects.create(
+        organisation=kent,
+        values={
+            "return_interview_hours": 120,
+            "police_report_within_hours": 4,
+            "rg_decision_working_days": 10,
+        },
+    )
     # NRM referrals waiting for their reasonable grounds decision: long overdue, brand new, and
     # around the five working days, so that sweeps a day or two apart fall either side.
     ages = (30, 2, 5, 6, 7, 8, 9, 10, 12)
-    referred = Child.objects.filter(nrm_referrals__isnull=True, looked_after_from__lt=TODAY - dt.timedelta(days=31))
-    for child, days in zip(referred.order_by("pk")[:len(ages)], ages, strict=True):
-        NrmReferral.objects.create(child=child, referred_on=TODAY - dt.timedelta(days=days), first_responder="Test",
-                                   first_responder_kind="local_authority")
-    for child, days in zip(referred.filter(responsible_organisation=kent).order_by("-pk")[:3], (11, 12, 13), strict=True):
-        NrmReferral.objects.create(child=child, referred_on=TODAY - dt.timedelta(days=days), first_responder="Test",
-                                   first_responder_kind="local_authority")
+    referred = Child.objects.filter(
+        nrm_referrals__isnull=True, looked_after_from__lt=TODAY - dt.timedelta(days=31)
+    )
+    for child, days in zip(referred.order_by("pk")[: len(ages)], ages, strict=True):
+        NrmReferral.objects.create(
+            child=child,
+            referred_on=TODAY - dt.timedelta(days=days),
+            first_responder="Test",
+            first_responder_kind="local_authority",
+        )
+    for child, days in zip(
+        referred.filter(responsible_organisation=kent).order_by("-pk")[:3],
+        (11, 12, 13),
+        strict=True,
+    ):
+        NrmReferral.objects.create(
+            child=child,
+            referred_on=TODAY - dt.timedelta(days=days),
+            first_responder="Test",
+            first_responder_kind="local_authority",
+        )
     # A Kent child back four days ago with no interview: overdue under the default 72 hours,
     # not yet under Kent's 120.
-    quiet = (Child.objects.filter(responsible_organisation=kent, episodes__isnull=True,
-                                  looked_after_from__lt=TODAY - dt.timedelta(days=10)).order_by("pk").first())
-    Episode.objects.create(child=quiet, category="M", last_seen_at=NOW - dt.timedelta(hours=110), last_seen_place="Station",
-                           reported_by_name="Carer (synthetic)", reported_by_role="carer",
-                           reported_at=NOW - dt.timedelta(hours=109), returned_at=NOW - dt.timedelta(hours=96),
-                           found_by="self")
+    quiet = (
+        Child.objects.filter(
+            responsible_organisation=kent,
+            episodes__isnull=True,
+            looked_after_from__lt=TODAY - dt.timedelta(days=10),
+        )
+        .order_by("pk")
+        .first()
+    )
+    Episode.objects.create(
+        child=quiet,
+        category="M",
+        last_seen_at=NOW - dt.timedelta(hours=110),
+        last_seen_place="Station",
+        reported_by_name="Carer (synthetic)",
+        reported_by_role="carer",
+        reported_at=NOW - dt.timedelta(hours=109),
+        returned_at=NOW - dt.timedelta(hours=96),
+        found_by="self",
+    )
 
 
 def alert_state() -> list[tuple]:
-    return sorted(Alert.objects.values_list(
-        "key", "code", "child_id", "organisation_id", "episode_id", "text", "source", "due_at", "raised_at",
-        "resolved_at", "resolved_by_name", "resolution", "acknowledged_at"))
+    return sorted(
+        Alert.objects.values_list(
+            "key",
+            "code",
+            "child_id",
+            "organisation_id",
+            "episode_id",
+            "text",
+            "source",
+            "due_at",
+            "raised_at",
+            "resolved_at",
+            "resolved_by_name",
+            "resolution",
+            "acknowledged_at",
+        )
+    )
 
 
 def audit_since(seq: int) -> list[tuple]:
     """The sweep's audit events after `seq`, without their times and place in the chain."""
-    return sorted(AuditEvent.objects.filter(seq__gt=seq).values_list(
-        "child_id", "actor_username", "action", "object_type", "summary", "detail"))
+    return sorted(
+        AuditEvent.objects.filter(seq__gt=seq).values_list(
+            "child_id", "actor_username", "action", "object_type", "summary", "detail"
+        )
+    )
 
 
 def sweep_every_child(at: dt.datetime) -> tuple[list[tuple], list[tuple]]:
@@ -128,26 +217,47 @@ def test_sweep_all_leaves_exactly_what_sweep_child_on_every_child_leaves(registe
     first = assert_same_as_sweep_child(NOW)
     assert first.alerts_raised > 50
     codes = set(Alert.objects.filter(resolved_at__isnull=True).values_list("code", flat=True))
-    assert {"return_interview_overdue", "forbidden_label", "nrm_rg_overdue", "duty_to_notify", "long_missing",
-            "manual", "potential_trafficking_victim"} <= codes
+    assert {
+        "return_interview_overdue",
+        "forbidden_label",
+        "nrm_rg_overdue",
+        "duty_to_notify",
+        "long_missing",
+        "manual",
+        "potential_trafficking_victim",
+    } <= codes
 
     # People act on some alerts; the register changes under others.
-    open_alerts = list(Alert.objects.filter(resolved_at__isnull=True, code__in=actions.SWEEP_ALERT_CODES).order_by("pk"))
+    open_alerts = list(
+        Alert.objects.filter(resolved_at__isnull=True, code__in=actions.SWEEP_ALERT_CODES).order_by(
+            "pk"
+        )
+    )
     for alert in open_alerts[::7]:
-        alert.resolved_at, alert.resolved_by_name, alert.resolution = NOW, "coordinator.a", "Done by phone"
+        alert.resolved_at, alert.resolved_by_name, alert.resolution = (
+            NOW,
+            "coordinator.a",
+            "Done by phone",
+        )
         alert.save()
     overdue = [a for a in open_alerts[1::7] if a.code == "return_interview_overdue"]
     for alert in overdue[:5]:
         episode = alert.episode
-        ReturnInterview.objects.update_or_create(episode=episode, defaults={
-            "offered_at": episode.returned_at, "outcome": "declined", "done_at": None})
+        ReturnInterview.objects.update_or_create(
+            episode=episode,
+            defaults={"offered_at": episode.returned_at, "outcome": "declined", "done_at": None},
+        )
     for referral in NrmReferral.objects.filter(rg_decision="pending")[:3]:
         referral.rg_decision, referral.rg_decided_on = "positive", TODAY
         referral.save()
     for episode in Episode.objects.filter(returned_at__isnull=True)[:3]:
-        Episode.objects.filter(pk=episode.pk).update(returned_at=NOW - dt.timedelta(hours=1), found_by="self")
+        Episode.objects.filter(pk=episode.pk).update(
+            returned_at=NOW - dt.timedelta(hours=1), found_by="self"
+        )
     for flag in Flag.objects.filter(kind="trafficked_suspected", end_date__isnull=True)[:3]:
-        Flag.objects.filter(pk=flag.pk).update(end_date=TODAY - dt.timedelta(days=1), end_reason="Test")
+        Flag.objects.filter(pk=flag.pk).update(
+            end_date=TODAY - dt.timedelta(days=1), end_reason="Test"
+        )
     LogEntry.objects.filter(text__contains="absconder").delete()
 
     later = assert_same_as_sweep_child(NOW + dt.timedelta(hours=2))
@@ -169,13 +279,17 @@ def _comparable(facts) -> dict:
     values = dataclasses.asdict(facts)
     for name in ("flags", "placements", "nrm_referrals"):
         values[name] = sorted(map(repr, values[name]))
-    values["episodes"] = sorted(repr({**e, "notes": sorted(e["notes"])}) for e in values["episodes"])
+    values["episodes"] = sorted(
+        repr({**e, "notes": sorted(e["notes"])}) for e in values["episodes"]
+    )
     return values
 
 
 def test_facts_read_in_bulk_are_those_facts_for_reads(register):
     at = NOW + dt.timedelta(hours=1)
-    children = list(Child.objects.select_related("responsible_organisation__authority").order_by("pk"))
+    children = list(
+        Child.objects.select_related("responsible_organisation__authority").order_by("pk")
+    )
     bulk, organisations = _load_facts([c.pk for c in children], at)
     for child in children:
         assert _comparable(bulk[child.pk]) == _comparable(facts_for(child, at)), child.pk
@@ -195,9 +309,21 @@ def test_a_second_sweep_raises_and_closes_nothing(register):
     still_looked_at = (
         set(Episode.objects.filter(returned_at__isnull=True).values_list("child_id", flat=True))
         | set(NrmReferral.objects.filter(rg_decision="pending").values_list("child_id", flat=True))
-        | set(Episode.objects.filter(circumstances__icontains="wanted").values_list("child_id", flat=True))
-        | set(LogEntry.objects.filter(text__icontains="abscond").values_list("episode__child_id", flat=True))
-        | set(LogEntry.objects.filter(text__icontains="wanted").values_list("episode__child_id", flat=True))
+        | set(
+            Episode.objects.filter(circumstances__icontains="wanted").values_list(
+                "child_id", flat=True
+            )
+        )
+        | set(
+            LogEntry.objects.filter(text__icontains="abscond").values_list(
+                "episode__child_id", flat=True
+            )
+        )
+        | set(
+            LogEntry.objects.filter(text__icontains="wanted").values_list(
+                "episode__child_id", flat=True
+            )
+        )
     )
     assert again.children_checked <= len(still_looked_at)
 
@@ -206,10 +332,16 @@ def test_alerts_close_when_the_condition_goes_and_reopen_when_it_returns(registe
     sweep_all(NOW)
     alert = Alert.objects.filter(code="return_interview_overdue", resolved_at__isnull=True).first()
     episode = alert.episode
-    interview, _ = ReturnInterview.objects.update_or_create(episode=episode, defaults={
-        "offered_at": episode.returned_at + dt.timedelta(hours=1), "outcome": "done",
-        "done_at": episode.returned_at + dt.timedelta(hours=30), "interviewer_name": "Independent worker (synthetic)",
-        "independent": True})
+    interview, _ = ReturnInterview.objects.update_or_create(
+        episode=episode,
+        defaults={
+            "offered_at": episode.returned_at + dt.timedelta(hours=1),
+            "outcome": "done",
+            "done_at": episode.returned_at + dt.timedelta(hours=30),
+            "interviewer_name": "Independent worker (synthetic)",
+            "independent": True,
+        },
+    )
     summary = sweep_all(NOW)
     alert.refresh_from_db()
     assert summary.alerts_closed >= 1
@@ -222,14 +354,20 @@ def test_alerts_close_when_the_condition_goes_and_reopen_when_it_returns(registe
     assert summary.alerts_raised >= 1 and alert.resolved_at is None and alert.resolved_by_name == ""
 
     # An alert a person resolved stays resolved while its condition holds.
-    alert.resolved_at, alert.resolved_by_name, alert.resolution = NOW, "coordinator.a", "Chased the service"
+    alert.resolved_at, alert.resolved_by_name, alert.resolution = (
+        NOW,
+        "coordinator.a",
+        "Chased the service",
+    )
     alert.save()
     sweep_all(NOW + dt.timedelta(minutes=10))
     alert.refresh_from_db()
     assert alert.resolved_by_name == "coordinator.a"
 
     referral = NrmReferral.objects.get(reference=AWAITED_NRM)
-    nrm = Alert.objects.get(code="nrm_rg_overdue", child=referral.child, key__endswith=referral.referred_on.isoformat())
+    nrm = Alert.objects.get(
+        code="nrm_rg_overdue", child=referral.child, key__endswith=referral.referred_on.isoformat()
+    )
     assert nrm.resolved_at is None
     referral.rg_decision, referral.rg_decided_on = "negative", TODAY
     referral.save()
@@ -250,5 +388,7 @@ def test_cli_sweep(register, capsys):
     assert main(["sweep", "--quiet"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 2 and out[0].startswith("Swept:") and "children checked" in out[0]
-    assert out[1].startswith("Audit chain head anchored: event #")  # the sweep anchors the chain when it finishes
+    assert out[1].startswith(
+        "Audit chain head anchored: event #"
+    )  # the sweep anchors the chain when it finishes
     assert Alert.objects.filter(resolved_at__isnull=True).exists()

@@ -18,7 +18,9 @@ PERIOD = (dt.date(2024, 9, 1), dt.date(2025, 8, 31))
 
 @pytest.fixture
 def national_body(db) -> Organisation:
-    return Organisation.objects.create(name="National monitoring body (synthetic)", kind=OrganisationKind.NATIONAL_BODY)
+    return Organisation.objects.create(
+        name="National monitoring body (synthetic)", kind=OrganisationKind.NATIONAL_BODY
+    )
 
 
 @pytest.fixture
@@ -28,7 +30,9 @@ def analyst(national_body):
 
 @pytest.fixture
 def collection(analyst):
-    return actions.open_collection(as_viewer(analyst), "Missing children 2024 to 2025", *PERIOD, dt.date(2025, 11, 30))
+    return actions.open_collection(
+        as_viewer(analyst), "Missing children 2024 to 2025", *PERIOD, dt.date(2025, 11, 30)
+    )
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ def signed_in(client):
     def _as(user):
         client.force_login(user)
         return client
+
     return _as
 
 
@@ -34,9 +35,18 @@ def text_of(response) -> str:
 def test_an_analyst_opens_a_collection_and_mistakes_are_shown_in_place(signed_in, analyst):
     client = signed_in(analyst)
     assert client.get("/").url == reverse("web:national-home")
-    data = {"name": "", "period_from_0": "1", "period_from_1": "9", "period_from_2": "2024",
-            "period_to_0": "31", "period_to_1": "8", "period_to_2": "2025",
-            "due_on_0": "1", "due_on_1": "8", "due_on_2": "2025"}
+    data = {
+        "name": "",
+        "period_from_0": "1",
+        "period_from_1": "9",
+        "period_from_2": "2024",
+        "period_to_0": "31",
+        "period_to_1": "8",
+        "period_to_2": "2025",
+        "due_on_0": "1",
+        "due_on_1": "8",
+        "due_on_2": "2025",
+    }
     page = text_of(client.post(reverse("web:national-collection-new"), data))
     assert "Enter a name for the collection" in page
     data["name"] = "Missing children 2024 to 2025"
@@ -46,7 +56,9 @@ def test_an_analyst_opens_a_collection_and_mistakes_are_shown_in_place(signed_in
     data["due_on_1"] = "11"
     response = client.post(reverse("web:national-collection-new"), data, follow=True)
     collection = Collection.objects.get()
-    assert f"Collection opened: {collection.requests.count()} authorities asked" in text_of(response)
+    assert f"Collection opened: {collection.requests.count()} authorities asked" in text_of(
+        response
+    )
     assert "Requested (" in text_of(response)
 
 
@@ -60,9 +72,11 @@ def test_receiving_a_return_with_an_error_then_fixed_then_queried(signed_in, ana
     assert "croydon.csv row 2, column value: 'c' is a suppressed or withheld figure" in page
     assert not Submission.objects.exists()
 
-    good = io.BytesIO(b"group,measure,value\nuasc,children,3\nuasc_or_separated,children,3\n"
-                      b"uasc,children_missing_or_away,5\nuasc_or_separated,children_missing_or_away,5\n"
-                      b"trafficked_identified,children,0\ntrafficked_suspected,children,0\n")
+    good = io.BytesIO(
+        b"group,measure,value\nuasc,children,3\nuasc_or_separated,children,3\n"
+        b"uasc,children_missing_or_away,5\nuasc_or_separated,children_missing_or_away,5\n"
+        b"trafficked_identified,children,0\ntrafficked_suspected,children,0\n"
+    )
     good.name = "croydon.csv"
     page = text_of(client.post(url, {"action": "upload", "upload-file": good}, follow=True))
     assert "Return received from Croydon: version 1" in page
@@ -72,9 +86,18 @@ def test_receiving_a_return_with_an_error_then_fixed_then_queried(signed_in, ana
     finding = "DQ1:Unaccompanied asylum-seeking child (UASC): 5 went missing or away but only 3 were in care"
     client.post(url, {"action": "query", "submission": submission.pk, "finding": finding})
     query = QualityQuery.objects.get()
-    page = text_of(client.post(url, {"action": "answer", "query": query.pk, f"answer-{query.pk}-answer": ""}))
+    page = text_of(
+        client.post(url, {"action": "answer", "query": query.pk, f"answer-{query.pk}-answer": ""})
+    )
     assert "Enter what the authority said" in page
-    client.post(url, {"action": "answer", "query": query.pk, f"answer-{query.pk}-answer": "Typing error; v2 to follow"})
+    client.post(
+        url,
+        {
+            "action": "answer",
+            "query": query.pk,
+            f"answer-{query.pk}-answer": "Typing error; v2 to follow",
+        },
+    )
     query.refresh_from_db()
     assert query.answer == "Typing error; v2 to follow"
 
@@ -82,13 +105,22 @@ def test_receiving_a_return_with_an_error_then_fixed_then_queried(signed_in, ana
 def test_keyed_and_no_figures_answers(signed_in, analyst, collection):
     client = signed_in(analyst)
     url = reverse("web:national-request", args=[collection.pk, "E10000016"])
-    page = text_of(client.post(url, {"action": "status", "status-status": "refused", "status-note": ""}))
+    page = text_of(
+        client.post(url, {"action": "status", "status-status": "refused", "status-note": ""})
+    )
     assert "Say what the authority said" in page
-    client.post(url, {"action": "status", "status-status": "refused", "status-note": "Refused: s.40"})
+    client.post(
+        url, {"action": "status", "status-status": "refused", "status-note": "Refused: s.40"}
+    )
     assert collection.requests.get(authority__code="E10000016").status == "refused"
     keyed = {"action": "keyed", "keyed-note": "Letter of 3 October 2025"}
     for group in ("trafficked_identified", "trafficked_suspected", "uasc_or_separated"):
-        for measure in ("children", "children_missing_or_away", "incidents", "children_still_missing"):
+        for measure in (
+            "children",
+            "children_missing_or_away",
+            "incidents",
+            "children_still_missing",
+        ):
             keyed[f"keyed-{group}__{measure}"] = "0"
     keyed["keyed-uasc_or_separated__children"] = "40"
     keyed["keyed-uasc_or_separated__children_missing_or_away"] = "10"
@@ -110,25 +142,47 @@ def test_the_tables_page_map_chart_and_downloads(signed_in, analyst, collection,
     assert "not for publication" in unsuppressed
     assert AuditEvent.objects.filter(object_type="national_tables", action="count").count() == 2
 
-    rows = list(csv.reader(io.StringIO(client.get(reverse("web:national-export", args=[collection.pk, "csv"]))
-                                        .content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    reverse("web:national-export", args=[collection.pk, "csv"])
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
     assert rows[0] == ["collection", "table", "row", "column", "value", "coverage"]
     values = [r[4] for r in rows[1:]]
     assert "c" in values
-    assert not any(v in {"1", "2", "3", "4", "5"} for r, v in zip(rows[1:], values, strict=True)
-                   if r[3] not in ("Authorities", "% of total") and "%" not in r[3] and r[2] not in
-                   ("Authorities having no such children", "Authorities providing no information",
-                    "Authorities having only one", "Average per authority having any"))
-    one = client.get(reverse("web:national-export", args=[collection.pk, "csv"]) + "?table=durations")
+    assert not any(
+        v in {"1", "2", "3", "4", "5"}
+        for r, v in zip(rows[1:], values, strict=True)
+        if r[3] not in ("Authorities", "% of total")
+        and "%" not in r[3]
+        and r[2]
+        not in (
+            "Authorities having no such children",
+            "Authorities providing no information",
+            "Authorities having only one",
+            "Average per authority having any",
+        )
+    )
+    one = client.get(
+        reverse("web:national-export", args=[collection.pk, "csv"]) + "?table=durations"
+    )
     assert one["Content-Disposition"].endswith('-durations.csv"')
-    book = load_workbook(io.BytesIO(client.get(reverse("web:national-export", args=[collection.pk, "xlsx"])).content))
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("web:national-export", args=[collection.pk, "xlsx"])).content)
+    )
     assert "About" in book.sheetnames and len(book.sheetnames) >= 13
     pdf = client.get(reverse("web:national-export", args=[collection.pk, "pdf"]))
     assert pdf.content.startswith(b"%PDF")
     assert AuditEvent.objects.filter(object_type="national_tables", action="export").count() == 4
 
 
-def test_a_council_sends_its_own_return_and_sees_no_one_elses(signed_in, manager_a, sw_a, manager_b, collection):
+def test_a_council_sends_its_own_return_and_sees_no_one_elses(
+    signed_in, manager_a, sw_a, manager_b, collection
+):
     client = signed_in(manager_a)
     page = text_of(client.get(reverse("web:national-council")))
     assert collection.name in page and "Send our return" in page
@@ -138,36 +192,67 @@ def test_a_council_sends_its_own_return_and_sees_no_one_elses(signed_in, manager
     submission = Submission.objects.get()
     assert submission.via == "visible" and submission.document["authority"]["code"] == "E09000008"
     kent = collection.requests.get(authority__code="E10000016")
-    assert signed_in(manager_b).post(reverse("web:national-council"), {"request": kent.pk}).status_code in (302, 200)
+    assert signed_in(manager_b).post(
+        reverse("web:national-council"), {"request": kent.pk}
+    ).status_code in (302, 200)
     assert not Submission.objects.filter(request=kent, received_by_name="manager.a").exists()
-    assert signed_in(manager_b).post(reverse("web:national-council"), {"request": request.pk}).status_code == 404
+    assert (
+        signed_in(manager_b)
+        .post(reverse("web:national-council"), {"request": request.pk})
+        .status_code
+        == 404
+    )
     for user in (manager_a, sw_a):
         c = signed_in(user)
-        for url in (reverse("web:national-home"), reverse("web:national-tables", args=[collection.pk]),
-                    reverse("web:national-request", args=[collection.pk, "E09000008"])):
+        for url in (
+            reverse("web:national-home"),
+            reverse("web:national-tables", args=[collection.pk]),
+            reverse("web:national-request", args=[collection.pk, "E09000008"]),
+        ):
             assert c.get(url).status_code == 403
     assert signed_in(sw_a).get(reverse("web:national-council")).status_code == 403
-    assert AuditEvent.objects.filter(action="denied", object_type__in=("national", "collection")).count() == 7
+    assert (
+        AuditEvent.objects.filter(
+            action="denied", object_type__in=("national", "collection")
+        ).count()
+        == 7
+    )
 
 
-def test_a_council_sends_child_level_records_and_the_analyst_sees_the_tables(signed_in, manager_a, analyst, collection,
-                                                                             sw_a, make_child, settings):
+def test_a_council_sends_child_level_records_and_the_analyst_sees_the_tables(
+    signed_in, manager_a, analyst, collection, sw_a, make_child, settings
+):
     import datetime as dt
 
-    settings.VISIBLE_PSEUDO_KEY = "test-national-key-0123456789abcdef-not-a-real-one"  # a real one: not the demo's
+    settings.VISIBLE_PSEUDO_KEY = (
+        "test-national-key-0123456789abcdef-not-a-real-one"  # a real one: not the demo's
+    )
 
     from tests.conftest import as_viewer
     from visible.children import actions as register
 
-    child = make_child(sw_a, given_names="Dawit", family_name="Tekle", nationality="ERI",
-                       looked_after_from=dt.date(2024, 1, 10), date_of_birth=dt.date(2009, 5, 1))
-    register.record_flag(as_viewer(sw_a), child, "uasc", dt.date(2024, 1, 10), "Asylum claim (synthetic)")
+    child = make_child(
+        sw_a,
+        given_names="Dawit",
+        family_name="Tekle",
+        nationality="ERI",
+        looked_after_from=dt.date(2024, 1, 10),
+        date_of_birth=dt.date(2009, 5, 1),
+    )
+    register.record_flag(
+        as_viewer(sw_a), child, "uasc", dt.date(2024, 1, 10), "Asylum claim (synthetic)"
+    )
     request = collection.requests.get(authority__code="E09000008")
-    response = signed_in(manager_a).post(reverse("web:national-council"), {"request": request.pk, "what": "child-level"},
-                                         follow=True)
-    assert "Pseudonymised child-level records sent" in text_of(response) and "1 children" in text_of(response)
+    response = signed_in(manager_a).post(
+        reverse("web:national-council"), {"request": request.pk, "what": "child-level"}, follow=True
+    )
+    assert "Pseudonymised child-level records sent" in text_of(
+        response
+    ) and "1 children" in text_of(response)
     client = signed_in(analyst)
-    page = client.get(reverse("web:national-child-level") + f"?collection={collection.pk}&view=unsuppressed")
+    page = client.get(
+        reverse("web:national-child-level") + f"?collection={collection.pk}&view=unsuppressed"
+    )
     html = page.content.decode()
     assert page.status_code == 200 and 'data-testid="child-level-table"' in html
     assert "Tekle" not in html and "Dawit" not in html

@@ -43,14 +43,32 @@ def test_a_consistent_return_trips_nothing(good):
     assert quality.check(good) == []
 
 
-@pytest.mark.parametrize(("rule", "change"), [
-    ("DQ1", lambda c: c["uasc"].update(children=3, children_missing_or_away=4)),
-    ("DQ2", lambda c: c["uasc"].update(children_missing_or_away=4, incidents=2)),
-    ("DQ3", lambda c: c["separated"].update(children_still_missing=c["separated"]["children_missing_or_away"] + 1)),
-    ("DQ4", lambda c: c["trafficked"].update(incidents_missing=c["trafficked"]["incidents_missing"] + 1)),
-    ("DQ4", lambda c: c["trafficked_identified"].update(children=c["trafficked_identified"]["children"] + 2)),
-    ("DQ7", lambda c: c["uasc"].update(children=c["uasc_or_separated"]["children"] + 1)),
-])
+@pytest.mark.parametrize(
+    ("rule", "change"),
+    [
+        ("DQ1", lambda c: c["uasc"].update(children=3, children_missing_or_away=4)),
+        ("DQ2", lambda c: c["uasc"].update(children_missing_or_away=4, incidents=2)),
+        (
+            "DQ3",
+            lambda c: c["separated"].update(
+                children_still_missing=c["separated"]["children_missing_or_away"] + 1
+            ),
+        ),
+        (
+            "DQ4",
+            lambda c: c["trafficked"].update(
+                incidents_missing=c["trafficked"]["incidents_missing"] + 1
+            ),
+        ),
+        (
+            "DQ4",
+            lambda c: c["trafficked_identified"].update(
+                children=c["trafficked_identified"]["children"] + 2
+            ),
+        ),
+        ("DQ7", lambda c: c["uasc"].update(children=c["uasc_or_separated"]["children"] + 1)),
+    ],
+)
 def test_each_rule_is_tripped_by_numbers_that_cannot_all_be_true(good, rule, change):
     change(good["counts"])
     findings = quality.check(good)
@@ -60,15 +78,35 @@ def test_each_rule_is_tripped_by_numbers_that_cannot_all_be_true(good, rule, cha
 
 def test_a_breakdown_that_does_not_sum_to_its_total_and_a_wrong_percentage(good):
     total = good["counts"]["uasc_or_separated"]["children"]
-    good["breakdowns"].append({"group": "uasc_or_separated", "measure": "children", "by": "nationality",
-                               "rows": [{"code": "ALB", "label": "Albania",
-                                         "values": {"boy": total, "girl": 1, "non_binary": 0, "other": 0, "not_known": 0},
-                                         "total": total + 1}],
-                               "column_totals": {}, "total": total + 1})
+    good["breakdowns"].append(
+        {
+            "group": "uasc_or_separated",
+            "measure": "children",
+            "by": "nationality",
+            "rows": [
+                {
+                    "code": "ALB",
+                    "label": "Albania",
+                    "values": {
+                        "boy": total,
+                        "girl": 1,
+                        "non_binary": 0,
+                        "other": 0,
+                        "not_known": 0,
+                    },
+                    "total": total + 1,
+                }
+            ],
+            "column_totals": {},
+            "total": total + 1,
+        }
+    )
     messages = [f.message for f in quality.check(good) if f.rule == "DQ4"]
     assert any(f"adds up to {total + 1}, not {total}" in m for m in messages)
     good["counts"]["uasc"].update(children=50, children_missing_or_away=10)
-    finding = next(f for f in quality.check(good, stated_percentages={"uasc": 28.0}) if f.rule == "DQ5")
+    finding = next(
+        f for f in quality.check(good, stated_percentages={"uasc": 28.0}) if f.rule == "DQ5"
+    )
     assert "states 28% went missing" in finding.message and "10 of 50 is 20.0%" in finding.message
 
 
@@ -82,11 +120,19 @@ def test_a_sudden_change_from_the_previous_period(good):
 
 def test_an_analyst_queries_a_return_and_records_the_answer(collection, request_a, good, analyst):
     good["counts"]["uasc"].update(children=1, children_missing_or_away=4)
-    submission = actions.receive(as_viewer(analyst), request_a, good, "upload", filename="croydon.json")
+    submission = actions.receive(
+        as_viewer(analyst), request_a, good, "upload", filename="croydon.json"
+    )
     finding = next(f for f in actions.findings_for(submission) if f.rule == "DQ1")
     query = actions.raise_query(as_viewer(analyst), submission, finding.rule, finding.message)
-    assert actions.raise_query(as_viewer(analyst), submission, finding.rule, finding.message) == query  # once
-    actions.answer_query(as_viewer(analyst), query, "Typing error: 4 children were in care; a corrected return follows")
+    assert (
+        actions.raise_query(as_viewer(analyst), submission, finding.rule, finding.message) == query
+    )  # once
+    actions.answer_query(
+        as_viewer(analyst),
+        query,
+        "Typing error: 4 children were in care; a corrected return follows",
+    )
     query.refresh_from_db()
     assert query.status == "answered"
     submission.refresh_from_db()
@@ -96,9 +142,15 @@ def test_an_analyst_queries_a_return_and_records_the_answer(collection, request_
 
 # --- arriving ----------------------------------------------------------------------------------
 
-def test_the_json_a_council_exports_is_accepted_and_a_wrong_one_is_refused_with_where_and_why(collection, request_a, good, analyst):
+
+def test_the_json_a_council_exports_is_accepted_and_a_wrong_one_is_refused_with_where_and_why(
+    collection, request_a, good, analyst
+):
     raw = json.dumps(good).encode()
-    assert ingest.from_json(raw, request_a.authority, collection, "croydon.json")["counts"] == good["counts"]
+    assert (
+        ingest.from_json(raw, request_a.authority, collection, "croydon.json")["counts"]
+        == good["counts"]
+    )
 
     wrong_period = copy.deepcopy(good)
     wrong_period["period"]["from"] = "2023-09-01"
@@ -107,17 +159,25 @@ def test_the_json_a_council_exports_is_accepted_and_a_wrong_one_is_refused_with_
     broken = copy.deepcopy(good)
     broken["counts"]["uasc"]["children"] = -3
     cases = [
-        (wrong_period, "croydon.json at period", "the collection asks for 2024-09-01 to 2025-08-31"),
+        (
+            wrong_period,
+            "croydon.json at period",
+            "the collection asks for 2024-09-01 to 2025-08-31",
+        ),
         (suppressed, "croydon.json at disclosure_control.applied", "send the unsuppressed return"),
         (broken, "croydon.json at counts.uasc.children", "-3"),
     ]
     for document, where, what in cases:
         with pytest.raises(ReturnProblems) as excinfo:
-            ingest.from_json(json.dumps(document).encode(), request_a.authority, collection, "croydon.json")
+            ingest.from_json(
+                json.dumps(document).encode(), request_a.authority, collection, "croydon.json"
+            )
         problem = excinfo.value.problems[0]
         assert problem.where == where and what in problem.what
     with pytest.raises(ReturnProblems) as excinfo:
-        ingest.from_json(b'{"schema_version": "1.0.0",', request_a.authority, collection, "croydon.json")
+        ingest.from_json(
+            b'{"schema_version": "1.0.0",', request_a.authority, collection, "croydon.json"
+        )
     assert "line 1, column" in excinfo.value.problems[0].where
     with pytest.raises(ReturnProblems, match="is empty"):
         ingest.from_json(b"  ", request_a.authority, collection, "croydon.json")
@@ -137,11 +197,15 @@ def test_the_template_round_trips_and_bad_cells_are_named(collection, request_a,
     book["Nationality"].append(["uasc", "children", "ALB", "boy", 12])
     out = io.BytesIO()
     book.save(out)
-    document = ingest.from_template(out.getvalue(), "croydon.xlsx", request_a.authority, collection, "analyst")
+    document = ingest.from_template(
+        out.getvalue(), "croydon.xlsx", request_a.authority, collection, "analyst"
+    )
     assert document["counts"]["uasc"]["children"] == 12
     assert document["counts"]["uasc"]["incidents"] == ":"
     assert document["breakdowns"][0]["rows"][0]["code"] == "ALB"
-    submission = actions.receive(as_viewer(analyst), request_a, document, "upload", filename="croydon.xlsx")
+    submission = actions.receive(
+        as_viewer(analyst), request_a, document, "upload", filename="croydon.xlsx"
+    )
     request_a.refresh_from_db()
     assert submission.version == 1 and request_a.status == RequestStatus.PROVIDED
 
@@ -152,27 +216,53 @@ def test_the_template_round_trips_and_bad_cells_are_named(collection, request_a,
     out = io.BytesIO()
     book.save(out)
     with pytest.raises(ReturnProblems) as excinfo:
-        ingest.from_template(out.getvalue(), "croydon.xlsx", request_a.authority, collection, "analyst")
+        ingest.from_template(
+            out.getvalue(), "croydon.xlsx", request_a.authority, collection, "analyst"
+        )
     found = {p.where: p.what for p in excinfo.value.problems}
     number = {key: row[0].row for key, row in rows.items()}
-    assert "applies disclosure control itself" in found[f"croydon.xlsx sheet Counts row {number['uasc', 'children']}, column value"]
-    assert "not a whole number" in found[f"croydon.xlsx sheet Counts row {number['separated', 'children']}, column value"]
-    assert "negative" in found[f"croydon.xlsx sheet Counts row {number['unaccompanied', 'children']}, column value"]
+    assert (
+        "applies disclosure control itself"
+        in found[f"croydon.xlsx sheet Counts row {number['uasc', 'children']}, column value"]
+    )
+    assert (
+        "not a whole number"
+        in found[f"croydon.xlsx sheet Counts row {number['separated', 'children']}, column value"]
+    )
+    assert (
+        "negative"
+        in found[
+            f"croydon.xlsx sheet Counts row {number['unaccompanied', 'children']}, column value"
+        ]
+    )
     assert "ISO 3166" in found["croydon.xlsx sheet Nationality row 3, column nationality"]
     assert request_a.submissions.count() == 1  # nothing stored from the bad file
 
 
-@pytest.mark.parametrize(("raw", "where", "what"), [
-    (b"group,measure\nuasc,children\n", "croydon.csv row 1", "missing column value"),
-    (b"group,measure,value,extra\n", "croydon.csv row 1", "unexpected column extra"),
-    (b"group,measure,value\nuasc,children,3\nuasc,children,4\n", "croydon.csv row 3", "given twice"),
-    (b"group,measure,value\nchildren_in_care,children,3\n", "croydon.csv row 2, column group", "not a group"),
-    ("group,measure,value\nuasc,children,3\n".encode("utf-16"), None, None),
-    (b"", "croydon.csv", "is empty"),
-])
+@pytest.mark.parametrize(
+    ("raw", "where", "what"),
+    [
+        (b"group,measure\nuasc,children\n", "croydon.csv row 1", "missing column value"),
+        (b"group,measure,value,extra\n", "croydon.csv row 1", "unexpected column extra"),
+        (
+            b"group,measure,value\nuasc,children,3\nuasc,children,4\n",
+            "croydon.csv row 3",
+            "given twice",
+        ),
+        (
+            b"group,measure,value\nchildren_in_care,children,3\n",
+            "croydon.csv row 2, column group",
+            "not a group",
+        ),
+        ("group,measure,value\nuasc,children,3\n".encode("utf-16"), None, None),
+        (b"", "croydon.csv", "is empty"),
+    ],
+)
 def test_csv_template_errors_name_the_row_and_column(collection, request_a, raw, where, what):
     if where is None:  # a UTF-16 file from Excel is read like any other
-        document = ingest.from_template(raw, "croydon.csv", request_a.authority, collection, "analyst")
+        document = ingest.from_template(
+            raw, "croydon.csv", request_a.authority, collection, "analyst"
+        )
         assert document["counts"]["uasc"]["children"] == 3
         return
     with pytest.raises(ReturnProblems) as excinfo:
@@ -181,17 +271,29 @@ def test_csv_template_errors_name_the_row_and_column(collection, request_a, raw,
     assert problem.where == where and what in problem.what
 
 
-def test_keyed_returns_are_partial_when_headline_figures_are_missing(collection, request_a, analyst):
-    values = {("uasc_or_separated", "children"): 20, ("uasc_or_separated", "children_missing_or_away"): 4}
+def test_keyed_returns_are_partial_when_headline_figures_are_missing(
+    collection, request_a, analyst
+):
+    values = {
+        ("uasc_or_separated", "children"): 20,
+        ("uasc_or_separated", "children_missing_or_away"): 4,
+    }
     document = ingest.from_keyed(values, request_a.authority, collection, "analyst.national")
-    actions.receive(as_viewer(analyst), request_a, document, "keyed", note="Letter of 3 October 2025",
-                    stated_percentages={"uasc_or_separated": 20.0})
+    actions.receive(
+        as_viewer(analyst),
+        request_a,
+        document,
+        "keyed",
+        note="Letter of 3 October 2025",
+        stated_percentages={"uasc_or_separated": 20.0},
+    )
     request_a.refresh_from_db()
     assert request_a.status == RequestStatus.PARTIAL
 
 
-def test_only_the_authority_itself_sends_from_visible_and_only_analysts_receive(collection, request_a, good, manager_a,
-                                                                                 manager_b, sw_a):
+def test_only_the_authority_itself_sends_from_visible_and_only_analysts_receive(
+    collection, request_a, good, manager_a, manager_b, sw_a
+):
     submission = actions.receive(as_viewer(manager_a), request_a, good, "visible")
     assert submission.received_by_name == "manager.a"
     for user, via in ((manager_b, "visible"), (sw_a, "visible"), (manager_a, "upload")):
@@ -199,7 +301,13 @@ def test_only_the_authority_itself_sends_from_visible_and_only_analysts_receive(
             actions.receive(as_viewer(user), request_a, good, via)
     assert AuditEvent.objects.filter(action="denied").count() == 3
     with pytest.raises(PermissionDenied):
-        actions.open_collection(as_viewer(manager_a), "Mine", dt.date(2024, 1, 1), dt.date(2024, 12, 31), dt.date(2025, 3, 1))
+        actions.open_collection(
+            as_viewer(manager_a),
+            "Mine",
+            dt.date(2024, 1, 1),
+            dt.date(2024, 12, 31),
+            dt.date(2025, 3, 1),
+        )
     assert AuditEvent.objects.filter(action="denied").count() == 4  # each refusal is kept
 
 

@@ -28,9 +28,12 @@ def given(sent, group, measure):
 
 
 def test_the_collection_is_addressed_to_every_authority_in_force_in_the_period(collection):
-    in_force = Authority.objects.childrens_services().filter(start_date__isnull=True) | \
-        Authority.objects.childrens_services().filter(start_date__lte=collection.period_to)
-    expected = {a.code for a in in_force if a.end_date is None or a.end_date > collection.period_from}
+    in_force = Authority.objects.childrens_services().filter(
+        start_date__isnull=True
+    ) | Authority.objects.childrens_services().filter(start_date__lte=collection.period_to)
+    expected = {
+        a.code for a in in_force if a.end_date is None or a.end_date > collection.period_from
+    }
     assert {r.authority.code for r in collection.requests.select_related("authority")} == expected
     assert len(expected) >= 200  # every UK children's services authority, NI trusts included
 
@@ -38,7 +41,9 @@ def test_the_collection_is_addressed_to_every_authority_in_force_in_the_period(c
 def test_who_answered_and_the_overall_figures(collection, filled):
     data = tables.collect(collection)
     statuses = tables.statuses(data)
-    counted = Counter(Request.objects.filter(collection=collection).values_list("status", flat=True))
+    counted = Counter(
+        Request.objects.filter(collection=collection).values_list("status", flat=True)
+    )
     for status in RequestStatus.values:
         assert statuses.values[status, "authorities"] == counted[status]
     assert counted[RequestStatus.REQUESTED] > 0 and counted[RequestStatus.PARTIAL] > 0
@@ -93,7 +98,8 @@ def test_regional_breakdown_by_ons_region_and_by_a_custom_grouping(collection, f
     # The report's own grouping: London and "everywhere else", loaded from a CSV.
     csv = "code,region\n" + "\n".join(
         f"{r.authority.code},{'London' if r.authority.region == 'London' else 'Elsewhere'}"
-        for r in collection.requests.select_related("authority"))
+        for r in collection.requests.select_related("authority")
+    )
     grouping = actions.load_grouping(as_viewer(analyst), "London and elsewhere", csv.encode())
     custom = tables.regional(tables.collect(collection, grouping)).published(suppress=False)
     london = sum(n for code, n in figures.items() if regions[code] == "London")
@@ -110,7 +116,9 @@ def test_top_authorities_nationality_incidents_durations_and_still_missing(colle
     ranked = sorted((c for c in figures if figures[c]), key=lambda c: (-figures[c], names[c]))[:10]
     assert [key for key, _ in top.rows] == ranked
 
-    nat = tables.nationality(data, "trafficked", "children_missing_or_away").published(suppress=False)
+    nat = tables.nationality(data, "trafficked", "children_missing_or_away").published(
+        suppress=False
+    )
     expected = Counter()
     for document in filled.values():
         for b in (document or {}).get("breakdowns", []):
@@ -126,20 +134,34 @@ def test_top_authorities_nationality_incidents_durations_and_still_missing(colle
     times = Counter()
     for document in filled.values():
         for n in Counter(i["child"] for i in (document or {}).get("incidents", [])).values():
-            times["1" if n == 1 else "2" if n == 2 else "3_5" if n <= 5 else "6_10" if n <= 10 else "11_plus"] += 1
+            times[
+                "1"
+                if n == 1
+                else "2"
+                if n == 2
+                else "3_5"
+                if n <= 5
+                else "6_10"
+                if n <= 10
+                else "11_plus"
+            ] += 1
     for key in ("1", "2", "3_5", "6_10", "11_plus"):
         assert per_child[key, "children"] == times[key]
 
     durations = tables.durations(data).published(suppress=False)
     for band in ("under_24_hours", "1_to_7_days", "over_7_days", "still_missing"):
-        assert durations[band, "any"] == sum(d["counts"]["any"][f"incidents_{band}"] for d in filled.values() if d)
+        assert durations[band, "any"] == sum(
+            d["counts"]["any"][f"incidents_{band}"] for d in filled.values() if d
+        )
 
     still = tables.still_missing(data).published(suppress=False)
     for code, document in filled.items():
         n = document["counts"]["any"]["children_still_missing"] if document else 0
         if n:
             assert still[code, "still"] == n
-    assert still[TOTAL, "still"] == sum(d["counts"]["any"]["children_still_missing"] for d in filled.values() if d)
+    assert still[TOTAL, "still"] == sum(
+        d["counts"]["any"]["children_still_missing"] for d in filled.values() if d
+    )
 
 
 def test_published_tables_hide_small_counts_and_nothing_can_be_recovered(collection, filled):
@@ -163,7 +185,9 @@ def test_a_resubmission_is_a_new_version_and_the_latest_counts(collection, fille
     from tests.conftest import as_viewer
     from visible.national import actions
 
-    code, document = next((c, d) for c, d in filled.items() if d and d["counts"]["uasc"]["children"] > 5)
+    code, document = next(
+        (c, d) for c, d in filled.items() if d and d["counts"]["uasc"]["children"] > 5
+    )
     request = collection.requests.get(authority__code=code)
     changed = copy.deepcopy(document)
     changed["counts"]["trafficked_identified"]["children"] += 7
@@ -183,16 +207,25 @@ def test_trend_across_collections(collection, filled, analyst):
     from tests.conftest import as_viewer
     from visible.national import actions, ingest
 
-    later = actions.open_collection(as_viewer(analyst), "Missing children 2025 to 2026", dt.date(2025, 9, 1),
-                                    dt.date(2026, 8, 31), dt.date(2026, 11, 30))
+    later = actions.open_collection(
+        as_viewer(analyst),
+        "Missing children 2025 to 2026",
+        dt.date(2025, 9, 1),
+        dt.date(2026, 8, 31),
+        dt.date(2026, 11, 30),
+    )
     request = later.requests.select_related("authority").first()
     document = ingest.empty_document(request.authority, later, "test")
     for group in document["counts"]:
         document["counts"][group]["children"] = 0
-    document["counts"]["trafficked"]["children"] = document["counts"]["trafficked_identified"]["children"] = 9
+    document["counts"]["trafficked"]["children"] = document["counts"]["trafficked_identified"][
+        "children"
+    ] = 9
     document["counts"]["any"]["children"] = 9
     actions.receive(as_viewer(analyst), request, document, "keyed")
     trend = tables.trend([later, collection]).published(suppress=False)
     assert [key for key, _ in tables.trend([later, collection]).rows] == [collection.pk, later.pk]
     assert trend[later.pk, "trafficked:children"] == 9
-    assert trend[collection.pk, "trafficked:children"] == sum(given(filled, "trafficked", "children").values())
+    assert trend[collection.pk, "trafficked:children"] == sum(
+        given(filled, "trafficked", "children").values()
+    )

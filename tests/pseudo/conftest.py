@@ -10,7 +10,9 @@ from visible.agencies.models import Organisation, OrganisationKind, Role
 
 @pytest.fixture
 def national_body(db) -> Organisation:
-    return Organisation.objects.create(name="National monitoring body (synthetic)", kind=OrganisationKind.NATIONAL_BODY)
+    return Organisation.objects.create(
+        name="National monitoring body (synthetic)", kind=OrganisationKind.NATIONAL_BODY
+    )
 
 
 @pytest.fixture

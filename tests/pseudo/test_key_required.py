@@ -32,8 +32,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def register(sw_a, fake):
     """A Croydon child with a Home Office reference and an episode in period P."""
-    child = add_child(sw_a, fake, "Dawit", "Tekle", flags=[("uasc", dt.date(2023, 1, 1))], home_office_ref="T1234567",
-                      looked_after_from=dt.date(2023, 1, 1))
+    child = add_child(
+        sw_a,
+        fake,
+        "Dawit",
+        "Tekle",
+        flags=[("uasc", dt.date(2023, 1, 1))],
+        home_office_ref="T1234567",
+        looked_after_from=dt.date(2023, 1, 1),
+    )
     add_episode(sw_a, child, "M", at(2024, 6, 3), at(2024, 6, 4))
     return child
 
@@ -47,7 +54,11 @@ def no_key(settings, monkeypatch):
 
 
 def nothing_stored() -> bool:
-    return not (Submission.objects.exists() or PseudoChild.objects.exists() or PseudoEpisode.objects.exists())
+    return not (
+        Submission.objects.exists()
+        or PseudoChild.objects.exists()
+        or PseudoEpisode.objects.exists()
+    )
 
 
 def text_of(response) -> str:
@@ -60,21 +71,32 @@ def croydon() -> Authority:
 
 
 def _submit_on_the_page(client, manager_a, national_analyst):
-    collection = national.open_collection(as_viewer(national_analyst), "Missing children 2024 to 2025", P_START, P_END,
-                                          dt.date(2025, 6, 30))
+    collection = national.open_collection(
+        as_viewer(national_analyst),
+        "Missing children 2024 to 2025",
+        P_START,
+        P_END,
+        dt.date(2025, 6, 30),
+    )
     request = collection.requests.get(authority__code=CROYDON)
     client.force_login(manager_a)
-    return client.post(reverse("web:national-council"), {"request": request.pk, "what": "child-level"}, follow=True)
+    return client.post(
+        reverse("web:national-council"), {"request": request.pk, "what": "child-level"}, follow=True
+    )
 
 
 @pytest.mark.parametrize("key", ["", DEV_KEY.decode()], ids=["unset", "the development key"])
-def test_the_councils_page_refuses_to_send_records_without_a_real_key(client, no_key, settings, key, register, manager_a,
-                                                                      national_analyst):
+def test_the_councils_page_refuses_to_send_records_without_a_real_key(
+    client, no_key, settings, key, register, manager_a, national_analyst
+):
     settings.VISIBLE_PSEUDO_KEY = key
     response = _submit_on_the_page(client, manager_a, national_analyst)
     page = text_of(response)
     assert response.status_code == 200 and "Child-level records not sent" in page
-    assert "Set VISIBLE_PSEUDO_KEY to the national body's key" in page and "secrets.token_urlsafe(48)" in page
+    assert (
+        "Set VISIBLE_PSEUDO_KEY to the national body's key" in page
+        and "secrets.token_urlsafe(48)" in page
+    )
     assert "Pseudonymised child-level records sent" not in page
     assert nothing_stored()
     refusal = AuditEvent.objects.get(action="denied", object_type="pseudo_submission")
@@ -86,7 +108,18 @@ def test_the_command_line_refuses_to_submit_without_a_real_key(no_key, settings,
     settings.VISIBLE_PSEUDO_KEY = key
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        status = visible(["pseudo", "submit", "--authority", CROYDON, "--from", "2024-04-01", "--to", "2025-03-31"])
+        status = visible(
+            [
+                "pseudo",
+                "submit",
+                "--authority",
+                CROYDON,
+                "--from",
+                "2024-04-01",
+                "--to",
+                "2025-03-31",
+            ]
+        )
     assert status == 2
     assert "nothing submitted" in err.getvalue() and "Set VISIBLE_PSEUDO_KEY" in err.getvalue()
     assert "Submitted" not in out.getvalue()
@@ -104,14 +137,31 @@ def test_the_development_key_is_refused_however_it_arrives(no_key, register, man
     assert nothing_stored()
 
 
-def test_with_a_real_key_the_page_and_the_command_line_send(client, no_key, settings, register, manager_a,
-                                                            national_analyst):
+def test_with_a_real_key_the_page_and_the_command_line_send(
+    client, no_key, settings, register, manager_a, national_analyst
+):
     settings.VISIBLE_PSEUDO_KEY = KEY.decode()
     response = _submit_on_the_page(client, manager_a, national_analyst)
-    assert "Pseudonymised child-level records sent" in text_of(response) and "1 children" in text_of(response)
+    assert "Pseudonymised child-level records sent" in text_of(
+        response
+    ) and "1 children" in text_of(response)
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        assert visible(["pseudo", "submit", "--authority", CROYDON, "--from", "2024-04-01", "--to", "2025-03-31"]) == 0
+        assert (
+            visible(
+                [
+                    "pseudo",
+                    "submit",
+                    "--authority",
+                    CROYDON,
+                    "--from",
+                    "2024-04-01",
+                    "--to",
+                    "2025-03-31",
+                ]
+            )
+            == 0
+        )
     assert "version 2: 1 children" in out.getvalue() and "development key" not in err.getvalue()
     assert set(Submission.objects.values_list("key_id", flat=True)) == {key_id(KEY)}
 
@@ -122,5 +172,9 @@ def test_only_the_demo_settings_allow_the_development_key(no_key, settings, regi
     submission = actions.submit(Viewer.system("demo"), croydon(), P_START, P_END)
     assert submission.key_id == key_id(DEV_KEY)
     assert import_module("visible.config.settings.dev").VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY is True
-    assert import_module("visible.config.settings.test").VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY is False
-    assert import_module("visible.config.settings.base").VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY is False
+    assert (
+        import_module("visible.config.settings.test").VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY is False
+    )
+    assert (
+        import_module("visible.config.settings.base").VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY is False
+    )

@@ -55,10 +55,21 @@ def two_registers(sw_a, sw_b, fake):
     | Dara, girl, SDN | - | separated; no episodes |
     | Eli, boy, ALB | - | suspected; A 30 h (Oct) |
     """
+
     def kid(user, name, sex, gender, nationality, flags, **values):
-        return add_child(user, fake, name, "Synthetic", sex=sex, gender=gender, nationality=nationality,
-                         date_of_birth=values.pop("dob", dt.date(2008, 4, 4)), looked_after_from=dt.date(2023, 1, 1),
-                         flags=[(k, dt.date(2023, 1, 1)) for k in flags], **values)
+        return add_child(
+            user,
+            fake,
+            name,
+            "Synthetic",
+            sex=sex,
+            gender=gender,
+            nationality=nationality,
+            date_of_birth=values.pop("dob", dt.date(2008, 4, 4)),
+            looked_after_from=dt.date(2023, 1, 1),
+            flags=[(k, dt.date(2023, 1, 1)) for k in flags],
+            **values,
+        )
 
     amara_a = kid(sw_a, "Amara", "F", "girl", "ERI", ["uasc"], home_office_ref="H1000001")
     add_episode(sw_a, amara_a, "M", at(2024, 5, 1, 8), at(2024, 5, 1, 18))
@@ -66,7 +77,15 @@ def two_registers(sw_a, sw_b, fake):
     bilal = kid(sw_a, "Bilal", "M", "boy", "AFG", ["trafficked_suspected"])
     add_episode(sw_a, bilal, "M", at(2025, 3, 20, 10))
     kid(sw_a, "Chen", "M", "boy", "VNM", ["trafficked_identified"])
-    amara_b = kid(sw_b, "Amara", "F", "girl", "ERI", ["uasc", "trafficked_identified"], home_office_ref="h1000001")
+    amara_b = kid(
+        sw_b,
+        "Amara",
+        "F",
+        "girl",
+        "ERI",
+        ["uasc", "trafficked_identified"],
+        home_office_ref="h1000001",
+    )
     add_episode(sw_b, amara_b, "M", at(2024, 9, 1), at(2024, 9, 9))
     kid(sw_b, "Dara", "F", "girl", "SDN", ["separated"])
     eli = kid(sw_b, "Eli", "M", "boy", "ALB", ["trafficked_suspected"])
@@ -84,27 +103,65 @@ def test_every_table_on_two_registers_worked_out_by_hand(two_registers):
     t = tables.tables_for(Viewer.system("test"), P_START, P_END)
 
     def row(scope, group):
-        return {m: t.count(scope, group, m) for m in ("children", "children_missing_or_away", "children_missing",
-                                                      "children_away", "incidents", "incidents_missing",
-                                                      "incidents_away", "incidents_under_24_hours",
-                                                      "incidents_1_to_7_days", "incidents_over_7_days",
-                                                      "incidents_still_missing", "children_still_missing")}
+        return {
+            m: t.count(scope, group, m)
+            for m in (
+                "children",
+                "children_missing_or_away",
+                "children_missing",
+                "children_away",
+                "incidents",
+                "incidents_missing",
+                "incidents_away",
+                "incidents_under_24_hours",
+                "incidents_1_to_7_days",
+                "incidents_over_7_days",
+                "incidents_still_missing",
+                "children_still_missing",
+            )
+        }
 
-    def expect(children, went, went_m, went_a, incidents, inc_m, inc_a, under, days, over, still_inc, still):
-        return dict(zip(row(NATIONAL, "any"), (children, went, went_m, went_a, incidents, inc_m, inc_a, under, days,
-                                                over, still_inc, still), strict=True))
+    def expect(
+        children, went, went_m, went_a, incidents, inc_m, inc_a, under, days, over, still_inc, still
+    ):
+        return dict(
+            zip(
+                row(NATIONAL, "any"),
+                (
+                    children,
+                    went,
+                    went_m,
+                    went_a,
+                    incidents,
+                    inc_m,
+                    inc_a,
+                    under,
+                    days,
+                    over,
+                    still_inc,
+                    still,
+                ),
+                strict=True,
+            )
+        )
 
     assert row(CROYDON, "any") == expect(3, 2, 2, 1, 3, 2, 1, 1, 1, 0, 1, 1)
     assert row(KENT, "any") == expect(3, 2, 1, 1, 2, 1, 1, 0, 1, 1, 0, 0)
     # Nationally Amara is one child (not 6 children, 4 missing, as the two returns add up to).
     assert row(NATIONAL, "any") == expect(5, 3, 2, 2, 5, 3, 2, 1, 2, 1, 1, 1)
-    children = {g: (t.count(CROYDON, g, "children"), t.count(KENT, g, "children"), t.count(NATIONAL, g, "children"))
-                for g in tables.GROUP_CODES}
+    children = {
+        g: (
+            t.count(CROYDON, g, "children"),
+            t.count(KENT, g, "children"),
+            t.count(NATIONAL, g, "children"),
+        )
+        for g in tables.GROUP_CODES
+    }
     assert children == {
-        "trafficked_identified": (1, 1, 2),   # Chen; Amara (identified in Kent)
-        "trafficked_suspected": (1, 1, 2),    # Bilal; Eli
+        "trafficked_identified": (1, 1, 2),  # Chen; Amara (identified in Kent)
+        "trafficked_suspected": (1, 1, 2),  # Bilal; Eli
         "trafficked": (2, 2, 4),
-        "uasc": (1, 1, 1),                    # Amara, once
+        "uasc": (1, 1, 1),  # Amara, once
         "separated": (0, 1, 1),
         "unaccompanied": (0, 0, 0),
         "uasc_or_separated": (1, 2, 2),
@@ -120,7 +177,11 @@ def test_every_table_on_two_registers_worked_out_by_hand(two_registers):
     assert t.mean_incidents_per_child(NATIONAL) == 1.67 and t.max_incidents_per_child(NATIONAL) == 3
     assert t.per_child_bands(NATIONAL) == {"1": 2, "2": 0, "3_5": 1, "6_10": 0, "11_plus": 0}
     # By nationality and gender, those who went missing or away.
-    went = {(n, g): v for (s, n, g, m), v in t.nationality.items() if s == NATIONAL and m == "children_missing_or_away"}
+    went = {
+        (n, g): v
+        for (s, n, g, m), v in t.nationality.items()
+        if s == NATIONAL and m == "children_missing_or_away"
+    }
     assert went == {("ERI", "girl"): 1, ("AFG", "boy"): 1, ("ALB", "boy"): 1}
     assert t.nationality[NATIONAL, "ERI", "girl", "children"] == 1
     assert t.nationality[NATIONAL, "VNM", "boy", "children"] == 1
@@ -136,7 +197,11 @@ def test_an_authoritys_row_is_its_own_foi_return(two_registers):
         own = foi.count_return([authority], P_START, P_END)
         for group in tables.GROUP_CODES:
             for measure in tables.MEASURE_CODES:
-                assert t.count(authority.code, group, measure) == own.count(group, measure), (authority.code, group, measure)
+                assert t.count(authority.code, group, measure) == own.count(group, measure), (
+                    authority.code,
+                    group,
+                    measure,
+                )
 
 
 def test_a_resubmission_replaces_and_never_adds(two_registers, sw_a, fake):
@@ -146,11 +211,21 @@ def test_a_resubmission_replaces_and_never_adds(two_registers, sw_a, fake):
     actions.submit(Viewer.system("test"), croydon(), P_START, P_END, key=KEY)
     assert tables.compute(P_START, P_END).numbers() == before
     assert (PseudoChild.objects.count(), PseudoEpisode.objects.count()) == (children, episodes)
-    versions = list(Submission.objects.filter(authority=croydon()).order_by("version").values_list("version", "is_current"))
+    versions = list(
+        Submission.objects.filter(authority=croydon())
+        .order_by("version")
+        .values_list("version", "is_current")
+    )
     assert versions == [(1, False), (2, True)]
     # A child added since: one more, not the whole register again.
-    add_child(sw_a, fake, "Faisal", "Synthetic", looked_after_from=dt.date(2023, 1, 1),
-              flags=[("uasc", dt.date(2023, 1, 1))])
+    add_child(
+        sw_a,
+        fake,
+        "Faisal",
+        "Synthetic",
+        looked_after_from=dt.date(2023, 1, 1),
+        flags=[("uasc", dt.date(2023, 1, 1))],
+    )
     actions.submit(Viewer.system("test"), croydon(), P_START, P_END, key=KEY)
     after = tables.compute(P_START, P_END)
     assert after.count(CROYDON, "any", "children") == 4
@@ -165,22 +240,31 @@ def test_submissions_under_different_keys_are_not_linked(two_registers):
         tables.tables_for(Viewer.system("test"), P_START, P_END)
 
 
-def test_only_a_national_body_analyst_reads_the_tables(two_registers, national_analyst, national_body,
-                                                        manager_a, analyst_a):
+def test_only_a_national_body_analyst_reads_the_tables(
+    two_registers, national_analyst, national_body, manager_a, analyst_a
+):
     from tests.conftest import make_user
     from visible.agencies.models import Role
 
     submit_both()
     result = tables.tables_for(as_viewer(national_analyst), P_START, P_END)
     assert result.count(NATIONAL, "any", "children") == 5
-    assert AuditEvent.objects.filter(object_type="pseudo_tables", action="count",
-                                     actor_username="analyst.national").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_type="pseudo_tables", action="count", actor_username="analyst.national"
+        ).count()
+        == 1
+    )
     clerk = make_user("clerk.national", national_body, Role.SOCIAL_WORKER)
     for user in (manager_a, analyst_a, clerk):
         with pytest.raises(PermissionDenied):
             tables.tables_for(as_viewer(user), P_START, P_END)
-        assert AuditEvent.objects.filter(object_type="pseudo_tables", action="denied",
-                                         actor_username=user.username).count() == 1
+        assert (
+            AuditEvent.objects.filter(
+                object_type="pseudo_tables", action="denied", actor_username=user.username
+            ).count()
+            == 1
+        )
 
 
 def test_only_the_authoritys_own_council_submits(two_registers, sw_a, manager_b):
@@ -196,16 +280,50 @@ def test_the_command_line_submits_and_prints_the_tables(two_registers, settings)
     settings.VISIBLE_PSEUDO_KEY = KEY.decode()
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        assert visible(["pseudo", "submit", "--authority", CROYDON, "--from", "2024-04-01", "--to", "2025-03-31"]) == 0
-        assert visible(["pseudo", "submit", "--authority", KENT, "--from", "2024-04-01", "--to", "2025-03-31"]) == 0
+        assert (
+            visible(
+                [
+                    "pseudo",
+                    "submit",
+                    "--authority",
+                    CROYDON,
+                    "--from",
+                    "2024-04-01",
+                    "--to",
+                    "2025-03-31",
+                ]
+            )
+            == 0
+        )
+        assert (
+            visible(
+                [
+                    "pseudo",
+                    "submit",
+                    "--authority",
+                    KENT,
+                    "--from",
+                    "2024-04-01",
+                    "--to",
+                    "2025-03-31",
+                ]
+            )
+            == 0
+        )
         assert visible(["pseudo", "tables"]) == 0
     text = out.getvalue()
-    assert "Submitted Croydon (E09000008), 01/04/2024 to 31/03/2025, version 1: 3 children, 3 episodes." in text
+    assert (
+        "Submitted Croydon (E09000008), 01/04/2024 to 31/03/2025, version 1: 3 children, 3 episodes."
+        in text
+    )
     assert "Children who went missing or away from more than one authority: 1" in text
     assert "development key" not in err.getvalue()
     with redirect_stdout(out), redirect_stderr(err):
         assert visible(["pseudo", "tables", "--from", "2020-04-01", "--to", "2021-03-31"]) == 2
-    assert "no authority has submitted child-level records for 01/04/2020 to 31/03/2021" in err.getvalue()
+    assert (
+        "no authority has submitted child-level records for 01/04/2020 to 31/03/2021"
+        in err.getvalue()
+    )
 
 
 def test_suppressed_tables_show_small_counts_as_c_and_none_can_be_worked_out(two_registers):
@@ -215,20 +333,33 @@ def test_suppressed_tables_show_small_counts_as_c_and_none_can_be_worked_out(two
     lines = text.splitlines()
     assert "(disclosure control applied)" in lines[0]
     national = next(li for li in lines if li.startswith("Children in care in the period"))
-    assert national.split()[-8:] == ["c", "c", "c", "c", "c", "0", "c", "c"]  # 2, 2, 4, 1, 1, 0, 2, 5: zero is shown
+    assert national.split()[-8:] == [
+        "c",
+        "c",
+        "c",
+        "c",
+        "c",
+        "0",
+        "c",
+        "c",
+    ]  # 2, 2, 4, 1, 1, 0, 2, 5: zero is shown
     croydon_row = next(li for li in lines if li.startswith("Croydon (E09000008)"))
     assert croydon_row.split()[-8:] == ["c", "c", "c", "c", "0", "0", "c", "c"]
     for table in tables.text_tables(result):
         if table.counts:
             published = disclosure.protect(table.values, table.relations, rounded=table.rounded)
-            assert not disclosure.recoverable_by_subtraction(published, table.relations), table.title
+            assert not disclosure.recoverable_by_subtraction(published, table.relations), (
+                table.title
+            )
     unsuppressed = tables.render_text(result)
     assert "(unsuppressed: not for publication)" in unsuppressed
-    assert next(li for li in unsuppressed.splitlines() if li.startswith("Croydon (E09000008)")).split()[-8:] == [
-        "1", "1", "2", "1", "0", "0", "1", "3"]
+    assert next(
+        li for li in unsuppressed.splitlines() if li.startswith("Croydon (E09000008)")
+    ).split()[-8:] == ["1", "1", "2", "1", "0", "0", "1", "3"]
 
 
 # --- a generated data set: the SQL against plain Python, and against DuckDB -----------------------
+
 
 def expected_numbers(data: synthetic.Dataset) -> dict:
     """Every number of the tables, worked out from the generated rows without SQL."""
@@ -244,9 +375,19 @@ def expected_numbers(data: synthetic.Dataset) -> dict:
         """(group, measure) a record with these groups and episodes counts one child in."""
         went_m, went_a = any(e[3] == "M" for e in eps), any(e[3] == "A" for e in eps)
         still, t18 = any(e[7] for e in eps), any(e[7] and e[8] for e in eps)
-        return {(g, measure) for g in groups for measure, on in (
-            ("children", True), ("children_missing_or_away", went_m or went_a), ("children_missing", went_m),
-            ("children_away", went_a), ("children_still_missing", still), ("children_still_missing_turned_18", t18)) if on}
+        return {
+            (g, measure)
+            for g in groups
+            for measure, on in (
+                ("children", True),
+                ("children_missing_or_away", went_m or went_a),
+                ("children_missing", went_m),
+                ("children_away", went_a),
+                ("children_still_missing", still),
+                ("children_still_missing_turned_18", t18),
+            )
+            if on
+        }
 
     out: Counter = Counter()
     people = defaultdict(list)
@@ -262,8 +403,11 @@ def expected_numbers(data: synthetic.Dataset) -> dict:
         for e in eps:
             for g in groups:
                 for s in (scope, NATIONAL):
-                    for m in ("incidents", "incidents_missing" if e[3] == "M" else "incidents_away",
-                              f"incidents_{e[6]}") + (("incidents_started_before",) if e[9] else ()):
+                    for m in (
+                        "incidents",
+                        "incidents_missing" if e[3] == "M" else "incidents_away",
+                        f"incidents_{e[6]}",
+                    ) + (("incidents_started_before",) if e[9] else ()):
                         out["groups", s, g, m] += 1
     linked = missing_twice = 0
     for records in people.values():
@@ -295,10 +439,21 @@ def expected_numbers(data: synthetic.Dataset) -> dict:
 
 @pytest.fixture
 def generated(db):
-    authorities = {a.pk: (a.code, a.name) for a in Authority.objects.filter(code__in=(CROYDON, KENT, "E06000001",
-                                                                                      "W06000015", "S12000036"))}
-    data = synthetic.generate(authorities, children=2500, episodes=6000, seed=7, start=P_START, end=P_END,
-                              linked_share=0.08)
+    authorities = {
+        a.pk: (a.code, a.name)
+        for a in Authority.objects.filter(
+            code__in=(CROYDON, KENT, "E06000001", "W06000015", "S12000036")
+        )
+    }
+    data = synthetic.generate(
+        authorities,
+        children=2500,
+        episodes=6000,
+        seed=7,
+        start=P_START,
+        end=P_END,
+        linked_share=0.08,
+    )
     synthetic.load_database(data)
     return data
 
@@ -306,15 +461,21 @@ def generated(db):
 def test_every_number_on_a_generated_data_set_matches_plain_python(generated):
     result = tables.compute(P_START, P_END)
     expected = expected_numbers(generated)
-    assert expected["linked_children"] > 50 and expected["missing_from_more_than_one"] > 5  # the data exercises linkage
+    assert (
+        expected["linked_children"] > 50 and expected["missing_from_more_than_one"] > 5
+    )  # the data exercises linkage
     assert result.numbers() == expected
 
 
 def test_duckdb_and_the_database_give_the_same_tables(generated, tmp_path):
     con = duckdb.connect()
     synthetic.load_duckdb(generated, con, tmp_path)
-    on_duckdb = tables.compute(P_START, P_END, run=lambda sql, params: con.execute(sql.replace("%s", "?"), list(params)).fetchall(),
-                               authorities=generated.authorities)
+    on_duckdb = tables.compute(
+        P_START,
+        P_END,
+        run=lambda sql, params: con.execute(sql.replace("%s", "?"), list(params)).fetchall(),
+        authorities=generated.authorities,
+    )
     on_database = tables.compute_on_database(P_START, P_END)
     assert on_duckdb.numbers() == on_database.numbers()
     assert on_database.count(NATIONAL, "any", "incidents") == 6000
@@ -327,13 +488,21 @@ def test_links_follow_resubmissions(two_registers, sw_b, council_b):
     submit_both()
     assert PseudoChild.objects.filter(linked=True).count() == 2  # Amara, in each authority
     # Kent's record of Amara turns out to be wrong: her flags there are ended before the period.
-    for flag in Flag.objects.filter(child__given_names="Amara", child__responsible_organisation=council_b):
-        register.end_flag(as_viewer(sw_b), flag, dt.date(2024, 2, 1), "Recorded in error (synthetic)")
+    for flag in Flag.objects.filter(
+        child__given_names="Amara", child__responsible_organisation=council_b
+    ):
+        register.end_flag(
+            as_viewer(sw_b), flag, dt.date(2024, 2, 1), "Recorded in error (synthetic)"
+        )
     actions.submit(Viewer.system("test"), kent(), P_START, P_END, key=KEY)
     assert not PseudoChild.objects.filter(linked=True).exists()
     t = tables.compute(P_START, P_END)
     assert (t.linked_children, t.missing_from_more_than_one) == (0, 0)
-    assert (t.count(CROYDON, "any", "children"), t.count(KENT, "any", "children"), t.count(NATIONAL, "any", "children")) == (3, 2, 5)
+    assert (
+        t.count(CROYDON, "any", "children"),
+        t.count(KENT, "any", "children"),
+        t.count(NATIONAL, "any", "children"),
+    ) == (3, 2, 5)
     # Croydon resubmitting changes nothing.
     actions.submit(Viewer.system("test"), croydon(), P_START, P_END, key=KEY)
     assert not PseudoChild.objects.filter(linked=True).exists()
@@ -358,6 +527,8 @@ def test_a_failed_resubmission_leaves_the_earlier_one_in_place(two_registers, mo
     monkeypatch.setattr(PseudoEpisode.objects, "bulk_create", broken)
     with pytest.raises(RuntimeError):
         actions.submit(Viewer.system("test"), croydon(), P_START, P_END, key=KEY)
-    assert list(Submission.objects.filter(authority=croydon()).values_list("version", "is_current")) == [(1, True)]
+    assert list(
+        Submission.objects.filter(authority=croydon()).values_list("version", "is_current")
+    ) == [(1, True)]
     assert PseudoChild.objects.count() == rows
     assert tables.compute(P_START, P_END).numbers() == before

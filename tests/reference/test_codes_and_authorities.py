@@ -18,7 +18,11 @@ def test_placement_codes_follow_the_dfe_changes_by_year():
     assert PLACEMENT_TYPES.is_valid("K3", 2024) and not PLACEMENT_TYPES.is_valid("K3", 2023)
     assert PLACEMENT_TYPES.is_valid("Z11", 2025) and not PLACEMENT_TYPES.is_valid("Z11", 2024)
     assert PLACEMENT_TYPES.is_valid("U4", 2015)  # before the first year Visible covers
-    assert SEX_CODES.is_valid("1", 2023) and not SEX_CODES.is_valid("1", 2024) and SEX_CODES.is_valid("U", 2024)
+    assert (
+        SEX_CODES.is_valid("1", 2023)
+        and not SEX_CODES.is_valid("1", 2024)
+        and SEX_CODES.is_valid("U", 2024)
+    )
 
 
 @pytest.mark.django_db
@@ -31,8 +35,18 @@ def test_uk_childrens_services_authorities_are_loaded_with_their_dates():
     assert current.filter(nation="Northern Ireland").count() == 5
     cumbria = Authority.objects.get(code="E10000006")
     assert cumbria.end_date == dt.date(2023, 4, 1)
-    assert not Authority.objects.childrens_services().in_force_on(dt.date(2024, 1, 1)).filter(code="E10000006").exists()
-    assert Authority.objects.childrens_services().in_force_on(dt.date(2016, 1, 1)).filter(code="E10000006").exists()
+    assert (
+        not Authority.objects.childrens_services()
+        .in_force_on(dt.date(2024, 1, 1))
+        .filter(code="E10000006")
+        .exists()
+    )
+    assert (
+        Authority.objects.childrens_services()
+        .in_force_on(dt.date(2016, 1, 1))
+        .filter(code="E10000006")
+        .exists()
+    )
     assert Authority.objects.get(code="NIHSCT-BEL").kind == "Health and Social Care Trust"
 
 

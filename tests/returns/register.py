@@ -43,7 +43,9 @@ class KnownRegister:
 
 
 def _child(user, fake, name, **values):
-    return register.create_child(as_viewer(user), child_values(fake, given_names=name, family_name="Synthetic", **values))
+    return register.create_child(
+        as_viewer(user), child_values(fake, given_names=name, family_name="Synthetic", **values)
+    )
 
 
 def _flag(user, child, kind, start, end=None):
@@ -56,75 +58,166 @@ def _flag(user, child, kind, start, end=None):
 
 def _episode(user, child, category, seen, returned=None, found_by="police"):
     viewer = as_viewer(user)
-    episode, _ = missing.report_missing(viewer, child, {
-        "category": category, "last_seen_at": seen, "last_seen_place": "Bus station (synthetic)",
-        "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer",
-    })
+    episode, _ = missing.report_missing(
+        viewer,
+        child,
+        {
+            "category": category,
+            "last_seen_at": seen,
+            "last_seen_place": "Bus station (synthetic)",
+            "reported_by_name": "Carer (synthetic)",
+            "reported_by_role": "carer",
+        },
+    )
     if returned:
-        episode = missing.record_return(viewer, episode, {"returned_at": returned, "found_by": found_by})
+        episode = missing.record_return(
+            viewer, episode, {"returned_at": returned, "found_by": found_by}
+        )
     return episode
 
 
 def build(sw, fake, other_council_user=None) -> KnownRegister:
     kids = {}
-    kids["ann"] = c = _child(sw, fake, "Ann", sex="F", gender="girl", nationality="VNM",
-                             date_of_birth=dt.date(2008, 5, 1), looked_after_from=dt.date(2022, 6, 1))
+    kids["ann"] = c = _child(
+        sw,
+        fake,
+        "Ann",
+        sex="F",
+        gender="girl",
+        nationality="VNM",
+        date_of_birth=dt.date(2008, 5, 1),
+        looked_after_from=dt.date(2022, 6, 1),
+    )
     _flag(sw, c, "trafficked_identified", dt.date(2023, 1, 1))
     _episode(sw, c, "M", at(2024, 5, 1, 10), at(2024, 5, 1, 20), found_by="police")
     _episode(sw, c, "A", at(2024, 6, 10, 12), at(2024, 6, 12, 12), found_by="self")
 
-    kids["ben"] = c = _child(sw, fake, "Ben", nationality="ALB", date_of_birth=dt.date(2007, 9, 1),
-                             looked_after_from=dt.date(2023, 6, 1))
+    kids["ben"] = c = _child(
+        sw,
+        fake,
+        "Ben",
+        nationality="ALB",
+        date_of_birth=dt.date(2007, 9, 1),
+        looked_after_from=dt.date(2023, 6, 1),
+    )
     _flag(sw, c, "trafficked_suspected", dt.date(2024, 1, 1))
     _episode(sw, c, "M", at(2025, 3, 20, 10))
 
-    kids["cara"] = c = _child(sw, fake, "Cara", sex="F", gender="girl", nationality="GBR",
-                              date_of_birth=dt.date(2009, 2, 2), looked_after_from=dt.date(2024, 4, 20))
+    kids["cara"] = c = _child(
+        sw,
+        fake,
+        "Cara",
+        sex="F",
+        gender="girl",
+        nationality="GBR",
+        date_of_birth=dt.date(2009, 2, 2),
+        looked_after_from=dt.date(2024, 4, 20),
+    )
     _flag(sw, c, "trafficked_suspected", dt.date(2024, 5, 1))
     _flag(sw, c, "trafficked_identified", dt.date(2024, 9, 1))
 
-    kids["dan"] = c = _child(sw, fake, "Dan", nationality="AFG", date_of_birth=dt.date(2007, 1, 15),
-                             looked_after_from=dt.date(2023, 3, 1))
+    kids["dan"] = c = _child(
+        sw,
+        fake,
+        "Dan",
+        nationality="AFG",
+        date_of_birth=dt.date(2007, 1, 15),
+        looked_after_from=dt.date(2023, 3, 1),
+    )
     _flag(sw, c, "uasc", dt.date(2023, 3, 1))
     _flag(sw, c, "separated", dt.date(2023, 3, 1))
     _episode(sw, c, "M", at(2024, 12, 20, 18))
 
-    kids["eve"] = c = _child(sw, fake, "Eve", sex="F", gender="girl", nationality="ERI",
-                             date_of_birth=dt.date(2008, 3, 3), looked_after_from=dt.date(2023, 1, 1))
+    kids["eve"] = c = _child(
+        sw,
+        fake,
+        "Eve",
+        sex="F",
+        gender="girl",
+        nationality="ERI",
+        date_of_birth=dt.date(2008, 3, 3),
+        looked_after_from=dt.date(2023, 1, 1),
+    )
     _flag(sw, c, "uasc", dt.date(2023, 1, 1), end=dt.date(2024, 3, 1))
     _episode(sw, c, "M", at(2024, 7, 1), at(2024, 7, 2))
 
-    kids["fay"] = c = _child(sw, fake, "Fay", sex="F", gender="girl", nationality="ERI",
-                             date_of_birth=dt.date(2008, 8, 8), looked_after_from=dt.date(2024, 1, 20))
+    kids["fay"] = c = _child(
+        sw,
+        fake,
+        "Fay",
+        sex="F",
+        gender="girl",
+        nationality="ERI",
+        date_of_birth=dt.date(2008, 8, 8),
+        looked_after_from=dt.date(2024, 1, 20),
+    )
     _flag(sw, c, "uasc", dt.date(2024, 2, 1))
     _episode(sw, c, "M", at(2024, 3, 25, 12), at(2024, 4, 5, 12), found_by="carer")
     _episode(sw, c, "A", at(2025, 3, 30, 12), at(2025, 4, 3, 12), found_by="self")
 
-    kids["gus"] = c = _child(sw, fake, "Gus", nationality="VNM", date_of_birth=dt.date(2006, 2, 1),
-                             looked_after_from=dt.date(2022, 5, 1))
+    kids["gus"] = c = _child(
+        sw,
+        fake,
+        "Gus",
+        nationality="VNM",
+        date_of_birth=dt.date(2006, 2, 1),
+        looked_after_from=dt.date(2022, 5, 1),
+    )
     _flag(sw, c, "separated", dt.date(2023, 1, 1))
     _episode(sw, c, "M", at(2024, 1, 10, 9))
 
-    kids["hal"] = c = _child(sw, fake, "Hal", nationality="SYR", date_of_birth=dt.date(2005, 1, 1),
-                             looked_after_from=dt.date(2021, 1, 1))
+    kids["hal"] = c = _child(
+        sw,
+        fake,
+        "Hal",
+        nationality="SYR",
+        date_of_birth=dt.date(2005, 1, 1),
+        looked_after_from=dt.date(2021, 1, 1),
+    )
     _flag(sw, c, "unaccompanied", dt.date(2021, 1, 1))
 
-    kids["ivy"] = c = _child(sw, fake, "Ivy", sex="F", gender="girl", nationality="SDN",
-                             date_of_birth=dt.date(2009, 9, 9), looked_after_from=dt.date(2025, 6, 1))
+    kids["ivy"] = c = _child(
+        sw,
+        fake,
+        "Ivy",
+        sex="F",
+        gender="girl",
+        nationality="SDN",
+        date_of_birth=dt.date(2009, 9, 9),
+        looked_after_from=dt.date(2025, 6, 1),
+    )
     _flag(sw, c, "uasc", dt.date(2025, 6, 1))
 
-    kids["jon"] = c = _child(sw, fake, "Jon", nationality="GBR", date_of_birth=dt.date(2009, 1, 1),
-                             looked_after_from=dt.date(2023, 1, 1))
+    kids["jon"] = c = _child(
+        sw,
+        fake,
+        "Jon",
+        nationality="GBR",
+        date_of_birth=dt.date(2009, 1, 1),
+        looked_after_from=dt.date(2023, 1, 1),
+    )
     _flag(sw, c, "trafficked_identified", dt.date(2025, 5, 1))
 
-    kids["kit"] = c = _child(sw, fake, "Kit", nationality="GBR", date_of_birth=dt.date(2009, 1, 1),
-                             looked_after_from=dt.date(2023, 1, 1))
+    kids["kit"] = c = _child(
+        sw,
+        fake,
+        "Kit",
+        nationality="GBR",
+        date_of_birth=dt.date(2009, 1, 1),
+        looked_after_from=dt.date(2023, 1, 1),
+    )
     _flag(sw, c, "at_risk_of_trafficking", dt.date(2023, 6, 1))
     _episode(sw, c, "M", at(2024, 8, 1), at(2024, 8, 3))
 
     if other_council_user is not None:
-        kids["kent"] = c = _child(other_council_user, fake, "Kentish", nationality="ERI",
-                                  date_of_birth=dt.date(2008, 1, 1), looked_after_from=dt.date(2023, 1, 1))
+        kids["kent"] = c = _child(
+            other_council_user,
+            fake,
+            "Kentish",
+            nationality="ERI",
+            date_of_birth=dt.date(2008, 1, 1),
+            looked_after_from=dt.date(2023, 1, 1),
+        )
         _flag(other_council_user, c, "uasc", dt.date(2023, 1, 1))
         _episode(other_council_user, c, "M", at(2024, 9, 1), at(2024, 9, 4), found_by="police")
     return KnownRegister(kids)

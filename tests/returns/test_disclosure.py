@@ -27,8 +27,14 @@ def test_a_small_count_is_c_and_its_row_and_column_get_a_second_suppression():
 
 def test_zero_is_shown_and_six_is_not_suppressed():
     table = dc.protect_crosstab({("ERI", "boy"): 6, ("ERI", "girl"): 0}, ["ERI"], ["boy", "girl"])
-    assert table.published == {("ERI", "boy"): 6, ("ERI", "girl"): 0, ("ERI", T): 6, (T, "boy"): 6,
-                               (T, "girl"): 0, (T, T): 6}
+    assert table.published == {
+        ("ERI", "boy"): 6,
+        ("ERI", "girl"): 0,
+        ("ERI", T): 6,
+        (T, "boy"): 6,
+        (T, "girl"): 0,
+        (T, T): 6,
+    }
     assert not table.suppressed
 
 
@@ -48,13 +54,20 @@ def test_when_only_zeros_are_left_the_total_is_suppressed():
 
 
 def test_markers_and_rounding():
-    table = dc.protect({"t": 1234, "n": None, "z": "z", "a": 1000, "b": 234},
-                       [dc.SumRelation("t", ("a", "b"))], round_totals=True)
+    table = dc.protect(
+        {"t": 1234, "n": None, "z": "z", "a": 1000, "b": 234},
+        [dc.SumRelation("t", ("a", "b"))],
+        round_totals=True,
+    )
     assert table.published == {"t": 1230, "n": ":", "z": "z", "a": 1000, "b": 234}
     assert dc.round_to_base(15) == 20 and dc.round_to_base(14) == 10 and dc.round_to_base(4) == "k"
     assert dc.round_to_base(0) == 0
     assert dc.percentage(1, 3000) == "k" and dc.percentage(0, 1000) == 0.0
-    assert dc.percentage(5, 0) == "z" and dc.percentage("c", 100) == "c" and dc.percentage(30, 120) == 25.0
+    assert (
+        dc.percentage(5, 0) == "z"
+        and dc.percentage("c", 100) == "c"
+        and dc.percentage(30, 120) == 25.0
+    )
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -102,7 +115,9 @@ def test_no_suppressed_value_can_be_recovered_from_any_row_or_column_total(table
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=12), st.data())
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=12), st.data()
+)
 def test_linked_tables_sharing_totals_stay_safe(pairs, data):
     """Two breakdowns of the same total (by nationality, by gender) and a sum across
     groups: the shape of the FOI return's table."""
@@ -112,7 +127,9 @@ def test_linked_tables_sharing_totals_stay_safe(pairs, data):
     for group in ("a", "b"):
         for i in range(len(pairs)):
             values[group, i] = data.draw(cell_counts)
-        relations.append(dc.SumRelation((group, "total"), tuple((group, i) for i in range(len(pairs)))))
+        relations.append(
+            dc.SumRelation((group, "total"), tuple((group, i) for i in range(len(pairs))))
+        )
         values[group, "total"] = sum(values[group, i] for i in range(len(pairs)))
         parts[group] = [values[group, i] for i in range(len(pairs))]
     for i in range(len(pairs)):
@@ -130,6 +147,7 @@ def test_linked_tables_sharing_totals_stay_safe(pairs, data):
 
 # --- the FOI return's own table ----------------------------------------------------------------
 
+
 @st.composite
 def foi_returns(draw):
     """A return built in memory (no database): children with random groups, genders and
@@ -139,8 +157,17 @@ def foi_returns(draw):
     from visible.returns import foi
 
     start, end = dt.date(2024, 4, 1), dt.date(2025, 3, 31)
-    period_start, period_end = dt.datetime(2024, 4, 1, tzinfo=dt.UTC), dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
-    base_groups = ["trafficked_identified", "trafficked_suspected", "uasc", "separated", "unaccompanied"]
+    period_start, period_end = (
+        dt.datetime(2024, 4, 1, tzinfo=dt.UTC),
+        dt.datetime(2025, 4, 1, tzinfo=dt.UTC),
+    )
+    base_groups = [
+        "trafficked_identified",
+        "trafficked_suspected",
+        "uasc",
+        "separated",
+        "unaccompanied",
+    ]
     children = {}
     for pk in range(1, draw(st.integers(0, 40)) + 1):
         picked = set(draw(st.lists(st.sampled_from(base_groups), min_size=1, max_size=3)))
@@ -151,9 +178,13 @@ def foi_returns(draw):
         if picked & {"uasc", "separated", "unaccompanied"}:
             picked.add("uasc_or_separated")
         picked.add("any")
-        children[pk] = foi.ChildInScope(pk, frozenset(picked), draw(st.sampled_from(foi.GENDER_CODES)),
-                                        draw(st.sampled_from(["VNM", "ALB", "ERI", "GBR", "POL", "XXX"])),
-                                        dt.date(2030, 1, 1))
+        children[pk] = foi.ChildInScope(
+            pk,
+            frozenset(picked),
+            draw(st.sampled_from(foi.GENDER_CODES)),
+            draw(st.sampled_from(["VNM", "ALB", "ERI", "GBR", "POL", "XXX"])),
+            dt.date(2030, 1, 1),
+        )
     incidents = []
     for pk in range(1, (draw(st.integers(0, 60)) if children else 0) + 1):
         child = children[draw(st.sampled_from(sorted(children)))]
@@ -161,17 +192,29 @@ def foi_returns(draw):
         open_at_end = draw(st.booleans())
         seen = period_start + dt.timedelta(hours=draw(st.integers(-200, 8000)))
         length = dt.timedelta(hours=hours)
-        incidents.append(foi.Incident(
-            episode_id=pk, child_id=child.child_id, groups=child.groups, category=draw(st.sampled_from("MA")),
-            last_seen_at=seen, returned_at=None if open_at_end else seen + length, length=length,
-            band=foi.duration_band(length, open_at_end), started_before=seen < period_start,
-            turned_18_while_missing=open_at_end and draw(st.booleans()), found_by=draw(st.sampled_from(["self", "police"]))))
+        incidents.append(
+            foi.Incident(
+                episode_id=pk,
+                child_id=child.child_id,
+                groups=child.groups,
+                category=draw(st.sampled_from("MA")),
+                last_seen_at=seen,
+                returned_at=None if open_at_end else seen + length,
+                length=length,
+                band=foi.duration_band(length, open_at_end),
+                started_before=seen < period_start,
+                turned_18_while_missing=open_at_end and draw(st.booleans()),
+                found_by=draw(st.sampled_from(["self", "police"])),
+            )
+        )
     return foi.FoiReturn([], start, end, period_start, period_end, children, incidents)
 
 
 @settings(max_examples=60, deadline=None)
 @given(foi_returns(), st.booleans())
-def test_the_foi_returns_sums_are_true_and_nothing_suppressed_can_be_recovered(result, round_totals):
+def test_the_foi_returns_sums_are_true_and_nothing_suppressed_can_be_recovered(
+    result, round_totals
+):
     values, relations = result.cell_values()
     # Every relation the suppression relies on really is a sum of the figures.
     for relation in relations:

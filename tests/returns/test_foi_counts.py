@@ -24,41 +24,132 @@ CROYDON = "E09000008"
 # Worked out by hand from the table in tests/returns/register.py, for 1/4/2024 to 31/3/2025.
 EXPECTED = {
     "trafficked_identified": dict(
-        children=2, children_missing_or_away=1, children_missing=1, children_away=1, incidents=2,
-        incidents_missing=1, incidents_away=1, incidents_started_before=0, incidents_under_24_hours=1,
-        incidents_1_to_7_days=1, incidents_over_7_days=0, incidents_still_missing=0,
-        incidents_returned_themselves=1, incidents_found=1, children_still_missing=0, children_still_missing_turned_18=0),
+        children=2,
+        children_missing_or_away=1,
+        children_missing=1,
+        children_away=1,
+        incidents=2,
+        incidents_missing=1,
+        incidents_away=1,
+        incidents_started_before=0,
+        incidents_under_24_hours=1,
+        incidents_1_to_7_days=1,
+        incidents_over_7_days=0,
+        incidents_still_missing=0,
+        incidents_returned_themselves=1,
+        incidents_found=1,
+        children_still_missing=0,
+        children_still_missing_turned_18=0,
+    ),
     "trafficked_suspected": dict(
-        children=1, children_missing_or_away=1, children_missing=1, children_away=0, incidents=1,
-        incidents_missing=1, incidents_away=0, incidents_started_before=0, incidents_under_24_hours=0,
-        incidents_1_to_7_days=0, incidents_over_7_days=0, incidents_still_missing=1,
-        incidents_returned_themselves=0, incidents_found=0, children_still_missing=1, children_still_missing_turned_18=0),
+        children=1,
+        children_missing_or_away=1,
+        children_missing=1,
+        children_away=0,
+        incidents=1,
+        incidents_missing=1,
+        incidents_away=0,
+        incidents_started_before=0,
+        incidents_under_24_hours=0,
+        incidents_1_to_7_days=0,
+        incidents_over_7_days=0,
+        incidents_still_missing=1,
+        incidents_returned_themselves=0,
+        incidents_found=0,
+        children_still_missing=1,
+        children_still_missing_turned_18=0,
+    ),
     "trafficked": dict(
-        children=3, children_missing_or_away=2, children_missing=2, children_away=1, incidents=3,
-        incidents_missing=2, incidents_away=1, incidents_started_before=0, incidents_under_24_hours=1,
-        incidents_1_to_7_days=1, incidents_over_7_days=0, incidents_still_missing=1,
-        incidents_returned_themselves=1, incidents_found=1, children_still_missing=1, children_still_missing_turned_18=0),
+        children=3,
+        children_missing_or_away=2,
+        children_missing=2,
+        children_away=1,
+        incidents=3,
+        incidents_missing=2,
+        incidents_away=1,
+        incidents_started_before=0,
+        incidents_under_24_hours=1,
+        incidents_1_to_7_days=1,
+        incidents_over_7_days=0,
+        incidents_still_missing=1,
+        incidents_returned_themselves=1,
+        incidents_found=1,
+        children_still_missing=1,
+        children_still_missing_turned_18=0,
+    ),
     "uasc": dict(
-        children=2, children_missing_or_away=2, children_missing=2, children_away=1, incidents=3,
-        incidents_missing=2, incidents_away=1, incidents_started_before=1, incidents_under_24_hours=0,
-        incidents_1_to_7_days=0, incidents_over_7_days=1, incidents_still_missing=2,
-        incidents_returned_themselves=0, incidents_found=1, children_still_missing=2, children_still_missing_turned_18=1),
+        children=2,
+        children_missing_or_away=2,
+        children_missing=2,
+        children_away=1,
+        incidents=3,
+        incidents_missing=2,
+        incidents_away=1,
+        incidents_started_before=1,
+        incidents_under_24_hours=0,
+        incidents_1_to_7_days=0,
+        incidents_over_7_days=1,
+        incidents_still_missing=2,
+        incidents_returned_themselves=0,
+        incidents_found=1,
+        children_still_missing=2,
+        children_still_missing_turned_18=1,
+    ),
     "separated": dict(
-        children=2, children_missing_or_away=2, children_missing=2, children_away=0, incidents=2,
-        incidents_missing=2, incidents_away=0, incidents_started_before=1, incidents_under_24_hours=0,
-        incidents_1_to_7_days=0, incidents_over_7_days=0, incidents_still_missing=2,
-        incidents_returned_themselves=0, incidents_found=0, children_still_missing=2, children_still_missing_turned_18=2),
+        children=2,
+        children_missing_or_away=2,
+        children_missing=2,
+        children_away=0,
+        incidents=2,
+        incidents_missing=2,
+        incidents_away=0,
+        incidents_started_before=1,
+        incidents_under_24_hours=0,
+        incidents_1_to_7_days=0,
+        incidents_over_7_days=0,
+        incidents_still_missing=2,
+        incidents_returned_themselves=0,
+        incidents_found=0,
+        children_still_missing=2,
+        children_still_missing_turned_18=2,
+    ),
     "unaccompanied": dict.fromkeys(foi.MEASURES_BY_CODE, 0),
     "uasc_or_separated": dict(
-        children=3, children_missing_or_away=3, children_missing=3, children_away=1, incidents=4,
-        incidents_missing=3, incidents_away=1, incidents_started_before=2, incidents_under_24_hours=0,
-        incidents_1_to_7_days=0, incidents_over_7_days=1, incidents_still_missing=3,
-        incidents_returned_themselves=0, incidents_found=1, children_still_missing=3, children_still_missing_turned_18=2),
+        children=3,
+        children_missing_or_away=3,
+        children_missing=3,
+        children_away=1,
+        incidents=4,
+        incidents_missing=3,
+        incidents_away=1,
+        incidents_started_before=2,
+        incidents_under_24_hours=0,
+        incidents_1_to_7_days=0,
+        incidents_over_7_days=1,
+        incidents_still_missing=3,
+        incidents_returned_themselves=0,
+        incidents_found=1,
+        children_still_missing=3,
+        children_still_missing_turned_18=2,
+    ),
     "any": dict(
-        children=6, children_missing_or_away=5, children_missing=5, children_away=2, incidents=7,
-        incidents_missing=5, incidents_away=2, incidents_started_before=2, incidents_under_24_hours=1,
-        incidents_1_to_7_days=1, incidents_over_7_days=1, incidents_still_missing=4,
-        incidents_returned_themselves=1, incidents_found=2, children_still_missing=4, children_still_missing_turned_18=2),
+        children=6,
+        children_missing_or_away=5,
+        children_missing=5,
+        children_away=2,
+        incidents=7,
+        incidents_missing=5,
+        incidents_away=2,
+        incidents_started_before=2,
+        incidents_under_24_hours=1,
+        incidents_1_to_7_days=1,
+        incidents_over_7_days=1,
+        incidents_still_missing=4,
+        incidents_returned_themselves=1,
+        incidents_found=2,
+        children_still_missing=4,
+        children_still_missing_turned_18=2,
+    ),
 }
 
 
@@ -99,7 +190,9 @@ def test_lengths_bands_and_the_period_edges(known_register, croydon):
         by_child.setdefault(incident.child_id, []).append(incident)
     ann = sorted(by_child[kids["ann"].pk], key=lambda i: i.last_seen_at)
     assert [(i.category, i.hours, i.band, i.found_by) for i in ann] == [
-        ("M", 10.0, "under_24_hours", "police"), ("A", 48.0, "1_to_7_days", "self")]
+        ("M", 10.0, "under_24_hours", "police"),
+        ("A", 48.0, "1_to_7_days", "self"),
+    ]
     fay = sorted(by_child[kids["fay"].pk], key=lambda i: i.last_seen_at)
     # Spans the period's start: counted, flagged as started before; 11 days less the hour the
     # clocks went forward on 31 March 2024.
@@ -112,7 +205,9 @@ def test_lengths_bands_and_the_period_edges(known_register, croydon):
     (gus,) = by_child[kids["gus"].pk]
     assert gus.started_before and gus.still_missing and gus.turned_18_while_missing
     (ben,) = by_child[kids["ben"].pk]
-    assert ben.still_missing and not ben.turned_18_while_missing  # 18 in September 2025, after the period
+    assert (
+        ben.still_missing and not ben.turned_18_while_missing
+    )  # 18 in September 2025, after the period
 
 
 def test_the_next_year_sees_ben_turn_18_while_still_missing(known_register, croydon):
@@ -131,13 +226,29 @@ def test_the_next_year_sees_ben_turn_18_while_still_missing(known_register, croy
 def test_breakdowns_by_nationality_and_gender(known_register, croydon):
     result = foi.count_return([croydon], known.P_START, known.P_END)
     assert result.breakdown("any", "children") == {
-        ("VNM", "girl"): 1, ("VNM", "boy"): 1, ("ALB", "boy"): 1, ("GBR", "girl"): 1, ("AFG", "boy"): 1,
-        ("ERI", "girl"): 1}
+        ("VNM", "girl"): 1,
+        ("VNM", "boy"): 1,
+        ("ALB", "boy"): 1,
+        ("GBR", "girl"): 1,
+        ("AFG", "boy"): 1,
+        ("ERI", "girl"): 1,
+    }
     assert result.breakdown("any", "children", by="nationality_group") == {
-        ("non_eu", "girl"): 2, ("non_eu", "boy"): 3, ("british", "girl"): 1}
-    assert result.breakdown("uasc_or_separated", "incidents") == {("AFG", "boy"): 1, ("ERI", "girl"): 2, ("VNM", "boy"): 1}
+        ("non_eu", "girl"): 2,
+        ("non_eu", "boy"): 3,
+        ("british", "girl"): 1,
+    }
+    assert result.breakdown("uasc_or_separated", "incidents") == {
+        ("AFG", "boy"): 1,
+        ("ERI", "girl"): 2,
+        ("VNM", "boy"): 1,
+    }
     assert result.breakdown("any", "children_still_missing") == {
-        ("ALB", "boy"): 1, ("AFG", "boy"): 1, ("ERI", "girl"): 1, ("VNM", "boy"): 1}
+        ("ALB", "boy"): 1,
+        ("AFG", "boy"): 1,
+        ("ERI", "girl"): 1,
+        ("VNM", "boy"): 1,
+    }
     assert result.breakdown_rows("uasc_or_separated", "incidents")[0] == "ERI"  # largest first
 
 
@@ -153,12 +264,16 @@ def test_the_period_and_authority_are_checked_with_messages_that_say_how_to_fix_
         foi.check_period(dt.date(2025, 9, 2), dt.date(2025, 9, 1))
     with pytest.raises(ValueError, match="no authority has the GSS code 'E99999999'"):
         foi.authority_by_code("E99999999")
-    with pytest.raises(ValueError, match=r"Kent \(E10000016\) has no children's services on Visible"):
+    with pytest.raises(
+        ValueError, match=r"Kent \(E10000016\) has no children's services on Visible"
+    ):
         foi.authority_by_code("E10000016")
     assert foi.authority_by_code(" e09000008 ").code == CROYDON
 
 
-def test_only_the_authoritys_own_managers_may_make_the_return_and_both_are_audited(manager_a, sw_a, manager_b, croydon):
+def test_only_the_authoritys_own_managers_may_make_the_return_and_both_are_audited(
+    manager_a, sw_a, manager_b, croydon
+):
     result = foi.foi_return_for(as_viewer(manager_a), croydon, known.P_START, known.P_END)
     assert result.authority == croydon
     event = AuditEvent.objects.filter(action="count", object_type="foi_return").latest("seq")
@@ -166,12 +281,18 @@ def test_only_the_authoritys_own_managers_may_make_the_return_and_both_are_audit
     for user in (sw_a, manager_b):
         with pytest.raises(PermissionDenied):
             foi.foi_return_for(as_viewer(user), croydon, known.P_START, known.P_END)
-    denied = AuditEvent.objects.filter(action="denied", object_type="foi_return").values_list("actor_username", flat=True)
+    denied = AuditEvent.objects.filter(action="denied", object_type="foi_return").values_list(
+        "actor_username", flat=True
+    )
     assert sorted(denied) == ["manager.b", "sw.a"]
-    foi.foi_return_for(Viewer.system("foi-return"), croydon, known.P_START, known.P_END)  # the command line
+    foi.foi_return_for(
+        Viewer.system("foi-return"), croydon, known.P_START, known.P_END
+    )  # the command line
 
 
-def test_the_return_is_counted_in_a_handful_of_queries(known_register, croydon, django_assert_max_num_queries):
+def test_the_return_is_counted_in_a_handful_of_queries(
+    known_register, croydon, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(5):
         result = foi.count_return([croydon], known.P_START, known.P_END)
         result.count("any", "incidents")

@@ -15,7 +15,14 @@ from visible.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-PERIOD = {"start_0": "1", "start_1": "4", "start_2": "2024", "end_0": "31", "end_1": "3", "end_2": "2025"}
+PERIOD = {
+    "start_0": "1",
+    "start_1": "4",
+    "start_2": "2024",
+    "end_0": "31",
+    "end_1": "3",
+    "end_2": "2025",
+}
 
 
 def sign_in(client, user):
@@ -24,14 +31,18 @@ def sign_in(client, user):
 
 def text_of(response) -> str:
     html = response.content.decode()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#x27;", "'").replace("&amp;", "&")
+    return (
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def cells(html: str, testid: str, group: str) -> dict[str, str]:
-    table = html[html.index(f'data-testid="{testid}"'):]
-    table = table[:table.index("</table>")]
-    row = table[table.index(f'data-group="{group}"'):]
-    row = row[:row.index("</tr>")]
+    table = html[html.index(f'data-testid="{testid}"') :]
+    table = table[: table.index("</table>")]
+    row = table[table.index(f'data-group="{group}"') :]
+    row = row[: row.index("</tr>")]
     return {m: v.strip() for m, v in re.findall(r'data-measure="([a-z0-9_]+)">([^<]*)<', row)}
 
 
@@ -40,17 +51,30 @@ def register_a(sw_a, fake):
     return known.build(sw_a, fake)
 
 
-def test_the_page_shows_the_hand_worked_numbers_for_the_chosen_period(client, manager_a, register_a):
+def test_the_page_shows_the_hand_worked_numbers_for_the_chosen_period(
+    client, manager_a, register_a
+):
     sign_in(client, manager_a)
     response = client.get(reverse("web:foi-return"), PERIOD)
     assert response.status_code == 200
     html = response.content.decode()
     assert cells(html, "foi-counts", "any") == {
-        "children": "6", "children_missing_or_away": "5", "children_missing": "5", "children_away": "2",
-        "incidents": "7", "children_still_missing": "4", "children_still_missing_turned_18": "2"}
+        "children": "6",
+        "children_missing_or_away": "5",
+        "children_missing": "5",
+        "children_away": "2",
+        "incidents": "7",
+        "children_still_missing": "4",
+        "children_still_missing_turned_18": "2",
+    }
     assert cells(html, "foi-durations", "uasc") == {
-        "incidents_under_24_hours": "0", "incidents_1_to_7_days": "0", "incidents_over_7_days": "1",
-        "incidents_still_missing": "2", "incidents_returned_themselves": "0", "incidents_found": "1"}
+        "incidents_under_24_hours": "0",
+        "incidents_1_to_7_days": "0",
+        "incidents_over_7_days": "1",
+        "incidents_still_missing": "2",
+        "incidents_returned_themselves": "0",
+        "incidents_found": "1",
+    }
     page = text_of(response)
     assert "1 April 2024 to 31 March 2025" in page
     assert "10 days 23 h" in page  # Fay's 263 hours across the start of the period
@@ -58,15 +82,22 @@ def test_the_page_shows_the_hand_worked_numbers_for_the_chosen_period(client, ma
     assert event.actor_username == "manager.a"
 
 
-def test_published_view_shows_c_and_the_breakdown_follows_the_chosen_group(client, manager_a, register_a):
+def test_published_view_shows_c_and_the_breakdown_follows_the_chosen_group(
+    client, manager_a, register_a
+):
     sign_in(client, manager_a)
-    response = client.get(reverse("web:foi-return"), PERIOD | {"suppress": "on", "group": "uasc_or_separated"})
+    response = client.get(
+        reverse("web:foi-return"), PERIOD | {"suppress": "on", "group": "uasc_or_separated"}
+    )
     html = response.content.decode()
     assert cells(html, "foi-counts", "any")["children_missing_or_away"] == "c"
     assert cells(html, "foi-counts", "unaccompanied")["children"] == "0"
-    breakdown = html[html.index('data-testid="foi-breakdown-incidents-nationality"'):]
-    assert "UASC or separated (including unaccompanied): incidents of missing or away" in breakdown[:400]
-    assert "Eritrea" in breakdown[:breakdown.index("</table>")]
+    breakdown = html[html.index('data-testid="foi-breakdown-incidents-nationality"') :]
+    assert (
+        "UASC or separated (including unaccompanied): incidents of missing or away"
+        in breakdown[:400]
+    )
+    assert "Eritrea" in breakdown[: breakdown.index("</table>")]
 
 
 def test_the_default_period_is_the_last_complete_year_and_errors_name_the_field(client, manager_a):
@@ -88,9 +119,13 @@ def test_each_download_holds_the_same_numbers_and_is_audited(client, manager_a, 
     for link in links:
         response = client.get(link.replace("&amp;", "&"))
         assert response.status_code == 200
-        assert response["Content-Disposition"].startswith('attachment; filename="foi-return-E09000008-20240401-20250331-')
-    published = client.get(reverse("web:foi-return-download"),
-                           {"start": "2024-04-01", "end": "2025-03-31", "format": "json", "suppress": "on"})
+        assert response["Content-Disposition"].startswith(
+            'attachment; filename="foi-return-E09000008-20240401-20250331-'
+        )
+    published = client.get(
+        reverse("web:foi-return-download"),
+        {"start": "2024-04-01", "end": "2025-03-31", "format": "json", "suppress": "on"},
+    )
     document = json.loads(published.content)
     assert document["disclosure_control"]["applied"] and document["counts"]["any"]["incidents"] == 7
     exports = AuditEvent.objects.filter(action="export", object_type="foi_return")
@@ -100,7 +135,9 @@ def test_each_download_holds_the_same_numbers_and_is_audited(client, manager_a, 
 
 def test_a_broken_download_link_says_what_is_wrong(client, manager_a):
     sign_in(client, manager_a)
-    response = client.get(reverse("web:foi-return-download"), {"start": "2024-04-01", "format": "pdf"})
+    response = client.get(
+        reverse("web:foi-return-download"), {"start": "2024-04-01", "format": "pdf"}
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "end:" in body and "format:" in body and "use its download links" in body
@@ -109,14 +146,23 @@ def test_a_broken_download_link_says_what_is_wrong(client, manager_a):
 def test_social_workers_are_refused_and_audited(client, sw_a):
     sign_in(client, sw_a)
     assert client.get(reverse("web:foi-return")).status_code == 403
-    assert client.get(reverse("web:foi-return-download"),
-                      {"start": "2024-04-01", "end": "2025-03-31", "format": "csv"}).status_code == 403
+    assert (
+        client.get(
+            reverse("web:foi-return-download"),
+            {"start": "2024-04-01", "end": "2025-03-31", "format": "csv"},
+        ).status_code
+        == 403
+    )
     denied = AuditEvent.objects.filter(action="denied", object_type="foi_return")
     assert list(denied.values_list("actor_username", flat=True)) == ["sw.a", "sw.a"]
 
 
-def test_another_councils_manager_sees_only_their_own_authoritys_return(client, manager_b, register_a):
+def test_another_councils_manager_sees_only_their_own_authoritys_return(
+    client, manager_b, register_a
+):
     sign_in(client, manager_b)
     response = client.get(reverse("web:foi-return"), PERIOD)
     assert "Kent (E10000016)" in text_of(response)
-    assert cells(response.content.decode(), "foi-counts", "any")["children"] == "0"  # Croydon's children are not Kent's
+    assert (
+        cells(response.content.decode(), "foi-counts", "any")["children"] == "0"
+    )  # Croydon's children are not Kent's

@@ -26,7 +26,9 @@ def only(alerts, code):
 
 
 def referred(nation: str, on: dt.date, **fields):
-    return child(nation=nation, flags=(flag("trafficked_suspected"),), nrm_referrals=(NrmFact(on, **fields),))
+    return child(
+        nation=nation, flags=(flag("trafficked_suspected"),), nrm_referrals=(NrmFact(on, **fields),)
+    )
 
 
 def test_the_calendars_are_the_real_ones():
@@ -67,12 +69,17 @@ def test_referral_on_the_thursday_before_easter_is_overdue_later_in_england_than
         "(5 working days, England bank holidays)."
     )
     assert england.rule_id == "R-NRM-RG"
-    assert england.source == "Home Office NRM guidance: reasonable grounds decision within 5 working days of referral"
+    assert (
+        england.source
+        == "Home Office NRM guidance: reasonable grounds decision within 5 working days of referral"
+    )
 
 
 def test_not_overdue_until_the_fifth_working_day_has_ended():
     facts = referred("England", dt.date(2024, 3, 28))
-    assert "nrm_rg_overdue" not in codes(sweep(facts, dt.datetime(2024, 4, 8, 22, 59, tzinfo=dt.UTC)))
+    assert "nrm_rg_overdue" not in codes(
+        sweep(facts, dt.datetime(2024, 4, 8, 22, 59, tzinfo=dt.UTC))
+    )
     assert "nrm_rg_overdue" in codes(sweep(facts, dt.datetime(2024, 4, 8, 23, 0, tzinfo=dt.UTC)))
 
 
@@ -84,10 +91,14 @@ def test_northern_ireland_st_patricks_day_and_the_twelfth_push_the_decision_back
 
     friday = at(2024, 3, 22)
     assert "nrm_rg_overdue" in codes(sweep(referred("England", dt.date(2024, 3, 14)), friday))
-    assert "nrm_rg_overdue" not in codes(sweep(referred("Northern Ireland", dt.date(2024, 3, 14)), friday))
+    assert "nrm_rg_overdue" not in codes(
+        sweep(referred("Northern Ireland", dt.date(2024, 3, 14)), friday)
+    )
     july = at(2025, 7, 18)
     assert "nrm_rg_overdue" in codes(sweep(referred("England", dt.date(2025, 7, 10)), july))
-    assert "nrm_rg_overdue" not in codes(sweep(referred("Northern Ireland", dt.date(2025, 7, 10)), july))
+    assert "nrm_rg_overdue" not in codes(
+        sweep(referred("Northern Ireland", dt.date(2025, 7, 10)), july)
+    )
 
 
 def test_working_days_cross_the_new_year_with_each_nations_holidays():
@@ -101,7 +112,9 @@ def test_a_referral_made_at_the_weekend_counts_from_monday():
 
 
 def test_a_decision_stops_the_alert_but_only_from_the_day_it_was_made():
-    decided = referred("England", dt.date(2024, 3, 28), rg_decision="positive", rg_decided_on=dt.date(2024, 4, 20))
+    decided = referred(
+        "England", dt.date(2024, 3, 28), rg_decision="positive", rg_decided_on=dt.date(2024, 4, 20)
+    )
     assert "nrm_rg_overdue" in codes(sweep(decided, at(2024, 4, 19)))
     assert "nrm_rg_overdue" not in codes(sweep(decided, at(2024, 4, 20)))
 
@@ -114,7 +127,9 @@ def test_a_stayed_decision_is_still_overdue_and_says_so():
 
 def test_the_working_day_target_is_a_setting():
     facts = referred("England", dt.date(2024, 6, 3))
-    assert "nrm_rg_overdue" in codes(sweep(facts, at(2024, 6, 6), RiskSettings(rg_decision_working_days=2)))
+    assert "nrm_rg_overdue" in codes(
+        sweep(facts, at(2024, 6, 6), RiskSettings(rg_decision_working_days=2))
+    )
     assert "nrm_rg_overdue" not in codes(sweep(facts, at(2024, 6, 6)))
 
 
@@ -133,16 +148,29 @@ def test_trafficking_flag_without_nrm_referral_breaches_the_duty_to_notify(kind)
 
 
 def test_duty_to_notify_is_met_by_a_referral_and_not_raised_for_at_risk_or_ended_flags():
-    assert "duty_to_notify" not in codes(sweep(
-        child(flags=(flag("trafficked_suspected"),), nrm_referrals=(NrmFact(dt.date(2024, 2, 1)),)),
-        at(2024, 6, 3)))
-    assert "duty_to_notify" not in codes(sweep(child(flags=(flag("at_risk_of_trafficking"),)), at(2024, 6, 3)))
-    assert "duty_to_notify" not in codes(sweep(
-        child(flags=(flag("trafficked_suspected", dt.date(2024, 1, 1), dt.date(2024, 2, 1)),)), at(2024, 6, 3)))
+    assert "duty_to_notify" not in codes(
+        sweep(
+            child(
+                flags=(flag("trafficked_suspected"),), nrm_referrals=(NrmFact(dt.date(2024, 2, 1)),)
+            ),
+            at(2024, 6, 3),
+        )
+    )
+    assert "duty_to_notify" not in codes(
+        sweep(child(flags=(flag("at_risk_of_trafficking"),)), at(2024, 6, 3))
+    )
+    assert "duty_to_notify" not in codes(
+        sweep(
+            child(flags=(flag("trafficked_suspected", dt.date(2024, 1, 1), dt.date(2024, 2, 1)),)),
+            at(2024, 6, 3),
+        )
+    )
 
 
 def test_duty_to_notify_replays_as_it_stood_before_the_referral():
-    facts = child(flags=(flag("trafficked_suspected"),), nrm_referrals=(NrmFact(dt.date(2024, 6, 10)),))
+    facts = child(
+        flags=(flag("trafficked_suspected"),), nrm_referrals=(NrmFact(dt.date(2024, 6, 10)),)
+    )
     assert "duty_to_notify" in codes(sweep(facts, at(2024, 6, 3)))
     assert "duty_to_notify" not in codes(sweep(facts, at(2024, 6, 10)))
 
@@ -151,8 +179,16 @@ def test_duty_to_notify_replays_as_it_stood_before_the_referral():
 
 
 def returned(interview=None):
-    return child(episodes=(episode(started_at=at(2024, 6, 1), ended_at=at(2024, 6, 2, 10),
-                                   police_reported_at=at(2024, 6, 1, 12, 30), return_interview=interview),))
+    return child(
+        episodes=(
+            episode(
+                started_at=at(2024, 6, 1),
+                ended_at=at(2024, 6, 2, 10),
+                police_reported_at=at(2024, 6, 1, 12, 30),
+                return_interview=interview,
+            ),
+        )
+    )
 
 
 def test_return_interview_not_done_within_72_hours():
@@ -171,15 +207,22 @@ def test_return_interview_not_done_within_72_hours():
         (ReturnInterviewFact(at(2024, 6, 2, 12), "declined", None), False),
         (ReturnInterviewFact(at(2024, 6, 2, 12), "offered", None), True),
         (ReturnInterviewFact(at(2024, 6, 2, 12), "accepted", None), True),
-        (ReturnInterviewFact(at(2024, 6, 2, 12), "done", at(2024, 6, 20)), True),  # done later than now
+        (
+            ReturnInterviewFact(at(2024, 6, 2, 12), "done", at(2024, 6, 20)),
+            True,
+        ),  # done later than now
     ],
 )
 def test_return_interview_outcomes(interview, overdue):
-    assert ("return_interview_overdue" in codes(sweep(returned(interview), at(2024, 6, 10)))) is overdue
+    assert (
+        "return_interview_overdue" in codes(sweep(returned(interview), at(2024, 6, 10)))
+    ) is overdue
 
 
 def test_return_interview_clock_is_a_setting():
-    assert "return_interview_overdue" in codes(sweep(returned(), at(2024, 6, 3, 10), RiskSettings(return_interview_hours=24)))
+    assert "return_interview_overdue" in codes(
+        sweep(returned(), at(2024, 6, 3, 10), RiskSettings(return_interview_hours=24))
+    )
 
 
 # Police report ---------------------------------------------------------------------------
@@ -195,7 +238,11 @@ def test_missing_episode_not_reported_to_the_police():
 
 
 def test_a_police_report_stops_the_alert_and_away_episodes_do_not_need_one():
-    reported = child(episodes=(episode(started_at=at(2024, 6, 1, 20), police_reported_at=at(2024, 6, 1, 20, 30)),))
+    reported = child(
+        episodes=(
+            episode(started_at=at(2024, 6, 1, 20), police_reported_at=at(2024, 6, 1, 20, 30)),
+        )
+    )
     away = child(episodes=(episode(started_at=at(2024, 6, 1, 20), category="A"),))
     assert "no_police_report" not in codes(sweep(reported, at(2024, 6, 2)))
     assert "no_police_report" not in codes(sweep(away, at(2024, 6, 2)))
@@ -203,14 +250,19 @@ def test_a_police_report_stops_the_alert_and_away_episodes_do_not_need_one():
 
 def test_police_report_time_is_a_setting():
     facts = child(episodes=(episode(started_at=at(2024, 6, 1, 20)),))
-    assert "no_police_report" not in codes(sweep(facts, at(2024, 6, 1, 22), RiskSettings(police_report_within_hours=4)))
+    assert "no_police_report" not in codes(
+        sweep(facts, at(2024, 6, 1, 22), RiskSettings(police_report_within_hours=4))
+    )
 
 
 # Approaching 18, turned 18, long missing -------------------------------------------------
 
 
 def still_missing(dob: dt.date):
-    return child(date_of_birth=dob, episodes=(episode(started_at=at(2024, 6, 1), police_reported_at=at(2024, 6, 1, 12)),))
+    return child(
+        date_of_birth=dob,
+        episodes=(episode(started_at=at(2024, 6, 1), police_reported_at=at(2024, 6, 1, 12)),),
+    )
 
 
 def test_still_missing_and_approaching_18():
@@ -219,7 +271,9 @@ def test_still_missing_and_approaching_18():
     assert alert.due_at == at(2024, 6, 1)  # the window had begun before the episode
     assert "turns 18 on 1 August 2024" in alert.text
     assert alert.citation == "Heading back to harm, Rec 5.iii"
-    assert "approaching_18" not in codes(sweep(still_missing(dt.date(2006, 12, 1)), at(2024, 6, 10)))
+    assert "approaching_18" not in codes(
+        sweep(still_missing(dt.date(2006, 12, 1)), at(2024, 6, 10))
+    )
     assert "approaching_18" in codes(sweep(still_missing(dt.date(2006, 12, 1)), at(2024, 9, 2)))
 
 
@@ -233,9 +287,13 @@ def test_turned_18_while_still_missing():
 
 
 def test_no_age_alerts_once_found():
-    facts = child(date_of_birth=dt.date(2006, 8, 1),
-                  episodes=(episode(started_at=at(2024, 6, 1), ended_at=at(2024, 6, 3)),))
-    assert not {"approaching_18", "turned_18_while_missing"} & set(codes(sweep(facts, at(2024, 7, 1))))
+    facts = child(
+        date_of_birth=dt.date(2006, 8, 1),
+        episodes=(episode(started_at=at(2024, 6, 1), ended_at=at(2024, 6, 3)),),
+    )
+    assert not {"approaching_18", "turned_18_while_missing"} & set(
+        codes(sweep(facts, at(2024, 7, 1)))
+    )
 
 
 def test_long_missing_alert():
@@ -277,8 +335,12 @@ def test_keys_are_stable_across_runs_and_unique():
     assert len({a.key for a in first}) == len(first)
     assert {a.key: a.due_at for a in first}.items() <= {a.key: a.due_at for a in later}.items()
     assert set(codes(first)) == {
-        "nrm_rg_overdue", "return_interview_overdue", "no_police_report", "long_missing",
-        "approaching_18", "forbidden_label",
+        "nrm_rg_overdue",
+        "return_interview_overdue",
+        "no_police_report",
+        "long_missing",
+        "approaching_18",
+        "forbidden_label",
     }
     assert only(first, "no_police_report").key == "child-1/no_police_report/e2"
     assert only(first, "nrm_rg_overdue").key == "child-1/nrm_rg_overdue/2024-05-20"

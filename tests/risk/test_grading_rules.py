@@ -18,7 +18,13 @@ from visible.risk import (
     assess_episode,
 )
 
-SCOPE_KINDS = ["trafficked_identified", "trafficked_suspected", "uasc", "unaccompanied", "separated"]
+SCOPE_KINDS = [
+    "trafficked_identified",
+    "trafficked_suspected",
+    "uasc",
+    "unaccompanied",
+    "separated",
+]
 
 
 def reasons_for(assessment, rule_id):
@@ -77,18 +83,25 @@ def test_at_risk_of_trafficking_is_scored_not_r_high_by_default():
     assessment = assess_episode(facts, "e1", at(2024, 6, 2))
     assert not reasons_for(assessment, "R-HIGH")
     assert assessment.floor is Grade.MEDIUM
-    assert any(r.text == FACTORS["at_risk_of_trafficking"].label for r in reasons_for(assessment, "R-SCORE"))
+    assert any(
+        r.text == FACTORS["at_risk_of_trafficking"].label
+        for r in reasons_for(assessment, "R-SCORE")
+    )
 
 
 def test_an_authority_can_put_at_risk_of_trafficking_in_r_high_scope():
     facts = child(flags=(flag("at_risk_of_trafficking"),), episodes=(episode(),))
-    assessment = assess_episode(facts, "e1", at(2024, 6, 2), RiskSettings(at_risk_in_high_scope=True))
+    assessment = assess_episode(
+        facts, "e1", at(2024, 6, 2), RiskSettings(at_risk_in_high_scope=True)
+    )
     assert assessment.floor is Grade.HIGH
     assert reasons_for(assessment, "R-HIGH")[0].text == "At risk of trafficking child missing"
 
 
 def test_a_flag_that_ended_before_the_episode_does_not_count():
-    facts = child(flags=(flag("uasc", dt.date(2023, 1, 1), dt.date(2024, 5, 1)),), episodes=(episode(),))
+    facts = child(
+        flags=(flag("uasc", dt.date(2023, 1, 1), dt.date(2024, 5, 1)),), episodes=(episode(),)
+    )
     assert assess_episode(facts, "e1", at(2024, 6, 2)).grade is Grade.MEDIUM
 
 
@@ -120,7 +133,9 @@ def test_no_child_is_graded_below_medium():
 
 def test_r_min_child_is_a_setting():
     facts = child(episodes=(episode(),))
-    assessment = assess_episode(facts, "e1", at(2024, 6, 2), RiskSettings(min_child_grade_medium=False))
+    assessment = assess_episode(
+        facts, "e1", at(2024, 6, 2), RiskSettings(min_child_grade_medium=False)
+    )
     assert assessment.grade is Grade.NO_APPARENT_RISK
     assert assessment.headline == "No apparent risk: no rule or risk factor applies"
 
@@ -130,8 +145,12 @@ def test_r_min_child_is_a_setting():
 
 @pytest.mark.parametrize("status", ["pending", "disputed", "challenged"])
 def test_age_in_doubt_is_treated_as_a_child(status):
-    facts = child(date_of_birth=dt.date(2005, 1, 1), age_assessment_status=status,
-                  flags=(flag("uasc"),), episodes=(episode(),))
+    facts = child(
+        date_of_birth=dt.date(2005, 1, 1),
+        age_assessment_status=status,
+        flags=(flag("uasc"),),
+        episodes=(episode(),),
+    )
     assessment = assess_episode(facts, "e1", at(2024, 6, 2))
     assert assessment.grade is Grade.HIGH
     [reason] = reasons_for(assessment, "R-AGE")
@@ -140,8 +159,12 @@ def test_age_in_doubt_is_treated_as_a_child(status):
 
 
 def test_concluded_age_assessment_is_not_presumed_a_child():
-    facts = child(date_of_birth=dt.date(2005, 1, 1), age_assessment_status="concluded",
-                  flags=(flag("uasc"),), episodes=(episode(),))
+    facts = child(
+        date_of_birth=dt.date(2005, 1, 1),
+        age_assessment_status="concluded",
+        flags=(flag("uasc"),),
+        episodes=(episode(),),
+    )
     assert assess_episode(facts, "e1", at(2024, 6, 2)).grade < Grade.HIGH
 
 
@@ -176,7 +199,9 @@ def test_uasc_child_missing_within_a_week_of_care_is_a_potential_trafficking_vic
 
 @pytest.mark.parametrize(("days", "early"), [(0, True), (7, True), (8, False)])
 def test_r_early_window_is_seven_days_inclusive(days, early):
-    start = dt.datetime.combine(dt.date(2024, 3, 1) + dt.timedelta(days=days), dt.time(12), tzinfo=dt.UTC)
+    start = dt.datetime.combine(
+        dt.date(2024, 3, 1) + dt.timedelta(days=days), dt.time(12), tzinfo=dt.UTC
+    )
     facts = early_child(episodes=(episode(started_at=start),))
     assessment = assess_episode(facts, "e1", start)
     assert ("potential_trafficking_victim" in assessment.markers) is early
@@ -184,22 +209,33 @@ def test_r_early_window_is_seven_days_inclusive(days, early):
 
 def test_r_early_counts_uk_days_not_utc_days():
     # Looked after from 1 June; 23:30 UTC on 8 June is 00:30 on 9 June in London (BST).
-    late = early_child(looked_after_from=dt.date(2024, 6, 1), flags=(flag("unaccompanied", dt.date(2024, 6, 1)),),
-                       episodes=(episode(started_at=at(2024, 6, 8, 23, 30)),))
-    in_time = early_child(looked_after_from=dt.date(2024, 6, 1), flags=(flag("unaccompanied", dt.date(2024, 6, 1)),),
-                          episodes=(episode(started_at=at(2024, 6, 8, 22, 30)),))
+    late = early_child(
+        looked_after_from=dt.date(2024, 6, 1),
+        flags=(flag("unaccompanied", dt.date(2024, 6, 1)),),
+        episodes=(episode(started_at=at(2024, 6, 8, 23, 30)),),
+    )
+    in_time = early_child(
+        looked_after_from=dt.date(2024, 6, 1),
+        flags=(flag("unaccompanied", dt.date(2024, 6, 1)),),
+        episodes=(episode(started_at=at(2024, 6, 8, 22, 30)),),
+    )
     assert "potential_trafficking_victim" not in assess_episode(late, "e1", at(2024, 6, 9)).markers
     assert "potential_trafficking_victim" in assess_episode(in_time, "e1", at(2024, 6, 9)).markers
 
 
 def test_r_early_window_is_a_setting():
-    assessment = assess_episode(early_child(), "e1", at(2024, 3, 5), RiskSettings(early_missing_days=2))
+    assessment = assess_episode(
+        early_child(), "e1", at(2024, 3, 5), RiskSettings(early_missing_days=2)
+    )
     assert "potential_trafficking_victim" not in assessment.markers
 
 
 def test_r_early_does_not_propose_a_flag_already_recorded_or_a_referral_already_made():
     facts = early_child(
-        flags=(flag("uasc", dt.date(2024, 3, 1)), flag("trafficked_suspected", dt.date(2024, 3, 2))),
+        flags=(
+            flag("uasc", dt.date(2024, 3, 1)),
+            flag("trafficked_suspected", dt.date(2024, 3, 2)),
+        ),
         nrm_referrals=(NrmFact(dt.date(2024, 3, 3)),),
     )
     assessment = assess_episode(facts, "e1", at(2024, 3, 5))
@@ -220,14 +256,19 @@ def test_r_early_is_for_unaccompanied_and_uasc_children_not_separated():
 
 def episodes_on(*days: dt.date):
     return tuple(
-        episode(f"e{i}", dt.datetime.combine(day, dt.time(18), tzinfo=dt.UTC),
-                ended_at=dt.datetime.combine(day, dt.time(22), tzinfo=dt.UTC))
+        episode(
+            f"e{i}",
+            dt.datetime.combine(day, dt.time(18), tzinfo=dt.UTC),
+            ended_at=dt.datetime.combine(day, dt.time(22), tzinfo=dt.UTC),
+        )
         for i, day in enumerate(days, start=1)
     )
 
 
 def test_three_episodes_in_ninety_days_is_repeat_missing():
-    facts = child(episodes=episodes_on(dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 29)))
+    facts = child(
+        episodes=episodes_on(dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 29))
+    )
     assessment = assess_episode(facts, "e3", at(2024, 5, 30))
     assert "repeat_missing" in assessment.markers
     assert "Hold a multi-agency strategy discussion" in assessment.prompts
@@ -239,7 +280,9 @@ def test_three_episodes_in_ninety_days_is_repeat_missing():
 
 def test_episodes_outside_the_window_do_not_make_repeat_missing():
     # 1 March to 30 May is 91 days counting both ends.
-    facts = child(episodes=episodes_on(dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 30)))
+    facts = child(
+        episodes=episodes_on(dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 30))
+    )
     assert "repeat_missing" not in assess_episode(facts, "e3", at(2024, 5, 31)).markers
 
 
@@ -251,7 +294,9 @@ def test_two_episodes_are_not_repeat_missing_unless_the_authority_says_so():
 
 
 def test_later_episodes_do_not_count_towards_an_earlier_one():
-    facts = child(episodes=episodes_on(dt.date(2024, 3, 1), dt.date(2024, 3, 5), dt.date(2024, 3, 9)))
+    facts = child(
+        episodes=episodes_on(dt.date(2024, 3, 1), dt.date(2024, 3, 5), dt.date(2024, 3, 9))
+    )
     assert "repeat_missing" not in assess_episode(facts, "e1", at(2024, 3, 20)).markers
 
 
@@ -261,7 +306,11 @@ def test_later_episodes_do_not_count_towards_an_earlier_one():
 @pytest.mark.parametrize("flags", [(), (flag("uasc", dt.date(2023, 1, 1), dt.date(2024, 6, 10)),)])
 def test_turning_18_while_missing_keeps_the_grade(flags):
     # UASC status ceasing on the 18th birthday (903 DUC) must not lower the grade either.
-    facts = child(date_of_birth=dt.date(2006, 6, 10), flags=flags, episodes=(episode(started_at=at(2024, 6, 1)),))
+    facts = child(
+        date_of_birth=dt.date(2006, 6, 10),
+        flags=flags,
+        episodes=(episode(started_at=at(2024, 6, 1)),),
+    )
     before = assess_episode(facts, "e1", at(2024, 6, 9, 22))
     after = assess_episode(facts, "e1", at(2024, 6, 10, 1))
     much_later = assess_episode(facts, "e1", at(2025, 6, 1))
@@ -270,18 +319,25 @@ def test_turning_18_while_missing_keeps_the_grade(flags):
     assert "turned_18_while_missing" not in before.markers
     assert "turned_18_while_missing" in after.markers
     [reason] = reasons_for(after, "R-18")
-    assert str(reason) == "Turned 18 on 10 June 2024 while missing: the risk does not drop (Heading back to harm, Rec 5.iii)"
+    assert (
+        str(reason)
+        == "Turned 18 on 10 June 2024 while missing: the risk does not drop (Heading back to harm, Rec 5.iii)"
+    )
 
 
 def test_born_on_29_february_turns_18_on_1_march_in_a_common_year():
-    facts = child(date_of_birth=dt.date(2008, 2, 29), episodes=(episode(started_at=at(2026, 2, 20)),))
+    facts = child(
+        date_of_birth=dt.date(2008, 2, 29), episodes=(episode(started_at=at(2026, 2, 20)),)
+    )
     assert "turned_18_while_missing" not in assess_episode(facts, "e1", at(2026, 2, 28, 20)).markers
     assert "turned_18_while_missing" in assess_episode(facts, "e1", at(2026, 3, 1, 1)).markers
 
 
 def test_a_young_person_who_returned_before_18_is_not_marked():
-    facts = child(date_of_birth=dt.date(2006, 6, 10),
-                  episodes=(episode(started_at=at(2024, 6, 1), ended_at=at(2024, 6, 5)),))
+    facts = child(
+        date_of_birth=dt.date(2006, 6, 10),
+        episodes=(episode(started_at=at(2024, 6, 1), ended_at=at(2024, 6, 5)),),
+    )
     assert "turned_18_while_missing" not in assess_episode(facts, "e1", at(2024, 7, 1)).markers
 
 
@@ -333,7 +389,10 @@ def test_score_thresholds_and_weights_are_settings():
         (PlacementFact("U6", "emergency", dt.date(2024, 1, 2)), True),
         (PlacementFact("K2", "hotel", dt.date(2024, 1, 2)), True),
         (PlacementFact("U4", "", dt.date(2024, 1, 2)), False),
-        (PlacementFact("K3", "", dt.date(2024, 1, 2), dt.date(2024, 3, 1)), False),  # moved on since
+        (
+            PlacementFact("K3", "", dt.date(2024, 1, 2), dt.date(2024, 3, 1)),
+            False,
+        ),  # moved on since
     ],
 )
 def test_unsuitable_placement_is_a_factor(placement, unsuitable):
@@ -344,10 +403,16 @@ def test_unsuitable_placement_is_a_factor(placement, unsuitable):
 
 
 def test_a_recent_move_is_a_factor_but_the_first_placement_is_not():
-    moved = child(placements=(PlacementFact("U4", "", dt.date(2024, 1, 2), dt.date(2024, 5, 10)),
-                              PlacementFact("K2", "", dt.date(2024, 5, 10))),
-                  episodes=(episode(),))
-    first = child(placements=(PlacementFact("K2", "", dt.date(2024, 5, 10)),), episodes=(episode(),))
+    moved = child(
+        placements=(
+            PlacementFact("U4", "", dt.date(2024, 1, 2), dt.date(2024, 5, 10)),
+            PlacementFact("K2", "", dt.date(2024, 5, 10)),
+        ),
+        episodes=(episode(),),
+    )
+    first = child(
+        placements=(PlacementFact("K2", "", dt.date(2024, 5, 10)),), episodes=(episode(),)
+    )
     label = FACTORS["placement_change_recent"].label
     assert any(r.text == label for r in assess_episode(moved, "e1", at(2024, 6, 2)).reasons)
     assert not any(r.text == label for r in assess_episode(first, "e1", at(2024, 6, 2)).reasons)
@@ -355,13 +420,25 @@ def test_a_recent_move_is_a_factor_but_the_first_placement_is_not():
 
 def test_derived_factors_no_guardian_age_dispute_previous_missing_and_exploitation_flags():
     facts = child(
-        has_guardian=False, age_assessment_status="pending",
+        has_guardian=False,
+        age_assessment_status="pending",
         flags=(flag("cse"), flag("cce"), flag("gang"), flag("criminalised")),
-        episodes=(episode("e0", at(2024, 5, 1), ended_at=at(2024, 5, 2)), episode("e1", at(2024, 6, 1))),
+        episodes=(
+            episode("e0", at(2024, 5, 1), ended_at=at(2024, 5, 2)),
+            episode("e1", at(2024, 6, 1)),
+        ),
     )
     assessment = assess_episode(facts, "e1", at(2024, 6, 2))
     texts = {r.text for r in reasons_for(assessment, "R-SCORE")}
-    for code in ("no_guardian", "age_in_dispute", "previous_missing", "cse", "cce", "gang", "criminalised_or_on_bail"):
+    for code in (
+        "no_guardian",
+        "age_in_dispute",
+        "previous_missing",
+        "cse",
+        "cce",
+        "gang",
+        "criminalised_or_on_bail",
+    ):
         assert FACTORS[code].label in texts, code
     assert assessment.score == 1 + 1 + 1 + 3 + 3 + 2 + 2
 
@@ -369,7 +446,9 @@ def test_derived_factors_no_guardian_age_dispute_previous_missing_and_exploitati
 def test_trafficking_flag_without_a_referral_is_a_factor_and_prompts_a_referral():
     facts = child(flags=(flag("trafficked_identified"),), episodes=(episode(),))
     assessment = assess_episode(facts, "e1", at(2024, 6, 2))
-    assert FACTORS["trafficking_indicators_not_referred"].label in {r.text for r in assessment.reasons}
+    assert FACTORS["trafficking_indicators_not_referred"].label in {
+        r.text for r in assessment.reasons
+    }
     assert "Make an NRM referral" in assessment.prompts
     assert any(r.rule_id == "R-DTN" and "s.52" in r.source for r in assessment.reasons)
 
@@ -377,7 +456,10 @@ def test_trafficking_flag_without_a_referral_is_a_factor_and_prompts_a_referral(
 def test_a_professional_is_prompted_when_factors_do_not_reach_high():
     facts = child(factors=frozenset({"isolated"}), episodes=(episode(),))
     assessment = assess_episode(facts, "e1", at(2024, 6, 2))
-    assert "Professional judgement: do the risk factors listed call for a higher grade?" in assessment.prompts
+    assert (
+        "Professional judgement: do the risk factors listed call for a higher grade?"
+        in assessment.prompts
+    )
 
 
 # R-NATIONALITY ---------------------------------------------------------------------------
@@ -388,9 +470,13 @@ def test_nationality_prompts_professional_judgement_but_never_sets_a_grade():
     british = child(nationality="GBR", episodes=(episode(),))
     a = assess_episode(vietnamese, "e1", at(2024, 6, 2))
     b = assess_episode(british, "e1", at(2024, 6, 2))
-    assert a.grade == b.grade and a.floor == b.floor and a.score == b.score and a.markers == b.markers
-    assert ("Professional judgement: nationality-linked exploitation pattern "
-            "(Vietnamese children and cannabis cultivation)") in a.prompts
+    assert (
+        a.grade == b.grade and a.floor == b.floor and a.score == b.score and a.markers == b.markers
+    )
+    assert (
+        "Professional judgement: nationality-linked exploitation pattern "
+        "(Vietnamese children and cannabis cultivation)"
+    ) in a.prompts
     [reason] = reasons_for(a, "R-NATIONALITY")
     assert reason.floor is None
     assert "Children's Commissioner" in reason.source
@@ -398,11 +484,17 @@ def test_nationality_prompts_professional_judgement_but_never_sets_a_grade():
 
 
 def test_nationality_patterns_are_a_setting():
-    settings = RiskSettings(nationality_patterns={"ALB": "Albanian young people and criminal exploitation"})
+    settings = RiskSettings(
+        nationality_patterns={"ALB": "Albanian young people and criminal exploitation"}
+    )
     facts = child(nationality="ALB", episodes=(episode(),))
-    assert any("Albanian" in p for p in assess_episode(facts, "e1", at(2024, 6, 2), settings).prompts)
+    assert any(
+        "Albanian" in p for p in assess_episode(facts, "e1", at(2024, 6, 2), settings).prompts
+    )
     vietnamese = child(nationality="VNM", episodes=(episode(),))
-    assert not reasons_for(assess_episode(vietnamese, "e1", at(2024, 6, 2), settings), "R-NATIONALITY")
+    assert not reasons_for(
+        assess_episode(vietnamese, "e1", at(2024, 6, 2), settings), "R-NATIONALITY"
+    )
 
 
 # R-WORDS ---------------------------------------------------------------------------------
@@ -413,7 +505,9 @@ def test_a_note_calling_the_child_an_absconder_is_flagged():
     assessment = assess_episode(facts, "e1", at(2024, 6, 2))
     [reason] = reasons_for(assessment, "R-WORDS")
     assert reason.citation == "Heading back to harm, Rec 5.iv"
-    assert "Remove 'absconder' from the notes and describe the child as missing" in assessment.prompts
+    assert (
+        "Remove 'absconder' from the notes and describe the child as missing" in assessment.prompts
+    )
     assert any(a.code == "forbidden_label" for a in assessment.alerts)
 
 

@@ -30,7 +30,12 @@ def test_downward_needs_a_written_reason():
     assert assessment.grade is Grade.HIGH and assessment.floor is Grade.MEDIUM
     [error] = check_override(assessment, Grade.MEDIUM, "   ")
     assert "written reason" in error
-    assert check_override(assessment, Grade.MEDIUM, "Phone contact was with his brother, verified by police") == []
+    assert (
+        check_override(
+            assessment, Grade.MEDIUM, "Phone contact was with his brother, verified by police"
+        )
+        == []
+    )
 
 
 def test_never_below_r_high_for_a_child_in_scope_even_with_a_reason():
@@ -53,9 +58,14 @@ def test_never_below_medium_for_a_child_under_r_min_child():
 
 
 def test_without_r_min_child_a_downward_override_with_a_reason_is_allowed():
-    assessment = proposed(RiskSettings(min_child_grade_medium=False), factors=frozenset({"isolated"}))
+    assessment = proposed(
+        RiskSettings(min_child_grade_medium=False), factors=frozenset({"isolated"})
+    )
     assert assessment.grade is Grade.LOW
-    assert check_override(assessment, Grade.NO_APPARENT_RISK, "Attends college daily, friends nearby") == []
+    assert (
+        check_override(assessment, Grade.NO_APPARENT_RISK, "Attends college daily, friends nearby")
+        == []
+    )
 
 
 def test_grade_given_as_its_code_or_label():

@@ -33,17 +33,28 @@ from visible.risk import (
 )
 
 PROPERTY = settings(
-    max_examples=200, deadline=None, database=None,
+    max_examples=200,
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC
 SCOPE = {"trafficked_identified", "trafficked_suspected", "uasc", "unaccompanied", "separated"}
-FLAG_KINDS = sorted(SCOPE | {"at_risk_of_trafficking", "cse", "cce", "gang", "criminalised", "age_disputed"})
+FLAG_KINDS = sorted(
+    SCOPE | {"at_risk_of_trafficking", "cse", "cce", "gang", "criminalised", "age_disputed"}
+)
 PLACE_CODES = ["U4", "U6", "K2", "K3", "H5", "P2", "T4", "R1", "Z11"]
 DETAILS = ["", "", "emergency", "hotel", "bed_and_breakfast", "specialist_foster"]
-NOTES = ["", "Seen at the station", "absconder", "She wanted to go home", "Recorded as wanted", "Absconded"]
+NOTES = [
+    "",
+    "Seen at the station",
+    "absconder",
+    "She wanted to go home",
+    "Recorded as wanted",
+    "Absconded",
+]
 NATIONALITIES = ["VNM", "GBR", "ALB", "ERI", "AFG", "SDN", "XXX"]
 NATIONS = ["England", "Wales", "Scotland", "Northern Ireland"]
 
@@ -77,7 +88,8 @@ def child_facts(draw) -> ChildFacts:
     dob = draw(st.dates(dt.date(2003, 1, 1), dt.date(2014, 12, 31)))
     looked_after = dob + dt.timedelta(days=draw(st.integers(10 * 365, 18 * 365 + 300)))
     first_start = dt.datetime.combine(looked_after, dt.time(0), tzinfo=UTC) + dt.timedelta(
-        minutes=draw(st.integers(0, 60 * 24 * 120)))
+        minutes=draw(st.integers(0, 60 * 24 * 120))
+    )
 
     episodes = []
     cursor = first_start
@@ -86,14 +98,20 @@ def child_facts(draw) -> ChildFacts:
         start = cursor + (dt.timedelta(0) if i == 0 else draw(minutes))
         is_open = i == count - 1 and draw(st.booleans())
         end = None if is_open else start + draw(minutes)
-        police = draw(st.none() | st.integers(0, 60 * 48).map(lambda n, s=start: s + dt.timedelta(minutes=n)))
+        police = draw(
+            st.none() | st.integers(0, 60 * 48).map(lambda n, s=start: s + dt.timedelta(minutes=n))
+        )
         interview = None
         if end is not None and draw(st.booleans()):
             outcome = draw(st.sampled_from(["offered", "accepted", "declined", "done", ""]))
             done_at = end + draw(minutes) if outcome == "done" else None
             interview = ReturnInterviewFact(end + dt.timedelta(hours=1), outcome, done_at)
         notes = tuple(draw(st.lists(st.sampled_from(NOTES), max_size=2)))
-        episodes.append(EpisodeFact(f"e{i}", draw(st.sampled_from(["M", "A"])), start, end, police, interview, notes))
+        episodes.append(
+            EpisodeFact(
+                f"e{i}", draw(st.sampled_from(["M", "A"])), start, end, police, interview, notes
+            )
+        )
         cursor = end or start
 
     span_days = (uk_day(cursor) - looked_after).days + 60
@@ -112,15 +130,25 @@ def child_facts(draw) -> ChildFacts:
     for _ in range(draw(st.integers(0, 3))):
         length = draw(st.integers(1, 120))
         ends = draw(st.booleans())
-        placements.append(PlacementFact(draw(st.sampled_from(PLACE_CODES)), draw(st.sampled_from(DETAILS)), day,
-                                        day + dt.timedelta(days=length) if ends else None))
+        placements.append(
+            PlacementFact(
+                draw(st.sampled_from(PLACE_CODES)),
+                draw(st.sampled_from(DETAILS)),
+                day,
+                day + dt.timedelta(days=length) if ends else None,
+            )
+        )
         day = day + dt.timedelta(days=length)
 
     referrals = []
     for _ in range(draw(st.integers(0, 2))):
         referred = day_after_care(draw(st.integers(0, span_days)))
         decision = draw(st.sampled_from(["pending", "positive", "negative"]))
-        decided = None if decision == "pending" else referred + dt.timedelta(days=draw(st.integers(0, 60)))
+        decided = (
+            None
+            if decision == "pending"
+            else referred + dt.timedelta(days=draw(st.integers(0, 60)))
+        )
         referrals.append(NrmFact(referred, decision, decided, "pending", None, draw(st.booleans())))
 
     return ChildFacts(
@@ -134,7 +162,9 @@ def child_facts(draw) -> ChildFacts:
         nrm_referrals=tuple(referrals),
         episodes=tuple(episodes),
         has_guardian=draw(st.booleans()),
-        age_assessment_status=draw(st.sampled_from(["none", "pending", "disputed", "concluded", "challenged"])),
+        age_assessment_status=draw(
+            st.sampled_from(["none", "pending", "disputed", "concluded", "challenged"])
+        ),
         factors=frozenset(draw(st.lists(st.sampled_from(sorted(FACTORS)), max_size=4))),
     )
 
@@ -166,12 +196,15 @@ def case(draw, with_settings: bool = True):
     return facts, chosen, moment, chosen_settings
 
 
-def in_scope_kinds(facts: ChildFacts, episode: EpisodeFact, moment: dt.datetime, at_risk_counts: bool) -> set[str]:
+def in_scope_kinds(
+    facts: ChildFacts, episode: EpisodeFact, moment: dt.datetime, at_risk_counts: bool
+) -> set[str]:
     """The test's own reading of R-HIGH's scope, written independently of the engine."""
     first, last = uk_day(episode.started_at), uk_day(moment)
     scope = SCOPE | ({"at_risk_of_trafficking"} if at_risk_counts else set())
     return {
-        f.kind for f in facts.flags
+        f.kind
+        for f in facts.flags
         if f.kind in scope and f.start <= last and (f.end is None or f.end >= first)
     }
 
@@ -185,7 +218,9 @@ def test_a_child_in_scope_who_is_missing_is_never_below_high(example):
     facts, episode, moment, chosen_settings = example
     assessment = assess_episode(facts, episode.id, moment, chosen_settings)
     child_at_start = age_at(facts.date_of_birth, uk_day(episode.started_at)) < 18
-    if child_at_start and in_scope_kinds(facts, episode, moment, chosen_settings.at_risk_in_high_scope):
+    if child_at_start and in_scope_kinds(
+        facts, episode, moment, chosen_settings.at_risk_in_high_scope
+    ):
         assert assessment.grade is Grade.HIGH
         assert assessment.floor is Grade.HIGH
         assert any(r.rule_id == "R-HIGH" for r in assessment.reasons)
@@ -225,7 +260,9 @@ def missing_over_18th_birthday(draw):
     episodes = tuple(still_missing if e.id == last.id else e for e in facts.episodes)
     facts = dataclasses.replace(facts, date_of_birth=dob, episodes=episodes)
     midnight = dt.datetime.combine(eighteenth(dob), dt.time(0), tzinfo=LONDON).astimezone(UTC)
-    before = max(last.started_at, midnight - dt.timedelta(minutes=draw(st.integers(1, 60 * 24 * 30))))
+    before = max(
+        last.started_at, midnight - dt.timedelta(minutes=draw(st.integers(1, 60 * 24 * 30)))
+    )
     after = midnight + dt.timedelta(minutes=draw(st.integers(0, 60 * 24 * 400)))
     return facts, last.id, before, after, draw(risk_settings)
 
@@ -247,9 +284,13 @@ def test_no_grade_drops_at_the_18th_birthday(example):
 def test_the_grade_of_an_open_episode_never_drops_as_time_passes(example, later_minutes):
     facts, episode, moment, chosen_settings = example
     open_episode = dataclasses.replace(episode, ended_at=None)
-    facts = dataclasses.replace(facts, episodes=tuple(open_episode if e.id == episode.id else e for e in facts.episodes))
+    facts = dataclasses.replace(
+        facts, episodes=tuple(open_episode if e.id == episode.id else e for e in facts.episodes)
+    )
     earlier = assess_episode(facts, episode.id, moment, chosen_settings)
-    later = assess_episode(facts, episode.id, moment + dt.timedelta(minutes=later_minutes), chosen_settings)
+    later = assess_episode(
+        facts, episode.id, moment + dt.timedelta(minutes=later_minutes), chosen_settings
+    )
     assert later.grade >= earlier.grade
     assert later.floor >= earlier.floor
 
@@ -268,13 +309,18 @@ def test_same_facts_same_output_whatever_their_order(example, shuffler):
         return tuple(items)
 
     reordered = dataclasses.replace(
-        facts, flags=shuffled(facts.flags), placements=shuffled(facts.placements),
-        nrm_referrals=shuffled(facts.nrm_referrals), episodes=shuffled(facts.episodes),
+        facts,
+        flags=shuffled(facts.flags),
+        placements=shuffled(facts.placements),
+        nrm_referrals=shuffled(facts.nrm_referrals),
+        episodes=shuffled(facts.episodes),
     )
     first = assess_episode(facts, episode.id, moment, chosen_settings)
     assert assess_episode(facts, episode.id, moment, chosen_settings) == first
     assert assess_episode(reordered, episode.id, moment, chosen_settings) == first
-    assert assess_episode(reordered, episode.id, moment, chosen_settings).as_dict() == first.as_dict()
+    assert (
+        assess_episode(reordered, episode.id, moment, chosen_settings).as_dict() == first.as_dict()
+    )
     assert sweep(reordered, moment, chosen_settings) == sweep(facts, moment, chosen_settings)
 
 
@@ -283,12 +329,31 @@ def test_same_facts_same_output_whatever_their_order(example, shuffler):
 def test_changing_only_nationality_never_changes_the_grade(example, nationality):
     facts, episode, moment, chosen_settings = example
     chosen_settings = dataclasses.replace(
-        chosen_settings, nationality_patterns={"VNM": "Vietnamese children and cannabis cultivation",
-                                               "ALB": "Albanian young people and criminal exploitation"})
+        chosen_settings,
+        nationality_patterns={
+            "VNM": "Vietnamese children and cannabis cultivation",
+            "ALB": "Albanian young people and criminal exploitation",
+        },
+    )
     original = assess_episode(facts, episode.id, moment, chosen_settings)
-    other = assess_episode(dataclasses.replace(facts, nationality=nationality), episode.id, moment, chosen_settings)
-    assert (other.grade, other.floor, other.score, other.markers, other.flags_to_raise, other.alerts) == (
-        original.grade, original.floor, original.score, original.markers, original.flags_to_raise, original.alerts)
+    other = assess_episode(
+        dataclasses.replace(facts, nationality=nationality), episode.id, moment, chosen_settings
+    )
+    assert (
+        other.grade,
+        other.floor,
+        other.score,
+        other.markers,
+        other.flags_to_raise,
+        other.alerts,
+    ) == (
+        original.grade,
+        original.floor,
+        original.score,
+        original.markers,
+        original.flags_to_raise,
+        original.alerts,
+    )
 
 
 @PROPERTY
@@ -296,7 +361,12 @@ def test_changing_only_nationality_never_changes_the_grade(example, nationality)
 def test_more_risk_factors_never_lower_the_grade(example, extra):
     facts, episode, moment, chosen_settings = example
     fewer = assess_episode(facts, episode.id, moment, chosen_settings)
-    more = assess_episode(dataclasses.replace(facts, factors=facts.factors | extra), episode.id, moment, chosen_settings)
+    more = assess_episode(
+        dataclasses.replace(facts, factors=facts.factors | extra),
+        episode.id,
+        moment,
+        chosen_settings,
+    )
     assert more.grade >= fewer.grade
     assert more.floor == fewer.floor  # factors advise; they never move the floor
 
@@ -335,6 +405,9 @@ def test_every_alert_and_reason_carries_a_reason_and_source(example):
 def test_rerunning_the_sweep_later_keeps_each_alerts_key_and_due_time(example, later_minutes):
     facts, _, moment, chosen_settings = example
     first = {a.key: a for a in sweep(facts, moment, chosen_settings)}
-    later = {a.key: a for a in sweep(facts, moment + dt.timedelta(minutes=later_minutes), chosen_settings)}
+    later = {
+        a.key: a
+        for a in sweep(facts, moment + dt.timedelta(minutes=later_minutes), chosen_settings)
+    }
     for key in first.keys() & later.keys():
         assert first[key] == later[key]

@@ -15,8 +15,21 @@ from tests.risk.builders import at, child, episode, flag
 from visible.risk import NrmFact, PlacementFact, ReturnInterviewFact, assess_episode, sweep
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "visible" / "risk"
-ALLOWED_IMPORTS = {"__future__", "dataclasses", "datetime", "enum", "functools", "hashlib", "json",
-                   "re", "types", "typing", "collections", "zoneinfo", "holidays"}
+ALLOWED_IMPORTS = {
+    "__future__",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "functools",
+    "hashlib",
+    "json",
+    "re",
+    "types",
+    "typing",
+    "collections",
+    "zoneinfo",
+    "holidays",
+}
 # (The modules time, random, os and socket are already kept out by the import check.)
 FORBIDDEN_CALLS = {"now", "today", "utcnow", "open", "getenv", "urandom"}
 
@@ -34,7 +47,9 @@ def test_the_package_imports_only_the_standard_library_holidays_and_itself():
         tree = ast.parse(path.read_text(), filename=str(path))
         for module in imported_modules(tree):
             root = module.split(".")[0]
-            assert module.startswith("visible.risk") or root in ALLOWED_IMPORTS, f"{path.name} imports {module}"
+            assert module.startswith("visible.risk") or root in ALLOWED_IMPORTS, (
+                f"{path.name} imports {module}"
+            )
 
 
 def test_the_package_reads_no_clock_and_draws_no_random_numbers():
@@ -49,7 +64,9 @@ def test_the_package_reads_no_clock_and_draws_no_random_numbers():
 def test_importing_the_engine_loads_no_django():
     code = "import sys, visible.risk; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -61,14 +78,23 @@ def rich_child():
         has_guardian=False,
         age_assessment_status="disputed",
         factors=frozenset({"trafficker_contact", "isolated", "debt_bondage"}),
-        flags=(flag("uasc", dt.date(2024, 5, 28)), flag("cce", dt.date(2024, 6, 3)),
-               flag("at_risk_of_trafficking", dt.date(2024, 5, 1))),
-        placements=(PlacementFact("U4", "", dt.date(2024, 5, 28), dt.date(2024, 5, 30)),
-                    PlacementFact("K3", "emergency", dt.date(2024, 5, 30))),
+        flags=(
+            flag("uasc", dt.date(2024, 5, 28)),
+            flag("cce", dt.date(2024, 6, 3)),
+            flag("at_risk_of_trafficking", dt.date(2024, 5, 1)),
+        ),
+        placements=(
+            PlacementFact("U4", "", dt.date(2024, 5, 28), dt.date(2024, 5, 30)),
+            PlacementFact("K3", "emergency", dt.date(2024, 5, 30)),
+        ),
         nrm_referrals=(NrmFact(dt.date(2024, 6, 4), stayed=True), NrmFact(dt.date(2024, 6, 10))),
         episodes=(
-            episode("a", at(2024, 5, 29, 20), ended_at=at(2024, 5, 30, 8),
-                    return_interview=ReturnInterviewFact(at(2024, 5, 30, 9), "offered", None)),
+            episode(
+                "a",
+                at(2024, 5, 29, 20),
+                ended_at=at(2024, 5, 30, 8),
+                return_interview=ReturnInterviewFact(at(2024, 5, 30, 9), "offered", None),
+            ),
             episode("b", at(2024, 6, 1, 23), notes=("absconder again", "he wanted to leave")),
         ),
     )
@@ -77,8 +103,10 @@ def rich_child():
 def reversed_lists(facts):
     return dataclasses.replace(
         facts,
-        flags=facts.flags[::-1], placements=facts.placements[::-1],
-        nrm_referrals=facts.nrm_referrals[::-1], episodes=facts.episodes[::-1],
+        flags=facts.flags[::-1],
+        placements=facts.placements[::-1],
+        nrm_referrals=facts.nrm_referrals[::-1],
+        episodes=facts.episodes[::-1],
     )
 
 
@@ -105,9 +133,18 @@ def test_the_same_facts_give_the_same_output_in_another_process():
     root = str(Path(__file__).resolve().parents[2])
     outputs = []
     for seed in ("1", "2"):
-        env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, "PYTHONHASHSEED": seed}
-        result = subprocess.run([sys.executable, "-c", REPLAY.format(root=root)], capture_output=True,
-                                text=True, check=True, env=env, cwd=root)
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+            "PYTHONHASHSEED": seed,
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", REPLAY.format(root=root)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=root,
+        )
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
     assert '"grade": "high"' in outputs[0]

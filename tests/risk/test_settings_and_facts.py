@@ -64,8 +64,11 @@ def test_weight_overrides_merge_into_the_defaults():
 
 
 def test_settings_round_trip_and_fingerprint():
-    settings = RiskSettings(early_missing_days=3, unsuitable_placement_codes=["K3", "P2"],
-                            factor_weights={"isolated": 2})
+    settings = RiskSettings(
+        early_missing_days=3,
+        unsuitable_placement_codes=["K3", "P2"],
+        factor_weights={"isolated": 2},
+    )
     stored = settings.as_dict()
     assert stored["unsuitable_placement_codes"] == ["K3", "P2"]
     again = RiskSettings.from_dict(stored)

@@ -9,9 +9,24 @@ from visible.risk import check_text
 
 @pytest.mark.parametrize(
     "text",
-    ["absconder", "Absconder", "ABSCONDERS", "absconded", "absconding", "abscond", "absconds",
-     "the absconder's phone", "Wanted", "wanted", "  WANTED. ", "missing/wanted",
-     "Now wanted on warrant", "recorded as wanted", "Wanted: see PNC", "wanted person"],
+    [
+        "absconder",
+        "Absconder",
+        "ABSCONDERS",
+        "absconded",
+        "absconding",
+        "abscond",
+        "absconds",
+        "the absconder's phone",
+        "Wanted",
+        "wanted",
+        "  WANTED. ",
+        "missing/wanted",
+        "Now wanted on warrant",
+        "recorded as wanted",
+        "Wanted: see PNC",
+        "wanted person",
+    ],
 )
 def test_labels_are_found_whole_word_any_case(text):
     findings = check_text(text)
@@ -20,7 +35,9 @@ def test_labels_are_found_whole_word_any_case(text):
     assert all(f.rule_id == "R-WORDS" and f.source.endswith("Rec 5.iv") for f in findings)
 
 
-@pytest.mark.parametrize("text", ["", "Missing from placement", "unwanted calls", "wantedness", "abscondia", "wants"])
+@pytest.mark.parametrize(
+    "text", ["", "Missing from placement", "unwanted calls", "wantedness", "abscondia", "wants"]
+)
 def test_other_words_are_not_found(text):
     assert check_text(text) == ()
 
@@ -36,5 +53,8 @@ def test_everyday_wanted_is_found_but_not_certain():
 def test_findings_give_their_place_in_the_text_in_order():
     text = "Wanted by police; previously an absconder."
     findings = check_text(text)
-    assert [(f.word, text[f.start:f.end]) for f in findings] == [("Wanted", "Wanted"), ("absconder", "absconder")]
+    assert [(f.word, text[f.start : f.end]) for f in findings] == [
+        ("Wanted", "Wanted"),
+        ("absconder", "absconder"),
+    ]
     assert "describe them as missing" in findings[1].text

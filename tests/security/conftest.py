@@ -19,7 +19,9 @@ def enrolled(sw_a):
     return sw_a
 
 
-def password_step(client, username: str, password: str = PASSWORD, ip: str = OFFICE, next_url: str = ""):
+def password_step(
+    client, username: str, password: str = PASSWORD, ip: str = OFFICE, next_url: str = ""
+):
     data = {"username": username, "password": password}
     if next_url:
         data["next"] = next_url
@@ -33,7 +35,9 @@ def code_step(client, code: str, ip: str = OFFICE):
 def sign_in(client, user, ip: str = OFFICE, next_url: str = ""):
     """Both steps, right; returns the response to the code."""
     response = password_step(client, user.username, ip=ip, next_url=next_url)
-    assert response.status_code == 302 and response["Location"] == reverse("web:second-factor"), response
+    assert response.status_code == 302 and response["Location"] == reverse("web:second-factor"), (
+        response
+    )
     return code_step(client, fresh_code(user), ip=ip)
 
 

@@ -45,21 +45,33 @@ def test_an_address_that_is_not_one_is_no_address():
     assert ip_of("2001:db8::7") == "2001:db8::7"
 
 
-@pytest.mark.parametrize(("environ", "proxies"), [
-    ({}, 0),
-    ({"VISIBLE_NUM_PROXIES": "2"}, 2),
-    ({"VISIBLE_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR"}, 1),  # the older setting: the last address, one proxy
-    ({"VISIBLE_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR", "VISIBLE_NUM_PROXIES": "0"}, 0),
-])
+@pytest.mark.parametrize(
+    ("environ", "proxies"),
+    [
+        ({}, 0),
+        ({"VISIBLE_NUM_PROXIES": "2"}, 2),
+        (
+            {"VISIBLE_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR"},
+            1,
+        ),  # the older setting: the last address, one proxy
+        ({"VISIBLE_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR", "VISIBLE_NUM_PROXIES": "0"}, 0),
+    ],
+)
 def test_the_number_of_proxies_comes_from_the_environment(environ, proxies):
     assert num_proxies_from(environ) == proxies
 
 
-@pytest.mark.parametrize(("environ", "says"), [
-    ({"VISIBLE_NUM_PROXIES": "one"}, "VISIBLE_NUM_PROXIES=one is not a number of proxies"),
-    ({"VISIBLE_NUM_PROXIES": "-1"}, "VISIBLE_NUM_PROXIES=-1 is not a number of proxies"),
-    ({"VISIBLE_CLIENT_IP_HEADER": "HTTP_X_REAL_IP"}, "VISIBLE_CLIENT_IP_HEADER=HTTP_X_REAL_IP is no longer read"),
-])
+@pytest.mark.parametrize(
+    ("environ", "says"),
+    [
+        ({"VISIBLE_NUM_PROXIES": "one"}, "VISIBLE_NUM_PROXIES=one is not a number of proxies"),
+        ({"VISIBLE_NUM_PROXIES": "-1"}, "VISIBLE_NUM_PROXIES=-1 is not a number of proxies"),
+        (
+            {"VISIBLE_CLIENT_IP_HEADER": "HTTP_X_REAL_IP"},
+            "VISIBLE_CLIENT_IP_HEADER=HTTP_X_REAL_IP is no longer read",
+        ),
+    ],
+)
 def test_a_wrong_proxy_setting_stops_visible_starting_and_says_what_to_set(environ, says):
     with pytest.raises(ImproperlyConfigured, match=says):
         num_proxies_from(environ)
@@ -72,7 +84,12 @@ def test_password_reset_limits_count_the_client_the_proxy_saw(client, sw_a):
     sw_a.save()
 
     def ask(forwarded: str, email: str) -> None:
-        client.post(reverse("web:password-reset"), {"email": email}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+        client.post(
+            reverse("web:password-reset"),
+            {"email": email},
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
 
     for n in range(3):  # one client, a new forged address each time, guessing addresses
         ask(f"203.0.113.{n}, 198.51.100.7", f"guess{n}@example.org")

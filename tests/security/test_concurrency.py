@@ -53,7 +53,9 @@ def test_one_code_sent_twice_at_once_is_accepted_once(sw_a):
 
 
 @concurrent_db
-@override_settings(VISIBLE_SIGN_IN_MAX_FAILURES=4, VISIBLE_SIGN_IN_SLOWDOWN=600, VISIBLE_SIGN_IN_SLOWDOWN_MAX=600)
+@override_settings(
+    VISIBLE_SIGN_IN_MAX_FAILURES=4, VISIBLE_SIGN_IN_SLOWDOWN=600, VISIBLE_SIGN_IN_SLOWDOWN_MAX=600
+)
 def test_attempts_at_the_same_moment_at_most_the_limit_are_let_in_and_all_of_those_counted(sw_a):
     """The throttle's own answer, without the pages: fifty attempts reserved at once (one
     address), four let in; each of those fails; the account is locked from that address."""
@@ -69,6 +71,8 @@ def test_attempts_at_the_same_moment_at_most_the_limit_are_let_in_and_all_of_tho
     assert not errors, errors
     assert results.count("checked") == 4 and results.count("refused") == 46
     assert FailedSignIn.objects.filter(username="sw.a", checking=False).count() == 4
-    assert Lockout.objects.filter(scope="account_ip", key="sw.a", ip_address="192.0.2.50").count() == 1
+    assert (
+        Lockout.objects.filter(scope="account_ip", key="sw.a", ip_address="192.0.2.50").count() == 1
+    )
     assert throttle.refusal("sw.a", "192.0.2.50") is not None
     assert throttle.refusal("sw.a", "198.51.100.7") is not None  # and slowed from elsewhere

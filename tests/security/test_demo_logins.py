@@ -30,7 +30,9 @@ def test_the_printed_setup_key_and_the_demo_password_sign_in(client):
     response = client.post(reverse("web:sign-in"), {"username": first, "password": DEMO_PASSWORD})
     assert response["Location"] == reverse("web:second-factor")
     code = pyotp.TOTP(keys[0].replace(" ", "")).now()
-    assert client.post(reverse("web:second-factor"), {"code": code})["Location"] == reverse("web:home")
+    assert client.post(reverse("web:second-factor"), {"code": code})["Location"] == reverse(
+        "web:home"
+    )
     assert client.get(reverse("web:children")).status_code == 200
 
 
@@ -47,4 +49,6 @@ def test_the_code_printed_by_totp_code_signs_in(client, capsys):
     assert visible(["totp-code", username]) == 0
     code = capsys.readouterr().out.split()[0]
     client.post(reverse("web:sign-in"), {"username": username, "password": DEMO_PASSWORD})
-    assert client.post(reverse("web:second-factor"), {"code": code})["Location"] == reverse("web:home")
+    assert client.post(reverse("web:second-factor"), {"code": code})["Location"] == reverse(
+        "web:home"
+    )

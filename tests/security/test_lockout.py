@@ -51,15 +51,19 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client
     assert right.status_code == 429 and LOCKED in page_text(right)
     assert not is_signed_in(client)
     lockout = AuditEvent.objects.get(action="sign_in_lockout")
-    assert lockout.summary == (f"Sign-in locked for account 'sw.a' from client address {OFFICE} after 5 failed attempts; "
-                               "attempts at it from addresses it has not signed in from are slowed")
+    assert lockout.summary == (
+        f"Sign-in locked for account 'sw.a' from client address {OFFICE} after 5 failed attempts; "
+        "attempts at it from addresses it has not signed in from are slowed"
+    )
 
 
 def test_a_lockout_looks_the_same_for_an_account_that_does_not_exist(client, enrolled):
     real = fail_passwords(client, "sw.a", 5)
     invented = fail_passwords(client, "nobody.here", 5)
     assert real.status_code == invented.status_code == 429
-    assert page_text(real).replace("sw.a", "USER") == page_text(invented).replace("nobody.here", "USER")
+    assert page_text(real).replace("sw.a", "USER") == page_text(invented).replace(
+        "nobody.here", "USER"
+    )
 
 
 def test_a_wrong_password_and_an_unknown_username_get_the_same_answer(client, enrolled, sw_b):
@@ -123,18 +127,29 @@ def test_wrong_codes_count_and_lock_too(client, enrolled):
     assert response.status_code == 429 and LOCKED in page_text(response)
     # the half-done sign-in is gone: the code page now sends people back to the start
     assert client.get(reverse("web:second-factor"))["Location"] == reverse("web:sign-in")
-    assert AuditEvent.objects.filter(action="second_factor_failed", actor_username="sw.a").count() == 5
+    assert (
+        AuditEvent.objects.filter(action="second_factor_failed", actor_username="sw.a").count() == 5
+    )
     assert AuditEvent.objects.filter(action="sign_in_lockout").count() == 1
 
 
 @override_settings(VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP=6)
 def test_many_usernames_from_one_address_lock_the_address_not_other_addresses(client, enrolled):
-    for name in ("amy", "bob", "cat", "dan", "eve", "fay"):  # one or two guesses each: no account is locked
+    for name in (
+        "amy",
+        "bob",
+        "cat",
+        "dan",
+        "eve",
+        "fay",
+    ):  # one or two guesses each: no account is locked
         password_step(client, name, "guess", ip=OFFICE)
     refused = password_step(client, "sw.a", PASSWORD, ip=OFFICE)
     assert refused.status_code == 429 and LOCKED in page_text(refused)
-    assert AuditEvent.objects.get(action="sign_in_lockout").summary == \
-        f"Sign-in locked for client address {OFFICE} after 6 failed attempts"
+    assert (
+        AuditEvent.objects.get(action="sign_in_lockout").summary
+        == f"Sign-in locked for client address {OFFICE} after 6 failed attempts"
+    )
 
     elsewhere = sign_in(client, enrolled, ip=ELSEWHERE)
     assert elsewhere.status_code == 302 and is_signed_in(client)
@@ -142,14 +157,30 @@ def test_many_usernames_from_one_address_lock_the_address_not_other_addresses(cl
 
 @override_settings(VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP=3, VISIBLE_NUM_PROXIES=1)
 def test_behind_a_proxy_the_address_the_proxy_saw_is_counted(client, enrolled):
-    for forged in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):  # the client claims a new address each time
-        client.post(reverse("web:sign-in"), {"username": "x", "password": "y"},
-                    REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"{forged}, {OFFICE}")
-    refused = client.post(reverse("web:sign-in"), {"username": "sw.a", "password": PASSWORD},
-                          REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"203.0.113.99, {OFFICE}")
+    for forged in (
+        "203.0.113.1",
+        "203.0.113.2",
+        "203.0.113.3",
+    ):  # the client claims a new address each time
+        client.post(
+            reverse("web:sign-in"),
+            {"username": "x", "password": "y"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"{forged}, {OFFICE}",
+        )
+    refused = client.post(
+        reverse("web:sign-in"),
+        {"username": "sw.a", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=f"203.0.113.99, {OFFICE}",
+    )
     assert refused.status_code == 429  # the forged first addresses were not what was counted
-    other = client.post(reverse("web:sign-in"), {"username": "sw.a", "password": PASSWORD},
-                        REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"{OFFICE}, {ELSEWHERE}")
+    other = client.post(
+        reverse("web:sign-in"),
+        {"username": "sw.a", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=f"{OFFICE}, {ELSEWHERE}",
+    )
     assert other.status_code == 302  # another client behind the same proxy is not locked out
 
 
@@ -162,7 +193,10 @@ def test_an_administrator_unlocks_an_account_from_the_command_line(client, enrol
     assert "Unlocked 'sw.a': 1 lockout ended" in capsys.readouterr().out
     assert sign_in(client, enrolled).status_code == 302 and is_signed_in(client)
     unlock = AuditEvent.objects.get(action="sign_in_unlock")
-    assert unlock.summary == "Sign-in unlocked for account 'sw.a'" and unlock.actor_username.startswith("<cli")
+    assert (
+        unlock.summary == "Sign-in unlocked for account 'sw.a'"
+        and unlock.actor_username.startswith("<cli")
+    )
     assert verify().ok
 
 
@@ -197,4 +231,6 @@ def test_attempts_older_than_a_day_are_cleared_away(client, enrolled):
         clock.tick(dt.timedelta(days=1, minutes=1))
         fail_passwords(client, "sw.b", 1)
         assert list(FailedSignIn.objects.values_list("username", flat=True)) == ["sw.b"]
-        assert AuditEvent.objects.filter(action="sign_in_failed").count() == 4  # the audit log keeps them all
+        assert (
+            AuditEvent.objects.filter(action="sign_in_failed").count() == 4
+        )  # the audit log keeps them all

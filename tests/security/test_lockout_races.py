@@ -96,13 +96,18 @@ def code_checks(monkeypatch) -> list[int]:
 @pytest.mark.parametrize("many", [False, True], ids=["one address", "many addresses"])
 def test_fifty_wrong_passwords_at_once_at_most_the_limit_are_checked(sw_a, hasher_checks, many):
     clients = [(Client(), address(n, many)) for n in range(BURST)]
-    codes = burst(clients, reverse("web:sign-in"), {"username": "sw.a", "password": "not-the-password"})
+    codes = burst(
+        clients, reverse("web:sign-in"), {"username": "sw.a", "password": "not-the-password"}
+    )
     assert len(hasher_checks) <= LIMIT, f"{len(hasher_checks)} passwords checked"
     assert codes.count(429) >= BURST - LIMIT
     # and the owner's right password is refused too, from those addresses, without being checked
     before = len(hasher_checks)
-    again = Client().post(reverse("web:sign-in"), {"username": "sw.a", "password": PASSWORD},
-                          REMOTE_ADDR=address(BURST + 1 if many else 0, many))
+    again = Client().post(
+        reverse("web:sign-in"),
+        {"username": "sw.a", "password": PASSWORD},
+        REMOTE_ADDR=address(BURST + 1 if many else 0, many),
+    )
     assert again.status_code == 429 and len(hasher_checks) == before
 
 
@@ -114,8 +119,11 @@ def test_fifty_wrong_codes_at_once_at_most_the_limit_are_checked(sw_a, code_chec
     clients = []
     for n in range(BURST):  # fifty half-done sign-ins: the right password, then a code to guess
         client = Client()
-        response = client.post(reverse("web:sign-in"), {"username": "sw.a", "password": PASSWORD},
-                               REMOTE_ADDR=address(n, many))
+        response = client.post(
+            reverse("web:sign-in"),
+            {"username": "sw.a", "password": PASSWORD},
+            REMOTE_ADDR=address(n, many),
+        )
         assert response.status_code == 302 and response["Location"] == reverse("web:second-factor")
         clients.append((client, address(n, many)))
     codes = burst(clients, reverse("web:second-factor"), {"code": "000000"})

@@ -41,7 +41,9 @@ def link_in(message) -> str:
 def set_new_password(client, link: str, password: str = NEW):
     form = client.get(link, follow=True)
     assert "Set a new password" in page_text(form), page_text(form)
-    return client.post(form.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+    return client.post(
+        form.redirect_chain[-1][0], {"new_password1": password, "new_password2": password}
+    )
 
 
 def test_the_same_answer_whether_or_not_the_address_has_an_account(client, with_email):
@@ -65,7 +67,9 @@ def test_the_link_sets_a_new_password_once(client, with_email):
     assert "Your password has been changed" in page_text(client.get(done["Location"]))
     assert not is_signed_in(client)  # the second factor is still needed
 
-    assert password_step(client, "sw.a", PASSWORD).status_code == 200  # the old password no longer works
+    assert (
+        password_step(client, "sw.a", PASSWORD).status_code == 200
+    )  # the old password no longer works
     assert password_step(client, "sw.a", NEW)["Location"] == reverse("web:second-factor")
 
     again = client.get(link, follow=True)
@@ -87,16 +91,24 @@ def test_a_new_password_must_be_long_enough(client, with_email):
     ask_for_link(client, "sw.a@example.org")
     response = set_new_password(client, link_in(mail.outbox[0]), "short")
     assert response.status_code == 200
-    assert "This password is too short. It must contain at least 12 characters." in page_text(response)
+    assert "This password is too short. It must contain at least 12 characters." in page_text(
+        response
+    )
 
 
 def test_changing_the_password_keeps_you_signed_in(client, enrolled):
     sign_in(client, enrolled)
     page = client.get(reverse("web:password-change"))
     assert "Change your password" in page_text(page)
-    wrong = client.post(reverse("web:password-change"), {"old_password": "wrong", "new_password1": NEW, "new_password2": NEW})
+    wrong = client.post(
+        reverse("web:password-change"),
+        {"old_password": "wrong", "new_password1": NEW, "new_password2": NEW},
+    )
     assert "Your old password was entered incorrectly" in page_text(wrong)
-    done = client.post(reverse("web:password-change"), {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW})
+    done = client.post(
+        reverse("web:password-change"),
+        {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW},
+    )
     assert done["Location"] == reverse("web:home")
     assert is_signed_in(client)
     enrolled.refresh_from_db()
@@ -109,8 +121,12 @@ def test_the_password_change_page_needs_a_full_sign_in(client, enrolled):
     assert client.get(reverse("web:password-change"))["Location"].startswith(reverse("web:sign-in"))
 
 
-@pytest.mark.parametrize("addresses", [["sw.a@example.org"] * 7, [f"guess{n}@example.org" for n in range(7)]])
-def test_reset_links_are_limited_per_address_and_per_client(client, with_email, settings, addresses):
+@pytest.mark.parametrize(
+    "addresses", [["sw.a@example.org"] * 7, [f"guess{n}@example.org" for n in range(7)]]
+)
+def test_reset_links_are_limited_per_address_and_per_client(
+    client, with_email, settings, addresses
+):
     """Five an hour to one address (no mail flood) and five from one client (no guessing
     through addresses); the page looks the same after the limit, and each ask is audited."""
     settings.VISIBLE_PASSWORD_RESETS_PER_HOUR = 5

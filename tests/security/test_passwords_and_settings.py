@@ -19,7 +19,9 @@ from tests.conftest import PASSWORD
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def settings_in_a_fresh_process(module: str, *names: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def settings_in_a_fresh_process(
+    module: str, *names: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Load a settings module the way a server would, in a process of its own."""
     code = (
         "import json, django; from django.conf import settings; django.setup(); "
@@ -28,7 +30,14 @@ def settings_in_a_fresh_process(module: str, *names: str, env: dict | None = Non
     environment = {k: v for k, v in os.environ.items() if not k.startswith("VISIBLE_")}
     environment.update({"DJANGO_SETTINGS_MODULE": module, "PYTHONPATH": str(ROOT / "src")})
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 @pytest.mark.django_db
@@ -55,14 +64,26 @@ def test_production_refuses_to_start_without_a_secret_key_from_the_environment()
 def test_production_with_a_secret_key_is_locked_down():
     result = settings_in_a_fresh_process(
         "visible.config.settings.production",
-        "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-        "SESSION_COOKIE_NAME", "PASSWORD_HASHERS", "VISIBLE_ALLOW_DEMO_CODES", "SECRET_KEY",
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SESSION_COOKIE_NAME",
+        "PASSWORD_HASHERS",
+        "VISIBLE_ALLOW_DEMO_CODES",
+        "SECRET_KEY",
         env={"VISIBLE_SECRET_KEY": "k" * 50, "VISIBLE_AUDIT_KEY": "a" * 50, "VISIBLE_DEBUG": "1"},
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values["DEBUG"] == "False"  # even when VISIBLE_DEBUG asks for it
-    assert values["SESSION_COOKIE_SECURE"] == values["CSRF_COOKIE_SECURE"] == values["SECURE_SSL_REDIRECT"] == "True"
+    assert (
+        values["SESSION_COOKIE_SECURE"]
+        == values["CSRF_COOKIE_SECURE"]
+        == values["SECURE_SSL_REDIRECT"]
+        == "True"
+    )
     assert int(values["SECURE_HSTS_SECONDS"]) >= 31536000
     assert values["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert "Argon2PasswordHasher" in values["PASSWORD_HASHERS"].split(",")[0]
@@ -71,8 +92,15 @@ def test_production_with_a_secret_key_is_locked_down():
 
 
 def test_debug_is_off_unless_asked_for():
-    assert json.loads(settings_in_a_fresh_process("visible.config.settings.dev", "DEBUG").stdout)["DEBUG"] == "False"
-    asked = settings_in_a_fresh_process("visible.config.settings.dev", "DEBUG", env={"VISIBLE_DEBUG": "1"})
+    assert (
+        json.loads(settings_in_a_fresh_process("visible.config.settings.dev", "DEBUG").stdout)[
+            "DEBUG"
+        ]
+        == "False"
+    )
+    asked = settings_in_a_fresh_process(
+        "visible.config.settings.dev", "DEBUG", env={"VISIBLE_DEBUG": "1"}
+    )
     assert json.loads(asked.stdout)["DEBUG"] == "True"
 
 
@@ -80,7 +108,7 @@ def test_no_secret_key_is_committed_for_production():
     """The only keys in the repository are the demo's and the tests', each saying so."""
     text = (ROOT / "src/visible/config/settings/production.py").read_text()
     assert "SECRET_KEY = os.environ[" in text
-    assert "SECRET_KEY = \"" not in text and "SECRET_KEY = '" not in text
+    assert 'SECRET_KEY = "' not in text and "SECRET_KEY = '" not in text
 
 
 @pytest.mark.django_db

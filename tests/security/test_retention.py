@@ -33,14 +33,27 @@ BELFAST_TRUST = "NIHSCT-BEL"
 def old_child(user, fake, dob: dt.date, **extra) -> Child:
     """A synthetic child looked after from 15, recorded back then (the clock is set to the
     time the record was made, as the register refuses a looked-after child over 25 today)."""
-    looked_after_from = dt.date(dob.year + 15, 1, 15) if dob.month > 1 else dt.date(dob.year + 15, 6, 1)
+    looked_after_from = (
+        dt.date(dob.year + 15, 1, 15) if dob.month > 1 else dt.date(dob.year + 15, 6, 1)
+    )
     values = {
-        "given_names": fake.first_name(), "family_name": fake.last_name(), "date_of_birth": dob, "dob_basis": "verified",
-        "sex": "F", "gender": "girl", "nationality": "GBR", "first_language": "eng", "other_languages": [],
-        "interpreter_needed": False, "looked_after_from": looked_after_from, "legal_status": "C2",
+        "given_names": fake.first_name(),
+        "family_name": fake.last_name(),
+        "date_of_birth": dob,
+        "dob_basis": "verified",
+        "sex": "F",
+        "gender": "girl",
+        "nationality": "GBR",
+        "first_language": "eng",
+        "other_languages": [],
+        "interpreter_needed": False,
+        "looked_after_from": looked_after_from,
+        "legal_status": "C2",
     }
     values.update(extra)
-    with freeze_time(dt.datetime.combine(looked_after_from + dt.timedelta(days=30), dt.time(12), tzinfo=dt.UTC)):
+    with freeze_time(
+        dt.datetime.combine(looked_after_from + dt.timedelta(days=30), dt.time(12), tzinfo=dt.UTC)
+    ):
         return actions.create_child(as_viewer(user), values, [])
 
 
@@ -90,8 +103,13 @@ def test_a_leap_day_birthday_falls_on_the_first_of_march(staff, fake):
 
 def test_a_disputed_age_keeps_the_record_until_the_later_date_of_birth(staff, fake):
     child = old_child(staff["england"], fake, dt.date(1950, 1, 1))
-    AgeAssessment.objects.create(child=child, status="concluded", status_from=dt.date(1966, 3, 1),
-                                 concluded_on=dt.date(1966, 3, 1), assessed_date_of_birth=dt.date(1958, 1, 1))
+    AgeAssessment.objects.create(
+        child=child,
+        status="concluded",
+        status_from=dt.date(1966, 3, 1),
+        concluded_on=dt.date(1966, 3, 1),
+        assessed_date_of_birth=dt.date(1958, 1, 1),
+    )
     assert child.pk not in {d.child_id for d in retention.report(AS_AT).due}  # 75 only in 2033
 
 
@@ -100,7 +118,10 @@ def test_the_report_lists_ids_and_says_how_to_delete(staff, fake, capsys):
     old_child(staff["scotland"], fake, dt.date(1940, 7, 1))
     assert visible(["retention", "report", "--as-at", "2031-06-01"]) == 0
     out = capsys.readouterr().out
-    assert "Retention schedule as at 01/06/2031: 1 child record past retention (2 old enough to check)." in out
+    assert (
+        "Retention schedule as at 01/06/2031: 1 child record past retention (2 old enough to check)."
+        in out
+    )
     assert f"{child.pk:>9}  01/07/2015  OLD-1" in out
     assert child.given_names not in out and child.family_name not in out
     assert "visible retention delete --confirm" in out
@@ -119,7 +140,9 @@ def test_delete_needs_confirm(staff, fake, capsys):
     assert Child.objects.count() == 1
 
 
-def test_delete_removes_only_records_past_retention_and_the_audit_chain_still_verifies(staff, fake, flag_on, capsys):
+def test_delete_removes_only_records_past_retention_and_the_audit_chain_still_verifies(
+    staff, fake, flag_on, capsys
+):
     gone = old_child(staff["england"], fake, dt.date(1940, 7, 1))
     flag_on(staff["england"], gone)
     kept_scottish = old_child(staff["scotland"], fake, dt.date(1940, 7, 1))
@@ -137,9 +160,16 @@ def test_delete_removes_only_records_past_retention_and_the_audit_chain_still_ve
 
     deleted = AuditEvent.objects.get(action="retention_delete")
     assert deleted.child_id == gone.pk and deleted.object_id == str(gone.pk)
-    assert deleted.summary == "Deleted under the retention schedule (England and Wales: until the 75th birthday)"
+    assert (
+        deleted.summary
+        == "Deleted under the retention schedule (England and Wales: until the 75th birthday)"
+    )
     for text in (deleted.summary, deleted.detail, deleted.actor_username):
-        assert name.split()[0] not in text and dob.isoformat() not in text and str(dob.year) not in text
+        assert (
+            name.split()[0] not in text
+            and dob.isoformat() not in text
+            and str(dob.year) not in text
+        )
     # earlier events about the child are untouched, and the chain is whole
     assert AuditEvent.objects.filter(child_id=gone.pk).count() == events_before + 1
     result = verify()
@@ -168,6 +198,13 @@ def test_delete_is_all_or_nothing(staff, fake, monkeypatch):
 @pytest.fixture
 def flag_on():
     def _flag(user, child):
-        with freeze_time(dt.datetime.combine(child.looked_after_from + dt.timedelta(days=40), dt.time(12), tzinfo=dt.UTC)):
-            actions.record_flag(as_viewer(user), child, "uasc", child.looked_after_from, "Synthetic evidence")
+        with freeze_time(
+            dt.datetime.combine(
+                child.looked_after_from + dt.timedelta(days=40), dt.time(12), tzinfo=dt.UTC
+            )
+        ):
+            actions.record_flag(
+                as_viewer(user), child, "uasc", child.looked_after_from, "Synthetic evidence"
+            )
+
     return _flag

@@ -38,19 +38,32 @@ def reviews(*rows: tuple[str, str]) -> str:
 
 
 def keep(organisation, table: str, content: bytes, name: str = "reviews.csv") -> KeptFile:
-    run = ImportRun.objects.create(organisation=organisation, kind=ImportKind.SSDA903, collection_year=2025,
-                                   imported_by_name="manager.test")
+    run = ImportRun.objects.create(
+        organisation=organisation,
+        kind=ImportKind.SSDA903,
+        collection_year=2025,
+        imported_by_name="manager.test",
+    )
     return KeptFile.objects.create(run=run, name=name, table=table, content=content)
 
 
 def problems(organisation, *child_ids: str) -> ProblemReport:
     report = ImportReport()
     for line, child_id in enumerate(child_ids, start=2):
-        report.error("episodes.csv", line, "CHILD", child_id, "The child is not in the Header table",
-                     "Add the child's Header row, or correct CHILD")
-        report.warning("episodes.csv", line, "DECOM", "31/02/2025", "Not a real date", "Write it as dd/mm/YYYY")
-    return ProblemReport.objects.create(organisation=organisation, created_by_name="manager.test",
-                                        csv_text=report.as_csv())
+        report.error(
+            "episodes.csv",
+            line,
+            "CHILD",
+            child_id,
+            "The child is not in the Header table",
+            "Add the child's Header row, or correct CHILD",
+        )
+        report.warning(
+            "episodes.csv", line, "DECOM", "31/02/2025", "Not a real date", "Write it as dd/mm/YYYY"
+        )
+    return ProblemReport.objects.create(
+        organisation=organisation, created_by_name="manager.test", csv_text=report.as_csv()
+    )
 
 
 @pytest.fixture
@@ -63,18 +76,39 @@ def kent_sw(council_b):
     return make_user("sw.kent.keep", council_b, Role.SOCIAL_WORKER)
 
 
-def test_a_deleted_childs_rows_leave_the_kept_files_and_problem_reports(croydon_sw, kent_sw, council_a, council_b,
-                                                                       fake, capsys):
-    gone = old_child(croydon_sw, fake, dt.date(1940, 7, 1), child_903_id="OLD903", council_id="CR-OLD-1")
-    young = old_child(croydon_sw, fake, years_before(timezone.localdate(), 16), child_903_id="YNG903")
+def test_a_deleted_childs_rows_leave_the_kept_files_and_problem_reports(
+    croydon_sw, kent_sw, council_a, council_b, fake, capsys
+):
+    gone = old_child(
+        croydon_sw, fake, dt.date(1940, 7, 1), child_903_id="OLD903", council_id="CR-OLD-1"
+    )
+    young = old_child(
+        croydon_sw, fake, years_before(timezone.localdate(), 16), child_903_id="YNG903"
+    )
     # Kent's own child with the same CHILD id: Kent's ids are its own, so its rows stay.
     kents = old_child(kent_sw, fake, years_before(timezone.localdate(), 15), child_903_id="OLD903")
     files = {
-        "utf8": keep(council_a, "Reviews", reviews(("OLD903", "01/07/1940"), ("YNG903", "02/02/2010")).encode()),
-        "bom": keep(council_a, "OC2", codecs.BOM_UTF8 + reviews(("YNG903", "02/02/2010"), ("old903 ", "01/07/1940"),
-                                                                 ("CR-OLD-1", "01/07/1940")).encode()),
-        "cp1252": keep(council_a, "Reviews", (reviews(("OLD903", "01/07/1940"), ("YNG903", "02/02/2010"))
-                                              + "YNG903,02/02/2010,03/06/2025,PN2 \u2013 Zo\u00eb\r\n").encode("cp1252")),
+        "utf8": keep(
+            council_a,
+            "Reviews",
+            reviews(("OLD903", "01/07/1940"), ("YNG903", "02/02/2010")).encode(),
+        ),
+        "bom": keep(
+            council_a,
+            "OC2",
+            codecs.BOM_UTF8
+            + reviews(
+                ("YNG903", "02/02/2010"), ("old903 ", "01/07/1940"), ("CR-OLD-1", "01/07/1940")
+            ).encode(),
+        ),
+        "cp1252": keep(
+            council_a,
+            "Reviews",
+            (
+                reviews(("OLD903", "01/07/1940"), ("YNG903", "02/02/2010"))
+                + "YNG903,02/02/2010,03/06/2025,PN2 \u2013 Zo\u00eb\r\n"
+            ).encode("cp1252"),
+        ),
         "kent": keep(council_b, "Reviews", reviews(("OLD903", "03/03/2011")).encode()),
     }
     report_a = problems(council_a, "OLD903", "YNG903")
@@ -84,7 +118,10 @@ def test_a_deleted_childs_rows_leave_the_kept_files_and_problem_reports(croydon_
     assert visible(["retention", "delete", "--confirm"]) == 0
     out = capsys.readouterr().out
     assert f"Deleted 1 child record past retention (ids {gone.pk})" in out
-    assert "3 kept SSDA903 files and 2 problem reports held their rows and were rewritten without them" in out
+    assert (
+        "3 kept SSDA903 files and 2 problem reports held their rows and were rewritten without them"
+        in out
+    )
 
     assert not Child.objects.filter(pk=gone.pk).exists()
     assert set(Child.objects.values_list("pk", flat=True)) == {young.pk, kents.pk}
@@ -94,7 +131,9 @@ def test_a_deleted_childs_rows_leave_the_kept_files_and_problem_reports(croydon_
         assert "OLD903" not in text.upper() and "CR-OLD-1" not in text and "1940" not in text, name
         assert "YNG903,02/02/2010" in text and text.startswith("CHILD,DOB,REVIEW,REVIEW_CODE"), name
     assert bytes(KeptFile.objects.get(pk=files["bom"].pk).content).startswith(codecs.BOM_UTF8)
-    assert "PN2 \u2013 Zo\u00eb" in bytes(KeptFile.objects.get(pk=files["cp1252"].pk).content).decode("cp1252")
+    assert "PN2 \u2013 Zo\u00eb" in bytes(
+        KeptFile.objects.get(pk=files["cp1252"].pk).content
+    ).decode("cp1252")
     assert bytes(KeptFile.objects.get(pk=files["kent"].pk).content) == bytes(files["kent"].content)
 
     remaining = ProblemReport.objects.get(pk=report_a.pk).csv_text
@@ -109,7 +148,9 @@ def test_a_deleted_childs_rows_leave_the_kept_files_and_problem_reports(croydon_
     for stored in ProblemReport.objects.filter(organisation=council_a):
         assert "OLD903" not in stored.csv_text
 
-    events = AuditEvent.objects.filter(action="retention_delete", object_type__in=("keptfile", "problemreport"))
+    events = AuditEvent.objects.filter(
+        action="retention_delete", object_type__in=("keptfile", "problemreport")
+    )
     assert sorted(e.object_type for e in events) == ["keptfile"] * 3 + ["problemreport"] * 2
     for event in events:
         for text in (event.summary, event.detail):
@@ -118,8 +159,12 @@ def test_a_deleted_childs_rows_leave_the_kept_files_and_problem_reports(croydon_
     assert verify().ok
 
 
-def test_kept_files_and_problem_reports_past_their_period_are_listed_and_deleted(croydon_sw, council_a, fake, capsys):
-    young = old_child(croydon_sw, fake, years_before(timezone.localdate(), 16), child_903_id="YNG903")
+def test_kept_files_and_problem_reports_past_their_period_are_listed_and_deleted(
+    croydon_sw, council_a, fake, capsys
+):
+    young = old_child(
+        croydon_sw, fake, years_before(timezone.localdate(), 16), child_903_id="YNG903"
+    )
     start = timezone.now()
     with freeze_time(start - dt.timedelta(days=401), tick=True):
         old_file = keep(council_a, "Reviews", reviews(("YNG903", "02/02/2010")).encode())
@@ -135,10 +180,15 @@ def test_kept_files_and_problem_reports_past_their_period_are_listed_and_deleted
     assert f"Kept SSDA903 files older than 400 days: 1 (ids {old_file.pk})." in out
     assert f"Stored import problem reports older than 30 days: 1 (ids {old_report.pk})." in out
     assert "visible retention delete --confirm" in out
-    assert KeptFile.objects.count() == 2 and ProblemReport.objects.count() == 2  # a report deletes nothing
+    assert (
+        KeptFile.objects.count() == 2 and ProblemReport.objects.count() == 2
+    )  # a report deletes nothing
 
     assert visible(["retention", "delete", "--confirm"]) == 0
-    assert ("1 kept SSDA903 file and 1 problem report past their period deleted" in capsys.readouterr().out)
+    assert (
+        "1 kept SSDA903 file and 1 problem report past their period deleted"
+        in capsys.readouterr().out
+    )
     assert list(KeptFile.objects.values_list("pk", flat=True)) == [recent_file.pk]
     assert list(ProblemReport.objects.values_list("pk", flat=True)) == [recent_report.pk]
     assert Child.objects.filter(pk=young.pk).exists()
@@ -169,4 +219,7 @@ def test_without_children_keeps_the_encoding_and_leaves_other_files_as_they_came
     assert content.decode("utf-16") == reviews(("A1", "01/01/2010"))
     untouched = reviews(("A1", "01/01/2010")).encode()
     assert kept.without_children(untouched, {"B2"}) == (untouched, 0)
-    assert kept.without_children(b"not,a,return\r\n1,2,3\r\n", {"1"}) == (b"not,a,return\r\n1,2,3\r\n", 0)
+    assert kept.without_children(b"not,a,return\r\n1,2,3\r\n", {"1"}) == (
+        b"not,a,return\r\n1,2,3\r\n",
+        0,
+    )

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 IDLE = "You were signed out after 30 minutes without activity"
 
 
-def test_thirty_minutes_without_activity_signs_out_and_sign_in_returns_to_the_page(client, enrolled, make_child):
+def test_thirty_minutes_without_activity_signs_out_and_sign_in_returns_to_the_page(
+    client, enrolled, make_child
+):
     child = make_child(enrolled)
     page = reverse("web:child", args=[child.pk])
     with freeze_time(timezone.now()) as clock:
@@ -55,7 +57,9 @@ def test_a_form_sent_after_the_timeout_comes_back_to_its_page(client, enrolled, 
     with freeze_time(timezone.now()) as clock:
         sign_in(client, enrolled)
         clock.tick(dt.timedelta(minutes=31))
-        response = client.post(form_page, {"kind": "uasc"}, HTTP_REFERER=f"http://testserver{form_page}")
+        response = client.post(
+            form_page, {"kind": "uasc"}, HTTP_REFERER=f"http://testserver{form_page}"
+        )
         assert response["Location"] == f"{reverse('web:sign-in')}?next={quote(form_page)}"
 
 
@@ -65,7 +69,9 @@ def test_the_idle_timeout_is_a_setting(client, enrolled):
         sign_in(client, enrolled)
         clock.tick(dt.timedelta(minutes=5, seconds=30))
         response = client.get(reverse("web:children"))
-        assert "You were signed out after 5 minutes without activity" in page_text(client.get(response["Location"]))
+        assert "You were signed out after 5 minutes without activity" in page_text(
+            client.get(response["Location"])
+        )
 
 
 def test_eight_hours_after_signing_in_the_session_ends_however_busy(client, enrolled):
@@ -77,12 +83,18 @@ def test_eight_hours_after_signing_in_the_session_ends_however_busy(client, enro
         clock.tick(dt.timedelta(minutes=20, seconds=5))
         response = client.get(reverse("web:children"))
         assert response.status_code == 302
-        assert "You were signed out because you had been signed in for 8 hours" in page_text(client.get(response["Location"]))
+        assert "You were signed out because you had been signed in for 8 hours" in page_text(
+            client.get(response["Location"])
+        )
 
 
 def test_sign_in_goes_only_to_pages_on_this_site(client, enrolled):
     with freeze_time(timezone.now()) as clock:
-        for unsafe in ("https://phishing.example/children/", "//phishing.example/", "javascript:alert(1)"):
+        for unsafe in (
+            "https://phishing.example/children/",
+            "//phishing.example/",
+            "javascript:alert(1)",
+        ):
             response = sign_in(client, enrolled, next_url=unsafe)
             assert response["Location"] == reverse("web:home"), unsafe
             client.post(reverse("web:sign-out"))

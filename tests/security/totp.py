@@ -12,7 +12,9 @@ from visible.security.models import TotpDevice
 def give_authenticator(user, secret: str | None = None) -> str:
     """The user has already set up an authenticator app (as every demo user has). Returns its secret."""
     secret = secret or pyotp.random_base32()
-    TotpDevice.objects.update_or_create(user=user, defaults={"secret": secret, "confirmed_at": timezone.now(), "last_used_step": 0})
+    TotpDevice.objects.update_or_create(
+        user=user, defaults={"secret": secret, "confirmed_at": timezone.now(), "last_used_step": 0}
+    )
     return secret
 
 
@@ -22,5 +24,7 @@ def fresh_code(user) -> str:
     device = TotpDevice.objects.get(user=user)
     now = second_factor.step_at()
     step = max(now, device.last_used_step + 1)
-    assert step <= now + second_factor.DRIFT_STEPS, "every code the server would accept now has been used"
+    assert step <= now + second_factor.DRIFT_STEPS, (
+        "every code the server would accept now has been used"
+    )
     return second_factor.code_at(device.secret, step)

@@ -42,7 +42,9 @@ def kent_officer(kent_police):
 
 @pytest.fixture
 def guardian_service(db) -> Organisation:
-    return Organisation.objects.create(name="Independent guardians (synthetic)", kind=OrganisationKind.GUARDIAN_SERVICE)
+    return Organisation.objects.create(
+        name="Independent guardians (synthetic)", kind=OrganisationKind.GUARDIAN_SERVICE
+    )
 
 
 @pytest.fixture
@@ -52,25 +54,40 @@ def guardian(guardian_service):
 
 @pytest.fixture
 def analyst_national(db):
-    body = Organisation.objects.create(name="National body (synthetic)", kind=OrganisationKind.NATIONAL_BODY)
+    body = Organisation.objects.create(
+        name="National body (synthetic)", kind=OrganisationKind.NATIONAL_BODY
+    )
     return make_user("analyst.nb", body, Role.ANALYST)
 
 
 @pytest.fixture
 def uasc_child(sw_a, make_child):
     today = timezone.localdate()
-    child = make_child(sw_a, given_names="Dawit", family_name="Tekle", nationality="ERI",
-                       looked_after_from=today - dt.timedelta(days=200))
-    register.record_flag(as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=200), "Asylum claim (synthetic)")
+    child = make_child(
+        sw_a,
+        given_names="Dawit",
+        family_name="Tekle",
+        nationality="ERI",
+        looked_after_from=today - dt.timedelta(days=200),
+    )
+    register.record_flag(
+        as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=200), "Asylum claim (synthetic)"
+    )
     return child
 
 
 def report(user, child, force=None, hours_ago: float = 3):
     now = timezone.now()
     values = {
-        "category": "M", "last_seen_at": now - dt.timedelta(hours=hours_ago), "last_seen_place": "West Croydon bus station",
-        "with_whom": "", "clothing": "Grey hoodie", "circumstances": "Did not come back from college",
-        "reported_by_name": "Carer (synthetic)", "reported_by_role": "carer", "police_force": force,
+        "category": "M",
+        "last_seen_at": now - dt.timedelta(hours=hours_ago),
+        "last_seen_place": "West Croydon bus station",
+        "with_whom": "",
+        "clothing": "Grey hoodie",
+        "circumstances": "Did not come back from college",
+        "reported_by_name": "Carer (synthetic)",
+        "reported_by_role": "carer",
+        "police_force": force,
         "police_reported_at": now - dt.timedelta(hours=hours_ago - 1) if force else None,
         "police_reference": "MPS-1" if force else "",
     }

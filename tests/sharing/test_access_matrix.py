@@ -46,8 +46,15 @@ from visible.ssda903.models import ProblemReport
 pytestmark = pytest.mark.django_db
 
 # Pages that list, search or count: the child must not appear in them.
-LIST_PAGES = ["web:children", "web:missing-now", "web:alerts", "web:counts", "web:force-missing", "web:foi-return",
-              "web:national-home"]
+LIST_PAGES = [
+    "web:children",
+    "web:missing-now",
+    "web:alerts",
+    "web:counts",
+    "web:force-missing",
+    "web:foi-return",
+    "web:national-home",
+]
 
 OUTSIDERS = {
     "council B social worker": ("E10000016", Role.SOCIAL_WORKER),
@@ -66,6 +73,7 @@ NATIONAL_ANALYST = "the national body's analyst"
 
 # --- the URLconf, walked -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Route:
     name: str | None  # "web:child", "api:flag-end"; None for an unnamed pattern
@@ -77,7 +85,7 @@ class Route:
         """Each argument with the literal path segment just before it ("children", "pk")."""
         found = []
         for match in re.finditer(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", self.pattern):
-            before = self.pattern[:match.start()].rstrip("/").rsplit("/", 1)[-1]
+            before = self.pattern[: match.start()].rstrip("/").rsplit("/", 1)[-1]
             found.append((before, match.group(1) or match.group(2)))
         return found
 
@@ -89,7 +97,9 @@ class Route:
     def methods(self) -> list[str]:
         """The methods a class-based view declares; a function view is tried with GET and POST
         (405 says it takes the other only)."""
-        view_class = getattr(self.callback, "view_class", None) or getattr(self.callback, "cls", None)
+        view_class = getattr(self.callback, "view_class", None) or getattr(
+            self.callback, "cls", None
+        )
         if view_class is None:
             return ["get", "post"]
         return [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
@@ -113,13 +123,19 @@ def all_routes() -> list[Route]:
 
 # --- filling a route's arguments -----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Id:
     """An argument that names a record of council A's: the matrix expects outsiders refused."""
+
     value: Callable[[dict], object]
     absent: object = None  # an id that names nothing (default: the real one + 1,000,000)
-    seen_by: frozenset = field(default_factory=frozenset)  # outsiders who may open it (not council A's)
-    existence_public: bool = False  # its existence is no secret, so a refusal may differ from "no such id"
+    seen_by: frozenset = field(
+        default_factory=frozenset
+    )  # outsiders who may open it (not council A's)
+    existence_public: bool = (
+        False  # its existence is no secret, so a refusal may differ from "no such id"
+    )
 
     def missing(self, world: dict) -> object:
         return self.absent if self.absent is not None else int(self.value(world)) + 1_000_000
@@ -128,6 +144,7 @@ class Id:
 @dataclass(frozen=True)
 class Arg:
     """An argument that is not a record's id (a format, a year...)."""
+
     value: Callable[[dict], object]
 
 
@@ -148,22 +165,39 @@ FILL: dict[object, Id | Arg] = {
     # Partnership areas are published (which councils work together is public): a council
     # outside one is told 403, where a number that names no area is 404.
     ("partnerships", "pk"): Id(lambda w: w["partnership"].pk, existence_public=True),
-    "name_pk": _ids("name_pk"), "flag_pk": _ids("flag_pk"), "flag_id": _ids("flag_pk"),
-    "placement_pk": _ids("placement_pk"), "placement_id": _ids("placement_pk"),
-    "referral_pk": _ids("referral_pk"), "assignment_pk": _ids("assignment_pk"),
-    "share_pk": _ids("share_pk"), "glass_pk": _ids("glass_pk"),
+    "name_pk": _ids("name_pk"),
+    "flag_pk": _ids("flag_pk"),
+    "flag_id": _ids("flag_pk"),
+    "placement_pk": _ids("placement_pk"),
+    "placement_id": _ids("placement_pk"),
+    "referral_pk": _ids("referral_pk"),
+    "assignment_pk": _ids("assignment_pk"),
+    "share_pk": _ids("share_pk"),
+    "glass_pk": _ids("glass_pk"),
     "code": Id(lambda w: COUNCIL_A_CODE, absent="E99999999", seen_by=frozenset({NATIONAL_ANALYST})),
     "fmt": Arg(lambda w: "csv"),
     "year": Arg(lambda w: timezone.localdate().year - 1),
     "key": Arg(lambda w: "arrangements"),
-    "uidb64": Arg(lambda w: "MQ"), "token": Arg(lambda w: "not-a-reset-token"),
+    "uidb64": Arg(lambda w: "MQ"),
+    "token": Arg(lambda w: "not-a-reset-token"),
     "rest": Arg(lambda w: "no/such/endpoint"),
 }
 
 # Routes anyone may open signed out.
-PUBLIC = {"web:sign-in", "web:sign-out", "web:second-factor", "web:second-factor-set-up", "web:recovery-code",
-          "web:password-reset", "web:password-reset-sent", "web:password-reset-confirm",
-          "web:password-reset-complete", "api:schema", "api:docs", "api:token"}
+PUBLIC = {
+    "web:sign-in",
+    "web:sign-out",
+    "web:second-factor",
+    "web:second-factor-set-up",
+    "web:recovery-code",
+    "web:password-reset",
+    "web:password-reset-sent",
+    "web:password-reset-confirm",
+    "web:password-reset-complete",
+    "api:schema",
+    "api:docs",
+    "api:token",
+}
 # Unnamed patterns that only say "no such address" (never a refusal of a record).
 NO_SUCH_PAGE = {"visible.api.views_auth.not_found"}
 
@@ -177,8 +211,10 @@ def fill(route: Route) -> dict[str, Id | Arg]:
     for before, name in route.arguments:
         filler = FILL.get((before, name)) or FILL.get(name)
         if filler is None:
-            raise LookupError(f"{route}: the matrix does not know how to fill <{name}> (after '{before}/'); "
-                              "add it to FILL in tests/sharing/test_access_matrix.py")
+            raise LookupError(
+                f"{route}: the matrix does not know how to fill <{name}> (after '{before}/'); "
+                "add it to FILL in tests/sharing/test_access_matrix.py"
+            )
         found[name] = filler
     return found
 
@@ -188,15 +224,25 @@ def routes_with_ids() -> list[Route]:
 
 
 def routes_without_ids() -> list[Route]:
-    return [r for r in all_routes() if not any(isinstance(f, Id) for f in fill(r).values())
-            and _callback_path(r) not in NO_SUCH_PAGE]
+    return [
+        r
+        for r in all_routes()
+        if not any(isinstance(f, Id) for f in fill(r).values())
+        and _callback_path(r) not in NO_SUCH_PAGE
+    ]
 
 
 def url_of(route: Route, world: dict, *, absent: bool = False) -> str:
-    kwargs = {name: (f.missing(world) if absent and isinstance(f, Id) else f.value(world))
-              for name, f in fill(route).items()}
+    kwargs = {
+        name: (f.missing(world) if absent and isinstance(f, Id) else f.value(world))
+        for name, f in fill(route).items()
+    }
     if route.name is None:
-        return "/" + re.sub(r"\^|\\Z|\$", "", route.pattern).split("(?P", 1)[0] + str(kwargs.get("rest", ""))
+        return (
+            "/"
+            + re.sub(r"\^|\\Z|\$", "", route.pattern).split("(?P", 1)[0]
+            + str(kwargs.get("rest", ""))
+        )
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -206,49 +252,132 @@ def world(sw_a, manager_a, council_b, met, spoc):
     Met (so the Met, but no other force, may see them), with a grab pack shared with the Met."""
     today = timezone.localdate()
     viewer = as_viewer(sw_a)
-    child = register.create_child(viewer, {
-        "given_names": "Dawit", "family_name": "Tekle", "date_of_birth": years_before(today, 16),
-        "dob_basis": "claimed", "sex": "M", "gender": "boy", "nationality": "ERI", "first_language": "tir",
-        "other_languages": [], "interpreter_needed": True, "looked_after_from": today - dt.timedelta(days=300),
-        "legal_status": "V2"}, [("Dawit T", "alias")])
-    register.record_flag(viewer, child, "uasc", today - dt.timedelta(days=300), "Asylum claim (synthetic)")
-    placement = register.record_placement(viewer, child, {"place_code": "K2", "start_date": today - dt.timedelta(days=200),
-                                                          "authority": Authority.objects.get(code="E09000008")})
-    referral = register.record_nrm_referral(viewer, child, {"referred_on": today - dt.timedelta(days=20),
-                                                            "first_responder": "Croydon children's services",
-                                                            "first_responder_kind": "local_authority"})
-    register.record_age_assessment(viewer, child, {"status": "pending", "status_from": today - dt.timedelta(days=250)})
-    assignment = register.assign_guardian(viewer, child, {"kind": "ictg", "guardian_name": "G (synthetic)",
-                                                          "service": "Guardians", "start_date": today - dt.timedelta(days=30)})
+    child = register.create_child(
+        viewer,
+        {
+            "given_names": "Dawit",
+            "family_name": "Tekle",
+            "date_of_birth": years_before(today, 16),
+            "dob_basis": "claimed",
+            "sex": "M",
+            "gender": "boy",
+            "nationality": "ERI",
+            "first_language": "tir",
+            "other_languages": [],
+            "interpreter_needed": True,
+            "looked_after_from": today - dt.timedelta(days=300),
+            "legal_status": "V2",
+        },
+        [("Dawit T", "alias")],
+    )
+    register.record_flag(
+        viewer, child, "uasc", today - dt.timedelta(days=300), "Asylum claim (synthetic)"
+    )
+    placement = register.record_placement(
+        viewer,
+        child,
+        {
+            "place_code": "K2",
+            "start_date": today - dt.timedelta(days=200),
+            "authority": Authority.objects.get(code="E09000008"),
+        },
+    )
+    referral = register.record_nrm_referral(
+        viewer,
+        child,
+        {
+            "referred_on": today - dt.timedelta(days=20),
+            "first_responder": "Croydon children's services",
+            "first_responder_kind": "local_authority",
+        },
+    )
+    register.record_age_assessment(
+        viewer, child, {"status": "pending", "status_from": today - dt.timedelta(days=250)}
+    )
+    assignment = register.assign_guardian(
+        viewer,
+        child,
+        {
+            "kind": "ictg",
+            "guardian_name": "G (synthetic)",
+            "service": "Guardians",
+            "start_date": today - dt.timedelta(days=30),
+        },
+    )
     missing.save_safety_plan(viewer, child, {"description": "Slim, 1.70 m"}, None)
     episode, _ = report(sw_a, child, force=met)
     share = sharing.share_grab_pack(viewer, child, met)
     glass_user = make_user("sw.b.glass", council_b, Role.SOCIAL_WORKER)
-    glass = sharing.break_glass(as_viewer(glass_user), child, "Found in Kent at night, needs the record now")
+    glass = sharing.break_glass(
+        as_viewer(glass_user), child, "Found in Kent at night, needs the record now"
+    )
     glass.expires_at = timezone.now() - dt.timedelta(minutes=1)  # over: no access now
     glass.save()
-    alert = Alert.objects.filter(child=child, resolved_at__isnull=True).exclude(code="break_glass").first()
-    ids = {"pk": child.pk, "name_pk": child.other_names.first().pk, "flag_pk": child.flags.first().pk,
-           "placement_pk": placement.pk, "referral_pk": referral.pk, "assignment_pk": assignment.pk,
-           "share_pk": share.pk, "glass_pk": glass.pk}
+    alert = (
+        Alert.objects.filter(child=child, resolved_at__isnull=True)
+        .exclude(code="break_glass")
+        .first()
+    )
+    ids = {
+        "pk": child.pk,
+        "name_pk": child.other_names.first().pk,
+        "flag_pk": child.flags.first().pk,
+        "placement_pk": placement.pk,
+        "referral_pk": referral.pk,
+        "assignment_pk": assignment.pk,
+        "share_pk": share.pk,
+        "glass_pk": glass.pk,
+    }
     # Council A's problems CSV from a refused SSDA903 upload, a partnership of council A alone,
     # and a national collection (the national body's).
-    problems = ProblemReport.objects.create(organisation=sw_a.memberships.get().organisation,
-                                            created_by_name=manager_a.username, csv_text="file,row,problem\r\n")
-    partnership, _ = returns.define_partnership(Viewer.system("test"), "Croydon partnership (synthetic)",
-                                                [COUNCIL_A_CODE])
-    body = Organisation.objects.create(name="National body of the world (synthetic)", kind=OrganisationKind.NATIONAL_BODY)
+    problems = ProblemReport.objects.create(
+        organisation=sw_a.memberships.get().organisation,
+        created_by_name=manager_a.username,
+        csv_text="file,row,problem\r\n",
+    )
+    partnership, _ = returns.define_partnership(
+        Viewer.system("test"), "Croydon partnership (synthetic)", [COUNCIL_A_CODE]
+    )
+    body = Organisation.objects.create(
+        name="National body of the world (synthetic)", kind=OrganisationKind.NATIONAL_BODY
+    )
     analyst = make_user("analyst.world", body, Role.ANALYST)
-    collection = national.open_collection(as_viewer(analyst), "Missing children (synthetic)", today - dt.timedelta(days=400),
-                                          today - dt.timedelta(days=35), today + dt.timedelta(days=30))
+    collection = national.open_collection(
+        as_viewer(analyst),
+        "Missing children (synthetic)",
+        today - dt.timedelta(days=400),
+        today - dt.timedelta(days=35),
+        today + dt.timedelta(days=30),
+    )
     # Council B's own child, to reach council A's records through (a mixed-up or guessed id).
-    own_b = register.create_child(as_viewer(make_user("sw.b.world", council_b, Role.SOCIAL_WORKER)), {
-        "given_names": "Yonas", "family_name": "Synthetic", "date_of_birth": years_before(today, 15),
-        "dob_basis": "claimed", "sex": "M", "gender": "boy", "nationality": "ERI", "first_language": "tir",
-        "other_languages": [], "interpreter_needed": True, "looked_after_from": today - dt.timedelta(days=100),
-        "legal_status": "V2"}, [])
-    return {"child": child, "episode": episode, "alert": alert, "ids": ids, "problems": problems,
-            "partnership": partnership, "collection": collection, "council_b_child": own_b}
+    own_b = register.create_child(
+        as_viewer(make_user("sw.b.world", council_b, Role.SOCIAL_WORKER)),
+        {
+            "given_names": "Yonas",
+            "family_name": "Synthetic",
+            "date_of_birth": years_before(today, 15),
+            "dob_basis": "claimed",
+            "sex": "M",
+            "gender": "boy",
+            "nationality": "ERI",
+            "first_language": "tir",
+            "other_languages": [],
+            "interpreter_needed": True,
+            "looked_after_from": today - dt.timedelta(days=100),
+            "legal_status": "V2",
+        },
+        [],
+    )
+    return {
+        "child": child,
+        "episode": episode,
+        "alert": alert,
+        "ids": ids,
+        "problems": problems,
+        "partnership": partnership,
+        "collection": collection,
+        "council_b_child": own_b,
+    }
 
 
 def _outsider(label: str):
@@ -256,7 +385,9 @@ def _outsider(label: str):
     if where is None:
         from django.contrib.auth import get_user_model
 
-        return get_user_model().objects.create_user(username="outsider.no-organisation", password="synthetic-pass-1")
+        return get_user_model().objects.create_user(
+            username="outsider.no-organisation", password="synthetic-pass-1"
+        )
     if where.startswith("E"):
         from tests.conftest import make_council
 
@@ -264,9 +395,14 @@ def _outsider(label: str):
     elif where == "Kent Police":
         organisation = Organisation.objects.get(name="Kent Police")
     else:
-        kind = {"guardians": OrganisationKind.GUARDIAN_SERVICE, "ngo": OrganisationKind.NGO,
-                "national": OrganisationKind.NATIONAL_BODY}[where]
-        organisation, _ = Organisation.objects.get_or_create(name=f"{where} (synthetic)", defaults={"kind": kind})
+        kind = {
+            "guardians": OrganisationKind.GUARDIAN_SERVICE,
+            "ngo": OrganisationKind.NGO,
+            "national": OrganisationKind.NATIONAL_BODY,
+        }[where]
+        organisation, _ = Organisation.objects.get_or_create(
+            name=f"{where} (synthetic)", defaults={"kind": kind}
+        )
     return make_user(f"outsider.{role}.{organisation.pk}", organisation, role)
 
 
@@ -274,6 +410,7 @@ def _outsider(label: str):
 class Caller:
     """One outsider on both doors: signed in to the pages, and as an API client of the same
     organisation and role (the API has no sign-in). Someone with no organisation has no client."""
+
     who: str
     user: object
     web: object
@@ -282,8 +419,14 @@ class Caller:
 
     def request(self, route: Route, method: str, url: str):
         if route.is_api:
-            return getattr(self.api, method)(url, {}, format="json") if method != "get" else self.api.get(url)
-        if "_auth_user_id" not in self.web.session:  # signed out by web:sign-out, or not yet signed in
+            return (
+                getattr(self.api, method)(url, {}, format="json")
+                if method != "get"
+                else self.api.get(url)
+            )
+        if (
+            "_auth_user_id" not in self.web.session
+        ):  # signed out by web:sign-out, or not yet signed in
             self.web.force_login(self.user)
         return getattr(self.web, method)(url)
 
@@ -296,7 +439,9 @@ def _caller(who: str, client) -> Caller:
     membership = user.memberships.first()
     api, api_name = None, ""
     if membership is not None:
-        made = tokens.create_client(membership.organisation.name, membership.role, "Access matrix", by="test")
+        made = tokens.create_client(
+            membership.organisation.name, membership.role, "Access matrix", by="test"
+        )
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {made.secret}")
         api_name = made.client.actor_name
@@ -314,7 +459,9 @@ def _denials_after(seq: int) -> list[AuditEvent]:
 
 @pytest.fixture
 def fast_api(settings):
-    settings.VISIBLE_API_RATE = "100000/min"  # the matrix makes hundreds of calls a minute per client
+    settings.VISIBLE_API_RATE = (
+        "100000/min"  # the matrix makes hundreds of calls a minute per client
+    )
 
 
 def test_every_route_is_known_to_the_matrix():
@@ -328,14 +475,21 @@ def test_every_route_is_known_to_the_matrix():
         except LookupError as error:
             unknown.append(str(error))
         if route.name is None and _callback_path(route) not in NO_SUCH_PAGE:
-            unknown.append(f"{route}: an unnamed route; name it, or list it in NO_SUCH_PAGE if it only says "
-                           "'no such address'")
+            unknown.append(
+                f"{route}: an unnamed route; name it, or list it in NO_SUCH_PAGE if it only says "
+                "'no such address'"
+            )
     assert not unknown, "\n".join(unknown)
     names = {r.name for r in routes}
     assert PUBLIC <= names, f"PUBLIC names routes that no longer exist: {sorted(PUBLIC - names)}"
     with_ids, without = routes_with_ids(), routes_without_ids()
-    assert {"web:name-remove", "web:share-end", "web:break-glass-review", "web:ssda903-problems",
-            "api:flag-end"} <= {r.name for r in with_ids}
+    assert {
+        "web:name-remove",
+        "web:share-end",
+        "web:break-glass-review",
+        "web:ssda903-problems",
+        "api:flag-end",
+    } <= {r.name for r in with_ids}
     assert len(with_ids) + len(without) + len(NO_SUCH_PAGE) == len(routes)
 
 
@@ -369,16 +523,26 @@ def test_every_route_with_an_id_refuses_outsiders_and_audits_it(client, world, w
                 where = f"{who}: {method.upper()} {url} ({route.name})"
                 assert response.status_code in (403, 404), f"{where} gave {response.status_code}"
                 denied = _denials_after(before)
-                assert len(denied) == 1, f"{where}: {len(denied)} denied events: {[str(e) for e in denied]}"
-                assert denied[0].detail_data.get("route") == route.name, f"{where}: {denied[0].detail_data}"
+                assert len(denied) == 1, (
+                    f"{where}: {len(denied)} denied events: {[str(e) for e in denied]}"
+                )
+                assert denied[0].detail_data.get("route") == route.name, (
+                    f"{where}: {denied[0].detail_data}"
+                )
                 assert denied[0].actor_username == caller.username_for(route), where
                 assert denied[0].summary, where
-                assert "Tekle" not in response.content.decode(errors="replace"), f"{where} showed the child's name"
+                assert "Tekle" not in response.content.decode(errors="replace"), (
+                    f"{where} showed the child's name"
+                )
                 answers.append((response.status_code, comparable(response)))
                 tried += 1
-            if len(answers) == 2 and not any(getattr(f, "existence_public", False) for f in fillers):
-                assert answers[0] == answers[1], (f"{who}: {method.upper()} {route}: council A's record and an id "
-                                                  "that names nothing are answered differently")
+            if len(answers) == 2 and not any(
+                getattr(f, "existence_public", False) for f in fillers
+            ):
+                assert answers[0] == answers[1], (
+                    f"{who}: {method.upper()} {route}: council A's record and an id "
+                    "that names nothing are answered differently"
+                )
     assert tried >= len(routes_with_ids())
 
 
@@ -389,11 +553,15 @@ OWN = {("children", "pk"): lambda w: w["council_b_child"].pk}
 
 
 @pytest.mark.parametrize("who", ["council B senior manager", "council B social worker"])
-def test_council_As_records_reached_through_ones_own_child_are_refused_and_audited(client, world, who, fast_api):
+def test_council_As_records_reached_through_ones_own_child_are_refused_and_audited(
+    client, world, who, fast_api
+):
     caller = _caller(who, client)
     tried = 0
     for route in routes_with_ids():
-        ids = [(before, name) for before, name in route.arguments if isinstance(fill(route)[name], Id)]
+        ids = [
+            (before, name) for before, name in route.arguments if isinstance(fill(route)[name], Id)
+        ]
         if len(ids) < 2 or ids[0] not in OWN:
             continue
         kwargs = {name: f.value(world) for name, f in fill(route).items()}
@@ -407,11 +575,19 @@ def test_council_As_records_reached_through_ones_own_child_are_refused_and_audit
             where = f"{who}: {method.upper()} {url} ({route.name})"
             assert response.status_code in (403, 404), f"{where} gave {response.status_code}"
             denied = _denials_after(before)
-            assert len(denied) == 1, f"{where}: {len(denied)} denied events: {[str(e) for e in denied]}"
-            assert denied[0].detail_data.get("route") == route.name, f"{where}: {denied[0].detail_data}"
-            assert denied[0].object_id == str(kwargs[ids[-1][1]]), f"{where}: {denied[0]} names another record"
+            assert len(denied) == 1, (
+                f"{where}: {len(denied)} denied events: {[str(e) for e in denied]}"
+            )
+            assert denied[0].detail_data.get("route") == route.name, (
+                f"{where}: {denied[0].detail_data}"
+            )
+            assert denied[0].object_id == str(kwargs[ids[-1][1]]), (
+                f"{where}: {denied[0]} names another record"
+            )
             tried += 1
-    assert tried >= 9  # names, flags (page and API), placements (page and API), NRM, guardians, shares, break-glass
+    assert (
+        tried >= 9
+    )  # names, flags (page and API), placements (page and API), NRM, guardians, shares, break-glass
 
 
 @pytest.mark.parametrize("who", sorted(OUTSIDERS))
@@ -429,10 +605,16 @@ def test_every_route_without_an_id_is_allowed_or_refused_and_audited(client, wor
             denied = _denials_after(before)
             if response.status_code in (403, 404):
                 assert len(denied) == 1, f"{where}: refused with {len(denied)} denied events"
-                assert denied[0].detail_data.get("route") == route.name, f"{where}: {denied[0].detail_data}"
+                assert denied[0].detail_data.get("route") == route.name, (
+                    f"{where}: {denied[0].detail_data}"
+                )
             elif response.status_code != 405:
-                assert denied == [], f"{where}: answered {response.status_code} but recorded a refusal"
-            assert "Tekle" not in response.content.decode(errors="replace"), f"{where} showed the child's name"
+                assert denied == [], (
+                    f"{where}: answered {response.status_code} but recorded a refusal"
+                )
+            assert "Tekle" not in response.content.decode(errors="replace"), (
+                f"{where} showed the child's name"
+            )
 
 
 def test_signed_out_every_route_sends_to_sign_in_or_is_public(client, world):
@@ -441,18 +623,27 @@ def test_signed_out_every_route_sends_to_sign_in_or_is_public(client, world):
     for route in all_routes():
         url = url_of(route, world)
         for method in route.methods:
-            response = (getattr(api, method)(url, {}, format="json") if route.is_api and method != "get"
-                        else (api if route.is_api else client).get(url) if method == "get"
-                        else getattr(client, method)(url))
+            response = (
+                getattr(api, method)(url, {}, format="json")
+                if route.is_api and method != "get"
+                else (api if route.is_api else client).get(url)
+                if method == "get"
+                else getattr(client, method)(url)
+            )
             where = f"signed out: {method.upper()} {url} ({route.name})"
             assert response.status_code < 500, f"{where} gave {response.status_code}"
-            if route.name in PUBLIC or _callback_path(route) in NO_SUCH_PAGE or response.status_code == 405:
+            if (
+                route.name in PUBLIC
+                or _callback_path(route) in NO_SUCH_PAGE
+                or response.status_code == 405
+            ):
                 continue
             if route.is_api:
                 assert response.status_code == 401, f"{where} gave {response.status_code}"
             else:
-                assert response.status_code == 302 and response["Location"].startswith(sign_in), \
+                assert response.status_code == 302 and response["Location"].startswith(sign_in), (
                     f"{where} gave {response.status_code} {response.get('Location', '')}"
+                )
 
 
 @pytest.mark.parametrize("who", sorted(OUTSIDERS))
@@ -465,10 +656,14 @@ def test_lists_searches_and_counts_never_show_the_child(client, world, who):
     record = reverse("web:child", args=[world["child"].pk])
     for query in ("Tekle", "Dawit", "Tecle"):
         response = client.get(reverse("web:children") + f"?q={query}")
-        assert f'href="{record}"' not in response.content.decode(), f"{who}: a search for {query} found the child"
+        assert f'href="{record}"' not in response.content.decode(), (
+            f"{who}: a search for {query} found the child"
+        )
 
 
-def test_the_right_force_sees_the_episode_and_the_shared_pack_but_not_the_rest(client, world, officer):
+def test_the_right_force_sees_the_episode_and_the_shared_pack_but_not_the_rest(
+    client, world, officer
+):
     client.force_login(officer)
     episode = world["episode"]
     assert client.get(reverse("web:episode", args=[episode.pk])).status_code == 200
@@ -479,11 +674,15 @@ def test_the_right_force_sees_the_episode_and_the_shared_pack_but_not_the_rest(c
         assert client.get(reverse(name, args=[world["child"].pk])).status_code in (403, 404), name
 
 
-def test_a_row_of_another_childs_record_is_not_found_and_the_attempt_audited(client, sw_a, make_child):
+def test_a_row_of_another_childs_record_is_not_found_and_the_attempt_audited(
+    client, sw_a, make_child
+):
     """Ending a flag through a child whose record it is not (a guessed or mixed-up id): 404 on
     the page, as in the API, and the attempt in the audit log."""
     first, second = make_child(sw_a), make_child(sw_a)
-    flag = register.record_flag(as_viewer(sw_a), second, "uasc", timezone.localdate(), "Asylum claim (synthetic)")
+    flag = register.record_flag(
+        as_viewer(sw_a), second, "uasc", timezone.localdate(), "Asylum claim (synthetic)"
+    )
     client.force_login(sw_a)
     before = AuditEvent.objects.filter(action="denied", object_type="flag").count()
     assert client.get(reverse("web:flag-end", args=[first.pk, flag.pk])).status_code == 404

@@ -58,14 +58,26 @@ def _database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_transfer_killed_half_way_leaves_the_child_wholly_with_the_sender(sw_a, manager_a, uasc_child, council_a, council_b):
+def test_a_transfer_killed_half_way_leaves_the_child_wholly_with_the_sender(
+    sw_a, manager_a, uasc_child, council_a, council_b
+):
     report(sw_a, uasc_child)
-    alerts_before = set(Alert.objects.filter(child=uasc_child, resolved_at__isnull=True).values_list("pk", "organisation_id"))
+    alerts_before = set(
+        Alert.objects.filter(child=uasc_child, resolved_at__isnull=True).values_list(
+            "pk", "organisation_id"
+        )
+    )
     assert alerts_before
     marker = Path(tempfile.mkdtemp()) / "half-way"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "visible.config.settings.test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "visible.config.settings.test",
+    }
     script = SCRIPT.format(child=uasc_child.pk, to=council_b.pk, marker=str(marker))
-    process = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -79,20 +91,31 @@ def test_a_transfer_killed_half_way_leaves_the_child_wholly_with_the_sender(sw_a
 
     uasc_child.refresh_from_db()
     assert uasc_child.responsible_organisation == council_a
-    assert set(Alert.objects.filter(child=uasc_child, resolved_at__isnull=True)
-               .values_list("pk", "organisation_id")) == alerts_before
+    assert (
+        set(
+            Alert.objects.filter(child=uasc_child, resolved_at__isnull=True).values_list(
+                "pk", "organisation_id"
+            )
+        )
+        == alerts_before
+    )
     assert not Transfer.objects.exists()
 
     actions.transfer(as_viewer(manager_a), uasc_child, council_b, "Run again, to the end")
     uasc_child.refresh_from_db()
     assert uasc_child.responsible_organisation == council_b
-    assert set(Alert.objects.filter(child=uasc_child, resolved_at__isnull=True).exclude(code="transferred_in")
-               .values_list("organisation_id", flat=True)) == {council_b.pk}
+    assert set(
+        Alert.objects.filter(child=uasc_child, resolved_at__isnull=True)
+        .exclude(code="transferred_in")
+        .values_list("organisation_id", flat=True)
+    ) == {council_b.pk}
     assert Transfer.objects.count() == 1
 
 
 @pytest.mark.django_db
-def test_the_environment_cannot_pause_a_transfer(monkeypatch, tmp_path, sw_a, manager_a, uasc_child, council_b):
+def test_the_environment_cannot_pause_a_transfer(
+    monkeypatch, tmp_path, sw_a, manager_a, uasc_child, council_b
+):
     """The pause above belongs to the test. Production code once read VISIBLE_TEST_PAUSE_IN_TRANSFER
     and slept inside the transfer's transaction (holding the child's row lock) for as long as the
     variable said: anyone who could set the server's environment could stall transfers."""
@@ -111,5 +134,9 @@ def test_no_production_code_reads_a_test_only_setting():
     import visible
 
     source = Path(visible.__file__).parent
-    readers = [str(path.relative_to(source)) for path in source.rglob("*.py") if "VISIBLE_TEST_" in path.read_text()]
+    readers = [
+        str(path.relative_to(source))
+        for path in source.rglob("*.py")
+        if "VISIBLE_TEST_" in path.read_text()
+    ]
     assert readers == []

@@ -28,9 +28,14 @@ LOGGED = "Seen by a youth worker near Brixton market (synthetic)"
 def _past(user, child, force, days_ago: int):
     episode, _ = report(user, child, force=force, hours_ago=24 * days_ago)
     viewer = as_viewer(user)
-    missing.add_log_entry(viewer, episode, "sighting", episode.last_seen_at + dt.timedelta(hours=2), LOGGED)
-    missing.record_return(viewer, episode, {"returned_at": episode.last_seen_at + dt.timedelta(hours=30),
-                                            "found_by": "police"})
+    missing.add_log_entry(
+        viewer, episode, "sighting", episode.last_seen_at + dt.timedelta(hours=2), LOGGED
+    )
+    missing.record_return(
+        viewer,
+        episode,
+        {"returned_at": episode.last_seen_at + dt.timedelta(hours=30), "found_by": "police"},
+    )
     episode.refresh_from_db()
     return episode
 
@@ -42,10 +47,19 @@ def history(sw_a, make_child, met, kent_police):
     today = timezone.localdate()
     made = {}
     for kind in ("in_scope", "not_in_scope"):
-        child = make_child(sw_a, looked_after_from=today - dt.timedelta(days=400),
-                           nationality="ERI" if kind == "in_scope" else "GBR")
+        child = make_child(
+            sw_a,
+            looked_after_from=today - dt.timedelta(days=400),
+            nationality="ERI" if kind == "in_scope" else "GBR",
+        )
         if kind == "in_scope":
-            register.record_flag(as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=400), "Asylum claim (synthetic)")
+            register.record_flag(
+                as_viewer(sw_a),
+                child,
+                "uasc",
+                today - dt.timedelta(days=400),
+                "Asylum claim (synthetic)",
+            )
         made[kind] = {
             "child": child,
             "old": _past(sw_a, child, met, 200),
@@ -56,7 +70,9 @@ def history(sw_a, make_child, met, kent_police):
     return made
 
 
-def test_an_officer_sees_the_open_episode_in_full_and_the_forces_past_ones_only_in_outline(officer, history):
+def test_an_officer_sees_the_open_episode_in_full_and_the_forces_past_ones_only_in_outline(
+    officer, history
+):
     viewer = as_viewer(officer)
     for kind in ("in_scope", "not_in_scope"):
         episodes = history[kind]
@@ -66,16 +82,24 @@ def test_an_officer_sees_the_open_episode_in_full_and_the_forces_past_ones_only_
         assert missing_policy.episode_view(viewer, episodes["other_force"]) == "none"
 
 
-def test_the_spoc_sees_the_forces_past_episodes_in_full_only_for_a_child_within_the_spoc_rules(spoc, history):
+def test_the_spoc_sees_the_forces_past_episodes_in_full_only_for_a_child_within_the_spoc_rules(
+    spoc, history
+):
     viewer = as_viewer(spoc)
     in_scope, not_in_scope = history["in_scope"], history["not_in_scope"]
-    assert [missing_policy.episode_view(viewer, in_scope[k]) for k in ("open", "old", "recent", "other_force")] == [
-        "full", "full", "full", "none"]
-    assert [missing_policy.episode_view(viewer, not_in_scope[k]) for k in ("open", "old", "recent", "other_force")] == [
-        "full", "limited", "limited", "none"]
+    assert [
+        missing_policy.episode_view(viewer, in_scope[k])
+        for k in ("open", "old", "recent", "other_force")
+    ] == ["full", "full", "full", "none"]
+    assert [
+        missing_policy.episode_view(viewer, not_in_scope[k])
+        for k in ("open", "old", "recent", "other_force")
+    ] == ["full", "limited", "limited", "none"]
 
 
-def test_the_episode_page_shows_an_officer_a_past_episode_without_its_search_log(client, officer, spoc, history):
+def test_the_episode_page_shows_an_officer_a_past_episode_without_its_search_log(
+    client, officer, spoc, history
+):
     episodes = history["in_scope"]
     client.force_login(officer)
     page = client.get(reverse("web:episode", args=[episodes["old"].pk]))
@@ -83,19 +107,28 @@ def test_the_episode_page_shows_an_officer_a_past_episode_without_its_search_log
     html = page.content.decode()
     assert LOGGED not in html and 'data-testid="limited-view"' in html
     assert "A past episode reported to Metropolitan Police Service" in html
-    assert 'data-testid="limited-view"' not in client.get(reverse("web:episode", args=[episodes["open"].pk])).content.decode()
+    assert (
+        'data-testid="limited-view"'
+        not in client.get(reverse("web:episode", args=[episodes["open"].pk])).content.decode()
+    )
     assert client.get(reverse("web:episode", args=[episodes["other_force"].pk])).status_code == 404
     # Not theirs to act on: the past episode takes no sighting from the force.
-    response = client.post(reverse("web:episode-log", args=[episodes["old"].pk]),
-                           {"log-kind": "sighting", "log-occurred_at": "", "log-text": "x"})
+    response = client.post(
+        reverse("web:episode-log", args=[episodes["old"].pk]),
+        {"log-kind": "sighting", "log-occurred_at": "", "log-text": "x"},
+    )
     assert response.status_code in (403, 404)
     client.force_login(spoc)
     assert LOGGED in client.get(reverse("web:episode", args=[episodes["old"].pk])).content.decode()
 
 
-def test_the_api_gives_an_officer_the_outline_of_a_past_episode_and_the_spoc_the_whole(officer, spoc, met, history):
+def test_the_api_gives_an_officer_the_outline_of_a_past_episode_and_the_spoc_the_whole(
+    officer, spoc, met, history
+):
     episodes = history["in_scope"]
-    as_officer = bearer(make_api_client(met, Role.POLICE_OFFICER, name="Force missing persons system").secret)
+    as_officer = bearer(
+        make_api_client(met, Role.POLICE_OFFICER, name="Force missing persons system").secret
+    )
     as_spoc = bearer(make_api_client(met, Role.TRAFFICKING_SPOC, name="SPOC casework").secret)
     old = as_officer.get(f"/api/v1/episodes/{episodes['old'].pk}").json()
     assert old["log"] == [] and old["gradings"] == [] and old["is_open"] is False

@@ -31,7 +31,9 @@ def access(user, child):
     return policy.access_to(as_viewer(user), child)
 
 
-def test_the_police_see_a_child_only_while_reported_missing_to_their_force(sw_a, officer, kent_officer, uasc_child, met):
+def test_the_police_see_a_child_only_while_reported_missing_to_their_force(
+    sw_a, officer, kent_officer, uasc_child, met
+):
     assert access(officer, uasc_child) == Access.NONE
     assert not policy.visible_children(as_viewer(officer)).exists()
     episode, _ = report(sw_a, uasc_child, force=met)
@@ -45,14 +47,28 @@ def test_the_police_see_a_child_only_while_reported_missing_to_their_force(sw_a,
     viewer = as_viewer(officer)
     grading = missing.grade_episode(viewer, episode, "high", "")
     assert grading.graded_by_organisation == "Metropolitan Police Service"
-    missing.add_log_entry(viewer, episode, "sighting", timezone.now() - dt.timedelta(minutes=30), "Seen at East Croydon")
+    missing.add_log_entry(
+        viewer,
+        episode,
+        "sighting",
+        timezone.now() - dt.timedelta(minutes=30),
+        "Seen at East Croydon",
+    )
     with pytest.raises(PermissionDenied):
-        missing.add_log_entry(as_viewer(kent_officer), episode, "sighting", timezone.now(), "Not their episode")
-    missing.record_return(viewer, episode, {"returned_at": timezone.now() - dt.timedelta(minutes=5), "found_by": "police"})
+        missing.add_log_entry(
+            as_viewer(kent_officer), episode, "sighting", timezone.now(), "Not their episode"
+        )
+    missing.record_return(
+        viewer,
+        episode,
+        {"returned_at": timezone.now() - dt.timedelta(minutes=5), "found_by": "police"},
+    )
     assert access(officer, uasc_child) == Access.NONE
 
 
-def test_a_shared_grab_pack_opens_to_the_force_only_while_the_child_is_missing_to_it(client, sw_a, officer, uasc_child, met):
+def test_a_shared_grab_pack_opens_to_the_force_only_while_the_child_is_missing_to_it(
+    client, sw_a, officer, uasc_child, met
+):
     actions.share_grab_pack(as_viewer(sw_a), uasc_child, met)
     client.force_login(officer)
     assert client.get(reverse("web:child-grab-pack", args=[uasc_child.pk])).status_code == 404
@@ -60,7 +76,9 @@ def test_a_shared_grab_pack_opens_to_the_force_only_while_the_child_is_missing_t
     assert missing_policy.can_see_grab_pack(as_viewer(officer), uasc_child, episode)
     page = client.get(reverse("web:grab-pack", args=[episode.pk]))
     assert page.status_code == 200 and "Dawit" in page.content.decode()
-    assert client.get(reverse("web:child-grab-pack", args=[uasc_child.pk])).status_code == 404  # only with the episode
+    assert (
+        client.get(reverse("web:child-grab-pack", args=[uasc_child.pk])).status_code == 404
+    )  # only with the episode
     disclosure = Disclosure.objects.filter(child=uasc_child, organisation=met).latest("at")
     assert disclosure.basis == "police_missing" and "DPA 2018 Part 3" in disclosure.legal_basis
     # Without a share the force sees the episode but not the pack.
@@ -71,65 +89,107 @@ def test_a_shared_grab_pack_opens_to_the_force_only_while_the_child_is_missing_t
     # The council sees every disclosure on the child's record.
     client.force_login(sw_a)
     record = client.get(reverse("web:child", args=[uasc_child.pk])).content.decode()
-    table = record[record.index('data-testid="disclosures"'):]
-    table = table[:table.index("</table>")]
-    assert "Metropolitan Police Service" in table and "Child reported missing to their force" in table
+    table = record[record.index('data-testid="disclosures"') :]
+    table = table[: table.index("</table>")]
+    assert (
+        "Metropolitan Police Service" in table and "Child reported missing to their force" in table
+    )
     assert "Grab pack: viewed the grab pack (parts 1 and 2)" in table
 
 
-def test_the_spoc_sees_children_in_scope_back_within_ninety_days(sw_a, officer, spoc, uasc_child, make_child, met):
-    other = make_child(sw_a, given_names="Sam", family_name="Smith", nationality="GBR")  # not in scope
+def test_the_spoc_sees_children_in_scope_back_within_ninety_days(
+    sw_a, officer, spoc, uasc_child, make_child, met
+):
+    other = make_child(
+        sw_a, given_names="Sam", family_name="Smith", nationality="GBR"
+    )  # not in scope
     for child in (uasc_child, other):
         episode, _ = report(sw_a, child, force=met, hours_ago=30)
-        missing.record_return(as_viewer(sw_a), episode, {"returned_at": timezone.now() - dt.timedelta(hours=2),
-                                                         "found_by": "self"})
+        missing.record_return(
+            as_viewer(sw_a),
+            episode,
+            {"returned_at": timezone.now() - dt.timedelta(hours=2), "found_by": "self"},
+        )
     assert access(officer, uasc_child) == Access.NONE
     assert access(spoc, uasc_child) == Access.LIMITED
     assert access(spoc, other) == Access.NONE
     assert set(policy.visible_children(as_viewer(spoc))) == {uasc_child}
 
 
-def test_a_guardian_sees_the_children_assigned_to_their_service(sw_a, guardian, guardian_service, uasc_child):
+def test_a_guardian_sees_the_children_assigned_to_their_service(
+    sw_a, guardian, guardian_service, uasc_child
+):
     assert access(guardian, uasc_child) == Access.NONE
-    assignment = register.assign_guardian(as_viewer(sw_a), uasc_child, {
-        "kind": "ictg", "guardian_name": "Sam Guardian (synthetic)", "service": guardian_service.name,
-        "start_date": timezone.localdate() - dt.timedelta(days=10), "organisation": guardian_service})
+    assignment = register.assign_guardian(
+        as_viewer(sw_a),
+        uasc_child,
+        {
+            "kind": "ictg",
+            "guardian_name": "Sam Guardian (synthetic)",
+            "service": guardian_service.name,
+            "start_date": timezone.localdate() - dt.timedelta(days=10),
+            "organisation": guardian_service,
+        },
+    )
     grant = policy.grant_for(as_viewer(guardian), uasc_child)
     assert grant.access == Access.LIMITED and "nrm" in policy.sections_for(grant)
     register.end_guardian(as_viewer(sw_a), assignment, timezone.localdate() - dt.timedelta(days=1))
     assert access(guardian, uasc_child) == Access.NONE
 
 
-def test_break_glass_needs_a_reason_alerts_the_owner_and_is_reviewed(sw_b, manager_a, uasc_child, analyst_national):
+def test_break_glass_needs_a_reason_alerts_the_owner_and_is_reviewed(
+    sw_b, manager_a, uasc_child, analyst_national
+):
     assert access(sw_b, uasc_child) == Access.NONE
     with pytest.raises(ValidationError):
         actions.break_glass(as_viewer(sw_b), uasc_child, "need it")
     with pytest.raises(PermissionDenied):
-        actions.break_glass(as_viewer(analyst_national), uasc_child, "A reason long enough to be accepted here")
-    glass = actions.break_glass(as_viewer(sw_b), uasc_child, "Found at Dover port at 02:00, says he lives in Croydon")
+        actions.break_glass(
+            as_viewer(analyst_national), uasc_child, "A reason long enough to be accepted here"
+        )
+    glass = actions.break_glass(
+        as_viewer(sw_b), uasc_child, "Found at Dover port at 02:00, says he lives in Croydon"
+    )
     assert access(sw_b, uasc_child) == Access.READ
     assert not policy.can_edit(as_viewer(sw_b), uasc_child)
     alert = Alert.objects.get(code="break_glass")
-    assert alert.organisation == uasc_child.responsible_organisation and "Found at Dover port" in alert.text
-    assert AuditEvent.objects.filter(object_type="breakglass", action="create", child_id=uasc_child.pk).exists()
+    assert (
+        alert.organisation == uasc_child.responsible_organisation
+        and "Found at Dover port" in alert.text
+    )
+    assert AuditEvent.objects.filter(
+        object_type="breakglass", action="create", child_id=uasc_child.pk
+    ).exists()
     actions.review_break_glass(as_viewer(manager_a), glass, "Justified: Kent duty team found him")
     glass.expires_at = timezone.now() - dt.timedelta(minutes=1)
     glass.save()
     assert access(sw_b, uasc_child) == Access.NONE
 
 
-def test_a_transfer_moves_everything_in_one_step_and_the_sender_keeps_a_read_only_view(sw_a, manager_a, manager_b, sw_b,
-                                                                                        uasc_child, council_b):
+def test_a_transfer_moves_everything_in_one_step_and_the_sender_keeps_a_read_only_view(
+    sw_a, manager_a, manager_b, sw_b, uasc_child, council_b
+):
     episode, _ = report(sw_a, uasc_child)  # open, with open alerts
     open_alerts = Alert.objects.filter(child=uasc_child, resolved_at__isnull=True).count()
     assert open_alerts
     with pytest.raises(PermissionDenied):
         actions.transfer(as_viewer(sw_a), uasc_child, council_b, "Not a manager")
-    done = actions.transfer(as_viewer(manager_a), uasc_child, council_b, "National Transfer Protocol (synthetic)")
+    done = actions.transfer(
+        as_viewer(manager_a), uasc_child, council_b, "National Transfer Protocol (synthetic)"
+    )
     uasc_child.refresh_from_db()
     assert uasc_child.responsible_organisation == council_b
-    assert Alert.objects.filter(child=uasc_child, resolved_at__isnull=True, organisation=council_b).count() == open_alerts + 1
-    assert not Alert.objects.filter(child=uasc_child, resolved_at__isnull=True, organisation=manager_a.memberships.get().organisation).exists()
+    assert (
+        Alert.objects.filter(
+            child=uasc_child, resolved_at__isnull=True, organisation=council_b
+        ).count()
+        == open_alerts + 1
+    )
+    assert not Alert.objects.filter(
+        child=uasc_child,
+        resolved_at__isnull=True,
+        organisation=manager_a.memberships.get().organisation,
+    ).exists()
     assert done.moved["open_episodes"] == 1 and episode.child_id == uasc_child.pk
     assert access(manager_b, uasc_child) == Access.FULL and access(sw_b, uasc_child) == Access.FULL
     assert access(manager_a, uasc_child) == Access.READ
@@ -141,10 +201,19 @@ def test_a_transfer_moves_everything_in_one_step_and_the_sender_keeps_a_read_onl
     assert access(manager_a, uasc_child) == Access.NONE
 
 
-def test_the_host_council_is_told_when_a_child_is_placed_in_its_area(sw_a, sw_b, council_b, uasc_child):
-    register.record_placement(as_viewer(sw_a), uasc_child, {
-        "place_code": "K2", "start_date": timezone.localdate() - dt.timedelta(days=1),
-        "authority": Authority.objects.get(code="E10000016"), "postcode": "ME14 1XX"})
+def test_the_host_council_is_told_when_a_child_is_placed_in_its_area(
+    sw_a, sw_b, council_b, uasc_child
+):
+    register.record_placement(
+        as_viewer(sw_a),
+        uasc_child,
+        {
+            "place_code": "K2",
+            "start_date": timezone.localdate() - dt.timedelta(days=1),
+            "authority": Authority.objects.get(code="E10000016"),
+            "postcode": "ME14 1XX",
+        },
+    )
     notice = Alert.objects.get(code="placed_in_your_area")
     assert notice.organisation == council_b and "placed in your area by" in notice.text
     missing.acknowledge_alert(as_viewer(sw_b), notice)  # the host may handle its own notice

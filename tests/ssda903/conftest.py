@@ -22,15 +22,31 @@ YEAR = 2025  # 2025/26, the latest collection year that has ended
 # from April), so the years it holds (2023/24 to 2025/26) are the same whatever today is.
 DRAWN_AT = dt.datetime(YEAR + 1, 5, 15, 11, tzinfo=dt.UTC)
 # Placement types the DfE exempts from an Ofsted URN (its rules 218 and 222, 2025/26).
-NO_URN = frozenset({"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14"})
+NO_URN = frozenset(
+    {"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14"}
+)
 
 
 def real_postcodes(authority_codes: list[str], letters: str, count: int) -> dict[str, list[str]]:
     """Postcodes that exist, in each authority, from the DfE validator's own postcode list."""
     if not VALIDATOR_PYTHON.exists():
-        raise ValidatorMissing(f"{VALIDATOR_PYTHON} is missing: run `make dfe-validator` (make test does)")
-    done = subprocess.run([str(VALIDATOR_PYTHON), str(SCRIPT), "--postcodes", ",".join(authority_codes), letters, str(count)],
-                          capture_output=True, text=True, check=True, timeout=600)
+        raise ValidatorMissing(
+            f"{VALIDATOR_PYTHON} is missing: run `make dfe-validator` (make test does)"
+        )
+    done = subprocess.run(
+        [
+            str(VALIDATOR_PYTHON),
+            str(SCRIPT),
+            "--postcodes",
+            ",".join(authority_codes),
+            letters,
+            str(count),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     return json.loads(done.stdout)
 
 
@@ -56,7 +72,11 @@ def ready_for_return(organisation, year: int = YEAR) -> None:
       ceased the day it began would be queried (rule 355).
     """
     _no_move_on_the_last_day(organisation)
-    placements = list(Placement.objects.filter(child__responsible_organisation=organisation).select_related("authority"))
+    placements = list(
+        Placement.objects.filter(child__responsible_organisation=organisation).select_related(
+            "authority"
+        )
+    )
     home_code = organisation.authority.code
     codes = sorted({p.authority.code for p in placements} | {home_code})
     letters = "".join(sorted({p.postcode[0] for p in placements if p.postcode} | {"C"}))
@@ -71,23 +91,33 @@ def ready_for_return(organisation, year: int = YEAR) -> None:
     children = Child.objects.filter(responsible_organisation=organisation)
     children.filter(legal_status__in=["L1", "L2", "L3", "J2"]).update(legal_status="V2")
     ten_years_ago = period(year)[1].replace(year=period(year)[1].year - 11)
-    children.filter(legal_status__in=["J1", "J3"], date_of_birth__gt=ten_years_ago).update(legal_status="V2")
+    children.filter(legal_status__in=["J1", "J3"], date_of_birth__gt=ten_years_ago).update(
+        legal_status="V2"
+    )
     children.filter(legal_status="V2", placements__place_code="P1").update(legal_status="C2")
     for n, child in enumerate(children.filter(sex="U")):
         child.sex = "F" if n % 2 else "M"
         child.save(update_fields=["sex"])
-    ReturnDetail.objects.bulk_create([
-        ReturnDetail(child=c, home_postcode=home_list[25 + (i * 7) % 25]) for i, c in enumerate(children.order_by("pk"))
-    ])
-    EpisodeDetail.objects.bulk_create([
-        EpisodeDetail(placement=p, urn=f"SC{100000 + p.pk % 900000:06d}") for p in placements
-        if place_code_in(p.place_code, year) not in NO_URN
-    ])
+    ReturnDetail.objects.bulk_create(
+        [
+            ReturnDetail(child=c, home_postcode=home_list[25 + (i * 7) % 25])
+            for i, c in enumerate(children.order_by("pk"))
+        ]
+    )
+    EpisodeDetail.objects.bulk_create(
+        [
+            EpisodeDetail(placement=p, urn=f"SC{100000 + p.pk % 900000:06d}")
+            for p in placements
+            if place_code_in(p.place_code, year) not in NO_URN
+        ]
+    )
 
 
 def _no_move_on_the_last_day(organisation) -> None:
     by_child: dict[int, list] = {}
-    for p in Placement.objects.filter(child__responsible_organisation=organisation).order_by("child_id", "start_date"):
+    for p in Placement.objects.filter(child__responsible_organisation=organisation).order_by(
+        "child_id", "start_date"
+    ):
         by_child.setdefault(p.child_id, []).append(p)
     for placements in by_child.values():
         last = placements[-1]
@@ -106,7 +136,14 @@ def authority_register(django_db_setup, django_db_blocker, request):
     children = getattr(request.module, "CHILDREN", 150)
     with django_db_blocker.unblock():
         with transaction.atomic():
-            generate(authorities=[CROYDON], national=False, children=children, seed=903, progress=False, as_at=DRAWN_AT)
+            generate(
+                authorities=[CROYDON],
+                national=False,
+                children=children,
+                seed=903,
+                progress=False,
+                as_at=DRAWN_AT,
+            )
             from visible.ssda903.export import council_for_code
 
             organisation = council_for_code(CROYDON)

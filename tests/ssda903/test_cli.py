@@ -24,9 +24,18 @@ def test_import_then_export_from_the_command_line(council_a, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["export", "903", "--year", "2025", "--authority", CROYDON, str(out)]) == 0
     assert "Header 2" in capsys.readouterr().out
-    assert (out / "header.csv").read_text().splitlines()[0] == "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
-    assert sorted(p.name for p in out.iterdir()) == ["ad1.csv", "episodes.csv", "header.csv", "missing.csv", "oc3.csv",
-                                                    "reviews.csv", "uasc.csv"]
+    assert (out / "header.csv").read_text().splitlines()[
+        0
+    ] == "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "ad1.csv",
+        "episodes.csv",
+        "header.csv",
+        "missing.csv",
+        "oc3.csv",
+        "reviews.csv",
+        "uasc.csv",
+    ]
     assert AuditEvent.objects.filter(action="export", object_type="ssda903").count() == 1
 
 
@@ -38,8 +47,22 @@ def test_a_refused_import_says_why_and_writes_every_problem(council_a, tmp_path,
     for name, text in files.items():
         (source / name).write_text(text)
     problems = tmp_path / "problems.csv"
-    assert main(["import", "903", str(source), "--year", "2025", "--authority", CROYDON,
-                 "--problems-csv", str(problems)]) == 1
+    assert (
+        main(
+            [
+                "import",
+                "903",
+                str(source),
+                "--year",
+                "2025",
+                "--authority",
+                CROYDON,
+                "--problems-csv",
+                str(problems),
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert "nothing has been imported" in err and "header.csv, column DOB" in err
     assert "1 May 2009" in problems.read_text()

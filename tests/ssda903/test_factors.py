@@ -23,7 +23,10 @@ def test_factors_become_dated_flags_once(sw_a, make_child):
     outcome = import_factors("factors.csv", text.encode(), CROYDON)
     assert outcome.imported, outcome.report.as_text()
     flags = {f.kind: f for f in Flag.objects.filter(child=child)}
-    assert flags["trafficked_suspected"].start_date == day and flags["trafficked_suspected"].source == "CIN 12A"
+    assert (
+        flags["trafficked_suspected"].start_date == day
+        and flags["trafficked_suspected"].source == "CIN 12A"
+    )
     assert flags["cce"].start_date == day
     assert "10A" in outcome.report.warnings[0].rule
     again = import_factors("factors.csv", text.encode(), CROYDON)
@@ -34,9 +37,21 @@ def test_factors_become_dated_flags_once(sw_a, make_child):
 def test_bad_factor_rows_are_reported_and_nothing_is_imported(sw_a, make_child, tmp_path, capsys):
     child = make_child(sw_a, child_903_id="F2")
     path = tmp_path / "factors.csv"
-    path.write_text("CHILD,FACTOR,DATE\r\nF2,11A,01/02/2025\r\nF2,99Z,01/02/2025\r\nNOBODY,13A,01/02/2025\r\n"
-                    "F2,24A,01/02/2021\r\nF2,9A,2025-02-01\r\n")
-    code = main(["import", "factors", str(path), "--authority", CROYDON, "--problems-csv", str(tmp_path / "problems.csv")])
+    path.write_text(
+        "CHILD,FACTOR,DATE\r\nF2,11A,01/02/2025\r\nF2,99Z,01/02/2025\r\nNOBODY,13A,01/02/2025\r\n"
+        "F2,24A,01/02/2021\r\nF2,9A,2025-02-01\r\n"
+    )
+    code = main(
+        [
+            "import",
+            "factors",
+            str(path),
+            "--authority",
+            CROYDON,
+            "--problems-csv",
+            str(tmp_path / "problems.csv"),
+        ]
+    )
     assert code == 1
     assert not Flag.objects.filter(child=child, source__startswith="CIN").exists()
     err = capsys.readouterr().err

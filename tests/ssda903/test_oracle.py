@@ -13,8 +13,25 @@ from .conftest import CROYDON, YEAR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("ssda903-oracle")]
 
-MISSING_RULES = {"564", "565", "566", "567", "570", "571", "574", "575", "576", "577", "578", "580", "581", "586",
-                 "1004", "1005", "1006"}
+MISSING_RULES = {
+    "564",
+    "565",
+    "566",
+    "567",
+    "570",
+    "571",
+    "574",
+    "575",
+    "576",
+    "577",
+    "578",
+    "580",
+    "581",
+    "586",
+    "1004",
+    "1005",
+    "1006",
+}
 UASC_RULES = {"104", "303", "304", "1014"}
 ALWAYS_CRASH = {"231", "233"}  # known faults of 0.1.17: they raise whatever the data
 
@@ -30,11 +47,17 @@ def exported(authority_register, tmp_path_factory):
 
 def test_the_dfe_validator_finds_no_error_in_the_export(exported):
     folder, result, report = exported
-    assert result.counts()["Missing"] > 0 and result.counts()["UASC"] > 0, "the authority must have missing periods and UASC"
+    assert result.counts()["Missing"] > 0 and result.counts()["UASC"] > 0, (
+        "the authority must have missing periods and UASC"
+    )
     assert report.ruleset == "lac2025_26"
     assert report.error_lines() == []
-    assert MISSING_RULES <= set(report.ran), f"missing-period rules that did not run: {MISSING_RULES - set(report.ran)}"
-    assert UASC_RULES <= set(report.ran), f"UASC rules that did not run: {UASC_RULES - set(report.ran)}"
+    assert MISSING_RULES <= set(report.ran), (
+        f"missing-period rules that did not run: {MISSING_RULES - set(report.ran)}"
+    )
+    assert UASC_RULES <= set(report.ran), (
+        f"UASC rules that did not run: {UASC_RULES - set(report.ran)}"
+    )
     assert set(report.failed) <= ALWAYS_CRASH, report.failed
     assert len(report.ran) > 200
 
@@ -48,7 +71,9 @@ def test_the_validator_flags_overlapping_missing_periods_written_into_the_files(
     broken.mkdir()
     for path in folder.iterdir():
         (broken / path.name).write_bytes(path.read_bytes())
-    (broken / "missing.csv").write_text("\r\n".join([*missing, f"{child},{dob},A,{start},"]) + "\r\n")
+    (broken / "missing.csv").write_text(
+        "\r\n".join([*missing, f"{child},{dob},A,{start},"]) + "\r\n"
+    )
     report = validate_folder(broken, YEAR, CROYDON, rules=("574", "586"))
     assert report.ran == ["574", "586"]
     assert "574" in report.errors, report.error_lines()

@@ -29,9 +29,10 @@ def good_files() -> dict[str, str]:
     return {
         "header.csv": HEADER + "C1,M,01/05/2009,NOBT,UN5,,\r\nC2,F,02/06/2010,NOBT,UN5,0,\r\n",
         "episodes.csv": EPISODES + "C1,10/04/2025,S,V2,N8,K3,PR4,,,,,CR0 1AA,SC123456\r\n"
-                                   "C2,01/01/2025,S,C2,N1,U4,PR1,,,,CR0 2BB,CR0 3CC,SC654321\r\n",
+        "C2,01/01/2025,S,C2,N1,U4,PR1,,,,CR0 2BB,CR0 3CC,SC654321\r\n",
         "uasc.csv": UASC + "C1,M,01/05/2009,01/05/2027\r\n",
-        "missing.csv": MISSING + "C1,01/05/2009,M,01/06/2025,03/06/2025\r\nC2,02/06/2010,A,05/07/2025,\r\n",
+        "missing.csv": MISSING
+        + "C1,01/05/2009,M,01/06/2025,03/06/2025\r\nC2,02/06/2010,A,05/07/2025,\r\n",
     }
 
 
@@ -42,8 +43,10 @@ def run(files: dict[str, str | bytes], year: int = 2025):
 
 # C1's UASC status ceases on 1 May 2027 (DUC): imported before that day the child is still
 # UASC; imported after it, the flag ends on that day.
-@pytest.mark.parametrize("imported_on, uasc_ends", [("2026-06-15T09:00:00+01:00", None),
-                                                    ("2027-05-02T09:00:00+01:00", dt.date(2027, 5, 1))])
+@pytest.mark.parametrize(
+    "imported_on, uasc_ends",
+    [("2026-06-15T09:00:00+01:00", None), ("2027-05-02T09:00:00+01:00", dt.date(2027, 5, 1))],
+)
 def test_good_files_are_imported(council_a, imported_on, uasc_ends):
     with freeze_time(imported_on, tick=True):
         outcome = run(good_files())
@@ -53,13 +56,18 @@ def test_good_files_are_imported(council_a, imported_on, uasc_ends):
     assert child.sex == "M" and child.legal_status == "V2"
     assert Flag.objects.get(child=child, kind="uasc").end_date == uasc_ends
     assert child.episodes.get().returned_at is not None
-    assert Child.objects.get(child_903_id="C2").episodes.get().returned_at is None  # open stays open
+    assert (
+        Child.objects.get(child_903_id="C2").episodes.get().returned_at is None
+    )  # open stays open
 
 
 def test_bad_dates_and_unknown_codes_are_all_reported_and_nothing_is_imported(council_a):
     files = good_files()
     files["header.csv"] = HEADER + "C1,X,31/02/2009,NOBT,UN5,,\r\nC2,F,02/06/2010,NOBT,UN5,0,\r\n"
-    files["episodes.csv"] = EPISODES + "C1,10/04/2025,S,V2,N8,H5,PR4,,,,,CR0 1AA,\r\nC2,2025-01-01,S,C2,N1,U4,PR1,,,,,,\r\n"
+    files["episodes.csv"] = (
+        EPISODES
+        + "C1,10/04/2025,S,V2,N8,H5,PR4,,,,,CR0 1AA,\r\nC2,2025-01-01,S,C2,N1,U4,PR1,,,,,,\r\n"
+    )
     outcome = run(files)
     assert not outcome.imported
     assert not Child.objects.filter(responsible_organisation=council_a).exists()
@@ -86,10 +94,17 @@ def test_sex_codes_follow_the_collection_year(council_a):
 
 def test_overlapping_missing_periods_and_episodes_are_errors(council_a):
     files = good_files()
-    files["missing.csv"] = MISSING + "C1,01/05/2009,M,01/06/2025,,\r\nC1,01/05/2009,A,02/06/2025,04/06/2025\r\n".replace(",,\r", ",\r")
-    files["episodes.csv"] = EPISODES + ("C1,10/04/2025,S,V2,N8,K3,PR4,,,,,CR0 1AA,\r\n"
-                                        "C1,01/05/2025,P,V2,N8,U4,PR1,,,,,CR0 1AB,\r\n"
-                                        "C2,01/01/2025,S,C2,N1,U4,PR1,,,,CR0 2BB,CR0 3CC,\r\n")
+    files["missing.csv"] = (
+        MISSING
+        + "C1,01/05/2009,M,01/06/2025,,\r\nC1,01/05/2009,A,02/06/2025,04/06/2025\r\n".replace(
+            ",,\r", ",\r"
+        )
+    )
+    files["episodes.csv"] = EPISODES + (
+        "C1,10/04/2025,S,V2,N8,K3,PR4,,,,,CR0 1AA,\r\n"
+        "C1,01/05/2025,P,V2,N8,U4,PR1,,,,,CR0 1AB,\r\n"
+        "C2,01/01/2025,S,C2,N1,U4,PR1,,,,CR0 2BB,CR0 3CC,\r\n"
+    )
     outcome = run(files)
     assert not outcome.imported
     rules = {(p.file, p.row): p.rule for p in outcome.report.errors}
@@ -99,12 +114,16 @@ def test_overlapping_missing_periods_and_episodes_are_errors(council_a):
 
 def test_wrong_column_sets_name_the_missing_and_unexpected_columns(council_a):
     files = good_files()
-    files["missing.csv"] = "CHILD,DOB,MISSING,MIS_START,MIS_FINISH\r\nC1,01/05/2009,M,01/06/2025,\r\n"
+    files["missing.csv"] = (
+        "CHILD,DOB,MISSING,MIS_START,MIS_FINISH\r\nC1,01/05/2009,M,01/06/2025,\r\n"
+    )
     outcome = run(files)
     assert not outcome.imported
     problem = outcome.report.errors[0]
     assert problem.file == "missing.csv" and problem.row == 1
-    assert "missing column MIS_END" in problem.rule and "unexpected column MIS_FINISH" in problem.rule
+    assert (
+        "missing column MIS_END" in problem.rule and "unexpected column MIS_FINISH" in problem.rule
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
@@ -123,7 +142,9 @@ def test_an_empty_file_is_named(council_a):
     files["missing.csv"] = ""
     outcome = run(files)
     assert not outcome.imported
-    assert [(p.file, p.rule) for p in outcome.report.errors] == [("missing.csv", "The file is empty")]
+    assert [(p.file, p.rule) for p in outcome.report.errors] == [
+        ("missing.csv", "The file is empty")
+    ]
 
 
 def test_other_tables_are_kept_not_used(council_a):
@@ -170,12 +191,22 @@ def test_away_then_missing_on_one_day_imported_twice_changes_nothing(council_a):
     """A child away and back, then missing, on one day: two rows that begin the same day. The
     second import once took the closed 'away' row for the open 'missing' episode and closed it."""
     files = good_files()
-    files["missing.csv"] = MISSING + ("C1,01/05/2009,M,01/06/2025,03/06/2025\r\n"
-                                      "C2,02/06/2010,A,31/03/2026,31/03/2026\r\nC2,02/06/2010,M,31/03/2026,\r\n")
+    files["missing.csv"] = MISSING + (
+        "C1,01/05/2009,M,01/06/2025,03/06/2025\r\n"
+        "C2,02/06/2010,A,31/03/2026,31/03/2026\r\nC2,02/06/2010,M,31/03/2026,\r\n"
+    )
     assert run(files).imported
     c2 = Child.objects.get(child_903_id="C2")
-    assert sorted((e.category, e.returned_at is None) for e in c2.episodes.all()) == [("A", False), ("M", True)]
+    assert sorted((e.category, e.returned_at is None) for e in c2.episodes.all()) == [
+        ("A", False),
+        ("M", True),
+    ]
     again = run(files)
     assert again.imported, again.report.as_text()
-    assert again.counts.get("episodes_closed", 0) == 0 and again.counts.get("episodes_created", 0) == 0
-    assert sorted((e.category, e.returned_at is None) for e in c2.episodes.all()) == [("A", False), ("M", True)]
+    assert (
+        again.counts.get("episodes_closed", 0) == 0 and again.counts.get("episodes_created", 0) == 0
+    )
+    assert sorted((e.category, e.returned_at is None) for e in c2.episodes.all()) == [
+        ("A", False),
+        ("M", True),
+    ]

@@ -34,7 +34,9 @@ def test_export_import_export_gives_identical_files(authority_register, tmp_path
     first, second = tmp_path / "first", tmp_path / "second"
     exported = export_return(authority_register, year, first)
     if year < 2024:
-        assert {line.split(",")[1] for line in (first / "header.csv").read_text().splitlines()[1:]} <= {"1", "2"}
+        assert {
+            line.split(",")[1] for line in (first / "header.csv").read_text().splitlines()[1:]
+        } <= {"1", "2"}
     with transaction.atomic():
         _wipe(authority_register)
         outcome = import_return_folder(first, year, CROYDON)
@@ -52,23 +54,44 @@ def test_importing_the_same_files_twice_changes_nothing(authority_register, tmp_
         _wipe(authority_register)
         first = import_return_folder(folder, YEAR, CROYDON)
         assert first.imported, first.report.as_text()
-        before = (Child.objects.count(), Placement.objects.count(), Flag.objects.count(), Episode.objects.count(),
-                  list(Child.objects.order_by("pk").values_list("version", flat=True)))
+        before = (
+            Child.objects.count(),
+            Placement.objects.count(),
+            Flag.objects.count(),
+            Episode.objects.count(),
+            list(Child.objects.order_by("pk").values_list("version", flat=True)),
+        )
         events_before = AuditEvent.objects.count()
         second = import_return_folder(folder, YEAR, CROYDON)
         assert second.imported
-        assert second.counts.get("children_created", 0) == 0 and second.counts.get("children_changed", 0) == 0
-        assert second.counts.get("placements_created", 0) == 0 and second.counts.get("placements_changed", 0) == 0
-        assert second.counts.get("episodes_created", 0) == 0 and second.counts.get("uasc_flags_created", 0) == 0
-        after = (Child.objects.count(), Placement.objects.count(), Flag.objects.count(), Episode.objects.count(),
-                 list(Child.objects.order_by("pk").values_list("version", flat=True)))
+        assert (
+            second.counts.get("children_created", 0) == 0
+            and second.counts.get("children_changed", 0) == 0
+        )
+        assert (
+            second.counts.get("placements_created", 0) == 0
+            and second.counts.get("placements_changed", 0) == 0
+        )
+        assert (
+            second.counts.get("episodes_created", 0) == 0
+            and second.counts.get("uasc_flags_created", 0) == 0
+        )
+        after = (
+            Child.objects.count(),
+            Placement.objects.count(),
+            Flag.objects.count(),
+            Episode.objects.count(),
+            list(Child.objects.order_by("pk").values_list("version", flat=True)),
+        )
         assert after == before
         # The second run is recorded (one event for the run), but no child changed.
         assert AuditEvent.objects.count() == events_before + 1
         transaction.set_rollback(True)
 
 
-def test_the_import_is_audited_per_child_and_per_run_and_raises_no_alerts(authority_register, tmp_path):
+def test_the_import_is_audited_per_child_and_per_run_and_raises_no_alerts(
+    authority_register, tmp_path
+):
     folder = tmp_path / "return"
     export_return(authority_register, YEAR, folder)
     with transaction.atomic():
@@ -84,7 +107,9 @@ def test_the_import_is_audited_per_child_and_per_run_and_raises_no_alerts(author
         assert event.action == "create" and "SSDA903" in event.summary
         # History, not a live report: no grading, no alert, no sweep.
         assert Alert.objects.count() == alerts_before
-        assert not Grading.objects.filter(episode__child__responsible_organisation=authority_register).exists()
+        assert not Grading.objects.filter(
+            episode__child__responsible_organisation=authority_register
+        ).exists()
         assert Episode.objects.filter(child__responsible_organisation=authority_register).exists()
         assert ImportRun.objects.filter(organisation=authority_register).count() == 1
         assert verify().ok
@@ -98,9 +123,18 @@ def test_a_later_years_return_updates_the_register(authority_register, tmp_path)
     with transaction.atomic():
         _wipe(authority_register)
         assert import_return_folder(earlier, YEAR - 1, CROYDON).imported
-        placements = Placement.objects.filter(child__responsible_organisation=authority_register).count()
+        placements = Placement.objects.filter(
+            child__responsible_organisation=authority_register
+        ).count()
         outcome = import_return_folder(later, YEAR, CROYDON)
         assert outcome.imported, outcome.report.as_text()
-        assert outcome.counts.get("placements_created", 0) + outcome.counts.get("placements_changed", 0) > 0
-        assert Placement.objects.filter(child__responsible_organisation=authority_register).count() > placements
+        assert (
+            outcome.counts.get("placements_created", 0)
+            + outcome.counts.get("placements_changed", 0)
+            > 0
+        )
+        assert (
+            Placement.objects.filter(child__responsible_organisation=authority_register).count()
+            > placements
+        )
         transaction.set_rollback(True)

@@ -32,14 +32,24 @@ def errors(outcome) -> list[tuple[str, int | None, str, str, str, str]]:
 
 # --- NUL characters ----------------------------------------------------------------------------
 
-def test_a_nul_byte_in_a_value_is_a_problem_with_its_file_row_and_column_and_nothing_is_imported(council_a):
+
+def test_a_nul_byte_in_a_value_is_a_problem_with_its_file_row_and_column_and_nothing_is_imported(
+    council_a,
+):
     files = good_files()
-    files["header.csv"] = files["header.csv"].replace("C2,F,02/06/2010,NOBT,UN5,0,", "C2,F,02/06/2010,NOBT,UN5,0\x00,")
+    files["header.csv"] = files["header.csv"].replace(
+        "C2,F,02/06/2010,NOBT,UN5,0,", "C2,F,02/06/2010,NOBT,UN5,0\x00,"
+    )
     outcome = run(files)
     assert not outcome.imported
     [(file, row, column, value, rule, fix)] = errors(outcome)
-    assert (file, row, column, value, rule) == ("header.csv", 3, "MOTHER", "0\u2400",
-                                                "The value holds a NUL character (byte 0)")
+    assert (file, row, column, value, rule) == (
+        "header.csv",
+        3,
+        "MOTHER",
+        "0\u2400",
+        "The value holds a NUL character (byte 0)",
+    )
     assert fix.startswith("Remove the NUL character (byte 0")
     assert "header.csv, row 3, column MOTHER" in outcome.report.problems[0].where
     assert not Child.objects.exists()
@@ -51,7 +61,11 @@ def test_a_utf16_file_without_its_byte_order_mark_is_named_as_such(council_a):
     outcome = run(files)
     assert not outcome.imported
     found = [e for e in errors(outcome) if e[0] == "header.csv"]
-    assert found and found[0][1] == 1 and all(e[4] == "The value holds a NUL character (byte 0)" for e in found)
+    assert (
+        found
+        and found[0][1] == 1
+        and all(e[4] == "The value holds a NUL character (byte 0)" for e in found)
+    )
     assert "saved as 'Unicode text' (UTF-16) without its byte order mark" in found[0][5]
     assert "\x00" not in outcome.report.as_csv()
     assert not Child.objects.exists()
@@ -62,8 +76,15 @@ def test_the_upload_page_shows_and_keeps_the_report_of_a_nul_byte(client, manage
     client.login(username=manager_a.username, password=PASSWORD)
     files = good_files()
     files["episodes.csv"] = files["episodes.csv"].replace("PR4", "P\x00R4")
-    response = client.post(URL, {"year": "2025", "files": [SimpleUploadedFile(n, c.encode(), content_type="text/csv")
-                                                           for n, c in files.items()]})
+    response = client.post(
+        URL,
+        {
+            "year": "2025",
+            "files": [
+                SimpleUploadedFile(n, c.encode(), content_type="text/csv") for n, c in files.items()
+            ],
+        },
+    )
     assert response.status_code == 422
     page = response.content.decode()
     assert "nothing has been imported" in page
@@ -79,29 +100,38 @@ def test_a_nul_byte_in_a_cin_factors_file_is_a_problem_not_a_crash(sw_a, make_ch
     text = f"CHILD,FACTOR,DATE\r\nF1,12A,{day:%d/%m/%Y}\r\nF\x001,24A,{day:%d/%m/%Y}\r\n"
     outcome = import_factors("factors.csv", text.encode(), CROYDON)
     assert not outcome.imported
-    assert [e[:5] for e in errors(outcome)] == [("factors.csv", 3, "CHILD", "F\u24001",
-                                                 "The value holds a NUL character (byte 0)")]
+    assert [e[:5] for e in errors(outcome)] == [
+        ("factors.csv", 3, "CHILD", "F\u24001", "The value holds a NUL character (byte 0)")
+    ]
     assert not Flag.objects.filter(child=child).exists()
 
 
 # --- limits --------------------------------------------------------------------------------------
 
+
 def test_more_rows_than_any_authority_s_return_are_refused_before_they_are_parsed(council_a):
     files = good_files()
-    files["missing.csv"] = files["missing.csv"] + "C1,01/05/2009,M,01/06/2025,03/06/2025\r\n" * 700_000
+    files["missing.csv"] = (
+        files["missing.csv"] + "C1,01/05/2009,M,01/06/2025,03/06/2025\r\n" * 700_000
+    )
     began = time.process_time()
     outcome = run(files)
     seconds = time.process_time() - began
     assert not outcome.imported
     [(file, row, column, value, rule, fix)] = errors(outcome)
     assert file == "missing.csv" and row is None
-    assert rule == "The file has 700,003 rows (with the files before it, 700,011); an SSDA903 return has at most 600,000"
+    assert (
+        rule
+        == "The file has 700,003 rows (with the files before it, 700,011); an SSDA903 return has at most 600,000"
+    )
     assert "VISIBLE_SSDA903_MAX_ROWS" in fix
     assert seconds < 3
     assert not Child.objects.exists()
 
 
-def test_the_files_bytes_together_are_limited_before_they_are_read(council_a, settings, tmp_path, monkeypatch):
+def test_the_files_bytes_together_are_limited_before_they_are_read(
+    council_a, settings, tmp_path, monkeypatch
+):
     settings.VISIBLE_SSDA903_MAX_BYTES = 400
     outcome = run(good_files())
     assert not outcome.imported
@@ -113,7 +143,10 @@ def test_the_files_bytes_together_are_limited_before_they_are_read(council_a, se
         (tmp_path / name).write_text(text)
     monkeypatch.setattr("pathlib.Path.read_bytes", lambda self: pytest.fail(f"{self} was read"))
     outcome = import_return_folder(tmp_path, 2025, CROYDON)
-    assert errors(outcome)[0][4] == "The files are 453 bytes together; an SSDA903 return is at most 400 bytes"
+    assert (
+        errors(outcome)[0][4]
+        == "The files are 453 bytes together; an SSDA903 return is at most 400 bytes"
+    )
     (tmp_path / "factors.csv").write_text("CHILD,FACTOR,DATE\r\n" + "F1,12A,01/02/2025\r\n" * 40)
     outcome = import_factors_file(tmp_path / "factors.csv", CROYDON)
     assert errors(outcome)[0][4] == "The file is 779 bytes; a CIN factors file is at most 400 bytes"
@@ -122,19 +155,34 @@ def test_the_files_bytes_together_are_limited_before_they_are_read(council_a, se
 def test_the_upload_page_refuses_files_over_the_limit_with_the_limit(client, manager_a, settings):
     settings.VISIBLE_SSDA903_MAX_BYTES = 400
     client.login(username=manager_a.username, password=PASSWORD)
-    response = client.post(URL, {"year": "2025", "files": [SimpleUploadedFile(n, c.encode(), content_type="text/csv")
-                                                           for n, c in good_files().items()]})
+    response = client.post(
+        URL,
+        {
+            "year": "2025",
+            "files": [
+                SimpleUploadedFile(n, c.encode(), content_type="text/csv")
+                for n, c in good_files().items()
+            ],
+        },
+    )
     assert response.status_code == 400
-    assert ("The files are 453 bytes together; an SSDA903 return is at most 400 bytes: upload the Header, Episodes, "
-            "UASC and Missing files only") in response.content.decode()
+    assert (
+        "The files are 453 bytes together; an SSDA903 return is at most 400 bytes: upload the Header, Episodes, "
+        "UASC and Missing files only"
+    ) in response.content.decode()
 
 
-def test_a_line_too_long_or_a_value_running_on_past_the_csv_limit_is_a_problem_not_a_crash(council_a):
+def test_a_line_too_long_or_a_value_running_on_past_the_csv_limit_is_a_problem_not_a_crash(
+    council_a,
+):
     files = good_files()
     files["header.csv"] = HEADER + "C1," + "," * 50_000 + "\r\n"
     [(file, row, _, _, rule, _)] = errors(run(files))
-    assert (file, row, rule) == ("header.csv", 2, "Line 2 is 50,003 characters long; a line of an SSDA903 return is "
-                                                  "at most 10,000")
+    assert (file, row, rule) == (
+        "header.csv",
+        2,
+        "Line 2 is 50,003 characters long; a line of an SSDA903 return is at most 10,000",
+    )
     # A quoted value that never closes runs on over many short lines: the csv module stops at
     # 131,072 characters (a 500 before).
     files["header.csv"] = HEADER + 'C1,M,"' + ("x" * 9000 + "\r\n") * 20
@@ -145,10 +193,14 @@ def test_a_line_too_long_or_a_value_running_on_past_the_csv_limit_is_a_problem_n
 
 
 def test_an_xml_return_declaring_entities_is_not_parsed(council_a):
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
-              b"<Message><Children><CHILD><HEADER><CHILDID>&lol2;</CHILDID></HEADER></CHILD></Children></Message>")
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+        b"<Message><Children><CHILD><HEADER><CHILDID>&lol2;</CHILDID></HEADER></CHILD></Children></Message>"
+    )
     outcome = run({"return.xml": laughs})
-    assert [e[4] for e in errors(outcome)] == ["The XML declares a document type or entities (<!DOCTYPE or <!ENTITY)"]
+    assert [e[4] for e in errors(outcome)] == [
+        "The XML declares a document type or entities (<!DOCTYPE or <!ENTITY)"
+    ]
     assert not Child.objects.exists()
 
 
@@ -156,11 +208,14 @@ def test_a_kept_column_longer_than_its_code_is_a_problem_not_a_crash(council_a):
     # ETHNIC, UPN, MOTHER and the episode's codes are kept as they came: a value longer than
     # the field was stored on SQLite and a 500 on PostgreSQL.
     files = good_files()
-    files["header.csv"] = files["header.csv"].replace("C2,F,02/06/2010,NOBT,UN5,0,", "C2,F,02/06/2010,WHITE BRITISH,UN5,0,")
+    files["header.csv"] = files["header.csv"].replace(
+        "C2,F,02/06/2010,NOBT,UN5,0,", "C2,F,02/06/2010,WHITE BRITISH,UN5,0,"
+    )
     files["episodes.csv"] = files["episodes.csv"].replace("SC123456", "SC1234567890")
     outcome = run(files)
     assert not outcome.imported
     assert [e[:5] for e in errors(outcome)] == [
         ("header.csv", 3, "ETHNIC", "WHITE BRITISH", "ETHNIC is longer than 4 characters"),
-        ("episodes.csv", 2, "URN", "SC1234567890", "URN is longer than 8 characters")]
+        ("episodes.csv", 2, "URN", "SC1234567890", "URN is longer than 8 characters"),
+    ]
     assert not Child.objects.exists()

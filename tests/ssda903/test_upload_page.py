@@ -22,11 +22,20 @@ URL = "/returns/ssda903/"
 
 
 def upload(client, files: dict[str, str], year: str = "2025"):
-    return client.post(URL, {"year": year, "files": [SimpleUploadedFile(n, c.encode(), content_type="text/csv")
-                                                     for n, c in files.items()]})
+    return client.post(
+        URL,
+        {
+            "year": year,
+            "files": [
+                SimpleUploadedFile(n, c.encode(), content_type="text/csv") for n, c in files.items()
+            ],
+        },
+    )
 
 
-def test_the_page_is_linked_from_the_navigation_for_managers_and_coordinators(client, manager_a, coordinator_a):
+def test_the_page_is_linked_from_the_navigation_for_managers_and_coordinators(
+    client, manager_a, coordinator_a
+):
     assert reverse("web:ssda903-import") == URL
     for user in (manager_a, coordinator_a):
         client.login(username=user.username, password=PASSWORD)
@@ -71,9 +80,19 @@ def test_upload_with_an_error_shows_the_report_then_fixed_files_go_in(client, ma
     assert response.status_code == 200, response.content.decode()[:2000]
     page = response.content.decode()
     assert "Return imported" in page
-    assert Child.objects.filter(responsible_organisation=manager_a.memberships.get().organisation).count() == 2
+    assert (
+        Child.objects.filter(
+            responsible_organisation=manager_a.memberships.get().organisation
+        ).count()
+        == 2
+    )
     # The import was made by the manager, in the audit log.
-    assert AuditEvent.objects.filter(object_type="importrun", actor_username=manager_a.username).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_type="importrun", actor_username=manager_a.username
+        ).count()
+        == 1
+    )
 
 
 def test_no_files_is_a_form_error_linked_from_the_summary(client, coordinator_a):

@@ -55,7 +55,11 @@ def test_summary_counts_what_was_written(generated):
 
 def test_kent_has_more_children_than_croydon_as_in_the_report(generated):
     # Report, Appendix 3: Kent 985 unaccompanied and 31 trafficked children; Croydon 605 and 31.
-    by_code = dict(Child.objects.values_list("responsible_organisation__authority__code").annotate(n=Count("id")))
+    by_code = dict(
+        Child.objects.values_list("responsible_organisation__authority__code").annotate(
+            n=Count("id")
+        )
+    )
     assert by_code[KENT] > by_code[CROYDON] > 200
 
 
@@ -66,19 +70,31 @@ def test_every_child_is_in_scope_today(generated, today):
 
 def test_flags_overlap_realistically(generated, today):
     def children_with(kind):
-        return set(Flag.objects.filter(kind=kind).active_on(today).values_list("child_id", flat=True))
+        return set(
+            Flag.objects.filter(kind=kind).active_on(today).values_list("child_id", flat=True)
+        )
 
     uasc, unaccompanied = children_with(FlagKind.UASC), children_with(FlagKind.UNACCOMPANIED)
-    trafficked = children_with(FlagKind.TRAFFICKED_SUSPECTED) | children_with(FlagKind.TRAFFICKED_IDENTIFIED)
+    trafficked = children_with(FlagKind.TRAFFICKED_SUSPECTED) | children_with(
+        FlagKind.TRAFFICKED_IDENTIFIED
+    )
     assert len(uasc) > len(Child.objects.all()) / 2  # mostly unaccompanied asylum-seeking children
     assert len(uasc & unaccompanied) / len(uasc) > 0.75  # most UASC are also unaccompanied
     assert 0.03 < len(uasc & trafficked) / len(uasc) < 0.35  # a minority also suspected trafficked
     assert len(trafficked) < len(unaccompanied)  # report: 590 trafficked to 4,744 unaccompanied
-    assert Flag.objects.filter(kind=FlagKind.CSE).exists() and Flag.objects.filter(kind=FlagKind.CCE).exists()
+    assert (
+        Flag.objects.filter(kind=FlagKind.CSE).exists()
+        and Flag.objects.filter(kind=FlagKind.CCE).exists()
+    )
     criminalised = Flag.objects.filter(kind=FlagKind.CRIMINALISED)
     assert criminalised.exists() and not criminalised.filter(stage="").exists()
     ended = Flag.objects.filter(end_date__isnull=False)
-    assert ended.exists() and not ended.filter(Q(end_reason="") | Q(ended_at__isnull=True) | Q(ended_by_name="")).exists()
+    assert (
+        ended.exists()
+        and not ended.filter(
+            Q(end_reason="") | Q(ended_at__isnull=True) | Q(ended_by_name="")
+        ).exists()
+    )
     assert not Flag.objects.exclude(source="generated").exists()
     assert not Flag.objects.exclude(recorded_by_name="generator").exists()
     assert not Flag.objects.filter(evidence="").exists()
@@ -109,8 +125,12 @@ def test_children_come_from_the_reports_countries(generated):
 
 def _latin(text: str) -> bool:
     """Latin letters (with any accents), spaces and punctuation such as Hausa's "Asma'u"."""
-    return all(c == " " or unicodedata.category(c).startswith("P") or unicodedata.name(c, "").startswith("LATIN")
-               for c in text)
+    return all(
+        c == " "
+        or unicodedata.category(c).startswith("P")
+        or unicodedata.name(c, "").startswith("LATIN")
+        for c in text
+    )
 
 
 def test_names_are_recorded_in_latin_script_with_other_names_alongside(generated):
@@ -122,7 +142,11 @@ def test_names_are_recorded_in_latin_script_with_other_names_alongside(generated
     assert {NameKind.ALIAS, NameKind.OTHER_SPELLING, NameKind.OWN_SCRIPT} <= kinds
     own_script = ChildName.objects.filter(kind=NameKind.OWN_SCRIPT).values_list("name", flat=True)
     assert any(not _latin(name) for name in own_script)
-    assert ChildName.objects.filter(kind=NameKind.OTHER_SPELLING, child__nationality="VNM", name__regex=r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]").exists()
+    assert ChildName.objects.filter(
+        kind=NameKind.OTHER_SPELLING,
+        child__nationality="VNM",
+        name__regex=r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]",
+    ).exists()
 
 
 def test_other_names_are_searchable(generated):
@@ -133,8 +157,12 @@ def test_other_names_are_searchable(generated):
 
 def test_identifiers_are_unique_in_each_organisation(generated):
     for field in ("council_id", "child_903_id", "home_office_ref", "nrm_ref"):
-        clashes = (Child.objects.exclude(**{field: ""}).values("responsible_organisation", field)
-                   .annotate(n=Count("id")).filter(n__gt=1))
+        clashes = (
+            Child.objects.exclude(**{field: ""})
+            .values("responsible_organisation", field)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+        )
         assert not clashes.exists(), field
     assert not Child.objects.filter(Q(council_id="") | Q(child_903_id="")).exists()
     assert max(len(v) for v in Child.objects.values_list("child_903_id", flat=True)) <= 10
@@ -143,8 +171,12 @@ def test_identifiers_are_unique_in_each_organisation(generated):
 
 def test_croydon_and_kent_place_children_with_each_other(generated, today):
     current = Placement.objects.current_on(today)
-    croydon_in_kent = current.filter(child__responsible_organisation__authority__code=CROYDON, authority__code=KENT)
-    kent_in_croydon = current.filter(child__responsible_organisation__authority__code=KENT, authority__code=CROYDON)
+    croydon_in_kent = current.filter(
+        child__responsible_organisation__authority__code=CROYDON, authority__code=KENT
+    )
+    kent_in_croydon = current.filter(
+        child__responsible_organisation__authority__code=KENT, authority__code=CROYDON
+    )
     assert croydon_in_kent.exists() and kent_in_croydon.exists()
     outside = Placement.objects.exclude(authority=F("child__responsible_organisation__authority"))
     assert 0.12 < outside.count() / Placement.objects.count() < 0.3
@@ -155,8 +187,12 @@ def test_most_children_have_a_current_placement_and_care_leavers_do_not(generate
     for child in Child.objects.only("date_of_birth"):
         # Care ends on the 18th birthday (SSDA903 DEC): on that day the last placement is
         # still the one in force, and from the next day there is none.
-        turns_18_today = child.age_on(today) == 18 and child.age_on(today - dt.timedelta(days=1)) == 17
-        assert (child.pk in current) == (child.age_on(today) < 18 or turns_18_today), child.date_of_birth
+        turns_18_today = (
+            child.age_on(today) == 18 and child.age_on(today - dt.timedelta(days=1)) == 17
+        )
+        assert (child.pk in current) == (child.age_on(today) < 18 or turns_18_today), (
+            child.date_of_birth
+        )
     details = set(Placement.objects.values_list("detail", flat=True))
     assert {"emergency", "specialist_foster"} <= details
 
@@ -168,7 +204,9 @@ def test_not_every_trafficked_child_has_been_referred_to_the_nrm(generated):
     assert 0.5 < referred / trafficked.count() < 0.9
     assert NrmReferral.objects.filter(rg_decision="positive").exists()
     assert NrmReferral.objects.filter(rg_decision="pending").exists()
-    responders = collections.Counter(NrmReferral.objects.values_list("first_responder_kind", flat=True))
+    responders = collections.Counter(
+        NrmReferral.objects.values_list("first_responder_kind", flat=True)
+    )
     assert responders.most_common(2)[0][0] in ("local_authority", "police")
     with_ref = Child.objects.exclude(nrm_ref="")
     assert with_ref.count() == Child.objects.filter(nrm_referrals__isnull=False).distinct().count()
@@ -178,14 +216,24 @@ def test_age_disputes_follow_the_age_assessments(generated, today):
     uasc = Child.objects.filter(flags__kind=FlagKind.UASC).distinct()
     assessed = uasc.filter(age_assessments__isnull=False).distinct().count()
     assert 0.15 < assessed / uasc.count() < 0.35
-    for child in Child.objects.filter(age_assessments__isnull=False).distinct().prefetch_related("age_assessments", "flags"):
+    for child in (
+        Child.objects.filter(age_assessments__isnull=False)
+        .distinct()
+        .prefetch_related("age_assessments", "flags")
+    ):
         latest = child.age_assessments.all()[0]  # newest first
-        open_dispute = any(f.kind == FlagKind.AGE_DISPUTED and f.end_date is None for f in child.flags.all())
+        open_dispute = any(
+            f.kind == FlagKind.AGE_DISPUTED and f.end_date is None for f in child.flags.all()
+        )
         assert open_dispute == (latest.status in ("disputed", "challenged")), child.pk
 
 
 def test_guardians_are_the_right_service_for_the_area(generated):
-    kinds = dict(GuardianAssignment.objects.values_list("child__responsible_organisation__authority__code", "kind").distinct())
+    kinds = dict(
+        GuardianAssignment.objects.values_list(
+            "child__responsible_organisation__authority__code", "kind"
+        ).distinct()
+    )
     assert kinds.get(CROYDON) == "ictg"  # Croydon is an ICTG site
     assert kinds.get(KENT) == "advocate"
     trafficked = Child.objects.filter(flags__kind__in=TRAFFICKING_FLAGS).distinct()

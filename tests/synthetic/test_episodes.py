@@ -39,7 +39,11 @@ def episodes_by_child(generated):
 
 def test_summary_counts_the_episodes(generated):
     assert sum(s.episodes for s in generated) == Episode.objects.count() > 0
-    assert sum(s.open_episodes for s in generated) == Episode.objects.filter(returned_at__isnull=True).count() > 0
+    assert (
+        sum(s.open_episodes for s in generated)
+        == Episode.objects.filter(returned_at__isnull=True).count()
+        > 0
+    )
     assert sum(s.return_interviews for s in generated) == ReturnInterview.objects.count() > 0
     assert sum(s.gradings for s in generated) == Grading.objects.count() > 0
     assert "missing or away episodes" in generated[0].describe()
@@ -67,8 +71,17 @@ def test_episodes_keep_to_the_episode_rules(generated, episodes_by_child):
                 assert e.last_seen_at <= e.police_reported_at <= now
                 assert e.police_force_id is not None and e.police_force.kind == "police"
             if i + 1 < len(episodes):  # 903 rule 574: no overlaps
-                assert e.returned_at is not None and e.returned_at <= episodes[i + 1].last_seen_at, child_id
-            for text in (e.circumstances, e.last_seen_place, e.with_whom, e.clothing, e.found_place, e.return_condition):
+                assert (
+                    e.returned_at is not None and e.returned_at <= episodes[i + 1].last_seen_at
+                ), child_id
+            for text in (
+                e.circumstances,
+                e.last_seen_place,
+                e.with_whom,
+                e.clothing,
+                e.found_place,
+                e.return_condition,
+            ):
                 assert not check_text(text), text  # never 'absconder' or 'wanted'
 
 
@@ -80,13 +93,18 @@ def test_episodes_look_like_the_reports_numbers(generated, episodes_by_child):
     assert 0.1 < went_missing / children < 0.3
     assert 1.7 < episodes / went_missing < 3.2
     assert max(len(v) for v in episodes_by_child.values()) >= 5  # some go missing again and again
-    trafficked = set(Child.objects.filter(flags__kind__in=["trafficked_suspected", "trafficked_identified"])
-                     .values_list("pk", flat=True))
+    trafficked = set(
+        Child.objects.filter(
+            flags__kind__in=["trafficked_suspected", "trafficked_identified"]
+        ).values_list("pk", flat=True)
+    )
     others = set(Child.objects.values_list("pk", flat=True)) - trafficked
     rate = lambda group: len(group & set(episodes_by_child)) / len(group)  # noqa: E731
     assert rate(trafficked) > rate(others)
     # About a third of episodes longer than a week (2% nationally).
-    closed = Episode.objects.filter(returned_at__isnull=False).values_list("last_seen_at", "returned_at")
+    closed = Episode.objects.filter(returned_at__isnull=False).values_list(
+        "last_seen_at", "returned_at"
+    )
     long = sum(1 for start, end in closed if end - start > dt.timedelta(days=7))
     assert 0.18 < long / len(closed) < 0.45
     # Some are still missing; mostly 'missing', some 'away'; most reported to the police.
@@ -99,11 +117,16 @@ def test_episodes_look_like_the_reports_numbers(generated, episodes_by_child):
 
 def test_many_go_missing_soon_after_becoming_looked_after(generated, episodes_by_child):
     children = Child.objects.in_bulk(list(episodes_by_child))
-    early = sum(1 for child_id, episodes in episodes_by_child.items()
-                if (uk_date(episodes[0].last_seen_at) - children[child_id].looked_after_from).days <= 7)
+    early = sum(
+        1
+        for child_id, episodes in episodes_by_child.items()
+        if (uk_date(episodes[0].last_seen_at) - children[child_id].looked_after_from).days <= 7
+    )
     assert early / len(episodes_by_child) > 0.1
     # R-EARLY: those unaccompanied children carry the suspected-trafficking flag from then on.
-    assert Child.objects.filter(flags__evidence__contains="R-EARLY", flags__kind="trafficked_suspected").exists()
+    assert Child.objects.filter(
+        flags__evidence__contains="R-EARLY", flags__kind="trafficked_suspected"
+    ).exists()
 
 
 def test_some_turned_18_while_still_missing(generated):
@@ -116,15 +139,23 @@ def test_some_turned_18_while_still_missing(generated):
 
 def test_police_force_is_the_one_covering_the_placement(generated):
     by_force = collections.Counter(
-        Episode.objects.filter(child__responsible_organisation__authority__code=CROYDON, police_force__isnull=False)
-        .values_list("police_force__name", flat=True))
+        Episode.objects.filter(
+            child__responsible_organisation__authority__code=CROYDON, police_force__isnull=False
+        ).values_list("police_force__name", flat=True)
+    )
     assert by_force.most_common(1)[0][0] == "Metropolitan Police Service"
     kent = collections.Counter(
-        Episode.objects.filter(child__responsible_organisation__authority__code=KENT, police_force__isnull=False)
-        .values_list("police_force__name", flat=True))
+        Episode.objects.filter(
+            child__responsible_organisation__authority__code=KENT, police_force__isnull=False
+        ).values_list("police_force__name", flat=True)
+    )
     assert kent.most_common(1)[0][0] == "Kent Police"
-    scotland = set(Episode.objects.filter(child__responsible_organisation__authority__nation="Scotland",
-                                          police_force__isnull=False).values_list("police_force__name", flat=True))
+    scotland = set(
+        Episode.objects.filter(
+            child__responsible_organisation__authority__nation="Scotland",
+            police_force__isnull=False,
+        ).values_list("police_force__name", flat=True)
+    )
     assert scotland <= {"Police Scotland"} | set(by_force)  # a placement across the border is rare
 
 
@@ -136,7 +167,11 @@ def test_return_interviews_mostly_in_time_some_late_declined_or_missing(generate
         returned = interview.episode.returned_at
         assert interview.offered_at >= returned
         if interview.outcome == "done":
-            assert interview.done_at >= interview.offered_at and interview.independent and interview.interviewer_name
+            assert (
+                interview.done_at >= interview.offered_at
+                and interview.independent
+                and interview.interviewer_name
+            )
             if interview.done_at - returned <= dt.timedelta(hours=72):
                 in_time += 1
             else:
@@ -153,13 +188,19 @@ def test_return_interviews_mostly_in_time_some_late_declined_or_missing(generate
 def test_gradings_come_from_the_engine_and_replay_exactly(generated):
     recent = graded_from(timezone.localdate())
     should = Episode.objects.filter(Q(returned_at__isnull=True) | Q(last_seen_at__gte=recent))
-    assert set(Grading.objects.values_list("episode_id", flat=True)) == set(should.values_list("pk", flat=True))
+    assert set(Grading.objects.values_list("episode_id", flat=True)) == set(
+        should.values_list("pk", flat=True)
+    )
     assert not Grading.objects.values("episode").annotate(n=Count("id")).filter(n__gt=1).exists()
     for grading in Grading.objects.select_related("episode")[:300]:
         assert grading.kind == "initial" and grading.graded_by_name == "generator"
         assert grading.episode.grade == grading.grade == grading.proposed_grade
-        replayed = assess_episode(facts_from_json(grading.facts), str(grading.episode_id), grading.assessed_at,
-                                  RiskSettings.from_dict(grading.settings))
+        replayed = assess_episode(
+            facts_from_json(grading.facts),
+            str(grading.episode_id),
+            grading.assessed_at,
+            RiskSettings.from_dict(grading.settings),
+        )
         assert replayed.as_dict() == grading.assessment
     # Every child generated is in scope, so every grading is at least medium, mostly high.
     grades = collections.Counter(Grading.objects.values_list("grade", flat=True))
@@ -173,8 +214,11 @@ def test_episodes_per_child_scales_and_leaves_the_children_alone():
     def run(**extra):
         with transaction.atomic():
             summary = generate(**arguments, **extra)
-            people = list(Child.objects.order_by("council_id").values_list(
-                "council_id", "given_names", "family_name", "date_of_birth", "looked_after_from"))
+            people = list(
+                Child.objects.order_by("council_id").values_list(
+                    "council_id", "given_names", "family_name", "date_of_birth", "looked_after_from"
+                )
+            )
             transaction.set_rollback(True)
         return summary, people
 

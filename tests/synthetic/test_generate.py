@@ -20,29 +20,102 @@ pytestmark = pytest.mark.django_db
 def snapshot() -> list[tuple]:
     """Everything a user could see about the generated children, without database ids."""
     rows = []
-    children = (Child.objects.select_related("responsible_organisation__authority")
-                .prefetch_related("flags", "placements__authority", "other_names", "nrm_referrals", "age_assessments", "guardians",
-                                  "episodes__police_force", "episodes__return_interview", "episodes__gradings")
-                .order_by("responsible_organisation__authority__code", "council_id"))
+    children = (
+        Child.objects.select_related("responsible_organisation__authority")
+        .prefetch_related(
+            "flags",
+            "placements__authority",
+            "other_names",
+            "nrm_referrals",
+            "age_assessments",
+            "guardians",
+            "episodes__police_force",
+            "episodes__return_interview",
+            "episodes__gradings",
+        )
+        .order_by("responsible_organisation__authority__code", "council_id")
+    )
     for c in children:
-        rows.append((
-            c.responsible_organisation.authority.code, c.council_id, c.child_903_id, c.given_names, c.family_name,
-            c.preferred_name, c.date_of_birth, c.dob_basis, c.sex, c.gender, c.nationality, c.first_language,
-            tuple(c.other_languages), c.interpreter_needed, c.looked_after_from, c.legal_status, c.home_office_ref,
-            c.police_ref, c.nrm_ref, c.search_text,
-            sorted((f.kind, f.stage, f.start_date, f.end_date, f.evidence, f.end_reason) for f in c.flags.all()),
-            sorted((p.place_code, p.detail, p.start_date, p.end_date, p.postcode, p.authority.code, p.provider)
-                   for p in c.placements.all()),
-            sorted((n.name, n.kind) for n in c.other_names.all()),
-            sorted((r.referred_on, r.first_responder, r.reference, r.rg_decision, r.rg_decided_on, r.cg_decision,
-                    r.cg_decided_on, r.stayed, r.stayed_on) for r in c.nrm_referrals.all()),
-            sorted((a.status, a.status_from, a.concluded_on, a.assessed_date_of_birth) for a in c.age_assessments.all()),
-            sorted((g.kind, g.guardian_name, g.service, g.start_date, g.end_date) for g in c.guardians.all()),
-            sorted((e.category, e.last_seen_at, e.last_seen_place, e.returned_at, e.found_place, e.reported_by_name,
-                    e.police_force.name if e.police_force else "", e.police_reported_at, e.police_reference, e.grade,
-                    _interview(e), tuple(sorted(g.grade for g in e.gradings.all())))
-                   for e in c.episodes.all()),
-        ))
+        rows.append(
+            (
+                c.responsible_organisation.authority.code,
+                c.council_id,
+                c.child_903_id,
+                c.given_names,
+                c.family_name,
+                c.preferred_name,
+                c.date_of_birth,
+                c.dob_basis,
+                c.sex,
+                c.gender,
+                c.nationality,
+                c.first_language,
+                tuple(c.other_languages),
+                c.interpreter_needed,
+                c.looked_after_from,
+                c.legal_status,
+                c.home_office_ref,
+                c.police_ref,
+                c.nrm_ref,
+                c.search_text,
+                sorted(
+                    (f.kind, f.stage, f.start_date, f.end_date, f.evidence, f.end_reason)
+                    for f in c.flags.all()
+                ),
+                sorted(
+                    (
+                        p.place_code,
+                        p.detail,
+                        p.start_date,
+                        p.end_date,
+                        p.postcode,
+                        p.authority.code,
+                        p.provider,
+                    )
+                    for p in c.placements.all()
+                ),
+                sorted((n.name, n.kind) for n in c.other_names.all()),
+                sorted(
+                    (
+                        r.referred_on,
+                        r.first_responder,
+                        r.reference,
+                        r.rg_decision,
+                        r.rg_decided_on,
+                        r.cg_decision,
+                        r.cg_decided_on,
+                        r.stayed,
+                        r.stayed_on,
+                    )
+                    for r in c.nrm_referrals.all()
+                ),
+                sorted(
+                    (a.status, a.status_from, a.concluded_on, a.assessed_date_of_birth)
+                    for a in c.age_assessments.all()
+                ),
+                sorted(
+                    (g.kind, g.guardian_name, g.service, g.start_date, g.end_date)
+                    for g in c.guardians.all()
+                ),
+                sorted(
+                    (
+                        e.category,
+                        e.last_seen_at,
+                        e.last_seen_place,
+                        e.returned_at,
+                        e.found_place,
+                        e.reported_by_name,
+                        e.police_force.name if e.police_force else "",
+                        e.police_reported_at,
+                        e.police_reference,
+                        e.grade,
+                        _interview(e),
+                        tuple(sorted(g.grade for g in e.gradings.all())),
+                    )
+                    for e in c.episodes.all()
+                ),
+            )
+        )
     return rows
 
 
@@ -50,7 +123,13 @@ def _interview(episode) -> tuple:
     interview = getattr(episode, "return_interview", None)
     if interview is None:
         return ()
-    return (interview.outcome, interview.offered_at, interview.done_at, interview.interviewer_name, tuple(interview.indicators))
+    return (
+        interview.outcome,
+        interview.offered_at,
+        interview.done_at,
+        interview.interviewer_name,
+        tuple(interview.indicators),
+    )
 
 
 def generate_and_roll_back(**arguments) -> list[tuple]:
@@ -73,7 +152,9 @@ def test_same_seed_gives_the_same_register_and_another_seed_another():
     names = {(row[3], row[4]) for row in first}
     assert names != {(row[3], row[4]) for row in other}
     assert [row[20] for row in first] != [row[20] for row in other]  # flag sets differ too
-    assert any(row[26] for row in first)  # and the runs include missing episodes, the same each time
+    assert any(
+        row[26] for row in first
+    )  # and the runs include missing episodes, the same each time
 
 
 def test_one_audit_event_per_run_and_the_chain_still_verifies():
@@ -83,7 +164,11 @@ def test_one_audit_event_per_run_and_the_chain_still_verifies():
     assert len(events) == 1
     event = events[0]
     assert event.action == "generate" and event.object_type == "register"
-    assert '"seed":9' in event.detail and '"children":60' in event.detail and '"authorities":1' in event.detail
+    assert (
+        '"seed":9' in event.detail
+        and '"children":60' in event.detail
+        and '"authorities":1' in event.detail
+    )
     assert "60 children" in event.summary
     assert summary.children == 60
     assert verify().ok

@@ -24,9 +24,13 @@ def test_national_means_every_current_childrens_services_authority(generated):
 
 
 def test_children_are_concentrated_in_london_and_the_south_east(generated):
-    by_region = collections.Counter(dict(
-        Child.objects.values_list("responsible_organisation__authority__region").annotate(n=Count("id"))
-    ))
+    by_region = collections.Counter(
+        dict(
+            Child.objects.values_list("responsible_organisation__authority__region").annotate(
+                n=Count("id")
+            )
+        )
+    )
     share = (by_region["London"] + by_region["South East"]) / 3000
     # Report: London, the South East, East Anglia and the Midlands had 90% of unaccompanied
     # children; London and the South East alone hold far more than their share of population.
@@ -36,9 +40,13 @@ def test_children_are_concentrated_in_london_and_the_south_east(generated):
 
 
 def test_port_authorities_have_the_most_children(generated):
-    by_code = collections.Counter(dict(
-        Child.objects.values_list("responsible_organisation__authority__code").annotate(n=Count("id"))
-    ))
+    by_code = collections.Counter(
+        dict(
+            Child.objects.values_list("responsible_organisation__authority__code").annotate(
+                n=Count("id")
+            )
+        )
+    )
     top_three = {code for code, _ in by_code.most_common(3)}
     assert {KENT, CROYDON} <= top_three
     # Hillingdon (Heathrow) well above an average London borough.
@@ -46,11 +54,17 @@ def test_port_authorities_have_the_most_children(generated):
 
 
 def test_scottish_children_get_the_scottish_guardianship_service(generated):
-    kinds = set(GuardianAssignment.objects.filter(child__responsible_organisation__authority__nation="Scotland")
-                .values_list("kind", flat=True))
+    kinds = set(
+        GuardianAssignment.objects.filter(
+            child__responsible_organisation__authority__nation="Scotland"
+        ).values_list("kind", flat=True)
+    )
     assert kinds == {"scottish_guardianship"}
-    welsh = set(GuardianAssignment.objects.filter(child__responsible_organisation__authority__nation="Wales")
-                .values_list("kind", flat=True))
+    welsh = set(
+        GuardianAssignment.objects.filter(
+            child__responsible_organisation__authority__nation="Wales"
+        ).values_list("kind", flat=True)
+    )
     assert welsh <= {"ictg"}
 
 

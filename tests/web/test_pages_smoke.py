@@ -17,10 +17,25 @@ def signed_in(client):
 
 @pytest.mark.django_db
 def test_record_pages_render_for_the_social_worker(signed_in, sw_a, make_child):
-    child = make_child(sw_a, other_names=[("Nguyễn Văn Anh", "own_script")], given_names="Anh", family_name="Nguyen")
+    child = make_child(
+        sw_a,
+        other_names=[("Nguyễn Văn Anh", "own_script")],
+        given_names="Anh",
+        family_name="Nguyen",
+    )
     client = signed_in(sw_a)
-    for name in ("child", "child-edit", "child-history", "photo-change", "name-add", "flag-add",
-                 "placement-add", "nrm-add", "age-assessment-add", "guardian-add"):
+    for name in (
+        "child",
+        "child-edit",
+        "child-history",
+        "photo-change",
+        "name-add",
+        "flag-add",
+        "placement-add",
+        "nrm-add",
+        "age-assessment-add",
+        "guardian-add",
+    ):
         response = client.get(reverse(f"web:{name}", args=[child.pk]))
         assert response.status_code == 200, name
     assert "Nguyễn Văn Anh" in client.get(reverse("web:child", args=[child.pk])).content.decode()

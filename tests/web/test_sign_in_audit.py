@@ -10,12 +10,17 @@ pytestmark = pytest.mark.django_db
 
 def test_sign_in_failure_and_sign_out_are_audited(client, sw_a):
     response = client.post(reverse("web:sign-in"), {"username": "sw.a", "password": "wrong"})
-    assert response.status_code == 200 and "Enter a correct username and password" in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "Enter a correct username and password" in response.content.decode()
+    )
     assert AuditEvent.objects.filter(action="sign_in_failed", actor_username="sw.a").exists()
     give_authenticator(sw_a)
     response = client.post(reverse("web:sign-in"), {"username": "sw.a", "password": PASSWORD})
     assert response.status_code == 302
-    response = client.post(reverse("web:second-factor"), {"code": fresh_code(sw_a)})  # the second factor
+    response = client.post(
+        reverse("web:second-factor"), {"code": fresh_code(sw_a)}
+    )  # the second factor
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="sign_in", actor_username="sw.a").exists()
     client.post(reverse("web:sign-out"))

@@ -66,8 +66,12 @@ ROLES_THAT_SEE_COUNTS = {Role.SENIOR_MANAGER, Role.MISSING_COORDINATOR, Role.ANA
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(max_length=32, choices=Role.choices)
     job_title = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
@@ -75,7 +79,9 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_organisation")
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="one_membership_per_organisation"
+            )
         ]
 
     def __str__(self) -> str:

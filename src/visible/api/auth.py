@@ -49,17 +49,24 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise exceptions.AuthenticationFailed(
-                "Send the token as 'Authorization: Bearer <token>' (the client's secret or an access token)")
+                "Send the token as 'Authorization: Bearer <token>' (the client's secret or an access token)"
+            )
         token = token.strip()
         client = tokens.client_for_token(token)
         if client is None:
             revoked = tokens.revoked_client_for_token(token)
             if revoked is not None:
-                record(tokens.viewer_for_client(revoked), AuditAction.SIGN_IN_FAILED, object_type="apiclient",
-                       object_id=revoked.pk, summary=f"Revoked API client '{revoked.name}' tried to use the API")
+                record(
+                    tokens.viewer_for_client(revoked),
+                    AuditAction.SIGN_IN_FAILED,
+                    object_type="apiclient",
+                    object_id=revoked.pk,
+                    summary=f"Revoked API client '{revoked.name}' tried to use the API",
+                )
             raise exceptions.AuthenticationFailed(
                 "The token is not valid: it may have expired or been revoked. Get a new access token from "
-                "POST /api/v1/oauth/token, or ask your Visible administrator for a new client")
+                "POST /api/v1/oauth/token, or ask your Visible administrator for a new client"
+            )
         principal = ClientPrincipal(client, tokens.viewer_for_client(client))
         request._request.viewer = principal.viewer  # the web's name for it, for shared helpers
         return principal, client
@@ -83,7 +90,8 @@ class BearerScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {
-            "type": "http", "scheme": "bearer",
+            "type": "http",
+            "scheme": "bearer",
             "description": "The API client's secret token (vis_sk_...), or an access token (vis_at_...) "
-                           "from POST /api/v1/oauth/token.",
+            "from POST /api/v1/oauth/token.",
         }

@@ -20,11 +20,15 @@ def cmd_create(args: argparse.Namespace) -> int:
 
     made = tokens.create_client(args.organisation, args.role, args.name, by=_operator())
     client = made.client
-    print(f"Created API client '{client.name}' for {client.organisation.name}, acting as {client.get_role_display()}.")
+    print(
+        f"Created API client '{client.name}' for {client.organisation.name}, acting as {client.get_role_display()}."
+    )
     print(f"  client_id:     {client.client_id}")
     print(f"  secret token:  {made.secret}")
-    print("The secret token is shown only now: store it in the system's secret store. Use it as "
-          "'Authorization: Bearer <token>', or as client_secret at POST /api/v1/oauth/token (docs/api.md).")
+    print(
+        "The secret token is shown only now: store it in the system's secret store. Use it as "
+        "'Authorization: Bearer <token>', or as client_secret at POST /api/v1/oauth/token (docs/api.md)."
+    )
     return 0
 
 
@@ -39,9 +43,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not clients:
         print("No API clients.")
     for c in clients:
-        state = (f"revoked {timezone.localtime(c.revoked_at):%d/%m/%Y %H:%M}" if c.revoked_at else
-                 f"last used {timezone.localtime(c.last_used_at):%d/%m/%Y %H:%M}" if c.last_used_at else "never used")
-        print(f"  {c.client_id}  {c.organisation.name}: {c.name} (as {c.role}; token {c.secret_hint}...; {state})")
+        state = (
+            f"revoked {timezone.localtime(c.revoked_at):%d/%m/%Y %H:%M}"
+            if c.revoked_at
+            else f"last used {timezone.localtime(c.last_used_at):%d/%m/%Y %H:%M}"
+            if c.last_used_at
+            else "never used"
+        )
+        print(
+            f"  {c.client_id}  {c.organisation.name}: {c.name} (as {c.role}; token {c.secret_hint}...; {state})"
+        )
     return 0
 
 
@@ -49,18 +60,30 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     from . import tokens
 
     client = tokens.revoke_client(args.client_id, by=_operator())
-    print(f"Revoked '{client.name}' of {client.organisation.name}: its secret and access tokens no longer work.")
+    print(
+        f"Revoked '{client.name}' of {client.organisation.name}: its secret and access tokens no longer work."
+    )
     return 0
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("api-client", help="API clients for organisations' systems (REST API, docs/api.md)")
+    p = sub.add_parser(
+        "api-client", help="API clients for organisations' systems (REST API, docs/api.md)"
+    )
     actions = p.add_subparsers(dest="api_client_command", required=True, metavar="ACTION")
     c = actions.add_parser("create", help="a new client; prints its secret token once")
-    c.add_argument("--organisation", required=True, metavar="NAME", help="the organisation's exact name")
-    c.add_argument("--role", required=True, metavar="ROLE",
-                   help="the role the client acts as, e.g. senior_manager (a council's case system) or police_officer")
-    c.add_argument("--name", required=True, help="what the system is, e.g. 'Case management system'")
+    c.add_argument(
+        "--organisation", required=True, metavar="NAME", help="the organisation's exact name"
+    )
+    c.add_argument(
+        "--role",
+        required=True,
+        metavar="ROLE",
+        help="the role the client acts as, e.g. senior_manager (a council's case system) or police_officer",
+    )
+    c.add_argument(
+        "--name", required=True, help="what the system is, e.g. 'Case management system'"
+    )
     c.set_defaults(func=cmd_create)
     c = actions.add_parser("list", help="the clients, with when each was last used")
     c.add_argument("--organisation", metavar="NAME")

@@ -38,23 +38,31 @@ TITLES = {
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = ("The record has changed since you read it (its ETag no longer matches If-Match). "
-                      "Nothing was saved: GET it again, check the other change, then send yours with the new ETag.")
+    default_detail = (
+        "The record has changed since you read it (its ETag no longer matches If-Match). "
+        "Nothing was saved: GET it again, check the other change, then send yours with the new ETag."
+    )
     default_code = "precondition_failed"
 
 
 class PreconditionRequired(exceptions.APIException):
     status_code = 428
-    default_detail = ("Send the record's ETag (from GET) in an If-Match header, so that a change made by "
-                      "someone else in the meantime is not overwritten.")
+    default_detail = (
+        "Send the record's ETag (from GET) in an If-Match header, so that a change made by "
+        "someone else in the meantime is not overwritten."
+    )
     default_code = "precondition_required"
 
 
 class ActionRefused(exceptions.APIException):
     """An action's ValidationError: its field messages, with the status the API chose."""
 
-    def __init__(self, error: DjangoValidationError, status_code: int = 400,
-                 detail: str = "Some details need correcting: see errors.") -> None:
+    def __init__(
+        self,
+        error: DjangoValidationError,
+        status_code: int = 400,
+        detail: str = "Some details need correcting: see errors.",
+    ) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.field_errors = field_errors_of(error)
@@ -66,7 +74,9 @@ def field_errors_of(error: DjangoValidationError) -> list[dict[str, Any]]:
         for field, errors in error.error_dict.items():
             for e in errors:
                 for message in e.messages:
-                    found.append({"field": None if field == "__all__" else field, "message": message})
+                    found.append(
+                        {"field": None if field == "__all__" else field, "message": message}
+                    )
     else:
         found = [{"field": None, "message": m} for m in error.messages]
     return found
@@ -77,7 +87,11 @@ def _flatten(data: Any, prefix: str = "") -> list[dict[str, Any]]:
     if isinstance(data, dict):
         out = []
         for key, value in data.items():
-            name = None if key in ("non_field_errors", "detail") else (f"{prefix}.{key}" if prefix else str(key))
+            name = (
+                None
+                if key in ("non_field_errors", "detail")
+                else (f"{prefix}.{key}" if prefix else str(key))
+            )
             out += _flatten(value, name or prefix)
         return out
     if isinstance(data, list):
@@ -97,8 +111,15 @@ def _viewer(request) -> Viewer:
     return getattr(request.user, "viewer", None) or refusals.viewer_of_request(request._request)
 
 
-def body(status_code: int, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"status": status_code, "title": TITLES.get(status_code, "Error"), "detail": detail, "errors": errors or []}
+def body(
+    status_code: int, detail: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {
+        "status": status_code,
+        "title": TITLES.get(status_code, "Error"),
+        "detail": detail,
+        "errors": errors or [],
+    }
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -119,7 +140,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ActionRefused):
         response.data = body(code, str(exc.detail), exc.field_errors)
     elif isinstance(exc, exceptions.ValidationError):
-        response.data = body(code, "Some details need correcting: see errors.", _flatten(exc.detail))
+        response.data = body(
+            code, "Some details need correcting: see errors.", _flatten(exc.detail)
+        )
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         if isinstance(detail, dict | list):
@@ -134,9 +157,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 # --- for the schema ------------------------------------------------------------------------
 
+
 class FieldErrorSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True, help_text="The field that was wrong (dotted for nested ones); "
-                                                             "null for the request as a whole")
+    field = serializers.CharField(
+        allow_null=True,
+        help_text="The field that was wrong (dotted for nested ones); "
+        "null for the request as a whole",
+    )
     message = serializers.CharField(help_text="What was wrong and how to put it right")
 
 

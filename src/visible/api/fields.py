@@ -33,7 +33,9 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictDateField(serializers.DateField):
-    default_error_messages = {"invalid": "Must be a date written YYYY-MM-DD, for example 2026-03-27."}
+    default_error_messages = {
+        "invalid": "Must be a date written YYYY-MM-DD, for example 2026-03-27."
+    }
 
     def to_internal_value(self, value):
         if not isinstance(value, str):
@@ -44,7 +46,7 @@ class StrictDateField(serializers.DateField):
 class StrictDateTimeField(serializers.DateTimeField):
     default_error_messages = {
         "invalid": "Must be a date and time with its UTC offset, for example 2026-03-27T14:30:00Z or "
-                   "2026-03-27T15:30:00+01:00.",
+        "2026-03-27T15:30:00+01:00.",
     }
 
     def to_internal_value(self, value):

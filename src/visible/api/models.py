@@ -21,16 +21,31 @@ from visible.agencies.models import Organisation, Role
 
 
 class ApiClient(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="api_clients")
-    name = models.CharField(max_length=100, help_text="What the system is, e.g. 'Mosaic case system'")
-    role = models.CharField("acting role", max_length=32, choices=Role.choices,
-                            help_text="The role the client acts as: policies treat it as a member in this role")
-    client_id = models.CharField(max_length=40, unique=True, help_text="Public identifier (OAuth2 client_id)")
-    secret_digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the secret token")
-    secret_hint = models.CharField(max_length=16, help_text="The token's first characters, to tell tokens apart")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="api_clients"
+    )
+    name = models.CharField(
+        max_length=100, help_text="What the system is, e.g. 'Mosaic case system'"
+    )
+    role = models.CharField(
+        "acting role",
+        max_length=32,
+        choices=Role.choices,
+        help_text="The role the client acts as: policies treat it as a member in this role",
+    )
+    client_id = models.CharField(
+        max_length=40, unique=True, help_text="Public identifier (OAuth2 client_id)"
+    )
+    secret_digest = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the secret token"
+    )
+    secret_hint = models.CharField(
+        max_length=16, help_text="The token's first characters, to tell tokens apart"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by_name = models.CharField(max_length=150)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by_name = models.CharField(max_length=150, blank=True)
@@ -39,8 +54,11 @@ class ApiClient(models.Model):
     class Meta:
         ordering = ["organisation__name", "name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], condition=Q(revoked_at__isnull=True),
-                                    name="one_active_api_client_name_per_organisation"),
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_api_client_name_per_organisation",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from .errors import ErrorSerializer
 
 DESCRIPTIONS = {
     400: "Bad input: each error names the field and says how to fix it, including a field the body may not "
-         "carry (one that does not exist, or one that cannot be changed, such as id or version)",
+    "carry (one that does not exist, or one that cannot be changed, such as id or version)",
     401: "No token, or a token that is not valid (expired, revoked or mistyped)",
     403: "The record is visible to your organisation, but your organisation or role cannot make this change",
     404: "No such record, or not one your organisation may see (the two look the same)",
@@ -26,22 +26,33 @@ DESCRIPTIONS = {
 def errors(*codes: int) -> dict:
     """Error responses for an operation; 401 and 429 are on every authenticated one."""
     wanted = sorted({401, 429, *codes})
-    return {code: OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code]) for code in wanted}
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code]) for code in wanted
+    }
 
 
 IF_MATCH_REQUIRED = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
     description="The ETag from your last GET of this record. Missing: 428; stale: 412.",
 )
 IF_MATCH_OPTIONAL = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Optional: the ETag from your last GET; if sent and stale, 412 and nothing is saved.",
 )
 
 
 def add_response_headers(result, generator, request, public):
     """Postprocessing hook: document ETag, Location and Retry-After where they are sent."""
-    etag = {"schema": {"type": "string"}, "description": "The record's version; send it back in If-Match"}
+    etag = {
+        "schema": {"type": "string"},
+        "description": "The record's version; send it back in If-Match",
+    }
     location = {"schema": {"type": "string"}, "description": "The new record's URL"}
     retry = {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again"}
     for path, operations in result.get("paths", {}).items():

@@ -78,16 +78,20 @@ class WriteInput(serializers.Serializer):
             if name in self.renamed:
                 problems[name] = [f"Send this as '{self.renamed[name]}'"]
             elif name in answered:
-                why = CANNOT_CHANGE_BECAUSE.get(name, "Visible sets it, or another endpoint changes it "
-                                                      "(see the API documentation)")
+                why = CANNOT_CHANGE_BECAUSE.get(
+                    name,
+                    "Visible sets it, or another endpoint changes it (see the API documentation)",
+                )
                 problems[name] = [f"Cannot be changed here: leave it out. {why}"]
             else:
                 problems[name or "(empty name)"] = [
-                    f"Unknown field. The fields you can send here are: {', '.join(sorted(taken))}"]
+                    f"Unknown field. The fields you can send here are: {', '.join(sorted(taken))}"
+                ]
         return problems
 
 
 # --- children: input -----------------------------------------------------------------------
+
 
 class OtherNameInput(WriteInput):
     answered_with = "OtherNameOut"
@@ -108,16 +112,30 @@ class ChildCoreInput(WriteInput):
     dob_basis = serializers.ChoiceField(choices=DobBasis.choices)
     sex = serializers.ChoiceField(choices=Sex.choices)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
-    nationality = serializers.RegexField(CODE, help_text="ISO 3166-1 alpha-3; XXA stateless; XXX not known",
-                                         error_messages={"invalid": "Must be a three-letter code in capitals, e.g. VNM"})
-    first_language = serializers.RegexField(r"^([a-z]{3})?$", required=False, allow_blank=True, help_text="ISO 639-3",
-                                            error_messages={"invalid": "Must be a three-letter ISO 639-3 code, e.g. vie"})
+    nationality = serializers.RegexField(
+        CODE,
+        help_text="ISO 3166-1 alpha-3; XXA stateless; XXX not known",
+        error_messages={"invalid": "Must be a three-letter code in capitals, e.g. VNM"},
+    )
+    first_language = serializers.RegexField(
+        r"^([a-z]{3})?$",
+        required=False,
+        allow_blank=True,
+        help_text="ISO 639-3",
+        error_messages={"invalid": "Must be a three-letter ISO 639-3 code, e.g. vie"},
+    )
     other_languages = serializers.ListField(
-        child=serializers.RegexField(r"^[a-z]{3}$", error_messages={"invalid": "Must be a three-letter ISO 639-3 code"}),
-        required=False, max_length=20)
+        child=serializers.RegexField(
+            r"^[a-z]{3}$", error_messages={"invalid": "Must be a three-letter ISO 639-3 code"}
+        ),
+        required=False,
+        max_length=20,
+    )
     interpreter_needed = StrictBooleanField(required=False)
     looked_after_from = StrictDateField()
-    legal_status = StrictCharField(max_length=2, required=False, allow_blank=True, help_text="SSDA903 LS code")
+    legal_status = StrictCharField(
+        max_length=2, required=False, allow_blank=True, help_text="SSDA903 LS code"
+    )
     council_id = StrictCharField(max_length=40, required=False, allow_blank=True)
     child_903_id = StrictCharField(max_length=10, required=False, allow_blank=True)
     home_office_ref = StrictCharField(max_length=40, required=False, allow_blank=True)
@@ -145,10 +163,16 @@ class FlagInput(WriteInput):
 
     kind = serializers.ChoiceField(choices=FlagKind.choices)
     start_date = StrictDateField()
-    evidence = StrictCharField(max_length=5000, allow_blank=True,
-                               help_text="What the flag rests on: an NRM decision, a referral...")
-    stage = serializers.ChoiceField(choices=CriminalisedStage.choices, required=False,
-                                    help_text="Required for 'criminalised': arrested, bailed or charged")
+    evidence = StrictCharField(
+        max_length=5000,
+        allow_blank=True,
+        help_text="What the flag rests on: an NRM decision, a referral...",
+    )
+    stage = serializers.ChoiceField(
+        choices=CriminalisedStage.choices,
+        required=False,
+        help_text="Required for 'criminalised': arrested, bailed or charged",
+    )
 
 
 class EndFlagInput(WriteInput):
@@ -162,12 +186,19 @@ class EndFlagInput(WriteInput):
 class PlacementInput(WriteInput):
     answered_with = "PlacementOut"
 
-    place_code = StrictCharField(max_length=3, help_text="SSDA903 PLACE code in use on the start date, e.g. U1")
-    detail = serializers.ChoiceField(choices=PlacementDetail.choices, required=False, allow_blank=True)
+    place_code = StrictCharField(
+        max_length=3, help_text="SSDA903 PLACE code in use on the start date, e.g. U1"
+    )
+    detail = serializers.ChoiceField(
+        choices=PlacementDetail.choices, required=False, allow_blank=True
+    )
     start_date = StrictDateField()
     end_date = StrictDateField(required=False, allow_null=True)
-    authority = serializers.RegexField(r"^[A-Z][0-9]{8}$", help_text="GSS code of the authority the placement is in",
-                                       error_messages={"invalid": "Must be a GSS code, e.g. E10000016"})
+    authority = serializers.RegexField(
+        r"^[A-Z][0-9]{8}$",
+        help_text="GSS code of the authority the placement is in",
+        error_messages={"invalid": "Must be a GSS code, e.g. E10000016"},
+    )
     postcode = StrictCharField(max_length=8, required=False, allow_blank=True)
     provider = StrictCharField(max_length=200, required=False, allow_blank=True)
 
@@ -181,28 +212,49 @@ class EndPlacementInput(WriteInput):
 class ChildSearchQuery(serializers.Serializer):
     """The web list's filters."""
 
-    q = serializers.CharField(required=False, max_length=200, help_text="A name (tolerant of spelling) or an identifier")
-    flag = serializers.ChoiceField(choices=[*FlagKind.choices, ("in_scope", "Any of the four groups in scope")],
-                                   required=False)
-    nationality = serializers.RegexField(CODE, required=False, help_text="ISO 3166-1 alpha-3, e.g. ERI")
+    q = serializers.CharField(
+        required=False, max_length=200, help_text="A name (tolerant of spelling) or an identifier"
+    )
+    flag = serializers.ChoiceField(
+        choices=[*FlagKind.choices, ("in_scope", "Any of the four groups in scope")], required=False
+    )
+    nationality = serializers.RegexField(
+        CODE, required=False, help_text="ISO 3166-1 alpha-3, e.g. ERI"
+    )
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
-    place_code = serializers.ChoiceField(choices=[c for c, _ in PLACEMENT_TYPES.choices()], required=False,
-                                         help_text="Current placement's SSDA903 PLACE code")
+    place_code = serializers.ChoiceField(
+        choices=[c for c, _ in PLACEMENT_TYPES.choices()],
+        required=False,
+        help_text="Current placement's SSDA903 PLACE code",
+    )
     out_of_area = serializers.ChoiceField(choices=[("yes", "yes"), ("no", "no")], required=False)
-    age_band = serializers.ChoiceField(choices=["under_10", "10_13", "14_15", "16_17", "18_plus"], required=False)
-    active_from = serializers.DateField(required=False, help_text="With flag: flag in force some time from this date")
+    age_band = serializers.ChoiceField(
+        choices=["under_10", "10_13", "14_15", "16_17", "18_plus"], required=False
+    )
+    active_from = serializers.DateField(
+        required=False, help_text="With flag: flag in force some time from this date"
+    )
     active_to = serializers.DateField(required=False, help_text="With flag: ...to this date")
-    own = QueryBooleanField(required=False, default=False, help_text="Only children your organisation is responsible for")
-    page = QueryIntegerField(required=False, min_value=1, max_value=100000, default=1, help_text="Page, from 1")
+    own = QueryBooleanField(
+        required=False,
+        default=False,
+        help_text="Only children your organisation is responsible for",
+    )
+    page = QueryIntegerField(
+        required=False, min_value=1, max_value=100000, default=1, help_text="Page, from 1"
+    )
 
     def validate(self, attrs):
         start, end = attrs.get("active_from"), attrs.get("active_to")
         if start and end and end < start:
-            raise serializers.ValidationError({"active_to": ["Must be the same as or after active_from"]})
+            raise serializers.ValidationError(
+                {"active_to": ["Must be the same as or after active_from"]}
+            )
         return attrs
 
 
 # --- children: output ----------------------------------------------------------------------
+
 
 class OrganisationRef(serializers.Serializer):
     id = serializers.IntegerField()
@@ -256,16 +308,24 @@ class OtherNameOut(serializers.Serializer):
 
 def _current_placement(child):
     today = timezone.localdate()
-    return next((p for p in child.placements.all() if p.start_date <= today and (p.end_date is None or p.end_date >= today)),
-                None)
+    return next(
+        (
+            p
+            for p in child.placements.all()
+            if p.start_date <= today and (p.end_date is None or p.end_date >= today)
+        ),
+        None,
+    )
 
 
 class ChildSummary(serializers.Serializer):
     """A row of the list: what both the full and the limited view show."""
 
     id = serializers.IntegerField()
-    access = serializers.ChoiceField(choices=[("full", "full"), ("limited", "limited")],
-                                     help_text="full: your organisation is responsible; limited: placed in your area")
+    access = serializers.ChoiceField(
+        choices=[("full", "full"), ("limited", "limited")],
+        help_text="full: your organisation is responsible; limited: placed in your area",
+    )
     responsible_organisation = OrganisationRef()
     given_names = serializers.CharField()
     family_name = serializers.CharField()
@@ -372,42 +432,87 @@ class ChildFull(ChildLimited):
 def child_data(child, full: bool, sections: frozenset[str] = frozenset()) -> dict:
     today = timezone.localdate()
     base = {
-        "id": child.pk, "access": "full" if full else "limited", "version": child.version,
-        "responsible_organisation": {"id": child.responsible_organisation_id, "name": child.responsible_organisation.name},
-        "given_names": child.given_names, "family_name": child.family_name, "preferred_name": child.preferred_name,
-        "full_name": child.full_name, "date_of_birth": child.date_of_birth, "dob_basis": child.dob_basis,
-        "age": child.age_on(today), "sex": child.sex, "gender": child.gender, "nationality": child.nationality,
-        "nationality_name": nationality_name(child.nationality), "has_photo": bool(child.photo),
+        "id": child.pk,
+        "access": "full" if full else "limited",
+        "version": child.version,
+        "responsible_organisation": {
+            "id": child.responsible_organisation_id,
+            "name": child.responsible_organisation.name,
+        },
+        "given_names": child.given_names,
+        "family_name": child.family_name,
+        "preferred_name": child.preferred_name,
+        "full_name": child.full_name,
+        "date_of_birth": child.date_of_birth,
+        "dob_basis": child.dob_basis,
+        "age": child.age_on(today),
+        "sex": child.sex,
+        "gender": child.gender,
+        "nationality": child.nationality,
+        "nationality_name": nationality_name(child.nationality),
+        "has_photo": bool(child.photo),
         "photo_taken_on": child.photo_taken_on,
-        "flags": list(child.flags.all()), "current_placement": _current_placement(child),
+        "flags": list(child.flags.all()),
+        "current_placement": _current_placement(child),
     }
     if not full:
         extra = {f: getattr(child, f) for f in LANGUAGE_FIELDS} if "languages" in sections else {}
-        extra |= {f: getattr(child, f) for f in IDENTIFIER_FIELDS} if "identifiers" in sections else {}
+        extra |= (
+            {f: getattr(child, f) for f in IDENTIFIER_FIELDS} if "identifiers" in sections else {}
+        )
         if "nrm" in sections:
             extra["nrm_referrals"] = list(child.nrm_referrals.all())
         data = ChildLimited(base | extra).data
         return {k: v for k, v in data.items() if k in base or k in extra}
-    base.update({f: getattr(child, f) for f in (
-        *LANGUAGE_FIELDS, *IDENTIFIER_FIELDS, "looked_after_from", "legal_status", "created_at", "updated_at")})
-    base.update({"other_names": list(child.other_names.all()),
-                 "placements": list(child.placements.select_related("authority")),
-                 "nrm_referrals": list(child.nrm_referrals.all()), "age_assessments": list(child.age_assessments.all()),
-                 "guardians": list(child.guardians.all())})
+    base.update(
+        {
+            f: getattr(child, f)
+            for f in (
+                *LANGUAGE_FIELDS,
+                *IDENTIFIER_FIELDS,
+                "looked_after_from",
+                "legal_status",
+                "created_at",
+                "updated_at",
+            )
+        }
+    )
+    base.update(
+        {
+            "other_names": list(child.other_names.all()),
+            "placements": list(child.placements.select_related("authority")),
+            "nrm_referrals": list(child.nrm_referrals.all()),
+            "age_assessments": list(child.age_assessments.all()),
+            "guardians": list(child.guardians.all()),
+        }
+    )
     return ChildFull(base).data
 
 
 def summary_data(child, viewer_organisation_id: int | None) -> dict:
     placement = child.current_placements[0] if child.current_placements else None
-    return ChildSummary({
-        "id": child.pk,
-        "access": "full" if child.responsible_organisation_id == viewer_organisation_id else "limited",
-        "responsible_organisation": {"id": child.responsible_organisation_id, "name": child.responsible_organisation.name},
-        "given_names": child.given_names, "family_name": child.family_name, "preferred_name": child.preferred_name,
-        "date_of_birth": child.date_of_birth, "age": child.age_on(timezone.localdate()), "sex": child.sex,
-        "gender": child.gender, "nationality": child.nationality,
-        "active_flags": [f.kind for f in child.active_flags], "current_placement": placement,
-    }).data
+    return ChildSummary(
+        {
+            "id": child.pk,
+            "access": "full"
+            if child.responsible_organisation_id == viewer_organisation_id
+            else "limited",
+            "responsible_organisation": {
+                "id": child.responsible_organisation_id,
+                "name": child.responsible_organisation.name,
+            },
+            "given_names": child.given_names,
+            "family_name": child.family_name,
+            "preferred_name": child.preferred_name,
+            "date_of_birth": child.date_of_birth,
+            "age": child.age_on(timezone.localdate()),
+            "sex": child.sex,
+            "gender": child.gender,
+            "nationality": child.nationality,
+            "active_flags": [f.kind for f in child.active_flags],
+            "current_placement": placement,
+        }
+    ).data
 
 
 class ChildPage(serializers.Serializer):
@@ -415,7 +520,9 @@ class ChildPage(serializers.Serializer):
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     page_size = serializers.IntegerField()
-    next = serializers.CharField(allow_null=True, help_text="The next page's URL, or null on the last page")
+    next = serializers.CharField(
+        allow_null=True, help_text="The next page's URL, or null on the last page"
+    )
     previous = serializers.CharField(allow_null=True)
     matched_identifier = serializers.BooleanField(help_text="q matched an identifier exactly")
     results = ChildSummary(many=True)
@@ -423,10 +530,13 @@ class ChildPage(serializers.Serializer):
 
 # --- missing episodes ----------------------------------------------------------------------
 
+
 class ReportMissingInput(WriteInput):
     answered_with = "EpisodeOut"
 
-    category = serializers.ChoiceField(choices=Category.choices, help_text="M: missing; A: away from placement")
+    category = serializers.ChoiceField(
+        choices=Category.choices, help_text="M: missing; A: away from placement"
+    )
     last_seen_at = StrictDateTimeField()
     last_seen_place = StrictCharField(max_length=300)
     with_whom = StrictCharField(max_length=300, required=False, allow_blank=True)
@@ -434,20 +544,32 @@ class ReportMissingInput(WriteInput):
     circumstances = StrictCharField(max_length=10000, required=False, allow_blank=True)
     reported_by_name = StrictCharField(max_length=150)
     reported_by_role = serializers.ChoiceField(choices=ReporterRole.choices)
-    police_force = StrictCharField(max_length=200, required=False, allow_blank=True,
-                                   help_text="The police force's name as Visible knows it, e.g. 'Kent Police'")
+    police_force = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="The police force's name as Visible knows it, e.g. 'Kent Police'",
+    )
     police_reported_at = StrictDateTimeField(required=False)
     police_reference = StrictCharField(max_length=60, required=False, allow_blank=True)
-    factors = serializers.ListField(child=StrictCharField(max_length=64), required=False, max_length=50,
-                                    help_text="Risk factor codes observed (see docs/risk-engine.md)")
+    factors = serializers.ListField(
+        child=StrictCharField(max_length=64),
+        required=False,
+        max_length=50,
+        help_text="Risk factor codes observed (see docs/risk-engine.md)",
+    )
 
 
 class GradeInput(WriteInput):
     answered_with = "GradingOut"
 
     grade = serializers.ChoiceField(choices=GRADES)
-    reason = StrictCharField(max_length=5000, required=False, allow_blank=True,
-                             help_text="Required to grade below the proposal")
+    reason = StrictCharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Required to grade below the proposal",
+    )
 
 
 class LogEntryInput(WriteInput):
@@ -461,8 +583,11 @@ class LogEntryInput(WriteInput):
 class PoliceReportInput(WriteInput):
     answered_with = "EpisodeOut"
 
-    police_force = StrictCharField(max_length=200, required=False,
-                                   help_text="Defaults to the client's own force for a police client")
+    police_force = StrictCharField(
+        max_length=200,
+        required=False,
+        help_text="Defaults to the client's own force for a police client",
+    )
     reported_at = StrictDateTimeField()
     reference = StrictCharField(max_length=60, required=False, allow_blank=True)
 
@@ -474,8 +599,11 @@ class ReturnInput(WriteInput):
     found_by = serializers.ChoiceField(choices=FoundBy.choices)
     found_place = StrictCharField(max_length=300, required=False, allow_blank=True)
     return_condition = StrictCharField(max_length=5000, required=False, allow_blank=True)
-    found_in_authority = serializers.RegexField(r"^[A-Z][0-9]{8}$", required=False,
-                                                help_text="GSS code of the authority the child was found in")
+    found_in_authority = serializers.RegexField(
+        r"^[A-Z][0-9]{8}$",
+        required=False,
+        help_text="GSS code of the authority the child was found in",
+    )
 
 
 class GradingOut(serializers.Serializer):
@@ -539,33 +667,54 @@ class EpisodeOut(EpisodeSummary):
     return_condition = serializers.CharField()
     found_in_authority = serializers.CharField(allow_null=True)
     gradings = GradingOut(many=True, help_text="Newest first; empty in the limited view")
-    log = LogEntryOut(many=True, help_text="The search log, newest first; empty in the limited view")
+    log = LogEntryOut(
+        many=True, help_text="The search log, newest first; empty in the limited view"
+    )
 
 
 def episode_summary(episode, viewer_organisation_id) -> dict:
     child = episode.child
     return {
-        "id": episode.pk, "child_id": child.pk, "child_name": child.full_name,
-        "access": "full" if child.responsible_organisation_id == viewer_organisation_id else "limited",
-        "category": episode.category, "is_open": episode.is_open, "last_seen_at": episode.last_seen_at,
-        "last_seen_place": episode.last_seen_place, "grade": episode.grade,
+        "id": episode.pk,
+        "child_id": child.pk,
+        "child_name": child.full_name,
+        "access": "full"
+        if child.responsible_organisation_id == viewer_organisation_id
+        else "limited",
+        "category": episode.category,
+        "is_open": episode.is_open,
+        "last_seen_at": episode.last_seen_at,
+        "last_seen_place": episode.last_seen_place,
+        "grade": episode.grade,
         "police_force": episode.police_force.name if episode.police_force_id else None,
-        "police_reference": episode.police_reference, "returned_at": episode.returned_at,
+        "police_reference": episode.police_reference,
+        "returned_at": episode.returned_at,
     }
 
 
 def episode_data(episode, full: bool) -> dict:
     data = episode_summary(episode, episode.child.responsible_organisation_id if full else None)
-    data.update({
-        "version": episode.version, "with_whom": episode.with_whom, "clothing": episode.clothing,
-        "circumstances": episode.circumstances, "reported_by_name": episode.reported_by_name,
-        "reported_by_role": episode.reported_by_role, "reported_at": episode.reported_at,
-        "police_reported_at": episode.police_reported_at, "factors": list(episode.factors or []),
-        "found_place": episode.found_place, "found_by": episode.found_by, "return_condition": episode.return_condition,
-        "found_in_authority": episode.found_in_authority.code if episode.found_in_authority_id else None,
-        "gradings": list(episode.gradings.all()) if full else [],
-        "log": list(episode.log.all()) if full else [],
-    })
+    data.update(
+        {
+            "version": episode.version,
+            "with_whom": episode.with_whom,
+            "clothing": episode.clothing,
+            "circumstances": episode.circumstances,
+            "reported_by_name": episode.reported_by_name,
+            "reported_by_role": episode.reported_by_role,
+            "reported_at": episode.reported_at,
+            "police_reported_at": episode.police_reported_at,
+            "factors": list(episode.factors or []),
+            "found_place": episode.found_place,
+            "found_by": episode.found_by,
+            "return_condition": episode.return_condition,
+            "found_in_authority": episode.found_in_authority.code
+            if episode.found_in_authority_id
+            else None,
+            "gradings": list(episode.gradings.all()) if full else [],
+            "log": list(episode.log.all()) if full else [],
+        }
+    )
     return EpisodeOut(data).data
 
 
@@ -580,16 +729,26 @@ class EpisodePage(serializers.Serializer):
 
 
 class PageQuery(serializers.Serializer):
-    page = QueryIntegerField(required=False, min_value=1, max_value=100000, default=1, help_text="Page, from 1")
-    page_size = QueryIntegerField(required=False, min_value=1, max_value=100, default=50,
-                                  help_text="Episodes a page, 1 to 100")
+    page = QueryIntegerField(
+        required=False, min_value=1, max_value=100000, default=1, help_text="Page, from 1"
+    )
+    page_size = QueryIntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        default=50,
+        help_text="Episodes a page, 1 to 100",
+    )
 
 
 # --- OAuth2 ----------------------------------------------------------------------------------
 
+
 class TokenRequest(serializers.Serializer):
     grant_type = serializers.ChoiceField(choices=[("client_credentials", "client_credentials")])
-    client_id = serializers.CharField(required=False, help_text="Or send client_id:client_secret as HTTP Basic")
+    client_id = serializers.CharField(
+        required=False, help_text="Or send client_id:client_secret as HTTP Basic"
+    )
     client_secret = serializers.CharField(required=False)
 
 
@@ -600,8 +759,10 @@ class TokenResponse(serializers.Serializer):
 
 
 class TokenError(serializers.Serializer):
-    error = serializers.ChoiceField(choices=["invalid_request", "invalid_client", "unsupported_grant_type"],
-                                    help_text="RFC 6749 section 5.2")
+    error = serializers.ChoiceField(
+        choices=["invalid_request", "invalid_client", "unsupported_grant_type"],
+        help_text="RFC 6749 section 5.2",
+    )
     error_description = serializers.CharField()
     status = serializers.IntegerField()
     title = serializers.CharField()

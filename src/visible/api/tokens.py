@@ -27,8 +27,18 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)  # last_used_at is written at mos
 
 # The roles a client of each kind of organisation may act as: the roles its people hold.
 ROLES_FOR_KIND = {
-    OrganisationKind.COUNCIL: (Role.SOCIAL_WORKER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER, Role.ANALYST),
-    OrganisationKind.HSC_TRUST: (Role.SOCIAL_WORKER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER, Role.ANALYST),
+    OrganisationKind.COUNCIL: (
+        Role.SOCIAL_WORKER,
+        Role.MISSING_COORDINATOR,
+        Role.SENIOR_MANAGER,
+        Role.ANALYST,
+    ),
+    OrganisationKind.HSC_TRUST: (
+        Role.SOCIAL_WORKER,
+        Role.MISSING_COORDINATOR,
+        Role.SENIOR_MANAGER,
+        Role.ANALYST,
+    ),
     OrganisationKind.POLICE: (Role.POLICE_OFFICER, Role.TRAFFICKING_SPOC),
     OrganisationKind.GUARDIAN_SERVICE: (Role.GUARDIAN,),
     OrganisationKind.NGO: (Role.NGO_WORKER,),
@@ -46,7 +56,9 @@ def access_token_lifetime() -> dt.timedelta:
 
 def viewer_for_client(client: ApiClient) -> Viewer:
     """The client is a member of its organisation in its acting role, for every policy."""
-    return Viewer(user_id=None, username=client.actor_name, organisation=client.organisation, role=client.role)
+    return Viewer(
+        user_id=None, username=client.actor_name, organisation=client.organisation, role=client.role
+    )
 
 
 @dataclass(frozen=True)
@@ -56,36 +68,65 @@ class NewClient:
 
 
 @transaction.atomic
-def create_client(organisation_name: str, role: str, name: str, by: str, created_by=None) -> NewClient:
+def create_client(
+    organisation_name: str, role: str, name: str, by: str, created_by=None
+) -> NewClient:
     """A new client and its secret token. Mistakes raise ValueError saying how to fix them."""
     organisation = Organisation.objects.filter(name=organisation_name).first()
     if organisation is None:
-        close = list(Organisation.objects.filter(name__icontains=organisation_name.strip()[:20])
-                     .values_list("name", flat=True)[:5])
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; give its exact name"
+        close = list(
+            Organisation.objects.filter(name__icontains=organisation_name.strip()[:20]).values_list(
+                "name", flat=True
+            )[:5]
+        )
+        hint = (
+            f"; did you mean {', '.join(repr(c) for c in close)}?"
+            if close
+            else "; give its exact name"
+        )
         raise ValueError(f"there is no organisation called '{organisation_name}'{hint}")
     if not organisation.is_active:
-        raise ValueError(f"'{organisation.name}' is no longer active; clients are for active organisations")
+        raise ValueError(
+            f"'{organisation.name}' is no longer active; clients are for active organisations"
+        )
     allowed = ROLES_FOR_KIND.get(organisation.kind, ())
     if role not in allowed:
         choices = ", ".join(r.value for r in allowed) or "none"
-        raise ValueError(f"a client of {organisation.name} ({organisation.get_kind_display().lower()}) cannot act "
-                         f"as '{role}'; choose one of: {choices}")
+        raise ValueError(
+            f"a client of {organisation.name} ({organisation.get_kind_display().lower()}) cannot act "
+            f"as '{role}'; choose one of: {choices}"
+        )
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValueError("give the client a name of 1 to 100 characters, e.g. 'Case management system'")
-    if ApiClient.objects.filter(organisation=organisation, name=name, revoked_at__isnull=True).exists():
-        raise ValueError(f"{organisation.name} already has an active client called '{name}'; "
-                         "revoke it first or choose another name")
+        raise ValueError(
+            "give the client a name of 1 to 100 characters, e.g. 'Case management system'"
+        )
+    if ApiClient.objects.filter(
+        organisation=organisation, name=name, revoked_at__isnull=True
+    ).exists():
+        raise ValueError(
+            f"{organisation.name} already has an active client called '{name}'; "
+            "revoke it first or choose another name"
+        )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
-        organisation=organisation, name=name, role=role, client_id=CLIENT_ID_PREFIX + secrets.token_hex(10),
-        secret_digest=digest(secret), secret_hint=secret[:12], created_by=created_by, created_by_name=by[:150],
+        organisation=organisation,
+        name=name,
+        role=role,
+        client_id=CLIENT_ID_PREFIX + secrets.token_hex(10),
+        secret_digest=digest(secret),
+        secret_hint=secret[:12],
+        created_by=created_by,
+        created_by_name=by[:150],
     )
-    record(Viewer(user_id=None, username=by, organisation=None, role=None), AuditAction.CREATE,
-           object_type="apiclient", object_id=client.pk,
-           summary=f"Created API client '{name}' for {organisation.name}, acting as {client.get_role_display()}",
-           detail={"client_id": client.client_id, "organisation": organisation.pk, "role": role})
+    record(
+        Viewer(user_id=None, username=by, organisation=None, role=None),
+        AuditAction.CREATE,
+        object_type="apiclient",
+        object_id=client.pk,
+        summary=f"Created API client '{name}' for {organisation.name}, acting as {client.get_role_display()}",
+        detail={"client_id": client.client_id, "organisation": organisation.pk, "role": role},
+    )
     return NewClient(client, secret)
 
 
@@ -93,17 +134,25 @@ def create_client(organisation_name: str, role: str, name: str, by: str, created
 def revoke_client(client_id: str, by: str) -> ApiClient:
     client = ApiClient.objects.select_for_update().filter(client_id=client_id).first()
     if client is None:
-        raise ValueError(f"there is no API client '{client_id}'; `visible api-client list` shows them")
+        raise ValueError(
+            f"there is no API client '{client_id}'; `visible api-client list` shows them"
+        )
     if client.revoked_at is not None:
-        raise ValueError(f"'{client.name}' was already revoked on {timezone.localtime(client.revoked_at):%d/%m/%Y %H:%M}")
+        raise ValueError(
+            f"'{client.name}' was already revoked on {timezone.localtime(client.revoked_at):%d/%m/%Y %H:%M}"
+        )
     client.revoked_at = timezone.now()
     client.revoked_by_name = by[:150]
     client.save(update_fields=["revoked_at", "revoked_by_name"])
     AccessToken.objects.filter(client=client).delete()
-    record(Viewer(user_id=None, username=by, organisation=None, role=None), AuditAction.END,
-           object_type="apiclient", object_id=client.pk,
-           summary=f"Revoked API client '{client.name}' of {client.organisation.name}",
-           detail={"client_id": client.client_id})
+    record(
+        Viewer(user_id=None, username=by, organisation=None, role=None),
+        AuditAction.END,
+        object_type="apiclient",
+        object_id=client.pk,
+        summary=f"Revoked API client '{client.name}' of {client.organisation.name}",
+        detail={"client_id": client.client_id},
+    )
     return client
 
 
@@ -118,12 +167,18 @@ def client_for_token(token: str) -> ApiClient | None:
     now = timezone.now()
     client: ApiClient | None = None
     if token.startswith(ACCESS_PREFIX):
-        access = (AccessToken.objects.select_related("client__organisation__authority")
-                  .filter(digest=digest(token), expires_at__gt=now).first())
+        access = (
+            AccessToken.objects.select_related("client__organisation__authority")
+            .filter(digest=digest(token), expires_at__gt=now)
+            .first()
+        )
         client = access.client if access else None
     elif token.startswith(SECRET_PREFIX):
-        client = (ApiClient.objects.select_related("organisation__authority")
-                  .filter(secret_digest=digest(token)).first())
+        client = (
+            ApiClient.objects.select_related("organisation__authority")
+            .filter(secret_digest=digest(token))
+            .first()
+        )
     if client is None or not client.is_active:
         return None
     _touch(client, now)
@@ -157,9 +212,16 @@ def issue_access_token(client: ApiClient) -> IssuedToken:
     lifetime = access_token_lifetime()
     AccessToken.objects.filter(client=client, expires_at__lte=now).delete()
     token = ACCESS_PREFIX + secrets.token_urlsafe(32)
-    AccessToken.objects.create(client=client, digest=digest(token), issued_at=now, expires_at=now + lifetime)
+    AccessToken.objects.create(
+        client=client, digest=digest(token), issued_at=now, expires_at=now + lifetime
+    )
     _touch(client, now)
-    record(viewer_for_client(client), AuditAction.SIGN_IN, object_type="apiclient", object_id=client.pk,
-           summary=f"API client '{client.name}' obtained an access token (client credentials)",
-           detail={"client_id": client.client_id, "expires_at": (now + lifetime).isoformat()})
+    record(
+        viewer_for_client(client),
+        AuditAction.SIGN_IN,
+        object_type="apiclient",
+        object_id=client.pk,
+        summary=f"API client '{client.name}' obtained an access token (client credentials)",
+        detail={"client_id": client.client_id, "expires_at": (now + lifetime).isoformat()},
+    )
     return IssuedToken(token, int(lifetime.total_seconds()))

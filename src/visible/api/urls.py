@@ -13,17 +13,37 @@ urlpatterns = [
     path("children/<int:pk>/flags", views.FlagsView.as_view(), name="flags"),
     path("children/<int:pk>/flags/<int:flag_id>/end", views.EndFlagView.as_view(), name="flag-end"),
     path("children/<int:pk>/placements", views.PlacementsView.as_view(), name="placements"),
-    path("children/<int:pk>/placements/<int:placement_id>/end", views.EndPlacementView.as_view(), name="placement-end"),
+    path(
+        "children/<int:pk>/placements/<int:placement_id>/end",
+        views.EndPlacementView.as_view(),
+        name="placement-end",
+    ),
     path("children/<int:pk>/episodes", views.ChildEpisodesView.as_view(), name="child-episodes"),
-    path("children/<int:pk>/grab-pack", views_grabpack.ChildGrabPackView.as_view(), name="child-grab-pack"),
-    path("children/<int:pk>/grab-pack.pdf", views_grabpack.ChildGrabPackPdfView.as_view(), name="child-grab-pack-pdf"),
+    path(
+        "children/<int:pk>/grab-pack",
+        views_grabpack.ChildGrabPackView.as_view(),
+        name="child-grab-pack",
+    ),
+    path(
+        "children/<int:pk>/grab-pack.pdf",
+        views_grabpack.ChildGrabPackPdfView.as_view(),
+        name="child-grab-pack-pdf",
+    ),
     path("episodes", views.EpisodesView.as_view(), name="episodes"),
     path("episodes/<int:pk>", views.EpisodeView.as_view(), name="episode"),
     path("episodes/<int:pk>/gradings", views.GradingsView.as_view(), name="gradings"),
     path("episodes/<int:pk>/log", views.LogView.as_view(), name="log"),
     path("episodes/<int:pk>/police-report", views.PoliceReportView.as_view(), name="police-report"),
     path("episodes/<int:pk>/return", views.ReturnView.as_view(), name="return"),
-    path("episodes/<int:pk>/grab-pack", views_grabpack.EpisodeGrabPackView.as_view(), name="grab-pack"),
-    path("episodes/<int:pk>/grab-pack.pdf", views_grabpack.EpisodeGrabPackPdfView.as_view(), name="grab-pack-pdf"),
+    path(
+        "episodes/<int:pk>/grab-pack",
+        views_grabpack.EpisodeGrabPackView.as_view(),
+        name="grab-pack",
+    ),
+    path(
+        "episodes/<int:pk>/grab-pack.pdf",
+        views_grabpack.EpisodeGrabPackPdfView.as_view(),
+        name="grab-pack-pdf",
+    ),
     re_path(r"^(?P<rest>[\s\S]*)\Z", views_auth.not_found),  # any other path: a JSON 404
 ]

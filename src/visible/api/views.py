@@ -42,7 +42,9 @@ from .auth import viewer_of
 from .errors import ActionRefused, PreconditionFailed, PreconditionRequired
 from .schema import IF_MATCH_OPTIONAL, IF_MATCH_REQUIRED, errors
 
-ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The record's number")
+ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The record's number"
+)
 
 
 class JsonOnly(BaseContentNegotiation):
@@ -70,12 +72,18 @@ class ApiView(APIView):
         known = set(declared().fields) if declared else set()
         unknown = sorted(set(request.query_params) - known)
         if unknown:
-            raise exceptions.ValidationError({name or "(empty name)": [
-                f"Unknown parameter; this endpoint takes {', '.join(sorted(known)) or 'no query parameters'}"]
-                for name in unknown})
+            raise exceptions.ValidationError(
+                {
+                    name or "(empty name)": [
+                        f"Unknown parameter; this endpoint takes {', '.join(sorted(known)) or 'no query parameters'}"
+                    ]
+                    for name in unknown
+                }
+            )
 
 
 # --- conditional requests ------------------------------------------------------------------
+
 
 def child_etag(child: Child, full: bool) -> str:
     return f'"child-{child.pk}-v{child.version}{"" if full else "-limited"}"'
@@ -83,7 +91,10 @@ def child_etag(child: Child, full: bool) -> str:
 
 def episode_etag(episode: Episode) -> str:
     counts = Episode.objects.filter(pk=episode.pk).aggregate(
-        g=Count("gradings", distinct=True), latest=Max("gradings__pk"), log=Count("log", distinct=True))
+        g=Count("gradings", distinct=True),
+        latest=Max("gradings__pk"),
+        log=Count("log", distinct=True),
+    )
     return f'"episode-{episode.pk}-v{episode.version}-g{counts["g"]}.{counts["latest"] or 0}-l{counts["log"]}"'
 
 
@@ -99,14 +110,19 @@ def check_if_match(request: Request, current: str, required: bool) -> None:
 
 def _refused(error: ValidationError, conflict: bool) -> ActionRefused:
     if conflict or isinstance(error, Conflict):
-        return ActionRefused(error, status.HTTP_409_CONFLICT,
-                             "The record as it is now does not allow this: see errors.")
+        return ActionRefused(
+            error,
+            status.HTTP_409_CONFLICT,
+            "The record as it is now does not allow this: see errors.",
+        )
     return ActionRefused(error)
 
 
 def _valid(serializer_class, data) -> dict[str, Any]:
     serializer = serializer_class(data=data)
-    if hasattr(data, "getlist"):  # a query string: an empty or repeated parameter is a mistake, not "no filter"
+    if hasattr(
+        data, "getlist"
+    ):  # a query string: an empty or repeated parameter is a mistake, not "no filter"
         problems = {}
         for name in serializer.fields:
             values = data.getlist(name)
@@ -125,45 +141,64 @@ def _page_urls(request: Request, page: int, pages: int) -> tuple[str | None, str
         query = request.query_params.copy()
         query["page"] = str(n)
         return request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
+
     return (url(page + 1) if page < pages else None), (url(page - 1) if page > 1 else None)
 
 
 # --- children ------------------------------------------------------------------------------
 
+
 class ChildrenView(ApiView):
     query_serializers = {"get": s.ChildSearchQuery}
 
     @extend_schema(
-        operation_id="children_list", tags=["children"], parameters=[s.ChildSearchQuery],
+        operation_id="children_list",
+        tags=["children"],
+        parameters=[s.ChildSearchQuery],
         summary="Find children (list or search)",
         description="The children your organisation may find: its own, and those placed in its area (limited "
-                    "view). The same filters and tolerant name search as the web list; 50 a page. Audited as a "
-                    "list or a search, with the ids returned.",
+        "view). The same filters and tolerant name search as the web list; 50 a page. Audited as a "
+        "list or a search, with the ids returned.",
         responses={200: s.ChildPage, **errors(400)},
     )
     def get(self, request: Request) -> Response:
         viewer = viewer_of(request)
         query = _valid(s.ChildSearchQuery, request.query_params)
         filters = queries.ChildFilters(
-            q=query.get("q", ""), flag=query.get("flag", ""), nationality=query.get("nationality", ""),
-            gender=query.get("gender", ""), place_code=query.get("place_code", ""),
-            out_of_area=query.get("out_of_area", ""), age_band=query.get("age_band", ""),
-            active_from=query.get("active_from"), active_to=query.get("active_to"), own_only=query["own"],
+            q=query.get("q", ""),
+            flag=query.get("flag", ""),
+            nationality=query.get("nationality", ""),
+            gender=query.get("gender", ""),
+            place_code=query.get("place_code", ""),
+            out_of_area=query.get("out_of_area", ""),
+            age_band=query.get("age_band", ""),
+            active_from=query.get("active_from"),
+            active_to=query.get("active_to"),
+            own_only=query["own"],
         )
         result = queries.find_children(viewer, filters, page=query["page"])
         next_url, previous_url = _page_urls(request, result.page, result.pages)
-        return Response({
-            "count": result.total, "page": result.page, "pages": result.pages, "page_size": queries.PAGE_SIZE,
-            "next": next_url, "previous": previous_url, "matched_identifier": result.matched_identifier,
-            "results": [s.summary_data(c, viewer.organisation_id) for c in result.children],
-        })
+        return Response(
+            {
+                "count": result.total,
+                "page": result.page,
+                "pages": result.pages,
+                "page_size": queries.PAGE_SIZE,
+                "next": next_url,
+                "previous": previous_url,
+                "matched_identifier": result.matched_identifier,
+                "results": [s.summary_data(c, viewer.organisation_id) for c in result.children],
+            }
+        )
 
     @extend_schema(
-        operation_id="children_create", tags=["children"], request=s.ChildCreateInput,
+        operation_id="children_create",
+        tags=["children"],
+        request=s.ChildCreateInput,
         summary="Add a child to the register",
         description="The child becomes your organisation's (the responsible council). Validated as on the web "
-                    "page: dates and codes; 409 naming the field if another child in your organisation already has "
-                    "the council case ID, SSDA903 CHILD identifier, Home Office or NRM reference.",
+        "page: dates and codes; 409 naming the field if another child in your organisation already has "
+        "the council case ID, SSDA903 CHILD identifier, Home Office or NRM reference.",
         responses={201: s.ChildFull, **errors(415, 400, 403, 409)},
     )
     def post(self, request: Request) -> Response:
@@ -171,8 +206,12 @@ class ChildrenView(ApiView):
         data = _valid(s.ChildCreateInput, request.data)
         other_names = [(n["name"], n["kind"]) for n in data.pop("other_names", [])]
         if not register_policy.can_create(viewer):
-            access.deny(viewer, "child", "", None, "Tried to add a child to the register without permission")
-            raise exceptions.PermissionDenied("Your organisation or role cannot add children to the register")
+            access.deny(
+                viewer, "child", "", None, "Tried to add a child to the register without permission"
+            )
+            raise exceptions.PermissionDenied(
+                "Your organisation or role cannot add children to the register"
+            )
         try:
             child = register_actions.create_child(viewer, data, other_names)
         except ValidationError as error:
@@ -185,12 +224,20 @@ class ChildrenView(ApiView):
 
 class ChildView(ApiView):
     @extend_schema(
-        operation_id="children_read", tags=["children"], parameters=[ID],
+        operation_id="children_read",
+        tags=["children"],
+        parameters=[ID],
         summary="Read a child's record",
         description="The full record for your own children; the limited view (identity, photograph, flags, "
-                    "current placement) for a child placed in your area. Audited as a view.",
-        responses={200: OpenApiResponse(s.ChildFull, description="access is 'full' or 'limited' (then only the "
-                                        "limited fields are present)"), **errors(404)},
+        "current placement) for a child placed in your area. Audited as a view.",
+        responses={
+            200: OpenApiResponse(
+                s.ChildFull,
+                description="access is 'full' or 'limited' (then only the "
+                "limited fields are present)",
+            ),
+            **errors(404),
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
         child, grant = queries.open_child_grant(viewer_of(request), pk)
@@ -200,12 +247,15 @@ class ChildView(ApiView):
         return response
 
     @extend_schema(
-        operation_id="children_update", tags=["children"], parameters=[ID, IF_MATCH_REQUIRED],
-        request=s.ChildUpdateInput, summary="Change a child's core details",
+        operation_id="children_update",
+        tags=["children"],
+        parameters=[ID, IF_MATCH_REQUIRED],
+        request=s.ChildUpdateInput,
+        summary="Change a child's core details",
         description="Send only the fields to change, with If-Match: the ETag from your GET. If someone changed the "
-                    "record since, 412 and nothing is saved. A field that cannot be changed (id, version, "
-                    "responsible_organisation...) or that does not exist is a 400 naming it. 409 naming the field if "
-                    "another child in your organisation already has that identifier.",
+        "record since, 412 and nothing is saved. A field that cannot be changed (id, version, "
+        "responsible_organisation...) or that does not exist is a 400 naming it. 409 naming the field if "
+        "another child in your organisation already has that identifier.",
         responses={200: s.ChildFull, **errors(415, 400, 403, 404, 409, 412, 428)},
     )
     def patch(self, request: Request, pk: int) -> Response:
@@ -214,9 +264,13 @@ class ChildView(ApiView):
         data = _valid(s.ChildUpdateInput, request.data)
         check_if_match(request, child_etag(child, True), required=True)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Send at least one field to change"]})
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Send at least one field to change"]}
+            )
         try:
-            child = register_actions.update_child(viewer, child, data, expected_version=child.version)
+            child = register_actions.update_child(
+                viewer, child, data, expected_version=child.version
+            )
         except register_actions.StaleRecord as error:
             raise PreconditionFailed() from error
         except ValidationError as error:
@@ -229,11 +283,17 @@ class ChildView(ApiView):
 
 class ChildPhotoView(ApiView):
     @extend_schema(
-        operation_id="children_photo", tags=["children"], parameters=[ID], summary="The child's photograph",
+        operation_id="children_photo",
+        tags=["children"],
+        parameters=[ID],
+        summary="The child's photograph",
         description="As on the web page: anyone who may open the record sees the photograph (it is part of the "
-                    "limited view too). Audited as a view with the purpose 'photograph'. 404 if there is none.",
-        responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The photograph"),
-                   (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY), **errors(404)},
+        "limited view too). Audited as a view with the purpose 'photograph'. 404 if there is none.",
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The photograph"),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+            **errors(404),
+        },
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         child, _ = access.open_child(viewer_of(request), pk, purpose="photograph")
@@ -249,7 +309,10 @@ class ChildPhotoView(ApiView):
 
 class FlagsView(ApiView):
     @extend_schema(
-        operation_id="flags_create", tags=["children"], parameters=[ID, IF_MATCH_OPTIONAL], request=s.FlagInput,
+        operation_id="flags_create",
+        tags=["children"],
+        parameters=[ID, IF_MATCH_OPTIONAL],
+        request=s.FlagInput,
         summary="Record a flag on a child",
         description="A dated flag with its evidence. 409 if the child already has an open flag of that kind.",
         responses={201: s.FlagFull, **errors(415, 400, 403, 404, 409, 412)},
@@ -260,19 +323,35 @@ class FlagsView(ApiView):
         data = _valid(s.FlagInput, request.data)
         check_if_match(request, child_etag(child, True), required=False)
         try:
-            flag = register_actions.record_flag(viewer, child, data["kind"], data["start_date"], data["evidence"],
-                                                stage=data.get("stage", ""), source="api")
+            flag = register_actions.record_flag(
+                viewer,
+                child,
+                data["kind"],
+                data["start_date"],
+                data["evidence"],
+                stage=data.get("stage", ""),
+                source="api",
+            )
         except ValidationError as error:
-            open_already = Flag.objects.filter(child=child, kind=data["kind"], end_date__isnull=True).exists()
+            open_already = Flag.objects.filter(
+                child=child, kind=data["kind"], end_date__isnull=True
+            ).exists()
             raise _refused(error, conflict=open_already) from error
         return Response(s.FlagFull(flag).data, status=status.HTTP_201_CREATED)
 
 
 class EndFlagView(ApiView):
     @extend_schema(
-        operation_id="flags_end", tags=["children"], request=s.EndFlagInput,
-        parameters=[ID, OpenApiParameter("flag_id", OpenApiTypes.INT, OpenApiParameter.PATH), IF_MATCH_OPTIONAL],
-        summary="End a flag", description="409 if the flag has already ended.",
+        operation_id="flags_end",
+        tags=["children"],
+        request=s.EndFlagInput,
+        parameters=[
+            ID,
+            OpenApiParameter("flag_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+            IF_MATCH_OPTIONAL,
+        ],
+        summary="End a flag",
+        description="409 if the flag has already ended.",
         responses={200: s.FlagFull, **errors(415, 400, 403, 404, 409, 412)},
     )
     def post(self, request: Request, pk: int, flag_id: int) -> Response:
@@ -291,10 +370,13 @@ class EndFlagView(ApiView):
 
 class PlacementsView(ApiView):
     @extend_schema(
-        operation_id="placements_create", tags=["children"], parameters=[ID, IF_MATCH_OPTIONAL],
-        request=s.PlacementInput, summary="Record a placement",
+        operation_id="placements_create",
+        tags=["children"],
+        parameters=[ID, IF_MATCH_OPTIONAL],
+        request=s.PlacementInput,
+        summary="Record a placement",
         description="Where the child lives, from when. Must not overlap another placement; the placement type "
-                    "must be in use on its start date. The council of the area is told if it is not yours.",
+        "must be in use on its start date. The council of the area is told if it is not yours.",
         responses={201: s.PlacementOut, **errors(415, 400, 403, 404, 412)},
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -305,7 +387,9 @@ class PlacementsView(ApiView):
         code = data["authority"]
         data["authority"] = Authority.objects.filter(code=code).first()
         if data["authority"] is None:
-            raise exceptions.ValidationError({"authority": [f"'{code}' is not an authority's GSS code Visible knows"]})
+            raise exceptions.ValidationError(
+                {"authority": [f"'{code}' is not an authority's GSS code Visible knows"]}
+            )
         try:
             placement = register_actions.record_placement(viewer, child, data)
         except ValidationError as error:
@@ -315,9 +399,16 @@ class PlacementsView(ApiView):
 
 class EndPlacementView(ApiView):
     @extend_schema(
-        operation_id="placements_end", tags=["children"], request=s.EndPlacementInput,
-        parameters=[ID, OpenApiParameter("placement_id", OpenApiTypes.INT, OpenApiParameter.PATH), IF_MATCH_OPTIONAL],
-        summary="End a placement", description="409 if the placement has already ended.",
+        operation_id="placements_end",
+        tags=["children"],
+        request=s.EndPlacementInput,
+        parameters=[
+            ID,
+            OpenApiParameter("placement_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+            IF_MATCH_OPTIONAL,
+        ],
+        summary="End a placement",
+        description="409 if the placement has already ended.",
         responses={200: s.PlacementOut, **errors(415, 400, 403, 404, 409, 412)},
     )
     def post(self, request: Request, pk: int, placement_id: int) -> Response:
@@ -336,20 +427,28 @@ class EndPlacementView(ApiView):
 
 # --- missing episodes ----------------------------------------------------------------------
 
+
 def _police_force(viewer, name: str | None, field: str) -> Organisation | None:
     if not name:
         own = viewer.organisation
         return own if own and own.kind == OrganisationKind.POLICE else None
     force = Organisation.objects.filter(kind=OrganisationKind.POLICE, name=name).first()
     if force is None:
-        raise exceptions.ValidationError({field: [f"Visible knows no police force called '{name}': use the force's "
-                                                  "full name, for example 'Kent Police' or 'Police Scotland'"]})
+        raise exceptions.ValidationError(
+            {
+                field: [
+                    f"Visible knows no police force called '{name}': use the force's "
+                    "full name, for example 'Kent Police' or 'Police Scotland'"
+                ]
+            }
+        )
     return force
 
 
 def _episode_response(episode: Episode, full: bool, status_code: int = 200) -> Response:
-    episode = (Episode.objects.select_related("child__responsible_organisation", "police_force", "found_in_authority")
-               .get(pk=episode.pk))
+    episode = Episode.objects.select_related(
+        "child__responsible_organisation", "police_force", "found_in_authority"
+    ).get(pk=episode.pk)
     response = Response(s.episode_data(episode, full), status=status_code)
     response["ETag"] = episode_etag(episode)
     return response
@@ -357,10 +456,13 @@ def _episode_response(episode: Episode, full: bool, status_code: int = 200) -> R
 
 class ChildEpisodesView(ApiView):
     @extend_schema(
-        operation_id="episodes_report", tags=["missing"], parameters=[ID], request=s.ReportMissingInput,
+        operation_id="episodes_report",
+        tags=["missing"],
+        parameters=[ID],
+        request=s.ReportMissingInput,
         summary="Report a child missing or away",
         description="Opens an episode on the child's record and grades it (the risk engine's proposal, to be "
-                    "confirmed). 409 if the child already has an open episode.",
+        "confirmed). 409 if the child already has an open episode.",
         responses={201: s.EpisodeOut, **errors(415, 400, 403, 404, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -382,10 +484,12 @@ class EpisodesView(ApiView):
     query_serializers = {"get": s.PageQuery}
 
     @extend_schema(
-        operation_id="episodes_list", tags=["missing"], parameters=[s.PageQuery],
+        operation_id="episodes_list",
+        tags=["missing"],
+        parameters=[s.PageQuery],
         summary="Open episodes you may see",
         description="Every open episode of your organisation's children and of children placed in its area, "
-                    "highest grade first, then longest missing. Audited as a list.",
+        "highest grade first, then longest missing. Audited as a list.",
         responses={200: s.EpisodePage, **errors(400)},
     )
     def get(self, request: Request) -> Response:
@@ -394,31 +498,51 @@ class EpisodesView(ApiView):
 
         viewer = viewer_of(request)
         query = _valid(s.PageQuery, request.query_params)
-        candidates = access.visible_open_episodes(viewer).select_related("child__responsible_organisation",
-                                                                         "police_force")
-        views = {e.pk: missing_policy.episode_view(viewer, e) for e in candidates}  # each row as its page would be
+        candidates = access.visible_open_episodes(viewer).select_related(
+            "child__responsible_organisation", "police_force"
+        )
+        views = {
+            e.pk: missing_policy.episode_view(viewer, e) for e in candidates
+        }  # each row as its page would be
         episodes = missing_policy.most_urgent_first(e for e in candidates if views[e.pk] != "none")
         size = query["page_size"]
         pages = max(1, -(-len(episodes) // size))
         page = min(query["page"], pages)
-        shown = episodes[(page - 1) * size: page * size]
-        record(viewer, AuditAction.LIST, object_type="episode",
-               summary=f"Listed open episodes through the API ({len(episodes)} open, {len(shown)} shown)",
-               detail={"episodes": [e.pk for e in shown], "page": page})
+        shown = episodes[(page - 1) * size : page * size]
+        record(
+            viewer,
+            AuditAction.LIST,
+            object_type="episode",
+            summary=f"Listed open episodes through the API ({len(episodes)} open, {len(shown)} shown)",
+            detail={"episodes": [e.pk for e in shown], "page": page},
+        )
         next_url, previous_url = _page_urls(request, page, pages)
-        return Response({
-            "count": len(episodes), "page": page, "pages": pages, "page_size": size, "next": next_url,
-            "previous": previous_url,
-            "results": [s.EpisodeSummary(s.episode_summary(e, viewer.organisation_id) | {"access": views[e.pk]}).data
-                        for e in shown],
-        })
+        return Response(
+            {
+                "count": len(episodes),
+                "page": page,
+                "pages": pages,
+                "page_size": size,
+                "next": next_url,
+                "previous": previous_url,
+                "results": [
+                    s.EpisodeSummary(
+                        s.episode_summary(e, viewer.organisation_id) | {"access": views[e.pk]}
+                    ).data
+                    for e in shown
+                ],
+            }
+        )
 
 
 class EpisodeView(ApiView):
     @extend_schema(
-        operation_id="episodes_read", tags=["missing"], parameters=[ID], summary="Read a missing episode",
+        operation_id="episodes_read",
+        tags=["missing"],
+        parameters=[ID],
+        summary="Read a missing episode",
         description="The full episode (gradings and the search log) for your own child's; the limited view of an "
-                    "open episode for a child placed in your area. Audited as a view.",
+        "open episode for a child placed in your area. Audited as a view.",
         responses={200: s.EpisodeOut, **errors(404)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -428,10 +552,13 @@ class EpisodeView(ApiView):
 
 class GradingsView(ApiView):
     @extend_schema(
-        operation_id="episodes_grade", tags=["missing"], parameters=[ID, IF_MATCH_OPTIONAL], request=s.GradeInput,
+        operation_id="episodes_grade",
+        tags=["missing"],
+        parameters=[ID, IF_MATCH_OPTIONAL],
+        request=s.GradeInput,
         summary="Confirm or change the episode's grade",
         description="Confirm the risk engine's proposal, or choose another grade: upward freely, downward only "
-                    "with a reason and never below the floor the rules set.",
+        "with a reason and never below the floor the rules set.",
         responses={201: s.GradingOut, **errors(415, 400, 403, 404, 412)},
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -441,7 +568,9 @@ class GradingsView(ApiView):
         check_if_match(request, episode_etag(episode), required=False)
         kind = GradingKind.CONFIRMED if episode.is_open else GradingKind.RETURN
         try:
-            grading = missing_actions.grade_episode(viewer, episode, data["grade"], data.get("reason", ""), kind=kind)
+            grading = missing_actions.grade_episode(
+                viewer, episode, data["grade"], data.get("reason", ""), kind=kind
+            )
         except ValidationError as error:
             raise _refused(error, conflict=False) from error
         return Response(s.GradingOut(grading).data, status=status.HTTP_201_CREATED)
@@ -449,8 +578,12 @@ class GradingsView(ApiView):
 
 class LogView(ApiView):
     @extend_schema(
-        operation_id="episodes_log", tags=["missing"], parameters=[ID], request=s.LogEntryInput,
-        summary="Add to the search log", description="A sighting, a call, an action, contact with the child, a note.",
+        operation_id="episodes_log",
+        tags=["missing"],
+        parameters=[ID],
+        request=s.LogEntryInput,
+        summary="Add to the search log",
+        description="A sighting, a call, an action, contact with the child, a note.",
         responses={201: s.LogEntryOut, **errors(415, 400, 403, 404)},
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -458,7 +591,9 @@ class LogView(ApiView):
         episode = access.episode_to_act_on(viewer, pk, "log the search")
         data = _valid(s.LogEntryInput, request.data)
         try:
-            entry = missing_actions.add_log_entry(viewer, episode, data["kind"], data["occurred_at"], data["text"])
+            entry = missing_actions.add_log_entry(
+                viewer, episode, data["kind"], data["occurred_at"], data["text"]
+            )
         except ValidationError as error:
             raise _refused(error, conflict=False) from error
         return Response(s.LogEntryOut(entry).data, status=status.HTTP_201_CREATED)
@@ -466,8 +601,11 @@ class LogView(ApiView):
 
 class PoliceReportView(ApiView):
     @extend_schema(
-        operation_id="episodes_police_report", tags=["missing"], parameters=[ID, IF_MATCH_OPTIONAL],
-        request=s.PoliceReportInput, summary="Record the report to the police",
+        operation_id="episodes_police_report",
+        tags=["missing"],
+        parameters=[ID, IF_MATCH_OPTIONAL],
+        request=s.PoliceReportInput,
+        summary="Record the report to the police",
         description="Which force, when, and its reference. A police client's own force is the default.",
         responses={200: s.EpisodeOut, **errors(415, 400, 403, 404, 412)},
     )
@@ -478,10 +616,13 @@ class PoliceReportView(ApiView):
         check_if_match(request, episode_etag(episode), required=False)
         force = _police_force(viewer, data.get("police_force"), "police_force")
         if force is None:
-            raise exceptions.ValidationError({"police_force": ["Give the police force the child was reported to"]})
+            raise exceptions.ValidationError(
+                {"police_force": ["Give the police force the child was reported to"]}
+            )
         try:
-            episode = missing_actions.record_police_report(viewer, episode, force, data["reported_at"],
-                                                           data.get("reference", ""))
+            episode = missing_actions.record_police_report(
+                viewer, episode, force, data["reported_at"], data.get("reference", "")
+            )
         except ValidationError as error:
             raise _refused(error, conflict=False) from error
         return _episode_response(episode, True)
@@ -489,8 +630,12 @@ class PoliceReportView(ApiView):
 
 class ReturnView(ApiView):
     @extend_schema(
-        operation_id="episodes_return", tags=["missing"], parameters=[ID, IF_MATCH_OPTIONAL], request=s.ReturnInput,
-        summary="Record the child's return", description="Closes the episode. 409 if the return is already recorded.",
+        operation_id="episodes_return",
+        tags=["missing"],
+        parameters=[ID, IF_MATCH_OPTIONAL],
+        request=s.ReturnInput,
+        summary="Record the child's return",
+        description="Closes the episode. 409 if the return is already recorded.",
         responses={200: s.EpisodeOut, **errors(415, 400, 403, 404, 409, 412)},
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -502,10 +647,17 @@ class ReturnView(ApiView):
             code = data["found_in_authority"]
             data["found_in_authority"] = Authority.objects.filter(code=code).first()
             if data["found_in_authority"] is None:
-                raise exceptions.ValidationError({"found_in_authority": [f"'{code}' is not an authority's GSS code "
-                                                                         "Visible knows"]})
+                raise exceptions.ValidationError(
+                    {
+                        "found_in_authority": [
+                            f"'{code}' is not an authority's GSS code Visible knows"
+                        ]
+                    }
+                )
         try:
-            episode = missing_actions.record_return(viewer, episode, data, expected_version=episode.version)
+            episode = missing_actions.record_return(
+                viewer, episode, data, expected_version=episode.version
+            )
         except missing_actions.StaleEpisode as error:
             raise PreconditionFailed() from error
         except ValidationError as error:

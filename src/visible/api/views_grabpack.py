@@ -124,7 +124,9 @@ class GrabPackSerializer(serializers.Serializer):
     responsible_organisation = serializers.CharField()
     description = serializers.CharField()
     distinguishing_features = serializers.CharField()
-    has_photo = serializers.BooleanField(help_text="The photograph is in the PDF, and at GET /api/v1/children/{id}/photo")
+    has_photo = serializers.BooleanField(
+        help_text="The photograph is in the PDF, and at GET /api/v1/children/{id}/photo"
+    )
     photo_taken_on = serializers.DateField(allow_null=True)
     council_id = serializers.CharField()
     identifiers = IdentifierPart(many=True)
@@ -148,7 +150,9 @@ class GrabPackSerializer(serializers.Serializer):
     history_longest = serializers.CharField()
     places_found = PlaceFoundPart(many=True)
     open_episode_id = serializers.IntegerField(allow_null=True)
-    episode = EpisodePart(allow_null=True, help_text="Part 2; null for the pack prepared in advance")
+    episode = EpisodePart(
+        allow_null=True, help_text="Part 2; null for the pack prepared in advance"
+    )
 
 
 def pack_data(pack: GrabPack) -> dict:
@@ -166,8 +170,16 @@ def _audit(viewer, action: str, pack: GrabPack, summary: str, detail: dict | Non
         object_type, object_id = "episode", pack.episode.episode_id
     else:
         object_type, object_id = "child", pack.child_id
-    record(viewer, action, object_type=object_type, object_id=object_id, child_id=pack.child_id,
-           summary=summary, purpose=access.GRAB_PACK, detail=detail)
+    record(
+        viewer,
+        action,
+        object_type=object_type,
+        object_id=object_id,
+        child_id=pack.child_id,
+        summary=summary,
+        purpose=access.GRAB_PACK,
+        detail=detail,
+    )
     child = Child.objects.get(pk=pack.child_id)
     if viewer.organisation_id != child.responsible_organisation_id:  # seen by another organisation
         disclose(viewer, child, f"Grab pack: {summary[0].lower()}{summary[1:]}", access.GRAB_PACK)
@@ -175,7 +187,12 @@ def _audit(viewer, action: str, pack: GrabPack, summary: str, detail: dict | Non
 
 def _json(request: Request, pack: GrabPack) -> Response:
     parts = "parts 1 and 2" if pack.episode else "part 1"
-    _audit(viewer_of(request), AuditAction.VIEW, pack, f"Viewed the grab pack ({parts}) through the API")
+    _audit(
+        viewer_of(request),
+        AuditAction.VIEW,
+        pack,
+        f"Viewed the grab pack ({parts}) through the API",
+    )
     return Response(pack_data(pack))
 
 
@@ -183,20 +200,34 @@ def _pdf(request: Request, pack: GrabPack) -> HttpResponse:
     content = grabpack.grab_pack_pdf(pack, request._request)
     filename = grabpack.pdf_filename(pack)
     parts = "parts 1 and 2" if pack.episode else "part 1"
-    _audit(viewer_of(request), AuditAction.EXPORT, pack, f"Downloaded the grab pack as a PDF ({parts}) through the API",
-           {"format": "pdf", "filename": filename, "bytes": len(content)})
+    _audit(
+        viewer_of(request),
+        AuditAction.EXPORT,
+        pack,
+        f"Downloaded the grab pack as a PDF ({parts}) through the API",
+        {"format": "pdf", "filename": filename, "bytes": len(content)},
+    )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-PDF_RESPONSE = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The grab pack, A4 PDF")}
+PDF_RESPONSE = {
+    (200, "application/pdf"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The grab pack, A4 PDF"
+    )
+}
 
 
 class EpisodeGrabPackView(ApiView):
-    @extend_schema(operation_id="grab_pack_episode", tags=["grab pack"], parameters=[ID],
-                   summary="Grab pack for an episode (parts 1 and 2)", responses={200: GrabPackSerializer, **errors(404)})
+    @extend_schema(
+        operation_id="grab_pack_episode",
+        tags=["grab pack"],
+        parameters=[ID],
+        summary="Grab pack for an episode (parts 1 and 2)",
+        responses={200: GrabPackSerializer, **errors(404)},
+    )
     def get(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
         episode = access.episode_for_grab_pack(viewer, pk)
@@ -204,8 +235,13 @@ class EpisodeGrabPackView(ApiView):
 
 
 class EpisodeGrabPackPdfView(ApiView):
-    @extend_schema(operation_id="grab_pack_episode_pdf", tags=["grab pack"], parameters=[ID],
-                   summary="Grab pack for an episode, as PDF", responses={**PDF_RESPONSE, **errors(404)})
+    @extend_schema(
+        operation_id="grab_pack_episode_pdf",
+        tags=["grab pack"],
+        parameters=[ID],
+        summary="Grab pack for an episode, as PDF",
+        responses={**PDF_RESPONSE, **errors(404)},
+    )
     def get(self, request: Request, pk: int) -> HttpResponse:
         viewer = viewer_of(request)
         episode = access.episode_for_grab_pack(viewer, pk)
@@ -213,8 +249,13 @@ class EpisodeGrabPackPdfView(ApiView):
 
 
 class ChildGrabPackView(ApiView):
-    @extend_schema(operation_id="grab_pack_child", tags=["grab pack"], parameters=[ID],
-                   summary="Grab pack prepared in advance (part 1)", responses={200: GrabPackSerializer, **errors(404)})
+    @extend_schema(
+        operation_id="grab_pack_child",
+        tags=["grab pack"],
+        parameters=[ID],
+        summary="Grab pack prepared in advance (part 1)",
+        responses={200: GrabPackSerializer, **errors(404)},
+    )
     def get(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
         child = access.child_for_grab_pack(viewer, pk)
@@ -222,8 +263,13 @@ class ChildGrabPackView(ApiView):
 
 
 class ChildGrabPackPdfView(ApiView):
-    @extend_schema(operation_id="grab_pack_child_pdf", tags=["grab pack"], parameters=[ID],
-                   summary="Grab pack prepared in advance (part 1), as PDF", responses={**PDF_RESPONSE, **errors(404)})
+    @extend_schema(
+        operation_id="grab_pack_child_pdf",
+        tags=["grab pack"],
+        parameters=[ID],
+        summary="Grab pack prepared in advance (part 1), as PDF",
+        responses={**PDF_RESPONSE, **errors(404)},
+    )
     def get(self, request: Request, pk: int) -> HttpResponse:
         viewer = viewer_of(request)
         child = access.child_for_grab_pack(viewer, pk)

@@ -50,14 +50,25 @@ def anchor_interval() -> dt.timedelta:
 @dataclass(frozen=True)
 class Anchor:
     """The chain's head at one moment: event number ``seq`` had hash ``hash``."""
+
     seq: int
     hash: str
     at: dt.datetime
     key_id: str
 
     def line(self) -> str:
-        return json.dumps({"seq": self.seq, "hash": self.hash, "at": self.at.astimezone(dt.UTC).isoformat(),
-                           "key_id": self.key_id}, separators=(",", ":")) + "\n"
+        return (
+            json.dumps(
+                {
+                    "seq": self.seq,
+                    "hash": self.hash,
+                    "at": self.at.astimezone(dt.UTC).isoformat(),
+                    "key_id": self.key_id,
+                },
+                separators=(",", ":"),
+            )
+            + "\n"
+        )
 
     def describe(self) -> str:
         return f"event #{self.seq} (hash {self.hash[:16]}…), anchored {timezone.localtime(self.at):%d/%m/%Y %H:%M:%S %Z}"
@@ -68,6 +79,7 @@ class UnkeyedChainError(ValueError):
 
 
 # --- writing ------------------------------------------------------------------------------------
+
 
 def anchor_due(head: AuditChainHead, now: dt.datetime) -> bool:
     return head.anchored_at is None or now - head.anchored_at >= anchor_interval()
@@ -89,13 +101,16 @@ def write_anchor(*, only_if_due: bool = False, unless_anchored: bool = False) ->
         if only_if_due and not anchor_due(head, now):
             return None
         if unless_anchored and head.anchored_at is not None and head.anchored_seq == head.last_seq:
-            return Anchor(seq=head.last_seq, hash=head.last_hash, at=head.anchored_at, key_id=current_key_id())
+            return Anchor(
+                seq=head.last_seq, hash=head.last_hash, at=head.anchored_at, key_id=current_key_id()
+            )
         first_key = AuditEvent.objects.order_by("seq").values_list("key_id", flat=True).first()
         if first_key == UNKEYED:
             # Rekeying changes every hash, so an anchor written now would stop matching.
             raise UnkeyedChainError(
                 "the audit chain still begins with events hashed before it was keyed: run `visible audit rekey` "
-                "first (docs/security.md); no anchor is written until then")
+                "first (docs/security.md); no anchor is written until then"
+            )
         anchor = Anchor(seq=head.last_seq, hash=head.last_hash, at=now, key_id=current_key_id())
         _append(path, anchor.line())
         head.anchored_at, head.anchored_seq = now, head.last_seq
@@ -133,7 +148,9 @@ def _syslog_address(address: str) -> str | tuple[str, int]:
         return address
     host, _, port = address.rpartition(":") if ":" in address else (address, "", str(SYSLOG_PORT))
     if not port.isdigit():
-        raise ValueError(f"VISIBLE_AUDIT_ANCHOR_SYSLOG '{address}' is not a socket path, 'host' or 'host:port'")
+        raise ValueError(
+            f"VISIBLE_AUDIT_ANCHOR_SYSLOG '{address}' is not a socket path, 'host' or 'host:port'"
+        )
     return host, int(port)
 
 
@@ -142,16 +159,28 @@ def _to_syslog(line: str) -> None:
     if not address:
         return
     try:
-        handler = _AnchorSyslogHandler(address=_syslog_address(address), facility=logging.handlers.SysLogHandler.LOG_AUTH)
+        handler = _AnchorSyslogHandler(
+            address=_syslog_address(address), facility=logging.handlers.SysLogHandler.LOG_AUTH
+        )
         try:
             handler.ident = "visible-audit-anchor: "
-            handler.emit(logging.makeLogRecord({"name": "visible.audit.anchor", "levelno": logging.INFO,
-                                                "levelname": "INFO", "msg": line}))
+            handler.emit(
+                logging.makeLogRecord(
+                    {
+                        "name": "visible.audit.anchor",
+                        "levelno": logging.INFO,
+                        "levelname": "INFO",
+                        "msg": line,
+                    }
+                )
+            )
         finally:
             handler.close()
     except (OSError, ValueError) as error:
         # The file has the anchor; syslog is the second copy.
-        logger.error("Audit anchor not sent to syslog at %s: %s. It is in the anchor file.", address, error)
+        logger.error(
+            "Audit anchor not sent to syslog at %s: %s. It is in the anchor file.", address, error
+        )
 
 
 def anchor_if_due() -> None:
@@ -174,17 +203,24 @@ def anchor_now(context: str) -> tuple[Anchor | None, str]:
 
 
 def _log_failure(error: Exception, context: str = "") -> None:
-    fix = ("" if isinstance(error, UnkeyedChainError)
-           else ": fix the anchor file (VISIBLE_AUDIT_ANCHOR_FILE) and run `visible audit anchor`")
+    fix = (
+        ""
+        if isinstance(error, UnkeyedChainError)
+        else ": fix the anchor file (VISIBLE_AUDIT_ANCHOR_FILE) and run `visible audit anchor`"
+    )
     logger.error(
         "AUDIT ANCHOR NOT WRITTEN%s to %s: %s. The write that prompted it was kept, but the chain's newest "
         "events are protected by the key alone until an anchor is written%s.",
-        f" ({context})" if context else "", anchor_file(), error, fix,
+        f" ({context})" if context else "",
+        anchor_file(),
+        error,
+        fix,
         exc_info=not isinstance(error, OSError | ValueError),
     )
 
 
 # --- checking -----------------------------------------------------------------------------------
+
 
 def read_anchors(path: Path) -> list[tuple[int, Anchor]]:
     """The anchors in the file, with their line numbers. A line that is not an anchor is an
@@ -192,8 +228,10 @@ def read_anchors(path: Path) -> list[tuple[int, Anchor]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ValueError(f"no anchor file at {path}: give the file VISIBLE_AUDIT_ANCHOR_FILE names "
-                         "(or a copy of it, e.g. from syslog)") from None
+        raise ValueError(
+            f"no anchor file at {path}: give the file VISIBLE_AUDIT_ANCHOR_FILE names "
+            "(or a copy of it, e.g. from syslog)"
+        ) from None
     except OSError as error:
         raise ValueError(f"cannot read the anchor file {path}: {error.strerror}") from None
     anchors = []
@@ -205,10 +243,17 @@ def read_anchors(path: Path) -> list[tuple[int, Anchor]]:
             at = dt.datetime.fromisoformat(data["at"])
             if at.tzinfo is None:
                 raise ValueError("time without a time zone")
-            anchor = Anchor(seq=int(data["seq"]), hash=str(data["hash"]), at=at, key_id=str(data.get("key_id", "")))
+            anchor = Anchor(
+                seq=int(data["seq"]),
+                hash=str(data["hash"]),
+                at=at,
+                key_id=str(data.get("key_id", "")),
+            )
         except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}, line {number} is not an anchor ({error}): expected one JSON object a line "
-                             'with "seq", "hash", "at" and "key_id"') from None
+            raise ValueError(
+                f"{path}, line {number} is not an anchor ({error}): expected one JSON object a line "
+                'with "seq", "hash", "at" and "key_id"'
+            ) from None
         anchors.append((number, anchor))
     return anchors
 
@@ -218,7 +263,9 @@ class AnchorCheck:
     path: Path
     anchors_checked: int = 0
     newest: Anchor | None = None
-    problems: list[str] = field(default_factory=list)  # the first anchor no longer matched; anchors out of order
+    problems: list[str] = field(
+        default_factory=list
+    )  # the first anchor no longer matched; anchors out of order
     mismatched: int = 0
     gaps: list[str] = field(default_factory=list)
     unanchored_events: int = 0  # written after the newest anchor
@@ -238,19 +285,24 @@ def check_anchors(path: Path) -> AnchorCheck:
     last_seq = head.last_seq if head else 0
     if not anchors:
         if AuditEvent.objects.exists():
-            check.problems.append(f"{path} holds no anchors, so nothing shows what the chain was: was it emptied?")
+            check.problems.append(
+                f"{path} holds no anchors, so nothing shows what the chain was: was it emptied?"
+            )
         return check
 
     for (before, earlier), (number, anchor) in zip(anchors, anchors[1:], strict=False):
         if anchor.seq < earlier.seq:
             check.problems.append(
                 f"line {number} of {path} anchors event #{anchor.seq} after line {before} anchored event "
-                f"#{earlier.seq}: anchors only move forward, so lines were added, moved or edited")
+                f"#{earlier.seq}: anchors only move forward, so lines were added, moved or edited"
+            )
             break
 
     for start in range(0, len(anchors), _LOOKUP_BATCH):
-        batch = anchors[start:start + _LOOKUP_BATCH]
-        held = dict(AuditEvent.objects.filter(seq__in={a.seq for _, a in batch}).values_list("seq", "hash"))
+        batch = anchors[start : start + _LOOKUP_BATCH]
+        held = dict(
+            AuditEvent.objects.filter(seq__in={a.seq for _, a in batch}).values_list("seq", "hash")
+        )
         held[0] = GENESIS_HASH  # an anchor of the empty chain
         for number, anchor in batch:
             check.anchors_checked += 1
@@ -259,10 +311,17 @@ def check_anchors(path: Path) -> AnchorCheck:
                 continue
             check.mismatched += 1
             if check.mismatched == 1:  # the first: everything after it is suspect too
-                now = "is no longer in the database" if now_held is None else f"now has hash {now_held[:16]}…"
-                check.problems.insert(0, f"line {number} of {path}: {anchor.describe()}, no longer matches: "
-                                         f"event #{anchor.seq} {now}. The chain was rewritten after this anchor "
-                                         "was written.")
+                now = (
+                    "is no longer in the database"
+                    if now_held is None
+                    else f"now has hash {now_held[:16]}…"
+                )
+                check.problems.insert(
+                    0,
+                    f"line {number} of {path}: {anchor.describe()}, no longer matches: "
+                    f"event #{anchor.seq} {now}. The chain was rewritten after this anchor "
+                    "was written.",
+                )
     check.newest = anchors[-1][1]
     check.unanchored_events = max(0, last_seq - max(a.seq for _, a in anchors))
     check.gaps = _gaps([a for _, a in anchors])
@@ -289,5 +348,6 @@ def _gaps(anchors: list[Anchor]) -> list[str]:
                 f"no anchor from {timezone.localtime(earlier.at):%d/%m/%Y %H:%M} until "
                 f"{f'{timezone.localtime(later.at):%d/%m/%Y %H:%M}' if later else 'now'}, though event #{seq} "
                 f"({timezone.localtime(at):%d/%m/%Y %H:%M}) was due one: anchor writes were failing (see the error "
-                "log) or anchoring was off. Events in the gap are protected by the key alone.")
+                "log) or anchoring was off. Events in the gap are protected by the key alone."
+            )
     return gaps

@@ -26,7 +26,8 @@ def chain_key() -> bytes:
         problem = "is not set" if not key else "is too short"
         raise ImproperlyConfigured(
             f"VISIBLE_AUDIT_KEY {problem}: the audit log is hashed with it. Use at least {MINIMUM_KEY_LENGTH} random "
-            "characters (python -c 'import secrets; print(secrets.token_hex(32))'), kept in the secret store.")
+            "characters (python -c 'import secrets; print(secrets.token_hex(32))'), kept in the secret store."
+        )
     return key.encode("utf-8")
 
 

@@ -22,12 +22,15 @@ from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent, hash_
 def canonical_json(detail: dict[str, Any] | None) -> str:
     if not detail:
         return ""
-    return json.dumps(detail, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(
+        detail, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
 
 
 @dataclass(frozen=True)
 class Entry:
     """One event to append: what was done, to what, and why."""
+
     action: AuditAction | str
     object_type: str = ""
     object_id: object = ""
@@ -37,7 +40,9 @@ class Entry:
     detail: dict[str, Any] | None = None
 
 
-def event_values(viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str) -> dict[str, Any]:
+def event_values(
+    viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str
+) -> dict[str, Any]:
     """Every field of the event ``record`` appends for ``entry``, its hash (keyed) and key id
     included: for writers that insert rows without building model instances (bulk imports)."""
     key = chain_key()
@@ -108,7 +113,7 @@ def record_many(viewer: Viewer, entries: Iterable[Entry], batch: int = 1000) -> 
             events[0].save(force_insert=True)
         else:
             for start in range(0, len(events), batch):
-                AuditEvent.objects.bulk_create(events[start:start + batch])
+                AuditEvent.objects.bulk_create(events[start : start + batch])
         head.last_seq, head.last_hash = seq, last_hash
         head.save(update_fields=["last_seq", "last_hash"])
         if anchor_due(head, at):
@@ -139,10 +144,19 @@ def plain_value(value: Any) -> Any:
     return value
 
 
-def record_for(viewer: Viewer, action: AuditAction | str, obj: Any, child_id: int, summary: str, detail: dict) -> AuditEvent:
+def record_for(
+    viewer: Viewer, action: AuditAction | str, obj: Any, child_id: int, summary: str, detail: dict
+) -> AuditEvent:
     """Record an action on one record of a child's (a flag, an episode, an alert...)."""
-    return record(viewer, action, object_type=type(obj).__name__.lower(), object_id=obj.pk, child_id=child_id,
-                  summary=summary, detail=detail)
+    return record(
+        viewer,
+        action,
+        object_type=type(obj).__name__.lower(),
+        object_id=obj.pk,
+        child_id=child_id,
+        summary=summary,
+        detail=detail,
+    )
 
 
 @dataclass(frozen=True)
@@ -175,11 +189,15 @@ def _hash_problem(event: AuditEvent, current_key_id: str) -> str:
     """Why an event's hash does not match: the key tells a changed row from a chain written
     with another key (or before the chain was keyed)."""
     if event.key_id == UNKEYED:
-        return ("was hashed before the audit chain was keyed: run `visible audit rekey` once to re-hash the old "
-                "chain with the key (docs/security.md)")
+        return (
+            "was hashed before the audit chain was keyed: run `visible audit rekey` once to re-hash the old "
+            "chain with the key (docs/security.md)"
+        )
     if event.key_id != current_key_id:
-        return (f"was written with a different key (key id {event.key_id}; this server's VISIBLE_AUDIT_KEY has key id "
-                f"{current_key_id}): set the key the chain was written with, or the chain was rewritten with another")
+        return (
+            f"was written with a different key (key id {event.key_id}; this server's VISIBLE_AUDIT_KEY has key id "
+            f"{current_key_id}): set the key the chain was written with, or the chain was rewritten with another"
+        )
     return "its contents no longer match its hash: the row was changed after it was written"
 
 
@@ -193,16 +211,32 @@ def verify(progress: Any = None) -> VerifyResult:
     checked = 0
     for event in _events_in_order():
         if event.seq != expected_seq:
-            missing = f"{expected_seq}" if event.seq == expected_seq + 1 else f"{expected_seq} to {event.seq - 1}"
-            return VerifyResult(checked, BrokenLink(expected_seq, None, f"missing: event(s) {missing} were deleted"), expected_prev)
+            missing = (
+                f"{expected_seq}"
+                if event.seq == expected_seq + 1
+                else f"{expected_seq} to {event.seq - 1}"
+            )
+            return VerifyResult(
+                checked,
+                BrokenLink(expected_seq, None, f"missing: event(s) {missing} were deleted"),
+                expected_prev,
+            )
         if event.prev_hash != expected_prev:
             return VerifyResult(
                 checked,
-                BrokenLink(event.seq, event.pk, "does not follow the event before it: an earlier event was changed or removed"),
+                BrokenLink(
+                    event.seq,
+                    event.pk,
+                    "does not follow the event before it: an earlier event was changed or removed",
+                ),
                 expected_prev,
             )
         if event.compute_hash(key) != event.hash:
-            return VerifyResult(checked, BrokenLink(event.seq, event.pk, _hash_problem(event, current_key_id)), expected_prev)
+            return VerifyResult(
+                checked,
+                BrokenLink(event.seq, event.pk, _hash_problem(event, current_key_id)),
+                expected_prev,
+            )
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
@@ -210,7 +244,9 @@ def verify(progress: Any = None) -> VerifyResult:
             progress.update(1)
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None and checked:
-        return VerifyResult(checked, BrokenLink(checked, None, "the chain head row is missing"), expected_prev)
+        return VerifyResult(
+            checked, BrokenLink(checked, None, "the chain head row is missing"), expected_prev
+        )
     if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
         return VerifyResult(
             checked,

@@ -111,8 +111,10 @@ class AuditEvent(models.Model):
 def _payload(values) -> bytes:
     """What an event's hash covers: the values of HASHED_FIELDS in that order as compact
     JSON, the time to the microsecond."""
-    payload = [values[name].isoformat(timespec="microseconds") if name == "at" else values[name]
-               for name in HASHED_FIELDS]
+    payload = [
+        values[name].isoformat(timespec="microseconds") if name == "at" else values[name]
+        for name in HASHED_FIELDS
+    ]
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -52,13 +52,24 @@ def end(token: Token) -> None:
 # route still records something readable (and tests/sharing/test_access_matrix.py fails until
 # it is taught the route).
 ID_TYPES = {
-    "name_pk": "childname", "flag_pk": "flag", "flag_id": "flag", "placement_pk": "placement",
-    "placement_id": "placement", "referral_pk": "nrmreferral", "assignment_pk": "guardianassignment",
-    "share_pk": "grabpackshare", "glass_pk": "breakglass", "code": "authority",
+    "name_pk": "childname",
+    "flag_pk": "flag",
+    "flag_id": "flag",
+    "placement_pk": "placement",
+    "placement_id": "placement",
+    "referral_pk": "nrmreferral",
+    "assignment_pk": "guardianassignment",
+    "share_pk": "grabpackshare",
+    "glass_pk": "breakglass",
+    "code": "authority",
 }
 SEGMENT_TYPES = {
-    "children": "child", "episodes": "episode", "alerts": "alert", "collections": "collection",
-    "problems": "problemreport", "partnerships": "partnershiparea",
+    "children": "child",
+    "episodes": "episode",
+    "alerts": "alert",
+    "collections": "collection",
+    "problems": "problemreport",
+    "partnerships": "partnershiparea",
 }
 # Route arguments that are not the id of a record (a format, a year, a section, a reset token).
 NOT_IDS = {"fmt", "year", "key", "rest", "uidb64", "token"}
@@ -69,7 +80,7 @@ def _arguments(pattern: str) -> list[tuple[str, str]]:
     """Each argument of a route pattern with the literal path segment just before it."""
     found = []
     for match in _ARGUMENT.finditer(pattern):
-        before = pattern[:match.start()].rstrip("/").rsplit("/", 1)[-1]
+        before = pattern[: match.start()].rstrip("/").rsplit("/", 1)[-1]
         found.append((match.group(1) or match.group(2), before))
     return found
 
@@ -83,7 +94,9 @@ def asked_for(request: HttpRequest) -> tuple[str, str]:
     if not ids:
         return (match.url_name or "").replace("-", "_"), ""
     name, before = ids[-1]
-    object_type = ID_TYPES.get(name) or (SEGMENT_TYPES.get(before, before.rstrip("s")) if name == "pk" else name)
+    object_type = ID_TYPES.get(name) or (
+        SEGMENT_TYPES.get(before, before.rstrip("s")) if name == "pk" else name
+    )
     return object_type, str(match.kwargs.get(name, ""))
 
 
@@ -119,7 +132,9 @@ def already_audited() -> bool:
         return False
     seqs = [seq for seq, _ in watch.denials]
     hashes = {h for _, h in watch.denials}
-    return any(h in hashes for h in AuditEvent.objects.filter(seq__in=seqs).values_list("hash", flat=True))
+    return any(
+        h in hashes for h in AuditEvent.objects.filter(seq__in=seqs).values_list("hash", flat=True)
+    )
 
 
 def is_refusal(exception: BaseException) -> bool:
@@ -136,7 +151,9 @@ def status_of(exception: BaseException) -> int:
 
 def reason_of(exception: BaseException) -> str:
     detail = getattr(exception, "detail", None)
-    return str(detail if detail is not None else exception) or ("Not found" if status_of(exception) == 404 else "Not allowed")
+    return str(detail if detail is not None else exception) or (
+        "Not found" if status_of(exception) == 404 else "Not allowed"
+    )
 
 
 def audit(viewer: Viewer, request: HttpRequest, status: int, reason: str) -> None:
@@ -148,8 +165,13 @@ def audit(viewer: Viewer, request: HttpRequest, status: int, reason: str) -> Non
     object_type, object_id = asked_for(request)
     match = getattr(request, "resolver_match", None)
     route = match.view_name if match else request.path
-    record(viewer, AuditAction.DENIED, object_type=object_type, object_id=object_id,
-           summary=f"Refused ({status}) at {route}: {reason}")
+    record(
+        viewer,
+        AuditAction.DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        summary=f"Refused ({status}) at {route}: {reason}",
+    )
 
 
 def audit_exception(viewer: Viewer, request: HttpRequest, exception: BaseException) -> None:

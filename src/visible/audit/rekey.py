@@ -63,52 +63,90 @@ def rekey(viewer: Viewer) -> Rekeyed:
                 seq += 1
                 where = f"event #{seq}"
                 if event.seq != seq:
-                    _refuse(where, f"is missing (the next event is #{event.seq}): events were deleted")
+                    _refuse(
+                        where, f"is missing (the next event is #{event.seq}): events were deleted"
+                    )
                 if event.prev_hash != old_prev:
-                    _refuse(where, "does not follow the event before it: an earlier event was changed or removed")
+                    _refuse(
+                        where,
+                        "does not follow the event before it: an earlier event was changed or removed",
+                    )
                 values = {name: getattr(event, name) for name in HASHED_FIELDS}
                 if event.key_id == UNKEYED:
                     if keyed_seen:
-                        _refuse(where, "has no key id but comes after keyed events: the chain was rewritten")
+                        _refuse(
+                            where,
+                            "has no key id but comes after keyed events: the chain was rewritten",
+                        )
                     if unkeyed_hash_of(values) != event.hash:
-                        _refuse(where, "no longer matches its (unkeyed) hash: the row was changed after it was written")
+                        _refuse(
+                            where,
+                            "no longer matches its (unkeyed) hash: the row was changed after it was written",
+                        )
                     unkeyed += 1
                 elif event.key_id == new_key_id:
                     keyed_seen = True
                     if hash_of(values, key) != event.hash:
-                        _refuse(where, "no longer matches its hash: the row was changed after it was written")
+                        _refuse(
+                            where,
+                            "no longer matches its hash: the row was changed after it was written",
+                        )
                 else:
-                    _refuse(where, f"was written with a different key (key id {event.key_id}, this server's is "
-                                   f"{new_key_id}): rekey with the key the chain was written with")
+                    _refuse(
+                        where,
+                        f"was written with a different key (key id {event.key_id}, this server's is "
+                        f"{new_key_id}): rekey with the key the chain was written with",
+                    )
                 old_prev = event.hash
                 event.prev_hash = values["prev_hash"] = new_prev
                 event.hash = new_prev = hash_of(values, key)
                 event.key_id = new_key_id
             AuditEvent.objects.bulk_update(page, ["prev_hash", "hash", "key_id"], batch_size=500)
         if head.last_seq != seq:
-            _refuse(f"event #{seq + 1}", f"is missing: the chain head records {head.last_seq} events but {seq} remain")
+            _refuse(
+                f"event #{seq + 1}",
+                f"is missing: the chain head records {head.last_seq} events but {seq} remain",
+            )
         if head.last_hash != old_prev:
-            _refuse(f"event #{seq}", "is not the one the chain head records: the newest events were changed")
+            _refuse(
+                f"event #{seq}",
+                "is not the one the chain head records: the newest events were changed",
+            )
         if not unkeyed:
-            raise ValueError(f"nothing to rekey: every event is already hashed with this key (key id {new_key_id})")
+            raise ValueError(
+                f"nothing to rekey: every event is already hashed with this key (key id {new_key_id})"
+            )
         head.last_hash = new_prev
         head.save(update_fields=["last_hash"])
-        record(viewer, AuditAction.REKEY, object_type="audit_chain",
-               summary=f"Audit chain re-hashed with its key (key id {new_key_id}): {seq} events, {unkeyed} of them "
-                       "written before the chain was keyed",
-               detail={"events": seq, "unkeyed_events": unkeyed, "old_head_hash": old_prev,
-                       "new_head_hash": new_prev, "key_id": new_key_id})
+        record(
+            viewer,
+            AuditAction.REKEY,
+            object_type="audit_chain",
+            summary=f"Audit chain re-hashed with its key (key id {new_key_id}): {seq} events, {unkeyed} of them "
+            "written before the chain was keyed",
+            detail={
+                "events": seq,
+                "unkeyed_events": unkeyed,
+                "old_head_hash": old_prev,
+                "new_head_hash": new_prev,
+                "key_id": new_key_id,
+            },
+        )
     return Rekeyed(events=seq, old_head_hash=old_prev, new_head_hash=new_prev, key_id=new_key_id)
 
 
 def _refuse(where: str, problem: str) -> NoReturn:
-    raise ValueError(f"the audit chain is broken at {where}, which {problem}. Nothing was re-hashed: "
-                     "find out what happened to the chain first (`visible audit verify` will not pass)")
+    raise ValueError(
+        f"the audit chain is broken at {where}, which {problem}. Nothing was re-hashed: "
+        "find out what happened to the chain first (`visible audit verify` will not pass)"
+    )
 
 
 def _refuse_if_anchored() -> None:
     path = anchor_file()
     if path.exists() and read_anchors(path):
-        raise ValueError(f"the anchor file {path} already holds anchors, which are written only for a keyed chain: "
-                         "this chain was keyed before, so an unkeyed chain now means it was rewritten. Nothing was "
-                         "re-hashed; run `visible audit verify --anchors` to see where")
+        raise ValueError(
+            f"the anchor file {path} already holds anchors, which are written only for a keyed chain: "
+            "this chain was keyed before, so an unkeyed chain now means it was rewritten. Nothing was "
+            "re-hashed; run `visible audit verify --anchors` to see where"
+        )

@@ -13,17 +13,33 @@ from .models import AuditAction
 
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
-    record(viewer_for(user), AuditAction.SIGN_IN, object_type="user", object_id=user.pk, summary="Signed in")
+    record(
+        viewer_for(user),
+        AuditAction.SIGN_IN,
+        object_type="user",
+        object_id=user.pk,
+        summary="Signed in",
+    )
 
 
 @receiver(user_logged_out)
 def _signed_out(sender, request, user, **kwargs):
     if user is not None:
-        record(viewer_for(user), AuditAction.SIGN_OUT, object_type="user", object_id=user.pk, summary="Signed out")
+        record(
+            viewer_for(user),
+            AuditAction.SIGN_OUT,
+            object_type="user",
+            object_id=user.pk,
+            summary="Signed out",
+        )
 
 
 @receiver(user_login_failed)
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
-    record(Viewer(user_id=None, username=username, organisation=None, role=None), AuditAction.SIGN_IN_FAILED,
-           object_type="user", summary=f"Failed sign-in for '{username}'")
+    record(
+        Viewer(user_id=None, username=username, organisation=None, role=None),
+        AuditAction.SIGN_IN_FAILED,
+        object_type="user",
+        summary=f"Failed sign-in for '{username}'",
+    )

@@ -45,14 +45,46 @@ from .validation import (
 )
 
 CHILD_FIELDS = (
-    "given_names", "family_name", "preferred_name", "date_of_birth", "dob_basis", "sex", "gender",
-    "nationality", "first_language", "other_languages", "interpreter_needed", "looked_after_from",
-    "legal_status", "council_id", "child_903_id", "home_office_ref", "police_ref", "nrm_ref",
+    "given_names",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "dob_basis",
+    "sex",
+    "gender",
+    "nationality",
+    "first_language",
+    "other_languages",
+    "interpreter_needed",
+    "looked_after_from",
+    "legal_status",
+    "council_id",
+    "child_903_id",
+    "home_office_ref",
+    "police_ref",
+    "nrm_ref",
 )
-PLACEMENT_FIELDS = ("place_code", "detail", "start_date", "end_date", "postcode", "authority_id", "provider")
+PLACEMENT_FIELDS = (
+    "place_code",
+    "detail",
+    "start_date",
+    "end_date",
+    "postcode",
+    "authority_id",
+    "provider",
+)
 NRM_FIELDS = (
-    "referred_on", "first_responder", "first_responder_kind", "reference", "rg_decision", "rg_decided_on",
-    "cg_decision", "cg_decided_on", "stayed", "stayed_on", "notes",
+    "referred_on",
+    "first_responder",
+    "first_responder_kind",
+    "reference",
+    "rg_decision",
+    "rg_decided_on",
+    "cg_decision",
+    "cg_decided_on",
+    "stayed",
+    "stayed_on",
+    "notes",
 )
 
 
@@ -62,8 +94,6 @@ class StaleRecord(ValidationError):
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
 
 
 def _snapshot(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -80,7 +110,9 @@ def _refresh_search_text(child: Child) -> None:
     child.search_text = search_text_for(names)
 
 
-def _save_identifiers(child: Child, organisation_id: int, values: dict[str, Any], **save: Any) -> None:
+def _save_identifiers(
+    child: Child, organisation_id: int, values: dict[str, Any], **save: Any
+) -> None:
     """Save the child in a savepoint. Two writes can both pass check_identifiers_unique before
     either commits; the database's unique constraints then refuse the second (PostgreSQL makes
     it wait for the first, then raises IntegrityError). The check, run again now that the first
@@ -101,50 +133,73 @@ def _bump(child: Child) -> None:
     child.refresh_from_db(fields=["version", "updated_at"])
 
 
-
-
 # --- the child -----------------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_child(viewer: Viewer, values: dict[str, Any], other_names: list[tuple[str, str]] = ()) -> Child:
+def create_child(
+    viewer: Viewer, values: dict[str, Any], other_names: list[tuple[str, str]] = ()
+) -> Child:
     policy.require_create(viewer)
     organisation = viewer.organisation
     p = Problems()
     check_child_details(p, values, _today())
     check_identifiers_unique(p, organisation.pk, values, exclude_child_id=None)
     p.raise_if_any()
-    child = Child(responsible_organisation=organisation, **{f: values[f] for f in CHILD_FIELDS if f in values})
+    child = Child(
+        responsible_organisation=organisation, **{f: values[f] for f in CHILD_FIELDS if f in values}
+    )
     _save_identifiers(child, organisation.pk, values)
     for name, kind in other_names:
         if name.strip():
             ChildName.objects.create(child=child, name=name.strip(), kind=kind)
     _refresh_search_text(child)
     child.save(update_fields=["search_text"])
-    record_for(viewer, AuditAction.CREATE, child, child.pk, f"Added {child.full_name} to the register", {
-        "record": "child", "changes": {f: [None, v] for f, v in _snapshot(child, CHILD_FIELDS).items() if v not in ("", None, [], False)},
-        "other_names": [n for n, _ in other_names if n.strip()],
-    })
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        child,
+        child.pk,
+        f"Added {child.full_name} to the register",
+        {
+            "record": "child",
+            "changes": {
+                f: [None, v]
+                for f, v in _snapshot(child, CHILD_FIELDS).items()
+                if v not in ("", None, [], False)
+            },
+            "other_names": [n for n, _ in other_names if n.strip()],
+        },
+    )
     return child
 
 
 @transaction.atomic
-def update_child(viewer: Viewer, child: Child, values: dict[str, Any], expected_version: int) -> Child:
+def update_child(
+    viewer: Viewer, child: Child, values: dict[str, Any], expected_version: int
+) -> Child:
     policy.require_edit(viewer, child)
     locked = Child.objects.select_for_update(no_key=True).get(pk=child.pk)
     if locked.version != expected_version:
         raise StaleRecord(
-            {"__all__": [
-                "Someone else changed this record while you were editing it. "
-                "Your changes have not been saved: reload the page to see theirs, then make yours again."
-            ]}
+            {
+                "__all__": [
+                    "Someone else changed this record while you were editing it. "
+                    "Your changes have not been saved: reload the page to see theirs, then make yours again."
+                ]
+            }
         )
     p = Problems()
-    merged = _snapshot(locked, CHILD_FIELDS) | {k: v for k, v in values.items() if k in CHILD_FIELDS}
+    merged = _snapshot(locked, CHILD_FIELDS) | {
+        k: v for k, v in values.items() if k in CHILD_FIELDS
+    }
     for key in ("date_of_birth", "looked_after_from"):
         if isinstance(merged[key], str):
             merged[key] = dt.date.fromisoformat(merged[key])
     check_child_details(p, merged, _today())
-    check_identifiers_unique(p, locked.responsible_organisation_id, values, exclude_child_id=locked.pk)
+    check_identifiers_unique(
+        p, locked.responsible_organisation_id, values, exclude_child_id=locked.pk
+    )
     p.raise_if_any()
     before = _snapshot(locked, CHILD_FIELDS)
     for field in CHILD_FIELDS:
@@ -155,7 +210,14 @@ def update_child(viewer: Viewer, child: Child, values: dict[str, Any], expected_
     _save_identifiers(locked, locked.responsible_organisation_id, values)
     changes = _changes(before, _snapshot(locked, CHILD_FIELDS))
     if changes:
-        record_for(viewer, AuditAction.CHANGE, locked, locked.pk, f"Changed {', '.join(changes)}", {"record": "child", "changes": changes})
+        record_for(
+            viewer,
+            AuditAction.CHANGE,
+            locked,
+            locked.pk,
+            f"Changed {', '.join(changes)}",
+            {"record": "child", "changes": changes},
+        )
     return locked
 
 
@@ -171,9 +233,17 @@ def add_other_name(viewer: Viewer, child: Child, name: str, kind: str) -> ChildN
     _refresh_search_text(child)
     child.save(update_fields=["search_text"])
     _bump(child)
-    record_for(viewer, AuditAction.CREATE, other, child.pk, f"Added other name '{name}'", {
-        "record": "other name", "changes": {"name": [None, name], "kind": [None, kind]},
-    })
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        other,
+        child.pk,
+        f"Added other name '{name}'",
+        {
+            "record": "other name",
+            "changes": {"name": [None, name], "kind": [None, kind]},
+        },
+    )
     return other
 
 
@@ -186,9 +256,15 @@ def remove_other_name(viewer: Viewer, other: ChildName) -> None:
     _refresh_search_text(child)
     child.save(update_fields=["search_text"])
     _bump(child)
-    record(viewer, AuditAction.END, object_type="childname", object_id=pk, child_id=child.pk,
-           summary=f"Removed other name '{name}'",
-           detail={"record": "other name", "changes": {"name": [name, None], "kind": [kind, None]}})
+    record(
+        viewer,
+        AuditAction.END,
+        object_type="childname",
+        object_id=pk,
+        child_id=child.pk,
+        summary=f"Removed other name '{name}'",
+        detail={"record": "other name", "changes": {"name": [name, None], "kind": [kind, None]}},
+    )
 
 
 @transaction.atomic
@@ -210,30 +286,60 @@ def set_photo(viewer: Viewer, child: Child, photo: Any, taken_on: dt.date | None
     child.photo_taken_on = taken_on
     child.save(update_fields=["photo", "photo_taken_on"])
     _bump(child)
-    record_for(viewer, AuditAction.CHANGE, child, child.pk, "Changed photograph", {
-        "record": "child", "changes": {"photo": [old, child.photo.name], "photo_taken_on": [None, _plain(taken_on)]},
-    })
+    record_for(
+        viewer,
+        AuditAction.CHANGE,
+        child,
+        child.pk,
+        "Changed photograph",
+        {
+            "record": "child",
+            "changes": {
+                "photo": [old, child.photo.name],
+                "photo_taken_on": [None, _plain(taken_on)],
+            },
+        },
+    )
     return child
 
 
 # --- flags ---------------------------------------------------------------------------------
 
+
 def _check_no_open_flag(p: Problems, child: Child, kind: str) -> None:
-    open_flag = Flag.objects.filter(child=child, kind=kind, end_date__isnull=True).order_by("start_date", "pk").first()
+    open_flag = (
+        Flag.objects.filter(child=child, kind=kind, end_date__isnull=True)
+        .order_by("start_date", "pk")
+        .first()
+    )
     if open_flag is not None:
-        p.add("kind", f"This child already has an open '{FlagKind(kind).label}' flag from "
-                      f"{open_flag.start_date:%-d %B %Y}. End it before recording a new one", conflict=True)
+        p.add(
+            "kind",
+            f"This child already has an open '{FlagKind(kind).label}' flag from "
+            f"{open_flag.start_date:%-d %B %Y}. End it before recording a new one",
+            conflict=True,
+        )
 
 
 @transaction.atomic
-def record_flag(viewer: Viewer, child: Child, kind: str, start_date: dt.date, evidence: str,
-                stage: str = "", source: str = "manual") -> Flag:
+def record_flag(
+    viewer: Viewer,
+    child: Child,
+    kind: str,
+    start_date: dt.date,
+    evidence: str,
+    stage: str = "",
+    source: str = "manual",
+) -> Flag:
     policy.require_edit(viewer, child)
     p = Problems()
     if kind not in FlagKind.values:
         p.add("kind", f"'{kind}' is not a flag Visible records; choose from the list")
     if not (evidence or "").strip():
-        p.add("evidence", "Enter the evidence the flag rests on, for example the NRM decision or referral")
+        p.add(
+            "evidence",
+            "Enter the evidence the flag rests on, for example the NRM decision or referral",
+        )
     if kind == FlagKind.CRIMINALISED and not stage:
         p.add("stage", "Select whether the child was arrested, bailed or charged")
     check_period(p, start_date, None, "Flag", _today())
@@ -247,9 +353,15 @@ def record_flag(viewer: Viewer, child: Child, kind: str, start_date: dt.date, ev
         # it wait for the first to commit), and it is told which flag is open, not a 500.
         with transaction.atomic():
             flag = Flag.objects.create(
-                child=child, kind=kind, stage=stage if kind == FlagKind.CRIMINALISED else "", start_date=start_date,
-                evidence=evidence.strip(), source=source, recorded_by_id=viewer.user_id,
-                recorded_by_name=viewer.username, recorded_at=timezone.now(),
+                child=child,
+                kind=kind,
+                stage=stage if kind == FlagKind.CRIMINALISED else "",
+                start_date=start_date,
+                evidence=evidence.strip(),
+                source=source,
+                recorded_by_id=viewer.user_id,
+                recorded_by_name=viewer.username,
+                recorded_at=timezone.now(),
             )
     except IntegrityError:
         _check_no_open_flag(p, child, kind)
@@ -257,11 +369,23 @@ def record_flag(viewer: Viewer, child: Child, kind: str, start_date: dt.date, ev
             raise
         p.raise_if_any()
     _bump(child)
-    record_for(viewer, AuditAction.CREATE, flag, child.pk, f"Flagged {flag.get_kind_display()} from {start_date:%d/%m/%Y}", {
-        "record": "flag", "flag": kind,
-        "changes": {"kind": [None, kind], "start_date": [None, _plain(start_date)], "evidence": [None, flag.evidence],
-                    **({"stage": [None, stage]} if flag.stage else {})},
-    })
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        flag,
+        child.pk,
+        f"Flagged {flag.get_kind_display()} from {start_date:%d/%m/%Y}",
+        {
+            "record": "flag",
+            "flag": kind,
+            "changes": {
+                "kind": [None, kind],
+                "start_date": [None, _plain(start_date)],
+                "evidence": [None, flag.evidence],
+                **({"stage": [None, stage]} if flag.stage else {}),
+            },
+        },
+    )
     return flag
 
 
@@ -273,7 +397,10 @@ def end_flag(viewer: Viewer, flag: Flag, end_date: dt.date, reason: str) -> Flag
     if flag.end_date is not None:
         p.add("end_date", f"This flag already ended on {flag.end_date:%d/%m/%Y}", conflict=True)
     if not (reason or "").strip():
-        p.add("end_reason", "Enter why the flag is ending, for example a negative conclusive grounds decision")
+        p.add(
+            "end_reason",
+            "Enter why the flag is ending, for example a negative conclusive grounds decision",
+        )
     check_period(p, flag.start_date, end_date, "Flag", _today())
     p.raise_if_any()
     flag.end_date = end_date
@@ -282,22 +409,37 @@ def end_flag(viewer: Viewer, flag: Flag, end_date: dt.date, reason: str) -> Flag
     flag.ended_at = timezone.now()
     flag.save(update_fields=["end_date", "end_reason", "ended_by_name", "ended_at"])
     _bump(child)
-    record_for(viewer, AuditAction.END, flag, child.pk, f"Ended {flag.get_kind_display()} on {end_date:%d/%m/%Y}", {
-        "record": "flag", "flag": flag.kind,
-        "changes": {"end_date": [None, _plain(end_date)], "end_reason": [None, flag.end_reason]},
-    })
+    record_for(
+        viewer,
+        AuditAction.END,
+        flag,
+        child.pk,
+        f"Ended {flag.get_kind_display()} on {end_date:%d/%m/%Y}",
+        {
+            "record": "flag",
+            "flag": flag.kind,
+            "changes": {
+                "end_date": [None, _plain(end_date)],
+                "end_reason": [None, flag.end_reason],
+            },
+        },
+    )
     return flag
 
 
 # --- placements ----------------------------------------------------------------------------
+
 
 def _check_placement(p: Problems, child: Child, values: dict, exclude_pk: int | None) -> None:
     start, end = values.get("start_date"), values.get("end_date")
     check_placement_code(p, values.get("place_code", ""), start)
     check_period(p, start, end, "Placement", _today())
     if start and start < child.looked_after_from:
-        p.add("start_date", f"Placement start date must be on or after the date the child became looked after "
-                            f"({child.looked_after_from:%d/%m/%Y})")
+        p.add(
+            "start_date",
+            f"Placement start date must be on or after the date the child became looked after "
+            f"({child.looked_after_from:%d/%m/%Y})",
+        )
     others = child.placements.exclude(pk=exclude_pk).values_list("start_date", "end_date")
     if start:
         check_no_overlap(p, start, end, others, "placement")
@@ -306,7 +448,9 @@ def _check_placement(p: Problems, child: Child, values: dict, exclude_pk: int | 
 @transaction.atomic
 def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Placement:
     policy.require_edit(viewer, child)
-    Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()  # serialise placement changes per child
+    Child.objects.select_for_update(no_key=True).filter(
+        pk=child.pk
+    ).first()  # serialise placement changes per child
     p = Problems()
     authority = values.get("authority")
     if not isinstance(authority, Authority):
@@ -314,14 +458,31 @@ def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Pl
     _check_placement(p, child, values, exclude_pk=None)
     p.raise_if_any()
     placement = Placement.objects.create(
-        child=child, place_code=values["place_code"], detail=values.get("detail", ""),
-        start_date=values["start_date"], end_date=values.get("end_date"), postcode=(values.get("postcode") or "").upper().strip(),
-        authority=authority, provider=values.get("provider", ""),
+        child=child,
+        place_code=values["place_code"],
+        detail=values.get("detail", ""),
+        start_date=values["start_date"],
+        end_date=values.get("end_date"),
+        postcode=(values.get("postcode") or "").upper().strip(),
+        authority=authority,
+        provider=values.get("provider", ""),
     )
     _bump(child)
-    record_for(viewer, AuditAction.CREATE, placement, child.pk, f"Placement {placement.place_code} from {placement.start_date:%d/%m/%Y}", {
-        "record": "placement", "changes": {f: [None, v] for f, v in _snapshot(placement, PLACEMENT_FIELDS).items() if v not in ("", None)},
-    })
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        placement,
+        child.pk,
+        f"Placement {placement.place_code} from {placement.start_date:%d/%m/%Y}",
+        {
+            "record": "placement",
+            "changes": {
+                f: [None, v]
+                for f, v in _snapshot(placement, PLACEMENT_FIELDS).items()
+                if v not in ("", None)
+            },
+        },
+    )
     _tell_host(child, placement)
     return placement
 
@@ -336,12 +497,20 @@ def _tell_host(child: Child, placement: Placement) -> None:
     if host is None or host.pk == child.responsible_organisation_id or not host.is_responsible_body:
         return
     now = timezone.now()
-    Alert.objects.get_or_create(key=f"{child.pk}/placed_in_your_area/{placement.pk}", defaults={
-        "organisation": host, "child": child, "code": "placed_in_your_area", "due_at": now, "raised_at": now,
-        "text": f"{child.full_name} is placed in your area by {child.responsible_organisation.name} from "
-                f"{placement.start_date:%-d %B %Y} ({placement.place_code}"
-                f"{', ' + placement.postcode if placement.postcode else ''}).",
-        "source": "Heading back to harm: receiving authorities are rarely told (docs/access.md)"})
+    Alert.objects.get_or_create(
+        key=f"{child.pk}/placed_in_your_area/{placement.pk}",
+        defaults={
+            "organisation": host,
+            "child": child,
+            "code": "placed_in_your_area",
+            "due_at": now,
+            "raised_at": now,
+            "text": f"{child.full_name} is placed in your area by {child.responsible_organisation.name} from "
+            f"{placement.start_date:%-d %B %Y} ({placement.place_code}"
+            f"{', ' + placement.postcode if placement.postcode else ''}).",
+            "source": "Heading back to harm: receiving authorities are rarely told (docs/access.md)",
+        },
+    )
 
 
 @transaction.atomic
@@ -356,9 +525,17 @@ def end_placement(viewer: Viewer, placement: Placement, end_date: dt.date) -> Pl
     placement.end_date = end_date
     placement.save(update_fields=["end_date"])
     _bump(child)
-    record_for(viewer, AuditAction.END, placement, child.pk, f"Placement {placement.place_code} ended {end_date:%d/%m/%Y}", {
-        "record": "placement", "changes": {"end_date": [None, _plain(end_date)]},
-    })
+    record_for(
+        viewer,
+        AuditAction.END,
+        placement,
+        child.pk,
+        f"Placement {placement.place_code} ended {end_date:%d/%m/%Y}",
+        {
+            "record": "placement",
+            "changes": {"end_date": [None, _plain(end_date)]},
+        },
+    )
     return placement
 
 
@@ -383,8 +560,10 @@ def _check_nrm(p: Problems, child: Child, v: dict) -> None:
         check_not_before_birth(p, referred, child.date_of_birth, "referred_on", "Referral date")
     if not (v.get("first_responder") or "").strip():
         p.add("first_responder", "Enter the first responder organisation that made the referral")
-    for decision, on, label in (("rg_decision", "rg_decided_on", "reasonable grounds"),
-                                ("cg_decision", "cg_decided_on", "conclusive grounds")):
+    for decision, on, label in (
+        ("rg_decision", "rg_decided_on", "reasonable grounds"),
+        ("cg_decision", "cg_decided_on", "conclusive grounds"),
+    ):
         made = v.get(decision) in ("positive", "negative")
         day = v.get(on)
         if made and not day:
@@ -392,19 +571,31 @@ def _check_nrm(p: Problems, child: Child, v: dict) -> None:
         if day and not made:
             p.add(decision, f"Select the {label} decision, or remove its date")
         if day and referred and day < referred:
-            p.add(on, f"The {label} decision date must be on or after the referral date ({referred:%d/%m/%Y})")
+            p.add(
+                on,
+                f"The {label} decision date must be on or after the referral date ({referred:%d/%m/%Y})",
+            )
         if day and day > today:
             p.add(on, f"The {label} decision date must be today or in the past")
     if v.get("cg_decision") in ("positive", "negative") and v.get("rg_decision") != "positive":
-        p.add("cg_decision", "A conclusive grounds decision follows a positive reasonable grounds decision: record that first")
+        p.add(
+            "cg_decision",
+            "A conclusive grounds decision follows a positive reasonable grounds decision: record that first",
+        )
     rg_on, cg_on = v.get("rg_decided_on"), v.get("cg_decided_on")
     if rg_on and cg_on and cg_on < rg_on:
-        p.add("cg_decided_on", f"The conclusive grounds decision date must be on or after the reasonable grounds decision ({rg_on:%d/%m/%Y})")
+        p.add(
+            "cg_decided_on",
+            f"The conclusive grounds decision date must be on or after the reasonable grounds decision ({rg_on:%d/%m/%Y})",
+        )
     elif rg_on and cg_on and cg_on < rg_on + dt.timedelta(days=recovery_days(rg_on)):
         days = recovery_days(rg_on)
-        p.add("cg_decided_on", f"A conclusive grounds decision comes after a recovery period of at least {days} days "
-                               f"from the reasonable grounds decision ({rg_on:%d/%m/%Y}), so not before "
-                               f"{rg_on + dt.timedelta(days=days):%d/%m/%Y}. Check both dates")
+        p.add(
+            "cg_decided_on",
+            f"A conclusive grounds decision comes after a recovery period of at least {days} days "
+            f"from the reasonable grounds decision ({rg_on:%d/%m/%Y}), so not before "
+            f"{rg_on + dt.timedelta(days=days):%d/%m/%Y}. Check both dates",
+        )
     if v.get("stayed") and not v.get("stayed_on"):
         p.add("stayed_on", "Enter the date the decision was stayed")
 
@@ -415,16 +606,32 @@ def record_nrm_referral(viewer: Viewer, child: Child, values: dict[str, Any]) ->
     p = Problems()
     _check_nrm(p, child, values)
     p.raise_if_any()
-    referral = NrmReferral.objects.create(child=child, **{f: values[f] for f in NRM_FIELDS if f in values})
+    referral = NrmReferral.objects.create(
+        child=child, **{f: values[f] for f in NRM_FIELDS if f in values}
+    )
     _bump(child)
-    record_for(viewer, AuditAction.CREATE, referral, child.pk, f"NRM referral on {referral.referred_on:%d/%m/%Y}", {
-        "record": "NRM referral", "changes": {f: [None, v] for f, v in _snapshot(referral, NRM_FIELDS).items() if v not in ("", None, False)},
-    })
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        referral,
+        child.pk,
+        f"NRM referral on {referral.referred_on:%d/%m/%Y}",
+        {
+            "record": "NRM referral",
+            "changes": {
+                f: [None, v]
+                for f, v in _snapshot(referral, NRM_FIELDS).items()
+                if v not in ("", None, False)
+            },
+        },
+    )
     return referral
 
 
 @transaction.atomic
-def update_nrm_referral(viewer: Viewer, referral: NrmReferral, values: dict[str, Any]) -> NrmReferral:
+def update_nrm_referral(
+    viewer: Viewer, referral: NrmReferral, values: dict[str, Any]
+) -> NrmReferral:
     child = referral.child
     policy.require_edit(viewer, child)
     before = _snapshot(referral, NRM_FIELDS)
@@ -439,12 +646,19 @@ def update_nrm_referral(viewer: Viewer, referral: NrmReferral, values: dict[str,
     changes = _changes(before, _snapshot(referral, NRM_FIELDS))
     if changes:
         _bump(child)
-        record_for(viewer, AuditAction.CHANGE, referral, child.pk, f"NRM referral: changed {', '.join(changes)}",
-               {"record": "NRM referral", "changes": changes})
+        record_for(
+            viewer,
+            AuditAction.CHANGE,
+            referral,
+            child.pk,
+            f"NRM referral: changed {', '.join(changes)}",
+            {"record": "NRM referral", "changes": changes},
+        )
     return referral
 
 
 # --- age assessment ------------------------------------------------------------------------
+
 
 @transaction.atomic
 def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) -> AgeAssessment:
@@ -453,8 +667,11 @@ def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) 
     today = _today()
     status_from, concluded = values.get("status_from"), values.get("concluded_on")
     if values.get("status") not in AgeAssessmentStatus.values:
-        p.add("status", "Select the age assessment status: " + ", ".join(
-            label.lower() for label in AgeAssessmentStatus.labels))
+        p.add(
+            "status",
+            "Select the age assessment status: "
+            + ", ".join(label.lower() for label in AgeAssessmentStatus.labels),
+        )
     if status_from and status_from > today:
         p.add("status_from", "The date must be today or in the past")
     if values.get("status") == "concluded" and not concluded:
@@ -467,19 +684,35 @@ def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) 
     if assessed and assessed > today:
         p.add("assessed_date_of_birth", "The assessed date of birth must be in the past")
     p.raise_if_any()
-    assessment = AgeAssessment.objects.create(child=child, **{
-        f: values.get(f) for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth")
-    }, notes=values.get("notes", ""))
+    assessment = AgeAssessment.objects.create(
+        child=child,
+        **{
+            f: values.get(f)
+            for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth")
+        },
+        notes=values.get("notes", ""),
+    )
     _bump(child)
-    record_for(viewer, AuditAction.CREATE, assessment, child.pk,
-           f"Age assessment: {assessment.get_status_display()} from {assessment.status_from:%d/%m/%Y}", {
-               "record": "age assessment",
-               "changes": {f: [None, _plain(values.get(f))] for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth") if values.get(f)},
-           })
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        assessment,
+        child.pk,
+        f"Age assessment: {assessment.get_status_display()} from {assessment.status_from:%d/%m/%Y}",
+        {
+            "record": "age assessment",
+            "changes": {
+                f: [None, _plain(values.get(f))]
+                for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth")
+                if values.get(f)
+            },
+        },
+    )
     return assessment
 
 
 # --- guardians -----------------------------------------------------------------------------
+
 
 @transaction.atomic
 def assign_guardian(viewer: Viewer, child: Child, values: dict[str, Any]) -> GuardianAssignment:
@@ -490,26 +723,48 @@ def assign_guardian(viewer: Viewer, child: Child, values: dict[str, Any]) -> Gua
     if not (values.get("service") or "").strip():
         p.add("service", "Enter the organisation or service they work for")
     check_period(p, values.get("start_date"), values.get("end_date"), "Assignment", _today())
-    check_not_before_birth(p, values.get("start_date"), child.date_of_birth, "start_date", "Start date")
+    check_not_before_birth(
+        p, values.get("start_date"), child.date_of_birth, "start_date", "Start date"
+    )
     p.raise_if_any()
     organisation = values.get("organisation")
     if organisation is not None and organisation.kind not in ("guardian_service", "ngo"):
         p.add("organisation", "Choose a guardian service or NGO")
         p.raise_if_any()
-    assignment = GuardianAssignment.objects.create(child=child, kind=values["kind"], guardian_name=values["guardian_name"].strip(),
-                                                   service=values["service"].strip(), start_date=values["start_date"],
-                                                   end_date=values.get("end_date"), organisation=organisation)
+    assignment = GuardianAssignment.objects.create(
+        child=child,
+        kind=values["kind"],
+        guardian_name=values["guardian_name"].strip(),
+        service=values["service"].strip(),
+        start_date=values["start_date"],
+        end_date=values.get("end_date"),
+        organisation=organisation,
+    )
     _bump(child)
-    record_for(viewer, AuditAction.CREATE, assignment, child.pk, f"{assignment.get_kind_display()} assigned from {assignment.start_date:%d/%m/%Y}", {
-        "record": "guardian", "changes": {"kind": [None, assignment.kind], "guardian_name": [None, assignment.guardian_name],
-                                          "service": [None, assignment.service], "start_date": [None, _plain(assignment.start_date)],
-                                          **({"organisation": [None, organisation.name]} if organisation else {})},
-    })
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        assignment,
+        child.pk,
+        f"{assignment.get_kind_display()} assigned from {assignment.start_date:%d/%m/%Y}",
+        {
+            "record": "guardian",
+            "changes": {
+                "kind": [None, assignment.kind],
+                "guardian_name": [None, assignment.guardian_name],
+                "service": [None, assignment.service],
+                "start_date": [None, _plain(assignment.start_date)],
+                **({"organisation": [None, organisation.name]} if organisation else {}),
+            },
+        },
+    )
     return assignment
 
 
 @transaction.atomic
-def end_guardian(viewer: Viewer, assignment: GuardianAssignment, end_date: dt.date) -> GuardianAssignment:
+def end_guardian(
+    viewer: Viewer, assignment: GuardianAssignment, end_date: dt.date
+) -> GuardianAssignment:
     child = assignment.child
     policy.require_edit(viewer, child)
     p = Problems()
@@ -520,6 +775,12 @@ def end_guardian(viewer: Viewer, assignment: GuardianAssignment, end_date: dt.da
     assignment.end_date = end_date
     assignment.save(update_fields=["end_date"])
     _bump(child)
-    record_for(viewer, AuditAction.END, assignment, child.pk, f"{assignment.get_kind_display()} assignment ended {end_date:%d/%m/%Y}",
-           {"record": "guardian", "changes": {"end_date": [None, _plain(end_date)]}})
+    record_for(
+        viewer,
+        AuditAction.END,
+        assignment,
+        child.pk,
+        f"{assignment.get_kind_display()} assignment ended {end_date:%d/%m/%Y}",
+        {"record": "guardian", "changes": {"end_date": [None, _plain(end_date)]}},
+    )
     return assignment

@@ -40,7 +40,9 @@ class Gender(models.TextChoices):
 
 class Child(models.Model):
     responsible_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="children",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="children",
         help_text="The council or HSC Trust responsible for the child (the corporate parent).",
     )
     given_names = models.CharField(max_length=200)
@@ -50,12 +52,18 @@ class Child(models.Model):
     dob_basis = models.CharField("basis of date of birth", max_length=16, choices=DobBasis.choices)
     sex = models.CharField(max_length=1, choices=Sex.choices)
     gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.NOT_KNOWN)
-    nationality = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3; XXA stateless; XXX not known")
-    first_language = models.CharField("first language", max_length=3, blank=True, help_text="ISO 639-3")
+    nationality = models.CharField(
+        max_length=3, help_text="ISO 3166-1 alpha-3; XXA stateless; XXX not known"
+    )
+    first_language = models.CharField(
+        "first language", max_length=3, blank=True, help_text="ISO 639-3"
+    )
     other_languages = models.JSONField(default=list, blank=True)
     interpreter_needed = models.BooleanField(default=False)
     looked_after_from = models.DateField("date became looked after")
-    legal_status = models.CharField("legal status", max_length=2, blank=True, help_text="SSDA903 LS code")
+    legal_status = models.CharField(
+        "legal status", max_length=2, blank=True, help_text="SSDA903 LS code"
+    )
 
     council_id = models.CharField("council case ID", max_length=40, blank=True)
     child_903_id = models.CharField("SSDA903 CHILD", max_length=10, blank=True)
@@ -68,7 +76,9 @@ class Child(models.Model):
 
     # Folded (ASCII, lower case) name tokens of every name and alias, for tolerant search.
     search_text = models.TextField(blank=True, editable=False)
-    version = models.PositiveIntegerField(default=1, help_text="Incremented on every change; edits carry it")
+    version = models.PositiveIntegerField(
+        default=1, help_text="Incremented on every change; edits carry it"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -76,21 +86,25 @@ class Child(models.Model):
         ordering = ["family_name", "given_names", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["responsible_organisation", "council_id"], condition=~Q(council_id=""),
+                fields=["responsible_organisation", "council_id"],
+                condition=~Q(council_id=""),
                 name="unique_council_id_per_organisation",
             ),
             models.UniqueConstraint(
-                fields=["responsible_organisation", "child_903_id"], condition=~Q(child_903_id=""),
+                fields=["responsible_organisation", "child_903_id"],
+                condition=~Q(child_903_id=""),
                 name="unique_903_child_per_organisation",
             ),
             # The actions refuse these duplicates too (validation.check_identifiers_unique);
             # the database holds the rule when two writes race past that check.
             models.UniqueConstraint(
-                fields=["responsible_organisation", "home_office_ref"], condition=~Q(home_office_ref=""),
+                fields=["responsible_organisation", "home_office_ref"],
+                condition=~Q(home_office_ref=""),
                 name="unique_home_office_ref_per_organisation",
             ),
             models.UniqueConstraint(
-                fields=["responsible_organisation", "nrm_ref"], condition=~Q(nrm_ref=""),
+                fields=["responsible_organisation", "nrm_ref"],
+                condition=~Q(nrm_ref=""),
                 name="unique_nrm_ref_per_organisation",
             ),
         ]
@@ -165,7 +179,9 @@ class FlagQuerySet(models.QuerySet["Flag"]):
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
     def active_between(self, start: dt.date, end: dt.date) -> FlagQuerySet:
-        return self.filter(Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start))
+        return self.filter(
+            Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start)
+        )
 
 
 class Flag(models.Model):
@@ -174,8 +190,12 @@ class Flag(models.Model):
     stage = models.CharField(max_length=16, choices=CriminalisedStage.choices, blank=True)
     start_date = models.DateField("from")
     end_date = models.DateField("to", null=True, blank=True)
-    evidence = models.TextField(help_text="What the flag rests on: an NRM decision, a CIN factor, a referral...")
-    source = models.CharField(max_length=64, blank=True, help_text="e.g. manual, CIN 12A, SSDA903 UASC")
+    evidence = models.TextField(
+        help_text="What the flag rests on: an NRM decision, a CIN factor, a referral..."
+    )
+    source = models.CharField(
+        max_length=64, blank=True, help_text="e.g. manual, CIN 12A, SSDA903 UASC"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -194,8 +214,11 @@ class Flag(models.Model):
             # One open flag of a kind per child: the counts are counts of these rows, and two
             # open ones would be two stories about one fact. actions.record_flag checks first,
             # with a message; this holds the rule when two writes race past that check.
-            models.UniqueConstraint(fields=["child", "kind"], condition=Q(end_date__isnull=True),
-                                    name="one_open_flag_per_kind_per_child"),
+            models.UniqueConstraint(
+                fields=["child", "kind"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_flag_per_kind_per_child",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -227,7 +250,9 @@ class Placement(models.Model):
     end_date = models.DateField(null=True, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
     authority = models.ForeignKey(
-        Authority, on_delete=models.PROTECT, related_name="placements",
+        Authority,
+        on_delete=models.PROTECT,
+        related_name="placements",
         help_text="The authority whose area the placement is in",
     )
     provider = models.CharField(max_length=200, blank=True)
@@ -252,7 +277,10 @@ class NrmDecision(models.TextChoices):
 class FirstResponderKind(models.TextChoices):
     LOCAL_AUTHORITY = "local_authority", "Local authority"
     POLICE = "police", "Police"
-    HOME_OFFICE = "home_office", "Home Office (UK Visas and Immigration, Border Force, Immigration Enforcement)"
+    HOME_OFFICE = (
+        "home_office",
+        "Home Office (UK Visas and Immigration, Border Force, Immigration Enforcement)",
+    )
     NGO = "ngo", "Non-governmental organisation"
     OTHER = "other", "Other first responder"
 
@@ -263,11 +291,23 @@ class NrmReferral(models.Model):
     first_responder = models.CharField("first responder organisation", max_length=200)
     first_responder_kind = models.CharField(max_length=32, choices=FirstResponderKind.choices)
     reference = models.CharField(max_length=40, blank=True)
-    rg_decision = models.CharField("reasonable grounds decision", max_length=16, choices=NrmDecision.choices, default=NrmDecision.PENDING)
+    rg_decision = models.CharField(
+        "reasonable grounds decision",
+        max_length=16,
+        choices=NrmDecision.choices,
+        default=NrmDecision.PENDING,
+    )
     rg_decided_on = models.DateField(null=True, blank=True)
-    cg_decision = models.CharField("conclusive grounds decision", max_length=16, choices=NrmDecision.choices, default=NrmDecision.PENDING)
+    cg_decision = models.CharField(
+        "conclusive grounds decision",
+        max_length=16,
+        choices=NrmDecision.choices,
+        default=NrmDecision.PENDING,
+    )
     cg_decided_on = models.DateField(null=True, blank=True)
-    stayed = models.BooleanField(default=False, help_text="Decision stayed or suspended while the child is missing")
+    stayed = models.BooleanField(
+        default=False, help_text="Decision stayed or suspended while the child is missing"
+    )
     stayed_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -317,8 +357,13 @@ class GuardianAssignment(models.Model):
     guardian_name = models.CharField(max_length=200)
     service = models.CharField("organisation or service", max_length=200)
     organisation = models.ForeignKey(
-        "agencies.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="guardian_assignments",
-        help_text="The guardian or advocacy service on Visible, whose staff then see the child (docs/access.md)")
+        "agencies.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="guardian_assignments",
+        help_text="The guardian or advocacy service on Visible, whose staff then see the child (docs/access.md)",
+    )
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -33,8 +33,10 @@ FORMATS = ("JPEG", "PNG")
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png"}
 JPEG_QUALITY = 90
-NOT_JPEG_OR_PNG = ("The photograph must be a JPEG or PNG image, and this file is not one: save or export it as "
-                   "JPEG (or PNG) and upload it again")
+NOT_JPEG_OR_PNG = (
+    "The photograph must be a JPEG or PNG image, and this file is not one: save or export it as "
+    "JPEG (or PNG) and upload it again"
+)
 # What an opened JPEG's info carries from the file that is about more than the picture (the
 # JFIF header's density and the colour profile are kept: they say nothing of where or when).
 _JPEG_METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop")
@@ -58,8 +60,10 @@ def _open(data: bytes):
     from PIL import Image, UnidentifiedImageError
 
     most = settings.VISIBLE_PHOTO_MAX_PIXELS
-    smaller = ("make it smaller (a phone's photograph of 4,000 by 3,000 pixels is 12 megapixels) and upload it "
-               "again")
+    smaller = (
+        "make it smaller (a phone's photograph of 4,000 by 3,000 pixels is 12 megapixels) and upload it "
+        "again"
+    )
     with warnings.catch_warnings():
         # Pillow warns above Image.MAX_IMAGE_PIXELS (set to the same limit: ChildrenConfig) and
         # refuses above twice that; both are refusals here.
@@ -67,15 +71,19 @@ def _open(data: bytes):
         try:
             image = Image.open(io.BytesIO(data), formats=FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _refused(f"The photograph has more than {_megapixels(most)}, the most there can be: {smaller}") from None
+            raise _refused(
+                f"The photograph has more than {_megapixels(most)}, the most there can be: {smaller}"
+            ) from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             raise _refused(NOT_JPEG_OR_PNG) from None
     if _kind(image) not in FORMATS:
         raise _refused(NOT_JPEG_OR_PNG)
     width, height = image.size
     if width * height > most:
-        raise _refused(f"The photograph is {width:,} by {height:,} pixels ({_megapixels(width * height)}); the most is "
-                       f"{_megapixels(most)}: {smaller}")
+        raise _refused(
+            f"The photograph is {width:,} by {height:,} pixels ({_megapixels(width * height)}); the most is "
+            f"{_megapixels(most)}: {smaller}"
+        )
     return image
 
 
@@ -95,9 +103,17 @@ def _encoded(image) -> bytes:
         try:
             image.load()
             upright = ImageOps.exif_transpose(image)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError, SyntaxError):
-            raise _refused("The photograph could not be read: the file is damaged or incomplete. Save it again as "
-                           "JPEG or PNG and upload it again") from None
+        except (
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+            OSError,
+            ValueError,
+            SyntaxError,
+        ):
+            raise _refused(
+                "The photograph could not be read: the file is damaged or incomplete. Save it again as "
+                "JPEG or PNG and upload it again"
+            ) from None
     colour_profile = image.info.get("icc_profile")
     transparency = image.info.get("transparency") if kind == "PNG" else None
     upright.info = {}  # nothing from the file's metadata is written back (Pillow copies some)
@@ -119,14 +135,18 @@ def _encoded(image) -> bytes:
 def _read(upload: Any, limit: int) -> bytes:
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise _refused(f"The photograph is {size_text(size)}; the most is {size_text(limit)}: make it smaller and "
-                       "upload it again")
+        raise _refused(
+            f"The photograph is {size_text(size)}; the most is {size_text(limit)}: make it smaller and "
+            "upload it again"
+        )
     if hasattr(upload, "seek"):
         upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise _refused(f"The photograph is more than {size_text(limit)}, the most there can be: make it smaller and "
-                       "upload it again")
+        raise _refused(
+            f"The photograph is more than {size_text(limit)}, the most there can be: make it smaller and "
+            "upload it again"
+        )
     return data
 
 
@@ -151,8 +171,8 @@ def _png_chunks(data: bytes) -> set[bytes]:
     """The kinds of chunk in a PNG file, walked by their lengths (the pixels are not read)."""
     kinds, at = set(), 8
     while at + 8 <= len(data):
-        length = int.from_bytes(data[at:at + 4], "big")
-        kinds.add(data[at + 4:at + 8])
+        length = int.from_bytes(data[at : at + 4], "big")
+        kinds.add(data[at + 4 : at + 8])
         at += 12 + length
     return kinds
 

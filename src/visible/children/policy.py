@@ -39,15 +39,23 @@ from .models import Child, Flag, Placement
 class Access(enum.IntEnum):
     NONE = 0
     LIMITED = 1  # the sections of LIMITED_SECTIONS (and SECTIONS_BY_BASIS), nothing else
-    READ = 2     # everything, read-only
-    FULL = 3     # everything, and the right to change it (by role)
+    READ = 2  # everything, read-only
+    FULL = 3  # everything, and the right to change it (by role)
 
 
 # What the host council's limited view includes (see docs/access.md).
-LIMITED_SECTIONS = frozenset({"identity", "photo", "flags", "current_placement", "open_episodes", "safety_plan"})
+LIMITED_SECTIONS = frozenset(
+    {"identity", "photo", "flags", "current_placement", "open_episodes", "safety_plan"}
+)
 POLICE_ROLES = {Role.POLICE_OFFICER, Role.TRAFFICKING_SPOC}
 GUARDIAN_ROLES = {Role.GUARDIAN, Role.NGO_WORKER}
-IN_SCOPE_FLAGS = ("trafficked_identified", "trafficked_suspected", "uasc", "separated", "unaccompanied")
+IN_SCOPE_FLAGS = (
+    "trafficked_identified",
+    "trafficked_suspected",
+    "uasc",
+    "separated",
+    "unaccompanied",
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +63,8 @@ class Grant:
     """What a viewer may do with a child, and why: the basis names the rule (sharing.Basis)."""
 
     access: Access
-    basis: str = ""           # "responsible", or a sharing.Basis value
-    note: str = ""            # for the page's banner: why this view
+    basis: str = ""  # "responsible", or a sharing.Basis value
+    note: str = ""  # for the page's banner: why this view
 
     @property
     def is_own(self) -> bool:
@@ -75,7 +83,9 @@ def _hosted_here(viewer: Viewer) -> Q:
     (computed once) rather than EXISTS per row, so the list stays fast nationally."""
     authority_id = viewer.organisation.authority_id if viewer.organisation else None
     today = timezone.localdate()
-    placed_here = Placement.objects.current_on(today).filter(authority_id=authority_id).values("child_id")
+    placed_here = (
+        Placement.objects.current_on(today).filter(authority_id=authority_id).values("child_id")
+    )
     return Q(pk__in=placed_here)
 
 
@@ -86,7 +96,9 @@ def _missing_to_force(viewer: Viewer) -> QuerySet:
     """Ids of children with an episode open now that was reported to the viewer's force."""
     from visible.missing.models import Episode
 
-    return Episode.objects.filter(police_force=viewer.organisation, returned_at__isnull=True).values("child_id")
+    return Episode.objects.filter(
+        police_force=viewer.organisation, returned_at__isnull=True
+    ).values("child_id")
 
 
 def _spoc_children(viewer: Viewer) -> QuerySet:
@@ -95,35 +107,47 @@ def _spoc_children(viewer: Viewer) -> QuerySet:
     from visible.missing.models import Episode
 
     since = timezone.now() - dt.timedelta(days=SPOC_FOLLOW_UP_DAYS)
-    return (Episode.objects.filter(police_force=viewer.organisation, child_id__in=_in_scope_now())
-            .filter(Q(returned_at__isnull=True) | Q(returned_at__gte=since)).values("child_id"))
+    return (
+        Episode.objects.filter(police_force=viewer.organisation, child_id__in=_in_scope_now())
+        .filter(Q(returned_at__isnull=True) | Q(returned_at__gte=since))
+        .values("child_id")
+    )
 
 
 def _in_scope_now() -> QuerySet:
     today = timezone.localdate()
-    return (Flag.objects.filter(kind__in=IN_SCOPE_FLAGS, start_date__lte=today)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).values("child_id"))
+    return (
+        Flag.objects.filter(kind__in=IN_SCOPE_FLAGS, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values("child_id")
+    )
 
 
 def _assigned_here(viewer: Viewer) -> QuerySet:
     from .models import GuardianAssignment
 
     today = timezone.localdate()
-    return (GuardianAssignment.objects.filter(organisation=viewer.organisation, start_date__lte=today)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).values("child_id"))
+    return (
+        GuardianAssignment.objects.filter(organisation=viewer.organisation, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values("child_id")
+    )
 
 
 def _transferred_from_here(viewer: Viewer) -> QuerySet:
     from visible.sharing.models import Transfer
 
-    return Transfer.objects.filter(from_organisation=viewer.organisation,
-                                   read_only_until__gte=timezone.localdate()).values("child_id")
+    return Transfer.objects.filter(
+        from_organisation=viewer.organisation, read_only_until__gte=timezone.localdate()
+    ).values("child_id")
 
 
 def _break_glass_now(viewer: Viewer) -> QuerySet:
     from visible.sharing.models import BreakGlass
 
-    return BreakGlass.objects.filter(user_id=viewer.user_id, expires_at__gt=timezone.now()).values("child_id")
+    return BreakGlass.objects.filter(user_id=viewer.user_id, expires_at__gt=timezone.now()).values(
+        "child_id"
+    )
 
 
 def full_access_children(viewer: Viewer) -> QuerySet[Child]:
@@ -146,7 +170,10 @@ def visible_children(viewer: Viewer) -> QuerySet[Child]:
         seen = Q(pk__in=_missing_to_force(viewer))
         if viewer.role == Role.TRAFFICKING_SPOC:
             seen |= Q(pk__in=_spoc_children(viewer))
-    elif org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO) and viewer.role in GUARDIAN_ROLES:
+    elif (
+        org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO)
+        and viewer.role in GUARDIAN_ROLES
+    ):
         seen = Q(pk__in=_assigned_here(viewer))
     else:
         seen = Q(pk__in=[])
@@ -177,7 +204,10 @@ def limited_grant(viewer: Viewer) -> Grant:
         return Grant(Access.LIMITED, "host")
     if org.kind == OrganisationKind.POLICE and viewer.role in POLICE_ROLES:
         return Grant(Access.LIMITED, "police_missing")
-    if org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO) and viewer.role in GUARDIAN_ROLES:
+    if (
+        org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO)
+        and viewer.role in GUARDIAN_ROLES
+    ):
         return Grant(Access.LIMITED, "guardian")
     return NO_GRANT
 
@@ -191,36 +221,68 @@ def grant_for(viewer: Viewer, child: Child | None) -> Grant:
         return Grant(Access.FULL, "responsible")
     grant = NO_GRANT
     if org.is_responsible_body:
-        if org.authority_id and Placement.objects.current_on(timezone.localdate()).filter(
-                child=child, authority_id=org.authority_id).exists():
-            grant = Grant(Access.LIMITED, "host",
-                          f"This child is placed in your area by {child.responsible_organisation.name}.")
+        if (
+            org.authority_id
+            and Placement.objects.current_on(timezone.localdate())
+            .filter(child=child, authority_id=org.authority_id)
+            .exists()
+        ):
+            grant = Grant(
+                Access.LIMITED,
+                "host",
+                f"This child is placed in your area by {child.responsible_organisation.name}.",
+            )
         from visible.sharing.models import Transfer
 
-        transfer = Transfer.objects.filter(child=child, from_organisation=org,
-                                           read_only_until__gte=timezone.localdate()).first()
+        transfer = Transfer.objects.filter(
+            child=child, from_organisation=org, read_only_until__gte=timezone.localdate()
+        ).first()
         if transfer:
-            grant = Grant(Access.READ, "transferred_from",
-                          f"Transferred to {transfer.to_organisation.name} on {timezone.localtime(transfer.transferred_at):%-d %B %Y}: "
-                          f"you can read the record until {transfer.read_only_until:%-d %B %Y}.")
+            grant = Grant(
+                Access.READ,
+                "transferred_from",
+                f"Transferred to {transfer.to_organisation.name} on {timezone.localtime(transfer.transferred_at):%-d %B %Y}: "
+                f"you can read the record until {transfer.read_only_until:%-d %B %Y}.",
+            )
     elif org.kind == OrganisationKind.POLICE and viewer.role in POLICE_ROLES:
         if _missing_to_force(viewer).filter(child_id=child.pk).exists():
-            grant = Grant(Access.LIMITED, "police_missing",
-                          f"Reported missing to {org.name}: you see what the police need while the child is missing.")
-        elif viewer.role == Role.TRAFFICKING_SPOC and _spoc_children(viewer).filter(child_id=child.pk).exists():
-            grant = Grant(Access.LIMITED, "spoc",
-                          f"A child in scope reported missing to {org.name} in the last {SPOC_FOLLOW_UP_DAYS} days.")
-    elif org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO) and viewer.role in GUARDIAN_ROLES:
+            grant = Grant(
+                Access.LIMITED,
+                "police_missing",
+                f"Reported missing to {org.name}: you see what the police need while the child is missing.",
+            )
+        elif (
+            viewer.role == Role.TRAFFICKING_SPOC
+            and _spoc_children(viewer).filter(child_id=child.pk).exists()
+        ):
+            grant = Grant(
+                Access.LIMITED,
+                "spoc",
+                f"A child in scope reported missing to {org.name} in the last {SPOC_FOLLOW_UP_DAYS} days.",
+            )
+    elif (
+        org.kind in (OrganisationKind.GUARDIAN_SERVICE, OrganisationKind.NGO)
+        and viewer.role in GUARDIAN_ROLES
+    ):
         if _assigned_here(viewer).filter(child_id=child.pk).exists():
-            grant = Grant(Access.LIMITED, "guardian", f"Assigned to {org.name} by {child.responsible_organisation.name}.")
+            grant = Grant(
+                Access.LIMITED,
+                "guardian",
+                f"Assigned to {org.name} by {child.responsible_organisation.name}.",
+            )
     if grant.access < Access.READ:
         from visible.sharing.models import BreakGlass
 
-        glass = BreakGlass.objects.filter(child=child, user_id=viewer.user_id, expires_at__gt=timezone.now()).first()
+        glass = BreakGlass.objects.filter(
+            child=child, user_id=viewer.user_id, expires_at__gt=timezone.now()
+        ).first()
         if glass:
-            grant = Grant(Access.READ, "break_glass",
-                          f"Break-glass access until {timezone.localtime(glass.expires_at):%H:%M on %-d %B %Y}, "
-                          f"for the reason you gave. {child.responsible_organisation.name} has been told.")
+            grant = Grant(
+                Access.READ,
+                "break_glass",
+                f"Break-glass access until {timezone.localtime(glass.expires_at):%H:%M on %-d %B %Y}, "
+                f"for the reason you gave. {child.responsible_organisation.name} has been told.",
+            )
     return grant
 
 
@@ -254,7 +316,10 @@ class Searchable:
 def searchable(grant: Grant) -> Searchable:
     sections = sections_for(grant)
     whole = "all" in sections
-    return Searchable(IDENTIFIER_FIELDS if whole or "identifiers" in sections else (), whole or "other_names" in sections)
+    return Searchable(
+        IDENTIFIER_FIELDS if whole or "identifiers" in sections else (),
+        whole or "other_names" in sections,
+    )
 
 
 def can_edit(viewer: Viewer, child: Child) -> bool:

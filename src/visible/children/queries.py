@@ -74,7 +74,9 @@ def children_with_flags(kinds: list[str], start: dt.date, end: dt.date) -> Query
     return Flag.objects.filter(kind__in=kinds).active_between(start, end).values("child_id")
 
 
-def apply_filters(children: QuerySet[Child], filters: ChildFilters, today: dt.date) -> QuerySet[Child]:
+def apply_filters(
+    children: QuerySet[Child], filters: ChildFilters, today: dt.date
+) -> QuerySet[Child]:
     if filters.flag:
         kinds = list(SCOPE_FLAGS) if filters.flag == "in_scope" else [filters.flag]
         start = filters.active_from or today
@@ -86,16 +88,26 @@ def apply_filters(children: QuerySet[Child], filters: ChildFilters, today: dt.da
         children = children.filter(gender=filters.gender)
     current = Placement.objects.current_on(today)
     if filters.place_code:
-        children = children.filter(pk__in=current.filter(place_code=filters.place_code).values("child_id"))
+        children = children.filter(
+            pk__in=current.filter(place_code=filters.place_code).values("child_id")
+        )
     if filters.out_of_area in ("yes", "no"):
-        away = current.exclude(authority_id=F("child__responsible_organisation__authority_id")).values("child_id")
-        children = children.filter(pk__in=away) if filters.out_of_area == "yes" else children.exclude(pk__in=away)
+        away = current.exclude(
+            authority_id=F("child__responsible_organisation__authority_id")
+        ).values("child_id")
+        children = (
+            children.filter(pk__in=away)
+            if filters.out_of_area == "yes"
+            else children.exclude(pk__in=away)
+        )
     if filters.age_band in AGE_BANDS:
         _, youngest, oldest = AGE_BANDS[filters.age_band]
         # Age in whole years between youngest and oldest on `today`.
         born_after = _years_before(today, oldest + 1)
         born_on_or_before = _years_before(today, youngest)
-        children = children.filter(date_of_birth__gt=born_after, date_of_birth__lte=born_on_or_before)
+        children = children.filter(
+            date_of_birth__gt=born_after, date_of_birth__lte=born_on_or_before
+        )
     return children
 
 
@@ -126,7 +138,11 @@ def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
     for qt in query_tokens:
         best: dict[int, float] = {}
         for token, score, _ in process.extract(
-            qt, vocabulary, scorer=JaroWinkler.normalized_similarity, score_cutoff=NAME_MATCH_THRESHOLD, limit=None
+            qt,
+            vocabulary,
+            scorer=JaroWinkler.normalized_similarity,
+            score_cutoff=NAME_MATCH_THRESHOLD,
+            limit=None,
         ):
             for pk in holders[token]:
                 best[pk] = max(best.get(pk, 0.0), score)
@@ -159,12 +175,20 @@ class SearchResult:
 
 def _with_list_details(children: QuerySet[Child], today: dt.date) -> QuerySet[Child]:
     return children.select_related("responsible_organisation__authority").prefetch_related(
-        Prefetch("flags", queryset=Flag.objects.active_on(today).order_by("kind"), to_attr="active_flags"),
-        Prefetch("placements", queryset=Placement.objects.current_on(today).select_related("authority"), to_attr="current_placements"),
+        Prefetch(
+            "flags", queryset=Flag.objects.active_on(today).order_by("kind"), to_attr="active_flags"
+        ),
+        Prefetch(
+            "placements",
+            queryset=Placement.objects.current_on(today).select_related("authority"),
+            to_attr="current_placements",
+        ),
     )
 
 
-def _searchable_rows(viewer: Viewer, children: QuerySet[Child], q: str) -> tuple[list[int], list[tuple[int, str]]]:
+def _searchable_rows(
+    viewer: Viewer, children: QuerySet[Child], q: str
+) -> tuple[list[int], list[tuple[int, str]]]:
     """Children whose identifiers match q exactly, and (pk, folded names) to match q against,
     each child searched only over what the viewer's view of them shows (policy.searchable):
     the whole record's identifiers and other names for the children the viewer sees whole; for
@@ -172,8 +196,10 @@ def _searchable_rows(viewer: Viewer, children: QuerySet[Child], q: str) -> tuple
     service) only the names the limited view shows. So a search cannot confirm, letter by
     letter, an identifier or an alias the viewer cannot read."""
     whole_ids = policy.whole_record_children(viewer).values("pk")
-    groups = [(children.filter(pk__in=whole_ids), policy.searchable(policy.Grant(policy.Access.READ))),
-              (children.exclude(pk__in=whole_ids), policy.searchable(policy.limited_grant(viewer)))]
+    groups = [
+        (children.filter(pk__in=whole_ids), policy.searchable(policy.Grant(policy.Access.READ))),
+        (children.exclude(pk__in=whole_ids), policy.searchable(policy.limited_grant(viewer))),
+    ]
     by_id: list[int] = []
     rows: list[tuple[int, str]] = []
     for group, shown in groups:
@@ -185,14 +211,22 @@ def _searchable_rows(viewer: Viewer, children: QuerySet[Child], q: str) -> tuple
         if shown.other_names:
             rows += group.values_list("pk", "search_text")
         else:
-            rows += [(pk, search_text_for([given, family, preferred])) for pk, given, family, preferred in
-                     group.values_list("pk", "given_names", "family_name", "preferred_name")]
+            rows += [
+                (pk, search_text_for([given, family, preferred]))
+                for pk, given, family, preferred in group.values_list(
+                    "pk", "given_names", "family_name", "preferred_name"
+                )
+            ]
     return sorted(set(by_id)), rows
 
 
-def find_children(viewer: Viewer, filters: ChildFilters, page: int = 1, audit: bool = True) -> SearchResult:
+def find_children(
+    viewer: Viewer, filters: ChildFilters, page: int = 1, audit: bool = True
+) -> SearchResult:
     today = timezone.localdate()
-    base = policy.full_access_children(viewer) if filters.own_only else policy.visible_children(viewer)
+    base = (
+        policy.full_access_children(viewer) if filters.own_only else policy.visible_children(viewer)
+    )
     children = apply_filters(base, filters, today)
     matched_identifier = False
     q = filters.q.strip()
@@ -203,41 +237,82 @@ def find_children(viewer: Viewer, filters: ChildFilters, page: int = 1, audit: b
         total = len(ranked)
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(page, 1), pages)
-        page_ids = ranked[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        page_ids = ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         found = {c.pk: c for c in _with_list_details(Child.objects.filter(pk__in=page_ids), today)}
         shown = [found[pk] for pk in page_ids if pk in found]
     else:
         total = children.count()
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(page, 1), pages)
-        shown = list(_with_list_details(children, today).order_by("family_name", "given_names", "pk")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+        shown = list(
+            _with_list_details(children, today).order_by("family_name", "given_names", "pk")[
+                (page - 1) * PAGE_SIZE : page * PAGE_SIZE
+            ]
+        )
     if audit:
         record(
-            viewer, AuditAction.SEARCH if q else AuditAction.LIST, object_type="child",
+            viewer,
+            AuditAction.SEARCH if q else AuditAction.LIST,
+            object_type="child",
             summary=f"{'Searched' if q else 'Listed'} children: {total} found",
-            detail={"filters": filters.as_audit(), "total": total, "page": page, "shown": [c.pk for c in shown]},
+            detail={
+                "filters": filters.as_audit(),
+                "total": total,
+                "page": page,
+                "shown": [c.pk for c in shown],
+            },
         )
     return SearchResult(shown, total, page, pages, matched_identifier)
 
 
-def open_child_grant(viewer: Viewer, child_id: int, purpose: str = "") -> tuple[Child, policy.Grant]:
+def open_child_grant(
+    viewer: Viewer, child_id: int, purpose: str = ""
+) -> tuple[Child, policy.Grant]:
     """The child, if the viewer may see them, with the grant that lets them (and why);
     otherwise 404 (never revealing that the record exists), with the refusal audited. Seen by
     another organisation: a disclosure is recorded (sharing/disclosures.py)."""
-    child = Child.objects.select_related("responsible_organisation__authority").filter(pk=child_id).first()
+    child = (
+        Child.objects.select_related("responsible_organisation__authority")
+        .filter(pk=child_id)
+        .first()
+    )
     grant = policy.grant_for(viewer, child) if child else policy.NO_GRANT
     if grant.access == policy.Access.NONE:
-        record(viewer, AuditAction.DENIED, object_type="child", object_id=child_id,
-               child_id=child.pk if child else None,
-               summary="Tried to open a child record outside their access", purpose=purpose)
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="child",
+            object_id=child_id,
+            child_id=child.pk if child else None,
+            summary="Tried to open a child record outside their access",
+            purpose=purpose,
+        )
         raise Http404("No child record with that number is available to you")
-    view = "full" if grant.access == policy.Access.FULL else "read-only" if grant.access == policy.Access.READ else "limited"
-    record(viewer, AuditAction.VIEW, object_type="child", object_id=child.pk, child_id=child.pk,
-           summary=f"Viewed record ({view} view)", purpose=purpose)
+    view = (
+        "full"
+        if grant.access == policy.Access.FULL
+        else "read-only"
+        if grant.access == policy.Access.READ
+        else "limited"
+    )
+    record(
+        viewer,
+        AuditAction.VIEW,
+        object_type="child",
+        object_id=child.pk,
+        child_id=child.pk,
+        summary=f"Viewed record ({view} view)",
+        purpose=purpose,
+    )
     if not grant.is_own:
         from visible.sharing.disclosures import disclose
 
-        disclose(viewer, child, f"Child's record ({view} view{', ' + purpose if purpose else ''})", purpose or "record")
+        disclose(
+            viewer,
+            child,
+            f"Child's record ({view} view{', ' + purpose if purpose else ''})",
+            purpose or "record",
+        )
     return child, grant
 
 
@@ -247,6 +322,7 @@ def open_child(viewer: Viewer, child_id: int, purpose: str = "") -> tuple[Child,
 
 
 # --- counts --------------------------------------------------------------------------------
+
 
 @dataclass
 class Counts:
@@ -268,19 +344,32 @@ def count_children(viewer: Viewer, start: dt.date, end: dt.date) -> Counts:
         raise policy.PermissionDenied("Your role cannot see the counts page")
     own = policy.full_access_children(viewer)
     per_flag = dict(
-        Flag.objects.filter(child__in=own).active_between(start, end)
-        .values_list("kind").annotate(n=Count("child", distinct=True)).values_list("kind", "n")
+        Flag.objects.filter(child__in=own)
+        .active_between(start, end)
+        .values_list("kind")
+        .annotate(n=Count("child", distinct=True))
+        .values_list("kind", "n")
     )
     by_flag = [(kind.value, kind.label, per_flag.get(kind.value, 0)) for kind in FlagKind]
     in_scope = own.filter(pk__in=children_with_flags(list(SCOPE_FLAGS), start, end))
     grid: dict[str, dict[str, int]] = defaultdict(dict)
     by_gender: dict[str, int] = defaultdict(int)
-    for nationality, gender, n in in_scope.values_list("nationality", "gender").annotate(n=Count("pk")).values_list("nationality", "gender", "n"):
+    for nationality, gender, n in (
+        in_scope.values_list("nationality", "gender")
+        .annotate(n=Count("pk"))
+        .values_list("nationality", "gender", "n")
+    ):
         grid[nationality][gender] = n
         by_gender[gender] += n
-    by_nationality = sorted(((nat, row, sum(row.values())) for nat, row in grid.items()), key=lambda r: (-r[2], r[0]))
+    by_nationality = sorted(
+        ((nat, row, sum(row.values())) for nat, row in grid.items()), key=lambda r: (-r[2], r[0])
+    )
     total = sum(by_gender.values())
-    record(viewer, AuditAction.COUNT, object_type="child",
-           summary=f"Counted children in scope {start:%d/%m/%Y} to {end:%d/%m/%Y}: {total}",
-           detail={"start": start.isoformat(), "end": end.isoformat(), "total": total})
+    record(
+        viewer,
+        AuditAction.COUNT,
+        object_type="child",
+        summary=f"Counted children in scope {start:%d/%m/%Y} to {end:%d/%m/%Y}: {total}",
+        detail={"start": start.isoformat(), "end": end.isoformat(), "total": total},
+    )
     return Counts(start, end, total, by_flag, by_nationality, list(Gender.choices), dict(by_gender))

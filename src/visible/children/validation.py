@@ -60,23 +60,36 @@ def check_child_details(p: Problems, values: dict, today: dt.date) -> None:
         if looked_after > today:
             p.add("looked_after_from", "Date became looked after must be today or in the past")
         if dob and looked_after < dob:
-            p.add("looked_after_from", "Date became looked after must be on or after the date of birth")
+            p.add(
+                "looked_after_from",
+                "Date became looked after must be on or after the date of birth",
+            )
     nationality = values.get("nationality")
     if nationality is not None and not is_nationality(nationality):
-        p.add("nationality", f"'{nationality}' is not a nationality code Visible knows; choose from the list")
+        p.add(
+            "nationality",
+            f"'{nationality}' is not a nationality code Visible knows; choose from the list",
+        )
     for field in ("first_language",):
         code = values.get(field)
         if code and not is_language(code):
             p.add(field, f"'{code}' is not an ISO 639 language code; choose from the list")
     for code in values.get("other_languages") or []:
         if not is_language(code):
-            p.add("other_languages", f"'{code}' is not an ISO 639 language code; choose from the list")
+            p.add(
+                "other_languages", f"'{code}' is not an ISO 639 language code; choose from the list"
+            )
     legal_status = values.get("legal_status")
     if legal_status and legal_status not in LEGAL_STATUSES:
-        p.add("legal_status", f"'{legal_status}' is not an SSDA903 legal status code; choose from the list")
+        p.add(
+            "legal_status",
+            f"'{legal_status}' is not an SSDA903 legal status code; choose from the list",
+        )
 
 
-def check_identifiers_unique(p: Problems, organisation_id: int, values: dict, exclude_child_id: int | None) -> None:
+def check_identifiers_unique(
+    p: Problems, organisation_id: int, values: dict, exclude_child_id: int | None
+) -> None:
     from .models import Child
 
     others = Child.objects.filter(responsible_organisation_id=organisation_id)
@@ -101,17 +114,29 @@ def check_identifiers_unique(p: Problems, organisation_id: int, values: dict, ex
                 )
 
 
-def check_period(p: Problems, start: dt.date | None, end: dt.date | None, what: str, today: dt.date,
-                 start_field: str = "start_date", end_field: str = "end_date") -> None:
+def check_period(
+    p: Problems,
+    start: dt.date | None,
+    end: dt.date | None,
+    what: str,
+    today: dt.date,
+    start_field: str = "start_date",
+    end_field: str = "end_date",
+) -> None:
     if start and start > today:
         p.add(start_field, f"{what} start date must be today or in the past")
     if start and end and end < start:
-        p.add(end_field, f"{what} end date must be the same as or after the start date ({start:%d/%m/%Y})")
+        p.add(
+            end_field,
+            f"{what} end date must be the same as or after the start date ({start:%d/%m/%Y})",
+        )
     if end and end > today:
         p.add(end_field, f"{what} end date must be today or in the past")
 
 
-def check_not_before_birth(p: Problems, day: dt.date | None, dob: dt.date, field: str, what: str) -> None:
+def check_not_before_birth(
+    p: Problems, day: dt.date | None, dob: dt.date, field: str, what: str
+) -> None:
     if day and day < dob:
         p.add(field, f"{what} must be on or after the child's date of birth ({dob:%d/%m/%Y})")
 
@@ -125,18 +150,36 @@ def check_placement_code(p: Problems, code: str, start: dt.date | None) -> None:
         year = collection_year(start)
         if not found.valid_in(year):
             if year > found.last_year:
-                p.add("place_code", f"Placement type {code} was withdrawn after {year_label(found.last_year)}; "
-                                    f"a placement starting {start:%d/%m/%Y} needs a current code")
+                p.add(
+                    "place_code",
+                    f"Placement type {code} was withdrawn after {year_label(found.last_year)}; "
+                    f"a placement starting {start:%d/%m/%Y} needs a current code",
+                )
             elif year < found.first_year:
-                p.add("place_code", f"Placement type {code} starts in {year_label(found.first_year)}; "
-                                    f"a placement starting {start:%d/%m/%Y} needs a code in use then")
+                p.add(
+                    "place_code",
+                    f"Placement type {code} starts in {year_label(found.first_year)}; "
+                    f"a placement starting {start:%d/%m/%Y} needs a code in use then",
+                )
 
 
-def check_no_overlap(p: Problems, start: dt.date, end: dt.date | None,
-                     others: Iterable[tuple[dt.date, dt.date | None]], what: str) -> None:
+def check_no_overlap(
+    p: Problems,
+    start: dt.date,
+    end: dt.date | None,
+    others: Iterable[tuple[dt.date, dt.date | None]],
+    what: str,
+) -> None:
     far = dt.date.max
     for other_start, other_end in others:
         if start <= (other_end or far) and other_start <= (end or far):
-            span = f"{other_start:%d/%m/%Y} to {other_end:%d/%m/%Y}" if other_end else f"from {other_start:%d/%m/%Y} (still open)"
-            p.add("start_date", f"This {what} overlaps another {what} ({span}). End that one first, or change the dates")
+            span = (
+                f"{other_start:%d/%m/%Y} to {other_end:%d/%m/%Y}"
+                if other_end
+                else f"from {other_start:%d/%m/%Y} (still open)"
+            )
+            p.add(
+                "start_date",
+                f"This {what} overlaps another {what} ({span}). End that one first, or change the dates",
+            )
             return

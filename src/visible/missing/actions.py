@@ -51,8 +51,17 @@ from .models import (
 )
 
 EPISODE_REPORT_FIELDS = (
-    "category", "last_seen_at", "last_seen_place", "with_whom", "clothing", "circumstances",
-    "reported_by_name", "reported_by_role", "police_force", "police_reported_at", "police_reference",
+    "category",
+    "last_seen_at",
+    "last_seen_place",
+    "with_whom",
+    "clothing",
+    "circumstances",
+    "reported_by_name",
+    "reported_by_role",
+    "police_force",
+    "police_reported_at",
+    "police_reference",
 )
 RETURN_FIELDS = ("returned_at", "found_place", "found_by", "return_condition", "found_in_authority")
 
@@ -73,7 +82,11 @@ def _now() -> dt.datetime:
 
 
 def settings_for(organisation: Organisation | None) -> RiskSettings:
-    stored = AuthorityRiskSettings.objects.filter(organisation=organisation).first() if organisation else None
+    stored = (
+        AuthorityRiskSettings.objects.filter(organisation=organisation).first()
+        if organisation
+        else None
+    )
     return RiskSettings.from_dict(stored.values) if stored and stored.values else DEFAULTS
 
 
@@ -82,18 +95,20 @@ def _words_problem(p: Problems, field: str, text: str, reject: bool) -> list[str
     findings = [f for f in check_text(text or "") if f.certain]
     if findings and reject:
         words = ", ".join(sorted({f.word.lower() for f in findings}))
-        p.add(field, f"Do not describe a child in care as {words} (Heading back to harm, Rec 5.iv): "
-                     "describe what happened instead")
+        p.add(
+            field,
+            f"Do not describe a child in care as {words} (Heading back to harm, Rec 5.iv): "
+            "describe what happened instead",
+        )
     return sorted({f.word.lower() for f in findings})
-
-
-
-
 
 
 # --- alerts --------------------------------------------------------------------------------
 
-def _store_alerts(child: Child, alerts, at: dt.datetime, episodes_by_id: dict[str, Episode] | None = None) -> list[Alert]:
+
+def _store_alerts(
+    child: Child, alerts, at: dt.datetime, episodes_by_id: dict[str, Episode] | None = None
+) -> list[Alert]:
     """Create each alert the engine raised, once (by its key); never duplicate one."""
     stored = []
     existing = {a.key: a for a in Alert.objects.filter(key__in=[x.key for x in alerts])}
@@ -108,28 +123,47 @@ def _store_alerts(child: Child, alerts, at: dt.datetime, episodes_by_id: dict[st
             continue
         episode = None
         if alert.episode_id:
-            episode = (episodes_by_id or {}).get(alert.episode_id) or Episode.objects.filter(pk=int(alert.episode_id)).first()
-        stored.append(Alert.objects.create(
-            organisation=child.responsible_organisation, child=child, episode=episode, code=alert.code,
-            key=alert.key, text=alert.text, source=f"{alert.citation}", due_at=alert.due_at, raised_at=at,
-        ))
+            episode = (episodes_by_id or {}).get(alert.episode_id) or Episode.objects.filter(
+                pk=int(alert.episode_id)
+            ).first()
+        stored.append(
+            Alert.objects.create(
+                organisation=child.responsible_organisation,
+                child=child,
+                episode=episode,
+                code=alert.code,
+                key=alert.key,
+                text=alert.text,
+                source=f"{alert.citation}",
+                due_at=alert.due_at,
+                raised_at=at,
+            )
+        )
     return stored
 
 
 @transaction.atomic
-def sweep_child(child: Child, at: dt.datetime | None = None, facts: ChildFacts | None = None,
-                settings: RiskSettings | None = None) -> tuple[list[Alert], list[Alert]]:
+def sweep_child(
+    child: Child,
+    at: dt.datetime | None = None,
+    facts: ChildFacts | None = None,
+    settings: RiskSettings | None = None,
+) -> tuple[list[Alert], list[Alert]]:
     """Raise the time-based alerts now due for one child, and close those whose condition has
     gone (the interview was held, the NRM decision arrived). Returns (raised, closed).
     A caller that has just read the child's facts and settings at ``at`` may pass them."""
     at = at or _now()
-    before_open = set(Alert.objects.filter(child=child, resolved_at__isnull=True).values_list("key", flat=True))
+    before_open = set(
+        Alert.objects.filter(child=child, resolved_at__isnull=True).values_list("key", flat=True)
+    )
     settings = settings or settings_for(child.responsible_organisation)
     due = sweep(facts or facts_for(child, at), at, settings)
     raised = [a for a in _store_alerts(child, due, at) if a.resolved_at is None]
     still_due = {a.key for a in due}
     closed = []
-    for alert in Alert.objects.filter(child=child, resolved_at__isnull=True, code__in=SWEEP_ALERT_CODES).exclude(key__in=still_due):
+    for alert in Alert.objects.filter(
+        child=child, resolved_at__isnull=True, code__in=SWEEP_ALERT_CODES
+    ).exclude(key__in=still_due):
         alert.resolved_at = at
         alert.resolved_by_name = AUTO_RESOLVER
         alert.resolution = "Closed automatically: the condition no longer holds"
@@ -137,9 +171,18 @@ def sweep_child(child: Child, at: dt.datetime | None = None, facts: ChildFacts |
         closed.append(alert)
     newly_raised = [a.key for a in raised if a.key not in before_open]
     if newly_raised or closed:
-        record(Viewer.system("sweep"), AuditAction.CHANGE, object_type="alert", child_id=child.pk,
-               summary=f"Alerts: {len(newly_raised)} raised, {len(closed)} closed automatically",
-               detail={"raised": newly_raised, "closed": [a.key for a in closed], "at": at.isoformat()})
+        record(
+            Viewer.system("sweep"),
+            AuditAction.CHANGE,
+            object_type="alert",
+            child_id=child.pk,
+            summary=f"Alerts: {len(newly_raised)} raised, {len(closed)} closed automatically",
+            detail={
+                "raised": newly_raised,
+                "closed": [a.key for a in closed],
+                "at": at.isoformat(),
+            },
+        )
     return raised, closed
 
 
@@ -153,8 +196,17 @@ def acknowledge_alert(viewer: Viewer, alert: Alert) -> Alert:
         if alert.assigned_to_id is None:
             alert.assigned_to_id = viewer.user_id
         alert.save(update_fields=["acknowledged_at", "acknowledged_by_name", "assigned_to"])
-        record_for(viewer, AuditAction.CHANGE, alert, alert.child.pk, f"Acknowledged alert: {alert.text[:120]}",
-               {"record": "alert", "changes": {"acknowledged_at": [None, _plain(alert.acknowledged_at)]}})
+        record_for(
+            viewer,
+            AuditAction.CHANGE,
+            alert,
+            alert.child.pk,
+            f"Acknowledged alert: {alert.text[:120]}",
+            {
+                "record": "alert",
+                "changes": {"acknowledged_at": [None, _plain(alert.acknowledged_at)]},
+            },
+        )
     return alert
 
 
@@ -164,9 +216,15 @@ class AlertAlreadyResolved(Conflict):
     def __init__(self, alert: Alert) -> None:
         self.alert = alert
         when = timezone.localtime(alert.resolved_at)
-        super().__init__({"resolution": [
-            f"This alert was already resolved by {alert.resolved_by_name or 'someone'} on {when:%-d %B %Y} at "
-            f"{when:%H:%M}" + (f": \u201c{alert.resolution}\u201d" if alert.resolution else "")]})
+        super().__init__(
+            {
+                "resolution": [
+                    f"This alert was already resolved by {alert.resolved_by_name or 'someone'} on {when:%-d %B %Y} at "
+                    f"{when:%H:%M}"
+                    + (f": \u201c{alert.resolution}\u201d" if alert.resolution else "")
+                ]
+            }
+        )
 
 
 @transaction.atomic
@@ -181,33 +239,60 @@ def resolve_alert(viewer: Viewer, alert: Alert, resolution: str) -> Alert:
     # while it is unresolved (PostgreSQL makes the others wait for the first, then re-reads the
     # row and matches nothing). The others are told who resolved it; no second audit event.
     won = Alert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
-        resolved_at=now, resolved_by_name=viewer.username, resolution=resolution.strip())
+        resolved_at=now, resolved_by_name=viewer.username, resolution=resolution.strip()
+    )
     if not won:
         alert.refresh_from_db()
         raise AlertAlreadyResolved(alert)
     Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=now, acknowledged_by_name=viewer.username)
+        acknowledged_at=now, acknowledged_by_name=viewer.username
+    )
     alert.refresh_from_db()
-    record_for(viewer, AuditAction.END, alert, alert.child.pk, f"Resolved alert: {alert.text[:120]}",
-           {"record": "alert", "changes": {"resolution": [None, alert.resolution]}})
+    record_for(
+        viewer,
+        AuditAction.END,
+        alert,
+        alert.child.pk,
+        f"Resolved alert: {alert.text[:120]}",
+        {"record": "alert", "changes": {"resolution": [None, alert.resolution]}},
+    )
     return alert
 
 
 # --- grading -------------------------------------------------------------------------------
 
-def _assess(child: Child, episode: Episode, at: dt.datetime) -> tuple[Assessment, ChildFacts, RiskSettings]:
+
+def _assess(
+    child: Child, episode: Episode, at: dt.datetime
+) -> tuple[Assessment, ChildFacts, RiskSettings]:
     settings = settings_for(child.responsible_organisation)
     facts = facts_for(child, at)
     return assess_episode(facts, str(episode.pk), at, settings), facts, settings
 
 
-def _save_grading(viewer: Viewer, episode: Episode, kind: str, assessment: Assessment, facts, settings: RiskSettings,
-                  grade: Grade, reason: str) -> Grading:
+def _save_grading(
+    viewer: Viewer,
+    episode: Episode,
+    kind: str,
+    assessment: Assessment,
+    facts,
+    settings: RiskSettings,
+    grade: Grade,
+    reason: str,
+) -> Grading:
     grading = Grading.objects.create(
-        episode=episode, kind=kind, assessed_at=assessment.at, proposed_grade=assessment.grade.value,
-        floor=assessment.floor.value, grade=grade.value, override_reason=reason.strip(),
-        assessment=assessment.as_dict(), facts=facts_to_json(facts), settings=settings.as_dict(),
-        graded_by_id=viewer.user_id, graded_by_name=viewer.username,
+        episode=episode,
+        kind=kind,
+        assessed_at=assessment.at,
+        proposed_grade=assessment.grade.value,
+        floor=assessment.floor.value,
+        grade=grade.value,
+        override_reason=reason.strip(),
+        assessment=assessment.as_dict(),
+        facts=facts_to_json(facts),
+        settings=settings.as_dict(),
+        graded_by_id=viewer.user_id,
+        graded_by_name=viewer.username,
         graded_by_organisation=viewer.organisation.name if viewer.organisation else "",
     )
     episode.grade = grade.value
@@ -224,15 +309,26 @@ def _raise_flags(viewer: Viewer, child: Child, assessment: Assessment) -> list[F
         return raised  # the police grading: the alert asks the council to confirm the flag
     for kind in assessment.flags_to_raise:
         if not child.flags.filter(kind=kind, end_date__isnull=True).exists():
-            reasons = "; ".join(str(r) for r in assessment.reasons if r.rule_id == "R-EARLY") or assessment.headline
-            flag = _flag_unless_open(viewer, child, kind, timezone.localdate(assessment.at),
-                                     f"Raised by the risk engine: {reasons}", "risk engine R-EARLY")
+            reasons = (
+                "; ".join(str(r) for r in assessment.reasons if r.rule_id == "R-EARLY")
+                or assessment.headline
+            )
+            flag = _flag_unless_open(
+                viewer,
+                child,
+                kind,
+                timezone.localdate(assessment.at),
+                f"Raised by the risk engine: {reasons}",
+                "risk engine R-EARLY",
+            )
             if flag is not None:
                 raised.append(flag)
     return raised
 
 
-def _flag_unless_open(viewer: Viewer, child: Child, kind: str, day: dt.date, evidence: str, source: str) -> Flag | None:
+def _flag_unless_open(
+    viewer: Viewer, child: Child, kind: str, day: dt.date, evidence: str, source: str
+) -> Flag | None:
     """Put a flag on that something else has found, unless someone has just put one of that
     kind on (a request racing this one): the flag the finding asks for is then open already."""
     try:
@@ -250,42 +346,76 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
         p.add("reported_by_role", "Select who is reporting")
     category = values.get("category")
     if category not in Category.values:
-        p.add("category", "Select missing or away from placement (there is no 'absent' category for a child in care)")
+        p.add(
+            "category",
+            "Select missing or away from placement (there is no 'absent' category for a child in care)",
+        )
     seen = values.get("last_seen_at")
     if seen:
         if seen > now:
             p.add("last_seen_at", "When last seen must be now or in the past")
         local_day = timezone.localtime(seen).date()
         if local_day < child.date_of_birth:
-            p.add("last_seen_at", f"When last seen must be after the child's date of birth ({child.date_of_birth:%d/%m/%Y})")
+            p.add(
+                "last_seen_at",
+                f"When last seen must be after the child's date of birth ({child.date_of_birth:%d/%m/%Y})",
+            )
         elif local_day < child.looked_after_from:
-            p.add("last_seen_at", "An episode cannot start before the child became looked after "
-                                  f"({child.looked_after_from:%d/%m/%Y}; SSDA903 rule 581)")
-        Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()  # one report at a time per child
+            p.add(
+                "last_seen_at",
+                "An episode cannot start before the child became looked after "
+                f"({child.looked_after_from:%d/%m/%Y}; SSDA903 rule 581)",
+            )
+        Child.objects.select_for_update(no_key=True).filter(
+            pk=child.pk
+        ).first()  # one report at a time per child
         open_episode = Episode.objects.filter(child=child, returned_at__isnull=True).first()
         if open_episode:
-            p.add("last_seen_at", f"This child is already recorded as missing or away since "
-                                  f"{timezone.localtime(open_episode.last_seen_at):%d/%m/%Y %H:%M}. Record their return "
-                                  "first, or add to that episode (SSDA903 rule 586)")
+            p.add(
+                "last_seen_at",
+                f"This child is already recorded as missing or away since "
+                f"{timezone.localtime(open_episode.last_seen_at):%d/%m/%Y %H:%M}. Record their return "
+                "first, or add to that episode (SSDA903 rule 586)",
+            )
         # An episode the new one falls inside, or (the new one being open-ended) any later one.
-        overlapping = (Episode.objects.filter(child=child, returned_at__gt=seen, last_seen_at__lte=seen).first()
-                       or Episode.objects.filter(child=child, last_seen_at__gt=seen).order_by("last_seen_at").first())
+        overlapping = (
+            Episode.objects.filter(
+                child=child, returned_at__gt=seen, last_seen_at__lte=seen
+            ).first()
+            or Episode.objects.filter(child=child, last_seen_at__gt=seen)
+            .order_by("last_seen_at")
+            .first()
+        )
         if overlapping:
-            ended = (f"to {timezone.localtime(overlapping.returned_at):%d/%m/%Y %H:%M}" if overlapping.returned_at
-                     else "still open")
-            p.add("last_seen_at", f"This overlaps another episode ({timezone.localtime(overlapping.last_seen_at):%d/%m/%Y %H:%M} "
-                                  f"{ended}; SSDA903 rule 574): check the date and time last seen")
+            ended = (
+                f"to {timezone.localtime(overlapping.returned_at):%d/%m/%Y %H:%M}"
+                if overlapping.returned_at
+                else "still open"
+            )
+            p.add(
+                "last_seen_at",
+                f"This overlaps another episode ({timezone.localtime(overlapping.last_seen_at):%d/%m/%Y %H:%M} "
+                f"{ended}; SSDA903 rule 574): check the date and time last seen",
+            )
     police_at = values.get("police_reported_at")
     if police_at and seen and police_at < seen:
-        p.add("police_reported_at", "The time reported to the police must be after the child was last seen")
+        p.add(
+            "police_reported_at",
+            "The time reported to the police must be after the child was last seen",
+        )
     if police_at and police_at > now:
         p.add("police_reported_at", "The time reported to the police must be now or in the past")
     if police_at and not values.get("police_force"):
         p.add("police_force", "Select the police force the child was reported to")
     for field in ("last_seen_place", "reported_by_name"):
         if not (values.get(field) or "").strip():
-            p.add(field, {"last_seen_place": "Enter where the child was last seen",
-                          "reported_by_name": "Enter who is reporting"}[field])
+            p.add(
+                field,
+                {
+                    "last_seen_place": "Enter where the child was last seen",
+                    "reported_by_name": "Enter who is reporting",
+                }[field],
+            )
     unknown = sorted(set(values.get("factors") or []) - set(FACTORS))
     if unknown:
         p.add("factors", f"Unknown risk factor(s): {', '.join(unknown)}")
@@ -293,19 +423,38 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
     p.raise_if_any()
 
     episode = Episode.objects.create(
-        child=child, reported_at=now, factors=sorted(set(values.get("factors") or [])),
-        **{f: values.get(f) if values.get(f) is not None else "" for f in EPISODE_REPORT_FIELDS
-           if f not in ("police_force", "police_reported_at")},
-        police_force=values.get("police_force"), police_reported_at=police_at,
+        child=child,
+        reported_at=now,
+        factors=sorted(set(values.get("factors") or [])),
+        **{
+            f: values.get(f) if values.get(f) is not None else ""
+            for f in EPISODE_REPORT_FIELDS
+            if f not in ("police_force", "police_reported_at")
+        },
+        police_force=values.get("police_force"),
+        police_reported_at=police_at,
     )
     assessment, facts, settings = _assess(child, episode, now)
-    grading = _save_grading(viewer, episode, GradingKind.INITIAL, assessment, facts, settings, assessment.grade, "")
-    record_for(viewer, AuditAction.CREATE, episode, child.pk,
-           f"Reported {episode.get_category_display().split(':')[0].lower()}; proposed grade {assessment.grade.label}", {
-               "record": "episode",
-               "changes": {f: [None, _plain(getattr(episode, f))] for f in EPISODE_REPORT_FIELDS if getattr(episode, f) not in ("", None)},
-               "grade": assessment.grade.value, "flagged_words": flagged,
-           })
+    grading = _save_grading(
+        viewer, episode, GradingKind.INITIAL, assessment, facts, settings, assessment.grade, ""
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        episode,
+        child.pk,
+        f"Reported {episode.get_category_display().split(':')[0].lower()}; proposed grade {assessment.grade.label}",
+        {
+            "record": "episode",
+            "changes": {
+                f: [None, _plain(getattr(episode, f))]
+                for f in EPISODE_REPORT_FIELDS
+                if getattr(episode, f) not in ("", None)
+            },
+            "grade": assessment.grade.value,
+            "flagged_words": flagged,
+        },
+    )
     raised_flags = _raise_flags(viewer, child, assessment)
     _store_alerts(child, assessment.alerts, now, {str(episode.pk): episode})
     # The facts just read still hold unless the engine raised a flag (which can owe a Duty to Notify).
@@ -314,8 +463,9 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
 
 
 @transaction.atomic
-def grade_episode(viewer: Viewer, episode: Episode, chosen: str, reason: str,
-                  kind: str = GradingKind.CONFIRMED) -> Grading:
+def grade_episode(
+    viewer: Viewer, episode: Episode, chosen: str, reason: str, kind: str = GradingKind.CONFIRMED
+) -> Grading:
     """The professional confirms the engine's proposal or chooses another grade: upward
     freely, downward only with a written reason and never below the floor."""
     child = episode.child
@@ -327,10 +477,23 @@ def grade_episode(viewer: Viewer, episode: Episode, chosen: str, reason: str,
         raise ValidationError({"grade": errors})
     grade = Grade.parse(chosen)
     grading = _save_grading(viewer, episode, kind, assessment, facts, settings, grade, reason or "")
-    record_for(viewer, AuditAction.CHANGE, grading, child.pk,
-           f"Grade {grade.label} ({'override of' if grade != assessment.grade else 'confirming'} proposed {assessment.grade.label})",
-           {"record": "grading", "changes": {"grade": [episode.gradings.exclude(pk=grading.pk).values_list("grade", flat=True).first(), grade.value]},
-            "override_reason": reason or ""})
+    record_for(
+        viewer,
+        AuditAction.CHANGE,
+        grading,
+        child.pk,
+        f"Grade {grade.label} ({'override of' if grade != assessment.grade else 'confirming'} proposed {assessment.grade.label})",
+        {
+            "record": "grading",
+            "changes": {
+                "grade": [
+                    episode.gradings.exclude(pk=grading.pk).values_list("grade", flat=True).first(),
+                    grade.value,
+                ]
+            },
+            "override_reason": reason or "",
+        },
+    )
     _raise_flags(viewer, child, assessment)
     _store_alerts(child, assessment.alerts, now, {str(episode.pk): episode})
     return grading
@@ -338,8 +501,11 @@ def grade_episode(viewer: Viewer, episode: Episode, chosen: str, reason: str,
 
 # --- the search and the return -------------------------------------------------------------
 
+
 @transaction.atomic
-def add_log_entry(viewer: Viewer, episode: Episode, kind: str, occurred_at: dt.datetime, text: str) -> LogEntry:
+def add_log_entry(
+    viewer: Viewer, episode: Episode, kind: str, occurred_at: dt.datetime, text: str
+) -> LogEntry:
     child = episode.child
     policy.require_act_on_episode(viewer, episode)
     p = Problems()
@@ -351,18 +517,36 @@ def add_log_entry(viewer: Viewer, episode: Episode, kind: str, occurred_at: dt.d
         p.add("occurred_at", "The time must be now or in the past")
     flagged = _words_problem(p, "text", text, reject=False)
     p.raise_if_any()
-    entry = LogEntry.objects.create(episode=episode, kind=kind, occurred_at=occurred_at, text=text.strip(),
-                                    by_name=viewer.username, flagged_words=flagged,
-                                    by_organisation=viewer.organisation.name if viewer.organisation else "")
-    record_for(viewer, AuditAction.CREATE, entry, child.pk, f"{entry.get_kind_display()} logged", {
-        "record": "log entry", "changes": {"kind": [None, kind], "text": [None, entry.text]}, "flagged_words": flagged})
+    entry = LogEntry.objects.create(
+        episode=episode,
+        kind=kind,
+        occurred_at=occurred_at,
+        text=text.strip(),
+        by_name=viewer.username,
+        flagged_words=flagged,
+        by_organisation=viewer.organisation.name if viewer.organisation else "",
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        entry,
+        child.pk,
+        f"{entry.get_kind_display()} logged",
+        {
+            "record": "log entry",
+            "changes": {"kind": [None, kind], "text": [None, entry.text]},
+            "flagged_words": flagged,
+        },
+    )
     if flagged:
         sweep_child(child)
     return entry
 
 
 @transaction.atomic
-def record_police_report(viewer: Viewer, episode: Episode, force: Organisation, reported_at: dt.datetime, reference: str) -> Episode:
+def record_police_report(
+    viewer: Viewer, episode: Episode, force: Organisation, reported_at: dt.datetime, reference: str
+) -> Episode:
     """Locks the episode and changes only the police fields, so a return recorded at the same
     moment by someone else is never overwritten. Row locks here are FOR NO KEY UPDATE: they
     queue behind each other but not behind rows that merely point at the episode (a sighting
@@ -372,40 +556,81 @@ def record_police_report(viewer: Viewer, episode: Episode, force: Organisation, 
     locked = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
     p = Problems()
     if reported_at < locked.last_seen_at:
-        p.add("police_reported_at", "The time reported to the police must be after the child was last seen")
+        p.add(
+            "police_reported_at",
+            "The time reported to the police must be after the child was last seen",
+        )
     if reported_at > _now():
         p.add("police_reported_at", "The time reported to the police must be now or in the past")
     p.raise_if_any()
-    before = {"police_force": locked.police_force_id, "police_reported_at": _plain(locked.police_reported_at),
-              "police_reference": locked.police_reference}
-    locked.police_force, locked.police_reported_at, locked.police_reference = force, reported_at, reference.strip()
+    before = {
+        "police_force": locked.police_force_id,
+        "police_reported_at": _plain(locked.police_reported_at),
+        "police_reference": locked.police_reference,
+    }
+    locked.police_force, locked.police_reported_at, locked.police_reference = (
+        force,
+        reported_at,
+        reference.strip(),
+    )
     locked.version += 1
     locked.save(update_fields=["police_force", "police_reported_at", "police_reference", "version"])
-    after = {"police_force": force.pk, "police_reported_at": _plain(reported_at), "police_reference": locked.police_reference}
-    record_for(viewer, AuditAction.CHANGE, locked, child.pk, f"Reported to {force.name}",
-           {"record": "episode", "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]}})
+    after = {
+        "police_force": force.pk,
+        "police_reported_at": _plain(reported_at),
+        "police_reference": locked.police_reference,
+    }
+    record_for(
+        viewer,
+        AuditAction.CHANGE,
+        locked,
+        child.pk,
+        f"Reported to {force.name}",
+        {
+            "record": "episode",
+            "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        },
+    )
     sweep_child(child)
     return locked
 
 
 @transaction.atomic
-def record_return(viewer: Viewer, episode: Episode, values: dict[str, Any], expected_version: int | None = None) -> Episode:
+def record_return(
+    viewer: Viewer, episode: Episode, values: dict[str, Any], expected_version: int | None = None
+) -> Episode:
     child = episode.child
     policy.require_act_on_episode(viewer, episode)
     locked = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
     p = Problems()
-    if expected_version is not None and locked.version != expected_version and locked.returned_at is None:
-        raise StaleEpisode({"__all__": ["Someone else changed this episode while you were recording the return. "
-                                        "Nothing has been saved: check the episode page, then record the return again."]})
+    if (
+        expected_version is not None
+        and locked.version != expected_version
+        and locked.returned_at is None
+    ):
+        raise StaleEpisode(
+            {
+                "__all__": [
+                    "Someone else changed this episode while you were recording the return. "
+                    "Nothing has been saved: check the episode page, then record the return again."
+                ]
+            }
+        )
     if locked.returned_at is not None:
-        p.add("returned_at", f"This episode already ended: the return was recorded for "
-                             f"{timezone.localtime(locked.returned_at):%d/%m/%Y %H:%M}")
+        p.add(
+            "returned_at",
+            f"This episode already ended: the return was recorded for "
+            f"{timezone.localtime(locked.returned_at):%d/%m/%Y %H:%M}",
+        )
         p.raise_if_any()
     returned = values.get("returned_at")
     if returned:
         if returned < locked.last_seen_at:
-            p.add("returned_at", f"The return must be after the child was last seen "
-                                 f"({timezone.localtime(locked.last_seen_at):%d/%m/%Y %H:%M}; SSDA903 rule 567)")
+            p.add(
+                "returned_at",
+                f"The return must be after the child was last seen "
+                f"({timezone.localtime(locked.last_seen_at):%d/%m/%Y %H:%M}; SSDA903 rule 567)",
+            )
         if returned > _now():
             p.add("returned_at", "The return must be now or in the past")
     else:
@@ -415,17 +640,38 @@ def record_return(viewer: Viewer, episode: Episode, values: dict[str, Any], expe
     p.raise_if_any()
     for field in RETURN_FIELDS:
         if field in values:
-            setattr(locked, field, values[field] if values[field] is not None else ("" if field != "found_in_authority" else None))
+            setattr(
+                locked,
+                field,
+                values[field]
+                if values[field] is not None
+                else ("" if field != "found_in_authority" else None),
+            )
     locked.version += 1
     locked.save(update_fields=[*RETURN_FIELDS, "version"])
-    record_for(viewer, AuditAction.END, locked, child.pk, "Returned: episode closed", {
-        "record": "episode", "changes": {f: [None, _plain(getattr(locked, f))] for f in RETURN_FIELDS if getattr(locked, f) not in ("", None)}})
+    record_for(
+        viewer,
+        AuditAction.END,
+        locked,
+        child.pk,
+        "Returned: episode closed",
+        {
+            "record": "episode",
+            "changes": {
+                f: [None, _plain(getattr(locked, f))]
+                for f in RETURN_FIELDS
+                if getattr(locked, f) not in ("", None)
+            },
+        },
+    )
     sweep_child(child)
     return locked
 
 
 @transaction.atomic
-def record_return_interview(viewer: Viewer, episode: Episode, values: dict[str, Any], flags_to_raise: list[str] = ()) -> ReturnInterview:
+def record_return_interview(
+    viewer: Viewer, episode: Episode, values: dict[str, Any], flags_to_raise: list[str] = ()
+) -> ReturnInterview:
     """Offered, accepted, declined or held; what was learnt can raise flags. Then the risk is
     reviewed (a new grading of kind 'return')."""
     child = episode.child
@@ -449,48 +695,109 @@ def record_return_interview(viewer: Viewer, episode: Episode, values: dict[str, 
         if not (values.get("interviewer_name") or "").strip():
             p.add("interviewer_name", "Enter who held the interview")
         if not values.get("independent"):
-            p.add("independent", "A return interview is held by someone independent of the child's care team "
-                                 "(DfE statutory guidance 2014): confirm the interviewer was independent")
+            p.add(
+                "independent",
+                "A return interview is held by someone independent of the child's care team "
+                "(DfE statutory guidance 2014): confirm the interviewer was independent",
+            )
     if done and offered and done < offered:
         p.add("done_at", "The interview cannot be held before it was offered")
     if done and done > _now():
         p.add("done_at", "The time held must be now or in the past")
     p.raise_if_any()
-    fields = ("offered_at", "outcome", "done_at", "interviewer_name", "interviewer_organisation", "independent",
-              "language", "interpreter_used", "where_been", "who_with", "indicators", "notes")
+    fields = (
+        "offered_at",
+        "outcome",
+        "done_at",
+        "interviewer_name",
+        "interviewer_organisation",
+        "independent",
+        "language",
+        "interpreter_used",
+        "where_been",
+        "who_with",
+        "indicators",
+        "notes",
+    )
     interview, created = ReturnInterview.objects.update_or_create(
-        episode=episode, defaults={f: values.get(f) if values.get(f) is not None else
-                                   ({"indicators": [], "independent": False, "interpreter_used": False}.get(f, "") if f != "done_at" else None)
-                                   for f in fields})
-    record_for(viewer, AuditAction.CREATE if created else AuditAction.CHANGE, interview, child.pk,
-           f"Return interview: {interview.get_outcome_display()}",
-           {"record": "return interview", "changes": {f: [None, _plain(getattr(interview, f))] for f in fields
-                                                     if getattr(interview, f) not in ("", None, [], False)}})
+        episode=episode,
+        defaults={
+            f: values.get(f)
+            if values.get(f) is not None
+            else (
+                {"indicators": [], "independent": False, "interpreter_used": False}.get(f, "")
+                if f != "done_at"
+                else None
+            )
+            for f in fields
+        },
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE if created else AuditAction.CHANGE,
+        interview,
+        child.pk,
+        f"Return interview: {interview.get_outcome_display()}",
+        {
+            "record": "return interview",
+            "changes": {
+                f: [None, _plain(getattr(interview, f))]
+                for f in fields
+                if getattr(interview, f) not in ("", None, [], False)
+            },
+        },
+    )
     today = timezone.localdate()
     for kind in flags_to_raise:
         if not child.flags.filter(kind=kind, end_date__isnull=True).exists():
-            _flag_unless_open(viewer, child, kind, today, f"Learnt at the return interview of {today:%d/%m/%Y}",
-                              "return interview")
+            _flag_unless_open(
+                viewer,
+                child,
+                kind,
+                today,
+                f"Learnt at the return interview of {today:%d/%m/%Y}",
+                "return interview",
+            )
     if outcome == InterviewOutcome.DONE:
         assessment, facts, settings = _assess(child, episode, _now())
-        _save_grading(viewer, episode, GradingKind.RETURN, assessment, facts, settings, assessment.grade, "")
+        _save_grading(
+            viewer, episode, GradingKind.RETURN, assessment, facts, settings, assessment.grade, ""
+        )
     sweep_child(child)
     return interview
 
 
 # --- safety plan and settings --------------------------------------------------------------
 
-SAFETY_PLAN_FIELDS = ("agreed_on", "child_views", "description", "distinguishing_features", "medical_needs",
-                      "phone_numbers", "social_media", "places", "associates", "contingency")
+SAFETY_PLAN_FIELDS = (
+    "agreed_on",
+    "child_views",
+    "description",
+    "distinguishing_features",
+    "medical_needs",
+    "phone_numbers",
+    "social_media",
+    "places",
+    "associates",
+    "contingency",
+)
 
 
 @transaction.atomic
-def save_safety_plan(viewer: Viewer, child: Child, values: dict[str, Any], expected_version: int | None) -> SafetyPlan:
+def save_safety_plan(
+    viewer: Viewer, child: Child, values: dict[str, Any], expected_version: int | None
+) -> SafetyPlan:
     policy.require_act(viewer, child)
     plan, created = SafetyPlan.objects.select_for_update().get_or_create(child=child)
     if not created and expected_version is not None and plan.version != expected_version:
-        raise StaleEpisode({"__all__": ["Someone else changed this safety plan while you were editing it. "
-                                        "Your changes have not been saved: reload the page to see theirs."]})
+        raise StaleEpisode(
+            {
+                "__all__": [
+                    "Someone else changed this safety plan while you were editing it. "
+                    "Your changes have not been saved: reload the page to see theirs."
+                ]
+            }
+        )
     p = Problems()
     agreed = values.get("agreed_on")
     if agreed and agreed > timezone.localdate():
@@ -501,14 +808,33 @@ def save_safety_plan(viewer: Viewer, child: Child, values: dict[str, Any], expec
     before = {f: _plain(getattr(plan, f)) for f in SAFETY_PLAN_FIELDS}
     for field in SAFETY_PLAN_FIELDS:
         if field in values:
-            setattr(plan, field, values[field] if values[field] is not None else ("" if field != "agreed_on" else None))
+            setattr(
+                plan,
+                field,
+                values[field]
+                if values[field] is not None
+                else ("" if field != "agreed_on" else None),
+            )
     if not created:
         plan.version += 1
     plan.updated_by_name = viewer.username
     plan.save()
     after = {f: _plain(getattr(plan, f)) for f in SAFETY_PLAN_FIELDS}
-    record_for(viewer, AuditAction.CREATE if created else AuditAction.CHANGE, plan, child.pk, "Safety plan saved",
-           {"record": "safety plan", "changes": {f: [before[f] if not created else None, after[f]] for f in after if before[f] != after[f] or created and after[f]}})
+    record_for(
+        viewer,
+        AuditAction.CREATE if created else AuditAction.CHANGE,
+        plan,
+        child.pk,
+        "Safety plan saved",
+        {
+            "record": "safety plan",
+            "changes": {
+                f: [before[f] if not created else None, after[f]]
+                for f in after
+                if before[f] != after[f] or created and after[f]
+            },
+        },
+    )
     return plan
 
 
@@ -523,13 +849,26 @@ def save_risk_settings(viewer: Viewer, values: dict[str, Any]) -> AuthorityRiskS
         RiskSettings.from_dict(values)
     except (ValueError, TypeError) as error:
         raise ValidationError({"__all__": [str(error)]}) from error
-    stored, _ = AuthorityRiskSettings.objects.select_for_update().get_or_create(organisation=viewer.organisation)
+    stored, _ = AuthorityRiskSettings.objects.select_for_update().get_or_create(
+        organisation=viewer.organisation
+    )
     before = dict(stored.values)
     stored.values = values
     stored.updated_by_name = viewer.username
     stored.save()
-    record(viewer, AuditAction.CHANGE, object_type="authorityrisksettings", object_id=stored.pk,
-           summary="Changed the authority's risk settings",
-           detail={"record": "risk settings", "changes": {k: [before.get(k), values.get(k)] for k in set(before) | set(values)
-                                                          if before.get(k) != values.get(k)}})
+    record(
+        viewer,
+        AuditAction.CHANGE,
+        object_type="authorityrisksettings",
+        object_id=stored.pk,
+        summary="Changed the authority's risk settings",
+        detail={
+            "record": "risk settings",
+            "changes": {
+                k: [before.get(k), values.get(k)]
+                for k in set(before) | set(values)
+                if before.get(k) != values.get(k)
+            },
+        },
+    )
     return stored

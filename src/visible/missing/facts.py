@@ -31,7 +31,9 @@ def _interview(episode: Episode) -> ReturnInterviewFact | None:
     interview = getattr(episode, "return_interview", None)
     if interview is None:
         return None
-    return ReturnInterviewFact(offered_at=interview.offered_at, outcome=interview.outcome, done_at=interview.done_at)
+    return ReturnInterviewFact(
+        offered_at=interview.offered_at, outcome=interview.outcome, done_at=interview.done_at
+    )
 
 
 def facts_for(child: Child, at: dt.datetime) -> ChildFacts:
@@ -39,19 +41,28 @@ def facts_for(child: Child, at: dt.datetime) -> ChildFacts:
     # Only what had been written by `at`: a log entry recorded later was not known then.
     written = LogEntry.objects.filter(recorded_at__lte=at)
     episodes = list(
-        Episode.objects.filter(child=child).select_related("return_interview")
+        Episode.objects.filter(child=child)
+        .select_related("return_interview")
         .prefetch_related(Prefetch("log", queryset=written))
     )
     factors: set[str] = set()
     episode_facts = []
     for episode in episodes:
         factors.update(code for code in episode.factors if code in FACTORS)
-        notes = tuple(entry.text for entry in episode.log.all()) + ((episode.circumstances,) if episode.circumstances else ())
-        episode_facts.append(EpisodeFact(
-            id=str(episode.pk), category=episode.category, started_at=episode.last_seen_at,
-            ended_at=episode.returned_at, police_reported_at=episode.police_reported_at,
-            return_interview=_interview(episode), notes=notes,
-        ))
+        notes = tuple(entry.text for entry in episode.log.all()) + (
+            (episode.circumstances,) if episode.circumstances else ()
+        )
+        episode_facts.append(
+            EpisodeFact(
+                id=str(episode.pk),
+                category=episode.category,
+                started_at=episode.last_seen_at,
+                ended_at=episode.returned_at,
+                police_reported_at=episode.police_reported_at,
+                return_interview=_interview(episode),
+                notes=notes,
+            )
+        )
     today = uk_date(at)  # the guardian in place on the UK calendar day of `at`
     assessment = child.age_assessments.order_by("-status_from", "-pk").first()
     authority = child.responsible_organisation.authority
@@ -61,12 +72,26 @@ def facts_for(child: Child, at: dt.datetime) -> ChildFacts:
         looked_after_from=child.looked_after_from,
         nationality=child.nationality,
         nation=authority.nation if authority else "England",
-        flags=tuple(FlagFact(kind=f.kind, start=f.start_date, end=f.end_date) for f in child.flags.all()),
-        placements=tuple(PlacementFact(place_code=p.place_code, detail=p.detail or "", start=p.start_date, end=p.end_date)
-                         for p in child.placements.all()),
-        nrm_referrals=tuple(NrmFact(referred_on=r.referred_on, rg_decision=r.rg_decision, rg_decided_on=r.rg_decided_on,
-                                    cg_decision=r.cg_decision, cg_decided_on=r.cg_decided_on, stayed=r.stayed)
-                            for r in child.nrm_referrals.all()),
+        flags=tuple(
+            FlagFact(kind=f.kind, start=f.start_date, end=f.end_date) for f in child.flags.all()
+        ),
+        placements=tuple(
+            PlacementFact(
+                place_code=p.place_code, detail=p.detail or "", start=p.start_date, end=p.end_date
+            )
+            for p in child.placements.all()
+        ),
+        nrm_referrals=tuple(
+            NrmFact(
+                referred_on=r.referred_on,
+                rg_decision=r.rg_decision,
+                rg_decided_on=r.rg_decided_on,
+                cg_decision=r.cg_decision,
+                cg_decided_on=r.cg_decided_on,
+                stayed=r.stayed,
+            )
+            for r in child.nrm_referrals.all()
+        ),
         episodes=tuple(episode_facts),
         has_guardian=any(g.is_active_on(today) for g in child.guardians.all()),
         age_assessment_status=assessment.status if assessment else "none",
@@ -111,14 +136,29 @@ def facts_from_json(data: dict[str, Any]) -> ChildFacts:
     for raw in data["episodes"]:
         raw = dict(raw)
         interview = raw.pop("return_interview")
-        episodes.append(build(EpisodeFact, {**raw, "notes": tuple(raw["notes"]),
-                                            "return_interview": build(ReturnInterviewFact, interview) if interview else None}))
+        episodes.append(
+            build(
+                EpisodeFact,
+                {
+                    **raw,
+                    "notes": tuple(raw["notes"]),
+                    "return_interview": build(ReturnInterviewFact, interview)
+                    if interview
+                    else None,
+                },
+            )
+        )
     return ChildFacts(
-        child_id=data["child_id"], date_of_birth=_revive(data["date_of_birth"]),
-        looked_after_from=_revive(data["looked_after_from"]), nationality=data["nationality"], nation=data["nation"],
+        child_id=data["child_id"],
+        date_of_birth=_revive(data["date_of_birth"]),
+        looked_after_from=_revive(data["looked_after_from"]),
+        nationality=data["nationality"],
+        nation=data["nation"],
         flags=tuple(build(FlagFact, f) for f in data["flags"]),
         placements=tuple(build(PlacementFact, p) for p in data["placements"]),
         nrm_referrals=tuple(build(NrmFact, n) for n in data["nrm_referrals"]),
-        episodes=tuple(episodes), has_guardian=data["has_guardian"],
-        age_assessment_status=data["age_assessment_status"], factors=frozenset(data["factors"]),
+        episodes=tuple(episodes),
+        has_guardian=data["has_guardian"],
+        age_assessment_status=data["age_assessment_status"],
+        factors=frozenset(data["factors"]),
     )

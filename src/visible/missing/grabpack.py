@@ -48,6 +48,7 @@ PHOTO_MAX_PX = 600  # larger photographs are scaled down for the PDF (about 5 cm
 
 # --- the pack ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PlacementSummary:
     code: str
@@ -207,6 +208,7 @@ def _grade_label(code: str) -> str:
 def _top_reasons(reasons: list[dict]) -> list[Reason]:
     """The reasons that hold the grade highest come first (binding before advisory);
     otherwise the engine's order."""
+
     def weight(reason: dict) -> tuple[int, int]:
         floor = reason.get("floor")
         rank = Grade.parse(floor).rank if floor else -1
@@ -221,15 +223,23 @@ def _episode_part(episode: Episode, now: dt.datetime) -> EpisodePart:
     reasons = _top_reasons(grading.assessment.get("reasons", [])) if grading else []
     end = episode.returned_at or now
     return EpisodePart(
-        episode_id=episode.pk, category=episode.category,
-        category_label=episode.get_category_display(), is_open=episode.is_open,
-        last_seen_at=episode.last_seen_at, last_seen_place=episode.last_seen_place,
-        with_whom=episode.with_whom, clothing=episode.clothing, circumstances=episode.circumstances,
-        time_missing=describe_duration(end - episode.last_seen_at), returned_at=episode.returned_at,
-        reported_by_name=episode.reported_by_name, reported_by_role=episode.get_reported_by_role_display(),
+        episode_id=episode.pk,
+        category=episode.category,
+        category_label=episode.get_category_display(),
+        is_open=episode.is_open,
+        last_seen_at=episode.last_seen_at,
+        last_seen_place=episode.last_seen_place,
+        with_whom=episode.with_whom,
+        clothing=episode.clothing,
+        circumstances=episode.circumstances,
+        time_missing=describe_duration(end - episode.last_seen_at),
+        returned_at=episode.returned_at,
+        reported_by_name=episode.reported_by_name,
+        reported_by_role=episode.get_reported_by_role_display(),
         reported_at=episode.reported_at,
         police_force=episode.police_force.name if episode.police_force_id else "",
-        police_reported_at=episode.police_reported_at, police_reference=episode.police_reference,
+        police_reported_at=episode.police_reported_at,
+        police_reference=episode.police_reference,
         grade=grading.grade if grading else episode.grade,
         grade_label=_grade_label(grading.grade if grading else episode.grade),
         graded_at=grading.recorded_at if grading else None,
@@ -237,7 +247,8 @@ def _episode_part(episode: Episode, now: dt.datetime) -> EpisodePart:
         graded_by_organisation=grading.graded_by_organisation if grading else "",
         override_reason=grading.override_reason if grading else "",
         headline=grading.assessment.get("headline", "") if grading else "",
-        reasons=reasons[:TOP_REASONS], more_reasons=max(0, len(reasons) - TOP_REASONS),
+        reasons=reasons[:TOP_REASONS],
+        more_reasons=max(0, len(reasons) - TOP_REASONS),
     )
 
 
@@ -247,56 +258,93 @@ def _build(viewer: Viewer, child: Child, episode: Episode | None) -> GrabPack:
     now = timezone.now()
     today = timezone.localdate(now)
     other_names = [(n.name, n.get_kind_display()) for n in ChildName.objects.filter(child=child)]
-    flags = [FlagSummary(f.kind, f.get_kind_display(), f.start_date)
-             for f in Flag.objects.filter(child=child).active_on(today).order_by("start_date", "pk")]
-    current = (Placement.objects.filter(child=child).current_on(today).select_related("authority")
-               .order_by("-start_date", "-pk").first())
+    flags = [
+        FlagSummary(f.kind, f.get_kind_display(), f.start_date)
+        for f in Flag.objects.filter(child=child).active_on(today).order_by("start_date", "pk")
+    ]
+    current = (
+        Placement.objects.filter(child=child)
+        .current_on(today)
+        .select_related("authority")
+        .order_by("-start_date", "-pk")
+        .first()
+    )
     plan = SafetyPlan.objects.filter(child=child).first()
-    guardians = [f"{g.guardian_name}, {g.service} ({g.get_kind_display()})"
-                 for g in GuardianAssignment.objects.filter(child=child, start_date__lte=today)
-                 if g.is_active_on(today)]
+    guardians = [
+        f"{g.guardian_name}, {g.service} ({g.get_kind_display()})"
+        for g in GuardianAssignment.objects.filter(child=child, start_date__lte=today)
+        if g.is_active_on(today)
+    ]
     episodes = list(
-        Episode.objects.filter(child=child).order_by("-last_seen_at", "-pk")
-        .only("pk", "category", "last_seen_at", "last_seen_place", "returned_at", "found_place", "found_by", "grade")
+        Episode.objects.filter(child=child)
+        .order_by("-last_seen_at", "-pk")
+        .only(
+            "pk",
+            "category",
+            "last_seen_at",
+            "last_seen_place",
+            "returned_at",
+            "found_place",
+            "found_by",
+            "grade",
+        )
     )
 
     found_by = dict(FoundBy.choices)
     category_short = {Category.MISSING.value: "Missing", Category.AWAY.value: "Away"}
-    previous = [e for e in episodes if e.returned_at is not None and (episode is None or e.pk != episode.pk)]
+    previous = [
+        e for e in episodes if e.returned_at is not None and (episode is None or e.pk != episode.pk)
+    ]
     year_ago = now - dt.timedelta(days=365)
     longest = max((e.returned_at - e.last_seen_at for e in previous), default=None)
     found_counts = Counter(e.found_place.strip() for e in previous if e.found_place.strip())
     history = [
         PreviousEpisode(
-            category=e.category, category_label=category_short.get(e.category, e.category),
-            last_seen_at=e.last_seen_at, last_seen_place=e.last_seen_place, returned_at=e.returned_at,
-            duration=describe_duration(e.returned_at - e.last_seen_at), found_place=e.found_place,
-            found_by=found_by.get(e.found_by, e.found_by), grade=_grade_label(e.grade) if e.grade else "",
+            category=e.category,
+            category_label=category_short.get(e.category, e.category),
+            last_seen_at=e.last_seen_at,
+            last_seen_place=e.last_seen_place,
+            returned_at=e.returned_at,
+            duration=describe_duration(e.returned_at - e.last_seen_at),
+            found_place=e.found_place,
+            found_by=found_by.get(e.found_by, e.found_by),
+            grade=_grade_label(e.grade) if e.grade else "",
         )
         for e in previous[:HISTORY_ROWS]
     ]
     open_now = next((e.pk for e in episodes if e.returned_at is None), None)
 
     identifiers = [
-        ("Council case ID", child.council_id), ("SSDA903 CHILD", child.child_903_id),
-        ("Home Office reference", child.home_office_ref), ("Police reference", child.police_ref),
+        ("Council case ID", child.council_id),
+        ("SSDA903 CHILD", child.child_903_id),
+        ("Home Office reference", child.home_office_ref),
+        ("Police reference", child.police_ref),
         ("NRM reference", child.nrm_ref),
     ]
     placement = None
     if current:
         placement = PlacementSummary(
-            code=current.place_code, label=PLACEMENT_TYPES.label(current.place_code),
-            area=current.authority.name, postcode=current.postcode, provider=current.provider,
+            code=current.place_code,
+            label=PLACEMENT_TYPES.label(current.place_code),
+            area=current.authority.name,
+            postcode=current.postcode,
+            provider=current.provider,
             since=current.start_date,
         )
     return GrabPack(
-        generated_at=now, generated_by=viewer.username,
+        generated_at=now,
+        generated_by=viewer.username,
         generated_by_organisation=viewer.organisation.name if viewer.organisation else "",
         protective_marking=PROTECTIVE_MARKING,
-        child_id=child.pk, full_name=child.full_name, preferred_name=child.preferred_name,
-        other_names=other_names, date_of_birth=child.date_of_birth,
-        dob_basis=child.get_dob_basis_display(), age=child.age_on(today),
-        sex=child.get_sex_display(), gender=child.get_gender_display(),
+        child_id=child.pk,
+        full_name=child.full_name,
+        preferred_name=child.preferred_name,
+        other_names=other_names,
+        date_of_birth=child.date_of_birth,
+        dob_basis=child.get_dob_basis_display(),
+        age=child.age_on(today),
+        sex=child.get_sex_display(),
+        gender=child.get_gender_display(),
         nationality=nationality_name(child.nationality),
         first_language=language_name(child.first_language) if child.first_language else "",
         other_languages=[language_name(code) for code in child.other_languages or []],
@@ -304,8 +352,12 @@ def _build(viewer: Viewer, child: Child, episode: Episode | None) -> GrabPack:
         responsible_organisation=child.responsible_organisation.name,
         description=plan.description if plan else "",
         distinguishing_features=plan.distinguishing_features if plan else "",
-        photo_name=child.photo.name if child.photo else "", photo_taken_on=child.photo_taken_on,
-        council_id=child.council_id, identifiers=identifiers, flags=flags, placement=placement,
+        photo_name=child.photo.name if child.photo else "",
+        photo_taken_on=child.photo_taken_on,
+        council_id=child.council_id,
+        identifiers=identifiers,
+        flags=flags,
+        placement=placement,
         has_safety_plan=plan is not None,
         safety_plan_agreed_on=plan.agreed_on if plan else None,
         safety_plan_updated_at=plan.updated_at if plan else None,
@@ -318,7 +370,8 @@ def _build(viewer: Viewer, child: Child, episode: Episode | None) -> GrabPack:
         contingency=_lines(plan.contingency) if plan else [],
         guardians=guardians,
         child_views=plan.child_views if plan else "",
-        history=history, history_total=len(previous),
+        history=history,
+        history_total=len(previous),
         history_last_year=sum(1 for e in previous if e.last_seen_at >= year_ago),
         history_longest=describe_duration(longest) if longest else "",
         places_found=found_counts.most_common(PLACES_FOUND_ROWS),
@@ -340,10 +393,14 @@ def child_grab_pack_for(viewer: Viewer, child: Child) -> GrabPack:
 
 # --- rendering -----------------------------------------------------------------------------
 
+
 def pdf_filename(pack: GrabPack) -> str:
     """Names the file by the council's case ID and the date, never by the child's name (a
     file name shows in download lists, mail attachments and shared folders)."""
-    ident = "".join(c if c.isalnum() or c in "-_" else "-" for c in pack.council_id) or f"child-{pack.child_id}"
+    ident = (
+        "".join(c if c.isalnum() or c in "-_" else "-" for c in pack.council_id)
+        or f"child-{pack.child_id}"
+    )
     kind = f"episode-{pack.episode.episode_id}" if pack.episode else "part-1"
     return f"grab-pack-{ident}-{kind}-{timezone.localtime(pack.generated_at):%Y-%m-%d-%H%M}.pdf"
 
@@ -384,15 +441,25 @@ def photo_data_uri(name: str, max_px: int = PHOTO_MAX_PX) -> str:
 
 def page_context(pack: GrabPack, *, pdf: bool, photo_src: str = "", pdf_url: str = "") -> dict:
     return {
-        "pack": pack, "pdf": pdf, "base_template": PDF_BASE if pdf else PAGE_BASE,
-        "photo_src": photo_src, "pdf_url": pdf_url,
+        "pack": pack,
+        "pdf": pdf,
+        "base_template": PDF_BASE if pdf else PAGE_BASE,
+        "photo_src": photo_src,
+        "pdf_url": pdf_url,
     }
 
 
-def render_html(pack: GrabPack, *, pdf: bool, photo_src: str = "", pdf_url: str = "",
-                request: HttpRequest | None = None) -> str:
-    return render_to_string(TEMPLATE, page_context(pack, pdf=pdf, photo_src=photo_src, pdf_url=pdf_url),
-                            request=request)
+def render_html(
+    pack: GrabPack,
+    *,
+    pdf: bool,
+    photo_src: str = "",
+    pdf_url: str = "",
+    request: HttpRequest | None = None,
+) -> str:
+    return render_to_string(
+        TEMPLATE, page_context(pack, pdf=pdf, photo_src=photo_src, pdf_url=pdf_url), request=request
+    )
 
 
 @cache
@@ -413,10 +480,15 @@ def pdf_document(pack: GrabPack, request_or_base_url: HttpRequest | str):
     """WeasyPrint's rendered document (pages and boxes), for the PDF and for tests."""
     from weasyprint import HTML
 
-    base_url = (request_or_base_url.build_absolute_uri("/") if isinstance(request_or_base_url, HttpRequest)
-                else str(request_or_base_url))
+    base_url = (
+        request_or_base_url.build_absolute_uri("/")
+        if isinstance(request_or_base_url, HttpRequest)
+        else str(request_or_base_url)
+    )
     html = render_html(pack, pdf=True, photo_src=photo_data_uri(pack.photo_name))
-    return HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).render(stylesheets=[_stylesheet()])
+    return HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).render(
+        stylesheets=[_stylesheet()]
+    )
 
 
 def grab_pack_pdf(pack: GrabPack, request_or_base_url: HttpRequest | str) -> bytes:

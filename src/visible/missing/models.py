@@ -51,28 +51,45 @@ class Episode(models.Model):
     reported_by_role = models.CharField(max_length=32, choices=ReporterRole.choices)
     reported_at = models.DateTimeField("reported to Visible")
     police_force = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="episodes_reported",
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="episodes_reported",
         limit_choices_to={"kind": "police"},
     )
     police_reported_at = models.DateTimeField("reported to police", null=True, blank=True)
     police_reference = models.CharField(max_length=60, blank=True)
-    factors = models.JSONField(default=list, blank=True,
-                               help_text="Dynamic risk factors the professionals observed (risk.FACTORS codes)")
-    grade = models.CharField(max_length=16, blank=True, help_text="The grade in force: the latest grading's")
+    factors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Dynamic risk factors the professionals observed (risk.FACTORS codes)",
+    )
+    grade = models.CharField(
+        max_length=16, blank=True, help_text="The grade in force: the latest grading's"
+    )
     returned_at = models.DateTimeField("returned or found", null=True, blank=True)
     found_place = models.CharField("where found", max_length=300, blank=True)
     found_by = models.CharField(max_length=32, choices=FoundBy.choices, blank=True)
     return_condition = models.TextField("condition on return", blank=True)
-    found_in_authority = models.ForeignKey(Authority, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    found_in_authority = models.ForeignKey(
+        Authority, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-last_seen_at", "pk"]
-        indexes = [models.Index(fields=["returned_at"]), models.Index(fields=["child", "last_seen_at"])]
+        indexes = [
+            models.Index(fields=["returned_at"]),
+            models.Index(fields=["child", "last_seen_at"]),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(returned_at__isnull=True) | Q(returned_at__gte=models.F("last_seen_at")),
-                                   name="episode_returns_after_it_starts"),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True)
+                | Q(returned_at__gte=models.F("last_seen_at")),
+                name="episode_returns_after_it_starts",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,15 +110,23 @@ class GradingKind(models.TextChoices):
 class Grading(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="gradings")
     kind = models.CharField(max_length=16, choices=GradingKind.choices)
-    assessed_at = models.DateTimeField(help_text="The moment the engine assessed: part of the replay")
+    assessed_at = models.DateTimeField(
+        help_text="The moment the engine assessed: part of the replay"
+    )
     proposed_grade = models.CharField(max_length=16)
     floor = models.CharField(max_length=16)
-    grade = models.CharField(max_length=16, help_text="The grade the professional confirmed or chose")
+    grade = models.CharField(
+        max_length=16, help_text="The grade the professional confirmed or chose"
+    )
     override_reason = models.TextField(blank=True)
-    assessment = models.JSONField(help_text="The engine's output: reasons, markers, prompts, alerts")
+    assessment = models.JSONField(
+        help_text="The engine's output: reasons, markers, prompts, alerts"
+    )
     facts = models.JSONField(help_text="The facts the engine was given, for replay")
     settings = models.JSONField(help_text="The settings the engine was given, for replay")
-    graded_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    graded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     graded_by_name = models.CharField(max_length=150)
     graded_by_organisation = models.CharField(max_length=200)
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -134,7 +159,9 @@ class LogEntry(models.Model):
     text = models.TextField()
     by_name = models.CharField(max_length=150)
     by_organisation = models.CharField(max_length=200)
-    flagged_words = models.JSONField(default=list, blank=True, help_text="Forbidden labels found in the text")
+    flagged_words = models.JSONField(
+        default=list, blank=True, help_text="Forbidden labels found in the text"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -163,13 +190,17 @@ class ExploitationIndicator(models.TextChoices):
 
 
 class ReturnInterview(models.Model):
-    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="return_interview")
+    episode = models.OneToOneField(
+        Episode, on_delete=models.CASCADE, related_name="return_interview"
+    )
     offered_at = models.DateTimeField()
     outcome = models.CharField(max_length=16, choices=InterviewOutcome.choices)
     done_at = models.DateTimeField(null=True, blank=True)
     interviewer_name = models.CharField(max_length=150, blank=True)
     interviewer_organisation = models.CharField(max_length=200, blank=True)
-    independent = models.BooleanField(default=False, help_text="Independent of the child's care team")
+    independent = models.BooleanField(
+        default=False, help_text="Independent of the child's care team"
+    )
     language = models.CharField(max_length=3, blank=True, help_text="ISO 639-3")
     interpreter_used = models.BooleanField(default=False)
     where_been = models.TextField("where the child was", blank=True)
@@ -189,16 +220,24 @@ class SafetyPlan(models.Model):
     child = models.OneToOneField(Child, on_delete=models.CASCADE, related_name="safety_plan")
     agreed_on = models.DateField(null=True, blank=True)
     child_views = models.TextField("the child's own views", blank=True)
-    description = models.TextField("physical description", blank=True, help_text="Height, build, hair, eyes")
+    description = models.TextField(
+        "physical description", blank=True, help_text="Height, build, hair, eyes"
+    )
     distinguishing_features = models.TextField(blank=True)
     medical_needs = models.TextField(blank=True)
     phone_numbers = models.TextField(blank=True, help_text="One per line")
     social_media = models.TextField(blank=True, help_text="One account per line")
-    places = models.TextField("places and routes", blank=True,
-                              help_text="One per line: stations, bus stops, cab offices, addresses")
+    places = models.TextField(
+        "places and routes",
+        blank=True,
+        help_text="One per line: stations, bus stops, cab offices, addresses",
+    )
     associates = models.TextField(blank=True, help_text="One per line")
-    contingency = models.TextField("whom to notify", blank=True,
-                                   help_text="Police, Home Office, NRM contact, guardian: one per line")
+    contingency = models.TextField(
+        "whom to notify",
+        blank=True,
+        help_text="Police, Home Office, NRM contact, guardian: one per line",
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by_name = models.CharField(max_length=150, blank=True)
@@ -210,14 +249,24 @@ class SafetyPlan(models.Model):
 class Alert(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="alerts")
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="alerts")
-    episode = models.ForeignKey(Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    episode = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
     code = models.CharField(max_length=64)
-    key = models.CharField(max_length=200, unique=True, help_text="Stable: re-raising the same alert finds this row")
+    key = models.CharField(
+        max_length=200, unique=True, help_text="Stable: re-raising the same alert finds this row"
+    )
     text = models.TextField()
     source = models.CharField(max_length=300)
     due_at = models.DateTimeField()
     raised_at = models.DateTimeField()
-    assigned_to = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    assigned_to = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by_name = models.CharField(max_length=150, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -239,7 +288,9 @@ class Alert(models.Model):
 class AuthorityRiskSettings(models.Model):
     """An authority's own values for the rulebook's settings; the rest stay at the defaults."""
 
-    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="risk_settings")
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="risk_settings"
+    )
     values = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by_name = models.CharField(max_length=150, blank=True)

@@ -19,7 +19,10 @@ ROLES_THAT_SET_RULES = {Role.SENIOR_MANAGER}
 
 def can_act(viewer: Viewer, child: Child) -> bool:
     """Report missing, grade, log the search, record the return and the interview."""
-    return register_policy.access_to(viewer, child) == register_policy.Access.FULL and viewer.role in ROLES_THAT_ACT
+    return (
+        register_policy.access_to(viewer, child) == register_policy.Access.FULL
+        and viewer.role in ROLES_THAT_ACT
+    )
 
 
 def require_act(viewer: Viewer, child: Child) -> None:
@@ -39,9 +42,12 @@ def can_set_rules(viewer: Viewer) -> bool:
 
 # --- police, and every organisation's view of one episode -------------------------------------
 
+
 def _police_here(viewer: Viewer, episode) -> bool:
     org = viewer.organisation
-    return bool(org and viewer.role in register_policy.POLICE_ROLES and episode.police_force_id == org.pk)
+    return bool(
+        org and viewer.role in register_policy.POLICE_ROLES and episode.police_force_id == org.pk
+    )
 
 
 def episode_view(viewer: Viewer, episode) -> str:
@@ -66,8 +72,10 @@ def episode_view(viewer: Viewer, episode) -> str:
 
 def _spoc_follows_up(viewer: Viewer, child) -> bool:
     """The force's trafficking SPOC, for a child within the SPOC's rules (children/policy.py)."""
-    return (viewer.role == Role.TRAFFICKING_SPOC
-            and register_policy._spoc_children(viewer).filter(child_id=child.pk).exists())
+    return (
+        viewer.role == Role.TRAFFICKING_SPOC
+        and register_policy._spoc_children(viewer).filter(child_id=child.pk).exists()
+    )
 
 
 def can_act_on_episode(viewer: Viewer, episode) -> bool:
@@ -94,8 +102,15 @@ def can_see_grab_pack(viewer: Viewer, child: Child, episode=None) -> bool:
         return True
     if grant.basis == "host":
         return episode is None or episode.is_open
-    if grant.basis in ("police_missing", "spoc") and episode is not None and episode.is_open and _police_here(viewer, episode):
-        return GrabPackShare.objects.filter(child=child, force=viewer.organisation, ended_at__isnull=True).exists()
+    if (
+        grant.basis in ("police_missing", "spoc")
+        and episode is not None
+        and episode.is_open
+        and _police_here(viewer, episode)
+    ):
+        return GrabPackShare.objects.filter(
+            child=child, force=viewer.organisation, ended_at__isnull=True
+        ).exists()
     return False
 
 

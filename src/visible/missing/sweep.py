@@ -68,9 +68,11 @@ from visible.risk.facts import NATIONS
 from .actions import AUTO_RESOLVER, SWEEP_ALERT_CODES, settings_for
 from .models import Alert, AuthorityRiskSettings, Episode, LogEntry, ReturnInterview
 
-BATCH = 2000        # children whose facts are read and assessed together
+BATCH = 2000  # children whose facts are read and assessed together
 WRITE_BATCH = 1000  # rows per INSERT or UPDATE
-ANALYZE_AFTER = 10_000  # alerts raised or closed by one sweep before the planner's statistics are refreshed
+ANALYZE_AFTER = (
+    10_000  # alerts raised or closed by one sweep before the planner's statistics are refreshed
+)
 RETURN_INTERVIEW = "return_interview_overdue"
 DUTY_TO_NOTIFY = "duty_to_notify"
 NRM_OVERDUE = "nrm_rg_overdue"
@@ -83,23 +85,28 @@ _LABEL_FRAGMENTS = ("abscond", "abſcond", "wanted")
 @dataclass
 class SweepSummary:
     children_checked: int  # children the engine looked at (the rest could not change)
-    alerts_raised: int     # created, or reopened because their condition came back
-    alerts_closed: int     # closed because their condition went away
+    alerts_raised: int  # created, or reopened because their condition came back
+    alerts_closed: int  # closed because their condition went away
     seconds: float
 
     def describe(self) -> str:
-        return (f"Swept: {self.children_checked:,} children checked, {self.alerts_raised:,} alerts raised, "
-                f"{self.alerts_closed:,} closed in {self.seconds:.1f} s")
+        return (
+            f"Swept: {self.children_checked:,} children checked, {self.alerts_raised:,} alerts raised, "
+            f"{self.alerts_closed:,} closed in {self.seconds:.1f} s"
+        )
 
 
 @dataclass
 class _Changes:
     """What the sweep changes for one child, and the audit event that says so."""
+
     child_id: int
     create: list[Alert] = field(default_factory=list)
     reopen: list[int] = field(default_factory=list)
     close: list[int] = field(default_factory=list)
-    raised_keys: list[str] = field(default_factory=list)  # created or reopened, in the engine's order
+    raised_keys: list[str] = field(
+        default_factory=list
+    )  # created or reopened, in the engine's order
     closed_keys: list[str] = field(default_factory=list)  # in the order sweep_child closes them
 
 
@@ -120,54 +127,94 @@ def sweep_all(at: dt.datetime | None = None, progress: bool = False) -> SweepSum
     # sweep_child finds an alert by its key wherever it is stored. The engine's keys begin
     # with the child's id, so only an alert whose key does not begin with its own child's id
     # (a manual one, or one stored by hand) could be found under another child.
-    elsewhere = {a.key: a for a in _alerts(~Q(key__startswith=Concat(Cast("child_id", CharField()), Value("/"))))}
+    elsewhere = {
+        a.key: a
+        for a in _alerts(~Q(key__startswith=Concat(Cast("child_id", CharField()), Value("/"))))
+    }
 
     from tqdm import tqdm
 
-    with tqdm(total=len(children), unit=" children", desc="Sweeping", file=sys.stderr,
-              disable=not progress, smoothing=0.1) as bar:
+    with tqdm(
+        total=len(children),
+        unit=" children",
+        desc="Sweeping",
+        file=sys.stderr,
+        disable=not progress,
+        smoothing=0.1,
+    ) as bar:
         for batch in _chunks(children, BATCH):
             facts, organisations = _load_facts(batch, at)
             stored = _stored_alerts(batch)
             due_by_child = {}
             for child_id in batch:
                 organisation_id = organisations[child_id]
-                settings = settings_cache.get(organisation_id, DEFAULTS if organisation_id not in configured else None)
+                settings = settings_cache.get(
+                    organisation_id, DEFAULTS if organisation_id not in configured else None
+                )
                 if settings is None:  # settings_for only needs the organisation's id
-                    settings = settings_cache[organisation_id] = settings_for(Organisation(pk=organisation_id))
+                    settings = settings_cache[organisation_id] = settings_for(
+                        Organisation(pk=organisation_id)
+                    )
                 due_by_child[child_id] = sweep(facts[child_id], at, settings)
             for child_id in batch:
-                found = _changes_for(child_id, organisations[child_id], due_by_child[child_id], stored[child_id],
-                                     elsewhere, at)
+                found = _changes_for(
+                    child_id,
+                    organisations[child_id],
+                    due_by_child[child_id],
+                    stored[child_id],
+                    elsewhere,
+                    at,
+                )
                 if found is not None:
                     changes.append(found)
             bar.update(len(batch))
 
     raised, closed = _write(changes, at)
-    return SweepSummary(children_checked=len(children), alerts_raised=raised, alerts_closed=closed,
-                        seconds=time.perf_counter() - started)
+    return SweepSummary(
+        children_checked=len(children),
+        alerts_raised=raised,
+        alerts_closed=closed,
+        seconds=time.perf_counter() - started,
+    )
 
 
-def _changes_for(child_id: int, organisation_id: int, due, mine: dict[str, _Stored], elsewhere: dict[str, _Stored],
-                 at: dt.datetime) -> _Changes | None:
+def _changes_for(
+    child_id: int,
+    organisation_id: int,
+    due,
+    mine: dict[str, _Stored],
+    elsewhere: dict[str, _Stored],
+    at: dt.datetime,
+) -> _Changes | None:
     """sweep_child's decisions for one child: store each due alert once by its key (reopening
     one a sweep had closed), then close its open sweep alerts that are no longer due."""
     change = _Changes(child_id)
     for alert in due:
         found = mine.get(alert.key) or elsewhere.get(alert.key)
         if found is None:
-            change.create.append(Alert(
-                organisation_id=organisation_id, child_id=child_id,
-                episode_id=int(alert.episode_id) if alert.episode_id else None, code=alert.code,
-                key=alert.key, text=alert.text, source=alert.citation, due_at=alert.due_at, raised_at=at,
-            ))
+            change.create.append(
+                Alert(
+                    organisation_id=organisation_id,
+                    child_id=child_id,
+                    episode_id=int(alert.episode_id) if alert.episode_id else None,
+                    code=alert.code,
+                    key=alert.key,
+                    text=alert.text,
+                    source=alert.citation,
+                    due_at=alert.due_at,
+                    raised_at=at,
+                )
+            )
             change.raised_keys.append(alert.key)
         elif found.resolved_at is not None and found.resolved_by_name == AUTO_RESOLVER:
             change.reopen.append(found.pk)
             change.raised_keys.append(alert.key)
     still_due = {alert.key for alert in due}
-    closing = [a for a in mine.values()
-               if a.resolved_at is None and a.code in SWEEP_ALERT_CODES and a.key not in still_due]
+    closing = [
+        a
+        for a in mine.values()
+        if a.resolved_at is None and a.code in SWEEP_ALERT_CODES and a.key not in still_due
+    ]
     if len(closing) > 1:  # in Alert's default ordering, as sweep_child reads them
         instant = _Readers().datetime
         closing.sort(key=lambda a: (instant(a.due_at), a.pk))
@@ -177,6 +224,7 @@ def _changes_for(child_id: int, organisation_id: int, due, mine: dict[str, _Stor
 
 
 # --- which children ----------------------------------------------------------------------------
+
 
 def _candidates(at: dt.datetime) -> set[int]:
     """The children whose alerts the engine might change at ``at``: a superset, never missing
@@ -201,29 +249,50 @@ def _candidates(at: dt.datetime) -> set[int]:
     found: set[int] = set()
 
     # Episodes open at `at` (no police report, long missing, approaching or turned 18).
-    found.update(Episode.objects.filter(Q(last_seen_at__lte=at) & (Q(returned_at__isnull=True) | Q(returned_at__gt=at)))
-                 .order_by().values_list("child_id", flat=True))
+    found.update(
+        Episode.objects.filter(
+            Q(last_seen_at__lte=at) & (Q(returned_at__isnull=True) | Q(returned_at__gt=at))
+        )
+        .order_by()
+        .values_list("child_id", flat=True)
+    )
 
     # Forbidden labels in an episode's notes (its circumstances and its log).
     labelled, logged = Q(), Q()
     for fragment in _LABEL_FRAGMENTS:
         labelled |= Q(circumstances__icontains=fragment)
         logged |= Q(text__icontains=fragment)
-    found.update(Episode.objects.filter(last_seen_at__lte=at).filter(labelled).order_by()
-                 .values_list("child_id", flat=True))
-    found.update(LogEntry.objects.filter(episode__last_seen_at__lte=at).filter(logged).order_by()
-                 .values_list("episode__child_id", flat=True))
+    found.update(
+        Episode.objects.filter(last_seen_at__lte=at)
+        .filter(labelled)
+        .order_by()
+        .values_list("child_id", flat=True)
+    )
+    found.update(
+        LogEntry.objects.filter(episode__last_seen_at__lte=at)
+        .filter(logged)
+        .order_by()
+        .values_list("episode__child_id", flat=True)
+    )
 
     # The clocks in use: the rulebook's and any authority's own.
-    clocks = [DEFAULTS] + [RiskSettings.from_dict(values) for values in AuthorityRiskSettings.objects
-                           .exclude(values={}).values_list("values", flat=True) if values]
+    clocks = [DEFAULTS] + [
+        RiskSettings.from_dict(values)
+        for values in AuthorityRiskSettings.objects.exclude(values={}).values_list(
+            "values", flat=True
+        )
+        if values
+    ]
     interview_hours = [c.return_interview_hours for c in clocks]
     decision_days = [c.rg_decision_working_days for c in clocks]
 
     # Alerts of the three lasting kinds on record (open, or resolved by a person): their keys.
-    on_record = set(Alert.objects.filter(code__in=(NRM_OVERDUE, DUTY_TO_NOTIFY, RETURN_INTERVIEW))
-                    .exclude(resolved_at__isnull=False, resolved_by_name=AUTO_RESOLVER)
-                    .order_by().values_list("key", flat=True))
+    on_record = set(
+        Alert.objects.filter(code__in=(NRM_OVERDUE, DUTY_TO_NOTIFY, RETURN_INTERVIEW))
+        .exclude(resolved_at__isnull=False, resolved_by_name=AUTO_RESOLVER)
+        .order_by()
+        .values_list("key", flat=True)
+    )
     holds: set[tuple[int, str]] = set()  # (child, key) of alerts whose condition surely still holds
 
     # NRM referrals made by the day with no reasonable grounds decision yet (the engine:
@@ -231,13 +300,20 @@ def _candidates(at: dt.datetime) -> set[int]:
     # One that cannot be overdue yet under any clock raises nothing; one overdue under every
     # clock, still pending and on record, changes nothing.
     for child_id, referred_on, decision in read.rows(
-            NrmReferral.objects.filter(referred_on__lte=day).filter(Q(rg_decision="pending") | Q(rg_decided_on__gt=day)),
-            "child_id", "referred_on:d", "rg_decision"):
+        NrmReferral.objects.filter(referred_on__lte=day).filter(
+            Q(rg_decision="pending") | Q(rg_decided_on__gt=day)
+        ),
+        "child_id",
+        "referred_on:d",
+        "rg_decision",
+    ):
         referred_on = read.date(referred_on)
         if at < _overdue_from(referred_on, min(decision_days), earliest=True):
             continue
         key = f"{child_id}/{NRM_OVERDUE}/{referred_on.isoformat()}"
-        if decision == "pending" and at >= _overdue_from(referred_on, max(decision_days), earliest=False):
+        if decision == "pending" and at >= _overdue_from(
+            referred_on, max(decision_days), earliest=False
+        ):
             holds.add((child_id, key))
             if key in on_record:
                 continue
@@ -248,9 +324,12 @@ def _candidates(at: dt.datetime) -> set[int]:
     referred = NrmReferral.objects.filter(child_id=OuterRef("child_id"), referred_on__lte=day)
     first_flags: dict[int, dt.date] = {}
     for child_id, start in read.rows(
-            Flag.objects.filter(kind__in=TRAFFICKING_FLAGS, start_date__lte=day)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day)).filter(~Exists(referred)),
-            "child_id", "start_date:d"):
+        Flag.objects.filter(kind__in=TRAFFICKING_FLAGS, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .filter(~Exists(referred)),
+        "child_id",
+        "start_date:d",
+    ):
         start = read.date(start)
         if child_id not in first_flags or start < first_flags[child_id]:
             first_flags[child_id] = start
@@ -265,9 +344,13 @@ def _candidates(at: dt.datetime) -> set[int]:
     shortest = at - dt.timedelta(hours=min(interview_hours))
     longest = at - dt.timedelta(hours=max(interview_hours))
     for episode_id, child_id, returned in read.rows(
-            Episode.objects.alias(returned=_WholeTable("returned_at")).filter(returned__lte=shortest)
-            .filter(~Exists(_settled(at, OuterRef("pk")))),
-            "pk", "child_id", "returned_at:t"):
+        Episode.objects.alias(returned=_WholeTable("returned_at"))
+        .filter(returned__lte=shortest)
+        .filter(~Exists(_settled(at, OuterRef("pk")))),
+        "pk",
+        "child_id",
+        "returned_at:t",
+    ):
         key = f"{child_id}/{RETURN_INTERVIEW}/{episode_id}"
         if read.datetime(returned) <= longest:
             holds.add((child_id, key))
@@ -275,8 +358,11 @@ def _candidates(at: dt.datetime) -> set[int]:
             found.add(child_id)
 
     # Open sweep alerts that may have to close: all but those whose condition surely holds.
-    for child_id, key in Alert.objects.filter(resolved_at__isnull=True, code__in=SWEEP_ALERT_CODES).order_by() \
-            .values_list("child_id", "key"):
+    for child_id, key in (
+        Alert.objects.filter(resolved_at__isnull=True, code__in=SWEEP_ALERT_CODES)
+        .order_by()
+        .values_list("child_id", "key")
+    ):
         if (child_id, key) not in holds:
             found.add(child_id)
     return found
@@ -286,8 +372,10 @@ def _candidates(at: dt.datetime) -> set[int]:
 def _overdue_from(referred_on: dt.date, working_days: int, earliest: bool) -> dt.datetime:
     """When an undecided referral's alert falls due (engine._nrm_overdue), at the earliest or
     the latest over the nations' bank holiday calendars."""
-    moments = [uk_midnight(add_working_days(referred_on, working_days, nation) + dt.timedelta(days=1))
-               for nation in sorted(NATIONS)]
+    moments = [
+        uk_midnight(add_working_days(referred_on, working_days, nation) + dt.timedelta(days=1))
+        for nation in sorted(NATIONS)
+    ]
     return min(moments) if earliest else max(moments)
 
 
@@ -306,14 +394,18 @@ def _settled(at: dt.datetime, episode):
     """Return interviews that end the engine's overdue alert at ``at``: held (by then, or
     recorded as held with no time), or declined once offered."""
     return ReturnInterview.objects.filter(episode_id=episode).filter(
-        Q(done_at__isnull=False, done_at__lte=at) | Q(outcome="done", done_at__isnull=True)
+        Q(done_at__isnull=False, done_at__lte=at)
+        | Q(outcome="done", done_at__isnull=True)
         | (Q(outcome="declined") & (Q(offered_at__isnull=True) | Q(offered_at__lte=at)))
     )
 
 
 # --- facts, in bulk --------------------------------------------------------------------------
 
-def _load_facts(children: list[int], at: dt.datetime) -> tuple[dict[int, ChildFacts], dict[int, int]]:
+
+def _load_facts(
+    children: list[int], at: dt.datetime
+) -> tuple[dict[int, ChildFacts], dict[int, int]]:
     """What facts.facts_for reads, for a batch of children in a few queries: their ChildFacts
     and their responsible organisation's id."""
     read = _Readers()
@@ -322,68 +414,141 @@ def _load_facts(children: list[int], at: dt.datetime) -> tuple[dict[int, ChildFa
 
     flags: dict[int, list[FlagFact]] = defaultdict(list)
     for child_id, kind, start, end in read.rows(
-            Flag.objects.filter(child_id__in=among), "child_id", "kind", "start_date:d", "end_date:d"):
+        Flag.objects.filter(child_id__in=among), "child_id", "kind", "start_date:d", "end_date:d"
+    ):
         flags[child_id].append(FlagFact(kind=kind, start=day(start), end=day(end)))
 
     placements: dict[int, list[PlacementFact]] = defaultdict(list)
     for child_id, code, detail, start, end in read.rows(
-            Placement.objects.filter(child_id__in=among), "child_id", "place_code", "detail", "start_date:d",
-            "end_date:d"):
-        placements[child_id].append(PlacementFact(place_code=code, detail=detail or "", start=day(start), end=day(end)))
+        Placement.objects.filter(child_id__in=among),
+        "child_id",
+        "place_code",
+        "detail",
+        "start_date:d",
+        "end_date:d",
+    ):
+        placements[child_id].append(
+            PlacementFact(place_code=code, detail=detail or "", start=day(start), end=day(end))
+        )
 
     referrals: dict[int, list[NrmFact]] = defaultdict(list)
     for child_id, referred_on, rg, rg_on, cg, cg_on, stayed in read.rows(
-            NrmReferral.objects.filter(child_id__in=among), "child_id", "referred_on:d", "rg_decision",
-            "rg_decided_on:d", "cg_decision", "cg_decided_on:d", "stayed"):
-        referrals[child_id].append(NrmFact(referred_on=day(referred_on), rg_decision=rg, rg_decided_on=day(rg_on),
-                                           cg_decision=cg, cg_decided_on=day(cg_on), stayed=bool(stayed)))
+        NrmReferral.objects.filter(child_id__in=among),
+        "child_id",
+        "referred_on:d",
+        "rg_decision",
+        "rg_decided_on:d",
+        "cg_decision",
+        "cg_decided_on:d",
+        "stayed",
+    ):
+        referrals[child_id].append(
+            NrmFact(
+                referred_on=day(referred_on),
+                rg_decision=rg,
+                rg_decided_on=day(rg_on),
+                cg_decision=cg,
+                cg_decided_on=day(cg_on),
+                stayed=bool(stayed),
+            )
+        )
 
     today = uk_date(at)  # as facts_for: the guardian in place on the UK calendar day of `at`
-    guarded = {row[0] for row in read.rows(
-        GuardianAssignment.objects.filter(child_id__in=among, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)), "child_id")}
+    guarded = {
+        row[0]
+        for row in read.rows(
+            GuardianAssignment.objects.filter(child_id__in=among, start_date__lte=today).filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=today)
+            ),
+            "child_id",
+        )
+    }
 
-    latest_assessment: dict[int, tuple] = {}  # as facts_for: latest status_from, then latest recorded
+    latest_assessment: dict[
+        int, tuple
+    ] = {}  # as facts_for: latest status_from, then latest recorded
     for child_id, status, status_from, pk in read.rows(
-            AgeAssessment.objects.filter(child_id__in=among), "child_id", "status", "status_from:d", "pk"):
+        AgeAssessment.objects.filter(child_id__in=among),
+        "child_id",
+        "status",
+        "status_from:d",
+        "pk",
+    ):
         key = (day(status_from), pk)
         if child_id not in latest_assessment or key > latest_assessment[child_id][1]:
             latest_assessment[child_id] = (status, key)
 
-    interviews = {episode_id: ReturnInterviewFact(offered_at=instant(offered), outcome=outcome, done_at=instant(done))
-                  for episode_id, offered, outcome, done in read.rows(
-                      ReturnInterview.objects.filter(episode__child_id__in=among),
-                      "episode_id", "offered_at:t", "outcome", "done_at:t")}
+    interviews = {
+        episode_id: ReturnInterviewFact(
+            offered_at=instant(offered), outcome=outcome, done_at=instant(done)
+        )
+        for episode_id, offered, outcome, done in read.rows(
+            ReturnInterview.objects.filter(episode__child_id__in=among),
+            "episode_id",
+            "offered_at:t",
+            "outcome",
+            "done_at:t",
+        )
+    }
     notes: dict[int, list[str]] = defaultdict(list)
-    for episode_id, text in read.rows(LogEntry.objects.filter(episode__child_id__in=among, recorded_at__lte=at),
-                                      "episode_id", "text"):
+    for episode_id, text in read.rows(
+        LogEntry.objects.filter(episode__child_id__in=among, recorded_at__lte=at),
+        "episode_id",
+        "text",
+    ):
         notes[episode_id].append(text)
     episodes: dict[int, list[EpisodeFact]] = defaultdict(list)
     factors: dict[int, set[str]] = defaultdict(set)
     for pk, child_id, category, seen, returned, police, circumstances, codes in read.rows(
-            Episode.objects.filter(child_id__in=among), "pk", "child_id", "category", "last_seen_at:t",
-            "returned_at:t", "police_reported_at:t", "circumstances", "factors"):
+        Episode.objects.filter(child_id__in=among),
+        "pk",
+        "child_id",
+        "category",
+        "last_seen_at:t",
+        "returned_at:t",
+        "police_reported_at:t",
+        "circumstances",
+        "factors",
+    ):
         codes = listed(codes)
         if codes:
             factors[child_id].update(code for code in codes if code in FACTORS)
-        episodes[child_id].append(EpisodeFact(
-            id=str(pk), category=category, started_at=instant(seen), ended_at=instant(returned),
-            police_reported_at=instant(police), return_interview=interviews.get(pk),
-            notes=tuple(notes.get(pk, ())) + ((circumstances,) if circumstances else ()),
-        ))
+        episodes[child_id].append(
+            EpisodeFact(
+                id=str(pk),
+                category=category,
+                started_at=instant(seen),
+                ended_at=instant(returned),
+                police_reported_at=instant(police),
+                return_interview=interviews.get(pk),
+                notes=tuple(notes.get(pk, ())) + ((circumstances,) if circumstances else ()),
+            )
+        )
 
     facts: dict[int, ChildFacts] = {}
     organisations: dict[int, int] = {}
     for child_id, dob, looked_after, nationality, organisation_id, nation in read.rows(
-            Child.objects.filter(pk__in=among), "pk", "date_of_birth:d", "looked_after_from:d", "nationality",
-            "responsible_organisation_id", "responsible_organisation__authority__nation"):
+        Child.objects.filter(pk__in=among),
+        "pk",
+        "date_of_birth:d",
+        "looked_after_from:d",
+        "nationality",
+        "responsible_organisation_id",
+        "responsible_organisation__authority__nation",
+    ):
         organisations[child_id] = organisation_id
         assessment = latest_assessment.get(child_id)
         facts[child_id] = ChildFacts(
-            child_id=str(child_id), date_of_birth=day(dob), looked_after_from=day(looked_after),
-            nationality=nationality, nation=nation or "England", flags=tuple(flags.get(child_id, ())),
-            placements=tuple(placements.get(child_id, ())), nrm_referrals=tuple(referrals.get(child_id, ())),
-            episodes=tuple(episodes.get(child_id, ())), has_guardian=child_id in guarded,
+            child_id=str(child_id),
+            date_of_birth=day(dob),
+            looked_after_from=day(looked_after),
+            nationality=nationality,
+            nation=nation or "England",
+            flags=tuple(flags.get(child_id, ())),
+            placements=tuple(placements.get(child_id, ())),
+            nrm_referrals=tuple(referrals.get(child_id, ())),
+            episodes=tuple(episodes.get(child_id, ())),
+            has_guardian=child_id in guarded,
             age_assessment_status=assessment[0] if assessment else "none",
             factors=frozenset(factors.get(child_id, ())),
         )
@@ -464,6 +629,7 @@ def _sqlite_datetime(text: str | None) -> dt.datetime | None:
 class _Stored(NamedTuple):
     """What the sweep needs to know of a stored alert. The times are as read (see _Readers):
     only whether resolved_at is set matters, and due_at orders the alerts a sweep closes."""
+
     pk: int
     child_id: int
     key: str
@@ -483,8 +649,19 @@ def _stored_alerts(children: list[int]) -> dict[int, dict[str, _Stored]]:
 
 def _alerts(where: Q) -> list[_Stored]:
     read = _Readers()
-    return [_Stored(*row) for row in read.rows(
-        Alert.objects.filter(where), "pk", "child_id", "key", "code", "due_at:t", "resolved_at:t", "resolved_by_name")]
+    return [
+        _Stored(*row)
+        for row in read.rows(
+            Alert.objects.filter(where),
+            "pk",
+            "child_id",
+            "key",
+            "code",
+            "due_at:t",
+            "resolved_at:t",
+            "resolved_by_name",
+        )
+    ]
 
 
 def _among(ids: list[int]) -> RawSQL:
@@ -497,6 +674,7 @@ def _among(ids: list[int]) -> RawSQL:
 
 # --- writing -----------------------------------------------------------------------------------
 
+
 def _write(changes: list[_Changes], at: dt.datetime) -> tuple[int, int]:
     """Apply the changes and their audit events in one transaction; returns (raised, closed)."""
     raised = closed = 0
@@ -506,11 +684,13 @@ def _write(changes: list[_Changes], at: dt.datetime) -> tuple[int, int]:
             Alert.objects.bulk_create(chunk, ignore_conflicts=True)
             raised += len(chunk)
         for chunk in _chunks([pk for c in changes for pk in c.reopen], WRITE_BATCH):
-            raised += Alert.objects.filter(pk__in=chunk, resolved_at__isnull=False, resolved_by_name=AUTO_RESOLVER).update(
-                resolved_at=None, resolved_by_name="", resolution="")
+            raised += Alert.objects.filter(
+                pk__in=chunk, resolved_at__isnull=False, resolved_by_name=AUTO_RESOLVER
+            ).update(resolved_at=None, resolved_by_name="", resolution="")
         for chunk in _chunks([pk for c in changes for pk in c.close], WRITE_BATCH):
             closed += Alert.objects.filter(pk__in=chunk, resolved_at__isnull=True).update(
-                resolved_at=at, resolved_by_name=AUTO_RESOLVER, resolution=CLOSED_BECAUSE)
+                resolved_at=at, resolved_by_name=AUTO_RESOLVER, resolution=CLOSED_BECAUSE
+            )
         _audit(changes, at)
     if raised + closed >= ANALYZE_AFTER:
         _refresh_planner_statistics()
@@ -527,13 +707,26 @@ def _refresh_planner_statistics() -> None:
 
 def _audit(changes: list[_Changes], at: dt.datetime) -> None:
     """The audit event sweep_child writes for a child whose alerts changed, one per child."""
-    record_many(Viewer.system("sweep"), (
-        Entry(AuditAction.CHANGE, object_type="alert", child_id=change.child_id,
-              summary=f"Alerts: {len(change.raised_keys)} raised, {len(change.closed_keys)} closed automatically",
-              detail={"raised": change.raised_keys, "closed": change.closed_keys, "at": at.isoformat()})
-        for change in changes), batch=WRITE_BATCH)
+    record_many(
+        Viewer.system("sweep"),
+        (
+            Entry(
+                AuditAction.CHANGE,
+                object_type="alert",
+                child_id=change.child_id,
+                summary=f"Alerts: {len(change.raised_keys)} raised, {len(change.closed_keys)} closed automatically",
+                detail={
+                    "raised": change.raised_keys,
+                    "closed": change.closed_keys,
+                    "at": at.isoformat(),
+                },
+            )
+            for change in changes
+        ),
+        batch=WRITE_BATCH,
+    )
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

@@ -38,6 +38,7 @@ from .models import (
 def _analyst_action(what: str):
     """National analysts only: the check (and the audit of a refusal) first, then the action
     in one transaction, so a refusal's audit event is not rolled back with it."""
+
     def wrap(fn):
         atomic = transaction.atomic(fn)
 
@@ -45,23 +46,31 @@ def _analyst_action(what: str):
         def checked(viewer: Viewer, *args, **kwargs):
             policy.require_national_analyst(viewer, what)
             return atomic(viewer, *args, **kwargs)
+
         return checked
+
     return wrap
 
 
 def authorities_in_force(period_from: dt.date, period_to: dt.date):
     """Children's services authorities in force on at least one day of the period."""
-    return (Authority.objects.childrens_services()
-            .filter(Q(start_date__isnull=True) | Q(start_date__lte=period_to))
-            .filter(Q(end_date__isnull=True) | Q(end_date__gt=period_from)))
+    return (
+        Authority.objects.childrens_services()
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=period_to))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=period_from))
+    )
 
 
 @_analyst_action("open a collection")
-def open_collection(viewer: Viewer, name: str, period_from: dt.date, period_to: dt.date, due_on: dt.date) -> Collection:
+def open_collection(
+    viewer: Viewer, name: str, period_from: dt.date, period_to: dt.date, due_on: dt.date
+) -> Collection:
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name:
-        errors["name"] = ["Enter a name for the collection, for example 'Missing children 2024 to 2025'"]
+        errors["name"] = [
+            "Enter a name for the collection, for example 'Missing children 2024 to 2025'"
+        ]
     elif Collection.objects.filter(name__iexact=name).exists():
         errors["name"] = [f"A collection called '{name}' already exists: choose another name"]
     if period_from and period_to and period_to < period_from:
@@ -70,15 +79,31 @@ def open_collection(viewer: Viewer, name: str, period_from: dt.date, period_to: 
         errors["due_on"] = ["Returns can only be due after the period has ended"]
     if errors:
         raise ValidationError(errors)
-    collection = Collection.objects.create(name=name, period_from=period_from, period_to=period_to, due_on=due_on,
-                                           opened_by_name=viewer.username)
+    collection = Collection.objects.create(
+        name=name,
+        period_from=period_from,
+        period_to=period_to,
+        due_on=due_on,
+        opened_by_name=viewer.username,
+    )
     authorities = list(authorities_in_force(period_from, period_to))
-    Request.objects.bulk_create([Request(collection=collection, authority=a, due_on=due_on) for a in authorities])
-    record(viewer, AuditAction.CREATE, object_type="collection", object_id=collection.pk,
-           summary=f"Opened collection '{name}' ({period_from:%d/%m/%Y} to {period_to:%d/%m/%Y}) "
-                   f"addressed to {len(authorities)} authorities",
-           detail={"period_from": period_from.isoformat(), "period_to": period_to.isoformat(),
-                   "due_on": due_on.isoformat(), "authorities": len(authorities)})
+    Request.objects.bulk_create(
+        [Request(collection=collection, authority=a, due_on=due_on) for a in authorities]
+    )
+    record(
+        viewer,
+        AuditAction.CREATE,
+        object_type="collection",
+        object_id=collection.pk,
+        summary=f"Opened collection '{name}' ({period_from:%d/%m/%Y} to {period_to:%d/%m/%Y}) "
+        f"addressed to {len(authorities)} authorities",
+        detail={
+            "period_from": period_from.isoformat(),
+            "period_to": period_to.isoformat(),
+            "due_on": due_on.isoformat(),
+            "authorities": len(authorities),
+        },
+    )
     return collection
 
 
@@ -86,17 +111,38 @@ def open_collection(viewer: Viewer, name: str, period_from: dt.date, period_to: 
 def set_status(viewer: Viewer, request: Request, status: str, note: str = "") -> Request:
     """Record an answer that brings no numbers: not provided (cost limit), refused, no such
     children; or put a request back to 'requested'."""
-    if status not in (RequestStatus.NOT_PROVIDED, RequestStatus.REFUSED, RequestStatus.NO_SUCH_CHILDREN,
-                      RequestStatus.REQUESTED):
-        raise ValidationError({"status": ["Provided and partial are set by receiving a return: upload or key it in"]})
+    if status not in (
+        RequestStatus.NOT_PROVIDED,
+        RequestStatus.REFUSED,
+        RequestStatus.NO_SUCH_CHILDREN,
+        RequestStatus.REQUESTED,
+    ):
+        raise ValidationError(
+            {"status": ["Provided and partial are set by receiving a return: upload or key it in"]}
+        )
     if status in (RequestStatus.NOT_PROVIDED, RequestStatus.REFUSED) and not (note or "").strip():
-        raise ValidationError({"note": ["Say what the authority said (for example 'Exceeds the FOI cost limit, s.12')"]})
+        raise ValidationError(
+            {
+                "note": [
+                    "Say what the authority said (for example 'Exceeds the FOI cost limit, s.12')"
+                ]
+            }
+        )
     old = request.status
     request.status, request.status_note = status, (note or "").strip()
     request.save(update_fields=["status", "status_note", "updated_at"])
-    record(viewer, AuditAction.CHANGE, object_type="collection_request", object_id=request.pk,
-           summary=f"{request.authority.name}: {request.get_status_display()}",
-           detail={"collection": request.collection_id, "changes": {"status": [old, status]}, "note": request.status_note})
+    record(
+        viewer,
+        AuditAction.CHANGE,
+        object_type="collection_request",
+        object_id=request.pk,
+        summary=f"{request.authority.name}: {request.get_status_display()}",
+        detail={
+            "collection": request.collection_id,
+            "changes": {"status": [old, status]},
+            "note": request.status_note,
+        },
+    )
     return request
 
 
@@ -104,7 +150,15 @@ def chase_list(collection: Collection, today: dt.date | None = None) -> list[Req
     """Requests still waiting for an answer, overdue first."""
     today = today or timezone.localdate()
     waiting = collection.requests.filter(status=RequestStatus.REQUESTED).select_related("authority")
-    return sorted(waiting, key=lambda r: (r.due_on > today, r.due_on, r.last_chased_on or dt.date.min, r.authority.name))
+    return sorted(
+        waiting,
+        key=lambda r: (
+            r.due_on > today,
+            r.due_on,
+            r.last_chased_on or dt.date.min,
+            r.authority.name,
+        ),
+    )
 
 
 @_analyst_action("record chasing")
@@ -115,65 +169,126 @@ def record_chased(viewer: Viewer, requests: list[Request]) -> int:
         request.times_chased += 1
         request.save(update_fields=["last_chased_on", "times_chased", "updated_at"])
     if requests:
-        record(viewer, AuditAction.CHANGE, object_type="collection", object_id=requests[0].collection_id,
-               summary=f"Chased {len(requests)} authorities", detail={"requests": [r.pk for r in requests]})
+        record(
+            viewer,
+            AuditAction.CHANGE,
+            object_type="collection",
+            object_id=requests[0].collection_id,
+            summary=f"Chased {len(requests)} authorities",
+            detail={"requests": [r.pk for r in requests]},
+        )
     return len(requests)
 
 
 def is_partial(document: dict[str, Any]) -> bool:
     """A return missing any of the report's headline figures."""
     counts = document["counts"]
-    return any(counts[g][m] == disclosure.NOT_AVAILABLE for g in KEYED_GROUPS for m in KEYED_MEASURES)
+    return any(
+        counts[g][m] == disclosure.NOT_AVAILABLE for g in KEYED_GROUPS for m in KEYED_MEASURES
+    )
 
 
 def previous_document(request: Request) -> dict[str, Any] | None:
     """The same authority's latest return for the most recent earlier collection."""
-    earlier = (Submission.objects.filter(request__authority_id=request.authority_id,
-                                         request__collection__period_to__lt=request.collection.period_from)
-               .order_by("-request__collection__period_to", "-version").first())
+    earlier = (
+        Submission.objects.filter(
+            request__authority_id=request.authority_id,
+            request__collection__period_to__lt=request.collection.period_from,
+        )
+        .order_by("-request__collection__period_to", "-version")
+        .first()
+    )
     return earlier.document if earlier else None
 
 
-def receive(viewer: Viewer, request: Request, document: dict[str, Any], via: str, filename: str = "",
-            note: str = "", stated_percentages: dict[str, float] | None = None) -> Submission:
+def receive(
+    viewer: Viewer,
+    request: Request,
+    document: dict[str, Any],
+    via: str,
+    filename: str = "",
+    note: str = "",
+    stated_percentages: dict[str, float] | None = None,
+) -> Submission:
     """Store a return as the next version (the checked document: see ingest.py). The analyst
     receives uploads and keyed returns; a council sends its own from Visible. The access
     check, and the audit of a refusal, come before the transaction so a refusal is kept."""
     if via == ReceivedVia.VISIBLE:
         if not policy.can_submit_for(viewer, request.authority_id):
-            record(viewer, AuditAction.DENIED, object_type="collection_request", object_id=request.pk,
-                   summary=f"Tried to send a return for {request.authority.name}")
-            raise PermissionDenied("Only the authority's own senior manager, coordinator or analyst can send its return")
+            record(
+                viewer,
+                AuditAction.DENIED,
+                object_type="collection_request",
+                object_id=request.pk,
+                summary=f"Tried to send a return for {request.authority.name}",
+            )
+            raise PermissionDenied(
+                "Only the authority's own senior manager, coordinator or analyst can send its return"
+            )
     else:
         policy.require_national_analyst(viewer, "receive a return")
     if request.collection.closed_at is not None:
-        raise ValidationError({"collection": ["This collection is closed: returns can no longer be received"]})
+        raise ValidationError(
+            {"collection": ["This collection is closed: returns can no longer be received"]}
+        )
     with transaction.atomic():
         return _store(viewer, request, document, via, filename, note, stated_percentages)
 
 
-def _store(viewer: Viewer, request: Request, document: dict[str, Any], via: str, filename: str, note: str,
-           stated_percentages: dict[str, float] | None) -> Submission:
+def _store(
+    viewer: Viewer,
+    request: Request,
+    document: dict[str, Any],
+    via: str,
+    filename: str,
+    note: str,
+    stated_percentages: dict[str, float] | None,
+) -> Submission:
     request = Request.objects.select_for_update().get(pk=request.pk)
     version = (request.submissions.aggregate(v=Max("version"))["v"] or 0) + 1
     summary = summaries(document)
-    submission = Submission.objects.create(request=request, version=version, via=via, document=document,
-                                           filename=filename[:255], received_by_name=viewer.username, note=note,
-                                           stated_percentages=stated_percentages or {},
-                                           counts=summary["counts"], per_child=summary["per_child"])
-    NationalityFigure.objects.bulk_create([
-        NationalityFigure(submission=submission, group=g, measure=m, nationality=n, gender=gender, value=v)
-        for g, m, n, gender, v in summary["nationality"]], batch_size=1000)
+    submission = Submission.objects.create(
+        request=request,
+        version=version,
+        via=via,
+        document=document,
+        filename=filename[:255],
+        received_by_name=viewer.username,
+        note=note,
+        stated_percentages=stated_percentages or {},
+        counts=summary["counts"],
+        per_child=summary["per_child"],
+    )
+    NationalityFigure.objects.bulk_create(
+        [
+            NationalityFigure(
+                submission=submission, group=g, measure=m, nationality=n, gender=gender, value=v
+            )
+            for g, m, n, gender, v in summary["nationality"]
+        ],
+        batch_size=1000,
+    )
     old = request.status
     request.status = RequestStatus.PARTIAL if is_partial(document) else RequestStatus.PROVIDED
     request.status_note = ""
     request.save(update_fields=["status", "status_note", "updated_at"])
     findings = quality.check(document, previous_document(request), stated_percentages)
-    record(viewer, AuditAction.CREATE, object_type="submission", object_id=submission.pk,
-           summary=f"Return from {request.authority.name}, version {version} ({submission.get_via_display().lower()})",
-           detail={"collection": request.collection_id, "authority": request.authority.code, "version": version,
-                   "via": via, "filename": filename, "changes": {"status": [old, request.status]},
-                   "findings": [f"{f.rule}: {f.message}" for f in findings]})
+    record(
+        viewer,
+        AuditAction.CREATE,
+        object_type="submission",
+        object_id=submission.pk,
+        summary=f"Return from {request.authority.name}, version {version} ({submission.get_via_display().lower()})",
+        detail={
+            "collection": request.collection_id,
+            "authority": request.authority.code,
+            "version": version,
+            "via": via,
+            "filename": filename,
+            "changes": {"status": [old, request.status]},
+            "findings": [f"{f.rule}: {f.message}" for f in findings],
+        },
+    )
     return submission
 
 
@@ -182,34 +297,57 @@ def summaries(document: dict[str, Any]) -> dict[str, Any]:
     nationality breakdowns as rows, and how many children had how many incidents."""
     from collections import Counter
 
-    nationality = [[b["group"], b["measure"], row["code"], gender, value]
-                   for b in document.get("breakdowns", []) if b["by"] == "nationality"
-                   for row in b["rows"] for gender, value in row["values"].items() if isinstance(value, int) and value]
-    per_child = Counter(Counter(i["child"] for i in document.get("incidents", []) if "child" in i).values())
-    return {"counts": document["counts"], "nationality": nationality,
-            "per_child": {str(times): n for times, n in sorted(per_child.items())}}
+    nationality = [
+        [b["group"], b["measure"], row["code"], gender, value]
+        for b in document.get("breakdowns", [])
+        if b["by"] == "nationality"
+        for row in b["rows"]
+        for gender, value in row["values"].items()
+        if isinstance(value, int) and value
+    ]
+    per_child = Counter(
+        Counter(i["child"] for i in document.get("incidents", []) if "child" in i).values()
+    )
+    return {
+        "counts": document["counts"],
+        "nationality": nationality,
+        "per_child": {str(times): n for times, n in sorted(per_child.items())},
+    }
 
 
 def latest_submissions(collection: Collection) -> dict[int, Submission]:
     """Request id -> its latest version."""
     latest: dict[int, Submission] = {}
-    for submission in Submission.objects.filter(request__collection=collection).order_by("request_id", "-version"):
+    for submission in Submission.objects.filter(request__collection=collection).order_by(
+        "request_id", "-version"
+    ):
         latest.setdefault(submission.request_id, submission)
     return latest
 
 
 def findings_for(submission: Submission) -> list[quality.Finding]:
-    return quality.check(submission.document, previous_document(submission.request), submission.stated_percentages)
+    return quality.check(
+        submission.document, previous_document(submission.request), submission.stated_percentages
+    )
 
 
 @_analyst_action("query a return")
 def raise_query(viewer: Viewer, submission: Submission, rule: str, message: str) -> QualityQuery:
     query, created = QualityQuery.objects.get_or_create(
-        submission=submission, rule=rule, message=message, defaults={"raised_by_name": viewer.username})
+        submission=submission,
+        rule=rule,
+        message=message,
+        defaults={"raised_by_name": viewer.username},
+    )
     if created:
-        record(viewer, AuditAction.CREATE, object_type="quality_query", object_id=query.pk,
-               summary=f"Queried {submission.request.authority.name}: {rule} {message[:200]}",
-               detail={"submission": submission.pk, "rule": rule})
+        record(
+            viewer,
+            AuditAction.CREATE,
+            object_type="quality_query",
+            object_id=query.pk,
+            summary=f"Queried {submission.request.authority.name}: {rule} {message[:200]}",
+            detail={"submission": submission.pk, "rule": rule},
+        )
     return query
 
 
@@ -221,9 +359,14 @@ def answer_query(viewer: Viewer, query: QualityQuery, answer: str) -> QualityQue
     query.answer, query.status = answer, QueryStatus.ANSWERED
     query.answered_at, query.answered_by_name = timezone.now(), viewer.username
     query.save(update_fields=["answer", "status", "answered_at", "answered_by_name"])
-    record(viewer, AuditAction.CHANGE, object_type="quality_query", object_id=query.pk,
-           summary=f"Answer recorded from {query.submission.request.authority.name} on {query.rule}",
-           detail={"changes": {"answer": ["", answer]}})
+    record(
+        viewer,
+        AuditAction.CHANGE,
+        object_type="quality_query",
+        object_id=query.pk,
+        summary=f"Answer recorded from {query.submission.request.authority.name} on {query.rule}",
+        detail={"changes": {"answer": ["", answer]}},
+    )
     return query
 
 
@@ -240,23 +383,45 @@ def load_grouping(viewer: Viewer, name: str, raw: bytes, filename: str = "the fi
 
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": ["Enter a name for the grouping, for example 'The report's twelve regions'"]})
+        raise ValidationError(
+            {"name": ["Enter a name for the grouping, for example 'The report's twelve regions'"]}
+        )
     check_size(filename, len(raw))
     text = _decode(raw, filename)
     try:
-        uploads.check_csv(filename, text, settings.VISIBLE_RETURN_MAX_ROWS, "a grouping",
-                          "Give one row per authority: code, region")
+        uploads.check_csv(
+            filename,
+            text,
+            settings.VISIBLE_RETURN_MAX_ROWS,
+            "a grouping",
+            "Give one row per authority: code, region",
+        )
         nuls, _ = uploads.nul_cells(filename, text)
         rows = list(uploads.csv_records(filename, text))
     except uploads.FileRefused as error:
         raise refused(error) from None
     if nuls:  # a region's name is stored: PostgreSQL cannot hold a NUL character
-        raise ReturnProblems([Problem(f"{filename} row {row}, column {column}", f"'{value}' holds a NUL character: "
-                                      f"{uploads.NUL_FIX[:1].lower()}{uploads.NUL_FIX[1:]}") for row, column, value in nuls])
+        raise ReturnProblems(
+            [
+                Problem(
+                    f"{filename} row {row}, column {column}",
+                    f"'{value}' holds a NUL character: "
+                    f"{uploads.NUL_FIX[:1].lower()}{uploads.NUL_FIX[1:]}",
+                )
+                for row, column, value in nuls
+            ]
+        )
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if header[:2] != ["code", "region"]:
-        raise ReturnProblems([Problem(f"{filename} row 1", f"the columns are {', '.join(header) or 'missing'}; they must be "
-                                                           "code, region (an authority's GSS code and its region's name)")])
+        raise ReturnProblems(
+            [
+                Problem(
+                    f"{filename} row 1",
+                    f"the columns are {', '.join(header) or 'missing'}; they must be "
+                    "code, region (an authority's GSS code and its region's name)",
+                )
+            ]
+        )
     authorities = {a.code: a for a in Authority.objects.all()}
     problems, members, seen = [], {}, {}
     for number, row in enumerate(rows[1:], start=2):
@@ -265,13 +430,24 @@ def load_grouping(viewer: Viewer, name: str, raw: bytes, filename: str = "the fi
         code = row[0].strip().upper() if row else ""
         region = row[1].strip() if len(row) > 1 else ""
         if code not in authorities:
-            problems.append(Problem(f"{filename} row {number}, column code", f"'{code}' is not a GSS code Visible knows: "
-                                                                             "check it against the reference data"))
+            problems.append(
+                Problem(
+                    f"{filename} row {number}, column code",
+                    f"'{code}' is not a GSS code Visible knows: "
+                    "check it against the reference data",
+                )
+            )
         elif code in seen:
-            problems.append(Problem(f"{filename} row {number}", f"{code} is already in row {seen[code]}: an authority "
-                                                                "belongs to one region"))
+            problems.append(
+                Problem(
+                    f"{filename} row {number}",
+                    f"{code} is already in row {seen[code]}: an authority belongs to one region",
+                )
+            )
         elif not region:
-            problems.append(Problem(f"{filename} row {number}, column region", "is empty: name the region"))
+            problems.append(
+                Problem(f"{filename} row {number}, column region", "is empty: name the region")
+            )
         else:
             seen[code] = number
             members[code] = region
@@ -279,10 +455,21 @@ def load_grouping(viewer: Viewer, name: str, raw: bytes, filename: str = "the fi
         problems.append(Problem(filename, "lists no authorities"))
     if problems:
         raise ReturnProblems(problems)
-    grouping, created = Grouping.objects.get_or_create(name=name, defaults={"loaded_by_id": viewer.user_id})
+    grouping, created = Grouping.objects.get_or_create(
+        name=name, defaults={"loaded_by_id": viewer.user_id}
+    )
     grouping.members.all().delete()
-    GroupingMember.objects.bulk_create([GroupingMember(grouping=grouping, authority=authorities[c], region=r)
-                                        for c, r in members.items()])
-    record(viewer, AuditAction.CREATE if created else AuditAction.CHANGE, object_type="grouping", object_id=grouping.pk,
-           summary=f"Loaded grouping '{name}': {len(members)} authorities in {len(set(members.values()))} regions")
+    GroupingMember.objects.bulk_create(
+        [
+            GroupingMember(grouping=grouping, authority=authorities[c], region=r)
+            for c, r in members.items()
+        ]
+    )
+    record(
+        viewer,
+        AuditAction.CREATE if created else AuditAction.CHANGE,
+        object_type="grouping",
+        object_id=grouping.pk,
+        summary=f"Loaded grouping '{name}': {len(members)} authorities in {len(set(members.values()))} regions",
+    )
     return grouping

@@ -28,24 +28,41 @@ SCALE = ("#d2e2f1", "#a5c5e3", "#6fa3d3", "#2f78bd", "#0b4c8c")
 FONT = "Liberation Sans, Arial, sans-serif"
 
 
-def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, weight: str = "normal",
-          fill: str = TEXT) -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{fill}" '
-            f'text-anchor="{anchor}" font-family="{FONT}">{escape(content)}</text>')
+def _text(
+    x: float,
+    y: float,
+    content: str,
+    anchor: str = "start",
+    size: int = 12,
+    weight: str = "normal",
+    fill: str = TEXT,
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{fill}" '
+        f'text-anchor="{anchor}" font-family="{FONT}">{escape(content)}</text>'
+    )
 
 
 def _open(chart_id: str, title: str, description: str, width: float, height: float) -> list[str]:
-    return [f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" width="100%" '
-            f'viewBox="0 0 {width:.0f} {height:.0f}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
-            f'<title id="{chart_id}-title">{escape(title)}</title>', f'<desc id="{chart_id}-desc">{escape(description)}</desc>']
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" width="100%" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+    ]
 
 
 def _shown(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def bars(chart_id: str, title: str, items: Sequence[tuple[str, object]], series: Sequence[str] = ("",),
-         values: Sequence[Sequence[object]] | None = None) -> SafeString:
+def bars(
+    chart_id: str,
+    title: str,
+    items: Sequence[tuple[str, object]],
+    series: Sequence[str] = ("",),
+    values: Sequence[Sequence[object]] | None = None,
+) -> SafeString:
     """Horizontal bars, one group per item and one bar per series. A figure that is not a
     number (c, :, z) draws no bar and is written where the bar would end."""
     rows = [list(v) for v in values] if values is not None else [[v] for _, v in items]
@@ -56,13 +73,18 @@ def bars(chart_id: str, title: str, items: Sequence[tuple[str, object]], series:
     group_h = len(series) * (bar_h + 2) + 10
     height = legend + len(items) * group_h + 6
     width = label_w + plot_w + value_w
-    described = "; ".join(f"{label}: " + ", ".join(f"{s + ' ' if s else ''}{_shown(v)}" for s, v in zip(series, row, strict=True))
-                          for (label, _), row in zip(items, rows, strict=True))
+    described = "; ".join(
+        f"{label}: "
+        + ", ".join(f"{s + ' ' if s else ''}{_shown(v)}" for s, v in zip(series, row, strict=True))
+        for (label, _), row in zip(items, rows, strict=True)
+    )
     parts = _open(chart_id, title, described, width, height)
     if legend:
         x = label_w
         for i, name in enumerate(series):
-            parts.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{SERIES[i % len(SERIES)]}"/>')
+            parts.append(
+                f'<rect x="{x}" y="4" width="12" height="12" fill="{SERIES[i % len(SERIES)]}"/>'
+            )
             parts.append(_text(x + 16, 14, name, size=11))
             x += 16 + 7 * len(name) + 20
     for index, ((label, _), row) in enumerate(zip(items, rows, strict=True)):
@@ -72,8 +94,10 @@ def bars(chart_id: str, title: str, items: Sequence[tuple[str, object]], series:
             top = y + s * (bar_h + 2)
             if isinstance(value, int | float):
                 length = plot_w * value / largest
-                parts.append(f'<rect x="{label_w}" y="{top:.1f}" width="{length:.1f}" height="{bar_h}" '
-                             f'fill="{SERIES[s % len(SERIES)]}"/>')
+                parts.append(
+                    f'<rect x="{label_w}" y="{top:.1f}" width="{length:.1f}" height="{bar_h}" '
+                    f'fill="{SERIES[s % len(SERIES)]}"/>'
+                )
                 parts.append(_text(label_w + length + 4, top + bar_h - 2, _shown(value), size=11))
             else:
                 parts.append(_text(label_w + 4, top + bar_h - 2, _shown(value), size=11))
@@ -82,6 +106,7 @@ def bars(chart_id: str, title: str, items: Sequence[tuple[str, object]], series:
 
 
 # --- the hex map ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Place:
@@ -134,8 +159,11 @@ def layout(places: Sequence[Place]) -> list[Hex]:
 
     def crowding(p: Place) -> float:
         x, y = projected[p.code]
-        return sum(1 for q in places if q.code != p.code
-                   and math.dist((x, y), projected[q.code]) < 3 * HEX_SIZE)
+        return sum(
+            1
+            for q in places
+            if q.code != p.code and math.dist((x, y), projected[q.code]) < 3 * HEX_SIZE
+        )
 
     order = sorted(places, key=lambda p: (-crowding(p), p.code))
     taken: dict[tuple[int, int], str] = {}
@@ -163,12 +191,14 @@ def layout(places: Sequence[Place]) -> list[Hex]:
 
 @dataclass(frozen=True)
 class MapValue:
-    shown: object          # what is written: a number, c, :, z
-    rate: float | None     # what sets the colour (None: no colour band)
-    status: str = ""       # 'no information', 'no such children', ...
+    shown: object  # what is written: a number, c, :, z
+    rate: float | None  # what sets the colour (None: no colour band)
+    status: str = ""  # 'no information', 'no such children', ...
 
 
-def hex_map(chart_id: str, title: str, cells: Sequence[Hex], values: dict[str, MapValue], unit: str = "%") -> SafeString:
+def hex_map(
+    chart_id: str, title: str, cells: Sequence[Hex], values: dict[str, MapValue], unit: str = "%"
+) -> SafeString:
     """The map: each authority a hexagon coloured by its rate in five bands, labelled in its
     tooltip (title) with the name and figure; a legend below."""
     rates = sorted(v.rate for v in values.values() if v.rate is not None)
@@ -182,8 +212,10 @@ def hex_map(chart_id: str, title: str, cells: Sequence[Hex], values: dict[str, M
     map_height = (max_r - min_r + 1) * 1.5 * radius + 2 * radius
     legend_h = 96
     height = map_height + legend_h
-    described = (f"Hex map of {len(cells)} authorities coloured by {title.lower()}. "
-                 f"The table beside it gives every authority's figure.")
+    described = (
+        f"Hex map of {len(cells)} authorities coloured by {title.lower()}. "
+        f"The table beside it gives every authority's figure."
+    )
     parts = _open(chart_id, title, described, width, height)
 
     def band(rate: float) -> str:
@@ -193,16 +225,24 @@ def hex_map(chart_id: str, title: str, cells: Sequence[Hex], values: dict[str, M
         value = values.get(h.code)
         cx = 10 + (h.column - min_c) * w + (w / 2 if h.row % 2 else 0) + w / 2
         cy = map_height - radius - (h.row - min_r) * 1.5 * radius  # north at the top
-        points = " ".join(f"{cx + radius * math.cos(math.radians(60 * k - 30)):.1f},"
-                          f"{cy + radius * math.sin(math.radians(60 * k - 30)):.1f}" for k in range(6))
+        points = " ".join(
+            f"{cx + radius * math.cos(math.radians(60 * k - 30)):.1f},"
+            f"{cy + radius * math.sin(math.radians(60 * k - 30)):.1f}"
+            for k in range(6)
+        )
         if value is None or (value.rate is None and value.shown in (":", None)):
             fill, label = NO_DATA, "no information"
         elif value.rate is None:
-            fill, label = SUPPRESSED if value.shown == "c" else NO_DATA, value.status or _shown(value.shown)
+            fill, label = (
+                SUPPRESSED if value.shown == "c" else NO_DATA,
+                value.status or _shown(value.shown),
+            )
         else:
             fill, label = band(value.rate), f"{_shown(value.shown)}{unit}"
-        parts.append(f'<polygon points="{points}" fill="{fill}" stroke="#ffffff" stroke-width="1">'
-                     f'<title>{escape(h.name)}: {escape(label)}</title></polygon>')
+        parts.append(
+            f'<polygon points="{points}" fill="{fill}" stroke="#ffffff" stroke-width="1">'
+            f"<title>{escape(h.name)}: {escape(label)}</title></polygon>"
+        )
     # Legend: the five bands, then no information and suppressed.
     y = map_height + 12
     lows = [rates[0] if rates else 0, *cuts]
@@ -217,7 +257,9 @@ def hex_map(chart_id: str, title: str, cells: Sequence[Hex], values: dict[str, M
         parts.append(_text(x + 18, y + 11, text, size=11))
         x += step
     y += 24
-    parts.append(f'<rect x="10" y="{y:.0f}" width="14" height="14" fill="{NO_DATA}" stroke="#b1b4b6"/>')
+    parts.append(
+        f'<rect x="10" y="{y:.0f}" width="14" height="14" fill="{NO_DATA}" stroke="#b1b4b6"/>'
+    )
     parts.append(_text(28, y + 11, "No information or no such children", size=11))
     parts.append(f'<rect x="260" y="{y:.0f}" width="14" height="14" fill="{SUPPRESSED}"/>')
     parts.append(_text(278, y + 11, "Suppressed (c)", size=11))

@@ -26,9 +26,21 @@ def set_up_national_demo(analyst: Viewer, waiting_for: list[str], out: TextIO) -
         out.write(f"Keeping the existing national collections ({Collection.objects.count()}).\n")
         return
     for year in YEARS:
-        collection = actions.open_collection(analyst, f"Missing children, September {year} to August {year + 1}",
-                                             dt.date(year, 9, 1), dt.date(year + 1, 8, 31), dt.date(year + 1, 11, 30))
+        collection = actions.open_collection(
+            analyst,
+            f"Missing children, September {year} to August {year + 1}",
+            dt.date(year, 9, 1),
+            dt.date(year + 1, 8, 31),
+            dt.date(year + 1, 11, 30),
+        )
         # The demo councils have not answered the latest yet: they send theirs from Visible.
-        fill_collection(analyst, collection, seed=year, leave_out=frozenset(waiting_for) if year == YEARS[-1] else frozenset())
-    out.write(f"National monitoring: {len(YEARS)} collections with synthetic returns from "
-              f"{collection.requests.exclude(status=RequestStatus.REQUESTED).count()} authorities.\n")
+        fill_collection(
+            analyst,
+            collection,
+            seed=year,
+            leave_out=frozenset(waiting_for) if year == YEARS[-1] else frozenset(),
+        )
+    out.write(
+        f"National monitoring: {len(YEARS)} collections with synthetic returns from "
+        f"{collection.requests.exclude(status=RequestStatus.REQUESTED).count()} authorities.\n"
+    )

@@ -12,8 +12,11 @@ from visible.spreadsheets import csv_writer, xlsx_row
 
 from .tables import Table
 
-NOTE = ("Disclosure control applied: " + "; ".join(f"{k} {v}" for k, v in MARKERS.items())
-        + ". National and regional totals rounded to the nearest 10.")
+NOTE = (
+    "Disclosure control applied: "
+    + "; ".join(f"{k} {v}" for k, v in MARKERS.items())
+    + ". National and regional totals rounded to the nearest 10."
+)
 
 
 def _cell(value) -> object:
@@ -42,8 +45,16 @@ def tidy_csv(tables: list[Table], collection_name: str) -> bytes:
         shown = table.published(suppress=True)
         for key, label in table.rows:
             for column in table.columns:
-                writer.writerow([collection_name, table.title, label, column.label,
-                                 _cell(shown.get((key, column.key))), table.coverage])
+                writer.writerow(
+                    [
+                        collection_name,
+                        table.title,
+                        label,
+                        column.label,
+                        _cell(shown.get((key, column.key))),
+                        table.coverage,
+                    ]
+                )
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -65,7 +76,11 @@ def workbook(tables: list[Table], collection_name: str) -> bytes:
     bold = Font(bold=True)
     about = book.active
     about.title = "About"
-    for line in (collection_name, NOTE, "Each sheet is one table; its coverage is written under it."):
+    for line in (
+        collection_name,
+        NOTE,
+        "Each sheet is one table; its coverage is written under it.",
+    ):
         about.append(xlsx_row(about, [line]))
     used: set[str] = {"About"}
     for table in tables:

@@ -42,8 +42,8 @@ MAX_PROBLEMS_SHOWN = 200
 
 @dataclass(frozen=True)
 class Problem:
-    where: str   # "counts.csv row 14, column value" or "JSON counts.uasc.incidents"
-    what: str    # what is wrong, and how to fix it
+    where: str  # "counts.csv row 14, column value" or "JSON counts.uasc.incidents"
+    what: str  # what is wrong, and how to fix it
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}"
@@ -56,12 +56,16 @@ class ReturnProblems(ValueError):
         self.problems = problems
         shown = "; ".join(str(p) for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        super().__init__(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {shown}{more}")
+        super().__init__(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {shown}{more}"
+        )
 
 
 def refused(error: uploads.FileRefused) -> ReturnProblems:
     """A file refused by the upload limits (visible/uploads.py), as the return's problem."""
-    return ReturnProblems([Problem(error.where, f"{error.what}: {error.fix[:1].lower()}{error.fix[1:]}")])
+    return ReturnProblems(
+        [Problem(error.where, f"{error.what}: {error.fix[:1].lower()}{error.fix[1:]}")]
+    )
 
 
 RETURN = "a return"  # what the limits' messages call the file
@@ -70,8 +74,13 @@ RETURN = "a return"  # what the limits' messages call the file
 def check_size(filename: str, size: int) -> None:
     """Before the file is read: at most VISIBLE_RETURN_MAX_BYTES."""
     try:
-        uploads.check_size(filename, size, settings.VISIBLE_RETURN_MAX_BYTES, RETURN,
-                           "Upload the template with the figures only, or the JSON file Visible writes")
+        uploads.check_size(
+            filename,
+            size,
+            settings.VISIBLE_RETURN_MAX_BYTES,
+            RETURN,
+            "Upload the template with the figures only, or the JSON file Visible writes",
+        )
     except uploads.FileRefused as error:
         raise refused(error) from None
 
@@ -80,7 +89,9 @@ def _iso_now() -> str:
     return timezone.localtime().isoformat(timespec="seconds")
 
 
-def empty_document(authority: Authority, collection: Collection, generated_by: str) -> dict[str, Any]:
+def empty_document(
+    authority: Authority, collection: Collection, generated_by: str
+) -> dict[str, Any]:
     """A return in the JSON format with every figure 'not available' (:), to be filled in."""
     from visible.returns.foi import period_bounds
 
@@ -88,16 +99,38 @@ def empty_document(authority: Authority, collection: Collection, generated_by: s
     return {
         "schema_version": SCHEMA_VERSION,
         "return_type": RETURN_TYPE,
-        "authority": {"code": authority.code, "name": authority.name, "nation": authority.nation,
-                      "region": authority.region},
-        "period": {"from": collection.period_from.isoformat(), "to": collection.period_to.isoformat(),
-                   "as_at": timezone.localtime(end).isoformat(timespec="seconds"), "complete": True},
+        "authority": {
+            "code": authority.code,
+            "name": authority.name,
+            "nation": authority.nation,
+            "region": authority.region,
+        },
+        "period": {
+            "from": collection.period_from.isoformat(),
+            "to": collection.period_to.isoformat(),
+            "as_at": timezone.localtime(end).isoformat(timespec="seconds"),
+            "complete": True,
+        },
         "generated_at": _iso_now(),
         "generated_by": generated_by,
-        "disclosure_control": {"applied": False, "totals_rounded_to": None, "markers": disclosure.MARKERS},
-        "groups": [{"code": g.code, "label": g.label, "questions": list(g.questions), "definition": g.definition}
-                   for g in GROUPS],
-        "measures": [{"code": m.code, "label": m.label, "question": m.question, "unit": m.unit} for m in MEASURES],
+        "disclosure_control": {
+            "applied": False,
+            "totals_rounded_to": None,
+            "markers": disclosure.MARKERS,
+        },
+        "groups": [
+            {
+                "code": g.code,
+                "label": g.label,
+                "questions": list(g.questions),
+                "definition": g.definition,
+            }
+            for g in GROUPS
+        ],
+        "measures": [
+            {"code": m.code, "label": m.label, "question": m.question, "unit": m.unit}
+            for m in MEASURES
+        ],
         "genders": [{"code": c, "label": label} for c, label in GENDERS],
         "duration_bands": [{"code": c, "label": label} for c, label in DURATION_BANDS],
         "counts": {g: {m: disclosure.NOT_AVAILABLE for m in MEASURE_CODES} for g in GROUP_CODES},
@@ -108,79 +141,146 @@ def empty_document(authority: Authority, collection: Collection, generated_by: s
 
 # --- the JSON format ---------------------------------------------------------------------------
 
+
 def _path(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(the whole document)"
 
 
-def check_document(document: Any, authority: Authority, collection: Collection, source: str) -> None:
+def check_document(
+    document: Any, authority: Authority, collection: Collection, source: str
+) -> None:
     """Schema, then what the schema cannot say: the right authority, the collection's period,
     and unsuppressed figures (the national body applies disclosure control when it publishes)."""
     from jsonschema import Draft202012Validator
 
     if not isinstance(document, dict):
-        raise ReturnProblems([Problem(source, "is not a JSON object: send the file `visible foi-return --format json` writes")])
+        raise ReturnProblems(
+            [
+                Problem(
+                    source,
+                    "is not a JSON object: send the file `visible foi-return --format json` writes",
+                )
+            ]
+        )
     validator = Draft202012Validator(load_schema())
-    problems = [Problem(f"{source} at {_path(e)}", f"{e.message}")
-                for e in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))]
+    problems = [
+        Problem(f"{source} at {_path(e)}", f"{e.message}")
+        for e in sorted(
+            validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
+        )
+    ]
     if problems:
         version = document.get("schema_version")
         if version != SCHEMA_VERSION:
-            problems.insert(0, Problem(f"{source} at schema_version",
-                                       f"is {version!r}; Visible reads version {SCHEMA_VERSION}: re-export the return "
-                                       "with a current Visible, or use the spreadsheet template"))
+            problems.insert(
+                0,
+                Problem(
+                    f"{source} at schema_version",
+                    f"is {version!r}; Visible reads version {SCHEMA_VERSION}: re-export the return "
+                    "with a current Visible, or use the spreadsheet template",
+                ),
+            )
         raise ReturnProblems(problems[:MAX_PROBLEMS_SHOWN])
     code = document["authority"]["code"]
     if code != authority.code:
-        problems.append(Problem(f"{source} at authority.code",
-                                f"is {code} but this return is for {authority.name} ({authority.code}): upload it "
-                                "against the right authority"))
+        problems.append(
+            Problem(
+                f"{source} at authority.code",
+                f"is {code} but this return is for {authority.name} ({authority.code}): upload it "
+                "against the right authority",
+            )
+        )
     period = document["period"]
     want = (collection.period_from.isoformat(), collection.period_to.isoformat())
     if (period["from"], period["to"]) != want:
-        problems.append(Problem(f"{source} at period",
-                                f"covers {period['from']} to {period['to']} but the collection asks for {want[0]} to "
-                                f"{want[1]}: make the return again for the collection's period"))
+        problems.append(
+            Problem(
+                f"{source} at period",
+                f"covers {period['from']} to {period['to']} but the collection asks for {want[0]} to "
+                f"{want[1]}: make the return again for the collection's period",
+            )
+        )
     if document["disclosure_control"]["applied"]:
-        problems.append(Problem(f"{source} at disclosure_control.applied",
-                                "is true: send the unsuppressed return (figures 1-5 shown). The national body "
-                                "applies disclosure control itself before anything is published"))
+        problems.append(
+            Problem(
+                f"{source} at disclosure_control.applied",
+                "is true: send the unsuppressed return (figures 1-5 shown). The national body "
+                "applies disclosure control itself before anything is published",
+            )
+        )
     if problems:
         raise ReturnProblems(problems)
 
 
-def from_json(raw: bytes, authority: Authority, collection: Collection, filename: str = "the file") -> dict[str, Any]:
+def from_json(
+    raw: bytes, authority: Authority, collection: Collection, filename: str = "the file"
+) -> dict[str, Any]:
     check_size(filename, len(raw))
     text = _decode(raw, filename)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ReturnProblems([Problem(f"{filename} line {error.lineno}, column {error.colno}",
-                                      f"is not valid JSON ({error.msg})")]) from None
+        raise ReturnProblems(
+            [
+                Problem(
+                    f"{filename} line {error.lineno}, column {error.colno}",
+                    f"is not valid JSON ({error.msg})",
+                )
+            ]
+        ) from None
     except RecursionError:
-        raise ReturnProblems([Problem(filename, "is nested too deeply to be a return: send the file "
-                                                "`visible foi-return --format json` writes")]) from None
+        raise ReturnProblems(
+            [
+                Problem(
+                    filename,
+                    "is nested too deeply to be a return: send the file "
+                    "`visible foi-return --format json` writes",
+                )
+            ]
+        ) from None
     # JSON can carry a NUL character (\u0000), which PostgreSQL cannot store.
     nul = uploads.nul_in_json(document)
     if nul is not None:
-        raise ReturnProblems([Problem(f"{filename} at {nul}", "holds a NUL character (\\u0000), which Visible cannot "
-                                                              "store: remove it and send the file again")])
+        raise ReturnProblems(
+            [
+                Problem(
+                    f"{filename} at {nul}",
+                    "holds a NUL character (\\u0000), which Visible cannot "
+                    "store: remove it and send the file again",
+                )
+            ]
+        )
     check_document(document, authority, collection, filename)
     return document
 
 
 # --- the spreadsheet template --------------------------------------------------------------------
 
+
 def _decode(raw: bytes, filename: str) -> str:
     if not raw.strip():
-        raise ReturnProblems([Problem(filename, "is empty: fill in the template and upload it again")])
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        raise ReturnProblems(
+            [Problem(filename, "is empty: fill in the template and upload it again")]
+        )
+    for bom, encoding in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
         if raw.startswith(bom):
             return raw.decode(encoding)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ReturnProblems([Problem(filename, f"is not UTF-8 text (byte {error.start}): save it as "
-                                                "'CSV UTF-8' or upload the XLSX template")]) from None
+        raise ReturnProblems(
+            [
+                Problem(
+                    filename,
+                    f"is not UTF-8 text (byte {error.start}): save it as "
+                    "'CSV UTF-8' or upload the XLSX template",
+                )
+            ]
+        ) from None
 
 
 def _figure(value: Any, where: str, problems: list[Problem]) -> int | str | None:
@@ -188,7 +288,9 @@ def _figure(value: Any, where: str, problems: list[Problem]) -> int | str | None
     if value is None or (isinstance(value, str) and value.strip() in ("", ":")):
         return disclosure.NOT_AVAILABLE
     if isinstance(value, bool):
-        problems.append(Problem(where, f"'{value}' is not a count: enter a whole number, or leave it blank"))
+        problems.append(
+            Problem(where, f"'{value}' is not a count: enter a whole number, or leave it blank")
+        )
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -197,15 +299,25 @@ def _figure(value: Any, where: str, problems: list[Problem]) -> int | str | None
     else:
         text = str(value).strip().replace(",", "")
         if text.lower() in ("c", "z", "k", "x", "*", "<5", "n/a"):
-            problems.append(Problem(where, f"'{value}' is a suppressed or withheld figure: the national body needs the "
-                                           "actual count (it applies disclosure control itself); leave it blank if "
-                                           "it is not known"))
+            problems.append(
+                Problem(
+                    where,
+                    f"'{value}' is a suppressed or withheld figure: the national body needs the "
+                    "actual count (it applies disclosure control itself); leave it blank if "
+                    "it is not known",
+                )
+            )
             return None
         try:
             number = int(text)
         except ValueError:
-            problems.append(Problem(where, f"'{value}' is not a whole number: enter a count such as 0 or 12, "
-                                           "or leave it blank if it is not known"))
+            problems.append(
+                Problem(
+                    where,
+                    f"'{value}' is not a whole number: enter a count such as 0 or 12, "
+                    "or leave it blank if it is not known",
+                )
+            )
             return None
     if number < 0:
         problems.append(Problem(where, f"{number} is negative: a count is 0 or more"))
@@ -213,7 +325,9 @@ def _figure(value: Any, where: str, problems: list[Problem]) -> int | str | None
     return number
 
 
-def _check_header(header: list[str], expected: tuple[str, ...], where: str, problems: list[Problem]) -> dict[str, int] | None:
+def _check_header(
+    header: list[str], expected: tuple[str, ...], where: str, problems: list[Problem]
+) -> dict[str, int] | None:
     names = [str(h or "").strip().lower() for h in header]
     missing = [c for c in expected if c not in names]
     extra = [n for n in names if n and n not in expected and n != DESCRIPTION_COLUMN]
@@ -223,13 +337,20 @@ def _check_header(header: list[str], expected: tuple[str, ...], where: str, prob
             detail.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
         if extra:
             detail.append(f"unexpected column{'s' if len(extra) > 1 else ''} {', '.join(extra)}")
-        problems.append(Problem(f"{where} row 1", f"{'; '.join(detail)}: the columns must be exactly "
-                                                  f"{', '.join(expected)} (download the template)"))
+        problems.append(
+            Problem(
+                f"{where} row 1",
+                f"{'; '.join(detail)}: the columns must be exactly "
+                f"{', '.join(expected)} (download the template)",
+            )
+        )
         return None
     return {name: names.index(name) for name in expected}
 
 
-def _read_counts(rows: list[list[Any]], where: str, document: dict, problems: list[Problem]) -> None:
+def _read_counts(
+    rows: list[list[Any]], where: str, document: dict, problems: list[Problem]
+) -> None:
     if not rows:
         problems.append(Problem(where, "has no rows: fill in the template and upload it again"))
         return
@@ -245,15 +366,29 @@ def _read_counts(rows: list[list[Any]], where: str, document: dict, problems: li
         measure = str(cells[columns["measure"]] or "").strip()
         here = f"{where} row {number}"
         if group not in GROUP_CODES:
-            problems.append(Problem(f"{here}, column group", f"'{group}' is not a group: use one of {', '.join(GROUP_CODES)}"))
+            problems.append(
+                Problem(
+                    f"{here}, column group",
+                    f"'{group}' is not a group: use one of {', '.join(GROUP_CODES)}",
+                )
+            )
             continue
         if measure not in MEASURE_CODES:
-            problems.append(Problem(f"{here}, column measure", f"'{measure}' is not a measure: use one of the "
-                                                               "measures listed in the template"))
+            problems.append(
+                Problem(
+                    f"{here}, column measure",
+                    f"'{measure}' is not a measure: use one of the measures listed in the template",
+                )
+            )
             continue
         if (group, measure) in seen:
-            problems.append(Problem(here, f"{group} / {measure} is given twice (first in row {seen[group, measure]}): "
-                                          "keep one row for it"))
+            problems.append(
+                Problem(
+                    here,
+                    f"{group} / {measure} is given twice (first in row {seen[group, measure]}): "
+                    "keep one row for it",
+                )
+            )
             continue
         seen[group, measure] = number
         value = _figure(cells[columns["value"]], f"{here}, column value", problems)
@@ -261,7 +396,9 @@ def _read_counts(rows: list[list[Any]], where: str, document: dict, problems: li
             document["counts"][group][measure] = value
 
 
-def _read_nationality(rows: list[list[Any]], where: str, document: dict, problems: list[Problem]) -> None:
+def _read_nationality(
+    rows: list[list[Any]], where: str, document: dict, problems: list[Problem]
+) -> None:
     from visible.reference.nationalities import is_nationality, nationality_name
 
     if len(rows) <= 1:
@@ -275,48 +412,97 @@ def _read_nationality(rows: list[list[Any]], where: str, document: dict, problem
         if all(c in (None, "") for c in cells):
             continue
         here = f"{where} row {number}"
-        group, measure, nationality, gender = (str(cells[columns[c]] or "").strip() for c in NATIONALITY_COLUMNS[:4])
+        group, measure, nationality, gender = (
+            str(cells[columns[c]] or "").strip() for c in NATIONALITY_COLUMNS[:4]
+        )
         nationality = nationality.upper()
         bad = False
         if group not in GROUP_CODES:
-            problems.append(Problem(f"{here}, column group", f"'{group}' is not a group: use one of {', '.join(GROUP_CODES)}"))
+            problems.append(
+                Problem(
+                    f"{here}, column group",
+                    f"'{group}' is not a group: use one of {', '.join(GROUP_CODES)}",
+                )
+            )
             bad = True
-        if measure not in ("children", "children_missing_or_away", "incidents", "children_still_missing"):
-            problems.append(Problem(f"{here}, column measure", f"'{measure}' cannot be broken down by nationality: use "
-                                                               "children, children_missing_or_away, incidents or "
-                                                               "children_still_missing"))
+        if measure not in (
+            "children",
+            "children_missing_or_away",
+            "incidents",
+            "children_still_missing",
+        ):
+            problems.append(
+                Problem(
+                    f"{here}, column measure",
+                    f"'{measure}' cannot be broken down by nationality: use "
+                    "children, children_missing_or_away, incidents or "
+                    "children_still_missing",
+                )
+            )
             bad = True
         if not is_nationality(nationality):
-            problems.append(Problem(f"{here}, column nationality", f"'{nationality}' is not an ISO 3166 alpha-3 code: use "
-                                                                   "for example AFG, ALB, ERI, VNM; XXA stateless, XXX not known"))
+            problems.append(
+                Problem(
+                    f"{here}, column nationality",
+                    f"'{nationality}' is not an ISO 3166 alpha-3 code: use "
+                    "for example AFG, ALB, ERI, VNM; XXA stateless, XXX not known",
+                )
+            )
             bad = True
         if gender not in GENDER_CODES:
-            problems.append(Problem(f"{here}, column gender", f"'{gender}' is not a gender code: use one of {', '.join(GENDER_CODES)}"))
+            problems.append(
+                Problem(
+                    f"{here}, column gender",
+                    f"'{gender}' is not a gender code: use one of {', '.join(GENDER_CODES)}",
+                )
+            )
             bad = True
         value = _figure(cells[columns["value"]], f"{here}, column value", problems)
         if bad or value is None:
             continue
         if value == disclosure.NOT_AVAILABLE:
             continue
-        cell = tables.setdefault((group, measure), {}).setdefault(nationality, dict.fromkeys(GENDER_CODES, 0))
+        cell = tables.setdefault((group, measure), {}).setdefault(
+            nationality, dict.fromkeys(GENDER_CODES, 0)
+        )
         cell[gender] += value
     for (group, measure), rows_by in sorted(tables.items()):
-        rows_out = [{"code": code, "label": nationality_name(code), "values": values, "total": sum(values.values())}
-                    for code, values in sorted(rows_by.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))]
+        rows_out = [
+            {
+                "code": code,
+                "label": nationality_name(code),
+                "values": values,
+                "total": sum(values.values()),
+            }
+            for code, values in sorted(
+                rows_by.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])
+            )
+        ]
         column_totals = {g: sum(r["values"][g] for r in rows_out) for g in GENDER_CODES}
-        document["breakdowns"].append({"group": group, "measure": measure, "by": "nationality", "rows": rows_out,
-                                       "column_totals": column_totals, "total": sum(column_totals.values())})
+        document["breakdowns"].append(
+            {
+                "group": group,
+                "measure": measure,
+                "by": "nationality",
+                "rows": rows_out,
+                "column_totals": column_totals,
+                "total": sum(column_totals.values()),
+            }
+        )
 
 
-def from_template(raw: bytes, filename: str, authority: Authority, collection: Collection,
-                  generated_by: str) -> dict[str, Any]:
+def from_template(
+    raw: bytes, filename: str, authority: Authority, collection: Collection, generated_by: str
+) -> dict[str, Any]:
     """The spreadsheet template (XLSX with sheets Counts and, optionally, Nationality; or a CSV
     of the Counts sheet) as a return document. A blank figure is 'not available' (:)."""
     document = empty_document(authority, collection, generated_by)
     problems: list[Problem] = []
     if filename.lower().endswith(".xlsx"):
         if not raw:
-            raise ReturnProblems([Problem(filename, "is empty: fill in the template and upload it again")])
+            raise ReturnProblems(
+                [Problem(filename, "is empty: fill in the template and upload it again")]
+            )
         check_size(filename, len(raw))
         try:
             _read_workbook(raw, filename, document, problems)
@@ -326,45 +512,85 @@ def from_template(raw: bytes, filename: str, authority: Authority, collection: C
         check_size(filename, len(raw))
         text = _decode(raw, filename)
         try:
-            uploads.check_csv(filename, text, settings.VISIBLE_RETURN_MAX_ROWS, RETURN,
-                              "Delete the rows below the figures, or upload the template")
+            uploads.check_csv(
+                filename,
+                text,
+                settings.VISIBLE_RETURN_MAX_ROWS,
+                RETURN,
+                "Delete the rows below the figures, or upload the template",
+            )
             nuls, _ = uploads.nul_cells(filename, text)
             if nuls:
-                raise ReturnProblems([Problem(f"{filename} row {row}, column {column}",
-                                              f"'{value}' holds a NUL character: {uploads.NUL_FIX[:1].lower()}"
-                                              f"{uploads.NUL_FIX[1:]}") for row, column, value in nuls])
+                raise ReturnProblems(
+                    [
+                        Problem(
+                            f"{filename} row {row}, column {column}",
+                            f"'{value}' holds a NUL character: {uploads.NUL_FIX[:1].lower()}"
+                            f"{uploads.NUL_FIX[1:]}",
+                        )
+                        for row, column, value in nuls
+                    ]
+                )
             rows = list(uploads.csv_records(filename, text))
         except uploads.FileRefused as error:
             raise refused(error) from None
         _read_counts(rows, filename, document, problems)
     else:
-        raise ReturnProblems([Problem(filename, "is not a .xlsx, .csv or .json file: upload the template or "
-                                                "the JSON file Visible writes")])
+        raise ReturnProblems(
+            [
+                Problem(
+                    filename,
+                    "is not a .xlsx, .csv or .json file: upload the template or "
+                    "the JSON file Visible writes",
+                )
+            ]
+        )
     if problems:
         raise ReturnProblems(problems)
     check_document(document, authority, collection, filename)
     return document
 
 
-def _read_workbook(raw: bytes, filename: str, document: dict[str, Any], problems: list[Problem]) -> None:
+def _read_workbook(
+    raw: bytes, filename: str, document: dict[str, Any], problems: list[Problem]
+) -> None:
     """The template's sheets, read row by row within the limits (visible/uploads.py)."""
     book = uploads.open_workbook(filename, raw, RETURN)
     try:
         sheets = {name.lower(): name for name in book.sheetnames}
         if "counts" not in sheets:
-            raise ReturnProblems([Problem(filename, f"has no sheet called Counts (it has {', '.join(book.sheetnames)}): "
-                                                    "use the template's sheets")])
-        _read_counts(list(uploads.sheet_rows(filename, book[sheets["counts"]], RETURN)),
-                     f"{filename} sheet Counts", document, problems)
+            raise ReturnProblems(
+                [
+                    Problem(
+                        filename,
+                        f"has no sheet called Counts (it has {', '.join(book.sheetnames)}): "
+                        "use the template's sheets",
+                    )
+                ]
+            )
+        _read_counts(
+            list(uploads.sheet_rows(filename, book[sheets["counts"]], RETURN)),
+            f"{filename} sheet Counts",
+            document,
+            problems,
+        )
         if "nationality" in sheets:
-            _read_nationality(list(uploads.sheet_rows(filename, book[sheets["nationality"]], RETURN)),
-                              f"{filename} sheet Nationality", document, problems)
+            _read_nationality(
+                list(uploads.sheet_rows(filename, book[sheets["nationality"]], RETURN)),
+                f"{filename} sheet Nationality",
+                document,
+                problems,
+            )
     finally:
         book.close()
 
 
-def from_keyed(values: dict[tuple[str, str], int | None], authority: Authority, collection: Collection,
-               generated_by: str) -> dict[str, Any]:
+def from_keyed(
+    values: dict[tuple[str, str], int | None],
+    authority: Authority,
+    collection: Collection,
+    generated_by: str,
+) -> dict[str, Any]:
     """Figures keyed in from a letter: (group, measure) -> count, or None where not given."""
     document = empty_document(authority, collection, generated_by)
     for (group, measure), value in values.items():
@@ -372,7 +598,9 @@ def from_keyed(values: dict[tuple[str, str], int | None], authority: Authority, 
             raise ValueError(f"{group} / {measure} is not a figure of the return")
         if value is not None:
             if value < 0:
-                raise ReturnProblems([Problem(f"{group} / {measure}", "is negative: a count is 0 or more")])
+                raise ReturnProblems(
+                    [Problem(f"{group} / {measure}", "is negative: a count is 0 or more")]
+                )
             document["counts"][group][measure] = value
     check_document(document, authority, collection, "the keyed return")
     return document
@@ -391,7 +619,12 @@ def template_xlsx() -> bytes:
     labels = {m.code: m.label for m in MEASURES}
     for group in GROUPS:
         for measure in MEASURES:
-            counts.append(xlsx_row(counts, [group.code, measure.code, None, f"{group.label}: {labels[measure.code]}"]))
+            counts.append(
+                xlsx_row(
+                    counts,
+                    [group.code, measure.code, None, f"{group.label}: {labels[measure.code]}"],
+                )
+            )
     counts.column_dimensions["A"].width = 24
     counts.column_dimensions["B"].width = 34
     counts.column_dimensions["D"].width = 90

@@ -45,7 +45,9 @@ class Request(models.Model):
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="requests")
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.REQUESTED)
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.REQUESTED
+    )
     status_note = models.TextField(blank=True)
     due_on = models.DateField()
     last_chased_on = models.DateField(null=True, blank=True)
@@ -54,7 +56,11 @@ class Request(models.Model):
 
     class Meta:
         ordering = ["authority__name"]
-        constraints = [models.UniqueConstraint(fields=["collection", "authority"], name="one_request_per_authority")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "authority"], name="one_request_per_authority"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.authority.name}: {self.get_status_display()}"
@@ -72,21 +78,32 @@ class Submission(models.Model):
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="submissions")
     version = models.PositiveIntegerField()
     via = models.CharField(max_length=10, choices=ReceivedVia.choices)
-    document = models.JSONField(help_text="The return in the FOI-return JSON format (docs/foi-return.md)")
+    document = models.JSONField(
+        help_text="The return in the FOI-return JSON format (docs/foi-return.md)"
+    )
     filename = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     received_by_name = models.CharField(max_length=150)
     note = models.TextField(blank=True)
-    stated_percentages = models.JSONField(default=dict, blank=True,
-                                          help_text="Percentages the authority stated (group -> % went missing or away)")
+    stated_percentages = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Percentages the authority stated (group -> % went missing or away)",
+    )
     # What the national tables read, taken from the document when it is received, so the
     # tables never parse the whole document (its incident list can be thousands of rows).
     counts = models.JSONField(default=dict, help_text="document['counts']")
-    per_child = models.JSONField(default=dict, help_text="incidents per child -> children (from the incident list)")
+    per_child = models.JSONField(
+        default=dict, help_text="incidents per child -> children (from the incident list)"
+    )
 
     class Meta:
         ordering = ["request", "-version"]
-        constraints = [models.UniqueConstraint(fields=["request", "version"], name="one_submission_per_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "version"], name="one_submission_per_version"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.request.authority.name} v{self.version}"
@@ -97,7 +114,9 @@ class NationalityFigure(models.Model):
     taken from the document when it is received, so the national tables add them up in the
     database rather than parsing every document."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="nationality_figures")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="nationality_figures"
+    )
     group = models.CharField(max_length=32)
     measure = models.CharField(max_length=40)
     nationality = models.CharField(max_length=3)
@@ -132,7 +151,11 @@ class QualityQuery(models.Model):
 
     class Meta:
         ordering = ["submission", "rule", "pk"]
-        constraints = [models.UniqueConstraint(fields=["submission", "rule", "message"], name="one_query_per_finding")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "rule", "message"], name="one_query_per_finding"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.message[:60]}"
@@ -144,7 +167,9 @@ class Grouping(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     loaded_at = models.DateTimeField(auto_now_add=True)
-    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -159,7 +184,11 @@ class GroupingMember(models.Model):
     region = models.CharField(max_length=100)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["grouping", "authority"], name="one_region_per_authority")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "authority"], name="one_region_per_authority"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.authority_id} in {self.region}"

@@ -21,13 +21,23 @@ def is_national_analyst(viewer: Viewer) -> bool:
 
 def require_national_analyst(viewer: Viewer, what: str) -> None:
     if not is_national_analyst(viewer):
-        record(viewer, AuditAction.DENIED, object_type="national", summary=f"Tried to {what} without being a national analyst")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="national",
+            summary=f"Tried to {what} without being a national analyst",
+        )
         raise PermissionDenied("Only analysts of the national body can do this")
 
 
 def can_submit_for(viewer: Viewer, authority_id: int) -> bool:
     org = viewer.organisation
-    return bool(org and org.is_responsible_body and org.authority_id == authority_id and viewer.role in ROLES_THAT_SUBMIT)
+    return bool(
+        org
+        and org.is_responsible_body
+        and org.authority_id == authority_id
+        and viewer.role in ROLES_THAT_SUBMIT
+    )
 
 
 def nav_items(viewer: Viewer, path: str) -> list[tuple[str, str, bool]]:
@@ -38,5 +48,11 @@ def nav_items(viewer: Viewer, path: str) -> list[tuple[str, str, bool]]:
         return [("National monitoring", reverse("web:national-home"), path.startswith("/national"))]
     org = viewer.organisation
     if org and org.authority_id and can_submit_for(viewer, org.authority_id):
-        return [("National returns", reverse("web:national-council"), path.startswith("/returns/national"))]
+        return [
+            (
+                "National returns",
+                reverse("web:national-council"),
+                path.startswith("/returns/national"),
+            )
+        ]
     return []

@@ -10,9 +10,9 @@ from typing import Any
 from visible.returns.foi import DURATION_BANDS, GROUPS
 
 GROUP_LABELS = {g.code: g.label for g in GROUPS}
-SUDDEN_CHANGE_RATIO = 0.5   # a change of more than half on the previous period...
-SUDDEN_CHANGE_MIN = 10      # ...and of at least this many children
-PERCENT_TOLERANCE = 1.0     # percentage points between a stated percentage and the counts
+SUDDEN_CHANGE_RATIO = 0.5  # a change of more than half on the previous period...
+SUDDEN_CHANGE_MIN = 10  # ...and of at least this many children
+PERCENT_TOLERANCE = 1.0  # percentage points between a stated percentage and the counts
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,11 @@ def _n(counts: dict[str, Any], measure: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def check(document: dict[str, Any], previous: dict[str, Any] | None = None,
-          stated_percentages: dict[str, float] | None = None) -> list[Finding]:
+def check(
+    document: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+    stated_percentages: dict[str, float] | None = None,
+) -> list[Finding]:
     findings: list[Finding] = []
     counts = document["counts"]
 
@@ -48,70 +51,130 @@ def check(document: dict[str, Any], previous: dict[str, Any] | None = None,
     for group in GROUPS:
         c = counts[group.code]
         label = group.label
-        children, went, incidents = _n(c, "children"), _n(c, "children_missing_or_away"), _n(c, "incidents")
+        children, went, incidents = (
+            _n(c, "children"),
+            _n(c, "children_missing_or_away"),
+            _n(c, "incidents"),
+        )
         still, turned = _n(c, "children_still_missing"), _n(c, "children_still_missing_turned_18")
         if children is not None and went is not None and went > children:
             add("DQ1", f"{label}: {went} went missing or away but only {children} were in care")
         for part in ("children_missing", "children_away"):
             n = _n(c, part)
             if n is not None and went is not None and n > went:
-                add("DQ4", f"{label}: {n} {part.replace('_', ' ')} is more than the {went} who went missing or away")
+                add(
+                    "DQ4",
+                    f"{label}: {n} {part.replace('_', ' ')} is more than the {went} who went missing or away",
+                )
         if went is not None and incidents is not None and incidents < went:
-            add("DQ2", f"{label}: {incidents} incidents for {went} children who went missing or away "
-                       "(each child who went missing had at least one)")
+            add(
+                "DQ2",
+                f"{label}: {incidents} incidents for {went} children who went missing or away "
+                "(each child who went missing had at least one)",
+            )
         if still is not None and went is not None and still > went:
             add("DQ3", f"{label}: {still} still missing but only {went} went missing or away")
         if still is not None and turned is not None and turned > still:
-            add("DQ4", f"{label}: {turned} turned 18 while missing, more than the {still} still missing")
+            add(
+                "DQ4",
+                f"{label}: {turned} turned 18 while missing, more than the {still} still missing",
+            )
         if incidents is not None:
             for parts, what in (
                 (("incidents_missing", "incidents_away"), "missing (M) and away (A) incidents"),
-                (tuple(f"incidents_{b}" for b, _ in DURATION_BANDS), "incidents in the duration bands"),
-                (("incidents_returned_themselves", "incidents_found", "incidents_still_missing"), "incidents by outcome"),
+                (
+                    tuple(f"incidents_{b}" for b, _ in DURATION_BANDS),
+                    "incidents in the duration bands",
+                ),
+                (
+                    ("incidents_returned_themselves", "incidents_found", "incidents_still_missing"),
+                    "incidents by outcome",
+                ),
             ):
                 values = [_n(c, p) for p in parts]
                 if all(v is not None for v in values) and sum(values) != incidents:
-                    add("DQ4", f"{label}: {what} add up to {sum(values)}, not the {incidents} incidents given")
+                    add(
+                        "DQ4",
+                        f"{label}: {what} add up to {sum(values)}, not the {incidents} incidents given",
+                    )
     # Identified + suspected = trafficked; a group is never smaller than one inside it.
-    ident, susp, traff = (_n(counts[g], "children") for g in ("trafficked_identified", "trafficked_suspected", "trafficked"))
+    ident, susp, traff = (
+        _n(counts[g], "children")
+        for g in ("trafficked_identified", "trafficked_suspected", "trafficked")
+    )
     if None not in (ident, susp, traff) and ident + susp != traff:
-        add("DQ4", f"Identified ({ident}) and suspected ({susp}) trafficked children add up to {ident + susp}, "
-                   f"not the {traff} identified or suspected")
-    for whole, parts in (("uasc_or_separated", ("uasc", "separated", "unaccompanied")),
-                         ("any", ("trafficked", "uasc_or_separated"))):
+        add(
+            "DQ4",
+            f"Identified ({ident}) and suspected ({susp}) trafficked children add up to {ident + susp}, "
+            f"not the {traff} identified or suspected",
+        )
+    for whole, parts in (
+        ("uasc_or_separated", ("uasc", "separated", "unaccompanied")),
+        ("any", ("trafficked", "uasc_or_separated")),
+    ):
         for measure in ("children", "children_missing_or_away"):
             total = _n(counts[whole], measure)
             for part in parts:
                 n = _n(counts[part], measure)
                 if total is not None and n is not None and n > total:
-                    add("DQ7", f"{GROUP_LABELS[part]} ({n}) is more than {GROUP_LABELS[whole]} ({total}), "
-                               f"which includes them ({measure.replace('_', ' ')})")
+                    add(
+                        "DQ7",
+                        f"{GROUP_LABELS[part]} ({n}) is more than {GROUP_LABELS[whole]} ({total}), "
+                        f"which includes them ({measure.replace('_', ' ')})",
+                    )
     # Breakdowns that do not sum to the figure they break down.
     for table in document.get("breakdowns", []):
         total = counts[table["group"]].get(table["measure"])
         summed = sum(r["total"] for r in table["rows"] if isinstance(r["total"], int))
-        if isinstance(total, int) and all(isinstance(r["total"], int) for r in table["rows"]) and summed != total:
-            add("DQ4", f"{GROUP_LABELS[table['group']]}: the breakdown by {table['by'].replace('_', ' ')} of "
-                       f"{table['measure'].replace('_', ' ')} adds up to {summed}, not {total}")
+        if (
+            isinstance(total, int)
+            and all(isinstance(r["total"], int) for r in table["rows"])
+            and summed != total
+        ):
+            add(
+                "DQ4",
+                f"{GROUP_LABELS[table['group']]}: the breakdown by {table['by'].replace('_', ' ')} of "
+                f"{table['measure'].replace('_', ' ')} adds up to {summed}, not {total}",
+            )
         for row in table["rows"]:
             genders = [v for v in row["values"].values() if isinstance(v, int)]
-            if isinstance(row["total"], int) and len(genders) == len(row["values"]) and sum(genders) != row["total"]:
-                add("DQ4", f"{GROUP_LABELS[table['group']]}, {row['label']}: boys, girls and others add up to "
-                           f"{sum(genders)}, not {row['total']}")
+            if (
+                isinstance(row["total"], int)
+                and len(genders) == len(row["values"])
+                and sum(genders) != row["total"]
+            ):
+                add(
+                    "DQ4",
+                    f"{GROUP_LABELS[table['group']]}, {row['label']}: boys, girls and others add up to "
+                    f"{sum(genders)}, not {row['total']}",
+                )
     for group, stated in (stated_percentages or {}).items():
-        children, went = _n(counts[group], "children"), _n(counts[group], "children_missing_or_away")
+        children, went = (
+            _n(counts[group], "children"),
+            _n(counts[group], "children_missing_or_away"),
+        )
         if children and went is not None:
             actual = 100 * went / children
             if abs(actual - stated) > PERCENT_TOLERANCE:
-                add("DQ5", f"{GROUP_LABELS[group]}: the return states {stated:g}% went missing or away, but "
-                           f"{went} of {children} is {actual:.1f}%")
+                add(
+                    "DQ5",
+                    f"{GROUP_LABELS[group]}: the return states {stated:g}% went missing or away, but "
+                    f"{went} of {children} is {actual:.1f}%",
+                )
     if previous is not None:
         for group in ("trafficked", "uasc_or_separated"):
             before, now = _n(previous["counts"][group], "children"), _n(counts[group], "children")
-            if before is not None and now is not None and abs(now - before) >= SUDDEN_CHANGE_MIN \
-                    and abs(now - before) > SUDDEN_CHANGE_RATIO * max(before, 1):
-                add("DQ6", f"{GROUP_LABELS[group]}: {now} children, against {before} in the previous period "
-                           f"({previous['period']['from']} to {previous['period']['to']})")
+            if (
+                before is not None
+                and now is not None
+                and abs(now - before) >= SUDDEN_CHANGE_MIN
+                and abs(now - before) > SUDDEN_CHANGE_RATIO * max(before, 1)
+            ):
+                add(
+                    "DQ6",
+                    f"{GROUP_LABELS[group]}: {now} children, against {before} in the previous period "
+                    f"({previous['period']['from']} to {previous['period']['to']})",
+                )
     # One finding per message, in rule order.
     unique = {(f.rule, f.message): f for f in findings}
     return sorted(unique.values(), key=lambda f: (f.rule, f.message))

@@ -34,11 +34,24 @@ ONS = "ons"  # the built-in grouping: ONS regions in England, the nation elsewhe
 GROUP_LABELS = {g.code: g.label for g in GROUPS}
 # The report's two headline groups: "children identified/suspected as trafficked" and
 # "unaccompanied children" (here UASC, separated or unaccompanied).
-HEADLINE = (("trafficked", "Identified or suspected as trafficked"), ("uasc_or_separated", "Unaccompanied or separated"))
+HEADLINE = (
+    ("trafficked", "Identified or suspected as trafficked"),
+    ("uasc_or_separated", "Unaccompanied or separated"),
+)
 TOP_N = 10
-PER_CHILD_BANDS = (("1", "1 incident", 1, 1), ("2", "2 incidents", 2, 2), ("3_5", "3 to 5", 3, 5),
-                   ("6_10", "6 to 10", 6, 10), ("11_plus", "More than 10", 11, None))
-GENDER_COLUMNS = (("boy", "Boys"), ("girl", "Girls"), ("other", "Non-binary or other"), ("not_known", "Not known"))
+PER_CHILD_BANDS = (
+    ("1", "1 incident", 1, 1),
+    ("2", "2 incidents", 2, 2),
+    ("3_5", "3 to 5", 3, 5),
+    ("6_10", "6 to 10", 6, 10),
+    ("11_plus", "More than 10", 11, None),
+)
+GENDER_COLUMNS = (
+    ("boy", "Boys"),
+    ("girl", "Girls"),
+    ("other", "Non-binary or other"),
+    ("not_known", "Not known"),
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +79,11 @@ class Table:
     def count_keys(self) -> set:
         """The cells that count children or incidents: those disclosure control protects."""
         kinds = {c.key: c.kind for c in self.columns}
-        return {k for k in self.values
-                if kinds.get(k[1]) == "count" and (self.count_rows is None or k[0] in self.count_rows)}
+        return {
+            k
+            for k in self.values
+            if kinds.get(k[1]) == "count" and (self.count_rows is None or k[0] in self.count_rows)
+        }
 
     def published(self, suppress: bool = True) -> dict[tuple[Hashable, str], Any]:
         """Every cell as shown: with disclosure control, or as received (analysts only)."""
@@ -77,8 +93,10 @@ class Table:
             protected = disclosure.protect(counts, self.relations, rounded=self.rounded)
             shown.update(protected.published)
             for key, (num, den) in self.percents.items():
-                shown[key] = disclosure.percentage(protected.published.get(num, self.values.get(num)),
-                                                   protected.published.get(den, self.values.get(den)))
+                shown[key] = disclosure.percentage(
+                    protected.published.get(num, self.values.get(num)),
+                    protected.published.get(den, self.values.get(den)),
+                )
         else:
             for key, (num, den) in self.percents.items():
                 shown[key] = disclosure.percentage(self.values.get(num), self.values.get(den))
@@ -123,12 +141,23 @@ class Collected:
         return len(self.returns)
 
 
-def collect(collection: Collection, grouping: Grouping | None = None, with_detail: bool = True) -> Collected:
+def collect(
+    collection: Collection, grouping: Grouping | None = None, with_detail: bool = True
+) -> Collected:
     """The latest return of every authority addressed, in a few queries. Only what is kept
     beside each return (its counts, incidents per child, nationality figures) is read, never
     the whole document; the nationality figures are added up by the database."""
-    requests = list(collection.requests.values_list("pk", "status", "authority_id", "authority__code",
-                                                      "authority__name", "authority__region", "authority__nation"))
+    requests = list(
+        collection.requests.values_list(
+            "pk",
+            "status",
+            "authority_id",
+            "authority__code",
+            "authority__name",
+            "authority__region",
+            "authority__nation",
+        )
+    )
     if grouping is None:
         regions = {r[2]: r[5] or r[6] for r in requests}
     else:
@@ -136,15 +165,24 @@ def collect(collection: Collection, grouping: Grouping | None = None, with_detai
         regions = {r[2]: members.get(r[2], "Not in this grouping") for r in requests}
     fields = ["request_id", "pk", "counts"] + (["per_child"] if with_detail else [])
     rows: dict[int, tuple] = {}
-    for row in (Submission.objects.filter(request__collection=collection).order_by("request_id", "-version")
-                .values_list(*fields)):
+    for row in (
+        Submission.objects.filter(request__collection=collection)
+        .order_by("request_id", "-version")
+        .values_list(*fields)
+    ):
         rows.setdefault(row[0], row)  # the latest version of each
     returns, per_child = [], {}
     counted: dict[int, str] = {}
     for pk, status, authority_id, code, name, _, _ in requests:
         row = rows.get(pk)
-        counts = row[2] if row and status in (RequestStatus.PROVIDED, RequestStatus.PARTIAL) else None
-        returns.append(AuthorityReturn(code, name, regions[authority_id], status, counts, row[1] if row else None))
+        counts = (
+            row[2] if row and status in (RequestStatus.PROVIDED, RequestStatus.PARTIAL) else None
+        )
+        returns.append(
+            AuthorityReturn(
+                code, name, regions[authority_id], status, counts, row[1] if row else None
+            )
+        )
         if counts is not None:
             counted[row[1]] = code
             if with_detail and row[3]:
@@ -153,25 +191,41 @@ def collect(collection: Collection, grouping: Grouping | None = None, with_detai
     if with_detail and counted:
         figures = NationalityFigure.objects.filter(submission_id__in=list(counted))
         cells: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        for group, measure, code, gender, value in (figures.values_list("group", "measure", "nationality", "gender")
-                                                    .annotate(n=Sum("value")).order_by()):
+        for group, measure, code, gender, value in (
+            figures.values_list("group", "measure", "nationality", "gender")
+            .annotate(n=Sum("value"))
+            .order_by()
+        ):
             cells[group, measure][code, gender] += value
-        for group, measure, authorities in (figures.values_list("group", "measure")
-                                            .annotate(a=Count("submission_id", distinct=True)).order_by()):
+        for group, measure, authorities in (
+            figures.values_list("group", "measure")
+            .annotate(a=Count("submission_id", distinct=True))
+            .order_by()
+        ):
             nationality[group, measure] = (cells[group, measure], authorities)
-    return Collected(collection, sorted(returns, key=lambda r: r.name),
-                     grouping.name if grouping else "ONS regions and nations", nationality, per_child)
+    return Collected(
+        collection,
+        sorted(returns, key=lambda r: r.name),
+        grouping.name if grouping else "ONS regions and nations",
+        nationality,
+        per_child,
+    )
 
 
 def _coverage(data: Collected, with_figure: int, what: str = "") -> str:
     no_info = sum(1 for r in data.returns if r.status in NO_INFORMATION)
-    return (f"Rests on {with_figure} of the {data.addressed} authorities asked{what}; "
-            f"{no_info} provided no information.")
+    return (
+        f"Rests on {with_figure} of the {data.addressed} authorities asked{what}; "
+        f"{no_info} provided no information."
+    )
 
 
 def _with(data: Collected, group: str, measure: str) -> list[AuthorityReturn]:
-    return [r for r in data.returns if r.figure(group, measure) is not None
-            or (r.status == RequestStatus.NO_SUCH_CHILDREN)]
+    return [
+        r
+        for r in data.returns
+        if r.figure(group, measure) is not None or (r.status == RequestStatus.NO_SUCH_CHILDREN)
+    ]
 
 
 def _value(r: AuthorityReturn, group: str, measure: str) -> int:
@@ -183,33 +237,60 @@ def _value(r: AuthorityReturn, group: str, measure: str) -> int:
 
 # --- the tables ----------------------------------------------------------------------------------
 
+
 def overall(data: Collected) -> Table:
     columns = [Column(g, label) for g, label in HEADLINE]
-    rows = [("children", "Number in care"), ("missing", "Number missing or away"), ("percent", "% missing or away")]
+    rows = [
+        ("children", "Number in care"),
+        ("missing", "Number missing or away"),
+        ("percent", "% missing or away"),
+    ]
     values, percents, rounded, covered = {}, {}, set(), set()
     for g, _ in HEADLINE:
-        both = [r for r in _with(data, g, "children") if r.figure(g, "children_missing_or_away") is not None
-                or r.status == RequestStatus.NO_SUCH_CHILDREN]
+        both = [
+            r
+            for r in _with(data, g, "children")
+            if r.figure(g, "children_missing_or_away") is not None
+            or r.status == RequestStatus.NO_SUCH_CHILDREN
+        ]
         covered.add(len(both))
         values["children", g] = sum(_value(r, g, "children") for r in both)
         values["missing", g] = sum(_value(r, g, "children_missing_or_away") for r in both)
         values["percent", g] = None
         percents["percent", g] = (("missing", g), ("children", g))
         rounded |= {("children", g), ("missing", g)}
-    return Table("overall", "Overall figures", columns, rows, values,
-                 _coverage(data, max(covered), " that gave both figures"), percents=percents, rounded=rounded,
-                 count_rows={"children", "missing"},
-                 notes=["Percentages are of the children in care in the authorities that gave both figures."])
+    return Table(
+        "overall",
+        "Overall figures",
+        columns,
+        rows,
+        values,
+        _coverage(data, max(covered), " that gave both figures"),
+        percents=percents,
+        rounded=rounded,
+        count_rows={"children", "missing"},
+        notes=[
+            "Percentages are of the children in care in the authorities that gave both figures."
+        ],
+    )
 
 
 def per_authority(data: Collected) -> Table:
     """Appendix 3's summaries: totals, how many authorities had none, gave no information, had
     one; the average and the maximum per authority among those with any."""
-    columns = [Column(f"{g}:{m}", f"{label}: {'children' if m == 'children' else 'went missing or away'}")
-               for g, label in HEADLINE for m in ("children", "children_missing_or_away")]
-    rows = [("total", "Total number of children"), ("none", "Authorities having no such children"),
-            ("no_info", "Authorities providing no information"), ("average", "Average per authority having any"),
-            ("one", "Authorities having only one"), ("max", "Maximum in one authority")]
+    columns = [
+        Column(f"{g}:{m}", f"{label}: {'children' if m == 'children' else 'went missing or away'}")
+        for g, label in HEADLINE
+        for m in ("children", "children_missing_or_away")
+    ]
+    rows = [
+        ("total", "Total number of children"),
+        ("none", "Authorities having no such children"),
+        ("no_info", "Authorities providing no information"),
+        ("average", "Average per authority having any"),
+        ("one", "Authorities having only one"),
+        ("max", "Maximum in one authority"),
+    ]
     values, rounded = {}, set()
     no_info = sum(1 for r in data.returns if r.status in NO_INFORMATION)
     covered = 0
@@ -222,23 +303,41 @@ def per_authority(data: Collected) -> Table:
             values["total", col] = sum(given)
             values["none", col] = sum(1 for n in given if n == 0)
             values["no_info", col] = no_info + (data.addressed - no_info - len(given))
-            values["average", col] = round(sum(having) / len(having), 1) if having else disclosure.NOT_APPLICABLE
+            values["average", col] = (
+                round(sum(having) / len(having), 1) if having else disclosure.NOT_APPLICABLE
+            )
             values["one", col] = sum(1 for n in having if n == 1)
             values["max", col] = max(having) if having else 0
             rounded.add(("total", col))
     # Only the total and the maximum count children; the other rows count authorities.
-    return Table("per_authority", "Children per authority", columns, rows, values, _coverage(data, covered),
-                 rounded=rounded, count_rows={"total", "max"},
-                 notes=["'No information' counts authorities that refused, were over the cost limit, have not "
-                        "answered, or answered without this figure."])
+    return Table(
+        "per_authority",
+        "Children per authority",
+        columns,
+        rows,
+        values,
+        _coverage(data, covered),
+        rounded=rounded,
+        count_rows={"total", "max"},
+        notes=[
+            "'No information' counts authorities that refused, were over the cost limit, have not "
+            "answered, or answered without this figure."
+        ],
+    )
 
 
 def regional(data: Collected) -> Table:
     regions = sorted({r.region for r in data.returns})
     columns = []
     for g, label in HEADLINE:
-        for m, word in (("children", "children"), ("children_missing_or_away", "went missing or away")):
-            columns += [Column(f"{g}:{m}", f"{label}: {word}"), Column(f"{g}:{m}:pct", "% of total", "percent")]
+        for m, word in (
+            ("children", "children"),
+            ("children_missing_or_away", "went missing or away"),
+        ):
+            columns += [
+                Column(f"{g}:{m}", f"{label}: {word}"),
+                Column(f"{g}:{m}:pct", "% of total", "percent"),
+            ]
     rows = [(name, name) for name in regions] + [(TOTAL, "Total")]
     values, relations, percents, rounded = {}, [], {}, set()
     covered = 0
@@ -259,17 +358,29 @@ def regional(data: Collected) -> Table:
             percents[TOTAL, f"{col}:pct"] = ((TOTAL, col), (TOTAL, col))
             relations.append(SumRelation((TOTAL, col), tuple((name, col) for name in regions)))
             rounded |= {(name, col) for name in regions} | {(TOTAL, col)}
-    return Table("regional", f"Regional breakdown ({data.grouping_name})", columns, rows, values,
-                 _coverage(data, covered), relations=relations, percents=percents, rounded=rounded,
-                 chart=("trafficked:children", "uasc_or_separated:children"))
+    return Table(
+        "regional",
+        f"Regional breakdown ({data.grouping_name})",
+        columns,
+        rows,
+        values,
+        _coverage(data, covered),
+        relations=relations,
+        percents=percents,
+        rounded=rounded,
+        chart=("trafficked:children", "uasc_or_separated:children"),
+    )
 
 
 def top_authorities(data: Collected, group: str, n: int = TOP_N) -> Table:
     label = dict(HEADLINE)[group]
     given = [r for r in data.returns if r.figure(group, "children")]
     ranked = sorted(given, key=lambda r: (-r.figure(group, "children"), r.name))[:n]
-    columns = [Column("children", "Children"), Column("missing", "Went missing or away"),
-               Column("pct", "% went missing or away", "percent")]
+    columns = [
+        Column("children", "Children"),
+        Column("missing", "Went missing or away"),
+        Column("pct", "% went missing or away", "percent"),
+    ]
     rows = [(r.code, f"{i}. {r.name}") for i, r in enumerate(ranked, start=1)]
     values, percents = {}, {}
     for r in ranked:
@@ -278,8 +389,16 @@ def top_authorities(data: Collected, group: str, n: int = TOP_N) -> Table:
         values[r.code, "missing"] = missing if missing is not None else disclosure.NOT_AVAILABLE
         values[r.code, "pct"] = None
         percents[r.code, "pct"] = ((r.code, "missing"), (r.code, "children"))
-    return Table(f"top_{group}", f"The {n} authorities with most children {label.lower()}", columns, rows, values,
-                 _coverage(data, len(given), " with any such children"), percents=percents, chart=("children",))
+    return Table(
+        f"top_{group}",
+        f"The {n} authorities with most children {label.lower()}",
+        columns,
+        rows,
+        values,
+        _coverage(data, len(given), " with any such children"),
+        percents=percents,
+        chart=("children",),
+    )
 
 
 def nationality(data: Collected, group: str, measure: str, n: int = TOP_N) -> Table:
@@ -291,10 +410,16 @@ def nationality(data: Collected, group: str, measure: str, n: int = TOP_N) -> Ta
     totals = Counter()
     for (code, _), value in counts.items():
         totals[code] += value
-    known = sorted((c for c in totals if c != "XXX"), key=lambda c: (-totals[c], nationality_name(c)))
+    known = sorted(
+        (c for c in totals if c != "XXX"), key=lambda c: (-totals[c], nationality_name(c))
+    )
     top, rest = known[:n], set(known[n:])
     row_keys = [*top, "other", "XXX"]
-    labels = {**{c: nationality_name(c) for c in top}, "other": "Other nationalities", "XXX": "Not known"}
+    labels = {
+        **{c: nationality_name(c) for c in top},
+        "other": "Other nationalities",
+        "XXX": "Not known",
+    }
     merged: dict[tuple[str, str], int] = Counter()
     for (code, column), value in counts.items():
         merged["other" if code in rest else code, column] += value
@@ -302,11 +427,22 @@ def nationality(data: Collected, group: str, measure: str, n: int = TOP_N) -> Ta
     values = disclosure.crosstab_values(merged, row_keys, col_keys)
     columns = [Column(c, label) for c, label in GENDER_COLUMNS] + [Column(TOTAL, "Total")]
     rows = [(k, labels[k]) for k in row_keys] + [(TOTAL, "Total")]
-    what = {"children": "children", "children_missing_or_away": "children who went missing or away"}[measure]
+    what = {
+        "children": "children",
+        "children_missing_or_away": "children who went missing or away",
+    }[measure]
     rounded = {(TOTAL, c) for c in [*col_keys, TOTAL]}
-    return Table(f"nationality_{group}_{measure}", f"{dict(HEADLINE)[group]}: {what} by nationality and gender",
-                 columns, rows, values, _coverage(data, authorities, " that broke their figures down"),
-                 relations=disclosure.crosstab_relations(row_keys, col_keys), rounded=rounded, chart=(TOTAL,))
+    return Table(
+        f"nationality_{group}_{measure}",
+        f"{dict(HEADLINE)[group]}: {what} by nationality and gender",
+        columns,
+        rows,
+        values,
+        _coverage(data, authorities, " that broke their figures down"),
+        relations=disclosure.crosstab_relations(row_keys, col_keys),
+        rounded=rounded,
+        chart=(TOTAL,),
+    )
 
 
 def incidents_per_child(data: Collected) -> Table:
@@ -319,10 +455,19 @@ def incidents_per_child(data: Collected) -> Table:
     rows = [(key, label) for key, label, _, _ in PER_CHILD_BANDS] + [(TOTAL, "Total children")]
     values = {(key, "children"): per_band[key] for key, *_ in PER_CHILD_BANDS}
     values[TOTAL, "children"] = sum(per_band.values())
-    return Table("incidents_per_child", "Incidents per child who went missing or away", [Column("children", "Children")],
-                 rows, values, _coverage(data, len(data.per_child), " that listed their incidents"),
-                 relations=[SumRelation((TOTAL, "children"), tuple((k, "children") for k, *_ in PER_CHILD_BANDS))],
-                 rounded={(TOTAL, "children")}, chart=("children",))
+    return Table(
+        "incidents_per_child",
+        "Incidents per child who went missing or away",
+        [Column("children", "Children")],
+        rows,
+        values,
+        _coverage(data, len(data.per_child), " that listed their incidents"),
+        relations=[
+            SumRelation((TOTAL, "children"), tuple((k, "children") for k, *_ in PER_CHILD_BANDS))
+        ],
+        rounded={(TOTAL, "children")},
+        chart=("children",),
+    )
 
 
 def durations(data: Collected) -> Table:
@@ -331,21 +476,39 @@ def durations(data: Collected) -> Table:
     rows = [(band, label) for band, label in DURATION_BANDS] + [(TOTAL, "All incidents")]
     values, relations, covered = {}, [], 0
     for g, _ in groups:
-        given = [r for r in data.returns if all(r.figure(g, f"incidents_{b}") is not None for b, _ in DURATION_BANDS)]
+        given = [
+            r
+            for r in data.returns
+            if all(r.figure(g, f"incidents_{b}") is not None for b, _ in DURATION_BANDS)
+        ]
         covered = max(covered, len(given))
         for band, _ in DURATION_BANDS:
             values[band, g] = sum(r.figure(g, f"incidents_{band}") for r in given)
         values[TOTAL, g] = sum(values[band, g] for band, _ in DURATION_BANDS)
         relations.append(SumRelation((TOTAL, g), tuple((b, g) for b, _ in DURATION_BANDS)))
-    return Table("durations", "How long incidents lasted", columns, rows, values, _coverage(data, covered),
-                 relations=relations, rounded={(TOTAL, g) for g, _ in groups}, chart=("any",))
+    return Table(
+        "durations",
+        "How long incidents lasted",
+        columns,
+        rows,
+        values,
+        _coverage(data, covered),
+        relations=relations,
+        rounded={(TOTAL, g) for g, _ in groups},
+        chart=("any",),
+    )
 
 
 def still_missing(data: Collected) -> Table:
     given = [r for r in data.returns if r.figure("any", "children_still_missing") is not None]
-    having = sorted((r for r in given if r.figure("any", "children_still_missing")),
-                    key=lambda r: (-r.figure("any", "children_still_missing"), r.name))
-    columns = [Column("still", "Still missing at the end of the period"), Column("turned_18", "Of whom turned 18 while missing")]
+    having = sorted(
+        (r for r in given if r.figure("any", "children_still_missing")),
+        key=lambda r: (-r.figure("any", "children_still_missing"), r.name),
+    )
+    columns = [
+        Column("still", "Still missing at the end of the period"),
+        Column("turned_18", "Of whom turned 18 while missing"),
+    ]
     rows = [(r.code, r.name) for r in having] + [(TOTAL, "Total")]
     values = {}
     for r in having:
@@ -353,13 +516,25 @@ def still_missing(data: Collected) -> Table:
         turned = r.figure("any", "children_still_missing_turned_18")
         values[r.code, "turned_18"] = turned if turned is not None else disclosure.NOT_AVAILABLE
     values[TOTAL, "still"] = sum(r.figure("any", "children_still_missing") for r in given)
-    values[TOTAL, "turned_18"] = sum(r.figure("any", "children_still_missing_turned_18") or 0 for r in given)
+    values[TOTAL, "turned_18"] = sum(
+        r.figure("any", "children_still_missing_turned_18") or 0 for r in given
+    )
     relations = [SumRelation((TOTAL, "still"), tuple((r.code, "still") for r in having))]
     if all(isinstance(values[r.code, "turned_18"], int) for r in having):
-        relations.append(SumRelation((TOTAL, "turned_18"), tuple((r.code, "turned_18") for r in having)))
-    return Table("still_missing", "Children still missing, by authority", columns, rows, values,
-                 _coverage(data, len(given)), relations=relations, rounded={(TOTAL, "still"), (TOTAL, "turned_18")},
-                 notes=["Authorities with none still missing are not listed."])
+        relations.append(
+            SumRelation((TOTAL, "turned_18"), tuple((r.code, "turned_18") for r in having))
+        )
+    return Table(
+        "still_missing",
+        "Children still missing, by authority",
+        columns,
+        rows,
+        values,
+        _coverage(data, len(given)),
+        relations=relations,
+        rounded={(TOTAL, "still"), (TOTAL, "turned_18")},
+        notes=["Authorities with none still missing are not listed."],
+    )
 
 
 def statuses(data: Collected) -> Table:
@@ -367,13 +542,25 @@ def statuses(data: Collected) -> Table:
     rows = [(code, label) for code, label in RequestStatus.choices] + [(TOTAL, "Authorities asked")]
     values = {(code, "authorities"): counted[code] for code, _ in RequestStatus.choices}
     values[TOTAL, "authorities"] = data.addressed
-    return Table("statuses", "Who answered", [Column("authorities", "Authorities", "authorities")], rows, values,
-                 f"All {data.addressed} authorities asked.")
+    return Table(
+        "statuses",
+        "Who answered",
+        [Column("authorities", "Authorities", "authorities")],
+        rows,
+        values,
+        f"All {data.addressed} authorities asked.",
+    )
 
 
 def all_tables(data: Collected) -> list[Table]:
-    tables = [statuses(data), overall(data), per_authority(data), regional(data),
-              top_authorities(data, "trafficked"), top_authorities(data, "uasc_or_separated")]
+    tables = [
+        statuses(data),
+        overall(data),
+        per_authority(data),
+        regional(data),
+        top_authorities(data, "trafficked"),
+        top_authorities(data, "uasc_or_separated"),
+    ]
     for g, _ in HEADLINE:
         for m in ("children", "children_missing_or_away"):
             tables.append(nationality(data, g, m))
@@ -383,13 +570,17 @@ def all_tables(data: Collected) -> list[Table]:
 
 # --- change over time ----------------------------------------------------------------------------
 
+
 def trend(collections: list[Collection], collected: dict[int, Collected] | None = None) -> Table:
     """National totals across collections, oldest first (from ``collected`` where a
     collection's returns have been read already)."""
     collected = collected or {}
     ordered = sorted(collections, key=lambda c: c.period_to)
-    columns = [Column(f"{g}:{m}", f"{label}: {'children' if m == 'children' else 'went missing or away'}")
-               for g, label in HEADLINE for m in ("children", "children_missing_or_away")]
+    columns = [
+        Column(f"{g}:{m}", f"{label}: {'children' if m == 'children' else 'went missing or away'}")
+        for g, label in HEADLINE
+        for m in ("children", "children_missing_or_away")
+    ]
     rows = [(c.pk, c.name) for c in ordered]
     values: dict = {}
     coverage = []
@@ -398,10 +589,19 @@ def trend(collections: list[Collection], collected: dict[int, Collected] | None 
         for g, _ in HEADLINE:
             for m in ("children", "children_missing_or_away"):
                 values[c.pk, f"{g}:{m}"] = sum(_value(r, g, m) for r in _with(data, g, m))
-        coverage.append(f"{c.name}: {sum(1 for r in data.returns if r.counts is not None)} of {data.addressed}")
-    return Table("trend", "National totals over time", columns, rows, values,
-                 "Authorities with figures: " + "; ".join(coverage) + ".",
-                 rounded=set(values), chart=tuple(col.key for col in columns))
+        coverage.append(
+            f"{c.name}: {sum(1 for r in data.returns if r.counts is not None)} of {data.addressed}"
+        )
+    return Table(
+        "trend",
+        "National totals over time",
+        columns,
+        rows,
+        values,
+        "Authorities with figures: " + "; ".join(coverage) + ".",
+        rounded=set(values),
+        chart=tuple(col.key for col in columns),
+    )
 
 
 def period_label(collection: Collection) -> str:

@@ -30,29 +30,46 @@ class KeyBasis(models.TextChoices):
 
 
 class Submission(models.Model):
-    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="pseudo_submissions")
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="pseudo_submissions"
+    )
     period_start = models.DateField()
     period_end = models.DateField()
-    version = models.PositiveIntegerField(help_text="1 for the authority's first upload for the period, then 2, 3...")
-    is_current = models.BooleanField(default=True, help_text="The latest upload: the one the tables count")
+    version = models.PositiveIntegerField(
+        help_text="1 for the authority's first upload for the period, then 2, 3..."
+    )
+    is_current = models.BooleanField(
+        default=True, help_text="The latest upload: the one the tables count"
+    )
     submitted_at = models.DateTimeField()
     submitted_by = models.CharField(max_length=150)
     submitted_by_organisation = models.CharField(max_length=200, blank=True)
-    key_id = models.CharField(max_length=16, help_text="Fingerprint of the pseudonymisation key (never the key)")
+    key_id = models.CharField(
+        max_length=16, help_text="Fingerprint of the pseudonymisation key (never the key)"
+    )
     children = models.PositiveIntegerField(default=0)
     episodes = models.PositiveIntegerField(default=0)
     records_merged = models.PositiveIntegerField(
-        default=0, help_text="Register records that shared a pseudo id with another and were merged into it")
-    digest = models.CharField(max_length=64, help_text="SHA-256 of the submitted records, canonical JSON")
+        default=0,
+        help_text="Register records that shared a pseudo id with another and were merged into it",
+    )
+    digest = models.CharField(
+        max_length=64, help_text="SHA-256 of the submitted records, canonical JSON"
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["authority", "-period_start", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["authority", "period_start", "period_end", "version"],
-                                    name="pseudo_submission_version_unique"),
-            models.UniqueConstraint(fields=["authority", "period_start", "period_end"], condition=Q(is_current=True),
-                                    name="pseudo_one_current_submission"),
+            models.UniqueConstraint(
+                fields=["authority", "period_start", "period_end", "version"],
+                name="pseudo_submission_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["authority", "period_start", "period_end"],
+                condition=Q(is_current=True),
+                name="pseudo_one_current_submission",
+            ),
         ]
         indexes = [models.Index(fields=["period_start", "period_end", "is_current"])]
 
@@ -63,13 +80,21 @@ class Submission(models.Model):
 class PseudoChild(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
-    pseudo_id = models.CharField(max_length=32, help_text="HMAC-SHA256 of the best identifier, first 128 bits, hex")
+    pseudo_id = models.CharField(
+        max_length=32, help_text="HMAC-SHA256 of the best identifier, first 128 bits, hex"
+    )
     key_basis = models.CharField(max_length=16, choices=KeyBasis.choices)
     birth_month = models.DateField(help_text="Month and year of birth: always the 1st of the month")
     gender = models.CharField(max_length=16)
-    nationality = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3; XXA stateless, XXX not known")
-    district = models.CharField(max_length=4, blank=True, help_text="Postcode district of the placement, or blank")
-    placed_in = models.CharField(max_length=16, blank=True, help_text="GSS code of the placement's authority")
+    nationality = models.CharField(
+        max_length=3, help_text="ISO 3166-1 alpha-3; XXA stateless, XXX not known"
+    )
+    district = models.CharField(
+        max_length=4, blank=True, help_text="Postcode district of the placement, or blank"
+    )
+    placed_in = models.CharField(
+        max_length=16, blank=True, help_text="GSS code of the placement's authority"
+    )
     # The FOI return's groups (returns/foi.py GROUPS), each in force on a day of the period.
     in_trafficked_identified = models.BooleanField(default=False)
     in_trafficked_suspected = models.BooleanField(default=False)
@@ -83,8 +108,12 @@ class PseudoChild(models.Model):
     # read one row per child instead of grouping two million episodes.
     incidents_missing = models.PositiveIntegerField(default=0)
     incidents_away = models.PositiveIntegerField(default=0)
-    still_missing = models.BooleanField(default=False, help_text="An incident open at the end of the period")
-    turned_18_missing = models.BooleanField(default=False, help_text="Still missing, and turned 18 while missing")
+    still_missing = models.BooleanField(
+        default=False, help_text="An incident open at the end of the period"
+    )
+    turned_18_missing = models.BooleanField(
+        default=False, help_text="Still missing, and turned 18 while missing"
+    )
     # Another authority's current submission for the period holds the same pseudo id. Kept
     # up to date by actions.store for every pseudo id a submission adds or removes, so the
     # tables read the few linked children instead of grouping a million by pseudo id.
@@ -92,11 +121,15 @@ class PseudoChild(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["submission", "pseudo_id"], name="pseudo_child_once_per_submission"),
+            models.UniqueConstraint(
+                fields=["submission", "pseudo_id"], name="pseudo_child_once_per_submission"
+            ),
         ]
         indexes = [
             models.Index(fields=["pseudo_id"]),
-            models.Index(fields=["submission"], condition=Q(linked=True), name="pseudo_child_linked"),
+            models.Index(
+                fields=["submission"], condition=Q(linked=True), name="pseudo_child_linked"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,11 +140,17 @@ class PseudoEpisode(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
     child = models.ForeignKey(PseudoChild, on_delete=models.CASCADE, related_name="episodes")
     category = models.CharField(max_length=1, help_text="M missing, A away (SSDA903)")
-    start_month = models.DateField(help_text="Month the child was last seen: always the 1st of the month")
-    hours = models.PositiveIntegerField(help_text="Length in whole hours (to the end of the period if still missing)")
+    start_month = models.DateField(
+        help_text="Month the child was last seen: always the 1st of the month"
+    )
+    hours = models.PositiveIntegerField(
+        help_text="Length in whole hours (to the end of the period if still missing)"
+    )
     band = models.CharField(max_length=16, help_text="returns.foi DURATION_BANDS code")
     still_missing = models.BooleanField(default=False)
-    turned_18 = models.BooleanField(default=False, help_text="Turned 18 while missing, in or before the period")
+    turned_18 = models.BooleanField(
+        default=False, help_text="Turned 18 while missing, in or before the period"
+    )
     started_before = models.BooleanField(default=False, help_text="Started before the period")
     # The child's FOI groups again, as bits (bit i is returns.foi GROUPS[i]; groups_mask): an
     # incident is counted in its child's groups, and with them here the tables count two

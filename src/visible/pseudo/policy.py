@@ -26,4 +26,9 @@ def can_read_tables(viewer: Viewer) -> bool:
     if is_system(viewer):
         return True
     org = viewer.organisation
-    return bool(org and org.is_active and org.kind == OrganisationKind.NATIONAL_BODY and viewer.role == Role.ANALYST)
+    return bool(
+        org
+        and org.is_active
+        and org.kind == OrganisationKind.NATIONAL_BODY
+        and viewer.role == Role.ANALYST
+    )

@@ -71,9 +71,11 @@ _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 
 # --- the key -------------------------------------------------------------------------------------
 
-HOW_TO_SET_THE_KEY = (f"Set {KEY_ENV} to the national body's key in the environment Visible runs in (at least 32 "
-                      "random characters, from the same secrets store as VISIBLE_SECRET_KEY; to make one: "
-                      "python -c 'import secrets; print(secrets.token_urlsafe(48))') and try again.")
+HOW_TO_SET_THE_KEY = (
+    f"Set {KEY_ENV} to the national body's key in the environment Visible runs in (at least 32 "
+    "random characters, from the same secrets store as VISIBLE_SECRET_KEY; to make one: "
+    "python -c 'import secrets; print(secrets.token_urlsafe(48))') and try again."
+)
 
 
 class NoNationalKey(ImproperlyConfigured):
@@ -91,13 +93,17 @@ def national_key() -> bytes:
     configured = getattr(settings, "VISIBLE_PSEUDO_KEY", "") or os.environ.get(KEY_ENV, "")
     if configured:
         if len(configured) < 32:
-            raise NoNationalKey(f"{KEY_ENV} is too short: use at least 32 random characters "
-                                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            raise NoNationalKey(
+                f"{KEY_ENV} is too short: use at least 32 random characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         return usable_key(configured.encode())
     if demo_may_use_development_key():
         return DEV_KEY
-    raise NoNationalKey(f"No pseudonymised records are made without the national body's key, and {KEY_ENV} is not "
-                        f"set. {HOW_TO_SET_THE_KEY}")
+    raise NoNationalKey(
+        f"No pseudonymised records are made without the national body's key, and {KEY_ENV} is not "
+        f"set. {HOW_TO_SET_THE_KEY}"
+    )
 
 
 def usable_key(key: bytes | None) -> bytes:
@@ -105,16 +111,20 @@ def usable_key(key: bytes | None) -> bytes:
     key outside the demo, whichever way it arrives (the setting, the environment, an argument)."""
     key = national_key() if key is None else key
     if hmac.compare_digest(key, DEV_KEY) and not demo_may_use_development_key():
-        raise NoNationalKey(f"{KEY_ENV} is the development key written in Visible's source code, which anyone can "
-                            "read: pseudo ids made with it can be reversed, so no records are made with it. "
-                            f"{HOW_TO_SET_THE_KEY}")
+        raise NoNationalKey(
+            f"{KEY_ENV} is the development key written in Visible's source code, which anyone can "
+            "read: pseudo ids made with it can be reversed, so no records are made with it. "
+            f"{HOW_TO_SET_THE_KEY}"
+        )
     return key
 
 
 def key_id(key: bytes) -> str:
     """A fingerprint that tells keys apart without revealing them: submissions made under
     different keys cannot be linked, and the tables refuse to mix them."""
-    return hmac.new(key, b"visible pseudonymisation key fingerprint", hashlib.sha256).hexdigest()[:16]
+    return hmac.new(key, b"visible pseudonymisation key fingerprint", hashlib.sha256).hexdigest()[
+        :16
+    ]
 
 
 def is_dev_key(key_fingerprint: str) -> bool:
@@ -122,6 +132,7 @@ def is_dev_key(key_fingerprint: str) -> bool:
 
 
 # --- identifiers ---------------------------------------------------------------------------------
+
 
 def normalise_reference(text: str) -> str:
     """Upper case, letters and digits only: 'b 123-4567' and 'B1234567' are one reference."""
@@ -132,8 +143,9 @@ def name_key(given_names: str, family_name: str) -> str:
     return " ".join(sorted(fold(f"{given_names} {family_name}").split()))
 
 
-def link_material(home_office_ref: str, nrm_ref: str, given_names: str, family_name: str,
-                  date_of_birth: dt.date) -> tuple[str, str]:
+def link_material(
+    home_office_ref: str, nrm_ref: str, given_names: str, family_name: str, date_of_birth: dt.date
+) -> tuple[str, str]:
     """(basis, the text to hash) from the best identifier the child has."""
     home_office = normalise_reference(home_office_ref)
     if home_office:
@@ -141,7 +153,10 @@ def link_material(home_office_ref: str, nrm_ref: str, given_names: str, family_n
     nrm = normalise_reference(nrm_ref)
     if nrm:
         return KeyBasis.NRM, f"nrm:{nrm}"
-    return KeyBasis.NAME_DOB, f"name_dob:{name_key(given_names, family_name)}|{date_of_birth.isoformat()}"
+    return (
+        KeyBasis.NAME_DOB,
+        f"name_dob:{name_key(given_names, family_name)}|{date_of_birth.isoformat()}",
+    )
 
 
 def pseudo_id(key: bytes, material: str) -> str:
@@ -167,6 +182,7 @@ def month_of(day: dt.date) -> dt.date:
 
 
 # --- the records -----------------------------------------------------------------------------------
+
 
 @dataclass
 class EpisodeRecord:
@@ -229,53 +245,84 @@ class Export:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def pseudonymise(authority: Authority, start: dt.date, end: dt.date, key: bytes | None = None) -> Export:
+def pseudonymise(
+    authority: Authority, start: dt.date, end: dt.date, key: bytes | None = None
+) -> Export:
     """The authority's children in the FOI return's groups for the period, pseudonymised.
     No access check and no audit: actions.submit does both."""
     key = usable_key(key)
     counted = foi.count_return([authority], start, end)
     ids = list(counted.children)
-    people = {row["pk"]: row for row in Child.objects.filter(pk__in=ids).values(
-        "pk", "given_names", "family_name", "date_of_birth", "home_office_ref", "nrm_ref")}
+    people = {
+        row["pk"]: row
+        for row in Child.objects.filter(pk__in=ids).values(
+            "pk", "given_names", "family_name", "date_of_birth", "home_office_ref", "nrm_ref"
+        )
+    }
     referral_refs: dict[int, str] = {}
-    for child_id, reference in (NrmReferral.objects.filter(child_id__in=ids).exclude(reference="")
-                                .order_by("referred_on", "pk").values_list("child_id", "reference")):
+    for child_id, reference in (
+        NrmReferral.objects.filter(child_id__in=ids)
+        .exclude(reference="")
+        .order_by("referred_on", "pk")
+        .values_list("child_id", "reference")
+    ):
         referral_refs.setdefault(child_id, reference)
     placed: dict[int, tuple[str, str]] = {}
-    for child_id, postcode, code in (Placement.objects.filter(child_id__in=ids, start_date__lte=end)
-                                     .order_by("child_id", "-start_date", "-pk")
-                                     .values_list("child_id", "postcode", "authority__code")):
+    for child_id, postcode, code in (
+        Placement.objects.filter(child_id__in=ids, start_date__lte=end)
+        .order_by("child_id", "-start_date", "-pk")
+        .values_list("child_id", "postcode", "authority__code")
+    ):
         placed.setdefault(child_id, (outward_code(postcode), code))
 
     tz = timezone.get_default_timezone()
     episodes: dict[int, list[EpisodeRecord]] = defaultdict(list)
     for incident in counted.incidents:
-        episodes[incident.child_id].append(EpisodeRecord(
-            category=incident.category,
-            start_month=month_of(incident.last_seen_at.astimezone(tz).date()),
-            hours=int(incident.length.total_seconds() // 3600),
-            band=incident.band, still_missing=incident.still_missing,
-            turned_18=incident.turned_18_while_missing, started_before=incident.started_before,
-        ))
+        episodes[incident.child_id].append(
+            EpisodeRecord(
+                category=incident.category,
+                start_month=month_of(incident.last_seen_at.astimezone(tz).date()),
+                hours=int(incident.length.total_seconds() // 3600),
+                band=incident.band,
+                still_missing=incident.still_missing,
+                turned_18=incident.turned_18_while_missing,
+                started_before=incident.started_before,
+            )
+        )
 
     by_pseudo: dict[str, ChildRecord] = {}
     merged = 0
     for child_id, in_scope in counted.children.items():
         person = people[child_id]
-        basis, material = link_material(person["home_office_ref"], person["nrm_ref"] or referral_refs.get(child_id, ""),
-                                         person["given_names"], person["family_name"], person["date_of_birth"])
+        basis, material = link_material(
+            person["home_office_ref"],
+            person["nrm_ref"] or referral_refs.get(child_id, ""),
+            person["given_names"],
+            person["family_name"],
+            person["date_of_birth"],
+        )
         pid = pseudo_id(key, material)
         district, placed_in = placed.get(child_id, ("", ""))
-        record = ChildRecord(pid, str(basis), month_of(person["date_of_birth"]), in_scope.gender,
-                             in_scope.nationality, district, placed_in, in_scope.groups,
-                             sorted(episodes[child_id], key=lambda e: (e.start_month, e.category, e.hours)))
+        record = ChildRecord(
+            pid,
+            str(basis),
+            month_of(person["date_of_birth"]),
+            in_scope.gender,
+            in_scope.nationality,
+            district,
+            placed_in,
+            in_scope.groups,
+            sorted(episodes[child_id], key=lambda e: (e.start_month, e.category, e.hours)),
+        )
         if pid in by_pseudo:
             # Two register records of one child (a duplicate the authority should merge): one
             # record here, in every group either was in, with the episodes of both.
             merged += 1
             kept = by_pseudo[pid]
             kept.groups = kept.groups | record.groups
-            kept.episodes = sorted(kept.episodes + record.episodes, key=lambda e: (e.start_month, e.category, e.hours))
+            kept.episodes = sorted(
+                kept.episodes + record.episodes, key=lambda e: (e.start_month, e.category, e.hours)
+            )
             continue
         by_pseudo[pid] = record
     # Sorted by pseudo id: the order says nothing about the register (ids, names, dates).

@@ -52,11 +52,18 @@ NATIONAL = "national"
 GROUP_CODES = tuple(g.code for g in GROUPS)
 GROUP_COLUMNS = ", ".join(f"in_{g}" for g in GROUP_CODES)
 # The return's measures that child-level records carry (not how an incident ended).
-MEASURE_CODES = tuple(m.code for m in MEASURES if m.code not in ("incidents_returned_themselves", "incidents_found"))
+MEASURE_CODES = tuple(
+    m.code for m in MEASURES if m.code not in ("incidents_returned_themselves", "incidents_found")
+)
 CHILD_MEASURES = tuple(m for m in MEASURE_CODES if m.startswith("children"))
 INCIDENT_MEASURES = tuple(m for m in MEASURE_CODES if m.startswith("incidents"))
-PER_CHILD_BANDS = (("1", "1 incident", 1, 1), ("2", "2 incidents", 2, 2), ("3_5", "3 to 5", 3, 5),
-                   ("6_10", "6 to 10", 6, 10), ("11_plus", "More than 10", 11, None))
+PER_CHILD_BANDS = (
+    ("1", "1 incident", 1, 1),
+    ("2", "2 incidents", 2, 2),
+    ("3_5", "3 to 5", 3, 5),
+    ("6_10", "6 to 10", 6, 10),
+    ("11_plus", "More than 10", 11, None),
+)
 
 CHILD = PseudoChild._meta.db_table
 EPISODE = PseudoEpisode._meta.db_table
@@ -65,10 +72,19 @@ CURRENT = f"submission_id IN (SELECT id FROM {SUBMISSION} WHERE is_current AND p
 _G = len(GROUP_CODES)
 _WENT = "incidents_missing + incidents_away > 0"
 # What the children and incidents queries sum, in order, after the count.
-CHILD_SUMS = ("children_missing_or_away", "children_missing", "children_away", "children_still_missing",
-              "children_still_missing_turned_18")
-INCIDENT_SUMS = ("incidents_missing", "incidents_away", "incidents_started_before",
-                 *(f"incidents_{band}" for band, _ in DURATION_BANDS))
+CHILD_SUMS = (
+    "children_missing_or_away",
+    "children_missing",
+    "children_away",
+    "children_still_missing",
+    "children_still_missing_turned_18",
+)
+INCIDENT_SUMS = (
+    "incidents_missing",
+    "incidents_away",
+    "incidents_started_before",
+    *(f"incidents_{band}" for band, _ in DURATION_BANDS),
+)
 
 SQL = {
     "submissions": f"""
@@ -112,7 +128,14 @@ SQL = {
         FROM {CHILD}
         WHERE {CURRENT} AND linked""",
 }
-PARAMS_PER_QUERY = {"submissions": 1, "children": 1, "incidents": 1, "nationality": 1, "per_child": 1, "linked": 1}
+PARAMS_PER_QUERY = {
+    "submissions": 1,
+    "children": 1,
+    "incidents": 1,
+    "nationality": 1,
+    "per_child": 1,
+    "linked": 1,
+}
 
 Runner = Callable[[str, Sequence], list[tuple]]
 
@@ -146,11 +169,14 @@ def run_on_database(sql: str, params: Sequence) -> list[tuple]:
 
 # --- the tables --------------------------------------------------------------------------------
 
+
 @dataclass
 class PseudoTables:
     start: dt.date
     end: dt.date
-    authorities: dict[int, tuple[str, str]]  # id -> (GSS code, name), those with a current submission
+    authorities: dict[
+        int, tuple[str, str]
+    ]  # id -> (GSS code, name), those with a current submission
     # (scope, group, measure) -> count; scope is an authority's GSS code or NATIONAL
     groups: Counter = field(default_factory=Counter)
     # (scope, nationality, gender, measure) -> children; measure "children" or "children_missing_or_away"
@@ -172,8 +198,10 @@ class PseudoTables:
 
     def per_child_bands(self, scope: str) -> dict[str, int]:
         counts = self.per_child[scope]
-        return {code: sum(n for k, n in counts.items() if k >= low and (high is None or k <= high))
-                for code, _, low, high in PER_CHILD_BANDS}
+        return {
+            code: sum(n for k, n in counts.items() if k >= low and (high is None or k <= high))
+            for code, _, low, high in PER_CHILD_BANDS
+        }
 
     def mean_incidents_per_child(self, scope: str) -> float | None:
         counts = self.per_child[scope]
@@ -191,12 +219,16 @@ class PseudoTables:
             out.update({("per_child", scope, k): v for k, v in counts.items() if v})
         out["linked_children"] = self.linked_children
         out["missing_from_more_than_one"] = self.missing_from_more_than_one
-        out.update({("also_missing_elsewhere", k): v for k, v in self.also_missing_elsewhere.items() if v})
+        out.update(
+            {("also_missing_elsewhere", k): v for k, v in self.also_missing_elsewhere.items() if v}
+        )
         return out
 
 
 @lru_cache(maxsize=4096)
-def _child_contribution(groups: tuple[str, ...], went_m: bool, went_a: bool, still: bool, t18: bool) -> tuple[tuple[str, str], ...]:
+def _child_contribution(
+    groups: tuple[str, ...], went_m: bool, went_a: bool, still: bool, t18: bool
+) -> tuple[tuple[str, str], ...]:
     """The (group, measure) cells one child with these groups and this history counts in."""
     out = []
     for g in groups:
@@ -214,14 +246,21 @@ def _child_contribution(groups: tuple[str, ...], went_m: bool, went_a: bool, sti
     return tuple(out)
 
 
-def compute(start: dt.date, end: dt.date, run: Runner = django_runner,
-            authorities: dict[int, tuple[str, str]] | None = None) -> PseudoTables:
+def compute(
+    start: dt.date,
+    end: dt.date,
+    run: Runner = django_runner,
+    authorities: dict[int, tuple[str, str]] | None = None,
+) -> PseudoTables:
     """The tables for the period from the current submissions. ``run`` executes one SQL
     statement (Django's connection by default; the benchmark passes DuckDB's)."""
     if authorities is None:
-        authorities = {pk: (code, name) for pk, code, name in Submission.objects.filter(
-            is_current=True, period_start=start, period_end=end).values_list(
-            "authority_id", "authority__code", "authority__name")}
+        authorities = {
+            pk: (code, name)
+            for pk, code, name in Submission.objects.filter(
+                is_current=True, period_start=start, period_end=end
+            ).values_list("authority_id", "authority__code", "authority__name")
+        }
     code_of = {pk: code for pk, (code, _) in authorities.items()}
     tables = PseudoTables(start, end, authorities)
     rows = {name: run(sql, [start, end] * PARAMS_PER_QUERY[name]) for name, sql in SQL.items()}
@@ -232,9 +271,9 @@ def compute(start: dt.date, end: dt.date, run: Runner = django_runner,
     combos: dict[tuple[str, int], list[int]] = {}
     width = 1 + len(CHILD_SUMS) + 1 + len(INCIDENT_SUMS)
     for row in rows["children"]:
-        mask = sum(1 << i for i, on in enumerate(row[1:_G + 1]) if on)
+        mask = sum(1 << i for i, on in enumerate(row[1 : _G + 1]) if on)
         sums = combos.setdefault((code_of[row[0]], mask), [0] * width)
-        for i, n in enumerate(row[_G + 1:]):
+        for i, n in enumerate(row[_G + 1 :]):
             sums[i] += n or 0
     offset = 1 + len(CHILD_SUMS)
     for submission_id, mask, *counts in rows["incidents"]:
@@ -271,7 +310,7 @@ def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str
     for row in linked_rows:
         people[row[0]].append(row)
     taken_out: Counter = Counter()  # (groups, went_m, went_a, still, t18) -> records
-    put_in: Counter = Counter()     # frozenset of (group, measure) -> children
+    put_in: Counter = Counter()  # frozenset of (group, measure) -> children
     nationality: Counter = Counter()
     per_child: Counter = Counter()
     for records in people.values():
@@ -280,8 +319,8 @@ def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str
         total = 0
         went_in = set()
         for row in records:
-            in_groups = tuple(g for g, on in zip(GROUP_CODES, row[2:_G + 2], strict=True) if on)
-            nat, gender, missing, away, r_still, r_t18 = row[_G + 2:]
+            in_groups = tuple(g for g, on in zip(GROUP_CODES, row[2 : _G + 2], strict=True) if on)
+            nat, gender, missing, away, r_still, r_t18 = row[_G + 2 :]
             kind = (in_groups, missing > 0, away > 0, bool(r_still), bool(r_t18))
             taken_out[kind] += 1
             counted.update(_child_contribution(*kind))
@@ -295,7 +334,9 @@ def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str
         if identified:  # as in the return: identified anywhere beats suspected
             counted = {key for key in counted if key[0] != "trafficked_suspected"}
         put_in[frozenset(counted)] += 1
-        first = min(records, key=lambda r: code_of[r[1]])  # nationality and gender as the first authority holds them
+        first = min(
+            records, key=lambda r: code_of[r[1]]
+        )  # nationality and gender as the first authority holds them
         nat, gender = first[_G + 2], first[_G + 3]
         nationality[nat, gender, "children"] += 1
         if total:
@@ -324,48 +365,91 @@ def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str
 
 # --- who may read them, and the audit ------------------------------------------------------------
 
+
 def latest_period() -> tuple[dt.date, dt.date] | None:
-    row = (Submission.objects.filter(is_current=True).order_by("-period_end", "-period_start")
-           .values_list("period_start", "period_end").first())
+    row = (
+        Submission.objects.filter(is_current=True)
+        .order_by("-period_end", "-period_start")
+        .values_list("period_start", "period_end")
+        .first()
+    )
     return tuple(row) if row else None
 
 
 def check_one_key(start: dt.date, end: dt.date) -> None:
     """Pseudo ids made under different keys never match: refuse to link such submissions."""
     by_key: dict[str, list[str]] = defaultdict(list)
-    for key, code in (Submission.objects.filter(is_current=True, period_start=start, period_end=end)
-                      .order_by("authority__code").values_list("key_id", "authority__code")):
+    for key, code in (
+        Submission.objects.filter(is_current=True, period_start=start, period_end=end)
+        .order_by("authority__code")
+        .values_list("key_id", "authority__code")
+    ):
         by_key[key].append(code)
     if len(by_key) > 1:
-        detail = "; ".join(f"key {key}: {', '.join(codes)}" for key, codes in sorted(by_key.items()))
-        raise ValueError(f"The submissions for {start:%d/%m/%Y} to {end:%d/%m/%Y} were made under {len(by_key)} "
-                         f"different keys ({detail}), so their pseudo ids cannot be linked: the authorities "
-                         "under the old key must submit again")
+        detail = "; ".join(
+            f"key {key}: {', '.join(codes)}" for key, codes in sorted(by_key.items())
+        )
+        raise ValueError(
+            f"The submissions for {start:%d/%m/%Y} to {end:%d/%m/%Y} were made under {len(by_key)} "
+            f"different keys ({detail}), so their pseudo ids cannot be linked: the authorities "
+            "under the old key must submit again"
+        )
 
 
-def tables_for(viewer: Viewer, start: dt.date, end: dt.date, purpose: str = "national tables") -> PseudoTables:
+def tables_for(
+    viewer: Viewer, start: dt.date, end: dt.date, purpose: str = "national tables"
+) -> PseudoTables:
     """The tables, if this viewer may read them; the read (or the refusal) is audited."""
     if not policy.can_read_tables(viewer):
-        record(viewer, AuditAction.DENIED, object_type="pseudo_tables", object_id=f"{start}..{end}",
-               summary="Tried to read the national tables from pseudonymised child-level records", purpose=purpose)
-        raise PermissionDenied("Only an analyst of the national body can read the national tables from "
-                               "child-level records")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="pseudo_tables",
+            object_id=f"{start}..{end}",
+            summary="Tried to read the national tables from pseudonymised child-level records",
+            purpose=purpose,
+        )
+        raise PermissionDenied(
+            "Only an analyst of the national body can read the national tables from "
+            "child-level records"
+        )
     check_one_key(start, end)
     result = compute_on_database(start, end)
-    record(viewer, AuditAction.COUNT, object_type="pseudo_tables", object_id=f"{start}..{end}", purpose=purpose,
-           summary=f"Read the national tables from child-level records, {start:%d/%m/%Y} to {end:%d/%m/%Y}: "
-                   f"{len(result.authorities)} authorities",
-           detail={"start": start.isoformat(), "end": end.isoformat(), "authorities": len(result.authorities)})
+    record(
+        viewer,
+        AuditAction.COUNT,
+        object_type="pseudo_tables",
+        object_id=f"{start}..{end}",
+        purpose=purpose,
+        summary=f"Read the national tables from child-level records, {start:%d/%m/%Y} to {end:%d/%m/%Y}: "
+        f"{len(result.authorities)} authorities",
+        detail={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "authorities": len(result.authorities),
+        },
+    )
     return result
 
 
 # --- as text, for the command line ---------------------------------------------------------------
 
-GROUP_SHORT = {"trafficked_identified": "Identified", "trafficked_suspected": "Suspected", "trafficked": "Trafficked",
-               "uasc": "UASC", "separated": "Separated", "unaccompanied": "Unaccomp.", "uasc_or_separated": "UASC/sep.",
-               "any": "Any group"}
-BAND_SHORT = {"under_24_hours": "Under 24h", "1_to_7_days": "1-7 days", "over_7_days": "Over 7 days",
-              "still_missing": "Still missing"}
+GROUP_SHORT = {
+    "trafficked_identified": "Identified",
+    "trafficked_suspected": "Suspected",
+    "trafficked": "Trafficked",
+    "uasc": "UASC",
+    "separated": "Separated",
+    "unaccompanied": "Unaccomp.",
+    "uasc_or_separated": "UASC/sep.",
+    "any": "Any group",
+}
+BAND_SHORT = {
+    "under_24_hours": "Under 24h",
+    "1_to_7_days": "1-7 days",
+    "over_7_days": "Over 7 days",
+    "still_missing": "Still missing",
+}
 
 
 def _cell(published) -> str:
@@ -378,7 +462,7 @@ class TextTable:
     suppression) and which cells are national totals (rounded to 10 when published)."""
 
     title: str
-    rows: list[tuple[str, str]]     # (key, label)
+    rows: list[tuple[str, str]]  # (key, label)
     columns: list[tuple[str, str]]  # (key, label)
     values: dict[tuple[str, str], int | float | str]
     relations: list[disclosure.SumRelation] = field(default_factory=list)
@@ -390,9 +474,15 @@ class TextTable:
         if suppress and self.counts:
             shown = disclosure.protect(self.values, self.relations, rounded=self.rounded).published
         width = max([len(label) for _, label in self.rows] + [12])
-        lines = [self.title, " " * width + "".join(f"{label[:13]:>14}" for _, label in self.columns)]
+        lines = [
+            self.title,
+            " " * width + "".join(f"{label[:13]:>14}" for _, label in self.columns),
+        ]
         for key, label in self.rows:
-            lines.append(f"{label:<{width}}" + "".join(f"{_cell(shown[key, c]):>14}" for c, _ in self.columns))
+            lines.append(
+                f"{label:<{width}}"
+                + "".join(f"{_cell(shown[key, c]):>14}" for c, _ in self.columns)
+            )
         return [*lines, ""]
 
 
@@ -402,59 +492,143 @@ def text_tables(tables: PseudoTables) -> list[TextTable]:
     measure_labels = {m.code: m.label for m in MEASURES}
     groups = [(g.code, GROUP_SHORT.get(g.code, g.code)) for g in GROUPS]
     authorities = sorted(tables.authorities.values())
-    rows = [(code, f"{name[:36]} ({code})") for code, name in authorities] + [(NATIONAL, "National")]
+    rows = [(code, f"{name[:36]} ({code})") for code, name in authorities] + [
+        (NATIONAL, "National")
+    ]
     codes = [code for code, _ in authorities]
     out = []
 
     national = {(m, g): tables.count(NATIONAL, g, m) for m in MEASURE_CODES for g, _ in groups}
     relations = []
     for g, _ in groups:
-        relations.append(disclosure.SumRelation(("incidents", g), (("incidents_missing", g), ("incidents_away", g))))
-        relations.append(disclosure.SumRelation(("incidents", g), tuple((f"incidents_{b}", g) for b, _ in DURATION_BANDS)))
-    out.append(TextTable("National, every group (children are distinct children, linked by pseudo id)",
-                         [(m, measure_labels[m]) for m in MEASURE_CODES], groups, national, relations, set(national)))
+        relations.append(
+            disclosure.SumRelation(
+                ("incidents", g), (("incidents_missing", g), ("incidents_away", g))
+            )
+        )
+        relations.append(
+            disclosure.SumRelation(
+                ("incidents", g), tuple((f"incidents_{b}", g) for b, _ in DURATION_BANDS)
+            )
+        )
+    out.append(
+        TextTable(
+            "National, every group (children are distinct children, linked by pseudo id)",
+            [(m, measure_labels[m]) for m in MEASURE_CODES],
+            groups,
+            national,
+            relations,
+            set(national),
+        )
+    )
 
     def by_authority(title, columns, value, sums=None, national_is_sum=False, counts=True):
         values = {(r, c): value(r, c) for r, _ in rows for c, _ in columns}
         relations = []
         if sums:
             total, parts = sums
-            relations += [disclosure.SumRelation((r, total), tuple((r, p) for p in parts)) for r, _ in rows]
+            relations += [
+                disclosure.SumRelation((r, total), tuple((r, p) for p in parts)) for r, _ in rows
+            ]
         if national_is_sum:
-            relations += [disclosure.SumRelation((NATIONAL, c), tuple((r, c) for r in codes)) for c, _ in columns]
-        out.append(TextTable(title, rows, columns, values, relations, {(NATIONAL, c) for c, _ in columns}, counts))
+            relations += [
+                disclosure.SumRelation((NATIONAL, c), tuple((r, c) for r in codes))
+                for c, _ in columns
+            ]
+        out.append(
+            TextTable(
+                title, rows, columns, values, relations, {(NATIONAL, c) for c, _ in columns}, counts
+            )
+        )
 
-    by_authority("Children in each group, by authority", groups, lambda r, c: tables.count(r, c, "children"))
-    by_authority("Children who went missing or away, by group and authority", groups,
-                 lambda r, c: tables.count(r, c, "children_missing_or_away"))
-    by_authority("Incidents of missing or away, by group and authority", groups,
-                 lambda r, c: tables.count(r, c, "incidents"), national_is_sum=True)
-    bands = [("incidents", "Incidents")] + [(f"incidents_{b}", BAND_SHORT[b]) for b, _ in DURATION_BANDS]
-    by_authority("Incidents by length, by authority (any group)", bands, lambda r, c: tables.count(r, "any", c),
-                 sums=("incidents", [b for b, _ in bands[1:]]), national_is_sum=True)
-    still = [("children_still_missing", "Children"), ("children_still_missing_turned_18", "Turned 18"),
-             ("incidents_still_missing", "Incidents")]
-    by_authority("Still missing at the end of the period, by authority (any group)", still,
-                 lambda r, c: tables.count(r, "any", c))
+    by_authority(
+        "Children in each group, by authority", groups, lambda r, c: tables.count(r, c, "children")
+    )
+    by_authority(
+        "Children who went missing or away, by group and authority",
+        groups,
+        lambda r, c: tables.count(r, c, "children_missing_or_away"),
+    )
+    by_authority(
+        "Incidents of missing or away, by group and authority",
+        groups,
+        lambda r, c: tables.count(r, c, "incidents"),
+        national_is_sum=True,
+    )
+    bands = [("incidents", "Incidents")] + [
+        (f"incidents_{b}", BAND_SHORT[b]) for b, _ in DURATION_BANDS
+    ]
+    by_authority(
+        "Incidents by length, by authority (any group)",
+        bands,
+        lambda r, c: tables.count(r, "any", c),
+        sums=("incidents", [b for b, _ in bands[1:]]),
+        national_is_sum=True,
+    )
+    still = [
+        ("children_still_missing", "Children"),
+        ("children_still_missing_turned_18", "Turned 18"),
+        ("incidents_still_missing", "Incidents"),
+    ]
+    by_authority(
+        "Still missing at the end of the period, by authority (any group)",
+        still,
+        lambda r, c: tables.count(r, "any", c),
+    )
     per_child = [(code, label) for code, label, *_ in PER_CHILD_BANDS]
-    by_authority("Children who went missing or away, by number of incidents and authority", per_child,
-                 lambda r, c: tables.per_child_bands(r)[c])
-    by_authority("Incidents per child, by authority", [("mean", "Mean"), ("max", "Most")],
-                 lambda r, c: (tables.mean_incidents_per_child(r) or "z") if c == "mean" else tables.max_incidents_per_child(r),
-                 counts=False)
-    went = Counter({(n, g): v for (s, n, g, m), v in tables.nationality.items()
-                    if s == NATIONAL and m == "children_missing_or_away"})
-    nationalities = sorted({n for n, _ in went}, key=lambda n: (-sum(v for (k, _), v in went.items() if k == n), n))
+    by_authority(
+        "Children who went missing or away, by number of incidents and authority",
+        per_child,
+        lambda r, c: tables.per_child_bands(r)[c],
+    )
+    by_authority(
+        "Incidents per child, by authority",
+        [("mean", "Mean"), ("max", "Most")],
+        lambda r, c: (
+            (tables.mean_incidents_per_child(r) or "z")
+            if c == "mean"
+            else tables.max_incidents_per_child(r)
+        ),
+        counts=False,
+    )
+    went = Counter(
+        {
+            (n, g): v
+            for (s, n, g, m), v in tables.nationality.items()
+            if s == NATIONAL and m == "children_missing_or_away"
+        }
+    )
+    nationalities = sorted(
+        {n for n, _ in went}, key=lambda n: (-sum(v for (k, _), v in went.items() if k == n), n)
+    )
     genders = sorted({g for _, g in went})
     values = disclosure.crosstab_values(went, nationalities, genders)
-    out.append(TextTable("Children who went missing or away, by nationality and gender (national)",
-                         [(n, n) for n in nationalities] + [(disclosure.TOTAL, "All")],
-                         [(g, g) for g in genders] + [(disclosure.TOTAL, "All")], values,
-                         disclosure.crosstab_relations(nationalities, genders), set(values)))
-    values = {(r, "also"): (tables.also_missing_elsewhere[r] if r != NATIONAL else tables.missing_from_more_than_one)
-              for r, _ in rows}
-    out.append(TextTable("Children who went missing or away here and from another authority (linked by pseudo id)",
-                         rows, [("also", "Children")], values, [], {(NATIONAL, "also")}))
+    out.append(
+        TextTable(
+            "Children who went missing or away, by nationality and gender (national)",
+            [(n, n) for n in nationalities] + [(disclosure.TOTAL, "All")],
+            [(g, g) for g in genders] + [(disclosure.TOTAL, "All")],
+            values,
+            disclosure.crosstab_relations(nationalities, genders),
+            set(values),
+        )
+    )
+    values = {
+        (r, "also"): (
+            tables.also_missing_elsewhere[r] if r != NATIONAL else tables.missing_from_more_than_one
+        )
+        for r, _ in rows
+    }
+    out.append(
+        TextTable(
+            "Children who went missing or away here and from another authority (linked by pseudo id)",
+            rows,
+            [("also", "Children")],
+            values,
+            [],
+            {(NATIONAL, "also")},
+        )
+    )
     return out
 
 
@@ -462,14 +636,19 @@ def render_text(tables: PseudoTables, suppress: bool = False) -> str:
     """The tables as plain text; with ``suppress``, disclosure control (rulebook section 8):
     counts 1-5 as c with secondary suppression along every total shown, national figures
     rounded to 10."""
-    lines = [f"National tables from pseudonymised child-level records, {tables.start:%d/%m/%Y} to "
-             f"{tables.end:%d/%m/%Y}: {len(tables.authorities)} authorities submitted"
-             f"{' (disclosure control applied)' if suppress else ' (unsuppressed: not for publication)'}.", ""]
+    lines = [
+        f"National tables from pseudonymised child-level records, {tables.start:%d/%m/%Y} to "
+        f"{tables.end:%d/%m/%Y}: {len(tables.authorities)} authorities submitted"
+        f"{' (disclosure control applied)' if suppress else ' (unsuppressed: not for publication)'}.",
+        "",
+    ]
     for table in text_tables(tables):
         lines += table.render(suppress)
     totals = {"linked": tables.linked_children, "missing": tables.missing_from_more_than_one}
     if suppress:
         totals = disclosure.protect(totals, rounded=set(totals)).published
     lines.append(f"Children held by more than one authority: {_cell(totals['linked'])}")
-    lines.append(f"Children who went missing or away from more than one authority: {_cell(totals['missing'])}")
+    lines.append(
+        f"Children who went missing or away from more than one authority: {_cell(totals['missing'])}"
+    )
     return "\n".join(lines) + "\n"

@@ -19,7 +19,13 @@ ATTRIBUTION = (
 NI_HSC_TRUSTS = [
     ("NIHSCT-BEL", "Belfast Health and Social Care Trust", "Belfast HSC Trust", 54.5973, -5.9301),
     ("NIHSCT-NOR", "Northern Health and Social Care Trust", "Northern HSC Trust", 54.8630, -6.2800),
-    ("NIHSCT-SET", "South Eastern Health and Social Care Trust", "South Eastern HSC Trust", 54.5000, -5.7000),
+    (
+        "NIHSCT-SET",
+        "South Eastern Health and Social Care Trust",
+        "South Eastern HSC Trust",
+        54.5000,
+        -5.7000,
+    ),
     ("NIHSCT-SOU", "Southern Health and Social Care Trust", "Southern HSC Trust", 54.3500, -6.6500),
     ("NIHSCT-WES", "Western Health and Social Care Trust", "Western HSC Trust", 54.6000, -7.3000),
 ]
@@ -86,12 +92,23 @@ def authority_rows() -> list[dict]:
         entry.update(corrections.get(row["gss-code"], {}))
         rows.append(entry)
     for code, official, name, lat, long in NI_HSC_TRUSTS:
-        rows.append({
-            "code": code, "short_code": "", "name": name, "official_name": official,
-            "nation": "Northern Ireland", "region": "Northern Ireland", "kind": "Health and Social Care Trust",
-            "runs_childrens_services": True, "start_date": NI_TRUSTS_START, "end_date": None,
-            "replaced_by": "", "latitude": lat, "longitude": long,
-        })
+        rows.append(
+            {
+                "code": code,
+                "short_code": "",
+                "name": name,
+                "official_name": official,
+                "nation": "Northern Ireland",
+                "region": "Northern Ireland",
+                "kind": "Health and Social Care Trust",
+                "runs_childrens_services": True,
+                "start_date": NI_TRUSTS_START,
+                "end_date": None,
+                "replaced_by": "",
+                "latitude": lat,
+                "longitude": long,
+            }
+        )
     return rows
 
 

@@ -43,7 +43,9 @@ class Authority(models.Model):
     name = models.CharField(max_length=200)
     official_name = models.CharField(max_length=200, blank=True)
     nation = models.CharField(max_length=32, choices=Nation.choices)
-    region = models.CharField(max_length=64, help_text="ONS region in England; the nation elsewhere")
+    region = models.CharField(
+        max_length=64, help_text="ONS region in England; the nation elsewhere"
+    )
     kind = models.CharField(max_length=64, help_text="e.g. London borough, County, HSC Trust")
     runs_childrens_services = models.BooleanField(default=False)
     start_date = models.DateField(null=True, blank=True)

@@ -36,12 +36,18 @@ class Bar:
     previous: int
 
 
-def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{TEXT}" '
-            f'text-anchor="{anchor}" font-family="Liberation Sans, Arial, sans-serif">{escape(content)}</text>')
+def _text(
+    x: float, y: float, content: str, anchor: str = "start", size: int = 12, weight: str = "normal"
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{TEXT}" '
+        f'text-anchor="{anchor}" font-family="Liberation Sans, Arial, sans-serif">{escape(content)}</text>'
+    )
 
 
-def bar_chart(chart_id: str, title: str, bars: list[Bar], this_label: str, previous_label: str) -> SafeString:
+def bar_chart(
+    chart_id: str, title: str, bars: list[Bar], this_label: str, previous_label: str
+) -> SafeString:
     """Pairs of horizontal bars: this year (blue) above last year (grey), scaled to the
     largest value, each with its number at the end. The drawing scales to the width it is
     given (viewBox), so it fits a half-width column on the page and the PDF's page."""
@@ -64,12 +70,28 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], this_label: str, previ
         lines = _wrap(bar.label)
         middle = y + BAR + GAP / 2 + 4
         for number, line in enumerate(lines):
-            parts.append(_text(LABEL_WIDTH - 8, middle + (number - (len(lines) - 1) / 2) * 13, line, anchor="end"))
-        for offset, value, colour in ((0, bar.this, THIS_YEAR), (BAR + GAP, bar.previous, LAST_YEAR)):
+            parts.append(
+                _text(
+                    LABEL_WIDTH - 8,
+                    middle + (number - (len(lines) - 1) / 2) * 13,
+                    line,
+                    anchor="end",
+                )
+            )
+        for offset, value, colour in (
+            (0, bar.this, THIS_YEAR),
+            (BAR + GAP, bar.previous, LAST_YEAR),
+        ):
             length = PLOT_WIDTH * value / largest
-            parts.append(f'<rect x="{LABEL_WIDTH}" y="{y + offset}" width="{length:.1f}" height="{BAR}" fill="{colour}"/>')
-            parts.append(_text(LABEL_WIDTH + length + 4, y + offset + BAR - 2, f"{value:,}", size=11))
-    parts.append(f'<line x1="{LABEL_WIDTH}" y1="{TOP - 4}" x2="{LABEL_WIDTH}" y2="{height - 6}" stroke="{TEXT}" stroke-width="1"/>')
+            parts.append(
+                f'<rect x="{LABEL_WIDTH}" y="{y + offset}" width="{length:.1f}" height="{BAR}" fill="{colour}"/>'
+            )
+            parts.append(
+                _text(LABEL_WIDTH + length + 4, y + offset + BAR - 2, f"{value:,}", size=11)
+            )
+    parts.append(
+        f'<line x1="{LABEL_WIDTH}" y1="{TOP - 4}" x2="{LABEL_WIDTH}" y2="{height - 6}" stroke="{TEXT}" stroke-width="1"/>'
+    )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
 
@@ -88,4 +110,6 @@ def _wrap(label: str) -> list[str]:
 
 
 def _describe(bars: list[Bar], this_label: str, previous_label: str) -> str:
-    return "; ".join(f"{b.label}: {b.this:,} in {this_label}, {b.previous:,} in {previous_label}" for b in bars)
+    return "; ".join(
+        f"{b.label}: {b.this:,} in {this_label}, {b.previous:,} in {previous_label}" for b in bars
+    )

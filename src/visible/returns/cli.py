@@ -14,7 +14,9 @@ def _date(option: str, text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise ValueError(f"{option}: '{text}' is not a date; write it as YYYY-MM-DD, for example 2014-09-01") from None
+        raise ValueError(
+            f"{option}: '{text}' is not a date; write it as YYYY-MM-DD, for example 2014-09-01"
+        ) from None
 
 
 def _write(content: bytes, output: str | None) -> None:
@@ -24,7 +26,9 @@ def _write(content: bytes, output: str | None) -> None:
         return
     path = Path(output)
     if not path.parent.exists():
-        raise ValueError(f"-o: the folder {path.parent} does not exist; create it or choose another file")
+        raise ValueError(
+            f"-o: the folder {path.parent} does not exist; create it or choose another file"
+        )
     path.write_bytes(content)
     print(f"Wrote {path} ({len(content):,} bytes)", file=sys.stderr)
 
@@ -40,17 +44,30 @@ def cmd_foi_return(args: argparse.Namespace) -> int:
     foi.check_period(start, end)
     fmt = args.format or _format_from(args.output)
     if args.round_totals and not args.suppress:
-        raise ValueError("--round-totals rounds the totals of a published return: add --suppress too")
+        raise ValueError(
+            "--round-totals rounds the totals of a published return: add --suppress too"
+        )
     authority = foi.authority_by_code(args.authority)
     viewer = Viewer.system("foi-return")
     result = foi.foi_return_for(viewer, authority, start, end, purpose="FOI return (command line)")
     content = formats.render(result, fmt, suppress=args.suppress, round_totals=args.round_totals)
-    record(viewer, AuditAction.EXPORT, object_type="foi_return", object_id=authority.code,
-           summary=f"Wrote the FOI return for {authority.name} as {fmt.upper()}"
-                   f"{' with disclosure control' if args.suppress else ' (unsuppressed)'}",
-           detail={"format": fmt, "suppressed": args.suppress, "round_totals": args.round_totals,
-                   "start": start.isoformat(), "end": end.isoformat(), "bytes": len(content),
-                   "output": args.output or "-"})
+    record(
+        viewer,
+        AuditAction.EXPORT,
+        object_type="foi_return",
+        object_id=authority.code,
+        summary=f"Wrote the FOI return for {authority.name} as {fmt.upper()}"
+        f"{' with disclosure control' if args.suppress else ' (unsuppressed)'}",
+        detail={
+            "format": fmt,
+            "suppressed": args.suppress,
+            "round_totals": args.round_totals,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "bytes": len(content),
+            "output": args.output or "-",
+        },
+    )
     _write(content, args.output)
     return 0
 
@@ -70,12 +87,18 @@ def cmd_partnership_report(args: argparse.Namespace) -> int:
 
     area = partnership.partnership_by_name(args.partnership)
     viewer = Viewer.system("partnership-report")
-    report = partnership.report_for(viewer, area, args.year, purpose="partnership report (command line)")
+    report = partnership.report_for(
+        viewer, area, args.year, purpose="partnership report (command line)"
+    )
     fmt = "html" if (args.output or "").lower().endswith((".html", ".htm")) else "pdf"
-    content = partnership.render_pdf(report) if fmt == "pdf" else partnership.render_html(report).encode()
+    content = (
+        partnership.render_pdf(report) if fmt == "pdf" else partnership.render_html(report).encode()
+    )
     partnership.audit_export(viewer, report, fmt, len(content))
     if fmt == "pdf" and args.output in (None, "-") and sys.stdout.isatty():
-        raise ValueError("-o: give a file name for the PDF (for example -o report.pdf); it will not be written to a terminal")
+        raise ValueError(
+            "-o: give a file name for the PDF (for example -o report.pdf); it will not be written to a terminal"
+        )
     _write(content, args.output)
     return 0
 
@@ -85,8 +108,13 @@ def cmd_partnership_area(args: argparse.Namespace) -> int:
 
     from . import actions
 
-    area, created = actions.define_partnership(Viewer.system("partnership-area"), args.name, args.authority,
-                                               kind=args.kind, year_start_month=args.year_starts)
+    area, created = actions.define_partnership(
+        Viewer.system("partnership-area"),
+        args.name,
+        args.authority,
+        kind=args.kind,
+        year_start_month=args.year_starts,
+    )
     names = ", ".join(f"{a.name} ({a.code})" for a in area.authorities.order_by("name"))
     print(f"{'Created' if created else 'Updated'} partnership area '{area.name}': {names}")
     return 0
@@ -94,28 +122,81 @@ def cmd_partnership_area(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Top-level subcommands of `visible`."""
-    p = sub.add_parser("foi-return", help="the report's data request (Appendix 1 Q1-Q5), answered for an authority and period")
-    p.add_argument("--authority", required=True, metavar="GSS", help="GSS code of the authority, e.g. E09000008")
-    p.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="first day of the period")
-    p.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="last day of the period (inclusive)")
-    p.add_argument("--format", choices=["json", "csv", "xlsx"],
-                   help="json (default; the versioned schema in docs/foi-return.schema.json), csv or xlsx")
-    p.add_argument("--suppress", action="store_true",
-                   help="apply disclosure control (rulebook section 8): counts 1-5 as c, with secondary suppression")
-    p.add_argument("--round-totals", action="store_true", help="with --suppress: round totals to the nearest 10")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    p = sub.add_parser(
+        "foi-return",
+        help="the report's data request (Appendix 1 Q1-Q5), answered for an authority and period",
+    )
+    p.add_argument(
+        "--authority",
+        required=True,
+        metavar="GSS",
+        help="GSS code of the authority, e.g. E09000008",
+    )
+    p.add_argument(
+        "--from", dest="start", required=True, metavar="YYYY-MM-DD", help="first day of the period"
+    )
+    p.add_argument(
+        "--to",
+        dest="end",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="last day of the period (inclusive)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["json", "csv", "xlsx"],
+        help="json (default; the versioned schema in docs/foi-return.schema.json), csv or xlsx",
+    )
+    p.add_argument(
+        "--suppress",
+        action="store_true",
+        help="apply disclosure control (rulebook section 8): counts 1-5 as c, with secondary suppression",
+    )
+    p.add_argument(
+        "--round-totals",
+        action="store_true",
+        help="with --suppress: round totals to the nearest 10",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
+    )
     p.set_defaults(func=cmd_foi_return)
 
-    p = sub.add_parser("partnership-report", help="a safeguarding partnership's annual report (PDF, or HTML for a .html file)")
-    p.add_argument("--partnership", required=True, metavar="NAME", help="the partnership area's name")
-    p.add_argument("--year", required=True, type=int, help="the reporting year, by the year it starts in (2025 = 2025 to 2026)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (.pdf, or .html for the page)")
+    p = sub.add_parser(
+        "partnership-report",
+        help="a safeguarding partnership's annual report (PDF, or HTML for a .html file)",
+    )
+    p.add_argument(
+        "--partnership", required=True, metavar="NAME", help="the partnership area's name"
+    )
+    p.add_argument(
+        "--year",
+        required=True,
+        type=int,
+        help="the reporting year, by the year it starts in (2025 = 2025 to 2026)",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (.pdf, or .html for the page)"
+    )
     p.set_defaults(func=cmd_partnership_report)
 
-    p = sub.add_parser("partnership-area", help="create or update a partnership area (one or more authorities)")
+    p = sub.add_parser(
+        "partnership-area", help="create or update a partnership area (one or more authorities)"
+    )
     p.add_argument("--name", required=True, help="e.g. 'Croydon Safeguarding Children Partnership'")
-    p.add_argument("--authority", required=True, action="append", metavar="GSS", help="GSS code (repeatable)")
-    p.add_argument("--kind", default="safeguarding_children_partnership",
-                   help="safeguarding_children_partnership (default), child_protection_committee, sbni")
-    p.add_argument("--year-starts", type=int, default=4, metavar="MONTH", help="month the reporting year starts (default 4, April)")
+    p.add_argument(
+        "--authority", required=True, action="append", metavar="GSS", help="GSS code (repeatable)"
+    )
+    p.add_argument(
+        "--kind",
+        default="safeguarding_children_partnership",
+        help="safeguarding_children_partnership (default), child_protection_committee, sbni",
+    )
+    p.add_argument(
+        "--year-starts",
+        type=int,
+        default=4,
+        metavar="MONTH",
+        help="month the reporting year starts (default 4, April)",
+    )
     p.set_defaults(func=cmd_partnership_area)

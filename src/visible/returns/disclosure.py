@@ -84,10 +84,14 @@ def _count(values: Mapping[Hashable, object], key: Hashable) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _secondary_choice(relation: SumRelation, values: Mapping[Hashable, object], hidden: set[Hashable]) -> Hashable | None:
+def _secondary_choice(
+    relation: SumRelation, values: Mapping[Hashable, object], hidden: set[Hashable]
+) -> Hashable | None:
     """The cell to suppress alongside the one suppressed cell of this relation."""
     open_parts = [k for k in relation.parts if k not in hidden and _count(values, k) is not None]
-    nonzero = sorted((_count(values, k), i, k) for i, k in enumerate(open_parts) if _count(values, k) > 0)
+    nonzero = sorted(
+        (_count(values, k), i, k) for i, k in enumerate(open_parts) if _count(values, k) > 0
+    )
     if nonzero:
         return nonzero[0][2]
     if relation.total not in hidden and _count(values, relation.total) is not None:
@@ -95,8 +99,13 @@ def _secondary_choice(relation: SumRelation, values: Mapping[Hashable, object], 
     return open_parts[0] if open_parts else None
 
 
-def protect(values: Mapping[Hashable, int | str | None], relations: Iterable[SumRelation] = (),
-            *, round_totals: bool = False, rounded: Iterable[Hashable] = ()) -> ProtectedTable:
+def protect(
+    values: Mapping[Hashable, int | str | None],
+    relations: Iterable[SumRelation] = (),
+    *,
+    round_totals: bool = False,
+    rounded: Iterable[Hashable] = (),
+) -> ProtectedTable:
     """Suppress a table's cells for publication.
 
     ``values``: each cell's count, or a marker (``z``, ``:``) or None (shown ``:``).
@@ -170,8 +179,13 @@ def percentage(numerator: Published, denominator: Published, places: int = 1) ->
 TOTAL = "total"
 
 
-def crosstab_relations(row_keys: Sequence[Hashable], col_keys: Sequence[Hashable],
-                       *, row_totals: bool = True, col_totals: bool = True) -> list[SumRelation]:
+def crosstab_relations(
+    row_keys: Sequence[Hashable],
+    col_keys: Sequence[Hashable],
+    *,
+    row_totals: bool = True,
+    col_totals: bool = True,
+) -> list[SumRelation]:
     """Relations of a table whose cells are keyed ``(row, col)``, with a ``TOTAL`` column
     (each row's total), a ``TOTAL`` row (each column's total) and ``(TOTAL, TOTAL)``."""
     relations = []
@@ -188,8 +202,11 @@ def crosstab_relations(row_keys: Sequence[Hashable], col_keys: Sequence[Hashable
     return relations
 
 
-def crosstab_values(counts: Mapping[tuple[Hashable, Hashable], int], row_keys: Sequence[Hashable],
-                    col_keys: Sequence[Hashable]) -> dict[tuple[Hashable, Hashable], int]:
+def crosstab_values(
+    counts: Mapping[tuple[Hashable, Hashable], int],
+    row_keys: Sequence[Hashable],
+    col_keys: Sequence[Hashable],
+) -> dict[tuple[Hashable, Hashable], int]:
     """Every cell of the table, totals included, from the inner counts (missing cells are 0)."""
     values: dict[tuple[Hashable, Hashable], int] = {}
     for r in row_keys:
@@ -202,13 +219,20 @@ def crosstab_values(counts: Mapping[tuple[Hashable, Hashable], int], row_keys: S
     return values
 
 
-def protect_crosstab(counts: Mapping[tuple[Hashable, Hashable], int], row_keys: Sequence[Hashable],
-                     col_keys: Sequence[Hashable], *, round_totals: bool = False) -> ProtectedTable:
+def protect_crosstab(
+    counts: Mapping[tuple[Hashable, Hashable], int],
+    row_keys: Sequence[Hashable],
+    col_keys: Sequence[Hashable],
+    *,
+    round_totals: bool = False,
+) -> ProtectedTable:
     values = crosstab_values(counts, row_keys, col_keys)
     return protect(values, crosstab_relations(row_keys, col_keys), round_totals=round_totals)
 
 
-def recoverable_by_subtraction(table: ProtectedTable, relations: Iterable[SumRelation]) -> list[tuple[Hashable, SumRelation]]:
+def recoverable_by_subtraction(
+    table: ProtectedTable, relations: Iterable[SumRelation]
+) -> list[tuple[Hashable, SumRelation]]:
     """Suppressed cells that one relation gives away (the check the tests make): a relation
     with every cell published but one. Empty when the table is safe."""
     leaks = []

@@ -73,28 +73,69 @@ class Group:
 
 
 GROUPS: tuple[Group, ...] = (
-    Group("trafficked_identified", "Identified as trafficked", ("Q1a",), (FlagKind.TRAFFICKED_IDENTIFIED,),
-          "A 'trafficked (identified)' flag in force on a day of the period"),
-    Group("trafficked_suspected", "Suspected of having been trafficked (not identified)", ("Q1b",),
-          (FlagKind.TRAFFICKED_SUSPECTED,),
-          "A 'trafficked (suspected)' flag in force in the period, and no 'identified' flag in force in it",
-          unless=(FlagKind.TRAFFICKED_IDENTIFIED,)),
-    Group("trafficked", "Identified or suspected as trafficked", ("Q2a", "Q3a"),
-          (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED),
-          "Either trafficking flag in force in the period (identified + suspected)"),
-    Group("uasc", "Unaccompanied asylum-seeking child (UASC)", ("Q1c",), (FlagKind.UASC,),
-          "A 'UASC' flag in force in the period"),
-    Group("separated", "Separated child", ("Q1c",), (FlagKind.SEPARATED,),
-          "A 'separated' flag in force in the period"),
-    Group("unaccompanied", "Unaccompanied child", ("Q1c",), (FlagKind.UNACCOMPANIED,),
-          "An 'unaccompanied' flag in force in the period"),
-    Group("uasc_or_separated", "UASC or separated (including unaccompanied)", ("Q1c", "Q2b", "Q3b"),
-          (FlagKind.UASC, FlagKind.SEPARATED, FlagKind.UNACCOMPANIED),
-          "Any of the UASC, separated or unaccompanied flags in force in the period; each child once"),
-    Group("any", "Trafficked, suspected, UASC or separated", ("Q4",),
-          (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED, FlagKind.UASC, FlagKind.SEPARATED,
-           FlagKind.UNACCOMPANIED),
-          "Any of the groups above; each child once"),
+    Group(
+        "trafficked_identified",
+        "Identified as trafficked",
+        ("Q1a",),
+        (FlagKind.TRAFFICKED_IDENTIFIED,),
+        "A 'trafficked (identified)' flag in force on a day of the period",
+    ),
+    Group(
+        "trafficked_suspected",
+        "Suspected of having been trafficked (not identified)",
+        ("Q1b",),
+        (FlagKind.TRAFFICKED_SUSPECTED,),
+        "A 'trafficked (suspected)' flag in force in the period, and no 'identified' flag in force in it",
+        unless=(FlagKind.TRAFFICKED_IDENTIFIED,),
+    ),
+    Group(
+        "trafficked",
+        "Identified or suspected as trafficked",
+        ("Q2a", "Q3a"),
+        (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED),
+        "Either trafficking flag in force in the period (identified + suspected)",
+    ),
+    Group(
+        "uasc",
+        "Unaccompanied asylum-seeking child (UASC)",
+        ("Q1c",),
+        (FlagKind.UASC,),
+        "A 'UASC' flag in force in the period",
+    ),
+    Group(
+        "separated",
+        "Separated child",
+        ("Q1c",),
+        (FlagKind.SEPARATED,),
+        "A 'separated' flag in force in the period",
+    ),
+    Group(
+        "unaccompanied",
+        "Unaccompanied child",
+        ("Q1c",),
+        (FlagKind.UNACCOMPANIED,),
+        "An 'unaccompanied' flag in force in the period",
+    ),
+    Group(
+        "uasc_or_separated",
+        "UASC or separated (including unaccompanied)",
+        ("Q1c", "Q2b", "Q3b"),
+        (FlagKind.UASC, FlagKind.SEPARATED, FlagKind.UNACCOMPANIED),
+        "Any of the UASC, separated or unaccompanied flags in force in the period; each child once",
+    ),
+    Group(
+        "any",
+        "Trafficked, suspected, UASC or separated",
+        ("Q4",),
+        (
+            FlagKind.TRAFFICKED_IDENTIFIED,
+            FlagKind.TRAFFICKED_SUSPECTED,
+            FlagKind.UASC,
+            FlagKind.SEPARATED,
+            FlagKind.UNACCOMPANIED,
+        ),
+        "Any of the groups above; each child once",
+    ),
 )
 GROUPS_BY_CODE = {g.code: g for g in GROUPS}
 FLAG_KINDS = sorted({k for g in GROUPS for k in g.kinds})
@@ -118,15 +159,34 @@ MEASURES: tuple[Measure, ...] = (
     Measure("incidents", "Incidents of missing or away", "Q3", "incidents"),
     Measure("incidents_missing", "Incidents of missing (M)", "Q3", "incidents"),
     Measure("incidents_away", "Incidents of away without authorisation (A)", "Q3", "incidents"),
-    Measure("incidents_started_before", "Incidents that started before the period", "Q3", "incidents"),
+    Measure(
+        "incidents_started_before", "Incidents that started before the period", "Q3", "incidents"
+    ),
     Measure("incidents_under_24_hours", "Incidents: under 24 hours", "Q5", "incidents"),
     Measure("incidents_1_to_7_days", "Incidents: 24 hours to 7 days", "Q5", "incidents"),
     Measure("incidents_over_7_days", "Incidents: more than 7 days", "Q5", "incidents"),
-    Measure("incidents_still_missing", "Incidents: still missing at the end of the period", "Q5", "incidents"),
-    Measure("incidents_returned_themselves", "Incidents ended: came back by themselves", "Q3", "incidents"),
+    Measure(
+        "incidents_still_missing",
+        "Incidents: still missing at the end of the period",
+        "Q5",
+        "incidents",
+    ),
+    Measure(
+        "incidents_returned_themselves",
+        "Incidents ended: came back by themselves",
+        "Q3",
+        "incidents",
+    ),
     Measure("incidents_found", "Incidents ended: found (police, carer, others)", "Q3", "incidents"),
-    Measure("children_still_missing", "Children still missing at the end of the period", "Q4", "children"),
-    Measure("children_still_missing_turned_18", "Of whom turned 18 while missing", "Q4", "children"),
+    Measure(
+        "children_still_missing",
+        "Children still missing at the end of the period",
+        "Q4",
+        "children",
+    ),
+    Measure(
+        "children_still_missing_turned_18", "Of whom turned 18 while missing", "Q4", "children"
+    ),
 )
 MEASURES_BY_CODE = {m.code: m for m in MEASURES}
 # The measures Q5 asks to break down by gender and nationality (one for each of Q1-Q4).
@@ -146,12 +206,43 @@ GENDER_CODES = tuple(code for code, _ in GENDERS)
 
 # Q5: "if identification is a concern ... specify whether the child is British / EU / non EU".
 # EU member states as in 2026 (ISO alpha-3); the United Kingdom is counted as British.
-EU_MEMBERS = frozenset({
-    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
-    "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE",
-})
+EU_MEMBERS = frozenset(
+    {
+        "AUT",
+        "BEL",
+        "BGR",
+        "HRV",
+        "CYP",
+        "CZE",
+        "DNK",
+        "EST",
+        "FIN",
+        "FRA",
+        "DEU",
+        "GRC",
+        "HUN",
+        "IRL",
+        "ITA",
+        "LVA",
+        "LTU",
+        "LUX",
+        "MLT",
+        "NLD",
+        "POL",
+        "PRT",
+        "ROU",
+        "SVK",
+        "SVN",
+        "ESP",
+        "SWE",
+    }
+)
 NATIONALITY_GROUPS = (
-    ("british", "British"), ("eu", "EU"), ("non_eu", "Non-EU"), ("stateless", "Stateless"), ("not_known", "Not known"),
+    ("british", "British"),
+    ("eu", "EU"),
+    ("non_eu", "Non-EU"),
+    ("stateless", "Stateless"),
+    ("not_known", "Not known"),
 )
 
 
@@ -178,6 +269,7 @@ def duration_band(length: dt.timedelta, still_missing: bool) -> str:
 
 
 # --- the answer --------------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class ChildInScope:
@@ -247,12 +339,17 @@ class FoiReturn:
     @staticmethod
     def _incident_measures(i: Incident) -> tuple[str, ...]:
         """The incident measures one incident counts under."""
-        measures = ["incidents", "incidents_missing" if i.category == Category.MISSING else "incidents_away",
-                    f"incidents_{i.band}"]
+        measures = [
+            "incidents",
+            "incidents_missing" if i.category == Category.MISSING else "incidents_away",
+            f"incidents_{i.band}",
+        ]
         if i.started_before:
             measures.append("incidents_started_before")
         if i.returned_at is not None:
-            measures.append("incidents_returned_themselves" if i.found_by == FoundBy.SELF else "incidents_found")
+            measures.append(
+                "incidents_returned_themselves" if i.found_by == FoundBy.SELF else "incidents_found"
+            )
         return tuple(measures)
 
     @cached_property
@@ -262,7 +359,9 @@ class FoiReturn:
         which Counter does at C speed, then spread over the groups: ten years of incidents
         have a few hundred distinct signatures."""
         rows_of = self._rows_of
-        signatures = Counter((i.groups, self._incident_measures(i), rows_of[i.child_id]) for i in self.incidents)
+        signatures = Counter(
+            (i.groups, self._incident_measures(i), rows_of[i.child_id]) for i in self.incidents
+        )
         by_measure: Counter = Counter()
         by_row: Counter = Counter()
         for (groups, measures, row), n in signatures.items():
@@ -291,7 +390,10 @@ class FoiReturn:
         """(group, measure) -> children, and (group, measure, person's row) -> children,
         counted by signature as the incidents are."""
         rows_of, went = self._rows_of, self._went
-        signatures = Counter((c.groups, went.get(c.child_id, ()), rows_of[c.child_id]) for c in self.children.values())
+        signatures = Counter(
+            (c.groups, went.get(c.child_id, ()), rows_of[c.child_id])
+            for c in self.children.values()
+        )
         by_measure: Counter = Counter()
         by_row: Counter = Counter()
         for (groups, measures, row), n in signatures.items():
@@ -305,9 +407,15 @@ class FoiReturn:
         """The children or incidents behind a count (worked out when asked for)."""
         if MEASURES_BY_CODE[measure].unit == "children":
             went = self._went
-            return [c for c in sorted(self.children.values(), key=lambda c: c.child_id)
-                    if group in c.groups and (measure == "children" or measure in went.get(c.child_id, ()))]
-        return [i for i in self.incidents if group in i.groups and measure in self._incident_measures(i)]
+            return [
+                c
+                for c in sorted(self.children.values(), key=lambda c: c.child_id)
+                if group in c.groups
+                and (measure == "children" or measure in went.get(c.child_id, ()))
+            ]
+        return [
+            i for i in self.incidents if group in i.groups and measure in self._incident_measures(i)
+        ]
 
     def count(self, group: str, measure: str) -> int:
         if MEASURES_BY_CODE[measure].unit == "children":
@@ -317,7 +425,10 @@ class FoiReturn:
     @cached_property
     def _rows_of(self) -> dict[int, tuple[str, str, str]]:
         """child id -> (nationality, nationality group, gender): the breakdowns' keys."""
-        return {c.child_id: (c.nationality, nationality_group(c.nationality), c.gender) for c in self.children.values()}
+        return {
+            c.child_id: (c.nationality, nationality_group(c.nationality), c.gender)
+            for c in self.children.values()
+        }
 
     @cached_property
     def _breakdowns(self) -> dict[tuple, Counter]:
@@ -328,16 +439,25 @@ class FoiReturn:
         key = (group, measure)
         if key not in self._breakdowns:
             if MEASURES_BY_CODE[measure].unit == "children":
-                counts = Counter({row: n for (g, m, row), n in self._child_counts[1].items()
-                                  if g == group and m == measure})
+                counts = Counter(
+                    {
+                        row: n
+                        for (g, m, row), n in self._child_counts[1].items()
+                        if g == group and m == measure
+                    }
+                )
             elif measure == "incidents":
-                counts = Counter({row: n for (g, row), n in self._incident_counts[1].items() if g == group})
+                counts = Counter(
+                    {row: n for (g, row), n in self._incident_counts[1].items() if g == group}
+                )
             else:
                 counts = Counter(self._rows_of[i.child_id] for i in self.members(group, measure))
             self._breakdowns[key] = counts
         return self._breakdowns[key]
 
-    def breakdown(self, group: str, measure: str, by: str = "nationality") -> dict[tuple[str, str], int]:
+    def breakdown(
+        self, group: str, measure: str, by: str = "nationality"
+    ) -> dict[tuple[str, str], int]:
         """(nationality or nationality group, gender) -> count."""
         key = (group, measure, by)
         if key not in self._breakdowns:
@@ -376,10 +496,26 @@ class FoiReturn:
             g = group.code
             for measure in MEASURES:
                 values[g, measure.code] = self.count(g, measure.code)
-            relations.append(disclosure.SumRelation((g, "incidents"), ((g, "incidents_missing"), (g, "incidents_away"))))
-            relations.append(disclosure.SumRelation((g, "incidents"), tuple((g, f"incidents_{b}") for b, _ in DURATION_BANDS)))
-            relations.append(disclosure.SumRelation((g, "incidents"), (
-                (g, "incidents_returned_themselves"), (g, "incidents_found"), (g, "incidents_still_missing"))))
+            relations.append(
+                disclosure.SumRelation(
+                    (g, "incidents"), ((g, "incidents_missing"), (g, "incidents_away"))
+                )
+            )
+            relations.append(
+                disclosure.SumRelation(
+                    (g, "incidents"), tuple((g, f"incidents_{b}") for b, _ in DURATION_BANDS)
+                )
+            )
+            relations.append(
+                disclosure.SumRelation(
+                    (g, "incidents"),
+                    (
+                        (g, "incidents_returned_themselves"),
+                        (g, "incidents_found"),
+                        (g, "incidents_still_missing"),
+                    ),
+                )
+            )
             for m in BREAKDOWN_MEASURES:
                 for by in ("nationality", "nationality_group"):
                     counts = self.breakdown(g, m, by)
@@ -388,12 +524,24 @@ class FoiReturn:
                         for c in GENDER_CODES:
                             values[g, m, by, r, c] = counts.get((r, c), 0)
                         values[g, m, by, r, T] = sum(values[g, m, by, r, c] for c in GENDER_CODES)
-                        relations.append(disclosure.SumRelation((g, m, by, r, T), tuple((g, m, by, r, c) for c in GENDER_CODES)))
+                        relations.append(
+                            disclosure.SumRelation(
+                                (g, m, by, r, T), tuple((g, m, by, r, c) for c in GENDER_CODES)
+                            )
+                        )
                     for c in GENDER_CODES:
                         values[g, m, "gender", c] = sum(counts.get((r, c), 0) for r in rows)
-                        relations.append(disclosure.SumRelation((g, m, "gender", c), tuple((g, m, by, r, c) for r in rows)))
-                    relations.append(disclosure.SumRelation((g, m), tuple((g, m, by, r, T) for r in rows)))
-                relations.append(disclosure.SumRelation((g, m), tuple((g, m, "gender", c) for c in GENDER_CODES)))
+                        relations.append(
+                            disclosure.SumRelation(
+                                (g, m, "gender", c), tuple((g, m, by, r, c) for r in rows)
+                            )
+                        )
+                    relations.append(
+                        disclosure.SumRelation((g, m), tuple((g, m, by, r, T) for r in rows))
+                    )
+                relations.append(
+                    disclosure.SumRelation((g, m), tuple((g, m, "gender", c) for c in GENDER_CODES))
+                )
         for whole, parts in ADDITIVE_GROUPS:
             for key in [k for k in values if k[0] == whole]:
                 part_keys = tuple((p, *key[1:]) for p in parts)
@@ -408,6 +556,7 @@ class FoiReturn:
 
 
 # --- counting ----------------------------------------------------------------------------------
+
 
 def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Midnight at the start of ``start`` and midnight after ``end``, Europe/London."""
@@ -428,8 +577,10 @@ def check_period(start: dt.date | None, end: dt.date | None) -> None:
     if start is None or end is None:
         raise ValueError("Give both dates of the period: --from and --to, as YYYY-MM-DD")
     if end < start:
-        raise ValueError(f"--from ({start:%Y-%m-%d}) is after --to ({end:%Y-%m-%d}): "
-                         "the period must end on or after the day it starts")
+        raise ValueError(
+            f"--from ({start:%Y-%m-%d}) is after --to ({end:%Y-%m-%d}): "
+            "the period must end on or after the day it starts"
+        )
 
 
 def organisations_for(authorities: list[Authority]) -> list[Organisation]:
@@ -462,8 +613,9 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
     check_period(start, end)
     period_start, period_end = period_bounds(start, end)
     organisations = organisations_for(authorities)
-    in_force = (Flag.objects.filter(child__responsible_organisation__in=organisations, kind__in=FLAG_KINDS)
-                .active_between(start, end))
+    in_force = Flag.objects.filter(
+        child__responsible_organisation__in=organisations, kind__in=FLAG_KINDS
+    ).active_between(start, end)
     flags_by_child: dict[int, set[str]] = defaultdict(set)
     for child_id, kind in in_force.values_list("child_id", "kind"):
         flags_by_child[child_id].add(kind)
@@ -471,27 +623,35 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
 
     people = {
         pk: (gender, nationality, eighteenth_birthday(dob), authority_id)
-        for pk, gender, nationality, dob, authority_id in
-        Child.objects.filter(pk__in=flagged, looked_after_from__lte=end)
-        .values_list("pk", "gender", "nationality", "date_of_birth", "responsible_organisation__authority_id")
+        for pk, gender, nationality, dob, authority_id in Child.objects.filter(
+            pk__in=flagged, looked_after_from__lte=end
+        ).values_list(
+            "pk", "gender", "nationality", "date_of_birth", "responsible_organisation__authority_id"
+        )
     }
-    episodes = (Episode.objects.filter(child_id__in=flagged, last_seen_at__lt=period_end)
-                .filter(Q(returned_at__isnull=True) | Q(returned_at__gt=period_start)))
+    episodes = Episode.objects.filter(child_id__in=flagged, last_seen_at__lt=period_end).filter(
+        Q(returned_at__isnull=True) | Q(returned_at__gt=period_start)
+    )
     # Read with the sweep's cursor readers: Django's datetime converters were most of the
     # time for ten years of incidents (see missing/sweep.py).
     readers = _Readers()
     tz = timezone.get_default_timezone()
     adult_from: dict[int, dt.datetime] = {}  # midnight starting each 18th birthday, Europe/London
     raw_incidents = []
-    missing_at_18: set[int] = set()  # children missing since before their 18th birthday, in the period
+    missing_at_18: set[int] = (
+        set()
+    )  # children missing since before their 18th birthday, in the period
     for pk, child_id, category, seen, returned, found_by in readers.rows(
-            episodes, "pk", "child_id", "category", "last_seen_at:t", "returned_at:t", "found_by"):
+        episodes, "pk", "child_id", "category", "last_seen_at:t", "returned_at:t", "found_by"
+    ):
         person = people.get(child_id)
         if person is None:
             continue
         adult = adult_from.get(child_id)
         if adult is None:
-            adult = adult_from[child_id] = timezone.make_aware(dt.datetime.combine(person[2], dt.time.min), tz)
+            adult = adult_from[child_id] = timezone.make_aware(
+                dt.datetime.combine(person[2], dt.time.min), tz
+            )
         seen = readers.datetime(seen)
         if seen >= adult:
             continue  # a young person of 18 or over is no longer a looked-after child
@@ -503,17 +663,24 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
         raw_incidents.append((pk, child_id, category, seen, ended, turned_18, found_by))
 
     children: dict[int, ChildInScope] = {}
-    groups_of: dict[frozenset[str], frozenset[str]] = {}  # a few combinations of flags cover every child
+    groups_of: dict[
+        frozenset[str], frozenset[str]
+    ] = {}  # a few combinations of flags cover every child
     for child_id, (gender, nationality, turns_18, authority_id) in people.items():
         if turns_18 <= start and child_id not in missing_at_18:
             continue  # 18 before the period began, and not missing since before then
         kinds = frozenset(flags_by_child[child_id])
         groups = groups_of.get(kinds)
         if groups is None:
-            groups = groups_of[kinds] = frozenset(g.code for g in GROUPS
-                                                  if kinds.intersection(g.kinds) and not kinds.intersection(g.unless))
+            groups = groups_of[kinds] = frozenset(
+                g.code
+                for g in GROUPS
+                if kinds.intersection(g.kinds) and not kinds.intersection(g.unless)
+            )
         if groups:
-            children[child_id] = ChildInScope(child_id, groups, gender, nationality, turns_18, authority_id)
+            children[child_id] = ChildInScope(
+                child_id, groups, gender, nationality, turns_18, authority_id
+            )
 
     incidents = []
     for pk, child_id, category, seen, ended, turned_18, found_by in raw_incidents:
@@ -522,37 +689,74 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
             continue
         length = (ended or period_end) - seen
         # Positional: the field order of Incident (ten years are tens of thousands of these).
-        incidents.append(Incident(pk, child_id, person.groups, category, seen, ended, length,
-                                  duration_band(length, ended is None), seen < period_start, turned_18,
-                                  found_by or ""))
+        incidents.append(
+            Incident(
+                pk,
+                child_id,
+                person.groups,
+                category,
+                seen,
+                ended,
+                length,
+                duration_band(length, ended is None),
+                seen < period_start,
+                turned_18,
+                found_by or "",
+            )
+        )
     return FoiReturn(list(authorities), start, end, period_start, period_end, children, incidents)
 
 
 # --- who may ask, and the audit ----------------------------------------------------------------
 
+
 def authority_by_code(code: str) -> Authority:
     authority = Authority.objects.filter(code=(code or "").strip().upper()).first()
     if authority is None:
-        raise ValueError(f"--authority: no authority has the GSS code '{code}'; give the authority's ONS GSS "
-                         "code, for example E09000008 for Croydon")
+        raise ValueError(
+            f"--authority: no authority has the GSS code '{code}'; give the authority's ONS GSS "
+            "code, for example E09000008 for Croydon"
+        )
     if not Organisation.objects.filter(authority=authority).exists():
-        raise ValueError(f"--authority: {authority.name} ({authority.code}) has no children's services "
-                         "on Visible, so there is no register to count")
+        raise ValueError(
+            f"--authority: {authority.name} ({authority.code}) has no children's services "
+            "on Visible, so there is no register to count"
+        )
     return authority
 
 
-def foi_return_for(viewer: Viewer, authority: Authority, start: dt.date, end: dt.date,
-                   purpose: str = "FOI return") -> FoiReturn:
+def foi_return_for(
+    viewer: Viewer, authority: Authority, start: dt.date, end: dt.date, purpose: str = "FOI return"
+) -> FoiReturn:
     """The return, if this viewer may make it; the count (or the refusal) is audited."""
     if not can_make_foi_return(viewer, authority):
-        record(viewer, AuditAction.DENIED, object_type="foi_return", object_id=authority.code,
-               summary=f"Tried to make the FOI return for {authority.name}", purpose=purpose)
-        raise PermissionDenied("Only a senior manager, missing coordinator or analyst of the authority's own "
-                               "council can make its FOI return")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="foi_return",
+            object_id=authority.code,
+            summary=f"Tried to make the FOI return for {authority.name}",
+            purpose=purpose,
+        )
+        raise PermissionDenied(
+            "Only a senior manager, missing coordinator or analyst of the authority's own "
+            "council can make its FOI return"
+        )
     result = count_return([authority], start, end)
-    record(viewer, AuditAction.COUNT, object_type="foi_return", object_id=authority.code, purpose=purpose,
-           summary=f"Made the FOI return for {authority.name}, {start:%d/%m/%Y} to {end:%d/%m/%Y}: "
-                   f"{len(result.children)} children in scope, {len(result.incidents)} incidents",
-           detail={"authority": authority.code, "start": start.isoformat(), "end": end.isoformat(),
-                   "children": len(result.children), "incidents": len(result.incidents)})
+    record(
+        viewer,
+        AuditAction.COUNT,
+        object_type="foi_return",
+        object_id=authority.code,
+        purpose=purpose,
+        summary=f"Made the FOI return for {authority.name}, {start:%d/%m/%Y} to {end:%d/%m/%Y}: "
+        f"{len(result.children)} children in scope, {len(result.incidents)} incidents",
+        detail={
+            "authority": authority.code,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "children": len(result.children),
+            "incidents": len(result.incidents),
+        },
+    )
     return result

@@ -56,7 +56,9 @@ def _iso(moment: dt.datetime) -> str:
 
 
 @collector_paused
-def published(result: FoiReturn, *, suppress: bool = False, round_totals: bool = False) -> dict[str, Any]:
+def published(
+    result: FoiReturn, *, suppress: bool = False, round_totals: bool = False
+) -> dict[str, Any]:
     """The return as a plain document (what the JSON file holds)."""
     round_totals = round_totals and suppress
     if suppress:
@@ -75,19 +77,28 @@ def published(result: FoiReturn, *, suppress: bool = False, round_totals: bool =
                 names = dict(NATIONALITY_GROUPS)
                 rows = []
                 for r in result.breakdown_rows(g, m, by):
-                    rows.append({
-                        "code": r,
-                        "label": nationality_name(r) if by == "nationality" else names[r],
-                        "values": {c: value((g, m, by, r, c)) for c, _ in GENDERS},
-                        "total": value((g, m, by, r, T)),
-                    })
-                breakdowns.append({
-                    "group": g, "measure": m, "by": by, "rows": rows,
-                    "column_totals": {c: value((g, m, "gender", c)) for c, _ in GENDERS},
-                    "total": value((g, m)),
-                })
+                    rows.append(
+                        {
+                            "code": r,
+                            "label": nationality_name(r) if by == "nationality" else names[r],
+                            "values": {c: value((g, m, by, r, c)) for c, _ in GENDERS},
+                            "total": value((g, m, by, r, T)),
+                        }
+                    )
+                breakdowns.append(
+                    {
+                        "group": g,
+                        "measure": m,
+                        "by": by,
+                        "rows": rows,
+                        "column_totals": {c: value((g, m, "gender", c)) for c, _ in GENDERS},
+                        "total": value((g, m)),
+                    }
+                )
     numbers = result.child_numbers()
-    group_lists = {groups: sorted(groups) for groups in {c.groups for c in result.children.values()}}
+    group_lists = {
+        groups: sorted(groups) for groups in {c.groups for c in result.children.values()}
+    }
     incidents = []
     for number, incident in enumerate(result.incidents, start=1):  # in the order they began
         row = {
@@ -99,8 +110,13 @@ def published(result: FoiReturn, *, suppress: bool = False, round_totals: bool =
             "started_before_period": incident.started_before,
             "still_missing_at_end": incident.still_missing,
             "turned_18_while_missing": incident.turned_18_while_missing,
-            "outcome": ("still_missing" if incident.still_missing else
-                        "returned_themselves" if incident.found_by == "self" else "found"),
+            "outcome": (
+                "still_missing"
+                if incident.still_missing
+                else "returned_themselves"
+                if incident.found_by == "self"
+                else "found"
+            ),
         }
         if not suppress:
             row["child"] = numbers[incident.child_id]
@@ -108,10 +124,18 @@ def published(result: FoiReturn, *, suppress: bool = False, round_totals: bool =
     return {
         "schema_version": SCHEMA_VERSION,
         "return_type": RETURN_TYPE,
-        "authority": {"code": authority.code, "name": authority.name, "nation": authority.nation,
-                      "region": authority.region},
-        "period": {"from": result.start.isoformat(), "to": result.end.isoformat(),
-                   "as_at": _iso(result.period_end), "complete": result.is_complete},
+        "authority": {
+            "code": authority.code,
+            "name": authority.name,
+            "nation": authority.nation,
+            "region": authority.region,
+        },
+        "period": {
+            "from": result.start.isoformat(),
+            "to": result.end.isoformat(),
+            "as_at": _iso(result.period_end),
+            "complete": result.is_complete,
+        },
         "generated_at": _iso(result.generated_at),
         "generated_by": f"Visible {_version()}",
         "disclosure_control": {
@@ -119,9 +143,19 @@ def published(result: FoiReturn, *, suppress: bool = False, round_totals: bool =
             "totals_rounded_to": disclosure.ROUNDING_BASE if round_totals else None,
             "markers": disclosure.MARKERS,
         },
-        "groups": [{"code": g.code, "label": g.label, "questions": list(g.questions), "definition": g.definition}
-                   for g in GROUPS],
-        "measures": [{"code": m.code, "label": m.label, "question": m.question, "unit": m.unit} for m in MEASURES],
+        "groups": [
+            {
+                "code": g.code,
+                "label": g.label,
+                "questions": list(g.questions),
+                "definition": g.definition,
+            }
+            for g in GROUPS
+        ],
+        "measures": [
+            {"code": m.code, "label": m.label, "question": m.question, "unit": m.unit}
+            for m in MEASURES
+        ],
         "genders": [{"code": c, "label": label} for c, label in GENDERS],
         "duration_bands": [{"code": c, "label": label} for c, label in DURATION_BANDS],
         "counts": {g.code: {m.code: value((g.code, m.code)) for m in MEASURES} for g in GROUPS},
@@ -132,10 +166,13 @@ def published(result: FoiReturn, *, suppress: bool = False, round_totals: bool =
 
 def filename(result: FoiReturn, fmt: str, suppress: bool) -> str:
     kind = "published" if suppress else "unsuppressed"
-    return f"foi-return-{result.authority.code}-{result.start:%Y%m%d}-{result.end:%Y%m%d}-{kind}.{fmt}"
+    return (
+        f"foi-return-{result.authority.code}-{result.start:%Y%m%d}-{result.end:%Y%m%d}-{kind}.{fmt}"
+    )
 
 
 # --- writers -----------------------------------------------------------------------------------
+
 
 @collector_paused
 def to_json(document: dict[str, Any]) -> bytes:
@@ -153,8 +190,19 @@ def to_json(document: dict[str, Any]) -> bytes:
     return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
 
 
-CSV_COLUMNS = ("authority_code", "period_from", "period_to", "table", "group", "measure", "breakdown",
-               "row", "row_label", "column", "value")
+CSV_COLUMNS = (
+    "authority_code",
+    "period_from",
+    "period_to",
+    "table",
+    "group",
+    "measure",
+    "breakdown",
+    "row",
+    "row_label",
+    "column",
+    "value",
+)
 
 
 def tidy_rows(document: dict[str, Any]) -> list[tuple]:
@@ -167,16 +215,60 @@ def tidy_rows(document: dict[str, Any]) -> list[tuple]:
     for table in document["breakdowns"]:
         for row in table["rows"]:
             for column, value in row["values"].items():
-                rows.append((*head, "breakdown", table["group"], table["measure"], table["by"], row["code"],
-                             row["label"], column, value))
-            rows.append((*head, "breakdown", table["group"], table["measure"], table["by"], row["code"],
-                         row["label"], "total", row["total"]))
+                rows.append(
+                    (
+                        *head,
+                        "breakdown",
+                        table["group"],
+                        table["measure"],
+                        table["by"],
+                        row["code"],
+                        row["label"],
+                        column,
+                        value,
+                    )
+                )
+            rows.append(
+                (
+                    *head,
+                    "breakdown",
+                    table["group"],
+                    table["measure"],
+                    table["by"],
+                    row["code"],
+                    row["label"],
+                    "total",
+                    row["total"],
+                )
+            )
         for column, value in table["column_totals"].items():
-            rows.append((*head, "breakdown", table["group"], table["measure"], table["by"], "total", "Total",
-                         column, value))
+            rows.append(
+                (
+                    *head,
+                    "breakdown",
+                    table["group"],
+                    table["measure"],
+                    table["by"],
+                    "total",
+                    "Total",
+                    column,
+                    value,
+                )
+            )
     for incident in document["incidents"]:
-        rows.append((*head, "incident", ";".join(incident["groups"]), incident["band"], incident["category"],
-                     incident["incident"], incident["outcome"], "hours", incident["hours"]))
+        rows.append(
+            (
+                *head,
+                "incident",
+                ";".join(incident["groups"]),
+                incident["band"],
+                incident["category"],
+                incident["incident"],
+                incident["outcome"],
+                "hours",
+                incident["hours"],
+            )
+        )
     return rows
 
 
@@ -219,7 +311,10 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
         ("As at", period["as_at"]),
         ("Generated", f"{document['generated_at']} by {document['generated_by']}"),
         ("Schema version", document["schema_version"]),
-        ("Disclosure control", "applied" if control["applied"] else "not applied: for internal use only"),
+        (
+            "Disclosure control",
+            "applied" if control["applied"] else "not applied: for internal use only",
+        ),
         ("Totals rounded to", control["totals_rounded_to"] or "not rounded"),
     ):
         about.append([*strong(about, label), *plain(about, value)])
@@ -236,39 +331,80 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
     labels = {g["code"]: g["label"] for g in document["groups"]}
     counts.append(strong(counts, "Measure", "Question", *labels.values()))
     for measure in document["measures"]:
-        counts.append(plain(counts, measure["label"], measure["question"],
-                            *(document["counts"][g][measure["code"]] for g in labels)))
+        counts.append(
+            plain(
+                counts,
+                measure["label"],
+                measure["question"],
+                *(document["counts"][g][measure["code"]] for g in labels),
+            )
+        )
 
     genders = [g["label"] for g in document["genders"]]
     measure_labels = {m["code"]: m["label"] for m in document["measures"]}
     breakdown = sheet("By nationality and gender", {"A": 40})
     for table in document["breakdowns"]:
-        breakdown.append(strong(breakdown, f"{labels[table['group']]}: {measure_labels[table['measure']]}, by "
-                                           f"{table['by'].replace('_', ' ')} and gender"))
+        breakdown.append(
+            strong(
+                breakdown,
+                f"{labels[table['group']]}: {measure_labels[table['measure']]}, by "
+                f"{table['by'].replace('_', ' ')} and gender",
+            )
+        )
         breakdown.append(plain(breakdown, "Nationality", *genders, "Total"))
         for row in table["rows"]:
             breakdown.append(plain(breakdown, row["label"], *row["values"].values(), row["total"]))
-        breakdown.append(plain(breakdown, "Total", *table["column_totals"].values(), table["total"]))
+        breakdown.append(
+            plain(breakdown, "Total", *table["column_totals"].values(), table["total"])
+        )
         breakdown.append([])
 
     incidents = sheet("Incidents", {})
     with_child = any("child" in i for i in document["incidents"])
-    incidents.append(strong(incidents, "Incident", *(("Child",) if with_child else ()), "Groups", "Category", "Hours",
-                            "Band", "Started before the period", "Still missing at the end",
-                            "Turned 18 while missing", "Outcome"))
+    incidents.append(
+        strong(
+            incidents,
+            "Incident",
+            *(("Child",) if with_child else ()),
+            "Groups",
+            "Category",
+            "Hours",
+            "Band",
+            "Started before the period",
+            "Still missing at the end",
+            "Turned 18 while missing",
+            "Outcome",
+        )
+    )
     yes_no = {True: "yes", False: "no"}
     for i in document["incidents"]:
-        incidents.append(plain(incidents, i["incident"], *((i["child"],) if with_child else ()), ", ".join(i["groups"]),
-                               i["category"], i["hours"], i["band"], yes_no[i["started_before_period"]],
-                               yes_no[i["still_missing_at_end"]], yes_no[i["turned_18_while_missing"]], i["outcome"]))
+        incidents.append(
+            plain(
+                incidents,
+                i["incident"],
+                *((i["child"],) if with_child else ()),
+                ", ".join(i["groups"]),
+                i["category"],
+                i["hours"],
+                i["band"],
+                yes_no[i["started_before_period"]],
+                yes_no[i["still_missing_at_end"]],
+                yes_no[i["turned_18_while_missing"]],
+                i["outcome"],
+            )
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def render(result: FoiReturn, fmt: str, *, suppress: bool = False, round_totals: bool = False) -> bytes:
+def render(
+    result: FoiReturn, fmt: str, *, suppress: bool = False, round_totals: bool = False
+) -> bytes:
     if fmt not in FORMATS:
-        raise ValueError(f"--format: '{fmt}' is not a format of the return; choose json, csv or xlsx")
+        raise ValueError(
+            f"--format: '{fmt}' is not a format of the return; choose json, csv or xlsx"
+        )
     document = published(result, suppress=suppress, round_totals=round_totals)
     return {"json": to_json, "csv": to_csv, "xlsx": to_xlsx}[fmt](document)
 

@@ -22,10 +22,13 @@ class PartnershipKind(models.TextChoices):
 
 class PartnershipArea(models.Model):
     name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=40, choices=PartnershipKind.choices, default=PartnershipKind.SCP)
+    kind = models.CharField(
+        max_length=40, choices=PartnershipKind.choices, default=PartnershipKind.SCP
+    )
     authorities = models.ManyToManyField(Authority, related_name="partnerships")
     year_start_month = models.PositiveSmallIntegerField(
-        default=4, help_text="The month the reporting year starts (4: April to March)")
+        default=4, help_text="The month the reporting year starts (4: April to March)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -44,18 +47,28 @@ class SectionKey(models.TextChoices):
 
 
 class PartnershipSection(models.Model):
-    partnership = models.ForeignKey(PartnershipArea, on_delete=models.CASCADE, related_name="sections")
-    year = models.PositiveSmallIntegerField(help_text="The reporting year, by the calendar year it starts in")
+    partnership = models.ForeignKey(
+        PartnershipArea, on_delete=models.CASCADE, related_name="sections"
+    )
+    year = models.PositiveSmallIntegerField(
+        help_text="The reporting year, by the calendar year it starts in"
+    )
     key = models.CharField(max_length=32, choices=SectionKey.choices)
     text = models.TextField(blank=True)
-    version = models.PositiveIntegerField(default=1, help_text="Incremented on every change; edits carry it")
+    version = models.PositiveIntegerField(
+        default=1, help_text="Incremented on every change; edits carry it"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by_name = models.CharField(max_length=150, blank=True)
     updated_by_organisation = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["partnership", "year", "key"]
-        constraints = [models.UniqueConstraint(fields=["partnership", "year", "key"], name="one_section_per_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "year", "key"], name="one_section_per_year"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.partnership}: {self.get_key_display()} ({self.year})"

@@ -46,6 +46,7 @@ DEFAULTS = RiskSettings()  # R-REPEAT thresholds and the 72-hour interview clock
 
 # --- the year ----------------------------------------------------------------------------------
 
+
 def reporting_year(area: PartnershipArea, year: int) -> tuple[dt.date, dt.date]:
     """First and last day of the reporting year that starts in ``year`` (April to March by
     default)."""
@@ -62,24 +63,34 @@ def year_label(area: PartnershipArea, year: int) -> str:
 def check_year(area: PartnershipArea, year: int) -> None:
     today = timezone.localdate()
     if not 2000 <= year <= today.year:
-        raise ValueError(f"--year: {year} is not a reporting year Visible can count; give a year from 2000 "
-                         f"to {today.year}")
+        raise ValueError(
+            f"--year: {year} is not a reporting year Visible can count; give a year from 2000 "
+            f"to {today.year}"
+        )
     start, _ = reporting_year(area, year)
     if start > today:
-        raise ValueError(f"--year: the {year_label(area, year)} reporting year of {area.name} starts on "
-                         f"{start:%d/%m/%Y}, after today; choose {year - 1} for the year in progress")
+        raise ValueError(
+            f"--year: the {year_label(area, year)} reporting year of {area.name} starts on "
+            f"{start:%d/%m/%Y}, after today; choose {year - 1} for the year in progress"
+        )
 
 
 def partnership_by_name(name: str) -> PartnershipArea:
     area = PartnershipArea.objects.filter(name__iexact=(name or "").strip()).first()
     if area is None:
-        known = ", ".join(f"'{n}'" for n in PartnershipArea.objects.values_list("name", flat=True)[:10]) or "none yet"
-        raise ValueError(f"--partnership: no partnership area is called '{name}' (known: {known}); "
-                         "create one with visible partnership-area --name NAME --authority GSS")
+        known = (
+            ", ".join(f"'{n}'" for n in PartnershipArea.objects.values_list("name", flat=True)[:10])
+            or "none yet"
+        )
+        raise ValueError(
+            f"--partnership: no partnership area is called '{name}' (known: {known}); "
+            "create one with visible partnership-area --name NAME --authority GSS"
+        )
     return area
 
 
 # --- the figures -------------------------------------------------------------------------------
+
 
 @dataclass
 class YearFigures:
@@ -99,26 +110,37 @@ class YearFigures:
 def _nrm(result: foi.FoiReturn) -> dict[str, int]:
     """Referrals made in the year for the children in scope, with their decisions as
     recorded now (a decision made after the year still tells the referral's outcome)."""
-    rows = list(NrmReferral.objects.filter(child_id__in=list(result.children),
-                                           referred_on__range=(result.start, result.end))
-                .values_list("child_id", "rg_decision", "cg_decision", "stayed"))
+    rows = list(
+        NrmReferral.objects.filter(
+            child_id__in=list(result.children), referred_on__range=(result.start, result.end)
+        ).values_list("child_id", "rg_decision", "cg_decision", "stayed")
+    )
     rg = Counter(r[1] for r in rows)
     cg = Counter(r[2] for r in rows if r[1] == NrmDecision.POSITIVE)
     return {
-        "referrals": len(rows), "children_referred": len({r[0] for r in rows}),
-        "rg_positive": rg[NrmDecision.POSITIVE], "rg_negative": rg[NrmDecision.NEGATIVE],
+        "referrals": len(rows),
+        "children_referred": len({r[0] for r in rows}),
+        "rg_positive": rg[NrmDecision.POSITIVE],
+        "rg_negative": rg[NrmDecision.NEGATIVE],
         "rg_pending": rg[NrmDecision.PENDING],
-        "cg_positive": cg[NrmDecision.POSITIVE], "cg_negative": cg[NrmDecision.NEGATIVE],
-        "cg_pending": cg[NrmDecision.PENDING], "stayed": sum(1 for r in rows if r[3]),
+        "cg_positive": cg[NrmDecision.POSITIVE],
+        "cg_negative": cg[NrmDecision.NEGATIVE],
+        "cg_pending": cg[NrmDecision.PENDING],
+        "stayed": sum(1 for r in rows if r[3]),
     }
 
 
 def _interviews(result: foi.FoiReturn) -> dict[str, int]:
     """Return interviews after the incidents that ended in the year (rulebook section 5:
     offered, and held within 72 hours of the return)."""
-    ended = {i.episode_id: i for i in result.incidents
-             if i.returned_at is not None and i.returned_at >= result.period_start}
-    found = ReturnInterview.objects.filter(episode_id__in=list(ended)).values_list("episode_id", "outcome", "done_at")
+    ended = {
+        i.episode_id: i
+        for i in result.incidents
+        if i.returned_at is not None and i.returned_at >= result.period_start
+    }
+    found = ReturnInterview.objects.filter(episode_id__in=list(ended)).values_list(
+        "episode_id", "outcome", "done_at"
+    )
     clock = dt.timedelta(hours=DEFAULTS.return_interview_hours)
     held = within = declined = offered = 0
     for episode_id, outcome, done_at in found:
@@ -129,8 +151,14 @@ def _interviews(result: foi.FoiReturn) -> dict[str, int]:
             held += 1
             if done_at - ended[episode_id].returned_at <= clock:
                 within += 1
-    return {"returns": len(ended), "offered": offered, "held": held, "held_within_72_hours": within,
-            "declined": declined, "not_offered": len(ended) - offered}
+    return {
+        "returns": len(ended),
+        "offered": offered,
+        "held": held,
+        "held_within_72_hours": within,
+        "declined": declined,
+        "not_offered": len(ended) - offered,
+    }
 
 
 def _repeat(result: foi.FoiReturn) -> dict[str, int]:
@@ -146,17 +174,30 @@ def _repeat(result: foi.FoiReturn) -> dict[str, int]:
         times.sort()
         if any(times[i + need - 1] - times[i] <= window for i in range(len(times) - need + 1)):
             r_repeat += 1
-    return {"went_missing": len(starts), "more_than_once": sum(1 for t in starts.values() if len(t) > 1),
-            "r_repeat": r_repeat, "incidents": len(result.incidents)}
+    return {
+        "went_missing": len(starts),
+        "more_than_once": sum(1 for t in starts.values() if len(t) > 1),
+        "r_repeat": r_repeat,
+        "incidents": len(result.incidents),
+    }
 
 
 def figures(area: PartnershipArea, year: int, authorities: list[Authority]) -> YearFigures:
     start, end = reporting_year(area, year)
     result = foi.count_return(authorities, start, end)
-    return YearFigures(year_label(area, year), start, end, result, _nrm(result), _interviews(result), _repeat(result))
+    return YearFigures(
+        year_label(area, year),
+        start,
+        end,
+        result,
+        _nrm(result),
+        _interviews(result),
+        _repeat(result),
+    )
 
 
 # --- the report --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Row:
@@ -232,81 +273,194 @@ def _sections(this: YearFigures, previous: YearFigures) -> list[NumbersSection]:
         return Row(label, a.count(group, measure), b.count(group, measure))
 
     sections = [
-        NumbersSection("children", "Trafficked, unaccompanied and separated children", "Children in the partnership's "
-                       "care during the year with each flag in force; a child with several flags is in several rows, "
-                       "and once in the last.", "children", [
-                           counted("trafficked_identified", "children", "Identified as trafficked"),
-                           counted("trafficked_suspected", "children", "Suspected of having been trafficked"),
-                           counted("uasc", "children", "Unaccompanied asylum-seeking children"),
-                           counted("unaccompanied", "children", "Unaccompanied children"),
-                           counted("separated", "children", "Separated children"),
-                           counted("any", "children", "All of these children"),
-                       ]),
-        NumbersSection("nrm", "National Referral Mechanism", "Referrals made during the year for these children, with "
-                       "the decisions recorded on them so far.", "referrals", [
-                           Row("Referrals made", this.nrm["referrals"], previous.nrm["referrals"]),
-                           Row("Reasonable grounds: positive", this.nrm["rg_positive"], previous.nrm["rg_positive"]),
-                           Row("Reasonable grounds: negative", this.nrm["rg_negative"], previous.nrm["rg_negative"]),
-                           Row("Reasonable grounds: awaiting", this.nrm["rg_pending"], previous.nrm["rg_pending"]),
-                           Row("Conclusive grounds: positive", this.nrm["cg_positive"], previous.nrm["cg_positive"]),
-                           Row("Conclusive grounds: negative", this.nrm["cg_negative"], previous.nrm["cg_negative"]),
-                           Row("Conclusive grounds: awaiting", this.nrm["cg_pending"], previous.nrm["cg_pending"]),
-                           Row("Decisions stayed while the child was missing", this.nrm["stayed"], previous.nrm["stayed"]),
-                       ], notes=[f"{this.nrm['children_referred']:,} children were referred in {this.label} "
-                                 f"({previous.nrm['children_referred']:,} in {previous.label})."]),
-        NumbersSection("missing", "Children who went missing or away", "Children missing (whereabouts not known, M) or "
-                       "away from placement without authorisation (whereabouts known, A) at any time in the year, and "
-                       "the incidents.", "children and incidents", [
-                           counted("any", "children_missing_or_away", "Children missing or away"),
-                           counted("any", "children_missing", "Children missing (M)"),
-                           counted("any", "children_away", "Children away (A)"),
-                           counted("any", "incidents", "Incidents"),
-                           counted("any", "incidents_missing", "Incidents of missing (M)"),
-                           counted("any", "incidents_away", "Incidents of away (A)"),
-                       ], notes=[f"{_share(a.count('any', 'children_missing_or_away'), a.count('any', 'children'))} of "
-                                 f"these children went missing or away in {this.label} "
-                                 f"({_share(b.count('any', 'children_missing_or_away'), b.count('any', 'children'))} "
-                                 f"in {previous.label})."]),
-        NumbersSection("outcomes", "What happened", "How each incident ended, as at the end of the year. A young person "
-                       "who turned 18 while missing is still missing: turning 18 closes nothing (Rec 5.iii).",
-                       "incidents and young people", [
-                           counted("any", "incidents_returned_themselves", "Came back by themselves"),
-                           counted("any", "incidents_found", "Found (police, carers, others)"),
-                           counted("any", "incidents_still_missing", "Still missing at the end of the year"),
-                           counted("any", "children_still_missing_turned_18", "Turned 18 while missing, still missing"),
-                       ]),
-        NumbersSection("durations", "How long", "The length of each incident, in the bands of the report (about a third "
-                       "of these children were missing more than 7 days, against 2% nationally).", "incidents", [
-                           counted("any", f"incidents_{code}", label) for code, label in foi.DURATION_BANDS
-                       ]),
-        NumbersSection("repeat", "Repeat missing", f"Children who went missing more than once in the year (the report's "
-                       f"measure), and those with {DEFAULTS.repeat_episodes} or more incidents within "
-                       f"{DEFAULTS.repeat_window_days} days (rule R-REPEAT).", "children", [
-                           Row("Went missing or away", this.repeat["went_missing"], previous.repeat["went_missing"]),
-                           Row("More than once", this.repeat["more_than_once"], previous.repeat["more_than_once"]),
-                           Row(f"{DEFAULTS.repeat_episodes} or more within {DEFAULTS.repeat_window_days} days",
-                               this.repeat["r_repeat"], previous.repeat["r_repeat"]),
-                       ], notes=[f"{this.repeat['incidents'] / this.repeat['went_missing']:.1f} incidents per child who "
-                                 f"went missing in {this.label}." if this.repeat["went_missing"] else
-                                 f"No child went missing in {this.label}."]),
-        NumbersSection("interviews", "Return interviews", "After each incident that ended in the year: was an independent "
-                       "return interview offered, and held within 72 hours of the return (DfE statutory guidance "
-                       "2014)?", "returns", [
-                           Row("Returns", this.interviews["returns"], previous.interviews["returns"]),
-                           Row("Interview offered", this.interviews["offered"], previous.interviews["offered"]),
-                           Row("Interview held", this.interviews["held"], previous.interviews["held"]),
-                           Row("Held within 72 hours", this.interviews["held_within_72_hours"],
-                               previous.interviews["held_within_72_hours"]),
-                           Row("Declined by the child", this.interviews["declined"], previous.interviews["declined"]),
-                           Row("No interview recorded", this.interviews["not_offered"], previous.interviews["not_offered"]),
-                       ], notes=[f"{_share(this.interviews['held_within_72_hours'], this.interviews['returns'])} of "
-                                 f"returns in {this.label} were followed by an interview within 72 hours "
-                                 f"({_share(previous.interviews['held_within_72_hours'], previous.interviews['returns'])}"
-                                 f" in {previous.label})."]),
+        NumbersSection(
+            "children",
+            "Trafficked, unaccompanied and separated children",
+            "Children in the partnership's "
+            "care during the year with each flag in force; a child with several flags is in several rows, "
+            "and once in the last.",
+            "children",
+            [
+                counted("trafficked_identified", "children", "Identified as trafficked"),
+                counted("trafficked_suspected", "children", "Suspected of having been trafficked"),
+                counted("uasc", "children", "Unaccompanied asylum-seeking children"),
+                counted("unaccompanied", "children", "Unaccompanied children"),
+                counted("separated", "children", "Separated children"),
+                counted("any", "children", "All of these children"),
+            ],
+        ),
+        NumbersSection(
+            "nrm",
+            "National Referral Mechanism",
+            "Referrals made during the year for these children, with "
+            "the decisions recorded on them so far.",
+            "referrals",
+            [
+                Row("Referrals made", this.nrm["referrals"], previous.nrm["referrals"]),
+                Row(
+                    "Reasonable grounds: positive",
+                    this.nrm["rg_positive"],
+                    previous.nrm["rg_positive"],
+                ),
+                Row(
+                    "Reasonable grounds: negative",
+                    this.nrm["rg_negative"],
+                    previous.nrm["rg_negative"],
+                ),
+                Row(
+                    "Reasonable grounds: awaiting",
+                    this.nrm["rg_pending"],
+                    previous.nrm["rg_pending"],
+                ),
+                Row(
+                    "Conclusive grounds: positive",
+                    this.nrm["cg_positive"],
+                    previous.nrm["cg_positive"],
+                ),
+                Row(
+                    "Conclusive grounds: negative",
+                    this.nrm["cg_negative"],
+                    previous.nrm["cg_negative"],
+                ),
+                Row(
+                    "Conclusive grounds: awaiting",
+                    this.nrm["cg_pending"],
+                    previous.nrm["cg_pending"],
+                ),
+                Row(
+                    "Decisions stayed while the child was missing",
+                    this.nrm["stayed"],
+                    previous.nrm["stayed"],
+                ),
+            ],
+            notes=[
+                f"{this.nrm['children_referred']:,} children were referred in {this.label} "
+                f"({previous.nrm['children_referred']:,} in {previous.label})."
+            ],
+        ),
+        NumbersSection(
+            "missing",
+            "Children who went missing or away",
+            "Children missing (whereabouts not known, M) or "
+            "away from placement without authorisation (whereabouts known, A) at any time in the year, and "
+            "the incidents.",
+            "children and incidents",
+            [
+                counted("any", "children_missing_or_away", "Children missing or away"),
+                counted("any", "children_missing", "Children missing (M)"),
+                counted("any", "children_away", "Children away (A)"),
+                counted("any", "incidents", "Incidents"),
+                counted("any", "incidents_missing", "Incidents of missing (M)"),
+                counted("any", "incidents_away", "Incidents of away (A)"),
+            ],
+            notes=[
+                f"{_share(a.count('any', 'children_missing_or_away'), a.count('any', 'children'))} of "
+                f"these children went missing or away in {this.label} "
+                f"({_share(b.count('any', 'children_missing_or_away'), b.count('any', 'children'))} "
+                f"in {previous.label})."
+            ],
+        ),
+        NumbersSection(
+            "outcomes",
+            "What happened",
+            "How each incident ended, as at the end of the year. A young person "
+            "who turned 18 while missing is still missing: turning 18 closes nothing (Rec 5.iii).",
+            "incidents and young people",
+            [
+                counted("any", "incidents_returned_themselves", "Came back by themselves"),
+                counted("any", "incidents_found", "Found (police, carers, others)"),
+                counted("any", "incidents_still_missing", "Still missing at the end of the year"),
+                counted(
+                    "any",
+                    "children_still_missing_turned_18",
+                    "Turned 18 while missing, still missing",
+                ),
+            ],
+        ),
+        NumbersSection(
+            "durations",
+            "How long",
+            "The length of each incident, in the bands of the report (about a third "
+            "of these children were missing more than 7 days, against 2% nationally).",
+            "incidents",
+            [counted("any", f"incidents_{code}", label) for code, label in foi.DURATION_BANDS],
+        ),
+        NumbersSection(
+            "repeat",
+            "Repeat missing",
+            f"Children who went missing more than once in the year (the report's "
+            f"measure), and those with {DEFAULTS.repeat_episodes} or more incidents within "
+            f"{DEFAULTS.repeat_window_days} days (rule R-REPEAT).",
+            "children",
+            [
+                Row(
+                    "Went missing or away",
+                    this.repeat["went_missing"],
+                    previous.repeat["went_missing"],
+                ),
+                Row(
+                    "More than once",
+                    this.repeat["more_than_once"],
+                    previous.repeat["more_than_once"],
+                ),
+                Row(
+                    f"{DEFAULTS.repeat_episodes} or more within {DEFAULTS.repeat_window_days} days",
+                    this.repeat["r_repeat"],
+                    previous.repeat["r_repeat"],
+                ),
+            ],
+            notes=[
+                f"{this.repeat['incidents'] / this.repeat['went_missing']:.1f} incidents per child who "
+                f"went missing in {this.label}."
+                if this.repeat["went_missing"]
+                else f"No child went missing in {this.label}."
+            ],
+        ),
+        NumbersSection(
+            "interviews",
+            "Return interviews",
+            "After each incident that ended in the year: was an independent "
+            "return interview offered, and held within 72 hours of the return (DfE statutory guidance "
+            "2014)?",
+            "returns",
+            [
+                Row("Returns", this.interviews["returns"], previous.interviews["returns"]),
+                Row(
+                    "Interview offered", this.interviews["offered"], previous.interviews["offered"]
+                ),
+                Row("Interview held", this.interviews["held"], previous.interviews["held"]),
+                Row(
+                    "Held within 72 hours",
+                    this.interviews["held_within_72_hours"],
+                    previous.interviews["held_within_72_hours"],
+                ),
+                Row(
+                    "Declined by the child",
+                    this.interviews["declined"],
+                    previous.interviews["declined"],
+                ),
+                Row(
+                    "No interview recorded",
+                    this.interviews["not_offered"],
+                    previous.interviews["not_offered"],
+                ),
+            ],
+            notes=[
+                f"{_share(this.interviews['held_within_72_hours'], this.interviews['returns'])} of "
+                f"returns in {this.label} were followed by an interview within 72 hours "
+                f"({_share(previous.interviews['held_within_72_hours'], previous.interviews['returns'])}"
+                f" in {previous.label})."
+            ],
+        ),
     ]
     for section in sections:
-        section.chart = bar_chart(f"chart-{section.key}", section.title,
-                                  [Bar(r.label, r.this, r.previous) for r in section.rows], this.label, previous.label)
+        section.chart = bar_chart(
+            f"chart-{section.key}",
+            section.title,
+            [Bar(r.label, r.this, r.previous) for r in section.rows],
+            this.label,
+            previous.label,
+        )
     return sections
 
 
@@ -315,8 +469,16 @@ def _written(area: PartnershipArea, year: int) -> list[WrittenSection]:
     out = []
     for key, title in SectionKey.choices:
         s = saved.get(key)
-        out.append(WrittenSection(key, title, s.text if s else "", s.version if s else 0,
-                                  s.updated_by_name if s else "", s.updated_at if s else None))
+        out.append(
+            WrittenSection(
+                key,
+                title,
+                s.text if s else "",
+                s.version if s else 0,
+                s.updated_by_name if s else "",
+                s.updated_at if s else None,
+            )
+        )
     return out
 
 
@@ -325,8 +487,16 @@ def _by_authority(authorities: list[Authority], result: foi.FoiReturn) -> list[A
     for authority in sorted(authorities, key=lambda a: a.name):
         kids = {c.child_id for c in result.children.values() if c.authority_id == authority.pk}
         incidents = [i for i in result.incidents if i.child_id in kids]
-        rows.append(AuthorityRow(authority.name, authority.code, len(kids), len({i.child_id for i in incidents}),
-                                 len(incidents), sum(1 for i in incidents if i.still_missing)))
+        rows.append(
+            AuthorityRow(
+                authority.name,
+                authority.code,
+                len(kids),
+                len({i.child_id for i in incidents}),
+                len(incidents),
+                sum(1 for i in incidents if i.still_missing),
+            )
+        )
     return rows
 
 
@@ -336,39 +506,79 @@ def build_report(area: PartnershipArea, year: int) -> PartnershipReport:
     authorities = list(area.authorities.order_by("name"))
     this = figures(area, year, authorities)
     previous = figures(area, year - 1, authorities)
-    return PartnershipReport(area, year, authorities, this, previous, _sections(this, previous),
-                             _written(area, year), _by_authority(authorities, this.counts), timezone.now())
+    return PartnershipReport(
+        area,
+        year,
+        authorities,
+        this,
+        previous,
+        _sections(this, previous),
+        _written(area, year),
+        _by_authority(authorities, this.counts),
+        timezone.now(),
+    )
 
 
 def refuse(viewer: Viewer, area: PartnershipArea, purpose: str) -> None:
-    record(viewer, AuditAction.DENIED, object_type="partnership_report", object_id=area.pk, purpose=purpose,
-           summary=f"Tried to open the annual report of {area.name}, a partnership their council is not part of "
-                   "or with a role that does not see counts")
+    record(
+        viewer,
+        AuditAction.DENIED,
+        object_type="partnership_report",
+        object_id=area.pk,
+        purpose=purpose,
+        summary=f"Tried to open the annual report of {area.name}, a partnership their council is not part of "
+        "or with a role that does not see counts",
+    )
     raise PermissionDenied("Only councils in this partnership area can see its annual report")
 
 
-def report_for(viewer: Viewer, area: PartnershipArea, year: int, purpose: str = "partnership report") -> PartnershipReport:
+def report_for(
+    viewer: Viewer, area: PartnershipArea, year: int, purpose: str = "partnership report"
+) -> PartnershipReport:
     if not policy.can_view_partnership(viewer, area):
         refuse(viewer, area, purpose)
     report = build_report(area, year)
-    record(viewer, AuditAction.COUNT, object_type="partnership_report", object_id=area.pk, purpose=purpose,
-           summary=f"Counted the {report.this.label} annual report of {area.name}",
-           detail={"partnership": area.pk, "year": year, "authorities": [a.code for a in report.authorities],
-                   "children": len(report.this.counts.children), "incidents": len(report.this.counts.incidents)})
+    record(
+        viewer,
+        AuditAction.COUNT,
+        object_type="partnership_report",
+        object_id=area.pk,
+        purpose=purpose,
+        summary=f"Counted the {report.this.label} annual report of {area.name}",
+        detail={
+            "partnership": area.pk,
+            "year": year,
+            "authorities": [a.code for a in report.authorities],
+            "children": len(report.this.counts.children),
+            "incidents": len(report.this.counts.incidents),
+        },
+    )
     return report
 
 
 def audit_export(viewer: Viewer, report: PartnershipReport, fmt: str, size: int) -> None:
-    record(viewer, AuditAction.EXPORT, object_type="partnership_report", object_id=report.area.pk,
-           summary=f"Downloaded the {report.this.label} annual report of {report.area.name} as {fmt.upper()}",
-           detail={"format": fmt, "year": report.year, "bytes": size})
+    record(
+        viewer,
+        AuditAction.EXPORT,
+        object_type="partnership_report",
+        object_id=report.area.pk,
+        summary=f"Downloaded the {report.this.label} annual report of {report.area.name} as {fmt.upper()}",
+        detail={"format": fmt, "year": report.year, "bytes": size},
+    )
 
 
 # --- rendering ---------------------------------------------------------------------------------
 
+
 def page_context(report: PartnershipReport, *, pdf: bool, can_write: bool = False) -> dict:
-    return {"report": report, "pdf": pdf, "base_template": PDF_BASE if pdf else PAGE_BASE, "can_write": can_write,
-            "this_label": report.this.label, "previous_label": report.previous.label}
+    return {
+        "report": report,
+        "pdf": pdf,
+        "base_template": PDF_BASE if pdf else PAGE_BASE,
+        "can_write": can_write,
+        "this_label": report.this.label,
+        "previous_label": report.previous.label,
+    }
 
 
 def render_html(report: PartnershipReport, *, pdf: bool = True) -> str:
@@ -388,8 +598,11 @@ def pdf_document(report: PartnershipReport):
     from weasyprint.urls import URLFetcher
 
     # Nothing to fetch: charts are inline SVG and the stylesheet is read from disk here.
-    return HTML(string=render_html(report, pdf=True), base_url="about:blank",
-                url_fetcher=URLFetcher(allowed_protocols={"data"})).render(stylesheets=[_stylesheet()])
+    return HTML(
+        string=render_html(report, pdf=True),
+        base_url="about:blank",
+        url_fetcher=URLFetcher(allowed_protocols={"data"}),
+    ).render(stylesheets=[_stylesheet()])
 
 
 def render_pdf(report: PartnershipReport) -> bytes:

@@ -20,25 +20,37 @@ ROLES_THAT_WRITE_SECTIONS = {Role.SENIOR_MANAGER}
 
 def is_system(viewer: Viewer) -> bool:
     """The command line and other system jobs: no user, no organisation."""
-    return viewer.user_id is None and viewer.organisation is None and viewer.username.startswith("<")
+    return (
+        viewer.user_id is None and viewer.organisation is None and viewer.username.startswith("<")
+    )
 
 
 def can_make_foi_return(viewer: Viewer, authority: Authority) -> bool:
     if is_system(viewer):
         return True
     org = viewer.organisation
-    return bool(org and org.is_responsible_body and org.authority_id == authority.pk
-                and viewer.role in ROLES_THAT_SEE_COUNTS)
+    return bool(
+        org
+        and org.is_responsible_body
+        and org.authority_id == authority.pk
+        and viewer.role in ROLES_THAT_SEE_COUNTS
+    )
 
 
 def _member_council(viewer: Viewer, area: PartnershipArea) -> bool:
     org = viewer.organisation
-    return bool(org and org.is_responsible_body and org.authority_id
-                and area.authorities.filter(pk=org.authority_id).exists())
+    return bool(
+        org
+        and org.is_responsible_body
+        and org.authority_id
+        and area.authorities.filter(pk=org.authority_id).exists()
+    )
 
 
 def can_view_partnership(viewer: Viewer, area: PartnershipArea) -> bool:
-    return is_system(viewer) or (_member_council(viewer, area) and viewer.role in ROLES_THAT_SEE_COUNTS)
+    return is_system(viewer) or (
+        _member_council(viewer, area) and viewer.role in ROLES_THAT_SEE_COUNTS
+    )
 
 
 def can_write_sections(viewer: Viewer, area: PartnershipArea) -> bool:
@@ -50,6 +62,11 @@ def partnerships_for(viewer: Viewer):
     if is_system(viewer):
         return PartnershipArea.objects.all()
     org = viewer.organisation
-    if not (org and org.is_responsible_body and org.authority_id and viewer.role in ROLES_THAT_SEE_COUNTS):
+    if not (
+        org
+        and org.is_responsible_body
+        and org.authority_id
+        and viewer.role in ROLES_THAT_SEE_COUNTS
+    ):
         return PartnershipArea.objects.none()
     return PartnershipArea.objects.filter(authorities=org.authority_id)

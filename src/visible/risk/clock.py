@@ -62,7 +62,9 @@ def _bank_holidays(nation: str, year: int) -> frozenset[dt.date]:
     try:
         subdivision = _SUBDIVISIONS[nation]
     except KeyError:
-        raise ValueError(f"No bank holiday calendar for {nation!r}; use one of {', '.join(_SUBDIVISIONS)}") from None
+        raise ValueError(
+            f"No bank holiday calendar for {nation!r}; use one of {', '.join(_SUBDIVISIONS)}"
+        ) from None
     return frozenset(holidays.UK(subdiv=subdivision, years=year))
 
 

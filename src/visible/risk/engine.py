@@ -60,7 +60,9 @@ POTENTIAL_TRAFFICKING_VICTIM = "potential_trafficking_victim"
 REPEAT_MISSING = "repeat_missing"
 TURNED_18_WHILE_MISSING = "turned_18_while_missing"
 LONG_MISSING = "long_missing"
-MARKERS = frozenset({POTENTIAL_TRAFFICKING_VICTIM, REPEAT_MISSING, TURNED_18_WHILE_MISSING, LONG_MISSING})
+MARKERS = frozenset(
+    {POTENTIAL_TRAFFICKING_VICTIM, REPEAT_MISSING, TURNED_18_WHILE_MISSING, LONG_MISSING}
+)
 
 # Alert codes, each with the rule it comes from.
 ALERT_RULES = {
@@ -81,8 +83,20 @@ PROMPT_NEW_RISK_ASSESSMENT = "Carry out a new risk assessment"
 
 _HIGH_SCOPE = (TRAFFICKED_IDENTIFIED, TRAFFICKED_SUSPECTED, UASC, UNACCOMPANIED, SEPARATED)
 _EARLY_SCOPE = frozenset({UASC, UNACCOMPANIED})
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -102,8 +116,13 @@ class Reason:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rule_id": self.rule_id, "text": self.text, "effect": self.effect, "citation": self.citation,
-            "source": self.source, "floor": self.floor.value if self.floor else None, "binding": self.binding,
+            "rule_id": self.rule_id,
+            "text": self.text,
+            "effect": self.effect,
+            "citation": self.citation,
+            "source": self.source,
+            "floor": self.floor.value if self.floor else None,
+            "binding": self.binding,
         }
 
 
@@ -127,9 +146,15 @@ class Alert:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "key": self.key, "code": self.code, "rule_id": self.rule_id, "child_id": self.child_id,
-            "episode_id": self.episode_id, "due_at": self.due_at.isoformat(), "text": self.text,
-            "citation": self.citation, "source": self.source,
+            "key": self.key,
+            "code": self.code,
+            "rule_id": self.rule_id,
+            "child_id": self.child_id,
+            "episode_id": self.episode_id,
+            "due_at": self.due_at.isoformat(),
+            "text": self.text,
+            "citation": self.citation,
+            "source": self.source,
         }
 
 
@@ -218,63 +243,119 @@ def assess_episode(
         scope.append(AT_RISK_OF_TRAFFICKING)
     if is_child and scope and graded_as_missing:
         who = " and ".join(FLAG_LABELS[k] for k in scope)
-        reasons.append(_reason("R-HIGH", f"{_capitalise(who)} child {where}", "Sets the grade to High",
-                               floor=Grade.HIGH, binding=True))
+        reasons.append(
+            _reason(
+                "R-HIGH",
+                f"{_capitalise(who)} child {where}",
+                "Sets the grade to High",
+                floor=Grade.HIGH,
+                binding=True,
+            )
+        )
 
     # R-AGE
     if not under_18 and age_in_doubt:
-        status = facts.age_assessment_status if facts.age_assessment_status in AGE_IN_DOUBT else "disputed"
-        reasons.append(_reason(
-            "R-AGE", f"Recorded as aged {age_at_start} but age assessment {status}: treated as a child",
-            "The rules for children apply",
-        ))
+        status = (
+            facts.age_assessment_status
+            if facts.age_assessment_status in AGE_IN_DOUBT
+            else "disputed"
+        )
+        reasons.append(
+            _reason(
+                "R-AGE",
+                f"Recorded as aged {age_at_start} but age assessment {status}: treated as a child",
+                "The rules for children apply",
+            )
+        )
 
     # R-MIN-CHILD
     if settings.min_child_grade_medium and is_child:
-        reasons.append(_reason("R-MIN-CHILD", "A child is never graded below medium",
-                               "Sets the grade to at least Medium", floor=Grade.MEDIUM, binding=True))
+        reasons.append(
+            _reason(
+                "R-MIN-CHILD",
+                "A child is never graded below medium",
+                "Sets the grade to at least Medium",
+                floor=Grade.MEDIUM,
+                binding=True,
+            )
+        )
 
     # R-EARLY
     days_looked_after = (start_day - facts.looked_after_from).days
     early = (
-        is_child and graded_as_missing and bool(kinds & _EARLY_SCOPE)
+        is_child
+        and graded_as_missing
+        and bool(kinds & _EARLY_SCOPE)
         and 0 <= days_looked_after <= settings.early_missing_days
     )
     if early:
-        when = ("on the day they became looked after" if days_looked_after == 0
-                else f"{_days(days_looked_after)} after becoming looked after")
+        when = (
+            "on the day they became looked after"
+            if days_looked_after == 0
+            else f"{_days(days_looked_after)} after becoming looked after"
+        )
         text = f"Potential trafficking victim: went {where} {when}"
-        reasons.append(_reason("R-EARLY", text, "Sets the grade to High; marks a potential trafficking victim",
-                               floor=Grade.HIGH, binding=True))
+        reasons.append(
+            _reason(
+                "R-EARLY",
+                text,
+                "Sets the grade to High; marks a potential trafficking victim",
+                floor=Grade.HIGH,
+                binding=True,
+            )
+        )
         markers.add(POTENTIAL_TRAFFICKING_VICTIM)
         if not kinds & TRAFFICKING_FLAGS:
             flags_to_raise.append(TRAFFICKED_SUSPECTED)
-            reasons.append(_reason("R-EARLY", "No trafficking flag yet",
-                                   "Proposes a 'trafficked (suspected)' flag, pending confirmation"))
-        extra_alerts.append(_alert(
-            "potential_trafficking_victim", facts, episode.id, episode.started_at,
-            f"{text}: confirm the suspected-trafficking flag and make an NRM referral",
-        ))
+            reasons.append(
+                _reason(
+                    "R-EARLY",
+                    "No trafficking flag yet",
+                    "Proposes a 'trafficked (suspected)' flag, pending confirmation",
+                )
+            )
+        extra_alerts.append(
+            _alert(
+                "potential_trafficking_victim",
+                facts,
+                episode.id,
+                episode.started_at,
+                f"{text}: confirm the suspected-trafficking flag and make an NRM referral",
+            )
+        )
 
     # R-REPEAT
     window_start = start_day - dt.timedelta(days=settings.repeat_window_days - 1)
-    in_window = [e for e in view.episodes
-                 if e.started_at <= episode.started_at and window_start <= uk_date(e.started_at) <= start_day]
+    in_window = [
+        e
+        for e in view.episodes
+        if e.started_at <= episode.started_at and window_start <= uk_date(e.started_at) <= start_day
+    ]
     if len(in_window) >= settings.repeat_episodes:
-        reasons.append(_reason(
-            "R-REPEAT", f"Repeat missing: {len(in_window)} episodes in {settings.repeat_window_days} days",
-            "Marks repeat missing; prompts a strategy discussion and a new risk assessment",
-        ))
+        reasons.append(
+            _reason(
+                "R-REPEAT",
+                f"Repeat missing: {len(in_window)} episodes in {settings.repeat_window_days} days",
+                "Marks repeat missing; prompts a strategy discussion and a new risk assessment",
+            )
+        )
         markers.add(REPEAT_MISSING)
 
     # R-18
     eighteenth = birthday(facts.date_of_birth, 18)
-    last_day_missing = view.at_day if episode.ended_at is None or episode.ended_at > at else uk_date(episode.ended_at)
+    last_day_missing = (
+        view.at_day
+        if episode.ended_at is None or episode.ended_at > at
+        else uk_date(episode.ended_at)
+    )
     if under_18 and start_day < eighteenth <= last_day_missing:
-        reasons.append(_reason(
-            "R-18", f"Turned 18 on {_day(eighteenth)} while missing: the risk does not drop",
-            "Keeps the grade; marks 'turned 18 while missing'",
-        ))
+        reasons.append(
+            _reason(
+                "R-18",
+                f"Turned 18 on {_day(eighteenth)} while missing: the risk does not drop",
+                "Keeps the grade; marks 'turned 18 while missing'",
+            )
+        )
         markers.add(TURNED_18_WHILE_MISSING)
 
     # R-LONG
@@ -282,10 +363,14 @@ def assess_episode(
     lasted = (at if still_missing else episode.ended_at) - episode.started_at
     if lasted >= dt.timedelta(days=settings.long_missing_days):
         state = "Missing" if still_missing else "Was missing"
-        reasons.append(_reason(
-            "R-LONG", f"{state} for {_days(settings.long_missing_days)} or more",
-            "Marks long missing" + ("; prompts a review of the risk assessment" if still_missing else ""),
-        ))
+        reasons.append(
+            _reason(
+                "R-LONG",
+                f"{state} for {_days(settings.long_missing_days)} or more",
+                "Marks long missing"
+                + ("; prompts a review of the risk assessment" if still_missing else ""),
+            )
+        )
         markers.add(LONG_MISSING)
 
     # R-SCORE
@@ -299,49 +384,80 @@ def assess_episode(
         reasons.append(_reason("R-SCORE", FACTORS[code].label, f"Adds {weight} to the risk score"))
     score_grade = _score_grade(score, settings)
     if score_grade is not None:
-        reasons.append(_reason(
-            "R-SCORE", f"Risk factors score {score}", f"Raises the grade to at least {score_grade.label}",
-            floor=score_grade,
-        ))
+        reasons.append(
+            _reason(
+                "R-SCORE",
+                f"Risk factors score {score}",
+                f"Raises the grade to at least {score_grade.label}",
+                floor=score_grade,
+            )
+        )
 
     # R-NATIONALITY: a prompt, never a floor.
     pattern = settings.nationality_patterns.get(facts.nationality)
     if pattern:
-        reasons.append(_reason(
-            "R-NATIONALITY",
-            f"Nationality {facts.nationality}: known exploitation pattern ({pattern})",
-            "Prompts professional judgement only; does not change the grade",
-        ))
+        reasons.append(
+            _reason(
+                "R-NATIONALITY",
+                f"Nationality {facts.nationality}: known exploitation pattern ({pattern})",
+                "Prompts professional judgement only; does not change the grade",
+            )
+        )
 
     # R-WORDS
-    labels = sorted({finding.word.lower() for note in episode.notes for finding in check_text(note) if finding.certain})
+    labels = sorted(
+        {
+            finding.word.lower()
+            for note in episode.notes
+            for finding in check_text(note)
+            if finding.certain
+        }
+    )
     if labels:
-        reasons.append(_reason(
-            "R-WORDS", f"The notes call the child {_quoted(labels)}",
-            "Prompts removing the label",
-        ))
+        reasons.append(
+            _reason(
+                "R-WORDS",
+                f"The notes call the child {_quoted(labels)}",
+                "Prompts removing the label",
+            )
+        )
 
     grade = max([Grade.NO_APPARENT_RISK] + [r.floor for r in reasons if r.floor is not None])
-    floor = max([Grade.NO_APPARENT_RISK] + [r.floor for r in reasons if r.floor is not None and r.binding])
+    floor = max(
+        [Grade.NO_APPARENT_RISK] + [r.floor for r in reasons if r.floor is not None and r.binding]
+    )
 
     # Prompts: what to do now, so they follow the facts at ``at`` (unlike the grade they may
     # disappear once done).
     prompts: list[str] = []
     referred = view.referred_by(view.at_day)
-    trafficking_concern = early or bool(kinds & TRAFFICKING_FLAGS) or "trafficking_indicators_not_referred" in found
+    trafficking_concern = (
+        early or bool(kinds & TRAFFICKING_FLAGS) or "trafficking_indicators_not_referred" in found
+    )
     if trafficking_concern and not referred:
         prompts.append(PROMPT_NRM_REFERRAL)
         if not early:
-            reasons.append(_reason("R-DTN", "Trafficking concern and no NRM referral yet",
-                                   f"Prompts: {PROMPT_NRM_REFERRAL}"))
+            reasons.append(
+                _reason(
+                    "R-DTN",
+                    "Trafficking concern and no NRM referral yet",
+                    f"Prompts: {PROMPT_NRM_REFERRAL}",
+                )
+            )
     if REPEAT_MISSING in markers:
         prompts += [PROMPT_STRATEGY_DISCUSSION, PROMPT_NEW_RISK_ASSESSMENT]
     if LONG_MISSING in markers and still_missing:
-        prompts.append(f"Review the risk assessment: missing {_days(settings.long_missing_days)} or more")
+        prompts.append(
+            f"Review the risk assessment: missing {_days(settings.long_missing_days)} or more"
+        )
     if present and grade < Grade.HIGH:
-        prompts.append("Professional judgement: do the risk factors listed call for a higher grade?")
+        prompts.append(
+            "Professional judgement: do the risk factors listed call for a higher grade?"
+        )
     if pattern:
-        prompts.append(f"Professional judgement: nationality-linked exploitation pattern ({pattern})")
+        prompts.append(
+            f"Professional judgement: nationality-linked exploitation pattern ({pattern})"
+        )
     if labels:
         prompts.append(f"Remove {_quoted(labels)} from the notes and describe the child as missing")
 
@@ -385,13 +501,19 @@ def check_override(proposed: Assessment, chosen: Grade | str, reason: str) -> li
             f"{proposed.grade.label}: a lower grade needs a written reason."
         )
     if grade < proposed.floor:
-        binding = [r for r in proposed.reasons if r.binding and r.floor is not None and grade < r.floor]
+        binding = [
+            r for r in proposed.reasons if r.binding and r.floor is not None and grade < r.floor
+        ]
         because = "; ".join(f"{r.floor.label}: {r}" for r in binding)
-        errors.append(f"The grade cannot be lower than {proposed.floor.label} for this child ({because}).")
+        errors.append(
+            f"The grade cannot be lower than {proposed.floor.label} for this child ({because})."
+        )
     return errors
 
 
-def sweep(facts: ChildFacts, at: dt.datetime, settings: RiskSettings = DEFAULTS) -> tuple[Alert, ...]:
+def sweep(
+    facts: ChildFacts, at: dt.datetime, settings: RiskSettings = DEFAULTS
+) -> tuple[Alert, ...]:
     """Every time-based alert due for one child at ``at``, ordered by when each fell due."""
     _require_instant(at)
     view = _View(facts, at)
@@ -403,13 +525,20 @@ def sweep(facts: ChildFacts, at: dt.datetime, settings: RiskSettings = DEFAULTS)
             alerts += _open_episode_alerts(facts, view, episode, settings)
         else:
             alerts += _return_interview_alerts(facts, view, episode, settings)
-        labels = sorted({x.word.lower() for note in episode.notes for x in check_text(note) if x.certain})
+        labels = sorted(
+            {x.word.lower() for note in episode.notes for x in check_text(note) if x.certain}
+        )
         if labels:
-            alerts.append(_alert(
-                "forbidden_label", facts, episode.id, episode.started_at,
-                f"The notes for this episode call the child {_quoted(labels)}: remove the label "
-                "and describe them as missing",
-            ))
+            alerts.append(
+                _alert(
+                    "forbidden_label",
+                    facts,
+                    episode.id,
+                    episode.started_at,
+                    f"The notes for this episode call the child {_quoted(labels)}: remove the label "
+                    "and describe them as missing",
+                )
+            )
     return _in_order({a.key: a for a in alerts}.values())
 
 
@@ -421,17 +550,30 @@ class _View:
     def __init__(self, facts: ChildFacts, at: dt.datetime):
         self.at = at
         self.at_day = uk_date(at)
-        self.flags = sorted((x for x in facts.flags if x.start <= self.at_day),
-                            key=lambda x: (x.start, _late(x.end), x.kind))
-        self.placements = sorted((p for p in facts.placements if p.start <= self.at_day),
-                                 key=lambda p: (p.start, _late(p.end), p.place_code, p.detail))
+        self.flags = sorted(
+            (x for x in facts.flags if x.start <= self.at_day),
+            key=lambda x: (x.start, _late(x.end), x.kind),
+        )
+        self.placements = sorted(
+            (p for p in facts.placements if p.start <= self.at_day),
+            key=lambda p: (p.start, _late(p.end), p.place_code, p.detail),
+        )
         # Every field is in the key: two referrals on one day must still sort the same way
         # whatever order they came in.
-        self.referrals = sorted((r for r in facts.nrm_referrals if r.referred_on <= self.at_day),
-                                key=lambda r: (r.referred_on, r.rg_decision, _late(r.rg_decided_on),
-                                               r.cg_decision, _late(r.cg_decided_on), r.stayed))
-        self.episodes = sorted((e for e in facts.episodes if e.started_at <= at),
-                               key=lambda e: (e.started_at, e.id))
+        self.referrals = sorted(
+            (r for r in facts.nrm_referrals if r.referred_on <= self.at_day),
+            key=lambda r: (
+                r.referred_on,
+                r.rg_decision,
+                _late(r.rg_decided_on),
+                r.cg_decision,
+                _late(r.cg_decided_on),
+                r.stayed,
+            ),
+        )
+        self.episodes = sorted(
+            (e for e in facts.episodes if e.started_at <= at), key=lambda e: (e.started_at, e.id)
+        )
 
     def flag_kinds_between(self, first: dt.date, last: dt.date) -> frozenset[str]:
         return frozenset(x.kind for x in self.flags if x.active_between(first, last))
@@ -450,8 +592,12 @@ def _late(day: dt.date | None) -> dt.date:
 
 
 def _factors_present(
-    facts: ChildFacts, view: _View, episode: EpisodeFact, start_day: dt.date,
-    kinds: frozenset[str], settings: RiskSettings,
+    facts: ChildFacts,
+    view: _View,
+    episode: EpisodeFact,
+    start_day: dt.date,
+    kinds: frozenset[str],
+    settings: RiskSettings,
 ) -> tuple[str, ...]:
     """Factor codes present for this episode, in the registry's order.
 
@@ -461,21 +607,30 @@ def _factors_present(
     present = set(facts.factors)
     if kinds & TRAFFICKING_FLAGS and not view.referred_by(start_day):
         present.add("trafficking_indicators_not_referred")
-    for kind, code in ((AT_RISK_OF_TRAFFICKING, "at_risk_of_trafficking"), (CSE, "cse"),
-                       (CCE, "cce"), (GANG, "gang"), (CRIMINALISED, "criminalised_or_on_bail")):
+    for kind, code in (
+        (AT_RISK_OF_TRAFFICKING, "at_risk_of_trafficking"),
+        (CSE, "cse"),
+        (CCE, "cce"),
+        (GANG, "gang"),
+        (CRIMINALISED, "criminalised_or_on_bail"),
+    ):
         if kind in kinds:
             present.add(code)
 
     current = [p for p in view.placements if p.current_on(start_day)]
     if current:
         placement = current[-1]  # the latest to start: the one the child left
-        if (placement.place_code in settings.unsuitable_placement_codes
-                or placement.detail in settings.unsuitable_placement_details):
+        if (
+            placement.place_code in settings.unsuitable_placement_codes
+            or placement.detail in settings.unsuitable_placement_details
+        ):
             present.add("unsuitable_placement")
     earliest = view.placements[0].start if view.placements else None
     recent_from = start_day - dt.timedelta(days=settings.recent_placement_change_days)
-    if any(earliest is not None and p.start > earliest and recent_from <= p.start <= start_day
-           for p in view.placements):
+    if any(
+        earliest is not None and p.start > earliest and recent_from <= p.start <= start_day
+        for p in view.placements
+    ):
         present.add("placement_change_recent")
 
     if not facts.has_guardian:
@@ -509,32 +664,52 @@ def _nrm_overdue(facts: ChildFacts, view: _View, settings: RiskSettings) -> list
         )
         if decided:
             continue
-        due_day = add_working_days(referral.referred_on, settings.rg_decision_working_days, facts.nation)
+        due_day = add_working_days(
+            referral.referred_on, settings.rg_decision_working_days, facts.nation
+        )
         overdue_from = uk_midnight(due_day + dt.timedelta(days=1))
         if view.at < overdue_from:
             continue
-        stayed = " The decision is recorded as stayed while the child is missing." if referral.stayed else ""
-        alerts.append(_alert(
-            "nrm_rg_overdue", facts, None, overdue_from,
-            f"NRM reasonable grounds decision overdue: referred on {_day(referral.referred_on)}, "
-            f"due by {_day(due_day)} ({settings.rg_decision_working_days} working days, "
-            f"{facts.nation} bank holidays).{stayed}",
-            subject=referral.referred_on.isoformat(),
-        ))
+        stayed = (
+            " The decision is recorded as stayed while the child is missing."
+            if referral.stayed
+            else ""
+        )
+        alerts.append(
+            _alert(
+                "nrm_rg_overdue",
+                facts,
+                None,
+                overdue_from,
+                f"NRM reasonable grounds decision overdue: referred on {_day(referral.referred_on)}, "
+                f"due by {_day(due_day)} ({settings.rg_decision_working_days} working days, "
+                f"{facts.nation} bank holidays).{stayed}",
+                subject=referral.referred_on.isoformat(),
+            )
+        )
     return alerts
 
 
 def _duty_to_notify(facts: ChildFacts, view: _View) -> list[Alert]:
-    active = [x for x in view.flags if x.kind in TRAFFICKING_FLAGS and x.active_between(view.at_day, view.at_day)]
+    active = [
+        x
+        for x in view.flags
+        if x.kind in TRAFFICKING_FLAGS and x.active_between(view.at_day, view.at_day)
+    ]
     if not active or view.referred_by(view.at_day):
         return []
     first = active[0]  # the flags are sorted by start, so the duty arose with this one
-    return [_alert(
-        "duty_to_notify", facts, None, uk_midnight(first.start),
-        f"Recorded as {FLAG_LABELS[first.kind]} since {_day(first.start)} and not referred to "
-        "the NRM: make a referral (for a child, consent is not needed)",
-        subject=first.start.isoformat(),
-    )]
+    return [
+        _alert(
+            "duty_to_notify",
+            facts,
+            None,
+            uk_midnight(first.start),
+            f"Recorded as {FLAG_LABELS[first.kind]} since {_day(first.start)} and not referred to "
+            "the NRM: make a referral (for a child, consent is not needed)",
+            subject=first.start.isoformat(),
+        )
+    ]
 
 
 def _open_episode_alerts(
@@ -545,36 +720,58 @@ def _open_episode_alerts(
     police_due = episode.started_at + dt.timedelta(hours=settings.police_report_within_hours)
     reported = episode.police_reported_at is not None and episode.police_reported_at <= at
     if episode.category == MISSING and not reported and at >= police_due:
-        alerts.append(_alert(
-            "no_police_report", facts, episode.id, police_due,
-            f"Missing since {_instant(episode.started_at)} and not reported to the police "
-            f"after {_hours(settings.police_report_within_hours)}",
-        ))
+        alerts.append(
+            _alert(
+                "no_police_report",
+                facts,
+                episode.id,
+                police_due,
+                f"Missing since {_instant(episode.started_at)} and not reported to the police "
+                f"after {_hours(settings.police_report_within_hours)}",
+            )
+        )
 
     long_due = episode.started_at + dt.timedelta(days=settings.long_missing_days)
     if at >= long_due:
-        alerts.append(_alert(
-            "long_missing", facts, episode.id, long_due,
-            f"{'Missing' if episode.category == MISSING else 'Away'} since {_instant(episode.started_at)}, "
-            f"{_days(settings.long_missing_days)} or more: review the risk assessment and the search",
-        ))
+        alerts.append(
+            _alert(
+                "long_missing",
+                facts,
+                episode.id,
+                long_due,
+                f"{'Missing' if episode.category == MISSING else 'Away'} since {_instant(episode.started_at)}, "
+                f"{_days(settings.long_missing_days)} or more: review the risk assessment and the search",
+            )
+        )
 
     start_day = uk_date(episode.started_at)
     if age_on(facts.date_of_birth, start_day) < 18:
         eighteenth = birthday(facts.date_of_birth, 18)
-        warn_from = max(uk_midnight(eighteenth - dt.timedelta(days=settings.approaching_18_days)),
-                        episode.started_at)
+        warn_from = max(
+            uk_midnight(eighteenth - dt.timedelta(days=settings.approaching_18_days)),
+            episode.started_at,
+        )
         if view.at_day >= eighteenth:
-            alerts.append(_alert(
-                "turned_18_while_missing", facts, episode.id, max(uk_midnight(eighteenth), episode.started_at),
-                f"Turned 18 on {_day(eighteenth)} while still missing: the episode stays open and "
-                "the risk does not drop; never re-label them 'wanted'",
-            ))
+            alerts.append(
+                _alert(
+                    "turned_18_while_missing",
+                    facts,
+                    episode.id,
+                    max(uk_midnight(eighteenth), episode.started_at),
+                    f"Turned 18 on {_day(eighteenth)} while still missing: the episode stays open and "
+                    "the risk does not drop; never re-label them 'wanted'",
+                )
+            )
         elif at >= warn_from:
-            alerts.append(_alert(
-                "approaching_18", facts, episode.id, warn_from,
-                f"Still missing and turns 18 on {_day(eighteenth)}: keep them a priority",
-            ))
+            alerts.append(
+                _alert(
+                    "approaching_18",
+                    facts,
+                    episode.id,
+                    warn_from,
+                    f"Still missing and turns 18 on {_day(eighteenth)}: keep them a priority",
+                )
+            )
     return alerts
 
 
@@ -591,22 +788,44 @@ def _return_interview_alerts(
             interview.outcome == "done" and interview.done_at is None
         )
         # The child may decline; the duty was to offer it.
-        declined = interview.outcome == "declined" and (interview.offered_at is None or interview.offered_at <= view.at)
+        declined = interview.outcome == "declined" and (
+            interview.offered_at is None or interview.offered_at <= view.at
+        )
         if done or declined:
             return []
-    return [_alert(
-        "return_interview_overdue", facts, episode.id, due,
-        f"Returned {_instant(episode.ended_at)} and no independent return interview done within "
-        f"{_hours(settings.return_interview_hours)}",
-    )]
+    return [
+        _alert(
+            "return_interview_overdue",
+            facts,
+            episode.id,
+            due,
+            f"Returned {_instant(episode.ended_at)} and no independent return interview done within "
+            f"{_hours(settings.return_interview_hours)}",
+        )
+    ]
 
 
-def _alert(code: str, facts: ChildFacts, episode_id: str | None, due_at: dt.datetime, text: str,
-           subject: str = "") -> Alert:
+def _alert(
+    code: str,
+    facts: ChildFacts,
+    episode_id: str | None,
+    due_at: dt.datetime,
+    text: str,
+    subject: str = "",
+) -> Alert:
     rule = RULES[ALERT_RULES[code]]
     key = "/".join(part for part in (facts.child_id, code, episode_id or "", subject) if part)
-    return Alert(key, code, rule.id, facts.child_id, episode_id, due_at.astimezone(dt.UTC), text,
-                 rule.citation, rule.source)
+    return Alert(
+        key,
+        code,
+        rule.id,
+        facts.child_id,
+        episode_id,
+        due_at.astimezone(dt.UTC),
+        text,
+        rule.citation,
+        rule.source,
+    )
 
 
 def _in_order(alerts) -> tuple[Alert, ...]:
@@ -617,7 +836,9 @@ def _in_order(alerts) -> tuple[Alert, ...]:
 # Small helpers
 
 
-def _reason(rule_id: str, text: str, effect: str, floor: Grade | None = None, binding: bool = False) -> Reason:
+def _reason(
+    rule_id: str, text: str, effect: str, floor: Grade | None = None, binding: bool = False
+) -> Reason:
     rule = RULES[rule_id]
     return Reason(rule_id, text, effect, rule.citation, rule.source, floor, binding)
 

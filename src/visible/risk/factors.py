@@ -37,7 +37,8 @@ FACTORS: dict[str, Factor] = {
         Factor(
             "trafficker_contact",
             "Contact with or control by traffickers (phone, SIM card, messages, visits)",
-            3, "",
+            3,
+            "",
         ),
         Factor("debt_bondage", "Debt bondage: owes money to the people who brought them", 3, ""),
         Factor(
@@ -54,7 +55,9 @@ FACTORS: dict[str, Factor] = {
             f"{REPORT}, ch. 1 'Which children?' and Rec 6.ii",
         ),
         Factor("cse", "Child sexual exploitation", 3, "a CSE flag during the episode"),
-        Factor("cce", "Child criminal exploitation or county lines", 3, "a CCE flag during the episode"),
+        Factor(
+            "cce", "Child criminal exploitation or county lines", 3, "a CCE flag during the episode"
+        ),
         Factor("gang", "Gang involvement", 2, "a gang flag during the episode"),
         Factor(
             "criminalised_or_on_bail",
@@ -66,7 +69,8 @@ FACTORS: dict[str, Factor] = {
         Factor(
             "recent_police_or_immigration_interview",
             "Recently interviewed by police or immigration officials",
-            2, "",
+            2,
+            "",
         ),
         Factor(
             "unsuitable_placement",
@@ -98,7 +102,8 @@ FACTORS: dict[str, Factor] = {
         Factor(
             "immigration_decision_pending_or_negative",
             "Immigration or asylum decision pending or refused",
-            1, "",
+            1,
+            "",
         ),
         Factor("isolated", "Isolated: no education, no peer support", 1, ""),
         Factor(

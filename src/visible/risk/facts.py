@@ -30,10 +30,21 @@ GANG = "gang"
 CRIMINALISED = "criminalised"
 AGE_DISPUTED = "age_disputed"
 
-FLAG_KINDS = frozenset({
-    TRAFFICKED_IDENTIFIED, TRAFFICKED_SUSPECTED, AT_RISK_OF_TRAFFICKING, UASC, SEPARATED,
-    UNACCOMPANIED, CSE, CCE, GANG, CRIMINALISED, AGE_DISPUTED,
-})
+FLAG_KINDS = frozenset(
+    {
+        TRAFFICKED_IDENTIFIED,
+        TRAFFICKED_SUSPECTED,
+        AT_RISK_OF_TRAFFICKING,
+        UASC,
+        SEPARATED,
+        UNACCOMPANIED,
+        CSE,
+        CCE,
+        GANG,
+        CRIMINALISED,
+        AGE_DISPUTED,
+    }
+)
 TRAFFICKING_FLAGS = frozenset({TRAFFICKED_IDENTIFIED, TRAFFICKED_SUSPECTED})
 
 FLAG_LABELS = {
@@ -68,7 +79,9 @@ def _require_aware(value: dt.datetime | None, where: str) -> None:
     if not isinstance(value, dt.datetime):
         raise TypeError(f"{where} must be a datetime (got {type(value).__name__})")
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{where} must be timezone-aware (UTC); got the naive value {value.isoformat()}")
+        raise ValueError(
+            f"{where} must be timezone-aware (UTC); got the naive value {value.isoformat()}"
+        )
 
 
 def _require_date(value: dt.date | None, where: str) -> None:
@@ -86,7 +99,9 @@ def _require_choice(value: str, choices: frozenset[str], where: str) -> None:
 
 def _require_order(start, end, where: str) -> None:
     if end is not None and end < start:
-        raise ValueError(f"{where}: the end ({end.isoformat()}) is before the start ({start.isoformat()})")
+        raise ValueError(
+            f"{where}: the end ({end.isoformat()}) is before the start ({start.isoformat()})"
+        )
 
 
 @dataclass(frozen=True)
@@ -196,13 +211,19 @@ class ChildFacts:
         _require_date(self.date_of_birth, "Date of birth")
         _require_date(self.looked_after_from, "Date became looked after")
         _require_choice(self.nation, NATIONS, "Nation")
-        if not (len(self.nationality) == 3 and self.nationality.isascii() and self.nationality.isalpha()
-                and self.nationality.isupper()):
+        if not (
+            len(self.nationality) == 3
+            and self.nationality.isascii()
+            and self.nationality.isalpha()
+            and self.nationality.isupper()
+        ):
             raise ValueError(
                 f"Nationality {self.nationality!r} must be an ISO 3166-1 alpha-3 code such as VNM "
                 "(XXA stateless, XXX not known)"
             )
-        _require_choice(self.age_assessment_status, AGE_ASSESSMENT_STATUSES, "Age assessment status")
+        _require_choice(
+            self.age_assessment_status, AGE_ASSESSMENT_STATUSES, "Age assessment status"
+        )
         # Lists and sets are accepted for convenience and frozen here, so a ChildFacts stays
         # hashable and cannot change under the engine.
         for name in ("flags", "placements", "nrm_referrals", "episodes"):

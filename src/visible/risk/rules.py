@@ -99,9 +99,15 @@ RULES: dict[str, Rule] = {
             "Each factor present adds its weight; a total at or above a threshold raises the "
             "proposed grade to at least low, medium or high. The score never lowers a grade, and "
             "a professional may override it downward with a written reason (above any floor).",
-            ("factor_weights", "score_low", "score_medium", "score_high",
-             "unsuitable_placement_codes", "unsuitable_placement_details",
-             "recent_placement_change_days"),
+            (
+                "factor_weights",
+                "score_low",
+                "score_medium",
+                "score_high",
+                "unsuitable_placement_codes",
+                "unsuitable_placement_details",
+                "recent_placement_change_days",
+            ),
         ),
         Rule(
             "R-NATIONALITY",

@@ -81,7 +81,9 @@ class RiskSettings:
     score_medium: int = 3
     score_high: int = 6
     # ISO alpha-3 -> the pattern named in the prompt. Prompts only; never a grade.
-    nationality_patterns: Mapping[str, str] = field(default_factory=lambda: DEFAULT_NATIONALITY_PATTERNS)
+    nationality_patterns: Mapping[str, str] = field(
+        default_factory=lambda: DEFAULT_NATIONALITY_PATTERNS
+    )
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -120,7 +122,9 @@ class RiskSettings:
 
         weights = self.factor_weights
         if not isinstance(weights, Mapping):
-            problems.append(f"factor_weights must be a mapping of factor code to weight (got {weights!r})")
+            problems.append(
+                f"factor_weights must be a mapping of factor code to weight (got {weights!r})"
+            )
         else:
             unknown = sorted(set(weights) - FACTOR_CODES)
             if unknown:
@@ -130,17 +134,27 @@ class RiskSettings:
                 )
             for code, weight in sorted(weights.items()):
                 problems += _whole_number(f"factor_weights[{code!r}]", weight, 0)
-            object.__setattr__(self, "factor_weights", _frozen_mapping({**DEFAULT_FACTOR_WEIGHTS, **weights}))
+            object.__setattr__(
+                self, "factor_weights", _frozen_mapping({**DEFAULT_FACTOR_WEIGHTS, **weights})
+            )
 
         patterns = self.nationality_patterns
         if not isinstance(patterns, Mapping):
-            problems.append(f"nationality_patterns must be a mapping of ISO alpha-3 code to text (got {patterns!r})")
+            problems.append(
+                f"nationality_patterns must be a mapping of ISO alpha-3 code to text (got {patterns!r})"
+            )
         else:
             for code, text in sorted(patterns.items()):
-                if not (isinstance(code, str) and len(code) == 3 and code.isalpha() and code.isupper()):
-                    problems.append(f"nationality_patterns key {code!r} must be an ISO 3166-1 alpha-3 code such as VNM")
+                if not (
+                    isinstance(code, str) and len(code) == 3 and code.isalpha() and code.isupper()
+                ):
+                    problems.append(
+                        f"nationality_patterns key {code!r} must be an ISO 3166-1 alpha-3 code such as VNM"
+                    )
                 if not (isinstance(text, str) and text.strip()):
-                    problems.append(f"nationality_patterns[{code!r}] must name the pattern in plain words")
+                    problems.append(
+                        f"nationality_patterns[{code!r}] must name the pattern in plain words"
+                    )
             object.__setattr__(self, "nationality_patterns", _frozen_mapping(patterns))
 
         if problems:
@@ -167,7 +181,9 @@ class RiskSettings:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"Unknown risk setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise ValueError(
+                f"Unknown risk setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
         return cls(**dict(values))
 
     def fingerprint(self) -> str:

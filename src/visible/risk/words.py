@@ -50,23 +50,37 @@ def check_text(text: str) -> tuple[Finding, ...]:
     rule = RULES["R-WORDS"]
     findings: list[Finding] = []
     for match in _ABSCOND.finditer(text):
-        findings.append(Finding(
-            match.group(0), match.start(), match.end(), True,
-            f"'{match.group(0)}' labels a child as an offender; describe them as missing instead",
-            rule.id, rule.source,
-        ))
+        findings.append(
+            Finding(
+                match.group(0),
+                match.start(),
+                match.end(),
+                True,
+                f"'{match.group(0)}' labels a child as an offender; describe them as missing instead",
+                rule.id,
+                rule.source,
+            )
+        )
     for match in _WANTED.finditer(text):
-        before = text[max(0, match.start() - 40):match.start()]
-        after = text[match.end():match.end() + 40]
-        whole = not text[:match.start()].strip(" \t\r\n'\".:;-") and not text[match.end():].strip(" \t\r\n'\".:;-")
+        before = text[max(0, match.start() - 40) : match.start()]
+        after = text[match.end() : match.end() + 40]
+        whole = not text[: match.start()].strip(" \t\r\n'\".:;-") and not text[match.end() :].strip(
+            " \t\r\n'\".:;-"
+        )
         certain = whole or bool(_LABEL_BEFORE.search(before) or _LABEL_AFTER.search(after))
         # "wanted to ..." is the verb whatever came before it.
         if re.match(r"^\s+to\b", after, re.IGNORECASE):
             certain = whole
         hint = "" if certain else " (check: it may be the everyday verb)"
-        findings.append(Finding(
-            match.group(0), match.start(), match.end(), certain,
-            f"'{match.group(0)}' must not describe a missing child{hint}; describe them as missing instead",
-            rule.id, rule.source,
-        ))
+        findings.append(
+            Finding(
+                match.group(0),
+                match.start(),
+                match.end(),
+                certain,
+                f"'{match.group(0)}' must not describe a missing child{hint}; describe them as missing instead",
+                rule.id,
+                rule.source,
+            )
+        )
     return tuple(sorted(findings, key=lambda f: (f.start, f.end)))

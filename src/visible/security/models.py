@@ -26,11 +26,16 @@ class FailedSignIn(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     stage = models.CharField(max_length=16, choices=AttemptStage.choices)
     checking = models.BooleanField(
-        default=False, help_text="Reserved, and the password or code still being checked: it counts towards the "
-                                 "limit, but no lockout is decided on it until it has failed")
+        default=False,
+        help_text="Reserved, and the password or code still being checked: it counts towards the "
+        "limit, but no lockout is decided on it until it has failed",
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip_address", "at"])]
+        indexes = [
+            models.Index(fields=["username", "at"]),
+            models.Index(fields=["ip_address", "at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.stage} {self.username} from {self.ip_address}"
@@ -51,7 +56,10 @@ class Lockout(models.Model):
     scope = models.CharField(max_length=16, choices=LockoutScope.choices)
     key = models.CharField(max_length=150)
     ip_address = models.GenericIPAddressField(
-        null=True, blank=True, help_text="For a lockout of an account from one address: that address")
+        null=True,
+        blank=True,
+        help_text="For a lockout of an account from one address: that address",
+    )
     started_at = models.DateTimeField()
     until = models.DateTimeField()
     unlocked_at = models.DateTimeField(null=True, blank=True)
@@ -75,12 +83,20 @@ class SignInGuard(models.Model):
 
     scope = models.CharField(max_length=16, choices=LockoutScope.choices)
     key = models.CharField(max_length=150)
-    touched_at = models.DateTimeField(db_index=True, help_text="The last attempt: rows untouched for a day are cleared away")
-    slowed_at = models.DateTimeField(null=True, blank=True, help_text="An account: when its slowdown last began")
-    notified_at = models.DateTimeField(null=True, blank=True, help_text="An account: when its owner was last emailed")
+    touched_at = models.DateTimeField(
+        db_index=True, help_text="The last attempt: rows untouched for a day are cleared away"
+    )
+    slowed_at = models.DateTimeField(
+        null=True, blank=True, help_text="An account: when its slowdown last began"
+    )
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="An account: when its owner was last emailed"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_sign_in_guard_per_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="one_sign_in_guard_per_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} {self.key}"
@@ -90,13 +106,19 @@ class KnownAddress(models.Model):
     """A client address a person has signed in from (password and code). Failures from other
     addresses do not slow them down here. A few per person, forgotten after a while unused."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_addresses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_addresses"
+    )
     ip_address = models.GenericIPAddressField()
     first_signed_in_at = models.DateTimeField()
     last_signed_in_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "ip_address"], name="one_known_address_per_user")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "ip_address"], name="one_known_address_per_user"
+            )
+        ]
         ordering = ["-last_signed_in_at"]
 
     def __str__(self) -> str:
@@ -107,12 +129,16 @@ class TotpDevice(models.Model):
     """A person's authenticator (RFC 6238: SHA-1, 6 digits, 30-second steps, the defaults every
     authenticator app supports). Unconfirmed until they have entered one code from it."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
+    )
     secret = models.CharField(max_length=64, help_text="Base32; shown once, at enrolment")
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_used_step = models.BigIntegerField(
-        default=0, help_text="The newest 30-second step whose code was accepted: no code at or before it is accepted again")
+        default=0,
+        help_text="The newest 30-second step whose code was accepted: no code at or before it is accepted again",
+    )
 
     def __str__(self) -> str:
         return f"Authenticator of {self.user} ({'confirmed' if self.confirmed_at else 'not yet confirmed'})"
@@ -125,7 +151,9 @@ class TotpDevice(models.Model):
 class RecoveryCode(models.Model):
     """A one-time code for signing in without the authenticator. Only its hash is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
     code_hash = models.CharField(max_length=256)
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)

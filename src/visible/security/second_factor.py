@@ -37,7 +37,9 @@ RESET = "second_factor_reset"
 
 DRIFT_STEPS = 1
 RECOVERY_CODES = 10
-RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud or typed without doubt
+RECOVERY_ALPHABET = (
+    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud or typed without doubt
+)
 RECOVERY_LENGTH = 12
 
 
@@ -67,18 +69,29 @@ def current_code(secret: str, at: dt.datetime | None = None) -> str:
 
 def grouped(secret: str) -> str:
     """The secret as people copy it: groups of four."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def provisioning_uri(device: TotpDevice) -> str:
-    return _totp(device.secret).provisioning_uri(name=device.user.get_username(), issuer_name=issuer())
+    return _totp(device.secret).provisioning_uri(
+        name=device.user.get_username(), issuer_name=issuer()
+    )
 
 
 def qr_svg(device: TotpDevice) -> str:
     """An inline SVG (no script, no style attribute: the CSP allows it) of the otpauth URI."""
     svg = segno.make(provisioning_uri(device), error="m").svg_inline(
-        scale=5, border=4, dark="#0b0c0c", light="#ffffff", title="QR code to scan with your authenticator app")
-    return svg.replace("<svg ", '<svg role="img" aria-label="QR code to scan with your authenticator app" focusable="false" ', 1)
+        scale=5,
+        border=4,
+        dark="#0b0c0c",
+        light="#ffffff",
+        title="QR code to scan with your authenticator app",
+    )
+    return svg.replace(
+        "<svg ",
+        '<svg role="img" aria-label="QR code to scan with your authenticator app" focusable="false" ',
+        1,
+    )
 
 
 def confirmed_device(user) -> TotpDevice | None:
@@ -88,7 +101,9 @@ def confirmed_device(user) -> TotpDevice | None:
 def device_for_enrolment(user) -> TotpDevice:
     """The person's unconfirmed device, made now if they have none. The same secret is shown
     again if they come back before confirming (they may have scanned it already)."""
-    device, _ = TotpDevice.objects.get_or_create(user=user, defaults={"secret": pyotp.random_base32()})
+    device, _ = TotpDevice.objects.get_or_create(
+        user=user, defaults={"secret": pyotp.random_base32()}
+    )
     return device
 
 
@@ -106,7 +121,9 @@ def verify(device: TotpDevice, code: str, at: dt.datetime | None = None) -> bool
     for step in sorted(range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1), reverse=True):
         if hmac.compare_digest(code_at(device.secret, step), code):
             # The conditional update is the replay check: only one request can move the step on.
-            won = TotpDevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(last_used_step=step)
+            won = TotpDevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(
+                last_used_step=step
+            )
             if won:
                 device.last_used_step = step
             return bool(won)
@@ -122,22 +139,32 @@ def confirm(device: TotpDevice, code: str) -> list[str] | None:
         device.confirmed_at = timezone.now()
         device.save(update_fields=["confirmed_at"])
         codes = new_recovery_codes(device.user)
-        record(viewer_for(device.user), ENROLLED, object_type="user", object_id=device.user.pk,
-               summary="Set up an authenticator app for the second factor",
-               detail={"recovery_codes_issued": len(codes)})
+        record(
+            viewer_for(device.user),
+            ENROLLED,
+            object_type="user",
+            object_id=device.user.pk,
+            summary="Set up an authenticator app for the second factor",
+            detail={"recovery_codes_issued": len(codes)},
+        )
     return codes
 
 
 def new_recovery_codes(user) -> list[str]:
     """Replace the person's recovery codes with ten new ones; return them (shown once)."""
-    codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH)) for _ in range(RECOVERY_CODES)]
+    codes = [
+        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
+        for _ in range(RECOVERY_CODES)
+    ]
     RecoveryCode.objects.filter(user=user).delete()
-    RecoveryCode.objects.bulk_create([RecoveryCode(user=user, code_hash=make_password(code)) for code in codes])
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(user=user, code_hash=make_password(code)) for code in codes]
+    )
     return [display_recovery_code(code) for code in codes]
 
 
 def display_recovery_code(code: str) -> str:
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def use_recovery_code(user, text: str) -> int | None:
@@ -148,19 +175,32 @@ def use_recovery_code(user, text: str) -> int | None:
         return None
     for candidate in RecoveryCode.objects.filter(user=user, used_at__isnull=True).order_by("pk"):
         if check_password(code, candidate.code_hash):
-            spent = RecoveryCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=timezone.now())
+            spent = RecoveryCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(
+                used_at=timezone.now()
+            )
             if not spent:
                 return None  # used a moment ago by another request
             left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
-            record(viewer_for(user), RECOVERY_USED, object_type="user", object_id=user.pk,
-                   summary=f"Signed in with a recovery code ({left} left)", detail={"recovery_codes_left": left})
+            record(
+                viewer_for(user),
+                RECOVERY_USED,
+                object_type="user",
+                object_id=user.pk,
+                summary=f"Signed in with a recovery code ({left} left)",
+                detail={"recovery_codes_left": left},
+            )
             return left
     return None
 
 
 def record_failure(user, stage_label: str) -> None:
-    record(viewer_for(user), FAILED, object_type="user", object_id=user.pk,
-           summary=f"Wrong {stage_label} at the second sign-in step")
+    record(
+        viewer_for(user),
+        FAILED,
+        object_type="user",
+        object_id=user.pk,
+        summary=f"Wrong {stage_label} at the second sign-in step",
+    )
 
 
 def reset(user, by: str) -> None:
@@ -168,6 +208,11 @@ def reset(user, by: str) -> None:
     with transaction.atomic():
         TotpDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
-        record(Viewer.system(by or "administrator"), RESET, object_type="user", object_id=user.pk,
-               summary=f"Removed the authenticator and recovery codes of '{user.get_username()}': "
-                       "they set up a new authenticator at their next sign-in")
+        record(
+            Viewer.system(by or "administrator"),
+            RESET,
+            object_type="user",
+            object_id=user.pk,
+            summary=f"Removed the authenticator and recovery codes of '{user.get_username()}': "
+            "they set up a new authenticator at their next sign-in",
+        )

@@ -35,7 +35,11 @@ def idle_timeout() -> dt.timedelta:
 
 
 def absolute_timeout() -> dt.timedelta:
-    return dt.timedelta(seconds=int(getattr(settings, "VISIBLE_SESSION_ABSOLUTE_TIMEOUT", settings.SESSION_COOKIE_AGE)))
+    return dt.timedelta(
+        seconds=int(
+            getattr(settings, "VISIBLE_SESSION_ABSOLUTE_TIMEOUT", settings.SESSION_COOKIE_AGE)
+        )
+    )
 
 
 def second_factor_timeout() -> dt.timedelta:
@@ -55,13 +59,15 @@ def describe(delta: dt.timedelta) -> str:
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
     """Only a path on this site: never another host, scheme or a protocol-relative URL."""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return ""
 
 
 # --- the pending sign-in -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -75,7 +81,10 @@ def start_pending(request: HttpRequest, user, next_url: str) -> None:
     # A new session key now, so a session id planted before the password step is useless.
     request.session.cycle_key()
     request.session[PENDING] = {
-        "user_id": user.pk, "backend": user.backend, "next": next_url, "started": timezone.now().isoformat(),
+        "user_id": user.pk,
+        "backend": user.backend,
+        "next": next_url,
+        "started": timezone.now().isoformat(),
     }
 
 
@@ -103,6 +112,7 @@ def clear_pending(request: HttpRequest) -> None:
 
 
 # --- timeouts ------------------------------------------------------------------------------
+
 
 def stamp(session) -> None:
     now = timezone.now().isoformat()
@@ -133,5 +143,7 @@ def timed_out_message(reason: str | None) -> str:
     if reason == "idle":
         return f"You were signed out after {describe(idle_timeout())} without activity"
     if reason == "absolute":
-        return f"You were signed out because you had been signed in for {describe(absolute_timeout())}"
+        return (
+            f"You were signed out because you had been signed in for {describe(absolute_timeout())}"
+        )
     return ""

@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 
 # --- settings ------------------------------------------------------------------------------
 
+
 def _seconds(name: str, default: int) -> dt.timedelta:
     return dt.timedelta(seconds=int(getattr(settings, name, default)))
 
@@ -114,6 +115,7 @@ def account_key(username: str) -> str:
 
 # --- the client's address ------------------------------------------------------------------
 
+
 def num_proxies() -> int:
     return int(getattr(settings, "VISIBLE_NUM_PROXIES", 0))
 
@@ -141,6 +143,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 # --- what is refused -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -178,7 +181,9 @@ class _Count:
 
 
 def _count(failures) -> _Count:
-    found = failures.aggregate(all=Count("pk"), failed=Count("pk", filter=Q(checking=False)), last=Max("at"))
+    found = failures.aggregate(
+        all=Count("pk"), failed=Count("pk", filter=Q(checking=False)), last=Max("at")
+    )
     return _Count(found["all"], found["failed"], found["last"])
 
 
@@ -200,7 +205,9 @@ class _Standing:
     since_slowed: int = 0  # failures since then (with those still being checked)
 
 
-def active_lockout(scope: str, key: str | None, now: dt.datetime | None = None, ip: str | None = None) -> Lockout | None:
+def active_lockout(
+    scope: str, key: str | None, now: dt.datetime | None = None, ip: str | None = None
+) -> Lockout | None:
     if not key:
         return None
     now = now or timezone.now()
@@ -211,14 +218,24 @@ def active_lockout(scope: str, key: str | None, now: dt.datetime | None = None, 
 
 
 def _accounts(key: str) -> list[int]:
-    return list(get_user_model().objects.filter(username__iexact=key, is_active=True).values_list("pk", flat=True)) if key else []
+    return (
+        list(
+            get_user_model()
+            .objects.filter(username__iexact=key, is_active=True)
+            .values_list("pk", flat=True)
+        )
+        if key
+        else []
+    )
 
 
 def _known(account_ids: list[int], ip: str | None, now: dt.datetime) -> bool:
     if not account_ids or not ip:
         return False
     fresh = now - dt.timedelta(days=known_address_days())
-    return KnownAddress.objects.filter(user_id__in=account_ids, ip_address=ip, last_signed_in_at__gte=fresh).exists()
+    return KnownAddress.objects.filter(
+        user_id__in=account_ids, ip_address=ip, last_signed_in_at__gte=fresh
+    ).exists()
 
 
 def coordinating_a_live_episode(account_ids: list[int]) -> bool:
@@ -229,10 +246,19 @@ def coordinating_a_live_episode(account_ids: list[int]) -> bool:
 
     if not account_ids:
         return False
-    live = Episode.objects.filter(returned_at__isnull=True, child__responsible_organisation=OuterRef("organisation"))
-    return (Membership.objects.filter(user_id__in=account_ids, role=Role.MISSING_COORDINATOR, is_active=True,
-                                      organisation__is_active=True)
-            .filter(Exists(live)).exists())
+    live = Episode.objects.filter(
+        returned_at__isnull=True, child__responsible_organisation=OuterRef("organisation")
+    )
+    return (
+        Membership.objects.filter(
+            user_id__in=account_ids,
+            role=Role.MISSING_COORDINATOR,
+            is_active=True,
+            organisation__is_active=True,
+        )
+        .filter(Exists(live))
+        .exists()
+    )
 
 
 def _latest(*moments: dt.datetime | None) -> dt.datetime:
@@ -244,7 +270,9 @@ def _marks(locks) -> list[dt.datetime | None]:
     return [found["started"], found["unlocked"]]
 
 
-def _standing(key: str, ip: str | None, now: dt.datetime, guard: SignInGuard | None = None) -> _Standing:
+def _standing(
+    key: str, ip: str | None, now: dt.datetime, guard: SignInGuard | None = None
+) -> _Standing:
     """Failures count inside the window, after the last lockout of that scope began or was
     unlocked, and after the last full sign-in (of the account; from the address, for the
     account from that address)."""
@@ -252,15 +280,25 @@ def _standing(key: str, ip: str | None, now: dt.datetime, guard: SignInGuard | N
     known = _known(accounts, ip, now)
     start = now - window()
     account_locks = Lockout.objects.filter(scope=LockoutScope.ACCOUNT, key=key)
-    last_login = (get_user_model().objects.filter(pk__in=accounts).aggregate(last=Max("last_login"))["last"]
-                  if accounts else None)
+    last_login = (
+        get_user_model().objects.filter(pk__in=accounts).aggregate(last=Max("last_login"))["last"]
+        if accounts
+        else None
+    )
     marks = [m for m in (*_marks(account_locks), last_login) if m is not None]
     account_reset = max(marks) if marks else None
     account_since = _latest(start, account_reset)
     mine = FailedSignIn.objects.filter(username=key, at__gt=account_since)
-    st = _Standing(key=key, ip=ip, account_ids=accounts, known=known,
-                   protected=known and coordinating_a_live_episode(accounts), account_reset=account_reset,
-                   account_since=account_since, account=_count(mine))
+    st = _Standing(
+        key=key,
+        ip=ip,
+        account_ids=accounts,
+        known=known,
+        protected=known and coordinating_a_live_episode(accounts),
+        account_reset=account_reset,
+        account_since=account_since,
+        account=_count(mine),
+    )
     if guard is None:
         guard = SignInGuard.objects.filter(scope=LockoutScope.ACCOUNT, key=key).first()
     if guard and guard.slowed_at and _slowdown_lasts(guard.slowed_at, st):
@@ -270,13 +308,22 @@ def _standing(key: str, ip: str | None, now: dt.datetime, guard: SignInGuard | N
     if ip:
         ip_since = _latest(start, *_marks(Lockout.objects.filter(scope=LockoutScope.IP, key=ip)))
         st.address = _count(FailedSignIn.objects.filter(ip_address=ip, at__gt=ip_since))
-        pair_locks = Lockout.objects.filter(scope=LockoutScope.ACCOUNT_ADDRESS, key=key, ip_address=ip)
-        signed_in_here = (KnownAddress.objects.filter(user_id__in=accounts, ip_address=ip)
-                          .aggregate(last=Max("last_signed_in_at"))["last"] if accounts else None)
+        pair_locks = Lockout.objects.filter(
+            scope=LockoutScope.ACCOUNT_ADDRESS, key=key, ip_address=ip
+        )
+        signed_in_here = (
+            KnownAddress.objects.filter(user_id__in=accounts, ip_address=ip).aggregate(
+                last=Max("last_signed_in_at")
+            )["last"]
+            if accounts
+            else None
+        )
         # An administrator's unlock of the account starts its count from every address again.
         unlocked = account_locks.aggregate(last=Max("unlocked_at"))["last"]
         pair_since = _latest(start, *_marks(pair_locks), unlocked, signed_in_here)
-        st.pair = _count(FailedSignIn.objects.filter(username=key, ip_address=ip, at__gt=pair_since))
+        st.pair = _count(
+            FailedSignIn.objects.filter(username=key, ip_address=ip, at__gt=pair_since)
+        )
     return st
 
 
@@ -284,7 +331,9 @@ def _slowdown_lasts(slowed_at: dt.datetime, st: _Standing) -> bool:
     """A slowdown lasts until a full sign-in or an unlock, or a whole window without a failure:
     an attacker who keeps trying as fast as they are let stays at the longest wait, rather
     than the count of the sliding window falling back and the waits with it."""
-    return (st.account_reset is None or slowed_at > st.account_reset) and st.account.last is not None
+    return (
+        st.account_reset is None or slowed_at > st.account_reset
+    ) and st.account.last is not None
 
 
 def _refusal(st: _Standing, now: dt.datetime) -> Refusal | None:
@@ -329,12 +378,17 @@ def refusal(username: str, ip: str | None) -> Refusal | None:
 
 # --- an attempt: reserve, then failed or succeeded ---------------------------------------
 
+
 def _guard(scope: str, key: str, now: dt.datetime) -> SignInGuard:
     """Lock the guard row of (scope, key), made if need be. Its first statement is a write, so
     on SQLite the transaction holds the database's write lock from here on."""
     for _ in range(3):  # a row cleared away by a concurrent clean-up is made again
-        SignInGuard.objects.bulk_create([SignInGuard(scope=scope, key=key, touched_at=now)], ignore_conflicts=True)
-        guard = SignInGuard.objects.select_for_update(no_key=True).filter(scope=scope, key=key).first()
+        SignInGuard.objects.bulk_create(
+            [SignInGuard(scope=scope, key=key, touched_at=now)], ignore_conflicts=True
+        )
+        guard = (
+            SignInGuard.objects.select_for_update(no_key=True).filter(scope=scope, key=key).first()
+        )
         if guard is not None:
             if guard.touched_at < now:
                 SignInGuard.objects.filter(pk=guard.pk).update(touched_at=now)
@@ -365,7 +419,9 @@ def begin(username: str, ip: str | None, stage: str) -> Attempt:
         refused = _refusal(st, now)
         if refused:
             return Attempt(key, ip, stage, refused=refused)
-        row = FailedSignIn.objects.create(at=now, username=key, ip_address=ip, stage=stage, checking=True)
+        row = FailedSignIn.objects.create(
+            at=now, username=key, ip_address=ip, stage=stage, checking=True
+        )
     return Attempt(key, ip, stage, reservation=row.pk)
 
 
@@ -392,46 +448,105 @@ def failed(attempt: Attempt) -> Refusal | None:
         key_limit = limit(LockoutScope.ACCOUNT)
         who = Viewer(user_id=None, username=key, organisation=None, role=None)
         detail = {"stage": attempt.stage}
-        if ip and st.address.failed >= limit(LockoutScope.IP) and not active_lockout(LockoutScope.IP, ip, now):
-            lock = Lockout.objects.create(scope=LockoutScope.IP, key=ip, started_at=now, until=now + lockout_period())
-            record(who, LOCKOUT, object_type="lockout", object_id=lock.pk,
-                   summary=f"Sign-in locked for client address {ip} after {limit(LockoutScope.IP)} failed attempts",
-                   detail={**detail, "scope": lock.scope, "key": ip, "until": lock.until.isoformat()})
+        if (
+            ip
+            and st.address.failed >= limit(LockoutScope.IP)
+            and not active_lockout(LockoutScope.IP, ip, now)
+        ):
+            lock = Lockout.objects.create(
+                scope=LockoutScope.IP, key=ip, started_at=now, until=now + lockout_period()
+            )
+            record(
+                who,
+                LOCKOUT,
+                object_type="lockout",
+                object_id=lock.pk,
+                summary=f"Sign-in locked for client address {ip} after {limit(LockoutScope.IP)} failed attempts",
+                detail={**detail, "scope": lock.scope, "key": ip, "until": lock.until.isoformat()},
+            )
         if ip and st.protected and st.pair.failed == key_limit:
-            record(who, LOCKOUT, object_type="lockout", object_id=key,
-                   summary=f"Sign-in slowed, not locked, for account '{key}' from client address {ip} after "
-                           f"{key_limit} failed attempts: a missing-children coordinator during a live missing episode",
-                   detail={**detail, "scope": LockoutScope.ACCOUNT_ADDRESS, "key": key, "ip": ip, "slowed": True})
-            mail.append("Signing in to your account from that address is slowed down for a few minutes "
-                        "(not paused, as your organisation has a child missing now).")
+            record(
+                who,
+                LOCKOUT,
+                object_type="lockout",
+                object_id=key,
+                summary=f"Sign-in slowed, not locked, for account '{key}' from client address {ip} after "
+                f"{key_limit} failed attempts: a missing-children coordinator during a live missing episode",
+                detail={
+                    **detail,
+                    "scope": LockoutScope.ACCOUNT_ADDRESS,
+                    "key": key,
+                    "ip": ip,
+                    "slowed": True,
+                },
+            )
+            mail.append(
+                "Signing in to your account from that address is slowed down for a few minutes "
+                "(not paused, as your organisation has a child missing now)."
+            )
         slows = st.account.failed >= key_limit and st.slowed_at is None  # a slowdown begins
         if slows:
             guard.slowed_at = now
             guard.save(update_fields=["slowed_at"])
-        slowed_too = "; attempts at it from addresses it has not signed in from are slowed" if slows else ""
-        if (ip and not st.protected and st.pair.failed >= key_limit
-                and not active_lockout(LockoutScope.ACCOUNT_ADDRESS, key, now, ip=ip)):
-            lock = Lockout.objects.create(scope=LockoutScope.ACCOUNT_ADDRESS, key=key, ip_address=ip,
-                                          started_at=now, until=now + lockout_period())
+        slowed_too = (
+            "; attempts at it from addresses it has not signed in from are slowed" if slows else ""
+        )
+        if (
+            ip
+            and not st.protected
+            and st.pair.failed >= key_limit
+            and not active_lockout(LockoutScope.ACCOUNT_ADDRESS, key, now, ip=ip)
+        ):
+            lock = Lockout.objects.create(
+                scope=LockoutScope.ACCOUNT_ADDRESS,
+                key=key,
+                ip_address=ip,
+                started_at=now,
+                until=now + lockout_period(),
+            )
             # One event for what this failure began (the slowdown usually begins with it).
-            record(who, LOCKOUT, object_type="lockout", object_id=lock.pk,
-                   summary=f"Sign-in locked for account '{key}' from client address {ip} after {key_limit} failed "
-                           f"attempts{slowed_too}",
-                   detail={**detail, "scope": lock.scope, "key": key, "ip": ip, "until": lock.until.isoformat(),
-                           "slowed": slows})
-            mail.append(f"Signing in to your account from that address is paused for {lockout_minutes()} minutes. "
-                        "You can still sign in from anywhere else.")
+            record(
+                who,
+                LOCKOUT,
+                object_type="lockout",
+                object_id=lock.pk,
+                summary=f"Sign-in locked for account '{key}' from client address {ip} after {key_limit} failed "
+                f"attempts{slowed_too}",
+                detail={
+                    **detail,
+                    "scope": lock.scope,
+                    "key": key,
+                    "ip": ip,
+                    "until": lock.until.isoformat(),
+                    "slowed": slows,
+                },
+            )
+            mail.append(
+                f"Signing in to your account from that address is paused for {lockout_minutes()} minutes. "
+                "You can still sign in from anywhere else."
+            )
         elif slows:
-            addresses = (FailedSignIn.objects.filter(username=key, at__gt=st.account_since, checking=False)
-                         .values("ip_address").distinct().count())
-            record(who, LOCKOUT, object_type="lockout", object_id=key,
-                   summary=f"Sign-in slowed for account '{key}' after {st.account.failed} failed attempts from "
-                           f"{addresses} address{'es' if addresses != 1 else ''}: addresses it has not signed in from "
-                           "wait between attempts",
-                   detail={**detail, "scope": LockoutScope.ACCOUNT, "key": key, "slowed": True})
+            addresses = (
+                FailedSignIn.objects.filter(username=key, at__gt=st.account_since, checking=False)
+                .values("ip_address")
+                .distinct()
+                .count()
+            )
+            record(
+                who,
+                LOCKOUT,
+                object_type="lockout",
+                object_id=key,
+                summary=f"Sign-in slowed for account '{key}' after {st.account.failed} failed attempts from "
+                f"{addresses} address{'es' if addresses != 1 else ''}: addresses it has not signed in from "
+                "wait between attempts",
+                detail={**detail, "scope": LockoutScope.ACCOUNT, "key": key, "slowed": True},
+            )
         if slows:
-            mail.append("Signing in to your account from places you have not signed in from before is slowed down "
-                        "for a few minutes. You can still sign in as usual from places you have signed in from before.")
+            mail.append(
+                "Signing in to your account from places you have not signed in from before is slowed down "
+                "for a few minutes. You can still sign in as usual from places you have signed in from before."
+            )
         outbox = _to_tell(guard, st, mail, now) if mail else []
         refused = _refusal(st, now)
     _clear_away(now)
@@ -440,12 +555,19 @@ def failed(attempt: Attempt) -> Refusal | None:
     return refused if refused and not refused.slowed else None
 
 
-def _to_tell(guard: SignInGuard, st: _Standing, what: list[str], now: dt.datetime) -> list[tuple[list[str], list[str]]]:
+def _to_tell(
+    guard: SignInGuard, st: _Standing, what: list[str], now: dt.datetime
+) -> list[tuple[list[str], list[str]]]:
     """Who to email about what: the account's owner, at most once a window (a flood of
     failures is not a flood of email). Nobody, for a username no account has."""
     if not st.account_ids or (guard.notified_at and guard.notified_at > now - window()):
         return []
-    emails = list(get_user_model().objects.filter(pk__in=st.account_ids).exclude(email="").values_list("email", flat=True))
+    emails = list(
+        get_user_model()
+        .objects.filter(pk__in=st.account_ids)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
     if not emails:
         return []
     guard.notified_at = now
@@ -458,14 +580,16 @@ def _send(message: tuple[list[str], list[str]], ip: str | None, now: dt.datetime
     or anything else the person trying chose."""
     emails, what = message
     when = dateformat.format(timezone.localtime(now), "H:i \\o\\n j F Y")
-    body = "\n\n".join([
-        "Someone has tried to sign in to your Visible account with a wrong password or code, several times.",
-        f"The latest attempt came from the address {ip or 'not known'} at {when} (UK time).",
-        *what,
-        "If this was you, you need do nothing: wait a little and try again. If it was not you, tell your "
-        "organisation's Visible administrator, and change your password once you have signed in.",
-        "Visible",
-    ])
+    body = "\n\n".join(
+        [
+            "Someone has tried to sign in to your Visible account with a wrong password or code, several times.",
+            f"The latest attempt came from the address {ip or 'not known'} at {when} (UK time).",
+            *what,
+            "If this was you, you need do nothing: wait a little and try again. If it was not you, tell your "
+            "organisation's Visible administrator, and change your password once you have signed in.",
+            "Visible",
+        ]
+    )
     try:
         send_mail("Visible: attempts to sign in to your account", body, None, emails)
     except Exception:  # noqa: BLE001 - the lockout stands without the email; say so in the log
@@ -485,17 +609,22 @@ def remember_address(user, ip: str) -> None:
     and forget those unused for long."""
     now = timezone.now()
     known, made = KnownAddress.objects.get_or_create(
-        user=user, ip_address=ip, defaults={"first_signed_in_at": now, "last_signed_in_at": now})
+        user=user, ip_address=ip, defaults={"first_signed_in_at": now, "last_signed_in_at": now}
+    )
     if not made:
         KnownAddress.objects.filter(pk=known.pk).update(last_signed_in_at=now)
-    keep = list(KnownAddress.objects.filter(user=user).order_by("-last_signed_in_at", "-pk")
-                .values_list("pk", flat=True)[:known_address_limit()])
+    keep = list(
+        KnownAddress.objects.filter(user=user)
+        .order_by("-last_signed_in_at", "-pk")
+        .values_list("pk", flat=True)[: known_address_limit()]
+    )
     stale = now - dt.timedelta(days=known_address_days())
     KnownAddress.objects.filter(user=user).exclude(pk__in=keep).delete()
     KnownAddress.objects.filter(user=user, last_signed_in_at__lt=stale).delete()
 
 
 # --- an administrator's tools --------------------------------------------------------------
+
 
 def unlock(*, username: str | None = None, ip: str | None = None, by: str = "") -> int:
     """End the lockouts of an account (from every address) and/or an address now. Returns how
@@ -508,18 +637,33 @@ def unlock(*, username: str | None = None, ip: str | None = None, by: str = "") 
     if ip:
         targets.append((LockoutScope.IP, ip))
     for scope, key in targets:
-        scopes = [LockoutScope.ACCOUNT, LockoutScope.ACCOUNT_ADDRESS] if scope == LockoutScope.ACCOUNT else [scope]
-        count = Lockout.objects.filter(scope__in=scopes, key=key, until__gt=now, unlocked_at__isnull=True).update(
-            unlocked_at=now, unlocked_by=by[:150])
+        scopes = (
+            [LockoutScope.ACCOUNT, LockoutScope.ACCOUNT_ADDRESS]
+            if scope == LockoutScope.ACCOUNT
+            else [scope]
+        )
+        count = Lockout.objects.filter(
+            scope__in=scopes, key=key, until__gt=now, unlocked_at__isnull=True
+        ).update(unlocked_at=now, unlocked_by=by[:150])
         # The mark from which failures count again, whether or not anything was locked.
-        Lockout.objects.create(scope=scope, key=key, started_at=now, until=now, unlocked_at=now, unlocked_by=by[:150])
+        Lockout.objects.create(
+            scope=scope, key=key, started_at=now, until=now, unlocked_at=now, unlocked_by=by[:150]
+        )
         what = f"account '{key}'" if scope == LockoutScope.ACCOUNT else f"client address {key}"
-        record(Viewer.system(by or "administrator"), UNLOCK, object_type="lockout", object_id=key,
-               summary=f"Sign-in unlocked for {what}" + ("" if count else " (it was not locked; its failed attempts were cleared)"),
-               detail={"scope": scope, "key": key, "lockouts_ended": count})
+        record(
+            Viewer.system(by or "administrator"),
+            UNLOCK,
+            object_type="lockout",
+            object_id=key,
+            summary=f"Sign-in unlocked for {what}"
+            + ("" if count else " (it was not locked; its failed attempts were cleared)"),
+            detail={"scope": scope, "key": key, "lockouts_ended": count},
+        )
         ended += count
     return ended
 
 
 def active_lockouts() -> list[Lockout]:
-    return list(Lockout.objects.filter(until__gt=timezone.now(), unlocked_at__isnull=True).order_by("until"))
+    return list(
+        Lockout.objects.filter(until__gt=timezone.now(), unlocked_at__isnull=True).order_by("until")
+    )

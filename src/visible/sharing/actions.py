@@ -33,8 +33,13 @@ from .models import (
 BREAK_GLASS_HOURS = 4
 READ_ONLY_DAYS = 90  # the sending authority's read-only view after a transfer
 # Who may break the glass: staff of councils and police forces acting on a child in front of them.
-BREAK_GLASS_ROLES = {Role.SOCIAL_WORKER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER, Role.POLICE_OFFICER,
-                     Role.TRAFFICKING_SPOC}
+BREAK_GLASS_ROLES = {
+    Role.SOCIAL_WORKER,
+    Role.MISSING_COORDINATOR,
+    Role.SENIOR_MANAGER,
+    Role.POLICE_OFFICER,
+    Role.TRAFFICKING_SPOC,
+}
 SHARE_ROLES = {Role.SOCIAL_WORKER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
 TRANSFER_ROLES = {Role.SENIOR_MANAGER}
 # The alert to a person's own senior managers at their second break-glass use in a day.
@@ -45,46 +50,87 @@ def _alert(organisation: Organisation, child: Child, code: str, key: str, text: 
     from visible.missing.models import Alert
 
     now = timezone.now()
-    alert, _ = Alert.objects.get_or_create(key=key, defaults={
-        "organisation": organisation, "child": child, "code": code, "text": text, "source": source,
-        "due_at": now, "raised_at": now})
+    alert, _ = Alert.objects.get_or_create(
+        key=key,
+        defaults={
+            "organisation": organisation,
+            "child": child,
+            "code": code,
+            "text": text,
+            "source": source,
+            "due_at": now,
+            "raised_at": now,
+        },
+    )
     return alert
 
 
 # --- grab pack shared in advance -------------------------------------------------------------------
 
+
 def share_grab_pack(viewer: Viewer, child: Child, force: Organisation) -> GrabPackShare:
     if not (policy.access_to(viewer, child) == policy.Access.FULL and viewer.role in SHARE_ROLES):
-        record(viewer, AuditAction.DENIED, object_type="grabpackshare", child_id=child.pk,
-               summary="Tried to share a grab pack without permission")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="grabpackshare",
+            child_id=child.pk,
+            summary="Tried to share a grab pack without permission",
+        )
         raise PermissionDenied("Only the child's own council can share their grab pack")
     if force.kind != OrganisationKind.POLICE:
         raise ValidationError({"force": ["Choose a police force"]})
     with transaction.atomic():
-        share = GrabPackShare.objects.filter(child=child, force=force, ended_at__isnull=True).first()
+        share = GrabPackShare.objects.filter(
+            child=child, force=force, ended_at__isnull=True
+        ).first()
         if share is None:
-            share = GrabPackShare.objects.create(child=child, force=force, shared_by_name=viewer.username)
-            record_for(viewer, AuditAction.CREATE, share, child.pk, f"Grab pack shared in advance with {force.name}", {
-                "record": "grab pack share", "changes": {"force": [None, force.name]},
-                "note": "Opens to the force only while the child is reported missing to it"})
+            share = GrabPackShare.objects.create(
+                child=child, force=force, shared_by_name=viewer.username
+            )
+            record_for(
+                viewer,
+                AuditAction.CREATE,
+                share,
+                child.pk,
+                f"Grab pack shared in advance with {force.name}",
+                {
+                    "record": "grab pack share",
+                    "changes": {"force": [None, force.name]},
+                    "note": "Opens to the force only while the child is reported missing to it",
+                },
+            )
     return share
 
 
 def end_share(viewer: Viewer, share: GrabPackShare) -> GrabPackShare:
-    if not (policy.access_to(viewer, share.child) == policy.Access.FULL and viewer.role in SHARE_ROLES):
+    if not (
+        policy.access_to(viewer, share.child) == policy.Access.FULL and viewer.role in SHARE_ROLES
+    ):
         raise PermissionDenied("Only the child's own council can end the share")
     with transaction.atomic():
         if share.ended_at is None:
             share.ended_at, share.ended_by_name = timezone.now(), viewer.username
             share.save(update_fields=["ended_at", "ended_by_name"])
-            record_for(viewer, AuditAction.END, share, share.child_id, f"Stopped sharing the grab pack with {share.force.name}",
-                       {"record": "grab pack share", "changes": {"ended_at": [None, share.ended_at.isoformat()]}})
+            record_for(
+                viewer,
+                AuditAction.END,
+                share,
+                share.child_id,
+                f"Stopped sharing the grab pack with {share.force.name}",
+                {
+                    "record": "grab pack share",
+                    "changes": {"ended_at": [None, share.ended_at.isoformat()]},
+                },
+            )
     return share
 
 
 # --- break-glass ---------------------------------------------------------------------------------
 
-NO_REASON = ("Say why you need this record now, in at least 20 characters: the child's council will read it")
+NO_REASON = (
+    "Say why you need this record now, in at least 20 characters: the child's council will read it"
+)
 NO_NUMBER = "Enter the child's Visible number, as digits, for example 1042"
 NOT_FOUND = "No child has that Visible number: check it"
 
@@ -96,15 +142,26 @@ def _start_of_today() -> dt.datetime:
 
 def break_glass_limits() -> tuple[int, int]:
     """Uses of the break-glass form allowed in a day: per person, per organisation."""
-    return (settings.VISIBLE_BREAK_GLASS_PER_USER_PER_DAY, settings.VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY)
+    return (
+        settings.VISIBLE_BREAK_GLASS_PER_USER_PER_DAY,
+        settings.VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY,
+    )
 
 
 def _managers(org: Organisation, besides_user_id: int | None = None) -> list:
     """The organisation's senior managers (the people to ask, and to tell), others first."""
     from django.contrib.auth import get_user_model
 
-    users = (get_user_model().objects.filter(memberships__organisation=org, memberships__role=Role.SENIOR_MANAGER,
-                                             memberships__is_active=True, is_active=True).order_by("username"))
+    users = (
+        get_user_model()
+        .objects.filter(
+            memberships__organisation=org,
+            memberships__role=Role.SENIOR_MANAGER,
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .order_by("username")
+    )
     return sorted(users, key=lambda u: u.pk == besides_user_id)
 
 
@@ -119,22 +176,37 @@ def _over_limit(viewer: Viewer, org: Organisation) -> str:
     by_user = today.filter(user_id=viewer.user_id).count()
     by_org = today.filter(organisation=org).count()
     managers = [u for u in _managers(org) if u.pk != viewer.user_id]
-    ask = f"a senior manager of {org.name} ({_names(managers)})" if managers else f"a senior manager of {org.name}"
+    ask = (
+        f"a senior manager of {org.name} ({_names(managers)})"
+        if managers
+        else f"a senior manager of {org.name}"
+    )
     if by_user >= per_user:
-        return (f"You have used break-glass access {by_user} times today, the most one person may in a day. "
-                f"If a child is at risk now, call the child's council's emergency duty team, or ask {ask} "
-                "to open the record.")
+        return (
+            f"You have used break-glass access {by_user} times today, the most one person may in a day. "
+            f"If a child is at risk now, call the child's council's emergency duty team, or ask {ask} "
+            "to open the record."
+        )
     if by_org >= per_org:
-        return (f"{org.name} has used break-glass access {by_org} times today, the most one organisation may in a "
-                f"day. If a child is at risk now, call the child's council's emergency duty team, and tell {ask}; "
-                "the limit starts again at midnight.")
+        return (
+            f"{org.name} has used break-glass access {by_org} times today, the most one organisation may in a "
+            f"day. If a child is at risk now, call the child's council's emergency duty team, and tell {ask}; "
+            "the limit starts again at midnight."
+        )
     return ""
 
 
 def _probe(viewer: Viewer, number: str, child: Child | None, outcome: str, summary: str) -> None:
     """Every use of the form is audited, whatever the answer: the number tried and the outcome."""
-    record(viewer, AuditAction.DENIED, object_type="breakglass", object_id=number[:64], child_id=child.pk if child else None,
-           summary=summary, detail={"record": "break-glass", "number": number[:64], "outcome": outcome})
+    record(
+        viewer,
+        AuditAction.DENIED,
+        object_type="breakglass",
+        object_id=number[:64],
+        child_id=child.pk if child else None,
+        summary=summary,
+        detail={"record": "break-glass", "number": number[:64], "outcome": outcome},
+    )
 
 
 def break_glass(viewer: Viewer, child: Child, reason: str) -> BreakGlass:
@@ -155,10 +227,19 @@ def break_glass_by_number(viewer: Viewer, number: str | int | None, reason: str)
     reason = (reason or "").strip()
     number = str(number if number is not None else "").strip()
     org = viewer.organisation
-    if org is None or viewer.role not in BREAK_GLASS_ROLES or org.kind not in (
-            OrganisationKind.COUNCIL, OrganisationKind.HSC_TRUST, OrganisationKind.POLICE):
-        record(viewer, AuditAction.DENIED, object_type="breakglass", object_id=number[:64],
-               summary="Tried to use break-glass access without a role that may")
+    if (
+        org is None
+        or viewer.role not in BREAK_GLASS_ROLES
+        or org.kind
+        not in (OrganisationKind.COUNCIL, OrganisationKind.HSC_TRUST, OrganisationKind.POLICE)
+    ):
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="breakglass",
+            object_id=number[:64],
+            summary="Tried to use break-glass access without a role that may",
+        )
         raise PermissionDenied("Your role cannot use break-glass access")
     problems = {}
     if not (number.isdigit() and 0 < len(number) <= 18 and int(number) > 0):
@@ -167,27 +248,55 @@ def break_glass_by_number(viewer: Viewer, number: str | int | None, reason: str)
         problems["reason"] = [NO_REASON]
     if problems:
         # Said alike whether or not the number is a child's: nothing is looked up yet.
-        _probe(viewer, number, None, "no_reason" if "reason" in problems else "no_number",
-               "Break-glass refused: " + ("no reason given" if "reason" in problems else "no Visible number given"))
+        _probe(
+            viewer,
+            number,
+            None,
+            "no_reason" if "reason" in problems else "no_number",
+            "Break-glass refused: "
+            + ("no reason given" if "reason" in problems else "no Visible number given"),
+        )
         raise ValidationError(problems)
     refusal: ValidationError | None = None
     with transaction.atomic():
         # One organisation's uses queue here, so two at once cannot both slip under the limit
         # (SQLite's writers queue already: transaction_mode IMMEDIATE).
         Organisation.objects.select_for_update().filter(pk=org.pk).first()
-        child = Child.objects.select_related("responsible_organisation").filter(pk=int(number)).first()
+        child = (
+            Child.objects.select_related("responsible_organisation").filter(pk=int(number)).first()
+        )
         limit = _over_limit(viewer, org)
         if limit:
-            _probe(viewer, number, child, "refused_limit", "Break-glass refused: the daily limit is reached")
+            _probe(
+                viewer,
+                number,
+                child,
+                "refused_limit",
+                "Break-glass refused: the daily limit is reached",
+            )
             refusal = ValidationError(limit)
         elif child is None:
-            BreakGlassAttempt.objects.create(user_id=viewer.user_id, organisation=org, at=timezone.now(),
-                                             outcome=BreakGlassOutcome.NOT_FOUND)
-            _probe(viewer, number, None, "not_found", "Break-glass refused: no child has that number")
+            BreakGlassAttempt.objects.create(
+                user_id=viewer.user_id,
+                organisation=org,
+                at=timezone.now(),
+                outcome=BreakGlassOutcome.NOT_FOUND,
+            )
+            _probe(
+                viewer, number, None, "not_found", "Break-glass refused: no child has that number"
+            )
             refusal = ValidationError({"child": [NOT_FOUND]})
         elif policy.access_to(viewer, child) >= policy.Access.READ:
-            _probe(viewer, number, child, "not_needed", "Break-glass not needed: the record is already readable")
-            refusal = ValidationError({"reason": ["You can already read this record: no break-glass access is needed"]})
+            _probe(
+                viewer,
+                number,
+                child,
+                "not_needed",
+                "Break-glass not needed: the record is already readable",
+            )
+            refusal = ValidationError(
+                {"reason": ["You can already read this record: no break-glass access is needed"]}
+            )
         else:
             return _open(viewer, org, child, reason)
     raise refusal
@@ -195,16 +304,40 @@ def break_glass_by_number(viewer: Viewer, number: str | int | None, reason: str)
 
 def _open(viewer: Viewer, org: Organisation, child: Child, reason: str) -> BreakGlass:
     now = timezone.now()
-    glass = BreakGlass.objects.create(child=child, user_id=viewer.user_id, username=viewer.username, organisation=org,
-                                      reason=reason, expires_at=now + dt.timedelta(hours=BREAK_GLASS_HOURS))
-    BreakGlassAttempt.objects.create(user_id=viewer.user_id, organisation=org, at=now, outcome=BreakGlassOutcome.GRANTED)
-    record_for(viewer, AuditAction.CREATE, glass, child.pk, f"Break-glass access by {viewer.username} ({org.name})",
-               {"record": "break-glass", "reason": reason, "expires_at": glass.expires_at.isoformat()})
-    _alert(child.responsible_organisation, child, "break_glass", f"{child.pk}/break_glass/{glass.pk}",
-           f"{viewer.username} of {org.name} used break-glass access to {child.full_name}'s record: \u201c{reason}\u201d. "
-           "Review it.", "Visible access policy (docs/access.md): break-glass")
-    disclose(viewer, child, "Whole record (break-glass, read-only)", reason, basis=Basis.BREAK_GLASS)
-    opened_today = BreakGlass.objects.filter(user_id=viewer.user_id, started_at__gte=_start_of_today()).count()
+    glass = BreakGlass.objects.create(
+        child=child,
+        user_id=viewer.user_id,
+        username=viewer.username,
+        organisation=org,
+        reason=reason,
+        expires_at=now + dt.timedelta(hours=BREAK_GLASS_HOURS),
+    )
+    BreakGlassAttempt.objects.create(
+        user_id=viewer.user_id, organisation=org, at=now, outcome=BreakGlassOutcome.GRANTED
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        glass,
+        child.pk,
+        f"Break-glass access by {viewer.username} ({org.name})",
+        {"record": "break-glass", "reason": reason, "expires_at": glass.expires_at.isoformat()},
+    )
+    _alert(
+        child.responsible_organisation,
+        child,
+        "break_glass",
+        f"{child.pk}/break_glass/{glass.pk}",
+        f"{viewer.username} of {org.name} used break-glass access to {child.full_name}'s record: \u201c{reason}\u201d. "
+        "Review it.",
+        "Visible access policy (docs/access.md): break-glass",
+    )
+    disclose(
+        viewer, child, "Whole record (break-glass, read-only)", reason, basis=Basis.BREAK_GLASS
+    )
+    opened_today = BreakGlass.objects.filter(
+        user_id=viewer.user_id, started_at__gte=_start_of_today()
+    ).count()
     if opened_today >= 2:
         _alert_own_managers(viewer, org, child, opened_today)
     return glass
@@ -215,11 +348,19 @@ def _alert_own_managers(viewer: Viewer, org: Organisation, child: Child, opened_
     are told (each child's council is told of its own child). One alert a person a day, kept up
     to date; it names the person and the number of uses, never the children."""
     today = timezone.localdate()
-    text = (f"{viewer.username} has used break-glass access {opened_today} times today ({today:%-d %B %Y}). "
-            f"Each child's council has been told and reviews its own; check with {viewer.username} that each use "
-            f"was needed. At most {break_glass_limits()[0]} a person a day.")
-    alert = _alert(org, child, STAFF_BREAK_GLASS, f"{STAFF_BREAK_GLASS}/{viewer.user_id}/{today.isoformat()}", text,
-                   "Visible access policy (docs/access.md): break-glass limits")
+    text = (
+        f"{viewer.username} has used break-glass access {opened_today} times today ({today:%-d %B %Y}). "
+        f"Each child's council has been told and reviews its own; check with {viewer.username} that each use "
+        f"was needed. At most {break_glass_limits()[0]} a person a day."
+    )
+    alert = _alert(
+        org,
+        child,
+        STAFF_BREAK_GLASS,
+        f"{STAFF_BREAK_GLASS}/{viewer.user_id}/{today.isoformat()}",
+        text,
+        "Visible access policy (docs/access.md): break-glass limits",
+    )
     managers = _managers(org, besides_user_id=viewer.user_id)
     alert.text = text
     if alert.assigned_to_id is None and managers and managers[0].pk != viewer.user_id:
@@ -228,30 +369,58 @@ def _alert_own_managers(viewer: Viewer, org: Organisation, child: Child, opened_
 
 
 def review_break_glass(viewer: Viewer, glass: BreakGlass, note: str) -> BreakGlass:
-    if not (policy.access_to(viewer, glass.child) == policy.Access.FULL and viewer.role in
-            {Role.SENIOR_MANAGER, Role.MISSING_COORDINATOR}):
-        raise PermissionDenied("Only the child's council's senior manager or coordinator reviews break-glass access")
+    if not (
+        policy.access_to(viewer, glass.child) == policy.Access.FULL
+        and viewer.role in {Role.SENIOR_MANAGER, Role.MISSING_COORDINATOR}
+    ):
+        raise PermissionDenied(
+            "Only the child's council's senior manager or coordinator reviews break-glass access"
+        )
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["Say whether the access was justified"]})
     with transaction.atomic():
-        glass.reviewed_at, glass.reviewed_by_name, glass.review_note = timezone.now(), viewer.username, note
+        glass.reviewed_at, glass.reviewed_by_name, glass.review_note = (
+            timezone.now(),
+            viewer.username,
+            note,
+        )
         glass.save(update_fields=["reviewed_at", "reviewed_by_name", "review_note"])
-        record_for(viewer, AuditAction.CHANGE, glass, glass.child_id, "Reviewed break-glass access",
-                   {"record": "break-glass", "review": note})
+        record_for(
+            viewer,
+            AuditAction.CHANGE,
+            glass,
+            glass.child_id,
+            "Reviewed break-glass access",
+            {"record": "break-glass", "review": note},
+        )
     return glass
 
 
 # --- transfers -----------------------------------------------------------------------------------
 
-def transfer(viewer: Viewer, child: Child, to: Organisation, reason: str, read_only_days: int = READ_ONLY_DAYS) -> Transfer:
+
+def transfer(
+    viewer: Viewer,
+    child: Child,
+    to: Organisation,
+    reason: str,
+    read_only_days: int = READ_ONLY_DAYS,
+) -> Transfer:
     """Move responsibility for the child to another authority in one transaction: the record
     and its history stay one record, its open alerts move to the receiving authority, both
     sides are told, and the sending authority can read it for ``read_only_days``. Interrupted
     at any point, nothing has moved."""
-    if not (policy.access_to(viewer, child) == policy.Access.FULL and viewer.role in TRANSFER_ROLES):
-        record(viewer, AuditAction.DENIED, object_type="transfer", child_id=child.pk,
-               summary="Tried to transfer a child without permission")
+    if not (
+        policy.access_to(viewer, child) == policy.Access.FULL and viewer.role in TRANSFER_ROLES
+    ):
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="transfer",
+            child_id=child.pk,
+            summary="Tried to transfer a child without permission",
+        )
         raise PermissionDenied("Only a senior manager of the child's council can transfer them")
     reason = (reason or "").strip()
     problems = {}
@@ -260,7 +429,9 @@ def transfer(viewer: Viewer, child: Child, to: Organisation, reason: str, read_o
     elif to.pk == child.responsible_organisation_id:
         problems["to"] = ["The child is already with this authority"]
     if not reason:
-        problems["reason"] = ["Say why, for example 'National Transfer Protocol: accepted by Leeds on 3 March'"]
+        problems["reason"] = [
+            "Say why, for example 'National Transfer Protocol: accepted by Leeds on 3 March'"
+        ]
     if problems:
         raise ValidationError(problems)
     from visible.missing.models import Alert
@@ -269,27 +440,63 @@ def transfer(viewer: Viewer, child: Child, to: Organisation, reason: str, read_o
     with transaction.atomic():
         locked = Child.objects.select_for_update().get(pk=child.pk)
         if locked.responsible_organisation_id != sender.pk:
-            raise ValidationError({"to": ["The child has already been transferred: reload the page"]})
-        moved_alerts = Alert.objects.filter(child=locked, organisation=sender, resolved_at__isnull=True)
-        moved = {"open_alerts": moved_alerts.count(), "open_episodes": locked.episodes.filter(returned_at__isnull=True).count(),
-                 "episodes": locked.episodes.count(), "flags": locked.flags.count(), "placements": locked.placements.count()}
+            raise ValidationError(
+                {"to": ["The child has already been transferred: reload the page"]}
+            )
+        moved_alerts = Alert.objects.filter(
+            child=locked, organisation=sender, resolved_at__isnull=True
+        )
+        moved = {
+            "open_alerts": moved_alerts.count(),
+            "open_episodes": locked.episodes.filter(returned_at__isnull=True).count(),
+            "episodes": locked.episodes.count(),
+            "flags": locked.flags.count(),
+            "placements": locked.placements.count(),
+        }
         moved_alerts.update(organisation=to, assigned_to=None)
         locked.responsible_organisation = to
         locked.version = locked.version + 1
         locked.save(update_fields=["responsible_organisation", "version"])
-        done = Transfer.objects.create(child=locked, from_organisation=sender, to_organisation=to, reason=reason,
-                                       transferred_by_name=viewer.username, moved=moved,
-                                       read_only_until=timezone.localdate() + dt.timedelta(days=read_only_days))
-        record(viewer, AuditAction.CHANGE, object_type="child", object_id=locked.pk, child_id=locked.pk,
-               summary=f"Transferred from {sender.name} to {to.name}",
-               detail={"changes": {"responsible_organisation": [sender.name, to.name]}, "reason": reason, "moved": moved,
-                       "read_only_until": done.read_only_until.isoformat()})
-        _alert(to, locked, "transferred_in", f"{locked.pk}/transferred_in/{done.pk}",
-               f"{locked.full_name} has been transferred to you by {sender.name}: \u201c{reason}\u201d. "
-               f"{moved['open_alerts']} open alert(s) and {moved['open_episodes']} open episode(s) came with them.",
-               "Visible transfers (docs/access.md)")
-        Disclosure.objects.create(child=locked, organisation=to, by_user_id=viewer.user_id, by_name=viewer.username,
-                                  what=f"Whole record and history, on transfer from {sender.name}", basis=Basis.TRANSFER,
-                                  legal_basis=LEGAL_BASIS[Basis.TRANSFER], purpose=reason[:300])
+        done = Transfer.objects.create(
+            child=locked,
+            from_organisation=sender,
+            to_organisation=to,
+            reason=reason,
+            transferred_by_name=viewer.username,
+            moved=moved,
+            read_only_until=timezone.localdate() + dt.timedelta(days=read_only_days),
+        )
+        record(
+            viewer,
+            AuditAction.CHANGE,
+            object_type="child",
+            object_id=locked.pk,
+            child_id=locked.pk,
+            summary=f"Transferred from {sender.name} to {to.name}",
+            detail={
+                "changes": {"responsible_organisation": [sender.name, to.name]},
+                "reason": reason,
+                "moved": moved,
+                "read_only_until": done.read_only_until.isoformat(),
+            },
+        )
+        _alert(
+            to,
+            locked,
+            "transferred_in",
+            f"{locked.pk}/transferred_in/{done.pk}",
+            f"{locked.full_name} has been transferred to you by {sender.name}: \u201c{reason}\u201d. "
+            f"{moved['open_alerts']} open alert(s) and {moved['open_episodes']} open episode(s) came with them.",
+            "Visible transfers (docs/access.md)",
+        )
+        Disclosure.objects.create(
+            child=locked,
+            organisation=to,
+            by_user_id=viewer.user_id,
+            by_name=viewer.username,
+            what=f"Whole record and history, on transfer from {sender.name}",
+            basis=Basis.TRANSFER,
+            legal_basis=LEGAL_BASIS[Basis.TRANSFER],
+            purpose=reason[:300],
+        )
     return done
-

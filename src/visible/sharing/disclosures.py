@@ -11,7 +11,9 @@ from visible.children.models import Child
 from .models import LEGAL_BASIS, Basis, Disclosure
 
 
-def disclose(viewer: Viewer, child: Child, what: str, purpose: str, basis: str | None = None) -> Disclosure | None:
+def disclose(
+    viewer: Viewer, child: Child, what: str, purpose: str, basis: str | None = None
+) -> Disclosure | None:
     """Record that ``viewer``'s organisation saw ``what`` about ``child``, if it is not the
     child's responsible organisation. The basis is the grant's unless given."""
     org = viewer.organisation
@@ -21,6 +23,12 @@ def disclose(viewer: Viewer, child: Child, what: str, purpose: str, basis: str |
     if basis not in Basis.values:
         return None
     return Disclosure.objects.create(
-        child=child, organisation=org, by_user_id=viewer.user_id, by_name=viewer.username, what=what[:200],
-        basis=basis, legal_basis=LEGAL_BASIS[Basis(basis)], purpose=(purpose or what)[:300],
+        child=child,
+        organisation=org,
+        by_user_id=viewer.user_id,
+        by_name=viewer.username,
+        what=what[:200],
+        basis=basis,
+        legal_basis=LEGAL_BASIS[Basis(basis)],
+        purpose=(purpose or what)[:300],
     )

@@ -16,7 +16,10 @@ class Basis(models.TextChoices):
 
     HOST = "host", "Child placed in their area"
     POLICE_MISSING = "police_missing", "Child reported missing to their force"
-    SPOC = "spoc", "Trafficking single point of contact: child in scope reported missing to their force"
+    SPOC = (
+        "spoc",
+        "Trafficking single point of contact: child in scope reported missing to their force",
+    )
     GRAB_PACK_SHARE = "grab_pack_share", "Grab pack shared in advance (Philomena Protocol)"
     GUARDIAN = "guardian", "Child assigned to their guardian or advocacy service"
     TRANSFERRED_FROM = "transferred_from", "Child transferred from them: read-only for a set period"
@@ -25,13 +28,24 @@ class Basis(models.TextChoices):
 
 
 # Rulebook section 9: the lawful bases for sharing to safeguard a child.
-SAFEGUARDING = ("UK GDPR art. 6(1)(e) public task; art. 9(2)(g) with DPA 2018 Sch. 1 para 18 "
-                "(safeguarding of children and individuals at risk)")
-LAW_ENFORCEMENT = "DPA 2018 Part 3 (law enforcement processing) for the police; " + SAFEGUARDING + " for the council"
+SAFEGUARDING = (
+    "UK GDPR art. 6(1)(e) public task; art. 9(2)(g) with DPA 2018 Sch. 1 para 18 "
+    "(safeguarding of children and individuals at risk)"
+)
+LAW_ENFORCEMENT = (
+    "DPA 2018 Part 3 (law enforcement processing) for the police; "
+    + SAFEGUARDING
+    + " for the council"
+)
 LEGAL_BASIS = {
-    Basis.HOST: SAFEGUARDING, Basis.GUARDIAN: SAFEGUARDING, Basis.TRANSFER: SAFEGUARDING,
-    Basis.TRANSFERRED_FROM: SAFEGUARDING, Basis.BREAK_GLASS: SAFEGUARDING,
-    Basis.POLICE_MISSING: LAW_ENFORCEMENT, Basis.SPOC: LAW_ENFORCEMENT, Basis.GRAB_PACK_SHARE: LAW_ENFORCEMENT,
+    Basis.HOST: SAFEGUARDING,
+    Basis.GUARDIAN: SAFEGUARDING,
+    Basis.TRANSFER: SAFEGUARDING,
+    Basis.TRANSFERRED_FROM: SAFEGUARDING,
+    Basis.BREAK_GLASS: SAFEGUARDING,
+    Basis.POLICE_MISSING: LAW_ENFORCEMENT,
+    Basis.SPOC: LAW_ENFORCEMENT,
+    Basis.GRAB_PACK_SHARE: LAW_ENFORCEMENT,
 }
 
 
@@ -41,7 +55,9 @@ class Disclosure(models.Model):
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="disclosures")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     by_name = models.CharField(max_length=150)
     what = models.CharField(max_length=200)
     basis = models.CharField(max_length=20, choices=Basis.choices)
@@ -70,8 +86,13 @@ class GrabPackShare(models.Model):
 
     class Meta:
         ordering = ["-shared_at"]
-        constraints = [models.UniqueConstraint(fields=["child", "force"], condition=models.Q(ended_at__isnull=True),
-                                               name="one_open_share_per_force")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "force"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_share_per_force",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"grab pack of {self.child_id} with {self.force_id}"
@@ -110,7 +131,9 @@ class BreakGlassAttempt(models.Model):
     these, so the form cannot be used to try number after number either. It holds nothing
     about the child: the BreakGlass row says which record was opened."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     outcome = models.CharField(max_length=16, choices=BreakGlassOutcome.choices)
@@ -134,7 +157,9 @@ class Transfer(models.Model):
     transferred_at = models.DateTimeField(auto_now_add=True)
     transferred_by_name = models.CharField(max_length=150)
     read_only_until = models.DateField()
-    moved = models.JSONField(default=dict, help_text="What moved with the child: counts of open alerts, episodes...")
+    moved = models.JSONField(
+        default=dict, help_text="What moved with the child: counts of open alerts, episodes..."
+    )
 
     class Meta:
         ordering = ["-transferred_at"]

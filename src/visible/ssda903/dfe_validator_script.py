@@ -32,6 +32,7 @@ def real_postcodes(authorities: list[str], letters: str, count: int) -> int:
     postcode list, for tests that need placements the validator can place on the map."""
     with contextlib.redirect_stdout(sys.stderr):
         from lac_validator.datastore import la_df, postcodes
+
         postcodes.load_postcodes(list(letters))
     frame = postcodes.dataframe.merge(la_df, how="left", left_on="laua", right_on="LTLA21CD")
     found = {}
@@ -48,7 +49,7 @@ def main(argv: list[str]) -> int:
     rules = None
     if "--rules" in argv:  # only these rules (a test that looks for one rule's finding)
         at = argv.index("--rules")
-        rules, argv = argv[at + 1].split(","), argv[:at] + argv[at + 2:]
+        rules, argv = argv[at + 1].split(","), argv[:at] + argv[at + 2 :]
     folder, year, authority = Path(argv[0]), int(argv[1]), argv[2]
     warnings.simplefilter("ignore")
     logging.disable(logging.CRITICAL)
@@ -63,7 +64,10 @@ def main(argv: list[str]) -> int:
             data_store = create_datastore(self.dfs, self.metadata)
             self.outcomes = {}
             for code, rule in self.get_rules_to_run(self.registry, selected_rules).items():
-                tables = {k: (v.copy(deep=True) if k != "metadata" else copy.deepcopy(v)) for k, v in data_store.items()}
+                tables = {
+                    k: (v.copy(deep=True) if k != "metadata" else copy.deepcopy(v))
+                    for k, v in data_store.items()
+                }
                 try:
                     result = rule.func(tables)
                 except Exception as error:  # noqa: BLE001 - a crashing rule is reported, not fatal
@@ -74,22 +78,30 @@ def main(argv: list[str]) -> int:
                     self.skips.append(code)
                     continue
                 self.dones.append(code)
-                found = {table: [int(i) for i in rows] for table, rows in result.items() if len(rows)}
+                found = {
+                    table: [int(i) for i in rows] for table, rows in result.items() if len(rows)
+                }
                 if found:
                     self.outcomes[code] = {"message": rule.message, "rows": found}
 
-    files = [{"name": str(p), "description": "This year", "file_content": p.read_bytes()}
-             for p in sorted(folder.glob("*.csv"))]
+    files = [
+        {"name": str(p), "description": "This year", "file_content": p.read_bytes()}
+        for p in sorted(folder.glob("*.csv"))
+    ]
     if len(argv) > 3:  # last year's return, for the rules that compare the two
-        files += [{"name": str(p), "description": "Prev year", "file_content": p.read_bytes()}
-                  for p in sorted(Path(argv[3]).glob("*.csv"))]
+        files += [
+            {"name": str(p), "description": "Prev year", "file_content": p.read_bytes()}
+            for p in sorted(Path(argv[3]).glob("*.csv"))
+        ]
     loaded = time.perf_counter()
     # The validator names a year by its end: 2026 is 2025/26 (collection 01/04/2025 to 31/03/2026).
     end_year = str(year + 1)
     with contextlib.redirect_stdout(sys.stderr):  # the validator prints as it goes
         validator = DeepCopyValidator(
             metadata={"collectionYear": end_year, "localAuthority": authority},
-            files=files, registry=get_year_ruleset(end_year), selected_rules=rules,
+            files=files,
+            registry=get_year_ruleset(end_year),
+            selected_rules=rules,
         )
     errors = {code: o for code, o in validator.outcomes.items() if "rows" in o}
     report = {

@@ -29,15 +29,17 @@ from .models import EpisodeDetail, ReturnDetail
 LONDON = ZoneInfo("Europe/London")
 
 # Columns Visible does not hold: what it writes instead (docs/ssda903.md, "Derived columns").
-ETHNIC_NOT_OBTAINED = "NOBT"   # information not yet obtained: Visible records nationality, not ethnicity
-UPN_NOT_KNOWN = "UN5"          # the DfE's code for a UPN that is not known to the authority
-CIN_ABSENT_PARENTING = "N8"    # category of need for an unaccompanied or separated child
+ETHNIC_NOT_OBTAINED = (
+    "NOBT"  # information not yet obtained: Visible records nationality, not ethnicity
+)
+UPN_NOT_KNOWN = "UN5"  # the DfE's code for a UPN that is not known to the authority
+CIN_ABSENT_PARENTING = "N8"  # category of need for an unaccompanied or separated child
 CIN_ABUSE_OR_NEGLECT = "N1"
-REC_NEW_EPISODE = "X1"         # episode ceased, a new one began the same day
-REC_CEASED_OTHER = "E8"        # period of being looked after ceased for any other reason
-RNE_STARTED = "S"              # started to be looked after
-RNE_PLACEMENT_CHANGED = "P"    # change of placement only
-REASON_CARE_PLAN = "CARPL"     # change of placement to implement the care plan
+REC_NEW_EPISODE = "X1"  # episode ceased, a new one began the same day
+REC_CEASED_OTHER = "E8"  # period of being looked after ceased for any other reason
+RNE_STARTED = "S"  # started to be looked after
+RNE_PLACEMENT_CHANGED = "P"  # change of placement only
+REASON_CARE_PLAN = "CARPL"  # change of placement to implement the care plan
 NO_PROVIDER_CODES = frozenset({"T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14"})
 TEMPORARY_CODES = frozenset({"T0", "T1", "T2", "T3", "T4"})
 OWN_PROVISION_CODES = frozenset({"U1", "U2", "U3", "U4", "U5", "U6", "A3", "A4", "A5", "A6"})
@@ -48,7 +50,11 @@ SEPARATED_KINDS = (FlagKind.UASC, FlagKind.UNACCOMPANIED, FlagKind.SEPARATED)
 # return to the next (the DfE's rule 503D allows H5 -> K3 in 2024/25 and Z1 -> Z11-Z14 in
 # 2025/26, nothing else). H5 semi-independent living became K3 supported accommodation in
 # 2024/25; P2 independent living and Z1 were folded into "other placement" (Z1, then Z11).
-SUCCESSOR_CODES = {"H5": ((2024, "K3"),), "P2": ((2024, "Z1"), (2025, "Z11")), "Z1": ((2025, "Z11"),)}
+SUCCESSOR_CODES = {
+    "H5": ((2024, "K3"),),
+    "P2": ((2024, "Z1"), (2025, "Z11")),
+    "Z1": ((2025, "Z11"),),
+}
 
 # Tables Visible writes: the four it holds, and Reviews, OC3 and AD1 empty with their headers,
 # so that the DfE's checks across tables run. PlacedAdoption, OC2 (outcomes), PrevPerm
@@ -69,14 +75,19 @@ def check_year(year: int) -> None:
         raise ValueError(
             f"--year {year} is outside the collection years Visible has code lists for "
             f"({FIRST_COLLECTION_YEAR}/{str(FIRST_COLLECTION_YEAR + 1)[-2:]} to "
-            f"{LAST_COLLECTION_YEAR}/{str(LAST_COLLECTION_YEAR + 1)[-2:]}); name the year by the year it starts: 2025 for 2025/26")
+            f"{LAST_COLLECTION_YEAR}/{str(LAST_COLLECTION_YEAR + 1)[-2:]}); name the year by the year it starts: 2025 for 2025/26"
+        )
 
 
 def council_for_code(code: str) -> Organisation:
-    organisation = Organisation.objects.select_related("authority").filter(authority__code=code).first()
+    organisation = (
+        Organisation.objects.select_related("authority").filter(authority__code=code).first()
+    )
     if organisation is None:
-        raise ValueError(f"No council with children's services for authority {code} is on Visible: check the GSS code "
-                         "(E09000008 is Croydon) or set the council up first")
+        raise ValueError(
+            f"No council with children's services for authority {code} is on Visible: check the GSS code "
+            "(E09000008 is Croydon) or set the council up first"
+        )
     return organisation
 
 
@@ -103,9 +114,12 @@ def local_date(moment: dt.datetime) -> dt.date:
 @dataclass
 class Return:
     """The tables of one return, each a list of rows (tuples in the table's column order)."""
+
     year: int
     authority_code: str
-    tables: dict[str, list[tuple[str, ...]]] = field(default_factory=lambda: {name: [] for name in TABLES})
+    tables: dict[str, list[tuple[str, ...]]] = field(
+        default_factory=lambda: {name: [] for name in TABLES}
+    )
 
     def write(self, directory: Path) -> list[Path]:
         directory.mkdir(parents=True, exist_ok=True)
@@ -139,44 +153,85 @@ def build_return(organisation: Organisation, year: int) -> Return:
     result = Return(year=year, authority_code=organisation.authority.code)
     mine = {"child__responsible_organisation": organisation}
 
-    children = {c["pk"]: c for c in Child.objects.filter(responsible_organisation=organisation).values(
-        "pk", "child_903_id", "date_of_birth", "sex", "legal_status")}
-    details = {d["child_id"]: d for d in ReturnDetail.objects.filter(**mine).values(
-        "child_id", "ethnic", "upn", "home_postcode", "mother", "mc_dob")}
-    episode_details = {d["placement_id"]: d for d in EpisodeDetail.objects.filter(
-        placement__child__responsible_organisation=organisation, placement__start_date__lte=end).values(
-        "placement_id", "rne", "cin", "place_provider", "reason_place_change", "urn")}
+    children = {
+        c["pk"]: c
+        for c in Child.objects.filter(responsible_organisation=organisation).values(
+            "pk", "child_903_id", "date_of_birth", "sex", "legal_status"
+        )
+    }
+    details = {
+        d["child_id"]: d
+        for d in ReturnDetail.objects.filter(**mine).values(
+            "child_id", "ethnic", "upn", "home_postcode", "mother", "mc_dob"
+        )
+    }
+    episode_details = {
+        d["placement_id"]: d
+        for d in EpisodeDetail.objects.filter(
+            placement__child__responsible_organisation=organisation, placement__start_date__lte=end
+        ).values("placement_id", "rne", "cin", "place_provider", "reason_place_change", "urn")
+    }
     placements: dict[int, list[dict]] = {}
-    for p in (Placement.objects.filter(**mine, start_date__lte=end)
-              .order_by("child_id", "start_date").values("pk", "child_id", "place_code", "start_date", "end_date", "postcode")):
+    for p in (
+        Placement.objects.filter(**mine, start_date__lte=end)
+        .order_by("child_id", "start_date")
+        .values("pk", "child_id", "place_code", "start_date", "end_date", "postcode")
+    ):
         placements.setdefault(p["child_id"], []).append(p)
     separated: dict[int, set[str]] = {}
     uasc_end: dict[int, dt.date | None] = {}
-    for f in (Flag.objects.filter(**mine, kind__in=SEPARATED_KINDS, start_date__lte=end)
-              .values("child_id", "kind", "start_date", "end_date").order_by("child_id", "start_date")):
+    for f in (
+        Flag.objects.filter(**mine, kind__in=SEPARATED_KINDS, start_date__lte=end)
+        .values("child_id", "kind", "start_date", "end_date")
+        .order_by("child_id", "start_date")
+    ):
         separated.setdefault(f["child_id"], set()).add(f["kind"])
         if f["kind"] == FlagKind.UASC and (f["end_date"] is None or f["end_date"] >= start):
             uasc_end[f["child_id"]] = f["end_date"]
     missing: dict[int, list[tuple]] = {}
-    for e in (Episode.objects.filter(**mine)
-              .values_list("child_id", "category", "last_seen_at", "returned_at").order_by("child_id", "last_seen_at")):
+    for e in (
+        Episode.objects.filter(**mine)
+        .values_list("child_id", "category", "last_seen_at", "returned_at")
+        .order_by("child_id", "last_seen_at")
+    ):
         missing.setdefault(e[0], []).append(e[1:])
 
     rows_by_child = []
     for pk, child in children.items():
         detail = details.get(pk, {})
-        episodes, spans, written = _episode_rows(child, detail, placements.get(pk, []), episode_details, separated.get(pk, set()), year)
+        episodes, spans, written = _episode_rows(
+            child, detail, placements.get(pk, []), episode_details, separated.get(pk, set()), year
+        )
         if not episodes:
             continue  # not looked after during the year: not in this return
-        rows_by_child.append((child_identifier(child["child_903_id"], pk), pk, child, detail, episodes, spans, written))
+        rows_by_child.append(
+            (
+                child_identifier(child["child_903_id"], pk),
+                pk,
+                child,
+                detail,
+                episodes,
+                spans,
+                written,
+            )
+        )
     rows_by_child.sort(key=lambda item: item[0])
 
     for identifier, pk, child, detail, episodes, spans, written in rows_by_child:
         dob = format_date(child["date_of_birth"])
         sex = sex_code(child["sex"], year)
         mother = detail.get("mother") or ("0" if child["sex"] == "F" else "")
-        result.tables["Header"].append((identifier, sex, dob, detail.get("ethnic") or ETHNIC_NOT_OBTAINED,
-                                        detail.get("upn") or UPN_NOT_KNOWN, mother, format_date(detail.get("mc_dob"))))
+        result.tables["Header"].append(
+            (
+                identifier,
+                sex,
+                dob,
+                detail.get("ethnic") or ETHNIC_NOT_OBTAINED,
+                detail.get("upn") or UPN_NOT_KNOWN,
+                mother,
+                format_date(detail.get("mc_dob")),
+            )
+        )
         for row in episodes:
             result.tables["Episodes"].append((identifier, *row))
         if pk in uasc_end:
@@ -185,14 +240,22 @@ def build_return(organisation: Organisation, year: int) -> Return:
             eighteenth = years_after(child["date_of_birth"], 18)
             ceased = min(uasc_end[pk] or eighteenth, eighteenth)
             result.tables["UASC"].append((identifier, sex, dob, format_date(ceased)))
-        for category, began, ended in _missing_periods(missing.get(pk, []), spans, written, start, end):
-            result.tables["Missing"].append((identifier, dob, category, format_date(began), format_date(ended)))
+        for category, began, ended in _missing_periods(
+            missing.get(pk, []), spans, written, start, end
+        ):
+            result.tables["Missing"].append(
+                (identifier, dob, category, format_date(began), format_date(ended))
+            )
     return result
 
 
-def _missing_periods(episodes: list[tuple], spans: list[tuple[dt.date, dt.date | None]],
-                     written: list[tuple[dt.date, dt.date | None]], start: dt.date,
-                     end: dt.date) -> list[tuple[str, dt.date, dt.date | None]]:
+def _missing_periods(
+    episodes: list[tuple],
+    spans: list[tuple[dt.date, dt.date | None]],
+    written: list[tuple[dt.date, dt.date | None]],
+    start: dt.date,
+    end: dt.date,
+) -> list[tuple[str, dt.date, dt.date | None]]:
     """The missing and away periods of a year's return: those that began while the child was
     looked after and overlap the year. A child still missing when they ceased to be looked
     after (turning 18, say) is, for the return, missing until that day: the 903 closes the
@@ -214,13 +277,21 @@ def _missing_periods(episodes: list[tuple], spans: list[tuple[dt.date, dt.date |
         if ended is None:
             # Still missing when the placement they went missing from ended (a move while
             # missing): the return ends the period with that placement (rule 575).
-            ended = next((dec for decom, dec in written if dec is not None and decom <= began <= dec), None)
+            ended = next(
+                (dec for decom, dec in written if dec is not None and decom <= began <= dec), None
+            )
         periods.append((category, began, ended))
     return periods
 
 
-def _episode_rows(child: dict, detail: dict, placements: list[dict], details: dict[int, dict], separated: set[str],
-                  year: int) -> tuple[list[tuple], list[tuple[dt.date, dt.date | None]], list[tuple[dt.date, dt.date | None]]]:
+def _episode_rows(
+    child: dict,
+    detail: dict,
+    placements: list[dict],
+    details: dict[int, dict],
+    separated: set[str],
+    year: int,
+) -> tuple[list[tuple], list[tuple[dt.date, dt.date | None]], list[tuple[dt.date, dt.date | None]]]:
     """One 903 episode per placement that overlaps the year (Visible records a legal status per
     child, so an episode changes only with the placement), and the spans the child was looked
     after. A placement followed the next day by another is an episode that ceased with X1: its
@@ -237,10 +308,16 @@ def _episode_rows(child: dict, detail: dict, placements: list[dict], details: di
     previous_end: dt.date | None = None
     for i, p in enumerate(placements):
         following = placements[i + 1] if i + 1 < len(placements) else None
-        continues = previous_end is not None and p["start_date"] == previous_end + dt.timedelta(days=1)
+        continues = previous_end is not None and p["start_date"] == previous_end + dt.timedelta(
+            days=1
+        )
         ended = p["end_date"]
         previous_end = ended
-        if ended is not None and following is not None and following["start_date"] == ended + dt.timedelta(days=1):
+        if (
+            ended is not None
+            and following is not None
+            and following["start_date"] == ended + dt.timedelta(days=1)
+        ):
             dec, rec = following["start_date"], REC_NEW_EPISODE
         elif ended is not None:
             dec, rec = ended, REC_CEASED_OTHER
@@ -261,15 +338,30 @@ def _episode_rows(child: dict, detail: dict, placements: list[dict], details: di
         written.append((p["start_date"], dec))
         code = place_code_in(p["place_code"], year)
         extra = details.get(p["pk"], {})
-        provider = "" if code in NO_PROVIDER_CODES else (extra.get("place_provider") or _provider_for(code))
+        provider = (
+            ""
+            if code in NO_PROVIDER_CODES
+            else (extra.get("place_provider") or _provider_for(code))
+        )
         reason = ""
         if rec == REC_NEW_EPISODE and code not in TEMPORARY_CODES:
             reason = extra.get("reason_place_change") or REASON_CARE_PLAN
-        rows.append((
-            format_date(p["start_date"]), extra.get("rne") or (RNE_PLACEMENT_CHANGED if continues else RNE_STARTED), legal_status,
-            extra.get("cin") or cin_default, code, provider, format_date(dec), rec, reason, home, p["postcode"],
-            extra.get("urn", ""),
-        ))
+        rows.append(
+            (
+                format_date(p["start_date"]),
+                extra.get("rne") or (RNE_PLACEMENT_CHANGED if continues else RNE_STARTED),
+                legal_status,
+                extra.get("cin") or cin_default,
+                code,
+                provider,
+                format_date(dec),
+                rec,
+                reason,
+                home,
+                p["postcode"],
+                extra.get("urn", ""),
+            )
+        )
     return rows, [tuple(s) for s in spans], written
 
 
@@ -281,14 +373,20 @@ def _provider_for(code: str) -> str:
     return "PR4"
 
 
-def export_return(organisation: Organisation, year: int, directory: Path, viewer: Viewer | None = None) -> Return:
+def export_return(
+    organisation: Organisation, year: int, directory: Path, viewer: Viewer | None = None
+) -> Return:
     """Write the return's files into `directory` and record the export in the audit log."""
     result = build_return(organisation, year)
     result.write(directory)
     counts = result.counts()
-    record(viewer or Viewer.system("export 903"), AuditAction.EXPORT, object_type="ssda903",
-           summary=f"Exported the SSDA903 return {year}/{str(year + 1)[-2:]} for {organisation.name}: "
-                   f"{counts.get('Header', 0):,} children, {counts.get('Episodes', 0):,} episodes, "
-                   f"{counts.get('Missing', 0):,} missing periods",
-           detail={"year": year, "authority": organisation.authority.code, "rows": counts})
+    record(
+        viewer or Viewer.system("export 903"),
+        AuditAction.EXPORT,
+        object_type="ssda903",
+        summary=f"Exported the SSDA903 return {year}/{str(year + 1)[-2:]} for {organisation.name}: "
+        f"{counts.get('Header', 0):,} children, {counts.get('Episodes', 0):,} episodes, "
+        f"{counts.get('Missing', 0):,} missing periods",
+        detail={"year": year, "authority": organisation.authority.code, "rows": counts},
+    )
     return result

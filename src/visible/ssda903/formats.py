@@ -18,15 +18,48 @@ DATE_FORMAT = "%d/%m/%Y"
 
 TABLES: dict[str, tuple[str, ...]] = {
     "Header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
-    "Episodes": ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"),
+    "Episodes": (
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    ),
     "Reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
     "UASC": ("CHILD", "SEX", "DOB", "DUC"),
-    "OC2": ("CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS",
-            "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED",
-            "INTERVENTION_OFFERED"),
+    "OC2": (
+        "CHILD",
+        "DOB",
+        "SDQ_SCORE",
+        "SDQ_REASON",
+        "CONVICTED",
+        "HEALTH_CHECK",
+        "IMMUNISATIONS",
+        "TEETH_CHECK",
+        "HEALTH_ASSESSMENT",
+        "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED",
+        "INTERVENTION_OFFERED",
+    ),
     "OC3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
-    "AD1": ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
+    "AD1": (
+        "CHILD",
+        "DOB",
+        "DATE_INT",
+        "DATE_MATCH",
+        "FOSTER_CARE",
+        "NB_ADOPTR",
+        "SEX_ADOPTR",
+        "LS_ADOPTR",
+    ),
     "PlacedAdoption": ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
     "PrevPerm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
     "Missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
@@ -38,9 +71,17 @@ USED_TABLES = ("Header", "Episodes", "UASC", "Missing")
 
 # File names Visible writes (the DfE accepts any name: the header row says which table it is).
 FILE_NAMES = {
-    "Header": "header.csv", "Episodes": "episodes.csv", "Reviews": "reviews.csv", "UASC": "uasc.csv",
-    "OC2": "oc2.csv", "OC3": "oc3.csv", "AD1": "ad1.csv", "PlacedAdoption": "placed_for_adoption.csv",
-    "PrevPerm": "previous_permanence.csv", "Missing": "missing.csv", "SWEpisodes": "social_worker_episodes.csv",
+    "Header": "header.csv",
+    "Episodes": "episodes.csv",
+    "Reviews": "reviews.csv",
+    "UASC": "uasc.csv",
+    "OC2": "oc2.csv",
+    "OC3": "oc3.csv",
+    "AD1": "ad1.csv",
+    "PlacedAdoption": "placed_for_adoption.csv",
+    "PrevPerm": "previous_permanence.csv",
+    "Missing": "missing.csv",
+    "SWEpisodes": "social_worker_episodes.csv",
 }
 
 
@@ -67,7 +108,9 @@ def table_for_columns(columns: list[str]) -> tuple[str | None, str]:
         if found == set(expected):
             return name, ""
     # The nearest table: most columns in common, fewest extra.
-    name, expected = max(TABLES.items(), key=lambda item: (len(found & set(item[1])), -len(found - set(item[1]))))
+    name, expected = max(
+        TABLES.items(), key=lambda item: (len(found & set(item[1])), -len(found - set(item[1])))
+    )
     missing = [c for c in expected if c not in found]
     extra = [c for c in columns if c not in expected]
     parts = []
@@ -75,7 +118,10 @@ def table_for_columns(columns: list[str]) -> tuple[str | None, str]:
         parts.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     if extra:
         parts.append(f"unexpected column{'s' if len(extra) > 1 else ''} {', '.join(extra)}")
-    return None, f"closest to the {name} table ({', '.join(expected)}) but has {' and '.join(parts)}"
+    return (
+        None,
+        f"closest to the {name} table ({', '.join(expected)}) but has {' and '.join(parts)}",
+    )
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -83,7 +129,7 @@ def decode(raw: bytes) -> tuple[str, str]:
     mark), UTF-16 (spreadsheets' "Unicode text"; needs its byte order mark), or Windows-1252,
     which older case systems still write. Raises UnicodeDecodeError if none fits."""
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 with byte order mark"
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8 with byte order mark"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16"), "UTF-16"
     try:

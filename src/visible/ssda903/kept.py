@@ -56,7 +56,9 @@ def without_children(raw: bytes, ids: set[str]) -> tuple[bytes, int]:
     if "CHILD" not in columns:
         return raw, 0
     at = columns.index("CHILD")
-    kept = [rows[0]] + [r for r in rows[1:] if not (len(r) > at and r[at].strip().upper() in wanted)]
+    kept = [rows[0]] + [
+        r for r in rows[1:] if not (len(r) > at and r[at].strip().upper() in wanted)
+    ]
     removed = len(rows) - len(kept)
     if not removed:
         return raw, 0
@@ -81,7 +83,12 @@ def report_without(csv_text: str, ids: set[str]) -> tuple[str, int, int]:
         return any(cell.strip().upper() in wanted for cell in problem)
 
     def where(problem: list[str]) -> tuple[str, str] | None:
-        if file_at is None or row_at is None or len(problem) <= max(file_at, row_at) or not problem[row_at].strip():
+        if (
+            file_at is None
+            or row_at is None
+            or len(problem) <= max(file_at, row_at)
+            or not problem[row_at].strip()
+        ):
             return None
         return problem[file_at], problem[row_at].strip()
 

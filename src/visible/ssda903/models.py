@@ -33,7 +33,9 @@ class ReturnDetail(models.Model):
 
 
 class EpisodeDetail(models.Model):
-    placement = models.OneToOneField(Placement, on_delete=models.CASCADE, related_name="return_detail")
+    placement = models.OneToOneField(
+        Placement, on_delete=models.CASCADE, related_name="return_detail"
+    )
     rne = models.CharField("SSDA903 RNE", max_length=1, blank=True)
     cin = models.CharField("SSDA903 CIN", max_length=2, blank=True)
     place_provider = models.CharField("SSDA903 PLACE_PROVIDER", max_length=3, blank=True)
@@ -50,13 +52,17 @@ class ImportKind(models.TextChoices):
 
 
 class ImportRun(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="import_runs")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="import_runs"
+    )
     kind = models.CharField(max_length=16, choices=ImportKind.choices)
     collection_year = models.PositiveIntegerField(null=True, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by_name = models.CharField(max_length=150)
     files = models.JSONField(default=list, help_text="Name, table, rows and encoding of each file")
-    counts = models.JSONField(default=dict, help_text="Records added, changed and left as they were")
+    counts = models.JSONField(
+        default=dict, help_text="Records added, changed and left as they were"
+    )
     warnings = models.JSONField(default=list)
 
     class Meta:

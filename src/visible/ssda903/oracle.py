@@ -30,18 +30,43 @@ class ValidatorReport:
     cpu_seconds: float = 0.0
 
     def error_lines(self) -> list[str]:
-        return [f"rule {code}: {found['message']} {found['rows']}" for code, found in sorted(self.errors.items())]
+        return [
+            f"rule {code}: {found['message']} {found['rows']}"
+            for code, found in sorted(self.errors.items())
+        ]
 
 
-def validate_folder(folder: Path, year: int, authority_code: str, last_year: Path | None = None,
-                    timeout: float = 1800, rules: tuple[str, ...] = ()) -> ValidatorReport:
+def validate_folder(
+    folder: Path,
+    year: int,
+    authority_code: str,
+    last_year: Path | None = None,
+    timeout: float = 1800,
+    rules: tuple[str, ...] = (),
+) -> ValidatorReport:
     """Run the validator on a return (and, for the rules comparing the two, last year's): every
     rule of the year, or only `rules`."""
     if not VALIDATOR_PYTHON.exists():
-        raise ValidatorMissing(f"The DfE validator's environment is not there ({VALIDATOR_PYTHON}): run `make dfe-validator`")
-    done = subprocess.run([str(VALIDATOR_PYTHON), str(SCRIPT), str(folder), str(year), authority_code,
-                           *([str(last_year)] if last_year else []), *(["--rules", ",".join(rules)] if rules else [])],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+        raise ValidatorMissing(
+            f"The DfE validator's environment is not there ({VALIDATOR_PYTHON}): run `make dfe-validator`"
+        )
+    done = subprocess.run(
+        [
+            str(VALIDATOR_PYTHON),
+            str(SCRIPT),
+            str(folder),
+            str(year),
+            authority_code,
+            *([str(last_year)] if last_year else []),
+            *(["--rules", ",".join(rules)] if rules else []),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"The DfE validator stopped with code {done.returncode}:\n{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"The DfE validator stopped with code {done.returncode}:\n{done.stderr[-3000:]}"
+        )
     return ValidatorReport(**json.loads(done.stdout))

@@ -13,8 +13,12 @@ ROLES_THAT_IMPORT = frozenset({Role.SENIOR_MANAGER, Role.MISSING_COORDINATOR})
 
 def can_import(viewer: Viewer) -> bool:
     organisation = viewer.organisation
-    return bool(organisation and organisation.is_responsible_body and organisation.authority_id
-                and viewer.role in ROLES_THAT_IMPORT)
+    return bool(
+        organisation
+        and organisation.is_responsible_body
+        and organisation.authority_id
+        and viewer.role in ROLES_THAT_IMPORT
+    )
 
 
 def nav_items(viewer: Viewer, path: str) -> list[tuple[str, str, bool]]:

@@ -68,10 +68,14 @@ class ImportReport:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def error(self, file: str, row: int | None, column: str, value: str, rule: str, fix: str) -> None:
+    def error(
+        self, file: str, row: int | None, column: str, value: str, rule: str, fix: str
+    ) -> None:
         self.problems.append(Problem(ERROR, file, row, column, shown(value), rule, fix))
 
-    def warning(self, file: str, row: int | None, column: str, value: str, rule: str, fix: str) -> None:
+    def warning(
+        self, file: str, row: int | None, column: str, value: str, rule: str, fix: str
+    ) -> None:
         self.problems.append(Problem(WARNING, file, row, column, shown(value), rule, fix))
 
     @property
@@ -102,18 +106,32 @@ class ImportReport:
         writer = csv_writer(out)  # values are the uploaded file's own: never written as formulas
         writer.writerow(CSV_COLUMNS)
         for p in self.problems:
-            writer.writerow([p.severity, p.file, "" if p.row is None else p.row, p.column, p.value, p.rule, p.fix])
+            writer.writerow(
+                [
+                    p.severity,
+                    p.file,
+                    "" if p.row is None else p.row,
+                    p.column,
+                    p.value,
+                    p.rule,
+                    p.fix,
+                ]
+            )
         return out.getvalue()
 
     def as_text(self) -> str:
         lines = []
         errors, warnings = self.errors, self.warnings
         if errors:
-            lines.append(f"{len(errors):,} error{'s' if len(errors) != 1 else ''}: nothing has been imported. "
-                         "Put these right in the files and import them again.")
+            lines.append(
+                f"{len(errors):,} error{'s' if len(errors) != 1 else ''}: nothing has been imported. "
+                "Put these right in the files and import them again."
+            )
             lines += self._group_lines(ERROR)
         if warnings:
-            lines.append(f"{len(warnings):,} warning{'s' if len(warnings) != 1 else ''} (not blocking):")
+            lines.append(
+                f"{len(warnings):,} warning{'s' if len(warnings) != 1 else ''} (not blocking):"
+            )
             lines += self._group_lines(WARNING)
         if not self.problems:
             lines.append("No problems found.")
@@ -125,11 +143,15 @@ class ImportReport:
             where = group.file or "the return"
             if group.column:
                 where += f", column {group.column}"
-            lines.append(f"- {where}: {group.rule} ({group.count:,} row{'s' if group.count != 1 else ''})")
+            lines.append(
+                f"- {where}: {group.rule} ({group.count:,} row{'s' if group.count != 1 else ''})"
+            )
             lines.append(f"    How to fix: {group.fix}")
             for p in group.examples:
                 at = f"row {p.row}" if p.row is not None else "whole file"
                 lines.append(f"    {at}: '{p.value}'" if p.value != "" else f"    {at}")
             if group.more:
-                lines.append(f"    ... and {group.more:,} more (every one is in the CSV of problems)")
+                lines.append(
+                    f"    ... and {group.more:,} more (every one is in the CSV of problems)"
+                )
         return lines

@@ -94,18 +94,40 @@ DURATION_BANDS = Weighted([("hours", 40), ("days", 27), ("weeks", 33)])
 # Away from placement (903 'A') is rarer than missing for these children: judgement.
 CATEGORIES = Weighted([(Category.MISSING, 85), (Category.AWAY, 15)])
 POLICE_REPORTED_SHARE = {Category.MISSING: 0.93, Category.AWAY: 0.4}
-REPORTERS = Weighted([(ReporterRole.CARER, 55), (ReporterRole.OUT_OF_HOURS, 20), (ReporterRole.SOCIAL_WORKER, 15),
-                      (ReporterRole.POLICE, 5), (ReporterRole.OTHER, 5)])
-FOUND_BY = Weighted([(FoundBy.SELF, 45), (FoundBy.POLICE, 30), (FoundBy.CARER, 12), (FoundBy.OTHER_AUTHORITY, 8),
-                     (FoundBy.OTHER, 5)])
+REPORTERS = Weighted(
+    [
+        (ReporterRole.CARER, 55),
+        (ReporterRole.OUT_OF_HOURS, 20),
+        (ReporterRole.SOCIAL_WORKER, 15),
+        (ReporterRole.POLICE, 5),
+        (ReporterRole.OTHER, 5),
+    ]
+)
+FOUND_BY = Weighted(
+    [
+        (FoundBy.SELF, 45),
+        (FoundBy.POLICE, 30),
+        (FoundBy.CARER, 12),
+        (FoundBy.OTHER_AUTHORITY, 8),
+        (FoundBy.OTHER, 5),
+    ]
+)
 # Hour of the day (UK time) a child was last seen: mostly afternoons and evenings.
-LAST_SEEN_HOURS = Weighted([(h, w) for h, w in enumerate(
-    (2, 2, 1, 1, 1, 1, 1, 2, 4, 4, 3, 3, 4, 5, 6, 8, 9, 9, 9, 8, 7, 6, 4, 3))])
+LAST_SEEN_HOURS = Weighted(
+    [
+        (h, w)
+        for h, w in enumerate(
+            (2, 2, 1, 1, 1, 1, 1, 2, 4, 4, 3, 3, 4, 5, 6, 8, 9, 9, 9, 8, 7, 6, 4, 3)
+        )
+    ]
+)
 
 # Return interviews (DfE 2014: offered, and held within 72 hours by someone independent). The
 # outcomes are this module's judgement: most held in time, some late, some declined, some
 # offered and never held, some with nothing recorded at all (the gap the report describes).
-INTERVIEW_OUTCOMES = Weighted([("in_time", 62), ("late", 14), ("declined", 10), ("offered_only", 5), ("none", 9)])
+INTERVIEW_OUTCOMES = Weighted(
+    [("in_time", 62), ("late", 14), ("declined", 10), ("offered_only", 5), ("none", 9)]
+)
 INTERVIEW_HOURS = 72
 # Gradings come from the real risk engine, which takes about 0.1 ms an episode and stores the
 # facts it was given; so only open episodes and those reported in the last RECENT_GRADING_DAYS
@@ -121,12 +143,26 @@ _FACTOR_CHANCES = (
     ("recent_police_or_immigration_interview", "any", 0.05),
 )
 
-_WITH_WHOM = ("", "", "Alone", "Alone", "With another young person from the placement", "With a friend from college",
-              "Picked up in a car by an adult not known to the carers", "With two older young men not known to the carers",
-              "Seen getting into a taxi with an older man")
+_WITH_WHOM = (
+    "",
+    "",
+    "Alone",
+    "Alone",
+    "With another young person from the placement",
+    "With a friend from college",
+    "Picked up in a car by an adult not known to the carers",
+    "With two older young men not known to the carers",
+    "Seen getting into a taxi with an older man",
+)
 _CLOTHING_COLOURS = ("Black", "Grey", "Navy", "White", "Red", "Green", "Dark blue")
-_CLOTHING_ITEMS = ("puffer jacket and jeans", "hooded top and tracksuit bottoms", "coat and school uniform",
-                   "tracksuit and trainers", "jacket, jeans and a cap", "hooded top and a backpack")
+_CLOTHING_ITEMS = (
+    "puffer jacket and jeans",
+    "hooded top and tracksuit bottoms",
+    "coat and school uniform",
+    "tracksuit and trainers",
+    "jacket, jeans and a cap",
+    "hooded top and a backpack",
+)
 _CIRCUMSTANCES_MISSING = (
     "Did not come back from college.",
     "Went out to the shop and did not come back.",
@@ -146,20 +182,47 @@ _CIRCUMSTANCES_AWAY = (
     "Phoned the carer to say they are at a friend's house and will not return tonight.",
 )
 _CONDITION = (
-    "Tired and hungry; no injuries seen.", "Unharmed; said they stayed with friends.",
-    "Would not say where they had been.", "Had a new phone and new clothes and would not explain them.",
-    "Seemed frightened; asked not to be moved.", "Had been sleeping rough; seen by the GP the next day.",
+    "Tired and hungry; no injuries seen.",
+    "Unharmed; said they stayed with friends.",
+    "Would not say where they had been.",
+    "Had a new phone and new clothes and would not explain them.",
+    "Seemed frightened; asked not to be moved.",
+    "Had been sleeping rough; seen by the GP the next day.",
     "Calm; said they had been at a friend's flat.",
 )
-_INTERVIEW_SERVICES = ("Barnardo's return interview service", "Missing People", "The Children's Society",
-                       "Catch22 missing service", "independent return interview service")
-_WHERE_BEEN = ("At a friend's flat in {town}", "Travelling between {town} and London by train",
-               "At an address in {town} with older young people", "Sleeping at a relative's house in {town}",
-               "Working at a car wash in {town}", "Would not say")
-_WHO_WITH = ("Friends from college", "Older men not known to the carers", "A cousin", "People from their home country",
-             "Would not say", "Other young people from the placement")
-_INDICATORS = ("trafficker_contact", "debt_bondage", "new_phone", "working", "sexual_exploitation", "county_lines",
-               "older_associates", "travel")
+_INTERVIEW_SERVICES = (
+    "Barnardo's return interview service",
+    "Missing People",
+    "The Children's Society",
+    "Catch22 missing service",
+    "independent return interview service",
+)
+_WHERE_BEEN = (
+    "At a friend's flat in {town}",
+    "Travelling between {town} and London by train",
+    "At an address in {town} with older young people",
+    "Sleeping at a relative's house in {town}",
+    "Working at a car wash in {town}",
+    "Would not say",
+)
+_WHO_WITH = (
+    "Friends from college",
+    "Older men not known to the carers",
+    "A cousin",
+    "People from their home country",
+    "Would not say",
+    "Other young people from the placement",
+)
+_INDICATORS = (
+    "trafficker_contact",
+    "debt_bondage",
+    "new_phone",
+    "working",
+    "sexual_exploitation",
+    "county_lines",
+    "older_associates",
+    "travel",
+)
 
 # Police forces by the authorities they cover (England and Wales). Scotland and Northern
 # Ireland each have one force. Where an authority is missing from this table (a future
@@ -198,7 +261,7 @@ FORCE_AREAS = {
     "Surrey Police": "Surrey",
     "Sussex Police": "Brighton and Hove; East Sussex; West Sussex",
     "Thames Valley Police": "Bracknell Forest; Buckinghamshire; Milton Keynes; Oxfordshire; Reading; Slough; "
-                            "West Berkshire; Windsor and Maidenhead; Wokingham",
+    "West Berkshire; Windsor and Maidenhead; Wokingham",
     "Warwickshire Police": "Warwickshire",
     "West Mercia Police": "Herefordshire; Shropshire; Telford and Wrekin; Worcestershire",
     "West Midlands Police": "Birmingham; Coventry; Dudley; Sandwell; Solihull; Walsall; Wolverhampton",
@@ -208,9 +271,11 @@ FORCE_AREAS = {
     "Gwent Police": "Blaenau Gwent; Caerphilly; Monmouthshire; Newport; Torfaen",
     "North Wales Police": "Conwy; Denbighshire; Flintshire; Gwynedd; Isle of Anglesey; Wrexham",
     "South Wales Police": "Bridgend; Cardiff; Merthyr Tydfil; Neath Port Talbot; Rhondda Cynon Taff; Swansea; "
-                          "The Vale of Glamorgan",
+    "The Vale of Glamorgan",
 }
-_FORCE_BY_AUTHORITY_NAME = {name.strip(): force for force, names in FORCE_AREAS.items() for name in names.split(";")}
+_FORCE_BY_AUTHORITY_NAME = {
+    name.strip(): force for force, names in FORCE_AREAS.items() for name in names.split(";")
+}
 _FORCE_WORDS = ("Constabulary", "Police Service", "Police", "and Isle of Wight")
 
 
@@ -244,7 +309,9 @@ class EpisodeDrawer:
     """Draws the missing history of each child of a run, from its own random stream."""
 
     def __init__(self, run: _Run, seed: int, episodes_per_child: float | None):
-        if episodes_per_child is not None and (episodes_per_child < 0 or math.isnan(episodes_per_child)):
+        if episodes_per_child is not None and (
+            episodes_per_child < 0 or math.isnan(episodes_per_child)
+        ):
             raise ValueError(f"episodes_per_child must be 0 or more (got {episodes_per_child})")
         self.run = run
         self.rng = random.Random(f"missing episodes {seed}")
@@ -282,7 +349,9 @@ class EpisodeDrawer:
         expected = self.per_child * share / DEFAULT_MISSING_SHARE
         if expected <= 0:
             return 0.0, 1.0, 0.0
-        any_chance = min(0.95, share * self.per_child / (DEFAULT_MISSING_SHARE * EPISODES_PER_MISSING_CHILD))
+        any_chance = min(
+            0.95, share * self.per_child / (DEFAULT_MISSING_SHARE * EPISODES_PER_MISSING_CHILD)
+        )
         return any_chance, max(1.0, expected / any_chance), min(1.0, open_share / any_chance)
 
     def _count(self, mean: float) -> int:
@@ -327,14 +396,22 @@ class EpisodeDrawer:
         self._early_flag(builder, episodes)
         return episodes, interviews
 
-    def _starts(self, builder: ChildStory, first: dt.datetime, last: dt.datetime, count: int) -> list[dt.datetime]:
+    def _starts(
+        self, builder: ChildStory, first: dt.datetime, last: dt.datetime, count: int
+    ) -> list[dt.datetime]:
         rng = self.rng
         days = (last - first).days
-        early_share = EARLY_SHARE_ARRIVALS if (builder.is_uasc or builder.trafficking_from is not None) else EARLY_SHARE_OTHERS
+        early_share = (
+            EARLY_SHARE_ARRIVALS
+            if (builder.is_uasc or builder.trafficking_from is not None)
+            else EARLY_SHARE_OTHERS
+        )
         offsets = []
         for i in range(count):
             if i == 0 and rng.random() < early_share:
-                offsets.append(int(min(EARLY_DAYS, days) * rng.random() ** 2))  # many within 48 hours
+                offsets.append(
+                    int(min(EARLY_DAYS, days) * rng.random() ** 2)
+                )  # many within 48 hours
             else:
                 offsets.append(int((days + 1) * rng.random()))
         starts = []
@@ -352,8 +429,13 @@ class EpisodeDrawer:
             starts.append(moment)
         return starts
 
-    def _end(self, start: dt.datetime, next_start: dt.datetime | None, still_missing: bool,
-             open_if_running: float) -> dt.datetime | None:
+    def _end(
+        self,
+        start: dt.datetime,
+        next_start: dt.datetime | None,
+        still_missing: bool,
+        open_if_running: float,
+    ) -> dt.datetime | None:
         """When the child came back: None if still missing. An episode ends at least an hour
         before the next begins; one that would run past now may still be open."""
         rng = self.rng
@@ -390,20 +472,41 @@ class EpisodeDrawer:
             else:
                 police_at = None
         role = REPORTERS.pick(rng)
-        reporter = (f"PC {run.staff.surname(rng)}" if role == ReporterRole.POLICE else run.staff.full_name(rng))
+        reporter = (
+            f"PC {run.staff.surname(rng)}"
+            if role == ReporterRole.POLICE
+            else run.staff.full_name(rng)
+        )
         town = area.name
-        circumstances = rng.choice(_CIRCUMSTANCES_MISSING if category == Category.MISSING else _CIRCUMSTANCES_AWAY)
+        circumstances = rng.choice(
+            _CIRCUMSTANCES_MISSING if category == Category.MISSING else _CIRCUMSTANCES_AWAY
+        )
         episode = {
-            "child": child, "category": category, "last_seen_at": start,
-            "last_seen_place": rng.choice((f"Leaving the placement in {town}", f"Bus station, {town}",
-                                           f"Railway station, {town}", f"College in {town}",
-                                           f"Shopping centre, {town}", f"Outside the placement in {town}")),
+            "child": child,
+            "category": category,
+            "last_seen_at": start,
+            "last_seen_place": rng.choice(
+                (
+                    f"Leaving the placement in {town}",
+                    f"Bus station, {town}",
+                    f"Railway station, {town}",
+                    f"College in {town}",
+                    f"Shopping centre, {town}",
+                    f"Outside the placement in {town}",
+                )
+            ),
             "with_whom": rng.choice(_WITH_WHOM),
             "clothing": f"{rng.choice(_CLOTHING_COLOURS)} {rng.choice(_CLOTHING_ITEMS)}",
-            "circumstances": circumstances, "reported_by_name": reporter, "reported_by_role": role,
-            "reported_at": reported_at, "police_force_id": force.pk if force else None,
-            "police_reported_at": police_at, "police_reference": reference,
-            "factors": self._factors(builder), "grade": "", "created_at": reported_at,
+            "circumstances": circumstances,
+            "reported_by_name": reporter,
+            "reported_by_role": role,
+            "reported_at": reported_at,
+            "police_force_id": force.pk if force else None,
+            "police_reported_at": police_at,
+            "police_reference": reference,
+            "factors": self._factors(builder),
+            "grade": "",
+            "created_at": reported_at,
             "returned_at": ended,
             "_grade": ended is None or start >= self.recent_from,
         }
@@ -412,12 +515,15 @@ class EpisodeDrawer:
             where = rng.choice(patterns.TOWNS)
             found_in = run.authority_named(where) if found_by == FoundBy.OTHER_AUTHORITY else None
             episode.update(
-                found_by=found_by, return_condition=rng.choice(_CONDITION),
-                found_place={FoundBy.SELF: "Came back to the placement by themselves",
-                             FoundBy.POLICE: f"Found by police in {where}",
-                             FoundBy.CARER: f"Collected by the carer from {where}",
-                             FoundBy.OTHER_AUTHORITY: f"Found in {where} by another council's team",
-                             FoundBy.OTHER: f"Brought back by a friend's parent from {where}"}[found_by],
+                found_by=found_by,
+                return_condition=rng.choice(_CONDITION),
+                found_place={
+                    FoundBy.SELF: "Came back to the placement by themselves",
+                    FoundBy.POLICE: f"Found by police in {where}",
+                    FoundBy.CARER: f"Collected by the carer from {where}",
+                    FoundBy.OTHER_AUTHORITY: f"Found in {where} by another council's team",
+                    FoundBy.OTHER: f"Brought back by a friend's parent from {where}",
+                }[found_by],
                 found_in_authority_id=found_in.pk if found_in else None,
                 version=2,
             )
@@ -430,7 +536,11 @@ class EpisodeDrawer:
             groups.add("uasc")
         if builder.trafficking_from is not None:
             groups.add("trafficked")
-        return sorted(code for code, group, chance in _FACTOR_CHANCES if group in groups and rng.random() < chance)
+        return sorted(
+            code
+            for code, group, chance in _FACTOR_CHANCES
+            if group in groups and rng.random() < chance
+        )
 
     def _interview(self, builder: ChildStory, episode: dict) -> dict | None:
         rng, run, child = self.rng, self.run, builder.child
@@ -447,13 +557,21 @@ class EpisodeDrawer:
             done = _minute(offered + (latest - offered) * (0.1 + 0.9 * rng.random()))
         elif outcome == "late":
             done = returned + dt.timedelta(hours=INTERVIEW_HOURS + 1 + int(13 * 24 * rng.random()))
-        state = {"in_time": InterviewOutcome.DONE, "late": InterviewOutcome.DONE, "declined": InterviewOutcome.DECLINED,
-                 "offered_only": rng.choice((InterviewOutcome.OFFERED, InterviewOutcome.ACCEPTED))}[outcome]
+        state = {
+            "in_time": InterviewOutcome.DONE,
+            "late": InterviewOutcome.DONE,
+            "declined": InterviewOutcome.DECLINED,
+            "offered_only": rng.choice((InterviewOutcome.OFFERED, InterviewOutcome.ACCEPTED)),
+        }[outcome]
         if done is not None and done > self.now:
             state, done = InterviewOutcome.ACCEPTED, None  # booked, not yet held
         row = {
-            "episode": episode, "offered_at": offered, "outcome": state, "done_at": done,
-            "updated_at": done or offered, "language": child.first_language,
+            "episode": episode,
+            "offered_at": offered,
+            "outcome": state,
+            "done_at": done,
+            "updated_at": done or offered,
+            "language": child.first_language,
             "interpreter_used": child.interpreter_needed and state == InterviewOutcome.DONE,
         }
         if state == InterviewOutcome.DONE:
@@ -462,13 +580,21 @@ class EpisodeDrawer:
             if service == "independent return interview service":
                 service = f"{builder.authority.name} independent return interview service"
             trafficked = builder.trafficking_from is not None
-            indicators = sorted({rng.choice(_INDICATORS) for _ in range(1 + int(3 * rng.random()))}) if (
-                trafficked and rng.random() < 0.6) or rng.random() < 0.15 else []
+            indicators = (
+                sorted({rng.choice(_INDICATORS) for _ in range(1 + int(3 * rng.random()))})
+                if (trafficked and rng.random() < 0.6) or rng.random() < 0.15
+                else []
+            )
             row.update(
-                interviewer_name=run.staff.full_name(rng), interviewer_organisation=service, independent=True,
-                where_been=rng.choice(_WHERE_BEEN).format(town=town), who_with=rng.choice(_WHO_WITH),
+                interviewer_name=run.staff.full_name(rng),
+                interviewer_organisation=service,
+                independent=True,
+                where_been=rng.choice(_WHERE_BEEN).format(town=town),
+                who_with=rng.choice(_WHO_WITH),
                 indicators=indicators,
-                notes="Safety plan and missing route map reviewed with the young person." if rng.random() < 0.5 else "",
+                notes="Safety plan and missing route map reviewed with the young person."
+                if rng.random() < 0.5
+                else "",
             )
         return row
 
@@ -477,22 +603,40 @@ class EpisodeDrawer:
         looked after is a potential victim of trafficking, and the engine proposes the
         suspected-trafficking flag (missing/actions.py records it on report). The register
         should show that flag where the history shows such an episode."""
-        if not episodes or any(f["kind"] in (FlagKind.TRAFFICKED_SUSPECTED, FlagKind.TRAFFICKED_IDENTIFIED)
-                               for f in builder.flags):
+        if not episodes or any(
+            f["kind"] in (FlagKind.TRAFFICKED_SUSPECTED, FlagKind.TRAFFICKED_IDENTIFIED)
+            for f in builder.flags
+        ):
             return
         first = episodes[0]
         day = _uk_day(first["last_seen_at"])
         waited = (day - builder.child.looked_after_from).days
-        arrival_flags = [f for f in builder.flags if f["kind"] in (FlagKind.UASC, FlagKind.UNACCOMPANIED)
-                         and f["start_date"] <= day and (f["end_date"] is None or f["end_date"] >= day)]
-        if not arrival_flags or waited > EARLY_DAYS or age_on(builder.child.date_of_birth, day) >= 18:
+        arrival_flags = [
+            f
+            for f in builder.flags
+            if f["kind"] in (FlagKind.UASC, FlagKind.UNACCOMPANIED)
+            and f["start_date"] <= day
+            and (f["end_date"] is None or f["end_date"] >= day)
+        ]
+        if (
+            not arrival_flags
+            or waited > EARLY_DAYS
+            or age_on(builder.child.date_of_birth, day) >= 18
+        ):
             return
         reported = _uk_day(first["reported_at"])
-        when = "on the day they became looked after" if waited == 0 else f"{waited} day{'s' if waited != 1 else ''} after becoming looked after"
-        flag = builder.flag(FlagKind.TRAFFICKED_SUSPECTED, reported,
-                            f"Went missing {when}: a potential victim of trafficking (DfE statutory guidance 2014). "
-                            "Raised by the risk engine (R-EARLY), pending confirmation.",
-                            recorded_at=first["reported_at"])
+        when = (
+            "on the day they became looked after"
+            if waited == 0
+            else f"{waited} day{'s' if waited != 1 else ''} after becoming looked after"
+        )
+        flag = builder.flag(
+            FlagKind.TRAFFICKED_SUSPECTED,
+            reported,
+            f"Went missing {when}: a potential victim of trafficking (DfE statutory guidance 2014). "
+            "Raised by the risk engine (R-EARLY), pending confirmation.",
+            recorded_at=first["reported_at"],
+        )
         if flag is not None:
             self._early_referral(builder, reported)
 
@@ -507,16 +651,27 @@ class EpisodeDrawer:
         if referred > today:
             return
         reference = self.run.unique_reference(
-            builder.organisation, "nrm_ref", lambda: f"NRM{referred:%y}{rng.randrange(100000, 1000000)}")
+            builder.organisation,
+            "nrm_ref",
+            lambda: f"NRM{referred:%y}{rng.randrange(100000, 1000000)}",
+        )
         referral = {
-            "child": builder.child, "referred_on": referred, "first_responder": builder.organisation.name,
-            "first_responder_kind": FirstResponderKind.LOCAL_AUTHORITY, "reference": reference,
-            "rg_decision": NrmDecision.PENDING, "cg_decision": NrmDecision.PENDING,
+            "child": builder.child,
+            "referred_on": referred,
+            "first_responder": builder.organisation.name,
+            "first_responder_kind": FirstResponderKind.LOCAL_AUTHORITY,
+            "reference": reference,
+            "rg_decision": NrmDecision.PENDING,
+            "cg_decision": NrmDecision.PENDING,
             "notes": "Referred after going missing soon after becoming looked after (R-EARLY).",
         }
         if (today - referred).days >= 3 and rng.random() < 0.9:
-            referral["rg_decided_on"] = min(referred + dt.timedelta(days=2 + int(40 * rng.random() ** 2)), today)
-            referral["rg_decision"] = NrmDecision.POSITIVE if rng.random() < RG_POSITIVE_SHARE else NrmDecision.NEGATIVE
+            referral["rg_decided_on"] = min(
+                referred + dt.timedelta(days=2 + int(40 * rng.random() ** 2)), today
+            )
+            referral["rg_decision"] = (
+                NrmDecision.POSITIVE if rng.random() < RG_POSITIVE_SHARE else NrmDecision.NEGATIVE
+            )
         builder.nrm.append(referral)
         if not builder.child.nrm_ref:
             builder.child.nrm_ref = reference
@@ -550,12 +705,15 @@ def _placement_area(builder: ChildStory, instant: dt.datetime) -> Authority | No
     """The authority the child was placed in when they went missing."""
     day = _uk_day(instant)
     for placement in builder.placements:
-        if placement["start_date"] <= day and (placement["end_date"] is None or placement["end_date"] >= day):
+        if placement["start_date"] <= day and (
+            placement["end_date"] is None or placement["end_date"] >= day
+        ):
             return builder.run.authority_by_id.get(placement["authority_id"])
     return None
 
 
 # --- gradings ----------------------------------------------------------------------------------
+
 
 def grade_recent_episodes(stories: list[Story]) -> None:
     """An initial grading, by the real risk engine, for every open episode and every episode
@@ -577,13 +735,22 @@ def grade_recent_episodes(stories: list[Story]) -> None:
             facts = facts_as_of(story, at)
             assessment = assess_episode(facts, str(episode["id"]), at, settings)
             episode["grade"] = assessment.grade.value
-            story.gradings.append({
-                "episode": episode, "kind": "initial", "assessed_at": at,
-                "proposed_grade": assessment.grade.value, "floor": assessment.floor.value,
-                "grade": assessment.grade.value, "assessment": assessment.as_dict(),
-                "facts": facts_to_json(facts), "settings": settings.as_dict(),
-                "graded_by_name": GENERATOR, "graded_by_organisation": organisation.name, "recorded_at": at,
-            })
+            story.gradings.append(
+                {
+                    "episode": episode,
+                    "kind": "initial",
+                    "assessed_at": at,
+                    "proposed_grade": assessment.grade.value,
+                    "floor": assessment.floor.value,
+                    "grade": assessment.grade.value,
+                    "assessment": assessment.as_dict(),
+                    "facts": facts_to_json(facts),
+                    "settings": settings.as_dict(),
+                    "graded_by_name": GENERATOR,
+                    "graded_by_organisation": organisation.name,
+                    "recorded_at": at,
+                }
+            )
 
 
 def facts_as_of(story: Story, at: dt.datetime) -> ChildFacts:
@@ -593,14 +760,25 @@ def facts_as_of(story: Story, at: dt.datetime) -> ChildFacts:
     day = _uk_day(at)
     child = story.child
     flags = tuple(
-        FlagFact(kind=f["kind"], start=f["start_date"],
-                 end=f["end_date"] if f["end_date"] is not None and f.get("ended_at") and f["ended_at"] <= at else None)
-        for f in story.flags if f["recorded_at"] < at and f["start_date"] <= day
+        FlagFact(
+            kind=f["kind"],
+            start=f["start_date"],
+            end=f["end_date"]
+            if f["end_date"] is not None and f.get("ended_at") and f["ended_at"] <= at
+            else None,
+        )
+        for f in story.flags
+        if f["recorded_at"] < at and f["start_date"] <= day
     )
     placements = tuple(
-        PlacementFact(place_code=p["place_code"], detail=p["detail"] or "", start=p["start_date"],
-                      end=p["end_date"] if p["end_date"] is not None and p["end_date"] < day else None)
-        for p in story.placements if p["start_date"] <= day
+        PlacementFact(
+            place_code=p["place_code"],
+            detail=p["detail"] or "",
+            start=p["start_date"],
+            end=p["end_date"] if p["end_date"] is not None and p["end_date"] < day else None,
+        )
+        for p in story.placements
+        if p["start_date"] <= day
     )
     referrals = []
     for r in story.nrm_referrals:
@@ -608,12 +786,18 @@ def facts_as_of(story: Story, at: dt.datetime) -> ChildFacts:
             continue
         rg_known = r.get("rg_decided_on") is not None and r["rg_decided_on"] <= day
         cg_known = r.get("cg_decided_on") is not None and r["cg_decided_on"] <= day
-        referrals.append(NrmFact(
-            referred_on=r["referred_on"],
-            rg_decision=r["rg_decision"] if rg_known else "pending", rg_decided_on=r["rg_decided_on"] if rg_known else None,
-            cg_decision=r["cg_decision"] if cg_known else "pending", cg_decided_on=r["cg_decided_on"] if cg_known else None,
-            stayed=bool(r.get("stayed")) and r.get("stayed_on") is not None and r["stayed_on"] <= day,
-        ))
+        referrals.append(
+            NrmFact(
+                referred_on=r["referred_on"],
+                rg_decision=r["rg_decision"] if rg_known else "pending",
+                rg_decided_on=r["rg_decided_on"] if rg_known else None,
+                cg_decision=r["cg_decision"] if cg_known else "pending",
+                cg_decided_on=r["cg_decided_on"] if cg_known else None,
+                stayed=bool(r.get("stayed"))
+                and r.get("stayed_on") is not None
+                and r["stayed_on"] <= day,
+            )
+        )
     interviews = {id(i["episode"]): i for i in story.interviews}
     episodes, factors = [], set()
     for e in story.episodes:
@@ -625,25 +809,53 @@ def facts_as_of(story: Story, at: dt.datetime) -> ChildFacts:
         if interview is not None and interview["offered_at"] <= at:
             held = interview["done_at"] is not None and interview["done_at"] <= at
             outcome = interview["outcome"] if held or interview["outcome"] != "done" else "accepted"
-            interview_fact = ReturnInterviewFact(offered_at=interview["offered_at"], outcome=outcome,
-                                                 done_at=interview["done_at"] if held else None)
-        returned = e["returned_at"] if e["returned_at"] is not None and e["returned_at"] <= at else None
-        police = e["police_reported_at"] if e["police_reported_at"] is not None and e["police_reported_at"] <= at else None
-        episodes.append(EpisodeFact(
-            id=str(e["id"]), category=e["category"], started_at=e["last_seen_at"], ended_at=returned,
-            police_reported_at=police, return_interview=interview_fact,
-            notes=(e["circumstances"],) if e["circumstances"] else (),
-        ))
+            interview_fact = ReturnInterviewFact(
+                offered_at=interview["offered_at"],
+                outcome=outcome,
+                done_at=interview["done_at"] if held else None,
+            )
+        returned = (
+            e["returned_at"] if e["returned_at"] is not None and e["returned_at"] <= at else None
+        )
+        police = (
+            e["police_reported_at"]
+            if e["police_reported_at"] is not None and e["police_reported_at"] <= at
+            else None
+        )
+        episodes.append(
+            EpisodeFact(
+                id=str(e["id"]),
+                category=e["category"],
+                started_at=e["last_seen_at"],
+                ended_at=returned,
+                police_reported_at=police,
+                return_interview=interview_fact,
+                notes=(e["circumstances"],) if e["circumstances"] else (),
+            )
+        )
     assessments = [a for a in story.age_assessments if a["status_from"] <= day]
     # facts_for takes the latest by status_from, then the last recorded.
-    latest = max(enumerate(assessments), key=lambda pair: (pair[1]["status_from"], pair[0]))[1] if assessments else None
+    latest = (
+        max(enumerate(assessments), key=lambda pair: (pair[1]["status_from"], pair[0]))[1]
+        if assessments
+        else None
+    )
     guardian_day = at.date()  # facts_for reads guardians on the UTC date of `at`
     return ChildFacts(
-        child_id=str(child.pk), date_of_birth=child.date_of_birth, looked_after_from=child.looked_after_from,
-        nationality=child.nationality, nation=story.authority.nation if story.authority else "England",
-        flags=flags, placements=placements, nrm_referrals=tuple(referrals), episodes=tuple(episodes),
-        has_guardian=any(g["start_date"] <= guardian_day and (g["end_date"] is None or g["end_date"] >= guardian_day)
-                         for g in story.guardians),
+        child_id=str(child.pk),
+        date_of_birth=child.date_of_birth,
+        looked_after_from=child.looked_after_from,
+        nationality=child.nationality,
+        nation=story.authority.nation if story.authority else "England",
+        flags=flags,
+        placements=placements,
+        nrm_referrals=tuple(referrals),
+        episodes=tuple(episodes),
+        has_guardian=any(
+            g["start_date"] <= guardian_day
+            and (g["end_date"] is None or g["end_date"] >= guardian_day)
+            for g in story.guardians
+        ),
         age_assessment_status=latest["status"] if latest else "none",
         factors=frozenset(factors),
     )

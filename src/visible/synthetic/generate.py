@@ -67,12 +67,15 @@ from .people import NameBook, StaffNames
 from .story import ChildStory, Story
 
 CHILDREN_PER_BATCH = 2000  # children held in memory before they and their records are written
-INSERT_BATCH = 5000        # rows per INSERT (SQLite lowers this to fit its 999 parameters)
+INSERT_BATCH = 5000  # rows per INSERT (SQLite lowers this to fit its 999 parameters)
 
 # Approximate populations for the Northern Ireland HSC Trusts, which the mySociety file lacks.
 NI_TRUST_POPULATIONS = {
-    "NIHSCT-BEL": 360_000, "NIHSCT-NOR": 480_000, "NIHSCT-SET": 360_000,
-    "NIHSCT-SOU": 390_000, "NIHSCT-WES": 310_000,
+    "NIHSCT-BEL": 360_000,
+    "NIHSCT-NOR": 480_000,
+    "NIHSCT-SET": 360_000,
+    "NIHSCT-SOU": 390_000,
+    "NIHSCT-WES": 310_000,
 }
 
 
@@ -103,9 +106,15 @@ class GenerationSummary:
         )
 
 
-def generate(authorities: list[str] | None, national: bool, children: int, seed: int,
-             progress: bool = False, episodes_per_child: float | None = None,
-             as_at: dt.datetime | None = None) -> GenerationSummary:
+def generate(
+    authorities: list[str] | None,
+    national: bool,
+    children: int,
+    seed: int,
+    progress: bool = False,
+    episodes_per_child: float | None = None,
+    as_at: dt.datetime | None = None,
+) -> GenerationSummary:
     """Add `children` synthetic children to the register, spread over the given authorities
     (GSS codes) or, with `national`, over every current children's services authority in the
     proportions the report found. Deterministic for a given seed on a given day (see the module
@@ -128,11 +137,23 @@ def generate(authorities: list[str] | None, national: bool, children: int, seed:
     from tqdm import tqdm
 
     with transaction.atomic():
-        run = _Run(seed=seed, chosen=chosen, national=national, episodes_per_child=episodes_per_child, as_at=as_at)
+        run = _Run(
+            seed=seed,
+            chosen=chosen,
+            national=national,
+            episodes_per_child=episodes_per_child,
+            as_at=as_at,
+        )
         counts = patterns.allocate(children, [(s.code, s.weight) for s in run.shapes])
         writer = _Writer(run.now)
-        with tqdm(total=children, unit=" children", desc="Generating", file=sys.stderr,
-                  disable=not progress, smoothing=0.1) as bar:
+        with tqdm(
+            total=children,
+            unit=" children",
+            desc="Generating",
+            file=sys.stderr,
+            disable=not progress,
+            smoothing=0.1,
+        ) as bar:
             for authority in chosen:  # sorted by code: the order of draws is part of the seed
                 for _ in range(counts[authority.code]):
                     writer.add(run.child_for(authority))
@@ -140,21 +161,41 @@ def generate(authorities: list[str] | None, national: bool, children: int, seed:
                         bar.update(writer.flush())
             bar.update(writer.flush())
         summary = GenerationSummary(
-            children=writer.totals["children"], flags=writer.totals["flags"],
-            placements=writer.totals["placements"], nrm_referrals=writer.totals["nrm_referrals"],
-            other_names=writer.totals["other_names"], guardians=writer.totals["guardians"],
-            age_assessments=writer.totals["age_assessments"], authorities=len(chosen), seconds=0.0,
-            episodes=writer.totals["episodes"], open_episodes=writer.totals["open_episodes"],
-            return_interviews=writer.totals["interviews"], gradings=writer.totals["gradings"],
+            children=writer.totals["children"],
+            flags=writer.totals["flags"],
+            placements=writer.totals["placements"],
+            nrm_referrals=writer.totals["nrm_referrals"],
+            other_names=writer.totals["other_names"],
+            guardians=writer.totals["guardians"],
+            age_assessments=writer.totals["age_assessments"],
+            authorities=len(chosen),
+            seconds=0.0,
+            episodes=writer.totals["episodes"],
+            open_episodes=writer.totals["open_episodes"],
+            return_interviews=writer.totals["interviews"],
+            gradings=writer.totals["gradings"],
         )
-        scope = "every current children's services authority" if national else ", ".join(a.code for a in chosen[:10])
+        scope = (
+            "every current children's services authority"
+            if national
+            else ", ".join(a.code for a in chosen[:10])
+        )
         record(
-            Viewer.system("generate"), AuditAction.GENERATE, object_type="register",
+            Viewer.system("generate"),
+            AuditAction.GENERATE,
+            object_type="register",
             summary=f"Generated a synthetic register of {summary.children:,} children in {len(chosen):,} "
-                    f"authorities (seed {seed}): {scope}{' ...' if not national and len(chosen) > 10 else ''}",
-            detail={"seed": seed, "children": summary.children, "authorities": len(chosen), "national": national,
-                    "flags": summary.flags, "placements": summary.placements, "episodes": summary.episodes,
-                    "episodes_per_child": episodes_per_child},
+            f"authorities (seed {seed}): {scope}{' ...' if not national and len(chosen) > 10 else ''}",
+            detail={
+                "seed": seed,
+                "children": summary.children,
+                "authorities": len(chosen),
+                "national": national,
+                "flags": summary.flags,
+                "placements": summary.placements,
+                "episodes": summary.episodes,
+                "episodes_per_child": episodes_per_child,
+            },
         )
     _refresh_planner_statistics()
     summary.seconds = time.perf_counter() - started
@@ -165,9 +206,18 @@ def _refresh_planner_statistics() -> None:
     """Tell the database what it now holds. After a bulk load the planner's statistics still
     describe the empty tables; PostgreSQL then chose plans that made the counts page take
     750 ms instead of 25 ms (bench/results/register.md) until autovacuum caught up."""
-    tables = ["children_child", "children_flag", "children_placement", "children_childname",
-              "children_nrmreferral", "children_ageassessment", "children_guardianassignment",
-              "missing_episode", "missing_returninterview", "missing_grading"]
+    tables = [
+        "children_child",
+        "children_flag",
+        "children_placement",
+        "children_childname",
+        "children_nrmreferral",
+        "children_ageassessment",
+        "children_guardianassignment",
+        "missing_episode",
+        "missing_returninterview",
+        "missing_grading",
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE " + ", ".join(tables))
@@ -177,6 +227,7 @@ def _refresh_planner_statistics() -> None:
 
 # --- which authorities ---------------------------------------------------------------------
 
+
 def _resolve_authorities(codes: list[str] | None, national: bool) -> list[Authority]:
     current = Authority.objects.childrens_services().filter(end_date__isnull=True)
     if national:
@@ -184,11 +235,15 @@ def _resolve_authorities(codes: list[str] | None, national: bool) -> list[Author
             raise ValueError("Give either authority codes or national, not both")
         found = list(current.order_by("code"))
         if not found:
-            raise ValueError("There are no authorities in the database yet: run `visible reference load` first")
+            raise ValueError(
+                "There are no authorities in the database yet: run `visible reference load` first"
+            )
         return found
     if not codes:
-        raise ValueError("Name at least one authority by its GSS code (for example E09000008 for Croydon), "
-                         "or generate nationally")
+        raise ValueError(
+            "Name at least one authority by its GSS code (for example E09000008 for Croydon), "
+            "or generate nationally"
+        )
     wanted = list(dict.fromkeys(c.strip() for c in codes))
     by_code = {a.code: a for a in Authority.objects.filter(code__in=wanted)}
     for code in wanted:
@@ -196,12 +251,18 @@ def _resolve_authorities(codes: list[str] | None, national: bool) -> list[Author
         if authority is None:
             raise ValueError(_unknown_code_message(code))
         if not authority.runs_childrens_services:
-            raise ValueError(f"{code} is {authority.name}, which does not run children's services; "
-                             "use the county or unitary authority that does (its GSS code starts E06, E08, E09 or E10)")
+            raise ValueError(
+                f"{code} is {authority.name}, which does not run children's services; "
+                "use the county or unitary authority that does (its GSS code starts E06, E08, E09 or E10)"
+            )
         if authority.end_date is not None:
-            successor = f" It was replaced by {authority.replaced_by}." if authority.replaced_by else ""
-            raise ValueError(f"{code} ({authority.name}) ended on {authority.end_date:%d/%m/%Y}.{successor} "
-                             "Use a current authority's GSS code")
+            successor = (
+                f" It was replaced by {authority.replaced_by}." if authority.replaced_by else ""
+            )
+            raise ValueError(
+                f"{code} ({authority.name}) ended on {authority.end_date:%d/%m/%Y}.{successor} "
+                "Use a current authority's GSS code"
+            )
     return sorted(by_code.values(), key=lambda a: a.code)
 
 
@@ -209,7 +270,9 @@ def _unknown_code_message(code: str) -> str:
     hint = ""
     if len(code) >= 3:
         similar = list(
-            Authority.objects.childrens_services().filter(end_date__isnull=True, name__icontains=code).order_by("name")[:3]
+            Authority.objects.childrens_services()
+            .filter(end_date__isnull=True, name__icontains=code)
+            .order_by("name")[:3]
         )
         if similar:
             hint = " Did you mean " + " or ".join(f"{a.code} ({a.name})" for a in similar) + "?"
@@ -241,12 +304,19 @@ def _distance_km(a: Authority, b: Authority) -> float:
 
 # --- one run ---------------------------------------------------------------------------------
 
+
 class _Run:
     """The state of one generation run: the seeded random stream, today's date, the
     authorities, and the identifiers already taken."""
 
-    def __init__(self, seed: int, chosen: list[Authority], national: bool, episodes_per_child: float | None = None,
-                 as_at: dt.datetime | None = None):
+    def __init__(
+        self,
+        seed: int,
+        chosen: list[Authority],
+        national: bool,
+        episodes_per_child: float | None = None,
+        as_at: dt.datetime | None = None,
+    ):
         self.rng = random.Random(seed)
         self.now = as_at or timezone.now()
         self.today = timezone.localdate(self.now)
@@ -255,10 +325,14 @@ class _Run:
         self.organisations: dict[str, Organisation] = {a.code: council_for(a) for a in chosen}
 
         populations = _populations()
-        self.shapes = patterns.authority_shapes([(a.code, a.region, populations.get(a.code, 100_000.0)) for a in chosen])
+        self.shapes = patterns.authority_shapes(
+            [(a.code, a.region, populations.get(a.code, 100_000.0)) for a in chosen]
+        )
         self.mixes = {s.code: patterns.profile_mix(s.trafficked_share) for s in self.shapes}
 
-        everywhere = list(Authority.objects.childrens_services().filter(end_date__isnull=True).order_by("code"))
+        everywhere = list(
+            Authority.objects.childrens_services().filter(end_date__isnull=True).order_by("code")
+        )
         self.hosts = {a.code: self._hosts_for(a, everywhere, chosen, national) for a in chosen}
         self.authority_by_id = {a.pk: a for a in everywhere}
         self._by_name = {a.name: a for a in everywhere}
@@ -273,8 +347,9 @@ class _Run:
     # -- places ---------------------------------------------------------------------------
 
     @staticmethod
-    def _hosts_for(authority: Authority, everywhere: list[Authority], chosen: list[Authority],
-                   national: bool) -> Weighted[int]:
+    def _hosts_for(
+        authority: Authority, everywhere: list[Authority], chosen: list[Authority], national: bool
+    ) -> Weighted[int]:
         """Where this authority's out-of-area placements go: its nearest neighbours in the same
         region, nearer ones more often; and, when a few authorities are generated together,
         each other if they are close (so the demo's Croydon and Kent place children with each
@@ -286,7 +361,11 @@ class _Run:
         pairs: dict[int, float] = {a.pk: 1.0 / (rank + 1) for rank, a in enumerate(neighbours)}
         if not national:
             for mate in chosen:
-                if mate.code != authority.code and mate.nation == authority.nation and _distance_km(authority, mate) < 80:
+                if (
+                    mate.code != authority.code
+                    and mate.nation == authority.nation
+                    and _distance_km(authority, mate) < 80
+                ):
                     pairs[mate.pk] = pairs.get(mate.pk, 0.0) + 1.5
         if not pairs:
             pairs[authority.pk] = 1.0
@@ -308,8 +387,10 @@ class _Run:
         # national run, and the same draws every time for a seed either way.
         draw = self.rng.random
         districts, letters = self.districts[authority.code], patterns.POSTCODE_UNIT_LETTERS
-        return (f"{districts[int(draw() * len(districts))]} {1 + int(draw() * 9)}"
-                f"{letters[int(draw() * len(letters))]}{letters[int(draw() * len(letters))]}")
+        return (
+            f"{districts[int(draw() * len(districts))]} {1 + int(draw() * 9)}"
+            f"{letters[int(draw() * len(letters))]}{letters[int(draw() * len(letters))]}"
+        )
 
     def authority_named(self, name: str) -> Authority | None:
         return self._by_name.get(name)
@@ -321,16 +402,31 @@ class _Run:
         never repeat them (validation.check_identifiers_unique)."""
         for organisation in self.organisations.values():
             self._numbers[organisation.pk] = 0
-        rows = Child.objects.filter(responsible_organisation__in=list(self.organisations.values())).values_list(
-            "responsible_organisation_id", "council_id", "child_903_id", "home_office_ref", "nrm_ref",
+        rows = Child.objects.filter(
+            responsible_organisation__in=list(self.organisations.values())
+        ).values_list(
+            "responsible_organisation_id",
+            "council_id",
+            "child_903_id",
+            "home_office_ref",
+            "nrm_ref",
         )
         patterns_by_org = {
-            o.pk: (re.compile(rf"{self.prefix(o)}(\d{{6}})"), re.compile(rf"(\d{{7}}){self.prefix(o)}"))
+            o.pk: (
+                re.compile(rf"{self.prefix(o)}(\d{{6}})"),
+                re.compile(rf"(\d{{7}}){self.prefix(o)}"),
+            )
             for o in self.organisations.values()
         }
-        for org_id, council_id, child_903_id, home_office_ref, nrm_ref in rows.iterator(chunk_size=5000):
-            for field, value in (("council_id", council_id), ("child_903_id", child_903_id),
-                                 ("home_office_ref", home_office_ref), ("nrm_ref", nrm_ref)):
+        for org_id, council_id, child_903_id, home_office_ref, nrm_ref in rows.iterator(
+            chunk_size=5000
+        ):
+            for field, value in (
+                ("council_id", council_id),
+                ("child_903_id", child_903_id),
+                ("home_office_ref", home_office_ref),
+                ("nrm_ref", nrm_ref),
+            ):
                 if value:
                     self._taken.setdefault((org_id, field), set()).add(value)
             council_pattern, pattern_903 = patterns_by_org[org_id]
@@ -423,10 +519,15 @@ class _BulkTable:
             else:
                 default = _REQUIRED
             kind = f.get_internal_type()
-            adapter = (ops.adapt_datefield_value if kind == "DateField"
-                       else ops.adapt_datetimefield_value if kind == "DateTimeField"
-                       else functools.partial(ops.adapt_json_value, encoder=f.encoder) if kind == "JSONField"
-                       else None)
+            adapter = (
+                ops.adapt_datefield_value
+                if kind == "DateField"
+                else ops.adapt_datetimefield_value
+                if kind == "DateTimeField"
+                else functools.partial(ops.adapt_json_value, encoder=f.encoder)
+                if kind == "JSONField"
+                else None
+            )
             if adapter is not None and default not in (None, _REQUIRED):
                 default = adapter(default)  # once, not once a row
             self.columns.append((f.attname, default, adapter))
@@ -462,7 +563,9 @@ class _BulkTable:
                         copy.write_row(self.values(row))
                 return
             for start in range(0, len(rows), INSERT_BATCH):
-                cursor.executemany(self.sql, [self.values(r) for r in rows[start:start + INSERT_BATCH]])
+                cursor.executemany(
+                    self.sql, [self.values(r) for r in rows[start : start + INSERT_BATCH]]
+                )
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -478,7 +581,10 @@ def reserve_ids(model, count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
         highest = cursor.fetchone()[0] or 0
@@ -499,11 +605,24 @@ class _Writer:
         self.now = now
         self.stories: list[Story] = []
         self.totals = dict.fromkeys(
-            ("children", "flags", "placements", "nrm_referrals", "other_names", "guardians", "age_assessments",
-             "episodes", "open_episodes", "interviews", "gradings"), 0
+            (
+                "children",
+                "flags",
+                "placements",
+                "nrm_referrals",
+                "other_names",
+                "guardians",
+                "age_assessments",
+                "episodes",
+                "open_episodes",
+                "interviews",
+                "gradings",
+            ),
+            0,
         )
         self.tables = [
-            (_BulkTable(ChildName, now), "names", "other_names"), (_BulkTable(Flag, now), "flags", "flags"),
+            (_BulkTable(ChildName, now), "names", "other_names"),
+            (_BulkTable(Flag, now), "flags", "flags"),
             (_BulkTable(Placement, now), "placements", "placements"),
             (_BulkTable(NrmReferral, now), "nrm_referrals", "nrm_referrals"),
             (_BulkTable(AgeAssessment, now), "age_assessments", "age_assessments"),
@@ -526,7 +645,9 @@ class _Writer:
             return 0
         saved = Child.objects.bulk_create([s.child for s in stories], batch_size=INSERT_BATCH)
         if any(child.pk is None for child in saved):  # would mean a database that cannot RETURNING
-            raise RuntimeError("The database did not return the new children's ids; SQLite 3.35 or later is needed")
+            raise RuntimeError(
+                "The database did not return the new children's ids; SQLite 3.35 or later is needed"
+            )
         episodes = [e for s in stories for e in s.episodes]
         for episode, pk in zip(episodes, reserve_ids(Episode, len(episodes)), strict=True):
             episode["id"] = pk

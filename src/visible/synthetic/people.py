@@ -32,9 +32,9 @@ from .patterns import Weighted
 
 @dataclass(frozen=True)
 class DrawnName:
-    given: str                # Latin script, as a council would record it
-    family: str               # may be empty (some Afghan children give one name only)
-    own_script: str = ""      # the whole name in its own script, when it has one
+    given: str  # Latin script, as a council would record it
+    family: str  # may be empty (some Afghan children give one name only)
+    own_script: str = ""  # the whole name in its own script, when it has one
     other_spelling: str = ""  # e.g. the name with its diacritics, when the main one has none
 
 
@@ -42,103 +42,567 @@ class DrawnName:
 # Each is a plain list of common names in that community. Pairs are (Latin, own script).
 
 _PERSIAN_MALE = [
-    ("Ahmad", "احمد"), ("Mohammad", "محمد"), ("Ali", "علی"), ("Hamid", "حمید"), ("Jawad", "جواد"),
-    ("Mustafa", "مصطفی"), ("Farid", "فرید"), ("Rahim", "رحیم"), ("Karim", "کریم"), ("Nasir", "ناصر"),
-    ("Omid", "امید"), ("Sohail", "سهیل"), ("Idris", "ادریس"), ("Bilal", "بلال"), ("Khalid", "خالد"),
-    ("Wahid", "وحید"), ("Massoud", "مسعود"), ("Shafiq", "شفیق"), ("Reza", "رضا"), ("Hossein", "حسین"),
-    ("Amir", "امیر"), ("Mehdi", "مهدی"), ("Yusuf", "یوسف"), ("Murtaza", "مرتضی"), ("Sajad", "سجاد"),
-    ("Zabihullah", "ذبیح‌الله"), ("Rahmatullah", "رحمت‌الله"), ("Hasibullah", "حسیب‌الله"),
-    ("Ibrahim", "ابراهیم"), ("Jamshid", "جمشید"),
+    ("Ahmad", "احمد"),
+    ("Mohammad", "محمد"),
+    ("Ali", "علی"),
+    ("Hamid", "حمید"),
+    ("Jawad", "جواد"),
+    ("Mustafa", "مصطفی"),
+    ("Farid", "فرید"),
+    ("Rahim", "رحیم"),
+    ("Karim", "کریم"),
+    ("Nasir", "ناصر"),
+    ("Omid", "امید"),
+    ("Sohail", "سهیل"),
+    ("Idris", "ادریس"),
+    ("Bilal", "بلال"),
+    ("Khalid", "خالد"),
+    ("Wahid", "وحید"),
+    ("Massoud", "مسعود"),
+    ("Shafiq", "شفیق"),
+    ("Reza", "رضا"),
+    ("Hossein", "حسین"),
+    ("Amir", "امیر"),
+    ("Mehdi", "مهدی"),
+    ("Yusuf", "یوسف"),
+    ("Murtaza", "مرتضی"),
+    ("Sajad", "سجاد"),
+    ("Zabihullah", "ذبیح‌الله"),
+    ("Rahmatullah", "رحمت‌الله"),
+    ("Hasibullah", "حسیب‌الله"),
+    ("Ibrahim", "ابراهیم"),
+    ("Jamshid", "جمشید"),
 ]
 _PERSIAN_FEMALE = [
-    ("Mariam", "مریم"), ("Zahra", "زهرا"), ("Fatima", "فاطمه"), ("Parisa", "پریسا"), ("Nilofar", "نیلوفر"),
-    ("Shabnam", "شبنم"), ("Farzana", "فرزانه"), ("Sahar", "سحر"), ("Laila", "لیلا"), ("Sara", "سارا"),
-    ("Nazanin", "نازنین"), ("Shirin", "شیرین"), ("Masuma", "معصومه"), ("Roya", "رویا"),
+    ("Mariam", "مریم"),
+    ("Zahra", "زهرا"),
+    ("Fatima", "فاطمه"),
+    ("Parisa", "پریسا"),
+    ("Nilofar", "نیلوفر"),
+    ("Shabnam", "شبنم"),
+    ("Farzana", "فرزانه"),
+    ("Sahar", "سحر"),
+    ("Laila", "لیلا"),
+    ("Sara", "سارا"),
+    ("Nazanin", "نازنین"),
+    ("Shirin", "شیرین"),
+    ("Masuma", "معصومه"),
+    ("Roya", "رویا"),
 ]
 _AFGHAN_FAMILY = [
-    ("Ahmadi", "احمدی"), ("Rahimi", "رحیمی"), ("Hakimi", "حکیمی"), ("Karimi", "کریمی"), ("Noori", "نوری"),
-    ("Sultani", "سلطانی"), ("Stanikzai", "ستانکزی"), ("Popal", "پوپل"), ("Safi", "صافی"),
-    ("Mohammadi", "محمدی"), ("Hussaini", "حسینی"), ("Amiri", "امیری"), ("Jalali", "جلالی"),
-    ("Wardak", "وردک"), ("Haidari", "حیدری"), ("Nazari", "نظری"), ("Azizi", "عزیزی"), ("Sharifi", "شریفی"),
-    ("Niazi", "نیازی"), ("Durrani", "درانی"), ("Khan", "خان"), ("Sadat", "سادات"),
+    ("Ahmadi", "احمدی"),
+    ("Rahimi", "رحیمی"),
+    ("Hakimi", "حکیمی"),
+    ("Karimi", "کریمی"),
+    ("Noori", "نوری"),
+    ("Sultani", "سلطانی"),
+    ("Stanikzai", "ستانکزی"),
+    ("Popal", "پوپل"),
+    ("Safi", "صافی"),
+    ("Mohammadi", "محمدی"),
+    ("Hussaini", "حسینی"),
+    ("Amiri", "امیری"),
+    ("Jalali", "جلالی"),
+    ("Wardak", "وردک"),
+    ("Haidari", "حیدری"),
+    ("Nazari", "نظری"),
+    ("Azizi", "عزیزی"),
+    ("Sharifi", "شریفی"),
+    ("Niazi", "نیازی"),
+    ("Durrani", "درانی"),
+    ("Khan", "خان"),
+    ("Sadat", "سادات"),
 ]
 _IRANIAN_FAMILY = [
-    ("Hosseini", "حسینی"), ("Mohammadi", "محمدی"), ("Rezaei", "رضایی"), ("Jafari", "جعفری"),
-    ("Karimi", "کریمی"), ("Moradi", "مرادی"), ("Ahmadi", "احمدی"), ("Sadeghi", "صادقی"),
-    ("Rahimi", "رحیمی"), ("Ghasemi", "قاسمی"), ("Kazemi", "کاظمی"), ("Mousavi", "موسوی"),
-    ("Heidari", "حیدری"), ("Ebrahimi", "ابراهیمی"), ("Zamani", "زمانی"), ("Akbari", "اکبری"),
+    ("Hosseini", "حسینی"),
+    ("Mohammadi", "محمدی"),
+    ("Rezaei", "رضایی"),
+    ("Jafari", "جعفری"),
+    ("Karimi", "کریمی"),
+    ("Moradi", "مرادی"),
+    ("Ahmadi", "احمدی"),
+    ("Sadeghi", "صادقی"),
+    ("Rahimi", "رحیمی"),
+    ("Ghasemi", "قاسمی"),
+    ("Kazemi", "کاظمی"),
+    ("Mousavi", "موسوی"),
+    ("Heidari", "حیدری"),
+    ("Ebrahimi", "ابراهیمی"),
+    ("Zamani", "زمانی"),
+    ("Akbari", "اکبری"),
 ]
 _ARABIC_MALE = [
-    ("Mohamed", "محمد"), ("Ahmed", "أحمد"), ("Omar", "عمر"), ("Khalid", "خالد"), ("Yousef", "يوسف"),
-    ("Ibrahim", "إبراهيم"), ("Abdelrahman", "عبد الرحمن"), ("Mustafa", "مصطفى"), ("Hassan", "حسن"),
-    ("Hussein", "حسين"), ("Ali", "علي"), ("Adam", "آدم"), ("Osman", "عثمان"), ("Mahmoud", "محمود"),
-    ("Karim", "كريم"), ("Tarek", "طارق"), ("Amir", "أمير"), ("Bilal", "بلال"), ("Hamza", "حمزة"),
-    ("Ayman", "أيمن"), ("Abdullah", "عبد الله"), ("Salah", "صلاح"), ("Yahya", "يحيى"), ("Musa", "موسى"),
-    ("Anas", "أنس"), ("Majid", "ماجد"), ("Abbas", "عباس"), ("Haider", "حيدر"),
+    ("Mohamed", "محمد"),
+    ("Ahmed", "أحمد"),
+    ("Omar", "عمر"),
+    ("Khalid", "خالد"),
+    ("Yousef", "يوسف"),
+    ("Ibrahim", "إبراهيم"),
+    ("Abdelrahman", "عبد الرحمن"),
+    ("Mustafa", "مصطفى"),
+    ("Hassan", "حسن"),
+    ("Hussein", "حسين"),
+    ("Ali", "علي"),
+    ("Adam", "آدم"),
+    ("Osman", "عثمان"),
+    ("Mahmoud", "محمود"),
+    ("Karim", "كريم"),
+    ("Tarek", "طارق"),
+    ("Amir", "أمير"),
+    ("Bilal", "بلال"),
+    ("Hamza", "حمزة"),
+    ("Ayman", "أيمن"),
+    ("Abdullah", "عبد الله"),
+    ("Salah", "صلاح"),
+    ("Yahya", "يحيى"),
+    ("Musa", "موسى"),
+    ("Anas", "أنس"),
+    ("Majid", "ماجد"),
+    ("Abbas", "عباس"),
+    ("Haider", "حيدر"),
 ]
 _ARABIC_FEMALE = [
-    ("Fatima", "فاطمة"), ("Aisha", "عائشة"), ("Mariam", "مريم"), ("Noor", "نور"), ("Amal", "أمل"),
-    ("Huda", "هدى"), ("Salma", "سلمى"), ("Rania", "رانيا"), ("Yasmin", "ياسمين"), ("Hiba", "هبة"),
-    ("Zainab", "زينب"), ("Asma", "أسماء"), ("Rahma", "رحمة"),
+    ("Fatima", "فاطمة"),
+    ("Aisha", "عائشة"),
+    ("Mariam", "مريم"),
+    ("Noor", "نور"),
+    ("Amal", "أمل"),
+    ("Huda", "هدى"),
+    ("Salma", "سلمى"),
+    ("Rania", "رانيا"),
+    ("Yasmin", "ياسمين"),
+    ("Hiba", "هبة"),
+    ("Zainab", "زينب"),
+    ("Asma", "أسماء"),
+    ("Rahma", "رحمة"),
 ]
 _ARABIC_FAMILY = [
-    ("Abdallah", "عبد الله"), ("Hassan", "حسن"), ("Ibrahim", "إبراهيم"), ("Osman", "عثمان"),
-    ("Mohamed", "محمد"), ("Adam", "آدم"), ("Idris", "إدريس"), ("Yousif", "يوسف"), ("Khalil", "خليل"),
-    ("Haddad", "حداد"), ("Saleh", "صالح"), ("Darwish", "درويش"), ("Hamdan", "حمدان"),
-    ("Mansour", "منصور"), ("Nasser", "ناصر"), ("Suleiman", "سليمان"), ("Mahmoud", "محمود"),
-    ("Musa", "موسى"), ("Ishag", "إسحاق"), ("Jassim", "جاسم"), ("Kadhim", "كاظم"), ("Salman", "سلمان"),
-    ("Abdelaziz", "عبد العزيز"), ("Gamal", "جمال"),
+    ("Abdallah", "عبد الله"),
+    ("Hassan", "حسن"),
+    ("Ibrahim", "إبراهيم"),
+    ("Osman", "عثمان"),
+    ("Mohamed", "محمد"),
+    ("Adam", "آدم"),
+    ("Idris", "إدريس"),
+    ("Yousif", "يوسف"),
+    ("Khalil", "خليل"),
+    ("Haddad", "حداد"),
+    ("Saleh", "صالح"),
+    ("Darwish", "درويش"),
+    ("Hamdan", "حمدان"),
+    ("Mansour", "منصور"),
+    ("Nasser", "ناصر"),
+    ("Suleiman", "سليمان"),
+    ("Mahmoud", "محمود"),
+    ("Musa", "موسى"),
+    ("Ishag", "إسحاق"),
+    ("Jassim", "جاسم"),
+    ("Kadhim", "كاظم"),
+    ("Salman", "سلمان"),
+    ("Abdelaziz", "عبد العزيز"),
+    ("Gamal", "جمال"),
 ]
-_KURDISH_MALE = ["Rebwar", "Karwan", "Hiwa", "Dler", "Aram", "Shvan", "Zana", "Sherwan", "Hemin", "Rawand",
-                 "Kawa", "Bakhtiar", "Soran", "Azad", "Dilshad", "Ranj", "Hawre", "Alan", "Shakar", "Baran"]
-_KURDISH_FEMALE = ["Shilan", "Nasrin", "Zhila", "Rezan", "Hana", "Berivan", "Dilan", "Jwan", "Lana", "Nyan"]
-_KURDISH_FAMILY = ["Ahmed", "Mahmoud", "Rasul", "Karim", "Aziz", "Qadir", "Hama", "Salih", "Omer", "Mustafa",
-                   "Abdullah", "Hussein", "Faraj", "Rashid", "Ali", "Hasan"]
-_TIGRINYA_MALE = ["Yonas", "Dawit", "Filmon", "Robel", "Habtom", "Kibrom", "Merhawi", "Samuel", "Tesfaldet",
-                  "Yohannes", "Mebrahtu", "Tedros", "Aron", "Biniam", "Nahom", "Henok", "Amanuel", "Mussie",
-                  "Simon", "Yemane", "Efrem", "Senay"]
-_TIGRINYA_FEMALE = ["Helen", "Selam", "Semhar", "Luwam", "Senait", "Rahel", "Saba", "Feven", "Yordanos",
-                    "Hiwet", "Winta", "Eden", "Ruta", "Mebrat", "Delina", "Milen"]
+_KURDISH_MALE = [
+    "Rebwar",
+    "Karwan",
+    "Hiwa",
+    "Dler",
+    "Aram",
+    "Shvan",
+    "Zana",
+    "Sherwan",
+    "Hemin",
+    "Rawand",
+    "Kawa",
+    "Bakhtiar",
+    "Soran",
+    "Azad",
+    "Dilshad",
+    "Ranj",
+    "Hawre",
+    "Alan",
+    "Shakar",
+    "Baran",
+]
+_KURDISH_FEMALE = [
+    "Shilan",
+    "Nasrin",
+    "Zhila",
+    "Rezan",
+    "Hana",
+    "Berivan",
+    "Dilan",
+    "Jwan",
+    "Lana",
+    "Nyan",
+]
+_KURDISH_FAMILY = [
+    "Ahmed",
+    "Mahmoud",
+    "Rasul",
+    "Karim",
+    "Aziz",
+    "Qadir",
+    "Hama",
+    "Salih",
+    "Omer",
+    "Mustafa",
+    "Abdullah",
+    "Hussein",
+    "Faraj",
+    "Rashid",
+    "Ali",
+    "Hasan",
+]
+_TIGRINYA_MALE = [
+    "Yonas",
+    "Dawit",
+    "Filmon",
+    "Robel",
+    "Habtom",
+    "Kibrom",
+    "Merhawi",
+    "Samuel",
+    "Tesfaldet",
+    "Yohannes",
+    "Mebrahtu",
+    "Tedros",
+    "Aron",
+    "Biniam",
+    "Nahom",
+    "Henok",
+    "Amanuel",
+    "Mussie",
+    "Simon",
+    "Yemane",
+    "Efrem",
+    "Senay",
+]
+_TIGRINYA_FEMALE = [
+    "Helen",
+    "Selam",
+    "Semhar",
+    "Luwam",
+    "Senait",
+    "Rahel",
+    "Saba",
+    "Feven",
+    "Yordanos",
+    "Hiwet",
+    "Winta",
+    "Eden",
+    "Ruta",
+    "Mebrat",
+    "Delina",
+    "Milen",
+]
 # Eritreans carry their father's given name, not a family name.
-_TIGRINYA_FAMILY = ["Tesfay", "Gebremedhin", "Haile", "Tekle", "Berhane", "Ghebreyesus", "Kidane", "Mehari",
-                    "Weldemichael", "Abraha", "Asmerom", "Hagos", "Kahsay", "Negash", "Yohannes", "Zerai",
-                    "Tewelde", "Gebru", "Okbay", "Araya"]
-_ETHIOPIAN_MALE = ["Abebe", "Dawit", "Yonatan", "Bereket", "Natnael", "Abdi", "Chala", "Gemechu", "Lemma",
-                   "Tadesse", "Bekele", "Kebede", "Ermias", "Kaleb", "Biruk", "Mulugeta", "Tamirat"]
-_ETHIOPIAN_FEMALE = ["Hiwot", "Meron", "Bethlehem", "Tigist", "Selamawit", "Kidist", "Liya", "Hana", "Sifan",
-                     "Almaz", "Mahlet", "Ebise"]
-_ETHIOPIAN_FAMILY = ["Bekele", "Tadesse", "Girma", "Alemu", "Mekonnen", "Tesfaye", "Abebe", "Wolde", "Desta",
-                     "Hailu", "Gemechu", "Tolera", "Negash", "Ayele", "Fikadu", "Gudeta"]
-_ALBANIAN_MALE = ["Ardit", "Arben", "Besart", "Dritan", "Elvis", "Endrit", "Erion", "Fation", "Gentian",
-                  "Klajdi", "Kristi", "Marsel", "Orges", "Rei", "Sokol", "Klevis", "Ermal", "Alban", "Denis",
-                  "Jurgen", "Eriseld", "Xhuljano", "Arlind", "Enea", "Ledio", "Aldo"]
-_ALBANIAN_FEMALE = ["Ana", "Arta", "Elira", "Enkeleda", "Ermira", "Jonida", "Klea", "Megi", "Sara",
-                    "Xhesika", "Anisa", "Ajola", "Dea", "Kejsi"]
-_ALBANIAN_FAMILY = ["Hoxha", "Shehu", "Gjoni", "Leka", "Krasniqi", "Dervishi", "Prifti", "Kola", "Marku",
-                    "Duka", "Basha", "Cela", "Mema", "Hysa", "Zeneli", "Brahimi", "Lika", "Dedja", "Gjika",
-                    "Berisha", "Bregu", "Muca", "Tafa", "Kurti"]
-_SOMALI_MALE = ["Mohamed", "Abdi", "Abdirahman", "Ahmed", "Hassan", "Ali", "Yusuf", "Abdullahi", "Mahad",
-                "Liban", "Omar", "Farah", "Guled", "Said", "Bashir", "Mukhtar"]
-_SOMALI_FEMALE = ["Hodan", "Ayaan", "Amina", "Fadumo", "Hibo", "Sagal", "Nimco", "Ifrah", "Ladan", "Deeqa",
-                  "Sahra", "Faduma", "Hamdi"]
-_SOMALI_FAMILY = ["Ali", "Hassan", "Mohamed", "Abdi", "Farah", "Warsame", "Jama", "Osman", "Hersi", "Aden",
-                  "Ismail", "Nur", "Guled", "Egal", "Dahir", "Yusuf"]
-_BANGLADESHI_MALE = ["Mohammed", "Abdul", "Rafiq", "Sabbir", "Tanvir", "Imran", "Shakil", "Rakib", "Arif",
-                     "Jahid", "Sohel", "Nayeem"]
-_BANGLADESHI_FEMALE = ["Nusrat", "Fatema", "Sadia", "Taslima", "Ruma", "Tania", "Sumaiya", "Jannat", "Mim"]
-_BANGLADESHI_FAMILY = ["Rahman", "Hossain", "Islam", "Ahmed", "Uddin", "Miah", "Chowdhury", "Khan", "Ali",
-                       "Akter", "Sarker", "Das"]
-_SHONA_MALE = ["Tendai", "Tatenda", "Farai", "Tinashe", "Takudzwa", "Kudakwashe", "Tafadzwa", "Tapiwa"]
+_TIGRINYA_FAMILY = [
+    "Tesfay",
+    "Gebremedhin",
+    "Haile",
+    "Tekle",
+    "Berhane",
+    "Ghebreyesus",
+    "Kidane",
+    "Mehari",
+    "Weldemichael",
+    "Abraha",
+    "Asmerom",
+    "Hagos",
+    "Kahsay",
+    "Negash",
+    "Yohannes",
+    "Zerai",
+    "Tewelde",
+    "Gebru",
+    "Okbay",
+    "Araya",
+]
+_ETHIOPIAN_MALE = [
+    "Abebe",
+    "Dawit",
+    "Yonatan",
+    "Bereket",
+    "Natnael",
+    "Abdi",
+    "Chala",
+    "Gemechu",
+    "Lemma",
+    "Tadesse",
+    "Bekele",
+    "Kebede",
+    "Ermias",
+    "Kaleb",
+    "Biruk",
+    "Mulugeta",
+    "Tamirat",
+]
+_ETHIOPIAN_FEMALE = [
+    "Hiwot",
+    "Meron",
+    "Bethlehem",
+    "Tigist",
+    "Selamawit",
+    "Kidist",
+    "Liya",
+    "Hana",
+    "Sifan",
+    "Almaz",
+    "Mahlet",
+    "Ebise",
+]
+_ETHIOPIAN_FAMILY = [
+    "Bekele",
+    "Tadesse",
+    "Girma",
+    "Alemu",
+    "Mekonnen",
+    "Tesfaye",
+    "Abebe",
+    "Wolde",
+    "Desta",
+    "Hailu",
+    "Gemechu",
+    "Tolera",
+    "Negash",
+    "Ayele",
+    "Fikadu",
+    "Gudeta",
+]
+_ALBANIAN_MALE = [
+    "Ardit",
+    "Arben",
+    "Besart",
+    "Dritan",
+    "Elvis",
+    "Endrit",
+    "Erion",
+    "Fation",
+    "Gentian",
+    "Klajdi",
+    "Kristi",
+    "Marsel",
+    "Orges",
+    "Rei",
+    "Sokol",
+    "Klevis",
+    "Ermal",
+    "Alban",
+    "Denis",
+    "Jurgen",
+    "Eriseld",
+    "Xhuljano",
+    "Arlind",
+    "Enea",
+    "Ledio",
+    "Aldo",
+]
+_ALBANIAN_FEMALE = [
+    "Ana",
+    "Arta",
+    "Elira",
+    "Enkeleda",
+    "Ermira",
+    "Jonida",
+    "Klea",
+    "Megi",
+    "Sara",
+    "Xhesika",
+    "Anisa",
+    "Ajola",
+    "Dea",
+    "Kejsi",
+]
+_ALBANIAN_FAMILY = [
+    "Hoxha",
+    "Shehu",
+    "Gjoni",
+    "Leka",
+    "Krasniqi",
+    "Dervishi",
+    "Prifti",
+    "Kola",
+    "Marku",
+    "Duka",
+    "Basha",
+    "Cela",
+    "Mema",
+    "Hysa",
+    "Zeneli",
+    "Brahimi",
+    "Lika",
+    "Dedja",
+    "Gjika",
+    "Berisha",
+    "Bregu",
+    "Muca",
+    "Tafa",
+    "Kurti",
+]
+_SOMALI_MALE = [
+    "Mohamed",
+    "Abdi",
+    "Abdirahman",
+    "Ahmed",
+    "Hassan",
+    "Ali",
+    "Yusuf",
+    "Abdullahi",
+    "Mahad",
+    "Liban",
+    "Omar",
+    "Farah",
+    "Guled",
+    "Said",
+    "Bashir",
+    "Mukhtar",
+]
+_SOMALI_FEMALE = [
+    "Hodan",
+    "Ayaan",
+    "Amina",
+    "Fadumo",
+    "Hibo",
+    "Sagal",
+    "Nimco",
+    "Ifrah",
+    "Ladan",
+    "Deeqa",
+    "Sahra",
+    "Faduma",
+    "Hamdi",
+]
+_SOMALI_FAMILY = [
+    "Ali",
+    "Hassan",
+    "Mohamed",
+    "Abdi",
+    "Farah",
+    "Warsame",
+    "Jama",
+    "Osman",
+    "Hersi",
+    "Aden",
+    "Ismail",
+    "Nur",
+    "Guled",
+    "Egal",
+    "Dahir",
+    "Yusuf",
+]
+_BANGLADESHI_MALE = [
+    "Mohammed",
+    "Abdul",
+    "Rafiq",
+    "Sabbir",
+    "Tanvir",
+    "Imran",
+    "Shakil",
+    "Rakib",
+    "Arif",
+    "Jahid",
+    "Sohel",
+    "Nayeem",
+]
+_BANGLADESHI_FEMALE = [
+    "Nusrat",
+    "Fatema",
+    "Sadia",
+    "Taslima",
+    "Ruma",
+    "Tania",
+    "Sumaiya",
+    "Jannat",
+    "Mim",
+]
+_BANGLADESHI_FAMILY = [
+    "Rahman",
+    "Hossain",
+    "Islam",
+    "Ahmed",
+    "Uddin",
+    "Miah",
+    "Chowdhury",
+    "Khan",
+    "Ali",
+    "Akter",
+    "Sarker",
+    "Das",
+]
+_SHONA_MALE = [
+    "Tendai",
+    "Tatenda",
+    "Farai",
+    "Tinashe",
+    "Takudzwa",
+    "Kudakwashe",
+    "Tafadzwa",
+    "Tapiwa",
+]
 _SHONA_FEMALE = ["Nyasha", "Rutendo", "Chipo", "Rumbidzai", "Tariro", "Vimbai", "Ruvimbo", "Tsitsi"]
-_SHONA_FAMILY = ["Moyo", "Ncube", "Sibanda", "Dube", "Chikwanha", "Mutasa", "Nyathi", "Mhlanga", "Chiweshe"]
-_GUINEAN_MALE = ["Mamadou", "Ibrahima", "Alpha", "Ousmane", "Amadou", "Sekou", "Abdoulaye", "Thierno",
-                 "Boubacar", "Mohamed", "Lansana"]
+_SHONA_FAMILY = [
+    "Moyo",
+    "Ncube",
+    "Sibanda",
+    "Dube",
+    "Chikwanha",
+    "Mutasa",
+    "Nyathi",
+    "Mhlanga",
+    "Chiweshe",
+]
+_GUINEAN_MALE = [
+    "Mamadou",
+    "Ibrahima",
+    "Alpha",
+    "Ousmane",
+    "Amadou",
+    "Sekou",
+    "Abdoulaye",
+    "Thierno",
+    "Boubacar",
+    "Mohamed",
+    "Lansana",
+]
 _GUINEAN_FEMALE = ["Mariama", "Fatoumata", "Aissatou", "Kadiatou", "Hawa", "Mariam", "Aminata"]
-_GUINEAN_FAMILY = ["Diallo", "Bah", "Barry", "Camara", "Sow", "Conde", "Sylla", "Toure", "Keita", "Balde",
-                   "Soumah"]
-_SOUTH_SUDANESE_MALE = ["Deng", "Garang", "Majok", "Mabior", "Akol", "Lual", "Kuol", "Chol", "Peter", "James"]
+_GUINEAN_FAMILY = [
+    "Diallo",
+    "Bah",
+    "Barry",
+    "Camara",
+    "Sow",
+    "Conde",
+    "Sylla",
+    "Toure",
+    "Keita",
+    "Balde",
+    "Soumah",
+]
+_SOUTH_SUDANESE_MALE = [
+    "Deng",
+    "Garang",
+    "Majok",
+    "Mabior",
+    "Akol",
+    "Lual",
+    "Kuol",
+    "Chol",
+    "Peter",
+    "James",
+]
 _SOUTH_SUDANESE_FEMALE = ["Nyandeng", "Achol", "Ayen", "Abuk", "Nyibol", "Mary", "Rebecca"]
-_SOUTH_SUDANESE_FAMILY = ["Deng", "Garang", "Majok", "Akol", "Malual", "Bol", "Kuol", "Mabior", "Chol"]
+_SOUTH_SUDANESE_FAMILY = [
+    "Deng",
+    "Garang",
+    "Majok",
+    "Akol",
+    "Malual",
+    "Bol",
+    "Kuol",
+    "Mabior",
+    "Chol",
+]
 
 # Vietnamese given names usually carry a middle name; these two are the most common by far.
 _VIETNAMESE_MIDDLE = {"M": "Văn", "F": "Thị"}
@@ -172,13 +636,21 @@ class ListPool(NamePool):
         return entry if isinstance(entry, tuple) else (entry, "")
 
     def draw(self, sex: str, rng: random.Random) -> DrawnName:
-        pool = self.female if sex == "F" else self.male if sex == "M" else (self.male if rng.random() < 0.5 else self.female)
+        pool = (
+            self.female
+            if sex == "F"
+            else self.male
+            if sex == "M"
+            else (self.male if rng.random() < 0.5 else self.female)
+        )
         given, given_script = self._split(rng.choice(pool))
         if self.no_family_share and rng.random() < self.no_family_share:
             family, family_script = "", ""
         else:
             family, family_script = self._split(rng.choice(self.family))
-            if family == given:  # "Hassan Hassan" happens, but is rarely what a generator should show
+            if (
+                family == given
+            ):  # "Hassan Hassan" happens, but is rarely what a generator should show
                 family, family_script = self._split(rng.choice(self.family))
         own = " ".join(p for p in (given_script, family_script) if p) if given_script else ""
         return DrawnName(given, family, own_script=own)
@@ -231,7 +703,13 @@ class VietnamesePool(FakerPool):
 
     def draw(self, sex: str, rng: random.Random) -> DrawnName:
         fake = self.fake
-        first = fake.first_name_male() if sex == "M" else fake.first_name_female() if sex == "F" else fake.first_name()
+        first = (
+            fake.first_name_male()
+            if sex == "M"
+            else fake.first_name_female()
+            if sex == "F"
+            else fake.first_name()
+        )
         middle = _VIETNAMESE_MIDDLE.get(sex) if rng.random() < 0.55 else fake.middle_name()
         if not middle or middle == first:
             middle = _VIETNAMESE_MIDDLE.get(sex, "Minh")
@@ -248,7 +726,8 @@ _AFGHAN = ListPool(_PERSIAN_MALE, _PERSIAN_FEMALE, _AFGHAN_FAMILY, no_family_sha
 _IRANIAN = ListPool(_PERSIAN_MALE, _PERSIAN_FEMALE, _IRANIAN_FAMILY)
 
 _LIST_POOLS: dict[str, NamePool] = {
-    "AFG": _AFGHAN, "IRN": _IRANIAN,
+    "AFG": _AFGHAN,
+    "IRN": _IRANIAN,
     "ERI": ListPool(_TIGRINYA_MALE, _TIGRINYA_FEMALE, _TIGRINYA_FAMILY),
     "ETH": ListPool(_ETHIOPIAN_MALE, _ETHIOPIAN_FEMALE, _ETHIOPIAN_FAMILY),
     "ALB": ListPool(_ALBANIAN_MALE, _ALBANIAN_FEMALE, _ALBANIAN_FAMILY),
@@ -260,10 +739,22 @@ _LIST_POOLS: dict[str, NamePool] = {
 }
 # Nationalities whose names come from a Faker locale: (locale, names in another script).
 _FAKER_LOCALES: dict[str, tuple[str, bool]] = {
-    "GBR": ("en_GB", False), "JAM": ("en_GB", False), "ROU": ("ro_RO", False), "POL": ("pl_PL", False),
-    "SVK": ("sk_SK", False), "HUN": ("hu_HU", False), "TUR": ("tr_TR", False), "CZE": ("cs_CZ", False),
-    "BGR": ("bg_BG", True), "UKR": ("uk_UA", True), "CHN": ("zh_CN", True), "IND": ("en_IN", False),
-    "PAK": ("en_PK", False), "GHA": ("tw_GH", False), "DZA": ("fr_DZ", False), "NGA": ("en_NG", False),
+    "GBR": ("en_GB", False),
+    "JAM": ("en_GB", False),
+    "ROU": ("ro_RO", False),
+    "POL": ("pl_PL", False),
+    "SVK": ("sk_SK", False),
+    "HUN": ("hu_HU", False),
+    "TUR": ("tr_TR", False),
+    "CZE": ("cs_CZ", False),
+    "BGR": ("bg_BG", True),
+    "UKR": ("uk_UA", True),
+    "CHN": ("zh_CN", True),
+    "IND": ("en_IN", False),
+    "PAK": ("en_PK", False),
+    "GHA": ("tw_GH", False),
+    "DZA": ("fr_DZ", False),
+    "NGA": ("en_NG", False),
 }
 # Nigerian names follow the child's language more than the country.
 _NIGERIAN_BY_LANGUAGE = {"yor": "yo_NG", "ibo": "ig_NG", "hau": "ha_NG"}
@@ -302,7 +793,18 @@ class NameBook:
         if nationality in _FAKER_LOCALES:
             locale, script = _FAKER_LOCALES[nationality]
             return self._faker(locale, script)
-        if language in ("ara", "fra") or nationality in ("SDN", "SYR", "EGY", "IRQ", "KWT", "XXA", "LBY", "YEM", "MAR", "TCD"):
+        if language in ("ara", "fra") or nationality in (
+            "SDN",
+            "SYR",
+            "EGY",
+            "IRQ",
+            "KWT",
+            "XXA",
+            "LBY",
+            "YEM",
+            "MAR",
+            "TCD",
+        ):
             return _ARABIC
         return self.british
 
@@ -312,22 +814,46 @@ class NameBook:
 # "Mohammed" / "Muhammad"): a name in one of these may be recorded as any other.
 _SPELLING_FAMILIES = [
     ["Mohammed", "Muhammad", "Mohamed", "Mohammad", "Mohamad", "Muhammed"],
-    ["Ahmad", "Ahmed"], ["Hussein", "Hussain", "Husain", "Hossein"], ["Yusuf", "Yousef", "Yousif", "Youssef"],
-    ["Omar", "Umar", "Omer"], ["Osman", "Othman", "Usman"], ["Mustafa", "Mostafa", "Moustafa"],
-    ["Abdullah", "Abdalla", "Abdallah"], ["Ibrahim", "Ebrahim", "Ibraheem"], ["Hassan", "Hasan"],
-    ["Khalid", "Khaled"], ["Mariam", "Maryam", "Miriam"], ["Fatima", "Fatemeh", "Fatma", "Fatuma"],
-    ["Tesfay", "Tesfaye", "Tesfai"], ["Yohannes", "Yohanes", "Johannes"], ["Haile", "Hayle"],
-    ["Gebremedhin", "Ghebremedhin", "Gebremedin"], ["Ghebreyesus", "Gebreyesus"], ["Abraha", "Abreha"],
-    ["Aisha", "Ayesha", "Aysha"], ["Zainab", "Zeinab", "Zaynab"], ["Hamza", "Hamzah"],
-    ["Reza", "Rida"], ["Mehdi", "Mahdi"], ["Massoud", "Masoud", "Masood"], ["Noori", "Nouri", "Nuri"],
-    ["Hosseini", "Husseini", "Hussaini"], ["Rahimi", "Raheemi"], ["Karim", "Kareem"],
+    ["Ahmad", "Ahmed"],
+    ["Hussein", "Hussain", "Husain", "Hossein"],
+    ["Yusuf", "Yousef", "Yousif", "Youssef"],
+    ["Omar", "Umar", "Omer"],
+    ["Osman", "Othman", "Usman"],
+    ["Mustafa", "Mostafa", "Moustafa"],
+    ["Abdullah", "Abdalla", "Abdallah"],
+    ["Ibrahim", "Ebrahim", "Ibraheem"],
+    ["Hassan", "Hasan"],
+    ["Khalid", "Khaled"],
+    ["Mariam", "Maryam", "Miriam"],
+    ["Fatima", "Fatemeh", "Fatma", "Fatuma"],
+    ["Tesfay", "Tesfaye", "Tesfai"],
+    ["Yohannes", "Yohanes", "Johannes"],
+    ["Haile", "Hayle"],
+    ["Gebremedhin", "Ghebremedhin", "Gebremedin"],
+    ["Ghebreyesus", "Gebreyesus"],
+    ["Abraha", "Abreha"],
+    ["Aisha", "Ayesha", "Aysha"],
+    ["Zainab", "Zeinab", "Zaynab"],
+    ["Hamza", "Hamzah"],
+    ["Reza", "Rida"],
+    ["Mehdi", "Mahdi"],
+    ["Massoud", "Masoud", "Masood"],
+    ["Noori", "Nouri", "Nuri"],
+    ["Hosseini", "Husseini", "Hussaini"],
+    ["Rahimi", "Raheemi"],
+    ["Karim", "Kareem"],
 ]
 _SPELLING_LOOKUP = {name.lower(): family for family in _SPELLING_FAMILIES for name in family}
 # Otherwise, the small slips of hearing and typing that make one child two records.
 _SPELLING_RULES = [
-    (re.compile(r"ou"), "u"), (re.compile(r"ee"), "i"), (re.compile(r"ph"), "f"), (re.compile(r"y$"), "i"),
-    (re.compile(r"i$"), "y"), (re.compile(r"([bdlmnrst])\1"), r"\1"),
-    (re.compile(r"([aeiou])([lmnrst])([aeiou])"), r"\1\2\2\3"), (re.compile(r"h$"), ""),
+    (re.compile(r"ou"), "u"),
+    (re.compile(r"ee"), "i"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"y$"), "i"),
+    (re.compile(r"i$"), "y"),
+    (re.compile(r"([bdlmnrst])\1"), r"\1"),
+    (re.compile(r"([aeiou])([lmnrst])([aeiou])"), r"\1\2\2\3"),
+    (re.compile(r"h$"), ""),
 ]
 
 
@@ -349,11 +875,31 @@ def spelling_variant(name: str, rng: random.Random) -> str | None:
 
 # English short forms some British children go by.
 NICKNAMES = {
-    "Thomas": "Tom", "William": "Will", "Daniel": "Dan", "Jessica": "Jess", "Rebecca": "Becca",
-    "Samuel": "Sam", "Alexander": "Alex", "Joshua": "Josh", "Katherine": "Kate", "Charlotte": "Charlie",
-    "Benjamin": "Ben", "Matthew": "Matt", "Abigail": "Abbie", "Elizabeth": "Beth", "Olivia": "Liv",
-    "Jacob": "Jake", "Nathan": "Nate", "Christopher": "Chris", "Michael": "Mike", "Victoria": "Tori",
-    "Jennifer": "Jen", "Nicholas": "Nick", "Jonathan": "Jon", "Anthony": "Tony", "Zachary": "Zac",
+    "Thomas": "Tom",
+    "William": "Will",
+    "Daniel": "Dan",
+    "Jessica": "Jess",
+    "Rebecca": "Becca",
+    "Samuel": "Sam",
+    "Alexander": "Alex",
+    "Joshua": "Josh",
+    "Katherine": "Kate",
+    "Charlotte": "Charlie",
+    "Benjamin": "Ben",
+    "Matthew": "Matt",
+    "Abigail": "Abbie",
+    "Elizabeth": "Beth",
+    "Olivia": "Liv",
+    "Jacob": "Jake",
+    "Nathan": "Nate",
+    "Christopher": "Chris",
+    "Michael": "Mike",
+    "Victoria": "Tori",
+    "Jennifer": "Jen",
+    "Nicholas": "Nick",
+    "Jonathan": "Jon",
+    "Anthony": "Tony",
+    "Zachary": "Zac",
 }
 
 
@@ -365,9 +911,15 @@ class StaffNames:
 
     def __init__(self) -> None:
         surnames = BritishNames.last_names
-        pairs = list(surnames.items()) if isinstance(surnames, dict) else [(name, 1.0) for name in surnames]
+        pairs = (
+            list(surnames.items())
+            if isinstance(surnames, dict)
+            else [(name, 1.0) for name in surnames]
+        )
         self.surnames = Weighted(pairs)
-        self.first_names = list(BritishNames.first_names_male) + list(BritishNames.first_names_female)
+        self.first_names = list(BritishNames.first_names_male) + list(
+            BritishNames.first_names_female
+        )
 
     def surname(self, rng: random.Random) -> str:
         return self.surnames.pick(rng)

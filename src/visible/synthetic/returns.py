@@ -12,8 +12,28 @@ from visible.agencies.viewer import Viewer
 from visible.returns.foi import DURATION_BANDS
 
 GENDERS = ("boy", "girl", "non_binary", "other", "not_known")
-NATIONALITIES = ("ALB", "AFG", "ERI", "VNM", "SDN", "GBR", "IRN", "SYR", "EGY", "ROU", "POL", "NGA", "XXX")
-BASE_GROUPS = ("trafficked_identified", "trafficked_suspected", "uasc", "separated", "unaccompanied")
+NATIONALITIES = (
+    "ALB",
+    "AFG",
+    "ERI",
+    "VNM",
+    "SDN",
+    "GBR",
+    "IRN",
+    "SYR",
+    "EGY",
+    "ROU",
+    "POL",
+    "NGA",
+    "XXX",
+)
+BASE_GROUPS = (
+    "trafficked_identified",
+    "trafficked_suspected",
+    "uasc",
+    "separated",
+    "unaccompanied",
+)
 # Shares of authorities by answer, after the report (43 of 217 gave no information).
 NOT_PROVIDED, REFUSED, SILENT, NO_SUCH, PARTIAL = 0.04, 0.07, 0.12, 0.20, 0.25
 
@@ -34,31 +54,55 @@ def consistent_counts(rng: random.Random, scale: float = 1.0) -> dict[str, dict[
         found = rng.randint(0, rest)
         incidents_m = rng.randint(0, incidents)
         counts[group] = {
-            "children": children, "children_missing_or_away": missing, "children_missing": m_only,
-            "children_away": missing - m_only, "incidents": incidents, "incidents_missing": incidents_m,
-            "incidents_away": incidents - incidents_m, "incidents_started_before": rng.randint(0, incidents),
-            "incidents_under_24_hours": first, "incidents_1_to_7_days": second,
-            "incidents_over_7_days": rest - first - second, "incidents_still_missing": still,
-            "incidents_returned_themselves": rest - found, "incidents_found": found,
-            "children_still_missing": still, "children_still_missing_turned_18": rng.randint(0, still),
+            "children": children,
+            "children_missing_or_away": missing,
+            "children_missing": m_only,
+            "children_away": missing - m_only,
+            "incidents": incidents,
+            "incidents_missing": incidents_m,
+            "incidents_away": incidents - incidents_m,
+            "incidents_started_before": rng.randint(0, incidents),
+            "incidents_under_24_hours": first,
+            "incidents_1_to_7_days": second,
+            "incidents_over_7_days": rest - first - second,
+            "incidents_still_missing": still,
+            "incidents_returned_themselves": rest - found,
+            "incidents_found": found,
+            "children_still_missing": still,
+            "children_still_missing_turned_18": rng.randint(0, still),
         }
-    for whole, parts in (("trafficked", ("trafficked_identified", "trafficked_suspected")),
-                         ("uasc_or_separated", ("uasc", "separated", "unaccompanied"))):
+    for whole, parts in (
+        ("trafficked", ("trafficked_identified", "trafficked_suspected")),
+        ("uasc_or_separated", ("uasc", "separated", "unaccompanied")),
+    ):
         counts[whole] = {m: sum(counts[p][m] for p in parts) for m in counts[parts[0]]}
-    counts["any"] = {m: counts["trafficked"][m] + counts["uasc_or_separated"][m] for m in counts["trafficked"]}
+    counts["any"] = {
+        m: counts["trafficked"][m] + counts["uasc_or_separated"][m] for m in counts["trafficked"]
+    }
     return counts
 
 
-def nationality_breakdown(rng: random.Random, group: str, measure: str, total: int) -> dict[str, Any]:
+def nationality_breakdown(
+    rng: random.Random, group: str, measure: str, total: int
+) -> dict[str, Any]:
     cells: dict[str, dict[str, int]] = {}
     for _ in range(total):
         code = rng.choice(NATIONALITIES)
         gender = rng.choice(["boy", "boy", "boy", "girl", "not_known", "non_binary"])
         cells.setdefault(code, dict.fromkeys(GENDERS, 0))[gender] += 1
-    rows = [{"code": c, "label": c, "values": v, "total": sum(v.values())} for c, v in sorted(cells.items())]
+    rows = [
+        {"code": c, "label": c, "values": v, "total": sum(v.values())}
+        for c, v in sorted(cells.items())
+    ]
     columns = {g: sum(r["values"][g] for r in rows) for g in GENDERS}
-    return {"group": group, "measure": measure, "by": "nationality", "rows": rows, "column_totals": columns,
-            "total": total}
+    return {
+        "group": group,
+        "measure": measure,
+        "by": "nationality",
+        "rows": rows,
+        "column_totals": columns,
+        "total": total,
+    }
 
 
 def incidents_for(rng: random.Random, counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
@@ -71,15 +115,30 @@ def incidents_for(rng: random.Random, counts: dict[str, dict[str, int]]) -> list
     for child, times in enumerate(per_child, start=1):
         for _ in range(times):
             number += 1
-            rows.append({"incident": number, "child": child, "groups": ["any"], "category": "M",
-                         "hours": round(rng.uniform(1, 400), 1), "band": DURATION_BANDS[0][0],
-                         "started_before_period": False, "still_missing_at_end": False,
-                         "turned_18_while_missing": False, "outcome": "returned_themselves"})
+            rows.append(
+                {
+                    "incident": number,
+                    "child": child,
+                    "groups": ["any"],
+                    "category": "M",
+                    "hours": round(rng.uniform(1, 400), 1),
+                    "band": DURATION_BANDS[0][0],
+                    "started_before_period": False,
+                    "still_missing_at_end": False,
+                    "turned_18_while_missing": False,
+                    "outcome": "returned_themselves",
+                }
+            )
     return rows
 
 
-def fill_collection(viewer: Viewer, collection, seed: int = 2016, scale: float = 1.0,
-                    leave_out: frozenset[str] = frozenset()) -> dict[str, dict | None]:
+def fill_collection(
+    viewer: Viewer,
+    collection,
+    seed: int = 2016,
+    scale: float = 1.0,
+    leave_out: frozenset[str] = frozenset(),
+) -> dict[str, dict | None]:
     """Answer every request of the collection (but those of the authorities in ``leave_out``)
     as the national analyst ``viewer`` would record it. Returns authority code -> the document
     sent (None: 'no such children'); authorities that gave no information are left out."""
@@ -93,10 +152,17 @@ def fill_collection(viewer: Viewer, collection, seed: int = 2016, scale: float =
         if request.authority.code in leave_out:
             continue
         if roll < NOT_PROVIDED:
-            actions.set_status(viewer, request, RequestStatus.NOT_PROVIDED, "Exceeds the FOI cost limit (s.12)")
+            actions.set_status(
+                viewer, request, RequestStatus.NOT_PROVIDED, "Exceeds the FOI cost limit (s.12)"
+            )
             continue
         if roll < REFUSED:
-            actions.set_status(viewer, request, RequestStatus.REFUSED, "Refused: the information is not held centrally")
+            actions.set_status(
+                viewer,
+                request,
+                RequestStatus.REFUSED,
+                "Refused: the information is not held centrally",
+            )
             continue
         if roll < SILENT:
             continue  # never answered
@@ -113,8 +179,12 @@ def fill_collection(viewer: Viewer, collection, seed: int = 2016, scale: float =
         if roll >= PARTIAL:
             for group in ("trafficked", "uasc_or_separated"):
                 for measure in ("children", "children_missing_or_away"):
-                    document["breakdowns"].append(nationality_breakdown(rng, group, measure, counts[group][measure]))
+                    document["breakdowns"].append(
+                        nationality_breakdown(rng, group, measure, counts[group][measure])
+                    )
             document["incidents"] = incidents_for(rng, counts)
-        actions.receive(viewer, request, document, "upload", filename=f"{request.authority.code}.json")
+        actions.receive(
+            viewer, request, document, "upload", filename=f"{request.authority.code}.json"
+        )
         sent[request.authority.code] = document
     return sent

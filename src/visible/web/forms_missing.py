@@ -44,6 +44,7 @@ _TIME = re.compile(r"^(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)$")
 
 # --- date and time -------------------------------------------------------------------------
 
+
 def uk_instant(day: dt.date, hour: int, minute: int) -> dt.datetime | None:
     """The UTC instant of a UK wall-clock time, or None if the clocks skipped that time (the
     hour lost when British Summer Time starts). In the hour repeated when it ends, the first
@@ -84,7 +85,9 @@ class InstantsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.narrow_fields = frozenset(self.narrow_fields) | {t for _, t, _ in self.instants.values()}
+        self.narrow_fields = frozenset(self.narrow_fields) | {
+            t for _, t, _ in self.instants.values()
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -103,14 +106,20 @@ class InstantsForm(forms.Form):
                 continue
             match = _TIME.match(text)
             if not match:
-                self.add_error(time_name, f"Enter the time {words} as hours and minutes on the 24-hour clock, "
-                                          "for example 21:30 or 09:05")
+                self.add_error(
+                    time_name,
+                    f"Enter the time {words} as hours and minutes on the 24-hour clock, "
+                    "for example 21:30 or 09:05",
+                )
                 continue
             hour, minute = int(match["hour"]), int(match["minute"])
             instant = uk_instant(day, hour, minute)
             if instant is None:
-                self.add_error(time_name, f"There was no {hour:02d}:{minute:02d} on {day.day} {day:%B %Y} in the UK: "
-                                          "the clocks went forward an hour at 1am. Enter the time the clocks showed")
+                self.add_error(
+                    time_name,
+                    f"There was no {hour:02d}:{minute:02d} on {day.day} {day:%B %Y} in the UK: "
+                    "the clocks went forward an hour at 1am. Enter the time the clocks showed",
+                )
                 continue
             data[name] = instant
         return data
@@ -123,7 +132,9 @@ class InstantsForm(forms.Form):
 
 
 def _police_forces():
-    return Organisation.objects.filter(kind=OrganisationKind.POLICE, is_active=True).order_by("name")
+    return Organisation.objects.filter(kind=OrganisationKind.POLICE, is_active=True).order_by(
+        "name"
+    )
 
 
 class PoliceForceField(forms.ModelChoiceField):
@@ -135,57 +146,92 @@ class PoliceForceField(forms.ModelChoiceField):
 
 CATEGORY_HINTS = {
     Category.MISSING: "Not at their placement or where they are expected to be, and nobody knows where they are "
-                      "(SSDA903 code M).",
+    "(SSDA903 code M).",
     Category.AWAY: "Known to be somewhere else without permission, and the carer is worried or has told the council "
-                   "or the police (SSDA903 code A).",
+    "or the police (SSDA903 code A).",
 }
 
 # The dynamic factors only a professional can know: those the engine does not find in the
 # record for itself (flags, placements, guardians, age assessment, earlier episodes).
-OBSERVED_FACTORS = [(code, factor.label) for code, factor in FACTORS.items() if not factor.derived_from]
+OBSERVED_FACTORS = [
+    (code, factor.label) for code, factor in FACTORS.items() if not factor.derived_from
+]
 RECORD_FACTORS = [factor.label for factor in FACTORS.values() if factor.derived_from]
 
 
 class ReportMissingForm(InstantsForm):
     instants = {
         "last_seen_at": ("last_seen_date", "last_seen_time", "the child was last seen"),
-        "police_reported_at": ("police_reported_date", "police_reported_time", "the police were told"),
+        "police_reported_at": (
+            "police_reported_date",
+            "police_reported_time",
+            "the police were told",
+        ),
     }
     narrow_fields = frozenset({"police_reference"})
     hinted_radios = {"category": {k.value: v for k, v in CATEGORY_HINTS.items()}}
 
     category = forms.ChoiceField(
-        label="Is the child missing or away from placement?", choices=Category.choices, widget=forms.RadioSelect,
+        label="Is the child missing or away from placement?",
+        choices=Category.choices,
+        widget=forms.RadioSelect,
         help_text="There is no 'absent' category for a child in care (Heading back to harm, Rec 5)",
         error_messages={"required": "Select missing or away from placement"},
     )
     last_seen_date = GovukDateField(label="Date last seen", help_text="For example, 3 3 2026")
     last_seen_time = time_field("Time last seen")
-    last_seen_place = forms.CharField(label="Where were they last seen?", max_length=300,
-                                      error_messages={"required": "Enter where the child was last seen"})
-    with_whom = forms.CharField(label="Who were they with? (optional)", max_length=300, required=False)
-    clothing = forms.CharField(label="What were they wearing? (optional)", required=False,
-                               widget=forms.Textarea(attrs={"rows": 3}),
-                               help_text="Clothes, shoes, bag, anything they were carrying")
+    last_seen_place = forms.CharField(
+        label="Where were they last seen?",
+        max_length=300,
+        error_messages={"required": "Enter where the child was last seen"},
+    )
+    with_whom = forms.CharField(
+        label="Who were they with? (optional)", max_length=300, required=False
+    )
+    clothing = forms.CharField(
+        label="What were they wearing? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Clothes, shoes, bag, anything they were carrying",
+    )
     circumstances = forms.CharField(
-        label="What happened? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label="What happened? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Describe what happened and why you are worried. Do not use labels such as 'absconder' or 'wanted'",
     )
-    reported_by_name = forms.CharField(label="Name of the person reporting", max_length=150,
-                                       error_messages={"required": "Enter the name of the person reporting"})
-    reported_by_role = forms.ChoiceField(label="Who is reporting?", choices=ReporterRole.choices, widget=forms.RadioSelect,
-                                         error_messages={"required": "Select who is reporting"})
-    police_force = PoliceForceField(label="Police force told (optional)", queryset=Organisation.objects.none(),
-                                    required=False, empty_label="Not told yet",
-                                    error_messages={"invalid_choice": "Select a police force from the list"})
-    police_reported_date = GovukDateField(label="Date the police were told (optional)", required=False)
+    reported_by_name = forms.CharField(
+        label="Name of the person reporting",
+        max_length=150,
+        error_messages={"required": "Enter the name of the person reporting"},
+    )
+    reported_by_role = forms.ChoiceField(
+        label="Who is reporting?",
+        choices=ReporterRole.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who is reporting"},
+    )
+    police_force = PoliceForceField(
+        label="Police force told (optional)",
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="Not told yet",
+        error_messages={"invalid_choice": "Select a police force from the list"},
+    )
+    police_reported_date = GovukDateField(
+        label="Date the police were told (optional)", required=False
+    )
     police_reported_time = time_field("Time the police were told (optional)")
-    police_reference = forms.CharField(label="Police reference (optional)", max_length=60, required=False)
+    police_reference = forms.CharField(
+        label="Police reference (optional)", max_length=60, required=False
+    )
     factors = forms.MultipleChoiceField(
-        label="Risk factors you know about (optional)", required=False, choices=OBSERVED_FACTORS,
+        label="Risk factors you know about (optional)",
+        required=False,
+        choices=OBSERVED_FACTORS,
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick any that apply. Visible finds the others from the record itself: flags, placements, "
-                  "guardian, age assessment and earlier episodes",
+        "guardian, age assessment and earlier episodes",
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -195,12 +241,18 @@ class ReportMissingForm(InstantsForm):
     def action_values(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "category": data["category"], "last_seen_at": data["last_seen_at"],
-            "last_seen_place": data["last_seen_place"].strip(), "with_whom": data["with_whom"].strip(),
-            "clothing": data["clothing"].strip(), "circumstances": data["circumstances"].strip(),
-            "reported_by_name": data["reported_by_name"].strip(), "reported_by_role": data["reported_by_role"],
-            "police_force": data["police_force"], "police_reported_at": data["police_reported_at"],
-            "police_reference": data["police_reference"].strip(), "factors": list(data["factors"]),
+            "category": data["category"],
+            "last_seen_at": data["last_seen_at"],
+            "last_seen_place": data["last_seen_place"].strip(),
+            "with_whom": data["with_whom"].strip(),
+            "clothing": data["clothing"].strip(),
+            "circumstances": data["circumstances"].strip(),
+            "reported_by_name": data["reported_by_name"].strip(),
+            "reported_by_role": data["reported_by_role"],
+            "police_force": data["police_force"],
+            "police_reported_at": data["police_reported_at"],
+            "police_reference": data["police_reference"].strip(),
+            "factors": list(data["factors"]),
         }
 
 
@@ -210,10 +262,15 @@ GRADE_CHOICES = [(g.value, g.label) for g in sorted(Grade, reverse=True)]
 
 
 class GradeForm(InstantsForm):
-    grade = forms.ChoiceField(label="Grade", choices=GRADE_CHOICES, widget=forms.RadioSelect,
-                              error_messages={"required": "Select a grade"})
+    grade = forms.ChoiceField(
+        label="Grade",
+        choices=GRADE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a grade"},
+    )
     reason = forms.CharField(
-        label="Why? (needed if you choose a lower grade than proposed)", required=False,
+        label="Why? (needed if you choose a lower grade than proposed)",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -225,24 +282,47 @@ class GradeForm(InstantsForm):
 class LogEntryForm(InstantsForm):
     instants = {"occurred_at": ("occurred_date", "occurred_time", "it happened")}
 
-    kind = forms.ChoiceField(label="What kind of entry is it?", choices=LogKind.choices, widget=forms.RadioSelect,
-                             initial=LogKind.SIGHTING, error_messages={"required": "Select what kind of entry it is"})
+    kind = forms.ChoiceField(
+        label="What kind of entry is it?",
+        choices=LogKind.choices,
+        widget=forms.RadioSelect,
+        initial=LogKind.SIGHTING,
+        error_messages={"required": "Select what kind of entry it is"},
+    )
     occurred_date = GovukDateField(label="Date it happened")
     occurred_time = time_field("Time it happened")
-    text = forms.CharField(label="What happened?", widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                           help_text="Who saw them or who you spoke to, where, and what was done")
+    text = forms.CharField(
+        label="What happened?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Who saw them or who you spoke to, where, and what was done",
+    )
 
 
 class PoliceReportForm(InstantsForm):
-    instants = {"police_reported_at": ("police_reported_date", "police_reported_time", "the police were told")}
+    instants = {
+        "police_reported_at": (
+            "police_reported_date",
+            "police_reported_time",
+            "the police were told",
+        )
+    }
     narrow_fields = frozenset({"police_reference"})
 
-    police_force = PoliceForceField(label="Police force", queryset=Organisation.objects.none(), empty_label="Select a police force",
-                                    error_messages={"required": "Select the police force the child was reported to",
-                                                    "invalid_choice": "Select a police force from the list"})
+    police_force = PoliceForceField(
+        label="Police force",
+        queryset=Organisation.objects.none(),
+        empty_label="Select a police force",
+        error_messages={
+            "required": "Select the police force the child was reported to",
+            "invalid_choice": "Select a police force from the list",
+        },
+    )
     police_reported_date = GovukDateField(label="Date the police were told")
     police_reported_time = time_field("Time the police were told")
-    police_reference = forms.CharField(label="Police reference (optional)", max_length=60, required=False)
+    police_reference = forms.CharField(
+        label="Police reference (optional)", max_length=60, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -250,21 +330,36 @@ class PoliceReportForm(InstantsForm):
 
 
 class ReturnForm(InstantsForm):
-    instants = {"returned_at": ("returned_date", "returned_time", "the child came back or was found")}
+    instants = {
+        "returned_at": ("returned_date", "returned_time", "the child came back or was found")
+    }
 
     returned_date = GovukDateField(label="Date they came back or were found")
     returned_time = time_field("Time they came back or were found")
-    found_by = forms.ChoiceField(label="Who found them?", choices=FoundBy.choices, widget=forms.RadioSelect,
-                                 error_messages={"required": "Select who found the child, or whether they came back by themselves"})
-    found_place = forms.CharField(label="Where were they found? (optional)", max_length=300, required=False)
+    found_by = forms.ChoiceField(
+        label="Who found them?",
+        choices=FoundBy.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select who found the child, or whether they came back by themselves"
+        },
+    )
+    found_place = forms.CharField(
+        label="Where were they found? (optional)", max_length=300, required=False
+    )
     found_in_authority = AuthorityChoiceField(
-        label="Council area they were found in (optional)", queryset=Authority.objects.none(), required=False,
+        label="Council area they were found in (optional)",
+        queryset=Authority.objects.none(),
+        required=False,
         help_text="Choose one if they were found in another council's area",
         error_messages={"invalid_choice": "Select a council area from the list"},
     )
-    return_condition = forms.CharField(label="How were they when they came back? (optional)", required=False,
-                                       widget=forms.Textarea(attrs={"rows": 3}),
-                                       help_text="Injuries, health, tiredness, new phone or money, what they said")
+    return_condition = forms.CharField(
+        label="How were they when they came back? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Injuries, health, tiredness, new phone or money, what they said",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -274,13 +369,26 @@ class ReturnForm(InstantsForm):
 
     def action_values(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {"returned_at": data["returned_at"], "found_by": data["found_by"], "found_place": data["found_place"].strip(),
-                "found_in_authority": data["found_in_authority"], "return_condition": data["return_condition"].strip()}
+        return {
+            "returned_at": data["returned_at"],
+            "found_by": data["found_by"],
+            "found_place": data["found_place"].strip(),
+            "found_in_authority": data["found_in_authority"],
+            "return_condition": data["return_condition"].strip(),
+        }
 
 
 # Flags a return interview often brings to light (rulebook sections 1 and 5).
-INTERVIEW_FLAGS = [(k.value, k.label) for k in (FlagKind.TRAFFICKED_SUSPECTED, FlagKind.AT_RISK_OF_TRAFFICKING,
-                                                FlagKind.CSE, FlagKind.CCE, FlagKind.GANG)]
+INTERVIEW_FLAGS = [
+    (k.value, k.label)
+    for k in (
+        FlagKind.TRAFFICKED_SUSPECTED,
+        FlagKind.AT_RISK_OF_TRAFFICKING,
+        FlagKind.CSE,
+        FlagKind.CCE,
+        FlagKind.GANG,
+    )
+]
 
 
 class ReturnInterviewForm(InstantsForm):
@@ -289,28 +397,57 @@ class ReturnInterviewForm(InstantsForm):
         "done_at": ("done_date", "done_time", "the interview was held"),
     }
 
-    outcome = forms.ChoiceField(label="What happened to the offer?", choices=InterviewOutcome.choices, widget=forms.RadioSelect,
-                                error_messages={"required": "Select whether the interview was offered, accepted, declined or held"})
+    outcome = forms.ChoiceField(
+        label="What happened to the offer?",
+        choices=InterviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select whether the interview was offered, accepted, declined or held"
+        },
+    )
     offered_date = GovukDateField(label="Date the interview was offered")
     offered_time = time_field("Time the interview was offered")
     done_date = GovukDateField(label="Date the interview was held (if held)", required=False)
     done_time = time_field("Time the interview was held (if held)")
     interviewer_name = forms.CharField(label="Interviewer's name", max_length=150, required=False)
-    interviewer_organisation = forms.CharField(label="Interviewer's organisation (optional)", max_length=200, required=False)
+    interviewer_organisation = forms.CharField(
+        label="Interviewer's organisation (optional)", max_length=200, required=False
+    )
     independent = forms.BooleanField(
-        label="The interviewer is independent of the child's care team", required=False,
+        label="The interviewer is independent of the child's care team",
+        required=False,
         help_text="The interview must be offered by someone the child does not already see as part of their care",
     )
-    language = forms.ChoiceField(label="Language the interview was held in (optional)", choices=[], required=False)
+    language = forms.ChoiceField(
+        label="Language the interview was held in (optional)", choices=[], required=False
+    )
     interpreter_used = forms.BooleanField(label="An interpreter was used", required=False)
-    where_been = forms.CharField(label="Where had the child been? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    who_with = forms.CharField(label="Who were they with? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    indicators = forms.MultipleChoiceField(label="Signs of exploitation (optional)", required=False,
-                                           choices=ExploitationIndicator.choices, widget=forms.CheckboxSelectMultiple)
-    notes = forms.CharField(label="Anything else learnt (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    where_been = forms.CharField(
+        label="Where had the child been? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    who_with = forms.CharField(
+        label="Who were they with? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    indicators = forms.MultipleChoiceField(
+        label="Signs of exploitation (optional)",
+        required=False,
+        choices=ExploitationIndicator.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(
+        label="Anything else learnt (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     raise_flags = forms.MultipleChoiceField(
-        label="Record these concerns as flags on the child's record (optional)", required=False,
-        choices=INTERVIEW_FLAGS, widget=forms.CheckboxSelectMultiple,
+        label="Record these concerns as flags on the child's record (optional)",
+        required=False,
+        choices=INTERVIEW_FLAGS,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Each flag starts today, with the interview as its evidence",
     )
 
@@ -321,45 +458,90 @@ class ReturnInterviewForm(InstantsForm):
     def action_values(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "offered_at": data["offered_at"], "outcome": data["outcome"], "done_at": data["done_at"],
+            "offered_at": data["offered_at"],
+            "outcome": data["outcome"],
+            "done_at": data["done_at"],
             "interviewer_name": data["interviewer_name"].strip(),
             "interviewer_organisation": data["interviewer_organisation"].strip(),
-            "independent": data["independent"], "language": data["language"], "interpreter_used": data["interpreter_used"],
-            "where_been": data["where_been"].strip(), "who_with": data["who_with"].strip(),
-            "indicators": list(data["indicators"]), "notes": data["notes"].strip(),
+            "independent": data["independent"],
+            "language": data["language"],
+            "interpreter_used": data["interpreter_used"],
+            "where_been": data["where_been"].strip(),
+            "who_with": data["who_with"].strip(),
+            "indicators": list(data["indicators"]),
+            "notes": data["notes"].strip(),
         }
 
 
 # --- alerts --------------------------------------------------------------------------------
 
+
 class ResolveAlertForm(forms.Form):
     # Required-ness is the action's rule (resolve_alert); the form only carries the text.
-    resolution = forms.CharField(label="What was done?", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    resolution = forms.CharField(
+        label="What was done?", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 # --- safety plan ---------------------------------------------------------------------------
 
+
 class SafetyPlanForm(forms.Form):
     agreed_on = GovukDateField(label="Date agreed with the child (optional)", required=False)
-    child_views = forms.CharField(label="The child's own views (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                                  help_text="What the child said about what would keep them safe, in their words")
-    description = forms.CharField(label="Physical description (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                  help_text="Height, build, hair, eyes")
-    distinguishing_features = forms.CharField(label="Distinguishing features (optional)", required=False,
-                                              widget=forms.Textarea(attrs={"rows": 2}), help_text="Scars, tattoos, glasses")
-    medical_needs = forms.CharField(label="Medical needs (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                    help_text="Conditions and medicines someone finding them must know about")
-    phone_numbers = forms.CharField(label="Phone numbers (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                    help_text="One per line, with whose number it is")
-    social_media = forms.CharField(label="Social media accounts (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                   help_text="One account per line")
-    places = forms.CharField(label="Places and routes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                             help_text="One per line: stations, bus stops, cab offices, addresses they go to")
-    associates = forms.CharField(label="People they may be with (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                 help_text="One per line: friends, relatives, adults of concern")
-    contingency = forms.CharField(label="Whom to notify if they go missing (optional)", required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}),
-                                  help_text="One per line: police, Home Office, NRM contact, guardian")
+    child_views = forms.CharField(
+        label="The child's own views (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the child said about what would keep them safe, in their words",
+    )
+    description = forms.CharField(
+        label="Physical description (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Height, build, hair, eyes",
+    )
+    distinguishing_features = forms.CharField(
+        label="Distinguishing features (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Scars, tattoos, glasses",
+    )
+    medical_needs = forms.CharField(
+        label="Medical needs (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Conditions and medicines someone finding them must know about",
+    )
+    phone_numbers = forms.CharField(
+        label="Phone numbers (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, with whose number it is",
+    )
+    social_media = forms.CharField(
+        label="Social media accounts (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One account per line",
+    )
+    places = forms.CharField(
+        label="Places and routes (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line: stations, bus stops, cab offices, addresses they go to",
+    )
+    associates = forms.CharField(
+        label="People they may be with (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line: friends, relatives, adults of concern",
+    )
+    contingency = forms.CharField(
+        label="Whom to notify if they go missing (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line: police, Home Office, NRM contact, guardian",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def action_values(self) -> dict[str, Any]:
@@ -373,23 +555,47 @@ class SafetyPlanForm(forms.Form):
 # Plain words for each RiskSettings field, with the rule it tunes.
 SETTING_LABELS: dict[str, tuple[str, str]] = {
     "min_child_grade_medium": ("Never grade a child below medium", "R-MIN-CHILD"),
-    "at_risk_in_high_scope": ("Grade children at risk of trafficking high when missing, like trafficked children", "R-HIGH"),
+    "at_risk_in_high_scope": (
+        "Grade children at risk of trafficking high when missing, like trafficked children",
+        "R-HIGH",
+    ),
     "treat_away_as_missing": ("Grade 'away from placement' the same as 'missing'", "R-HIGH"),
-    "early_missing_days": ("Days after becoming looked after that count as 'soon' for a potential trafficking victim", "R-EARLY"),
+    "early_missing_days": (
+        "Days after becoming looked after that count as 'soon' for a potential trafficking victim",
+        "R-EARLY",
+    ),
     "repeat_episodes": ("Episodes that make a child 'repeat missing'", "R-REPEAT"),
     "repeat_window_days": ("Within this many days", "R-REPEAT"),
     "rg_decision_working_days": ("Working days for an NRM reasonable grounds decision", "R-NRM-RG"),
     "return_interview_hours": ("Hours after return to hold the return interview", "R-RETURN"),
-    "police_report_within_hours": ("Hours within which a missing child must be reported to the police", "R-POLICE"),
-    "approaching_18_days": ("Days before an 18th birthday to warn while a child is still missing", "R-APPROACHING-18"),
+    "police_report_within_hours": (
+        "Hours within which a missing child must be reported to the police",
+        "R-POLICE",
+    ),
+    "approaching_18_days": (
+        "Days before an 18th birthday to warn while a child is still missing",
+        "R-APPROACHING-18",
+    ),
     "long_missing_days": ("Days after which a child is 'long missing'", "R-LONG"),
-    "recent_placement_change_days": ("Days since a placement move that count as a recent change", "R-SCORE"),
-    "unsuitable_placement_codes": ("Placement codes that count as unsuitable (SSDA903 PLACE codes, separated by commas)", "R-SCORE"),
-    "unsuitable_placement_details": ("Placement details that count as unsuitable (separated by commas)", "R-SCORE"),
+    "recent_placement_change_days": (
+        "Days since a placement move that count as a recent change",
+        "R-SCORE",
+    ),
+    "unsuitable_placement_codes": (
+        "Placement codes that count as unsuitable (SSDA903 PLACE codes, separated by commas)",
+        "R-SCORE",
+    ),
+    "unsuitable_placement_details": (
+        "Placement details that count as unsuitable (separated by commas)",
+        "R-SCORE",
+    ),
     "score_low": ("Risk score that raises the grade to at least low", "R-SCORE"),
     "score_medium": ("Risk score that raises the grade to at least medium", "R-SCORE"),
     "score_high": ("Risk score that raises the grade to at least high", "R-SCORE"),
-    "nationality_patterns": ("Nationality-linked exploitation patterns (prompts only, never a grade)", "R-NATIONALITY"),
+    "nationality_patterns": (
+        "Nationality-linked exploitation patterns (prompts only, never a grade)",
+        "R-NATIONALITY",
+    ),
 }
 BOOL_SETTINGS = ("min_child_grade_medium", "at_risk_in_high_scope", "treat_away_as_missing")
 LIST_SETTINGS = ("unsuitable_placement_codes", "unsuitable_placement_details")
@@ -423,28 +629,45 @@ class RiskSettingsForm(forms.Form):
             hint = f"{rule}. Default: {_show_default(name)}"
             value = getattr(current, name)
             if name in BOOL_SETTINGS:
-                self.fields[name] = forms.ChoiceField(label=label, choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect,
-                                                      help_text=hint, error_messages={"required": f"Select yes or no: {label.lower()}"})
+                self.fields[name] = forms.ChoiceField(
+                    label=label,
+                    choices=[("yes", "Yes"), ("no", "No")],
+                    widget=forms.RadioSelect,
+                    help_text=hint,
+                    error_messages={"required": f"Select yes or no: {label.lower()}"},
+                )
                 self.initial[name] = "yes" if value else "no"
             elif name in LIST_SETTINGS:
                 self.fields[name] = forms.CharField(label=label, required=False, help_text=hint)
                 self.initial[name] = ", ".join(sorted(value))
             elif name == "nationality_patterns":
                 self.fields[name] = forms.CharField(
-                    label=label, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                    label=label,
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 3}),
                     help_text=f"One per line: the ISO country code, a colon, then the pattern. Default: {_show_default(name)}",
                 )
                 self.initial[name] = "\n".join(f"{code}: {text}" for code, text in value.items())
             else:
-                self.fields[name] = forms.IntegerField(label=label, help_text=hint, error_messages={
-                    "required": f"Enter a number: {label.lower()}", "invalid": f"Enter a whole number: {label.lower()}"})
+                self.fields[name] = forms.IntegerField(
+                    label=label,
+                    help_text=hint,
+                    error_messages={
+                        "required": f"Enter a number: {label.lower()}",
+                        "invalid": f"Enter a whole number: {label.lower()}",
+                    },
+                )
                 self.initial[name] = value
                 self.numbers.append(name)
         for code, factor in FACTORS.items():
             name = f"{WEIGHT_PREFIX}{code}"
             self.fields[name] = forms.IntegerField(
-                label=f"Weight: {factor.label}", help_text=f"Default: {factor.default_weight}. 0 switches the factor off",
-                error_messages={"required": f"Enter a weight for '{factor.label}'", "invalid": f"Enter a whole number for '{factor.label}'"},
+                label=f"Weight: {factor.label}",
+                help_text=f"Default: {factor.default_weight}. 0 switches the factor off",
+                error_messages={
+                    "required": f"Enter a weight for '{factor.label}'",
+                    "invalid": f"Enter a whole number for '{factor.label}'",
+                },
             )
             self.initial[name] = current.weight(code)
             self.weights.append(name)
@@ -452,13 +675,17 @@ class RiskSettingsForm(forms.Form):
 
     def clean_nationality_patterns(self) -> dict[str, str]:
         patterns: dict[str, str] = {}
-        for number, line in enumerate((self.cleaned_data.get("nationality_patterns") or "").splitlines(), start=1):
+        for number, line in enumerate(
+            (self.cleaned_data.get("nationality_patterns") or "").splitlines(), start=1
+        ):
             if not line.strip():
                 continue
             code, colon, text = line.partition(":")
             if not colon or not text.strip():
-                raise forms.ValidationError(f"Line {number} must be a country code, a colon and the pattern, "
-                                            "for example VNM: Vietnamese children and cannabis cultivation")
+                raise forms.ValidationError(
+                    f"Line {number} must be a country code, a colon and the pattern, "
+                    "for example VNM: Vietnamese children and cannabis cultivation"
+                )
             patterns[code.strip().upper()] = text.strip()
         return patterns
 
@@ -489,7 +716,7 @@ class RiskSettingsForm(forms.Form):
                 value = raw
             if value != getattr(DEFAULTS, name):
                 values[name] = value
-        weights = {name[len(WEIGHT_PREFIX):]: data.get(name) for name in self.weights}
+        weights = {name[len(WEIGHT_PREFIX) :]: data.get(name) for name in self.weights}
         changed = {code: w for code, w in weights.items() if w != DEFAULTS.weight(code)}
         if changed:
             values["factor_weights"] = changed
@@ -510,7 +737,9 @@ class RiskSettingsForm(forms.Form):
             return problem
         if field.startswith(WEIGHT_PREFIX):
             label = self.fields[field].label
-            return re.sub(r"^factor_weights\['[a-z_]+'\]", f"The {label[0].lower()}{label[1:]}", problem)
+            return re.sub(
+                r"^factor_weights\['[a-z_]+'\]", f"The {label[0].lower()}{label[1:]}", problem
+            )
         if problem.startswith(field):
-            return f"'{self.fields[field].label}'{problem[len(field):]}"
+            return f"'{self.fields[field].label}'{problem[len(field) :]}"
         return problem

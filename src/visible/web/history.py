@@ -25,8 +25,13 @@ from visible.reference.models import Authority
 from visible.reference.nationalities import language_name, nationality_name
 
 MODELS = {
-    "child": Child, "other name": ChildName, "flag": Flag, "placement": Placement,
-    "NRM referral": NrmReferral, "age assessment": AgeAssessment, "guardian": GuardianAssignment,
+    "child": Child,
+    "other name": ChildName,
+    "flag": Flag,
+    "placement": Placement,
+    "NRM referral": NrmReferral,
+    "age assessment": AgeAssessment,
+    "guardian": GuardianAssignment,
 }
 
 
@@ -100,8 +105,15 @@ def describe_events(events: Iterable[AuditEvent]) -> list[HistoryEntry]:
             Change(_label(model, name), _display(model, name, old), _display(model, name, new))
             for name, (old, new) in sorted(detail.get("changes", {}).items())
         ]
-        entries.append(HistoryEntry(
-            at=timezone.localtime(event.at), who=event.actor_username, organisation=event.organisation_name,
-            summary=event.summary, action=event.get_action_display(), record=record_name, changes=changes,
-        ))
+        entries.append(
+            HistoryEntry(
+                at=timezone.localtime(event.at),
+                who=event.actor_username,
+                organisation=event.organisation_name,
+                summary=event.summary,
+                action=event.get_action_display(),
+                record=record_name,
+                changes=changes,
+            )
+        )
     return entries

@@ -8,17 +8,19 @@ from django.http import HttpRequest, HttpResponse
 
 # Pages work without JavaScript; the only scripts are our own and GOV.UK Frontend's, served
 # from this origin. No inline script or style is allowed.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 class SecurityHeadersMiddleware:
@@ -28,7 +30,9 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if request.user.is_authenticated if hasattr(request, "user") else False:
             # Case records must not linger in shared or browser caches.
             response.headers.setdefault("Cache-Control", "no-store")
@@ -70,13 +74,22 @@ class SessionTimeoutMiddleware:
             back = request.get_full_path()
         else:  # a form sent after the timeout: come back to the page it was on
             referer = urlsplit(request.META.get("HTTP_REFERER", ""))
-            back = referer.path + (f"?{referer.query}" if referer.query else "") if referer.netloc == request.get_host() else ""
+            back = (
+                referer.path + (f"?{referer.query}" if referer.query else "")
+                if referer.netloc == request.get_host()
+                else ""
+            )
         back = sessions.safe_next(request, back)
         viewer = viewer_for(request.user)
         request.session.flush()
         request.user = AnonymousUser()
-        record(viewer, AuditAction.SIGN_OUT, object_type="user", object_id=viewer.user_id,
-               summary=sessions.timed_out_message(reason))
+        record(
+            viewer,
+            AuditAction.SIGN_OUT,
+            object_type="user",
+            object_id=viewer.user_id,
+            summary=sessions.timed_out_message(reason),
+        )
         request.session[sessions.TIMED_OUT] = reason
         sign_in = reverse("web:sign-in")
         if not back or back == "/" or back.startswith(sign_in):

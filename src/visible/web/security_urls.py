@@ -12,7 +12,15 @@ urlpatterns = [
     path("sign-in/recovery-codes", views.recovery_codes, name="recovery-codes"),
     path("password-reset", views.PasswordResetView.as_view(), name="password-reset"),
     path("password-reset/sent", views.PasswordResetSentView.as_view(), name="password-reset-sent"),
-    path("password-reset/<uidb64>/<token>", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
-    path("password-reset/done", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path(
+        "password-reset/<uidb64>/<token>",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done",
+        views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("account/password", views.PasswordChangeView.as_view(), name="password-change"),
 ]

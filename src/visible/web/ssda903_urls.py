@@ -6,5 +6,9 @@ from . import views_ssda903
 
 urlpatterns = [
     path("returns/ssda903/", views_ssda903.ssda903_import, name="ssda903-import"),
-    path("returns/ssda903/problems/<int:pk>.csv", views_ssda903.ssda903_problems, name="ssda903-problems"),
+    path(
+        "returns/ssda903/problems/<int:pk>.csv",
+        views_ssda903.ssda903_problems,
+        name="ssda903-problems",
+    ),
 ]

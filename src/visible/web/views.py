@@ -55,7 +55,9 @@ def staff_view(view: Callable) -> Callable:
         if request.viewer.organisation is None:
             from visible.audit import refusals
 
-            refusals.audit(request.viewer, request, 403, "Signed in, but not acting for any organisation")
+            refusals.audit(
+                request.viewer, request, 403, "Signed in, but not acting for any organisation"
+            )
             return render(request, "web/no_organisation.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -93,11 +95,14 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 # --- home ----------------------------------------------------------------------------------
 
+
 @staff_view
 def home(request: HttpRequest) -> HttpResponse:
     from visible.national.policy import is_national_analyst
 
-    if is_national_analyst(request.viewer):  # the national body sees no child: its home is the monitoring
+    if is_national_analyst(
+        request.viewer
+    ):  # the national body sees no child: its home is the monitoring
         return redirect("web:national-home")
     if request.viewer.organisation.kind == "police" and request.viewer.role in policy.POLICE_ROLES:
         return redirect("web:force-missing")
@@ -105,6 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # --- the list ------------------------------------------------------------------------------
+
 
 @staff_view
 def children_list(request: HttpRequest) -> HttpResponse:
@@ -116,10 +122,16 @@ def children_list(request: HttpRequest) -> HttpResponse:
     else:
         data = form.cleaned_data if form.is_bound else {}
         filters = queries.ChildFilters(
-            q=data.get("q") or "", flag=data.get("flag") or "", nationality=data.get("nationality") or "",
-            gender=data.get("gender") or "", place_code=data.get("place_code") or "",
-            out_of_area=data.get("out_of_area") or "", age_band=data.get("age_band") or "",
-            active_from=data.get("active_from"), active_to=data.get("active_to"), own_only=bool(data.get("own")),
+            q=data.get("q") or "",
+            flag=data.get("flag") or "",
+            nationality=data.get("nationality") or "",
+            gender=data.get("gender") or "",
+            place_code=data.get("place_code") or "",
+            out_of_area=data.get("out_of_area") or "",
+            age_band=data.get("age_band") or "",
+            active_from=data.get("active_from"),
+            active_to=data.get("active_to"),
+            own_only=bool(data.get("own")),
         )
         result = queries.find_children(viewer, filters, page=data.get("page") or 1)
     query = request.GET.copy()
@@ -130,11 +142,20 @@ def children_list(request: HttpRequest) -> HttpResponse:
         for child in result.children:
             own = child.responsible_organisation_id == viewer.organisation_id
             placement = child.current_placements[0] if child.current_placements else None
-            rows.append({
-                "child": child, "age": child.age_on(today), "flags": child.active_flags, "placement": placement,
-                "limited": not own, "why": "" if own else _why_listed(viewer, child, placement),
-                "out_of_area": bool(placement and placement.authority_id != child.responsible_organisation.authority_id),
-            })
+            rows.append(
+                {
+                    "child": child,
+                    "age": child.age_on(today),
+                    "flags": child.active_flags,
+                    "placement": placement,
+                    "limited": not own,
+                    "why": "" if own else _why_listed(viewer, child, placement),
+                    "out_of_area": bool(
+                        placement
+                        and placement.authority_id != child.responsible_organisation.authority_id
+                    ),
+                }
+            )
     active_filters = []
     if form.is_bound and form.is_valid():
         for name in ("flag", "nationality", "gender", "place_code", "out_of_area", "age_band"):
@@ -143,12 +164,24 @@ def children_list(request: HttpRequest) -> HttpResponse:
                 label = dict(form.fields[name].choices).get(value, value)
                 active_filters.append((form.fields[name].label, label))
         if form.cleaned_data.get("active_from"):
-            active_filters.append(("Flag active between",
-                                   f"{form.cleaned_data['active_from']:%-d %B %Y} and {form.cleaned_data['active_to'] or today:%-d %B %Y}"))
-    return render(request, "web/children_list.html", {
-        "form": form, "result": result, "rows": rows, "query": query.urlencode(),
-        "active_filters": active_filters, "can_create": policy.can_create(viewer),
-    })
+            active_filters.append(
+                (
+                    "Flag active between",
+                    f"{form.cleaned_data['active_from']:%-d %B %Y} and {form.cleaned_data['active_to'] or today:%-d %B %Y}",
+                )
+            )
+    return render(
+        request,
+        "web/children_list.html",
+        {
+            "form": form,
+            "result": result,
+            "rows": rows,
+            "query": query.urlencode(),
+            "active_filters": active_filters,
+            "can_create": policy.can_create(viewer),
+        },
+    )
 
 
 def _why_listed(viewer: Viewer, child: Child, placement) -> str:
@@ -165,6 +198,7 @@ def _why_listed(viewer: Viewer, child: Child, placement) -> str:
 
 # --- one child -----------------------------------------------------------------------------
 
+
 def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[str, Any]:
     today = timezone.localdate()
     access = grant.access
@@ -172,10 +206,23 @@ def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[st
     sections = policy.sections_for(grant)
     flags = list(child.flags.all())
     placements = list(child.placements.select_related("authority"))
-    current_placement = next((p for p in placements if p.start_date <= today and (p.end_date is None or p.end_date >= today)), None)
+    current_placement = next(
+        (
+            p
+            for p in placements
+            if p.start_date <= today and (p.end_date is None or p.end_date >= today)
+        ),
+        None,
+    )
     context: dict[str, Any] = {
-        "child": child, "access": access, "full": full, "limited": not full, "today": today,
-        "grant": grant, "sections": sections, "read_only": access == policy.Access.READ,
+        "child": child,
+        "access": access,
+        "full": full,
+        "limited": not full,
+        "today": today,
+        "grant": grant,
+        "sections": sections,
+        "read_only": access == policy.Access.READ,
         "age": child.age_on(today),
         "nationality": nationality_name(child.nationality),
         "first_language": language_name(child.first_language) if child.first_language else "",
@@ -183,23 +230,34 @@ def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[st
         "active_flags": [f for f in flags if f.is_active_on(today)],
         "ended_flags": [f for f in flags if not f.is_active_on(today)],
         "current_placement": current_placement,
-        "current_placement_label": PLACEMENT_TYPES.label(current_placement.place_code) if current_placement else "",
-        "out_of_area": bool(current_placement and current_placement.authority_id != child.responsible_organisation.authority_id),
+        "current_placement_label": PLACEMENT_TYPES.label(current_placement.place_code)
+        if current_placement
+        else "",
+        "out_of_area": bool(
+            current_placement
+            and current_placement.authority_id != child.responsible_organisation.authority_id
+        ),
         "can_edit": policy.can_edit(viewer, child),
         "in_scope": any(f.kind in SCOPE_FLAGS for f in flags if f.is_active_on(today)),
     }
     if "nrm" in sections and not full:
         context["nrm_referrals"] = list(child.nrm_referrals.all())
     if full:
-        context.update({
-            "other_names": list(child.other_names.all()),
-            "placements": [(p, PLACEMENT_TYPES.label(p.place_code)) for p in placements],
-            "nrm_referrals": list(child.nrm_referrals.all()),
-            "age_assessments": list(child.age_assessments.all()),
-            "guardians": list(child.guardians.all()),
-            "trafficking_flag_without_nrm": any(f.kind in (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED)
-                                                for f in flags if f.is_active_on(today)) and not child.nrm_referrals.exists(),
-        })
+        context.update(
+            {
+                "other_names": list(child.other_names.all()),
+                "placements": [(p, PLACEMENT_TYPES.label(p.place_code)) for p in placements],
+                "nrm_referrals": list(child.nrm_referrals.all()),
+                "age_assessments": list(child.age_assessments.all()),
+                "guardians": list(child.guardians.all()),
+                "trafficking_flag_without_nrm": any(
+                    f.kind in (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED)
+                    for f in flags
+                    if f.is_active_on(today)
+                )
+                and not child.nrm_referrals.exists(),
+            }
+        )
     return context
 
 
@@ -231,8 +289,12 @@ def child_history(request: HttpRequest, pk: int) -> HttpResponse:
     child, access = queries.open_child(request.viewer, pk, purpose="history")
     if not policy.can_see_history(request.viewer, child):
         raise Http404("No history available to you")
-    events = events_for_child(child.pk, actions=(AuditAction.CREATE, AuditAction.CHANGE, AuditAction.END))
-    return render(request, "web/child_history.html", {"child": child, "entries": describe_events(events)})
+    events = events_for_child(
+        child.pk, actions=(AuditAction.CREATE, AuditAction.CHANGE, AuditAction.END)
+    )
+    return render(
+        request, "web/child_history.html", {"child": child, "entries": describe_events(events)}
+    )
 
 
 def _editable_child(request: HttpRequest, pk: int, purpose: str) -> Child:
@@ -248,7 +310,11 @@ def child_new(request: HttpRequest) -> HttpResponse:
     form = forms.NewChildForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        other_names = [(line.strip(), "alias") for line in (data.pop("other_names") or "").splitlines() if line.strip()]
+        other_names = [
+            (line.strip(), "alias")
+            for line in (data.pop("other_names") or "").splitlines()
+            if line.strip()
+        ]
         try:
             child = actions.create_child(request.viewer, data, other_names)
         except ValidationError as error:
@@ -256,7 +322,11 @@ def child_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{child.full_name} has been added to the register")
             return redirect("web:child", pk=child.pk)
-    return render(request, "web/child_form.html", {"form": form, "title": "Add a child to the register", "button": "Add child"})
+    return render(
+        request,
+        "web/child_form.html",
+        {"form": form, "title": "Add a child to the register", "button": "Add child"},
+    )
 
 
 @staff_view
@@ -274,12 +344,31 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The child's details have been saved")
             return redirect("web:child", pk=child.pk)
-    return render(request, "web/child_form.html", {"form": form, "child": child, "title": f"Change details: {child.full_name}", "button": "Save changes"})
+    return render(
+        request,
+        "web/child_form.html",
+        {
+            "form": form,
+            "child": child,
+            "title": f"Change details: {child.full_name}",
+            "button": "Save changes",
+        },
+    )
 
 
-def _sub_form(request: HttpRequest, child: Child, form_class: type, save: Callable[[dict], Any], *,
-              title: str, button: str, done: str, instance_text: str = "", initial: dict | None = None,
-              caption: str = "") -> HttpResponse:
+def _sub_form(
+    request: HttpRequest,
+    child: Child,
+    form_class: type,
+    save: Callable[[dict], Any],
+    *,
+    title: str,
+    button: str,
+    done: str,
+    instance_text: str = "",
+    initial: dict | None = None,
+    caption: str = "",
+) -> HttpResponse:
     form = form_class(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -289,26 +378,47 @@ def _sub_form(request: HttpRequest, child: Child, form_class: type, save: Callab
         else:
             messages.success(request, done)
             return redirect("web:child", pk=child.pk)
-    return render(request, "web/sub_form.html", {
-        "form": form, "child": child, "title": title, "button": button, "instance_text": instance_text,
-        "caption": caption or child.full_name, "multipart": any(f.widget.needs_multipart_form for f in form.fields.values()),
-    })
+    return render(
+        request,
+        "web/sub_form.html",
+        {
+            "form": form,
+            "child": child,
+            "title": title,
+            "button": button,
+            "instance_text": instance_text,
+            "caption": caption or child.full_name,
+            "multipart": any(f.widget.needs_multipart_form for f in form.fields.values()),
+        },
+    )
 
 
 @staff_view
 def photo_change(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "change photograph")
-    return _sub_form(request, child, forms.PhotoForm,
-                     lambda d: actions.set_photo(request.viewer, child, d["photo"], d.get("photo_taken_on")),
-                     title="Upload a photograph", button="Upload photograph", done="The photograph has been saved")
+    return _sub_form(
+        request,
+        child,
+        forms.PhotoForm,
+        lambda d: actions.set_photo(request.viewer, child, d["photo"], d.get("photo_taken_on")),
+        title="Upload a photograph",
+        button="Upload photograph",
+        done="The photograph has been saved",
+    )
 
 
 @staff_view
 def other_name_add(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "add other name")
-    return _sub_form(request, child, forms.OtherNameForm,
-                     lambda d: actions.add_other_name(request.viewer, child, d["name"], d["kind"]),
-                     title="Add another name or spelling", button="Add name", done="The other name has been added")
+    return _sub_form(
+        request,
+        child,
+        forms.OtherNameForm,
+        lambda d: actions.add_other_name(request.viewer, child, d["name"], d["kind"]),
+        title="Add another name or spelling",
+        button="Add name",
+        done="The other name has been added",
+    )
 
 
 @staff_view
@@ -326,10 +436,26 @@ def other_name_remove(request: HttpRequest, pk: int, name_pk: int) -> HttpRespon
 @staff_view
 def flag_add(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "record flag")
-    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in FlagKind.values else None
-    return _sub_form(request, child, forms.FlagForm,
-                     lambda d: actions.record_flag(request.viewer, child, d["kind"], d["start_date"], d["evidence"], stage=d.get("stage") or ""),
-                     title="Record a flag", button="Record flag", done="The flag has been recorded", initial=initial)
+    initial = (
+        {"kind": request.GET.get("kind")} if request.GET.get("kind") in FlagKind.values else None
+    )
+    return _sub_form(
+        request,
+        child,
+        forms.FlagForm,
+        lambda d: actions.record_flag(
+            request.viewer,
+            child,
+            d["kind"],
+            d["start_date"],
+            d["evidence"],
+            stage=d.get("stage") or "",
+        ),
+        title="Record a flag",
+        button="Record flag",
+        done="The flag has been recorded",
+        initial=initial,
+    )
 
 
 def _owned(request: HttpRequest, model: type, child: Child, pk: int, purpose: str) -> Any:
@@ -342,38 +468,65 @@ def _owned(request: HttpRequest, model: type, child: Child, pk: int, purpose: st
 def flag_end(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end flag")
     flag = _owned(request, Flag, child, flag_pk, "end flag")
-    return _sub_form(request, child, forms.EndFlagForm,
-                     lambda d: actions.end_flag(request.viewer, flag, d["end_date"], d["end_reason"]),
-                     title=f"End flag: {flag.get_kind_display()}", button="End flag", done="The flag has been ended",
-                     instance_text=f"Recorded from {flag.start_date:%-d %B %Y}. Ending a flag keeps it in the history.")
+    return _sub_form(
+        request,
+        child,
+        forms.EndFlagForm,
+        lambda d: actions.end_flag(request.viewer, flag, d["end_date"], d["end_reason"]),
+        title=f"End flag: {flag.get_kind_display()}",
+        button="End flag",
+        done="The flag has been ended",
+        instance_text=f"Recorded from {flag.start_date:%-d %B %Y}. Ending a flag keeps it in the history.",
+    )
 
 
 @staff_view
 def placement_add(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "record placement")
-    return _sub_form(request, child, forms.PlacementForm,
-                     lambda d: actions.record_placement(request.viewer, child, d),
-                     title="Record a placement", button="Record placement", done="The placement has been recorded",
-                     initial={"authority": child.responsible_organisation.authority_id})
+    return _sub_form(
+        request,
+        child,
+        forms.PlacementForm,
+        lambda d: actions.record_placement(request.viewer, child, d),
+        title="Record a placement",
+        button="Record placement",
+        done="The placement has been recorded",
+        initial={"authority": child.responsible_organisation.authority_id},
+    )
 
 
 @staff_view
 def placement_end(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end placement")
     placement = _owned(request, Placement, child, placement_pk, "end placement")
-    return _sub_form(request, child, forms.EndPlacementForm,
-                     lambda d: actions.end_placement(request.viewer, placement, d["end_date"]),
-                     title="End placement", button="End placement", done="The placement has been ended",
-                     instance_text=f"{placement.place_code}: {PLACEMENT_TYPES.label(placement.place_code)}, from {placement.start_date:%-d %B %Y}")
+    return _sub_form(
+        request,
+        child,
+        forms.EndPlacementForm,
+        lambda d: actions.end_placement(request.viewer, placement, d["end_date"]),
+        title="End placement",
+        button="End placement",
+        done="The placement has been ended",
+        instance_text=f"{placement.place_code}: {PLACEMENT_TYPES.label(placement.place_code)}, from {placement.start_date:%-d %B %Y}",
+    )
 
 
 @staff_view
 def nrm_add(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "record NRM referral")
-    return _sub_form(request, child, forms.NrmReferralForm,
-                     lambda d: actions.record_nrm_referral(request.viewer, child, d),
-                     title="Record an NRM referral", button="Record referral", done="The NRM referral has been recorded",
-                     initial={"first_responder": child.responsible_organisation.name, "first_responder_kind": "local_authority"})
+    return _sub_form(
+        request,
+        child,
+        forms.NrmReferralForm,
+        lambda d: actions.record_nrm_referral(request.viewer, child, d),
+        title="Record an NRM referral",
+        button="Record referral",
+        done="The NRM referral has been recorded",
+        initial={
+            "first_responder": child.responsible_organisation.name,
+            "first_responder_kind": "local_authority",
+        },
+    )
 
 
 @staff_view
@@ -381,50 +534,88 @@ def nrm_edit(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "update NRM referral")
     referral = _owned(request, NrmReferral, child, referral_pk, "update NRM referral")
     initial = {f: getattr(referral, f) for f in actions.NRM_FIELDS}
-    return _sub_form(request, child, forms.NrmReferralForm,
-                     lambda d: actions.update_nrm_referral(request.viewer, referral, d),
-                     title="Update NRM referral and decisions", button="Save", done="The NRM referral has been updated",
-                     initial=initial)
+    return _sub_form(
+        request,
+        child,
+        forms.NrmReferralForm,
+        lambda d: actions.update_nrm_referral(request.viewer, referral, d),
+        title="Update NRM referral and decisions",
+        button="Save",
+        done="The NRM referral has been updated",
+        initial=initial,
+    )
 
 
 @staff_view
 def age_assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "record age assessment")
-    return _sub_form(request, child, forms.AgeAssessmentForm,
-                     lambda d: actions.record_age_assessment(request.viewer, child, d),
-                     title="Record age assessment status", button="Save status", done="The age assessment status has been recorded")
+    return _sub_form(
+        request,
+        child,
+        forms.AgeAssessmentForm,
+        lambda d: actions.record_age_assessment(request.viewer, child, d),
+        title="Record age assessment status",
+        button="Save status",
+        done="The age assessment status has been recorded",
+    )
 
 
 @staff_view
 def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "assign guardian")
-    return _sub_form(request, child, forms.GuardianForm,
-                     lambda d: actions.assign_guardian(request.viewer, child, d),
-                     title="Assign a guardian or advocate", button="Assign", done="The guardian or advocate has been recorded")
+    return _sub_form(
+        request,
+        child,
+        forms.GuardianForm,
+        lambda d: actions.assign_guardian(request.viewer, child, d),
+        title="Assign a guardian or advocate",
+        button="Assign",
+        done="The guardian or advocate has been recorded",
+    )
 
 
 @staff_view
 def guardian_end(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end guardian assignment")
-    assignment = _owned(request, GuardianAssignment, child, assignment_pk, "end guardian assignment")
-    return _sub_form(request, child, forms.EndGuardianForm,
-                     lambda d: actions.end_guardian(request.viewer, assignment, d["end_date"]),
-                     title="End guardian or advocate assignment", button="End assignment", done="The assignment has been ended",
-                     instance_text=f"{assignment.get_kind_display()}: {assignment.guardian_name}, from {assignment.start_date:%-d %B %Y}")
+    assignment = _owned(
+        request, GuardianAssignment, child, assignment_pk, "end guardian assignment"
+    )
+    return _sub_form(
+        request,
+        child,
+        forms.EndGuardianForm,
+        lambda d: actions.end_guardian(request.viewer, assignment, d["end_date"]),
+        title="End guardian or advocate assignment",
+        button="End assignment",
+        done="The assignment has been ended",
+        instance_text=f"{assignment.get_kind_display()}: {assignment.guardian_name}, from {assignment.start_date:%-d %B %Y}",
+    )
 
 
 # --- counts --------------------------------------------------------------------------------
+
 
 @staff_view
 def counts(request: HttpRequest) -> HttpResponse:
     viewer: Viewer = request.viewer
     if not policy.can_see_counts(viewer):
-        record(viewer, AuditAction.DENIED, object_type="counts", summary="Tried to open the counts page")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="counts",
+            summary="Tried to open the counts page",
+        )
         raise PermissionDenied("Your role cannot see the counts page")
     today = timezone.localdate()
-    default_start = today.replace(month=4, day=1) if today.month >= 4 else today.replace(year=today.year - 1, month=4, day=1)
-    form = forms.CountsPeriodForm(request.GET if "start_0" in request.GET else None,
-                                  initial={"start": default_start, "end": today})
+    default_start = (
+        today.replace(month=4, day=1)
+        if today.month >= 4
+        else today.replace(year=today.year - 1, month=4, day=1)
+    )
+    form = forms.CountsPeriodForm(
+        request.GET if "start_0" in request.GET else None,
+        initial={"start": default_start, "end": today},
+    )
     start, end = default_start, today
     if form.is_bound:
         if form.is_valid():
@@ -433,10 +624,19 @@ def counts(request: HttpRequest) -> HttpResponse:
             return render(request, "web/counts.html", {"form": form, "result": None})
     result = queries.count_children(viewer, start, end)
     base = {"own": "on", "active_from": start.isoformat(), "active_to": end.isoformat()}
-    return render(request, "web/counts.html", {
-        "form": form, "result": result, "base_query": base,
-        "nationality_rows": [(code, nationality_name(code), row, total) for code, row, total in result.by_nationality],
-    })
+    return render(
+        request,
+        "web/counts.html",
+        {
+            "form": form,
+            "result": result,
+            "base_query": base,
+            "nationality_rows": [
+                (code, nationality_name(code), row, total)
+                for code, row, total in result.by_nationality
+            ],
+        },
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -444,9 +644,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/403.html", {"reason": str(exception) if exception else ""}, status=403)
+    return render(
+        request, "web/403.html", {"reason": str(exception) if exception else ""}, status=403
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "web/500.html", status=500)
-

@@ -38,13 +38,23 @@ def _child_for(viewer: Viewer, pk: int) -> Child:
     return opening.child_for_grab_pack(viewer, pk)
 
 
-def _audit(viewer: Viewer, action: str, pack: GrabPack, summary: str, detail: dict | None = None) -> None:
+def _audit(
+    viewer: Viewer, action: str, pack: GrabPack, summary: str, detail: dict | None = None
+) -> None:
     if pack.episode:
         object_type, object_id = "episode", pack.episode.episode_id
     else:
         object_type, object_id = "child", pack.child_id
-    record(viewer, action, object_type=object_type, object_id=object_id, child_id=pack.child_id,
-           summary=summary, purpose=PURPOSE, detail=detail)
+    record(
+        viewer,
+        action,
+        object_type=object_type,
+        object_id=object_id,
+        child_id=pack.child_id,
+        summary=summary,
+        purpose=PURPOSE,
+        detail=detail,
+    )
     child = Child.objects.get(pk=pack.child_id)
     if viewer.organisation_id != child.responsible_organisation_id:  # seen by another organisation
         disclose(viewer, child, f"Grab pack: {summary[0].lower()}{summary[1:]}", PURPOSE)
@@ -54,16 +64,24 @@ def _page(request: HttpRequest, pack: GrabPack, pdf_url: str) -> HttpResponse:
     photo_src = reverse("web:child-photo", args=[pack.child_id]) if pack.photo_name else ""
     parts = "parts 1 and 2" if pack.episode else "part 1"
     _audit(request.viewer, AuditAction.VIEW, pack, f"Viewed the grab pack ({parts})")
-    return render(request, grabpack.TEMPLATE,
-                  grabpack.page_context(pack, pdf=False, photo_src=photo_src, pdf_url=pdf_url))
+    return render(
+        request,
+        grabpack.TEMPLATE,
+        grabpack.page_context(pack, pdf=False, photo_src=photo_src, pdf_url=pdf_url),
+    )
 
 
 def _pdf(request: HttpRequest, pack: GrabPack) -> HttpResponse:
     content = grabpack.grab_pack_pdf(pack, request)
     filename = grabpack.pdf_filename(pack)
     parts = "parts 1 and 2" if pack.episode else "part 1"
-    _audit(request.viewer, AuditAction.EXPORT, pack, f"Downloaded the grab pack as a PDF ({parts})",
-           {"format": "pdf", "filename": filename, "bytes": len(content)})
+    _audit(
+        request.viewer,
+        AuditAction.EXPORT,
+        pack,
+        f"Downloaded the grab pack as a PDF ({parts})",
+        {"format": "pdf", "filename": filename, "bytes": len(content)},
+    )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

@@ -61,6 +61,7 @@ MARKER_LABELS = {
 
 # --- small helpers -------------------------------------------------------------------------
 
+
 def _duration(delta: dt.timedelta) -> str:
     """'3 days 4 hours', '5 hours 10 minutes', '20 minutes'."""
     minutes = max(int(delta.total_seconds() // 60), 0)
@@ -105,8 +106,11 @@ def _apply_action_errors(form: Any, error: ValidationError) -> None:
         for field, errors in error.error_dict.items():
             for e in errors:
                 for message in e.messages:
-                    target = form.error_field_for(field, message) if hasattr(form, "error_field_for") else (
-                        field if field in form.fields else None)
+                    target = (
+                        form.error_field_for(field, message)
+                        if hasattr(form, "error_field_for")
+                        else (field if field in form.fields else None)
+                    )
                     form.add_error(target, message)
     else:
         for message in error.messages:
@@ -126,6 +130,7 @@ _deny = opening.deny
 
 # --- opening things ------------------------------------------------------------------------
 
+
 def _open_episode(request: HttpRequest, pk: int, purpose: str = "") -> tuple[Episode, str]:
     return opening.open_episode(request.viewer, pk, purpose)
 
@@ -140,6 +145,7 @@ def _child_to_act_on(request: HttpRequest, pk: int, purpose: str) -> Child:
 
 # --- reporting -----------------------------------------------------------------------------
 
+
 @staff_view
 def report_missing(request: HttpRequest, pk: int) -> HttpResponse:
     child = _child_to_act_on(request, pk, "report missing")
@@ -147,21 +153,33 @@ def report_missing(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ReportMissingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            episode, grading = missing_actions.report_missing(request.viewer, child, form.action_values())
+            episode, grading = missing_actions.report_missing(
+                request.viewer, child, form.action_values()
+            )
         except ValidationError as error:
             _apply_action_errors(form, error)
         else:
-            messages.success(request, f"{child.full_name} has been reported {_category_word(episode.category).lower()}. "
-                                      f"Visible proposes the grade {_grade_label(grading.proposed_grade)}: "
-                                      "confirm or change it below")
+            messages.success(
+                request,
+                f"{child.full_name} has been reported {_category_word(episode.category).lower()}. "
+                f"Visible proposes the grade {_grade_label(grading.proposed_grade)}: "
+                "confirm or change it below",
+            )
             return redirect("web:episode", pk=episode.pk)
-    return render(request, "web/missing/report.html", {
-        "form": form, "child": child, "open_episode": open_episode if request.method == "GET" else None,
-        "record_factors": forms.RECORD_FACTORS,
-    })
+    return render(
+        request,
+        "web/missing/report.html",
+        {
+            "form": form,
+            "child": child,
+            "open_episode": open_episode if request.method == "GET" else None,
+            "record_factors": forms.RECORD_FACTORS,
+        },
+    )
 
 
 # --- the episode page ----------------------------------------------------------------------
+
 
 def _assessment_view(assessment: dict[str, Any]) -> dict[str, Any]:
     """The engine's stored output, ready to show: every reason with its source."""
@@ -175,10 +193,18 @@ def _assessment_view(assessment: dict[str, Any]) -> dict[str, Any]:
         "floor_label": _grade_label(assessment.get("floor", "")),
         "headline": assessment.get("headline", ""),
         "score": assessment.get("score", 0),
-        "reasons": [{**r, "title": RULES[r["rule_id"]].title if r.get("rule_id") in RULES else "",
-                     "floor_label": _grade_label(r.get("floor") or "")}
-                    for r in assessment.get("reasons", [])],
-        "markers": [MARKER_LABELS.get(m, m.replace("_", " ").capitalize()) for m in assessment.get("markers", [])],
+        "reasons": [
+            {
+                **r,
+                "title": RULES[r["rule_id"]].title if r.get("rule_id") in RULES else "",
+                "floor_label": _grade_label(r.get("floor") or ""),
+            }
+            for r in assessment.get("reasons", [])
+        ],
+        "markers": [
+            MARKER_LABELS.get(m, m.replace("_", " ").capitalize())
+            for m in assessment.get("markers", [])
+        ],
         "prompts": assessment.get("prompts", []),
         "alerts": alerts,
     }
@@ -189,23 +215,48 @@ def _episode_forms(episode: Episode, bound: dict[str, Any]) -> dict[str, Any]:
     for the rest."""
     found = {
         "grade_form": forms.GradeForm(prefix="grade", initial={"grade": episode.grade}),
-        "log_form": forms.LogEntryForm(prefix="log", initial=forms.now_initial("occurred_date", "occurred_time")),
-        "police_form": forms.PoliceReportForm(prefix="police", initial={
-            "police_force": episode.police_force_id, "police_reference": episode.police_reference,
-            **(forms.instant_initial(episode.police_reported_at, "police_reported_date", "police_reported_time")
-               or forms.now_initial("police_reported_date", "police_reported_time"))}),
+        "log_form": forms.LogEntryForm(
+            prefix="log", initial=forms.now_initial("occurred_date", "occurred_time")
+        ),
+        "police_form": forms.PoliceReportForm(
+            prefix="police",
+            initial={
+                "police_force": episode.police_force_id,
+                "police_reference": episode.police_reference,
+                **(
+                    forms.instant_initial(
+                        episode.police_reported_at, "police_reported_date", "police_reported_time"
+                    )
+                    or forms.now_initial("police_reported_date", "police_reported_time")
+                ),
+            },
+        ),
         "return_form": None,
         "interview_form": None,
     }
     if episode.is_open:
-        found["return_form"] = forms.ReturnForm(prefix="return", initial=forms.now_initial("returned_date", "returned_time"))
+        found["return_form"] = forms.ReturnForm(
+            prefix="return", initial=forms.now_initial("returned_date", "returned_time")
+        )
     else:
         interview = getattr(episode, "return_interview", None)
         initial: dict[str, Any] = {}
         if interview is not None:
-            initial = {f: getattr(interview, f) for f in (
-                "outcome", "interviewer_name", "interviewer_organisation", "independent", "language", "interpreter_used",
-                "where_been", "who_with", "indicators", "notes")}
+            initial = {
+                f: getattr(interview, f)
+                for f in (
+                    "outcome",
+                    "interviewer_name",
+                    "interviewer_organisation",
+                    "independent",
+                    "language",
+                    "interpreter_used",
+                    "where_been",
+                    "who_with",
+                    "indicators",
+                    "notes",
+                )
+            }
             initial |= forms.instant_initial(interview.offered_at, "offered_date", "offered_time")
             initial |= forms.instant_initial(interview.done_at, "done_date", "done_time")
         found["interview_form"] = forms.ReturnInterviewForm(prefix="interview", initial=initial)
@@ -213,12 +264,17 @@ def _episode_forms(episode: Episode, bound: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _render_episode(request: HttpRequest, episode: Episode, view: str, **bound: Any) -> HttpResponse:
+def _render_episode(
+    request: HttpRequest, episode: Episode, view: str, **bound: Any
+) -> HttpResponse:
     viewer: Viewer = request.viewer
     child = episode.child
     now = timezone.now()
     full = view == "full"
-    own = missing_policy.can_act(viewer, child) or register_policy.access_to(viewer, child) >= register_policy.Access.READ
+    own = (
+        missing_policy.can_act(viewer, child)
+        or register_policy.access_to(viewer, child) >= register_policy.Access.READ
+    )
     can_act = missing_policy.can_act_on_episode(viewer, episode)
     grab_pack = missing_policy.can_see_grab_pack(viewer, child, episode)
     gradings = list(episode.gradings.all())
@@ -229,36 +285,68 @@ def _render_episode(request: HttpRequest, episode: Episode, view: str, **bound: 
     start_day = timezone.localtime(episode.last_seen_at).date()
     last_day = timezone.localtime(ended).date()
     eighteenth = _eighteenth(child)
-    risk_review = next((g for g in gradings if g.kind == GradingKind.RETURN), None) if full else None
+    risk_review = (
+        next((g for g in gradings if g.kind == GradingKind.RETURN), None) if full else None
+    )
     context: dict[str, Any] = {
-        "episode": episode, "child": child, "full": full, "limited": not full, "can_act": can_act,
+        "episode": episode,
+        "child": child,
+        "full": full,
+        "limited": not full,
+        "can_act": can_act,
         "category_word": _category_word(episode.category),
         "grade_label": _grade_label(episode.grade),
         "duration": _duration(ended - episode.last_seen_at),
         "latest": latest,
         "proposal": _assessment_view(latest.assessment) if latest else None,
-        "gradings": [{"grading": g, "proposed_label": _grade_label(g.proposed_grade), "grade_label": _grade_label(g.grade)}
-                     for g in gradings] if full else [],
+        "gradings": [
+            {
+                "grading": g,
+                "proposed_label": _grade_label(g.proposed_grade),
+                "grade_label": _grade_label(g.grade),
+            }
+            for g in gradings
+        ]
+        if full
+        else [],
         "risk_review": risk_review,
         "risk_review_proposed": _grade_label(risk_review.proposed_grade) if risk_review else "",
         "turned_18": start_day < eighteenth <= last_day,
         "eighteenth": eighteenth,
         "log": list(episode.log.all()) if full else [],
         "interview": interview,
-        "interview_indicators": [ExploitationIndicator(i).label for i in interview.indicators
-                                 if i in ExploitationIndicator.values] if interview else [],
-        "interview_language": language_name(interview.language) if interview and interview.language else "",
-        "open_alerts": list(episode.alerts.filter(resolved_at__isnull=True).order_by("due_at")) if own else [],
+        "interview_indicators": [
+            ExploitationIndicator(i).label
+            for i in interview.indicators
+            if i in ExploitationIndicator.values
+        ]
+        if interview
+        else [],
+        "interview_language": language_name(interview.language)
+        if interview and interview.language
+        else "",
+        "open_alerts": list(episode.alerts.filter(resolved_at__isnull=True).order_by("due_at"))
+        if own
+        else [],
         "grab_pack_url": _optional_reverse("web:grab-pack", episode.pk) if grab_pack else "",
-        "grab_pack_pdf_url": _optional_reverse("web:grab-pack-pdf", episode.pk) if grab_pack else "",
-        "own": own, "police_view": full and not own,
-        "police_history": not full and bool(episode.police_force_id) and episode.police_force_id == viewer.organisation_id,
+        "grab_pack_pdf_url": _optional_reverse("web:grab-pack-pdf", episode.pk)
+        if grab_pack
+        else "",
+        "own": own,
+        "police_view": full and not own,
+        "police_history": not full
+        and bool(episode.police_force_id)
+        and episode.police_force_id == viewer.organisation_id,
         "now": now,
     }
     if can_act:
         context.update(_episode_forms(episode, bound))
-        context["forms_have_errors"] = any(f is not None and f.is_bound and f.errors for f in bound.values())
-        context["grade_review_kind"] = GradingKind.CONFIRMED if episode.is_open else GradingKind.RETURN
+        context["forms_have_errors"] = any(
+            f is not None and f.is_bound and f.errors for f in bound.values()
+        )
+        context["grade_review_kind"] = (
+            GradingKind.CONFIRMED if episode.is_open else GradingKind.RETURN
+        )
     return render(request, "web/missing/episode.html", context)
 
 
@@ -268,8 +356,17 @@ def episode(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_episode(request, found, view)
 
 
-def _episode_post(request: HttpRequest, pk: int, *, purpose: str, form_key: str, form_class: type, prefix: str,
-                  save: Callable[[Episode, Any], Any], done: str) -> HttpResponse:
+def _episode_post(
+    request: HttpRequest,
+    pk: int,
+    *,
+    purpose: str,
+    form_key: str,
+    form_class: type,
+    prefix: str,
+    save: Callable[[Episode, Any], Any],
+    done: str,
+) -> HttpResponse:
     """One form on the episode page: save through its action and go back to the page, or show
     the page again with the errors."""
     found = _episode_to_act_on(request, pk, purpose)
@@ -291,10 +388,24 @@ def _episode_post(request: HttpRequest, pk: int, *, purpose: str, form_key: str,
 def episode_grade(request: HttpRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.GradeForm) -> None:
         kind = GradingKind.CONFIRMED if found.is_open else GradingKind.RETURN
-        missing_actions.grade_episode(request.viewer, found, form.cleaned_data["grade"], form.cleaned_data["reason"], kind=kind)
+        missing_actions.grade_episode(
+            request.viewer,
+            found,
+            form.cleaned_data["grade"],
+            form.cleaned_data["reason"],
+            kind=kind,
+        )
 
-    return _episode_post(request, pk, purpose="grade episode", form_key="grade_form", form_class=forms.GradeForm,
-                         prefix="grade", save=save, done="The grade has been recorded")
+    return _episode_post(
+        request,
+        pk,
+        purpose="grade episode",
+        form_key="grade_form",
+        form_class=forms.GradeForm,
+        prefix="grade",
+        save=save,
+        done="The grade has been recorded",
+    )
 
 
 @staff_view
@@ -302,10 +413,20 @@ def episode_grade(request: HttpRequest, pk: int) -> HttpResponse:
 def episode_log(request: HttpRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.LogEntryForm) -> None:
         data = form.cleaned_data
-        missing_actions.add_log_entry(request.viewer, found, data["kind"], data["occurred_at"], data["text"])
+        missing_actions.add_log_entry(
+            request.viewer, found, data["kind"], data["occurred_at"], data["text"]
+        )
 
-    return _episode_post(request, pk, purpose="log the search", form_key="log_form", form_class=forms.LogEntryForm,
-                         prefix="log", save=save, done="The entry has been added to the search log")
+    return _episode_post(
+        request,
+        pk,
+        purpose="log the search",
+        form_key="log_form",
+        form_class=forms.LogEntryForm,
+        prefix="log",
+        save=save,
+        done="The entry has been added to the search log",
+    )
 
 
 @staff_view
@@ -313,38 +434,72 @@ def episode_log(request: HttpRequest, pk: int) -> HttpResponse:
 def episode_police(request: HttpRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.PoliceReportForm) -> None:
         data = form.cleaned_data
-        missing_actions.record_police_report(request.viewer, found, data["police_force"], data["police_reported_at"],
-                                             data["police_reference"])
+        missing_actions.record_police_report(
+            request.viewer,
+            found,
+            data["police_force"],
+            data["police_reported_at"],
+            data["police_reference"],
+        )
 
-    return _episode_post(request, pk, purpose="record police report", form_key="police_form", form_class=forms.PoliceReportForm,
-                         prefix="police", save=save, done="The police report has been recorded")
+    return _episode_post(
+        request,
+        pk,
+        purpose="record police report",
+        form_key="police_form",
+        form_class=forms.PoliceReportForm,
+        prefix="police",
+        save=save,
+        done="The police report has been recorded",
+    )
 
 
 @staff_view
 @require_POST
 def episode_return(request: HttpRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.ReturnForm) -> None:
-        missing_actions.record_return(request.viewer, found, form.action_values(), expected_version=found.version)
+        missing_actions.record_return(
+            request.viewer, found, form.action_values(), expected_version=found.version
+        )
 
-    return _episode_post(request, pk, purpose="record return", form_key="return_form", form_class=forms.ReturnForm,
-                         prefix="return", save=save,
-                         done="The return has been recorded and the episode closed. Offer an independent return "
-                              "interview within 72 hours")
+    return _episode_post(
+        request,
+        pk,
+        purpose="record return",
+        form_key="return_form",
+        form_class=forms.ReturnForm,
+        prefix="return",
+        save=save,
+        done="The return has been recorded and the episode closed. Offer an independent return "
+        "interview within 72 hours",
+    )
 
 
 @staff_view
 @require_POST
 def episode_interview(request: HttpRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.ReturnInterviewForm) -> None:
-        missing_actions.record_return_interview(request.viewer, found, form.action_values(),
-                                                flags_to_raise=list(form.cleaned_data["raise_flags"]))
+        missing_actions.record_return_interview(
+            request.viewer,
+            found,
+            form.action_values(),
+            flags_to_raise=list(form.cleaned_data["raise_flags"]),
+        )
 
-    return _episode_post(request, pk, purpose="record return interview", form_key="interview_form",
-                         form_class=forms.ReturnInterviewForm, prefix="interview", save=save,
-                         done="The return interview has been recorded")
+    return _episode_post(
+        request,
+        pk,
+        purpose="record return interview",
+        form_key="interview_form",
+        form_class=forms.ReturnInterviewForm,
+        prefix="interview",
+        save=save,
+        done="The return interview has been recorded",
+    )
 
 
 # --- missing now ---------------------------------------------------------------------------
+
 
 @staff_view
 def missing_now(request: HttpRequest) -> HttpResponse:
@@ -353,16 +508,29 @@ def missing_now(request: HttpRequest) -> HttpResponse:
     viewer: Viewer = request.viewer
     now = timezone.now()
     seen = register_policy.visible_children(viewer)
-    episodes = missing_policy.most_urgent_first(Episode.objects.filter(returned_at__isnull=True, child__in=seen)
-                                                .select_related("child__responsible_organisation", "police_force"))
-    rows = [{
-        "episode": e, "child": e.child, "limited": e.child.responsible_organisation_id != viewer.organisation_id,
-        "grade_label": _grade_label(e.grade), "category_word": _category_word(e.category),
-        "missing_for": _duration(now - e.last_seen_at),
-    } for e in episodes]
-    record(viewer, AuditAction.LIST, object_type="episode",
-           summary=f"Viewed the missing-now board ({len(rows)} open episode{'s' if len(rows) != 1 else ''})",
-           detail={"episodes": [e.pk for e in episodes]})
+    episodes = missing_policy.most_urgent_first(
+        Episode.objects.filter(returned_at__isnull=True, child__in=seen).select_related(
+            "child__responsible_organisation", "police_force"
+        )
+    )
+    rows = [
+        {
+            "episode": e,
+            "child": e.child,
+            "limited": e.child.responsible_organisation_id != viewer.organisation_id,
+            "grade_label": _grade_label(e.grade),
+            "category_word": _category_word(e.category),
+            "missing_for": _duration(now - e.last_seen_at),
+        }
+        for e in episodes
+    ]
+    record(
+        viewer,
+        AuditAction.LIST,
+        object_type="episode",
+        summary=f"Viewed the missing-now board ({len(rows)} open episode{'s' if len(rows) != 1 else ''})",
+        detail={"episodes": [e.pk for e in episodes]},
+    )
     return render(request, "web/missing/missing_now.html", {"rows": rows})
 
 
@@ -394,7 +562,11 @@ def inbox(viewer: Viewer):
     if org is None:
         return Alert.objects.none()
     alerts = Alert.objects.filter(organisation=org)
-    return alerts if org.is_responsible_body else alerts.filter(code__in=missing_policy.STAFF_NOTICE_CODES)
+    return (
+        alerts
+        if org.is_responsible_body
+        else alerts.filter(code__in=missing_policy.STAFF_NOTICE_CODES)
+    )
 
 
 def alert_label(alert: Alert) -> str:
@@ -405,28 +577,38 @@ def alert_label(alert: Alert) -> str:
     return alert.child.full_name
 
 
-def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] | None = None) -> HttpResponse:
+def _alerts_page(
+    request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] | None = None
+) -> HttpResponse:
     viewer: Viewer = request.viewer
     show = request.GET.get("show", "open")
     if show not in ALERT_TABS:
         show = "open"
     alerts = inbox(viewer).select_related("child", "episode", "assigned_to")
-    counts = {"open": alerts.filter(resolved_at__isnull=True).count(),
-              "mine": alerts.filter(resolved_at__isnull=True, assigned_to_id=viewer.user_id).count()}
+    counts = {
+        "open": alerts.filter(resolved_at__isnull=True).count(),
+        "mine": alerts.filter(resolved_at__isnull=True, assigned_to_id=viewer.user_id).count(),
+    }
     if show == "resolved":
         shown = alerts.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk")
     elif show == "mine":
-        shown = alerts.filter(resolved_at__isnull=True, assigned_to_id=viewer.user_id).order_by("due_at", "pk")
+        shown = alerts.filter(resolved_at__isnull=True, assigned_to_id=viewer.user_id).order_by(
+            "due_at", "pk"
+        )
     else:
         shown = alerts.filter(resolved_at__isnull=True).order_by("due_at", "pk")
     # The kinds present in this tab, with how many of each, to narrow a long inbox.
-    kinds = dict(shown.order_by().values_list("code").annotate(n=Count("pk")).values_list("code", "n"))
+    kinds = dict(
+        shown.order_by().values_list("code").annotate(n=Count("pk")).values_list("code", "n")
+    )
     kind = request.GET.get("kind", "")
     if kind and kind not in ALERT_KINDS:
         kind = ""
     if kind:
         shown = shown.filter(code=kind)
-    kind_options = [(code, label, kinds[code]) for code, label in ALERT_KINDS.items() if code in kinds]
+    kind_options = [
+        (code, label, kinds[code]) for code, label in ALERT_KINDS.items() if code in kinds
+    ]
     paginator = Paginator(shown, ALERTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     shown = page.object_list
@@ -434,20 +616,44 @@ def _alerts_page(request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] 
     bound = bound or {}
     can_act_here = viewer.role in missing_policy.ROLES_THAT_ACT
     # An alert is raised once it falls due, so an open one is overdue from its due time.
-    rows = [{"alert": a, "overdue": a.resolved_at is None and a.due_at <= now, "label": alert_label(a),
-             "about_staff": a.code in missing_policy.STAFF_NOTICE_CODES,
-             "form": bound.get(a.pk) or forms.ResolveAlertForm(prefix=f"alert-{a.pk}")} for a in shown]
-    record(viewer, AuditAction.LIST, object_type="alert",
-           summary=f"Viewed the alerts inbox ({ALERT_TABS[show].lower()}"
-                   f"{', ' + ALERT_KINDS[kind].lower() if kind else ''}, page {page.number}, {len(rows)} shown)",
-           detail={"alerts": [a.pk for a in shown]})
-    query = urlencode({k: v for k, v in (("show", show if show != "open" else ""), ("kind", kind)) if v})
-    return render(request, "web/missing/alerts.html", {
-        "rows": rows, "show": show, "tabs": ALERT_TABS, "counts": counts, "can_act": can_act_here,
-        "kind": kind, "kind_options": kind_options, "page": page, "query": query,
-        "error_form": next((f for f in bound.values() if f.errors), None),
-        "forms_have_errors": any(f.errors for f in bound.values()),
-    })
+    rows = [
+        {
+            "alert": a,
+            "overdue": a.resolved_at is None and a.due_at <= now,
+            "label": alert_label(a),
+            "about_staff": a.code in missing_policy.STAFF_NOTICE_CODES,
+            "form": bound.get(a.pk) or forms.ResolveAlertForm(prefix=f"alert-{a.pk}"),
+        }
+        for a in shown
+    ]
+    record(
+        viewer,
+        AuditAction.LIST,
+        object_type="alert",
+        summary=f"Viewed the alerts inbox ({ALERT_TABS[show].lower()}"
+        f"{', ' + ALERT_KINDS[kind].lower() if kind else ''}, page {page.number}, {len(rows)} shown)",
+        detail={"alerts": [a.pk for a in shown]},
+    )
+    query = urlencode(
+        {k: v for k, v in (("show", show if show != "open" else ""), ("kind", kind)) if v}
+    )
+    return render(
+        request,
+        "web/missing/alerts.html",
+        {
+            "rows": rows,
+            "show": show,
+            "tabs": ALERT_TABS,
+            "counts": counts,
+            "can_act": can_act_here,
+            "kind": kind,
+            "kind_options": kind_options,
+            "page": page,
+            "query": query,
+            "error_form": next((f for f in bound.values() if f.errors), None),
+            "forms_have_errors": any(f.errors for f in bound.values()),
+        },
+    )
 
 
 @staff_view
@@ -459,7 +665,14 @@ def _own_alert(request: HttpRequest, pk: int, purpose: str) -> Alert:
     viewer: Viewer = request.viewer
     alert = Alert.objects.select_related("child__responsible_organisation").filter(pk=pk).first()
     if alert is None or alert.organisation_id != viewer.organisation_id:
-        _deny(viewer, "alert", pk, alert.child if alert else None, "Tried to open an alert outside their access", purpose)
+        _deny(
+            viewer,
+            "alert",
+            pk,
+            alert.child if alert else None,
+            "Tried to open an alert outside their access",
+            purpose,
+        )
         raise Http404("No alert with that number is available to you")
     if not missing_policy.can_handle_alert(viewer, alert):
         _deny(viewer, "alert", pk, alert.child, f"Tried to {purpose} without permission", purpose)
@@ -470,9 +683,17 @@ def _own_alert(request: HttpRequest, pk: int, purpose: str) -> Alert:
 def _back_to_alerts(request: HttpRequest) -> HttpResponse:
     """Back to the tab, kind and page the person acted from."""
     show, kind, page = (request.POST.get(k, "") for k in ("show", "kind", "page"))
-    query = urlencode({k: v for k, v in (("show", show if show in ALERT_TABS and show != "open" else ""),
-                                         ("kind", kind if kind in ALERT_KINDS else ""),
-                                         ("page", page if page.isdigit() and page != "1" else "")) if v})
+    query = urlencode(
+        {
+            k: v
+            for k, v in (
+                ("show", show if show in ALERT_TABS and show != "open" else ""),
+                ("kind", kind if kind in ALERT_KINDS else ""),
+                ("page", page if page.isdigit() and page != "1" else ""),
+            )
+            if v
+        }
+    )
     return redirect(reverse("web:alerts") + (f"?{query}" if query else ""))
 
 
@@ -512,33 +733,65 @@ def alerts_sweep(request: HttpRequest) -> HttpResponse:
     back recently (and close those whose condition has gone). The scheduled national sweep
     covers everyone else."""
     viewer: Viewer = request.viewer
-    if viewer.role not in missing_policy.ROLES_THAT_ACT or not viewer.organisation.is_responsible_body:
-        _deny(viewer, "alert", "", None, "Tried to check for new alerts without permission", "check for alerts")
+    if (
+        viewer.role not in missing_policy.ROLES_THAT_ACT
+        or not viewer.organisation.is_responsible_body
+    ):
+        _deny(
+            viewer,
+            "alert",
+            "",
+            None,
+            "Tried to check for new alerts without permission",
+            "check for alerts",
+        )
         raise PermissionDenied("Your role cannot check for new alerts")
     since = timezone.now() - dt.timedelta(days=RECENT_RETURN_DAYS)
-    active = Episode.objects.filter(Q(returned_at__isnull=True) | Q(returned_at__gte=since)).values("child_id")
-    with_alerts = Alert.objects.filter(organisation=viewer.organisation, resolved_at__isnull=True).values("child_id")
-    children = register_policy.full_access_children(viewer).filter(Q(pk__in=active) | Q(pk__in=with_alerts)) \
+    active = Episode.objects.filter(Q(returned_at__isnull=True) | Q(returned_at__gte=since)).values(
+        "child_id"
+    )
+    with_alerts = Alert.objects.filter(
+        organisation=viewer.organisation, resolved_at__isnull=True
+    ).values("child_id")
+    children = (
+        register_policy.full_access_children(viewer)
+        .filter(Q(pk__in=active) | Q(pk__in=with_alerts))
         .select_related("responsible_organisation__authority")
-    open_before = set(Alert.objects.filter(organisation=viewer.organisation, resolved_at__isnull=True).values_list("pk", flat=True))
+    )
+    open_before = set(
+        Alert.objects.filter(
+            organisation=viewer.organisation, resolved_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
     raised = closed = 0
     for child in children:
         new, gone = missing_actions.sweep_child(child)
         raised += sum(1 for a in new if a.pk not in open_before)
         closed += len(gone)
-    messages.success(request, f"Checked {len(children)} {'child' if len(children) == 1 else 'children'}: "
-                              f"{raised} new alert{'s' if raised != 1 else ''}, {closed} closed")
+    messages.success(
+        request,
+        f"Checked {len(children)} {'child' if len(children) == 1 else 'children'}: "
+        f"{raised} new alert{'s' if raised != 1 else ''}, {closed} closed",
+    )
     return redirect("web:alerts")
 
 
 # --- safety plan ---------------------------------------------------------------------------
+
 
 def _plan_child(request: HttpRequest, pk: int, purpose: str) -> Child:
     """Only the responsible council sees the safety plan (it is not part of the host's
     limited view)."""
     child, access = queries.open_child(request.viewer, pk, purpose=purpose)
     if access != register_policy.Access.FULL:
-        _deny(request.viewer, "safetyplan", child.pk, child, "Tried to open a safety plan outside their access", purpose)
+        _deny(
+            request.viewer,
+            "safetyplan",
+            child.pk,
+            child,
+            "Tried to open a safety plan outside their access",
+            purpose,
+        )
         raise Http404("No safety plan available to you")
     return child
 
@@ -547,62 +800,109 @@ def _plan_child(request: HttpRequest, pk: int, purpose: str) -> Child:
 def safety_plan(request: HttpRequest, pk: int) -> HttpResponse:
     child = _plan_child(request, pk, "safety plan")
     plan = SafetyPlan.objects.filter(child=child).first()
-    record(request.viewer, AuditAction.VIEW, object_type="safetyplan", object_id=plan.pk if plan else "", child_id=child.pk,
-           summary="Viewed safety plan" if plan else "Viewed safety plan (none yet)")
-    return render(request, "web/missing/safety_plan.html", {
-        "child": child, "plan": plan, "can_act": missing_policy.can_act(request.viewer, child),
-    })
+    record(
+        request.viewer,
+        AuditAction.VIEW,
+        object_type="safetyplan",
+        object_id=plan.pk if plan else "",
+        child_id=child.pk,
+        summary="Viewed safety plan" if plan else "Viewed safety plan (none yet)",
+    )
+    return render(
+        request,
+        "web/missing/safety_plan.html",
+        {
+            "child": child,
+            "plan": plan,
+            "can_act": missing_policy.can_act(request.viewer, child),
+        },
+    )
 
 
 @staff_view
 def safety_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     child = _plan_child(request, pk, "change safety plan")
     if not missing_policy.can_act(request.viewer, child):
-        _deny(request.viewer, "safetyplan", child.pk, child, "Tried to change a safety plan without permission")
+        _deny(
+            request.viewer,
+            "safetyplan",
+            child.pk,
+            child,
+            "Tried to change a safety plan without permission",
+        )
         raise PermissionDenied("You cannot change this child's safety plan")
     plan = SafetyPlan.objects.filter(child=child).first()
     # Version 0 means "there was no plan when I opened the form": a plan someone else
     # creates meanwhile is then a stale edit, not silently overwritten.
-    initial = ({f: getattr(plan, f) for f in missing_actions.SAFETY_PLAN_FIELDS} | {"version": plan.version} if plan
-               else {"version": 0})
+    initial = (
+        {f: getattr(plan, f) for f in missing_actions.SAFETY_PLAN_FIELDS}
+        | {"version": plan.version}
+        if plan
+        else {"version": 0}
+    )
     form = forms.SafetyPlanForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            missing_actions.save_safety_plan(request.viewer, child, form.action_values(),
-                                             expected_version=form.cleaned_data.get("version"))
+            missing_actions.save_safety_plan(
+                request.viewer,
+                child,
+                form.action_values(),
+                expected_version=form.cleaned_data.get("version"),
+            )
         except ValidationError as error:
             _apply_action_errors(form, error)
         else:
             messages.success(request, "The safety plan has been saved")
             return redirect("web:safety-plan", pk=child.pk)
-    return render(request, "web/missing/safety_plan_form.html", {"form": form, "child": child, "plan": plan})
+    return render(
+        request, "web/missing/safety_plan_form.html", {"form": form, "child": child, "plan": plan}
+    )
 
 
 # --- risk settings -------------------------------------------------------------------------
+
 
 @staff_view
 def risk_settings(request: HttpRequest) -> HttpResponse:
     viewer: Viewer = request.viewer
     if not missing_policy.can_set_rules(viewer):
-        _deny(viewer, "authorityrisksettings", "", None, "Tried to open the risk settings without permission")
+        _deny(
+            viewer,
+            "authorityrisksettings",
+            "",
+            None,
+            "Tried to open the risk settings without permission",
+        )
         raise PermissionDenied("Only a senior manager can change the authority's risk settings")
     current = missing_actions.settings_for(viewer.organisation)
-    form = forms.RiskSettingsForm(request.POST if request.method == "POST" else None, current=current)
+    form = forms.RiskSettingsForm(
+        request.POST if request.method == "POST" else None, current=current
+    )
     if request.method == "POST" and form.is_valid():
         try:
             missing_actions.save_risk_settings(viewer, form.setting_values())
         except ValidationError as error:
             prefix = "Invalid risk settings: "
             for message in error.messages:
-                for problem in (message[len(prefix):] if message.startswith(prefix) else message).split("; "):
+                for problem in (
+                    message[len(prefix) :] if message.startswith(prefix) else message
+                ).split("; "):
                     field = form.field_for_problem(problem)
                     form.add_error(field, form.problem_in_words(field, problem))
         else:
-            messages.success(request, "The risk settings have been saved. They apply to gradings and alerts from now on")
+            messages.success(
+                request,
+                "The risk settings have been saved. They apply to gradings and alerts from now on",
+            )
             return redirect("web:risk-settings")
     stored = AuthorityRiskSettings.objects.filter(organisation=viewer.organisation).first()
-    return render(request, "web/missing/risk_settings.html", {
-        "form": form, "stored": stored,
-        "setting_fields": [form[name] for name in form.fields if name not in form.weights],
-        "weight_fields": [form[name] for name in form.weights],
-    })
+    return render(
+        request,
+        "web/missing/risk_settings.html",
+        {
+            "form": form,
+            "stored": stored,
+            "setting_fields": [form[name] for name in form.fields if name not in form.weights],
+            "weight_fields": [form[name] for name in form.weights],
+        },
+    )

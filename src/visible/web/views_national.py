@@ -36,9 +36,12 @@ from .forms import GovukDateField
 from .views import _apply_errors, staff_view
 
 STATUS_TAGS = {
-    RequestStatus.REQUESTED: "govuk-tag--grey", RequestStatus.PROVIDED: "govuk-tag--green",
-    RequestStatus.PARTIAL: "govuk-tag--yellow", RequestStatus.NOT_PROVIDED: "govuk-tag--orange",
-    RequestStatus.REFUSED: "govuk-tag--red", RequestStatus.NO_SUCH_CHILDREN: "govuk-tag--blue",
+    RequestStatus.REQUESTED: "govuk-tag--grey",
+    RequestStatus.PROVIDED: "govuk-tag--green",
+    RequestStatus.PARTIAL: "govuk-tag--yellow",
+    RequestStatus.NOT_PROVIDED: "govuk-tag--orange",
+    RequestStatus.REFUSED: "govuk-tag--red",
+    RequestStatus.NO_SUCH_CHILDREN: "govuk-tag--blue",
 }
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -49,75 +52,123 @@ EXPORT_TYPES = {
 
 # --- forms ---------------------------------------------------------------------------------------
 
+
 class CollectionForm(forms.Form):
-    name = forms.CharField(label="Name of the collection", max_length=200,
-                           help_text="For example 'Missing children, September 2024 to August 2025'",
-                           error_messages={"required": "Enter a name for the collection"})
+    name = forms.CharField(
+        label="Name of the collection",
+        max_length=200,
+        help_text="For example 'Missing children, September 2024 to August 2025'",
+        error_messages={"required": "Enter a name for the collection"},
+    )
     period_from = GovukDateField(label="First day of the period", help_text="For example 1 9 2024")
     period_to = GovukDateField(label="Last day of the period", help_text="For example 31 8 2025")
     due_on = GovukDateField(label="Returns due by", help_text="For example 30 11 2025")
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label="What the authority said", widget=forms.RadioSelect, choices=[
-        (RequestStatus.NOT_PROVIDED, RequestStatus.NOT_PROVIDED.label),
-        (RequestStatus.REFUSED, RequestStatus.REFUSED.label),
-        (RequestStatus.NO_SUCH_CHILDREN, RequestStatus.NO_SUCH_CHILDREN.label),
-        (RequestStatus.REQUESTED, "Still waiting (put back to requested)"),
-    ], error_messages={"required": "Select what the authority said"})
-    note = forms.CharField(label="Their words, or a note (required for not provided and refused)", required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    status = forms.ChoiceField(
+        label="What the authority said",
+        widget=forms.RadioSelect,
+        choices=[
+            (RequestStatus.NOT_PROVIDED, RequestStatus.NOT_PROVIDED.label),
+            (RequestStatus.REFUSED, RequestStatus.REFUSED.label),
+            (RequestStatus.NO_SUCH_CHILDREN, RequestStatus.NO_SUCH_CHILDREN.label),
+            (RequestStatus.REQUESTED, "Still waiting (put back to requested)"),
+        ],
+        error_messages={"required": "Select what the authority said"},
+    )
+    note = forms.CharField(
+        label="Their words, or a note (required for not provided and refused)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="The return file", help_text="The JSON file Visible writes, or the template (XLSX or CSV)",
-                           error_messages={"required": "Choose the file to upload"})
+    file = forms.FileField(
+        label="The return file",
+        help_text="The JSON file Visible writes, or the template (XLSX or CSV)",
+        error_messages={"required": "Choose the file to upload"},
+    )
     note = forms.CharField(label="Note (optional)", required=False, max_length=500)
 
 
 class KeyedForm(forms.Form):
     """The report's headline figures, keyed from a letter or email."""
 
-    note = forms.CharField(label="Where the figures come from", max_length=500,
-                           help_text="For example 'Letter of 3 October 2025, ref FOI/2025/118'",
-                           error_messages={"required": "Say where the figures come from"})
+    note = forms.CharField(
+        label="Where the figures come from",
+        max_length=500,
+        help_text="For example 'Letter of 3 October 2025, ref FOI/2025/118'",
+        error_messages={"required": "Say where the figures come from"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         labels = {g.code: g.label for g in foi.GROUPS}
-        words = {"children": "children in care", "children_missing_or_away": "went missing or away",
-                 "incidents": "incidents", "children_still_missing": "still missing at the end"}
+        words = {
+            "children": "children in care",
+            "children_missing_or_away": "went missing or away",
+            "incidents": "incidents",
+            "children_still_missing": "still missing at the end",
+        }
         for group in ingest.KEYED_GROUPS:
             for measure in ingest.KEYED_MEASURES:
                 self.fields[f"{group}__{measure}"] = forms.IntegerField(
-                    label=f"{labels[group]}: {words[measure]}", required=False, min_value=0,
-                    error_messages={"invalid": "Enter a whole number, or leave it blank if not given",
-                                    "min_value": "A count is 0 or more"})
+                    label=f"{labels[group]}: {words[measure]}",
+                    required=False,
+                    min_value=0,
+                    error_messages={
+                        "invalid": "Enter a whole number, or leave it blank if not given",
+                        "min_value": "A count is 0 or more",
+                    },
+                )
             self.fields[f"{group}__pct"] = forms.FloatField(
-                label=f"{labels[group]}: percentage stated as going missing (optional)", required=False,
-                min_value=0, max_value=100, error_messages={"invalid": "Enter a percentage such as 28.3"})
+                label=f"{labels[group]}: percentage stated as going missing (optional)",
+                required=False,
+                min_value=0,
+                max_value=100,
+                error_messages={"invalid": "Enter a percentage such as 28.3"},
+            )
 
     def keyed_values(self) -> dict[tuple[str, str], int | None]:
-        return {(g, m): self.cleaned_data.get(f"{g}__{m}") for g in ingest.KEYED_GROUPS for m in ingest.KEYED_MEASURES}
+        return {
+            (g, m): self.cleaned_data.get(f"{g}__{m}")
+            for g in ingest.KEYED_GROUPS
+            for m in ingest.KEYED_MEASURES
+        }
 
     def stated(self) -> dict[str, float]:
-        return {g: self.cleaned_data[f"{g}__pct"] for g in ingest.KEYED_GROUPS
-                if self.cleaned_data.get(f"{g}__pct") is not None}
+        return {
+            g: self.cleaned_data[f"{g}__pct"]
+            for g in ingest.KEYED_GROUPS
+            if self.cleaned_data.get(f"{g}__pct") is not None
+        }
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label="What the authority said", widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": "Enter what the authority said"})
+    answer = forms.CharField(
+        label="What the authority said",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter what the authority said"},
+    )
 
 
 class GroupingForm(forms.Form):
-    name = forms.CharField(label="Name of the grouping", max_length=200,
-                           error_messages={"required": "Enter a name for the grouping"})
-    file = forms.FileField(label="CSV of authorities and regions", help_text="Two columns: code (GSS code), region",
-                           error_messages={"required": "Choose the CSV to upload"})
+    name = forms.CharField(
+        label="Name of the grouping",
+        max_length=200,
+        error_messages={"required": "Enter a name for the grouping"},
+    )
+    file = forms.FileField(
+        label="CSV of authorities and regions",
+        help_text="Two columns: code (GSS code), region",
+        error_messages={"required": "Choose the CSV to upload"},
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
 
 def _analyst(request: HttpRequest, what: str) -> None:
     policy.require_national_analyst(request.viewer, what)
@@ -128,10 +179,14 @@ def _collection(pk: int) -> Collection:
 
 
 def _problems_context(error: ingest.ReturnProblems) -> dict:
-    return {"problems": error.problems[:ingest.MAX_PROBLEMS_SHOWN], "problem_count": len(error.problems)}
+    return {
+        "problems": error.problems[: ingest.MAX_PROBLEMS_SHOWN],
+        "problem_count": len(error.problems),
+    }
 
 
 # --- collections ---------------------------------------------------------------------------------
+
 
 @staff_view
 def national_home(request: HttpRequest) -> HttpResponse:
@@ -139,17 +194,39 @@ def national_home(request: HttpRequest) -> HttpResponse:
     collections = list(Collection.objects.all())
     rows = []
     for collection in collections:
-        statuses = dict(collection.requests.values_list("status").annotate(n=_count()).values_list("status", "n"))
+        statuses = dict(
+            collection.requests.values_list("status")
+            .annotate(n=_count())
+            .values_list("status", "n")
+        )
         answered = sum(n for s, n in statuses.items() if s != RequestStatus.REQUESTED)
-        rows.append({"collection": collection, "asked": sum(statuses.values()), "answered": answered,
-                     "provided": statuses.get(RequestStatus.PROVIDED, 0) + statuses.get(RequestStatus.PARTIAL, 0)})
+        rows.append(
+            {
+                "collection": collection,
+                "asked": sum(statuses.values()),
+                "answered": answered,
+                "provided": statuses.get(RequestStatus.PROVIDED, 0)
+                + statuses.get(RequestStatus.PARTIAL, 0),
+            }
+        )
     trend = tables.trend(collections) if len(collections) > 1 else None
-    record(request.viewer, AuditAction.LIST, object_type="collection", summary=f"Viewed {len(rows)} collections")
-    return render(request, "web/national/home.html", {
-        "rows": rows, "trend": trend, "trend_rows": _rows(trend, suppress=False) if trend else None,
-        "trend_chart": _chart(trend, suppress=False, chart_id="trend") if trend else None,
-        "groupings": Grouping.objects.all(),
-    })
+    record(
+        request.viewer,
+        AuditAction.LIST,
+        object_type="collection",
+        summary=f"Viewed {len(rows)} collections",
+    )
+    return render(
+        request,
+        "web/national/home.html",
+        {
+            "rows": rows,
+            "trend": trend,
+            "trend_rows": _rows(trend, suppress=False) if trend else None,
+            "trend_chart": _chart(trend, suppress=False, chart_id="trend") if trend else None,
+            "groupings": Grouping.objects.all(),
+        },
+    )
 
 
 def _count():
@@ -165,12 +242,15 @@ def collection_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            collection = actions.open_collection(request.viewer, data["name"], data["period_from"], data["period_to"],
-                                                 data["due_on"])
+            collection = actions.open_collection(
+                request.viewer, data["name"], data["period_from"], data["period_to"], data["due_on"]
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, f"Collection opened: {collection.requests.count()} authorities asked")
+            messages.success(
+                request, f"Collection opened: {collection.requests.count()} authorities asked"
+            )
             return redirect("web:national-collection", collection.pk)
     return render(request, "web/national/collection_new.html", {"form": form})
 
@@ -184,52 +264,94 @@ def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if show in RequestStatus.values:
         requests = requests.filter(status=show)
     latest = actions.latest_submissions(collection)
-    open_queries = set(QualityQuery.objects.filter(submission__request__collection=collection, status="open")
-                       .values_list("submission__request_id", flat=True))
+    open_queries = set(
+        QualityQuery.objects.filter(
+            submission__request__collection=collection, status="open"
+        ).values_list("submission__request_id", flat=True)
+    )
     today = timezone.localdate()
-    rows = [{"request": r, "tag": STATUS_TAGS[r.status], "latest": latest.get(r.pk),
-             "findings": len(actions.findings_for(latest[r.pk])) if r.pk in latest else 0,
-             "open_query": r.pk in open_queries,
-             "overdue": r.status == RequestStatus.REQUESTED and r.due_on < today} for r in requests]
-    counts = dict(collection.requests.values_list("status").annotate(n=_count()).values_list("status", "n"))
+    rows = [
+        {
+            "request": r,
+            "tag": STATUS_TAGS[r.status],
+            "latest": latest.get(r.pk),
+            "findings": len(actions.findings_for(latest[r.pk])) if r.pk in latest else 0,
+            "open_query": r.pk in open_queries,
+            "overdue": r.status == RequestStatus.REQUESTED and r.due_on < today,
+        }
+        for r in requests
+    ]
+    counts = dict(
+        collection.requests.values_list("status").annotate(n=_count()).values_list("status", "n")
+    )
     chase = actions.chase_list(collection, today)
-    record(request.viewer, AuditAction.LIST, object_type="collection", object_id=collection.pk,
-           summary=f"Viewed collection '{collection.name}'")
-    return render(request, "web/national/collection.html", {
-        "collection": collection, "rows": rows, "show": show,
-        "statuses": [(code, label, counts.get(code, 0)) for code, label in RequestStatus.choices],
-        "chase": chase, "overdue": [r for r in chase if r.due_on < today], "asked": sum(counts.values()),
-    })
+    record(
+        request.viewer,
+        AuditAction.LIST,
+        object_type="collection",
+        object_id=collection.pk,
+        summary=f"Viewed collection '{collection.name}'",
+    )
+    return render(
+        request,
+        "web/national/collection.html",
+        {
+            "collection": collection,
+            "rows": rows,
+            "show": show,
+            "statuses": [
+                (code, label, counts.get(code, 0)) for code, label in RequestStatus.choices
+            ],
+            "chase": chase,
+            "overdue": [r for r in chase if r.due_on < today],
+            "asked": sum(counts.values()),
+        },
+    )
 
 
 @staff_view
 @require_POST
 def collection_chase(request: HttpRequest, pk: int) -> HttpResponse:
-    _analyst(request, "chase authorities")  # before the lookup: the same answer whether or not it exists
+    _analyst(
+        request, "chase authorities"
+    )  # before the lookup: the same answer whether or not it exists
     collection = _collection(pk)
     today = timezone.localdate()
     overdue = [r for r in actions.chase_list(collection, today) if r.due_on < today]
     count = actions.record_chased(request.viewer, overdue)
-    messages.success(request, f"Recorded as chased today: {count} authorit{'y' if count == 1 else 'ies'}")
+    messages.success(
+        request, f"Recorded as chased today: {count} authorit{'y' if count == 1 else 'ies'}"
+    )
     return redirect("web:national-collection", collection.pk)
 
 
 # --- one authority's return ----------------------------------------------------------------------
 
+
 @staff_view
 def request_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     _analyst(request, "open an authority's return")
     collection = _collection(pk)
-    req = get_object_or_404(Request.objects.select_related("authority"), collection=collection, authority__code=code)
+    req = get_object_or_404(
+        Request.objects.select_related("authority"), collection=collection, authority__code=code
+    )
     action = request.POST.get("action", "") if request.method == "POST" else ""
     status_form = StatusForm(request.POST if action == "status" else None, prefix="status")
-    upload_form = UploadForm(request.POST if action == "upload" else None, request.FILES if action == "upload" else None,
-                             prefix="upload")
+    upload_form = UploadForm(
+        request.POST if action == "upload" else None,
+        request.FILES if action == "upload" else None,
+        prefix="upload",
+    )
     keyed_form = KeyedForm(request.POST if action == "keyed" else None, prefix="keyed")
     problems: dict = {}
     if action == "status" and status_form.is_valid():
         try:
-            actions.set_status(request.viewer, req, status_form.cleaned_data["status"], status_form.cleaned_data["note"])
+            actions.set_status(
+                request.viewer,
+                req,
+                status_form.cleaned_data["status"],
+                status_form.cleaned_data["note"],
+            )
         except ValidationError as error:
             _apply_errors(status_form, error)
         else:
@@ -244,30 +366,59 @@ def request_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             if name.lower().endswith(".json"):
                 document = ingest.from_json(raw, req.authority, collection, name)
             else:
-                document = ingest.from_template(raw, name, req.authority, collection, request.viewer.username)
+                document = ingest.from_template(
+                    raw, name, req.authority, collection, request.viewer.username
+                )
         except ingest.ReturnProblems as error:
             problems = _problems_context(error)
-            upload_form.add_error("file", f"{name} has {len(error.problems)} problem"
-                                          f"{'s' if len(error.problems) != 1 else ''}: nothing has been stored")
+            upload_form.add_error(
+                "file",
+                f"{name} has {len(error.problems)} problem"
+                f"{'s' if len(error.problems) != 1 else ''}: nothing has been stored",
+            )
         else:
-            submission = actions.receive(request.viewer, req, document, ReceivedVia.UPLOAD, filename=name,
-                                         note=upload_form.cleaned_data["note"])
-            messages.success(request, f"Return received from {req.authority.name}: version {submission.version}")
+            submission = actions.receive(
+                request.viewer,
+                req,
+                document,
+                ReceivedVia.UPLOAD,
+                filename=name,
+                note=upload_form.cleaned_data["note"],
+            )
+            messages.success(
+                request, f"Return received from {req.authority.name}: version {submission.version}"
+            )
             return redirect("web:national-request", collection.pk, code)
     elif action == "keyed" and keyed_form.is_valid():
         try:
-            document = ingest.from_keyed(keyed_form.keyed_values(), req.authority, collection, request.viewer.username)
+            document = ingest.from_keyed(
+                keyed_form.keyed_values(), req.authority, collection, request.viewer.username
+            )
         except ingest.ReturnProblems as error:
             problems = _problems_context(error)
         else:
-            submission = actions.receive(request.viewer, req, document, ReceivedVia.KEYED,
-                                         note=keyed_form.cleaned_data["note"], stated_percentages=keyed_form.stated())
-            messages.success(request, f"Return keyed in for {req.authority.name}: version {submission.version}")
+            submission = actions.receive(
+                request.viewer,
+                req,
+                document,
+                ReceivedVia.KEYED,
+                note=keyed_form.cleaned_data["note"],
+                stated_percentages=keyed_form.stated(),
+            )
+            messages.success(
+                request, f"Return keyed in for {req.authority.name}: version {submission.version}"
+            )
             return redirect("web:national-request", collection.pk, code)
     elif action == "query":
         submission = get_object_or_404(Submission, pk=request.POST.get("submission"), request=req)
-        finding = next((f for f in actions.findings_for(submission)
-                        if f"{f.rule}:{f.message}" == request.POST.get("finding")), None)
+        finding = next(
+            (
+                f
+                for f in actions.findings_for(submission)
+                if f"{f.rule}:{f.message}" == request.POST.get("finding")
+            ),
+            None,
+        )
         if finding is None:
             raise Http404("That finding no longer applies")
         actions.raise_query(request.viewer, submission, finding.rule, finding.message)
@@ -275,7 +426,9 @@ def request_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         return redirect("web:national-request", collection.pk, code)
     answer_forms = {}
     if action == "answer":
-        query = get_object_or_404(QualityQuery, pk=request.POST.get("query"), submission__request=req)
+        query = get_object_or_404(
+            QualityQuery, pk=request.POST.get("query"), submission__request=req
+        )
         form = AnswerForm(request.POST, prefix=f"answer-{query.pk}")
         answer_forms[query.pk] = form
         if form.is_valid():
@@ -286,30 +439,59 @@ def request_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     submissions = list(req.submissions.all())
     latest = submissions[0] if submissions else None
     findings = actions.findings_for(latest) if latest else []
-    queries = list(QualityQuery.objects.filter(submission__request=req).select_related("submission"))
+    queries = list(
+        QualityQuery.objects.filter(submission__request=req).select_related("submission")
+    )
     raised = {(q.submission_id, q.rule, q.message) for q in queries}
-    record(request.viewer, AuditAction.VIEW, object_type="collection_request", object_id=req.pk,
-           summary=f"Viewed the return of {req.authority.name} for '{collection.name}'")
+    record(
+        request.viewer,
+        AuditAction.VIEW,
+        object_type="collection_request",
+        object_id=req.pk,
+        summary=f"Viewed the return of {req.authority.name} for '{collection.name}'",
+    )
     headline = []
     if latest:
         labels = {g.code: g.label for g in foi.GROUPS}
         for group in ingest.KEYED_GROUPS:
             counts = latest.document["counts"][group]
-            headline.append({"label": labels[group], "values": [counts[m] for m in ingest.KEYED_MEASURES]})
-    return render(request, "web/national/request.html", {
-        "collection": collection, "req": req, "tag": STATUS_TAGS[req.status], "submissions": submissions,
-        "latest": latest, "headline": headline,
-        "findings": [{"finding": f, "raised": (latest.pk, f.rule, f.message) in raised} for f in findings],
-        "queries": [{"query": q, "form": answer_forms.get(q.pk) or AnswerForm(prefix=f"answer-{q.pk}")} for q in queries],
-        "status_form": status_form, "upload_form": upload_form, "keyed_form": keyed_form,
-        "keyed_rows": [[keyed_form[f"{g}__{m}"] for m in ingest.KEYED_MEASURES] + [keyed_form[f"{g}__pct"]]
-                       for g in ingest.KEYED_GROUPS],
-        "forms_have_errors": bool(status_form.errors or upload_form.errors or keyed_form.errors or problems),
-        **problems,
-    })
+            headline.append(
+                {"label": labels[group], "values": [counts[m] for m in ingest.KEYED_MEASURES]}
+            )
+    return render(
+        request,
+        "web/national/request.html",
+        {
+            "collection": collection,
+            "req": req,
+            "tag": STATUS_TAGS[req.status],
+            "submissions": submissions,
+            "latest": latest,
+            "headline": headline,
+            "findings": [
+                {"finding": f, "raised": (latest.pk, f.rule, f.message) in raised} for f in findings
+            ],
+            "queries": [
+                {"query": q, "form": answer_forms.get(q.pk) or AnswerForm(prefix=f"answer-{q.pk}")}
+                for q in queries
+            ],
+            "status_form": status_form,
+            "upload_form": upload_form,
+            "keyed_form": keyed_form,
+            "keyed_rows": [
+                [keyed_form[f"{g}__{m}"] for m in ingest.KEYED_MEASURES] + [keyed_form[f"{g}__pct"]]
+                for g in ingest.KEYED_GROUPS
+            ],
+            "forms_have_errors": bool(
+                status_form.errors or upload_form.errors or keyed_form.errors or problems
+            ),
+            **problems,
+        },
+    )
 
 
 # --- tables, charts, map, exports ----------------------------------------------------------------
+
 
 def _grouping(request: HttpRequest) -> Grouping | None:
     value = request.GET.get("grouping", "")
@@ -323,8 +505,14 @@ def _grouping(request: HttpRequest) -> Grouping | None:
 
 def _rows(table: tables.Table, suppress: bool) -> list[dict]:
     shown = table.published(suppress)
-    return [{"label": label, "cells": [shown.get((key, c.key), "") for c in table.columns],
-             "total": key == "total"} for key, label in table.rows]
+    return [
+        {
+            "label": label,
+            "cells": [shown.get((key, c.key), "") for c in table.columns],
+            "total": key == "total",
+        }
+        for key, label in table.rows
+    ]
 
 
 def _chart(table: tables.Table, suppress: bool, chart_id: str):
@@ -335,14 +523,24 @@ def _chart(table: tables.Table, suppress: bool, chart_id: str):
     labels = {c.key: c.label for c in table.columns}
     series = [labels[c] for c in table.chart]
     values = [[shown.get((k, c)) for c in table.chart] for k, _ in keys]
-    return charts.bars(chart_id, table.title, [(label, None) for _, label in keys],
-                       series=series if len(series) > 1 else ("",), values=values)
+    return charts.bars(
+        chart_id,
+        table.title,
+        [(label, None) for _, label in keys],
+        series=series if len(series) > 1 else ("",),
+        values=values,
+    )
 
 
 def _map(data: tables.Collected, suppress: bool):
-    authorities = {a.code: a for a in Authority.objects.filter(code__in=[r.code for r in data.returns])}
-    places = [charts.Place(code, a.name, a.latitude, a.longitude) for code, a in authorities.items()
-              if a.latitude is not None]
+    authorities = {
+        a.code: a for a in Authority.objects.filter(code__in=[r.code for r in data.returns])
+    }
+    places = [
+        charts.Place(code, a.name, a.latitude, a.longitude)
+        for code, a in authorities.items()
+        if a.latitude is not None
+    ]
     values = {}
     for r in data.returns:
         children = r.figure("any", "children")
@@ -355,9 +553,16 @@ def _map(data: tables.Collected, suppress: bool):
             shown_missing = "c" if suppress and 0 < missing < 6 else missing
             shown_children = "c" if suppress and 0 < children < 6 else children
             rate = foi_rate(shown_missing, shown_children)
-            values[r.code] = charts.MapValue(rate if rate is not None else ("c" if "c" in (shown_missing, shown_children) else "z"),
-                                             rate, "")
-    return charts.hex_map("map", "Share of children in scope who went missing or away", charts.layout(places), values)
+            values[r.code] = charts.MapValue(
+                rate
+                if rate is not None
+                else ("c" if "c" in (shown_missing, shown_children) else "z"),
+                rate,
+                "",
+            )
+    return charts.hex_map(
+        "map", "Share of children in scope who went missing or away", charts.layout(places), values
+    )
 
 
 def _map_rows(data: tables.Collected, suppress: bool) -> list[dict]:
@@ -370,8 +575,15 @@ def _map_rows(data: tables.Collected, suppress: bool) -> list[dict]:
     rows = []
     for r in data.returns:
         children, missing = r.figure("any", "children"), r.figure("any", "children_missing_or_away")
-        rows.append({"name": r.name, "status": labels[r.status], "children": shown(children), "missing": shown(missing),
-                     "rate": foi_rate(shown(missing), shown(children))})
+        rows.append(
+            {
+                "name": r.name,
+                "status": labels[r.status],
+                "children": shown(children),
+                "missing": shown(missing),
+                "rate": foi_rate(shown(missing), shown(children)),
+            }
+        )
     return rows
 
 
@@ -389,16 +601,32 @@ def collection_tables(request: HttpRequest, pk: int) -> HttpResponse:
     suppress = request.GET.get("view", "published") != "unsuppressed"
     data = tables.collect(collection, grouping)
     built = tables.all_tables(data)
-    shown = [{"table": t, "rows": _rows(t, suppress), "chart": _chart(t, suppress, f"chart-{t.key}")} for t in built]
-    record(request.viewer, AuditAction.COUNT, object_type="national_tables", object_id=collection.pk,
-           summary=f"Viewed the national tables for '{collection.name}' ({'published' if suppress else 'unsuppressed'})",
-           detail={"grouping": grouping.name if grouping else "ONS", "suppressed": suppress})
-    return render(request, "web/national/tables.html", {
-        "collection": collection, "tables": shown, "suppress": suppress, "grouping": grouping,
-        "groupings": Grouping.objects.all(), "map": _map(data, suppress),
-        "map_rows": _map_rows(data, suppress),
-        "query": request.GET.urlencode(),
-    })
+    shown = [
+        {"table": t, "rows": _rows(t, suppress), "chart": _chart(t, suppress, f"chart-{t.key}")}
+        for t in built
+    ]
+    record(
+        request.viewer,
+        AuditAction.COUNT,
+        object_type="national_tables",
+        object_id=collection.pk,
+        summary=f"Viewed the national tables for '{collection.name}' ({'published' if suppress else 'unsuppressed'})",
+        detail={"grouping": grouping.name if grouping else "ONS", "suppressed": suppress},
+    )
+    return render(
+        request,
+        "web/national/tables.html",
+        {
+            "collection": collection,
+            "tables": shown,
+            "suppress": suppress,
+            "grouping": grouping,
+            "groupings": Grouping.objects.all(),
+            "map": _map(data, suppress),
+            "map_rows": _map_rows(data, suppress),
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @staff_view
@@ -423,22 +651,40 @@ def collection_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         body, name = export.workbook(built, collection.name), f"{slug}-tables.xlsx"
     else:
         body, name = _pdf(request, collection, built, data), f"{slug}-tables.pdf"
-    record(request.viewer, AuditAction.EXPORT, object_type="national_tables", object_id=collection.pk,
-           summary=f"Downloaded {name} (disclosure control applied)", detail={"table": which or "all", "format": fmt})
+    record(
+        request.viewer,
+        AuditAction.EXPORT,
+        object_type="national_tables",
+        object_id=collection.pk,
+        summary=f"Downloaded {name} (disclosure control applied)",
+        detail={"table": which or "all", "format": fmt},
+    )
     response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-def _pdf(request: HttpRequest, collection: Collection, built: list[tables.Table], data: tables.Collected) -> bytes:
+def _pdf(
+    request: HttpRequest, collection: Collection, built: list[tables.Table], data: tables.Collected
+) -> bytes:
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    shown = [{"table": t, "rows": _rows(t, True), "chart": _chart(t, True, f"chart-{t.key}")} for t in built]
-    html = render_to_string("web/national/tables_pdf.html", {
-        "collection": collection, "tables": shown, "map": _map(data, True), "note": export.NOTE,
-        "generated": timezone.localtime(),
-    }, request=request)
+    shown = [
+        {"table": t, "rows": _rows(t, True), "chart": _chart(t, True, f"chart-{t.key}")}
+        for t in built
+    ]
+    html = render_to_string(
+        "web/national/tables_pdf.html",
+        {
+            "collection": collection,
+            "tables": shown,
+            "map": _map(data, True),
+            "note": export.NOTE,
+            "generated": timezone.localtime(),
+        },
+        request=request,
+    )
     return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
 
 
@@ -464,30 +710,62 @@ def groupings(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             ingest.check_size(upload.name, upload.size)  # before a byte of it is read
-            grouping = actions.load_grouping(request.viewer, form.cleaned_data["name"], upload.read(), upload.name)
+            grouping = actions.load_grouping(
+                request.viewer, form.cleaned_data["name"], upload.read(), upload.name
+            )
         except ingest.ReturnProblems as error:
             problems = _problems_context(error)
-            form.add_error("file", f"{upload.name} has {len(error.problems)} problem"
-                                   f"{'s' if len(error.problems) != 1 else ''}: nothing has been stored")
+            form.add_error(
+                "file",
+                f"{upload.name} has {len(error.problems)} problem"
+                f"{'s' if len(error.problems) != 1 else ''}: nothing has been stored",
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, f"Grouping loaded: {grouping.name} ({grouping.members.count()} authorities)")
+            messages.success(
+                request,
+                f"Grouping loaded: {grouping.name} ({grouping.members.count()} authorities)",
+            )
             return redirect("web:national-home")
-    return render(request, "web/national/groupings.html", {"form": form, "groupings": Grouping.objects.all(),
-                                                           "problem_anchor": "id_file", **problems})
+    return render(
+        request,
+        "web/national/groupings.html",
+        {
+            "form": form,
+            "groupings": Grouping.objects.all(),
+            "problem_anchor": "id_file",
+            **problems,
+        },
+    )
 
 
 # --- a council sends its own return --------------------------------------------------------------
+
 
 @staff_view
 def council_collections(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     org = viewer.organisation
-    if not (org.is_responsible_body and org.authority_id and policy.can_submit_for(viewer, org.authority_id)):
-        record(viewer, AuditAction.DENIED, object_type="collection", summary="Tried to open the national collections page")
-        raise PermissionDenied("Only a council's senior manager, missing coordinator or analyst can send its return")
-    requests = Request.objects.filter(authority_id=org.authority_id).select_related("collection").order_by("-collection__period_to")
+    if not (
+        org.is_responsible_body
+        and org.authority_id
+        and policy.can_submit_for(viewer, org.authority_id)
+    ):
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="collection",
+            summary="Tried to open the national collections page",
+        )
+        raise PermissionDenied(
+            "Only a council's senior manager, missing coordinator or analyst can send its return"
+        )
+    requests = (
+        Request.objects.filter(authority_id=org.authority_id)
+        .select_related("collection")
+        .order_by("-collection__period_to")
+    )
     if request.method == "POST":
         req = get_object_or_404(requests, pk=request.POST.get("request"))
         start, end = req.collection.period_from, req.collection.period_to
@@ -500,26 +778,44 @@ def council_collections(request: HttpRequest) -> HttpResponse:
             except NoNationalKey as error:
                 messages.error(request, f"Child-level records not sent: {error}")
                 return redirect("web:national-council")
-            messages.success(request, f"Pseudonymised child-level records sent for '{req.collection.name}': "
-                                      f"{sent.children} children, {sent.episodes} incidents, no names")
+            messages.success(
+                request,
+                f"Pseudonymised child-level records sent for '{req.collection.name}': "
+                f"{sent.children} children, {sent.episodes} incidents, no names",
+            )
             return redirect("web:national-council")
         result = foi.count_return([org.authority], start, end)
         document = published(result, suppress=False)
         document["generated_by"] = f"{document['generated_by']} for {viewer.username}"
         submission = actions.receive(viewer, req, document, ReceivedVia.VISIBLE)
-        messages.success(request, f"Return sent for '{req.collection.name}': version {submission.version}")
+        messages.success(
+            request, f"Return sent for '{req.collection.name}': version {submission.version}"
+        )
         return redirect("web:national-council")
     latest = {}
     for s in Submission.objects.filter(request__in=requests).order_by("request_id", "-version"):
         latest.setdefault(s.request_id, s)
-    record(viewer, AuditAction.LIST, object_type="collection", summary="Viewed the national collections addressed to them")
-    return render(request, "web/national/council.html", {
-        "rows": [{"request": r, "tag": STATUS_TAGS[r.status], "latest": latest.get(r.pk)} for r in requests],
-        "today": timezone.localdate(),
-    })
+    record(
+        viewer,
+        AuditAction.LIST,
+        object_type="collection",
+        summary="Viewed the national collections addressed to them",
+    )
+    return render(
+        request,
+        "web/national/council.html",
+        {
+            "rows": [
+                {"request": r, "tag": STATUS_TAGS[r.status], "latest": latest.get(r.pk)}
+                for r in requests
+            ],
+            "today": timezone.localdate(),
+        },
+    )
 
 
 # --- child-level, pseudonymised ------------------------------------------------------------------
+
 
 @staff_view
 def child_level(request: HttpRequest) -> HttpResponse:
@@ -535,17 +831,36 @@ def child_level(request: HttpRequest) -> HttpResponse:
     shown = []
     result = None
     if period:
-        result = pseudo_tables.tables_for(request.viewer, *period, purpose="child-level tables page")
+        result = pseudo_tables.tables_for(
+            request.viewer, *period, purpose="child-level tables page"
+        )
         for table in pseudo_tables.text_tables(result):
             values = table.values
             if suppress and table.counts:
                 from visible.returns import disclosure
 
-                values = disclosure.protect(table.values, table.relations, rounded=table.rounded).published
-            shown.append({"title": table.title, "columns": [label for _, label in table.columns],
-                          "rows": [{"label": label, "cells": [values[key, c] for c, _ in table.columns]}
-                                   for key, label in table.rows]})
-    return render(request, "web/national/child_level.html", {
-        "collections": collections, "chosen": chosen, "period": period, "tables": shown, "result": result,
-        "suppress": suppress,
-    })
+                values = disclosure.protect(
+                    table.values, table.relations, rounded=table.rounded
+                ).published
+            shown.append(
+                {
+                    "title": table.title,
+                    "columns": [label for _, label in table.columns],
+                    "rows": [
+                        {"label": label, "cells": [values[key, c] for c, _ in table.columns]}
+                        for key, label in table.rows
+                    ],
+                }
+            )
+    return render(
+        request,
+        "web/national/child_level.html",
+        {
+            "collections": collections,
+            "chosen": chosen,
+            "period": period,
+            "tables": shown,
+            "result": result,
+            "suppress": suppress,
+        },
+    )

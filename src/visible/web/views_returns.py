@@ -28,33 +28,63 @@ from visible.returns.models import PartnershipArea, PartnershipSection, SectionK
 from .forms import GovukDateField, check_year_in_range
 from .views import _apply_errors, staff_view
 
-HEADLINE_MEASURES = ("children", "children_missing_or_away", "children_missing", "children_away", "incidents",
-                     "children_still_missing", "children_still_missing_turned_18")
-BAND_MEASURES = ("incidents_under_24_hours", "incidents_1_to_7_days", "incidents_over_7_days",
-                 "incidents_still_missing", "incidents_returned_themselves", "incidents_found")
+HEADLINE_MEASURES = (
+    "children",
+    "children_missing_or_away",
+    "children_missing",
+    "children_away",
+    "incidents",
+    "children_still_missing",
+    "children_still_missing_turned_18",
+)
+BAND_MEASURES = (
+    "incidents_under_24_hours",
+    "incidents_1_to_7_days",
+    "incidents_over_7_days",
+    "incidents_still_missing",
+    "incidents_returned_themselves",
+    "incidents_found",
+)
 SHORT_LABELS = {
-    "children": "Children (Q1)", "children_missing_or_away": "Went missing or away (Q2)",
-    "children_missing": "Missing (M)", "children_away": "Away (A)", "incidents": "Incidents (Q3)",
-    "children_still_missing": "Still missing at the end (Q4)", "children_still_missing_turned_18": "Of whom turned 18",
-    "incidents_under_24_hours": "Under 24 hours", "incidents_1_to_7_days": "24 hours to 7 days",
-    "incidents_over_7_days": "More than 7 days", "incidents_still_missing": "Still missing",
-    "incidents_returned_themselves": "Came back by themselves", "incidents_found": "Found",
+    "children": "Children (Q1)",
+    "children_missing_or_away": "Went missing or away (Q2)",
+    "children_missing": "Missing (M)",
+    "children_away": "Away (A)",
+    "incidents": "Incidents (Q3)",
+    "children_still_missing": "Still missing at the end (Q4)",
+    "children_still_missing_turned_18": "Of whom turned 18",
+    "incidents_under_24_hours": "Under 24 hours",
+    "incidents_1_to_7_days": "24 hours to 7 days",
+    "incidents_over_7_days": "More than 7 days",
+    "incidents_still_missing": "Still missing",
+    "incidents_returned_themselves": "Came back by themselves",
+    "incidents_found": "Found",
 }
-OUTCOME_LABELS = {"returned_themselves": "Came back by themselves", "found": "Found",
-                  "still_missing": "Still missing at the end of the period"}
+OUTCOME_LABELS = {
+    "returned_themselves": "Came back by themselves",
+    "found": "Found",
+    "still_missing": "Still missing at the end of the period",
+}
 
 
 class FoiPeriodForm(forms.Form):
     start = GovukDateField(label="First day of the period", help_text="For example, 1 9 2014")
-    end = GovukDateField(label="Last day of the period", help_text="For example, 31 8 2015 (the day is included)")
-    suppress = forms.BooleanField(label="Show as published, with disclosure control", required=False,
-                                  help_text="Counts from 1 to 5, and any count that would give one away, shown as c")
+    end = GovukDateField(
+        label="Last day of the period", help_text="For example, 31 8 2015 (the day is included)"
+    )
+    suppress = forms.BooleanField(
+        label="Show as published, with disclosure control",
+        required=False,
+        help_text="Counts from 1 to 5, and any count that would give one away, shown as c",
+    )
 
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
-            self.add_error("end", "The last day of the period must be the same as or after its first day")
+            self.add_error(
+                "end", "The last day of the period must be the same as or after its first day"
+            )
         return data
 
 
@@ -77,9 +107,17 @@ def _own_authority(request: HttpRequest, purpose: str) -> Authority:
     viewer = request.viewer
     authority = viewer.organisation.authority if viewer.organisation else None
     if authority is None or not policy.can_make_foi_return(viewer, authority):
-        record(viewer, AuditAction.DENIED, object_type="foi_return", object_id=authority.code if authority else "",
-               summary="Tried to open the FOI return page", purpose=purpose)
-        raise PermissionDenied("Only a senior manager, missing coordinator or analyst of a council can see its FOI return")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="foi_return",
+            object_id=authority.code if authority else "",
+            summary="Tried to open the FOI return page",
+            purpose=purpose,
+        )
+        raise PermissionDenied(
+            "Only a senior manager, missing coordinator or analyst of a council can see its FOI return"
+        )
     return authority
 
 
@@ -96,12 +134,22 @@ def _breakdown_tables(doc: dict, group: str) -> list[dict]:
     for table in doc["breakdowns"]:
         if table["group"] != group:
             continue
-        tables.append({
-            "measure": table["measure"], "by": table["by"], "measure_label": measures[table["measure"]],
-            "by_label": "nationality" if table["by"] == "nationality" else "British, EU or non-EU",
-            "rows": [{"label": r["label"], "cells": list(r["values"].values()), "total": r["total"]} for r in table["rows"]],
-            "column_totals": list(table["column_totals"].values()), "total": table["total"],
-        })
+        tables.append(
+            {
+                "measure": table["measure"],
+                "by": table["by"],
+                "measure_label": measures[table["measure"]],
+                "by_label": "nationality"
+                if table["by"] == "nationality"
+                else "British, EU or non-EU",
+                "rows": [
+                    {"label": r["label"], "cells": list(r["values"].values()), "total": r["total"]}
+                    for r in table["rows"]
+                ],
+                "column_totals": list(table["column_totals"].values()),
+                "total": table["total"],
+            }
+        )
     return tables
 
 
@@ -117,46 +165,90 @@ def _length(hours: float) -> str:
 def foi_return(request: HttpRequest) -> HttpResponse:
     authority = _own_authority(request, "FOI return page")
     default_start, default_end = _default_period()
-    form = FoiPeriodForm(request.GET if "start_0" in request.GET else None,
-                         initial={"start": default_start, "end": default_end})
+    form = FoiPeriodForm(
+        request.GET if "start_0" in request.GET else None,
+        initial={"start": default_start, "end": default_end},
+    )
     start, end, suppress = default_start, default_end, False
     context: dict = {"form": form, "authority": authority, "doc": None}
     if form.is_bound:
         if not form.is_valid():
             return render(request, "web/returns/foi_return.html", context)
-        start, end, suppress = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["suppress"]
+        start, end, suppress = (
+            form.cleaned_data["start"],
+            form.cleaned_data["end"],
+            form.cleaned_data["suppress"],
+        )
     group = foi.GROUPS_BY_CODE.get(request.GET.get("group", ""), foi.GROUPS_BY_CODE["any"])
     result = foi.foi_return_for(request.viewer, authority, start, end, purpose="FOI return page")
     doc = formats.published(result, suppress=suppress)
     groups = {g["code"]: g for g in doc["groups"]}
 
     def rows(measures):
-        return [{"code": code, "label": groups[code]["label"], "questions": ", ".join(groups[code]["questions"]),
-                 "values": [(m, doc["counts"][code][m]) for m in measures]} for code in groups]
+        return [
+            {
+                "code": code,
+                "label": groups[code]["label"],
+                "questions": ", ".join(groups[code]["questions"]),
+                "values": [(m, doc["counts"][code][m]) for m in measures],
+            }
+            for code in groups
+        ]
 
     bands = dict(foi.DURATION_BANDS)
-    incidents = [i | {"length": _length(i["hours"]), "band_label": bands[i["band"]],
-                      "outcome_label": OUTCOME_LABELS[i["outcome"]]} for i in doc["incidents"]]
-    query_base = {"start_0": start.day, "start_1": start.month, "start_2": start.year,
-                  "end_0": end.day, "end_1": end.month, "end_2": end.year}
+    incidents = [
+        i
+        | {
+            "length": _length(i["hours"]),
+            "band_label": bands[i["band"]],
+            "outcome_label": OUTCOME_LABELS[i["outcome"]],
+        }
+        for i in doc["incidents"]
+    ]
+    query_base = {
+        "start_0": start.day,
+        "start_1": start.month,
+        "start_2": start.year,
+        "end_0": end.day,
+        "end_1": end.month,
+        "end_2": end.year,
+    }
     if suppress:
         query_base["suppress"] = "on"
     downloads = []
     for published in (True, False):
         for fmt in formats.FORMATS:
-            params = f"start={start.isoformat()}&end={end.isoformat()}&format={fmt}" + ("&suppress=on" if published else "")
-            downloads.append({
-                "href": f"{reverse('web:foi-return-download')}?{params}", "format": fmt, "suppress": published,
-                "label": f"{fmt.upper()}, {'as published (with disclosure control)' if published else 'unsuppressed, for use inside the council'}",
-            })
-    context.update({
-        "doc": doc, "start": start, "end": end, "as_at": result.period_end, "suppressed": suppress,
-        "group": group, "groups": foi.GROUPS, "genders": foi.GENDERS,
-        "headline_measures": [(m, SHORT_LABELS[m]) for m in HEADLINE_MEASURES], "headline_rows": rows(HEADLINE_MEASURES),
-        "band_measures": [(m, SHORT_LABELS[m]) for m in BAND_MEASURES], "band_rows": rows(BAND_MEASURES),
-        "breakdowns": _breakdown_tables(doc, group.code), "incidents": incidents, "downloads": downloads,
-        "query_base": query_base,
-    })
+            params = f"start={start.isoformat()}&end={end.isoformat()}&format={fmt}" + (
+                "&suppress=on" if published else ""
+            )
+            downloads.append(
+                {
+                    "href": f"{reverse('web:foi-return-download')}?{params}",
+                    "format": fmt,
+                    "suppress": published,
+                    "label": f"{fmt.upper()}, {'as published (with disclosure control)' if published else 'unsuppressed, for use inside the council'}",
+                }
+            )
+    context.update(
+        {
+            "doc": doc,
+            "start": start,
+            "end": end,
+            "as_at": result.period_end,
+            "suppressed": suppress,
+            "group": group,
+            "groups": foi.GROUPS,
+            "genders": foi.GENDERS,
+            "headline_measures": [(m, SHORT_LABELS[m]) for m in HEADLINE_MEASURES],
+            "headline_rows": rows(HEADLINE_MEASURES),
+            "band_measures": [(m, SHORT_LABELS[m]) for m in BAND_MEASURES],
+            "band_rows": rows(BAND_MEASURES),
+            "breakdowns": _breakdown_tables(doc, group.code),
+            "incidents": incidents,
+            "downloads": downloads,
+            "query_base": query_base,
+        }
+    )
     return render(request, "web/returns/foi_return.html", context)
 
 
@@ -166,24 +258,47 @@ def foi_return_download(request: HttpRequest) -> HttpResponse:
     authority = _own_authority(request, "FOI return download")
     form = DownloadForm(request.GET)
     if not form.is_valid():
-        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-        return HttpResponse(f"The download link is not complete ({problems}). Open the FOI return page and use its "
-                            "download links.", status=400, content_type="text/plain; charset=utf-8")
+        problems = "; ".join(
+            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+        )
+        return HttpResponse(
+            f"The download link is not complete ({problems}). Open the FOI return page and use its "
+            "download links.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     data = form.cleaned_data
     try:
         foi.check_period(data["start"], data["end"])
     except ValueError:
-        return HttpResponse("The period's 'to' date is before its 'from' date. Open the FOI return page and choose "
-                            "the period again.", status=400, content_type="text/plain; charset=utf-8")
-    result = foi.foi_return_for(request.viewer, authority, data["start"], data["end"], purpose="FOI return download")
+        return HttpResponse(
+            "The period's 'to' date is before its 'from' date. Open the FOI return page and choose "
+            "the period again.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    result = foi.foi_return_for(
+        request.viewer, authority, data["start"], data["end"], purpose="FOI return download"
+    )
     content = formats.render(result, data["format"], suppress=data["suppress"])
     name = formats.filename(result, data["format"], data["suppress"])
-    record(request.viewer, AuditAction.EXPORT, object_type="foi_return", object_id=authority.code,
-           purpose="FOI return download",
-           summary=f"Downloaded the FOI return as {data['format'].upper()}"
-                   f"{' with disclosure control' if data['suppress'] else ' (unsuppressed)'}",
-           detail={"format": data["format"], "suppressed": data["suppress"], "start": data["start"].isoformat(),
-                   "end": data["end"].isoformat(), "filename": name, "bytes": len(content)})
+    record(
+        request.viewer,
+        AuditAction.EXPORT,
+        object_type="foi_return",
+        object_id=authority.code,
+        purpose="FOI return download",
+        summary=f"Downloaded the FOI return as {data['format'].upper()}"
+        f"{' with disclosure control' if data['suppress'] else ' (unsuppressed)'}",
+        detail={
+            "format": data["format"],
+            "suppressed": data["suppress"],
+            "start": data["start"].isoformat(),
+            "end": data["end"].isoformat(),
+            "filename": name,
+            "bytes": len(content),
+        },
+    )
     response = HttpResponse(content, content_type=formats.CONTENT_TYPES[data["format"]])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
@@ -191,6 +306,7 @@ def foi_return_download(request: HttpRequest) -> HttpResponse:
 
 
 # --- the partnership's annual report -------------------------------------------------------------
+
 
 def _area(pk: int) -> PartnershipArea:
     area = PartnershipArea.objects.filter(pk=pk).first()
@@ -213,13 +329,27 @@ def partnerships(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     areas = []
     for area in policy.partnerships_for(viewer):
-        latest = today.year if today >= partnership.reporting_year(area, today.year)[0] else today.year - 1
-        areas.append((area, [(y, partnership.year_label(area, y)) for y in range(latest, latest - 4, -1)]))
+        latest = (
+            today.year
+            if today >= partnership.reporting_year(area, today.year)[0]
+            else today.year - 1
+        )
+        areas.append(
+            (area, [(y, partnership.year_label(area, y)) for y in range(latest, latest - 4, -1)])
+        )
     if not areas and not (viewer.organisation and viewer.organisation.is_responsible_body):
-        record(viewer, AuditAction.DENIED, object_type="partnership_report", summary="Tried to open the partnership reports")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="partnership_report",
+            summary="Tried to open the partnership reports",
+        )
         raise PermissionDenied("Partnership reports are for councils in a partnership area")
-    return render(request, "web/returns/partnerships.html", {"areas": areas, "year_note": "April to March unless the "
-                                                             "partnership says otherwise"})
+    return render(
+        request,
+        "web/returns/partnerships.html",
+        {"areas": areas, "year_note": "April to March unless the partnership says otherwise"},
+    )
 
 
 @staff_view
@@ -230,8 +360,13 @@ def partnership_report(request: HttpRequest, pk: int, year: int) -> HttpResponse
         partnership.refuse(request.viewer, area, "partnership report page")
     _checked_year(area, year)
     report = partnership.report_for(request.viewer, area, year, purpose="partnership report page")
-    return render(request, partnership.TEMPLATE, partnership.page_context(
-        report, pdf=False, can_write=policy.can_write_sections(request.viewer, area)))
+    return render(
+        request,
+        partnership.TEMPLATE,
+        partnership.page_context(
+            report, pdf=False, can_write=policy.can_write_sections(request.viewer, area)
+        ),
+    )
 
 
 @staff_view
@@ -251,9 +386,12 @@ def partnership_report_pdf(request: HttpRequest, pk: int, year: int) -> HttpResp
 
 
 class SectionForm(forms.Form):
-    text = forms.CharField(label="What the partnership wants to say", required=False,
-                           widget=forms.Textarea(attrs={"rows": 12}),
-                           help_text="Plain text; a blank line starts a new paragraph")
+    text = forms.CharField(
+        label="What the partnership wants to say",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="Plain text; a blank line starts a new paragraph",
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
@@ -264,24 +402,48 @@ def partnership_section(request: HttpRequest, pk: int, year: int, key: str) -> H
     if key not in SectionKey.values:
         raise Http404("No such section of the report")
     if not policy.can_write_sections(viewer, area):
-        record(viewer, AuditAction.DENIED, object_type="partnership_section", object_id=area.pk,
-               summary=f"Tried to write the {year} report of {area.name}")
-        raise PermissionDenied("Only a senior manager of a council in the partnership can write its report")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="partnership_section",
+            object_id=area.pk,
+            summary=f"Tried to write the {year} report of {area.name}",
+        )
+        raise PermissionDenied(
+            "Only a senior manager of a council in the partnership can write its report"
+        )
     _checked_year(area, year)
     section = PartnershipSection.objects.filter(partnership=area, year=year, key=key).first()
     if request.method == "POST":
         form = SectionForm(request.POST)
         if form.is_valid():
             try:
-                actions.save_section(viewer, area, year, key, form.cleaned_data["text"], form.cleaned_data["version"])
+                actions.save_section(
+                    viewer, area, year, key, form.cleaned_data["text"], form.cleaned_data["version"]
+                )
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
                 messages.success(request, f"Saved '{SectionKey(key).label}'")
-                return redirect(f"{reverse('web:partnership-report', args=[area.pk, year])}#written-{key}")
+                return redirect(
+                    f"{reverse('web:partnership-report', args=[area.pk, year])}#written-{key}"
+                )
     else:
-        form = SectionForm(initial={"text": section.text if section else "", "version": section.version if section else None})
-    return render(request, "web/returns/partnership_section.html", {
-        "form": form, "area": area, "year": year, "key": key, "title": SectionKey(key).label,
-        "year_label": partnership.year_label(area, year),
-    })
+        form = SectionForm(
+            initial={
+                "text": section.text if section else "",
+                "version": section.version if section else None,
+            }
+        )
+    return render(
+        request,
+        "web/returns/partnership_section.html",
+        {
+            "form": form,
+            "area": area,
+            "year": year,
+            "key": key,
+            "title": SectionKey(key).label,
+            "year_label": partnership.year_label(area, year),
+        },
+    )

@@ -37,14 +37,24 @@ PASSWORD_RESET_REQUESTED = "password_reset_requested"
 PASSWORD_RESET = "password_reset"
 
 
-def _lockout_page(request: HttpRequest, refused: throttle.Refusal, username: str = "") -> HttpResponse:
+def _lockout_page(
+    request: HttpRequest, refused: throttle.Refusal, username: str = ""
+) -> HttpResponse:
     """The same page and words for every refused attempt, with how long to wait: nothing says
     whether the account exists, nor what was locked or slowed."""
     minutes = refused.wait_minutes()
-    response = render(request, "web/sign_in.html", {
-        "form": AuthenticationForm(request, initial={"username": username}), "locked": True,
-        "lockout_minutes": minutes, "forms_have_errors": True, "next": "",
-    }, status=429)
+    response = render(
+        request,
+        "web/sign_in.html",
+        {
+            "form": AuthenticationForm(request, initial={"username": username}),
+            "locked": True,
+            "lockout_minutes": minutes,
+            "forms_have_errors": True,
+            "next": "",
+        },
+        status=429,
+    )
     response["Retry-After"] = str(max(1, int(refused.wait().total_seconds())))
     return response
 
@@ -57,19 +67,30 @@ def _complete_sign_in(request: HttpRequest, pending: sessions.Pending) -> str:
     return pending.next or reverse("web:home")
 
 
-@method_decorator([sensitive_post_parameters("password"), csrf_protect, never_cache], name="dispatch")
+@method_decorator(
+    [sensitive_post_parameters("password"), csrf_protect, never_cache], name="dispatch"
+)
 class SignInView(View):
     template_name = "web/sign_in.html"
 
-    def _context(self, request: HttpRequest, form: AuthenticationForm, next_url: str) -> dict[str, Any]:
-        return {"form": form, "next": next_url,
-                "timed_out": sessions.timed_out_message(request.session.pop(sessions.TIMED_OUT, None))}
+    def _context(
+        self, request: HttpRequest, form: AuthenticationForm, next_url: str
+    ) -> dict[str, Any]:
+        return {
+            "form": form,
+            "next": next_url,
+            "timed_out": sessions.timed_out_message(request.session.pop(sessions.TIMED_OUT, None)),
+        }
 
     def get(self, request: HttpRequest) -> HttpResponse:
         next_url = sessions.safe_next(request, request.GET.get("next"))
         if request.user.is_authenticated:
             return redirect(next_url or "web:home")
-        return render(request, self.template_name, self._context(request, AuthenticationForm(request), next_url))
+        return render(
+            request,
+            self.template_name,
+            self._context(request, AuthenticationForm(request), next_url),
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         next_url = sessions.safe_next(request, request.POST.get("next"))
@@ -152,7 +173,9 @@ class _SecondStep(View):
         if destination:  # both steps passed: this address becomes one they have signed in from
             throttle.succeeded(attempt, signed_in=user)
             return redirect(destination)
-        second_factor.record_failure(user, "recovery code" if self.field == "recovery_code" else "code")
+        second_factor.record_failure(
+            user, "recovery code" if self.field == "recovery_code" else "code"
+        )
         refused = throttle.failed(attempt)
         if refused:
             sessions.clear_pending(request)
@@ -185,8 +208,12 @@ class SetUpView(_SecondStep):
 
     def context(self) -> dict[str, Any]:
         device = second_factor.device_for_enrolment(self.pending.user)
-        return {"pending_user": self.pending.user, "secret": second_factor.grouped(device.secret),
-                "qr_svg": second_factor.qr_svg(device), "issuer": second_factor.issuer()}
+        return {
+            "pending_user": self.pending.user,
+            "secret": second_factor.grouped(device.secret),
+            "qr_svg": second_factor.qr_svg(device),
+            "issuer": second_factor.issuer(),
+        }
 
     def check(self, request: HttpRequest, code: str) -> str | None:
         device = second_factor.device_for_enrolment(self.pending.user)
@@ -203,7 +230,9 @@ class SetUpView(_SecondStep):
 class RecoveryCodeView(_SecondStep):
     template_name = "web/security/recovery_code.html"
     field = "recovery_code"
-    wrong = "That recovery code is not right or has been used. Check it and try again, or use another"
+    wrong = (
+        "That recovery code is not right or has been used. Check it and try again, or use another"
+    )
     empty = "Enter one of your recovery codes"
 
     def check(self, request: HttpRequest, code: str) -> str | None:
@@ -211,8 +240,11 @@ class RecoveryCodeView(_SecondStep):
         if left is None:
             return None
         destination = _complete_sign_in(request, self.pending)
-        messages.info(request, f"You signed in with a recovery code. You have {left} recovery code{'s' if left != 1 else ''} left."
-                      + (" Ask your administrator to set up your authenticator again." if left <= 2 else ""))
+        messages.info(
+            request,
+            f"You signed in with a recovery code. You have {left} recovery code{'s' if left != 1 else ''} left."
+            + (" Ask your administrator to set up your authenticator again." if left <= 2 else ""),
+        )
         return destination
 
 
@@ -223,10 +255,15 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     issued = request.session.pop(sessions.RECOVERY_CODES, None)
     if not issued:
         return redirect("web:home")
-    return render(request, "web/security/recovery_codes.html", {"codes": issued["codes"], "next": issued["next"]})
+    return render(
+        request,
+        "web/security/recovery_codes.html",
+        {"codes": issued["codes"], "next": issued["next"]},
+    )
 
 
 # --- passwords -----------------------------------------------------------------------------
+
 
 def _reset_minutes() -> int:
     return max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
@@ -252,15 +289,28 @@ class PasswordResetView(_ResetMinutes, auth_views.PasswordResetView):
     def form_valid(self, form):
         email = form.cleaned_data["email"]
         known = [u.pk for u in form.get_users(email)]
-        someone = Viewer(user_id=known[0] if known else None, username="", organisation=None, role=None)
+        someone = Viewer(
+            user_id=known[0] if known else None, username="", organisation=None, role=None
+        )
         if _too_many_resets(self.request, email):
             # Not sent, and the page is the same: no flood of mail to one address, and nothing
             # said about whether it has an account.
-            record(someone, PASSWORD_RESET_REQUESTED, object_type="user", object_id=known[0] if known else "",
-                   summary="Asked for a password reset link too often in an hour: none sent")
+            record(
+                someone,
+                PASSWORD_RESET_REQUESTED,
+                object_type="user",
+                object_id=known[0] if known else "",
+                summary="Asked for a password reset link too often in an hour: none sent",
+            )
             return redirect(self.success_url)
-        record(someone, PASSWORD_RESET_REQUESTED, object_type="user", object_id=known[0] if known else "",
-               summary="Asked for a password reset link" + ("" if known else " for an address no account has"))
+        record(
+            someone,
+            PASSWORD_RESET_REQUESTED,
+            object_type="user",
+            object_id=known[0] if known else "",
+            summary="Asked for a password reset link"
+            + ("" if known else " for an address no account has"),
+        )
         return super().form_valid(form)
 
 
@@ -274,7 +324,10 @@ def _too_many_resets(request: HttpRequest, email: str) -> bool:
 
     limit = settings.VISIBLE_PASSWORD_RESETS_PER_HOUR
     over = False
-    for key in (f"visible:reset:email:{email.strip().lower()}", f"visible:reset:ip:{client_ip(request)}"):
+    for key in (
+        f"visible:reset:email:{email.strip().lower()}",
+        f"visible:reset:ip:{client_ip(request)}",
+    ):
         cache.add(key, 0, timeout=60 * 60)
         over = cache.incr(key) > limit or over
     return over
@@ -290,8 +343,13 @@ class PasswordResetConfirmView(_ResetMinutes, auth_views.PasswordResetConfirmVie
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record(viewer_for(form.user), PASSWORD_RESET, object_type="user", object_id=form.user.pk,
-               summary="Set a new password with a reset link")
+        record(
+            viewer_for(form.user),
+            PASSWORD_RESET,
+            object_type="user",
+            object_id=form.user.pk,
+            summary="Set a new password with a reset link",
+        )
         return response
 
 
@@ -305,8 +363,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("web:home")
 
     def form_valid(self, form):
-        response = super().form_valid(form)  # keeps this session signed in (update_session_auth_hash)
-        record(viewer_for(form.user), PASSWORD_CHANGED, object_type="user", object_id=form.user.pk,
-               summary="Changed their password")
+        response = super().form_valid(
+            form
+        )  # keeps this session signed in (update_session_auth_hash)
+        record(
+            viewer_for(form.user),
+            PASSWORD_CHANGED,
+            object_type="user",
+            object_id=form.user.pk,
+            summary="Changed their password",
+        )
         messages.success(self.request, "Your password has been changed")
         return response

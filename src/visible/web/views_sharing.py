@@ -30,33 +30,59 @@ class BreakGlassForm(forms.Form):
     """Shows the fields; sharing.actions.break_glass_by_number checks them (the reason before the
     number is looked up, so the page never says whether a number exists without a reason)."""
 
-    child = forms.CharField(label="The child's Visible number", required=False,
-                            help_text="On the grab pack, a police report or a call from the child's council")
-    reason = forms.CharField(label="Why you need the record now", widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                             help_text="The child's council is told at once and will review it")
+    child = forms.CharField(
+        label="The child's Visible number",
+        required=False,
+        help_text="On the grab pack, a police report or a call from the child's council",
+    )
+    reason = forms.CharField(
+        label="Why you need the record now",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="The child's council is told at once and will review it",
+    )
 
 
 class TransferForm(forms.Form):
-    to = forms.ModelChoiceField(label="Authority taking responsibility", queryset=Organisation.objects.none(),
-                                error_messages={"required": "Choose the authority taking responsibility"})
-    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="For example 'National Transfer Protocol: accepted by Leeds on 3 March'",
-                             error_messages={"required": "Say why the child is being transferred"})
-    confirm = forms.BooleanField(label="I understand that responsibility, the whole record and its open alerts move "
-                                       "to the receiving authority now", error_messages={
-                                           "required": "Confirm that responsibility moves now"})
+    to = forms.ModelChoiceField(
+        label="Authority taking responsibility",
+        queryset=Organisation.objects.none(),
+        error_messages={"required": "Choose the authority taking responsibility"},
+    )
+    reason = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example 'National Transfer Protocol: accepted by Leeds on 3 March'",
+        error_messages={"required": "Say why the child is being transferred"},
+    )
+    confirm = forms.BooleanField(
+        label="I understand that responsibility, the whole record and its open alerts move "
+        "to the receiving authority now",
+        error_messages={"required": "Confirm that responsibility moves now"},
+    )
 
     def __init__(self, *args, child: Child, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = (Organisation.objects.filter(kind__in=(OrganisationKind.COUNCIL, OrganisationKind.HSC_TRUST))
-                                      .exclude(pk=child.responsible_organisation_id).order_by("name"))
+        self.fields["to"].queryset = (
+            Organisation.objects.filter(
+                kind__in=(OrganisationKind.COUNCIL, OrganisationKind.HSC_TRUST)
+            )
+            .exclude(pk=child.responsible_organisation_id)
+            .order_by("name")
+        )
 
 
 def _owned_child(request: HttpRequest, pk: int, purpose: str) -> Child:
     child, grant = queries.open_child_grant(request.viewer, pk, purpose=purpose)
     if grant.access != policy.Access.FULL:
-        record(request.viewer, AuditAction.DENIED, object_type="child", object_id=child.pk, child_id=child.pk,
-               summary=f"Tried to {purpose} without permission")
+        record(
+            request.viewer,
+            AuditAction.DENIED,
+            object_type="child",
+            object_id=child.pk,
+            child_id=child.pk,
+            summary=f"Tried to {purpose} without permission",
+        )
         raise PermissionDenied("Only the child's own council can do this")
     return child
 
@@ -65,12 +91,17 @@ def _owned_child(request: HttpRequest, pk: int, purpose: str) -> Child:
 @require_POST
 def share_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
     child = _owned_child(request, pk, "share the grab pack")
-    force = Organisation.objects.filter(pk=request.POST.get("force"), kind=OrganisationKind.POLICE).first()
+    force = Organisation.objects.filter(
+        pk=request.POST.get("force"), kind=OrganisationKind.POLICE
+    ).first()
     if force is None:
         raise Http404("Choose a police force")
     actions.share_grab_pack(request.viewer, child, force)
-    messages.success(request, f"Grab pack shared with {force.name}: they see it only while {child.given_names} is "
-                              "reported missing to them")
+    messages.success(
+        request,
+        f"Grab pack shared with {force.name}: they see it only while {child.given_names} is "
+        "reported missing to them",
+    )
     return redirect("web:child", pk=child.pk)
 
 
@@ -88,20 +119,32 @@ def share_end(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
 def break_glass(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     if viewer.role not in actions.BREAK_GLASS_ROLES:
-        record(viewer, AuditAction.DENIED, object_type="breakglass", summary="Tried to open break-glass access")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="breakglass",
+            summary="Tried to open break-glass access",
+        )
         raise PermissionDenied("Your role cannot use break-glass access")
     form = BreakGlassForm(request.POST or None, initial={"child": request.GET.get("child")})
     if request.method == "POST" and form.is_valid():
         try:
-            glass = actions.break_glass_by_number(viewer, form.cleaned_data["child"], form.cleaned_data["reason"])
+            glass = actions.break_glass_by_number(
+                viewer, form.cleaned_data["child"], form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             child = glass.child
-            messages.success(request, f"Break-glass access to {child.full_name}'s record for "
-                                      f"{actions.BREAK_GLASS_HOURS} hours. {child.responsible_organisation.name} has been told.")
+            messages.success(
+                request,
+                f"Break-glass access to {child.full_name}'s record for "
+                f"{actions.BREAK_GLASS_HOURS} hours. {child.responsible_organisation.name} has been told.",
+            )
             return redirect("web:child", pk=child.pk)
-    return render(request, "web/sharing/break_glass.html", {"form": form, "hours": actions.BREAK_GLASS_HOURS})
+    return render(
+        request, "web/sharing/break_glass.html", {"form": form, "hours": actions.BREAK_GLASS_HOURS}
+    )
 
 
 @staff_view
@@ -124,14 +167,23 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransferForm(request.POST or None, child=child)
     if request.method == "POST" and form.is_valid():
         try:
-            done = actions.transfer(request.viewer, child, form.cleaned_data["to"], form.cleaned_data["reason"])
+            done = actions.transfer(
+                request.viewer, child, form.cleaned_data["to"], form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, f"{child.full_name} transferred to {done.to_organisation.name}. You can read the "
-                                      f"record until {done.read_only_until:%-d %B %Y}.")
+            messages.success(
+                request,
+                f"{child.full_name} transferred to {done.to_organisation.name}. You can read the "
+                f"record until {done.read_only_until:%-d %B %Y}.",
+            )
             return redirect("web:child", pk=child.pk)
-    return render(request, "web/sharing/transfer.html", {"form": form, "child": child, "days": actions.READ_ONLY_DAYS})
+    return render(
+        request,
+        "web/sharing/transfer.html",
+        {"form": form, "child": child, "days": actions.READ_ONLY_DAYS},
+    )
 
 
 @staff_view
@@ -141,20 +193,43 @@ def force_missing(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     org = viewer.organisation
     if org.kind != OrganisationKind.POLICE or viewer.role not in policy.POLICE_ROLES:
-        record(viewer, AuditAction.DENIED, object_type="episode", summary="Tried to open a police force's missing list")
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="episode",
+            summary="Tried to open a police force's missing list",
+        )
         raise PermissionDenied("This list is for police forces")
     children = policy.visible_children(viewer)
     since = timezone.now() - dt.timedelta(days=policy.SPOC_FOLLOW_UP_DAYS)
-    episodes = (Episode.objects.filter(police_force=org, child__in=children)
-                .filter(returned_at__isnull=True) if viewer.role != Role.TRAFFICKING_SPOC else
-                Episode.objects.filter(police_force=org, child__in=children).exclude(returned_at__lt=since))
+    episodes = (
+        Episode.objects.filter(police_force=org, child__in=children).filter(
+            returned_at__isnull=True
+        )
+        if viewer.role != Role.TRAFFICKING_SPOC
+        else Episode.objects.filter(police_force=org, child__in=children).exclude(
+            returned_at__lt=since
+        )
+    )
     episodes = list(episodes.select_related("child").order_by("returned_at", "-last_seen_at"))
-    in_scope = set(policy._in_scope_now().filter(child_id__in=[e.child_id for e in episodes])
-                   .values_list("child_id", flat=True))
-    record(viewer, AuditAction.LIST, object_type="episode",
-           summary=f"Viewed the force's missing list ({len(episodes)} episodes)",
-           detail={"episodes": [e.pk for e in episodes]})
-    return render(request, "web/sharing/force_missing.html", {
-        "rows": [{"episode": e, "in_scope": e.child_id in in_scope} for e in episodes],
-        "spoc": viewer.role == Role.TRAFFICKING_SPOC, "days": policy.SPOC_FOLLOW_UP_DAYS,
-    })
+    in_scope = set(
+        policy._in_scope_now()
+        .filter(child_id__in=[e.child_id for e in episodes])
+        .values_list("child_id", flat=True)
+    )
+    record(
+        viewer,
+        AuditAction.LIST,
+        object_type="episode",
+        summary=f"Viewed the force's missing list ({len(episodes)} episodes)",
+        detail={"episodes": [e.pk for e in episodes]},
+    )
+    return render(
+        request,
+        "web/sharing/force_missing.html",
+        {
+            "rows": [{"episode": e, "in_scope": e.child_id in in_scope} for e in episodes],
+            "spoc": viewer.role == Role.TRAFFICKING_SPOC,
+            "days": policy.SPOC_FOLLOW_UP_DAYS,
+        },
+    )

@@ -46,21 +46,38 @@ class MultipleFileField(forms.FileField):
 
 
 def _year_choices() -> list[tuple[str, str]]:
-    return [(str(y), year_label(y)) for y in range(LAST_COLLECTION_YEAR, FIRST_COLLECTION_YEAR - 1, -1)]
+    return [
+        (str(y), year_label(y)) for y in range(LAST_COLLECTION_YEAR, FIRST_COLLECTION_YEAR - 1, -1)
+    ]
 
 
 class UploadForm(forms.Form):
-    year = forms.ChoiceField(label="Collection year", choices=_year_choices,
-                             help_text="1 April to 31 March; the code lists of that year are used")
+    year = forms.ChoiceField(
+        label="Collection year",
+        choices=_year_choices,
+        help_text="1 April to 31 March; the code lists of that year are used",
+    )
     # Empty files are let through: the import's report names them ("The file is empty").
-    files = MultipleFileField(label="Upload the return's files", allow_empty_file=True, error_messages={
-        "required": "Select the return's files: Header, Episodes, UASC and Missing as CSV, or the XML file"})
+    files = MultipleFileField(
+        label="Upload the return's files",
+        allow_empty_file=True,
+        error_messages={
+            "required": "Select the return's files: Header, Episodes, UASC and Missing as CSV, or the XML file"
+        },
+    )
 
 
 def _require(request: HttpRequest) -> None:
     if not policy.can_import(request.viewer):
-        record(request.viewer, AuditAction.DENIED, object_type="ssda903", summary="Tried to open the SSDA903 upload page")
-        raise PermissionDenied("Only a council's senior manager or missing-children coordinator can import its SSDA903 return")
+        record(
+            request.viewer,
+            AuditAction.DENIED,
+            object_type="ssda903",
+            summary="Tried to open the SSDA903 upload page",
+        )
+        raise PermissionDenied(
+            "Only a council's senior manager or missing-children coordinator can import its SSDA903 return"
+        )
 
 
 @staff_view
@@ -75,20 +92,34 @@ def ssda903_import(request: HttpRequest) -> HttpResponse:
         uploaded = form.cleaned_data["files"]
         total, limit = sum(f.size for f in uploaded), settings.VISIBLE_SSDA903_MAX_BYTES
         if total > limit:  # before a byte of them is read
-            form.add_error("files", f"The files are {size_text(total)} together; an SSDA903 return is at most "
-                                    f"{size_text(limit)}: upload the Header, Episodes, UASC and Missing files only")
+            form.add_error(
+                "files",
+                f"The files are {size_text(total)} together; an SSDA903 return is at most "
+                f"{size_text(limit)}: upload the Header, Episodes, UASC and Missing files only",
+            )
             return render(request, "web/ssda903/import.html", context, status=400)
         files = [(f.name, f.read()) for f in uploaded]
         year = int(form.cleaned_data["year"])
         outcome = import_return(files, year, authority.code, viewer=request.viewer)
         report = outcome.report
-        context.update(outcome=outcome, year_label=year_label(year), errors=report.groups(ERROR),
-                       warnings=report.groups(WARNING), error_count=len(report.errors), warning_count=len(report.warnings))
+        context.update(
+            outcome=outcome,
+            year_label=year_label(year),
+            errors=report.groups(ERROR),
+            warnings=report.groups(WARNING),
+            error_count=len(report.errors),
+            warning_count=len(report.warnings),
+        )
         if report.problems:
-            saved = ProblemReport.objects.create(organisation=request.viewer.organisation,
-                                                 created_by_name=request.viewer.username, csv_text=report.as_csv())
+            saved = ProblemReport.objects.create(
+                organisation=request.viewer.organisation,
+                created_by_name=request.viewer.username,
+                csv_text=report.as_csv(),
+            )
             context["problems_pk"] = saved.pk
-        return render(request, "web/ssda903/import.html", context, status=200 if outcome.imported else 422)
+        return render(
+            request, "web/ssda903/import.html", context, status=200 if outcome.imported else 422
+        )
     return render(request, "web/ssda903/import.html", context, status=400 if form.is_bound else 200)
 
 
@@ -101,5 +132,7 @@ def ssda903_problems(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such report")
     # Written again through the guard against formulas: reports kept from before it are too.
     response = HttpResponse(inert_csv_text(report.csv_text), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ssda903-problems-{report.created_at:%Y%m%d-%H%M}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="ssda903-problems-{report.created_at:%Y%m%d-%H%M}.csv"'
+    )
     return response

@@ -6,41 +6,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('reference', '0001_initial'),
+        ("reference", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('council', "Council (children's services authority)"), ('hsc_trust', 'Health and Social Care Trust'), ('police', 'Police force'), ('ngo', 'Non-governmental organisation'), ('guardian_service', 'Guardian or advocacy service'), ('national_body', 'National body')], max_length=32)),
-                ('is_active', models.BooleanField(default=True)),
-                ('authority', models.OneToOneField(blank=True, help_text="For councils and HSC Trusts: the authority whose children's services this is.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organisation', to='reference.authority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("council", "Council (children's services authority)"),
+                            ("hsc_trust", "Health and Social Care Trust"),
+                            ("police", "Police force"),
+                            ("ngo", "Non-governmental organisation"),
+                            ("guardian_service", "Guardian or advocacy service"),
+                            ("national_body", "National body"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "authority",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="For councils and HSC Trusts: the authority whose children's services this is.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisation",
+                        to="reference.authority",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('social_worker', 'Social worker'), ('missing_coordinator', 'Missing-children coordinator'), ('senior_manager', 'Senior manager'), ('police_officer', 'Police missing-persons officer'), ('trafficking_spoc', 'Trafficking single point of contact'), ('guardian', 'Independent guardian'), ('ngo_worker', 'NGO worker'), ('analyst', 'Analyst')], max_length=32)),
-                ('job_title', models.CharField(blank=True, max_length=200)),
-                ('is_active', models.BooleanField(default=True)),
-                ('started', models.DateField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("social_worker", "Social worker"),
+                            ("missing_coordinator", "Missing-children coordinator"),
+                            ("senior_manager", "Senior manager"),
+                            ("police_officer", "Police missing-persons officer"),
+                            ("trafficking_spoc", "Trafficking single point of contact"),
+                            ("guardian", "Independent guardian"),
+                            ("ngo_worker", "NGO worker"),
+                            ("analyst", "Analyst"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=200)),
+                ("is_active", models.BooleanField(default=True)),
+                ("started", models.DateField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'organisation'), name='one_membership_per_organisation')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "organisation"), name="one_membership_per_organisation"
+                    )
+                ],
             },
         ),
     ]

@@ -6,51 +6,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0002_police_forces'),
+        ("agencies", "0002_police_forces"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiClient',
+            name="ApiClient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="What the system is, e.g. 'Mosaic case system'", max_length=100)),
-                ('role', models.CharField(choices=[('social_worker', 'Social worker'), ('missing_coordinator', 'Missing-children coordinator'), ('senior_manager', 'Senior manager'), ('police_officer', 'Police missing-persons officer'), ('trafficking_spoc', 'Trafficking single point of contact'), ('guardian', 'Independent guardian'), ('ngo_worker', 'NGO worker'), ('analyst', 'Analyst')], help_text='The role the client acts as: policies treat it as a member in this role', max_length=32, verbose_name='acting role')),
-                ('client_id', models.CharField(help_text='Public identifier (OAuth2 client_id)', max_length=40, unique=True)),
-                ('secret_digest', models.CharField(help_text='SHA-256 of the secret token', max_length=64, unique=True)),
-                ('secret_hint', models.CharField(help_text="The token's first characters, to tell tokens apart", max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by_name', models.CharField(max_length=150)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_by_name', models.CharField(blank=True, max_length=150)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_clients', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="What the system is, e.g. 'Mosaic case system'", max_length=100
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("social_worker", "Social worker"),
+                            ("missing_coordinator", "Missing-children coordinator"),
+                            ("senior_manager", "Senior manager"),
+                            ("police_officer", "Police missing-persons officer"),
+                            ("trafficking_spoc", "Trafficking single point of contact"),
+                            ("guardian", "Independent guardian"),
+                            ("ngo_worker", "NGO worker"),
+                            ("analyst", "Analyst"),
+                        ],
+                        help_text="The role the client acts as: policies treat it as a member in this role",
+                        max_length=32,
+                        verbose_name="acting role",
+                    ),
+                ),
+                (
+                    "client_id",
+                    models.CharField(
+                        help_text="Public identifier (OAuth2 client_id)", max_length=40, unique=True
+                    ),
+                ),
+                (
+                    "secret_digest",
+                    models.CharField(
+                        help_text="SHA-256 of the secret token", max_length=64, unique=True
+                    ),
+                ),
+                (
+                    "secret_hint",
+                    models.CharField(
+                        help_text="The token's first characters, to tell tokens apart",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("created_by_name", models.CharField(max_length=150)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_by_name", models.CharField(blank=True, max_length=150)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_clients",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation__name', 'name', 'pk'],
+                "ordering": ["organisation__name", "name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AccessToken',
+            name="AccessToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('issued_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='access_tokens', to='api.apiclient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("issued_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="access_tokens",
+                        to="api.apiclient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-issued_at'],
+                "ordering": ["-issued_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='apiclient',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('organisation', 'name'), name='one_active_api_client_name_per_organisation'),
+            model_name="apiclient",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("revoked_at__isnull", True)),
+                fields=("organisation", "name"),
+                name="one_active_api_client_name_per_organisation",
+            ),
         ),
     ]

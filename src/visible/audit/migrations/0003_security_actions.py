@@ -4,15 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_chain_head'),
+        ("audit", "0002_chain_head"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('view', 'Viewed'), ('list', 'Listed'), ('search', 'Searched'), ('count', 'Counted'), ('create', 'Created'), ('change', 'Changed'), ('end', 'Ended'), ('export', 'Exported'), ('denied', 'Access denied'), ('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('sign_out', 'Signed out'), ('generate', 'Generated synthetic data'), ('second_factor_enrolled', 'Set up a second factor'), ('second_factor_failed', 'Second-factor code refused'), ('second_factor_reset', 'Second factor reset'), ('recovery_code_used', 'Recovery code used'), ('sign_in_lockout', 'Locked out after failed sign-ins'), ('sign_in_unlock', 'Lockout lifted'), ('password_changed', 'Password changed'), ('password_reset_requested', 'Password reset asked for'), ('password_reset', 'Password reset'), ('retention_report', 'Retention report made'), ('retention_delete', 'Deleted at the end of retention')], db_index=True, max_length=32),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view", "Viewed"),
+                    ("list", "Listed"),
+                    ("search", "Searched"),
+                    ("count", "Counted"),
+                    ("create", "Created"),
+                    ("change", "Changed"),
+                    ("end", "Ended"),
+                    ("export", "Exported"),
+                    ("denied", "Access denied"),
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("sign_out", "Signed out"),
+                    ("generate", "Generated synthetic data"),
+                    ("second_factor_enrolled", "Set up a second factor"),
+                    ("second_factor_failed", "Second-factor code refused"),
+                    ("second_factor_reset", "Second factor reset"),
+                    ("recovery_code_used", "Recovery code used"),
+                    ("sign_in_lockout", "Locked out after failed sign-ins"),
+                    ("sign_in_unlock", "Lockout lifted"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset_requested", "Password reset asked for"),
+                    ("password_reset", "Password reset"),
+                    ("retention_report", "Retention report made"),
+                    ("retention_delete", "Deleted at the end of retention"),
+                ],
+                db_index=True,
+                max_length=32,
+            ),
         ),
     ]

@@ -4,30 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_security_actions'),
+        ("audit", "0003_security_actions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditchainhead',
-            name='anchored_at',
+            model_name="auditchainhead",
+            name="anchored_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='auditchainhead',
-            name='anchored_seq',
+            model_name="auditchainhead",
+            name="anchored_seq",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='key_id',
-            field=models.CharField(blank=True, default='', max_length=8),
+            model_name="auditevent",
+            name="key_id",
+            field=models.CharField(blank=True, default="", max_length=8),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('view', 'Viewed'), ('list', 'Listed'), ('search', 'Searched'), ('count', 'Counted'), ('create', 'Created'), ('change', 'Changed'), ('end', 'Ended'), ('export', 'Exported'), ('denied', 'Access denied'), ('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('sign_out', 'Signed out'), ('generate', 'Generated synthetic data'), ('second_factor_enrolled', 'Set up a second factor'), ('second_factor_failed', 'Second-factor code refused'), ('second_factor_reset', 'Second factor reset'), ('recovery_code_used', 'Recovery code used'), ('sign_in_lockout', 'Locked out after failed sign-ins'), ('sign_in_unlock', 'Lockout lifted'), ('password_changed', 'Password changed'), ('password_reset_requested', 'Password reset asked for'), ('password_reset', 'Password reset'), ('retention_report', 'Retention report made'), ('retention_delete', 'Deleted at the end of retention'), ('rekey', 'Audit chain re-hashed with its key')], db_index=True, max_length=32),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view", "Viewed"),
+                    ("list", "Listed"),
+                    ("search", "Searched"),
+                    ("count", "Counted"),
+                    ("create", "Created"),
+                    ("change", "Changed"),
+                    ("end", "Ended"),
+                    ("export", "Exported"),
+                    ("denied", "Access denied"),
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("sign_out", "Signed out"),
+                    ("generate", "Generated synthetic data"),
+                    ("second_factor_enrolled", "Set up a second factor"),
+                    ("second_factor_failed", "Second-factor code refused"),
+                    ("second_factor_reset", "Second factor reset"),
+                    ("recovery_code_used", "Recovery code used"),
+                    ("sign_in_lockout", "Locked out after failed sign-ins"),
+                    ("sign_in_unlock", "Lockout lifted"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset_requested", "Password reset asked for"),
+                    ("password_reset", "Password reset"),
+                    ("retention_report", "Retention report made"),
+                    ("retention_delete", "Deleted at the end of retention"),
+                    ("rekey", "Audit chain re-hashed with its key"),
+                ],
+                db_index=True,
+                max_length=32,
+            ),
         ),
     ]

@@ -6,175 +6,497 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('reference', '0001_initial'),
+        ("agencies", "0001_initial"),
+        ("reference", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_names', models.CharField(max_length=200)),
-                ('family_name', models.CharField(blank=True, max_length=200)),
-                ('preferred_name', models.CharField(blank=True, max_length=200)),
-                ('date_of_birth', models.DateField()),
-                ('dob_basis', models.CharField(choices=[('claimed', 'Claimed by the child'), ('assessed', 'Assessed (age assessment)'), ('documented', 'Documented (birth certificate, passport)')], max_length=16)),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female'), ('U', 'Not known')], max_length=1)),
-                ('gender', models.CharField(choices=[('boy', 'Boy or young man'), ('girl', 'Girl or young woman'), ('non_binary', 'Non-binary'), ('other', 'Describes themselves another way'), ('not_known', 'Not known')], default='not_known', max_length=16)),
-                ('nationality', models.CharField(help_text='ISO 3166-1 alpha-3; XXA stateless; XXX not known', max_length=3)),
-                ('first_language', models.CharField(blank=True, help_text='ISO 639-3', max_length=3)),
-                ('other_languages', models.JSONField(blank=True, default=list)),
-                ('interpreter_needed', models.BooleanField(default=False)),
-                ('looked_after_from', models.DateField(help_text='Date the child became looked after')),
-                ('legal_status', models.CharField(blank=True, help_text='SSDA903 LS code', max_length=2)),
-                ('council_id', models.CharField(blank=True, max_length=40, verbose_name='council case ID')),
-                ('child_903_id', models.CharField(blank=True, max_length=10, verbose_name='SSDA903 CHILD')),
-                ('home_office_ref', models.CharField(blank=True, max_length=40, verbose_name='Home Office reference')),
-                ('police_ref', models.CharField(blank=True, max_length=40, verbose_name='police reference')),
-                ('nrm_ref', models.CharField(blank=True, max_length=40, verbose_name='NRM reference')),
-                ('photo', models.ImageField(blank=True, upload_to='children/photos/')),
-                ('photo_taken_on', models.DateField(blank=True, null=True)),
-                ('search_text', models.TextField(blank=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; edits carry it')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('responsible_organisation', models.ForeignKey(help_text='The council or HSC Trust responsible for the child (the corporate parent).', on_delete=django.db.models.deletion.PROTECT, related_name='children', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_names", models.CharField(max_length=200)),
+                ("family_name", models.CharField(blank=True, max_length=200)),
+                ("preferred_name", models.CharField(blank=True, max_length=200)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "dob_basis",
+                    models.CharField(
+                        choices=[
+                            ("claimed", "Claimed by the child"),
+                            ("assessed", "Assessed (age assessment)"),
+                            ("documented", "Documented (birth certificate, passport)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "Male"), ("F", "Female"), ("U", "Not known")], max_length=1
+                    ),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[
+                            ("boy", "Boy or young man"),
+                            ("girl", "Girl or young woman"),
+                            ("non_binary", "Non-binary"),
+                            ("other", "Describes themselves another way"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "nationality",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-3; XXA stateless; XXX not known", max_length=3
+                    ),
+                ),
+                (
+                    "first_language",
+                    models.CharField(blank=True, help_text="ISO 639-3", max_length=3),
+                ),
+                ("other_languages", models.JSONField(blank=True, default=list)),
+                ("interpreter_needed", models.BooleanField(default=False)),
+                (
+                    "looked_after_from",
+                    models.DateField(help_text="Date the child became looked after"),
+                ),
+                (
+                    "legal_status",
+                    models.CharField(blank=True, help_text="SSDA903 LS code", max_length=2),
+                ),
+                (
+                    "council_id",
+                    models.CharField(blank=True, max_length=40, verbose_name="council case ID"),
+                ),
+                (
+                    "child_903_id",
+                    models.CharField(blank=True, max_length=10, verbose_name="SSDA903 CHILD"),
+                ),
+                (
+                    "home_office_ref",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="Home Office reference"
+                    ),
+                ),
+                (
+                    "police_ref",
+                    models.CharField(blank=True, max_length=40, verbose_name="police reference"),
+                ),
+                (
+                    "nrm_ref",
+                    models.CharField(blank=True, max_length=40, verbose_name="NRM reference"),
+                ),
+                ("photo", models.ImageField(blank=True, upload_to="children/photos/")),
+                ("photo_taken_on", models.DateField(blank=True, null=True)),
+                ("search_text", models.TextField(blank=True, editable=False)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; edits carry it"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "responsible_organisation",
+                    models.ForeignKey(
+                        help_text="The council or HSC Trust responsible for the child (the corporate parent).",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_names', 'pk'],
+                "ordering": ["family_name", "given_names", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AgeAssessment',
+            name="AgeAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('none', 'No assessment'), ('pending', 'Pending'), ('disputed', 'Disputed'), ('concluded', 'Concluded'), ('challenged', 'Challenged (judicial review or appeal)')], max_length=16)),
-                ('status_from', models.DateField()),
-                ('concluded_on', models.DateField(blank=True, null=True)),
-                ('assessed_date_of_birth', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='age_assessments', to='children.child')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("none", "No assessment"),
+                            ("pending", "Pending"),
+                            ("disputed", "Disputed"),
+                            ("concluded", "Concluded"),
+                            ("challenged", "Challenged (judicial review or appeal)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("status_from", models.DateField()),
+                ("concluded_on", models.DateField(blank=True, null=True)),
+                ("assessed_date_of_birth", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="age_assessments",
+                        to="children.child",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-status_from', '-pk'],
+                "ordering": ["-status_from", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ChildName',
+            name="ChildName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('alias', 'Alias or name used'), ('other_spelling', 'Other spelling'), ('previous', 'Previous name'), ('own_script', 'Name in own script')], default='alias', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='other_names', to='children.child')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("alias", "Alias or name used"),
+                            ("other_spelling", "Other spelling"),
+                            ("previous", "Previous name"),
+                            ("own_script", "Name in own script"),
+                        ],
+                        default="alias",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="other_names",
+                        to="children.child",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('trafficked_identified', 'Trafficked (identified)'), ('trafficked_suspected', 'Trafficked (suspected)'), ('at_risk_of_trafficking', 'At risk of trafficking'), ('uasc', 'Unaccompanied asylum-seeking child (UASC)'), ('separated', 'Separated'), ('unaccompanied', 'Unaccompanied'), ('cse', 'Child sexual exploitation'), ('cce', 'Child criminal exploitation or county lines'), ('gang', 'Gang involvement'), ('criminalised', 'Criminalised (arrested, bailed or charged)'), ('age_disputed', 'Age disputed')], db_index=True, max_length=32)),
-                ('stage', models.CharField(blank=True, choices=[('arrested', 'Arrested'), ('bailed', 'On bail'), ('charged', 'Charged or prosecuted')], max_length=16)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('evidence', models.TextField(help_text='What the flag rests on: an NRM decision, a CIN factor, a referral...')),
-                ('source', models.CharField(blank=True, help_text='e.g. manual, CIN 12A, SSDA903 UASC', max_length=64)),
-                ('recorded_by_name', models.CharField(blank=True, max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('end_reason', models.TextField(blank=True)),
-                ('ended_by_name', models.CharField(blank=True, max_length=150)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='children.child')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("trafficked_identified", "Trafficked (identified)"),
+                            ("trafficked_suspected", "Trafficked (suspected)"),
+                            ("at_risk_of_trafficking", "At risk of trafficking"),
+                            ("uasc", "Unaccompanied asylum-seeking child (UASC)"),
+                            ("separated", "Separated"),
+                            ("unaccompanied", "Unaccompanied"),
+                            ("cse", "Child sexual exploitation"),
+                            ("cce", "Child criminal exploitation or county lines"),
+                            ("gang", "Gang involvement"),
+                            ("criminalised", "Criminalised (arrested, bailed or charged)"),
+                            ("age_disputed", "Age disputed"),
+                        ],
+                        db_index=True,
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("arrested", "Arrested"),
+                            ("bailed", "On bail"),
+                            ("charged", "Charged or prosecuted"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "evidence",
+                    models.TextField(
+                        help_text="What the flag rests on: an NRM decision, a CIN factor, a referral..."
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="e.g. manual, CIN 12A, SSDA903 UASC", max_length=64
+                    ),
+                ),
+                ("recorded_by_name", models.CharField(blank=True, max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                ("end_reason", models.TextField(blank=True)),
+                ("ended_by_name", models.CharField(blank=True, max_length=150)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flags",
+                        to="children.child",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_date', 'pk'],
+                "ordering": ["-start_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='GuardianAssignment',
+            name="GuardianAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ictg', 'Independent Child Trafficking Guardian'), ('scottish_guardianship', 'Scottish Guardianship Service'), ('advocate', 'Other independent advocate')], max_length=32)),
-                ('guardian_name', models.CharField(max_length=200)),
-                ('service', models.CharField(max_length=200, verbose_name='organisation or service')),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='guardians', to='children.child')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ictg", "Independent Child Trafficking Guardian"),
+                            ("scottish_guardianship", "Scottish Guardianship Service"),
+                            ("advocate", "Other independent advocate"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("guardian_name", models.CharField(max_length=200)),
+                (
+                    "service",
+                    models.CharField(max_length=200, verbose_name="organisation or service"),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="guardians",
+                        to="children.child",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_date', 'pk'],
+                "ordering": ["-start_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='NrmReferral',
+            name="NrmReferral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('referred_on', models.DateField()),
-                ('first_responder', models.CharField(max_length=200, verbose_name='first responder organisation')),
-                ('first_responder_kind', models.CharField(choices=[('local_authority', 'Local authority'), ('police', 'Police'), ('home_office', 'Home Office (UK Visas and Immigration, Border Force, Immigration Enforcement)'), ('ngo', 'Non-governmental organisation'), ('other', 'Other first responder')], max_length=32)),
-                ('reference', models.CharField(blank=True, max_length=40)),
-                ('rg_decision', models.CharField(choices=[('pending', 'Awaiting decision'), ('positive', 'Positive'), ('negative', 'Negative')], default='pending', max_length=16, verbose_name='reasonable grounds decision')),
-                ('rg_decided_on', models.DateField(blank=True, null=True)),
-                ('cg_decision', models.CharField(choices=[('pending', 'Awaiting decision'), ('positive', 'Positive'), ('negative', 'Negative')], default='pending', max_length=16, verbose_name='conclusive grounds decision')),
-                ('cg_decided_on', models.DateField(blank=True, null=True)),
-                ('stayed', models.BooleanField(default=False, help_text='Decision stayed or suspended while the child is missing')),
-                ('stayed_on', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nrm_referrals', to='children.child')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("referred_on", models.DateField()),
+                (
+                    "first_responder",
+                    models.CharField(max_length=200, verbose_name="first responder organisation"),
+                ),
+                (
+                    "first_responder_kind",
+                    models.CharField(
+                        choices=[
+                            ("local_authority", "Local authority"),
+                            ("police", "Police"),
+                            (
+                                "home_office",
+                                "Home Office (UK Visas and Immigration, Border Force, Immigration Enforcement)",
+                            ),
+                            ("ngo", "Non-governmental organisation"),
+                            ("other", "Other first responder"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=40)),
+                (
+                    "rg_decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting decision"),
+                            ("positive", "Positive"),
+                            ("negative", "Negative"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="reasonable grounds decision",
+                    ),
+                ),
+                ("rg_decided_on", models.DateField(blank=True, null=True)),
+                (
+                    "cg_decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting decision"),
+                            ("positive", "Positive"),
+                            ("negative", "Negative"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="conclusive grounds decision",
+                    ),
+                ),
+                ("cg_decided_on", models.DateField(blank=True, null=True)),
+                (
+                    "stayed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Decision stayed or suspended while the child is missing",
+                    ),
+                ),
+                ("stayed_on", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nrm_referrals",
+                        to="children.child",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-referred_on', 'pk'],
+                "ordering": ["-referred_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Placement',
+            name="Placement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place_code', models.CharField(max_length=3, verbose_name='placement type (SSDA903 PLACE)')),
-                ('detail', models.CharField(blank=True, choices=[('', 'No further detail'), ('specialist_foster', 'Specialist foster care'), ('emergency', 'Emergency placement'), ('bed_and_breakfast', 'Bed and breakfast'), ('hotel', 'Hotel'), ('secure', 'Secure accommodation')], max_length=32)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('postcode', models.CharField(blank=True, max_length=8)),
-                ('provider', models.CharField(blank=True, max_length=200)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('authority', models.ForeignKey(help_text='The authority whose area the placement is in', on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='reference.authority')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='children.child')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "place_code",
+                    models.CharField(max_length=3, verbose_name="placement type (SSDA903 PLACE)"),
+                ),
+                (
+                    "detail",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No further detail"),
+                            ("specialist_foster", "Specialist foster care"),
+                            ("emergency", "Emergency placement"),
+                            ("bed_and_breakfast", "Bed and breakfast"),
+                            ("hotel", "Hotel"),
+                            ("secure", "Secure accommodation"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("postcode", models.CharField(blank=True, max_length=8)),
+                ("provider", models.CharField(blank=True, max_length=200)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        help_text="The authority whose area the placement is in",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements",
+                        to="reference.authority",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="placements",
+                        to="children.child",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_date', 'pk'],
+                "ordering": ["-start_date", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='child',
-            index=models.Index(fields=['responsible_organisation', 'family_name'], name='children_ch_respons_467462_idx'),
+            model_name="child",
+            index=models.Index(
+                fields=["responsible_organisation", "family_name"],
+                name="children_ch_respons_467462_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.UniqueConstraint(condition=models.Q(('council_id', ''), _negated=True), fields=('responsible_organisation', 'council_id'), name='unique_council_id_per_organisation'),
+            model_name="child",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("council_id", ""), _negated=True),
+                fields=("responsible_organisation", "council_id"),
+                name="unique_council_id_per_organisation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.UniqueConstraint(condition=models.Q(('child_903_id', ''), _negated=True), fields=('responsible_organisation', 'child_903_id'), name='unique_903_child_per_organisation'),
+            model_name="child",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("child_903_id", ""), _negated=True),
+                fields=("responsible_organisation", "child_903_id"),
+                name="unique_903_child_per_organisation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='flag',
-            index=models.Index(fields=['kind', 'start_date', 'end_date'], name='children_fl_kind_a7ac94_idx'),
+            model_name="flag",
+            index=models.Index(
+                fields=["kind", "start_date", "end_date"], name="children_fl_kind_a7ac94_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='placement',
-            index=models.Index(fields=['authority', 'end_date'], name='children_pl_authori_25caf7_idx'),
+            model_name="placement",
+            index=models.Index(
+                fields=["authority", "end_date"], name="children_pl_authori_25caf7_idx"
+            ),
         ),
     ]

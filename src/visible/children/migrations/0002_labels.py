@@ -4,50 +4,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('children', '0001_initial'),
+        ("children", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='child',
-            name='dob_basis',
-            field=models.CharField(choices=[('claimed', 'Claimed by the child'), ('assessed', 'Assessed (age assessment)'), ('documented', 'Documented (birth certificate, passport)')], max_length=16, verbose_name='basis of date of birth'),
+            model_name="child",
+            name="dob_basis",
+            field=models.CharField(
+                choices=[
+                    ("claimed", "Claimed by the child"),
+                    ("assessed", "Assessed (age assessment)"),
+                    ("documented", "Documented (birth certificate, passport)"),
+                ],
+                max_length=16,
+                verbose_name="basis of date of birth",
+            ),
         ),
         migrations.AlterField(
-            model_name='child',
-            name='first_language',
-            field=models.CharField(blank=True, help_text='ISO 639-3', max_length=3, verbose_name='first language'),
+            model_name="child",
+            name="first_language",
+            field=models.CharField(
+                blank=True, help_text="ISO 639-3", max_length=3, verbose_name="first language"
+            ),
         ),
         migrations.AlterField(
-            model_name='child',
-            name='legal_status',
-            field=models.CharField(blank=True, help_text='SSDA903 LS code', max_length=2, verbose_name='legal status'),
+            model_name="child",
+            name="legal_status",
+            field=models.CharField(
+                blank=True, help_text="SSDA903 LS code", max_length=2, verbose_name="legal status"
+            ),
         ),
         migrations.AlterField(
-            model_name='child',
-            name='looked_after_from',
-            field=models.DateField(verbose_name='date became looked after'),
+            model_name="child",
+            name="looked_after_from",
+            field=models.DateField(verbose_name="date became looked after"),
         ),
         migrations.AlterField(
-            model_name='flag',
-            name='end_date',
-            field=models.DateField(blank=True, null=True, verbose_name='to'),
+            model_name="flag",
+            name="end_date",
+            field=models.DateField(blank=True, null=True, verbose_name="to"),
         ),
         migrations.AlterField(
-            model_name='flag',
-            name='end_reason',
-            field=models.TextField(blank=True, verbose_name='why it ended'),
+            model_name="flag",
+            name="end_reason",
+            field=models.TextField(blank=True, verbose_name="why it ended"),
         ),
         migrations.AlterField(
-            model_name='flag',
-            name='kind',
-            field=models.CharField(choices=[('trafficked_identified', 'Trafficked (identified)'), ('trafficked_suspected', 'Trafficked (suspected)'), ('at_risk_of_trafficking', 'At risk of trafficking'), ('uasc', 'Unaccompanied asylum-seeking child (UASC)'), ('separated', 'Separated'), ('unaccompanied', 'Unaccompanied'), ('cse', 'Child sexual exploitation'), ('cce', 'Child criminal exploitation or county lines'), ('gang', 'Gang involvement'), ('criminalised', 'Criminalised (arrested, bailed or charged)'), ('age_disputed', 'Age disputed')], db_index=True, max_length=32, verbose_name='flag'),
+            model_name="flag",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("trafficked_identified", "Trafficked (identified)"),
+                    ("trafficked_suspected", "Trafficked (suspected)"),
+                    ("at_risk_of_trafficking", "At risk of trafficking"),
+                    ("uasc", "Unaccompanied asylum-seeking child (UASC)"),
+                    ("separated", "Separated"),
+                    ("unaccompanied", "Unaccompanied"),
+                    ("cse", "Child sexual exploitation"),
+                    ("cce", "Child criminal exploitation or county lines"),
+                    ("gang", "Gang involvement"),
+                    ("criminalised", "Criminalised (arrested, bailed or charged)"),
+                    ("age_disputed", "Age disputed"),
+                ],
+                db_index=True,
+                max_length=32,
+                verbose_name="flag",
+            ),
         ),
         migrations.AlterField(
-            model_name='flag',
-            name='start_date',
-            field=models.DateField(verbose_name='from'),
+            model_name="flag",
+            name="start_date",
+            field=models.DateField(verbose_name="from"),
         ),
     ]

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0002_police_forces'),
-        ('children', '0002_labels'),
+        ("agencies", "0002_police_forces"),
+        ("children", "0002_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='guardianassignment',
-            name='organisation',
-            field=models.ForeignKey(blank=True, help_text='The guardian or advocacy service on Visible, whose staff then see the child (docs/access.md)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='guardian_assignments', to='agencies.organisation'),
+            model_name="guardianassignment",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The guardian or advocacy service on Visible, whose staff then see the child (docs/access.md)",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="guardian_assignments",
+                to="agencies.organisation",
+            ),
         ),
     ]

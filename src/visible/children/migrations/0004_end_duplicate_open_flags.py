@@ -37,18 +37,25 @@ ENDED_BY = "<migration children.0004>"
 def end_duplicate_open_flags(apps, schema_editor):
     Flag = apps.get_model("children", "Flag")
     Child = apps.get_model("children", "Child")
-    pairs = (Flag.objects.filter(end_date__isnull=True).values("child_id", "kind")
-             .annotate(open_flags=Count("id")).filter(open_flags__gt=1))
+    pairs = (
+        Flag.objects.filter(end_date__isnull=True)
+        .values("child_id", "kind")
+        .annotate(open_flags=Count("id"))
+        .filter(open_flags__gt=1)
+    )
     now = timezone.now()
     ended = []
     for pair in pairs:
-        kept, *duplicates = Flag.objects.filter(end_date__isnull=True, child_id=pair["child_id"], kind=pair["kind"]) \
-            .order_by("start_date", "recorded_at", "pk")
+        kept, *duplicates = Flag.objects.filter(
+            end_date__isnull=True, child_id=pair["child_id"], kind=pair["kind"]
+        ).order_by("start_date", "recorded_at", "pk")
         for flag in duplicates:
             flag.end_date = flag.start_date
-            flag.end_reason = (f"Duplicate of flag {kept.pk} (open from {kept.start_date:%d/%m/%Y}): two open flags of "
-                               "one kind were recorded at the same moment. Ended when Visible began to allow only one; "
-                               "this flag's evidence is kept here.")
+            flag.end_reason = (
+                f"Duplicate of flag {kept.pk} (open from {kept.start_date:%d/%m/%Y}): two open flags of "
+                "one kind were recorded at the same moment. Ended when Visible began to allow only one; "
+                "this flag's evidence is kept here."
+            )
             flag.ended_by_name = ENDED_BY
             flag.ended_at = now
             flag.save(update_fields=["end_date", "end_reason", "ended_by_name", "ended_at"])
@@ -74,11 +81,22 @@ def _audit(apps, ended):
     seq, last_hash = head.last_seq, head.last_hash
     for flag, kept in ended:
         seq += 1
-        entry = Entry("end", object_type="flag", object_id=flag.pk, child_id=flag.child_id,
-                      summary=f"Ended duplicate open flag {flag.kind} on {flag.end_date:%d/%m/%Y}",
-                      detail={"record": "flag", "flag": flag.kind, "duplicate_of": kept.pk,
-                              "changes": {"end_date": [None, flag.end_date.isoformat()],
-                                          "end_reason": [None, flag.end_reason]}})
+        entry = Entry(
+            "end",
+            object_type="flag",
+            object_id=flag.pk,
+            child_id=flag.child_id,
+            summary=f"Ended duplicate open flag {flag.kind} on {flag.end_date:%d/%m/%Y}",
+            detail={
+                "record": "flag",
+                "flag": flag.kind,
+                "duplicate_of": kept.pk,
+                "changes": {
+                    "end_date": [None, flag.end_date.isoformat()],
+                    "end_reason": [None, flag.end_reason],
+                },
+            },
+        )
         values = event_values(viewer, entry, seq, at, last_hash)
         AuditEvent.objects.create(**values)
         last_hash = values["hash"]
@@ -87,7 +105,6 @@ def _audit(apps, ended):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("children", "0003_guardianassignment_organisation"),
         ("audit", "0004_keyed_chain_and_anchors"),  # events are written keyed, with their key id

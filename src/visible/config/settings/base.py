@@ -32,7 +32,8 @@ def num_proxies_from(environ) -> int:
         raise ImproperlyConfigured(
             f"VISIBLE_CLIENT_IP_HEADER={legacy} is no longer read. Visible takes the client's address from "
             "REMOTE_ADDR, or from X-Forwarded-For behind proxies: unset VISIBLE_CLIENT_IP_HEADER and set "
-            "VISIBLE_NUM_PROXIES to the number of proxies in front of Visible that append to X-Forwarded-For.")
+            "VISIBLE_NUM_PROXIES to the number of proxies in front of Visible that append to X-Forwarded-For."
+        )
     text = environ.get("VISIBLE_NUM_PROXIES", "").strip()
     if not text:
         return 1 if legacy else 0
@@ -43,7 +44,8 @@ def num_proxies_from(environ) -> int:
     if proxies < 0:
         raise ImproperlyConfigured(
             f"VISIBLE_NUM_PROXIES={text} is not a number of proxies: write 0 (no proxy: X-Forwarded-For is "
-            "ignored) or how many proxies in front of Visible append to X-Forwarded-For, for example 1.")
+            "ignored) or how many proxies in front of Visible append to X-Forwarded-For, for example 1."
+        )
     return proxies
 
 
@@ -70,7 +72,9 @@ def key_in_file(path: Path) -> str:
 
 SECRET_KEY = os.environ.get("VISIBLE_SECRET_KEY", "")
 DEBUG = env_flag("VISIBLE_DEBUG", False)
-ALLOWED_HOSTS = [h for h in os.environ.get("VISIBLE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("VISIBLE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -151,7 +155,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "web:sign-in"
@@ -176,7 +183,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # (about 14 MB of CSV, 50 MB as XML); a national return has 128 figures and at most about 40,000
 # nationality rows (8 groups x 4 measures x ~250 nationalities x 5 genders).
 _MB = 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * _MB  # an uploaded file larger than this waits in a temporary file, not memory
+FILE_UPLOAD_MAX_MEMORY_SIZE = (
+    5 * _MB
+)  # an uploaded file larger than this waits in a temporary file, not memory
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * _MB  # a request's body apart from its files (forms, API JSON)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 20  # an SSDA903 return is at most 11 CSV files
@@ -197,7 +206,9 @@ VISIBLE_UPLOAD_MAX_REQUEST_BYTES = _env_int("VISIBLE_UPLOAD_MAX_REQUEST_BYTES", 
 # An SSDA903 return's files together (CSV or the XML form), or one CIN factors file.
 VISIBLE_SSDA903_MAX_BYTES = _env_int("VISIBLE_SSDA903_MAX_BYTES", 100 * _MB)
 VISIBLE_SSDA903_MAX_ROWS = _env_int("VISIBLE_SSDA903_MAX_ROWS", 600_000)  # over the files together
-VISIBLE_CSV_MAX_LINE_CHARACTERS = _env_int("VISIBLE_CSV_MAX_LINE_CHARACTERS", 10_000)  # any uploaded CSV
+VISIBLE_CSV_MAX_LINE_CHARACTERS = _env_int(
+    "VISIBLE_CSV_MAX_LINE_CHARACTERS", 10_000
+)  # any uploaded CSV
 # A national return (XLSX, CSV or JSON), or a CSV grouping authorities into regions.
 VISIBLE_RETURN_MAX_BYTES = _env_int("VISIBLE_RETURN_MAX_BYTES", 10 * _MB)
 VISIBLE_RETURN_MAX_ROWS = _env_int("VISIBLE_RETURN_MAX_ROWS", 50_000)  # in a sheet or CSV file
@@ -205,7 +216,9 @@ VISIBLE_RETURN_MAX_COLUMNS = _env_int("VISIBLE_RETURN_MAX_COLUMNS", 50)
 VISIBLE_RETURN_MAX_SHEETS = _env_int("VISIBLE_RETURN_MAX_SHEETS", 20)
 VISIBLE_XLSX_MAX_PARTS = _env_int("VISIBLE_XLSX_MAX_PARTS", 200)  # files inside the workbook's zip
 VISIBLE_XLSX_MAX_UNPACKED_BYTES = _env_int("VISIBLE_XLSX_MAX_UNPACKED_BYTES", 20 * _MB)
-VISIBLE_XLSX_MAX_COMPRESSION_RATIO = _env_int("VISIBLE_XLSX_MAX_COMPRESSION_RATIO", 100)  # parts over 1 MB
+VISIBLE_XLSX_MAX_COMPRESSION_RATIO = _env_int(
+    "VISIBLE_XLSX_MAX_COMPRESSION_RATIO", 100
+)  # parts over 1 MB
 # A child's photograph: JPEG or PNG only (by content), re-encoded without its metadata.
 VISIBLE_PHOTO_MAX_BYTES = _env_int("VISIBLE_PHOTO_MAX_BYTES", 10 * _MB)
 VISIBLE_PHOTO_MAX_PIXELS = _env_int("VISIBLE_PHOTO_MAX_PIXELS", 40_000_000)
@@ -222,12 +235,16 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Signing in (docs/security.md). Times in seconds; each can be set from the environment.
 VISIBLE_SESSION_IDLE_TIMEOUT = int(os.environ.get("VISIBLE_SESSION_IDLE_TIMEOUT", 30 * 60))
-VISIBLE_SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE  # signed out 8 hours after signing in, active or not
+VISIBLE_SESSION_ABSOLUTE_TIMEOUT = (
+    SESSION_COOKIE_AGE  # signed out 8 hours after signing in, active or not
+)
 VISIBLE_SECOND_FACTOR_TIMEOUT = 10 * 60  # from the password to the code
 # An account is locked from one address after MAX_FAILURES there, and slowed (never locked) from
 # addresses it has not signed in from after MAX_FAILURES from anywhere: SLOWDOWN seconds after
 # the last failure, doubling, at most SLOWDOWN_MAX (security/throttle.py).
-VISIBLE_SIGN_IN_MAX_FAILURES = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES", 5))  # per username
+VISIBLE_SIGN_IN_MAX_FAILURES = int(
+    os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES", 5)
+)  # per username
 VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP = int(os.environ.get("VISIBLE_SIGN_IN_MAX_FAILURES_PER_IP", 20))
 VISIBLE_SIGN_IN_FAILURE_WINDOW = int(os.environ.get("VISIBLE_SIGN_IN_FAILURE_WINDOW", 15 * 60))
 VISIBLE_SIGN_IN_LOCKOUT = int(os.environ.get("VISIBLE_SIGN_IN_LOCKOUT", 15 * 60))
@@ -247,7 +264,9 @@ VISIBLE_NUM_PROXIES = num_proxies_from(os.environ)
 VISIBLE_TOTP_ISSUER = "Visible"
 VISIBLE_ALLOW_DEMO_CODES = False  # `visible totp-code`: the local demo only (dev.py)
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link runs out after an hour (and works once)
-EMAIL_BACKEND = os.environ.get("VISIBLE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "VISIBLE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
 EMAIL_HOST = os.environ.get("VISIBLE_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("VISIBLE_EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("VISIBLE_EMAIL_HOST_USER", "")
@@ -262,7 +281,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("VISIBLE_FROM_EMAIL", "Visible <no-reply@loc
 # off) whenever the last anchor is VISIBLE_AUDIT_ANCHOR_INTERVAL seconds old and events are
 # written, and by `visible audit anchor` and `visible sweep`.
 VISIBLE_AUDIT_KEY = os.environ.get("VISIBLE_AUDIT_KEY", "")
-VISIBLE_AUDIT_ANCHOR_FILE = os.environ.get("VISIBLE_AUDIT_ANCHOR_FILE") or str(VAR_DIR / "audit-anchors.log")
+VISIBLE_AUDIT_ANCHOR_FILE = os.environ.get("VISIBLE_AUDIT_ANCHOR_FILE") or str(
+    VAR_DIR / "audit-anchors.log"
+)
 VISIBLE_AUDIT_ANCHOR_SYSLOG = os.environ.get("VISIBLE_AUDIT_ANCHOR_SYSLOG", "")
 VISIBLE_AUDIT_ANCHOR_INTERVAL = int(os.environ.get("VISIBLE_AUDIT_ANCHOR_INTERVAL", 60 * 60))
 
@@ -279,8 +300,12 @@ VISIBLE_MAX_AGE_LOOKED_AFTER = 25  # a looked-after child's implied age above th
 # Break-glass access (docs/access.md): how many uses of the break-glass form (a record opened,
 # or a number that matched no child) one person, and one organisation, may make in a UK
 # calendar day; beyond them the form refuses and says who to ask.
-VISIBLE_BREAK_GLASS_PER_USER_PER_DAY = int(os.environ.get("VISIBLE_BREAK_GLASS_PER_USER_PER_DAY", 3))
-VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY = int(os.environ.get("VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY", 10))
+VISIBLE_BREAK_GLASS_PER_USER_PER_DAY = int(
+    os.environ.get("VISIBLE_BREAK_GLASS_PER_USER_PER_DAY", 3)
+)
+VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY = int(
+    os.environ.get("VISIBLE_BREAK_GLASS_PER_ORGANISATION_PER_DAY", 10)
+)
 
 # Pseudonymised child-level records (docs/pseudonymisation.md): the national body's key, from
 # the secrets store. Without it (or set to the development key in pseudo/pseudonymise.py) no
@@ -312,21 +337,29 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Visible API",
     "DESCRIPTION": "The register of trafficked, unaccompanied and separated children in care, and their missing "
-                   "episodes, for the systems of councils and police forces. Every request acts as one API "
-                   "client's organisation and role, under the same rules as the web pages.",
+    "episodes, for the systems of councils and police forces. Every request acts as one API "
+    "client's organisation and role, under the same rules as the web pages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SCHEMA_PATH_PREFIX_TRIM": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "FlagKindEnum": "visible.children.models.FlagKind", "NameKindEnum": "visible.children.models.NameKind",
-        "LogKindEnum": "visible.missing.models.LogKind", "AccessEnum": [("full", "full"), ("limited", "limited")],
-        "FullAccessEnum": [("full", "full")], "LimitedAccessEnum": [("limited", "limited")],
+        "FlagKindEnum": "visible.children.models.FlagKind",
+        "NameKindEnum": "visible.children.models.NameKind",
+        "LogKindEnum": "visible.missing.models.LogKind",
+        "AccessEnum": [("full", "full"), ("limited", "limited")],
+        "FullAccessEnum": [("full", "full")],
+        "LimitedAccessEnum": [("limited", "limited")],
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "visible.api.schema.add_response_headers", "visible.api.schema.closed_request_bodies"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "visible.api.schema.add_response_headers",
+        "visible.api.schema.closed_request_bodies",
+    ],
 }
 VISIBLE_API_RATE = os.environ.get("VISIBLE_API_RATE", "120/min")  # per API client
-VISIBLE_API_TOKEN_RATE = os.environ.get("VISIBLE_API_TOKEN_RATE", "30/min")  # token endpoint, per address
+VISIBLE_API_TOKEN_RATE = os.environ.get(
+    "VISIBLE_API_TOKEN_RATE", "30/min"
+)  # token endpoint, per address
 VISIBLE_API_ACCESS_TOKEN_SECONDS = int(os.environ.get("VISIBLE_API_ACCESS_TOKEN_SECONDS", 3600))

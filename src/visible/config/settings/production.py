@@ -14,7 +14,8 @@ SECRET_KEY = os.environ["VISIBLE_SECRET_KEY"]
 if len(os.environ.get("VISIBLE_AUDIT_KEY", "")) < 32:
     raise ImproperlyConfigured(
         "Set VISIBLE_AUDIT_KEY in the environment before starting Visible: at least 32 random characters, kept in "
-        "the secret store (it keys the audit log's hash chain).")
+        "the secret store (it keys the audit log's hash chain)."
+    )
 VISIBLE_AUDIT_KEY = os.environ["VISIBLE_AUDIT_KEY"]
 DEBUG = False  # never, whatever VISIBLE_DEBUG says
 VISIBLE_ALLOW_DEMO_CODES = False

@@ -8,8 +8,12 @@ from .base import *  # noqa: F403
 
 SECRET_KEY = "visible-test-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 VISIBLE_AUDIT_KEY = "visible-TEST-ONLY-audit-chain-key-NOT-FOR-PRODUCTION-0123456789"
-VISIBLE_AUDIT_ANCHOR_FILE = str(Path(tempfile.mkdtemp(prefix="visible-anchors-")) / "audit-anchors.log")
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; base.py's argon2 is tested
+VISIBLE_AUDIT_ANCHOR_FILE = str(
+    Path(tempfile.mkdtemp(prefix="visible-anchors-")) / "audit-anchors.log"
+)
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher"
+]  # fast; base.py's argon2 is tested
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="visible-media-")
 STORAGES = {
@@ -24,4 +28,6 @@ STATIC_ROOT = None
 # concurrent-transaction tests see real SQLite locking (WAL, busy timeout) rather than
 # shared-cache "table is locked" errors a real deployment never has.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"visible-test-{os.getpid()}.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"visible-test-{os.getpid()}.sqlite3")
+    }  # noqa: F405

@@ -6,176 +6,479 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0002_police_forces'),
-        ('children', '0002_labels'),
-        ('reference', '0003_county_corrections'),
+        ("agencies", "0002_police_forces"),
+        ("children", "0002_labels"),
+        ("reference", "0003_county_corrections"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuthorityRiskSettings',
+            name="AuthorityRiskSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('values', models.JSONField(default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by_name', models.CharField(blank=True, max_length=150)),
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='risk_settings', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("values", models.JSONField(default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("updated_by_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risk_settings",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Episode',
+            name="Episode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('M', 'Missing: whereabouts not known'), ('A', 'Away from placement without authorisation: whereabouts known')], max_length=1)),
-                ('last_seen_at', models.DateTimeField(verbose_name='last seen')),
-                ('last_seen_place', models.CharField(max_length=300, verbose_name='where last seen')),
-                ('with_whom', models.CharField(blank=True, max_length=300, verbose_name='with whom')),
-                ('clothing', models.TextField(blank=True, verbose_name='clothing when last seen')),
-                ('circumstances', models.TextField(blank=True)),
-                ('reported_by_name', models.CharField(max_length=150, verbose_name='reported by')),
-                ('reported_by_role', models.CharField(choices=[('carer', 'Carer or placement staff'), ('social_worker', 'Social worker'), ('out_of_hours', 'Out-of-hours duty worker'), ('police', 'Police'), ('other', 'Someone else')], max_length=32)),
-                ('reported_at', models.DateTimeField(verbose_name='reported to Visible')),
-                ('police_reported_at', models.DateTimeField(blank=True, null=True, verbose_name='reported to police')),
-                ('police_reference', models.CharField(blank=True, max_length=60)),
-                ('factors', models.JSONField(blank=True, default=list, help_text='Dynamic risk factors the professionals observed (risk.FACTORS codes)')),
-                ('grade', models.CharField(blank=True, help_text="The grade in force: the latest grading's", max_length=16)),
-                ('returned_at', models.DateTimeField(blank=True, null=True, verbose_name='returned or found')),
-                ('found_place', models.CharField(blank=True, max_length=300, verbose_name='where found')),
-                ('found_by', models.CharField(blank=True, choices=[('police', 'Police'), ('self', 'Came back by themselves'), ('carer', 'Carer or placement staff'), ('other_authority', 'Another local authority'), ('other', 'Someone else')], max_length=32)),
-                ('return_condition', models.TextField(blank=True, verbose_name='condition on return')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='episodes', to='children.child')),
-                ('found_in_authority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reference.authority')),
-                ('police_force', models.ForeignKey(blank=True, limit_choices_to={'kind': 'police'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='episodes_reported', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("M", "Missing: whereabouts not known"),
+                            ("A", "Away from placement without authorisation: whereabouts known"),
+                        ],
+                        max_length=1,
+                    ),
+                ),
+                ("last_seen_at", models.DateTimeField(verbose_name="last seen")),
+                (
+                    "last_seen_place",
+                    models.CharField(max_length=300, verbose_name="where last seen"),
+                ),
+                (
+                    "with_whom",
+                    models.CharField(blank=True, max_length=300, verbose_name="with whom"),
+                ),
+                ("clothing", models.TextField(blank=True, verbose_name="clothing when last seen")),
+                ("circumstances", models.TextField(blank=True)),
+                ("reported_by_name", models.CharField(max_length=150, verbose_name="reported by")),
+                (
+                    "reported_by_role",
+                    models.CharField(
+                        choices=[
+                            ("carer", "Carer or placement staff"),
+                            ("social_worker", "Social worker"),
+                            ("out_of_hours", "Out-of-hours duty worker"),
+                            ("police", "Police"),
+                            ("other", "Someone else"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("reported_at", models.DateTimeField(verbose_name="reported to Visible")),
+                (
+                    "police_reported_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reported to police"),
+                ),
+                ("police_reference", models.CharField(blank=True, max_length=60)),
+                (
+                    "factors",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Dynamic risk factors the professionals observed (risk.FACTORS codes)",
+                    ),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        blank=True,
+                        help_text="The grade in force: the latest grading's",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "returned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="returned or found"),
+                ),
+                (
+                    "found_place",
+                    models.CharField(blank=True, max_length=300, verbose_name="where found"),
+                ),
+                (
+                    "found_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("police", "Police"),
+                            ("self", "Came back by themselves"),
+                            ("carer", "Carer or placement staff"),
+                            ("other_authority", "Another local authority"),
+                            ("other", "Someone else"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "return_condition",
+                    models.TextField(blank=True, verbose_name="condition on return"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="episodes",
+                        to="children.child",
+                    ),
+                ),
+                (
+                    "found_in_authority",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reference.authority",
+                    ),
+                ),
+                (
+                    "police_force",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind": "police"},
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes_reported",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_seen_at', 'pk'],
+                "ordering": ["-last_seen_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64)),
-                ('key', models.CharField(help_text='Stable: re-raising the same alert finds this row', max_length=200, unique=True)),
-                ('text', models.TextField()),
-                ('source', models.CharField(max_length=300)),
-                ('due_at', models.DateTimeField()),
-                ('raised_at', models.DateTimeField()),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_by_name', models.CharField(blank=True, max_length=150)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_by_name', models.CharField(blank=True, max_length=150)),
-                ('resolution', models.TextField(blank=True)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alerts', to=settings.AUTH_USER_MODEL)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='children.child')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='agencies.organisation')),
-                ('episode', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='missing.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64)),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="Stable: re-raising the same alert finds this row",
+                        max_length=200,
+                        unique=True,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("source", models.CharField(max_length=300)),
+                ("due_at", models.DateTimeField()),
+                ("raised_at", models.DateTimeField()),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_by_name", models.CharField(blank=True, max_length=150)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_by_name", models.CharField(blank=True, max_length=150)),
+                ("resolution", models.TextField(blank=True)),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="alerts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="children.child",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="agencies.organisation",
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="missing.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['resolved_at', 'due_at', 'pk'],
+                "ordering": ["resolved_at", "due_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Grading',
+            name="Grading",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('initial', 'Proposed by the risk engine on report'), ('confirmed', 'Confirmed or changed by a professional'), ('review', 'Reviewed'), ('return', 'Reviewed after return')], max_length=16)),
-                ('assessed_at', models.DateTimeField(help_text='The moment the engine assessed: part of the replay')),
-                ('proposed_grade', models.CharField(max_length=16)),
-                ('floor', models.CharField(max_length=16)),
-                ('grade', models.CharField(help_text='The grade the professional confirmed or chose', max_length=16)),
-                ('override_reason', models.TextField(blank=True)),
-                ('assessment', models.JSONField(help_text="The engine's output: reasons, markers, prompts, alerts")),
-                ('facts', models.JSONField(help_text='The facts the engine was given, for replay')),
-                ('settings', models.JSONField(help_text='The settings the engine was given, for replay')),
-                ('graded_by_name', models.CharField(max_length=150)),
-                ('graded_by_organisation', models.CharField(max_length=200)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='gradings', to='missing.episode')),
-                ('graded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("initial", "Proposed by the risk engine on report"),
+                            ("confirmed", "Confirmed or changed by a professional"),
+                            ("review", "Reviewed"),
+                            ("return", "Reviewed after return"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "assessed_at",
+                    models.DateTimeField(
+                        help_text="The moment the engine assessed: part of the replay"
+                    ),
+                ),
+                ("proposed_grade", models.CharField(max_length=16)),
+                ("floor", models.CharField(max_length=16)),
+                (
+                    "grade",
+                    models.CharField(
+                        help_text="The grade the professional confirmed or chose", max_length=16
+                    ),
+                ),
+                ("override_reason", models.TextField(blank=True)),
+                (
+                    "assessment",
+                    models.JSONField(
+                        help_text="The engine's output: reasons, markers, prompts, alerts"
+                    ),
+                ),
+                ("facts", models.JSONField(help_text="The facts the engine was given, for replay")),
+                (
+                    "settings",
+                    models.JSONField(help_text="The settings the engine was given, for replay"),
+                ),
+                ("graded_by_name", models.CharField(max_length=150)),
+                ("graded_by_organisation", models.CharField(max_length=200)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="gradings",
+                        to="missing.episode",
+                    ),
+                ),
+                (
+                    "graded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-pk'],
+                "ordering": ["-recorded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='LogEntry',
+            name="LogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sighting', 'Sighting'), ('call', 'Call'), ('action', 'Action taken'), ('contact', 'Contact with the child'), ('note', 'Note')], max_length=16)),
-                ('occurred_at', models.DateTimeField()),
-                ('text', models.TextField()),
-                ('by_name', models.CharField(max_length=150)),
-                ('by_organisation', models.CharField(max_length=200)),
-                ('flagged_words', models.JSONField(blank=True, default=list, help_text='Forbidden labels found in the text')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='log', to='missing.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sighting", "Sighting"),
+                            ("call", "Call"),
+                            ("action", "Action taken"),
+                            ("contact", "Contact with the child"),
+                            ("note", "Note"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField()),
+                ("text", models.TextField()),
+                ("by_name", models.CharField(max_length=150)),
+                ("by_organisation", models.CharField(max_length=200)),
+                (
+                    "flagged_words",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Forbidden labels found in the text"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="log",
+                        to="missing.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-pk'],
+                "ordering": ["-occurred_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReturnInterview',
+            name="ReturnInterview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offered_at', models.DateTimeField()),
-                ('outcome', models.CharField(choices=[('offered', 'Offered, no answer yet'), ('accepted', 'Accepted, not yet held'), ('declined', 'Declined by the child'), ('done', 'Held')], max_length=16)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('interviewer_name', models.CharField(blank=True, max_length=150)),
-                ('interviewer_organisation', models.CharField(blank=True, max_length=200)),
-                ('independent', models.BooleanField(default=False, help_text="Independent of the child's care team")),
-                ('language', models.CharField(blank=True, help_text='ISO 639-3', max_length=3)),
-                ('interpreter_used', models.BooleanField(default=False)),
-                ('where_been', models.TextField(blank=True, verbose_name='where the child was')),
-                ('who_with', models.TextField(blank=True, verbose_name='who the child was with')),
-                ('indicators', models.JSONField(blank=True, default=list)),
-                ('notes', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('episode', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='return_interview', to='missing.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("offered_at", models.DateTimeField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("offered", "Offered, no answer yet"),
+                            ("accepted", "Accepted, not yet held"),
+                            ("declined", "Declined by the child"),
+                            ("done", "Held"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("interviewer_name", models.CharField(blank=True, max_length=150)),
+                ("interviewer_organisation", models.CharField(blank=True, max_length=200)),
+                (
+                    "independent",
+                    models.BooleanField(
+                        default=False, help_text="Independent of the child's care team"
+                    ),
+                ),
+                ("language", models.CharField(blank=True, help_text="ISO 639-3", max_length=3)),
+                ("interpreter_used", models.BooleanField(default=False)),
+                ("where_been", models.TextField(blank=True, verbose_name="where the child was")),
+                ("who_with", models.TextField(blank=True, verbose_name="who the child was with")),
+                ("indicators", models.JSONField(blank=True, default=list)),
+                ("notes", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "episode",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="return_interview",
+                        to="missing.episode",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SafetyPlan',
+            name="SafetyPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agreed_on', models.DateField(blank=True, null=True)),
-                ('child_views', models.TextField(blank=True, verbose_name="the child's own views")),
-                ('description', models.TextField(blank=True, help_text='Height, build, hair, eyes', verbose_name='physical description')),
-                ('distinguishing_features', models.TextField(blank=True)),
-                ('medical_needs', models.TextField(blank=True)),
-                ('phone_numbers', models.TextField(blank=True, help_text='One per line')),
-                ('social_media', models.TextField(blank=True, help_text='One account per line')),
-                ('places', models.TextField(blank=True, help_text='One per line: stations, bus stops, cab offices, addresses', verbose_name='places and routes')),
-                ('associates', models.TextField(blank=True, help_text='One per line')),
-                ('contingency', models.TextField(blank=True, help_text='Police, Home Office, NRM contact, guardian: one per line', verbose_name='whom to notify')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by_name', models.CharField(blank=True, max_length=150)),
-                ('child', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='safety_plan', to='children.child')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("agreed_on", models.DateField(blank=True, null=True)),
+                ("child_views", models.TextField(blank=True, verbose_name="the child's own views")),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        help_text="Height, build, hair, eyes",
+                        verbose_name="physical description",
+                    ),
+                ),
+                ("distinguishing_features", models.TextField(blank=True)),
+                ("medical_needs", models.TextField(blank=True)),
+                ("phone_numbers", models.TextField(blank=True, help_text="One per line")),
+                ("social_media", models.TextField(blank=True, help_text="One account per line")),
+                (
+                    "places",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line: stations, bus stops, cab offices, addresses",
+                        verbose_name="places and routes",
+                    ),
+                ),
+                ("associates", models.TextField(blank=True, help_text="One per line")),
+                (
+                    "contingency",
+                    models.TextField(
+                        blank=True,
+                        help_text="Police, Home Office, NRM contact, guardian: one per line",
+                        verbose_name="whom to notify",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("updated_by_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "child",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safety_plan",
+                        to="children.child",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['returned_at'], name='missing_epi_returne_8daa7c_idx'),
+            model_name="episode",
+            index=models.Index(fields=["returned_at"], name="missing_epi_returne_8daa7c_idx"),
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['child', 'last_seen_at'], name='missing_epi_child_i_41310d_idx'),
+            model_name="episode",
+            index=models.Index(
+                fields=["child", "last_seen_at"], name="missing_epi_child_i_41310d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(('returned_at__isnull', True), ('returned_at__gte', models.F('last_seen_at')), _connector='OR'), name='episode_returns_after_it_starts'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("returned_at__isnull", True),
+                    ("returned_at__gte", models.F("last_seen_at")),
+                    _connector="OR",
+                ),
+                name="episode_returns_after_it_starts",
+            ),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['organisation', 'resolved_at', 'due_at'], name='missing_ale_organis_3bd265_idx'),
+            model_name="alert",
+            index=models.Index(
+                fields=["organisation", "resolved_at", "due_at"],
+                name="missing_ale_organis_3bd265_idx",
+            ),
         ),
     ]

@@ -6,136 +6,291 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('reference', '0003_county_corrections'),
+        ("reference", "0003_county_corrections"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Collection',
+            name="Collection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('period_from', models.DateField()),
-                ('period_to', models.DateField(help_text='Last day of the period (inclusive)')),
-                ('due_on', models.DateField(help_text='When returns are due')),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('opened_by_name', models.CharField(max_length=150)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("period_from", models.DateField()),
+                ("period_to", models.DateField(help_text="Last day of the period (inclusive)")),
+                ("due_on", models.DateField(help_text="When returns are due")),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("opened_by_name", models.CharField(max_length=150)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-period_to', 'name'],
+                "ordering": ["-period_to", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Grouping',
+            name="Grouping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True)),
-                ('loaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("loaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "loaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Request',
+            name="Request",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('provided', 'Provided'), ('partial', 'Partially provided'), ('not_provided', 'Not provided (cost limit, FOI section 12)'), ('refused', 'Refused'), ('no_such_children', 'No such children')], default='requested', max_length=20)),
-                ('status_note', models.TextField(blank=True)),
-                ('due_on', models.DateField()),
-                ('last_chased_on', models.DateField(blank=True, null=True)),
-                ('times_chased', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reference.authority')),
-                ('collection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requests', to='national.collection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("provided", "Provided"),
+                            ("partial", "Partially provided"),
+                            ("not_provided", "Not provided (cost limit, FOI section 12)"),
+                            ("refused", "Refused"),
+                            ("no_such_children", "No such children"),
+                        ],
+                        default="requested",
+                        max_length=20,
+                    ),
+                ),
+                ("status_note", models.TextField(blank=True)),
+                ("due_on", models.DateField()),
+                ("last_chased_on", models.DateField(blank=True, null=True)),
+                ("times_chased", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reference.authority",
+                    ),
+                ),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requests",
+                        to="national.collection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['authority__name'],
+                "ordering": ["authority__name"],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('via', models.CharField(choices=[('visible', 'Submitted from Visible'), ('upload', 'Spreadsheet or JSON upload'), ('keyed', 'Keyed in by an analyst from a letter or email')], max_length=10)),
-                ('document', models.JSONField(help_text='The return in the FOI-return JSON format (docs/foi-return.md)')),
-                ('filename', models.CharField(blank=True, max_length=255)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('received_by_name', models.CharField(max_length=150)),
-                ('note', models.TextField(blank=True)),
-                ('stated_percentages', models.JSONField(blank=True, default=dict, help_text='Percentages the authority stated (group -> % went missing or away)')),
-                ('counts', models.JSONField(default=dict, help_text="document['counts']")),
-                ('per_child', models.JSONField(default=dict, help_text='incidents per child -> children (from the incident list)')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='national.request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "via",
+                    models.CharField(
+                        choices=[
+                            ("visible", "Submitted from Visible"),
+                            ("upload", "Spreadsheet or JSON upload"),
+                            ("keyed", "Keyed in by an analyst from a letter or email"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "document",
+                    models.JSONField(
+                        help_text="The return in the FOI-return JSON format (docs/foi-return.md)"
+                    ),
+                ),
+                ("filename", models.CharField(blank=True, max_length=255)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("received_by_name", models.CharField(max_length=150)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "stated_percentages",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Percentages the authority stated (group -> % went missing or away)",
+                    ),
+                ),
+                ("counts", models.JSONField(default=dict, help_text="document['counts']")),
+                (
+                    "per_child",
+                    models.JSONField(
+                        default=dict,
+                        help_text="incidents per child -> children (from the incident list)",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="national.request",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['request', '-version'],
+                "ordering": ["request", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='QualityQuery',
+            name="QualityQuery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=16)),
-                ('message', models.TextField()),
-                ('status', models.CharField(choices=[('open', 'Open: waiting for the authority'), ('answered', 'Answered')], default='open', max_length=10)),
-                ('raised_at', models.DateTimeField(auto_now_add=True)),
-                ('raised_by_name', models.CharField(max_length=150)),
-                ('answer', models.TextField(blank=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_by_name', models.CharField(blank=True, max_length=150)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='queries', to='national.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=16)),
+                ("message", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open: waiting for the authority"),
+                            ("answered", "Answered"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField(auto_now_add=True)),
+                ("raised_by_name", models.CharField(max_length=150)),
+                ("answer", models.TextField(blank=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("answered_by_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="queries",
+                        to="national.submission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['submission', 'rule', 'pk'],
+                "ordering": ["submission", "rule", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='NationalityFigure',
+            name="NationalityFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.CharField(max_length=32)),
-                ('measure', models.CharField(max_length=40)),
-                ('nationality', models.CharField(max_length=3)),
-                ('gender', models.CharField(max_length=16)),
-                ('value', models.PositiveIntegerField()),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nationality_figures', to='national.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("group", models.CharField(max_length=32)),
+                ("measure", models.CharField(max_length=40)),
+                ("nationality", models.CharField(max_length=3)),
+                ("gender", models.CharField(max_length=16)),
+                ("value", models.PositiveIntegerField()),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nationality_figures",
+                        to="national.submission",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='GroupingMember',
+            name="GroupingMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region', models.CharField(max_length=100)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reference.authority')),
-                ('grouping', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='national.grouping')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("region", models.CharField(max_length=100)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reference.authority",
+                    ),
+                ),
+                (
+                    "grouping",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="national.grouping",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('grouping', 'authority'), name='one_region_per_authority')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("grouping", "authority"), name="one_region_per_authority"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='request',
-            constraint=models.UniqueConstraint(fields=('collection', 'authority'), name='one_request_per_authority'),
+            model_name="request",
+            constraint=models.UniqueConstraint(
+                fields=("collection", "authority"), name="one_request_per_authority"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('request', 'version'), name='one_submission_per_version'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("request", "version"), name="one_submission_per_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qualityquery',
-            constraint=models.UniqueConstraint(fields=('submission', 'rule', 'message'), name='one_query_per_finding'),
+            model_name="qualityquery",
+            constraint=models.UniqueConstraint(
+                fields=("submission", "rule", "message"), name="one_query_per_finding"
+            ),
         ),
         migrations.AddIndex(
-            model_name='nationalityfigure',
-            index=models.Index(fields=['submission', 'group', 'measure'], name='national_na_submiss_534b6f_idx'),
+            model_name="nationalityfigure",
+            index=models.Index(
+                fields=["submission", "group", "measure"], name="national_na_submiss_534b6f_idx"
+            ),
         ),
     ]

@@ -5,101 +5,258 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('reference', '0003_county_corrections'),
+        ("reference", "0003_county_corrections"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PseudoChild',
+            name="PseudoChild",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pseudo_id', models.CharField(help_text='HMAC-SHA256 of the best identifier, first 128 bits, hex', max_length=32)),
-                ('key_basis', models.CharField(choices=[('home_office', 'Home Office reference'), ('nrm', 'NRM reference'), ('name_dob', 'Folded name and date of birth')], max_length=16)),
-                ('birth_month', models.DateField(help_text='Month and year of birth: always the 1st of the month')),
-                ('gender', models.CharField(max_length=16)),
-                ('nationality', models.CharField(help_text='ISO 3166-1 alpha-3; XXA stateless, XXX not known', max_length=3)),
-                ('district', models.CharField(blank=True, help_text='Postcode district of the placement, or blank', max_length=4)),
-                ('placed_in', models.CharField(blank=True, help_text="GSS code of the placement's authority", max_length=16)),
-                ('in_trafficked_identified', models.BooleanField(default=False)),
-                ('in_trafficked_suspected', models.BooleanField(default=False)),
-                ('in_trafficked', models.BooleanField(default=False)),
-                ('in_uasc', models.BooleanField(default=False)),
-                ('in_separated', models.BooleanField(default=False)),
-                ('in_unaccompanied', models.BooleanField(default=False)),
-                ('in_uasc_or_separated', models.BooleanField(default=False)),
-                ('in_any', models.BooleanField(default=False)),
-                ('incidents_missing', models.PositiveIntegerField(default=0)),
-                ('incidents_away', models.PositiveIntegerField(default=0)),
-                ('still_missing', models.BooleanField(default=False, help_text='An incident open at the end of the period')),
-                ('turned_18_missing', models.BooleanField(default=False, help_text='Still missing, and turned 18 while missing')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reference.authority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "pseudo_id",
+                    models.CharField(
+                        help_text="HMAC-SHA256 of the best identifier, first 128 bits, hex",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "key_basis",
+                    models.CharField(
+                        choices=[
+                            ("home_office", "Home Office reference"),
+                            ("nrm", "NRM reference"),
+                            ("name_dob", "Folded name and date of birth"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "birth_month",
+                    models.DateField(
+                        help_text="Month and year of birth: always the 1st of the month"
+                    ),
+                ),
+                ("gender", models.CharField(max_length=16)),
+                (
+                    "nationality",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-3; XXA stateless, XXX not known", max_length=3
+                    ),
+                ),
+                (
+                    "district",
+                    models.CharField(
+                        blank=True,
+                        help_text="Postcode district of the placement, or blank",
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "placed_in",
+                    models.CharField(
+                        blank=True, help_text="GSS code of the placement's authority", max_length=16
+                    ),
+                ),
+                ("in_trafficked_identified", models.BooleanField(default=False)),
+                ("in_trafficked_suspected", models.BooleanField(default=False)),
+                ("in_trafficked", models.BooleanField(default=False)),
+                ("in_uasc", models.BooleanField(default=False)),
+                ("in_separated", models.BooleanField(default=False)),
+                ("in_unaccompanied", models.BooleanField(default=False)),
+                ("in_uasc_or_separated", models.BooleanField(default=False)),
+                ("in_any", models.BooleanField(default=False)),
+                ("incidents_missing", models.PositiveIntegerField(default=0)),
+                ("incidents_away", models.PositiveIntegerField(default=0)),
+                (
+                    "still_missing",
+                    models.BooleanField(
+                        default=False, help_text="An incident open at the end of the period"
+                    ),
+                ),
+                (
+                    "turned_18_missing",
+                    models.BooleanField(
+                        default=False, help_text="Still missing, and turned 18 while missing"
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reference.authority",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('version', models.PositiveIntegerField(help_text="1 for the authority's first upload for the period, then 2, 3...")),
-                ('is_current', models.BooleanField(default=True, help_text='The latest upload: the one the tables count')),
-                ('submitted_at', models.DateTimeField()),
-                ('submitted_by', models.CharField(max_length=150)),
-                ('submitted_by_organisation', models.CharField(blank=True, max_length=200)),
-                ('key_id', models.CharField(help_text='Fingerprint of the pseudonymisation key (never the key)', max_length=16)),
-                ('children', models.PositiveIntegerField(default=0)),
-                ('episodes', models.PositiveIntegerField(default=0)),
-                ('records_merged', models.PositiveIntegerField(default=0, help_text='Register records that shared a pseudo id with another and were merged into it')),
-                ('digest', models.CharField(help_text='SHA-256 of the submitted records, canonical JSON', max_length=64)),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pseudo_submissions', to='reference.authority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        help_text="1 for the authority's first upload for the period, then 2, 3..."
+                    ),
+                ),
+                (
+                    "is_current",
+                    models.BooleanField(
+                        default=True, help_text="The latest upload: the one the tables count"
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField()),
+                ("submitted_by", models.CharField(max_length=150)),
+                ("submitted_by_organisation", models.CharField(blank=True, max_length=200)),
+                (
+                    "key_id",
+                    models.CharField(
+                        help_text="Fingerprint of the pseudonymisation key (never the key)",
+                        max_length=16,
+                    ),
+                ),
+                ("children", models.PositiveIntegerField(default=0)),
+                ("episodes", models.PositiveIntegerField(default=0)),
+                (
+                    "records_merged",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Register records that shared a pseudo id with another and were merged into it",
+                    ),
+                ),
+                (
+                    "digest",
+                    models.CharField(
+                        help_text="SHA-256 of the submitted records, canonical JSON", max_length=64
+                    ),
+                ),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pseudo_submissions",
+                        to="reference.authority",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['authority', '-period_start', '-version'],
+                "ordering": ["authority", "-period_start", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='PseudoEpisode',
+            name="PseudoEpisode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(help_text='M missing, A away (SSDA903)', max_length=1)),
-                ('start_month', models.DateField(help_text='Month the child was last seen: always the 1st of the month')),
-                ('hours', models.PositiveIntegerField(help_text='Length in whole hours (to the end of the period if still missing)')),
-                ('band', models.CharField(help_text='returns.foi DURATION_BANDS code', max_length=16)),
-                ('still_missing', models.BooleanField(default=False)),
-                ('turned_18', models.BooleanField(default=False, help_text='Turned 18 while missing, in or before the period')),
-                ('started_before', models.BooleanField(default=False, help_text='Started before the period')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='episodes', to='pseudo.pseudochild')),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pseudo.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(help_text="M missing, A away (SSDA903)", max_length=1),
+                ),
+                (
+                    "start_month",
+                    models.DateField(
+                        help_text="Month the child was last seen: always the 1st of the month"
+                    ),
+                ),
+                (
+                    "hours",
+                    models.PositiveIntegerField(
+                        help_text="Length in whole hours (to the end of the period if still missing)"
+                    ),
+                ),
+                (
+                    "band",
+                    models.CharField(help_text="returns.foi DURATION_BANDS code", max_length=16),
+                ),
+                ("still_missing", models.BooleanField(default=False)),
+                (
+                    "turned_18",
+                    models.BooleanField(
+                        default=False, help_text="Turned 18 while missing, in or before the period"
+                    ),
+                ),
+                (
+                    "started_before",
+                    models.BooleanField(default=False, help_text="Started before the period"),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="episodes",
+                        to="pseudo.pseudochild",
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="pseudo.submission",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='pseudochild',
-            name='submission',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pseudo.submission'),
+            model_name="pseudochild",
+            name="submission",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="pseudo.submission",
+            ),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['period_start', 'period_end', 'is_current'], name='pseudo_subm_period__59c76a_idx'),
+            model_name="submission",
+            index=models.Index(
+                fields=["period_start", "period_end", "is_current"],
+                name="pseudo_subm_period__59c76a_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('authority', 'period_start', 'period_end', 'version'), name='pseudo_submission_version_unique'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("authority", "period_start", "period_end", "version"),
+                name="pseudo_submission_version_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('authority', 'period_start', 'period_end'), name='pseudo_one_current_submission'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("authority", "period_start", "period_end"),
+                name="pseudo_one_current_submission",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pseudochild',
-            index=models.Index(fields=['pseudo_id'], name='pseudo_pseu_pseudo__ec469d_idx'),
+            model_name="pseudochild",
+            index=models.Index(fields=["pseudo_id"], name="pseudo_pseu_pseudo__ec469d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='pseudochild',
-            constraint=models.UniqueConstraint(fields=('submission', 'pseudo_id'), name='pseudo_child_once_per_submission'),
+            model_name="pseudochild",
+            constraint=models.UniqueConstraint(
+                fields=("submission", "pseudo_id"), name="pseudo_child_once_per_submission"
+            ),
         ),
     ]

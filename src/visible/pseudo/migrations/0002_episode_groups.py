@@ -3,27 +3,38 @@
 from django.db import migrations, models
 
 # The groups in the order of returns.foi GROUPS when this was written (bit i = column i).
-GROUP_COLUMNS = ("in_trafficked_identified", "in_trafficked_suspected", "in_trafficked", "in_uasc", "in_separated",
-                 "in_unaccompanied", "in_uasc_or_separated", "in_any")
+GROUP_COLUMNS = (
+    "in_trafficked_identified",
+    "in_trafficked_suspected",
+    "in_trafficked",
+    "in_uasc",
+    "in_separated",
+    "in_unaccompanied",
+    "in_uasc_or_separated",
+    "in_any",
+)
 
 
 def fill_groups(apps, schema_editor):
     """Episodes stored before this field: their child's groups, as bits."""
-    bits = " + ".join(f"(CASE WHEN c.{column} THEN {1 << i} ELSE 0 END)" for i, column in enumerate(GROUP_COLUMNS))
-    schema_editor.execute(f"UPDATE pseudo_pseudoepisode SET groups = (SELECT {bits} FROM pseudo_pseudochild c "
-                          "WHERE c.id = pseudo_pseudoepisode.child_id)")
+    bits = " + ".join(
+        f"(CASE WHEN c.{column} THEN {1 << i} ELSE 0 END)" for i, column in enumerate(GROUP_COLUMNS)
+    )
+    schema_editor.execute(
+        f"UPDATE pseudo_pseudoepisode SET groups = (SELECT {bits} FROM pseudo_pseudochild c "
+        "WHERE c.id = pseudo_pseudoepisode.child_id)"
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pseudo', '0001_initial'),
+        ("pseudo", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pseudoepisode',
-            name='groups',
+            model_name="pseudoepisode",
+            name="groups",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.RunPython(fill_groups, migrations.RunPython.noop),

@@ -10,25 +10,29 @@ def fill_linked(apps, schema_editor):
         "UPDATE pseudo_pseudochild SET linked = EXISTS (SELECT 1 FROM pseudo_pseudochild o "
         "JOIN pseudo_submission os ON os.id = o.submission_id JOIN pseudo_submission s ON s.id = pseudo_pseudochild.submission_id "
         "WHERE o.pseudo_id = pseudo_pseudochild.pseudo_id AND o.submission_id <> pseudo_pseudochild.submission_id "
-        "AND os.is_current AND os.period_start = s.period_start AND os.period_end = s.period_end)")
+        "AND os.is_current AND os.period_start = s.period_start AND os.period_end = s.period_end)"
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pseudo', '0002_episode_groups'),
-        ('reference', '0003_county_corrections'),
+        ("pseudo", "0002_episode_groups"),
+        ("reference", "0003_county_corrections"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pseudochild',
-            name='linked',
+            model_name="pseudochild",
+            name="linked",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='pseudochild',
-            index=models.Index(condition=models.Q(('linked', True)), fields=['submission'], name='pseudo_child_linked'),
+            model_name="pseudochild",
+            index=models.Index(
+                condition=models.Q(("linked", True)),
+                fields=["submission"],
+                name="pseudo_child_linked",
+            ),
         ),
         migrations.RunPython(fill_linked, migrations.RunPython.noop),
     ]

@@ -4,34 +4,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text="GSS code (E06..., W06..., S12...); Visible's own NIHSCT-... code for NI Trusts.", max_length=16, unique=True)),
-                ('short_code', models.CharField(blank=True, help_text='mySociety three-letter code', max_length=8)),
-                ('name', models.CharField(max_length=200)),
-                ('official_name', models.CharField(blank=True, max_length=200)),
-                ('nation', models.CharField(choices=[('England', 'England'), ('Wales', 'Wales'), ('Scotland', 'Scotland'), ('Northern Ireland', 'Northern Ireland')], max_length=32)),
-                ('region', models.CharField(help_text='ONS region in England; the nation elsewhere', max_length=64)),
-                ('kind', models.CharField(help_text='e.g. London borough, County, HSC Trust', max_length=64)),
-                ('runs_childrens_services', models.BooleanField(default=False)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('replaced_by', models.CharField(blank=True, max_length=64)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="GSS code (E06..., W06..., S12...); Visible's own NIHSCT-... code for NI Trusts.",
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "short_code",
+                    models.CharField(
+                        blank=True, help_text="mySociety three-letter code", max_length=8
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("official_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "nation",
+                    models.CharField(
+                        choices=[
+                            ("England", "England"),
+                            ("Wales", "Wales"),
+                            ("Scotland", "Scotland"),
+                            ("Northern Ireland", "Northern Ireland"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "region",
+                    models.CharField(
+                        help_text="ONS region in England; the nation elsewhere", max_length=64
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        help_text="e.g. London borough, County, HSC Trust", max_length=64
+                    ),
+                ),
+                ("runs_childrens_services", models.BooleanField(default=False)),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("replaced_by", models.CharField(blank=True, max_length=64)),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
             ],
             options={
-                'verbose_name_plural': 'authorities',
-                'ordering': ['name'],
+                "verbose_name_plural": "authorities",
+                "ordering": ["name"],
             },
         ),
     ]

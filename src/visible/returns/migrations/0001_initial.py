@@ -5,44 +5,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('reference', '0003_county_corrections'),
+        ("reference", "0003_county_corrections"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PartnershipArea',
+            name="PartnershipArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('safeguarding_children_partnership', 'Safeguarding children partnership'), ('child_protection_committee', 'Child protection committee'), ('sbni', 'Safeguarding Board for Northern Ireland')], default='safeguarding_children_partnership', max_length=40)),
-                ('year_start_month', models.PositiveSmallIntegerField(default=4, help_text='The month the reporting year starts (4: April to March)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('authorities', models.ManyToManyField(related_name='partnerships', to='reference.authority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            (
+                                "safeguarding_children_partnership",
+                                "Safeguarding children partnership",
+                            ),
+                            ("child_protection_committee", "Child protection committee"),
+                            ("sbni", "Safeguarding Board for Northern Ireland"),
+                        ],
+                        default="safeguarding_children_partnership",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "year_start_month",
+                    models.PositiveSmallIntegerField(
+                        default=4,
+                        help_text="The month the reporting year starts (4: April to March)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "authorities",
+                    models.ManyToManyField(related_name="partnerships", to="reference.authority"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PartnershipSection',
+            name="PartnershipSection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='The reporting year, by the calendar year it starts in')),
-                ('key', models.CharField(choices=[('arrangements', 'Multi-agency arrangements'), ('response', 'The coordinated response to children who go missing'), ('learning', 'What we learnt, including from return interviews'), ('priorities', 'Priorities for next year')], max_length=32)),
-                ('text', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; edits carry it')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by_name', models.CharField(blank=True, max_length=150)),
-                ('updated_by_organisation', models.CharField(blank=True, max_length=200)),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='returns.partnershiparea')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The reporting year, by the calendar year it starts in"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        choices=[
+                            ("arrangements", "Multi-agency arrangements"),
+                            ("response", "The coordinated response to children who go missing"),
+                            ("learning", "What we learnt, including from return interviews"),
+                            ("priorities", "Priorities for next year"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; edits carry it"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("updated_by_name", models.CharField(blank=True, max_length=150)),
+                ("updated_by_organisation", models.CharField(blank=True, max_length=200)),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="returns.partnershiparea",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['partnership', 'year', 'key'],
-                'constraints': [models.UniqueConstraint(fields=('partnership', 'year', 'key'), name='one_section_per_year')],
+                "ordering": ["partnership", "year", "key"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("partnership", "year", "key"), name="one_section_per_year"
+                    )
+                ],
             },
         ),
     ]

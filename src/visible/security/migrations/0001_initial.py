@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,53 +14,119 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='FailedSignIn',
+            name="FailedSignIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('username', models.CharField(db_index=True, max_length=150)),
-                ('ip_address', models.GenericIPAddressField(blank=True, db_index=True, null=True)),
-                ('stage', models.CharField(choices=[('password', 'Username and password'), ('code', 'Second factor (authenticator or recovery code)')], max_length=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("username", models.CharField(db_index=True, max_length=150)),
+                ("ip_address", models.GenericIPAddressField(blank=True, db_index=True, null=True)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("password", "Username and password"),
+                            ("code", "Second factor (authenticator or recovery code)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['username', 'at'], name='security_fa_usernam_c8eb30_idx'), models.Index(fields=['ip_address', 'at'], name='security_fa_ip_addr_be0b2c_idx')],
+                "indexes": [
+                    models.Index(fields=["username", "at"], name="security_fa_usernam_c8eb30_idx"),
+                    models.Index(
+                        fields=["ip_address", "at"], name="security_fa_ip_addr_be0b2c_idx"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Lockout',
+            name="Lockout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('account', 'Account'), ('ip', 'Client IP address')], max_length=16)),
-                ('key', models.CharField(max_length=150)),
-                ('started_at', models.DateTimeField()),
-                ('until', models.DateTimeField()),
-                ('unlocked_at', models.DateTimeField(blank=True, null=True)),
-                ('unlocked_by', models.CharField(blank=True, max_length=150)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("account", "Account"), ("ip", "Client IP address")], max_length=16
+                    ),
+                ),
+                ("key", models.CharField(max_length=150)),
+                ("started_at", models.DateTimeField()),
+                ("until", models.DateTimeField()),
+                ("unlocked_at", models.DateTimeField(blank=True, null=True)),
+                ("unlocked_by", models.CharField(blank=True, max_length=150)),
             ],
             options={
-                'ordering': ['-started_at'],
-                'indexes': [models.Index(fields=['scope', 'key', 'until'], name='security_lo_scope_de97ec_idx')],
+                "ordering": ["-started_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["scope", "key", "until"], name="security_lo_scope_de97ec_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RecoveryCode',
+            name="RecoveryCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(max_length=256)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recovery_codes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code_hash", models.CharField(max_length=256)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recovery_codes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TotpDevice',
+            name="TotpDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('secret', models.CharField(help_text='Base32; shown once, at enrolment', max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_step', models.BigIntegerField(default=0, help_text='The newest 30-second step whose code was accepted: no code at or before it is accepted again')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='totp_device', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "secret",
+                    models.CharField(help_text="Base32; shown once, at enrolment", max_length=64),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "last_used_step",
+                    models.BigIntegerField(
+                        default=0,
+                        help_text="The newest 30-second step whose code was accepted: no code at or before it is accepted again",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="totp_device",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -6,54 +6,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('security', '0001_initial'),
+        ("security", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='failedsignin',
-            name='checking',
-            field=models.BooleanField(default=False, help_text='Reserved, and the password or code still being checked: it counts towards the limit, but no lockout is decided on it until it has failed'),
+            model_name="failedsignin",
+            name="checking",
+            field=models.BooleanField(
+                default=False,
+                help_text="Reserved, and the password or code still being checked: it counts towards the limit, but no lockout is decided on it until it has failed",
+            ),
         ),
         migrations.AddField(
-            model_name='lockout',
-            name='ip_address',
-            field=models.GenericIPAddressField(blank=True, help_text='For a lockout of an account from one address: that address', null=True),
+            model_name="lockout",
+            name="ip_address",
+            field=models.GenericIPAddressField(
+                blank=True,
+                help_text="For a lockout of an account from one address: that address",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='lockout',
-            name='scope',
-            field=models.CharField(choices=[('account', 'Account'), ('account_ip', 'Account, from one client address'), ('ip', 'Client IP address')], max_length=16),
+            model_name="lockout",
+            name="scope",
+            field=models.CharField(
+                choices=[
+                    ("account", "Account"),
+                    ("account_ip", "Account, from one client address"),
+                    ("ip", "Client IP address"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='SignInGuard',
+            name="SignInGuard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('account', 'Account'), ('account_ip', 'Account, from one client address'), ('ip', 'Client IP address')], max_length=16)),
-                ('key', models.CharField(max_length=150)),
-                ('touched_at', models.DateTimeField(db_index=True, help_text='The last attempt: rows untouched for a day are cleared away')),
-                ('slowed_at', models.DateTimeField(blank=True, help_text='An account: when its slowdown last began', null=True)),
-                ('notified_at', models.DateTimeField(blank=True, help_text='An account: when its owner was last emailed', null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("account", "Account"),
+                            ("account_ip", "Account, from one client address"),
+                            ("ip", "Client IP address"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("key", models.CharField(max_length=150)),
+                (
+                    "touched_at",
+                    models.DateTimeField(
+                        db_index=True,
+                        help_text="The last attempt: rows untouched for a day are cleared away",
+                    ),
+                ),
+                (
+                    "slowed_at",
+                    models.DateTimeField(
+                        blank=True, help_text="An account: when its slowdown last began", null=True
+                    ),
+                ),
+                (
+                    "notified_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="An account: when its owner was last emailed",
+                        null=True,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='one_sign_in_guard_per_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scope", "key"), name="one_sign_in_guard_per_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KnownAddress',
+            name="KnownAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ip_address', models.GenericIPAddressField()),
-                ('first_signed_in_at', models.DateTimeField()),
-                ('last_signed_in_at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='known_addresses', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ip_address", models.GenericIPAddressField()),
+                ("first_signed_in_at", models.DateTimeField()),
+                ("last_signed_in_at", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="known_addresses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_signed_in_at'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'ip_address'), name='one_known_address_per_user')],
+                "ordering": ["-last_signed_in_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "ip_address"), name="one_known_address_per_user"
+                    )
+                ],
             },
         ),
     ]

@@ -6,85 +6,217 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0002_police_forces'),
-        ('children', '0003_guardianassignment_organisation'),
+        ("agencies", "0002_police_forces"),
+        ("children", "0003_guardianassignment_organisation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BreakGlass',
+            name="BreakGlass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(max_length=150)),
-                ('reason', models.TextField()),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_by_name', models.CharField(blank=True, max_length=150)),
-                ('review_note', models.TextField(blank=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='break_glass', to='children.child')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(max_length=150)),
+                ("reason", models.TextField()),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_by_name", models.CharField(blank=True, max_length=150)),
+                ("review_note", models.TextField(blank=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="break_glass",
+                        to="children.child",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('transferred_at', models.DateTimeField(auto_now_add=True)),
-                ('transferred_by_name', models.CharField(max_length=150)),
-                ('read_only_until', models.DateField()),
-                ('moved', models.JSONField(default=dict, help_text='What moved with the child: counts of open alerts, episodes...')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transfers', to='children.child')),
-                ('from_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.organisation')),
-                ('to_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("transferred_at", models.DateTimeField(auto_now_add=True)),
+                ("transferred_by_name", models.CharField(max_length=150)),
+                ("read_only_until", models.DateField()),
+                (
+                    "moved",
+                    models.JSONField(
+                        default=dict,
+                        help_text="What moved with the child: counts of open alerts, episodes...",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transfers",
+                        to="children.child",
+                    ),
+                ),
+                (
+                    "from_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.organisation",
+                    ),
+                ),
+                (
+                    "to_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-transferred_at'],
+                "ordering": ["-transferred_at"],
             },
         ),
         migrations.CreateModel(
-            name='Disclosure',
+            name="Disclosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('by_name', models.CharField(max_length=150)),
-                ('what', models.CharField(max_length=200)),
-                ('basis', models.CharField(choices=[('host', 'Child placed in their area'), ('police_missing', 'Child reported missing to their force'), ('spoc', 'Trafficking single point of contact: child in scope reported missing to their force'), ('grab_pack_share', 'Grab pack shared in advance (Philomena Protocol)'), ('guardian', 'Child assigned to their guardian or advocacy service'), ('transferred_from', 'Child transferred from them: read-only for a set period'), ('transfer', 'Child transferred to them'), ('break_glass', 'Break-glass access with a stated reason')], max_length=20)),
-                ('legal_basis', models.TextField()),
-                ('purpose', models.CharField(max_length=300)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('by_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disclosures', to='children.child')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("by_name", models.CharField(max_length=150)),
+                ("what", models.CharField(max_length=200)),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("host", "Child placed in their area"),
+                            ("police_missing", "Child reported missing to their force"),
+                            (
+                                "spoc",
+                                "Trafficking single point of contact: child in scope reported missing to their force",
+                            ),
+                            ("grab_pack_share", "Grab pack shared in advance (Philomena Protocol)"),
+                            ("guardian", "Child assigned to their guardian or advocacy service"),
+                            (
+                                "transferred_from",
+                                "Child transferred from them: read-only for a set period",
+                            ),
+                            ("transfer", "Child transferred to them"),
+                            ("break_glass", "Break-glass access with a stated reason"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("legal_basis", models.TextField()),
+                ("purpose", models.CharField(max_length=300)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "by_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disclosures",
+                        to="children.child",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['child', 'at'], name='sharing_dis_child_i_7245ee_idx')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["child", "at"], name="sharing_dis_child_i_7245ee_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='GrabPackShare',
+            name="GrabPackShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shared_by_name', models.CharField(max_length=150)),
-                ('shared_at', models.DateTimeField(auto_now_add=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_by_name', models.CharField(blank=True, max_length=150)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grab_pack_shares', to='children.child')),
-                ('force', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shared_by_name", models.CharField(max_length=150)),
+                ("shared_at", models.DateTimeField(auto_now_add=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_by_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grab_pack_shares",
+                        to="children.child",
+                    ),
+                ),
+                (
+                    "force",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-shared_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('child', 'force'), name='one_open_share_per_force')],
+                "ordering": ["-shared_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_at__isnull", True)),
+                        fields=("child", "force"),
+                        name="one_open_share_per_force",
+                    )
+                ],
             },
         ),
     ]

@@ -5,63 +5,151 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0002_police_forces'),
-        ('children', '0002_labels'),
+        ("agencies", "0002_police_forces"),
+        ("children", "0002_labels"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EpisodeDetail',
+            name="EpisodeDetail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cin', models.CharField(blank=True, max_length=2, verbose_name='SSDA903 CIN')),
-                ('place_provider', models.CharField(blank=True, max_length=3, verbose_name='SSDA903 PLACE_PROVIDER')),
-                ('reason_place_change', models.CharField(blank=True, max_length=6, verbose_name='SSDA903 REASON_PLACE_CHANGE')),
-                ('urn', models.CharField(blank=True, max_length=8, verbose_name='Ofsted URN')),
-                ('placement', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='return_detail', to='children.placement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("cin", models.CharField(blank=True, max_length=2, verbose_name="SSDA903 CIN")),
+                (
+                    "place_provider",
+                    models.CharField(
+                        blank=True, max_length=3, verbose_name="SSDA903 PLACE_PROVIDER"
+                    ),
+                ),
+                (
+                    "reason_place_change",
+                    models.CharField(
+                        blank=True, max_length=6, verbose_name="SSDA903 REASON_PLACE_CHANGE"
+                    ),
+                ),
+                ("urn", models.CharField(blank=True, max_length=8, verbose_name="Ofsted URN")),
+                (
+                    "placement",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="return_detail",
+                        to="children.placement",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ssda903', 'SSDA903 return'), ('cin_factors', 'CIN census factors')], max_length=16)),
-                ('collection_year', models.PositiveIntegerField(blank=True, null=True)),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('imported_by_name', models.CharField(max_length=150)),
-                ('files', models.JSONField(default=list, help_text='Name, table, rows and encoding of each file')),
-                ('counts', models.JSONField(default=dict, help_text='Records added, changed and left as they were')),
-                ('warnings', models.JSONField(default=list)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_runs', to='agencies.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ssda903", "SSDA903 return"),
+                            ("cin_factors", "CIN census factors"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("collection_year", models.PositiveIntegerField(blank=True, null=True)),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                ("imported_by_name", models.CharField(max_length=150)),
+                (
+                    "files",
+                    models.JSONField(
+                        default=list, help_text="Name, table, rows and encoding of each file"
+                    ),
+                ),
+                (
+                    "counts",
+                    models.JSONField(
+                        default=dict, help_text="Records added, changed and left as they were"
+                    ),
+                ),
+                ("warnings", models.JSONField(default=list)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_runs",
+                        to="agencies.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-imported_at', '-pk'],
+                "ordering": ["-imported_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='KeptFile',
+            name="KeptFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('table', models.CharField(max_length=32)),
-                ('content', models.BinaryField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kept_files', to='ssda903.importrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("table", models.CharField(max_length=32)),
+                ("content", models.BinaryField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kept_files",
+                        to="ssda903.importrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReturnDetail',
+            name="ReturnDetail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ethnic', models.CharField(blank=True, max_length=4, verbose_name='SSDA903 ETHNIC')),
-                ('upn', models.CharField(blank=True, max_length=13, verbose_name='unique pupil number')),
-                ('home_postcode', models.CharField(blank=True, max_length=8, verbose_name='SSDA903 HOME_POST')),
-                ('mother', models.CharField(blank=True, max_length=1, verbose_name='SSDA903 MOTHER')),
-                ('mc_dob', models.DateField(blank=True, null=True, verbose_name='SSDA903 MC_DOB')),
-                ('child', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='return_detail', to='children.child')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ethnic",
+                    models.CharField(blank=True, max_length=4, verbose_name="SSDA903 ETHNIC"),
+                ),
+                (
+                    "upn",
+                    models.CharField(blank=True, max_length=13, verbose_name="unique pupil number"),
+                ),
+                (
+                    "home_postcode",
+                    models.CharField(blank=True, max_length=8, verbose_name="SSDA903 HOME_POST"),
+                ),
+                (
+                    "mother",
+                    models.CharField(blank=True, max_length=1, verbose_name="SSDA903 MOTHER"),
+                ),
+                ("mc_dob", models.DateField(blank=True, null=True, verbose_name="SSDA903 MC_DOB")),
+                (
+                    "child",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="return_detail",
+                        to="children.child",
+                    ),
+                ),
             ],
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ssda903', '0001_initial'),
+        ("ssda903", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='episodedetail',
-            name='rne',
-            field=models.CharField(blank=True, max_length=1, verbose_name='SSDA903 RNE'),
+            model_name="episodedetail",
+            name="rne",
+            field=models.CharField(blank=True, max_length=1, verbose_name="SSDA903 RNE"),
         ),
     ]

@@ -54,17 +54,32 @@ def govuk_field(field: BoundField, classes: str = "", label_size: str = "s", hin
     options = []
     if _kind(field) in ("radios", "select", "select_multiple", "checkboxes"):
         for index, (option_value, option_label) in enumerate(field.field.choices):
-            option_value = "" if option_value is None else str(getattr(option_value, "value", option_value))
-            options.append({"value": option_value, "label": option_label, "id": f"{field.auto_id}_{index}",
-                            "selected": option_value in selected})
+            option_value = (
+                "" if option_value is None else str(getattr(option_value, "value", option_value))
+            )
+            options.append(
+                {
+                    "value": option_value,
+                    "label": option_label,
+                    "id": f"{field.auto_id}_{index}",
+                    "selected": option_value in selected,
+                }
+            )
     date_parts = []
     if _kind(field) == "date":
         raw = field.value()
         if not isinstance(raw, list | tuple):
             raw = field.field.widget.decompress(raw)
         for index, (name, width) in enumerate((("Day", 2), ("Month", 2), ("Year", 4))):
-            date_parts.append({"label": name, "name": f"{field.html_name}_{index}", "id": f"{field.auto_id}_{index}",
-                               "value": "" if raw is None or raw[index] is None else raw[index], "width": width})
+            date_parts.append(
+                {
+                    "label": name,
+                    "name": f"{field.html_name}_{index}",
+                    "id": f"{field.auto_id}_{index}",
+                    "value": "" if raw is None or raw[index] is None else raw[index],
+                    "width": width,
+                }
+            )
     return {
         "field": field,
         "kind": _kind(field),
