@@ -28,6 +28,5 @@ STATIC_ROOT = None
 # concurrent-transaction tests see real SQLite locking (WAL, busy timeout) rather than
 # shared-cache "table is locked" errors a real deployment never has.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"visible-test-{os.getpid()}.sqlite3")
-    }  # noqa: F405
+    _test_file = Path(tempfile.gettempdir()) / f"visible-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_file)}  # noqa: F405
