@@ -16,6 +16,7 @@ run: setup
 	$(BIN)/visible serve --host $(HOST) --port $(PORT)
 
 test: setup browser dfe-validator
+	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-frozen
@@ -45,10 +46,12 @@ system-libs:
 	  echo "Installing Pango and fonts for PDF exports..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-noto-core >/dev/null; }
 
-# Re-install only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# Re-install only when pyproject.toml or the lock changes. The lock's exact versions (with their
+# hashes) first, then Visible itself without letting pip choose any other version.
+$(VENV)/.installed: pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/lock.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 python-deps: $(VENV)/.installed
@@ -76,6 +79,59 @@ $(DFE_VALIDATOR)/.installed:
 	touch $@
 
 dfe-validator: $(DFE_VALIDATOR)/.installed
+
+# Quality gates: `make check` runs each (also by name, e.g. `make check-mypy`), reports how long
+# each took, and fails if any failed. `make test` runs it before the suites, so CI does too.
+.PHONY: check check-ruff check-format check-lock check-migrations check-deploy check-imports check-mypy lock
+GATES := check-ruff check-format check-lock check-migrations check-deploy check-imports check-mypy
+check: python-deps frontend
+	@failed=(); TIMEFORMAT='   %1R s'; \
+	for gate in $(GATES); do \
+	  echo "== $$gate =="; \
+	  time $(MAKE) --no-print-directory -s $$gate || failed+=("$$gate"); \
+	done; \
+	if (( $${#failed[@]} )); then echo "Failed: $${failed[*]}"; exit 1; fi; \
+	echo "All gates pass: $(GATES)"
+
+check-ruff: python-deps
+	$(BIN)/ruff check src tests bench
+
+check-format: python-deps
+	$(BIN)/ruff format --check src tests bench
+
+# requirements/lock.txt holds every version pinned in pyproject.toml (`make lock` rewrites it).
+check-lock: python-deps
+	$(BIN)/python scripts/check-lock
+
+# Production settings, with throwaway values for the secrets they refuse to start without (never
+# real ones), and an in-memory database so no file is read or made.
+DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=visible.config.settings.production \
+  DATABASE_URL=sqlite:///:memory: \
+  VISIBLE_SECRET_KEY=throwaway-secret-key-for-make-check-only-never-used-to-sign-anything \
+  VISIBLE_AUDIT_KEY=throwaway-audit-key-for-make-check-only-never-used
+
+# Every model change has its migration.
+check-migrations: python-deps
+	$(DEPLOY_CHECK_ENV) $(BIN)/visible manage makemigrations --check --dry-run
+
+# Django's deployment checklist (HSTS, secure cookies, SSL redirect ...): warnings fail too.
+# (Alone on a fresh clone, run `make frontend` first: a missing build/static is a warning.)
+check-deploy: python-deps
+	$(DEPLOY_CHECK_ENV) $(BIN)/visible manage check --deploy --fail-level WARNING
+
+# The layers' import contracts in .importlinter.
+check-imports: python-deps
+	@if [ -f .importlinter ]; then $(BIN)/lint-imports; else echo "no .importlinter: skipped"; fi
+
+# The risk engine strict and at zero errors; the package's count only allowed to fall.
+check-mypy: python-deps
+	$(BIN)/python scripts/mypy-ratchet
+
+# Rewrite requirements/lock.txt from pyproject.toml (every extra, with hashes), keeping the
+# versions already locked where they still fit; upgrade with e.g. LOCK_ARGS=--upgrade.
+lock: python-deps
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+	  --generate-hashes --custom-compile-command 'make lock' -o requirements/lock.txt --quiet $(LOCK_ARGS)
 
 lint: setup
 	$(BIN)/ruff check src tests bench

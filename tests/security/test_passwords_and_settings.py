@@ -91,6 +91,30 @@ def test_production_with_a_secret_key_is_locked_down():
     assert values["SECRET_KEY"] == "k" * 50
 
 
+def test_production_asks_browsers_to_preload_https_only_when_the_domain_owner_has_chosen_to():
+    """Preloading binds every subdomain of the council's or force's domain for months: their
+    choice, so off by default, and `check --deploy`'s reminder about it is the only one silenced."""
+    keys = {"VISIBLE_SECRET_KEY": "k" * 50, "VISIBLE_AUDIT_KEY": "a" * 50}
+    names = ("SECURE_HSTS_PRELOAD", "SILENCED_SYSTEM_CHECKS", "SECURE_PROXY_SSL_HEADER")
+    default = settings_in_a_fresh_process("visible.config.settings.production", *names, env=keys)
+    assert default.returncode == 0, default.stderr
+    values = json.loads(default.stdout.strip().splitlines()[-1])
+    assert values["SECURE_HSTS_PRELOAD"] == "False"
+    assert values["SILENCED_SYSTEM_CHECKS"] == "['security.W021']"
+    assert values["SECURE_PROXY_SSL_HEADER"] == "None"  # X-Forwarded-Proto trusted only if asked
+
+    chosen = settings_in_a_fresh_process(
+        "visible.config.settings.production",
+        *names,
+        env={**keys, "VISIBLE_HSTS_PRELOAD": "1", "VISIBLE_BEHIND_TLS_PROXY": "1"},
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    values = json.loads(chosen.stdout.strip().splitlines()[-1])
+    assert values["SECURE_HSTS_PRELOAD"] == "True"
+    assert values["SILENCED_SYSTEM_CHECKS"] == "[]"
+    assert values["SECURE_PROXY_SSL_HEADER"] == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
 def test_debug_is_off_unless_asked_for():
     assert (
         json.loads(settings_in_a_fresh_process("visible.config.settings.dev", "DEBUG").stdout)[

@@ -65,7 +65,7 @@ def _bank_holidays(nation: str, year: int) -> frozenset[dt.date]:
         raise ValueError(
             f"No bank holiday calendar for {nation!r}; use one of {', '.join(_SUBDIVISIONS)}"
         ) from None
-    return frozenset(holidays.UK(subdiv=subdivision, years=year))
+    return frozenset(holidays.country_holidays("GB", subdiv=subdivision, years=year))
 
 
 def is_working_day(day: dt.date, nation: str) -> bool:

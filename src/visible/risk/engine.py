@@ -15,6 +15,7 @@ written override.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -360,7 +361,9 @@ def assess_episode(
 
     # R-LONG
     still_missing = episode.is_open_at(at)
-    lasted = (at if still_missing else episode.ended_at) - episode.started_at
+    # assess_episode refuses an `at` before the start, so an episode not open at `at` has ended.
+    lasted_until = at if still_missing or episode.ended_at is None else episode.ended_at
+    lasted = lasted_until - episode.started_at
     if lasted >= dt.timedelta(days=settings.long_missing_days):
         state = "Missing" if still_missing else "Was missing"
         reasons.append(
@@ -502,9 +505,11 @@ def check_override(proposed: Assessment, chosen: Grade | str, reason: str) -> li
         )
     if grade < proposed.floor:
         binding = [
-            r for r in proposed.reasons if r.binding and r.floor is not None and grade < r.floor
+            (r.floor, r)
+            for r in proposed.reasons
+            if r.binding and r.floor is not None and grade < r.floor
         ]
-        because = "; ".join(f"{r.floor.label}: {r}" for r in binding)
+        because = "; ".join(f"{floor.label}: {r}" for floor, r in binding)
         errors.append(
             f"The grade cannot be lower than {proposed.floor.label} for this child ({because})."
         )
@@ -828,7 +833,7 @@ def _alert(
     )
 
 
-def _in_order(alerts) -> tuple[Alert, ...]:
+def _in_order(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
     return tuple(sorted(alerts, key=lambda a: (a.due_at, a.key)))
 
 

@@ -97,7 +97,7 @@ def _require_choice(value: str, choices: frozenset[str], where: str) -> None:
         raise ValueError(f"{where} {value!r} is not one of: {', '.join(sorted(choices))}")
 
 
-def _require_order(start, end, where: str) -> None:
+def _require_order(start: dt.date, end: dt.date | None, where: str) -> None:
     if end is not None and end < start:
         raise ValueError(
             f"{where}: the end ({end.isoformat()}) is before the start ({start.isoformat()})"

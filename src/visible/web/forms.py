@@ -239,9 +239,8 @@ class PhotoForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["photo"].help_text = (
-            f"A recent photograph, JPEG or PNG, up to {size_text(settings.VISIBLE_PHOTO_MAX_BYTES)}"
-        )
+        largest = size_text(settings.VISIBLE_PHOTO_MAX_BYTES)
+        self.fields["photo"].help_text = f"A recent photograph, JPEG or PNG, up to {largest}"
 
 
 class FlagForm(forms.Form):

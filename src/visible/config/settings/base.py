@@ -173,10 +173,10 @@ DATETIME_FORMAT = "j F Y, H:i"
 SHORT_DATE_FORMAT = "d/m/Y"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT: Path | None = VAR_DIR / "staticfiles"  # None where nothing is collected
 STATICFILES_DIRS = [PROJECT_DIR / "build" / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT: Path | str = VAR_DIR / "media"
 
 # Uploads (visible/uploads.py): every limit is checked before a file is parsed, with a message
 # naming it. Sized to real data: the largest authority's SSDA903 return is about 250,000 rows

@@ -29,6 +29,13 @@ CSRF_COOKIE_NAME = "__Host-visible-csrf"
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# HSTS preloading is the decision of whoever owns the whole domain Visible is served under (a
+# council's, a police force's), not of this application: a preloaded domain is HTTPS-only in
+# browsers for every subdomain, and leaving the list takes months. So the `preload` token is sent
+# only when VISIBLE_HSTS_PRELOAD=1 says the domain's owner has chosen it, and `check --deploy`'s
+# reminder (security.W021) is silenced otherwise; HSTS itself (a year, subdomains) is always on.
+SECURE_HSTS_PRELOAD = env_flag("VISIBLE_HSTS_PRELOAD")  # noqa: F405
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env_flag("VISIBLE_BEHIND_TLS_PROXY"):  # noqa: F405
     # The proxy terminates TLS and says so; without this, SECURE_SSL_REDIRECT would loop.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
