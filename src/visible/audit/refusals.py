@@ -1,12 +1,13 @@
 """Every refusal audited, once, in the refusing request.
 
 A page or an API endpoint refuses by raising Http404 (not found and not allowed look the same)
-or PermissionDenied (seen, but the role may not act). The gates that know why (visible/opening.py,
-the policy checks in the views) record a ``denied`` event themselves, with the record's child;
-anything that refuses without recording (a ``get_object_or_404``, an action's PermissionDenied,
-a view's own 404) is recorded here instead, by RefusalAuditMiddleware for the pages and by the
-API's exception handler (api/errors.py) for the API. Never twice: ``record`` notes every denied
-event written while a request is watched, and the central layer writes only if there is none.
+or PermissionDenied (seen, but the role may not act). The gates that know why
+(visible/access/opening.py, the policy checks in the views) record a ``denied`` event
+themselves, with the record's child; anything that refuses without recording (a
+``get_object_or_404``, an action's PermissionDenied, a view's own 404) is recorded here
+instead, by RefusalAuditMiddleware for the pages and by the API's exception handler
+(api/errors.py) for the API. Never twice: ``record`` notes every denied event written while a
+request is watched, and the central layer writes only if there is none.
 
 Every denied event written during a request names the route it came through (``detail``:
 route name, pattern, method, path and the ids as given), whoever wrote it.
