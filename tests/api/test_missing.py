@@ -1,5 +1,5 @@
 """A police or council system on missing episodes: report, list, grade, log, police report,
-return; and the grab pack as JSON and PDF. Police access follows missing/policy.py: a force
+return; and the grab pack as JSON and PDF. Police access follows access/missing.py: a force
 acts on an open episode reported to it."""
 
 from __future__ import annotations
@@ -301,7 +301,7 @@ def test_a_police_client_acts_on_an_open_episode_reported_to_its_force(
     )
     assert logged.status_code == 201 and logged.json()["by_organisation"] == "Kent Police"
     # While the child is missing to it, the force sees the record (the limited view, with the
-    # sections children.policy.sections_for gives its grant) but cannot change it.
+    # sections access.register.sections_for gives its grant) but cannot change it.
     record = api.get(f"/api/v1/children/{child.pk}").json()
     assert record["access"] == "limited" and record["full_name"] == child.full_name
     assert (

@@ -10,9 +10,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from tests.conftest import as_viewer
+from visible.access import register as policy
+from visible.access.opening import open_child
 from visible.audit.models import AuditEvent
-from visible.children import actions, policy
-from visible.children.queries import ChildFilters, count_children, find_children, open_child
+from visible.children import actions
+from visible.children.queries import ChildFilters, count_children, find_children
 from visible.reference.models import Authority
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,9 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from tests.conftest import as_viewer, make_user
+from visible.access import register as policy
 from visible.agencies.models import Role
 from visible.audit.models import AuditEvent
-from visible.children import policy
 from visible.missing.models import Alert
 from visible.sharing import actions
 from visible.sharing.models import BreakGlass

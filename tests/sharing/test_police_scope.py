@@ -15,10 +15,10 @@ from django.utils import timezone
 from tests.api.conftest import bearer, make_api_client
 from tests.conftest import as_viewer
 from tests.sharing.conftest import report
+from visible.access import missing as missing_policy
 from visible.agencies.models import Role
 from visible.children import actions as register
 from visible.missing import actions as missing
-from visible.missing import policy as missing_policy
 
 pytestmark = pytest.mark.django_db
 

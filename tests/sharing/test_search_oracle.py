@@ -15,9 +15,10 @@ from django.utils import timezone
 from tests.api.conftest import bearer, make_api_client
 from tests.conftest import as_viewer
 from tests.sharing.conftest import report
+from visible.access import register as policy
 from visible.agencies.models import Role
 from visible.children import actions as register
-from visible.children import policy, queries
+from visible.children import queries
 from visible.reference.models import Authority
 
 pytestmark = pytest.mark.django_db

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from tests.conftest import as_viewer
 from tests.sharing.conftest import report
+from visible.access import missing as missing_policy
+from visible.access import register as policy
+from visible.access.register import Access
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
-from visible.children import policy
-from visible.children.policy import Access
 from visible.missing import actions as missing
-from visible.missing import policy as missing_policy
 from visible.missing.models import Alert
 from visible.reference.models import Authority
 from visible.sharing import actions

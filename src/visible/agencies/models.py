@@ -1,7 +1,7 @@
 """Organisations, the people in them and the roles they hold.
 
 A user acts for one organisation at a time (their membership). What they may see is decided
-by policy modules (children/policy.py and its successors), never by the views.
+by the access policies (visible/access/), never by the views.
 """
 
 from __future__ import annotations

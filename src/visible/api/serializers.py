@@ -374,7 +374,7 @@ IDENTIFIER_FIELDS = ("council_id", "child_903_id", "home_office_ref", "police_re
 
 class ChildLimited(serializers.Serializer):
     """The limited view: identity, photograph, flags, current placement; and the sections
-    children.policy.sections_for adds for the viewer's grant (languages and identifiers for the
+    access.register.sections_for adds for the viewer's grant (languages and identifiers for the
     police force a child is missing to, NRM referrals for a guardian service)."""
 
     id = serializers.IntegerField()

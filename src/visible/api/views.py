@@ -1,5 +1,5 @@
-"""The API's endpoints. Each one opens the record through visible/opening.py (the same policy
-calls as the web pages), calls one function in children/actions.py or missing/actions.py for a
+"""The API's endpoints. Each one opens the record through visible/access/opening.py (the same
+policy calls as the web pages), calls one function in children/actions.py or missing/actions.py for a
 write, and answers with the representation policy allows. No view writes a model.
 
 Conditional requests: a child's ETag is its version (bumped by every change to the record or
@@ -25,15 +25,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from visible import opening as access
+from visible.access import missing as missing_policy
+from visible.access import opening as access
+from visible.access import register as register_policy
 from visible.agencies.models import Organisation, OrganisationKind
 from visible.children import actions as register_actions
 from visible.children import photographs, queries
-from visible.children import policy as register_policy
 from visible.children.models import Child, Flag
 from visible.children.validation import Conflict
 from visible.missing import actions as missing_actions
-from visible.missing import policy as missing_policy
 from visible.missing.models import Episode, GradingKind
 from visible.reference.models import Authority
 
@@ -240,7 +240,7 @@ class ChildView(ApiView):
         },
     )
     def get(self, request: Request, pk: int) -> Response:
-        child, grant = queries.open_child_grant(viewer_of(request), pk)
+        child, grant = access.open_child_grant(viewer_of(request), pk)
         full = access.is_full(grant.access)
         response = Response(s.child_data(child, full, register_policy.sections_for(grant)))
         response["ETag"] = child_etag(child, full)

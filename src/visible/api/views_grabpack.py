@@ -1,6 +1,6 @@
 """The Philomena grab pack through the API: JSON for a system to show or forward, and the same
-PDF as the web page. Who may see a pack is decided as on the web (visible/opening.py); every read
-is audited as a view (JSON) or an export (PDF) with the purpose "grab pack"."""
+PDF as the web page. Who may see a pack is decided as on the web (visible/access/opening.py);
+every read is audited as a view (JSON) or an export (PDF) with the purpose "grab pack"."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from visible import opening as access
+from visible.access import opening as access
+from visible.access.disclosures import disclose
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child
 from visible.missing import grabpack
 from visible.missing.grabpack import GrabPack
-from visible.sharing.disclosures import disclose
 
 from .auth import viewer_of
 from .fields import UtcDateTimeField

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from visible.agencies.viewer import Viewer
 
-from . import refusals
+from . import watch
 from .anchors import anchor_due, anchor_if_due
 from .keys import UNKEYED, chain_key, key_id
 from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent, hash_of
@@ -118,16 +118,16 @@ def record_many(viewer: Viewer, entries: Iterable[Entry], batch: int = 1000) -> 
         head.save(update_fields=["last_seq", "last_hash"])
         if anchor_due(head, at):
             transaction.on_commit(anchor_if_due, robust=True)
-    refusals.noted(events)
+    watch.noted(events)
     return events
 
 
 def _with_route(entry: Entry) -> Entry:
     """A denied event written while a request is answered names the route it came through
-    (refusals.route_detail), whoever writes it."""
+    (watch.route_detail), whoever writes it."""
     if str(entry.action) != AuditAction.DENIED:
         return entry
-    route = refusals.route_detail()
+    route = watch.route_detail()
     if not route:
         return entry
     return replace(entry, detail=route | (entry.detail or {}))

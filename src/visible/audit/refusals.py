@@ -1,12 +1,13 @@
 """Every refusal audited, once, in the refusing request.
 
 A page or an API endpoint refuses by raising Http404 (not found and not allowed look the same)
-or PermissionDenied (seen, but the role may not act). The gates that know why (visible/opening.py,
-the policy checks in the views) record a ``denied`` event themselves, with the record's child;
-anything that refuses without recording (a ``get_object_or_404``, an action's PermissionDenied,
-a view's own 404) is recorded here instead, by RefusalAuditMiddleware for the pages and by the
-API's exception handler (api/errors.py) for the API. Never twice: ``record`` notes every denied
-event written while a request is watched, and the central layer writes only if there is none.
+or PermissionDenied (seen, but the role may not act). The gates that know why
+(visible/access/opening.py, the policy checks in the views) record a ``denied`` event
+themselves, with the record's child; anything that refuses without recording (a
+``get_object_or_404``, an action's PermissionDenied, a view's own 404) is recorded here
+instead, by RefusalAuditMiddleware for the pages and by the API's exception handler
+(api/errors.py) for the API. Never twice: ``record`` notes every denied event written while a
+request is watched, and the central layer writes only if there is none.
 
 Every denied event written during a request names the route it came through (``detail``:
 route name, pattern, method, path and the ids as given), whoever wrote it.
@@ -15,37 +16,15 @@ route name, pattern, method, path and the ids as given), whoever wrote it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from visible.agencies.viewer import Viewer
+from visible.agencies.viewer import Viewer, viewer_for
 
-from .models import AuditAction, AuditEvent
-
-
-@dataclass
-class Watch:
-    """The request being answered, and the denied events recorded for it so far."""
-
-    request: HttpRequest
-    denials: list[tuple[int, str]] = field(default_factory=list)  # (seq, hash)
-
-
-_watch: ContextVar[Watch | None] = ContextVar("visible_refusal_watch", default=None)
-
-
-def begin(request: HttpRequest) -> Token:
-    return _watch.set(Watch(request))
-
-
-def end(token: Token) -> None:
-    _watch.reset(token)
-
+from .log import record
+from .models import AuditAction
+from .watch import already_audited, begin, end
 
 # The object a route's id names: the id's own name says it (flag_pk, glass_pk...); a bare ``pk``
 # is named by the path segment before it. Unknown names fall back to the name itself, so a new
@@ -100,43 +79,6 @@ def asked_for(request: HttpRequest) -> tuple[str, str]:
     return object_type, str(match.kwargs.get(name, ""))
 
 
-def route_detail() -> dict[str, Any] | None:
-    """What a denied event says about the request it was written in, if one is being answered."""
-    watch = _watch.get()
-    if watch is None:
-        return None
-    request = watch.request
-    match = getattr(request, "resolver_match", None)
-    detail: dict[str, Any] = {"method": request.method, "path": request.path}
-    if match is not None:
-        detail["route"] = match.view_name
-        detail["route_pattern"] = match.route
-        if match.kwargs:
-            detail["ids"] = {k: str(v) for k, v in match.kwargs.items()}
-    return detail
-
-
-def noted(events: Iterable[AuditEvent]) -> None:
-    """Called by log.record_many for every event it writes: denials count for the request."""
-    watch = _watch.get()
-    if watch is None:
-        return
-    watch.denials += [(e.seq, e.hash) for e in events if e.action == AuditAction.DENIED]
-
-
-def already_audited() -> bool:
-    """Whether a denied event was written for this request and is still there (not rolled back
-    with a transaction the view abandoned)."""
-    watch = _watch.get()
-    if watch is None or not watch.denials:
-        return False
-    seqs = [seq for seq, _ in watch.denials]
-    hashes = {h for _, h in watch.denials}
-    return any(
-        h in hashes for h in AuditEvent.objects.filter(seq__in=seqs).values_list("hash", flat=True)
-    )
-
-
 def is_refusal(exception: BaseException) -> bool:
     from rest_framework import exceptions as api
 
@@ -160,8 +102,6 @@ def audit(viewer: Viewer, request: HttpRequest, status: int, reason: str) -> Non
     """Record the refusal of this request, unless something already did."""
     if already_audited():
         return
-    from .log import record
-
     object_type, object_id = asked_for(request)
     match = getattr(request, "resolver_match", None)
     route = match.view_name if match else request.path
@@ -203,8 +143,6 @@ def viewer_of_request(request: HttpRequest) -> Viewer:
     viewer = getattr(request, "viewer", None)
     if viewer is not None:
         return viewer
-    from visible.agencies.viewer import viewer_for
-
     user = getattr(request, "user", None)
     if user is None:
         return Viewer(user_id=None, username="", organisation=None, role=None)

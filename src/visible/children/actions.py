@@ -15,13 +15,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from visible.access import register as policy
+from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import plain_value as _plain
 from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
+from visible.missing.models import Alert
 from visible.reference.models import Authority
 
-from . import photographs, policy
+from . import photographs
 from .models import (
     AgeAssessment,
     AgeAssessmentStatus,
@@ -490,9 +493,6 @@ def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Pl
 def _tell_host(child: Child, placement: Placement) -> None:
     """The report: receiving authorities are rarely told. A council whose area a child is
     placed in (or moves within) gets a notice in its alerts inbox, if it is on Visible."""
-    from visible.agencies.models import Organisation
-    from visible.missing.models import Alert
-
     host = Organisation.objects.filter(authority_id=placement.authority_id).first()
     if host is None or host.pk == child.responsible_organisation_id or not host.is_responsible_body:
         return

@@ -12,16 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
+from visible.access import register as policy
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 
-from . import policy
 from .models import SCOPE_FLAGS, Child, Flag, FlagKind, Placement
 from .names import fold, search_text_for, skeleton
 
@@ -263,62 +262,6 @@ def find_children(
             },
         )
     return SearchResult(shown, total, page, pages, matched_identifier)
-
-
-def open_child_grant(
-    viewer: Viewer, child_id: int, purpose: str = ""
-) -> tuple[Child, policy.Grant]:
-    """The child, if the viewer may see them, with the grant that lets them (and why);
-    otherwise 404 (never revealing that the record exists), with the refusal audited. Seen by
-    another organisation: a disclosure is recorded (sharing/disclosures.py)."""
-    child = (
-        Child.objects.select_related("responsible_organisation__authority")
-        .filter(pk=child_id)
-        .first()
-    )
-    grant = policy.grant_for(viewer, child) if child else policy.NO_GRANT
-    if grant.access == policy.Access.NONE:
-        record(
-            viewer,
-            AuditAction.DENIED,
-            object_type="child",
-            object_id=child_id,
-            child_id=child.pk if child else None,
-            summary="Tried to open a child record outside their access",
-            purpose=purpose,
-        )
-        raise Http404("No child record with that number is available to you")
-    view = (
-        "full"
-        if grant.access == policy.Access.FULL
-        else "read-only"
-        if grant.access == policy.Access.READ
-        else "limited"
-    )
-    record(
-        viewer,
-        AuditAction.VIEW,
-        object_type="child",
-        object_id=child.pk,
-        child_id=child.pk,
-        summary=f"Viewed record ({view} view)",
-        purpose=purpose,
-    )
-    if not grant.is_own:
-        from visible.sharing.disclosures import disclose
-
-        disclose(
-            viewer,
-            child,
-            f"Child's record ({view} view{', ' + purpose if purpose else ''})",
-            purpose or "record",
-        )
-    return child, grant
-
-
-def open_child(viewer: Viewer, child_id: int, purpose: str = "") -> tuple[Child, policy.Access]:
-    child, grant = open_child_grant(viewer, child_id, purpose)
-    return child, grant.access
 
 
 # --- counts --------------------------------------------------------------------------------

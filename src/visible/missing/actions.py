@@ -10,13 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from visible.access import missing as policy
+from visible.access import register as register_policy
 from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import plain_value as _plain
 from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
 from visible.children import actions as register
-from visible.children import policy as register_policy
 from visible.children.models import Child, Flag
 from visible.children.validation import Conflict, Problems
 from visible.risk import (
@@ -33,7 +34,6 @@ from visible.risk import (
 )
 from visible.risk.factors import FACTORS
 
-from . import policy
 from .facts import facts_for, facts_to_json
 from .models import (
     Alert,

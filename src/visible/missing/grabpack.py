@@ -25,13 +25,13 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from visible.access import missing as policy
 from visible.agencies.viewer import Viewer
 from visible.children.models import Child, ChildName, Flag, GuardianAssignment, Placement
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import language_name, nationality_name
 from visible.risk import Grade
 
-from . import policy
 from .models import Category, Episode, FoundBy, SafetyPlan
 
 TEMPLATE = "web/grabpack/grab_pack.html"

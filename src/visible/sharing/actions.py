@@ -11,14 +11,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from visible.access import register as policy
+from visible.access.disclosures import disclose
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
-from visible.children import policy
 from visible.children.models import Child
+from visible.missing.models import Alert
 
-from .disclosures import disclose
 from .models import (
     LEGAL_BASIS,
     Basis,
@@ -47,8 +48,6 @@ STAFF_BREAK_GLASS = "break_glass_by_staff"
 
 
 def _alert(organisation: Organisation, child: Child, code: str, key: str, text: str, source: str):
-    from visible.missing.models import Alert
-
     now = timezone.now()
     alert, _ = Alert.objects.get_or_create(
         key=key,
@@ -434,8 +433,6 @@ def transfer(
         ]
     if problems:
         raise ValidationError(problems)
-    from visible.missing.models import Alert
-
     sender = child.responsible_organisation
     with transaction.atomic():
         locked = Child.objects.select_for_update().get(pk=child.pk)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from visible.access import register as policy
 from visible.agencies.models import Organisation, OrganisationKind
 from visible.agencies.viewer import Viewer
-from visible.children import policy
 from visible.children.models import Child
 
 from . import actions

@@ -1,9 +1,9 @@
 from django.http import HttpRequest
 from django.urls import reverse
 
+from visible.access import missing as missing_policy
+from visible.access import register as policy
 from visible.agencies.viewer import viewer_for
-from visible.children import policy
-from visible.missing import policy as missing_policy
 from visible.missing.models import Alert
 from visible.national.policy import nav_items as national_nav
 from visible.ssda903.policy import nav_items as ssda903_nav
@@ -72,7 +72,7 @@ def viewer(request: HttpRequest) -> dict:
         "nav_items": [
             {"label": label, "href": href, "active": active} for label, href, active in items
         ],
-        # The roles that may report and act on missing episodes (missing/policy.py), for
+        # The roles that may report and act on missing episodes (access/missing.py), for
         # templates that show those buttons alongside the register's full view.
         "missing_acting_roles": missing_policy.ROLES_THAT_ACT,
     }

@@ -18,10 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from visible.access import opening
+from visible.access import register as policy
 from visible.agencies.viewer import Viewer
 from visible.audit.log import events_for_child, record
 from visible.audit.models import AuditAction
-from visible.children import actions, photographs, policy, queries
+from visible.children import actions, photographs, queries
 from visible.children.models import (
     SCOPE_FLAGS,
     Child,
@@ -263,7 +265,7 @@ def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[st
 
 @staff_view
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    child, grant = queries.open_child_grant(request.viewer, pk)
+    child, grant = opening.open_child_grant(request.viewer, pk)
     context = _child_context(request.viewer, child, grant)
     from visible.sharing.views_context import sharing_context
 
@@ -273,7 +275,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 def child_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    child, _ = queries.open_child(request.viewer, pk, purpose="photograph")
+    child, _ = opening.open_child(request.viewer, pk, purpose="photograph")
     # Decided by the file's content, and cleaned of metadata if it was stored before that was
     # done on upload (photographs.for_showing); a file that is not a JPEG or PNG is not shown.
     showing = photographs.for_showing(child.photo) if child.photo else None
@@ -286,7 +288,7 @@ def child_photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 def child_history(request: HttpRequest, pk: int) -> HttpResponse:
-    child, access = queries.open_child(request.viewer, pk, purpose="history")
+    child, access = opening.open_child(request.viewer, pk, purpose="history")
     if not policy.can_see_history(request.viewer, child):
         raise Http404("No history available to you")
     events = events_for_child(
@@ -298,8 +300,6 @@ def child_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _editable_child(request: HttpRequest, pk: int, purpose: str) -> Child:
-    from visible import opening
-
     return opening.child_to_edit(request.viewer, pk, purpose)
 
 
@@ -459,8 +459,6 @@ def flag_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _owned(request: HttpRequest, model: type, child: Child, pk: int, purpose: str) -> Any:
-    from visible import opening
-
     return opening.part_of(request.viewer, child, model, pk, purpose)
 
 

@@ -1,7 +1,7 @@
 """The Philomena Protocol grab pack: the printable page and the PDF, for an episode (parts 1
 and 2) and for a child before any episode (part 1, prepared in advance).
 
-Who may see a pack: anyone who may see the child's episodes (missing/policy.py), which
+Who may see a pack: anyone who may see the child's episodes (access/missing.py), which
 includes the council the child is placed in (the host), because the police will ask them for
 it; the host's limited view covers open episodes only, as for the episode pages. Everyone
 else gets the same 404 as for a record that does not exist, and the attempt is audited.
@@ -15,7 +15,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from visible import opening
+from visible.access import opening
+from visible.access.disclosures import disclose
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
@@ -23,7 +24,6 @@ from visible.children.models import Child
 from visible.missing import grabpack
 from visible.missing.grabpack import GrabPack
 from visible.missing.models import Episode
-from visible.sharing.disclosures import disclose
 
 from .views import staff_view
 

@@ -3,7 +3,7 @@ the police report, the return and the return interview), the missing-now board, 
 inbox, the safety plan and the authority's risk settings.
 
 Every write goes through one function in missing/actions.py; every read is checked against
-missing/policy.py and children/policy.py and recorded in the audit log.
+access/missing.py and access/register.py and recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from visible import opening
+from visible.access import missing as missing_policy
+from visible.access import opening
+from visible.access import register as register_policy
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.children import policy as register_policy
-from visible.children import queries
 from visible.children.models import Child
 from visible.missing import actions as missing_actions
-from visible.missing import policy as missing_policy
 from visible.missing.models import (
     Alert,
     AuthorityRiskSettings,
@@ -782,7 +781,7 @@ def alerts_sweep(request: HttpRequest) -> HttpResponse:
 def _plan_child(request: HttpRequest, pk: int, purpose: str) -> Child:
     """Only the responsible council sees the safety plan (it is not part of the host's
     limited view)."""
-    child, access = queries.open_child(request.viewer, pk, purpose=purpose)
+    child, access = opening.open_child(request.viewer, pk, purpose=purpose)
     if access != register_policy.Access.FULL:
         _deny(
             request.viewer,

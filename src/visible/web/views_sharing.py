@@ -14,10 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from visible.access import opening
+from visible.access import register as policy
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.children import policy, queries
 from visible.children.models import Child
 from visible.missing.models import Episode
 from visible.sharing import actions
@@ -73,7 +74,7 @@ class TransferForm(forms.Form):
 
 
 def _owned_child(request: HttpRequest, pk: int, purpose: str) -> Child:
-    child, grant = queries.open_child_grant(request.viewer, pk, purpose=purpose)
+    child, grant = opening.open_child_grant(request.viewer, pk, purpose=purpose)
     if grant.access != policy.Access.FULL:
         record(
             request.viewer,

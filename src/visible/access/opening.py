@@ -1,7 +1,7 @@
 """Opening the records a request names: the one gate the web pages and the REST API both pass
 through, so they open the same records for the same people with the same audit events and
-disclosures. What a viewer may see or change is decided by children/policy.py and
-missing/policy.py and nowhere else; these functions call them, record the view or the refusal
+disclosures. What a viewer may see or change is decided by access/register.py and
+access/missing.py and nowhere else; these functions call them, record the view or the refusal
 (``denied``), and raise 404 (not found and not allowed look the same) or 403 (seen, but the
 role may not act)."""
 
@@ -13,12 +13,12 @@ from django.http import Http404
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.children import policy as register_policy
-from visible.children import queries
 from visible.children.models import Child, Flag, Placement
-from visible.missing import policy as missing_policy
 from visible.missing.models import Episode
-from visible.sharing.disclosures import disclose
+
+from . import missing as missing_policy
+from . import register as register_policy
+from .disclosures import disclose
 
 GRAB_PACK = "grab pack"
 
@@ -42,13 +42,55 @@ def deny(
     )
 
 
+def open_child_grant(
+    viewer: Viewer, pk: int, purpose: str = ""
+) -> tuple[Child, register_policy.Grant]:
+    """The child, if the viewer may see them, with the grant that lets them (and why);
+    otherwise 404 (never revealing that the record exists), with the refusal audited. Seen by
+    another organisation: a disclosure is recorded (access/disclosures.py)."""
+    child = (
+        Child.objects.select_related("responsible_organisation__authority").filter(pk=pk).first()
+    )
+    grant = register_policy.grant_for(viewer, child) if child else register_policy.NO_GRANT
+    if grant.access == register_policy.Access.NONE:
+        deny(
+            viewer, "child", pk, child, "Tried to open a child record outside their access", purpose
+        )
+        raise Http404("No child record with that number is available to you")
+    view = (
+        "full"
+        if grant.access == register_policy.Access.FULL
+        else "read-only"
+        if grant.access == register_policy.Access.READ
+        else "limited"
+    )
+    record(
+        viewer,
+        AuditAction.VIEW,
+        object_type="child",
+        object_id=child.pk,
+        child_id=child.pk,
+        summary=f"Viewed record ({view} view)",
+        purpose=purpose,
+    )
+    if not grant.is_own:
+        disclose(
+            viewer,
+            child,
+            f"Child's record ({view} view{', ' + purpose if purpose else ''})",
+            purpose or "record",
+        )
+    return child, grant
+
+
 def open_child(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Child, register_policy.Access]:
-    """children.queries.open_child: audited view, or audited denial and 404."""
-    return queries.open_child(viewer, pk, purpose=purpose)
+    """open_child_grant, for callers that need only the level of access."""
+    child, grant = open_child_grant(viewer, pk, purpose)
+    return child, grant.access
 
 
 def child_to_edit(viewer: Viewer, pk: int, purpose: str) -> Child:
-    """Seen (else 404), then children.policy.can_edit (else 403)."""
+    """Seen (else 404), then register.can_edit (else 403)."""
     child, _ = open_child(viewer, pk, purpose=purpose)
     if not register_policy.can_edit(viewer, child):
         deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission")
@@ -83,7 +125,7 @@ def placement_of(viewer: Viewer, child: Child, placement_pk: int, purpose: str) 
 
 
 def child_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Child:
-    """Seen (else 404), then missing.policy.can_act (else 403)."""
+    """Seen (else 404), then access.missing.can_act (else 403)."""
     child, _ = open_child(viewer, pk, purpose=purpose)
     if not missing_policy.can_act(viewer, child):
         deny(viewer, "child", child.pk, child, f"Tried to {purpose} without permission", purpose)
@@ -104,12 +146,12 @@ def _episode(pk: int) -> Episode | None:
 
 
 def is_full(level) -> bool:
-    """Whether a level of children.policy.Access shows the whole record (not the limited view)."""
+    """Whether a level of register.Access shows the whole record (not the limited view)."""
     return level not in (register_policy.Access.NONE, register_policy.Access.LIMITED)
 
 
 def open_episode(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Episode, str]:
-    """The episode and how it is seen ('full' or 'limited': missing.policy.episode_view), the
+    """The episode and how it is seen ('full' or 'limited': access.missing.episode_view), the
     view audited and, seen by another organisation, a disclosure recorded."""
     episode = _episode(pk)
     view = missing_policy.episode_view(viewer, episode) if episode else "none"
@@ -137,7 +179,7 @@ def open_episode(viewer: Viewer, pk: int, purpose: str = "") -> tuple[Episode, s
 
 
 def episode_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Episode:
-    """Seen (else 404), then missing.policy.can_act_on_episode (else 403)."""
+    """Seen (else 404), then access.missing.can_act_on_episode (else 403)."""
     episode, _ = open_episode(viewer, pk, purpose)
     if not missing_policy.can_act_on_episode(viewer, episode):
         deny(
@@ -155,7 +197,7 @@ def episode_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Episode:
 
 
 def episode_for_grab_pack(viewer: Viewer, pk: int) -> Episode:
-    """An episode whose grab pack the viewer may see (missing.policy.can_see_grab_pack), else 404."""
+    """An episode whose grab pack the viewer may see (access.missing.can_see_grab_pack), else 404."""
     episode = _episode(pk)
     if episode is None or not missing_policy.can_see_grab_pack(viewer, episode.child, episode):
         deny(

@@ -1,5 +1,5 @@
 """Who may see and act on missing episodes, safety plans and alerts. Builds on the register's
-policy (children/policy.py): the same organisations see the same children; the multi-agency
+policy (access/register.py): the same organisations see the same children; the multi-agency
 issue extends these functions for police forces and guardians."""
 
 from __future__ import annotations
@@ -8,8 +8,11 @@ from django.core.exceptions import PermissionDenied
 
 from visible.agencies.models import Role
 from visible.agencies.viewer import Viewer
-from visible.children import policy as register_policy
 from visible.children.models import Child
+from visible.risk import Grade
+from visible.sharing.models import GrabPackShare
+
+from . import register as register_policy
 
 # Council roles that report, grade, search for and record the return of a missing child.
 ROLES_THAT_ACT = {Role.SOCIAL_WORKER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
@@ -71,7 +74,7 @@ def episode_view(viewer: Viewer, episode) -> str:
 
 
 def _spoc_follows_up(viewer: Viewer, child) -> bool:
-    """The force's trafficking SPOC, for a child within the SPOC's rules (children/policy.py)."""
+    """The force's trafficking SPOC, for a child within the SPOC's rules (access/register.py)."""
     return (
         viewer.role == Role.TRAFFICKING_SPOC
         and register_policy._spoc_children(viewer).filter(child_id=child.pk).exists()
@@ -95,8 +98,6 @@ def can_see_grab_pack(viewer: Viewer, child: Child, episode=None) -> bool:
     """The grab pack: the responsible council (and readers) always; the host council for the
     child and their open episodes; a police force only for an open episode reported to it, and
     only where the council has shared the pack with that force in advance (Philomena Protocol)."""
-    from visible.sharing.models import GrabPackShare
-
     grant = register_policy.grant_for(viewer, child)
     if grant.access >= register_policy.Access.READ:
         return True
@@ -142,7 +143,6 @@ def require_handle_alert(viewer: Viewer, alert) -> None:
 def most_urgent_first(episodes) -> list:
     """Open episodes as the missing-now board and the API list them: highest grade first, then
     missing longest (an ungraded episode after every graded one)."""
-    from visible.risk import Grade
 
     def rank(episode) -> int:
         try:

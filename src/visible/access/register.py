@@ -1,5 +1,5 @@
 """Who may see and change which children. Every access decision about the register is made
-here (and in missing/policy.py for episodes), so the web pages and the API share one code path.
+here (and in access/missing.py for episodes), so the web pages and the API share one code path.
 
 - The responsible organisation (council or HSC Trust) sees and edits its children in full.
 - The council a child is currently placed in (the host) sees a limited view.
@@ -32,8 +32,9 @@ from visible.agencies.models import (
     Role,
 )
 from visible.agencies.viewer import Viewer
-
-from .models import Child, Flag, Placement
+from visible.children.models import Child, Flag, GuardianAssignment, Placement
+from visible.missing.models import Episode
+from visible.sharing.models import BreakGlass, Transfer
 
 
 class Access(enum.IntEnum):
@@ -94,8 +95,6 @@ SPOC_FOLLOW_UP_DAYS = 90  # a SPOC keeps seeing a child in scope this long after
 
 def _missing_to_force(viewer: Viewer) -> QuerySet:
     """Ids of children with an episode open now that was reported to the viewer's force."""
-    from visible.missing.models import Episode
-
     return Episode.objects.filter(
         police_force=viewer.organisation, returned_at__isnull=True
     ).values("child_id")
@@ -104,8 +103,6 @@ def _missing_to_force(viewer: Viewer) -> QuerySet:
 def _spoc_children(viewer: Viewer) -> QuerySet:
     """Ids of children in scope reported missing to the viewer's force: missing now, or back
     within SPOC_FOLLOW_UP_DAYS (the return interview's intelligence comes after the return)."""
-    from visible.missing.models import Episode
-
     since = timezone.now() - dt.timedelta(days=SPOC_FOLLOW_UP_DAYS)
     return (
         Episode.objects.filter(police_force=viewer.organisation, child_id__in=_in_scope_now())
@@ -124,8 +121,6 @@ def _in_scope_now() -> QuerySet:
 
 
 def _assigned_here(viewer: Viewer) -> QuerySet:
-    from .models import GuardianAssignment
-
     today = timezone.localdate()
     return (
         GuardianAssignment.objects.filter(organisation=viewer.organisation, start_date__lte=today)
@@ -135,16 +130,12 @@ def _assigned_here(viewer: Viewer) -> QuerySet:
 
 
 def _transferred_from_here(viewer: Viewer) -> QuerySet:
-    from visible.sharing.models import Transfer
-
     return Transfer.objects.filter(
         from_organisation=viewer.organisation, read_only_until__gte=timezone.localdate()
     ).values("child_id")
 
 
 def _break_glass_now(viewer: Viewer) -> QuerySet:
-    from visible.sharing.models import BreakGlass
-
     return BreakGlass.objects.filter(user_id=viewer.user_id, expires_at__gt=timezone.now()).values(
         "child_id"
     )
@@ -232,8 +223,6 @@ def grant_for(viewer: Viewer, child: Child | None) -> Grant:
                 "host",
                 f"This child is placed in your area by {child.responsible_organisation.name}.",
             )
-        from visible.sharing.models import Transfer
-
         transfer = Transfer.objects.filter(
             child=child, from_organisation=org, read_only_until__gte=timezone.localdate()
         ).first()
@@ -271,8 +260,6 @@ def grant_for(viewer: Viewer, child: Child | None) -> Grant:
                 f"Assigned to {org.name} by {child.responsible_organisation.name}.",
             )
     if grant.access < Access.READ:
-        from visible.sharing.models import BreakGlass
-
         glass = BreakGlass.objects.filter(
             child=child, user_id=viewer.user_id, expires_at__gt=timezone.now()
         ).first()

@@ -5,10 +5,10 @@ list every disclosure: to whom, what, on what legal basis, for what purpose."""
 from __future__ import annotations
 
 from visible.agencies.viewer import Viewer
-from visible.children import policy
 from visible.children.models import Child
+from visible.sharing.models import LEGAL_BASIS, Basis, Disclosure
 
-from .models import LEGAL_BASIS, Basis, Disclosure
+from . import register as policy
 
 
 def disclose(

@@ -1,0 +1,71 @@
+"""The request being answered, for the audit log: which route a denied event came through, and
+whether the request has recorded a refusal yet (so that RefusalAuditMiddleware, in
+refusals.py, records each refusal once). RefusalAuditMiddleware begins and ends the watch;
+log.record_many asks it for the route and tells it what it wrote."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from .models import AuditAction, AuditEvent
+
+
+@dataclass
+class Watch:
+    """The request being answered, and the denied events recorded for it so far."""
+
+    request: HttpRequest
+    denials: list[tuple[int, str]] = field(default_factory=list)  # (seq, hash)
+
+
+_watch: ContextVar[Watch | None] = ContextVar("visible_refusal_watch", default=None)
+
+
+def begin(request: HttpRequest) -> Token:
+    return _watch.set(Watch(request))
+
+
+def end(token: Token) -> None:
+    _watch.reset(token)
+
+
+def route_detail() -> dict[str, Any] | None:
+    """What a denied event says about the request it was written in, if one is being answered."""
+    watch = _watch.get()
+    if watch is None:
+        return None
+    request = watch.request
+    match = getattr(request, "resolver_match", None)
+    detail: dict[str, Any] = {"method": request.method, "path": request.path}
+    if match is not None:
+        detail["route"] = match.view_name
+        detail["route_pattern"] = match.route
+        if match.kwargs:
+            detail["ids"] = {k: str(v) for k, v in match.kwargs.items()}
+    return detail
+
+
+def noted(events: Iterable[AuditEvent]) -> None:
+    """Called by log.record_many for every event it writes: denials count for the request."""
+    watch = _watch.get()
+    if watch is None:
+        return
+    watch.denials += [(e.seq, e.hash) for e in events if e.action == AuditAction.DENIED]
+
+
+def already_audited() -> bool:
+    """Whether a denied event was written for this request and is still there (not rolled back
+    with a transaction the view abandoned)."""
+    watch = _watch.get()
+    if watch is None or not watch.denials:
+        return False
+    seqs = [seq for seq, _ in watch.denials]
+    hashes = {h for _, h in watch.denials}
+    return any(
+        h in hashes for h in AuditEvent.objects.filter(seq__in=seqs).values_list("hash", flat=True)
+    )
