@@ -30,6 +30,7 @@ from visible.audit.models import AuditAction
 from visible.children import policy as register_policy
 from visible.children import queries
 from visible.children.models import Child
+from visible.dates import eighteenth_birthday
 from visible.missing import actions as missing_actions
 from visible.missing import policy as missing_policy
 from visible.missing.models import (
@@ -83,14 +84,6 @@ def _grade_label(code: str) -> str:
         return Grade.parse(code).label
     except ValueError:
         return "Not graded"
-
-
-def _eighteenth(child: Child) -> dt.date:
-    dob = child.date_of_birth
-    try:
-        return dob.replace(year=dob.year + 18)
-    except ValueError:  # born on 29 February: 18 on 1 March in a common year
-        return dt.date(dob.year + 18, 3, 1)
 
 
 def _category_word(category: str) -> str:
@@ -284,7 +277,7 @@ def _render_episode(
     # Live, not only from the last grading: the birthday may have passed since.
     start_day = timezone.localtime(episode.last_seen_at).date()
     last_day = timezone.localtime(ended).date()
-    eighteenth = _eighteenth(child)
+    eighteenth = eighteenth_birthday(child.date_of_birth)
     risk_review = (
         next((g for g in gradings if g.kind == GradingKind.RETURN), None) if full else None
     )
