@@ -14,9 +14,8 @@ from faker import Faker
 
 from visible.agencies.models import Membership, Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer, viewer_for
+from visible.dates import years_before
 from visible.reference.models import Authority
-
-from .dates import years_before
 
 COUNCIL_A_CODE = "E09000008"  # Croydon
 COUNCIL_B_CODE = "E10000016"  # Kent

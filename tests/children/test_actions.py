@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.conftest import as_viewer, child_values
-from tests.dates import years_before
 from visible.audit.models import AuditEvent
 from visible.children import actions
 from visible.children.models import Child, Flag, Placement
 from visible.children.validation import Conflict
+from visible.dates import years_before
 from visible.reference.models import Authority
 
 pytestmark = pytest.mark.django_db

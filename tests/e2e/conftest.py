@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from visible.dates import years_before
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -189,12 +191,7 @@ def years_old(today) -> Callable[..., dt.date]:
     """A date of birth that makes the child `years` old today (`days` past the birthday)."""
 
     def _dob(years: int, days: int = 40) -> dt.date:
-        birthday = (
-            today.replace(year=today.year - years)
-            if not (today.month == 2 and today.day == 29)
-            else today.replace(year=today.year - years, day=28)
-        )
-        return birthday - dt.timedelta(days=days)
+        return years_before(today, years) - dt.timedelta(days=days)
 
     return _dob
 

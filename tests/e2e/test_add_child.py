@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import ChildRecordPage, ChildrenListPage
 from visible.children.models import Child
+from visible.dates import years_after
 
 pytestmark = [pytest.mark.e2e, e2e_db]
 
@@ -26,11 +27,7 @@ def test_social_worker_adds_a_child_after_fixing_a_future_date_of_birth(
 
     form = children.add_child()
     expect(form.h1).to_have_text("Add a child to the register")
-    next_year = (
-        today.replace(year=today.year + 1)
-        if (today.month, today.day) != (2, 29)
-        else today.replace(year=today.year + 1, day=28)
-    )
+    next_year = years_after(today, 1)
     form.fill_details(
         given_names="Minh",
         family_name="Tran",

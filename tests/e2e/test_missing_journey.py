@@ -24,6 +24,7 @@ from tests.e2e.missing_pages import (
 )
 from tests.e2e.pages import ChildRecordPage
 from visible.children import actions as register
+from visible.dates import eighteenth_birthday, years_before
 from visible.missing import actions
 from visible.missing.models import Alert, Episode, Grading
 
@@ -211,12 +212,14 @@ def test_from_report_to_risk_review_after_the_return_interview(new_page, coordin
 def test_a_17_year_old_who_turns_18_while_missing_stays_missing_with_the_same_grade(
     new_page, monkeypatch, coordinator_a, sw_a, make_child, today, days_ago
 ):
-    eighteenth = days_ago(2)
+    # 18 two days ago (three, when that day was a 29 February no one born 18 years before has).
+    date_of_birth = years_before(days_ago(2), 18)
+    eighteenth = eighteenth_birthday(date_of_birth)
     child = make_child(
         sw_a,
         given_names="Lan",
         family_name="Tran",
-        date_of_birth=eighteenth.replace(year=eighteenth.year - 18),
+        date_of_birth=date_of_birth,
         looked_after_from=days_ago(300),
     )
     register.record_flag(

@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.conftest import as_viewer
-from tests.dates import years_before
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.dates import years_before
 from visible.missing import actions
 from visible.missing.facts import facts_for, facts_from_json
 from visible.missing.models import Alert, Episode, Grading

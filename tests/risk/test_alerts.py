@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from tests.risk.builders import at, child, episode, flag
+from visible.dates import add_working_days, is_working_day
 from visible.risk import NrmFact, ReturnInterviewFact, RiskSettings, assess_episode, sweep
-from visible.risk.clock import add_working_days, is_working_day
 
 
 def codes(alerts):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from visible.dates import age_on, eighteenth_birthday, uk_date, uk_midnight
 from visible.risk import (
     FACTORS,
     RULES,
@@ -39,7 +39,6 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC
 SCOPE = {"trafficked_identified", "trafficked_suspected", "uasc", "unaccompanied", "separated"}
 FLAG_KINDS = sorted(
@@ -57,27 +56,6 @@ NOTES = [
 ]
 NATIONALITIES = ["VNM", "GBR", "ALB", "ERI", "AFG", "SDN", "XXX"]
 NATIONS = ["England", "Wales", "Scotland", "Northern Ireland"]
-
-
-def uk_day(instant: dt.datetime) -> dt.date:
-    return instant.astimezone(LONDON).date()
-
-
-def anniversary(dob: dt.date, years: int) -> dt.date:
-    # 29 February birthdays fall on 1 March in a common year.
-    try:
-        return dob.replace(year=dob.year + years)
-    except ValueError:
-        return dt.date(dob.year + years, 3, 1)
-
-
-def eighteenth(dob: dt.date) -> dt.date:
-    return anniversary(dob, 18)
-
-
-def age_at(dob: dt.date, day: dt.date) -> int:
-    years = day.year - dob.year
-    return years if day >= anniversary(dob, years) else years - 1
 
 
 minutes = st.integers(min_value=1, max_value=60 * 24 * 45).map(lambda n: dt.timedelta(minutes=n))
@@ -114,7 +92,7 @@ def child_facts(draw) -> ChildFacts:
         )
         cursor = end or start
 
-    span_days = (uk_day(cursor) - looked_after).days + 60
+    span_days = (uk_date(cursor) - looked_after).days + 60
 
     def day_after_care(offset: int) -> dt.date:
         return looked_after + dt.timedelta(days=offset)
@@ -200,7 +178,7 @@ def in_scope_kinds(
     facts: ChildFacts, episode: EpisodeFact, moment: dt.datetime, at_risk_counts: bool
 ) -> set[str]:
     """The test's own reading of R-HIGH's scope, written independently of the engine."""
-    first, last = uk_day(episode.started_at), uk_day(moment)
+    first, last = uk_date(episode.started_at), uk_date(moment)
     scope = SCOPE | ({"at_risk_of_trafficking"} if at_risk_counts else set())
     return {
         f.kind
@@ -217,7 +195,7 @@ def in_scope_kinds(
 def test_a_child_in_scope_who_is_missing_is_never_below_high(example):
     facts, episode, moment, chosen_settings = example
     assessment = assess_episode(facts, episode.id, moment, chosen_settings)
-    child_at_start = age_at(facts.date_of_birth, uk_day(episode.started_at)) < 18
+    child_at_start = age_on(facts.date_of_birth, uk_date(episode.started_at)) < 18
     if child_at_start and in_scope_kinds(
         facts, episode, moment, chosen_settings.at_risk_in_high_scope
     ):
@@ -253,13 +231,13 @@ def missing_over_18th_birthday(draw):
     last = max(facts.episodes, key=lambda e: e.started_at)
     still_missing = dataclasses.replace(last, ended_at=None)
     # Move the date of birth so the 18th birthday falls while this episode is open.
-    birthday = uk_day(last.started_at) + dt.timedelta(days=draw(st.integers(1, 400)))
+    birthday = uk_date(last.started_at) + dt.timedelta(days=draw(st.integers(1, 400)))
     if (birthday.month, birthday.day) == (2, 29):
         birthday += dt.timedelta(days=1)
     dob = birthday.replace(year=birthday.year - 18)
     episodes = tuple(still_missing if e.id == last.id else e for e in facts.episodes)
     facts = dataclasses.replace(facts, date_of_birth=dob, episodes=episodes)
-    midnight = dt.datetime.combine(eighteenth(dob), dt.time(0), tzinfo=LONDON).astimezone(UTC)
+    midnight = uk_midnight(eighteenth_birthday(dob))
     before = max(
         last.started_at, midnight - dt.timedelta(minutes=draw(st.integers(1, 60 * 24 * 30)))
     )

@@ -13,13 +13,13 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from tests.conftest import as_viewer, make_council, make_user
-from tests.dates import years_before
 from visible.agencies.models import Role
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children import actions
 from visible.children.models import AgeAssessment, Child, Flag
 from visible.cli import main as visible
+from visible.dates import years_before
 from visible.security import retention
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,12 @@ def test_a_leap_day_birthday_falls_on_the_first_of_march(staff, fake):
     child = old_child(staff["england"], fake, dt.date(1952, 2, 29))  # 75 in 2027, not a leap year
     assert child.pk not in {d.child_id for d in retention.report(dt.date(2027, 3, 1)).due}
     assert child.pk in {d.child_id for d in retention.report(dt.date(2027, 3, 2)).due}
+
+
+def test_a_record_due_on_a_leap_day_is_reported_that_day(staff, fake):
+    child = old_child(staff["england"], fake, dt.date(1953, 2, 28))  # 75 on 28 February 2028
+    assert child.pk not in {d.child_id for d in retention.report(dt.date(2028, 2, 28)).due}
+    assert child.pk in {d.child_id for d in retention.report(dt.date(2028, 2, 29)).due}
 
 
 def test_a_disputed_age_keeps_the_record_until_the_later_date_of_birth(staff, fake):

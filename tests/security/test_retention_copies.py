@@ -17,13 +17,13 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from tests.conftest import make_user
-from tests.dates import years_before
 from tests.security.test_retention import old_child
 from visible.agencies.models import Role
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children.models import Child
 from visible.cli import main as visible
+from visible.dates import years_before
 from visible.ssda903 import kept
 from visible.ssda903.models import ImportKind, ImportRun, KeptFile, ProblemReport
 from visible.ssda903.report import ImportReport

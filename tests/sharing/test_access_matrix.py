@@ -28,13 +28,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import COUNCIL_A_CODE, as_viewer, make_user
-from tests.dates import years_before
 from tests.sharing.conftest import comparable, report
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer
 from visible.api import tokens
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.dates import years_before
 from visible.missing import actions as missing
 from visible.missing.models import Alert
 from visible.national import actions as national

@@ -11,7 +11,8 @@ import pytest
 from django.db import transaction
 
 from visible.children.models import Child, Placement
-from visible.ssda903.export import period, place_code_in
+from visible.dates import collection_period, years_before
+from visible.ssda903.export import place_code_in
 from visible.ssda903.models import EpisodeDetail, ReturnDetail
 from visible.ssda903.oracle import SCRIPT, VALIDATOR_PYTHON, ValidatorMissing
 from visible.synthetic.generate import generate
@@ -90,7 +91,7 @@ def ready_for_return(organisation, year: int = YEAR) -> None:
     Placement.objects.bulk_update(placements, ["postcode", "authority"])
     children = Child.objects.filter(responsible_organisation=organisation)
     children.filter(legal_status__in=["L1", "L2", "L3", "J2"]).update(legal_status="V2")
-    ten_years_ago = period(year)[1].replace(year=period(year)[1].year - 11)
+    ten_years_ago = years_before(collection_period(year)[1], 11)
     children.filter(legal_status__in=["J1", "J3"], date_of_birth__gt=ten_years_ago).update(
         legal_status="V2"
     )

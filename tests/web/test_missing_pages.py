@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import COUNCIL_B_CODE, as_viewer, make_user
-from tests.dates import years_before
 from visible.agencies.models import Organisation, Role
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.dates import years_before
 from visible.missing import actions
 from visible.missing.models import (
     Alert,

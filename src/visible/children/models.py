@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from visible.agencies.models import Organisation
+from visible.dates import age_on
 from visible.reference.models import Authority
 
 
@@ -118,8 +119,7 @@ class Child(models.Model):
         return " ".join(p for p in (self.given_names, self.family_name) if p)
 
     def age_on(self, day: dt.date) -> int:
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return age_on(self.date_of_birth, day)
 
 
 class NameKind(models.TextChoices):

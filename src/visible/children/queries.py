@@ -20,6 +20,7 @@ from visible.access import register as policy
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
+from visible.dates import years_before
 
 from .models import SCOPE_FLAGS, Child, Flag, FlagKind, Placement
 from .names import fold, search_text_for, skeleton
@@ -102,19 +103,12 @@ def apply_filters(
     if filters.age_band in AGE_BANDS:
         _, youngest, oldest = AGE_BANDS[filters.age_band]
         # Age in whole years between youngest and oldest on `today`.
-        born_after = _years_before(today, oldest + 1)
-        born_on_or_before = _years_before(today, youngest)
+        born_after = years_before(today, oldest + 1)
+        born_on_or_before = years_before(today, youngest)
         children = children.filter(
             date_of_birth__gt=born_after, date_of_birth__lte=born_on_or_before
         )
     return children
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:

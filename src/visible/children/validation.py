@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from visible.reference.codes import LEGAL_STATUSES, PLACEMENT_TYPES, collection_year, year_label
+from visible.dates import age_on, collection_year
+from visible.reference.codes import LEGAL_STATUSES, PLACEMENT_TYPES, year_label
 from visible.reference.nationalities import is_language, is_nationality
 
 
@@ -38,10 +39,6 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.errors:
             raise (Conflict if self.conflict else ValidationError)(self.errors)
-
-
-def age_on(dob: dt.date, day: dt.date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
 def check_child_details(p: Problems, values: dict, today: dt.date) -> None:

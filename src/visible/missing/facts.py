@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from visible.children.models import Child
+from visible.dates import uk_date
 from visible.risk import (
     ChildFacts,
     EpisodeFact,
@@ -21,7 +22,6 @@ from visible.risk import (
     PlacementFact,
     ReturnInterviewFact,
 )
-from visible.risk.clock import uk_date
 from visible.risk.factors import FACTORS
 
 from .models import Episode, LogEntry

@@ -50,6 +50,7 @@ from visible.children.models import (
     NrmReferral,
     Placement,
 )
+from visible.dates import add_working_days, uk_date, uk_midnight
 from visible.risk import (
     DEFAULTS,
     ChildFacts,
@@ -61,7 +62,6 @@ from visible.risk import (
     RiskSettings,
     sweep,
 )
-from visible.risk.clock import add_working_days, uk_date, uk_midnight
 from visible.risk.factors import FACTORS
 from visible.risk.facts import NATIONS
 

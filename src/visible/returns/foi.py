@@ -52,6 +52,7 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child, Flag, FlagKind, Gender
+from visible.dates import eighteenth_birthday
 from visible.missing.models import Category, Episode, FoundBy
 from visible.missing.sweep import _Readers
 from visible.reference.models import Authority
@@ -564,13 +565,6 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
     begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
     finish = timezone.make_aware(dt.datetime.combine(end + DAY, dt.time.min), tz)
     return begin, finish
-
-
-def eighteenth_birthday(dob: dt.date) -> dt.date:
-    try:
-        return dob.replace(year=dob.year + 18)
-    except ValueError:  # born on 29 February: 18 on 1 March
-        return dt.date(dob.year + 18, 3, 1)
 
 
 def check_period(start: dt.date | None, end: dt.date | None) -> None:

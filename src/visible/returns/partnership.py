@@ -29,6 +29,7 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import NrmDecision, NrmReferral
+from visible.dates import reporting_period
 from visible.missing.models import InterviewOutcome, ReturnInterview
 from visible.reference.models import Authority
 from visible.risk.settings import RiskSettings
@@ -50,10 +51,7 @@ DEFAULTS = RiskSettings()  # R-REPEAT thresholds and the 72-hour interview clock
 def reporting_year(area: PartnershipArea, year: int) -> tuple[dt.date, dt.date]:
     """First and last day of the reporting year that starts in ``year`` (April to March by
     default)."""
-    month = area.year_start_month
-    start = dt.date(year, month, 1)
-    end = dt.date(year + 1, month, 1) - dt.timedelta(days=1)
-    return start, end
+    return reporting_period(year, area.year_start_month)
 
 
 def year_label(area: PartnershipArea, year: int) -> str:

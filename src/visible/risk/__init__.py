@@ -2,7 +2,7 @@
 and alerts out. No Django here, so it can be tested and replayed on its own; see
 docs/risk-engine.md."""
 
-from visible.risk.clock import CALENDAR_VERSION
+from visible.dates import CALENDAR_VERSION
 from visible.risk.engine import (
     ALERT_RULES,
     ENGINE_VERSION,

@@ -19,12 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from visible.risk.clock import (
+from visible.dates import (
     CALENDAR_VERSION,
     UK_TIME,
     add_working_days,
     age_on,
-    birthday,
+    eighteenth_birthday,
     uk_date,
     uk_midnight,
 )
@@ -343,7 +343,7 @@ def assess_episode(
         markers.add(REPEAT_MISSING)
 
     #
-    eighteenth = birthday(facts.date_of_birth, 18)
+    eighteenth = eighteenth_birthday(facts.date_of_birth)
     last_day_missing = (
         view.at_day
         if episode.ended_at is None or episode.ended_at > at
@@ -751,7 +751,7 @@ def _open_episode_alerts(
 
     start_day = uk_date(episode.started_at)
     if age_on(facts.date_of_birth, start_day) < 18:
-        eighteenth = birthday(facts.date_of_birth, 18)
+        eighteenth = eighteenth_birthday(facts.date_of_birth)
         warn_from = max(
             uk_midnight(eighteenth - dt.timedelta(days=settings.approaching_18_days)),
             episode.started_at,

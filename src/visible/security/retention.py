@@ -36,6 +36,7 @@ from django.utils import timezone
 from visible.agencies.viewer import Viewer
 from visible.audit.log import Entry, record, record_many
 from visible.children.models import Child
+from visible.dates import birthday, years_before
 from visible.reference.models import Nation
 
 REPORT = "retention_report"
@@ -79,15 +80,6 @@ RULES = {
     Nation.NORTHERN_IRELAND: NORTHERN_IRELAND,
 }
 SHORTEST = min(rule.birthday for rule in (*RULES.values(), NATION_NOT_KNOWN))
-
-
-def birthday(dob: dt.date, years: int) -> dt.date:
-    """The `years`th birthday; someone born on 29 February has it on 1 March in other years
-    (the later of the two possible days, so nothing goes a day early)."""
-    try:
-        return dob.replace(year=dob.year + years)
-    except ValueError:
-        return dt.date(dob.year + years, 3, 1)
 
 
 @dataclass(frozen=True)
@@ -222,14 +214,11 @@ def rule_for(child: Child) -> Rule:
 
 
 def _past_retention(as_at: dt.date) -> tuple[list[Due], int]:
-    # Only children old enough for the shortest rule can be due: a cheap first cut.
-    cutoff = (
-        birthday(as_at, -SHORTEST)
-        if not (as_at.month == 2 and as_at.day == 29)
-        else dt.date(as_at.year - SHORTEST, 2, 28)
-    )
+    # Only children old enough for the shortest rule can be due: a cheap first cut. Due means
+    # the birthday has passed, so the child was already that old yesterday.
+    born_by = years_before(as_at - dt.timedelta(days=1), SHORTEST)
     candidates = (
-        Child.objects.filter(date_of_birth__lt=cutoff)
+        Child.objects.filter(date_of_birth__lte=born_by)
         .select_related("responsible_organisation__authority")
         .annotate(latest_assessed_dob=Max("age_assessments__assessed_date_of_birth"))
         .order_by("pk")

@@ -13,20 +13,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child, Flag, FlagKind, Placement
+from visible.dates import collection_period, eighteenth_birthday_dfe, uk_date
 from visible.missing.models import Episode
 from visible.reference.codes import FIRST_COLLECTION_YEAR, LAST_COLLECTION_YEAR
 
 from .formats import FILE_NAMES, TABLES, csv_text, format_date
 from .models import EpisodeDetail, ReturnDetail
-
-LONDON = ZoneInfo("Europe/London")
 
 # Columns Visible does not hold: what it writes instead (docs/ssda903.md, "Derived columns").
 ETHNIC_NOT_OBTAINED = (
@@ -65,11 +63,6 @@ SUCCESSOR_CODES = {
 WRITTEN_TABLES = ("Header", "Episodes", "Reviews", "UASC", "OC3", "AD1", "Missing")
 
 
-def period(year: int) -> tuple[dt.date, dt.date]:
-    """1 April to 31 March of a collection year named by the year it starts."""
-    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
-
-
 def check_year(year: int) -> None:
     if not FIRST_COLLECTION_YEAR <= year <= LAST_COLLECTION_YEAR:
         raise ValueError(
@@ -98,17 +91,6 @@ def sex_code(sex: str, year: int) -> str:
     if year >= 2024:
         return sex
     return {"M": "1", "F": "2"}.get(sex, sex)
-
-
-def years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(LONDON).date()
 
 
 @dataclass
@@ -149,7 +131,7 @@ def place_code_in(code: str, year: int) -> str:
 
 def build_return(organisation: Organisation, year: int) -> Return:
     check_year(year)
-    start, end = period(year)
+    start, end = collection_period(year)
     result = Return(year=year, authority_code=organisation.authority.code)
     mine = {"child__responsible_organisation": organisation}
 
@@ -236,8 +218,9 @@ def build_return(organisation: Organisation, year: int) -> Return:
             result.tables["Episodes"].append((identifier, *row))
         if pk in uasc_end:
             # DUC: the day UASC status ceased or, while it lasts, will cease: the 18th birthday
-            # (the DfE's rules 205B and 304 compare it with that birthday year on year).
-            eighteenth = years_after(child["date_of_birth"], 18)
+            # as the DfE counts it (28 February for a child born on 29 February), because its
+            # rules 304, 205B and 205C compare DUC with that day, year on year.
+            eighteenth = eighteenth_birthday_dfe(child["date_of_birth"])
             ceased = min(uasc_end[pk] or eighteenth, eighteenth)
             result.tables["UASC"].append((identifier, sex, dob, format_date(ceased)))
         for category, began, ended in _missing_periods(
@@ -263,8 +246,8 @@ def _missing_periods(
     section 2): the return and the register answer different questions."""
     periods = []
     for category, seen, returned in episodes:
-        began = local_date(seen)
-        ended = local_date(returned) if returned else None
+        began = uk_date(seen)
+        ended = uk_date(returned) if returned else None
         span = next(((a, b) for a, b in spans if a <= began and (b is None or began <= b)), None)
         if span is None:
             continue  # not looked after when it began: not part of a looked-after child's return
@@ -296,7 +279,7 @@ def _episode_rows(
     child, so an episode changes only with the placement), and the spans the child was looked
     after. A placement followed the next day by another is an episode that ceased with X1: its
     DEC is the day the next begins (DEC of one equals DECOM of the next)."""
-    start, end = period(year)
+    start, end = collection_period(year)
     rows = []
     spans: list[list] = []
     written: list[tuple[dt.date, dt.date | None]] = []  # (DECOM, DEC) of each episode written

@@ -22,7 +22,8 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import Entry, record_many
 from visible.audit.models import AuditAction
 from visible.children.models import Child, Flag, FlagKind
-from visible.reference.codes import CIN_FACTORS, collection_year, year_label
+from visible.dates import collection_year
+from visible.reference.codes import CIN_FACTORS, year_label
 
 from .export import council_for_code
 from .formats import decode, parse_date

@@ -24,7 +24,6 @@ import gc
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,20 +33,26 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import Entry, event_values, record_many
 from visible.audit.models import AuditAction, AuditChainHead, AuditEvent
 from visible.children.models import Child, DobBasis, Flag, FlagKind, Gender, Placement
+from visible.dates import (
+    UK_TIME,
+    collection_period,
+    collection_year,
+    eighteenth_birthday_dfe,
+    uk_date,
+)
 from visible.missing.models import Episode, ReporterRole
 from visible.reference.codes import (
     LEGAL_STATUSES,
     MISSING_KINDS,
     PLACEMENT_TYPES,
     SEX_CODES,
-    collection_year,
     year_label,
 )
 from visible.synthetic.generate import _REQUIRED as REQUIRED
 from visible.synthetic.generate import _BulkTable as BulkTable
 from visible.synthetic.generate import reserve_ids
 
-from .export import check_year, council_for_code, period, place_code_in, years_after
+from .export import check_year, council_for_code, place_code_in
 from .formats import parse_date
 from .models import EpisodeDetail, ImportKind, ImportRun, KeptFile, ReturnDetail
 from .reader import ReturnFiles, read_files, too_large
@@ -101,7 +106,6 @@ class FastTable(BulkTable):
         return tuple(out)
 
 
-LONDON = ZoneInfo("Europe/London")
 IMPORTER = "SSDA903 import"
 NAME_NOT_IN_RETURN = "(name not in the return)"
 NOT_RECORDED = "Not recorded in the SSDA903 return"
@@ -269,7 +273,7 @@ def _too_wide(
 
 
 def _check(found: ReturnFiles, year: int, report: ImportReport) -> dict[str, ChildRows]:
-    start, end = period(year)
+    start, end = collection_period(year)
     label = year_label(year)
     children: dict[str, ChildRows] = {}
     file = found.file("Header")
@@ -431,14 +435,18 @@ def _check(found: ReturnFiles, year: int, report: ImportReport) -> dict[str, Chi
                 "UASC status ceased before the child's date of birth",
                 "Check DUC: it is the date UASC status ceased, usually the 18th birthday",
             )
-        elif child and duc and duc > years_after(child.dob, 18):
+        # The 18th birthday as the DfE counts it (its rule 304): 28 February, not 1 March, for a
+        # child born on 29 February, so a file Visible accepts also passes the DfE's checks.
+        elif child and duc and duc > eighteenth_birthday_dfe(child.dob):
             report.error(
                 file,
                 line,
                 "DUC",
                 row["DUC"],
-                "UASC status ceased after the child's 18th birthday",
-                "UASC status ceases at 18 at the latest: use the 18th birthday or an earlier date",
+                "UASC status ceased after the child's 18th birthday (DfE rule 304)",
+                "UASC status ceases at 18 at the latest: use the 18th birthday or an earlier date "
+                "(for a child born on 29 February the DfE counts 28 February when the year has "
+                "no 29 February)",
             )
         elif child:
             child.uasc = (line, duc)
@@ -572,7 +580,7 @@ def _insert(model, rows: list[dict], now: dt.datetime, with_id: bool = False) ->
 @functools.lru_cache(maxsize=8192)
 def _noon(day: dt.date) -> dt.datetime:
     """The return gives days, not times: an imported period is taken to begin and end at noon."""
-    return dt.datetime.combine(day, dt.time(12), tzinfo=LONDON).astimezone(dt.UTC)
+    return dt.datetime.combine(day, dt.time(12), tzinfo=UK_TIME).astimezone(dt.UTC)
 
 
 def _placements_from(child: ChildRows) -> list[dict]:
@@ -1053,8 +1061,8 @@ def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, cha
                         e
                         for e in mine
                         if _overlaps(
-                            e.last_seen_at.astimezone(LONDON).date(),
-                            e.returned_at.astimezone(LONDON).date() if e.returned_at else None,
+                            uk_date(e.last_seen_at),
+                            uk_date(e.returned_at) if e.returned_at else None,
                             began,
                             ended,
                         )
@@ -1068,7 +1076,7 @@ def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, cha
                         "MIS_START",
                         f"{began:%d/%m/%Y}",
                         "The period overlaps a missing or away episode already on the register (from "
-                        f"{clash.last_seen_at.astimezone(LONDON):%d/%m/%Y})",
+                        f"{clash.last_seen_at.astimezone(UK_TIME):%d/%m/%Y})",
                         "Check the dates against the child's record in Visible (SSDA903 rule 574)",
                     )
                     continue
@@ -1115,5 +1123,5 @@ def _apply_missing(parsed, plans, by_cid, today, now, found, report, counts, cha
 def _same_day_episode(episodes: list[Episode], began: dt.date, kind: str) -> Episode | None:
     """The episode on the register that a return's row beginning on `began` describes: one
     that began that day (London time) of the same kind, else one that began that day."""
-    same_day = [e for e in episodes if e.last_seen_at.astimezone(LONDON).date() == began]
+    same_day = [e for e in episodes if uk_date(e.last_seen_at) == began]
     return next((e for e in same_day if e.category == kind), same_day[0] if same_day else None)

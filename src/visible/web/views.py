@@ -34,6 +34,7 @@ from visible.children.models import (
     NrmReferral,
     Placement,
 )
+from visible.dates import collection_year_start
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import language_name, nationality_name
 from visible.security import sessions
@@ -605,11 +606,7 @@ def counts(request: HttpRequest) -> HttpResponse:
         )
         raise PermissionDenied("Your role cannot see the counts page")
     today = timezone.localdate()
-    default_start = (
-        today.replace(month=4, day=1)
-        if today.month >= 4
-        else today.replace(year=today.year - 1, month=4, day=1)
-    )
+    default_start = collection_year_start(today)
     form = forms.CountsPeriodForm(
         request.GET if "start_0" in request.GET else None,
         initial={"start": default_start, "end": today},

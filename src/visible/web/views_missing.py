@@ -30,6 +30,7 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child
+from visible.dates import eighteenth_birthday
 from visible.missing import actions as missing_actions
 from visible.missing.models import (
     Alert,
@@ -82,14 +83,6 @@ def _grade_label(code: str) -> str:
         return Grade.parse(code).label
     except ValueError:
         return "Not graded"
-
-
-def _eighteenth(child: Child) -> dt.date:
-    dob = child.date_of_birth
-    try:
-        return dob.replace(year=dob.year + 18)
-    except ValueError:  # born on 29 February: 18 on 1 March in a common year
-        return dt.date(dob.year + 18, 3, 1)
 
 
 def _category_word(category: str) -> str:
@@ -283,7 +276,7 @@ def _render_episode(
     # Live, not only from the last grading: the birthday may have passed since.
     start_day = timezone.localtime(episode.last_seen_at).date()
     last_day = timezone.localtime(ended).date()
-    eighteenth = _eighteenth(child)
+    eighteenth = eighteenth_birthday(child.date_of_birth)
     risk_review = (
         next((g for g in gradings if g.kind == GradingKind.RETURN), None) if full else None
     )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from visible.audit.log import record
 from visible.audit.models import AuditAction
+from visible.dates import collection_period, collection_year, reporting_year
 from visible.reference.models import Authority
 from visible.returns import actions, foi, formats, partnership, policy
 from visible.returns.models import PartnershipArea, PartnershipSection, SectionKey
@@ -123,9 +124,7 @@ def _own_authority(request: HttpRequest, purpose: str) -> Authority:
 
 def _default_period() -> tuple[dt.date, dt.date]:
     """The last complete reporting year, April to March."""
-    today = timezone.localdate()
-    year = today.year - 1 if today.month >= 4 else today.year - 2
-    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+    return collection_period(collection_year(timezone.localdate()) - 1)
 
 
 def _breakdown_tables(doc: dict, group: str) -> list[dict]:
@@ -329,11 +328,7 @@ def partnerships(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     areas = []
     for area in policy.partnerships_for(viewer):
-        latest = (
-            today.year
-            if today >= partnership.reporting_year(area, today.year)[0]
-            else today.year - 1
-        )
+        latest = reporting_year(today, area.year_start_month)
         areas.append(
             (area, [(y, partnership.year_label(area, y)) for y in range(latest, latest - 4, -1)])
         )

@@ -15,12 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.reference.codes import (
-    FIRST_COLLECTION_YEAR,
-    LAST_COLLECTION_YEAR,
-    collection_year,
-    year_label,
-)
+from visible.dates import collection_year
+from visible.reference.codes import FIRST_COLLECTION_YEAR, LAST_COLLECTION_YEAR, year_label
 from visible.spreadsheets import inert_csv_text
 from visible.ssda903 import policy
 from visible.ssda903.importer import import_return
