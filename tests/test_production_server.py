@@ -110,8 +110,8 @@ class Server:
         self._log_file.close()
 
 
-def server_env(settings: str | None = "visible.config.settings.test", **extra: str):
-    """The servers' environment: the test settings (with the shared cache), or, with
+def server_env(settings: str | None = "tests.server_settings", **extra: str):
+    """The servers' environment: the test settings with the shared cache, or, with
     settings=None, none named at all."""
     env = {
         k: v
@@ -121,7 +121,6 @@ def server_env(settings: str | None = "visible.config.settings.test", **extra: s
     env.update(
         {
             "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-            "VISIBLE_TEST_SHARED_CACHE": "1",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -21,11 +21,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Rate limits count in a cache of each test process's own, which every test starts empty and
-# which needs no database to clear. Tests that start real servers (tests/web/test_serve.py)
-# give them the production rule, a cache shared across processes, with
-# VISIBLE_TEST_SHARED_CACHE=1.
-if not env_flag("VISIBLE_TEST_SHARED_CACHE"):  # noqa: F405
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# which needs no database to clear. The real servers that tests start run on
+# tests/server_settings.py: these settings with the shared cache of base.py.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None
