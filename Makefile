@@ -11,6 +11,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
 
 .PHONY: run test test-sqlite test-postgres test-frozen setup system-libs python-deps frontend browser dfe-validator lint bench demo clean
 
+# The local demo runs on the development settings; everything else (wsgi.py, manage.py, the
+# `visible` command) defaults to production's, which refuse to start without their secrets.
+run: export DJANGO_SETTINGS_MODULE := visible.config.settings.dev
 run: setup
 	$(BIN)/visible demo
 	$(BIN)/visible serve --host $(HOST) --port $(PORT)

@@ -2,7 +2,7 @@
 web pages use.
 
     visible demo                      set up the database and demo data, print the logins
-    visible serve                     serve Visible on 127.0.0.1:8000
+    visible serve                     serve Visible on 127.0.0.1:8000 (gunicorn)
     visible generate ...              make a synthetic register (deterministic with --seed)
     visible audit verify [--anchors]  check the audit log's hash chain (and its anchors)
     visible audit anchor              copy the chain's head to the anchor file now
@@ -21,9 +21,21 @@ import os
 import sys
 from pathlib import Path
 
+DEV_SETTINGS = "visible.config.settings.dev"
+PRODUCTION_SETTINGS = "visible.config.settings.production"
 
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visible.config.settings.dev")
+
+def _choose_settings(command: str | None) -> str:
+    """DJANGO_SETTINGS_MODULE when set; otherwise production, which refuses to start without
+    its secrets. Only `visible demo` (the local demo, as `make run` runs it) means the
+    development settings without being told."""
+    if command == "demo":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEV_SETTINGS)
+    return os.environ.setdefault("DJANGO_SETTINGS_MODULE", PRODUCTION_SETTINGS)
+
+
+def _setup_django(command: str | None = None) -> None:
+    _choose_settings(command)
     import django
 
     django.setup()
@@ -37,15 +49,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
-
     from visible.demo import print_logins
 
     print(f"\nVisible is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)\n")
     print_logins(sys.stdout)
     sys.stdout.flush()
-    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
-    return 0
+    return _exec_gunicorn(args)
+
+
+def gunicorn_command(args: argparse.Namespace) -> list[str]:
+    """Gunicorn with Visible's settings (visible/config/gunicorn.py), on the address asked for."""
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:visible.config.gunicorn"]
+    command += ["--bind", f"{host}:{args.port}"]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.threads:
+        command += ["--threads", str(args.threads)]
+    return command
+
+
+def _exec_gunicorn(args: argparse.Namespace) -> int:
+    """Become gunicorn's master (same process, so a service manager's SIGTERM and SIGHUP reach
+    it). It starts without Django: the settings checked here are loaded again in each worker,
+    and the database connection used here is closed, never inherited."""
+    from django.db import connections
+
+    connections.close_all()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    command = gunicorn_command(args)
+    os.execv(command[0], command)
+    return 1  # not reached: execv replaces this process or raises OSError
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -181,6 +216,13 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="visible", description="Visible: keep children in care visible."
@@ -198,9 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="serve Visible (development server)")
+    p = sub.add_parser("serve", help="serve Visible (gunicorn; see visible/config/gunicorn.py)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        help="worker processes (default: VISIBLE_WEB_WORKERS, or one per CPU plus one)",
+    )
+    p.add_argument(
+        "--threads",
+        type=_positive,
+        help="threads per worker (default: VISIBLE_WEB_THREADS, or 4)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
@@ -286,11 +338,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management.base import CommandError
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_django()
+    try:
+        _setup_django(args.command)
+    except ImproperlyConfigured as error:
+        # Production settings without their secrets, or a setting that cannot be read: one
+        # line that says which settings and what to set, not a traceback.
+        module = os.environ.get("DJANGO_SETTINGS_MODULE")
+        hint = (
+            f" (settings: {module}; for the local demo use `make run`, or set "
+            f"DJANGO_SETTINGS_MODULE={DEV_SETTINGS})"
+            if module == PRODUCTION_SETTINGS
+            else f" (settings: {module})"
+        )
+        print(f"visible {args.command}: {error}{hint}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except (ValueError, CommandError) as error:

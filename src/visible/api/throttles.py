@@ -1,9 +1,10 @@
 """Rate limits: per API client, and per address for the token endpoint.
 
-Counts are kept in Django's cache. With the default per-process cache each server process
-counts on its own; a deployment with several processes configures a shared cache (CACHES) so
-that the limit holds across them. Rates are read from settings on every request, so a change
-(or a test's override) takes effect at once."""
+Counts are kept in Django's cache, which every server process shares (settings CACHES: Redis,
+or the database's cache table), so a limit holds across processes and machines. Two requests
+at the very same moment may both pass the last free place (the count is read, then written).
+Rates are read from settings on every request, so a change (or a test's override) takes
+effect at once."""
 
 from __future__ import annotations
 

@@ -133,10 +133,15 @@ TEMPLATES = [
     }
 ]
 
+# Each server thread keeps its connection for VISIBLE_DB_CONN_MAX_AGE seconds and checks it
+# before reusing it at the start of a request (a database restart costs no failed request).
+# The server's threads are a fixed pool, so a server holds at most workers x threads
+# connections (docs/decisions/0009-production-server.md).
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'visible.sqlite3'}",
         conn_max_age=int(os.environ.get("VISIBLE_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -149,6 +154,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache's table in the database (made by the migration web/0001_cache_table).
+CACHE_TABLE = "visible_cache"
+
+
+def caches_from(environ) -> dict:
+    """Where the rate limits count (API clients, the token endpoint, password reset links):
+    one cache shared by every server process, so a limit holds across them. Redis when
+    VISIBLE_REDIS_URL is set (for example redis://127.0.0.1:6379/1: give the cache a Redis
+    database of its own); otherwise the database's own cache table, which needs no other
+    server. VISIBLE_CACHE_KEY_PREFIX keeps several Visibles apart in one Redis."""
+    prefix = environ.get("VISIBLE_CACHE_KEY_PREFIX", "").strip() or "visible"
+    redis_url = environ.get("VISIBLE_REDIS_URL", "").strip()
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": prefix,
+                # A Redis that does not answer fails the request in seconds, not minutes.
+                "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+            }
+        }
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "KEY_PREFIX": prefix,
+            # Room for a count per client, address and email asked about: the default of 300
+            # would let a flood of new keys push the counts of the rest out (culling).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
+
+CACHES = caches_from(os.environ)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -255,7 +296,7 @@ VISIBLE_SIGN_IN_SLOWDOWN_MAX = int(os.environ.get("VISIBLE_SIGN_IN_SLOWDOWN_MAX"
 VISIBLE_SIGN_IN_KNOWN_ADDRESSES = int(os.environ.get("VISIBLE_SIGN_IN_KNOWN_ADDRESSES", 10))
 VISIBLE_SIGN_IN_KNOWN_ADDRESS_DAYS = int(os.environ.get("VISIBLE_SIGN_IN_KNOWN_ADDRESS_DAYS", 90))
 # Password reset links asked for, per address and per client in an hour, before more are
-# quietly not sent (the page says the same either way). Counted in the cache, per process.
+# quietly not sent (the page says the same either way). Counted in the shared cache (CACHES).
 VISIBLE_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("VISIBLE_PASSWORD_RESETS_PER_HOUR", 5))
 # The client's address, for every limit and record (security/throttle.client_ip): how many
 # reverse proxies of ours in front of Visible append to X-Forwarded-For. 0: the header is

@@ -20,6 +20,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Rate limits count in a cache of each test process's own, which every test starts empty and
+# which needs no database to clear. The real servers that tests start run on
+# tests/server_settings.py: these settings with the shared cache of base.py.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None
