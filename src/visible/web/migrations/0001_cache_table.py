@@ -22,6 +22,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies: list = []
+    dependencies = []
 
     operations = [migrations.RunPython(create, drop)]
