@@ -28,7 +28,7 @@ from visible.ssda903.models import ProblemReport
 from visible.ssda903.report import ERROR, WARNING
 from visible.uploads import size_text
 
-from .views import staff_view
+from ..common import staff_view
 
 
 class MultipleFileInput(forms.ClearableFileInput):

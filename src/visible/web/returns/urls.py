@@ -2,25 +2,25 @@
 
 from django.urls import path
 
-from . import views_returns
+from . import views
 
 urlpatterns = [
-    path("returns/foi/", views_returns.foi_return, name="foi-return"),
-    path("returns/foi/download", views_returns.foi_return_download, name="foi-return-download"),
-    path("returns/partnerships/", views_returns.partnerships, name="partnerships"),
+    path("returns/foi/", views.foi_return, name="foi-return"),
+    path("returns/foi/download", views.foi_return_download, name="foi-return-download"),
+    path("returns/partnerships/", views.partnerships, name="partnerships"),
     path(
         "returns/partnerships/<int:pk>/<int:year>/",
-        views_returns.partnership_report,
+        views.partnership_report,
         name="partnership-report",
     ),
     path(
         "returns/partnerships/<int:pk>/<int:year>/pdf",
-        views_returns.partnership_report_pdf,
+        views.partnership_report_pdf,
         name="partnership-report-pdf",
     ),
     path(
         "returns/partnerships/<int:pk>/<int:year>/sections/<slug:key>",
-        views_returns.partnership_section,
+        views.partnership_section,
         name="partnership-section",
     ),
 ]

@@ -25,8 +25,8 @@ from visible.reference.models import Authority
 from visible.returns import actions, foi, formats, partnership, policy
 from visible.returns.models import PartnershipArea, PartnershipSection, SectionKey
 
-from .forms import GovukDateField, check_year_in_range
-from .views import _apply_errors, staff_view
+from ..common import apply_errors, staff_view
+from ..fields import GovukDateField, check_year_in_range
 
 HEADLINE_MEASURES = (
     "children",
@@ -422,7 +422,7 @@ def partnership_section(request: HttpRequest, pk: int, year: int, key: str) -> H
                     viewer, area, year, key, form.cleaned_data["text"], form.cleaned_data["version"]
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, f"Saved '{SectionKey(key).label}'")
                 return redirect(

@@ -10,9 +10,8 @@ from visible.agencies.models import Organisation, OrganisationKind
 from visible.agencies.viewer import Viewer
 from visible.children import policy
 from visible.children.models import Child
-
-from . import actions
-from .models import BreakGlass, Disclosure, GrabPackShare, Transfer
+from visible.sharing import actions
+from visible.sharing.models import BreakGlass, Disclosure, GrabPackShare, Transfer
 
 DISCLOSURES_SHOWN = 50
 

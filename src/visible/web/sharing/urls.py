@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_sharing as v
+from . import views as v
 
 urlpatterns = [
     path("children/<int:pk>/share-grab-pack", v.share_grab_pack, name="share-grab-pack"),

@@ -32,8 +32,8 @@ from visible.reference.models import Authority
 from visible.returns import foi
 from visible.returns.formats import published
 
-from .forms import GovukDateField
-from .views import _apply_errors, staff_view
+from ..common import apply_errors, staff_view
+from ..fields import GovukDateField
 
 STATUS_TAGS = {
     RequestStatus.REQUESTED: "govuk-tag--grey",
@@ -246,7 +246,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
                 request.viewer, data["name"], data["period_from"], data["period_to"], data["due_on"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request, f"Collection opened: {collection.requests.count()} authorities asked"
@@ -353,7 +353,7 @@ def request_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                 status_form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _apply_errors(status_form, error)
+            apply_errors(status_form, error)
         else:
             messages.success(request, f"{req.authority.name}: {req.get_status_display()}")
             return redirect("web:national-request", collection.pk, code)
@@ -721,7 +721,7 @@ def groupings(request: HttpRequest) -> HttpResponse:
                 f"{'s' if len(error.problems) != 1 else ''}: nothing has been stored",
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,

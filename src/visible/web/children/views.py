@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -34,80 +30,10 @@ from visible.children.models import (
 )
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import language_name, nationality_name
-from visible.security import sessions
 
+from ..common import apply_errors, staff_view
 from . import forms
 from .history import describe_events
-from .views_security import SignInView  # noqa: F401  (urls.py names it here)
-
-
-def staff_view(view: Callable) -> Callable:
-    """Signed in (password and second factor), and acting for an organisation. Someone who has
-    passed only the password step is sent to the code page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "viewer", None) is None:
-            from visible.agencies.viewer import viewer_for
-
-            request.viewer = viewer_for(request.user)
-        if request.viewer.organisation is None:
-            from visible.audit import refusals
-
-            refusals.audit(
-                request.viewer, request, 403, "Signed in, but not acting for any organisation"
-            )
-            return render(request, "web/no_organisation.html", status=403)
-        return view(request, *args, **kwargs)
-
-    @wraps(view)
-    def second_step_first(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated and sessions.has_pending(request):
-            return redirect("web:second-factor")
-        return wrapper(request, *args, **kwargs)
-
-    return second_step_first
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Put an action's field errors on the form, so the page shows them in place."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for e in errors:
-                for message in e.messages:
-                    form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
-# --- signing in ----------------------------------------------------------------------------
-
-# SignInView (password, then the second factor) lives in views_security.py.
-
-
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    return auth_views.LogoutView.as_view(next_page=reverse("web:sign-in"))(request)
-
-
-# --- home ----------------------------------------------------------------------------------
-
-
-@staff_view
-def home(request: HttpRequest) -> HttpResponse:
-    from visible.national.policy import is_national_analyst
-
-    if is_national_analyst(
-        request.viewer
-    ):  # the national body sees no child: its home is the monitoring
-        return redirect("web:national-home")
-    if request.viewer.organisation.kind == "police" and request.viewer.role in policy.POLICE_ROLES:
-        return redirect("web:force-missing")
-    return redirect("web:children")
-
 
 # --- the list ------------------------------------------------------------------------------
 
@@ -265,7 +191,7 @@ def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[st
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     child, grant = queries.open_child_grant(request.viewer, pk)
     context = _child_context(request.viewer, child, grant)
-    from visible.sharing.views_context import sharing_context
+    from ..sharing.context import sharing_context
 
     context.update(sharing_context(request.viewer, child, grant))
     return render(request, "web/child_detail.html", context)
@@ -318,7 +244,7 @@ def child_new(request: HttpRequest) -> HttpResponse:
         try:
             child = actions.create_child(request.viewer, data, other_names)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{child.full_name} has been added to the register")
             return redirect("web:child", pk=child.pk)
@@ -340,7 +266,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_child(request.viewer, child, data, expected_version=version)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The child's details have been saved")
             return redirect("web:child", pk=child.pk)
@@ -374,7 +300,7 @@ def _sub_form(
         try:
             save(form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("web:child", pk=child.pk)
@@ -637,17 +563,3 @@ def counts(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
-
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/404.html", status=404)
-
-
-def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(
-        request, "web/403.html", {"reason": str(exception) if exception else ""}, status=403
-    )
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/500.html", status=500)

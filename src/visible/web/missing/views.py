@@ -44,8 +44,8 @@ from visible.missing.models import (
 from visible.reference.nationalities import language_name
 from visible.risk import RULES, Grade
 
-from . import forms_missing as forms
-from .views import staff_view
+from ..common import staff_view
+from . import forms
 
 # Returns this recent are swept by "Check for new alerts now": long enough for the return
 # interview clock (72 hours by default) and the week after it.

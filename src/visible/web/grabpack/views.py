@@ -25,7 +25,7 @@ from visible.missing.grabpack import GrabPack
 from visible.missing.models import Episode
 from visible.sharing.disclosures import disclose
 
-from .views import staff_view
+from ..common import staff_view
 
 PURPOSE = "grab pack"
 

@@ -1,4 +1,4 @@
-"""Signing in (password, then the second factor), recovery codes, password reset and change.
+"""Signing in (password, then the second factor) and out, recovery codes, password reset and change.
 
 The session is not signed in to anything until both steps are passed: the password step only
 records a pending sign-in (security/sessions.py), and Django's ``login`` runs after the code.
@@ -26,6 +26,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from visible.agencies.viewer import Viewer, viewer_for
 from visible.audit.log import record
@@ -120,6 +121,11 @@ class SignInView(View):
         if refused:
             return _lockout_page(request, refused, username)
         return render(request, self.template_name, self._context(request, form, next_url))
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    return auth_views.LogoutView.as_view(next_page=reverse("web:sign-in"))(request)
 
 
 class _SecondStep(View):

@@ -5,7 +5,7 @@ Included from web/urls.py without a namespace of its own, so the names are in `w
 
 from django.urls import path
 
-from . import views_missing as views
+from . import views
 
 urlpatterns = [
     path("children/<int:pk>/report-missing", views.report_missing, name="report-missing"),

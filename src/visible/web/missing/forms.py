@@ -35,7 +35,7 @@ from visible.reference.models import Authority
 from visible.reference.nationalities import language_choices
 from visible.risk import DEFAULTS, FACTORS, Grade, RiskSettings
 
-from .forms import AuthorityChoiceField, GovukDateField
+from ..fields import AuthorityChoiceField, GovukDateField
 
 UK_TIME = ZoneInfo("Europe/London")
 TIME_HINT = "Use the 24-hour clock, for example 21:30 or 09:05"

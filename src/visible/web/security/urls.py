@@ -1,11 +1,12 @@
-"""Sign-in's second step, recovery codes and passwords (views_security.py). The sign-in page
-itself stays at /sign-in (urls.py)."""
+"""Signing in (password, then the second factor) and out, recovery codes and passwords."""
 
 from django.urls import path
 
-from . import views_security as views
+from . import views
 
 urlpatterns = [
+    path("sign-in", views.SignInView.as_view(), name="sign-in"),
+    path("sign-out", views.sign_out, name="sign-out"),
     path("sign-in/code", views.SecondFactorView.as_view(), name="second-factor"),
     path("sign-in/set-up", views.SetUpView.as_view(), name="second-factor-set-up"),
     path("sign-in/recovery-code", views.RecoveryCodeView.as_view(), name="recovery-code"),

@@ -23,7 +23,7 @@ from visible.missing.models import Episode
 from visible.sharing import actions
 from visible.sharing.models import BreakGlass, GrabPackShare
 
-from .views import _apply_errors, staff_view
+from ..common import apply_errors, staff_view
 
 
 class BreakGlassForm(forms.Form):
@@ -133,7 +133,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 viewer, form.cleaned_data["child"], form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             child = glass.child
             messages.success(
@@ -171,7 +171,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
                 request.viewer, child, form.cleaned_data["to"], form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,

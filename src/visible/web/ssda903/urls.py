@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from . import views_ssda903
+from . import views
 
 urlpatterns = [
-    path("returns/ssda903/", views_ssda903.ssda903_import, name="ssda903-import"),
+    path("returns/ssda903/", views.ssda903_import, name="ssda903-import"),
     path(
         "returns/ssda903/problems/<int:pk>.csv",
-        views_ssda903.ssda903_problems,
+        views.ssda903_problems,
         name="ssda903-problems",
     ),
 ]

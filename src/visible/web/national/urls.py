@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_national as v
+from . import views as v
 
 urlpatterns = [
     path("national/", v.national_home, name="national-home"),
