@@ -98,7 +98,7 @@ def children_list(request: HttpRequest) -> HttpResponse:
             )
     return render(
         request,
-        "web/children_list.html",
+        "web/children/children_list.html",
         {
             "form": form,
             "result": result,
@@ -194,7 +194,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from ..sharing.context import sharing_context
 
     context.update(sharing_context(request.viewer, child, grant))
-    return render(request, "web/child_detail.html", context)
+    return render(request, "web/children/child_detail.html", context)
 
 
 @staff_view
@@ -219,7 +219,9 @@ def child_history(request: HttpRequest, pk: int) -> HttpResponse:
         child.pk, actions=(AuditAction.CREATE, AuditAction.CHANGE, AuditAction.END)
     )
     return render(
-        request, "web/child_history.html", {"child": child, "entries": describe_events(events)}
+        request,
+        "web/children/child_history.html",
+        {"child": child, "entries": describe_events(events)},
     )
 
 
@@ -250,7 +252,7 @@ def child_new(request: HttpRequest) -> HttpResponse:
             return redirect("web:child", pk=child.pk)
     return render(
         request,
-        "web/child_form.html",
+        "web/children/child_form.html",
         {"form": form, "title": "Add a child to the register", "button": "Add child"},
     )
 
@@ -272,7 +274,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("web:child", pk=child.pk)
     return render(
         request,
-        "web/child_form.html",
+        "web/children/child_form.html",
         {
             "form": form,
             "child": child,
@@ -306,7 +308,7 @@ def _sub_form(
             return redirect("web:child", pk=child.pk)
     return render(
         request,
-        "web/sub_form.html",
+        "web/children/sub_form.html",
         {
             "form": form,
             "child": child,
@@ -547,12 +549,12 @@ def counts(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         else:
-            return render(request, "web/counts.html", {"form": form, "result": None})
+            return render(request, "web/children/counts.html", {"form": form, "result": None})
     result = queries.count_children(viewer, start, end)
     base = {"own": "on", "active_from": start.isoformat(), "active_to": end.isoformat()}
     return render(
         request,
-        "web/counts.html",
+        "web/children/counts.html",
         {
             "form": form,
             "result": result,

@@ -46,7 +46,7 @@ def _lockout_page(
     minutes = refused.wait_minutes()
     response = render(
         request,
-        "web/sign_in.html",
+        "web/security/sign_in.html",
         {
             "form": AuthenticationForm(request, initial={"username": username}),
             "locked": True,
@@ -72,7 +72,7 @@ def _complete_sign_in(request: HttpRequest, pending: sessions.Pending) -> str:
     [sensitive_post_parameters("password"), csrf_protect, never_cache], name="dispatch"
 )
 class SignInView(View):
-    template_name = "web/sign_in.html"
+    template_name = "web/security/sign_in.html"
 
     def _context(
         self, request: HttpRequest, form: AuthenticationForm, next_url: str
