@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +25,7 @@ from visible.returns import actions, foi, formats, partnership, policy
 from visible.returns.models import PartnershipArea, PartnershipSection, SectionKey
 
 from ..common import apply_errors, staff_view
-from ..fields import GovukDateField, check_year_in_range
+from .forms import DownloadForm, FoiPeriodForm, SectionForm
 
 HEADLINE_MEASURES = (
     "children",
@@ -65,42 +64,6 @@ OUTCOME_LABELS = {
     "found": "Found",
     "still_missing": "Still missing at the end of the period",
 }
-
-
-class FoiPeriodForm(forms.Form):
-    start = GovukDateField(label="First day of the period", help_text="For example, 1 9 2014")
-    end = GovukDateField(
-        label="Last day of the period", help_text="For example, 31 8 2015 (the day is included)"
-    )
-    suppress = forms.BooleanField(
-        label="Show as published, with disclosure control",
-        required=False,
-        help_text="Counts from 1 to 5, and any count that would give one away, shown as c",
-    )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error(
-                "end", "The last day of the period must be the same as or after its first day"
-            )
-        return data
-
-
-class DownloadForm(forms.Form):
-    start = forms.DateField(input_formats=["%Y-%m-%d"])
-    end = forms.DateField(input_formats=["%Y-%m-%d"])
-    format = forms.ChoiceField(choices=[(f, f) for f in formats.FORMATS])
-    suppress = forms.BooleanField(required=False)
-
-    def clean_start(self):
-        check_year_in_range(self.cleaned_data["start"], "start")
-        return self.cleaned_data["start"]
-
-    def clean_end(self):
-        check_year_in_range(self.cleaned_data["end"], "end")
-        return self.cleaned_data["end"]
 
 
 def _own_authority(request: HttpRequest, purpose: str) -> Authority:
@@ -383,16 +346,6 @@ def partnership_report_pdf(request: HttpRequest, pk: int, year: int) -> HttpResp
     response["Content-Disposition"] = f'attachment; filename="{partnership.pdf_filename(report)}"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-class SectionForm(forms.Form):
-    text = forms.CharField(
-        label="What the partnership wants to say",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 12}),
-        help_text="Plain text; a blank line starts a new paragraph",
-    )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 @staff_view

@@ -5,7 +5,6 @@ forms: no JavaScript needed."""
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,56 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.reference.codes import (
-    FIRST_COLLECTION_YEAR,
-    LAST_COLLECTION_YEAR,
-    collection_year,
-    year_label,
-)
+from visible.reference.codes import collection_year, year_label
 from visible.spreadsheets import inert_csv_text
-from visible.ssda903 import policy
+from visible.ssda903 import policy, problems
 from visible.ssda903.importer import import_return
-from visible.ssda903.models import ProblemReport
 from visible.ssda903.report import ERROR, WARNING
 from visible.uploads import size_text
 
 from ..common import staff_view
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        if not files:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-        return [forms.FileField.clean(self, f, initial) for f in files]
-
-
-def _year_choices() -> list[tuple[str, str]]:
-    return [
-        (str(y), year_label(y)) for y in range(LAST_COLLECTION_YEAR, FIRST_COLLECTION_YEAR - 1, -1)
-    ]
-
-
-class UploadForm(forms.Form):
-    year = forms.ChoiceField(
-        label="Collection year",
-        choices=_year_choices,
-        help_text="1 April to 31 March; the code lists of that year are used",
-    )
-    # Empty files are let through: the import's report names them ("The file is empty").
-    files = MultipleFileField(
-        label="Upload the return's files",
-        allow_empty_file=True,
-        error_messages={
-            "required": "Select the return's files: Header, Episodes, UASC and Missing as CSV, or the XML file"
-        },
-    )
+from .forms import UploadForm
 
 
 def _require(request: HttpRequest) -> None:
@@ -110,13 +68,9 @@ def ssda903_import(request: HttpRequest) -> HttpResponse:
             error_count=len(report.errors),
             warning_count=len(report.warnings),
         )
-        if report.problems:
-            saved = ProblemReport.objects.create(
-                organisation=request.viewer.organisation,
-                created_by_name=request.viewer.username,
-                csv_text=report.as_csv(),
-            )
-            context["problems_pk"] = saved.pk
+        kept = problems.keep(request.viewer, report)
+        if kept is not None:
+            context["problems_pk"] = kept.pk
         return render(
             request, "web/ssda903/import.html", context, status=200 if outcome.imported else 422
         )
@@ -127,7 +81,7 @@ def ssda903_import(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ssda903_problems(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
-    report = ProblemReport.objects.filter(pk=pk, organisation=request.viewer.organisation).first()
+    report = problems.kept_for(request.viewer, pk)
     if report is None:
         raise Http404("No such report")
     # Written again through the guard against formulas: reports kept from before it are too.
