@@ -72,7 +72,7 @@ def _page(request: HttpRequest, pack: GrabPack, pdf_url: str) -> HttpResponse:
 
 
 def _pdf(request: HttpRequest, pack: GrabPack) -> HttpResponse:
-    content = grabpack.grab_pack_pdf(pack, request)
+    content = grabpack.grab_pack_pdf(pack)
     filename = grabpack.pdf_filename(pack)
     parts = "parts 1 and 2" if pack.episode else "part 1"
     _audit(

@@ -12,9 +12,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+import visible.pdf
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.national import actions, charts, export, ingest, policy, tables
@@ -539,7 +541,7 @@ def collection_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     elif fmt == "xlsx":
         body, name = export.workbook(built, collection.name), f"{slug}-tables.xlsx"
     else:
-        body, name = _pdf(request, collection, built, data), f"{slug}-tables.pdf"
+        body, name = _pdf(collection, built, data), f"{slug}-tables.pdf"
     record(
         request.viewer,
         AuditAction.EXPORT,
@@ -553,12 +555,7 @@ def collection_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
-def _pdf(
-    request: HttpRequest, collection: Collection, built: list[tables.Table], data: tables.Collected
-) -> bytes:
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
-
+def _pdf(collection: Collection, built: list[tables.Table], data: tables.Collected) -> bytes:
     shown = [
         {"table": t, "rows": _rows(t, True), "chart": _chart(t, True, f"chart-{t.key}")}
         for t in built
@@ -572,9 +569,8 @@ def _pdf(
             "note": export.NOTE,
             "generated": timezone.localtime(),
         },
-        request=request,
     )
-    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return visible.pdf.render(html)
 
 
 @staff_view
