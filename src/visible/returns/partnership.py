@@ -27,13 +27,13 @@ import visible.pdf
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
+from visible.charts import Bar, year_bars
 from visible.children.models import NrmDecision, NrmReferral
 from visible.missing.models import InterviewOutcome, ReturnInterview
 from visible.reference.models import Authority
 from visible.risk.settings import RiskSettings
 
 from . import foi, policy
-from .charts import Bar, bar_chart
 from .models import PartnershipArea, PartnershipSection, SectionKey
 
 TEMPLATE = "web/returns/partnership_report.html"
@@ -452,7 +452,7 @@ def _sections(this: YearFigures, previous: YearFigures) -> list[NumbersSection]:
         ),
     ]
     for section in sections:
-        section.chart = bar_chart(
+        section.chart = year_bars(
             f"chart-{section.key}",
             section.title,
             [Bar(r.label, r.this, r.previous) for r in section.rows],

@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 import visible.pdf
+from visible import charts
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.national import actions, charts, export, ingest, policy, tables
+from visible.national import actions, export, ingest, policy, tables
 from visible.national.models import (
     Collection,
     Grouping,
