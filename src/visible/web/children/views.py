@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -32,6 +32,7 @@ from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import language_name, nationality_name
 
 from ..common import apply_errors, staff_view
+from ..request import ViewerRequest
 from . import forms
 from .history import describe_events
 
@@ -39,7 +40,7 @@ from .history import describe_events
 
 
 @staff_view
-def children_list(request: HttpRequest) -> HttpResponse:
+def children_list(request: ViewerRequest) -> HttpResponse:
     viewer: Viewer = request.viewer
     form = forms.ChildSearchForm(request.GET or None)
     result = None
@@ -188,7 +189,7 @@ def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[st
 
 
 @staff_view
-def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def child_detail(request: ViewerRequest, pk: int) -> HttpResponse:
     child, grant = queries.open_child_grant(request.viewer, pk)
     context = _child_context(request.viewer, child, grant)
     from ..sharing.context import sharing_context
@@ -198,7 +199,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def child_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def child_photo(request: ViewerRequest, pk: int) -> HttpResponse:
     child, _ = queries.open_child(request.viewer, pk, purpose="photograph")
     # Decided by the file's content, and cleaned of metadata if it was stored before that was
     # done on upload (photographs.for_showing); a file that is not a JPEG or PNG is not shown.
@@ -211,7 +212,7 @@ def child_photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def child_history(request: HttpRequest, pk: int) -> HttpResponse:
+def child_history(request: ViewerRequest, pk: int) -> HttpResponse:
     child, access = queries.open_child(request.viewer, pk, purpose="history")
     if not policy.can_see_history(request.viewer, child):
         raise Http404("No history available to you")
@@ -225,14 +226,14 @@ def child_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _editable_child(request: HttpRequest, pk: int, purpose: str) -> Child:
+def _editable_child(request: ViewerRequest, pk: int, purpose: str) -> Child:
     from visible import opening
 
     return opening.child_to_edit(request.viewer, pk, purpose)
 
 
 @staff_view
-def child_new(request: HttpRequest) -> HttpResponse:
+def child_new(request: ViewerRequest) -> HttpResponse:
     if not policy.can_create(request.viewer):
         raise PermissionDenied("Your role cannot add children to the register")
     form = forms.NewChildForm(request.POST or None)
@@ -258,7 +259,7 @@ def child_new(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view
-def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def child_edit(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "edit details")
     initial = {f: getattr(child, f) for f in actions.CHILD_FIELDS} | {"version": child.version}
     form = forms.EditChildForm(request.POST or None, initial=initial)
@@ -285,7 +286,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _sub_form(
-    request: HttpRequest,
+    request: ViewerRequest,
     child: Child,
     form_class: type,
     save: Callable[[dict], Any],
@@ -322,7 +323,7 @@ def _sub_form(
 
 
 @staff_view
-def photo_change(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_change(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "change photograph")
     return _sub_form(
         request,
@@ -336,7 +337,7 @@ def photo_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def other_name_add(request: HttpRequest, pk: int) -> HttpResponse:
+def other_name_add(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "add other name")
     return _sub_form(
         request,
@@ -351,7 +352,7 @@ def other_name_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def other_name_remove(request: HttpRequest, pk: int, name_pk: int) -> HttpResponse:
+def other_name_remove(request: ViewerRequest, pk: int, name_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "remove other name")
     other = ChildName.objects.filter(pk=name_pk, child=child).first()
     if other is None:
@@ -362,7 +363,7 @@ def other_name_remove(request: HttpRequest, pk: int, name_pk: int) -> HttpRespon
 
 
 @staff_view
-def flag_add(request: HttpRequest, pk: int) -> HttpResponse:
+def flag_add(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "record flag")
     initial = (
         {"kind": request.GET.get("kind")} if request.GET.get("kind") in FlagKind.values else None
@@ -386,14 +387,14 @@ def flag_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _owned(request: HttpRequest, model: type, child: Child, pk: int, purpose: str) -> Any:
+def _owned(request: ViewerRequest, model: type, child: Child, pk: int, purpose: str) -> Any:
     from visible import opening
 
     return opening.part_of(request.viewer, child, model, pk, purpose)
 
 
 @staff_view
-def flag_end(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
+def flag_end(request: ViewerRequest, pk: int, flag_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end flag")
     flag = _owned(request, Flag, child, flag_pk, "end flag")
     return _sub_form(
@@ -409,7 +410,7 @@ def flag_end(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
 
 
 @staff_view
-def placement_add(request: HttpRequest, pk: int) -> HttpResponse:
+def placement_add(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "record placement")
     return _sub_form(
         request,
@@ -424,7 +425,7 @@ def placement_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def placement_end(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
+def placement_end(request: ViewerRequest, pk: int, placement_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end placement")
     placement = _owned(request, Placement, child, placement_pk, "end placement")
     return _sub_form(
@@ -440,7 +441,7 @@ def placement_end(request: HttpRequest, pk: int, placement_pk: int) -> HttpRespo
 
 
 @staff_view
-def nrm_add(request: HttpRequest, pk: int) -> HttpResponse:
+def nrm_add(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "record NRM referral")
     return _sub_form(
         request,
@@ -458,7 +459,7 @@ def nrm_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def nrm_edit(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+def nrm_edit(request: ViewerRequest, pk: int, referral_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "update NRM referral")
     referral = _owned(request, NrmReferral, child, referral_pk, "update NRM referral")
     initial = {f: getattr(referral, f) for f in actions.NRM_FIELDS}
@@ -475,7 +476,7 @@ def nrm_edit(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
 
 
 @staff_view
-def age_assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def age_assessment_add(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "record age assessment")
     return _sub_form(
         request,
@@ -489,7 +490,7 @@ def age_assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
+def guardian_add(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "assign guardian")
     return _sub_form(
         request,
@@ -503,7 +504,7 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def guardian_end(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+def guardian_end(request: ViewerRequest, pk: int, assignment_pk: int) -> HttpResponse:
     child = _editable_child(request, pk, "end guardian assignment")
     assignment = _owned(
         request, GuardianAssignment, child, assignment_pk, "end guardian assignment"
@@ -524,7 +525,7 @@ def guardian_end(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespo
 
 
 @staff_view
-def counts(request: HttpRequest) -> HttpResponse:
+def counts(request: ViewerRequest) -> HttpResponse:
     viewer: Viewer = request.viewer
     if not policy.can_see_counts(viewer):
         record(

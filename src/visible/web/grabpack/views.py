@@ -10,7 +10,7 @@ Every page view is audited as a view with the purpose "grab pack", every PDF as 
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -26,6 +26,7 @@ from visible.missing.models import Episode
 from visible.sharing.disclosures import disclose
 
 from ..common import staff_view
+from ..request import ViewerRequest
 
 PURPOSE = "grab pack"
 
@@ -60,7 +61,7 @@ def _audit(
         disclose(viewer, child, f"Grab pack: {summary[0].lower()}{summary[1:]}", PURPOSE)
 
 
-def _page(request: HttpRequest, pack: GrabPack, pdf_url: str) -> HttpResponse:
+def _page(request: ViewerRequest, pack: GrabPack, pdf_url: str) -> HttpResponse:
     photo_src = reverse("web:child-photo", args=[pack.child_id]) if pack.photo_name else ""
     parts = "parts 1 and 2" if pack.episode else "part 1"
     _audit(request.viewer, AuditAction.VIEW, pack, f"Viewed the grab pack ({parts})")
@@ -71,7 +72,7 @@ def _page(request: HttpRequest, pack: GrabPack, pdf_url: str) -> HttpResponse:
     )
 
 
-def _pdf(request: HttpRequest, pack: GrabPack) -> HttpResponse:
+def _pdf(request: ViewerRequest, pack: GrabPack) -> HttpResponse:
     content = grabpack.grab_pack_pdf(pack)
     filename = grabpack.pdf_filename(pack)
     parts = "parts 1 and 2" if pack.episode else "part 1"
@@ -90,7 +91,7 @@ def _pdf(request: HttpRequest, pack: GrabPack) -> HttpResponse:
 
 @staff_view
 @require_GET
-def episode_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_grab_pack(request: ViewerRequest, pk: int) -> HttpResponse:
     episode = _episode_for(request.viewer, pk)
     pack = grabpack.grab_pack_for(request.viewer, episode)
     return _page(request, pack, reverse("web:grab-pack-pdf", args=[episode.pk]))
@@ -98,14 +99,14 @@ def episode_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_GET
-def episode_grab_pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_grab_pack_pdf(request: ViewerRequest, pk: int) -> HttpResponse:
     episode = _episode_for(request.viewer, pk)
     return _pdf(request, grabpack.grab_pack_for(request.viewer, episode))
 
 
 @staff_view
 @require_GET
-def child_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
+def child_grab_pack(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _child_for(request.viewer, pk)
     pack = grabpack.child_grab_pack_for(request.viewer, child)
     return _page(request, pack, reverse("web:child-grab-pack-pdf", args=[child.pk]))
@@ -113,6 +114,6 @@ def child_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_GET
-def child_grab_pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def child_grab_pack_pdf(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _child_for(request.viewer, pk)
     return _pdf(request, grabpack.child_grab_pack_for(request.viewer, child))

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -45,6 +45,7 @@ from visible.reference.nationalities import language_name
 from visible.risk import RULES, Grade
 
 from ..common import staff_view
+from ..request import ViewerRequest
 from . import forms
 
 # Returns this recent are swept by "Check for new alerts now": long enough for the return
@@ -131,15 +132,15 @@ _deny = opening.deny
 # --- opening things ------------------------------------------------------------------------
 
 
-def _open_episode(request: HttpRequest, pk: int, purpose: str = "") -> tuple[Episode, str]:
+def _open_episode(request: ViewerRequest, pk: int, purpose: str = "") -> tuple[Episode, str]:
     return opening.open_episode(request.viewer, pk, purpose)
 
 
-def _episode_to_act_on(request: HttpRequest, pk: int, purpose: str) -> Episode:
+def _episode_to_act_on(request: ViewerRequest, pk: int, purpose: str) -> Episode:
     return opening.episode_to_act_on(request.viewer, pk, purpose)
 
 
-def _child_to_act_on(request: HttpRequest, pk: int, purpose: str) -> Child:
+def _child_to_act_on(request: ViewerRequest, pk: int, purpose: str) -> Child:
     return opening.child_to_act_on(request.viewer, pk, purpose)
 
 
@@ -147,7 +148,7 @@ def _child_to_act_on(request: HttpRequest, pk: int, purpose: str) -> Child:
 
 
 @staff_view
-def report_missing(request: HttpRequest, pk: int) -> HttpResponse:
+def report_missing(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _child_to_act_on(request, pk, "report missing")
     open_episode = child.episodes.filter(returned_at__isnull=True).first()
     form = forms.ReportMissingForm(request.POST if request.method == "POST" else None)
@@ -265,7 +266,7 @@ def _episode_forms(episode: Episode, bound: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render_episode(
-    request: HttpRequest, episode: Episode, view: str, **bound: Any
+    request: ViewerRequest, episode: Episode, view: str, **bound: Any
 ) -> HttpResponse:
     viewer: Viewer = request.viewer
     child = episode.child
@@ -351,13 +352,13 @@ def _render_episode(
 
 
 @staff_view
-def episode(request: HttpRequest, pk: int) -> HttpResponse:
+def episode(request: ViewerRequest, pk: int) -> HttpResponse:
     found, view = _open_episode(request, pk)
     return _render_episode(request, found, view)
 
 
 def _episode_post(
-    request: HttpRequest,
+    request: ViewerRequest,
     pk: int,
     *,
     purpose: str,
@@ -385,7 +386,7 @@ def _episode_post(
 
 @staff_view
 @require_POST
-def episode_grade(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_grade(request: ViewerRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.GradeForm) -> None:
         kind = GradingKind.CONFIRMED if found.is_open else GradingKind.RETURN
         missing_actions.grade_episode(
@@ -410,7 +411,7 @@ def episode_grade(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def episode_log(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_log(request: ViewerRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.LogEntryForm) -> None:
         data = form.cleaned_data
         missing_actions.add_log_entry(
@@ -431,7 +432,7 @@ def episode_log(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def episode_police(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_police(request: ViewerRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.PoliceReportForm) -> None:
         data = form.cleaned_data
         missing_actions.record_police_report(
@@ -456,7 +457,7 @@ def episode_police(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def episode_return(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_return(request: ViewerRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.ReturnForm) -> None:
         missing_actions.record_return(
             request.viewer, found, form.action_values(), expected_version=found.version
@@ -477,7 +478,7 @@ def episode_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def episode_interview(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_interview(request: ViewerRequest, pk: int) -> HttpResponse:
     def save(found: Episode, form: forms.ReturnInterviewForm) -> None:
         missing_actions.record_return_interview(
             request.viewer,
@@ -502,7 +503,7 @@ def episode_interview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def missing_now(request: HttpRequest) -> HttpResponse:
+def missing_now(request: ViewerRequest) -> HttpResponse:
     """Every open episode of the council's own children, and of children placed in its area,
     highest grade first, then longest missing first."""
     viewer: Viewer = request.viewer
@@ -578,7 +579,7 @@ def alert_label(alert: Alert) -> str:
 
 
 def _alerts_page(
-    request: HttpRequest, bound: dict[int, forms.ResolveAlertForm] | None = None
+    request: ViewerRequest, bound: dict[int, forms.ResolveAlertForm] | None = None
 ) -> HttpResponse:
     viewer: Viewer = request.viewer
     show = request.GET.get("show", "open")
@@ -657,11 +658,11 @@ def _alerts_page(
 
 
 @staff_view
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: ViewerRequest) -> HttpResponse:
     return _alerts_page(request)
 
 
-def _own_alert(request: HttpRequest, pk: int, purpose: str) -> Alert:
+def _own_alert(request: ViewerRequest, pk: int, purpose: str) -> Alert:
     viewer: Viewer = request.viewer
     alert = Alert.objects.select_related("child__responsible_organisation").filter(pk=pk).first()
     if alert is None or alert.organisation_id != viewer.organisation_id:
@@ -680,7 +681,7 @@ def _own_alert(request: HttpRequest, pk: int, purpose: str) -> Alert:
     return alert
 
 
-def _back_to_alerts(request: HttpRequest) -> HttpResponse:
+def _back_to_alerts(request: ViewerRequest) -> HttpResponse:
     """Back to the tab, kind and page the person acted from."""
     show, kind, page = (request.POST.get(k, "") for k in ("show", "kind", "page"))
     query = urlencode(
@@ -699,7 +700,7 @@ def _back_to_alerts(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 @require_POST
-def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_acknowledge(request: ViewerRequest, pk: int) -> HttpResponse:
     alert = _own_alert(request, pk, "acknowledge alert")
     missing_actions.acknowledge_alert(request.viewer, alert)
     messages.success(request, f"Alert acknowledged: {alert_label(alert)}")
@@ -708,7 +709,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_resolve(request: ViewerRequest, pk: int) -> HttpResponse:
     alert = _own_alert(request, pk, "resolve alert")
     form = forms.ResolveAlertForm(request.POST, prefix=f"alert-{alert.pk}")
     if form.is_valid():
@@ -728,7 +729,7 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def alerts_sweep(request: HttpRequest) -> HttpResponse:
+def alerts_sweep(request: ViewerRequest) -> HttpResponse:
     """Raise any time-based alerts now due for the council's children who are missing or came
     back recently (and close those whose condition has gone). The scheduled national sweep
     covers everyone else."""
@@ -779,7 +780,7 @@ def alerts_sweep(request: HttpRequest) -> HttpResponse:
 # --- safety plan ---------------------------------------------------------------------------
 
 
-def _plan_child(request: HttpRequest, pk: int, purpose: str) -> Child:
+def _plan_child(request: ViewerRequest, pk: int, purpose: str) -> Child:
     """Only the responsible council sees the safety plan (it is not part of the host's
     limited view)."""
     child, access = queries.open_child(request.viewer, pk, purpose=purpose)
@@ -797,7 +798,7 @@ def _plan_child(request: HttpRequest, pk: int, purpose: str) -> Child:
 
 
 @staff_view
-def safety_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def safety_plan(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _plan_child(request, pk, "safety plan")
     plan = SafetyPlan.objects.filter(child=child).first()
     record(
@@ -820,7 +821,7 @@ def safety_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def safety_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def safety_plan_edit(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _plan_child(request, pk, "change safety plan")
     if not missing_policy.can_act(request.viewer, child):
         _deny(
@@ -863,7 +864,7 @@ def safety_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def risk_settings(request: HttpRequest) -> HttpResponse:
+def risk_settings(request: ViewerRequest) -> HttpResponse:
     viewer: Viewer = request.viewer
     if not missing_policy.can_set_rules(viewer):
         _deny(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -35,6 +35,7 @@ from visible.returns import foi
 from visible.returns.formats import published
 
 from ..common import apply_errors, staff_view
+from ..request import ViewerRequest
 from .forms import (
     AnswerForm,
     CollectionForm,
@@ -62,7 +63,7 @@ EXPORT_TYPES = {
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _analyst(request: HttpRequest, what: str) -> None:
+def _analyst(request: ViewerRequest, what: str) -> None:
     policy.require_national_analyst(request.viewer, what)
 
 
@@ -81,7 +82,7 @@ def _problems_context(error: ingest.ReturnProblems) -> dict:
 
 
 @staff_view
-def national_home(request: HttpRequest) -> HttpResponse:
+def national_home(request: ViewerRequest) -> HttpResponse:
     _analyst(request, "open national monitoring")
     collections = list(Collection.objects.all())
     rows = []
@@ -128,7 +129,7 @@ def _count():
 
 
 @staff_view
-def collection_new(request: HttpRequest) -> HttpResponse:
+def collection_new(request: ViewerRequest) -> HttpResponse:
     _analyst(request, "open a collection")
     form = CollectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -148,7 +149,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view
-def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def collection_detail(request: ViewerRequest, pk: int) -> HttpResponse:
     _analyst(request, "open a collection")
     collection = _collection(pk)
     show = request.GET.get("status", "")
@@ -203,7 +204,7 @@ def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def collection_chase(request: HttpRequest, pk: int) -> HttpResponse:
+def collection_chase(request: ViewerRequest, pk: int) -> HttpResponse:
     _analyst(
         request, "chase authorities"
     )  # before the lookup: the same answer whether or not it exists
@@ -221,7 +222,7 @@ def collection_chase(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def request_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def request_detail(request: ViewerRequest, pk: int, code: str) -> HttpResponse:
     _analyst(request, "open an authority's return")
     collection = _collection(pk)
     req = get_object_or_404(
@@ -385,7 +386,7 @@ def request_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 # --- tables, charts, map, exports ----------------------------------------------------------------
 
 
-def _grouping(request: HttpRequest) -> Grouping | None:
+def _grouping(request: ViewerRequest) -> Grouping | None:
     value = request.GET.get("grouping", "")
     if not value:
         return None
@@ -486,7 +487,7 @@ def foi_rate(missing, children) -> float | None:
 
 
 @staff_view
-def collection_tables(request: HttpRequest, pk: int) -> HttpResponse:
+def collection_tables(request: ViewerRequest, pk: int) -> HttpResponse:
     _analyst(request, "see the national tables")
     collection = _collection(pk)
     grouping = _grouping(request)
@@ -522,7 +523,7 @@ def collection_tables(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def collection_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def collection_export(request: ViewerRequest, pk: int, fmt: str) -> HttpResponse:
     _analyst(request, "download the national tables")
     if fmt not in EXPORT_TYPES:
         raise Http404("No such format")
@@ -575,7 +576,7 @@ def _pdf(collection: Collection, built: list[tables.Table], data: tables.Collect
 
 
 @staff_view
-def template_download(request: HttpRequest, fmt: str) -> HttpResponse:
+def template_download(request: ViewerRequest, fmt: str) -> HttpResponse:
     if fmt == "xlsx":
         body = ingest.template_xlsx()
     elif fmt == "csv":
@@ -588,7 +589,7 @@ def template_download(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @staff_view
-def groupings(request: HttpRequest) -> HttpResponse:
+def groupings(request: ViewerRequest) -> HttpResponse:
     _analyst(request, "load a grouping")
     form = GroupingForm(request.POST or None, request.FILES or None)
     problems: dict = {}
@@ -630,7 +631,7 @@ def groupings(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view
-def council_collections(request: HttpRequest) -> HttpResponse:
+def council_collections(request: ViewerRequest) -> HttpResponse:
     viewer = request.viewer
     org = viewer.organisation
     if not (
@@ -704,7 +705,7 @@ def council_collections(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view
-def child_level(request: HttpRequest) -> HttpResponse:
+def child_level(request: ViewerRequest) -> HttpResponse:
     """The national tables from pseudonymised child-level records (visible.pseudo): the
     latest period submitted, or the collection's period chosen; published or as received."""
     from visible.pseudo import tables as pseudo_tables

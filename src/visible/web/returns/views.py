@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from visible.returns import actions, foi, formats, partnership, policy
 from visible.returns.models import PartnershipArea, PartnershipSection, SectionKey
 
 from ..common import apply_errors, staff_view
+from ..request import ViewerRequest
 from .forms import DownloadForm, FoiPeriodForm, SectionForm
 
 HEADLINE_MEASURES = (
@@ -66,7 +67,7 @@ OUTCOME_LABELS = {
 }
 
 
-def _own_authority(request: HttpRequest, purpose: str) -> Authority:
+def _own_authority(request: ViewerRequest, purpose: str) -> Authority:
     viewer = request.viewer
     authority = viewer.organisation.authority if viewer.organisation else None
     if authority is None or not policy.can_make_foi_return(viewer, authority):
@@ -125,7 +126,7 @@ def _length(hours: float) -> str:
 
 @staff_view
 @require_GET
-def foi_return(request: HttpRequest) -> HttpResponse:
+def foi_return(request: ViewerRequest) -> HttpResponse:
     authority = _own_authority(request, "FOI return page")
     default_start, default_end = _default_period()
     form = FoiPeriodForm(
@@ -217,7 +218,7 @@ def foi_return(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 @require_GET
-def foi_return_download(request: HttpRequest) -> HttpResponse:
+def foi_return_download(request: ViewerRequest) -> HttpResponse:
     authority = _own_authority(request, "FOI return download")
     form = DownloadForm(request.GET)
     if not form.is_valid():
@@ -287,7 +288,7 @@ def _checked_year(area: PartnershipArea, year: int) -> None:
 
 @staff_view
 @require_GET
-def partnerships(request: HttpRequest) -> HttpResponse:
+def partnerships(request: ViewerRequest) -> HttpResponse:
     viewer = request.viewer
     today = timezone.localdate()
     areas = []
@@ -317,7 +318,7 @@ def partnerships(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 @require_GET
-def partnership_report(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def partnership_report(request: ViewerRequest, pk: int, year: int) -> HttpResponse:
     area = _area(pk)
     if not policy.can_view_partnership(request.viewer, area):
         partnership.refuse(request.viewer, area, "partnership report page")
@@ -334,7 +335,7 @@ def partnership_report(request: HttpRequest, pk: int, year: int) -> HttpResponse
 
 @staff_view
 @require_GET
-def partnership_report_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def partnership_report_pdf(request: ViewerRequest, pk: int, year: int) -> HttpResponse:
     area = _area(pk)
     if not policy.can_view_partnership(request.viewer, area):
         partnership.refuse(request.viewer, area, "partnership report PDF")
@@ -349,7 +350,7 @@ def partnership_report_pdf(request: HttpRequest, pk: int, year: int) -> HttpResp
 
 
 @staff_view
-def partnership_section(request: HttpRequest, pk: int, year: int, key: str) -> HttpResponse:
+def partnership_section(request: ViewerRequest, pk: int, year: int, key: str) -> HttpResponse:
     area = _area(pk)
     viewer = request.viewer
     if key not in SectionKey.values:

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -23,10 +23,11 @@ from visible.sharing import actions
 from visible.sharing.models import BreakGlass, GrabPackShare
 
 from ..common import apply_errors, staff_view
+from ..request import ViewerRequest
 from .forms import BreakGlassForm, TransferForm
 
 
-def _owned_child(request: HttpRequest, pk: int, purpose: str) -> Child:
+def _owned_child(request: ViewerRequest, pk: int, purpose: str) -> Child:
     child, grant = queries.open_child_grant(request.viewer, pk, purpose=purpose)
     if grant.access != policy.Access.FULL:
         record(
@@ -43,7 +44,7 @@ def _owned_child(request: HttpRequest, pk: int, purpose: str) -> Child:
 
 @staff_view
 @require_POST
-def share_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
+def share_grab_pack(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _owned_child(request, pk, "share the grab pack")
     force = Organisation.objects.filter(
         pk=request.POST.get("force"), kind=OrganisationKind.POLICE
@@ -61,7 +62,7 @@ def share_grab_pack(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view
 @require_POST
-def share_end(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
+def share_end(request: ViewerRequest, pk: int, share_pk: int) -> HttpResponse:
     child = _owned_child(request, pk, "stop sharing the grab pack")
     share = get_object_or_404(GrabPackShare, pk=share_pk, child=child)
     actions.end_share(request.viewer, share)
@@ -70,7 +71,7 @@ def share_end(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
 
 
 @staff_view
-def break_glass(request: HttpRequest) -> HttpResponse:
+def break_glass(request: ViewerRequest) -> HttpResponse:
     viewer = request.viewer
     if viewer.role not in actions.BREAK_GLASS_ROLES:
         record(
@@ -103,7 +104,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 @require_POST
-def break_glass_review(request: HttpRequest, pk: int, glass_pk: int) -> HttpResponse:
+def break_glass_review(request: ViewerRequest, pk: int, glass_pk: int) -> HttpResponse:
     child = _owned_child(request, pk, "review break-glass access")
     glass = get_object_or_404(BreakGlass, pk=glass_pk, child=child)
     try:
@@ -116,7 +117,7 @@ def break_glass_review(request: HttpRequest, pk: int, glass_pk: int) -> HttpResp
 
 
 @staff_view
-def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer(request: ViewerRequest, pk: int) -> HttpResponse:
     child = _owned_child(request, pk, "transfer the child")
     form = TransferForm(request.POST or None, child=child)
     if request.method == "POST" and form.is_valid():
@@ -141,7 +142,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
-def force_missing(request: HttpRequest) -> HttpResponse:
+def force_missing(request: ViewerRequest) -> HttpResponse:
     """The police's list: children reported missing to their force, open episodes first; a
     trafficking SPOC also sees children in scope back within the follow-up period."""
     viewer = request.viewer

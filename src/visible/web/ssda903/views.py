@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,10 +22,11 @@ from visible.ssda903.report import ERROR, WARNING
 from visible.uploads import size_text
 
 from ..common import staff_view
+from ..request import ViewerRequest
 from .forms import UploadForm
 
 
-def _require(request: HttpRequest) -> None:
+def _require(request: ViewerRequest) -> None:
     if not policy.can_import(request.viewer):
         record(
             request.viewer,
@@ -40,7 +41,7 @@ def _require(request: HttpRequest) -> None:
 
 @staff_view
 @require_http_methods(["GET", "POST"])
-def ssda903_import(request: HttpRequest) -> HttpResponse:
+def ssda903_import(request: ViewerRequest) -> HttpResponse:
     _require(request)
     authority = request.viewer.organisation.authority
     last_year = collection_year(timezone.localdate()) - 1
@@ -79,7 +80,7 @@ def ssda903_import(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 @require_GET
-def ssda903_problems(request: HttpRequest, pk: int) -> HttpResponse:
+def ssda903_problems(request: ViewerRequest, pk: int) -> HttpResponse:
     _require(request)
     report = problems.kept_for(request.viewer, pk)
     if report is None:
