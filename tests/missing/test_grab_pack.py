@@ -362,7 +362,7 @@ def test_the_pdf_holds_the_name_last_seen_place_phone_numbers_and_the_photograph
     sw_a, child, episode
 ):
     pack = grabpack.grab_pack_for(as_viewer(sw_a), episode)
-    document = grabpack.pdf_document(pack, "http://testserver/")
+    document = grabpack.pdf_document(pack)
     text = document_text(document)
     for expected in (
         "Dawit Tekle",
@@ -379,7 +379,7 @@ def test_the_pdf_holds_the_name_last_seen_place_phone_numbers_and_the_photograph
     pictures = images_in(document)
     assert len(pictures) == 1
     assert document.pages[0].width == pytest.approx(210 / 25.4 * 96, abs=1)  # A4, in CSS pixels
-    assert grabpack.grab_pack_pdf(pack, "http://testserver/").startswith(b"%PDF")
+    assert grabpack.grab_pack_pdf(pack).startswith(b"%PDF")
 
 
 def test_the_photo_is_read_from_storage_and_large_ones_are_scaled(sw_a, make_child):

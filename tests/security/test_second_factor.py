@@ -122,7 +122,7 @@ def test_signing_in_is_audited_only_once_both_steps_are_passed(client, enrolled)
 
 def _staff_urls() -> list[str]:
     """Every page behind staff_view, with 1 for each id in its path."""
-    from visible.web.views import staff_view
+    from visible.web.common import staff_view
 
     marker = staff_view(lambda request: None).__code__
     found = []

@@ -75,6 +75,11 @@ def test_upload_with_an_error_shows_the_report_then_fixed_files_go_in(client, ma
     rows = list(csv.reader(io.StringIO(download.content.decode())))
     assert rows[0][:4] == ["severity", "file", "row", "column"]
     assert rows[1][:5] == ["error", "missing.csv", "2", "MIS_START", "31/06/2025"]
+    # Keeping the report (it names children by CHILD id) is a write, and audited as one.
+    kept = AuditEvent.objects.get(object_type="problemreport")
+    assert kept.action == "create" and kept.actor_username == manager_a.username
+    assert kept.object_id == link.rsplit("/", 1)[1].removesuffix(".csv")
+    assert "(1 error, 0 warnings)" in kept.summary
 
     response = upload(client, good_files())
     assert response.status_code == 200, response.content.decode()[:2000]

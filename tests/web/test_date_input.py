@@ -16,7 +16,8 @@ from rest_framework import serializers
 
 from tests.api.conftest import bearer, make_api_client
 from visible.api.fields import StrictDateField, StrictDateTimeField
-from visible.web.forms import CountsPeriodForm, GovukDateField
+from visible.web.children.forms import CountsPeriodForm
+from visible.web.fields import GovukDateField
 
 SUPERSCRIPT_TWO = "\u00b2"
 TOO_BIG = "99999999999999999999"

@@ -757,6 +757,6 @@ def test_acknowledging_an_alert_puts_it_in_my_inbox(client, coordinator_a, sw_a,
 
 def test_every_kind_of_alert_the_engine_raises_has_a_name_in_the_inbox_filter():
     from visible.risk import ALERT_RULES
-    from visible.web.views_missing import ALERT_KINDS
+    from visible.web.missing.views import ALERT_KINDS
 
     assert set(ALERT_RULES) <= set(ALERT_KINDS)

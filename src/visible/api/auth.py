@@ -10,6 +10,7 @@ factor.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
@@ -68,7 +69,8 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
                 "POST /api/v1/oauth/token, or ask your Visible administrator for a new client"
             )
         principal = ClientPrincipal(client, tokens.viewer_for_client(client))
-        request._request.viewer = principal.viewer  # the web's name for it, for shared helpers
+        # The web's name for it (visible/web/request.py), for helpers the pages and API share.
+        setattr(request._request, "viewer", principal.viewer)  # noqa: B010
         return principal, client
 
     def authenticate_header(self, request: Request) -> str:
@@ -81,7 +83,8 @@ class IsApiClient(permissions.BasePermission):
 
 
 def viewer_of(request: Request) -> Viewer:
-    return request.user.viewer
+    """The Viewer an authenticated API request acts as (its client's organisation and role)."""
+    return cast(ClientPrincipal, request.user).viewer
 
 
 class BearerScheme(OpenApiAuthenticationExtension):

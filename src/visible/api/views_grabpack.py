@@ -197,7 +197,7 @@ def _json(request: Request, pack: GrabPack) -> Response:
 
 
 def _pdf(request: Request, pack: GrabPack) -> HttpResponse:
-    content = grabpack.grab_pack_pdf(pack, request._request)
+    content = grabpack.grab_pack_pdf(pack)
     filename = grabpack.pdf_filename(pack)
     parts = "parts 1 and 2" if pack.episode else "part 1"
     _audit(

@@ -7,6 +7,6 @@ urlpatterns = [
     path("", include("visible.web.urls")),
 ]
 
-handler404 = "visible.web.views.not_found"
-handler403 = "visible.web.views.forbidden"
-handler500 = "visible.web.views.server_error"
+handler404 = "visible.web.pages.not_found"
+handler403 = "visible.web.pages.forbidden"
+handler500 = "visible.web.pages.server_error"

@@ -4,7 +4,8 @@ from the missing report (part 2, this episode).
 
 ``grab_pack_for`` reads everything the pack shows in a handful of queries into a plain
 dataclass; the page and the PDF both render it with the same template
-(web/grabpack/grab_pack.html), the PDF through WeasyPrint with the print stylesheet. The
+(web/grabpack/grab_pack.html), the PDF through visible/pdf.py (WeasyPrint, the print
+stylesheet, a fetcher that reads nothing from outside). The
 callers (the views) decide who may see a pack and write the audit events; the builders here
 refuse a viewer who may not see the child, as a second line of defence.
 """
@@ -17,14 +18,13 @@ import io
 import mimetypes
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+import visible.pdf
 from visible.access import missing as policy
 from visible.agencies.viewer import Viewer
 from visible.children.models import Child, ChildName, Flag, GuardianAssignment, Placement
@@ -36,8 +36,7 @@ from .models import Category, Episode, FoundBy, SafetyPlan
 
 TEMPLATE = "web/grabpack/grab_pack.html"
 PAGE_BASE = "web/base.html"
-PDF_BASE = "web/grabpack/pdf_base.html"
-PRINT_CSS = Path(__file__).resolve().parents[1] / "web" / "static" / "css" / "grab-pack-print.css"
+PDF_BASE = visible.pdf.BASE_TEMPLATE
 PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: contains personal data of a child"
 
 HISTORY_ROWS = 20  # previous episodes listed in full; all of them count in the summary
@@ -462,36 +461,12 @@ def render_html(
     )
 
 
-@cache
-def _stylesheet():
-    from weasyprint import CSS
-
-    return CSS(filename=str(PRINT_CSS))
-
-
-def _fetcher():
-    from weasyprint.urls import URLFetcher
-
-    # Only data: URIs (the photograph): nothing is fetched from the network or the disk.
-    return URLFetcher(allowed_protocols={"data"})
-
-
-def pdf_document(pack: GrabPack, request_or_base_url: HttpRequest | str):
+def pdf_document(pack: GrabPack):
     """WeasyPrint's rendered document (pages and boxes), for the PDF and for tests."""
-    from weasyprint import HTML
-
-    base_url = (
-        request_or_base_url.build_absolute_uri("/")
-        if isinstance(request_or_base_url, HttpRequest)
-        else str(request_or_base_url)
-    )
     html = render_html(pack, pdf=True, photo_src=photo_data_uri(pack.photo_name))
-    return HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).render(
-        stylesheets=[_stylesheet()]
-    )
+    return visible.pdf.document(html)
 
 
-def grab_pack_pdf(pack: GrabPack, request_or_base_url: HttpRequest | str) -> bytes:
+def grab_pack_pdf(pack: GrabPack) -> bytes:
     """The same template as the page, rendered to an A4 PDF."""
-    document = pdf_document(pack, request_or_base_url)
-    return document.write_pdf()
+    return pdf_document(pack).write_pdf()

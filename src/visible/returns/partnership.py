@@ -17,17 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+import visible.pdf
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
+from visible.charts import Bar, year_bars
 from visible.children.models import NrmDecision, NrmReferral
 from visible.dates import reporting_period
 from visible.missing.models import InterviewOutcome, ReturnInterview
@@ -35,13 +35,11 @@ from visible.reference.models import Authority
 from visible.risk.settings import RiskSettings
 
 from . import foi, policy
-from .charts import Bar, bar_chart
 from .models import PartnershipArea, PartnershipSection, SectionKey
 
 TEMPLATE = "web/returns/partnership_report.html"
 PAGE_BASE = "web/base.html"
-PDF_BASE = "web/returns/pdf_base.html"
-PRINT_CSS = Path(__file__).with_name("partnership-print.css")
+PDF_BASE = visible.pdf.BASE_TEMPLATE
 DEFAULTS = RiskSettings()  # R-REPEAT thresholds and the 72-hour interview clock: the rulebook's
 
 
@@ -452,7 +450,7 @@ def _sections(this: YearFigures, previous: YearFigures) -> list[NumbersSection]:
         ),
     ]
     for section in sections:
-        section.chart = bar_chart(
+        section.chart = year_bars(
             f"chart-{section.key}",
             section.title,
             [Bar(r.label, r.this, r.previous) for r in section.rows],
@@ -583,24 +581,10 @@ def render_html(report: PartnershipReport, *, pdf: bool = True) -> str:
     return render_to_string(TEMPLATE, page_context(report, pdf=pdf))
 
 
-@cache
-def _stylesheet():
-    from weasyprint import CSS
-
-    return CSS(filename=str(PRINT_CSS))
-
-
 def pdf_document(report: PartnershipReport):
-    """WeasyPrint's laid-out document (for the PDF and for tests)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    # Nothing to fetch: charts are inline SVG and the stylesheet is read from disk here.
-    return HTML(
-        string=render_html(report, pdf=True),
-        base_url="about:blank",
-        url_fetcher=URLFetcher(allowed_protocols={"data"}),
-    ).render(stylesheets=[_stylesheet()])
+    """WeasyPrint's laid-out document (for the PDF and for tests). Charts are inline SVG:
+    nothing is fetched (visible/pdf.py)."""
+    return visible.pdf.document(render_html(report, pdf=True))
 
 
 def render_pdf(report: PartnershipReport) -> bytes:

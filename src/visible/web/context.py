@@ -1,18 +1,25 @@
+from typing import cast
+
 from django.http import HttpRequest
 from django.urls import reverse
 
 from visible.access import missing as missing_policy
 from visible.access import register as policy
-from visible.agencies.viewer import viewer_for
+from visible.agencies.viewer import Viewer, viewer_for
 from visible.missing.models import Alert
 from visible.national.policy import nav_items as national_nav
 from visible.ssda903.policy import nav_items as ssda903_nav
 
+from .request import ViewerRequest
+
 
 def viewer(request: HttpRequest) -> dict:
-    if not hasattr(request, "viewer"):
-        request.viewer = viewer_for(request.user)
-    current = request.viewer
+    """Who is asking, and the navigation they get. Puts the viewer on the request (web/request.py)
+    if staff_view has not already."""
+    viewing = cast(ViewerRequest, request)
+    if not hasattr(viewing, "viewer"):
+        viewing.viewer = viewer_for(request.user)
+    current = viewing.viewer
     items = []
     if current.is_authenticated:
         path = request.path
@@ -78,7 +85,7 @@ def viewer(request: HttpRequest) -> dict:
     }
 
 
-def _returns_nav(current, path: str) -> list[tuple[str, str, bool]]:
+def _returns_nav(current: Viewer, path: str) -> list[tuple[str, str, bool]]:
     """The FOI return and the partnership reports, for the council roles that may make them."""
     from visible.returns import policy as returns_policy
 

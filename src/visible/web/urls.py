@@ -1,48 +1,19 @@
+"""Every page, by area. Each area's urls.py is included without a namespace of its own, so all
+the names are in ``web:`` (reverse("web:episode", args=[pk])), as they were before the split."""
+
 from django.urls import include, path
 
-from . import views
+from . import pages
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("sign-in", views.SignInView.as_view(), name="sign-in"),
-    path("sign-out", views.sign_out, name="sign-out"),
-    path("children/", views.children_list, name="children"),
-    path("children/new", views.child_new, name="child-new"),
-    path("children/<int:pk>/", views.child_detail, name="child"),
-    path("children/<int:pk>/edit", views.child_edit, name="child-edit"),
-    path("children/<int:pk>/history", views.child_history, name="child-history"),
-    path("children/<int:pk>/photo", views.child_photo, name="child-photo"),
-    path("children/<int:pk>/photo/change", views.photo_change, name="photo-change"),
-    path("children/<int:pk>/names/add", views.other_name_add, name="name-add"),
-    path(
-        "children/<int:pk>/names/<int:name_pk>/remove", views.other_name_remove, name="name-remove"
-    ),
-    path("children/<int:pk>/flags/add", views.flag_add, name="flag-add"),
-    path("children/<int:pk>/flags/<int:flag_pk>/end", views.flag_end, name="flag-end"),
-    path("children/<int:pk>/placements/add", views.placement_add, name="placement-add"),
-    path(
-        "children/<int:pk>/placements/<int:placement_pk>/end",
-        views.placement_end,
-        name="placement-end",
-    ),
-    path("children/<int:pk>/nrm/add", views.nrm_add, name="nrm-add"),
-    path("children/<int:pk>/nrm/<int:referral_pk>/edit", views.nrm_edit, name="nrm-edit"),
-    path(
-        "children/<int:pk>/age-assessment/add", views.age_assessment_add, name="age-assessment-add"
-    ),
-    path("children/<int:pk>/guardians/add", views.guardian_add, name="guardian-add"),
-    path(
-        "children/<int:pk>/guardians/<int:assignment_pk>/end",
-        views.guardian_end,
-        name="guardian-end",
-    ),
-    path("counts/", views.counts, name="counts"),
-    path("", include("visible.web.missing_urls")),
-    path("", include("visible.web.grabpack_urls")),
-    path("", include("visible.web.ssda903_urls")),
-    path("", include("visible.web.returns_urls")),
-    path("", include("visible.web.national_urls")),
-    path("", include("visible.web.sharing_urls")),
-    path("", include("visible.web.security_urls")),
+    path("", pages.home, name="home"),
+    path("", include("visible.web.security.urls")),
+    path("", include("visible.web.children.urls")),
+    path("", include("visible.web.missing.urls")),
+    path("", include("visible.web.grabpack.urls")),
+    path("", include("visible.web.ssda903.urls")),
+    path("", include("visible.web.returns.urls")),
+    path("", include("visible.web.national.urls")),
+    path("", include("visible.web.sharing.urls")),
 ]

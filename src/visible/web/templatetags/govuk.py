@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms, template
 from django.forms.boundfield import BoundField
 
-from visible.web.forms import DateWidget
+from visible.web.fields import DateWidget
 
 register = template.Library()
 

@@ -1,0 +1,38 @@
+"""The site's own pages, outside any area: home, which sends each viewer to where their work
+starts, and the error pages (config/urls.py names them as Django's handlers)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from visible.access import register as policy
+from visible.national.policy import is_national_analyst
+
+from .common import staff_view
+from .request import ViewerRequest
+
+
+@staff_view
+def home(request: ViewerRequest) -> HttpResponse:
+    viewer = request.viewer
+    if is_national_analyst(viewer):  # the national body sees no child: its home is the monitoring
+        return redirect("web:national-home")
+    organisation = viewer.organisation
+    if organisation and organisation.kind == "police" and viewer.role in policy.POLICE_ROLES:
+        return redirect("web:force-missing")
+    return redirect("web:children")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "web/404.html", status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(
+        request, "web/403.html", {"reason": str(exception) if exception else ""}, status=403
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/500.html", status=500)
