@@ -48,7 +48,7 @@ system-libs:
 # Re-install only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,demo]'
 	touch $@
 
 python-deps: $(VENV)/.installed

@@ -34,6 +34,9 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import Entry, event_values, record_many
 from visible.audit.models import AuditAction, AuditChainHead, AuditEvent
 from visible.children.models import Child, DobBasis, Flag, FlagKind, Gender, Placement
+from visible.demo.synthetic.generate import _REQUIRED as REQUIRED
+from visible.demo.synthetic.generate import _BulkTable as BulkTable
+from visible.demo.synthetic.generate import reserve_ids
 from visible.missing.models import Episode, ReporterRole
 from visible.reference.codes import (
     LEGAL_STATUSES,
@@ -43,9 +46,6 @@ from visible.reference.codes import (
     collection_year,
     year_label,
 )
-from visible.synthetic.generate import _REQUIRED as REQUIRED
-from visible.synthetic.generate import _BulkTable as BulkTable
-from visible.synthetic.generate import reserve_ids
 
 from .export import check_year, council_for_code, period, place_code_in, years_after
 from .formats import parse_date
