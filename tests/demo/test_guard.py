@@ -190,3 +190,10 @@ def test_the_migration_leaves_demo_usernames_with_other_passwords_unmarked():
 def test_the_migration_leaves_an_empty_database_unmarked():
     mark_earlier_demos()
     assert installation.current() is None
+
+
+def test_generate_on_a_database_not_yet_set_up_says_what_to_run(capsys, monkeypatch):
+    monkeypatch.setattr(installation, "_tables", set)  # as before `visible manage migrate`
+    code, _, err = run(capsys, *GENERATE)
+    assert code == 2 and "run `visible manage migrate` and `visible reference load` first" in err
+    assert not Child.objects.exists()

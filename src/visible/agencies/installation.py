@@ -52,6 +52,14 @@ def can_record() -> bool:
     return Installation._meta.db_table in _tables()
 
 
+def _require_migrated() -> None:
+    if not can_record():
+        raise ValueError(
+            "this database is not set up yet: run `visible manage migrate` and "
+            "`visible reference load` first (or `visible demo`, which does both)"
+        )
+
+
 def current() -> Installation | None:
     """The database's Installation row, or None if nothing has recorded a mode yet (or the
     database is not migrated)."""
@@ -120,6 +128,7 @@ def mark_demo(by: str, at: dt.datetime | None = None) -> Installation:
     """Record that this (migrated) database is a demo, when it is empty or a demo already;
     otherwise raise NotADemoDatabase and change nothing. `by` names the command; `at` is when
     (default now). Keeps the first time it was marked."""
+    _require_migrated()
     with transaction.atomic():
         refuse_unless_demo_or_empty()
         installation, _ = Installation.objects.select_for_update().get_or_create(
@@ -147,6 +156,7 @@ def mark_production(by: str, at: dt.datetime | None = None) -> Installation:
     """Record that this (migrated) database holds a real service's records, unless it is a
     demo (DemoDatabase, nothing changed). From then on the demo and the generator refuse it.
     Keeps the first time it was marked."""
+    _require_migrated()
     with transaction.atomic():
         require_production()
         installation, _ = Installation.objects.select_for_update().get_or_create(

@@ -98,8 +98,9 @@ def create_demo_users() -> list[DemoUser]:
 
 def set_up_demo(seed: int, children: int, out: TextIO) -> None:
     """Migrate, load the reference data, make the demo's users and fill the register: only on
-    an empty database or one this made before (it refuses any other, changing nothing, with
-    installation.NotADemoDatabase)."""
+    an empty database or one this made before. Any other is refused with
+    installation.NotADemoDatabase before a record is written (and, once the database records
+    its mode, before it is even migrated)."""
     from visible.agencies import installation
     from visible.children.models import Child
 
