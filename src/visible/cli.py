@@ -2,8 +2,11 @@
 web pages use.
 
     visible demo                      set up the database and demo data, print the logins
-    visible serve                     serve Visible on 127.0.0.1:8000
+    visible serve                     serve Visible on 127.0.0.1:8000 (the logins: demo only)
     visible generate ...              make a synthetic register (deterministic with --seed)
+
+(`demo` and `generate` need the optional extra `demo`, and an empty or demo database:
+visible.agencies.installation.)
     visible audit verify [--anchors]  check the audit log's hash chain (and its anchors)
     visible audit anchor              copy the chain's head to the anchor file now
     visible audit rekey               once: re-hash a chain written before it was keyed
