@@ -48,8 +48,8 @@ def make_files(folder: Path, children: int, per_child: float) -> None:
     with fresh_database("sqlite", "unused"):
         from tests.ssda903.conftest import ready_for_return
 
+        from visible.demo.synthetic.generate import generate
         from visible.ssda903.export import council_for_code, export_return
-        from visible.synthetic.generate import generate
 
         generate(
             authorities=[AUTHORITY],

@@ -69,10 +69,10 @@ def run(engine: str, children: int, per_child: float, runs: int, seed: int) -> b
         from django.utils import timezone
         from freezegun import freeze_time
 
+        from visible.demo.synthetic.generate import generate
         from visible.missing.models import Episode
         from visible.reference.models import Authority
         from visible.returns import foi, formats
-        from visible.synthetic.generate import generate
 
         today = timezone.localdate()
         started = time.perf_counter()

@@ -50,7 +50,7 @@ def run(engine: str, children: int, seed: int) -> bool:
         from django.db import transaction
 
         from visible.children.models import Child
-        from visible.synthetic.generate import generate
+        from visible.demo.synthetic.generate import generate
 
         # Baseline: the same national generation at a tenth of the size, undone afterwards.
         with transaction.atomic():

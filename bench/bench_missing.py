@@ -182,10 +182,10 @@ def run_report(engine: str, children: int, runs: int) -> bool:
         from visible.agencies.viewer import viewer_for
         from visible.audit.log import record
         from visible.audit.models import AuditAction
+        from visible.demo.synthetic.generate import generate
         from visible.missing import actions
         from visible.missing.models import Episode
         from visible.reference.models import Authority
-        from visible.synthetic.generate import generate
 
         started = time.perf_counter()
         summary = generate(
@@ -287,8 +287,8 @@ def run_sweep(
         from django.utils import timezone
 
         from visible.children.models import Child
+        from visible.demo.synthetic.generate import generate
         from visible.missing.models import Alert, Episode
-        from visible.synthetic.generate import generate
 
         at = timezone.now()
         with transaction.atomic():

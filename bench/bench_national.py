@@ -4,7 +4,7 @@ Target (issue 5): all national tables for 217 authorities x 10 collection years 
 under 1 s. The register: ten collections (September to August, 2015/16 to 2024/25), each
 addressed to every children's services authority in force, answered as in the report (about
 an eighth giving no information, some with no such children, a few partial), every full
-return with nationality breakdowns and its list of incidents (visible.synthetic.returns).
+return with nationality breakdowns and its list of incidents (visible.demo.synthetic.returns).
 
 Measured, median of repeated runs, in one process:
 - every table (the Appendix 3 set: statuses, overall, per authority, regional, two top tens,
@@ -45,9 +45,9 @@ def run(engine: str, runs: int) -> bool:
 
         from visible.agencies.models import Membership, Organisation, OrganisationKind, Role
         from visible.agencies.viewer import viewer_for
+        from visible.demo.synthetic.returns import fill_collection
         from visible.national import actions, tables
         from visible.national.models import Submission
-        from visible.synthetic.returns import fill_collection
 
         if not (RESULTS / "national.md").exists():
             RESULTS.mkdir(exist_ok=True)

@@ -33,8 +33,8 @@ def run(engine: str, children: int, runs: int) -> None:
 
         from visible.agencies.councils import council_for
         from visible.agencies.models import Membership, Role
+        from visible.demo.synthetic.generate import generate
         from visible.reference.models import Authority
-        from visible.synthetic.generate import generate
 
         generate(authorities=[AUTHORITY], national=False, children=children, seed=1, progress=False)
         generate(authorities=NEIGHBOURS, national=False, children=children, seed=2, progress=False)

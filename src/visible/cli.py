@@ -2,8 +2,11 @@
 web pages use.
 
     visible demo                      set up the database and demo data, print the logins
-    visible serve                     serve Visible on 127.0.0.1:8000 (gunicorn)
+    visible serve                     serve Visible on 127.0.0.1:8000 (gunicorn; the logins: demo only)
     visible generate ...              make a synthetic register (deterministic with --seed)
+
+(`demo` and `generate` need the optional extra `demo`, and an empty or demo database:
+visible.agencies.installation.)
     visible audit verify [--anchors]  check the audit log's hash chain (and its anchors)
     visible audit anchor              copy the chain's head to the anchor file now
     visible audit rekey               once: re-hash a chain written before it was keyed
@@ -41,18 +44,40 @@ def _setup_django(command: str | None = None) -> None:
     django.setup()
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from visible.demo import set_up_demo
+class DemoNotInstalled(ValueError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the demo is not installed with this copy of Visible (it needs Faker): "
+            "install it with pip install 'visible[demo]', then run this again"
+        )
 
+
+def _demo_module(name: str):
+    """A module of the demo (visible.demo), which only the demo's commands import: it needs
+    the optional extra `demo` (Faker), which a production install leaves out."""
+    import importlib
+
+    try:
+        import faker  # noqa: F401
+    except ImportError:
+        raise DemoNotInstalled() from None
+    return importlib.import_module(name)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    set_up_demo = _demo_module("visible.demo.setup").set_up_demo
     set_up_demo(seed=args.seed, children=args.children, out=sys.stdout)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from visible.demo import print_logins
+    from visible.agencies.installation import is_demo
 
     print(f"\nVisible is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)\n")
-    print_logins(sys.stdout)
+    if is_demo():  # the demo's published logins, never a real service's
+        from visible.demo.setup import print_logins
+
+        print_logins(sys.stdout)
     sys.stdout.flush()
     return _exec_gunicorn(args)
 
@@ -84,15 +109,20 @@ def _exec_gunicorn(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from visible.synthetic.generate import generate
+    from django.db import transaction
 
-    summary = generate(
-        authorities=args.authority or None,
-        national=args.national,
-        children=args.children,
-        seed=args.seed,
-        progress=not args.quiet,
-    )
+    from visible.agencies.installation import mark_demo
+
+    generate = _demo_module("visible.demo.synthetic.generate").generate
+    with transaction.atomic():  # the demo mark only with the register it was made for
+        mark_demo("visible generate")
+        summary = generate(
+            authorities=args.authority or None,
+            national=args.national,
+            children=args.children,
+            seed=args.seed,
+            progress=not args.quiet,
+        )
     print(summary.describe())
     return 0
 

@@ -58,7 +58,7 @@ def test_an_analyst_runs_a_collection_from_opening_to_the_published_csv(new_page
     assert f"{collection.requests.count()} authorities asked" in screen.success_message()
 
     # Most authorities answer (recorded as the analyst would), so the tables have numbers.
-    from visible.synthetic.returns import fill_collection
+    from visible.demo.synthetic.returns import fill_collection
 
     fill_collection(as_viewer(analyst), collection, seed=7)
     croydon = collection.requests.get(authority__code="E09000008")

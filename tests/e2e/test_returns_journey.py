@@ -15,10 +15,10 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import BasePage, axe_violations, describe_violations
+from visible.demo.synthetic.generate import generate
 from visible.reference.models import Authority
 from visible.returns.models import PartnershipArea
 from visible.ssda903.export import export_return
-from visible.synthetic.generate import generate
 
 pytestmark = [pytest.mark.e2e, e2e_db]
 YEAR = 2025

@@ -16,11 +16,11 @@ from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children.models import Child, Flag, NrmReferral
 from visible.cli import main
+from visible.demo.synthetic.generate import generate
 from visible.missing import actions
 from visible.missing.facts import facts_for
 from visible.missing.models import Alert, AuthorityRiskSettings, Episode, LogEntry, ReturnInterview
 from visible.missing.sweep import _load_facts, sweep_all
-from visible.synthetic.generate import generate
 
 CROYDON, KENT = "E09000008", "E10000016"
 RUN = dict(authorities=[CROYDON, KENT], national=False, children=400, seed=41, episodes_per_child=3)

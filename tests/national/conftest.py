@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import as_viewer, make_user
 from visible.agencies.models import Organisation, OrganisationKind, Role
+from visible.demo.synthetic.returns import fill_collection
 from visible.national import actions, ingest
-from visible.synthetic.returns import fill_collection
 
 PERIOD = (dt.date(2024, 9, 1), dt.date(2025, 8, 31))
 
@@ -37,7 +37,7 @@ def collection(analyst):
 
 @pytest.fixture
 def filled(collection, analyst):
-    """Every authority answers (visible.synthetic.returns): about 12% give no information (cost
+    """Every authority answers (visible.demo.synthetic.returns): about 12% give no information (cost
     limit, refused, silent), 8% have no such children, 5% a partial return, the rest a full one.
     Returns what was sent; the first few documents are checked against the schema."""
     sent = fill_collection(as_viewer(analyst), collection, seed=2016)

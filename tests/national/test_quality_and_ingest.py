@@ -15,10 +15,10 @@ from openpyxl import load_workbook
 
 from tests.conftest import as_viewer
 from visible.audit.models import AuditEvent
+from visible.demo.synthetic.returns import consistent_counts
 from visible.national import actions, ingest, quality
 from visible.national.ingest import ReturnProblems
 from visible.national.models import RequestStatus, Submission
-from visible.synthetic.returns import consistent_counts
 
 pytestmark = pytest.mark.django_db
 

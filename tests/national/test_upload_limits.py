@@ -17,10 +17,10 @@ from django.urls import reverse
 
 from tests.conftest import as_viewer
 from tests.workbooks import COUNTS_HEADER, number_cell, row, text_cell, workbook
+from visible.demo.synthetic.returns import consistent_counts
 from visible.national import actions, ingest
 from visible.national.ingest import ReturnProblems
 from visible.national.models import Grouping, Submission
-from visible.synthetic.returns import consistent_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -339,7 +339,7 @@ def test_nothing_identifying_from_a_generated_register_reaches_the_national_body
 
     from visible.agencies.viewer import Viewer
     from visible.children.models import Child, Placement
-    from visible.synthetic.generate import generate
+    from visible.demo.synthetic.generate import generate
 
     generate(authorities=[CROYDON], national=False, children=150, seed=5, progress=False)
     end = timezone.localdate() - dt.timedelta(days=1)

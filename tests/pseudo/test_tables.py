@@ -28,7 +28,8 @@ from tests.pseudo.helpers import (
 from visible.agencies.viewer import Viewer
 from visible.audit.models import AuditEvent
 from visible.cli import main as visible
-from visible.pseudo import actions, synthetic, tables
+from visible.demo import pseudo as synthetic
+from visible.pseudo import actions, tables
 from visible.pseudo.models import PseudoChild, PseudoEpisode, Submission
 from visible.reference.models import Authority
 from visible.returns import disclosure, foi

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from visible.reference.codes import PLACEMENT_TYPES, SEX_CODES, collection_year, year_label
+from visible.dates import collection_year
+from visible.reference.codes import PLACEMENT_TYPES, SEX_CODES, year_label
 from visible.reference.load import load_authorities
 from visible.reference.models import Authority
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from visible.demo import DEMO_PASSWORD, DEMO_USERS, create_demo_users, print_logins
+from visible.demo.setup import DEMO_PASSWORD, DEMO_USERS, create_demo_users, print_logins
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.db import transaction
 
 from visible.children.models import Child, Placement
 from visible.dates import collection_period, years_before
+from visible.demo.synthetic.generate import generate
 from visible.ssda903.export import place_code_in
 from visible.ssda903.models import EpisodeDetail, ReturnDetail
 from visible.ssda903.oracle import SCRIPT, VALIDATOR_PYTHON, ValidatorMissing
-from visible.synthetic.generate import generate
 
 CROYDON = "E09000008"
 YEAR = 2025  # 2025/26, the latest collection year that has ended

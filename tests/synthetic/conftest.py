@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from visible.synthetic.generate import generate
+from visible.demo.synthetic.generate import generate
 
 CROYDON = "E09000008"
 KENT = "E10000016"

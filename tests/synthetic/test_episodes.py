@@ -12,12 +12,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from visible.children.models import Child
+from visible.dates import uk_date
+from visible.demo.synthetic.episodes import graded_from
+from visible.demo.synthetic.generate import generate
 from visible.missing.facts import facts_from_json
 from visible.missing.models import Episode, Grading, ReturnInterview
 from visible.risk import RiskSettings, assess_episode, check_text
-from visible.risk.clock import uk_date
-from visible.synthetic.episodes import graded_from
-from visible.synthetic.generate import generate
 
 from .conftest import CROYDON, KENT
 

@@ -10,7 +10,7 @@ from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children.models import Child
 from visible.cli import main
-from visible.synthetic.generate import generate
+from visible.demo.synthetic.generate import generate
 
 from .conftest import CROYDON, KENT
 

@@ -23,7 +23,8 @@ from visible.children.validation import (
     check_period,
     check_placement_code,
 )
-from visible.reference.codes import PLACEMENT_TYPES, collection_year
+from visible.dates import collection_year
+from visible.reference.codes import PLACEMENT_TYPES
 
 from .conftest import CROYDON, KENT
 

@@ -86,3 +86,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.organisation})"
+
+
+class InstallationMode(models.TextChoices):
+    DEMO = "demo", "Demo (synthetic people only)"
+    PRODUCTION = "production", "Production (real children's records)"
+
+
+class Installation(models.Model):
+    """What this database is: a demo of synthetic people, or a service holding real records.
+    One row at most, written by `visible demo` and `visible generate` (demo) or by the set-up
+    of a real service (production); none until one of them has run. installation.py reads it
+    to keep the demo's generators away from real records, and the service's set-up away from
+    a demo."""
+
+    mode = models.CharField(max_length=16, choices=InstallationMode.choices)
+    set_at = models.DateTimeField()
+    set_by = models.CharField(max_length=100, blank=True, help_text="The command that set it.")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_installation")]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} since {self.set_at:%d/%m/%Y %H:%M}"

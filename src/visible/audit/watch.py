@@ -50,12 +50,13 @@ def route_detail() -> dict[str, Any] | None:
     return detail
 
 
-def noted(events: Iterable[AuditEvent]) -> None:
-    """Called by log.record_many for every event it writes: denials count for the request."""
+def noted(events: Iterable[dict[str, Any]]) -> None:
+    """Called by log.record_many with the values of every event it writes: denials count for
+    the request."""
     watch = _watch.get()
     if watch is None:
         return
-    watch.denials += [(e.seq, e.hash) for e in events if e.action == AuditAction.DENIED]
+    watch.denials += [(e["seq"], e["hash"]) for e in events if e["action"] == AuditAction.DENIED]
 
 
 def already_audited() -> bool:

@@ -32,14 +32,14 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, FloatField, Func, OuterRef, Q, TextField, Value
+from django.db.models import CharField, Exists, Func, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
-from visible.audit.log import Entry, record_many
+from visible.audit.log import Entry, record_many, write_models
 from visible.audit.models import AuditAction
 from visible.children.models import (
     TRAFFICKING_FLAGS,
@@ -51,6 +51,7 @@ from visible.children.models import (
     Placement,
 )
 from visible.dates import add_working_days, uk_date, uk_midnight
+from visible.db.rows import RowReader
 from visible.risk import (
     DEFAULTS,
     ChildFacts,
@@ -216,7 +217,7 @@ def _changes_for(
         if a.resolved_at is None and a.code in SWEEP_ALERT_CODES and a.key not in still_due
     ]
     if len(closing) > 1:  # in Alert's default ordering, as sweep_child reads them
-        instant = _Readers().datetime
+        instant = RowReader().datetime
         closing.sort(key=lambda a: (instant(a.due_at), a.pk))
     change.close = [a.pk for a in closing]
     change.closed_keys = [a.key for a in closing]
@@ -245,7 +246,7 @@ def _candidates(at: dt.datetime) -> set[int]:
     holds needs no closing; neither makes the child a candidate. Anything else about the child
     still does, and then the engine sees everything about them."""
     day = uk_date(at)
-    read = _Readers()
+    read = RowReader()
     found: set[int] = set()
 
     # Episodes open at `at` (no police report, long missing, approaching or turned 18).
@@ -408,7 +409,7 @@ def _load_facts(
 ) -> tuple[dict[int, ChildFacts], dict[int, int]]:
     """What facts.facts_for reads, for a batch of children in a few queries: their ChildFacts
     and their responsible organisation's id."""
-    read = _Readers()
+    read = RowReader()
     day, instant, listed = read.date, read.datetime, read.json
     among = _among(children)
 
@@ -555,79 +556,8 @@ def _load_facts(
     return facts, organisations
 
 
-class _Readers:
-    """Rows read with the database cursor, and the functions that turn their values into
-    what the model fields would give.
-
-    Turning datetimes into Python values was most of the sweep's time: Django's converters
-    on SQLite (a regular expression for every stored string, then a time zone attached), the
-    driver's parser on PostgreSQL. So SQLite's dates and datetimes are selected as their text
-    and parsed by the standard library, and PostgreSQL's datetimes as seconds since the epoch
-    (a double holds them to the microsecond); the values are the same, several times faster.
-    PostgreSQL's dates come ready from the driver."""
-
-    def __init__(self) -> None:
-        self.sqlite = connection.vendor == "sqlite"
-        if self.sqlite:
-            self.date, self.datetime = _sqlite_date, _sqlite_datetime
-        else:
-            self.date, self.datetime = _same, _epoch_datetime
-
-    def rows(self, queryset, *columns: str) -> list[tuple]:
-        """The values of `columns` for each row of `queryset`; a column named "field:d" or
-        "field:t" is a date or datetime, to be read with ``date`` or ``datetime``."""
-        names, casts = [], {}
-        for i, column in enumerate(columns):
-            name, _, kind = column.partition(":")
-            if self.sqlite and kind in ("d", "t"):
-                casts[f"as_text_{i}"] = Cast(name, output_field=TextField())
-                name = f"as_text_{i}"
-            elif not self.sqlite and kind == "t":
-                casts[f"as_epoch_{i}"] = _Epoch(name)
-                name = f"as_epoch_{i}"
-            names.append(name)
-        query = queryset.order_by()
-        if casts:
-            query = query.annotate(**casts)
-        sql, params = query.values_list(*names).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
-    @staticmethod
-    def json(value):
-        if value == "[]" or value is None:
-            return ()
-        return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _same(value):
-    return value
-
-
-class _Epoch(Func):
-    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
-    output_field = FloatField()
-
-
-def _epoch_datetime(seconds: float | None) -> dt.datetime | None:
-    return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
-
-
-def _sqlite_date(text: str | None) -> dt.date | None:
-    return None if text is None else dt.date.fromisoformat(text)
-
-
-def _sqlite_datetime(text: str | None) -> dt.datetime | None:
-    # Django stores aware datetimes on SQLite as naive UTC text, "2026-03-02 21:15:00[.ffffff]".
-    if text is None:
-        return None
-    value = dt.datetime.fromisoformat(text)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
 class _Stored(NamedTuple):
-    """What the sweep needs to know of a stored alert. The times are as read (see _Readers):
+    """What the sweep needs to know of a stored alert. The times are as read (see visible.db.rows):
     only whether resolved_at is set matters, and due_at orders the alerts a sweep closes."""
 
     pk: int
@@ -648,7 +578,7 @@ def _stored_alerts(children: list[int]) -> dict[int, dict[str, _Stored]]:
 
 
 def _alerts(where: Q) -> list[_Stored]:
-    read = _Readers()
+    read = RowReader()
     return [
         _Stored(*row)
         for row in read.rows(
@@ -723,7 +653,7 @@ def _audit(changes: list[_Changes], at: dt.datetime) -> None:
             )
             for change in changes
         ),
-        batch=WRITE_BATCH,
+        writer=functools.partial(write_models, batch=WRITE_BATCH),
     )
 
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# visible.synthetic still imports collection_year from here; the rest of Visible takes it from
-# visible.dates. Drop this line when synthetic does too.
-from visible.dates import collection_year  # noqa: F401
-
 FIRST_COLLECTION_YEAR = 2017
 LAST_COLLECTION_YEAR = 2026
 

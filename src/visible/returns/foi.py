@@ -53,8 +53,8 @@ from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child, Flag, FlagKind, Gender
 from visible.dates import eighteenth_birthday
+from visible.db.rows import RowReader
 from visible.missing.models import Category, Episode, FoundBy
-from visible.missing.sweep import _Readers
 from visible.reference.models import Authority
 
 from . import disclosure
@@ -626,9 +626,9 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
     episodes = Episode.objects.filter(child_id__in=flagged, last_seen_at__lt=period_end).filter(
         Q(returned_at__isnull=True) | Q(returned_at__gt=period_start)
     )
-    # Read with the sweep's cursor readers: Django's datetime converters were most of the
-    # time for ten years of incidents (see missing/sweep.py).
-    readers = _Readers()
+    # Read straight from the cursor: Django's datetime converters were most of the time for
+    # ten years of incidents (see visible.db.rows).
+    readers = RowReader()
     tz = timezone.get_default_timezone()
     adult_from: dict[int, dt.datetime] = {}  # midnight starting each 18th birthday, Europe/London
     raw_incidents = []

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from visible import uploads
 from visible.agencies.viewer import Viewer
-from visible.audit.log import Entry, record_many
+from visible.audit.log import Entry, record_many, write_rows
 from visible.audit.models import AuditAction
 from visible.children.models import Child, Flag, FlagKind
 from visible.dates import collection_year
@@ -203,7 +203,7 @@ def import_factors(
                 )
                 for child, flag in events
             ],
-            batch=2000,
+            writer=write_rows,  # an import's many events: the bulk writer
         )
         run = ImportRun.objects.create(
             organisation=organisation,

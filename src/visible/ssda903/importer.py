@@ -30,8 +30,8 @@ from django.utils import timezone
 
 from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
-from visible.audit.log import Entry, event_values, record_many
-from visible.audit.models import AuditAction, AuditChainHead, AuditEvent
+from visible.audit.log import Entry, record_many, write_rows
+from visible.audit.models import AuditAction
 from visible.children.models import Child, DobBasis, Flag, FlagKind, Gender, Placement
 from visible.dates import (
     UK_TIME,
@@ -40,6 +40,7 @@ from visible.dates import (
     eighteenth_birthday_dfe,
     uk_date,
 )
+from visible.db.bulk import BulkTable, reserve_ids
 from visible.missing.models import Episode, ReporterRole
 from visible.reference.codes import (
     LEGAL_STATUSES,
@@ -48,63 +49,12 @@ from visible.reference.codes import (
     SEX_CODES,
     year_label,
 )
-from visible.synthetic.generate import _REQUIRED as REQUIRED
-from visible.synthetic.generate import _BulkTable as BulkTable
-from visible.synthetic.generate import reserve_ids
 
 from .export import check_year, council_for_code, place_code_in
 from .formats import parse_date
 from .models import EpisodeDetail, ImportKind, ImportRun, KeptFile, ReturnDetail
 from .reader import ReturnFiles, read_files, too_large
 from .report import ImportReport
-
-
-# The generator's bulk writer (COPY on PostgreSQL, executemany on SQLite, with the backend's own
-# adapters: what bulk_create would store, without its per-value cost), made faster still here.
-class FastTable(BulkTable):
-    """The generator's writer, for rows that give only some of the columns: each row starts
-    from the table's defaults (adapted once) and only its own values are adapted, dates and
-    times through a cache (an import repeats the same few days and one 'now' many times)."""
-
-    def __init__(self, model, now: dt.datetime, with_id: bool = False):
-        super().__init__(model, now, with_id=with_id)
-        self.index = {attribute: i for i, (attribute, _, _) in enumerate(self.columns)}
-        self.base = [None if default is REQUIRED else default for _, default, _ in self.columns]
-        self.adapters: dict[str, object] = {}
-        for attribute, _, adapter in self.columns:
-            if adapter is None:
-                continue
-            if isinstance(adapter, functools.partial):  # JSON: values are not hashable
-                self.adapters[attribute] = adapter
-            else:
-                self.adapters[attribute] = functools.lru_cache(maxsize=4096)(adapter)
-
-        self.plans: dict[tuple, list] = {}
-
-    def _plan(self, keys: tuple) -> list:
-        """For rows with these keys, in this order: where each value goes and how it is adapted
-        (worked out once: the rows of one import all have the same keys)."""
-        plan = []
-        for key in keys:
-            i = self.index.get(key)
-            if i is None or i < 0:
-                plan.append(None)
-            else:
-                plan.append((i, self.adapters.get(key)))
-        return plan
-
-    def values(self, row: dict) -> tuple:
-        keys = tuple(row)
-        plan = self.plans.get(keys)
-        if plan is None:
-            plan = self.plans[keys] = self._plan(keys)
-        out = self.base.copy()
-        for step, value in zip(plan, row.values(), strict=True):
-            if step is not None:
-                i, adapter = step
-                out[i] = adapter(value) if adapter is not None and value is not None else value
-        return tuple(out)
-
 
 IMPORTER = "SSDA903 import"
 NAME_NOT_IN_RETURN = "(name not in the return)"
@@ -553,28 +503,11 @@ class NewRow(dict):
             raise AttributeError(name) from None
 
 
-def _append_events(viewer: Viewer, entries) -> None:
-    """Append one audit event per child to the chain, each exactly what audit.log.record would
-    write (audit.log.event_values, hashed in order), written with the bulk writer: Django's
-    bulk_create spent more on 50,000 events than the rest of the import together."""
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        at = timezone.now().astimezone(dt.UTC)
-        rows, seq, last_hash = [], head.last_seq, head.last_hash
-        for entry in entries:
-            seq += 1
-            event = event_values(viewer, entry, seq, at, last_hash)
-            last_hash = event["hash"]
-            rows.append(event)
-        if rows:
-            FastTable(AuditEvent, at).insert(rows)
-            head.last_seq, head.last_hash = seq, last_hash
-            head.save(update_fields=["last_seq", "last_hash"])
-
-
 def _insert(model, rows: list[dict], now: dt.datetime, with_id: bool = False) -> None:
-    if rows:
-        FastTable(model, now, with_id=with_id).insert(rows)
+    """Write new rows in bulk (visible.db.bulk: COPY on PostgreSQL; what bulk_create would
+    store, without its per-value cost). An import repeats the same few days and one 'now'
+    many times: their adapted values are cached."""
+    BulkTable(model, now, with_id=with_id, repeats=True).insert(rows)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -737,7 +670,9 @@ def _apply(
         for start in range(0, len(changed_ids), 5000):
             Child.objects.filter(pk__in=changed_ids[start : start + 5000]).update(updated_at=now)
     label = year_label(year)
-    _append_events(
+    # One event per child, through the audit log's one append path; written with its bulk
+    # writer, as bulk_create spent more on 50,000 events than the rest of the import together.
+    record_many(
         viewer,
         (
             Entry(
@@ -758,6 +693,7 @@ def _apply(
             )
             for cid in sorted(touched)
         ),
+        writer=write_rows,
     )
     run = ImportRun.objects.create(
         organisation=organisation,

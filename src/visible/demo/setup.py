@@ -97,11 +97,22 @@ def create_demo_users() -> list[DemoUser]:
 
 
 def set_up_demo(seed: int, children: int, out: TextIO) -> None:
+    """Migrate, load the reference data, make the demo's users and fill the register: only on
+    an empty database or one this made before. Any other is refused with
+    installation.NotADemoDatabase before a record is written (and, once the database records
+    its mode, before it is even migrated)."""
+    from visible.agencies import installation
     from visible.children.models import Child
-    from visible.synthetic.generate import generate
 
+    from .synthetic.generate import generate
+
+    if installation.can_record():
+        # Before migrating, so that a refusal changes nothing at all. (A database from before
+        # the mode was recorded is migrated first: the migration marks an earlier demo.)
+        installation.refuse_unless_demo_or_empty()
     out.write("Setting up the database...\n")
     call_command("migrate", interactive=False, verbosity=0)
+    installation.mark_demo("visible demo")
     load_authorities()
     create_demo_users()
     if not Child.objects.exists():
@@ -118,13 +129,14 @@ def set_up_demo(seed: int, children: int, out: TextIO) -> None:
 
         swept = sweep_all()
         out.write(f"Raised the alerts now due: {swept.alerts_raised:,} open alerts.\n")
-        from visible.sharing.demo import set_up_sharing_demo
+        from .sharing import set_up_sharing_demo
 
         set_up_sharing_demo(council_for(Authority.objects.get(code=COUNCIL_A)), MET, GUARDIANS, out)
     else:
         out.write(f"Keeping the existing register ({Child.objects.count()} children).\n")
     from visible.agencies.viewer import viewer_for
-    from visible.national.demo import set_up_national_demo
+
+    from .national import set_up_national_demo
 
     analyst = get_user_model().objects.get(username="analyst.national")
     set_up_national_demo(viewer_for(analyst), [COUNCIL_A, COUNCIL_B], out)

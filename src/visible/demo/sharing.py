@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from visible.agencies.models import Organisation
 from visible.children.models import Child, Flag, GuardianAssignment, GuardianKind
-
-from .models import GrabPackShare
+from visible.sharing.models import GrabPackShare
 
 IN_SCOPE = ("trafficked_identified", "trafficked_suspected", "uasc", "separated", "unaccompanied")
 

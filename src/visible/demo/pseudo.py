@@ -24,9 +24,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from visible.pseudo.models import PseudoChild, PseudoEpisode, Submission
 from visible.returns.foi import GROUPS
-
-from .models import PseudoChild, PseudoEpisode, Submission
 
 GENDERS = (("boy", 70), ("girl", 27), ("non_binary", 1), ("not_known", 2))
 NATIONALITIES = (

@@ -31,8 +31,15 @@ from visible.children.models import (
     PlacementDetail,
 )
 from visible.children.names import search_text_for
-from visible.children.validation import age_on
-from visible.reference.codes import PLACEMENT_TYPES, collection_year
+from visible.dates import (
+    age_on,
+    collection_year,
+    eighteenth_birthday,
+    eighteenth_birthday_dfe,
+    years_after,
+    years_before,
+)
+from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.models import Authority
 
 from . import patterns
@@ -60,13 +67,6 @@ STAYED_SHARE = 0.08  # referrals whose decision is stayed while the child is mis
 
 
 # --- dates -----------------------------------------------------------------------------------
-
-
-def _years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year + years, day=28)
 
 
 def _days(n: int) -> dt.timedelta:
@@ -369,8 +369,8 @@ class ChildStory:
     def _identity(self) -> None:
         rng, today, origin = self.rng, self.today, self.origin
         age = (patterns.UASC_AGES if self.is_uasc else patterns.OTHER_AGES).pick(rng)
-        latest = _years_after(today, -age)
-        earliest = _years_after(today, -(age + 1)) + _days(1)
+        latest = years_before(today, age)
+        earliest = years_before(today, age + 1) + _days(1)
         dob = earliest + _days(int(((latest - earliest).days + 1) * rng.random()))
         if self.is_uasc or self.profile == Profile.TRAFFICKED_ABROAD:
             # Few arrive with papers (more Albanian children do); the rest give a date of birth.
@@ -382,15 +382,15 @@ class ChildStory:
             # A child who does not know their birthday is often recorded as born on 1 January.
             dob = dt.date(today.year - age, 1, 1)
         self.age = age
-        self.eighteenth = _years_after(dob, 18)
+        self.eighteenth = eighteenth_birthday(dob)
 
         # Became looked after: UASC on arrival, mostly in the last two years; others within
         # the last four. Care leavers (18+) came into care before 18.
         if age >= 18:
-            first = max(_years_after(dob, 13), _years_after(today, -5))
+            first = max(years_after(dob, 13), years_before(today, 5))
             last = self.eighteenth - _days(60)
         else:
-            first = max(_years_after(dob, 12 if self.is_uasc else 6), _years_after(today, -4))
+            first = max(years_after(dob, 12 if self.is_uasc else 6), years_before(today, 4))
             last = today - _days(2)
         if first > last:
             first = last
@@ -463,7 +463,9 @@ class ChildStory:
                 # SSDA903 DUC: UASC status ceases at 18.
                 self.end_flag(
                     uasc,
-                    self.eighteenth,
+                    # The DfE's 18th birthday (28 February for a 29 February child), as the
+                    # validator's rule 304 checks DUC against it (visible.dates).
+                    eighteenth_birthday_dfe(self.child.date_of_birth),
                     "Turned 18: no longer an unaccompanied asylum-seeking child (903 DUC)",
                 )
 
@@ -837,7 +839,7 @@ class ChildStory:
         if scenario in ("older", "challenged"):
             # Assessed older than claimed: the recorded date of birth is the assessed one, so
             # the claim was a year or two younger.
-            claimed = _years_after(child.date_of_birth, 1 + int(rng.random() < 0.4))
+            claimed = years_after(child.date_of_birth, 1 + int(rng.random() < 0.4))
             child.dob_basis = DobBasis.ASSESSED
         elif rng.random() < 0.5:
             child.dob_basis = DobBasis.ASSESSED

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import math
 import random
 import re
@@ -56,6 +55,7 @@ from visible.children.models import (
     NrmReferral,
     Placement,
 )
+from visible.db.bulk import INSERT_BATCH, BulkTable, reserve_ids
 from visible.missing.models import Episode, Grading, ReturnInterview
 from visible.reference.load import AUTHORITIES_CSV
 from visible.reference.models import Authority
@@ -67,7 +67,6 @@ from .people import NameBook, StaffNames
 from .story import ChildStory, Story
 
 CHILDREN_PER_BATCH = 2000  # children held in memory before they and their records are written
-INSERT_BATCH = 5000  # rows per INSERT (SQLite lowers this to fit its 999 parameters)
 
 # Approximate populations for the Northern Ireland HSC Trusts, which the mySociety file lacks.
 NI_TRUST_POPULATIONS = {
@@ -486,118 +485,11 @@ class _Run:
         return ChildStory(self, authority).build()
 
 
-_REQUIRED = object()  # a field the generated row must give: it has no default
-
-
-class _BulkTable:
-    """A batched INSERT (COPY on PostgreSQL) for one of the tables that hang off a child.
-
-    Django's bulk_create spends about 4 µs per value turning objects into SQL, which for the
-    half a million flags, placements and other rows of a national register was most of the
-    run. This writes the same columns with one prepared statement through Django's connection
-    (so the same transaction), adapting dates, datetimes and JSON with the backend's own
-    adapters, so what is stored is exactly what bulk_create would store. Fields not given take
-    their model default; auto_now(_add) fields take the run's time, unless the row gives them.
-
-    With `with_id`, each row brings its own primary key (from reserve_ids), so that rows
-    pointing at it (an episode's return interview) can be written in the same batch.
-    """
-
-    def __init__(self, model, now: dt.datetime, with_id: bool = False):
-        ops = connection.ops
-        fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-        self.columns: list[tuple[str, object, object]] = []  # (attribute, default, adapter)
-        for f in fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                default = now
-            elif f.has_default():
-                default = f.get_default()
-            elif f.null:
-                default = None
-            elif f.get_internal_type() in ("CharField", "TextField"):
-                default = ""
-            else:
-                default = _REQUIRED
-            kind = f.get_internal_type()
-            adapter = (
-                ops.adapt_datefield_value
-                if kind == "DateField"
-                else ops.adapt_datetimefield_value
-                if kind == "DateTimeField"
-                else functools.partial(ops.adapt_json_value, encoder=f.encoder)
-                if kind == "JSONField"
-                else None
-            )
-            if adapter is not None and default not in (None, _REQUIRED):
-                default = adapter(default)  # once, not once a row
-            self.columns.append((f.attname, default, adapter))
-        names = ", ".join(ops.quote_name(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        table = ops.quote_name(model._meta.db_table)
-        self.sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-        self.copy_sql = f"COPY {table} ({names}) FROM STDIN"
-
-    def values(self, row: dict) -> tuple:
-        out = []
-        for attribute, default, adapter in self.columns:
-            if attribute == "child_id":
-                out.append(row["child"].pk)
-            elif attribute == "episode_id" and "episode" in row:
-                out.append(row["episode"]["id"])
-            elif attribute not in row:
-                if default is _REQUIRED:
-                    raise KeyError(f"generated row has no value for required field {attribute}")
-                out.append(default)
-            else:
-                value = row[attribute]
-                out.append(value if adapter is None or value is None else adapter(value))
-        return tuple(out)
-
-    def insert(self, rows: list[dict]) -> None:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # COPY streams the rows in one command; a statement per row costs PostgreSQL
-                # several times as much (about 45 µs a row even pipelined).
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(self.values(row))
-                return
-            for start in range(0, len(rows), INSERT_BATCH):
-                cursor.executemany(
-                    self.sql, [self.values(r) for r in rows[start : start + INSERT_BATCH]]
-                )
-
-
-def reserve_ids(model, count: int) -> list[int]:
-    """`count` new primary keys for `model`, taken before its rows are written, so that rows
-    pointing at them can go in the same batch (COPY and executemany return no ids).
-
-    PostgreSQL hands them out from the table's own sequence, so a concurrent insert elsewhere
-    can never take one. SQLite has no sequence to draw from; the run's transaction holds the
-    write lock from its start (transaction_mode IMMEDIATE), so the ids after the highest ever
-    used are free until it commits."""
-    if count == 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
-        highest = cursor.fetchone()[0] or 0
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        found = cursor.fetchone()
-        first = max(highest, found[0] if found else 0) + 1
-        return list(range(first, first + count))
-
-
 class _Writer:
     """Buffers stories and writes them in batches: children first, with bulk_create, which
     returns their new ids on both SQLite (3.35+) and PostgreSQL; then the rows that hang off
-    them. Episodes get their ids reserved first, so that their return interviews and the
+    them (visible.db.bulk: a story's rows point at their child and episode as the row itself).
+    Episodes get their ids reserved first, so that their return interviews and the
     risk gradings (made by the real engine, which keys its alerts on episode ids) can follow
     them in the same batch."""
 
@@ -621,15 +513,15 @@ class _Writer:
             0,
         )
         self.tables = [
-            (_BulkTable(ChildName, now), "names", "other_names"),
-            (_BulkTable(Flag, now), "flags", "flags"),
-            (_BulkTable(Placement, now), "placements", "placements"),
-            (_BulkTable(NrmReferral, now), "nrm_referrals", "nrm_referrals"),
-            (_BulkTable(AgeAssessment, now), "age_assessments", "age_assessments"),
-            (_BulkTable(GuardianAssignment, now), "guardians", "guardians"),
-            (_BulkTable(Episode, now, with_id=True), "episodes", "episodes"),
-            (_BulkTable(ReturnInterview, now), "interviews", "interviews"),
-            (_BulkTable(Grading, now), "gradings", "gradings"),
+            (BulkTable(ChildName, now), "names", "other_names"),
+            (BulkTable(Flag, now), "flags", "flags"),
+            (BulkTable(Placement, now), "placements", "placements"),
+            (BulkTable(NrmReferral, now), "nrm_referrals", "nrm_referrals"),
+            (BulkTable(AgeAssessment, now), "age_assessments", "age_assessments"),
+            (BulkTable(GuardianAssignment, now), "guardians", "guardians"),
+            (BulkTable(Episode, now, with_id=True), "episodes", "episodes"),
+            (BulkTable(ReturnInterview, now), "interviews", "interviews"),
+            (BulkTable(Grading, now), "gradings", "gradings"),
         ]
 
     @property

@@ -10,17 +10,16 @@ from typing import TextIO
 from django.db import transaction
 
 from visible.agencies.viewer import Viewer
-
-from .models import Collection, RequestStatus
+from visible.national.models import Collection, RequestStatus
 
 YEARS = (2023, 2024)  # September to August
 
 
 @transaction.atomic
 def set_up_national_demo(analyst: Viewer, waiting_for: list[str], out: TextIO) -> None:
-    from visible.synthetic.returns import fill_collection
+    from visible.national import actions
 
-    from . import actions
+    from .synthetic.returns import fill_collection
 
     if Collection.objects.exists():
         out.write(f"Keeping the existing national collections ({Collection.objects.count()}).\n")

@@ -30,7 +30,7 @@ import random
 from typing import TYPE_CHECKING
 
 from visible.children.models import FirstResponderKind, FlagKind, NrmDecision
-from visible.children.validation import age_on
+from visible.dates import UK_TIME, age_on, uk_date
 from visible.missing.actions import settings_for
 from visible.missing.facts import facts_to_json
 from visible.missing.models import Category, FoundBy, InterviewOutcome, ReporterRole
@@ -44,7 +44,6 @@ from visible.risk import (
     RiskSettings,
     assess_episode,
 )
-from visible.risk.clock import UK_TIME
 
 from . import patterns
 from .patterns import Weighted
@@ -468,7 +467,7 @@ class EpisodeDrawer:
             police_at = start + dt.timedelta(minutes=10 + int(170 * rng.random() ** 2))
             if police_at <= self.now:
                 force = self.force(area)
-                reference = f"{_uk_day(police_at):%y}-{rng.randrange(100000, 1000000)}"
+                reference = f"{uk_date(police_at):%y}-{rng.randrange(100000, 1000000)}"
             else:
                 police_at = None
         role = REPORTERS.pick(rng)
@@ -609,7 +608,7 @@ class EpisodeDrawer:
         ):
             return
         first = episodes[0]
-        day = _uk_day(first["last_seen_at"])
+        day = uk_date(first["last_seen_at"])
         waited = (day - builder.child.looked_after_from).days
         arrival_flags = [
             f
@@ -624,7 +623,7 @@ class EpisodeDrawer:
             or age_on(builder.child.date_of_birth, day) >= 18
         ):
             return
-        reported = _uk_day(first["reported_at"])
+        reported = uk_date(first["reported_at"])
         when = (
             "on the day they became looked after"
             if waited == 0
@@ -697,13 +696,9 @@ def _minute(instant: dt.datetime) -> dt.datetime:
     return instant.replace(second=0, microsecond=0)
 
 
-def _uk_day(instant: dt.datetime) -> dt.date:
-    return instant.astimezone(UK_TIME).date()
-
-
 def _placement_area(builder: ChildStory, instant: dt.datetime) -> Authority | None:
     """The authority the child was placed in when they went missing."""
-    day = _uk_day(instant)
+    day = uk_date(instant)
     for placement in builder.placements:
         if placement["start_date"] <= day and (
             placement["end_date"] is None or placement["end_date"] >= day
@@ -757,7 +752,7 @@ def facts_as_of(story: Story, at: dt.datetime) -> ChildFacts:
     """The risk engine's facts about a generated child as the register held them at `at`:
     what missing.facts.facts_for would have read then. Rows not yet recorded are left out,
     and ends, decisions and returns that came later are not yet there."""
-    day = _uk_day(at)
+    day = uk_date(at)
     child = story.child
     flags = tuple(
         FlagFact(
