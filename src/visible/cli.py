@@ -6,7 +6,7 @@ web pages use.
     visible generate ...              make a synthetic register (deterministic with --seed)
 
 (`demo` and `generate` need the optional extra `demo`, and an empty or demo database:
-visible.agencies.installation.)
+visible.installation.)
     visible audit verify [--anchors]  check the audit log's hash chain (and its anchors)
     visible audit anchor              copy the chain's head to the anchor file now
     visible audit rekey               once: re-hash a chain written before it was keyed
@@ -71,7 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from visible.agencies.installation import is_demo
+    from visible.installation import is_demo
 
     print(f"\nVisible is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)\n")
     if is_demo():  # the demo's published logins, never a real service's
@@ -111,7 +111,7 @@ def _exec_gunicorn(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from django.db import transaction
 
-    from visible.agencies.installation import mark_demo
+    from visible.installation import mark_demo
 
     generate = _demo_module("visible.demo.synthetic.generate").generate
     with transaction.atomic():  # the demo mark only with the register it was made for

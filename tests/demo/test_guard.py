@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from tests.conftest import PASSWORD
-from visible.agencies import installation
+from visible import installation
 from visible.agencies.models import Installation, InstallationMode, Organisation
 from visible.audit.models import AuditEvent
 from visible.children.models import Child

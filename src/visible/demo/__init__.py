@@ -8,5 +8,5 @@
 
 It needs the optional extra `demo` (Faker): `pip install 'visible[demo]'`. No production
 module imports it; only the command line does, inside the demo's own commands. Whether a
-database may receive demo data is decided by `visible.agencies.installation`.
+database may receive demo data is decided by `visible.installation`.
 """

@@ -101,7 +101,7 @@ def set_up_demo(seed: int, children: int, out: TextIO) -> None:
     an empty database or one this made before. Any other is refused with
     installation.NotADemoDatabase before a record is written (and, once the database records
     its mode, before it is even migrated)."""
-    from visible.agencies import installation
+    from visible import installation
     from visible.children.models import Child
 
     from .synthetic.generate import generate

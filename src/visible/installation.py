@@ -31,7 +31,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Installation, InstallationMode, Organisation, OrganisationKind
+from visible.agencies.models import Installation, InstallationMode, Organisation, OrganisationKind
+from visible.children.models import Child
 
 
 class NotADemoDatabase(ValueError):
@@ -78,8 +79,6 @@ def records_held() -> dict[str, int]:
     """What the database holds beyond an empty one's reference data: users, children, and
     organisations other than the police forces loaded with the reference data. Only the
     kinds that hold any are listed; an empty dict means an empty database."""
-    from visible.children.models import Child
-
     tables = _tables()
     counts = {
         "users": (get_user_model().objects, get_user_model()._meta.db_table),
