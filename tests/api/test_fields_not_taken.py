@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.api.serializers import WriteInput
 from visible.children import actions as register
 from visible.children.models import Child
@@ -72,7 +72,7 @@ def test_a_misspelt_field_is_unknown_and_reported_with_the_other_mistakes(api_a,
 
 
 def test_a_nested_unknown_field_is_named_with_its_path(api_a, fake):
-    from tests.conftest import child_values
+    from tests.factories import child_values
 
     body = {
         k: v.isoformat() if isinstance(v, dt.date) else v for k, v in child_values(fake).items()

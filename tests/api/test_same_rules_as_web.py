@@ -12,8 +12,14 @@ from django.test import Client
 from django.utils import timezone
 from faker import Faker
 
-from tests.api.conftest import bearer, make_api_client
-from tests.conftest import as_viewer, child_values, make_council, make_user
+from tests.factories import (
+    as_viewer,
+    bearer,
+    child_values,
+    make_api_client,
+    make_council,
+    make_user,
+)
 from visible.agencies.models import Organisation, Role
 from visible.children import actions as register
 from visible.missing import actions as missing

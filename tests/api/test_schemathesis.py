@@ -27,8 +27,7 @@ from PIL import Image
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.api.conftest import make_api_client
-from tests.conftest import as_viewer
+from tests.factories import as_viewer, make_api_client
 from visible.children import actions as register
 from visible.missing import actions as missing
 

@@ -9,7 +9,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.audit.models import AuditEvent
 from visible.children import actions, policy
 from visible.children.queries import ChildFilters, count_children, find_children, open_child

@@ -12,9 +12,9 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.conftest import as_viewer
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import axe_violations, describe_violations
+from tests.e2e.support import e2e_db
+from tests.factories import as_viewer
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
 from visible.missing import actions

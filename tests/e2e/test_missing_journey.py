@@ -11,8 +11,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import as_viewer
-from tests.e2e.conftest import e2e_db
 from tests.e2e.missing_pages import (
     AlertsPage,
     EpisodePage,
@@ -23,6 +21,8 @@ from tests.e2e.missing_pages import (
     uk_words,
 )
 from tests.e2e.pages import ChildRecordPage
+from tests.e2e.support import e2e_db
+from tests.factories import as_viewer
 from visible.children import actions as register
 from visible.missing import actions
 from visible.missing.models import Alert, Episode, Grading
@@ -39,22 +39,6 @@ def route_exists(name: str, *args) -> bool:
     except NoReverseMatch:
         return False
     return True
-
-
-@pytest.fixture
-def uasc_child(sw_a, make_child, days_ago):
-    child = make_child(
-        sw_a,
-        given_names="Dawit",
-        family_name="Tekle",
-        nationality="ERI",
-        first_language="tir",
-        looked_after_from=days_ago(200),
-    )
-    register.record_flag(
-        as_viewer(sw_a), child, "uasc", days_ago(200), "Claimed asylum on arrival (synthetic)"
-    )
-    return child
 
 
 def test_from_report_to_risk_review_after_the_return_interview(new_page, coordinator_a, uasc_child):

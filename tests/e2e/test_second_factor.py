@@ -7,15 +7,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import (
     ChildrenListPage,
     SecondFactorPage,
     SetUpAuthenticatorPage,
     SignInPage,
 )
+from tests.e2e.support import e2e_db
 from tests.e2e.test_accessibility import check_page
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e]
 

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import as_viewer
 from tests.connections import at_once
+from tests.factories import as_viewer
 from visible.agencies.models import Organisation
 from visible.audit.models import AuditEvent
 from visible.children import actions as register

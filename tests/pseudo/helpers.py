@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from tests.conftest import as_viewer, child_values
+from tests.factories import as_viewer, child_values
 from visible.children import actions as register
 from visible.missing import actions as missing
 from visible.reference.models import Authority

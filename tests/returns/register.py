@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from tests.conftest import as_viewer, child_values
+from tests.factories import as_viewer, child_values
 from visible.children import actions as register
 from visible.missing import actions as missing
 

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import PASSWORD, as_viewer
-from tests.security.conftest import (
+from tests.factories import PASSWORD, as_viewer
+from tests.security.signing_in import (
     ELSEWHERE,
     OFFICE,
     is_signed_in,

@@ -12,6 +12,7 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
+from tests.factories import CROYDON, KENT
 from visible.children import actions
 from visible.children.models import Child, Flag, Placement
 from visible.children.validation import (
@@ -24,8 +25,6 @@ from visible.children.validation import (
     check_placement_code,
 )
 from visible.reference.codes import PLACEMENT_TYPES, collection_year
-
-from .conftest import CROYDON, KENT
 
 RUNS = [
     dict(authorities=None, national=True, children=1500, seed=21),
