@@ -9,11 +9,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.factories import as_viewer
+from tests.factories import as_viewer, missing_episode
 from visible.api.serializers import WriteInput
 from visible.children import actions as register
 from visible.children.models import Child
-from visible.missing import actions as missing
 
 TODAY = timezone.localdate
 
@@ -116,17 +115,7 @@ def records(sw_a, council_a, make_child):
         },
     )
     other = make_child(sw_a)
-    episode, _ = missing.report_missing(
-        viewer,
-        other,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=2),
-            "last_seen_place": "College",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
-    )
+    episode = missing_episode(sw_a, other, hours_ago=2)
     return child, flag, placement, episode
 
 

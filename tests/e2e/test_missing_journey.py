@@ -22,7 +22,7 @@ from tests.e2e.missing_pages import (
 )
 from tests.e2e.pages import ChildRecordPage
 from tests.e2e.support import e2e_db
-from tests.factories import as_viewer
+from tests.factories import as_viewer, report_missing
 from visible.children import actions as register
 from visible.missing import actions
 from visible.missing.models import Alert, Episode, Grading
@@ -210,19 +210,11 @@ def test_a_17_year_old_who_turns_18_while_missing_stays_missing_with_the_same_gr
     then = timezone.now() - dt.timedelta(days=4)
     with monkeypatch.context() as patch:
         patch.setattr(actions, "_now", lambda: then)
-        episode, grading = actions.report_missing(
-            as_viewer(sw_a),
+        episode, grading = report_missing(
+            sw_a,
             child,
-            {
-                "category": "M",
-                "last_seen_at": then - dt.timedelta(hours=2),
-                "last_seen_place": "Croydon town centre",
-                "reported_by_name": "Carer (synthetic)",
-                "reported_by_role": "carer",
-                "police_force": None,
-                "police_reported_at": None,
-                "police_reference": "",
-            },
+            last_seen_at=then - dt.timedelta(hours=2),
+            last_seen_place="Croydon town centre",
         )
     assert (
         grading.grade == "high" and "turned_18_while_missing" not in grading.assessment["markers"]

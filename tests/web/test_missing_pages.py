@@ -697,7 +697,6 @@ def test_acknowledging_an_alert_puts_it_in_my_inbox(client, coordinator_a, sw_a,
 
     from tests.factories import PASSWORD, as_viewer
     from visible.children import actions as register
-    from visible.missing import actions
     from visible.missing.models import Alert
 
     today = timezone.localdate()
@@ -705,17 +704,7 @@ def test_acknowledging_an_alert_puts_it_in_my_inbox(client, coordinator_a, sw_a,
     register.record_flag(
         as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=90), "Asylum claim"
     )
-    actions.report_missing(
-        as_viewer(sw_a),
-        child,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
-            "last_seen_place": "Station",
-            "reported_by_name": "Carer",
-            "reported_by_role": "carer",
-        },
-    )
+    report_missing(sw_a, child, hours_ago=3)
     alert = Alert.objects.get(child=child, code="no_police_report")
     client.login(username=coordinator_a.username, password=PASSWORD)
     mine_before = client.get("/alerts/?show=mine").content.decode()
