@@ -3,6 +3,7 @@ every live-server test carries, and the session a signed-in page holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -47,3 +48,24 @@ def session_cookie(user, url: str) -> dict:
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
         "url": url,
     }
+
+
+def back_date_last_activity(page, by: dt.timedelta) -> None:
+    """Move the last activity of the session `page` is signed in with `by` into the past, as if
+    the person had been away that long: the idle timeout compares it with now
+    (security/sessions.py), so a test proves the timeout without waiting for it."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from visible.security import sessions
+
+    key = next(
+        cookie["value"]
+        for cookie in page.context.cookies()
+        if cookie["name"] == settings.SESSION_COOKIE_NAME
+    )
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+    last_seen = dt.datetime.fromisoformat(session[sessions.LAST_SEEN])
+    session[sessions.LAST_SEEN] = (last_seen - by).isoformat()
+    session.save()
