@@ -1,25 +1,18 @@
-"""Shared fixtures: two councils (A: Croydon, B: Kent) with their staff, and a factory for
-children built through the same actions the web pages use."""
+"""Shared fixtures: two councils (A: Croydon, B: Kent) with their staff, and children made
+through the same actions the web pages use. The helpers behind them are in tests/factories.py,
+which is what test modules import (never this file)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import socket
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.utils import timezone
 from faker import Faker
 
-from visible.agencies.models import Membership, Organisation, OrganisationKind, Role
-from visible.agencies.viewer import Viewer, viewer_for
-from visible.dates import years_before
-from visible.reference.models import Authority
-
-COUNCIL_A_CODE = "E09000008"  # Croydon
-COUNCIL_B_CODE = "E10000016"  # Kent
-PASSWORD = "test-password-123"
+from tests import factories
+from tests.factories import COUNCIL_A_CODE, COUNCIL_B_CODE, make_council, make_user
+from visible.agencies.models import Organisation, Role
 
 # `VISIBLE_FROZEN_AT=2028-02-29T12:00:00+00:00 pytest ...` runs the suite as if that moment
 # were now (the clock still moves on from it), so a test that passes only this month shows.
@@ -64,26 +57,6 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
-def make_council(code: str) -> Organisation:
-    authority = Authority.objects.get(code=code)
-    organisation, _ = Organisation.objects.get_or_create(
-        authority=authority,
-        defaults={
-            "name": f"{authority.name} children's services",
-            "kind": OrganisationKind.COUNCIL,
-        },
-    )
-    return organisation
-
-
-def make_user(username: str, organisation: Organisation, role: str):
-    user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, first_name=username.split(".")[0].title()
-    )
-    Membership.objects.create(user=user, organisation=organisation, role=role)
-    return user
-
-
 @pytest.fixture
 def council_a(db) -> Organisation:
     return make_council(COUNCIL_A_CODE)
@@ -119,48 +92,26 @@ def manager_b(council_b):
     return make_user("manager.b", council_b, Role.SENIOR_MANAGER)
 
 
-def as_viewer(user) -> Viewer:
-    return viewer_for(user)
-
-
 @pytest.fixture
 def fake() -> Faker:
-    generator = Faker("en_GB")
-    generator.seed_instance(20161)
-    return generator
-
-
-def child_values(fake: Faker, **overrides) -> dict:
-    today = timezone.localdate()
-    values = {
-        "given_names": fake.first_name(),
-        "family_name": fake.last_name(),
-        "date_of_birth": years_before(today, 16) - dt.timedelta(days=40),
-        "dob_basis": "claimed",
-        "sex": "M",
-        "gender": "boy",
-        "nationality": "VNM",
-        "first_language": "vie",
-        "other_languages": [],
-        "interpreter_needed": True,
-        "looked_after_from": today - dt.timedelta(days=200),
-        "legal_status": "V2",
-    }
-    values.update(overrides)
-    return values
+    return factories.fake_people()
 
 
 @pytest.fixture
 def make_child(fake):
-    """make_child(user, **fields) -> Child, created through children.actions.create_child."""
-    from visible.children import actions
+    """make_child(user, other_names=(), **fields) -> Child, through children.actions.create_child
+    (factories.create_child with this test's `fake`, so each child has its own name)."""
 
     def _make(user, other_names=(), **overrides):
-        return actions.create_child(
-            as_viewer(user), child_values(fake, **overrides), list(other_names)
-        )
+        return factories.create_child(user, fake, other_names, **overrides)
 
     return _make
+
+
+@pytest.fixture
+def uasc_child(sw_a, fake):
+    """Dawit Tekle, an unaccompanied asylum-seeking child of council A, in care 200 days."""
+    return factories.create_uasc_child(sw_a, fake)
 
 
 @pytest.fixture(autouse=True)

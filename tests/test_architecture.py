@@ -84,8 +84,8 @@ BAD_IMPORTS = {
     ),
     "a production module imports demo code": (
         "returns/foi.py",
-        "from visible.synthetic import people",
-        "Illegal imports of protected package visible.synthetic",
+        "from visible.demo.synthetic import people",
+        "Illegal imports of protected package visible.demo",
     ),
     "a cycle inside a package": (
         "audit/watch.py",

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tests.conftest import as_viewer, make_user
+from tests.factories import as_viewer, make_user
 from visible import pdf
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer

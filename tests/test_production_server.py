@@ -141,7 +141,7 @@ def serving(tmp_path: Path, name: str, env: dict[str, str], workers: int, thread
 
 
 def api_client_secret() -> str:
-    from tests.conftest import COUNCIL_A_CODE, make_council
+    from tests.factories import COUNCIL_A_CODE, make_council
     from visible.agencies.models import Role
     from visible.api import tokens
 

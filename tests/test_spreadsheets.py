@@ -14,7 +14,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.conftest import PASSWORD, as_viewer, make_user
+from tests.factories import PASSWORD, as_viewer, make_user
+from tests.national.collections import PERIOD
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.national import actions as national
 from visible.reference.models import Authority
@@ -24,7 +25,6 @@ from visible.ssda903.export import council_for_code, export_return
 from visible.ssda903.importer import import_return
 from visible.ssda903.models import ProblemReport
 
-from .national.conftest import PERIOD
 from .ssda903.test_problems import good_files
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
-"""API clients for the two councils of tests/conftest.py, and a DRF test client that sends a
-client's bearer token."""
+"""API clients for the two councils of tests/conftest.py, and DRF test clients that send their
+bearer tokens (made by tests/factories.py's make_api_client and bearer)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from visible.agencies.models import Role
-from visible.api import tokens
+from tests.factories import bearer, make_api_client
 
 
 @pytest.fixture(autouse=True)
@@ -16,16 +15,6 @@ def _fresh_rate_counts():
     cache.clear()
     yield
     cache.clear()
-
-
-def make_api_client(organisation, role=Role.SENIOR_MANAGER, name="Case management system"):
-    return tokens.create_client(organisation.name, role, name, by="test")
-
-
-def bearer(secret: str) -> APIClient:
-    http = APIClient()
-    http.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return http
 
 
 @pytest.fixture

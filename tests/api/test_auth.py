@@ -12,7 +12,7 @@ from django.test import Client
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
-from tests.api.conftest import bearer, make_api_client
+from tests.factories import bearer, make_api_client
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.api import tokens
 from visible.api.models import AccessToken, ApiClient

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.api.conftest import bearer, make_api_client
-from tests.conftest import as_viewer, child_values
+from tests.factories import as_viewer, bearer, child_values, make_api_client
 from visible.agencies.models import Role
 from visible.audit.models import AuditEvent
 from visible.children import actions

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.api.conftest import bearer
+from tests.factories import bearer
 from visible.api.models import ApiClient
 from visible.audit.models import AuditEvent
 from visible.cli import main

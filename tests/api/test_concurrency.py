@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connections
 
-from tests.api.conftest import bearer
+from tests.factories import bearer
 from visible.children.models import Child
 
 

@@ -9,11 +9,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer, missing_episode
 from visible.api.serializers import WriteInput
 from visible.children import actions as register
 from visible.children.models import Child
-from visible.missing import actions as missing
 
 TODAY = timezone.localdate
 
@@ -72,7 +71,7 @@ def test_a_misspelt_field_is_unknown_and_reported_with_the_other_mistakes(api_a,
 
 
 def test_a_nested_unknown_field_is_named_with_its_path(api_a, fake):
-    from tests.conftest import child_values
+    from tests.factories import child_values
 
     body = {
         k: v.isoformat() if isinstance(v, dt.date) else v for k, v in child_values(fake).items()
@@ -116,17 +115,7 @@ def records(sw_a, council_a, make_child):
         },
     )
     other = make_child(sw_a)
-    episode, _ = missing.report_missing(
-        viewer,
-        other,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=2),
-            "last_seen_place": "College",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
-    )
+    episode = missing_episode(sw_a, other, hours_ago=2)
     return child, flag, placement, episode
 
 

@@ -9,8 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.api.conftest import bearer, make_api_client
-from tests.conftest import as_viewer
+from tests.factories import as_viewer, bearer, make_api_client, missing_episode
 from visible.agencies.models import Organisation, Role
 from visible.audit.models import AuditEvent
 from visible.missing import actions
@@ -32,19 +31,6 @@ def report_body(**overrides) -> dict:
         "reported_by_name": "Carer (synthetic)",
         "reported_by_role": "carer",
     } | overrides
-
-
-def report(user, child, hours_ago=3, **overrides):
-    values = {
-        "category": "M",
-        "last_seen_at": NOW() - dt.timedelta(hours=hours_ago),
-        "last_seen_place": "College",
-        "reported_by_name": "Carer (synthetic)",
-        "reported_by_role": "carer",
-        "police_force": None,
-        "police_reported_at": None,
-    } | overrides
-    return actions.report_missing(as_viewer(user), child, values)[0]
 
 
 @pytest.fixture
@@ -77,7 +63,7 @@ def test_report_missing_opens_a_graded_episode(api_a, sw_a, make_child):
 
 def test_report_missing_twice_is_a_conflict(api_a, sw_a, make_child):
     child = make_child(sw_a)
-    report(sw_a, child)
+    missing_episode(sw_a, child)
     response = api_a.post(f"/api/v1/children/{child.pk}/episodes", report_body(), format="json")
     assert response.status_code == 409
     assert "already recorded as missing" in response.json()["errors"][0]["message"]
@@ -104,10 +90,10 @@ def test_report_problems_name_the_field(api_a, sw_a, make_child):
 
 
 def test_list_of_open_episodes_is_the_clients_own(api_a, api_b, client_b, sw_a, sw_b, make_child):
-    ours = report(sw_a, make_child(sw_a))
-    theirs = report(sw_b, make_child(sw_b))
+    ours = missing_episode(sw_a, make_child(sw_a))
+    theirs = missing_episode(sw_b, make_child(sw_b))
     closed = make_child(sw_a)
-    episode = report(sw_a, closed, hours_ago=30)
+    episode = missing_episode(sw_a, closed, hours_ago=30)
     actions.record_return(
         as_viewer(sw_a),
         episode,
@@ -127,14 +113,14 @@ def test_list_of_open_episodes_is_the_clients_own(api_a, api_b, client_b, sw_a, 
 
 def test_episode_list_pages(api_a, sw_a, make_child):
     for _ in range(3):
-        report(sw_a, make_child(sw_a))
+        missing_episode(sw_a, make_child(sw_a))
     body = api_a.get("/api/v1/episodes", {"page_size": 2}).json()
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
     assert api_a.get("/api/v1/episodes", {"page_size": 101}).status_code == 400
 
 
 def test_read_an_episode_and_the_other_council_cannot(api_a, api_b, client_b, sw_a, make_child):
-    episode = report(sw_a, make_child(sw_a))
+    episode = missing_episode(sw_a, make_child(sw_a))
     response = api_a.get(f"/api/v1/episodes/{episode.pk}")
     assert response.status_code == 200 and response.json()["gradings"]
     assert "ETag" in response
@@ -149,7 +135,7 @@ def test_read_an_episode_and_the_other_council_cannot(api_a, api_b, client_b, sw
 
 
 def test_grade_confirm_and_override_with_reason(api_a, sw_a, make_child):
-    episode = report(sw_a, make_child(sw_a))
+    episode = missing_episode(sw_a, make_child(sw_a))
     proposed = episode.gradings.first().proposed_grade
     confirmed = api_a.post(
         f"/api/v1/episodes/{episode.pk}/gradings", {"grade": proposed}, format="json"
@@ -175,7 +161,7 @@ def test_grade_below_the_floor_is_refused_with_the_engines_words(api_a, sw_a, ma
         timezone.localdate() - dt.timedelta(days=5),
         "Positive conclusive grounds decision (synthetic)",
     )
-    episode = report(sw_a, child)
+    episode = missing_episode(sw_a, child)
     response = api_a.post(
         f"/api/v1/episodes/{episode.pk}/gradings", {"grade": "low", "reason": ""}, format="json"
     )
@@ -185,7 +171,7 @@ def test_grade_below_the_floor_is_refused_with_the_engines_words(api_a, sw_a, ma
 
 
 def test_stale_if_match_on_an_episode_action_is_412(api_a, sw_a, make_child):
-    episode = report(sw_a, make_child(sw_a))
+    episode = missing_episode(sw_a, make_child(sw_a))
     etag = api_a.get(f"/api/v1/episodes/{episode.pk}")["ETag"]
     api_a.post(
         f"/api/v1/episodes/{episode.pk}/log",
@@ -207,7 +193,7 @@ def test_stale_if_match_on_an_episode_action_is_412(api_a, sw_a, make_child):
 
 
 def test_log_police_report_and_return(api_a, sw_a, make_child):
-    episode = report(sw_a, make_child(sw_a))
+    episode = missing_episode(sw_a, make_child(sw_a))
     logged = api_a.post(
         f"/api/v1/episodes/{episode.pk}/log",
         {"kind": "sighting", "occurred_at": iso(NOW()), "text": "Seen at East Croydon (synthetic)"},
@@ -250,7 +236,7 @@ def test_log_police_report_and_return(api_a, sw_a, make_child):
 
 
 def test_other_councils_client_cannot_act_on_the_episode(api_b, client_b, sw_a, make_child):
-    episode = report(sw_a, make_child(sw_a))
+    episode = missing_episode(sw_a, make_child(sw_a))
     for path, body in [
         ("gradings", {"grade": "high", "reason": "x"}),
         ("log", {"kind": "note", "occurred_at": iso(NOW()), "text": "x"}),
@@ -282,8 +268,8 @@ def test_a_police_client_acts_on_an_open_episode_reported_to_its_force(
     police = make_api_client(kent_police, role=Role.POLICE_OFFICER, name="Command and control")
     api = bearer(police.secret)
     child = make_child(sw_a)
-    elsewhere = report(sw_a, make_child(sw_a))  # not reported to Kent
-    episode = report(
+    elsewhere = missing_episode(sw_a, make_child(sw_a))  # not reported to Kent
+    episode = missing_episode(
         sw_a, child, police_force=kent_police, police_reported_at=NOW() - dt.timedelta(hours=2)
     )
     listed = api.get("/api/v1/episodes").json()["results"]
@@ -330,7 +316,7 @@ def test_a_police_client_acts_on_an_open_episode_reported_to_its_force(
 
 def test_grab_pack_json_and_pdf(api_a, client_a, sw_a, make_child):
     child = make_child(sw_a, council_id="CR-5")
-    episode = report(sw_a, child, clothing="Red hoodie (synthetic)")
+    episode = missing_episode(sw_a, child, clothing="Red hoodie (synthetic)")
     pack = api_a.get(f"/api/v1/episodes/{episode.pk}/grab-pack")
     assert pack.status_code == 200
     body = pack.json()
@@ -353,7 +339,7 @@ def test_grab_pack_json_and_pdf(api_a, client_a, sw_a, make_child):
 
 def test_grab_pack_refused_to_the_other_council(api_b, client_b, sw_a, make_child):
     child = make_child(sw_a)
-    episode = report(sw_a, child)
+    episode = missing_episode(sw_a, child)
     for path in (
         f"/api/v1/episodes/{episode.pk}/grab-pack",
         f"/api/v1/episodes/{episode.pk}/grab-pack.pdf",

@@ -12,11 +12,17 @@ from django.test import Client
 from django.utils import timezone
 from faker import Faker
 
-from tests.api.conftest import bearer, make_api_client
-from tests.conftest import as_viewer, child_values, make_council, make_user
+from tests.factories import (
+    as_viewer,
+    bearer,
+    child_values,
+    make_api_client,
+    make_council,
+    make_user,
+    missing_episode,
+)
 from visible.agencies.models import Organisation, Role
 from visible.children import actions as register
-from visible.missing import actions as missing
 from visible.reference.models import Authority
 
 
@@ -33,19 +39,7 @@ def scene(council_a, council_b, sw_a):
         {"place_code": "U1", "start_date": today - dt.timedelta(days=10), "authority": kent},
     )
     police = Organisation.objects.get(name="Kent Police")
-    episode, _ = missing.report_missing(
-        viewer,
-        child,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
-            "last_seen_place": "Maidstone",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-            "police_force": police,
-            "police_reported_at": timezone.now() - dt.timedelta(hours=2),
-        },
-    )
+    episode = missing_episode(sw_a, child, force=police, last_seen_place="Maidstone")
     return child, episode
 
 

@@ -27,10 +27,8 @@ from PIL import Image
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.api.conftest import make_api_client
-from tests.conftest import as_viewer
+from tests.factories import as_viewer, make_api_client, missing_episode
 from visible.children import actions as register
-from visible.missing import actions as missing
 
 MAX_EXAMPLES = 25
 
@@ -126,19 +124,7 @@ def register_to_find(council_a, sw_a, make_child) -> Register:
             "postcode": "CR0 1XX",
         },
     )
-    episode, _ = missing.report_missing(
-        viewer,
-        children[0],
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=2),
-            "last_seen_place": "College",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-            "police_force": None,
-            "police_reported_at": None,
-        },
-    )
+    episode = missing_episode(sw_a, children[0], hours_ago=2)
     TOKEN["value"] = make_api_client(council_a).secret
     return Register(
         TOKEN["value"],

@@ -14,7 +14,7 @@ from django.db import connections
 from freezegun import freeze_time
 
 from tests.audit.tampering import rewrite_chain
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.audit.anchors import check_anchors, write_anchor
 from visible.audit.log import record, verify
 from visible.audit.models import AuditChainHead, AuditEvent, hash_of

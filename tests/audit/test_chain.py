@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import override_settings
 
 from tests.audit.tampering import plain_sha256, rewrite_chain
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.audit.log import record, verify
 from visible.audit.models import AuditChainHead, AuditEvent, hash_of
 from visible.cli import main

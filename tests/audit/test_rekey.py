@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.audit.tampering import plain_sha256, rewrite_chain
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.audit.anchors import write_anchor
 from visible.audit.log import record, verify
 from visible.audit.models import AuditChainHead, AuditEvent

@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 from freezegun import freeze_time
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.audit import refusals
 from visible.audit.log import Entry, record, record_many, verify, write_models, write_rows
 from visible.audit.models import AuditChainHead, AuditEvent

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from tests.conftest import as_viewer, child_values
+from tests.factories import as_viewer, child_values
 from visible.audit.models import AuditEvent
 from visible.children import actions
 from visible.children.models import Child, Flag, Placement

@@ -16,9 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.api.conftest import bearer, make_api_client
-from tests.conftest import child_values
 from tests.connections import at_once
+from tests.factories import bearer, child_values, make_api_client
 from visible.audit.models import AuditEvent
 from visible.children.models import Child, Flag
 

@@ -9,7 +9,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.access import register as policy
 from visible.access.opening import open_child
 from visible.audit.models import AuditEvent

@@ -20,7 +20,7 @@ from django.urls import reverse
 from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 
-from tests.conftest import PASSWORD, as_viewer
+from tests.factories import PASSWORD, as_viewer
 from visible.children import actions
 from visible.children.models import Child
 from visible.children.photographs import NOT_JPEG_OR_PNG

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.children.models import Flag
 from visible.db.bulk import BulkTable, reserve_ids
 from visible.ssda903.models import ImportKind, ImportRun

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.children.models import Flag
 from visible.db.rows import RowReader
 

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from visible import installation
 from visible.agencies.models import Installation, InstallationMode, Organisation
 from visible.audit.models import AuditEvent

@@ -19,29 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, chromium_problem, session_cookie
 from visible.dates import years_before
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-MISSING_CHROMIUM = (
-    f"The browser tests need Debian's chromium at {CHROMIUM}, and it is not there. "
-    "Install it with `make browser` (apt-get install chromium). "
-    "Playwright's own browser download is not used and cannot be used on this machine."
-)
 DEFAULT_TIMEOUT_MS = 10_000
 FAILURE_DIR = Path(__file__).resolve().parents[2] / "var" / "e2e-failures"
-
-# Every live-server test: committed data the server thread can see, and the reference data
-# (authorities, loaded by a migration) restored after the flush that ends each test.
-e2e_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.hookimpl(trylast=True)
@@ -51,14 +34,6 @@ def pytest_collection_modifyitems(items):
     (asyncio.run, async_to_sync) would trip over; and their flushes leave the reference tables
     empty for any non-transactional test after them."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
-
-
-def chromium_problem() -> str | None:
-    if not CHROMIUM.exists():
-        return MISSING_CHROMIUM
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} exists but is not executable. " + MISSING_CHROMIUM
-    return None
 
 
 # --- the browser ---------------------------------------------------------------------------
@@ -158,19 +133,6 @@ def page(new_page):
     return new_page()
 
 
-def session_cookie(user, url: str) -> dict:
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": url,
-    }
-
-
 # --- data ----------------------------------------------------------------------------------
 
 
@@ -198,9 +160,8 @@ def years_old(today) -> Callable[..., dt.date]:
 
 @pytest.fixture
 def flag(days_ago):
-    """flag(user, child, kind, days_ago_start, ended_days_ago=None) through children.actions."""
-    from tests.conftest import as_viewer
-    from visible.children import actions
+    """flag(user, child, kind, start_days_ago=30, ended_days_ago=None) through
+    children.actions (factories.record_flag, counted in days before today)."""
 
     def _flag(
         user,
@@ -210,35 +171,22 @@ def flag(days_ago):
         ended_days_ago: int | None = None,
         evidence: str = "Referral from the police (synthetic test data)",
     ):
-        recorded = actions.record_flag(
-            as_viewer(user), child, kind, days_ago(start_days_ago), evidence
+        ended = days_ago(ended_days_ago) if ended_days_ago is not None else None
+        return factories.record_flag(
+            user, child, kind, days_ago(start_days_ago), evidence, ended=ended
         )
-        if ended_days_ago is not None:
-            actions.end_flag(
-                as_viewer(user), recorded, days_ago(ended_days_ago), "Ended for the test"
-            )
-        return recorded
 
     return _flag
 
 
 @pytest.fixture
 def place(days_ago):
-    """place(user, child, authority_code, start_days_ago=30, place_code="U4") through children.actions."""
-    from tests.conftest import as_viewer
-    from visible.children import actions
-    from visible.reference.models import Authority
+    """place(user, child, authority_code, start_days_ago=30, place_code="U4") through
+    children.actions (factories.record_placement)."""
 
     def _place(user, child, authority_code: str, start_days_ago: int = 30, place_code: str = "U4"):
-        return actions.record_placement(
-            as_viewer(user),
-            child,
-            {
-                "place_code": place_code,
-                "start_date": days_ago(start_days_ago),
-                "authority": Authority.objects.get(code=authority_code),
-                "provider": "Example Fostering (synthetic)",
-            },
+        return factories.record_placement(
+            user, child, authority_code, days_ago(start_days_ago), place_code=place_code
         )
 
     return _place

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import COUNCIL_B_CODE
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import (
     AXE_JS,
     ChildFormPage,
@@ -19,6 +17,8 @@ from tests.e2e.pages import (
     axe_violations,
     describe_violations,
 )
+from tests.e2e.support import e2e_db
+from tests.factories import COUNCIL_B_CODE
 
 pytestmark = [pytest.mark.e2e]
 

@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import ChildRecordPage, ChildrenListPage
+from tests.e2e.support import e2e_db
 from visible.children.models import Child
 from visible.dates import years_after
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import COUNCIL_A_CODE, COUNCIL_B_CODE
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import ChildrenListPage
+from tests.e2e.support import e2e_db
+from tests.factories import COUNCIL_A_CODE, COUNCIL_B_CODE
 
 pytestmark = [pytest.mark.e2e, e2e_db]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import ChildRecordPage
+from tests.e2e.support import e2e_db
 from visible.children.models import Flag
 
 pytestmark = [pytest.mark.e2e, e2e_db]

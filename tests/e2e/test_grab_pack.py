@@ -12,9 +12,9 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.conftest import as_viewer
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import axe_violations, describe_violations
+from tests.e2e.support import e2e_db
+from tests.factories import as_viewer, missing_episode
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
 from visible.missing import actions
@@ -57,17 +57,7 @@ def test_the_grab_pack_page_shows_both_parts_and_its_pdf_downloads(
         expected_version=None,
     )
     now = timezone.now()
-    earlier, _ = actions.report_missing(
-        viewer,
-        child,
-        {
-            "category": "M",
-            "last_seen_at": now - dt.timedelta(days=60),
-            "last_seen_place": "College",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
-    )
+    earlier = missing_episode(sw_a, child, hours_ago=60 * 24, last_seen_place="College")
     actions.record_return(
         viewer,
         earlier,
@@ -77,17 +67,12 @@ def test_the_grab_pack_page_shows_both_parts_and_its_pdf_downloads(
             "found_place": "Victoria coach station",
         },
     )
-    episode, _ = actions.report_missing(
-        viewer,
+    episode = missing_episode(
+        sw_a,
         child,
-        {
-            "category": "M",
-            "last_seen_at": now - dt.timedelta(hours=4),
-            "last_seen_place": "Outside Thornton Heath library",
-            "clothing": "Green parka, black jeans",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
+        hours_ago=4,
+        last_seen_place="Outside Thornton Heath library",
+        clothing="Green parka, black jeans",
     )
 
     page = new_page(sw_a)

@@ -11,8 +11,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import as_viewer
-from tests.e2e.conftest import e2e_db
 from tests.e2e.missing_pages import (
     AlertsPage,
     EpisodePage,
@@ -23,6 +21,8 @@ from tests.e2e.missing_pages import (
     uk_words,
 )
 from tests.e2e.pages import ChildRecordPage
+from tests.e2e.support import e2e_db
+from tests.factories import as_viewer, report_missing
 from visible.children import actions as register
 from visible.dates import eighteenth_birthday, years_before
 from visible.missing import actions
@@ -40,22 +40,6 @@ def route_exists(name: str, *args) -> bool:
     except NoReverseMatch:
         return False
     return True
-
-
-@pytest.fixture
-def uasc_child(sw_a, make_child, days_ago):
-    child = make_child(
-        sw_a,
-        given_names="Dawit",
-        family_name="Tekle",
-        nationality="ERI",
-        first_language="tir",
-        looked_after_from=days_ago(200),
-    )
-    register.record_flag(
-        as_viewer(sw_a), child, "uasc", days_ago(200), "Claimed asylum on arrival (synthetic)"
-    )
-    return child
 
 
 def test_from_report_to_risk_review_after_the_return_interview(new_page, coordinator_a, uasc_child):
@@ -229,19 +213,11 @@ def test_a_17_year_old_who_turns_18_while_missing_stays_missing_with_the_same_gr
     then = timezone.now() - dt.timedelta(days=4)
     with monkeypatch.context() as patch:
         patch.setattr(actions, "_now", lambda: then)
-        episode, grading = actions.report_missing(
-            as_viewer(sw_a),
+        episode, grading = report_missing(
+            sw_a,
             child,
-            {
-                "category": "M",
-                "last_seen_at": then - dt.timedelta(hours=2),
-                "last_seen_place": "Croydon town centre",
-                "reported_by_name": "Carer (synthetic)",
-                "reported_by_role": "carer",
-                "police_force": None,
-                "police_reported_at": None,
-                "police_reference": "",
-            },
+            last_seen_at=then - dt.timedelta(hours=2),
+            last_seen_place="Croydon town centre",
         )
     assert (
         grading.grade == "high" and "turned_18_while_missing" not in grading.assessment["markers"]

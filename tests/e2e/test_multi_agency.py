@@ -4,18 +4,13 @@ transfer seen from both councils; break-glass with the owner alerted and reviewi
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import as_viewer, make_user
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import BasePage, axe_violations, describe_violations
+from tests.e2e.support import e2e_db
+from tests.factories import create_uasc_child, make_user, missing_episode
 from visible.agencies.models import Organisation, Role
-from visible.children import actions as register
-from visible.missing import actions as missing
 from visible.missing.models import Alert
 from visible.sharing.models import BreakGlass, Disclosure, Transfer
 
@@ -28,55 +23,12 @@ def accessible(page, name: str) -> None:
     assert not violations, f"{name} ({page.url}):\n" + describe_violations(violations)
 
 
-def uasc(user, make_child, given="Dawit", family="Tekle"):
-    today = timezone.localdate()
-    child = make_child(
-        user,
-        given_names=given,
-        family_name=family,
-        nationality="ERI",
-        looked_after_from=today - dt.timedelta(days=200),
-    )
-    register.record_flag(
-        as_viewer(user), child, "uasc", today - dt.timedelta(days=200), "Asylum claim (synthetic)"
-    )
-    return child
-
-
-def report(user, child, force, hours_ago=3, returned_hours_ago=None):
-    now = timezone.now()
-    episode, _ = missing.report_missing(
-        as_viewer(user),
-        child,
-        {
-            "category": "M",
-            "last_seen_at": now - dt.timedelta(hours=hours_ago),
-            "last_seen_place": "West Croydon bus station",
-            "with_whom": "",
-            "clothing": "Grey hoodie, black trainers",
-            "circumstances": "Did not come back from college",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-            "police_force": force,
-            "police_reported_at": now - dt.timedelta(hours=hours_ago - 1) if force else None,
-            "police_reference": "MPS-1" if force else "",
-        },
-    )
-    if returned_hours_ago is not None:
-        missing.record_return(
-            as_viewer(user),
-            episode,
-            {"returned_at": now - dt.timedelta(hours=returned_hours_ago), "found_by": "self"},
-        )
-    return episode
-
-
 def test_a_shared_grab_pack_reaches_the_police_only_once_the_child_is_missing_to_them(
-    new_page, sw_a, make_child
+    new_page, sw_a
 ):
     met = Organisation.objects.get(name="Metropolitan Police Service")
     officer = make_user("officer.met", met, Role.POLICE_OFFICER)
-    child = uasc(sw_a, make_child)
+    child = create_uasc_child(sw_a)
 
     council = new_page(sw_a)
     screen = BasePage(council)
@@ -96,7 +48,7 @@ def test_a_shared_grab_pack_reaches_the_police_only_once_the_child_is_missing_to
     cop.navigate(lambda: police.goto(f"/children/{child.pk}/"))
     expect(cop.h1).to_have_text("Page not found")
 
-    report(sw_a, child, met)
+    missing_episode(sw_a, child, force=met, clothing="Grey hoodie, black trainers")
     cop.navigate(lambda: police.goto("/police/missing"))
     expect(police.get_by_test_id("force-missing")).to_contain_text("Dawit Tekle")
     accessible(police, "The force's missing list")
@@ -118,10 +70,10 @@ def test_the_trafficking_spoc_sees_children_in_scope_after_they_come_back(
     met = Organisation.objects.get(name="Metropolitan Police Service")
     spoc = make_user("spoc.met", met, Role.TRAFFICKING_SPOC)
     officer = make_user("officer.met", met, Role.POLICE_OFFICER)
-    back = uasc(sw_a, make_child)
-    report(sw_a, back, met, hours_ago=60, returned_hours_ago=40)
+    back = create_uasc_child(sw_a)
+    missing_episode(sw_a, back, force=met, hours_ago=60, returned_hours_ago=40)
     out_now = make_child(sw_a, given_names="Sam", family_name="Smith", nationality="GBR")
-    report(sw_a, out_now, met)
+    missing_episode(sw_a, out_now, force=met)
 
     page = new_page(spoc)
     BasePage(page).navigate(lambda: page.goto("/police/missing"))
@@ -137,9 +89,9 @@ def test_the_trafficking_spoc_sees_children_in_scope_after_they_come_back(
     expect(other.get_by_test_id("force-missing")).not_to_contain_text("Dawit Tekle")
 
 
-def test_a_transfer_seen_from_both_councils(new_page, manager_a, manager_b, sw_a, make_child):
-    child = uasc(sw_a, make_child)
-    report(sw_a, child, None)  # open, with open alerts that move with the child
+def test_a_transfer_seen_from_both_councils(new_page, manager_a, manager_b, sw_a):
+    child = create_uasc_child(sw_a)
+    missing_episode(sw_a, child)  # open, with open alerts that move with the child
 
     sender = new_page(manager_a)
     screen = BasePage(sender)
@@ -179,9 +131,9 @@ def test_a_transfer_seen_from_both_councils(new_page, manager_a, manager_b, sw_a
 
 
 def test_break_glass_is_refused_without_a_reason_and_the_owner_is_alerted(
-    new_page, sw_b, manager_a, sw_a, make_child
+    new_page, sw_b, manager_a, sw_a
 ):
-    child = uasc(sw_a, make_child)
+    child = create_uasc_child(sw_a)
     page = new_page(sw_b)
     screen = BasePage(page)
     screen.navigate(lambda: page.goto(f"/children/{child.pk}/"))

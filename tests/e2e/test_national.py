@@ -10,9 +10,9 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import as_viewer, make_user
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import BasePage, axe_violations, describe_violations
+from tests.e2e.support import e2e_db
+from tests.factories import as_viewer, make_user
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.national.models import Collection, Submission
 

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import ChildRecordPage, SubFormPage
+from tests.e2e.support import e2e_db
 from visible.audit.models import AuditEvent
 from visible.children import actions
 from visible.children.models import ChildName, GuardianAssignment
@@ -89,7 +89,7 @@ def test_other_names_are_added_and_removed(new_page, sw_a, make_child):
 
 def test_a_guardian_assignment_is_ended(new_page, sw_a, make_child, days_ago):
     child = make_child(sw_a, given_names="Ana", family_name="Popescu")
-    from tests.conftest import as_viewer
+    from tests.factories import as_viewer
 
     actions.assign_guardian(
         as_viewer(sw_a),

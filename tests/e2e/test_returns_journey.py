@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import BasePage, axe_violations, describe_violations
+from tests.e2e.support import e2e_db
 from visible.demo.synthetic.generate import generate
 from visible.reference.models import Authority
 from visible.returns.models import PartnershipArea

@@ -4,18 +4,20 @@ code refused, a recovery code, the lockout after repeated wrong codes; axe-core 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import (
     ChildrenListPage,
     SecondFactorPage,
     SetUpAuthenticatorPage,
     SignInPage,
 )
+from tests.e2e.support import back_date_last_activity, e2e_db
 from tests.e2e.test_accessibility import check_page
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e]
 
@@ -113,7 +115,6 @@ def test_the_sign_in_helper_passes_the_second_factor_for_an_enrolled_user(page, 
 def test_password_reset_change_and_the_timeout_message_pages(page, sw_a, settings):
     """The password pages and the timed-out sign-in page, as a person meets them."""
     import re
-    import time
 
     from django.core import mail
 
@@ -152,12 +153,12 @@ def test_password_reset_change_and_the_timeout_message_pages(page, sw_a, setting
     expect(sign_in.h1).to_have_text("Change your password")
     check_page(page, "Change your password")
 
-    settings.VISIBLE_SESSION_IDLE_TIMEOUT = 2
-    time.sleep(3)
+    settings.VISIBLE_SESSION_IDLE_TIMEOUT = 30 * 60
+    back_date_last_activity(page, dt.timedelta(minutes=31))  # away from the desk for 31 minutes
     page.goto("/counts/")
     timed_out = SignInPage(page)
     expect(timed_out.h1).to_have_text("Sign in to Visible")
     expect(page.get_by_test_id("timed-out")).to_contain_text(
-        "You were signed out after 2 seconds without activity"
+        "You were signed out after 30 minutes without activity"
     )
     check_page(page, "Signed out after a timeout")

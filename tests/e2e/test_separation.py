@@ -9,9 +9,9 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import COUNCIL_B_CODE, as_viewer
-from tests.e2e.conftest import e2e_db
 from tests.e2e.pages import ChildrenListPage, CountsPage
+from tests.e2e.support import e2e_db
+from tests.factories import COUNCIL_B_CODE, as_viewer
 from visible.audit.models import AuditEvent
 from visible.children import actions
 

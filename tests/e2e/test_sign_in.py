@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import chromium_problem, e2e_db
 from tests.e2e.pages import ChildrenListPage, SignInPage
+from tests.e2e.support import chromium_problem, e2e_db
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e]
 

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import as_viewer
 from tests.connections import at_once
+from tests.factories import as_viewer, missing_episode
 from visible.agencies.models import Organisation
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
@@ -32,17 +32,7 @@ def test_return_police_report_and_sighting_at_once_are_all_kept(sw_a, coordinato
         as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=100), "Asylum claim"
     )
     now = timezone.now()
-    episode, _ = actions.report_missing(
-        as_viewer(sw_a),
-        child,
-        {
-            "category": "M",
-            "last_seen_at": now - dt.timedelta(hours=6),
-            "last_seen_place": "Station",
-            "reported_by_name": "Carer",
-            "reported_by_role": "carer",
-        },
-    )
+    episode = missing_episode(sw_a, child, last_seen_at=now - dt.timedelta(hours=6))
     force = Organisation.objects.get(name="Metropolitan Police Service")
     barrier = threading.Barrier(3)
     errors: list[BaseException] = []
@@ -113,17 +103,7 @@ def _alert_for(sw_a, make_child):
     """A 'no police report' alert, as report_missing raises it three hours after last seen."""
     today = timezone.localdate()
     child = make_child(sw_a, looked_after_from=today - dt.timedelta(days=100))
-    actions.report_missing(
-        as_viewer(sw_a),
-        child,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
-            "last_seen_place": "Station",
-            "reported_by_name": "Carer",
-            "reported_by_role": "carer",
-        },
-    )
+    missing_episode(sw_a, child, hours_ago=3)
     return Alert.objects.get(child=child, code="no_police_report")
 
 

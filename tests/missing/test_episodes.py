@@ -4,12 +4,13 @@ the episode rules, the return, the interview and the alerts, through missing/act
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer, report_missing
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
@@ -21,43 +22,12 @@ from visible.risk import Grade, assess_episode, sweep
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now
+# Reports here were made two hours ago unless a test says otherwise.
+report = partial(report_missing, hours_ago=2)
 
 
 def errors_of(excinfo) -> dict[str, list[str]]:
     return {k: [m for e in v for m in e.messages] for k, v in excinfo.value.error_dict.items()}
-
-
-def report(user, child, hours_ago: float = 2, **overrides):
-    values = {
-        "category": "M",
-        "last_seen_at": NOW() - dt.timedelta(hours=hours_ago),
-        "last_seen_place": "Croydon bus garage",
-        "with_whom": "",
-        "clothing": "Black puffer jacket",
-        "circumstances": "Did not come back from college",
-        "reported_by_name": "Carer (synthetic)",
-        "reported_by_role": "carer",
-        "police_force": None,
-        "police_reported_at": None,
-        "police_reference": "",
-    } | overrides
-    return actions.report_missing(as_viewer(user), child, values)
-
-
-@pytest.fixture
-def uasc_child(sw_a, make_child):
-    today = timezone.localdate()
-    child = make_child(
-        sw_a,
-        given_names="Dawit",
-        family_name="Tekle",
-        nationality="ERI",
-        looked_after_from=today - dt.timedelta(days=200),
-    )
-    register.record_flag(
-        as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=200), "Asylum claim"
-    )
-    return child
 
 
 def test_a_uasc_child_reported_missing_is_graded_high_with_the_reason_and_source(sw_a, uasc_child):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer, report_missing
 from visible.agencies.models import Organisation
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
@@ -47,23 +47,6 @@ def png(size=(120, 160), colour=(30, 100, 180), fmt="PNG") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format=fmt)
     return buffer.getvalue()
-
-
-def report(user, child, hours_ago: float, **overrides):
-    values = {
-        "category": "M",
-        "last_seen_at": NOW() - dt.timedelta(hours=hours_ago),
-        "last_seen_place": "Croydon bus garage",
-        "with_whom": "",
-        "clothing": "Black puffer jacket",
-        "circumstances": "Did not come back from college",
-        "reported_by_name": "Carer (synthetic)",
-        "reported_by_role": "carer",
-        "police_force": None,
-        "police_reported_at": None,
-        "police_reference": "",
-    } | overrides
-    return actions.report_missing(as_viewer(user), child, values)
 
 
 def police(name="Metropolitan Police Service") -> Organisation:
@@ -148,7 +131,7 @@ def child(sw_a, make_child):
         (150, "Birmingham New Street station"),
         (40, "Luton bus station"),
     ):
-        episode, _ = report(sw_a, kid, hours_ago=days_ago * 24)
+        episode, _ = report_missing(sw_a, kid, hours_ago=days_ago * 24)
         actions.record_return(
             viewer,
             episode,
@@ -163,7 +146,7 @@ def child(sw_a, make_child):
 
 @pytest.fixture
 def episode(sw_a, child):
-    episode, _ = report(
+    episode, _ = report_missing(
         sw_a,
         child,
         hours_ago=3,
@@ -314,7 +297,7 @@ def test_the_pack_prepared_in_advance_has_part_1_only_and_points_to_an_open_epis
     assert AuditEvent.objects.filter(
         action="view", object_type="child", object_id=str(child.pk), purpose="grab pack"
     ).exists()
-    episode, _ = report(sw_a, child, hours_ago=1)
+    episode, _ = report_missing(sw_a, child, hours_ago=1)
     html = client.get(reverse("web:child-grab-pack", args=[child.pk])).content.decode()
     assert reverse("web:grab-pack", args=[episode.pk]) in html
 
@@ -451,7 +434,7 @@ def test_the_host_council_gets_the_pack_for_an_open_episode_only(client, sw_a, s
             "postcode": "ME14 1XX",
         },
     )
-    earlier, _ = report(sw_a, kid, hours_ago=24 * 30)
+    earlier, _ = report_missing(sw_a, kid, hours_ago=24 * 30)
     actions.record_return(
         viewer,
         earlier,
@@ -461,7 +444,7 @@ def test_the_host_council_gets_the_pack_for_an_open_episode_only(client, sw_a, s
             "found_place": "Maidstone East station",
         },
     )
-    now_missing, _ = report(sw_a, kid, hours_ago=2, last_seen_place="Maidstone bus station")
+    now_missing, _ = report_missing(sw_a, kid, hours_ago=2, last_seen_place="Maidstone bus station")
     client.force_login(sw_b)
     page = client.get(reverse("web:grab-pack", args=[now_missing.pk]))
     assert page.status_code == 200 and "Maidstone bus station" in text_of(page)
@@ -522,7 +505,7 @@ def test_durations_read_naturally(minutes, words):
 def test_the_child_record_links_to_the_grab_pack_prepared_in_advance(client, sw_a, make_child):
     from django.urls import reverse
 
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     child = make_child(sw_a)
     client.login(username=sw_a.username, password=PASSWORD)

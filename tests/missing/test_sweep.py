@@ -213,9 +213,8 @@ def assert_same_as_sweep_child(at: dt.datetime):
     return summary
 
 
-def test_sweep_all_leaves_exactly_what_sweep_child_on_every_child_leaves(register):
-    first = assert_same_as_sweep_child(NOW)
-    assert first.alerts_raised > 50
+def _check_first_sweep(summary) -> None:
+    assert summary.alerts_raised > 50
     codes = set(Alert.objects.filter(resolved_at__isnull=True).values_list("code", flat=True))
     assert {
         "return_interview_overdue",
@@ -227,7 +226,9 @@ def test_sweep_all_leaves_exactly_what_sweep_child_on_every_child_leaves(registe
         "potential_trafficking_victim",
     } <= codes
 
-    # People act on some alerts; the register changes under others.
+
+def _people_act_and_the_register_changes() -> None:
+    """After the first sweep: people act on some alerts; the register changes under others."""
     open_alerts = list(
         Alert.objects.filter(resolved_at__isnull=True, code__in=actions.SWEEP_ALERT_CODES).order_by(
             "pk"
@@ -260,18 +261,43 @@ def test_sweep_all_leaves_exactly_what_sweep_child_on_every_child_leaves(registe
         )
     LogEntry.objects.filter(text__contains="absconder").delete()
 
-    later = assert_same_as_sweep_child(NOW + dt.timedelta(hours=2))
-    assert later.alerts_closed > 0
-    # Days on: more interviews and NRM decisions fall due (Kent's interviews later than the
-    # rest), birthdays pass.
-    assert_same_as_sweep_child(NOW + dt.timedelta(days=4))
-    assert_same_as_sweep_child(NOW + dt.timedelta(days=6))
-    # And back in time, a little and a lot: what was not yet due closes, and reopens after.
-    assert assert_same_as_sweep_child(NOW + dt.timedelta(hours=1)).alerts_closed > 0
-    assert_same_as_sweep_child(NOW - dt.timedelta(days=2))
-    back = assert_same_as_sweep_child(NOW - dt.timedelta(days=20))
-    assert back.alerts_closed > 0
-    assert_same_as_sweep_child(NOW + dt.timedelta(hours=3))
+
+def _closes_some(summary) -> None:
+    assert summary.alerts_closed > 0
+
+
+# The sweeps, in order, that sweep_all must match sweep_child on every child at: (id, moment,
+# what the sweep's summary must show). The first runs on the register as generated; people
+# act after it; then two hours on, days on (more interviews and NRM decisions fall due, Kent's
+# interviews later than the rest, birthdays pass), and back in time, a little and a lot (what
+# was not yet due closes, and reopens after).
+SWEEPS = [
+    ("now", dt.timedelta(0), _check_first_sweep),
+    ("2-hours-on", dt.timedelta(hours=2), _closes_some),
+    ("4-days-on", dt.timedelta(days=4), None),
+    ("6-days-on", dt.timedelta(days=6), None),
+    ("back-to-1-hour-on", dt.timedelta(hours=1), _closes_some),
+    ("back-to-2-days-ago", -dt.timedelta(days=2), None),
+    ("back-to-20-days-ago", -dt.timedelta(days=20), _closes_some),
+    ("3-hours-on", dt.timedelta(hours=3), None),
+]
+
+
+@pytest.mark.parametrize("step", range(len(SWEEPS)), ids=[name for name, _, _ in SWEEPS])
+def test_sweep_all_leaves_exactly_what_sweep_child_on_every_child_leaves(register, step):
+    """One sweep of the sequence checked against the oracle (sweep_child on every child), so
+    that xdist can spread the sequence over its workers. The sweeps before it are replayed
+    with sweep_all alone: the state each leaves is what the test of that sweep checked, and
+    neither the oracle nor the checks change the register (the oracle is rolled back)."""
+    for index, (_, offset, check) in enumerate(SWEEPS[: step + 1]):
+        if index < step:
+            sweep_all(NOW + offset)
+        else:
+            summary = assert_same_as_sweep_child(NOW + offset)
+            if check is not None:
+                check(summary)
+        if index == 0:
+            _people_act_and_the_register_changes()
 
 
 def _comparable(facts) -> dict:

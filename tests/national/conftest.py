@@ -8,12 +8,11 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import as_viewer, make_user
+from tests.factories import as_viewer, make_user
+from tests.national.collections import PERIOD
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.demo.synthetic.returns import fill_collection
 from visible.national import actions, ingest
-
-PERIOD = (dt.date(2024, 9, 1), dt.date(2025, 8, 31))
 
 
 @pytest.fixture

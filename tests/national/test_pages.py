@@ -228,7 +228,7 @@ def test_a_council_sends_child_level_records_and_the_analyst_sees_the_tables(
         "test-national-key-0123456789abcdef-not-a-real-one"  # a real one: not the demo's
     )
 
-    from tests.conftest import as_viewer
+    from tests.factories import as_viewer
     from visible.children import actions as register
 
     child = make_child(

@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.audit.models import AuditEvent
 from visible.demo.synthetic.returns import consistent_counts
 from visible.national import actions, ingest, quality

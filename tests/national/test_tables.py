@@ -81,7 +81,7 @@ def test_per_authority_summary(collection, filled):
 
 
 def test_regional_breakdown_by_ons_region_and_by_a_custom_grouping(collection, filled, analyst):
-    from tests.conftest import as_viewer
+    from tests.factories import as_viewer
     from visible.national import actions
 
     regions = {a.code: a.region for a in Authority.objects.all()}
@@ -182,7 +182,7 @@ def test_published_tables_hide_small_counts_and_nothing_can_be_recovered(collect
 def test_a_resubmission_is_a_new_version_and_the_latest_counts(collection, filled, analyst):
     import copy
 
-    from tests.conftest import as_viewer
+    from tests.factories import as_viewer
     from visible.national import actions
 
     code, document = next(
@@ -204,7 +204,7 @@ def test_a_resubmission_is_a_new_version_and_the_latest_counts(collection, fille
 def test_trend_across_collections(collection, filled, analyst):
     import datetime as dt
 
-    from tests.conftest import as_viewer
+    from tests.factories import as_viewer
     from visible.national import actions, ingest
 
     later = actions.open_collection(

@@ -15,7 +15,7 @@ import tracemalloc
 import pytest
 from django.urls import reverse
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from tests.workbooks import COUNTS_HEADER, number_cell, row, text_cell, workbook
 from visible.demo.synthetic.returns import consistent_counts
 from visible.national import actions, ingest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_user
+from tests.factories import make_user
 from visible.agencies.models import Organisation, OrganisationKind, Role
 
 

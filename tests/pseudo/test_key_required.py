@@ -15,7 +15,7 @@ from importlib import import_module
 import pytest
 from django.urls import reverse
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from tests.pseudo.helpers import CROYDON, KEY, P_END, P_START, add_child, add_episode, at
 from visible.agencies.viewer import Viewer
 from visible.audit.models import AuditEvent

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.forms.models import model_to_dict
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from tests.pseudo.helpers import (
     CROYDON,
     KENT,

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from tests.pseudo.helpers import (
     CROYDON,
     KENT,
@@ -244,7 +244,7 @@ def test_submissions_under_different_keys_are_not_linked(two_registers):
 def test_only_a_national_body_analyst_reads_the_tables(
     two_registers, national_analyst, national_body, manager_a, analyst_a
 ):
-    from tests.conftest import make_user
+    from tests.factories import make_user
     from visible.agencies.models import Role
 
     submit_both()

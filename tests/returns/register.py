@@ -24,9 +24,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from tests.conftest import as_viewer, child_values
-from visible.children import actions as register
-from visible.missing import actions as missing
+from tests.factories import create_child, missing_episode, record_flag
 
 LONDON = ZoneInfo("Europe/London")
 P_START = dt.date(2024, 4, 1)
@@ -43,37 +41,25 @@ class KnownRegister:
 
 
 def _child(user, fake, name, **values):
-    return register.create_child(
-        as_viewer(user), child_values(fake, given_names=name, family_name="Synthetic", **values)
-    )
+    return create_child(user, fake, given_names=name, family_name="Synthetic", **values)
 
 
 def _flag(user, child, kind, start, end=None):
-    viewer = as_viewer(user)
-    flag = register.record_flag(viewer, child, kind, start, f"{kind} (synthetic evidence)")
-    if end:
-        register.end_flag(viewer, flag, end, "Ended (synthetic)")
-    return flag
+    return record_flag(
+        user,
+        child,
+        kind,
+        start,
+        f"{kind} (synthetic evidence)",
+        ended=end,
+        end_reason="Ended (synthetic)",
+    )
 
 
 def _episode(user, child, category, seen, returned=None, found_by="police"):
-    viewer = as_viewer(user)
-    episode, _ = missing.report_missing(
-        viewer,
-        child,
-        {
-            "category": category,
-            "last_seen_at": seen,
-            "last_seen_place": "Bus station (synthetic)",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
+    return missing_episode(
+        user, child, category=category, last_seen_at=seen, returned_at=returned, found_by=found_by
     )
-    if returned:
-        episode = missing.record_return(
-            viewer, episode, {"returned_at": returned, "found_by": found_by}
-        )
-    return episode
 
 
 def build(sw, fake, other_council_user=None) -> KnownRegister:

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from tests.returns import register as known
 from visible.agencies.viewer import Viewer
 from visible.audit.models import AuditEvent

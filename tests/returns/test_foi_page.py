@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.returns import register as known
 from visible.audit.models import AuditEvent
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import PASSWORD, as_viewer
+from tests.factories import PASSWORD, as_viewer
 from tests.returns import register as known
 from visible.agencies.viewer import Viewer
 from visible.audit.models import AuditEvent

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import PASSWORD
-from tests.security.conftest import (
+from tests.factories import PASSWORD
+from tests.security.signing_in import (
     ELSEWHERE,
     OFFICE,
     code_step,

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import PASSWORD, as_viewer
-from tests.security.conftest import (
+from tests.factories import PASSWORD, as_viewer, missing_episode
+from tests.security.signing_in import (
     ELSEWHERE,
     OFFICE,
     is_signed_in,
@@ -30,7 +30,6 @@ from tests.security.conftest import (
 from tests.security.totp import give_authenticator
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
-from visible.missing import actions as missing
 
 pytestmark = pytest.mark.django_db
 
@@ -221,18 +220,7 @@ def live_episode(sw_a, make_child):
     register.record_flag(
         as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=100), "Asylum claim"
     )
-    episode, _ = missing.report_missing(
-        as_viewer(sw_a),
-        child,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
-            "last_seen_place": "Station",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
-    )
-    return episode
+    return missing_episode(sw_a, child, hours_ago=3)
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from django.db import connections
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
 from tests.connections import make_room_for
+from tests.factories import PASSWORD
 from tests.security.totp import give_authenticator
 from visible.security import second_factor
 

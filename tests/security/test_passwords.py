@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import PASSWORD
-from tests.security.conftest import is_signed_in, page_text, password_step, sign_in
+from tests.factories import PASSWORD
+from tests.security.signing_in import is_signed_in, page_text, password_step, sign_in
 from visible.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

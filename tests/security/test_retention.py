@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import as_viewer, make_council, make_user
+from tests.factories import as_viewer, make_council, make_user
 from visible.agencies.models import Role
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.security.test_retention import old_child
 from visible.agencies.models import Role
 from visible.audit.log import verify

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.security.conftest import code_step, is_signed_in, page_text, password_step
+from tests.security.signing_in import code_step, is_signed_in, page_text, password_step
 from tests.security.totp import fresh_code, give_authenticator
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent

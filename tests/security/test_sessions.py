@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.security.conftest import code_step, is_signed_in, page_text, password_step, sign_in
+from tests.security.signing_in import code_step, is_signed_in, page_text, password_step, sign_in
 from tests.security.totp import fresh_code
 from visible.audit.models import AuditEvent
 

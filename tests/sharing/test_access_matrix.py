@@ -27,8 +27,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.conftest import COUNCIL_A_CODE, as_viewer, make_user
-from tests.sharing.conftest import comparable, report
+from tests.factories import COUNCIL_A_CODE, as_viewer, make_user, report_missing
+from tests.sharing.refusals import comparable
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer
 from visible.api import tokens
@@ -305,7 +305,7 @@ def world(sw_a, manager_a, council_b, met, spoc):
         },
     )
     missing.save_safety_plan(viewer, child, {"description": "Slim, 1.70 m"}, None)
-    episode, _ = report(sw_a, child, force=met)
+    episode, _ = report_missing(sw_a, child, force=met)
     share = sharing.share_grab_pack(viewer, child, met)
     glass_user = make_user("sw.b.glass", council_b, Role.SOCIAL_WORKER)
     glass = sharing.break_glass(
@@ -389,7 +389,7 @@ def _outsider(label: str):
             username="outsider.no-organisation", password="synthetic-pass-1"
         )
     if where.startswith("E"):
-        from tests.conftest import make_council
+        from tests.factories import make_council
 
         organisation = make_council(where)
     elif where == "Kent Police":

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tests.conftest import as_viewer, make_user
+from tests.factories import as_viewer, make_user
 from visible.access import register as policy
 from visible.agencies.models import Role
 from visible.audit.models import AuditEvent

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.conftest import as_viewer
-from tests.sharing.conftest import report
+from tests.factories import as_viewer, report_missing
 from visible.missing.models import Alert
 from visible.sharing import actions
 from visible.sharing.models import Transfer
@@ -61,7 +60,7 @@ def _database_url() -> str:
 def test_a_transfer_killed_half_way_leaves_the_child_wholly_with_the_sender(
     sw_a, manager_a, uasc_child, council_a, council_b
 ):
-    report(sw_a, uasc_child)
+    report_missing(sw_a, uasc_child)
     alerts_before = set(
         Alert.objects.filter(child=uasc_child, resolved_at__isnull=True).values_list(
             "pk", "organisation_id"

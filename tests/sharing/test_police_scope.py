@@ -12,9 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.api.conftest import bearer, make_api_client
-from tests.conftest import as_viewer
-from tests.sharing.conftest import report
+from tests.factories import as_viewer, bearer, make_api_client, report_missing
 from visible.access import missing as missing_policy
 from visible.agencies.models import Role
 from visible.children import actions as register
@@ -26,7 +24,7 @@ LOGGED = "Seen by a youth worker near Brixton market (synthetic)"
 
 
 def _past(user, child, force, days_ago: int):
-    episode, _ = report(user, child, force=force, hours_ago=24 * days_ago)
+    episode, _ = report_missing(user, child, force=force, hours_ago=24 * days_ago)
     viewer = as_viewer(user)
     missing.add_log_entry(
         viewer, episode, "sighting", episode.last_seen_at + dt.timedelta(hours=2), LOGGED
@@ -65,7 +63,7 @@ def history(sw_a, make_child, met, kent_police):
             "old": _past(sw_a, child, met, 200),
             "other_force": _past(sw_a, child, kent_police, 100),
             "recent": _past(sw_a, child, met, 20),
-            "open": report(sw_a, child, force=met, hours_ago=3)[0],
+            "open": report_missing(sw_a, child, force=met, hours_ago=3)[0],
         }
     return made
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.conftest import as_viewer, make_user
-from tests.sharing.conftest import comparable, report
+from tests.factories import as_viewer, make_user, report_missing
+from tests.sharing.refusals import comparable
 from visible.agencies.models import Organisation, Role
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
@@ -190,7 +190,7 @@ def test_an_unknown_address_is_not_a_refusal(client, sw_a):
 
 
 def test_the_api_records_a_refusal_once_naming_the_route(sw_a, sw_b, make_child, met):
-    from tests.api.conftest import bearer, make_api_client
+    from tests.factories import bearer, make_api_client
 
     own = make_child(sw_a)
     theirs = make_child(sw_b)
@@ -212,7 +212,7 @@ def test_the_api_records_a_refusal_once_naming_the_route(sw_a, sw_b, make_child,
 
 def test_an_api_refusal_raised_without_a_record_is_recorded(sw_a, make_child):
     """A child with no photograph through the API: a 404 from the view, recorded centrally."""
-    from tests.api.conftest import bearer, make_api_client
+    from tests.factories import bearer, make_api_client
 
     child = make_child(sw_a)
     api = bearer(make_api_client(sw_a.memberships.get().organisation).secret)
@@ -225,7 +225,7 @@ def test_an_api_refusal_raised_without_a_record_is_recorded(sw_a, make_child):
 
 def test_episode_routes_name_the_route_on_the_gates_event(client, sw_a, sw_b, make_child, met):
     theirs = make_child(sw_b)
-    episode, _ = report(sw_b, theirs, force=met)
+    episode, _ = report_missing(sw_b, theirs, force=met)
     outsider = make_user(
         "officer.kent.r", Organisation.objects.get(name="Kent Police"), Role.POLICE_OFFICER
     )

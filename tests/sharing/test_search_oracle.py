@@ -12,9 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.api.conftest import bearer, make_api_client
-from tests.conftest import as_viewer
-from tests.sharing.conftest import report
+from tests.factories import as_viewer, bearer, make_api_client, report_missing
 from visible.access import register as policy
 from visible.agencies.models import Role
 from visible.children import actions as register
@@ -83,7 +81,7 @@ def seen_by_all(sw_a, make_child, guardian_service, met):
             "start_date": today - dt.timedelta(days=5),
         },
     )
-    report(sw_a, child, force=met)
+    report_missing(sw_a, child, force=met)
     return child
 
 

@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import as_viewer
-from tests.sharing.conftest import report
+from tests.factories import as_viewer, report_missing
 from visible.access import missing as missing_policy
 from visible.access import register as policy
 from visible.access.register import Access
@@ -36,7 +35,7 @@ def test_the_police_see_a_child_only_while_reported_missing_to_their_force(
 ):
     assert access(officer, uasc_child) == Access.NONE
     assert not policy.visible_children(as_viewer(officer)).exists()
-    episode, _ = report(sw_a, uasc_child, force=met)
+    episode, _ = report_missing(sw_a, uasc_child, force=met)
     assert access(officer, uasc_child) == Access.LIMITED
     assert access(kent_officer, uasc_child) == Access.NONE  # another force
     assert list(policy.visible_children(as_viewer(officer))) == [uasc_child]
@@ -72,7 +71,7 @@ def test_a_shared_grab_pack_opens_to_the_force_only_while_the_child_is_missing_t
     actions.share_grab_pack(as_viewer(sw_a), uasc_child, met)
     client.force_login(officer)
     assert client.get(reverse("web:child-grab-pack", args=[uasc_child.pk])).status_code == 404
-    episode, _ = report(sw_a, uasc_child, force=met)
+    episode, _ = report_missing(sw_a, uasc_child, force=met)
     assert missing_policy.can_see_grab_pack(as_viewer(officer), uasc_child, episode)
     page = client.get(reverse("web:grab-pack", args=[episode.pk]))
     assert page.status_code == 200 and "Dawit" in page.content.decode()
@@ -104,7 +103,7 @@ def test_the_spoc_sees_children_in_scope_back_within_ninety_days(
         sw_a, given_names="Sam", family_name="Smith", nationality="GBR"
     )  # not in scope
     for child in (uasc_child, other):
-        episode, _ = report(sw_a, child, force=met, hours_ago=30)
+        episode, _ = report_missing(sw_a, child, force=met, hours_ago=30)
         missing.record_return(
             as_viewer(sw_a),
             episode,
@@ -169,7 +168,7 @@ def test_break_glass_needs_a_reason_alerts_the_owner_and_is_reviewed(
 def test_a_transfer_moves_everything_in_one_step_and_the_sender_keeps_a_read_only_view(
     sw_a, manager_a, manager_b, sw_b, uasc_child, council_b
 ):
-    episode, _ = report(sw_a, uasc_child)  # open, with open alerts
+    episode, _ = report_missing(sw_a, uasc_child)  # open, with open alerts
     open_alerts = Alert.objects.filter(child=uasc_child, resolved_at__isnull=True).count()
     assert open_alerts
     with pytest.raises(PermissionDenied):
@@ -221,6 +220,6 @@ def test_the_host_council_is_told_when_a_child_is_placed_in_its_area(
 
 
 def test_the_national_body_never_sees_a_child(analyst_national, uasc_child, sw_a, met):
-    report(sw_a, uasc_child, force=met)
+    report_missing(sw_a, uasc_child, force=met)
     assert access(analyst_national, uasc_child) == Access.NONE
     assert not policy.visible_children(as_viewer(analyst_national)).exists()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import CROYDON
 from visible.audit.models import AuditEvent
 from visible.children.models import Child
 from visible.cli import main
 
-from .conftest import CROYDON
 from .test_problems import good_files
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.factories import CROYDON
 from visible.children.models import Flag
 from visible.cli import main
 from visible.ssda903.factors import import_factors
-
-from .conftest import CROYDON
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import CROYDON
+from tests.ssda903.register import YEAR
 from visible.ssda903.export import export_return
 from visible.ssda903.oracle import validate_folder
-
-from .conftest import CROYDON, YEAR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("ssda903-oracle")]
 

@@ -11,11 +11,10 @@ import io
 import pytest
 from freezegun import freeze_time
 
+from tests.factories import CROYDON
 from visible.children.models import Child, Flag
 from visible.ssda903.importer import import_return
 from visible.ssda903.report import ERROR
-
-from .conftest import CROYDON
 
 pytestmark = pytest.mark.django_db
 

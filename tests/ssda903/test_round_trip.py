@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from tests.factories import CROYDON
+from tests.ssda903.register import YEAR
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children.models import Child, Flag, Placement
@@ -13,8 +15,6 @@ from visible.missing.models import Alert, Episode, Grading
 from visible.ssda903.export import export_return
 from visible.ssda903.importer import import_return_folder
 from visible.ssda903.models import ImportRun
-
-from .conftest import CROYDON, YEAR
 
 pytestmark = pytest.mark.django_db
 

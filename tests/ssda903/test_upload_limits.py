@@ -13,13 +13,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.factories import CROYDON, PASSWORD
 from visible.children.models import Child, Flag
 from visible.ssda903.factors import import_factors, import_factors_file
 from visible.ssda903.importer import import_return_folder
 from visible.ssda903.models import ProblemReport
 
-from .conftest import CROYDON
 from .test_problems import HEADER, good_files, run
 
 pytestmark = pytest.mark.django_db

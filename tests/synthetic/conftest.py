@@ -12,9 +12,6 @@ from django.db import transaction
 
 from visible.demo.synthetic.generate import generate
 
-CROYDON = "E09000008"
-KENT = "E10000016"
-
 
 @pytest.fixture(scope="module")
 def generated(django_db_setup, django_db_blocker, request):

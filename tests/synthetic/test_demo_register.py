@@ -10,6 +10,7 @@ import pytest
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from tests.factories import CROYDON, KENT
 from visible.children.models import (
     SCOPE_FLAGS,
     TRAFFICKING_FLAGS,
@@ -25,8 +26,6 @@ from visible.children.models import (
 )
 from visible.children.names import fold
 from visible.missing.models import Episode, ReturnInterview
-
-from .conftest import CROYDON, KENT
 
 RUNS = [dict(authorities=[CROYDON, KENT], national=False, children=1200, seed=11)]
 

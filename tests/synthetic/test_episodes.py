@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from tests.factories import CROYDON, KENT
 from visible.children.models import Child
 from visible.dates import uk_date
 from visible.demo.synthetic.episodes import graded_from
@@ -18,8 +19,6 @@ from visible.demo.synthetic.generate import generate
 from visible.missing.facts import facts_from_json
 from visible.missing.models import Episode, Grading, ReturnInterview
 from visible.risk import RiskSettings, assess_episode, check_text
-
-from .conftest import CROYDON, KENT
 
 RUNS = [
     dict(authorities=[CROYDON, KENT], national=False, children=2500, seed=31),

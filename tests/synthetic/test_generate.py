@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from tests.factories import CROYDON, KENT
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children.models import Child
 from visible.cli import main
 from visible.demo.synthetic.generate import generate
-
-from .conftest import CROYDON, KENT
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,9 @@ import collections
 import pytest
 from django.db.models import Count, F
 
+from tests.factories import CROYDON, KENT
 from visible.children.models import Child, GuardianAssignment, Placement
 from visible.reference.models import Authority
-
-from .conftest import CROYDON, KENT
 
 RUNS = [dict(authorities=None, national=True, children=3000, seed=2)]
 

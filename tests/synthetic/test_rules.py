@@ -12,6 +12,7 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
+from tests.factories import CROYDON, KENT
 from visible.children import actions
 from visible.children.models import Child, Flag, Placement
 from visible.children.validation import (
@@ -25,8 +26,6 @@ from visible.children.validation import (
 )
 from visible.dates import collection_year
 from visible.reference.codes import PLACEMENT_TYPES
-
-from .conftest import CROYDON, KENT
 
 RUNS = [
     dict(authorities=None, national=True, children=1500, seed=21),

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from tests.api.conftest import bearer, make_api_client
+from tests.factories import bearer, make_api_client
 from visible.api.fields import StrictDateField, StrictDateTimeField
 from visible.web.children.forms import CountsPeriodForm
 from visible.web.fields import GovukDateField

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import COUNCIL_B_CODE, as_viewer, make_user
+from tests.factories import COUNCIL_B_CODE, as_viewer, make_user, report_missing
 from visible.agencies.models import Organisation, Role
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
@@ -34,22 +35,8 @@ NOW = timezone.now
 
 # --- helpers -------------------------------------------------------------------------------
 
-
-def report(user, child, hours_ago: float = 2, **overrides):
-    values = {
-        "category": "M",
-        "last_seen_at": NOW() - dt.timedelta(hours=hours_ago),
-        "last_seen_place": "West Croydon bus station",
-        "with_whom": "",
-        "clothing": "Grey hoodie",
-        "circumstances": "Did not come back from college",
-        "reported_by_name": "Carer (synthetic)",
-        "reported_by_role": "carer",
-        "police_force": None,
-        "police_reported_at": None,
-        "police_reference": "",
-    } | overrides
-    return actions.report_missing(as_viewer(user), child, values)
+# Reports here were made two hours ago unless a test says otherwise.
+report = partial(report_missing, hours_ago=2)
 
 
 def when(instant: dt.datetime, prefix: str, date_name: str, time_name: str) -> dict[str, str]:
@@ -92,22 +79,6 @@ def signed_in(client):
         return client
 
     return _sign_in
-
-
-@pytest.fixture
-def uasc_child(sw_a, make_child):
-    today = timezone.localdate()
-    child = make_child(
-        sw_a,
-        given_names="Dawit",
-        family_name="Tekle",
-        nationality="ERI",
-        looked_after_from=today - dt.timedelta(days=200),
-    )
-    register.record_flag(
-        as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=200), "Asylum claim (synthetic)"
-    )
-    return child
 
 
 @pytest.fixture
@@ -724,9 +695,8 @@ def test_acknowledging_an_alert_puts_it_in_my_inbox(client, coordinator_a, sw_a,
 
     from django.utils import timezone
 
-    from tests.conftest import PASSWORD, as_viewer
+    from tests.factories import PASSWORD, as_viewer
     from visible.children import actions as register
-    from visible.missing import actions
     from visible.missing.models import Alert
 
     today = timezone.localdate()
@@ -734,17 +704,7 @@ def test_acknowledging_an_alert_puts_it_in_my_inbox(client, coordinator_a, sw_a,
     register.record_flag(
         as_viewer(sw_a), child, "uasc", today - dt.timedelta(days=90), "Asylum claim"
     )
-    actions.report_missing(
-        as_viewer(sw_a),
-        child,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
-            "last_seen_place": "Station",
-            "reported_by_name": "Carer",
-            "reported_by_role": "carer",
-        },
-    )
+    report_missing(sw_a, child, hours_ago=3)
     alert = Alert.objects.get(child=child, code="no_police_report")
     client.login(username=coordinator_a.username, password=PASSWORD)
     mine_before = client.get("/alerts/?show=mine").content.decode()

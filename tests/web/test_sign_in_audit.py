@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.security.totp import fresh_code, give_authenticator
 from visible.audit.models import AuditEvent
 
