@@ -20,6 +20,13 @@ from visible.worker.models import Routine, WorkerProcess
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _migrations_checked_each_time(monkeypatch):
+    from visible.worker import health
+
+    monkeypatch.setattr(health, "_migrations_applied_until", [0.0])
+
+
 def _worker(seen_seconds_ago: float | None, stopped: bool = False, name: str = "host pid 1"):
     now = timezone.now()
     return WorkerProcess.objects.create(
@@ -163,6 +170,10 @@ def test_sweeps_failing_since_the_worker_started(client):
 def test_a_migration_not_applied(client):
     _worker(seen_seconds_ago=5)
     _sweep(ok_seconds_ago=10)
+    assert _ready(client)[0] == 200
+    from visible.worker import health
+
+    health._migrations_applied_until[0] = 0.0  # a minute later
     MigrationRecorder.Migration.objects.filter(app="worker", name="0001_initial").delete()
     status, failed, body = _ready(client)
     assert status == 503 and failed == {"migrations"}
