@@ -11,8 +11,11 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
 
 .PHONY: run test test-sqlite test-postgres test-frozen setup system-libs python-deps frontend browser dfe-validator lint bench demo clean
 
+# The server and, beside it, the background worker (the sweep every minute): Ctrl+C stops both.
 run: setup
 	$(BIN)/visible demo
+	@$(BIN)/visible worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/visible serve --host $(HOST) --port $(PORT)
 
 test: setup browser dfe-validator

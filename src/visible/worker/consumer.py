@@ -96,6 +96,7 @@ def run(threads: int, scheduler: bool = True, out=sys.stdout) -> int:
         periodic=scheduler,
         worker_type="thread",
         scheduler_interval=1,
+        max_delay=2.0,  # an idle thread looks at a SQLite or PostgreSQL queue every 2 s at most
         graceful_signal="TERM",
         shutdown_timeout=settings.VISIBLE_WORKER_SHUTDOWN_SECONDS,
     )
