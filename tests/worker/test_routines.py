@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 
 import pytest
@@ -143,3 +144,27 @@ def test_a_lock_that_ran_out_during_a_sweep_is_logged(caplog):
     assert run.ran
     assert "The sweep lock ran out while me was running it" in caplog.text
     assert Routine.objects.get(name="sweep").holder == "another pid 2"  # theirs, still held
+
+
+@pytest.mark.django_db
+def test_a_starting_worker_frees_the_locks_of_dead_workers_on_its_machine_only():
+    import socket
+    import subprocess
+
+    here = socket.gethostname()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    until = timezone.now() + dt.timedelta(minutes=5)
+    for name, holder in [
+        ("sweep", f"{here} pid {gone.pid}"),  # killed mid-sweep: its lock would hold 5 minutes
+        ("seal", f"{here} pid {os.getppid()}"),  # alive
+        ("other", f"elsewhere pid {gone.pid}"),  # another machine: cannot tell
+    ]:
+        Routine.objects.create(name=name, holder=holder, held_until=until)
+    assert routines.free_locks_of_dead_processes() == [f"{here} pid {gone.pid}"]
+    assert dict(Routine.objects.values_list("name", "holder")) == {
+        "sweep": "",
+        "seal": f"{here} pid {os.getppid()}",
+        "other": f"elsewhere pid {gone.pid}",
+    }
+    assert tasks.run_sweep().ran

@@ -85,6 +85,8 @@ def run(threads: int, scheduler: bool = True, out=sys.stdout) -> int:
         )
     every = settings.VISIBLE_SWEEP_EVERY_SECONDS
     me = routines.identity()
+    for holder in routines.free_locks_of_dead_processes():
+        print(f"Freed the lock left by {holder}, which is no longer running.", file=out)
     routines.worker_started(
         me, timezone.now(), broker=describe_broker(), threads=threads, runs_scheduler=scheduler
     )

@@ -69,6 +69,33 @@ def take(routine: str, holder: str, at: dt.datetime, hold_for: dt.timedelta) -> 
     )
 
 
+def free_locks_of_dead_processes() -> list[str]:
+    """Free the locks held by processes of this machine that are gone (a worker killed in the
+    middle of a sweep and restarted by systemd), so that the new one need not wait for them to
+    lapse. A lock held on another machine, or by a live process, is left alone."""
+    prefix = f"{socket.gethostname()} pid "
+    freed = []
+    for holder in Routine.objects.filter(holder__startswith=prefix).values_list(
+        "holder", flat=True
+    ):
+        pid = holder.removeprefix(prefix)
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        if Routine.objects.filter(holder=holder).update(holder="", held_until=None):
+            freed.append(holder)
+    return freed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def finish(routine: str, holder: str, at: dt.datetime, *, ok: bool, outcome: str) -> None:
     """Record how the run ended, and free the lock if it is still this holder's."""
     done = {"finished_at": at, "ok": ok, "outcome": outcome[:300]}

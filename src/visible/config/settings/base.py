@@ -383,10 +383,12 @@ VISIBLE_WORKER_THREADS = _env_int("VISIBLE_WORKER_THREADS", 4)
 # On SIGTERM the worker takes no new job and waits this long for those running to finish
 # (systemd's TimeoutStopSec must be longer).
 VISIBLE_WORKER_SHUTDOWN_SECONDS = _env_int("VISIBLE_WORKER_SHUTDOWN_SECONDS", 60)
-# The sweep (missing/sweep.py) and the worker's heartbeat run this often; a sweep holds its
-# lock in the database at most this long, should its worker die in the middle of one.
+# The sweep (missing/sweep.py) and the worker's heartbeat run this often. A sweep's lock in the
+# database lapses after VISIBLE_SWEEP_LOCK_SECONDS, should its worker die in the middle of one
+# on another machine (on its own machine, the next worker to start frees it at once); a sweep
+# of 100,000 children takes seconds.
 VISIBLE_SWEEP_EVERY_SECONDS = _env_int("VISIBLE_SWEEP_EVERY_SECONDS", 60)
-VISIBLE_SWEEP_LOCK_SECONDS = _env_int("VISIBLE_SWEEP_LOCK_SECONDS", 10 * 60)
+VISIBLE_SWEEP_LOCK_SECONDS = _env_int("VISIBLE_SWEEP_LOCK_SECONDS", 5 * 60)
 # /readyz and `visible status`: ready while a worker was seen and a sweep ended well this recently.
 VISIBLE_READY_WORKER_SECONDS = _env_int("VISIBLE_READY_WORKER_SECONDS", 2 * 60)
 VISIBLE_READY_SWEEP_SECONDS = _env_int("VISIBLE_READY_SWEEP_SECONDS", 5 * 60)
