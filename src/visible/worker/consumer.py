@@ -68,7 +68,11 @@ class RoutineConsumer(Consumer):
 
 
 def run(threads: int, scheduler: bool = True, out=sys.stdout) -> int:
-    from . import tasks  # noqa: F401  (registers the tasks with the consumer)
+    from django.utils.module_loading import autodiscover_modules
+
+    from . import tasks  # noqa: F401  (registers the routine tasks with the consumer)
+
+    autodiscover_modules("jobs")  # and each app's jobs (queue.job), from its jobs.py
 
     if huey.immediate:
         raise ValueError(

@@ -5,10 +5,12 @@ the database by default (no server to run, one machine), Redis in production, or
 PostgreSQL storage. Results are not kept: a job that has something to show (an import's
 progress, its outcome) writes it to Visible's own tables, where the pages read it.
 
-A long job (an import, a batch of notifications) is a function decorated with ``job`` and
-asked for with ``after_commit``, so the worker never looks for rows the asking transaction has
-not yet committed::
+A long job (an import, a batch of notifications) is a function decorated with ``job``, in
+its app's ``jobs.py`` (the worker imports every installed app's), and asked for with
+``after_commit``, so the worker never looks for rows the asking transaction has not yet
+committed::
 
+    # visible/ssda903/jobs.py
     from visible.worker.queue import after_commit, job
 
     @job(retries=0)  # an import is all or nothing: a failure is reported, not retried
