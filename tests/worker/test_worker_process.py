@@ -5,6 +5,7 @@ the health checks follow the worker; SIGTERM stops it cleanly."""
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import time
 
 import pytest
@@ -121,3 +122,26 @@ def test_the_worker_refuses_to_start_in_immediate_mode(start_worker):
     assert worker.process.wait(timeout=60) == 2
     assert "VISIBLE_TASKS_IMMEDIATE is on" in worker.output()
     assert "Traceback" not in worker.output()
+
+
+@worker_db
+def test_sigterm_lets_the_running_sweep_finish_before_the_worker_stops(start_worker):
+    """systemd stops the worker with SIGTERM: a sweep already running is finished and
+    recorded, not cut off."""
+    from django.db import transaction
+
+    worker = start_worker("sqlite")
+    wait_for("the worker's first sweep", _first_sweep_done, worker, START)
+    with transaction.atomic():
+        # Hold the sweep's row (on SQLite, the write lock): the next sweep starts and waits.
+        Routine.objects.select_for_update().get(name="sweep")
+        time.sleep(2.5)
+        worker.process.send_signal(signal.SIGTERM)
+        time.sleep(1.5)
+        assert worker.process.poll() is None, "it stopped without finishing the sweep"
+        released = timezone.now()
+    assert worker.process.wait(timeout=30) == 0, worker.output()  # (a second SIGTERM: at once)
+    routine = Routine.objects.get(name="sweep")
+    assert routine.ok is True and routine.finished_at >= released
+    assert routine.holder == ""  # and it let go of the lock
+    assert "stopped." in worker.output() and "Traceback" not in worker.output()
