@@ -112,7 +112,8 @@ def run(threads: int, scheduler: bool = True, out=sys.stdout) -> int:
         else "no scheduler: another worker queues the sweep"
     )
     print(
-        f"Visible worker ({me}): {threads} threads, jobs from {describe_broker()}, {routine}. "
+        f"Visible worker ({me}): {threads} thread{'s' if threads != 1 else ''}, jobs from "
+        f"{describe_broker()}, {routine}. "
         "SIGTERM stops it gently, Ctrl+C at once.",
         file=out,
         flush=True,
