@@ -130,12 +130,14 @@ def test_sigterm_lets_the_running_sweep_finish_before_the_worker_stops(start_wor
     recorded, not cut off."""
     from django.db import transaction
 
-    worker = start_worker("sqlite")
+    worker = start_worker("sqlite", VISIBLE_LOG_LEVEL="INFO")  # Huey says when a task starts
     wait_for("the worker's first sweep", _first_sweep_done, worker, START)
+    starts = "Executing visible.worker.tasks.sweep"
     with transaction.atomic():
         # Hold the sweep's row (on SQLite, the write lock): the next sweep starts and waits.
         Routine.objects.select_for_update().get(name="sweep")
-        time.sleep(2.5)
+        before = worker.output().count(starts)
+        wait_for("a sweep starting", lambda: worker.output().count(starts) > before, worker, 30)
         worker.process.send_signal(signal.SIGTERM)
         time.sleep(1.5)
         assert worker.process.poll() is None, "it stopped without finishing the sweep"
