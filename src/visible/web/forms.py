@@ -239,9 +239,7 @@ class PhotoForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[
-            "photo"
-        ].help_text = (
+        self.fields["photo"].help_text = (
             f"A recent photograph, JPEG or PNG, up to {size_text(settings.VISIBLE_PHOTO_MAX_BYTES)}"
         )
 
