@@ -14,8 +14,11 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
 # The local demo runs on the development settings; everything else (wsgi.py, manage.py, the
 # `visible` command) defaults to production's, which refuse to start without their secrets.
 run: export DJANGO_SETTINGS_MODULE := visible.config.settings.dev
+# The server and, beside it, the background worker (the sweep every minute): Ctrl+C stops both.
 run: setup
 	$(BIN)/visible demo
+	@$(BIN)/visible worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/visible serve --host $(HOST) --port $(PORT)
 
 test: setup browser dfe-validator

@@ -3,6 +3,8 @@ web pages use.
 
     visible demo                      set up the database and demo data, print the logins
     visible serve                     serve Visible on 127.0.0.1:8000 (gunicorn; the logins: demo only)
+    visible worker                    the background worker: the sweep every minute, and jobs
+    visible status                    is Visible ready? (the checks of /readyz; exit 1 if not)
     visible generate ...              make a synthetic register (deterministic with --seed)
 
 (`demo` and `generate` need the optional extra `demo`, and an empty or demo database:
@@ -358,6 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     from visible.api.cli import add_commands as add_api_commands
 
     add_api_commands(sub)  # noqa: E702, I001
+    from visible.worker.cli import add_commands as add_worker_commands
+
+    add_worker_commands(sub)  # worker, status
 
     p = sub.add_parser(
         "manage", help="run a Django management command, e.g. 'visible manage migrate'"

@@ -197,9 +197,18 @@ PUBLIC = {
     "api:schema",
     "api:docs",
     "api:token",
+    "healthz",
+    "readyz",
 }
+# The health checks, for load balancers (tests/worker/test_health.py): /readyz answers 503
+# while no worker has run the sweep, as in these tests. Neither names a record or a person.
+HEALTH_CHECKS = {"healthz", "readyz"}
 # Unnamed patterns that only say "no such address" (never a refusal of a record).
 NO_SUCH_PAGE = {"visible.api.views_auth.not_found"}
+
+
+def _not_ready(route: Route, response) -> bool:
+    return route.name in HEALTH_CHECKS and response.status_code == 503
 
 
 def _callback_path(route: Route) -> str:
@@ -601,7 +610,9 @@ def test_every_route_without_an_id_is_allowed_or_refused_and_audited(client, wor
             before = _last_seq()
             response = caller.request(route, method, url)
             where = f"{who}: {method.upper()} {url} ({route.name})"
-            assert response.status_code < 500, f"{where} gave {response.status_code}"
+            assert response.status_code < 500 or _not_ready(route, response), (
+                f"{where} gave {response.status_code}"
+            )
             denied = _denials_after(before)
             if response.status_code in (403, 404):
                 assert len(denied) == 1, f"{where}: refused with {len(denied)} denied events"
@@ -631,7 +642,9 @@ def test_signed_out_every_route_sends_to_sign_in_or_is_public(client, world):
                 else getattr(client, method)(url)
             )
             where = f"signed out: {method.upper()} {url} ({route.name})"
-            assert response.status_code < 500, f"{where} gave {response.status_code}"
+            assert response.status_code < 500 or _not_ready(route, response), (
+                f"{where} gave {response.status_code}"
+            )
             if (
                 route.name in PUBLIC
                 or _callback_path(route) in NO_SUCH_PAGE

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "visible.national",
     "visible.sharing",
     "visible.security",
+    "visible.worker",
     "rest_framework",
     "drf_spectacular",
     "visible.api",
@@ -404,3 +405,42 @@ VISIBLE_API_TOKEN_RATE = os.environ.get(
     "VISIBLE_API_TOKEN_RATE", "30/min"
 )  # token endpoint, per address
 VISIBLE_API_ACCESS_TOKEN_SECONDS = int(os.environ.get("VISIBLE_API_ACCESS_TOKEN_SECONDS", 3600))
+
+# The background worker and its scheduler (`visible worker`; docs/decisions/0008): Huey. Its
+# broker holds the queue of jobs: Redis when VISIBLE_REDIS_URL (or REDIS_URL) is set, else a
+# SQLite file beside the database, which needs no server but serves one machine only. With
+# VISIBLE_TASK_BROKER=postgres, Huey's own PostgreSQL storage in Visible's database (tables
+# huey_*, which Huey makes itself).
+VISIBLE_REDIS_URL = os.environ.get("VISIBLE_REDIS_URL") or os.environ.get("REDIS_URL", "")
+VISIBLE_TASK_BROKER = os.environ.get("VISIBLE_TASK_BROKER") or (
+    "redis" if VISIBLE_REDIS_URL else "sqlite"
+)
+VISIBLE_TASK_FILE = os.environ.get("VISIBLE_TASK_FILE") or str(VAR_DIR / "huey.sqlite3")
+VISIBLE_TASK_QUEUE = os.environ.get("VISIBLE_TASK_QUEUE", "visible")  # one per Visible per broker
+# Jobs run at once where they are asked for, with no worker: the tests only.
+VISIBLE_TASKS_IMMEDIATE = False
+# Threads taking jobs in one `visible worker`: the sweep, the heartbeat and two long jobs at once.
+VISIBLE_WORKER_THREADS = _env_int("VISIBLE_WORKER_THREADS", 4)
+# On SIGTERM the worker takes no new job and waits this long for those running to finish
+# (systemd's TimeoutStopSec must be longer).
+VISIBLE_WORKER_SHUTDOWN_SECONDS = _env_int("VISIBLE_WORKER_SHUTDOWN_SECONDS", 60)
+# The sweep (missing/sweep.py) and the worker's heartbeat run this often. A sweep's lock in the
+# database lapses after VISIBLE_SWEEP_LOCK_SECONDS, should its worker die in the middle of one
+# on another machine (on its own machine, the next worker to start frees it at once); a sweep
+# of 100,000 children takes seconds.
+VISIBLE_SWEEP_EVERY_SECONDS = _env_int("VISIBLE_SWEEP_EVERY_SECONDS", 60)
+VISIBLE_SWEEP_LOCK_SECONDS = _env_int("VISIBLE_SWEEP_LOCK_SECONDS", 5 * 60)
+# /readyz and `visible status`: ready while a worker was seen and a sweep ended well this recently.
+VISIBLE_READY_WORKER_SECONDS = _env_int("VISIBLE_READY_WORKER_SECONDS", 2 * 60)
+VISIBLE_READY_SWEEP_SECONDS = _env_int("VISIBLE_READY_SWEEP_SECONDS", 5 * 60)
+if VISIBLE_TASK_BROKER not in ("sqlite", "redis", "postgres"):
+    raise ImproperlyConfigured(
+        f"VISIBLE_TASK_BROKER={VISIBLE_TASK_BROKER} is not a broker Visible knows: write sqlite (a file "
+        "beside the database, one machine), redis (with VISIBLE_REDIS_URL) or postgres."
+    )
+if VISIBLE_TASK_BROKER == "redis" and not VISIBLE_REDIS_URL:
+    raise ImproperlyConfigured(
+        "VISIBLE_TASK_BROKER=redis needs VISIBLE_REDIS_URL, for example redis://127.0.0.1:6379/0."
+    )
+# Load balancers ask for the health checks over plain HTTP, straight to the application.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

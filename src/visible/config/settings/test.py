@@ -34,3 +34,11 @@ STATIC_ROOT = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _test_file = Path(tempfile.gettempdir()) / f"visible-test-{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_test_file)}  # noqa: F405
+
+# Jobs run at once, in the test, unless a test starts a real `visible worker` (which sets
+# VISIBLE_TASKS_IMMEDIATE=0 and its own VISIBLE_TASK_FILE); never a broker outside the run.
+VISIBLE_TASKS_IMMEDIATE = env_flag("VISIBLE_TASKS_IMMEDIATE", True)  # noqa: F405
+VISIBLE_TASK_BROKER = os.environ.get("VISIBLE_TASK_BROKER", "sqlite")
+VISIBLE_TASK_FILE = os.environ.get("VISIBLE_TASK_FILE") or str(
+    Path(tempfile.mkdtemp(prefix="visible-huey-")) / "huey.sqlite3"
+)
