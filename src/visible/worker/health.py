@@ -31,7 +31,9 @@ class Check:
     detail: str
 
 
-def _ago(then: dt.datetime, now: dt.datetime) -> str:
+def _ago(then: dt.datetime | None, now: dt.datetime) -> str:
+    if then is None:
+        return "at a time not recorded"
     seconds = max(0, round((now - then).total_seconds()))
     when = timezone.localtime(then).isoformat(timespec="seconds")
     return f"{seconds} s ago ({when})"
