@@ -165,6 +165,7 @@ class Stage:
     sign_in_failures: int
     sign_in_p95: float
     connections: int
+    lock_waiters: float
     load: str
     by_name: dict[str, tuple[int, float, float]]
     error_examples: list[str]
@@ -179,7 +180,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 def run_stage(server: str, port: int, users: int, seconds: int, stage: int, work: Path, env):
     events = work / f"events-{server}-{users}.jsonl"
-    spawn_rate = max(5, users // 4)
+    spawn_rate = 5  # a few sign-ins a second, as people arriving at work would
     # Everyone spawned and signed in (a password hash each: argon2 is slow on purpose, and
     # slower on a busy machine), with room; the steady state is measured after the last.
     ramp = users / spawn_rate + 15 + users * 0.3
@@ -192,21 +193,25 @@ def run_stage(server: str, port: int, users: int, seconds: int, stage: int, work
         }
     )
     peak = [0]
+    samples: list[tuple[int, int]] = []  # (running a query, waiting for a lock) each second
     done = threading.Event()
 
     def count_connections() -> None:
         while not done.is_set():
             try:
-                held = int(
-                    psql(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                        f"'{DATABASE}' AND application_name = 'visible-load'"
-                    )
+                held, active, waiting = (
+                    int(n)
+                    for n in psql(
+                        "SELECT count(*), count(*) FILTER (WHERE state = 'active'), "
+                        "count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity "
+                        f"WHERE datname = '{DATABASE}' AND application_name = 'visible-load'"
+                    ).split("|")
                 )
                 peak[0] = max(peak[0], held)
+                samples.append((active, waiting))
             except (subprocess.CalledProcessError, ValueError):
                 pass
-            done.wait(1.0)
+            done.wait(0.5)
 
     counter = threading.Thread(target=count_connections, daemon=True)
     counter.start()
@@ -262,6 +267,7 @@ def run_stage(server: str, port: int, users: int, seconds: int, stage: int, work
         sign_in_failures=sum(1 for r in sign_ins if not r["ok"]),
         sign_in_p95=percentile(signin_codes, 0.95),
         connections=peak[0],
+        lock_waiters=statistics.mean(w for _, w in samples) if samples else float("nan"),
         load=load,
         by_name={
             name: (len(v), statistics.median(v), percentile(sorted(v), 0.95))
@@ -273,7 +279,8 @@ def run_stage(server: str, port: int, users: int, seconds: int, stage: int, work
     print(
         f"   {result.rps:.0f} req/s, median {result.median:.0f} ms, p95 {result.p95:.0f} ms, "
         f"errors {result.errors} (resets {result.resets}), sign-ins {result.sign_ins}/{users}, "
-        f"connections {result.connections}; load {load}",
+        f"connections {result.connections}, waiting for a lock {result.lock_waiters:.1f}; "
+        f"load {load}",
         flush=True,
     )
     if locust.returncode not in (0, 1):  # 1: some requests failed, reported above
@@ -281,9 +288,9 @@ def run_stage(server: str, port: int, users: int, seconds: int, stage: int, work
     return result
 
 
-def start_server(server: str, port: int, env, work: Path) -> Process:
+def start_server(server: str, port: int, env, work: Path, size: list[str]) -> Process:
     if server == "gunicorn":
-        command = [sys.executable, "-m", "visible.cli", "serve", "--port", str(port)]
+        command = [sys.executable, "-m", "visible.cli", "serve", "--port", str(port), *size]
     else:
         command = [
             sys.executable,
@@ -301,14 +308,14 @@ def start_server(server: str, port: int, env, work: Path) -> Process:
 
 def table(stages: list[Stage]) -> list[str]:
     lines = [
-        "| server | users | req/s | median ms | p95 ms | p99 ms | errors | resets | signed in | DB connections (peak) | load average after |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| server | users | req/s | median ms | p95 ms | p99 ms | errors | resets | signed in | DB connections (peak) | of them waiting for a lock (mean) | load average after |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for s in stages:
         lines.append(
             f"| {s.server} | {s.users} | **{s.rps:.0f}** | {s.median:.0f} | **{s.p95:.0f}** | "
             f"{s.p99:.0f} | {s.errors} | {s.resets} | {s.sign_ins}/{s.users} "
-            f"({s.sign_in_failures} failed) | {s.connections} | {s.load} |"
+            f"({s.sign_in_failures} failed) | {s.connections} | {s.lock_waiters:.1f} | {s.load} |"
         )
     return lines
 
@@ -375,28 +382,40 @@ def main() -> int:
     )
     parser.add_argument("--children", type=int, default=5000)
     parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
+    parser.add_argument("--web-workers", type=int, help="gunicorn's workers (default: its own)")
+    parser.add_argument("--web-threads", type=int, help="gunicorn's threads per worker")
+    parser.add_argument(
+        "--gunicorn-cmd-args", help="GUNICORN_CMD_ARGS for gunicorn, e.g. --reuse-port"
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.users.split(",")]
+    size = [f"--workers={args.web_workers}"] if args.web_workers else []
+    size += [f"--threads={args.web_threads}"] if args.web_threads else []
     work = Path(tempfile.mkdtemp(prefix="visible-load-"))
     env = environment(work / "var")
+    if args.gunicorn_cmd_args:
+        env["GUNICORN_CMD_ARGS"] = args.gunicorn_cmd_args
     before = load_average()
     print(f"Setting up {DATABASE} ({args.children} children) in {work}", flush=True)
     setup = set_up(env, args.children, work / "accounts.json", max(counts))
     stages: list[Stage] = []
     worker = Process([sys.executable, "-m", "visible.cli", "worker"], env, work / "worker.log")
     try:
-        for stage_number, server in enumerate(args.servers.split(",")):
-            port = free_port()
-            process = start_server(server, port, env, work)
-            try:
-                mine = counts
+        # Each number of users on each server in turn, a fresh server each time: on a
+        # machine shared with other work, both servers then meet much the same background.
+        stage = 0
+        for users in counts:
+            for server in args.servers.split(","):
                 if server == "runserver" and args.runserver_users:
-                    mine = [int(n) for n in args.runserver_users.split(",")]
-                for i, users in enumerate(mine):
-                    stage = stage_number * len(counts) + i
+                    if str(users) not in args.runserver_users.split(","):
+                        continue
+                port = free_port()
+                process = start_server(server, port, env, work, size)
+                try:
                     stages.append(run_stage(server, port, users, args.seconds, stage, work, env))
-            finally:
-                process.stop()
+                finally:
+                    process.stop()
+                stage += 1
     finally:
         worker.stop()
         from redis import Redis
@@ -408,6 +427,8 @@ def main() -> int:
         if not args.keep:
             psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
             shutil.rmtree(work, ignore_errors=True)
+    stages.sort(key=lambda s: (s.server, s.users))
+    gunicorn_env = f"GUNICORN_CMD_ARGS={args.gunicorn_cmd_args} " if args.gunicorn_cmd_args else ""
     lines = [
         f"- load average before: {before}; the machine is shared with other work (see each row)",
         f"- {setup}; accounts: {max(counts)} social workers of Croydon, each with an authenticator",
@@ -416,11 +437,13 @@ def main() -> int:
         "report missing 1 (form, send, episode page), record a return 1 (send, episode page): "
         f"{offered(1):.1f} requests a second each while the server keeps up",
         f"- steady state measured for {args.seconds} s after everyone signed in (sign-ins apart); "
-        "gunicorn: `visible serve` (3 workers x 4 threads); runserver: `visible manage runserver "
-        "--noreload` (threaded); both on production settings, `visible worker` beside them",
+        f"gunicorn: `{gunicorn_env}visible serve {' '.join(size)}` ({' '.join(size) or '3 workers x 4 threads'}); runserver: `visible manage runserver "
+        "--noreload` (threaded); both on production settings, `visible worker` beside them; "
+        "each run on a server started for it, the two servers taking turns at each number of users",
         f"- command: `PYTHONPATH=src:. .venv/bin/python -m bench.load.run --users {args.users} "
         f"--seconds {args.seconds} --servers {args.servers} --children {args.children}"
         + (f" --runserver-users {args.runserver_users}" if args.runserver_users else "")
+        + "".join(f" {a}" for a in sys.argv[1:] if a.startswith(("--web-", "--gunicorn-")))
         + "`",
         "",
         *table(stages),
