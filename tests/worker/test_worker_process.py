@@ -11,13 +11,13 @@ import time
 import pytest
 from django.utils import timezone
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.audit.models import AuditEvent
 from visible.missing import actions
 from visible.missing.models import Alert
 from visible.worker.models import Routine, WorkerProcess
 
-from .conftest import BROKERS, wait_for
+from .support import BROKERS, wait_for
 
 worker_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 START = 90  # seconds a worker may take to start and sweep once, on a busy two-core machine
