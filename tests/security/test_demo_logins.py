@@ -43,7 +43,9 @@ def test_the_code_printed_by_totp_code_signs_in(client, capsys):
     from visible.cli import main as visible
     from visible.security.models import TotpDevice
 
-    Installation.objects.create(mode=InstallationMode.DEMO, set_at=timezone.now(), set_by="test")
+    Installation.objects.create(
+        pk=1, mode=InstallationMode.DEMO, set_at=timezone.now(), set_by="test"
+    )
     create_demo_users()
     keys = dict(TotpDevice.objects.values_list("user__username", "secret"))
     create_demo_users()  # running the demo again keeps the keys people have added to their apps

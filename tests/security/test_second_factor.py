@@ -290,7 +290,9 @@ def test_totp_code_refuses_outside_the_demo(enrolled, capsys):
 def _a_demo_database() -> None:
     from visible.agencies.models import Installation, InstallationMode
 
-    Installation.objects.create(mode=InstallationMode.DEMO, set_at=timezone.now(), set_by="test")
+    Installation.objects.create(
+        pk=1, mode=InstallationMode.DEMO, set_at=timezone.now(), set_by="test"
+    )
 
 
 @override_settings(VISIBLE_ALLOW_DEMO_CODES=True)
