@@ -217,7 +217,8 @@ def logging_config(
     log_format: str = "json", level: str = "INFO", exception_messages: bool = False
 ) -> dict[str, Any]:
     """The LOGGING setting: everything to standard error through one handler, in one format.
-    Visible's own loggers at ``level`` (INFO: the request lines); libraries at WARNING.
+    Visible's own loggers, and Huey's (each job starting and how long it took: the worker's
+    record of its work), at ``level`` (INFO: the request lines); other libraries at WARNING.
     Django's warnings about 4xx responses are left out (the request's own line has the
     status, and without the path); its errors, with their tracebacks, are kept."""
     return {
@@ -241,6 +242,7 @@ def logging_config(
         "root": {"handlers": ["console"], "level": "WARNING"},
         "loggers": {
             "visible": {"level": level.upper()},
+            "huey": {"level": level.upper()},
             # Django's own handlers (a console when DEBUG, mail to ADMINS) are replaced by ours.
             "django": {"handlers": [], "level": "INFO", "propagate": True},
             "django.request": {"level": "ERROR"},
