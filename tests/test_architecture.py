@@ -101,7 +101,7 @@ def test_a_bad_import_breaks_a_contract(case, tmp_path):
     src = copy_of_the_package(tmp_path)
     path = src / "visible" / module
     path.write_text(path.read_text() + f"\n{statement}  # noqa\n")
-    result = lint_imports(src, str(ROOT / ".importlinter"))
+    result = lint_imports(src, "--config", str(ROOT / ".importlinter"))
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert complaint in " ".join(output.split()), output
