@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import as_viewer, make_api_client, missing_episode
 from visible.children import actions as register
+from visible.children.inputs import PlacementInput
 
 MAX_EXAMPLES = 25
 
@@ -117,12 +118,12 @@ def register_to_find(council_a, sw_a, make_child) -> Register:
     placement = register.record_placement(
         viewer,
         children[1],
-        {
-            "place_code": "U1",
-            "start_date": timezone.localdate() - dt.timedelta(days=30),
-            "authority": council_a.authority,
-            "postcode": "CR0 1XX",
-        },
+        PlacementInput(
+            place_code="U1",
+            start_date=timezone.localdate() - dt.timedelta(days=30),
+            authority=council_a.authority,
+            postcode="CR0 1XX",
+        ),
     )
     episode = missing_episode(sw_a, children[0], hours_ago=2)
     TOKEN["value"] = make_api_client(council_a).secret

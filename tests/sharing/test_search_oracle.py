@@ -17,6 +17,7 @@ from visible.access import register as policy
 from visible.agencies.models import Role
 from visible.children import actions as register
 from visible.children import queries
+from visible.children.inputs import GuardianInput, PlacementInput
 from visible.reference.models import Authority
 
 pytestmark = pytest.mark.django_db
@@ -63,23 +64,23 @@ def seen_by_all(sw_a, make_child, guardian_service, met):
     register.record_placement(
         viewer,
         child,
-        {
-            "place_code": "U1",
-            "start_date": today - dt.timedelta(days=30),
-            "authority": Authority.objects.get(code="E10000016"),
-            "postcode": "ME14 1XX",
-        },
+        PlacementInput(
+            place_code="U1",
+            start_date=today - dt.timedelta(days=30),
+            authority=Authority.objects.get(code="E10000016"),
+            postcode="ME14 1XX",
+        ),
     )
     register.assign_guardian(
         viewer,
         child,
-        {
-            "kind": "ictg",
-            "guardian_name": "A. Guardian (synthetic)",
-            "service": guardian_service.name,
-            "organisation": guardian_service,
-            "start_date": today - dt.timedelta(days=5),
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="A. Guardian (synthetic)",
+            service=guardian_service.name,
+            organisation=guardian_service,
+            start_date=today - dt.timedelta(days=5),
+        ),
     )
     report_missing(sw_a, child, force=met)
     return child

@@ -17,7 +17,9 @@ from visible.access import register as policy
 from visible.access.register import Access
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.children.inputs import GuardianInput, PlacementInput
 from visible.missing import actions as missing
+from visible.missing.inputs import ReturnInput
 from visible.missing.models import Alert
 from visible.reference.models import Authority
 from visible.sharing import actions
@@ -60,7 +62,7 @@ def test_the_police_see_a_child_only_while_reported_missing_to_their_force(
     missing.record_return(
         viewer,
         episode,
-        {"returned_at": timezone.now() - dt.timedelta(minutes=5), "found_by": "police"},
+        ReturnInput(returned_at=timezone.now() - dt.timedelta(minutes=5), found_by="police"),
     )
     assert access(officer, uasc_child) == Access.NONE
 
@@ -107,7 +109,7 @@ def test_the_spoc_sees_children_in_scope_back_within_ninety_days(
         missing.record_return(
             as_viewer(sw_a),
             episode,
-            {"returned_at": timezone.now() - dt.timedelta(hours=2), "found_by": "self"},
+            ReturnInput(returned_at=timezone.now() - dt.timedelta(hours=2), found_by="self"),
         )
     assert access(officer, uasc_child) == Access.NONE
     assert access(spoc, uasc_child) == Access.LIMITED
@@ -122,13 +124,13 @@ def test_a_guardian_sees_the_children_assigned_to_their_service(
     assignment = register.assign_guardian(
         as_viewer(sw_a),
         uasc_child,
-        {
-            "kind": "ictg",
-            "guardian_name": "Sam Guardian (synthetic)",
-            "service": guardian_service.name,
-            "start_date": timezone.localdate() - dt.timedelta(days=10),
-            "organisation": guardian_service,
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="Sam Guardian (synthetic)",
+            service=guardian_service.name,
+            start_date=timezone.localdate() - dt.timedelta(days=10),
+            organisation=guardian_service,
+        ),
     )
     grant = policy.grant_for(as_viewer(guardian), uasc_child)
     assert grant.access == Access.LIMITED and "nrm" in policy.sections_for(grant)
@@ -206,12 +208,12 @@ def test_the_host_council_is_told_when_a_child_is_placed_in_its_area(
     register.record_placement(
         as_viewer(sw_a),
         uasc_child,
-        {
-            "place_code": "K2",
-            "start_date": timezone.localdate() - dt.timedelta(days=1),
-            "authority": Authority.objects.get(code="E10000016"),
-            "postcode": "ME14 1XX",
-        },
+        PlacementInput(
+            place_code="K2",
+            start_date=timezone.localdate() - dt.timedelta(days=1),
+            authority=Authority.objects.get(code="E10000016"),
+            postcode="ME14 1XX",
+        ),
     )
     notice = Alert.objects.get(code="placed_in_your_area")
     assert notice.organisation == council_b and "placed in your area by" in notice.text
