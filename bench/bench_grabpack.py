@@ -119,6 +119,7 @@ def build_child():
     from visible.missing import actions
     from visible.missing.inputs import ReportMissingInput, ReturnInput
     from visible.reference.models import Authority
+    from visible.sharing import actions as sharing
 
     council = council_for(Authority.objects.get(code=AUTHORITY))
     user = get_user_model().objects.create_user("bench.coordinator", password="bench-password-1")
@@ -160,7 +161,7 @@ def build_child():
     for year in range(YEARS):
         begins = start + dt.timedelta(days=365 * year)
         last = year == YEARS - 1
-        register.record_placement(
+        sharing.record_placement(
             viewer,
             child,
             PlacementInput(

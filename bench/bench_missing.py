@@ -66,6 +66,7 @@ def _child_with_ten_years(viewer, council):
     from visible.missing import actions
     from visible.missing.inputs import ReportMissingInput, ReturnInput, ReturnInterviewInput
     from visible.reference.models import Authority
+    from visible.sharing import actions as sharing
 
     today = timezone.localdate()
     now = timezone.now()
@@ -92,7 +93,7 @@ def _child_with_ten_years(viewer, council):
     for i in range(15):
         begins = started + dt.timedelta(days=i * step)
         ends = begins + dt.timedelta(days=step - 1) if i < 14 else None
-        register.record_placement(
+        sharing.record_placement(
             viewer,
             child,
             PlacementInput(

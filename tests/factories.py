@@ -1,5 +1,5 @@
 """Test data made the way the pages make it: every helper here calls the real domain action
-(children/actions.py, missing/actions.py, api/tokens.py) with the same
+(children/actions.py, missing/actions.py, sharing/actions.py, api/tokens.py) with the same
 values a form would send, as the typed input the action takes (children/inputs.py,
 missing/inputs.py), so validation runs and the audit is written, as it would be for a person.
 
@@ -168,9 +168,10 @@ def record_placement(
     provider: str = "Example Fostering (synthetic)",
     **values,
 ):
-    """A placement in the authority with `authority_code` from `start`, through
-    children.actions.record_placement; `values` add or replace form fields (postcode, ...)."""
-    from visible.children import actions
+    """A placement in the authority with `authority_code` from `start`, as the page records
+    it (sharing.actions.record_placement: the placement, and the council of the area told);
+    `values` add or replace form fields (postcode, ...)."""
+    from visible.sharing import actions
 
     return actions.record_placement(
         as_viewer(user),

@@ -15,6 +15,7 @@ from visible.children import actions
 from visible.children.inputs import GuardianInput, NrmReferralInput, PlacementInput
 from visible.children.models import Child, Flag
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 TODAY = timezone.localdate
 
@@ -114,7 +115,7 @@ def test_host_council_sees_a_child_placed_in_its_area_in_the_limited_view(
 ):
     child = make_child(sw_a)
     kent = Authority.objects.get(code="E10000016")
-    actions.record_placement(
+    sharing_actions.record_placement(
         as_viewer(sw_a),
         child,
         PlacementInput(
@@ -487,7 +488,7 @@ def test_other_councils_client_cannot_record_a_placement(api_b, client_b, sw_a, 
 
 def test_own_filter_leaves_out_children_placed_in_the_area(api_b, sw_a, sw_b, make_child):
     hosted = make_child(sw_a)
-    actions.record_placement(
+    sharing_actions.record_placement(
         as_viewer(sw_a),
         hosted,
         PlacementInput(

@@ -14,6 +14,7 @@ from visible.api.serializers import WriteInput
 from visible.children import actions as register
 from visible.children.inputs import PlacementInput
 from visible.children.models import Child
+from visible.sharing import actions as sharing_actions
 
 TODAY = timezone.localdate
 
@@ -106,7 +107,7 @@ def records(sw_a, council_a, make_child):
     flag = register.record_flag(
         viewer, child, "uasc", TODAY() - dt.timedelta(days=5), "Arrived alone (synthetic)"
     )
-    placement = register.record_placement(
+    placement = sharing_actions.record_placement(
         viewer,
         child,
         PlacementInput(

@@ -25,6 +25,7 @@ from visible.agencies.models import Organisation, Role
 from visible.children import actions as register
 from visible.children.inputs import PlacementInput
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def scene(council_a, council_b, sw_a):
     viewer = as_viewer(sw_a)
     today = timezone.localdate()
     child = register.create_child(viewer, child_input(Faker("en_GB")))
-    register.record_placement(
+    sharing_actions.record_placement(
         viewer,
         child,
         PlacementInput(place_code="U1", start_date=today - dt.timedelta(days=10), authority=kent),

@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.factories import as_viewer, make_api_client, missing_episode
 from visible.children import actions as register
 from visible.children.inputs import PlacementInput
+from visible.sharing import actions as sharing_actions
 
 MAX_EXAMPLES = 25
 
@@ -115,7 +116,7 @@ def register_to_find(council_a, sw_a, make_child) -> Register:
     register.set_photo(
         viewer, children[2], ContentFile(photo.getvalue(), name="synthetic.png"), None
     )
-    placement = register.record_placement(
+    placement = sharing_actions.record_placement(
         viewer,
         children[1],
         PlacementInput(

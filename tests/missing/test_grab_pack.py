@@ -22,6 +22,7 @@ from visible.children.inputs import GuardianInput, PlacementInput
 from visible.missing import actions, grabpack
 from visible.missing.inputs import ReturnInput, SafetyPlanInput
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now
@@ -87,7 +88,7 @@ def child(sw_a, make_child):
         viewer, kid, "cse", today - dt.timedelta(days=300), "Strategy meeting"
     )
     register.end_flag(viewer, cse, today - dt.timedelta(days=200), "Concerns addressed")
-    register.record_placement(
+    sharing_actions.record_placement(
         viewer,
         kid,
         PlacementInput(
@@ -426,7 +427,7 @@ def test_the_host_council_gets_the_pack_for_an_open_episode_only(client, sw_a, s
     register.record_flag(
         viewer, kid, "separated", today - dt.timedelta(days=100), "Separated from family at Calais"
     )
-    register.record_placement(
+    sharing_actions.record_placement(
         viewer,
         kid,
         PlacementInput(

@@ -281,7 +281,7 @@ def world(sw_a, manager_a, council_b, met, spoc):
     register.record_flag(
         viewer, child, "uasc", today - dt.timedelta(days=300), "Asylum claim (synthetic)"
     )
-    placement = register.record_placement(
+    placement = sharing.record_placement(
         viewer,
         child,
         PlacementInput(

@@ -19,6 +19,7 @@ from visible.children import actions as register
 from visible.children import queries
 from visible.children.inputs import GuardianInput, PlacementInput
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,7 @@ def seen_by_all(sw_a, make_child, guardian_service, met):
     register.record_flag(
         viewer, child, "uasc", today - dt.timedelta(days=100), "Asylum claim (synthetic)"
     )
-    register.record_placement(
+    sharing_actions.record_placement(
         viewer,
         child,
         PlacementInput(

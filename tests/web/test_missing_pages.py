@@ -30,6 +30,7 @@ from visible.missing.models import (
     SafetyPlan,
 )
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now
@@ -233,7 +234,7 @@ def test_a_role_that_cannot_act_sees_the_episode_but_gets_403_on_every_write(
 def test_the_host_council_sees_open_episodes_of_children_placed_with_it_but_not_closed_ones(
     signed_in, sw_a, sw_b, uasc_child
 ):
-    register.record_placement(
+    sharing_actions.record_placement(
         as_viewer(sw_a),
         uasc_child,
         PlacementInput(

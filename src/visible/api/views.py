@@ -1,6 +1,7 @@
 """The API's endpoints. Each one opens the record through visible/access/opening.py (the same
-policy calls as the web pages), calls one function in children/actions.py or missing/actions.py for a
-write (with its typed input, built from the serializer's validated data), and answers with the representation policy allows. No view writes a model.
+policy calls as the web pages), calls one function in children/actions.py, missing/actions.py or
+sharing/actions.py for a write (with its typed input, built from the serializer's validated
+data), and answers with the representation policy allows. No view writes a model.
 
 Conditional requests: a child's ETag is its version (bumped by every change to the record or
 its flags, placements and the rest), an episode's its version with its gradings and search log.
@@ -39,6 +40,7 @@ from visible.missing import actions as missing_actions
 from visible.missing.inputs import ReportMissingInput, ReturnInput
 from visible.missing.models import Episode, GradingKind
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 from . import serializers as s
 from .auth import viewer_of
@@ -399,7 +401,7 @@ class PlacementsView(ApiView):
                 {"authority": [f"'{code}' is not an authority's GSS code Visible knows"]}
             )
         try:
-            placement = register_actions.record_placement(
+            placement = sharing_actions.record_placement(
                 viewer, child, PlacementInput.from_mapping(data)
             )
         except ValidationError as error:

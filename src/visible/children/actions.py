@@ -5,6 +5,11 @@ one transaction: a write that fails leaves nothing behind, and no write goes unr
 the CLI and importers all call these; none of them writes the models directly. Each takes its
 values as a typed input (children/inputs.py), so a caller missing a required field fails where
 it calls, naming the field.
+
+The register knows nothing of missing episodes or of sharing (.importlinter forbids the
+imports): telling another council that a child is placed in its area is a cross-agency notice,
+raised by sharing.actions.record_placement around record_placement below, and that is what
+the pages and the API call.
 """
 
 from __future__ import annotations
@@ -19,12 +24,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from visible.access import register as policy
-from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import plain_value as _plain
 from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
-from visible.missing.models import Alert
 from visible.reference.models import Authority
 
 from . import photographs
@@ -423,6 +426,8 @@ def _check_placement(
 
 @transaction.atomic
 def record_placement(viewer: Viewer, child: Child, data: PlacementInput) -> Placement:
+    """The placement alone. The pages and the API call sharing.actions.record_placement,
+    which calls this and then tells the council of the area, in the same transaction."""
     policy.require_edit(viewer, child)
     Child.objects.select_for_update(no_key=True).filter(
         pk=child.pk
@@ -458,31 +463,7 @@ def record_placement(viewer: Viewer, child: Child, data: PlacementInput) -> Plac
             },
         },
     )
-    _tell_host(child, placement)
     return placement
-
-
-def _tell_host(child: Child, placement: Placement) -> None:
-    """The report: receiving authorities are rarely told. A council whose area a child is
-    placed in (or moves within) gets a notice in its alerts inbox, if it is on Visible."""
-    host = Organisation.objects.filter(authority_id=placement.authority_id).first()
-    if host is None or host.pk == child.responsible_organisation_id or not host.is_responsible_body:
-        return
-    now = timezone.now()
-    Alert.objects.get_or_create(
-        key=f"{child.pk}/placed_in_your_area/{placement.pk}",
-        defaults={
-            "organisation": host,
-            "child": child,
-            "code": "placed_in_your_area",
-            "due_at": now,
-            "raised_at": now,
-            "text": f"{child.full_name} is placed in your area by {child.responsible_organisation.name} from "
-            f"{placement.start_date:%-d %B %Y} ({placement.place_code}"
-            f"{', ' + placement.postcode if placement.postcode else ''}).",
-            "source": "Heading back to harm: receiving authorities are rarely told (docs/access.md)",
-        },
-    )
 
 
 @transaction.atomic

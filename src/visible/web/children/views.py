@@ -40,6 +40,7 @@ from visible.children.models import (
 from visible.dates import collection_year_start
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import language_name, nationality_name
+from visible.sharing import actions as sharing_actions
 
 from ..common import apply_errors, staff_view
 from ..request import ViewerRequest
@@ -424,7 +425,9 @@ def placement_add(request: ViewerRequest, pk: int) -> HttpResponse:
         request,
         child,
         forms.PlacementForm,
-        lambda d: actions.record_placement(request.viewer, child, PlacementInput.from_mapping(d)),
+        lambda d: sharing_actions.record_placement(
+            request.viewer, child, PlacementInput.from_mapping(d)
+        ),
         title="Record a placement",
         button="Record placement",
         done="The placement has been recorded",
