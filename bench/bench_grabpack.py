@@ -56,44 +56,53 @@ def _photo() -> bytes:
     return buffer.getvalue()
 
 
-def _safety_plan_values(today: dt.date) -> dict:
-    return {
-        "agreed_on": today - dt.timedelta(days=20),
-        "child_views": " ".join(
-            [
-                "He says he goes to the coach station when he feels frightened, and that he "
-                "will answer a call from his key worker if he can."
-            ]
-            * 6
-        ),
-        "description": " ".join(
-            ["About 175 cm, slim build, short black curly hair, brown eyes, speaks quietly."] * 5
-        ),
-        "distinguishing_features": "Scar above the left eyebrow\nBurn mark on the back of the right hand\nPierced left ear",
-        "medical_needs": "Asthma: carries a blue inhaler (salbutamol)\nPenicillin allergy\nTakes sertraline daily",
-        "phone_numbers": "\n".join(f"07700 900{n:03d} (synthetic, line {n})" for n in range(1, 16)),
-        "social_media": "\n".join(f"Platform {n}: @synthetic_account_{n}" for n in range(1, 11)),
-        "places": "\n".join(
-            f"Place {n}: bus stop, station, cab office or address number {n} on the route (synthetic)"
-            for n in range(1, 41)
-        ),
-        "associates": "\n".join(
-            f"Associate {n} (synthetic): older man seen with him near the station"
-            for n in range(1, 21)
-        ),
-        "contingency": "\n".join(
-            [
-                "Metropolitan Police missing persons unit: 101",
-                "Home Office case worker (synthetic)",
-                "NRM single competent authority (synthetic)",
-                "Independent Child Trafficking Guardian (synthetic)",
-                "Out-of-hours duty team (synthetic): 020 0000 0000",
-                "Foster carer (synthetic)",
-                "Social worker (synthetic)",
-                "Team manager (synthetic)",
-            ]
-        ),
-    }
+def _safety_plan_values(today: dt.date):
+    from visible.missing.inputs import SafetyPlanInput
+
+    return SafetyPlanInput.from_mapping(
+        {
+            "agreed_on": today - dt.timedelta(days=20),
+            "child_views": " ".join(
+                [
+                    "He says he goes to the coach station when he feels frightened, and that he "
+                    "will answer a call from his key worker if he can."
+                ]
+                * 6
+            ),
+            "description": " ".join(
+                ["About 175 cm, slim build, short black curly hair, brown eyes, speaks quietly."]
+                * 5
+            ),
+            "distinguishing_features": "Scar above the left eyebrow\nBurn mark on the back of the right hand\nPierced left ear",
+            "medical_needs": "Asthma: carries a blue inhaler (salbutamol)\nPenicillin allergy\nTakes sertraline daily",
+            "phone_numbers": "\n".join(
+                f"07700 900{n:03d} (synthetic, line {n})" for n in range(1, 16)
+            ),
+            "social_media": "\n".join(
+                f"Platform {n}: @synthetic_account_{n}" for n in range(1, 11)
+            ),
+            "places": "\n".join(
+                f"Place {n}: bus stop, station, cab office or address number {n} on the route (synthetic)"
+                for n in range(1, 41)
+            ),
+            "associates": "\n".join(
+                f"Associate {n} (synthetic): older man seen with him near the station"
+                for n in range(1, 21)
+            ),
+            "contingency": "\n".join(
+                [
+                    "Metropolitan Police missing persons unit: 101",
+                    "Home Office case worker (synthetic)",
+                    "NRM single competent authority (synthetic)",
+                    "Independent Child Trafficking Guardian (synthetic)",
+                    "Out-of-hours duty team (synthetic): 020 0000 0000",
+                    "Foster carer (synthetic)",
+                    "Social worker (synthetic)",
+                    "Team manager (synthetic)",
+                ]
+            ),
+        }
+    )
 
 
 def build_child():
@@ -106,8 +115,11 @@ def build_child():
     from visible.agencies.models import Membership, Organisation, Role
     from visible.agencies.viewer import viewer_for
     from visible.children import actions as register
+    from visible.children.inputs import ChildInput, GuardianInput, PlacementInput
     from visible.missing import actions
+    from visible.missing.inputs import ReportMissingInput, ReturnInput
     from visible.reference.models import Authority
+    from visible.sharing import actions as sharing
 
     council = council_for(Authority.objects.get(code=AUTHORITY))
     user = get_user_model().objects.create_user("bench.coordinator", password="bench-password-1")
@@ -118,26 +130,26 @@ def build_child():
     start = today - dt.timedelta(days=365 * YEARS + 3)
     child = register.create_child(
         viewer,
-        {
-            "given_names": "Dawit",
-            "family_name": "Tekle",
-            "preferred_name": "Dawi",
-            "date_of_birth": today.replace(year=today.year - 17) - dt.timedelta(days=90),
-            "dob_basis": "assessed",
-            "sex": "M",
-            "gender": "boy",
-            "nationality": "ERI",
-            "first_language": "tir",
-            "other_languages": ["ara", "amh"],
-            "interpreter_needed": True,
-            "looked_after_from": start,
-            "legal_status": "C2",
-            "council_id": "CRO-BENCH-1",
-            "child_903_id": "B0001",
-            "home_office_ref": "HO-B0000001",
-            "police_ref": "MPS-B-1",
-            "nrm_ref": "NRM-B-1",
-        },
+        ChildInput(
+            given_names="Dawit",
+            family_name="Tekle",
+            preferred_name="Dawi",
+            date_of_birth=today.replace(year=today.year - 17) - dt.timedelta(days=90),
+            dob_basis="assessed",
+            sex="M",
+            gender="boy",
+            nationality="ERI",
+            first_language="tir",
+            other_languages=["ara", "amh"],
+            interpreter_needed=True,
+            looked_after_from=start,
+            legal_status="C2",
+            council_id="CRO-BENCH-1",
+            child_903_id="B0001",
+            home_office_ref="HO-B0000001",
+            police_ref="MPS-B-1",
+            nrm_ref="NRM-B-1",
+        ),
         [
             ("Dawit Tekle Haile", "alias"),
             ("Dawid Tekley", "other_spelling"),
@@ -149,17 +161,17 @@ def build_child():
     for year in range(YEARS):
         begins = start + dt.timedelta(days=365 * year)
         last = year == YEARS - 1
-        register.record_placement(
+        sharing.record_placement(
             viewer,
             child,
-            {
-                "place_code": "U4" if year % 3 else "R1",
-                "start_date": begins,
-                "end_date": None if last else begins + dt.timedelta(days=364),
-                "authority": authorities[year % len(authorities)],
-                "postcode": f"CR{year} 1AB",
-                "provider": f"Placement provider {year + 1} (synthetic)",
-            },
+            PlacementInput(
+                place_code="U4" if year % 3 else "R1",
+                start_date=begins,
+                end_date=None if last else begins + dt.timedelta(days=364),
+                authority=authorities[year % len(authorities)],
+                postcode=f"CR{year} 1AB",
+                provider=f"Placement provider {year + 1} (synthetic)",
+            ),
         )
     register.record_flag(viewer, child, "uasc", start, "Asylum claim on arrival")
     register.record_flag(
@@ -173,12 +185,12 @@ def build_child():
     register.assign_guardian(
         viewer,
         child,
-        {
-            "kind": "ictg",
-            "guardian_name": "Grace Guardian (synthetic)",
-            "service": "ICTG service (synthetic)",
-            "start_date": start + dt.timedelta(days=30),
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="Grace Guardian (synthetic)",
+            service="ICTG service (synthetic)",
+            start_date=start + dt.timedelta(days=30),
+        ),
     )
     register.set_photo(
         viewer, child, ContentFile(_photo(), name="bench-photo.jpg"), today - dt.timedelta(days=14)
@@ -201,47 +213,47 @@ def build_child():
         episode, _ = actions.report_missing(
             viewer,
             child,
-            {
-                "category": "M" if episodes % 4 else "A",
-                "last_seen_at": seen,
-                "last_seen_place": f"Outside college, visit {episodes + 1}",
-                "with_whom": "Older associates (synthetic)",
-                "clothing": "Black puffer jacket, grey joggers",
-                "circumstances": "Did not come back after college",
-                "reported_by_name": "Carer (synthetic)",
-                "reported_by_role": "carer",
-                "police_force": police,
-                "police_reported_at": seen + dt.timedelta(hours=1),
-                "police_reference": f"MPS-{episodes:05d}",
-            },
+            ReportMissingInput(
+                category="M" if episodes % 4 else "A",
+                last_seen_at=seen,
+                last_seen_place=f"Outside college, visit {episodes + 1}",
+                with_whom="Older associates (synthetic)",
+                clothing="Black puffer jacket, grey joggers",
+                circumstances="Did not come back after college",
+                reported_by_name="Carer (synthetic)",
+                reported_by_role="carer",
+                police_force=police,
+                police_reported_at=seen + dt.timedelta(hours=1),
+                police_reference=f"MPS-{episodes:05d}",
+            ),
         )
         actions.record_return(
             viewer,
             episode,
-            {
-                "returned_at": seen + dt.timedelta(hours=6 + (episodes * 7) % 90),
-                "found_by": "police",
-                "found_place": places[episodes % len(places)],
-            },
+            ReturnInput(
+                returned_at=seen + dt.timedelta(hours=6 + (episodes * 7) % 90),
+                found_by="police",
+                found_place=places[episodes % len(places)],
+            ),
         )
         episodes += 1
         seen += dt.timedelta(days=30)
     episode, _ = actions.report_missing(
         viewer,
         child,
-        {
-            "category": "M",
-            "last_seen_at": now - dt.timedelta(hours=3),
-            "last_seen_place": "Outside West Croydon bus station",
-            "with_whom": "Two older men in a grey car",
-            "clothing": "Red hoodie, grey joggers, white trainers",
-            "circumstances": "Left the foster home after a phone call",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-            "police_force": police,
-            "police_reported_at": now - dt.timedelta(hours=2),
-            "police_reference": "MPS-NOW-1",
-        },
+        ReportMissingInput(
+            category="M",
+            last_seen_at=now - dt.timedelta(hours=3),
+            last_seen_place="Outside West Croydon bus station",
+            with_whom="Two older men in a grey car",
+            clothing="Red hoodie, grey joggers, white trainers",
+            circumstances="Left the foster home after a phone call",
+            reported_by_name="Carer (synthetic)",
+            reported_by_role="carer",
+            police_force=police,
+            police_reported_at=now - dt.timedelta(hours=2),
+            police_reference="MPS-NOW-1",
+        ),
     )
     return user, child, episode
 

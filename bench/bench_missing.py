@@ -62,44 +62,47 @@ def _child_with_ten_years(viewer, council):
     from django.utils import timezone
 
     from visible.children import actions as register
+    from visible.children.inputs import ChildInput, NrmReferralInput, PlacementInput
     from visible.missing import actions
+    from visible.missing.inputs import ReportMissingInput, ReturnInput, ReturnInterviewInput
     from visible.reference.models import Authority
+    from visible.sharing import actions as sharing
 
     today = timezone.localdate()
     now = timezone.now()
     started = today - dt.timedelta(days=3653)
     child = register.create_child(
         viewer,
-        {
-            "given_names": "Ten-Year",
-            "family_name": "History (synthetic)",
-            "date_of_birth": started - dt.timedelta(days=7 * 365),
-            "dob_basis": "documented",
-            "sex": "F",
-            "gender": "girl",
-            "nationality": "GBR",
-            "first_language": "eng",
-            "other_languages": [],
-            "interpreter_needed": False,
-            "looked_after_from": started,
-            "legal_status": "C2",
-        },
+        ChildInput(
+            given_names="Ten-Year",
+            family_name="History (synthetic)",
+            date_of_birth=started - dt.timedelta(days=7 * 365),
+            dob_basis="documented",
+            sex="F",
+            gender="girl",
+            nationality="GBR",
+            first_language="eng",
+            other_languages=[],
+            interpreter_needed=False,
+            looked_after_from=started,
+            legal_status="C2",
+        ),
     )
     area = Authority.objects.get(code=AUTHORITY)
     step = 3653 // 15
     for i in range(15):
         begins = started + dt.timedelta(days=i * step)
         ends = begins + dt.timedelta(days=step - 1) if i < 14 else None
-        register.record_placement(
+        sharing.record_placement(
             viewer,
             child,
-            {
-                "place_code": "U4" if i % 3 else "K2",
-                "start_date": begins,
-                "end_date": ends,
-                "authority": area,
-                "postcode": "CR0 1AA",
-            },
+            PlacementInput(
+                place_code="U4" if i % 3 else "K2",
+                start_date=begins,
+                end_date=ends,
+                authority=area,
+                postcode="CR0 1AA",
+            ),
         )
     register.record_flag(
         viewer,
@@ -122,13 +125,13 @@ def _child_with_ten_years(viewer, council):
     register.record_nrm_referral(
         viewer,
         child,
-        {
-            "referred_on": referred,
-            "first_responder": council.name,
-            "first_responder_kind": "local_authority",
-            "rg_decision": "positive",
-            "rg_decided_on": referred + dt.timedelta(days=20),
-        },
+        NrmReferralInput(
+            referred_on=referred,
+            first_responder=council.name,
+            first_responder_kind="local_authority",
+            rg_decision="positive",
+            rg_decided_on=referred + dt.timedelta(days=20),
+        ),
     )
     gap = (
         now - dt.timedelta(days=30) - timezone.make_aware(dt.datetime.combine(started, dt.time(12)))
@@ -139,33 +142,33 @@ def _child_with_ten_years(viewer, council):
         episode, _ = actions.report_missing(
             viewer,
             child,
-            {
-                "category": "M",
-                "last_seen_at": seen,
-                "last_seen_place": "Bus station",
-                "clothing": "Black coat",
-                "circumstances": "Did not come back from college",
-                "reported_by_name": "Carer (synthetic)",
-                "reported_by_role": "carer",
-            },
+            ReportMissingInput(
+                category="M",
+                last_seen_at=seen,
+                last_seen_place="Bus station",
+                clothing="Black coat",
+                circumstances="Did not come back from college",
+                reported_by_name="Carer (synthetic)",
+                reported_by_role="carer",
+            ),
         )
         returned = seen + dt.timedelta(hours=20 + 10 * (i % 9))
         actions.record_return(
             viewer,
             episode,
-            {"returned_at": returned, "found_by": "police", "found_place": "Station"},
+            ReturnInput(returned_at=returned, found_by="police", found_place="Station"),
         )
         if i % 5:
             actions.record_return_interview(
                 viewer,
                 episode,
-                {
-                    "offered_at": returned + dt.timedelta(hours=2),
-                    "outcome": "done",
-                    "done_at": returned + dt.timedelta(hours=40),
-                    "interviewer_name": "Independent worker (synthetic)",
-                    "independent": True,
-                },
+                ReturnInterviewInput(
+                    offered_at=returned + dt.timedelta(hours=2),
+                    outcome="done",
+                    done_at=returned + dt.timedelta(hours=40),
+                    interviewer_name="Independent worker (synthetic)",
+                    independent=True,
+                ),
             )
     return child
 
@@ -184,6 +187,7 @@ def run_report(engine: str, children: int, runs: int) -> bool:
         from visible.audit.models import AuditAction
         from visible.demo.synthetic.generate import generate
         from visible.missing import actions
+        from visible.missing.inputs import ReportMissingInput, ReturnInput
         from visible.missing.models import Episode
         from visible.reference.models import Authority
 
@@ -205,24 +209,21 @@ def run_report(engine: str, children: int, runs: int) -> bool:
         reported: list[float] = []
 
         def report_once() -> None:
-            values = {
-                "category": "M",
-                "last_seen_at": timezone.now(),
-                "last_seen_place": "Croydon bus garage",
-                "with_whom": "Alone",
-                "clothing": "Grey hooded top",
-                "circumstances": "Left after a phone call",
-                "reported_by_name": "Carer (synthetic)",
-                "reported_by_role": "carer",
-                "police_force": None,
-                "police_reported_at": None,
-                "police_reference": "",
-            }
+            values = ReportMissingInput(
+                category="M",
+                last_seen_at=timezone.now(),
+                last_seen_place="Croydon bus garage",
+                with_whom="Alone",
+                clothing="Grey hooded top",
+                circumstances="Left after a phone call",
+                reported_by_name="Carer (synthetic)",
+                reported_by_role="carer",
+            )
             begin = time.perf_counter()
             episode, _ = actions.report_missing(viewer, child, values)
             reported.append((time.perf_counter() - begin) * 1000)
             actions.record_return(
-                viewer, episode, {"returned_at": timezone.now(), "found_by": "self"}
+                viewer, episode, ReturnInput(returned_at=timezone.now(), found_by="self")
             )
 
         def audit_once() -> None:

@@ -1,6 +1,7 @@
 """Test data made the way the pages make it: every helper here calls the real domain action
-(children/actions.py, missing/actions.py, api/tokens.py) with the same values a form would
-send, so validation runs and the audit is written, as it would be for a person.
+(children/actions.py, missing/actions.py, sharing/actions.py, api/tokens.py) with the same
+values a form would send, as the typed input the action takes (children/inputs.py,
+missing/inputs.py), so validation runs and the audit is written, as it would be for a person.
 
 Fixtures stay in the conftest files and call these; test modules import from here (never from
 a conftest, which pytest loads itself: `tests/test_layout.py` checks it). Keyword arguments
@@ -19,7 +20,9 @@ from rest_framework.test import APIClient
 
 from visible.agencies.models import Membership, Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer, viewer_for
+from visible.children.inputs import ChildInput, PlacementInput
 from visible.dates import years_before
+from visible.missing.inputs import ReportMissingInput, ReturnInput
 from visible.reference.models import Authority
 
 CROYDON = "E09000008"  # ONS codes of the two councils most tests use
@@ -94,6 +97,11 @@ def child_values(fake: Faker | None = None, **overrides) -> dict:
     return values
 
 
+def child_input(fake: Faker | None = None, **overrides) -> ChildInput:
+    """`child_values` as the input children.actions.create_child takes."""
+    return ChildInput.from_mapping(child_values(fake, **overrides))
+
+
 def create_child(
     user, fake: Faker | None = None, other_names: Iterable[tuple[str, str]] = (), **overrides
 ):
@@ -101,7 +109,7 @@ def create_child(
     `fake` when a test makes several children, so that each has its own name."""
     from visible.children import actions
 
-    return actions.create_child(as_viewer(user), child_values(fake, **overrides), list(other_names))
+    return actions.create_child(as_viewer(user), child_input(fake, **overrides), list(other_names))
 
 
 def record_flag(
@@ -160,31 +168,34 @@ def record_placement(
     provider: str = "Example Fostering (synthetic)",
     **values,
 ):
-    """A placement in the authority with `authority_code` from `start`, through
-    children.actions.record_placement; `values` add or replace form fields (postcode, ...)."""
-    from visible.children import actions
+    """A placement in the authority with `authority_code` from `start`, as the page records
+    it (sharing.actions.record_placement: the placement, and the council of the area told);
+    `values` add or replace form fields (postcode, ...)."""
+    from visible.sharing import actions
 
     return actions.record_placement(
         as_viewer(user),
         child,
-        {
-            "place_code": place_code,
-            "start_date": start,
-            "authority": Authority.objects.get(code=authority_code),
-            "provider": provider,
-        }
-        | values,
+        PlacementInput(
+            place_code=place_code,
+            start_date=start,
+            authority=Authority.objects.get(code=authority_code),
+            provider=provider,
+            **values,
+        ),
     )
 
 
 # --- missing episodes --------------------------------------------------------------------------
 
 
-def missing_report(hours_ago: float = 3, force: Organisation | None = None, **overrides) -> dict:
+def missing_report(
+    hours_ago: float = 3, force: Organisation | None = None, **overrides
+) -> ReportMissingInput:
     """What the report-missing form sends: last seen `hours_ago` hours ago at West Croydon bus
     station, reported by the carer; reported to `force` an hour after last seen, if given."""
     now = timezone.now()
-    return {
+    values = {
         "category": "M",
         "last_seen_at": now - dt.timedelta(hours=hours_ago),
         "last_seen_place": "West Croydon bus station",
@@ -197,6 +208,7 @@ def missing_report(hours_ago: float = 3, force: Organisation | None = None, **ov
         "police_reported_at": now - dt.timedelta(hours=hours_ago - 1) if force else None,
         "police_reference": "MPS-1" if force else "",
     } | overrides
+    return ReportMissingInput.from_mapping(values)
 
 
 def report_missing(
@@ -231,7 +243,7 @@ def missing_episode(
         returned_at = timezone.now() - dt.timedelta(hours=returned_hours_ago)
     if returned_at is not None:
         episode = actions.record_return(
-            as_viewer(user), episode, {"returned_at": returned_at, "found_by": found_by}
+            as_viewer(user), episode, ReturnInput(returned_at=returned_at, found_by=found_by)
         )
     return episode
 

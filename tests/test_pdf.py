@@ -31,6 +31,7 @@ from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer
 from visible.missing import actions as missing
 from visible.missing import grabpack
+from visible.missing.inputs import ReportMissingInput
 from visible.national import actions as national
 from visible.returns import actions as returns
 from visible.returns import partnership
@@ -191,19 +192,19 @@ def episode(sw_a, make_child, listener):
     episode, _ = missing.report_missing(
         as_viewer(sw_a),
         child,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=2),
-            "last_seen_place": f'<img src="{url}/place.png">',
-            "with_whom": "",
-            "clothing": f'<img src="{url}/clothing.png">',
-            "circumstances": f"<script>fetch('{url}/script')</script>",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-            "police_force": None,
-            "police_reported_at": None,
-            "police_reference": "",
-        },
+        ReportMissingInput(
+            category="M",
+            last_seen_at=timezone.now() - dt.timedelta(hours=2),
+            last_seen_place=f'<img src="{url}/place.png">',
+            with_whom="",
+            clothing=f'<img src="{url}/clothing.png">',
+            circumstances=f"<script>fetch('{url}/script')</script>",
+            reported_by_name="Carer (synthetic)",
+            reported_by_role="carer",
+            police_force=None,
+            police_reported_at=None,
+            police_reference="",
+        ),
     )
     return episode
 

@@ -6,11 +6,14 @@ operator starts them) on the test database, driven over HTTP.
   server-side, in pg_stat_activity), even as workers are recycled, and none once it stops.
 - A rate limit holds across two server processes sharing the database and the cache: the
   database's cache table (the embedded default) and Redis (production).
+- Everything the server logs, gunicorn's lines and the application's, is a JSON line; each
+  request has one, with the reference it was answered with and no query string.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -219,7 +222,7 @@ def test_two_hundred_requests_at_once_are_all_answered_and_leave_no_connection(t
             failed = [f for f in failed if f[1] != 200]
             assert not failed, f"{len(failed)} of 200 requests failed, e.g. {failed[:3]}"
             assert b"Sign in" in answers[1][1] and b'"results"' in answers[0][1]
-            recycled = server.output().count("Autorestarting worker")
+            recycled = server.log.read_text(errors="replace").count("Autorestarting worker")
             assert recycled >= 1, f"no worker was recycled:\n{server.output()}"
             if counter is not None:
                 held = counter.now()
@@ -312,3 +315,37 @@ def test_visible_serve_without_settings_named_serves_on_the_production_settings(
             conn.close()
     assert response.status == 301
     assert response.getheader("Location") == f"https://127.0.0.1:{server.port}/sign-in"
+
+
+@served_db
+def test_the_server_logs_json_lines_with_each_requests_reference_and_no_query(tmp_path):
+    env = server_env(DATABASE_URL=database_url("visible-serve-logs"))
+    make_room_for(4)
+    reference = uuid.uuid4().hex
+    with serving(tmp_path, "logs", env, workers=1, threads=2) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        try:
+            conn.request(
+                "GET", "/sign-in?next=/children/%3Fq%3DTekle", headers={"X-Request-ID": reference}
+            )
+            response = conn.getresponse()
+            response.read()
+        finally:
+            conn.close()
+    assert response.status == 200 and response.getheader("X-Request-ID") == reference
+    log = server.log.read_text(errors="replace")
+    printed = [line for line in log.splitlines() if line.strip() and not line.startswith("{")]
+    assert all(line.startswith("Visible is running at") for line in printed), printed
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert any(
+        line["logger"] == "gunicorn.error" and line["message"].startswith("Listening at")
+        for line in lines
+    )
+    (answered,) = [line for line in lines if line.get("request_id") == reference]
+    assert (answered["logger"], answered["view"], answered["route"], answered["status"]) == (
+        "visible.request",
+        "web:sign-in",
+        "sign-in",
+        200,
+    )
+    assert "Tekle" not in log and "next=" not in log

@@ -74,11 +74,12 @@ def test_the_server_and_manage_py_refuse_to_start_without_production_secrets(arg
     assert "Set VISIBLE_SECRET_KEY in the environment before starting Visible" in result.stderr
 
 
-def test_only_the_demo_chooses_the_development_settings_itself(monkeypatch):
+def test_only_the_demos_own_commands_choose_the_development_settings_themselves(monkeypatch):
+    for command in ("demo", "totp-code"):
+        monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+        assert cli._choose_settings(command) == "visible.config.settings.dev"
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
-    assert cli._choose_settings("demo") == "visible.config.settings.dev"
-    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
-    for command in ("serve", "sweep", "manage", "totp-code"):
+    for command in ("serve", "sweep", "manage", "worker", "status"):
         assert cli._choose_settings(command) == "visible.config.settings.production"
         monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "visible.config.settings.production")

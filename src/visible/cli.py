@@ -32,9 +32,10 @@ PRODUCTION_SETTINGS = "visible.config.settings.production"
 
 def _choose_settings(command: str | None) -> str:
     """DJANGO_SETTINGS_MODULE when set; otherwise production, which refuses to start without
-    its secrets. Only `visible demo` (the local demo, as `make run` runs it) means the
-    development settings without being told."""
-    if command == "demo":
+    its secrets. Only the local demo's own commands (`visible demo`, as `make run` runs it, and
+    `visible totp-code`, which prints a demo user's code) mean the development settings without
+    being told; `totp-code` still refuses any database that is not a demo."""
+    if command in ("demo", "totp-code"):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEV_SETTINGS)
     return os.environ.setdefault("DJANGO_SETTINGS_MODULE", PRODUCTION_SETTINGS)
 

@@ -12,8 +12,10 @@ from tests.factories import as_viewer, bearer, child_values, make_api_client
 from visible.agencies.models import Role
 from visible.audit.models import AuditEvent
 from visible.children import actions
+from visible.children.inputs import GuardianInput, NrmReferralInput, PlacementInput
 from visible.children.models import Child, Flag
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 TODAY = timezone.localdate
 
@@ -113,15 +115,15 @@ def test_host_council_sees_a_child_placed_in_its_area_in_the_limited_view(
 ):
     child = make_child(sw_a)
     kent = Authority.objects.get(code="E10000016")
-    actions.record_placement(
+    sharing_actions.record_placement(
         as_viewer(sw_a),
         child,
-        {
-            "place_code": "U1",
-            "start_date": TODAY() - dt.timedelta(days=30),
-            "authority": kent,
-            "postcode": "ME14 1XX",
-        },
+        PlacementInput(
+            place_code="U1",
+            start_date=TODAY() - dt.timedelta(days=30),
+            authority=kent,
+            postcode="ME14 1XX",
+        ),
     )
     row = api_b.get("/api/v1/children").json()["results"][0]
     assert row["id"] == child.pk and row["access"] == "limited"
@@ -486,14 +488,14 @@ def test_other_councils_client_cannot_record_a_placement(api_b, client_b, sw_a, 
 
 def test_own_filter_leaves_out_children_placed_in_the_area(api_b, sw_a, sw_b, make_child):
     hosted = make_child(sw_a)
-    actions.record_placement(
+    sharing_actions.record_placement(
         as_viewer(sw_a),
         hosted,
-        {
-            "place_code": "U1",
-            "start_date": TODAY() - dt.timedelta(days=5),
-            "authority": Authority.objects.get(code="E10000016"),
-        },
+        PlacementInput(
+            place_code="U1",
+            start_date=TODAY() - dt.timedelta(days=5),
+            authority=Authority.objects.get(code="E10000016"),
+        ),
     )
     own = make_child(sw_b)
     assert {r["id"] for r in api_b.get("/api/v1/children").json()["results"]} == {hosted.pk, own.pk}
@@ -514,22 +516,22 @@ def test_a_guardian_services_client_sees_its_child_with_the_nrm_section(sw_a, ma
     actions.record_nrm_referral(
         viewer,
         child,
-        {
-            "referred_on": TODAY() - dt.timedelta(days=10),
-            "first_responder": "Croydon children's services",
-            "first_responder_kind": "local_authority",
-        },
+        NrmReferralInput(
+            referred_on=TODAY() - dt.timedelta(days=10),
+            first_responder="Croydon children's services",
+            first_responder_kind="local_authority",
+        ),
     )
     actions.assign_guardian(
         viewer,
         child,
-        {
-            "kind": "ictg",
-            "guardian_name": "A. Guardian (synthetic)",
-            "service": service.name,
-            "organisation": service,
-            "start_date": TODAY() - dt.timedelta(days=5),
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="A. Guardian (synthetic)",
+            service=service.name,
+            organisation=service,
+            start_date=TODAY() - dt.timedelta(days=5),
+        ),
     )
     guardian = bearer(make_api_client(service, role=Role.GUARDIAN, name="Casework").secret)
     body = guardian.get(f"/api/v1/children/{child.pk}").json()

@@ -12,7 +12,9 @@ from django.utils import timezone
 from tests.factories import as_viewer, missing_episode
 from visible.api.serializers import WriteInput
 from visible.children import actions as register
+from visible.children.inputs import PlacementInput
 from visible.children.models import Child
+from visible.sharing import actions as sharing_actions
 
 TODAY = timezone.localdate
 
@@ -105,14 +107,14 @@ def records(sw_a, council_a, make_child):
     flag = register.record_flag(
         viewer, child, "uasc", TODAY() - dt.timedelta(days=5), "Arrived alone (synthetic)"
     )
-    placement = register.record_placement(
+    placement = sharing_actions.record_placement(
         viewer,
         child,
-        {
-            "place_code": "U1",
-            "start_date": TODAY() - dt.timedelta(days=30),
-            "authority": council_a.authority,
-        },
+        PlacementInput(
+            place_code="U1",
+            start_date=TODAY() - dt.timedelta(days=30),
+            authority=council_a.authority,
+        ),
     )
     other = make_child(sw_a)
     episode = missing_episode(sw_a, other, hours_ago=2)

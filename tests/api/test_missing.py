@@ -13,6 +13,7 @@ from tests.factories import as_viewer, bearer, make_api_client, missing_episode
 from visible.agencies.models import Organisation, Role
 from visible.audit.models import AuditEvent
 from visible.missing import actions
+from visible.missing.inputs import ReturnInput
 from visible.missing.models import Episode, LogEntry
 
 NOW = timezone.now
@@ -97,7 +98,7 @@ def test_list_of_open_episodes_is_the_clients_own(api_a, api_b, client_b, sw_a, 
     actions.record_return(
         as_viewer(sw_a),
         episode,
-        {"returned_at": NOW() - dt.timedelta(hours=20), "found_by": "self"},
+        ReturnInput(returned_at=NOW() - dt.timedelta(hours=20), found_by="self"),
     )
     body = api_a.get("/api/v1/episodes").json()
     assert [r["id"] for r in body["results"]] == [ours.pk]

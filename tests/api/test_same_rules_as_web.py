@@ -15,7 +15,7 @@ from faker import Faker
 from tests.factories import (
     as_viewer,
     bearer,
-    child_values,
+    child_input,
     make_api_client,
     make_council,
     make_user,
@@ -23,7 +23,9 @@ from tests.factories import (
 )
 from visible.agencies.models import Organisation, Role
 from visible.children import actions as register
+from visible.children.inputs import PlacementInput
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 
 @pytest.fixture
@@ -32,11 +34,11 @@ def scene(council_a, council_b, sw_a):
     kent = Authority.objects.get(code="E10000016")
     viewer = as_viewer(sw_a)
     today = timezone.localdate()
-    child = register.create_child(viewer, child_values(Faker("en_GB")))
-    register.record_placement(
+    child = register.create_child(viewer, child_input(Faker("en_GB")))
+    sharing_actions.record_placement(
         viewer,
         child,
-        {"place_code": "U1", "start_date": today - dt.timedelta(days=10), "authority": kent},
+        PlacementInput(place_code="U1", start_date=today - dt.timedelta(days=10), authority=kent),
     )
     police = Organisation.objects.get(name="Kent Police")
     episode = missing_episode(sw_a, child, force=police, last_seen_place="Maidstone")

@@ -29,6 +29,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import as_viewer, make_api_client, missing_episode
 from visible.children import actions as register
+from visible.children.inputs import PlacementInput
+from visible.sharing import actions as sharing_actions
 
 MAX_EXAMPLES = 25
 
@@ -114,15 +116,15 @@ def register_to_find(council_a, sw_a, make_child) -> Register:
     register.set_photo(
         viewer, children[2], ContentFile(photo.getvalue(), name="synthetic.png"), None
     )
-    placement = register.record_placement(
+    placement = sharing_actions.record_placement(
         viewer,
         children[1],
-        {
-            "place_code": "U1",
-            "start_date": timezone.localdate() - dt.timedelta(days=30),
-            "authority": council_a.authority,
-            "postcode": "CR0 1XX",
-        },
+        PlacementInput(
+            place_code="U1",
+            start_date=timezone.localdate() - dt.timedelta(days=30),
+            authority=council_a.authority,
+            postcode="CR0 1XX",
+        ),
     )
     episode = missing_episode(sw_a, children[0], hours_ago=2)
     TOKEN["value"] = make_api_client(council_a).secret

@@ -4,14 +4,22 @@ and what the audit log says afterwards."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from tests.factories import as_viewer, child_values
+from tests.factories import as_viewer, child_input
 from visible.audit.models import AuditEvent
 from visible.children import actions
+from visible.children.inputs import (
+    AgeAssessmentInput,
+    ChildInput,
+    GuardianInput,
+    NrmReferralInput,
+    PlacementInput,
+)
 from visible.children.models import Child, Flag, Placement
 from visible.children.validation import Conflict
 from visible.dates import years_before
@@ -29,7 +37,7 @@ def test_a_new_child_is_saved_with_an_audit_event_naming_the_fields(sw_a, fake):
     viewer = as_viewer(sw_a)
     child = actions.create_child(
         viewer,
-        child_values(fake, given_names="Anh", family_name="Nguyen"),
+        child_input(fake, given_names="Anh", family_name="Nguyen"),
         [("Nguyễn Văn Anh", "own_script")],
     )
     assert child.responsible_organisation == viewer.organisation
@@ -66,7 +74,7 @@ def test_impossible_child_details_are_refused_and_nothing_is_saved(
 ):
     before_children, before_events = Child.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as excinfo:
-        actions.create_child(as_viewer(sw_a), child_values(fake, **overrides(TODAY())))
+        actions.create_child(as_viewer(sw_a), child_input(fake, **overrides(TODAY())))
     assert any(words in m for m in errors_of(excinfo)[field])
     assert Child.objects.count() == before_children
     assert AuditEvent.objects.count() == before_events
@@ -122,11 +130,17 @@ def test_an_edit_made_from_a_stale_page_is_refused_not_lost(sw_a, coordinator_a,
     child = make_child(sw_a)
     version = child.version
     actions.update_child(
-        as_viewer(coordinator_a), child, {"preferred_name": "Andy"}, expected_version=version
+        as_viewer(coordinator_a),
+        child,
+        replace(ChildInput.of(child), preferred_name="Andy"),
+        expected_version=version,
     )
     with pytest.raises(actions.StaleRecord):
         actions.update_child(
-            as_viewer(sw_a), child, {"preferred_name": "Anh"}, expected_version=version
+            as_viewer(sw_a),
+            child,
+            replace(ChildInput.of(child), preferred_name="Anh"),
+            expected_version=version,
         )
     child.refresh_from_db()
     assert child.preferred_name == "Andy"
@@ -135,7 +149,10 @@ def test_an_edit_made_from_a_stale_page_is_refused_not_lost(sw_a, coordinator_a,
 def test_a_change_records_old_and_new_values(sw_a, make_child):
     child = make_child(sw_a, nationality="VNM")
     actions.update_child(
-        as_viewer(sw_a), child, {"nationality": "ALB"}, expected_version=child.version
+        as_viewer(sw_a),
+        child,
+        replace(ChildInput.of(child), nationality="ALB"),
+        expected_version=child.version,
     )
     event = AuditEvent.objects.filter(action="change", child_id=child.pk).latest("seq")
     assert event.detail_data["changes"] == {"nationality": ["VNM", "ALB"]}
@@ -186,22 +203,22 @@ def test_overlapping_placements_are_refused(sw_a, make_child):
     actions.record_placement(
         viewer,
         child,
-        {
-            "place_code": "U6",
-            "start_date": TODAY() - dt.timedelta(days=200),
-            "end_date": TODAY() - dt.timedelta(days=100),
-            "authority": croydon,
-        },
+        PlacementInput(
+            place_code="U6",
+            start_date=TODAY() - dt.timedelta(days=200),
+            end_date=TODAY() - dt.timedelta(days=100),
+            authority=croydon,
+        ),
     )
     with pytest.raises(ValidationError) as excinfo:
         actions.record_placement(
             viewer,
             child,
-            {
-                "place_code": "K3",
-                "start_date": TODAY() - dt.timedelta(days=150),
-                "authority": croydon,
-            },
+            PlacementInput(
+                place_code="K3",
+                start_date=TODAY() - dt.timedelta(days=150),
+                authority=croydon,
+            ),
         )
     assert "overlaps another placement" in errors_of(excinfo)["start_date"][0]
     assert Placement.objects.filter(child=child).count() == 1
@@ -217,18 +234,20 @@ def test_a_placement_code_must_be_in_use_in_its_collection_year(sw_a, make_child
         actions.record_placement(
             viewer,
             child,
-            {"place_code": "H5", "start_date": dt.date(2025, 6, 1), "authority": kent},
+            PlacementInput(place_code="H5", start_date=dt.date(2025, 6, 1), authority=kent),
         )
     assert "withdrawn after 2024/25" in errors_of(excinfo)["place_code"][0]
     with pytest.raises(ValidationError) as excinfo:
         actions.record_placement(
             viewer,
             child,
-            {"place_code": "K3", "start_date": dt.date(2023, 6, 1), "authority": kent},
+            PlacementInput(place_code="K3", start_date=dt.date(2023, 6, 1), authority=kent),
         )
     assert "starts in 2024/25" in errors_of(excinfo)["place_code"][0]
     placement = actions.record_placement(
-        viewer, child, {"place_code": "H5", "start_date": dt.date(2023, 6, 1), "authority": kent}
+        viewer,
+        child,
+        PlacementInput(place_code="H5", start_date=dt.date(2023, 6, 1), authority=kent),
     )
     assert placement.authority == kent
 
@@ -239,28 +258,38 @@ def test_nrm_decisions_must_follow_in_order(sw_a, make_child):
     referral = actions.record_nrm_referral(
         viewer,
         child,
-        {
-            "referred_on": TODAY() - dt.timedelta(days=60),
-            "first_responder": "Croydon children's services",
-            "first_responder_kind": "local_authority",
-        },
+        NrmReferralInput(
+            referred_on=TODAY() - dt.timedelta(days=60),
+            first_responder="Croydon children's services",
+            first_responder_kind="local_authority",
+        ),
     )
     with pytest.raises(ValidationError) as excinfo:
         actions.update_nrm_referral(
-            viewer, referral, {"cg_decision": "positive", "cg_decided_on": TODAY()}
+            viewer,
+            referral,
+            replace(NrmReferralInput.of(referral), cg_decision="positive", cg_decided_on=TODAY()),
         )
     assert "follows a positive reasonable grounds decision" in errors_of(excinfo)["cg_decision"][0]
     with pytest.raises(ValidationError) as excinfo:
         actions.update_nrm_referral(
             viewer,
             referral,
-            {"rg_decision": "positive", "rg_decided_on": TODAY() - dt.timedelta(days=90)},
+            replace(
+                NrmReferralInput.of(referral),
+                rg_decision="positive",
+                rg_decided_on=TODAY() - dt.timedelta(days=90),
+            ),
         )
     assert "on or after the referral date" in errors_of(excinfo)["rg_decided_on"][0]
     actions.update_nrm_referral(
         viewer,
         referral,
-        {"rg_decision": "positive", "rg_decided_on": TODAY() - dt.timedelta(days=55)},
+        replace(
+            NrmReferralInput.of(referral),
+            rg_decision="positive",
+            rg_decided_on=TODAY() - dt.timedelta(days=55),
+        ),
     )
     referral.refresh_from_db()
     assert referral.rg_decision == "positive"
@@ -270,21 +299,25 @@ def test_age_assessment_and_guardian_are_recorded_with_dates(sw_a, make_child):
     child = make_child(sw_a)
     viewer = as_viewer(sw_a)
     actions.record_age_assessment(
-        viewer, child, {"status": "pending", "status_from": TODAY() - dt.timedelta(days=20)}
+        viewer,
+        child,
+        AgeAssessmentInput(status="pending", status_from=TODAY() - dt.timedelta(days=20)),
     )
     actions.record_age_assessment(
-        viewer, child, {"status": "concluded", "status_from": TODAY(), "concluded_on": TODAY()}
+        viewer,
+        child,
+        AgeAssessmentInput(status="concluded", status_from=TODAY(), concluded_on=TODAY()),
     )
     assert child.age_assessments.first().status == "concluded"
     assignment = actions.assign_guardian(
         viewer,
         child,
-        {
-            "kind": "ictg",
-            "guardian_name": "Sam Jones",
-            "service": "ICTG service",
-            "start_date": TODAY() - dt.timedelta(days=5),
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="Sam Jones",
+            service="ICTG service",
+            start_date=TODAY() - dt.timedelta(days=5),
+        ),
     )
     actions.end_guardian(viewer, assignment, TODAY())
     assignment.refresh_from_db()
@@ -295,7 +328,10 @@ def test_only_the_responsible_council_can_change_a_child(sw_a, sw_b, manager_b, 
     child = make_child(sw_a)
     with pytest.raises(PermissionDenied):
         actions.update_child(
-            as_viewer(sw_b), child, {"preferred_name": "X"}, expected_version=child.version
+            as_viewer(sw_b),
+            child,
+            replace(ChildInput.of(child), preferred_name="X"),
+            expected_version=child.version,
         )
     with pytest.raises(PermissionDenied):
         actions.record_flag(as_viewer(manager_b), child, "uasc", TODAY(), "x")
@@ -310,18 +346,20 @@ def test_conclusive_grounds_decision_waits_for_the_recovery_period(sw_a, make_ch
     referral = actions.record_nrm_referral(
         viewer,
         child,
-        {
-            "referred_on": rg_on - dt.timedelta(days=3),
-            "first_responder": "Croydon children's services",
-            "first_responder_kind": "local_authority",
-            "rg_decision": "positive",
-            "rg_decided_on": rg_on,
-        },
+        NrmReferralInput(
+            referred_on=rg_on - dt.timedelta(days=3),
+            first_responder="Croydon children's services",
+            first_responder_kind="local_authority",
+            rg_decision="positive",
+            rg_decided_on=rg_on,
+        ),
     )
     too_soon = rg_on + dt.timedelta(days=days - 1)
     with pytest.raises(ValidationError) as excinfo:
         actions.update_nrm_referral(
-            viewer, referral, {"cg_decision": "positive", "cg_decided_on": too_soon}
+            viewer,
+            referral,
+            replace(NrmReferralInput.of(referral), cg_decision="positive", cg_decided_on=too_soon),
         )
     message = errors_of(excinfo)["cg_decided_on"][0]
     assert f"at least {days} days" in message
@@ -331,7 +369,11 @@ def test_conclusive_grounds_decision_waits_for_the_recovery_period(sw_a, make_ch
     actions.update_nrm_referral(
         viewer,
         referral,
-        {"cg_decision": "positive", "cg_decided_on": rg_on + dt.timedelta(days=days)},
+        replace(
+            NrmReferralInput.of(referral),
+            cg_decision="positive",
+            cg_decided_on=rg_on + dt.timedelta(days=days),
+        ),
     )
     referral.refresh_from_db()
     assert referral.cg_decided_on == rg_on + dt.timedelta(days=days)
@@ -343,7 +385,7 @@ def test_an_unknown_age_assessment_status_is_refused(sw_a, make_child):
     child = make_child(sw_a)
     with pytest.raises(ValidationError) as excinfo:
         actions.record_age_assessment(
-            as_viewer(sw_a), child, {"status": "accepted", "status_from": TODAY()}
+            as_viewer(sw_a), child, AgeAssessmentInput(status="accepted", status_from=TODAY())
         )
     assert "Select the age assessment status" in errors_of(excinfo)["status"][0]
     assert not child.age_assessments.exists()

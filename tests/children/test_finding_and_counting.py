@@ -14,6 +14,7 @@ from visible.access import register as policy
 from visible.access.opening import open_child
 from visible.audit.models import AuditEvent
 from visible.children import actions
+from visible.children.inputs import PlacementInput
 from visible.children.queries import ChildFilters, count_children, find_children
 from visible.reference.models import Authority
 
@@ -61,7 +62,7 @@ def register(sw_a, make_child):
     actions.record_placement(
         viewer,
         mo,
-        {"place_code": "K3", "start_date": TODAY() - dt.timedelta(days=30), "authority": kent},
+        PlacementInput(place_code="K3", start_date=TODAY() - dt.timedelta(days=30), authority=kent),
     )
     return {"anh": anh, "hoa": hoa, "mo": mo}
 

@@ -137,12 +137,13 @@ def test_only_one_installation_row_can_exist():
 
 def test_serve_prints_the_demo_logins_only_on_a_demo_database(monkeypatch, capsys):
     served = []
+    # Not a real server: `visible serve` would become gunicorn (exec), replacing this process.
     monkeypatch.setattr(
-        "django.core.management.call_command", lambda *args, **kwargs: served.append(args)
+        "visible.cli._exec_gunicorn", lambda args: served.append((args.host, args.port)) or 0
     )
     create_demo_users()  # users with the demo password, but the database is not a demo
     code, out, _ = run(capsys, "serve", "--port", "8123")
-    assert code == 0 and served == [("runserver", "127.0.0.1:8123")]
+    assert code == 0 and served == [("127.0.0.1", 8123)]
     assert "Visible is running at http://127.0.0.1:8123/" in out
     assert DEMO_PASSWORD not in out and "setup key" not in out
     assert not any(d.username in out for d in DEMO_USERS)

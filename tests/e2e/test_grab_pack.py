@@ -18,6 +18,7 @@ from tests.factories import as_viewer, missing_episode
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
 from visible.missing import actions
+from visible.missing.inputs import ReturnInput, SafetyPlanInput
 
 pytestmark = [pytest.mark.e2e, e2e_db]
 
@@ -47,13 +48,13 @@ def test_the_grab_pack_page_shows_both_parts_and_its_pdf_downloads(
     actions.save_safety_plan(
         viewer,
         child,
-        {
-            "description": "Tall, thin, short hair",
-            "phone_numbers": "07700 900777\n07700 900778",
-            "places": "West Croydon bus station\nVictoria coach station",
-            "associates": "Cousin in Leeds (synthetic)",
-            "contingency": "Police: 101",
-        },
+        SafetyPlanInput(
+            description="Tall, thin, short hair",
+            phone_numbers="07700 900777\n07700 900778",
+            places="West Croydon bus station\nVictoria coach station",
+            associates="Cousin in Leeds (synthetic)",
+            contingency="Police: 101",
+        ),
         expected_version=None,
     )
     now = timezone.now()
@@ -61,11 +62,11 @@ def test_the_grab_pack_page_shows_both_parts_and_its_pdf_downloads(
     actions.record_return(
         viewer,
         earlier,
-        {
-            "returned_at": now - dt.timedelta(days=59),
-            "found_by": "police",
-            "found_place": "Victoria coach station",
-        },
+        ReturnInput(
+            returned_at=now - dt.timedelta(days=59),
+            found_by="police",
+            found_place="Victoria coach station",
+        ),
     )
     episode = missing_episode(
         sw_a,

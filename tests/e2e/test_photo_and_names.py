@@ -13,6 +13,7 @@ from tests.e2e.pages import ChildRecordPage, SubFormPage
 from tests.e2e.support import e2e_db
 from visible.audit.models import AuditEvent
 from visible.children import actions
+from visible.children.inputs import GuardianInput
 from visible.children.models import ChildName, GuardianAssignment
 
 pytestmark = [pytest.mark.e2e, e2e_db]
@@ -94,12 +95,12 @@ def test_a_guardian_assignment_is_ended(new_page, sw_a, make_child, days_ago):
     actions.assign_guardian(
         as_viewer(sw_a),
         child,
-        {
-            "kind": "advocate",
-            "guardian_name": "Jo Example",
-            "service": "Example Advocacy (synthetic)",
-            "start_date": days_ago(30),
-        },
+        GuardianInput(
+            kind="advocate",
+            guardian_name="Jo Example",
+            service="Example Advocacy (synthetic)",
+            start_date=days_ago(30),
+        ),
     )
     page = new_page(sw_a)
     record = ChildRecordPage.open(page, child.pk)

@@ -14,6 +14,7 @@ from tests.e2e.support import e2e_db
 from tests.factories import COUNCIL_B_CODE, as_viewer
 from visible.audit.models import AuditEvent
 from visible.children import actions
+from visible.children.inputs import NrmReferralInput
 
 pytestmark = [pytest.mark.e2e, e2e_db]
 
@@ -82,12 +83,12 @@ def test_a_child_placed_in_another_area_is_visible_there_in_a_limited_view(
     actions.record_nrm_referral(
         as_viewer(sw_a),
         croydon_child,
-        {
-            "referred_on": croydon_child.looked_after_from,
-            "first_responder": "Croydon children's services",
-            "first_responder_kind": "local_authority",
-            "reference": "NRM-SECRET-1",
-        },
+        NrmReferralInput(
+            referred_on=croydon_child.looked_after_from,
+            first_responder="Croydon children's services",
+            first_responder_kind="local_authority",
+            reference="NRM-SECRET-1",
+        ),
     )
     page = new_page(sw_b)
 

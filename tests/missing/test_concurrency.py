@@ -21,6 +21,7 @@ from visible.agencies.models import Organisation
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
 from visible.missing import actions
+from visible.missing.inputs import ReturnInput
 from visible.missing.models import Alert, Episode, LogEntry
 
 
@@ -54,7 +55,7 @@ def test_return_police_report_and_sighting_at_once_are_all_kept(sw_a, coordinato
                 lambda: actions.record_return(
                     as_viewer(sw_a),
                     stale,
-                    {"returned_at": now - dt.timedelta(hours=1), "found_by": "carer"},
+                    ReturnInput(returned_at=now - dt.timedelta(hours=1), found_by="carer"),
                 ),
             ),
         ),

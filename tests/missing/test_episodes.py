@@ -14,9 +14,11 @@ from tests.factories import as_viewer, report_missing
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.children.inputs import GuardianInput
 from visible.dates import years_before
 from visible.missing import actions
 from visible.missing.facts import facts_for, facts_from_json
+from visible.missing.inputs import ReturnInput, ReturnInterviewInput, SafetyPlanInput
 from visible.missing.models import Alert, Episode, Grading
 from visible.risk import Grade, assess_episode, sweep
 
@@ -89,7 +91,7 @@ def test_episode_rules_refuse_bad_reports_and_save_nothing(sw_a, uasc_child, cas
             actions.record_return(
                 viewer,
                 episode,
-                {"returned_at": NOW() - dt.timedelta(hours=10), "found_by": "police"},
+                ReturnInput(returned_at=NOW() - dt.timedelta(hours=10), found_by="police"),
             )
     before = (Episode.objects.count(), Grading.objects.count(), AuditEvent.objects.count())
     overrides = {
@@ -143,14 +145,16 @@ def test_return_rules(sw_a, uasc_child):
     episode, _ = report(sw_a, uasc_child, hours_ago=10)
     with pytest.raises(ValidationError) as excinfo:
         actions.record_return(
-            viewer, episode, {"returned_at": NOW() - dt.timedelta(hours=11), "found_by": "police"}
+            viewer,
+            episode,
+            ReturnInput(returned_at=NOW() - dt.timedelta(hours=11), found_by="police"),
         )
     assert "rule 567" in errors_of(excinfo)["returned_at"][0]
     actions.record_return(
-        viewer, episode, {"returned_at": NOW() - dt.timedelta(hours=1), "found_by": "self"}
+        viewer, episode, ReturnInput(returned_at=NOW() - dt.timedelta(hours=1), found_by="self")
     )
     with pytest.raises(ValidationError) as excinfo:
-        actions.record_return(viewer, episode, {"returned_at": NOW(), "found_by": "police"})
+        actions.record_return(viewer, episode, ReturnInput(returned_at=NOW(), found_by="police"))
     assert "already ended" in errors_of(excinfo)["returned_at"][0]
 
 
@@ -172,7 +176,7 @@ def test_no_police_report_then_interview_overdue_then_resolved_by_holding_it(sw_
         child=uasc_child, code="no_police_report", resolved_at__isnull=True
     ).exists()
     returned_at = NOW() - dt.timedelta(hours=76)
-    actions.record_return(viewer, episode, {"returned_at": returned_at, "found_by": "police"})
+    actions.record_return(viewer, episode, ReturnInput(returned_at=returned_at, found_by="police"))
     before_due = returned_at + dt.timedelta(hours=71)
     assert not [
         a
@@ -188,18 +192,18 @@ def test_no_police_report_then_interview_overdue_then_resolved_by_holding_it(sw_
     actions.record_return_interview(
         viewer,
         episode,
-        {
-            "offered_at": returned_at + dt.timedelta(hours=1),
-            "outcome": "done",
-            "done_at": NOW(),
-            "interviewer_name": "Independent worker (synthetic)",
-            "independent": True,
-            "language": "tir",
-            "interpreter_used": True,
-            "where_been": "Birmingham",
-            "who_with": "Older men",
-            "indicators": ["trafficker_contact"],
-        },
+        ReturnInterviewInput(
+            offered_at=returned_at + dt.timedelta(hours=1),
+            outcome="done",
+            done_at=NOW(),
+            interviewer_name="Independent worker (synthetic)",
+            independent=True,
+            language="tir",
+            interpreter_used=True,
+            where_been="Birmingham",
+            who_with="Older men",
+            indicators=["trafficker_contact"],
+        ),
         flags_to_raise=["trafficked_suspected"],
     )
     assert uasc_child.flags.filter(kind="trafficked_suspected", end_date__isnull=True).exists()
@@ -233,7 +237,10 @@ def test_forbidden_labels_are_refused_in_the_safety_plan_and_flagged_in_notes(sw
     viewer = as_viewer(sw_a)
     with pytest.raises(ValidationError) as excinfo:
         actions.save_safety_plan(
-            viewer, uasc_child, {"description": "Known absconder, tall"}, expected_version=None
+            viewer,
+            uasc_child,
+            SafetyPlanInput(description="Known absconder, tall"),
+            expected_version=None,
         )
     assert "Rec 5.iv" in errors_of(excinfo)["description"][0]
     episode, _ = report(sw_a, uasc_child)
@@ -284,7 +291,7 @@ def test_an_open_episode_cannot_start_before_a_later_recorded_one(sw_a, uasc_chi
     viewer = as_viewer(sw_a)
     episode, _ = report(sw_a, uasc_child, hours_ago=10)
     actions.record_return(
-        viewer, episode, {"returned_at": NOW() - dt.timedelta(hours=8), "found_by": "self"}
+        viewer, episode, ReturnInput(returned_at=NOW() - dt.timedelta(hours=8), found_by="self")
     )
     with pytest.raises(ValidationError) as excinfo:
         report(
@@ -333,12 +340,12 @@ def test_facts_as_at_a_moment_know_only_what_was_written_by_then(sw_a, uasc_chil
     register.assign_guardian(
         as_viewer(sw_a),
         uasc_child,
-        {
-            "kind": "ictg",
-            "guardian_name": "Sam Guardian (synthetic)",
-            "service": "ICTG service",
-            "start_date": dt.date(2026, 7, 1),
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="Sam Guardian (synthetic)",
+            service="ICTG service",
+            start_date=dt.date(2026, 7, 1),
+        ),
     )
     just_after_midnight_bst = dt.datetime(
         2026, 6, 30, 23, 30, tzinfo=dt.UTC

@@ -18,8 +18,11 @@ from tests.factories import as_viewer, report_missing
 from visible.agencies.models import Organisation
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.children.inputs import GuardianInput, PlacementInput
 from visible.missing import actions, grabpack
+from visible.missing.inputs import ReturnInput, SafetyPlanInput
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now
@@ -85,26 +88,26 @@ def child(sw_a, make_child):
         viewer, kid, "cse", today - dt.timedelta(days=300), "Strategy meeting"
     )
     register.end_flag(viewer, cse, today - dt.timedelta(days=200), "Concerns addressed")
-    register.record_placement(
+    sharing_actions.record_placement(
         viewer,
         kid,
-        {
-            "place_code": "U4",
-            "start_date": today - dt.timedelta(days=380),
-            "authority": Authority.objects.get(code="E09000008"),
-            "postcode": "CR0 2AB",
-            "provider": "Example Fostering (synthetic)",
-        },
+        PlacementInput(
+            place_code="U4",
+            start_date=today - dt.timedelta(days=380),
+            authority=Authority.objects.get(code="E09000008"),
+            postcode="CR0 2AB",
+            provider="Example Fostering (synthetic)",
+        ),
     )
     register.assign_guardian(
         viewer,
         kid,
-        {
-            "kind": "ictg",
-            "guardian_name": "Grace Guardian (synthetic)",
-            "service": "ICTG service (synthetic)",
-            "start_date": today - dt.timedelta(days=350),
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="Grace Guardian (synthetic)",
+            service="ICTG service (synthetic)",
+            start_date=today - dt.timedelta(days=350),
+        ),
     )
     register.set_photo(
         viewer, kid, ContentFile(png(), name="dawit.png"), today - dt.timedelta(days=20)
@@ -112,18 +115,18 @@ def child(sw_a, make_child):
     actions.save_safety_plan(
         viewer,
         kid,
-        {
-            "agreed_on": today - dt.timedelta(days=30),
-            "child_views": "Dawi says he goes to the station when he feels unsafe",
-            "description": "About 170 cm, slim build, short black curly hair, brown eyes",
-            "distinguishing_features": "Scar above the left eyebrow",
-            "medical_needs": "Asthma: needs his blue inhaler",
-            "phone_numbers": "\n".join(PHONES),
-            "social_media": "\n".join(SOCIAL),
-            "places": "\n".join(PLACES),
-            "associates": "\n".join(ASSOCIATES),
-            "contingency": "\n".join(CONTINGENCY),
-        },
+        SafetyPlanInput(
+            agreed_on=today - dt.timedelta(days=30),
+            child_views="Dawi says he goes to the station when he feels unsafe",
+            description="About 170 cm, slim build, short black curly hair, brown eyes",
+            distinguishing_features="Scar above the left eyebrow",
+            medical_needs="Asthma: needs his blue inhaler",
+            phone_numbers="\n".join(PHONES),
+            social_media="\n".join(SOCIAL),
+            places="\n".join(PLACES),
+            associates="\n".join(ASSOCIATES),
+            contingency="\n".join(CONTINGENCY),
+        ),
         expected_version=None,
     )
     for days_ago, found in (
@@ -135,11 +138,11 @@ def child(sw_a, make_child):
         actions.record_return(
             viewer,
             episode,
-            {
-                "returned_at": NOW() - dt.timedelta(hours=days_ago * 24 - 30),
-                "found_by": "police",
-                "found_place": found,
-            },
+            ReturnInput(
+                returned_at=NOW() - dt.timedelta(hours=days_ago * 24 - 30),
+                found_by="police",
+                found_place=found,
+            ),
         )
     return kid
 
@@ -424,25 +427,25 @@ def test_the_host_council_gets_the_pack_for_an_open_episode_only(client, sw_a, s
     register.record_flag(
         viewer, kid, "separated", today - dt.timedelta(days=100), "Separated from family at Calais"
     )
-    register.record_placement(
+    sharing_actions.record_placement(
         viewer,
         kid,
-        {
-            "place_code": "U4",
-            "start_date": today - dt.timedelta(days=90),
-            "authority": Authority.objects.get(code="E10000016"),
-            "postcode": "ME14 1XX",
-        },
+        PlacementInput(
+            place_code="U4",
+            start_date=today - dt.timedelta(days=90),
+            authority=Authority.objects.get(code="E10000016"),
+            postcode="ME14 1XX",
+        ),
     )
     earlier, _ = report_missing(sw_a, kid, hours_ago=24 * 30)
     actions.record_return(
         viewer,
         earlier,
-        {
-            "returned_at": NOW() - dt.timedelta(hours=24 * 29),
-            "found_by": "self",
-            "found_place": "Maidstone East station",
-        },
+        ReturnInput(
+            returned_at=NOW() - dt.timedelta(hours=24 * 29),
+            found_by="self",
+            found_place="Maidstone East station",
+        ),
     )
     now_missing, _ = report_missing(sw_a, kid, hours_ago=2, last_seen_place="Maidstone bus station")
     client.force_login(sw_b)

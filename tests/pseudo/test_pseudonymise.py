@@ -26,6 +26,7 @@ from tests.pseudo.helpers import (
 )
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.children.inputs import NrmReferralInput
 from visible.pseudo import actions
 from visible.pseudo.models import PseudoChild, PseudoEpisode, Submission
 from visible.pseudo.pseudonymise import (
@@ -261,12 +262,12 @@ def test_home_office_reference_comes_before_nrm_reference_before_name(sw_a, fake
     register.record_nrm_referral(
         as_viewer(sw_a),
         referred,
-        {
-            "referred_on": dt.date(2023, 2, 1),
-            "first_responder": "Croydon children's services",
-            "first_responder_kind": "local_authority",
-            "reference": "nrm 2023/777",
-        },
+        NrmReferralInput(
+            referred_on=dt.date(2023, 2, 1),
+            first_responder="Croydon children's services",
+            first_responder_kind="local_authority",
+            reference="nrm 2023/777",
+        ),
     )
     bases = {
         c.pseudo_id: c.key_basis for c in pseudonymise(croydon(), P_START, P_END, key=KEY).children

@@ -19,8 +19,10 @@ from tests.returns import register as known
 from visible.agencies.viewer import Viewer
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.children.inputs import NrmReferralInput
 from visible.cli import main
 from visible.missing import actions as missing
+from visible.missing.inputs import ReturnInterviewInput
 from visible.returns import actions, partnership
 from visible.returns.models import PartnershipSection
 
@@ -61,37 +63,37 @@ def croydon_register(sw_a, fake):
     register.record_nrm_referral(
         viewer,
         kids["ann"],
-        {
-            "referred_on": dt.date(2024, 6, 1),
-            "first_responder": "Croydon children's services",
-            "first_responder_kind": "local_authority",
-            "rg_decision": "positive",
-            "rg_decided_on": dt.date(2024, 6, 5),
-            "cg_decision": "positive",
-            "cg_decided_on": dt.date(2024, 8, 1),
-        },
+        NrmReferralInput(
+            referred_on=dt.date(2024, 6, 1),
+            first_responder="Croydon children's services",
+            first_responder_kind="local_authority",
+            rg_decision="positive",
+            rg_decided_on=dt.date(2024, 6, 5),
+            cg_decision="positive",
+            cg_decided_on=dt.date(2024, 8, 1),
+        ),
     )
     register.record_nrm_referral(
         viewer,
         kids["dan"],
-        {
-            "referred_on": dt.date(2024, 10, 1),
-            "first_responder": "Metropolitan Police",
-            "first_responder_kind": "police",
-            "rg_decision": "negative",
-            "rg_decided_on": dt.date(2024, 10, 6),
-        },
+        NrmReferralInput(
+            referred_on=dt.date(2024, 10, 1),
+            first_responder="Metropolitan Police",
+            first_responder_kind="police",
+            rg_decision="negative",
+            rg_decided_on=dt.date(2024, 10, 6),
+        ),
     )
     register.record_nrm_referral(
         viewer,
         kids["ben"],
-        {
-            "referred_on": dt.date(2024, 2, 1),
-            "first_responder": "Croydon children's services",
-            "first_responder_kind": "local_authority",
-            "stayed": True,
-            "stayed_on": dt.date(2024, 3, 21),
-        },
+        NrmReferralInput(
+            referred_on=dt.date(2024, 2, 1),
+            first_responder="Croydon children's services",
+            first_responder_kind="local_authority",
+            stayed=True,
+            stayed_on=dt.date(2024, 3, 21),
+        ),
     )
     episodes = {
         (e.child.given_names, e.category, e.last_seen_at.date()): e
@@ -101,31 +103,33 @@ def croydon_register(sw_a, fake):
     missing.record_return_interview(
         viewer,
         ann_m,
-        {
-            "offered_at": ann_m.returned_at + dt.timedelta(hours=2),
-            "outcome": "done",
-            "done_at": ann_m.returned_at + dt.timedelta(hours=40),
-            "interviewer_name": "Independent (synthetic)",
-            "independent": True,
-        },
+        ReturnInterviewInput(
+            offered_at=ann_m.returned_at + dt.timedelta(hours=2),
+            outcome="done",
+            done_at=ann_m.returned_at + dt.timedelta(hours=40),
+            interviewer_name="Independent (synthetic)",
+            independent=True,
+        ),
     )
     ann_a = episodes["Ann", "A", dt.date(2024, 6, 10)]
     missing.record_return_interview(
         viewer,
         ann_a,
-        {"offered_at": ann_a.returned_at + dt.timedelta(hours=1), "outcome": "declined"},
+        ReturnInterviewInput(
+            offered_at=ann_a.returned_at + dt.timedelta(hours=1), outcome="declined"
+        ),
     )
     fay_m = episodes["Fay", "M", dt.date(2024, 3, 25)]
     missing.record_return_interview(
         viewer,
         fay_m,
-        {
-            "offered_at": fay_m.returned_at + dt.timedelta(hours=1),
-            "outcome": "done",
-            "done_at": fay_m.returned_at + dt.timedelta(hours=100),
-            "interviewer_name": "Independent (synthetic)",
-            "independent": True,
-        },
+        ReturnInterviewInput(
+            offered_at=fay_m.returned_at + dt.timedelta(hours=1),
+            outcome="done",
+            done_at=fay_m.returned_at + dt.timedelta(hours=100),
+            interviewer_name="Independent (synthetic)",
+            independent=True,
+        ),
     )
     third = known._episode(
         sw_a, kids["ann"], "A", known.at(2024, 7, 1, 10), known.at(2024, 7, 1, 15), found_by="self"

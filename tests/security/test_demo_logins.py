@@ -10,6 +10,7 @@ import pyotp
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from visible.demo.setup import DEMO_PASSWORD, DEMO_USERS, create_demo_users, print_logins
 
@@ -38,9 +39,13 @@ def test_the_printed_setup_key_and_the_demo_password_sign_in(client):
 
 @override_settings(VISIBLE_ALLOW_DEMO_CODES=True)
 def test_the_code_printed_by_totp_code_signs_in(client, capsys):
+    from visible.agencies.models import Installation, InstallationMode
     from visible.cli import main as visible
     from visible.security.models import TotpDevice
 
+    Installation.objects.create(
+        pk=1, mode=InstallationMode.DEMO, set_at=timezone.now(), set_by="test"
+    )
     create_demo_users()
     keys = dict(TotpDevice.objects.values_list("user__username", "secret"))
     create_demo_users()  # running the demo again keeps the keys people have added to their apps

@@ -17,6 +17,7 @@ from visible.agencies.models import Role
 from visible.audit.log import verify
 from visible.audit.models import AuditEvent
 from visible.children import actions
+from visible.children.inputs import ChildInput
 from visible.children.models import AgeAssessment, Child, Flag
 from visible.cli import main as visible
 from visible.dates import years_before
@@ -54,7 +55,7 @@ def old_child(user, fake, dob: dt.date, **extra) -> Child:
     with freeze_time(
         dt.datetime.combine(looked_after_from + dt.timedelta(days=30), dt.time(12), tzinfo=dt.UTC)
     ):
-        return actions.create_child(as_viewer(user), values, [])
+        return actions.create_child(as_viewer(user), ChildInput.from_mapping(values), [])
 
 
 @pytest.fixture

@@ -287,8 +287,25 @@ def test_totp_code_refuses_outside_the_demo(enrolled, capsys):
     assert "prints codes for the local demo only" in capsys.readouterr().err
 
 
+def _a_demo_database() -> None:
+    from visible.agencies.models import Installation, InstallationMode
+
+    Installation.objects.create(
+        pk=1, mode=InstallationMode.DEMO, set_at=timezone.now(), set_by="test"
+    )
+
+
+@override_settings(VISIBLE_ALLOW_DEMO_CODES=True)
+def test_totp_code_refuses_a_database_that_is_not_a_demo_even_on_the_demo_settings(
+    enrolled, capsys
+):
+    assert visible(["totp-code", "sw.a"]) == 2
+    assert "this database is not a demo" in capsys.readouterr().err
+
+
 @override_settings(VISIBLE_ALLOW_DEMO_CODES=True)
 def test_totp_code_prints_the_code_the_app_shows(client, enrolled, capsys):
+    _a_demo_database()
     secret = TotpDevice.objects.get(user=enrolled).secret
     with freeze_time(timezone.now()):
         assert visible(["totp-code", "sw.a"]) == 0

@@ -34,8 +34,16 @@ from visible.agencies.viewer import Viewer
 from visible.api import tokens
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.children.inputs import (
+    AgeAssessmentInput,
+    ChildInput,
+    GuardianInput,
+    NrmReferralInput,
+    PlacementInput,
+)
 from visible.dates import years_before
 from visible.missing import actions as missing
+from visible.missing.inputs import SafetyPlanInput
 from visible.missing.models import Alert
 from visible.national import actions as national
 from visible.reference.models import Authority
@@ -263,57 +271,59 @@ def world(sw_a, manager_a, council_b, met, spoc):
     viewer = as_viewer(sw_a)
     child = register.create_child(
         viewer,
-        {
-            "given_names": "Dawit",
-            "family_name": "Tekle",
-            "date_of_birth": years_before(today, 16),
-            "dob_basis": "claimed",
-            "sex": "M",
-            "gender": "boy",
-            "nationality": "ERI",
-            "first_language": "tir",
-            "other_languages": [],
-            "interpreter_needed": True,
-            "looked_after_from": today - dt.timedelta(days=300),
-            "legal_status": "V2",
-        },
+        ChildInput(
+            given_names="Dawit",
+            family_name="Tekle",
+            date_of_birth=years_before(today, 16),
+            dob_basis="claimed",
+            sex="M",
+            gender="boy",
+            nationality="ERI",
+            first_language="tir",
+            other_languages=[],
+            interpreter_needed=True,
+            looked_after_from=today - dt.timedelta(days=300),
+            legal_status="V2",
+        ),
         [("Dawit T", "alias")],
     )
     register.record_flag(
         viewer, child, "uasc", today - dt.timedelta(days=300), "Asylum claim (synthetic)"
     )
-    placement = register.record_placement(
+    placement = sharing.record_placement(
         viewer,
         child,
-        {
-            "place_code": "K2",
-            "start_date": today - dt.timedelta(days=200),
-            "authority": Authority.objects.get(code="E09000008"),
-        },
+        PlacementInput(
+            place_code="K2",
+            start_date=today - dt.timedelta(days=200),
+            authority=Authority.objects.get(code="E09000008"),
+        ),
     )
     referral = register.record_nrm_referral(
         viewer,
         child,
-        {
-            "referred_on": today - dt.timedelta(days=20),
-            "first_responder": "Croydon children's services",
-            "first_responder_kind": "local_authority",
-        },
+        NrmReferralInput(
+            referred_on=today - dt.timedelta(days=20),
+            first_responder="Croydon children's services",
+            first_responder_kind="local_authority",
+        ),
     )
     register.record_age_assessment(
-        viewer, child, {"status": "pending", "status_from": today - dt.timedelta(days=250)}
+        viewer,
+        child,
+        AgeAssessmentInput(status="pending", status_from=today - dt.timedelta(days=250)),
     )
     assignment = register.assign_guardian(
         viewer,
         child,
-        {
-            "kind": "ictg",
-            "guardian_name": "G (synthetic)",
-            "service": "Guardians",
-            "start_date": today - dt.timedelta(days=30),
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="G (synthetic)",
+            service="Guardians",
+            start_date=today - dt.timedelta(days=30),
+        ),
     )
-    missing.save_safety_plan(viewer, child, {"description": "Slim, 1.70 m"}, None)
+    missing.save_safety_plan(viewer, child, SafetyPlanInput(description="Slim, 1.70 m"), None)
     episode, _ = report_missing(sw_a, child, force=met)
     share = sharing.share_grab_pack(viewer, child, met)
     glass_user = make_user("sw.b.glass", council_b, Role.SOCIAL_WORKER)
@@ -361,20 +371,20 @@ def world(sw_a, manager_a, council_b, met, spoc):
     # Council B's own child, to reach council A's records through (a mixed-up or guessed id).
     own_b = register.create_child(
         as_viewer(make_user("sw.b.world", council_b, Role.SOCIAL_WORKER)),
-        {
-            "given_names": "Yonas",
-            "family_name": "Synthetic",
-            "date_of_birth": years_before(today, 15),
-            "dob_basis": "claimed",
-            "sex": "M",
-            "gender": "boy",
-            "nationality": "ERI",
-            "first_language": "tir",
-            "other_languages": [],
-            "interpreter_needed": True,
-            "looked_after_from": today - dt.timedelta(days=100),
-            "legal_status": "V2",
-        },
+        ChildInput(
+            given_names="Yonas",
+            family_name="Synthetic",
+            date_of_birth=years_before(today, 15),
+            dob_basis="claimed",
+            sex="M",
+            gender="boy",
+            nationality="ERI",
+            first_language="tir",
+            other_languages=[],
+            interpreter_needed=True,
+            looked_after_from=today - dt.timedelta(days=100),
+            legal_status="V2",
+        ),
         [],
     )
     return {

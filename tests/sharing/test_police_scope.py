@@ -17,6 +17,7 @@ from visible.access import missing as missing_policy
 from visible.agencies.models import Role
 from visible.children import actions as register
 from visible.missing import actions as missing
+from visible.missing.inputs import ReturnInput
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def _past(user, child, force, days_ago: int):
     missing.record_return(
         viewer,
         episode,
-        {"returned_at": episode.last_seen_at + dt.timedelta(hours=30), "found_by": "police"},
+        ReturnInput(returned_at=episode.last_seen_at + dt.timedelta(hours=30), found_by="police"),
     )
     episode.refresh_from_db()
     return episode

@@ -17,7 +17,9 @@ from visible.access import register as policy
 from visible.agencies.models import Role
 from visible.children import actions as register
 from visible.children import queries
+from visible.children.inputs import GuardianInput, PlacementInput
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -60,26 +62,26 @@ def seen_by_all(sw_a, make_child, guardian_service, met):
     register.record_flag(
         viewer, child, "uasc", today - dt.timedelta(days=100), "Asylum claim (synthetic)"
     )
-    register.record_placement(
+    sharing_actions.record_placement(
         viewer,
         child,
-        {
-            "place_code": "U1",
-            "start_date": today - dt.timedelta(days=30),
-            "authority": Authority.objects.get(code="E10000016"),
-            "postcode": "ME14 1XX",
-        },
+        PlacementInput(
+            place_code="U1",
+            start_date=today - dt.timedelta(days=30),
+            authority=Authority.objects.get(code="E10000016"),
+            postcode="ME14 1XX",
+        ),
     )
     register.assign_guardian(
         viewer,
         child,
-        {
-            "kind": "ictg",
-            "guardian_name": "A. Guardian (synthetic)",
-            "service": guardian_service.name,
-            "organisation": guardian_service,
-            "start_date": today - dt.timedelta(days=5),
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="A. Guardian (synthetic)",
+            service=guardian_service.name,
+            organisation=guardian_service,
+            start_date=today - dt.timedelta(days=5),
+        ),
     )
     report_missing(sw_a, child, force=met)
     return child

@@ -11,13 +11,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import as_viewer, report_missing
+from tests.factories import as_viewer, bearer, make_api_client, report_missing
 from visible.access import missing as missing_policy
 from visible.access import register as policy
 from visible.access.register import Access
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.children.inputs import GuardianInput, PlacementInput
 from visible.missing import actions as missing
+from visible.missing.inputs import ReturnInput
 from visible.missing.models import Alert
 from visible.reference.models import Authority
 from visible.sharing import actions
@@ -60,7 +62,7 @@ def test_the_police_see_a_child_only_while_reported_missing_to_their_force(
     missing.record_return(
         viewer,
         episode,
-        {"returned_at": timezone.now() - dt.timedelta(minutes=5), "found_by": "police"},
+        ReturnInput(returned_at=timezone.now() - dt.timedelta(minutes=5), found_by="police"),
     )
     assert access(officer, uasc_child) == Access.NONE
 
@@ -107,7 +109,7 @@ def test_the_spoc_sees_children_in_scope_back_within_ninety_days(
         missing.record_return(
             as_viewer(sw_a),
             episode,
-            {"returned_at": timezone.now() - dt.timedelta(hours=2), "found_by": "self"},
+            ReturnInput(returned_at=timezone.now() - dt.timedelta(hours=2), found_by="self"),
         )
     assert access(officer, uasc_child) == Access.NONE
     assert access(spoc, uasc_child) == Access.LIMITED
@@ -122,13 +124,13 @@ def test_a_guardian_sees_the_children_assigned_to_their_service(
     assignment = register.assign_guardian(
         as_viewer(sw_a),
         uasc_child,
-        {
-            "kind": "ictg",
-            "guardian_name": "Sam Guardian (synthetic)",
-            "service": guardian_service.name,
-            "start_date": timezone.localdate() - dt.timedelta(days=10),
-            "organisation": guardian_service,
-        },
+        GuardianInput(
+            kind="ictg",
+            guardian_name="Sam Guardian (synthetic)",
+            service=guardian_service.name,
+            start_date=timezone.localdate() - dt.timedelta(days=10),
+            organisation=guardian_service,
+        ),
     )
     grant = policy.grant_for(as_viewer(guardian), uasc_child)
     assert grant.access == Access.LIMITED and "nrm" in policy.sections_for(grant)
@@ -203,20 +205,85 @@ def test_a_transfer_moves_everything_in_one_step_and_the_sender_keeps_a_read_onl
 def test_the_host_council_is_told_when_a_child_is_placed_in_its_area(
     sw_a, sw_b, council_b, uasc_child
 ):
-    register.record_placement(
+    actions.record_placement(
         as_viewer(sw_a),
         uasc_child,
-        {
-            "place_code": "K2",
-            "start_date": timezone.localdate() - dt.timedelta(days=1),
-            "authority": Authority.objects.get(code="E10000016"),
-            "postcode": "ME14 1XX",
-        },
+        PlacementInput(
+            place_code="K2",
+            start_date=timezone.localdate() - dt.timedelta(days=1),
+            authority=Authority.objects.get(code="E10000016"),
+            postcode="ME14 1XX",
+        ),
     )
     notice = Alert.objects.get(code="placed_in_your_area")
     assert notice.organisation == council_b and "placed in your area by" in notice.text
     missing.acknowledge_alert(as_viewer(sw_b), notice)  # the host may handle its own notice
     missing.resolve_alert(as_viewer(sw_b), notice, "Noted by the duty team")
+
+
+def test_a_placement_on_the_page_or_through_the_api_tells_the_host_council(
+    client, sw_a, council_a, council_b, uasc_child
+):
+    kent = Authority.objects.get(code="E10000016")
+    first = timezone.localdate() - dt.timedelta(days=20)
+    ended = first + dt.timedelta(days=10)
+    client.force_login(sw_a)
+    response = client.post(
+        reverse("web:placement-add", args=[uasc_child.pk]),
+        {
+            "place_code": "U4",
+            "start_date_0": first.day,
+            "start_date_1": first.month,
+            "start_date_2": first.year,
+            "end_date_0": ended.day,
+            "end_date_1": ended.month,
+            "end_date_2": ended.year,
+            "authority": kent.pk,
+            "postcode": "ME14 1XX",
+        },
+    )
+    assert response.status_code == 302
+    notices = Alert.objects.filter(code="placed_in_your_area", organisation=council_b)
+    said = f"is placed in your area by {council_a.name} from {first:%-d %B %Y} (U4, ME14 1XX)."
+    assert [n.text.endswith(said) for n in notices] == [True]
+
+    answer = bearer(make_api_client(council_a).secret).post(
+        f"/api/v1/children/{uasc_child.pk}/placements",
+        {
+            "place_code": "K2",
+            "start_date": (ended + dt.timedelta(days=1)).isoformat(),
+            "authority": "E10000016",
+        },
+        format="json",
+    )
+    assert answer.status_code == 201, answer.json()
+    second = ended + dt.timedelta(days=1)
+    assert notices.all().count() == 2  # all(): a fresh query, not the rows read above
+    assert notices.filter(text__endswith=f"from {second:%-d %B %Y} (K2).").exists()
+
+
+def test_a_placement_is_not_kept_if_the_host_cannot_be_told(
+    monkeypatch, sw_a, council_b, uasc_child
+):
+    """The placement, its audit event and the notice are one transaction."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the alerts table is unavailable")
+
+    monkeypatch.setattr(actions, "_alert", broken)
+    events = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError):
+        actions.record_placement(
+            as_viewer(sw_a),
+            uasc_child,
+            PlacementInput(
+                place_code="U4",
+                start_date=timezone.localdate(),
+                authority=Authority.objects.get(code="E10000016"),
+            ),
+        )
+    assert not uasc_child.placements.exists()
+    assert AuditEvent.objects.count() == events
 
 
 def test_the_national_body_never_sees_a_child(analyst_national, uasc_child, sw_a, met):

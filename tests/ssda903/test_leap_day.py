@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 from freezegun import freeze_time
 
+from tests.factories import CROYDON
 from visible.children.models import Child, Flag
 from visible.dates import (
     age_on,
@@ -25,8 +26,6 @@ from visible.risk import sweep
 from visible.ssda903.export import export_return
 from visible.ssda903.importer import import_return
 from visible.ssda903.oracle import validate_folder
-
-from .conftest import CROYDON
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("ssda903-oracle")]
 

@@ -16,8 +16,10 @@ from tests.factories import COUNCIL_B_CODE, as_viewer, make_user, report_missing
 from visible.agencies.models import Organisation, Role
 from visible.audit.models import AuditEvent
 from visible.children import actions as register
+from visible.children.inputs import PlacementInput
 from visible.dates import years_before
 from visible.missing import actions
+from visible.missing.inputs import ReturnInput, SafetyPlanInput
 from visible.missing.models import (
     Alert,
     AuthorityRiskSettings,
@@ -28,6 +30,7 @@ from visible.missing.models import (
     SafetyPlan,
 )
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now
@@ -231,15 +234,15 @@ def test_a_role_that_cannot_act_sees_the_episode_but_gets_403_on_every_write(
 def test_the_host_council_sees_open_episodes_of_children_placed_with_it_but_not_closed_ones(
     signed_in, sw_a, sw_b, uasc_child
 ):
-    register.record_placement(
+    sharing_actions.record_placement(
         as_viewer(sw_a),
         uasc_child,
-        {
-            "place_code": "U4",
-            "start_date": timezone.localdate() - dt.timedelta(days=30),
-            "authority": Authority.objects.get(code=COUNCIL_B_CODE),
-            "provider": "Example Fostering (synthetic)",
-        },
+        PlacementInput(
+            place_code="U4",
+            start_date=timezone.localdate() - dt.timedelta(days=30),
+            authority=Authority.objects.get(code=COUNCIL_B_CODE),
+            provider="Example Fostering (synthetic)",
+        ),
     )
     episode, _ = report(sw_a, uasc_child, hours_ago=5)
     client = signed_in(sw_b)
@@ -256,7 +259,7 @@ def test_the_host_council_sees_open_episodes_of_children_placed_with_it_but_not_
     actions.record_return(
         as_viewer(sw_a),
         episode,
-        {"returned_at": NOW() - dt.timedelta(hours=1), "found_by": "police"},
+        ReturnInput(returned_at=NOW() - dt.timedelta(hours=1), found_by="police"),
     )
     assert client.get(reverse("web:episode", args=[episode.pk])).status_code == 404
     assert denied(sw_b, "episode")
@@ -552,7 +555,7 @@ def test_check_for_new_alerts_raises_what_has_fallen_due(signed_in, monkeypatch,
         actions.record_return(
             as_viewer(sw_a),
             episode,
-            {"returned_at": then - dt.timedelta(hours=1), "found_by": "self"},
+            ReturnInput(returned_at=then - dt.timedelta(hours=1), found_by="self"),
         )
     assert not Alert.objects.filter(code="return_interview_overdue").exists()
     client = signed_in(sw_a)
@@ -650,7 +653,7 @@ def test_a_plan_written_by_someone_else_while_the_form_was_open_is_not_overwritt
     actions.save_safety_plan(
         as_viewer(coordinator_a),
         uasc_child,
-        {"places": "Coordinator's version"},
+        SafetyPlanInput(places="Coordinator's version"),
         expected_version=None,
     )
     response = client.post(url, {"places": "Social worker's version", "version": "0"})

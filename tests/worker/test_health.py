@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from tests.conftest import as_viewer
+from tests.factories import as_viewer
 from visible.audit.models import AuditEvent
 from visible.cli import main
 from visible.missing import actions

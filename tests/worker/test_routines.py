@@ -11,8 +11,8 @@ import threading
 import pytest
 from django.utils import timezone
 
-from tests.conftest import as_viewer
 from tests.connections import at_once
+from tests.factories import as_viewer
 from visible.missing import actions, sweep
 from visible.missing.models import Alert
 from visible.worker import routines, tasks

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
+from visible.observability import context as log_context
 
 from . import tokens
 from .models import ApiClient
@@ -69,6 +70,7 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
                 "POST /api/v1/oauth/token, or ask your Visible administrator for a new client"
             )
         principal = ClientPrincipal(client, tokens.viewer_for_client(client))
+        log_context.bind(api_client=client.pk, organisation_id=client.organisation_id)
         # The web's name for it (visible/web/request.py), for helpers the pages and API share.
         setattr(request._request, "viewer", principal.viewer)  # noqa: B010
         return principal, client

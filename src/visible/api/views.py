@@ -1,6 +1,7 @@
 """The API's endpoints. Each one opens the record through visible/access/opening.py (the same
-policy calls as the web pages), calls one function in children/actions.py or missing/actions.py for a
-write, and answers with the representation policy allows. No view writes a model.
+policy calls as the web pages), calls one function in children/actions.py, missing/actions.py or
+sharing/actions.py for a write (with its typed input, built from the serializer's validated
+data), and answers with the representation policy allows. No view writes a model.
 
 Conditional requests: a child's ETag is its version (bumped by every change to the record or
 its flags, placements and the rest), an episode's its version with its gradings and search log.
@@ -9,6 +10,7 @@ PATCH requires If-Match (428 without it, 412 if stale); the POST actions take it
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Any
 from urllib.parse import urlencode
@@ -31,11 +33,14 @@ from visible.access import register as register_policy
 from visible.agencies.models import Organisation, OrganisationKind
 from visible.children import actions as register_actions
 from visible.children import photographs, queries
+from visible.children.inputs import ChildInput, PlacementInput
 from visible.children.models import Child, Flag
 from visible.children.validation import Conflict
 from visible.missing import actions as missing_actions
+from visible.missing.inputs import ReportMissingInput, ReturnInput
 from visible.missing.models import Episode, GradingKind
 from visible.reference.models import Authority
+from visible.sharing import actions as sharing_actions
 
 from . import serializers as s
 from .auth import viewer_of
@@ -213,7 +218,9 @@ class ChildrenView(ApiView):
                 "Your organisation or role cannot add children to the register"
             )
         try:
-            child = register_actions.create_child(viewer, data, other_names)
+            child = register_actions.create_child(
+                viewer, ChildInput.from_mapping(data), other_names
+            )
         except ValidationError as error:
             raise _refused(error, conflict=False) from error
         response = Response(s.child_data(child, full=True), status=status.HTTP_201_CREATED)
@@ -267,9 +274,12 @@ class ChildView(ApiView):
             raise exceptions.ValidationError(
                 {"non_field_errors": ["Send at least one field to change"]}
             )
+        # The fields sent, over the record as it was read: if it changed since, the version
+        # check in update_child refuses the write (412), so nothing read here is stale.
+        details = dataclasses.replace(ChildInput.of(child), **data)
         try:
             child = register_actions.update_child(
-                viewer, child, data, expected_version=child.version
+                viewer, child, details, expected_version=child.version
             )
         except register_actions.StaleRecord as error:
             raise PreconditionFailed() from error
@@ -391,7 +401,9 @@ class PlacementsView(ApiView):
                 {"authority": [f"'{code}' is not an authority's GSS code Visible knows"]}
             )
         try:
-            placement = register_actions.record_placement(viewer, child, data)
+            placement = sharing_actions.record_placement(
+                viewer, child, PlacementInput.from_mapping(data)
+            )
         except ValidationError as error:
             raise _refused(error, conflict=False) from error
         return Response(s.PlacementOut(placement).data, status=status.HTTP_201_CREATED)
@@ -471,7 +483,9 @@ class ChildEpisodesView(ApiView):
         data = _valid(s.ReportMissingInput, request.data)
         data["police_force"] = _police_force(viewer, data.get("police_force"), "police_force")
         try:
-            episode, _ = missing_actions.report_missing(viewer, child, data)
+            episode, _ = missing_actions.report_missing(
+                viewer, child, ReportMissingInput.from_mapping(data)
+            )
         except ValidationError as error:
             already = Episode.objects.filter(child=child, returned_at__isnull=True).exists()
             raise _refused(error, conflict=already) from error
@@ -656,7 +670,7 @@ class ReturnView(ApiView):
                 )
         try:
             episode = missing_actions.record_return(
-                viewer, episode, data, expected_version=episode.version
+                viewer, episode, ReturnInput.from_mapping(data), expected_version=episode.version
             )
         except missing_actions.StaleEpisode as error:
             raise PreconditionFailed() from error

@@ -2,12 +2,20 @@
 
 Each function checks the viewer may do it, validates, writes, and appends the audit event in
 one transaction: a write that fails leaves nothing behind, and no write goes unrecorded. Views,
-the CLI and importers all call these; none of them writes the models directly.
+the CLI and importers all call these; none of them writes the models directly. Each takes its
+values as a typed input (children/inputs.py), so a caller missing a required field fails where
+it calls, naming the field.
+
+The register knows nothing of missing episodes or of sharing (.importlinter forbids the
+imports): telling another council that a child is placed in its area is a cross-agency notice,
+raised by sharing.actions.record_placement around record_placement below, and that is what
+the pages and the API call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,15 +24,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from visible.access import register as policy
-from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import plain_value as _plain
 from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
-from visible.missing.models import Alert
 from visible.reference.models import Authority
 
 from . import photographs
+from .inputs import AgeAssessmentInput, ChildInput, GuardianInput, NrmReferralInput, PlacementInput
 from .models import (
     AgeAssessment,
     AgeAssessmentStatus,
@@ -47,26 +54,7 @@ from .validation import (
     check_placement_code,
 )
 
-CHILD_FIELDS = (
-    "given_names",
-    "family_name",
-    "preferred_name",
-    "date_of_birth",
-    "dob_basis",
-    "sex",
-    "gender",
-    "nationality",
-    "first_language",
-    "other_languages",
-    "interpreter_needed",
-    "looked_after_from",
-    "legal_status",
-    "council_id",
-    "child_903_id",
-    "home_office_ref",
-    "police_ref",
-    "nrm_ref",
-)
+CHILD_FIELDS = ChildInput.field_names()
 PLACEMENT_FIELDS = (
     "place_code",
     "detail",
@@ -76,19 +64,7 @@ PLACEMENT_FIELDS = (
     "authority_id",
     "provider",
 )
-NRM_FIELDS = (
-    "referred_on",
-    "first_responder",
-    "first_responder_kind",
-    "reference",
-    "rg_decision",
-    "rg_decided_on",
-    "cg_decision",
-    "cg_decided_on",
-    "stayed",
-    "stayed_on",
-    "notes",
-)
+NRM_FIELDS = NrmReferralInput.field_names()
 
 
 class StaleRecord(ValidationError):
@@ -139,19 +115,23 @@ def _bump(child: Child) -> None:
 # --- the child -----------------------------------------------------------------------------
 
 
+def _child_values(details: ChildInput) -> dict[str, Any]:
+    """The details as the record holds them (its languages a list)."""
+    return details.as_values() | {"other_languages": list(details.other_languages)}
+
+
 @transaction.atomic
 def create_child(
-    viewer: Viewer, values: dict[str, Any], other_names: list[tuple[str, str]] = ()
+    viewer: Viewer, details: ChildInput, other_names: Sequence[tuple[str, str]] = ()
 ) -> Child:
     policy.require_create(viewer)
     organisation = viewer.organisation
+    values = _child_values(details)
     p = Problems()
     check_child_details(p, values, _today())
     check_identifiers_unique(p, organisation.pk, values, exclude_child_id=None)
     p.raise_if_any()
-    child = Child(
-        responsible_organisation=organisation, **{f: values[f] for f in CHILD_FIELDS if f in values}
-    )
+    child = Child(responsible_organisation=organisation, **values)
     _save_identifiers(child, organisation.pk, values)
     for name, kind in other_names:
         if name.strip():
@@ -178,9 +158,9 @@ def create_child(
 
 
 @transaction.atomic
-def update_child(
-    viewer: Viewer, child: Child, values: dict[str, Any], expected_version: int
-) -> Child:
+def update_child(viewer: Viewer, child: Child, details: ChildInput, expected_version: int) -> Child:
+    """Replace the child's core details with `details` (all of them: a caller changing a few
+    lays them over ``ChildInput.of(child)``), if the record is still at `expected_version`."""
     policy.require_edit(viewer, child)
     locked = Child.objects.select_for_update(no_key=True).get(pk=child.pk)
     if locked.version != expected_version:
@@ -192,22 +172,16 @@ def update_child(
                 ]
             }
         )
+    values = _child_values(details)
     p = Problems()
-    merged = _snapshot(locked, CHILD_FIELDS) | {
-        k: v for k, v in values.items() if k in CHILD_FIELDS
-    }
-    for key in ("date_of_birth", "looked_after_from"):
-        if isinstance(merged[key], str):
-            merged[key] = dt.date.fromisoformat(merged[key])
-    check_child_details(p, merged, _today())
+    check_child_details(p, values, _today())
     check_identifiers_unique(
         p, locked.responsible_organisation_id, values, exclude_child_id=locked.pk
     )
     p.raise_if_any()
     before = _snapshot(locked, CHILD_FIELDS)
-    for field in CHILD_FIELDS:
-        if field in values:
-            setattr(locked, field, values[field])
+    for field, value in values.items():
+        setattr(locked, field, value)
     _refresh_search_text(locked)
     locked.version = locked.version + 1
     _save_identifiers(locked, locked.responsible_organisation_id, values)
@@ -433,9 +407,11 @@ def end_flag(viewer: Viewer, flag: Flag, end_date: dt.date, reason: str) -> Flag
 # --- placements ----------------------------------------------------------------------------
 
 
-def _check_placement(p: Problems, child: Child, values: dict, exclude_pk: int | None) -> None:
-    start, end = values.get("start_date"), values.get("end_date")
-    check_placement_code(p, values.get("place_code", ""), start)
+def _check_placement(
+    p: Problems, child: Child, data: PlacementInput, exclude_pk: int | None
+) -> None:
+    start, end = data.start_date, data.end_date
+    check_placement_code(p, data.place_code, start)
     check_period(p, start, end, "Placement", _today())
     if start and start < child.looked_after_from:
         p.add(
@@ -449,26 +425,27 @@ def _check_placement(p: Problems, child: Child, values: dict, exclude_pk: int | 
 
 
 @transaction.atomic
-def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Placement:
+def record_placement(viewer: Viewer, child: Child, data: PlacementInput) -> Placement:
+    """The placement alone. The pages and the API call sharing.actions.record_placement,
+    which calls this and then tells the council of the area, in the same transaction."""
     policy.require_edit(viewer, child)
     Child.objects.select_for_update(no_key=True).filter(
         pk=child.pk
     ).first()  # serialise placement changes per child
     p = Problems()
-    authority = values.get("authority")
-    if not isinstance(authority, Authority):
+    if not isinstance(data.authority, Authority):
         p.add("authority", "Select the authority whose area the placement is in")
-    _check_placement(p, child, values, exclude_pk=None)
+    _check_placement(p, child, data, exclude_pk=None)
     p.raise_if_any()
     placement = Placement.objects.create(
         child=child,
-        place_code=values["place_code"],
-        detail=values.get("detail", ""),
-        start_date=values["start_date"],
-        end_date=values.get("end_date"),
-        postcode=(values.get("postcode") or "").upper().strip(),
-        authority=authority,
-        provider=values.get("provider", ""),
+        place_code=data.place_code,
+        detail=data.detail or "",
+        start_date=data.start_date,
+        end_date=data.end_date,
+        postcode=(data.postcode or "").upper().strip(),
+        authority=data.authority,
+        provider=data.provider or "",
     )
     _bump(child)
     record_for(
@@ -486,31 +463,7 @@ def record_placement(viewer: Viewer, child: Child, values: dict[str, Any]) -> Pl
             },
         },
     )
-    _tell_host(child, placement)
     return placement
-
-
-def _tell_host(child: Child, placement: Placement) -> None:
-    """The report: receiving authorities are rarely told. A council whose area a child is
-    placed in (or moves within) gets a notice in its alerts inbox, if it is on Visible."""
-    host = Organisation.objects.filter(authority_id=placement.authority_id).first()
-    if host is None or host.pk == child.responsible_organisation_id or not host.is_responsible_body:
-        return
-    now = timezone.now()
-    Alert.objects.get_or_create(
-        key=f"{child.pk}/placed_in_your_area/{placement.pk}",
-        defaults={
-            "organisation": host,
-            "child": child,
-            "code": "placed_in_your_area",
-            "due_at": now,
-            "raised_at": now,
-            "text": f"{child.full_name} is placed in your area by {child.responsible_organisation.name} from "
-            f"{placement.start_date:%-d %B %Y} ({placement.place_code}"
-            f"{', ' + placement.postcode if placement.postcode else ''}).",
-            "source": "Heading back to harm: receiving authorities are rarely told (docs/access.md)",
-        },
-    )
 
 
 @transaction.atomic
@@ -551,7 +504,7 @@ def recovery_days(rg_decided_on: dt.date) -> int:
     return 30 if rg_decided_on >= RECOVERY_PERIOD_FROM else 45
 
 
-def _check_nrm(p: Problems, child: Child, v: dict) -> None:
+def _check_nrm(p: Problems, child: Child, v: dict[str, Any]) -> None:
     today = _today()
     referred = v.get("referred_on")
     if referred:
@@ -601,14 +554,13 @@ def _check_nrm(p: Problems, child: Child, v: dict) -> None:
 
 
 @transaction.atomic
-def record_nrm_referral(viewer: Viewer, child: Child, values: dict[str, Any]) -> NrmReferral:
+def record_nrm_referral(viewer: Viewer, child: Child, data: NrmReferralInput) -> NrmReferral:
     policy.require_edit(viewer, child)
+    values = data.as_values()
     p = Problems()
     _check_nrm(p, child, values)
     p.raise_if_any()
-    referral = NrmReferral.objects.create(
-        child=child, **{f: values[f] for f in NRM_FIELDS if f in values}
-    )
+    referral = NrmReferral.objects.create(child=child, **values)
     _bump(child)
     record_for(
         viewer,
@@ -630,18 +582,19 @@ def record_nrm_referral(viewer: Viewer, child: Child, values: dict[str, Any]) ->
 
 @transaction.atomic
 def update_nrm_referral(
-    viewer: Viewer, referral: NrmReferral, values: dict[str, Any]
+    viewer: Viewer, referral: NrmReferral, data: NrmReferralInput
 ) -> NrmReferral:
+    """Replace the referral's fields with `data` (all of them: a caller changing a few lays
+    them over ``NrmReferralInput.of(referral)``)."""
     child = referral.child
     policy.require_edit(viewer, child)
     before = _snapshot(referral, NRM_FIELDS)
-    merged = {f: getattr(referral, f) for f in NRM_FIELDS} | values
+    values = data.as_values()
     p = Problems()
-    _check_nrm(p, child, merged)
+    _check_nrm(p, child, values)
     p.raise_if_any()
     for field, value in values.items():
-        if field in NRM_FIELDS:
-            setattr(referral, field, value)
+        setattr(referral, field, value)
     referral.save()
     changes = _changes(before, _snapshot(referral, NRM_FIELDS))
     if changes:
@@ -661,8 +614,9 @@ def update_nrm_referral(
 
 
 @transaction.atomic
-def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) -> AgeAssessment:
+def record_age_assessment(viewer: Viewer, child: Child, data: AgeAssessmentInput) -> AgeAssessment:
     policy.require_edit(viewer, child)
+    values = data.as_values()
     p = Problems()
     today = _today()
     status_from, concluded = values.get("status_from"), values.get("concluded_on")
@@ -686,11 +640,11 @@ def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) 
     p.raise_if_any()
     assessment = AgeAssessment.objects.create(
         child=child,
-        **{
-            f: values.get(f)
-            for f in ("status", "status_from", "concluded_on", "assessed_date_of_birth")
-        },
-        notes=values.get("notes", ""),
+        status=data.status,
+        status_from=data.status_from,
+        concluded_on=data.concluded_on,
+        assessed_date_of_birth=data.assessed_date_of_birth,
+        notes=data.notes or "",
     )
     _bump(child)
     record_for(
@@ -715,29 +669,27 @@ def record_age_assessment(viewer: Viewer, child: Child, values: dict[str, Any]) 
 
 
 @transaction.atomic
-def assign_guardian(viewer: Viewer, child: Child, values: dict[str, Any]) -> GuardianAssignment:
+def assign_guardian(viewer: Viewer, child: Child, data: GuardianInput) -> GuardianAssignment:
     policy.require_edit(viewer, child)
     p = Problems()
-    if not (values.get("guardian_name") or "").strip():
+    if not (data.guardian_name or "").strip():
         p.add("guardian_name", "Enter the name of the guardian or advocate")
-    if not (values.get("service") or "").strip():
+    if not (data.service or "").strip():
         p.add("service", "Enter the organisation or service they work for")
-    check_period(p, values.get("start_date"), values.get("end_date"), "Assignment", _today())
-    check_not_before_birth(
-        p, values.get("start_date"), child.date_of_birth, "start_date", "Start date"
-    )
+    check_period(p, data.start_date, data.end_date, "Assignment", _today())
+    check_not_before_birth(p, data.start_date, child.date_of_birth, "start_date", "Start date")
     p.raise_if_any()
-    organisation = values.get("organisation")
+    organisation = data.organisation
     if organisation is not None and organisation.kind not in ("guardian_service", "ngo"):
         p.add("organisation", "Choose a guardian service or NGO")
         p.raise_if_any()
     assignment = GuardianAssignment.objects.create(
         child=child,
-        kind=values["kind"],
-        guardian_name=values["guardian_name"].strip(),
-        service=values["service"].strip(),
-        start_date=values["start_date"],
-        end_date=values.get("end_date"),
+        kind=data.kind,
+        guardian_name=data.guardian_name.strip(),
+        service=data.service.strip(),
+        start_date=data.start_date,
+        end_date=data.end_date,
         organisation=organisation,
     )
     _bump(child)

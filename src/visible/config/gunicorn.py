@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 
+from visible.observability.formatting import gunicorn_logging
+
 
 def _int(name: str, default: int) -> int:
     text = os.environ.get(name, "").strip()
@@ -84,9 +86,15 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 
 proc_name = "visible"
+# Gunicorn's own lines (starting, workers booted, a worker killed for its timeout) go to
+# standard error in the application's format (observability/formatting.py): JSON lines, or text
+# for the demo. Its access log is off: the application writes each request's line, with its
+# reference and route and without the query string (a search for a child is their name), which
+# gunicorn's would carry.
 errorlog = "-"
 loglevel = os.environ.get("VISIBLE_WEB_LOG_LEVEL", "info")
-accesslog = os.environ.get("VISIBLE_WEB_ACCESS_LOG") or None  # e.g. "-" for standard output
+accesslog = None
+logconfig_dict = gunicorn_logging(os.environ, loglevel)
 
 
 def when_ready(server) -> None:

@@ -1,9 +1,12 @@
 """Every write about missing episodes, one function per use case: validate, write, ask the
-risk engine, raise alerts and write the audit event, in one transaction."""
+risk engine, raise alerts and write the audit event, in one transaction. Each takes its values
+as typed arguments or a typed input (missing/inputs.py), so a caller missing a required field
+fails where it calls, naming the field."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -35,6 +38,7 @@ from visible.risk import (
 from visible.risk.factors import FACTORS
 
 from .facts import facts_for, facts_to_json
+from .inputs import ReportMissingInput, ReturnInput, ReturnInterviewInput, SafetyPlanInput
 from .models import (
     Alert,
     AuthorityRiskSettings,
@@ -338,19 +342,20 @@ def _flag_unless_open(
 
 
 @transaction.atomic
-def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tuple[Episode, Grading]:
+def report_missing(
+    viewer: Viewer, child: Child, data: ReportMissingInput
+) -> tuple[Episode, Grading]:
     policy.require_act(viewer, child)
     now = _now()
     p = Problems()
-    if values.get("reported_by_role") not in ReporterRole.values:
+    if data.reported_by_role not in ReporterRole.values:
         p.add("reported_by_role", "Select who is reporting")
-    category = values.get("category")
-    if category not in Category.values:
+    if data.category not in Category.values:
         p.add(
             "category",
             "Select missing or away from placement (there is no 'absent' category for a child in care)",
         )
-    seen = values.get("last_seen_at")
+    seen = data.last_seen_at
     if seen:
         if seen > now:
             p.add("last_seen_at", "When last seen must be now or in the past")
@@ -397,7 +402,7 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
                 f"This overlaps another episode ({timezone.localtime(overlapping.last_seen_at):%d/%m/%Y %H:%M} "
                 f"{ended}; SSDA903 rule 574): check the date and time last seen",
             )
-    police_at = values.get("police_reported_at")
+    police_at = data.police_reported_at
     if police_at and seen and police_at < seen:
         p.add(
             "police_reported_at",
@@ -405,33 +410,29 @@ def report_missing(viewer: Viewer, child: Child, values: dict[str, Any]) -> tupl
         )
     if police_at and police_at > now:
         p.add("police_reported_at", "The time reported to the police must be now or in the past")
-    if police_at and not values.get("police_force"):
+    if police_at and not data.police_force:
         p.add("police_force", "Select the police force the child was reported to")
-    for field in ("last_seen_place", "reported_by_name"):
-        if not (values.get(field) or "").strip():
-            p.add(
-                field,
-                {
-                    "last_seen_place": "Enter where the child was last seen",
-                    "reported_by_name": "Enter who is reporting",
-                }[field],
-            )
-    unknown = sorted(set(values.get("factors") or []) - set(FACTORS))
+    if not (data.last_seen_place or "").strip():
+        p.add("last_seen_place", "Enter where the child was last seen")
+    if not (data.reported_by_name or "").strip():
+        p.add("reported_by_name", "Enter who is reporting")
+    unknown = sorted(set(data.factors) - set(FACTORS))
     if unknown:
         p.add("factors", f"Unknown risk factor(s): {', '.join(unknown)}")
-    flagged = _words_problem(p, "circumstances", values.get("circumstances", ""), reject=False)
+    flagged = _words_problem(p, "circumstances", data.circumstances, reject=False)
     p.raise_if_any()
 
+    values = data.as_values()
     episode = Episode.objects.create(
         child=child,
         reported_at=now,
-        factors=sorted(set(values.get("factors") or [])),
+        factors=sorted(set(data.factors)),
         **{
-            f: values.get(f) if values.get(f) is not None else ""
+            f: values[f] if values[f] is not None else ""
             for f in EPISODE_REPORT_FIELDS
             if f not in ("police_force", "police_reported_at")
         },
-        police_force=values.get("police_force"),
+        police_force=data.police_force,
         police_reported_at=police_at,
     )
     assessment, facts, settings = _assess(child, episode, now)
@@ -597,7 +598,7 @@ def record_police_report(
 
 @transaction.atomic
 def record_return(
-    viewer: Viewer, episode: Episode, values: dict[str, Any], expected_version: int | None = None
+    viewer: Viewer, episode: Episode, data: ReturnInput, expected_version: int | None = None
 ) -> Episode:
     child = episode.child
     policy.require_act_on_episode(viewer, episode)
@@ -623,7 +624,7 @@ def record_return(
             f"{timezone.localtime(locked.returned_at):%d/%m/%Y %H:%M}",
         )
         p.raise_if_any()
-    returned = values.get("returned_at")
+    returned = data.returned_at
     if returned:
         if returned < locked.last_seen_at:
             p.add(
@@ -635,18 +636,16 @@ def record_return(
             p.add("returned_at", "The return must be now or in the past")
     else:
         p.add("returned_at", "Enter when the child returned or was found")
-    if not values.get("found_by"):
+    if not data.found_by:
         p.add("found_by", "Select who found the child or whether they came back by themselves")
     p.raise_if_any()
     for field in RETURN_FIELDS:
-        if field in values:
-            setattr(
-                locked,
-                field,
-                values[field]
-                if values[field] is not None
-                else ("" if field != "found_in_authority" else None),
-            )
+        value = getattr(data, field)
+        setattr(
+            locked,
+            field,
+            value if value is not None else ("" if field != "found_in_authority" else None),
+        )
     locked.version += 1
     locked.save(update_fields=[*RETURN_FIELDS, "version"])
     record_for(
@@ -670,7 +669,10 @@ def record_return(
 
 @transaction.atomic
 def record_return_interview(
-    viewer: Viewer, episode: Episode, values: dict[str, Any], flags_to_raise: list[str] = ()
+    viewer: Viewer,
+    episode: Episode,
+    data: ReturnInterviewInput,
+    flags_to_raise: Sequence[str] = (),
 ) -> ReturnInterview:
     """Offered, accepted, declined or held; what was learnt can raise flags. Then the risk is
     reviewed (a new grading of kind 'return')."""
@@ -680,21 +682,22 @@ def record_return_interview(
     p = Problems()
     if episode.returned_at is None:
         p.add("outcome", "Record the child's return before the return interview")
-    outcome = values.get("outcome")
+    values = data.as_values()
+    outcome = data.outcome
     if outcome not in InterviewOutcome.values:
         p.add("outcome", "Select whether the interview was offered, accepted, declined or held")
-    offered = values.get("offered_at")
+    offered = data.offered_at
     if not offered:
         p.add("offered_at", "Enter when the interview was offered")
     elif episode.returned_at and offered < episode.returned_at:
         p.add("offered_at", "The interview is offered after the child returns")
-    done = values.get("done_at")
+    done = data.done_at
     if outcome == InterviewOutcome.DONE:
         if not done:
             p.add("done_at", "Enter when the interview was held")
-        if not (values.get("interviewer_name") or "").strip():
+        if not (data.interviewer_name or "").strip():
             p.add("interviewer_name", "Enter who held the interview")
-        if not values.get("independent"):
+        if not data.independent:
             p.add(
                 "independent",
                 "A return interview is held by someone independent of the child's care team "
@@ -705,27 +708,15 @@ def record_return_interview(
     if done and done > _now():
         p.add("done_at", "The time held must be now or in the past")
     p.raise_if_any()
-    fields = (
-        "offered_at",
-        "outcome",
-        "done_at",
-        "interviewer_name",
-        "interviewer_organisation",
-        "independent",
-        "language",
-        "interpreter_used",
-        "where_been",
-        "who_with",
-        "indicators",
-        "notes",
-    )
+    fields = ReturnInterviewInput.field_names()
+    values["indicators"] = list(data.indicators)
     interview, created = ReturnInterview.objects.update_or_create(
         episode=episode,
         defaults={
-            f: values.get(f)
-            if values.get(f) is not None
+            f: values[f]
+            if values[f] is not None
             else (
-                {"indicators": [], "independent": False, "interpreter_used": False}.get(f, "")
+                {"independent": False, "interpreter_used": False}.get(f, "")
                 if f != "done_at"
                 else None
             )
@@ -769,24 +760,15 @@ def record_return_interview(
 
 # --- safety plan and settings --------------------------------------------------------------
 
-SAFETY_PLAN_FIELDS = (
-    "agreed_on",
-    "child_views",
-    "description",
-    "distinguishing_features",
-    "medical_needs",
-    "phone_numbers",
-    "social_media",
-    "places",
-    "associates",
-    "contingency",
-)
+SAFETY_PLAN_FIELDS = SafetyPlanInput.field_names()
 
 
 @transaction.atomic
 def save_safety_plan(
-    viewer: Viewer, child: Child, values: dict[str, Any], expected_version: int | None
+    viewer: Viewer, child: Child, data: SafetyPlanInput, expected_version: int | None
 ) -> SafetyPlan:
+    """Replace the child's safety plan with `data` (all of it: a caller changing a part lays
+    it over ``SafetyPlanInput.of(plan)``), if the plan is still at `expected_version`."""
     policy.require_act(viewer, child)
     plan, created = SafetyPlan.objects.select_for_update().get_or_create(child=child)
     if not created and expected_version is not None and plan.version != expected_version:
@@ -798,23 +780,21 @@ def save_safety_plan(
                 ]
             }
         )
+    values = data.as_values()
     p = Problems()
-    agreed = values.get("agreed_on")
+    agreed = data.agreed_on
     if agreed and agreed > timezone.localdate():
         p.add("agreed_on", "The date agreed must be today or in the past")
     for field in ("child_views", "description", "associates", "places"):
-        _words_problem(p, field, values.get(field, ""), reject=True)
+        _words_problem(p, field, values[field], reject=True)
     p.raise_if_any()
     before = {f: _plain(getattr(plan, f)) for f in SAFETY_PLAN_FIELDS}
     for field in SAFETY_PLAN_FIELDS:
-        if field in values:
-            setattr(
-                plan,
-                field,
-                values[field]
-                if values[field] is not None
-                else ("" if field != "agreed_on" else None),
-            )
+        setattr(
+            plan,
+            field,
+            values[field] if values[field] is not None else ("" if field != "agreed_on" else None),
+        )
     if not created:
         plan.version += 1
     plan.updated_by_name = viewer.username

@@ -78,12 +78,19 @@ def cmd_totp_code(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.utils import timezone
 
+    from visible import installation
+
     from . import second_factor
 
     if not getattr(settings, "VISIBLE_ALLOW_DEMO_CODES", False):
         raise ValueError(
             "prints codes for the local demo only, and these settings are not the demo's "
             f"({settings.SETTINGS_MODULE}); use the person's authenticator app"
+        )
+    if not installation.is_demo():
+        raise ValueError(
+            "prints codes for the local demo only, and this database is not a demo; "
+            "use the person's authenticator app"
         )
     user = _user(args.username)
     device = second_factor.confirmed_device(user) or getattr(user, "totp_device", None)

@@ -1,6 +1,7 @@
-"""Sharing actions, each in one transaction with its audit event: share a grab pack with a
-police force in advance (and end the share), break-glass access with a reason (the responsible
-organisation alerted) and its review, and the transfer of a child between authorities."""
+"""Sharing actions, each in one transaction with its audit event: a placement recorded with
+the council of its area told, share a grab pack with a police force in advance (and end the
+share), break-glass access with a reason (the responsible organisation alerted) and its
+review, and the transfer of a child between authorities."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
-from visible.children.models import Child
+from visible.children import actions as register
+from visible.children.inputs import PlacementInput
+from visible.children.models import Child, Placement
 from visible.missing.models import Alert
 
 from .models import (
@@ -62,6 +65,37 @@ def _alert(organisation: Organisation, child: Child, code: str, key: str, text: 
         },
     )
     return alert
+
+
+# --- placements: the council of the area is told -------------------------------------------
+
+
+@transaction.atomic
+def record_placement(viewer: Viewer, child: Child, data: PlacementInput) -> Placement:
+    """Record the placement (children.actions.record_placement: its checks and audit event)
+    and, in the same transaction, tell the council whose area it is in. The pages and the API
+    record placements through this; the register itself knows nothing of other agencies."""
+    placement = register.record_placement(viewer, child, data)
+    _tell_host(child, placement)
+    return placement
+
+
+def _tell_host(child: Child, placement: Placement) -> None:
+    """The report: receiving authorities are rarely told. A council whose area a child is
+    placed in (or moves within) gets a notice in its alerts inbox, if it is on Visible."""
+    host = Organisation.objects.filter(authority_id=placement.authority_id).first()
+    if host is None or host.pk == child.responsible_organisation_id or not host.is_responsible_body:
+        return
+    _alert(
+        host,
+        child,
+        "placed_in_your_area",
+        f"{child.pk}/placed_in_your_area/{placement.pk}",
+        f"{child.full_name} is placed in your area by {child.responsible_organisation.name} from "
+        f"{placement.start_date:%-d %B %Y} ({placement.place_code}"
+        f"{', ' + placement.postcode if placement.postcode else ''}).",
+        "Heading back to harm: receiving authorities are rarely told (docs/access.md)",
+    )
 
 
 # --- grab pack shared in advance -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 
 from visible.agencies.viewer import viewer_for
 from visible.audit import refusals
+from visible.observability import context as log_context
 from visible.security import sessions
 
 from .request import ViewerRequest
@@ -33,6 +34,7 @@ def staff_view(view: View) -> View:
         viewing = cast(ViewerRequest, request)
         if getattr(viewing, "viewer", None) is None:
             viewing.viewer = viewer_for(request.user)
+        log_context.bind(organisation_id=viewing.viewer.organisation_id)
         if viewing.viewer.organisation is None:
             refusals.audit(
                 viewing.viewer, request, 403, "Signed in, but not acting for any organisation"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 
 from visible.access import register as policy
 from visible.national.policy import is_national_analyst
+from visible.observability.context import request_id
 
 from .common import staff_view
 from .request import ViewerRequest
@@ -35,4 +37,8 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/500.html", status=500)
+    """The page for an error nobody expected, with the request's reference (its X-Request-ID,
+    on every log line of the request) for the person to quote to support. Rendered without the
+    request's context processors: they read the database, which may be what failed."""
+    page = loader.render_to_string("web/500.html", {"reference": request_id()})
+    return HttpResponse(page, status=500)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -38,6 +39,8 @@ from django.db import close_old_connections, transaction
 from huey import Huey
 from huey.api import TaskWrapper
 from huey.storage import PostgresStorage, RedisStorage, SqliteStorage
+
+from visible.observability.context import enter, leave
 
 
 def make_huey() -> Huey:
@@ -84,6 +87,19 @@ def describe_broker() -> str:
 
 
 huey = make_huey()
+
+
+# Every log line a job writes carries its id and name (visible.observability), as a request's
+# lines carry the request's reference.
+@huey.pre_execute()
+def _open_job_log_scope(task: Any) -> None:
+    task.log_scope = enter(job_id=task.id, job=task.name)
+
+
+@huey.post_execute()
+def _close_job_log_scope(task: Any, task_value: Any, exc: BaseException | None) -> None:
+    if getattr(task, "log_scope", None) is not None:
+        leave(task.log_scope)
 
 
 def fresh_connections(fn: Callable) -> Callable:

@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from visible.observability.formatting import logging_config
+
 SRC_DIR = Path(__file__).resolve().parents[2]  # .../src/visible
 PROJECT_DIR = SRC_DIR.parents[1]
 VAR_DIR = Path(os.environ.get("VISIBLE_VAR_DIR", PROJECT_DIR / "var"))
@@ -20,6 +22,16 @@ def env_flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def installed_version() -> str:
+    """The version of Visible installed (the release its error reports name)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"visible@{version('visible')}"
+    except PackageNotFoundError:
+        return ""
 
 
 def num_proxies_from(environ) -> int:
@@ -102,6 +114,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's reference and its line in the log, timed from here (web/request_log.py).
+    "visible.web.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "visible.audit.refusals.RefusalAuditMiddleware",  # every refusal audited, once (docs/access.md)
     "visible.web.middleware.SessionTimeoutMiddleware",
+    "visible.web.request_log.RequestUserMiddleware",  # the user (by number) on each log line
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "visible.web.middleware.SecurityHeadersMiddleware",
@@ -334,12 +349,33 @@ VISIBLE_AUDIT_ANCHOR_FILE = os.environ.get("VISIBLE_AUDIT_ANCHOR_FILE") or str(
 VISIBLE_AUDIT_ANCHOR_SYSLOG = os.environ.get("VISIBLE_AUDIT_ANCHOR_SYSLOG", "")
 VISIBLE_AUDIT_ANCHOR_INTERVAL = int(os.environ.get("VISIBLE_AUDIT_ANCHOR_INTERVAL", 60 * 60))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("VISIBLE_LOG_LEVEL", "WARNING")},
-}
+# Logs (docs/operations.md): one line per request and per event, to standard error, as JSON
+# (VISIBLE_LOG_FORMAT=json; the demo: text), with the request's reference, the route, the user
+# and organisation by number, never a child's name, a path or a query string. Visible's own
+# lines at VISIBLE_LOG_LEVEL (INFO: every request), libraries' at WARNING. An exception's
+# message is withheld from its traceback unless its type is known not to quote data, or
+# VISIBLE_LOG_EXCEPTION_MESSAGES=1.
+VISIBLE_LOG_FORMAT = os.environ.get("VISIBLE_LOG_FORMAT", "json").strip().lower()
+VISIBLE_LOG_LEVEL = os.environ.get("VISIBLE_LOG_LEVEL", "INFO").strip().upper()
+VISIBLE_LOG_EXCEPTION_MESSAGES = env_flag("VISIBLE_LOG_EXCEPTION_MESSAGES", False)
+
+
+def logging_from(log_format: str, level: str, exception_messages: bool) -> dict:
+    try:
+        return logging_config(log_format, level, exception_messages)
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
+
+
+LOGGING = logging_from(VISIBLE_LOG_FORMAT, VISIBLE_LOG_LEVEL, VISIBLE_LOG_EXCEPTION_MESSAGES)
+
+# Error reports to Sentry (observability/sentry.py), under the production settings only, and
+# only when VISIBLE_SENTRY_DSN is set: nothing is sent, or even loaded, without it. Reports
+# carry the code's frames, the request's reference and route, and the user by number: no
+# request body, query string, cookie, local variable or exception message that may quote data.
+VISIBLE_SENTRY_DSN = os.environ.get("VISIBLE_SENTRY_DSN", "").strip()
+VISIBLE_SENTRY_ENVIRONMENT = os.environ.get("VISIBLE_SENTRY_ENVIRONMENT", "production")
+VISIBLE_RELEASE = os.environ.get("VISIBLE_RELEASE", "").strip() or installed_version()
 
 # Domain settings (rulebook): values here are defaults; per-authority settings come later.
 VISIBLE_MAX_AGE_LOOKED_AFTER = 25  # a looked-after child's implied age above this is an error

@@ -43,3 +43,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Error reports to Sentry only when a DSN is set (observability/sentry.py says what a report
+# may hold); without one sentry-sdk is not loaded at all.
+if VISIBLE_SENTRY_DSN:  # noqa: F405
+    from visible.observability.sentry import init_sentry
+
+    init_sentry(
+        VISIBLE_SENTRY_DSN,  # noqa: F405
+        environment=VISIBLE_SENTRY_ENVIRONMENT,  # noqa: F405
+        release=VISIBLE_RELEASE,  # noqa: F405
+    )

@@ -20,6 +20,13 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import events_for_child, record
 from visible.audit.models import AuditAction
 from visible.children import actions, photographs, queries
+from visible.children.inputs import (
+    AgeAssessmentInput,
+    ChildInput,
+    GuardianInput,
+    NrmReferralInput,
+    PlacementInput,
+)
 from visible.children.models import (
     SCOPE_FLAGS,
     Child,
@@ -33,6 +40,7 @@ from visible.children.models import (
 from visible.dates import collection_year_start
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import language_name, nationality_name
+from visible.sharing import actions as sharing_actions
 
 from ..common import apply_errors, staff_view
 from ..request import ViewerRequest
@@ -246,7 +254,7 @@ def child_new(request: ViewerRequest) -> HttpResponse:
             if line.strip()
         ]
         try:
-            child = actions.create_child(request.viewer, data, other_names)
+            child = actions.create_child(request.viewer, ChildInput.from_mapping(data), other_names)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -268,7 +276,9 @@ def child_edit(request: ViewerRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            actions.update_child(request.viewer, child, data, expected_version=version)
+            actions.update_child(
+                request.viewer, child, ChildInput.from_mapping(data), expected_version=version
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -415,7 +425,9 @@ def placement_add(request: ViewerRequest, pk: int) -> HttpResponse:
         request,
         child,
         forms.PlacementForm,
-        lambda d: actions.record_placement(request.viewer, child, d),
+        lambda d: sharing_actions.record_placement(
+            request.viewer, child, PlacementInput.from_mapping(d)
+        ),
         title="Record a placement",
         button="Record placement",
         done="The placement has been recorded",
@@ -446,7 +458,9 @@ def nrm_add(request: ViewerRequest, pk: int) -> HttpResponse:
         request,
         child,
         forms.NrmReferralForm,
-        lambda d: actions.record_nrm_referral(request.viewer, child, d),
+        lambda d: actions.record_nrm_referral(
+            request.viewer, child, NrmReferralInput.from_mapping(d)
+        ),
         title="Record an NRM referral",
         button="Record referral",
         done="The NRM referral has been recorded",
@@ -466,7 +480,9 @@ def nrm_edit(request: ViewerRequest, pk: int, referral_pk: int) -> HttpResponse:
         request,
         child,
         forms.NrmReferralForm,
-        lambda d: actions.update_nrm_referral(request.viewer, referral, d),
+        lambda d: actions.update_nrm_referral(
+            request.viewer, referral, NrmReferralInput.from_mapping(d)
+        ),
         title="Update NRM referral and decisions",
         button="Save",
         done="The NRM referral has been updated",
@@ -481,7 +497,9 @@ def age_assessment_add(request: ViewerRequest, pk: int) -> HttpResponse:
         request,
         child,
         forms.AgeAssessmentForm,
-        lambda d: actions.record_age_assessment(request.viewer, child, d),
+        lambda d: actions.record_age_assessment(
+            request.viewer, child, AgeAssessmentInput.from_mapping(d)
+        ),
         title="Record age assessment status",
         button="Save status",
         done="The age assessment status has been recorded",
@@ -495,7 +513,7 @@ def guardian_add(request: ViewerRequest, pk: int) -> HttpResponse:
         request,
         child,
         forms.GuardianForm,
-        lambda d: actions.assign_guardian(request.viewer, child, d),
+        lambda d: actions.assign_guardian(request.viewer, child, GuardianInput.from_mapping(d)),
         title="Assign a guardian or advocate",
         button="Assign",
         done="The guardian or advocate has been recorded",

@@ -23,6 +23,12 @@ from django.utils import timezone
 
 from visible.agencies.models import Organisation, OrganisationKind
 from visible.children.models import FlagKind
+from visible.missing.inputs import (
+    ReportMissingInput,
+    ReturnInput,
+    ReturnInterviewInput,
+    SafetyPlanInput,
+)
 from visible.missing.models import (
     Category,
     ExploitationIndicator,
@@ -238,22 +244,22 @@ class ReportMissingForm(InstantsForm):
         super().__init__(*args, **kwargs)
         self.fields["police_force"].queryset = _police_forces()
 
-    def action_values(self) -> dict[str, Any]:
+    def action_values(self) -> ReportMissingInput:
         data = self.cleaned_data
-        return {
-            "category": data["category"],
-            "last_seen_at": data["last_seen_at"],
-            "last_seen_place": data["last_seen_place"].strip(),
-            "with_whom": data["with_whom"].strip(),
-            "clothing": data["clothing"].strip(),
-            "circumstances": data["circumstances"].strip(),
-            "reported_by_name": data["reported_by_name"].strip(),
-            "reported_by_role": data["reported_by_role"],
-            "police_force": data["police_force"],
-            "police_reported_at": data["police_reported_at"],
-            "police_reference": data["police_reference"].strip(),
-            "factors": list(data["factors"]),
-        }
+        return ReportMissingInput(
+            category=data["category"],
+            last_seen_at=data["last_seen_at"],
+            last_seen_place=data["last_seen_place"].strip(),
+            with_whom=data["with_whom"].strip(),
+            clothing=data["clothing"].strip(),
+            circumstances=data["circumstances"].strip(),
+            reported_by_name=data["reported_by_name"].strip(),
+            reported_by_role=data["reported_by_role"],
+            police_force=data["police_force"],
+            police_reported_at=data["police_reported_at"],
+            police_reference=data["police_reference"].strip(),
+            factors=tuple(data["factors"]),
+        )
 
 
 # --- on the episode page -------------------------------------------------------------------
@@ -367,15 +373,15 @@ class ReturnForm(InstantsForm):
         field.queryset = Authority.objects.childrens_services().filter(end_date__isnull=True)
         field.empty_label = "Not known, or our own area"
 
-    def action_values(self) -> dict[str, Any]:
+    def action_values(self) -> ReturnInput:
         data = self.cleaned_data
-        return {
-            "returned_at": data["returned_at"],
-            "found_by": data["found_by"],
-            "found_place": data["found_place"].strip(),
-            "found_in_authority": data["found_in_authority"],
-            "return_condition": data["return_condition"].strip(),
-        }
+        return ReturnInput(
+            returned_at=data["returned_at"],
+            found_by=data["found_by"],
+            found_place=data["found_place"].strip(),
+            found_in_authority=data["found_in_authority"],
+            return_condition=data["return_condition"].strip(),
+        )
 
 
 # Flags a return interview often brings to light (rulebook sections 1 and 5).
@@ -455,22 +461,22 @@ class ReturnInterviewForm(InstantsForm):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", "Select a language"), *language_choices()]
 
-    def action_values(self) -> dict[str, Any]:
+    def action_values(self) -> ReturnInterviewInput:
         data = self.cleaned_data
-        return {
-            "offered_at": data["offered_at"],
-            "outcome": data["outcome"],
-            "done_at": data["done_at"],
-            "interviewer_name": data["interviewer_name"].strip(),
-            "interviewer_organisation": data["interviewer_organisation"].strip(),
-            "independent": data["independent"],
-            "language": data["language"],
-            "interpreter_used": data["interpreter_used"],
-            "where_been": data["where_been"].strip(),
-            "who_with": data["who_with"].strip(),
-            "indicators": list(data["indicators"]),
-            "notes": data["notes"].strip(),
-        }
+        return ReturnInterviewInput(
+            offered_at=data["offered_at"],
+            outcome=data["outcome"],
+            done_at=data["done_at"],
+            interviewer_name=data["interviewer_name"].strip(),
+            interviewer_organisation=data["interviewer_organisation"].strip(),
+            independent=data["independent"],
+            language=data["language"],
+            interpreter_used=data["interpreter_used"],
+            where_been=data["where_been"].strip(),
+            who_with=data["who_with"].strip(),
+            indicators=tuple(data["indicators"]),
+            notes=data["notes"].strip(),
+        )
 
 
 # --- alerts --------------------------------------------------------------------------------
@@ -544,10 +550,12 @@ class SafetyPlanForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def action_values(self) -> dict[str, Any]:
+    def action_values(self) -> SafetyPlanInput:
         data = dict(self.cleaned_data)
         data.pop("version", None)
-        return {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+        return SafetyPlanInput.from_mapping(
+            {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+        )
 
 
 # --- risk settings -------------------------------------------------------------------------
