@@ -89,6 +89,7 @@ def main() -> int:
     from visible.agencies.viewer import viewer_for
     from visible.children.models import Child
     from visible.missing import actions
+    from visible.missing.inputs import ReportMissingInput
     from visible.missing.models import Alert, Episode
     from visible.reference.models import Authority
     from visible.worker.models import Routine
@@ -121,13 +122,13 @@ def main() -> int:
             actions.report_missing(
                 viewer,
                 child,
-                {
-                    "category": "M",
-                    "last_seen_at": due - dt.timedelta(hours=1),
-                    "last_seen_place": "Bus station (synthetic)",
-                    "reported_by_name": "Carer (synthetic)",
-                    "reported_by_role": "carer",
-                },
+                ReportMissingInput(
+                    category="M",
+                    last_seen_at=due - dt.timedelta(hours=1),
+                    last_seen_place="Bus station (synthetic)",
+                    reported_by_name="Carer (synthetic)",
+                    reported_by_role="carer",
+                ),
             )
             due_at[child.pk] = due
         if Alert.objects.filter(child__in=children, code="no_police_report").exists():
