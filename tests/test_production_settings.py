@@ -145,3 +145,18 @@ def test_visible_serve_runs_gunicorn_with_visibles_settings_and_the_size_asked_f
     assert (parsed.workers, parsed.threads) == (2, 8)
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["serve", "--workers", "0"])
+
+
+def test_the_cache_can_have_a_redis_database_apart_from_the_queue():
+    """Clearing a cache empties its whole Redis database: the guide gives the cache /1 and
+    the job queue /0 (docs/deployment.md), and the cache follows the queue's only when it is
+    given no address of its own."""
+    from visible.config.settings.base import caches_from
+
+    queue = "redis://127.0.0.1:6379/0"
+    apart = caches_from(
+        {"VISIBLE_REDIS_URL": queue, "VISIBLE_CACHE_REDIS_URL": "redis://127.0.0.1:6379/1"}
+    )
+    assert apart["default"]["LOCATION"] == "redis://127.0.0.1:6379/1"
+    assert caches_from({"VISIBLE_REDIS_URL": queue})["default"]["LOCATION"] == queue
+    assert caches_from({})["default"]["BACKEND"].endswith("DatabaseCache")

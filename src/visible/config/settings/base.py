@@ -178,11 +178,16 @@ CACHE_TABLE = "visible_cache"
 def caches_from(environ) -> dict:
     """Where the rate limits count (API clients, the token endpoint, password reset links):
     one cache shared by every server process, so a limit holds across them. Redis when
-    VISIBLE_REDIS_URL is set (for example redis://127.0.0.1:6379/1: give the cache a Redis
-    database of its own); otherwise the database's own cache table, which needs no other
-    server. VISIBLE_CACHE_KEY_PREFIX keeps several Visibles apart in one Redis."""
+    VISIBLE_CACHE_REDIS_URL or VISIBLE_REDIS_URL is set: give the cache a Redis database of
+    its own (VISIBLE_CACHE_REDIS_URL=redis://127.0.0.1:6379/1 beside the queue's
+    VISIBLE_REDIS_URL=redis://127.0.0.1:6379/0), as clearing a cache empties its whole
+    database. Otherwise the database's own cache table, which needs no other server.
+    VISIBLE_CACHE_KEY_PREFIX keeps several Visibles apart in one Redis."""
     prefix = environ.get("VISIBLE_CACHE_KEY_PREFIX", "").strip() or "visible"
-    redis_url = environ.get("VISIBLE_REDIS_URL", "").strip()
+    redis_url = (
+        environ.get("VISIBLE_CACHE_REDIS_URL", "").strip()
+        or environ.get("VISIBLE_REDIS_URL", "").strip()
+    )
     if redis_url:
         return {
             "default": {
