@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def failing_report(viewer, child, values):
     """Reporting fails as a database does on a value it cannot store: quoting the value."""
-    raise DataError(f'value too long for type character varying: "{values["circumstances"]}"')
+    raise DataError(f'value too long for type character varying: "{values.circumstances}"')
 
 
 class StandIn(BaseHTTPRequestHandler):

@@ -15,6 +15,7 @@ from tests.factories import as_viewer
 from visible.audit.models import AuditEvent
 from visible.cli import main
 from visible.missing import actions
+from visible.missing.inputs import ReportMissingInput
 from visible.worker import tasks
 from visible.worker.models import Routine, WorkerProcess
 
@@ -82,13 +83,15 @@ def test_ready_once_a_worker_has_run_the_sweep_and_the_heartbeat(client, sw_a, m
     actions.report_missing(
         as_viewer(sw_a),
         child,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
-            "last_seen_place": "Bus station (synthetic)",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
+        ReportMissingInput.from_mapping(
+            {
+                "category": "M",
+                "last_seen_at": timezone.now() - dt.timedelta(hours=3),
+                "last_seen_place": "Bus station (synthetic)",
+                "reported_by_name": "Carer (synthetic)",
+                "reported_by_role": "carer",
+            }
+        ),
     )
     status, failed, _ = _ready(client)
     assert status == 503 and failed == {"worker", "sweep"}

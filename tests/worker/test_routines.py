@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.connections import at_once
 from tests.factories import as_viewer
 from visible.missing import actions, sweep
+from visible.missing.inputs import ReportMissingInput
 from visible.missing.models import Alert
 from visible.worker import routines, tasks
 from visible.worker.models import Routine
@@ -28,13 +29,15 @@ def _overdue_episode(sw_a, make_child):
     actions.report_missing(
         as_viewer(sw_a),
         child,
-        {
-            "category": "M",
-            "last_seen_at": timezone.now() - dt.timedelta(hours=3),
-            "last_seen_place": "Bus station (synthetic)",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
+        ReportMissingInput.from_mapping(
+            {
+                "category": "M",
+                "last_seen_at": timezone.now() - dt.timedelta(hours=3),
+                "last_seen_place": "Bus station (synthetic)",
+                "reported_by_name": "Carer (synthetic)",
+                "reported_by_role": "carer",
+            }
+        ),
     )
     Alert.objects.filter(child=child).delete()
     return Alert.objects.filter(child=child, code="no_police_report")

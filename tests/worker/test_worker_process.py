@@ -15,6 +15,7 @@ from django.utils import timezone
 from tests.factories import as_viewer
 from visible.audit.models import AuditEvent
 from visible.missing import actions
+from visible.missing.inputs import ReportMissingInput
 from visible.missing.models import Alert
 from visible.worker.models import Routine, WorkerProcess
 
@@ -49,13 +50,15 @@ def test_an_alert_falls_due_and_is_raised_with_nobody_running_a_command(
     actions.report_missing(
         as_viewer(sw_a),
         child,
-        {
-            "category": "M",
-            "last_seen_at": due - dt.timedelta(hours=1),
-            "last_seen_place": "Bus station (synthetic)",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
+        ReportMissingInput.from_mapping(
+            {
+                "category": "M",
+                "last_seen_at": due - dt.timedelta(hours=1),
+                "last_seen_place": "Bus station (synthetic)",
+                "reported_by_name": "Carer (synthetic)",
+                "reported_by_role": "carer",
+            }
+        ),
     )
     overdue = Alert.objects.filter(child=child, code="no_police_report")
     assert not overdue.exists(), "the alert was raised on reporting, before it was due"
@@ -98,13 +101,15 @@ def test_two_workers_with_their_schedulers_raise_a_falling_due_alert_once(
     actions.report_missing(
         as_viewer(sw_a),
         child,
-        {
-            "category": "M",
-            "last_seen_at": due - dt.timedelta(hours=1),
-            "last_seen_place": "Bus station (synthetic)",
-            "reported_by_name": "Carer (synthetic)",
-            "reported_by_role": "carer",
-        },
+        ReportMissingInput.from_mapping(
+            {
+                "category": "M",
+                "last_seen_at": due - dt.timedelta(hours=1),
+                "last_seen_place": "Bus station (synthetic)",
+                "reported_by_name": "Carer (synthetic)",
+                "reported_by_role": "carer",
+            }
+        ),
     )
     overdue = Alert.objects.filter(child=child, code="no_police_report")
     wait_for("the no-police-report alert", overdue.exists, first, DUE_IN + 30)
