@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -168,6 +169,7 @@ def main() -> int:
 
         connections.close_all()
         if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
             subprocess.run(
                 ["psql", "-X", "-q", f"{PG_SERVER}/postgres", "-c",
                  f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'],
