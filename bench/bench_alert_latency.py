@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -89,6 +90,7 @@ def main() -> int:
     from visible.agencies.viewer import viewer_for
     from visible.children.models import Child
     from visible.missing import actions
+    from visible.missing.inputs import ReportMissingInput
     from visible.missing.models import Alert, Episode
     from visible.reference.models import Authority
     from visible.worker.models import Routine
@@ -121,13 +123,13 @@ def main() -> int:
             actions.report_missing(
                 viewer,
                 child,
-                {
-                    "category": "M",
-                    "last_seen_at": due - dt.timedelta(hours=1),
-                    "last_seen_place": "Bus station (synthetic)",
-                    "reported_by_name": "Carer (synthetic)",
-                    "reported_by_role": "carer",
-                },
+                ReportMissingInput(
+                    category="M",
+                    last_seen_at=due - dt.timedelta(hours=1),
+                    last_seen_place="Bus station (synthetic)",
+                    reported_by_name="Carer (synthetic)",
+                    reported_by_role="carer",
+                ),
             )
             due_at[child.pk] = due
         if Alert.objects.filter(child__in=children, code="no_police_report").exists():
@@ -167,6 +169,7 @@ def main() -> int:
 
         connections.close_all()
         if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
             subprocess.run(
                 ["psql", "-X", "-q", f"{PG_SERVER}/postgres", "-c",
                  f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'],

@@ -365,7 +365,8 @@ def verdict(stages: list[Stage]) -> list[str]:
         lines.append(
             f"- ratio at {users} users, gunicorn / runserver: requests a second "
             f"**{g.rps / r.rps if r.rps else float('inf'):.2f}x**, p95 "
-            f"{r.p95 / g.p95 if g.p95 else float('nan'):.2f}x lower, errors {g.errors} vs {r.errors}"
+            f"{g.p95 / r.p95 if r.p95 else float('nan'):.2f}x, database connections "
+            f"{g.connections} vs {r.connections}, errors {g.errors} vs {r.errors}"
         )
     return lines
 
