@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/visible
 
-.PHONY: run test test-sqlite test-postgres test-frozen setup system-libs python-deps frontend browser dfe-validator lint bench demo clean
+.PHONY: run test test-sqlite test-postgres test-frozen setup system-libs python-deps frontend translations messages browser dfe-validator lint bench demo clean
 
 # The local demo runs on the development settings; everything else (wsgi.py, manage.py, the
 # `visible` command) defaults to production's, which refuse to start without their secrets.
@@ -40,17 +40,32 @@ test-postgres:
 test-frozen:
 	scripts/test-at-awkward-dates $(PG_URL)
 
-setup: system-libs python-deps frontend
+setup: system-libs python-deps frontend translations
 
 # Pango (and its FreeType backend) for WeasyPrint's PDFs, with Liberation fonts as the Arial
 # stand-in and Noto for the scripts children's own names come in (Ethiopic for Tigrinya and
 # Amharic, Arabic for Pashto, Dari and Arabic, and others), so a grab pack PDF never prints
-# a name as empty boxes.
+# a name as empty boxes. Poppler's tools (pdftoppm, pdffonts) for the tests that render each
+# language's child's pack to PNG and list the fonts in its PDF (tests/childpack).
 NOTO_ETHIOPIC := /usr/share/fonts/truetype/noto/NotoSansEthiopic-Regular.ttf
+# gettext's msgfmt compiles the Welsh catalogue (translations, below).
 system-libs:
-	@{ ldconfig -p | grep -q libpango-1.0 && test -f $(NOTO_ETHIOPIC); } || { \
-	  echo "Installing Pango and fonts for PDF exports..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-noto-core >/dev/null; }
+	@{ ldconfig -p | grep -q libpango-1.0 && test -f $(NOTO_ETHIOPIC) && command -v msgfmt >/dev/null && command -v pdftoppm >/dev/null; } || { \
+	  echo "Installing Pango, fonts and Poppler's tools for PDF exports and their tests, and gettext for the translations..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-noto-core poppler-utils gettext >/dev/null; }
+
+# The pages in Welsh (docs/welsh.md): each catalogue (.po, in git) compiled to the .mo Django
+# reads (not in git), again whenever the .po changes. `make messages` adds the strings newly
+# marked in the code and templates to the Welsh catalogue, keeping its translations.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard src/visible/locale/*/LC_MESSAGES/django.po))
+translations: $(CATALOGUES)
+
+src/visible/locale/%/LC_MESSAGES/django.mo: src/visible/locale/%/LC_MESSAGES/django.po
+	msgfmt --check -o $@ $<
+
+messages: python-deps
+	cd src/visible && DJANGO_SETTINGS_MODULE=visible.config.settings.test DATABASE_URL= \
+	  $(abspath $(BIN))/python -m django makemessages -l cy --no-location --no-obsolete -i "static/*"
 
 # Re-install only when pyproject.toml or the lock changes. The lock's exact versions (with their
 # hashes) first, then Visible itself without letting pip choose any other version.

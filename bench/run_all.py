@@ -15,6 +15,9 @@ BENCHMARKS = [
     "bench_foi",
     "bench_national",
     "bench_903",
+    "bench_audit_append",
+    "bench_903_national",
+    "bench_people",
 ]
 
 

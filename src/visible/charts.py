@@ -83,27 +83,31 @@ def bars(
     numbers = [v for row in rows for v in row if isinstance(v, int | float)]
     largest = max([1, *numbers])
     label_w, plot_w, value_w, bar_h = 220, 360, 60, 14
-    legend = 22 if len(series) > 1 else 0
-    group_h = len(series) * (bar_h + 2) + 10
-    height = legend + len(items) * group_h + 6
     width = label_w + plot_w + value_w
+    # The legend wraps onto as many rows as it needs across the whole width (a name is never
+    # cut), and each row's label onto two lines, so no text runs off the drawing.
+    keys = _legend_layout(series, width) if len(series) > 1 else []
+    legend = (max(legend_row for _, _, legend_row in keys) + 1) * LEGEND_ROW + 6 if keys else 0
+    labels = [_wrap(label, BAR_LABEL_CHARACTERS) for label, _ in items]
+    group_h = max(len(series) * (bar_h + 2) + 10, 2 * 14 + 8)
+    height = legend + len(items) * group_h + 6
     described = "; ".join(
         f"{label}: "
         + ", ".join(f"{s + ' ' if s else ''}{shown(v)}" for s, v in zip(series, row, strict=True))
         for (label, _), row in zip(items, rows, strict=True)
     )
     parts = svg_open(chart_id, title, described, width, height)
-    if legend:
-        x = label_w
-        for i, name in enumerate(series):
-            parts.append(
-                f'<rect x="{x}" y="4" width="12" height="12" fill="{SERIES[i % len(SERIES)]}"/>'
-            )
-            parts.append(text(x + 16, 14, name, size=11))
-            x += 16 + 7 * len(name) + 20
-    for index, ((label, _), row) in enumerate(zip(items, rows, strict=True)):
+    for i, (name, x, legend_row) in enumerate(keys):
+        y = 4 + legend_row * LEGEND_ROW
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="12" height="12" fill="{SERIES[i % len(SERIES)]}"/>'
+        )
+        parts.append(text(x + 16, y + 10, name, size=11))
+    for index, (lines, row) in enumerate(zip(labels, rows, strict=True)):
         y = legend + index * group_h
-        parts.append(text(label_w - 8, y + group_h / 2 + 2, label[:34], anchor="end"))
+        middle = y + group_h / 2 + 2 - (len(lines) - 1) * 7
+        for number, line in enumerate(lines):
+            parts.append(text(label_w - 8, middle + number * 14, line, anchor="end"))
         for s, value in enumerate(row):
             top = y + s * (bar_h + 2)
             if isinstance(value, int | float):
@@ -117,6 +121,39 @@ def bars(
                 parts.append(text(label_w + 4, top + bar_h - 2, shown(value), size=11))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
+
+
+LEGEND_ROW = 18  # the height of a row of the legend
+LEGEND_CHARACTER = 6.5  # the width of a character of the legend's 11 px text, generously
+BAR_LABEL_CHARACTERS = 32  # a row's label wraps onto two lines at about this many
+
+
+def _legend_layout(series: Sequence[str], width: float) -> list[tuple[str, float, int]]:
+    """Each series name with its x and its row of the legend: left to right, onto a new row
+    when the next would not fit the width."""
+    placed = []
+    x, row = 4.0, 0
+    for name in series:
+        needed = 16 + LEGEND_CHARACTER * len(name)
+        if x > 4 and x + needed > width - 4:
+            x, row = 4.0, row + 1
+        placed.append((name, x, row))
+        x += needed + 20
+    return placed
+
+
+def _wrap(label: str, characters: int) -> list[str]:
+    """At most two lines of about `characters`, broken between words; the second line takes
+    the rest, however long (a label is never cut short)."""
+    if len(label) <= characters:
+        return [label]
+    words = label.split()
+    first: list[str] = []
+    while words and len(" ".join([*first, words[0]])) <= characters:
+        first.append(words.pop(0))
+    if not first:
+        first.append(words.pop(0))
+    return [" ".join(first), " ".join(words)] if words else [" ".join(first)]
 
 
 # --- this year against last -----------------------------------------------------------------------
@@ -194,15 +231,7 @@ def year_bars(
 
 def _wrap_label(label: str) -> list[str]:
     """At most two lines of about YEAR_LABEL_CHARACTERS, broken between words."""
-    if len(label) <= YEAR_LABEL_CHARACTERS:
-        return [label]
-    words = label.split()
-    first: list[str] = []
-    while words and len(" ".join([*first, words[0]])) <= YEAR_LABEL_CHARACTERS:
-        first.append(words.pop(0))
-    if not first:
-        first.append(words.pop(0))
-    return [" ".join(first), " ".join(words)] if words else [" ".join(first)]
+    return _wrap(label, YEAR_LABEL_CHARACTERS)
 
 
 def _describe_years(bars: list[Bar], this_label: str, previous_label: str) -> str:

@@ -10,12 +10,19 @@ web pages use.
 (`demo` and `generate` need the optional extra `demo`, and an empty or demo database:
 visible.installation.)
     visible audit verify [--anchors]  check the audit log's hash chain (and its anchors)
+    visible audit seal                seal the events waiting into the chain now
     visible audit anchor              copy the chain's head to the anchor file now
     visible audit rekey               once: re-hash a chain written before it was keyed
     visible reference load            load or refresh the authorities reference data
+    visible setup ...                 a new service: migrations, reference data, the national
+                                      body and its first national administrator (idempotent)
+    visible organisations ...         list, add, show, deactivate, reactivate, reorganise
     visible import 903|factors ...    import an SSDA903 return or CIN census factors
+    visible import register FILE ...  import a council's register from its case system
+    visible rota import FILE ...      add a rota file's shifts to an organisation's on-call rota
     visible export 903 ...            write an SSDA903 return
     visible foi-return ...            the report's data request (Appendix 1), answered
+    visible sso show|check|disable ORG  an organisation's single sign-on (docs/sso.md)
     visible manage ARGS...            any Django management command
 """
 
@@ -116,15 +123,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     from visible.installation import mark_demo
 
-    generate = _demo_module("visible.demo.synthetic.generate").generate
+    module = _demo_module("visible.demo.synthetic.generate")
+    shared = module.SHARED_BIRTHDAYS if args.shared_birthdays is None else args.shared_birthdays
     with transaction.atomic():  # the demo mark only with the register it was made for
         mark_demo("visible generate")
-        summary = generate(
+        summary = module.generate(
             authorities=args.authority or None,
             national=args.national,
             children=args.children,
             seed=args.seed,
             progress=not args.quiet,
+            shared_birthdays=shared,
         )
     print(summary.describe())
     return 0
@@ -132,9 +141,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from visible.missing.sweep import sweep_all
+    from visible.transfers.sweep import sweep_transfers
 
     summary = sweep_all(progress=not args.quiet)
     print(summary.describe())
+    print(sweep_transfers().describe())
     _anchor_after("sweep")
     return 0
 
@@ -162,15 +173,38 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         total=total, unit=" events", disable=args.quiet or total < 10000, file=sys.stderr
     ) as bar:
         result = verify(progress=bar)
-    if result.ok:
+    if result.broken is None:
         print(
             f"Audit chain intact: {result.events_checked} events checked. Head hash {result.head_hash}"
         )
     else:
         print(f"Audit chain BROKEN at {result.broken}", file=sys.stderr)
         print(f"{result.events_checked} events before it are intact.", file=sys.stderr)
+    for altered in result.altered:
+        print(f"Audit event ALTERED: {altered}", file=sys.stderr)
+    if result.altered_count > len(result.altered):
+        print(
+            f"{result.altered_count} events in all no longer match their digests.", file=sys.stderr
+        )
+    tail = result.tail
+    if tail is not None and not tail.young:
+        print(f"Audit events NOT SEALED: {tail.problem()}.", file=sys.stderr)
+    elif tail is not None and tail.count:
+        print(f"Not yet sealed, and within the limit: {tail.describe()}.")
     anchors_ok = _check_anchors(Path(args.anchors)) if args.anchors else True
     return 0 if result.ok and anchors_ok else 1
+
+
+def cmd_audit_seal(args: argparse.Namespace) -> int:
+    from visible.audit.seal import seal_pending
+
+    sealed = seal_pending()
+    head = f"the chain's newest event is #{sealed.head_seq}"
+    if sealed.events:
+        print(f"Sealed {sealed.events} events into the audit chain: {head}.")
+    else:
+        print(f"Nothing to seal: every event is in the chain; {head}.")
+    return 0
 
 
 def _check_anchors(path: Path) -> bool:
@@ -235,10 +269,15 @@ def cmd_audit_rekey(args: argparse.Namespace) -> int:
 
 
 def cmd_reference_load(args: argparse.Namespace) -> int:
+    from visible.agencies.police import set_force_areas
     from visible.reference.load import ATTRIBUTION, load_authorities
 
     created, updated = load_authorities()
-    print(f"Authorities: {created} added, {updated} updated. {ATTRIBUTION}")
+    areas = set_force_areas()
+    print(
+        f"Authorities: {created} added, {updated} updated; police force areas: {areas} changed. "
+        f"{ATTRIBUTION}"
+    )
     return 0
 
 
@@ -304,6 +343,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--children", type=int, required=True, help="how many children in all")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same register)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--shared-birthdays",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="share of children (0 to 1) born on the same day as another child of the same age, "
+        "in their authority or another (default 0.05; 0: dates drawn as they come)",
+    )
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser(
@@ -315,7 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    v = audit_sub.add_parser("verify", help="check the hash chain; name the first broken link")
+    v = audit_sub.add_parser(
+        "verify",
+        help="check the hash chain; name the first broken link; fail if events wait too long "
+        "to be sealed",
+    )
     v.add_argument(
         "--anchors",
         metavar="FILE",
@@ -324,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_audit_verify)
+    v = audit_sub.add_parser(
+        "seal",
+        help="seal the events waiting into the chain now (the worker does it every minute)",
+    )
+    v.set_defaults(func=cmd_audit_seal)
     v = audit_sub.add_parser(
         "anchor", help="append the chain's head to the anchor file (and syslog) now, e.g. from cron"
     )
@@ -340,7 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = ref_sub.add_parser("load", help="load or refresh the UK authorities")
     r.set_defaults(func=cmd_reference_load)
 
-    p = sub.add_parser("import", help="import statutory data (SSDA903 return, CIN census factors)")
+    p = sub.add_parser(
+        "import",
+        help="import statutory data (SSDA903 return, CIN census factors) or a council's register",
+    )
     import_sub = p.add_subparsers(dest="import_command", required=True, metavar="WHAT")
     p = sub.add_parser("export", help="export statutory data (SSDA903 return)")
     export_sub = p.add_subparsers(dest="export_command", required=True, metavar="WHAT")
@@ -348,13 +407,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_commands(import_sub)
     add_export_commands(export_sub)
+    __import__("visible.register.cli", fromlist=["x"]).add_import_commands(import_sub)
 
     from visible.returns.cli import add_commands as add_return_commands
 
     add_return_commands(sub)
     __import__("visible.security.cli", fromlist=["add_commands"]).add_commands(
-        sub
-    )  # users, totp-code, retention
+        sub,
+        extend_users=__import__("visible.people.cli", fromlist=["x"]).add_user_commands,
+    )  # users (with the people commands), totp-code, retention
     from visible.pseudo.cli import add_commands as add_pseudo_commands
 
     add_pseudo_commands(sub)  # noqa: E702, I001
@@ -364,6 +425,18 @@ def build_parser() -> argparse.ArgumentParser:
     from visible.worker.cli import add_commands as add_worker_commands
 
     add_worker_commands(sub)  # worker, status
+    from visible.sso.cli import add_commands as add_sso_commands
+
+    add_sso_commands(sub)
+    from visible.organisations.cli import add_commands as add_organisation_commands
+
+    add_organisation_commands(sub)  # setup, organisations
+    from visible.rota.cli import add_commands as add_rota_commands
+
+    add_rota_commands(sub)  # rota import
+    from visible.national.cli import add_commands as add_national_commands
+
+    add_national_commands(sub)  # national-2024
 
     p = sub.add_parser(
         "manage", help="run a Django management command, e.g. 'visible manage migrate'"

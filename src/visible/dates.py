@@ -50,6 +50,16 @@ def uk_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(UK_TIME).date()
 
 
+def measured_length(start: dt.datetime, end: dt.datetime, day_only: bool) -> dt.timedelta:
+    """How long from start to end: elapsed time, or, when the source gave days and not times
+    (an SSDA903 return: Visible stores both ends at noon), whole days of the UK calendar, so
+    that 24 to 31 October is 7 days although the clocks going back in between make it 7 days
+    and an hour of elapsed time, and 28 to 29 March one day, not 23 hours."""
+    if day_only:
+        return uk_date(end) - uk_date(start)
+    return end - start
+
+
 def uk_midnight(day: dt.date) -> dt.datetime:
     """The first instant of a UK day, as an aware datetime in UTC."""
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=UK_TIME).astimezone(dt.UTC)

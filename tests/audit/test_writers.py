@@ -49,7 +49,7 @@ def test_both_writers_store_the_same_events_and_the_chain_verifies(sw_a, capsys)
     record(viewer, "view", object_type="child", object_id=1, summary="Before")
     with freeze_time("2026-03-02 09:00:00"):
         as_models = record_many(viewer, entries(3), writer=write_models)
-        in_bulk = record_many(viewer, entries(3), writer=write_rows)
+        in_bulk = record_many(viewer, entries(3), writer=write_rows, sealed=True)
     assert all(isinstance(e, AuditEvent) for e in as_models)
     assert [row["seq"] for row in in_bulk] == [5, 6, 7]
     models_rows, bulk_rows = stored([2, 3, 4]), stored([5, 6, 7])
@@ -71,7 +71,7 @@ def test_a_bulk_write_rolls_back_with_its_transaction(sw_a):
     viewer = as_viewer(sw_a)
     record(viewer, "view", summary="Kept")
     with pytest.raises(RuntimeError), transaction.atomic():
-        record_many(viewer, entries(50), writer=write_rows)
+        record_many(viewer, entries(50), writer=write_rows, sealed=True)
         raise RuntimeError("the import failed")
     assert AuditEvent.objects.count() == 1
     assert AuditChainHead.objects.get(pk=1).last_seq == 1
@@ -80,7 +80,7 @@ def test_a_bulk_write_rolls_back_with_its_transaction(sw_a):
 
 
 def test_nothing_to_append_writes_nothing(sw_a):
-    assert record_many(as_viewer(sw_a), [], writer=write_rows) == []
+    assert record_many(as_viewer(sw_a), [], writer=write_rows, sealed=True) == []
     assert not AuditEvent.objects.exists()
 
 
@@ -90,7 +90,7 @@ def test_a_bulk_import_anchors_the_head_after_it_commits(
     anchors = tmp_path / "anchors.log"
     settings.VISIBLE_AUDIT_ANCHOR_FILE = str(anchors)
     with django_capture_on_commit_callbacks(execute=True):
-        record_many(as_viewer(sw_a), entries(20), writer=write_rows)
+        record_many(as_viewer(sw_a), entries(20), writer=write_rows, sealed=True)
         assert not anchors.exists()  # nothing before the transaction commits
     written = [json.loads(line) for line in anchors.read_text().splitlines()]
     assert [(a["seq"], a["hash"]) for a in written] == [(20, AuditEvent.objects.get(seq=20).hash)]
@@ -100,7 +100,7 @@ def test_denials_count_for_the_request_whichever_writer_stored_them(sw_a, rf):
     token = refusals.begin(rf.get("/children/1/"))
     try:
         assert not refusals.already_audited()
-        record_many(as_viewer(sw_a), entries(2, action="denied"), writer=write_rows)
+        record_many(as_viewer(sw_a), entries(2, action="denied"), writer=write_rows, sealed=True)
         assert refusals.already_audited()
     finally:
         refusals.end(token)

@@ -170,7 +170,7 @@ def test_flags_are_dated_and_ending_one_keeps_it(sw_a, make_child):
     )
     actions.end_flag(viewer, flag, TODAY(), "Negative conclusive grounds decision")
     flag.refresh_from_db()
-    assert flag.end_date == TODAY() and flag.ended_by_name == "sw.a"
+    assert flag.end_date == TODAY() and flag.ended_by_name == "Sw"
     assert Flag.objects.filter(child=child).count() == 1
     assert not flag.is_active_on(TODAY() + dt.timedelta(days=1))
 
@@ -225,8 +225,9 @@ def test_overlapping_placements_are_refused(sw_a, make_child):
 
 
 def test_a_placement_code_must_be_in_use_in_its_collection_year(sw_a, make_child):
+    # 16 by June 2023: semi-independent living is never open to a child under 16 (R-PLACE-UNDER-16)
     child = make_child(
-        sw_a, looked_after_from=dt.date(2023, 1, 1), date_of_birth=dt.date(2008, 1, 1)
+        sw_a, looked_after_from=dt.date(2023, 1, 1), date_of_birth=dt.date(2007, 1, 1)
     )
     viewer = as_viewer(sw_a)
     kent = Authority.objects.get(code="E10000016")

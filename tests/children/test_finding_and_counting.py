@@ -62,7 +62,12 @@ def register(sw_a, make_child):
     actions.record_placement(
         viewer,
         mo,
-        PlacementInput(place_code="K3", start_date=TODAY() - dt.timedelta(days=30), authority=kent),
+        PlacementInput(
+            place_code="K3",
+            start_date=TODAY() - dt.timedelta(days=30),
+            authority=kent,
+            ofsted_urn="2654321",
+        ),
     )
     return {"anh": anh, "hoa": hoa, "mo": mo}
 

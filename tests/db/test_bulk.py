@@ -5,15 +5,16 @@ and a row that leaves out a required field is refused before anything is written
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
 from tests.factories import as_viewer
 from visible.children.models import Flag
-from visible.db.bulk import BulkTable, reserve_ids
+from visible.db.bulk import BulkTable, reserve_ids, take_ids
 from visible.ssda903.models import ImportKind, ImportRun
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,83 @@ def test_flag_rows_read_back_through_the_model(sw_a, make_child):
         recorded,
     )
     assert flag.stage == Flag._meta.get_field("stage").get_default()
+
+
+def _flag_rows(child, ids, now) -> list[dict]:
+    return [
+        {
+            "id": pk,
+            "child": child,
+            "kind": kind,
+            "start_date": dt.date(2025, 4, 1),
+            "recorded_at": now,
+            "evidence": "synthetic",
+        }
+        for pk, kind in zip(ids, ("uasc", "separated", "trafficked_suspected"), strict=True)
+    ]
+
+
+def test_ids_taken_outside_a_transaction_are_never_given_to_another_row(sw_a, make_child):
+    child = make_child(sw_a)
+    now = timezone.now()
+    ids = take_ids(Flag, 3)
+    assert ids == list(range(ids[0], ids[0] + 3))
+    # Someone else writes a flag before the taken ids are used: it gets an id after them.
+    other = Flag.objects.create(
+        child=child, kind="cse", start_date=dt.date(2025, 5, 1), recorded_at=now
+    )
+    assert other.pk > ids[-1]
+    with transaction.atomic():
+        BulkTable(Flag, now, with_id=True).insert(_flag_rows(child, ids, now))
+    assert set(Flag.objects.filter(child=child).values_list("pk", flat=True)) == {*ids, other.pk}
+    assert take_ids(Flag, 2)[0] > other.pk
+    assert take_ids(Flag, 0) == []
+
+
+def test_staged_rows_go_in_as_inserted_rows_do_and_only_when_inserted(sw_a, make_child):
+    child = make_child(sw_a)
+    now = timezone.now().replace(microsecond=123456)
+    ids = take_ids(Flag, 3)
+    staged = BulkTable(Flag, now, with_id=True, repeats=True).stage(_flag_rows(child, ids, now))
+    assert staged.count == 3
+    assert not Flag.objects.filter(child=child).exists()  # nothing written by staging
+    with transaction.atomic():
+        staged.insert()
+    staged.discard()
+    staged.discard()  # twice is harmless
+    flags = list(Flag.objects.filter(child=child).order_by("pk"))
+    assert [f.pk for f in flags] == ids
+    assert [f.kind for f in flags] == ["uasc", "separated", "trafficked_suspected"]
+    assert all(f.recorded_at == now and f.start_date == dt.date(2025, 4, 1) for f in flags)
+
+    # Rows without ids of their own take the table's next ones when they go in.
+    staged = BulkTable(Flag, now).stage(
+        [{"child": child, "kind": "cse", "start_date": dt.date(2025, 6, 1), "recorded_at": now}]
+    )
+    with transaction.atomic():
+        staged.insert()
+    staged.discard()
+    assert Flag.objects.get(child=child, kind="cse").pk > ids[-1]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_staging_takes_no_write_lock_so_others_write_meanwhile(sw_a, make_child):
+    """On SQLite the rows are staged in the connection's own temporary database while another
+    connection holds the write lock (as a page writing its audit event would)."""
+    child = make_child(sw_a)
+    now = timezone.now()
+    ids = take_ids(Flag, 3)
+    other = None
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0.1)
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock until it commits
+    try:
+        staged = BulkTable(Flag, now, with_id=True).stage(_flag_rows(child, ids, now))
+    finally:
+        if other is not None:
+            other.execute("ROLLBACK")
+            other.close()
+    with transaction.atomic():
+        staged.insert()
+    staged.discard()
+    assert sorted(Flag.objects.filter(child=child).values_list("pk", flat=True)) == ids

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -89,12 +90,53 @@ def _failed(request) -> bool:
     return bool(report and report.failed)
 
 
+class _InFlight:
+    """How many connections the live server is serving right now."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
+def _in_flight(live_server) -> _InFlight:
+    """Count the live server's connections as they are served (once per server).
+
+    A page that polls (live pages, web/live.py) may have a request in the server when its test
+    ends; answered after the flush that ends the test, it would commit an audit event into the
+    next test's database (with a chain head the next test's restore puts back to 0: "duplicate
+    key seq=1"). So a test's pages are closed and the server left to finish before the flush."""
+    httpd = live_server.thread.httpd
+    tracker = getattr(httpd, "_visible_in_flight", None)
+    if tracker is None:
+        tracker = _InFlight()
+        serve = httpd.process_request_thread
+
+        def counted(request, client_address):
+            with tracker.changed:
+                tracker.count += 1
+            try:
+                serve(request, client_address)
+            finally:
+                with tracker.changed:
+                    tracker.count -= 1
+                    tracker.changed.notify_all()
+
+        httpd.process_request_thread = counted
+        httpd._visible_in_flight = tracker
+    return tracker
+
+
 @pytest.fixture
 def new_page(request, browser, live_server) -> Iterator[Callable]:
     """new_page(user=None, javascript=True) -> a Page in a fresh browser context, signed in as
     `user` when given (a session made server-side: signing in through the form is tested once,
     in test_sign_in.py)."""
     contexts = []
+    in_flight = _in_flight(live_server)
 
     def _new(user=None, *, javascript: bool = True):
         context = browser.new_context(
@@ -125,6 +167,11 @@ def new_page(request, browser, live_server) -> Iterator[Callable]:
                     pass
     for context in contexts:
         context.close()
+    if not in_flight.wait_until_idle(timeout=15):
+        raise RuntimeError(
+            f"the live server was still serving {in_flight.count} connection(s) 15 s after "
+            "the test's pages closed; its database flush would race them"
+        )
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Page objects for the missing-episode pages: reporting, the episode, the missing-now board,
 the alerts inbox, the safety plan and the risk settings. Built on tests/e2e/pages.py.
 
-The episode page carries several forms; each is reached through its own `FormSection`, so the
-same words ("Date", "Save") in two forms cannot be confused.
+The episode is a summary and one page per task, linked by a sub-navigation; `EpisodePage`
+follows it to the page each reader or form is on. A form is reached through its own
+`FormSection`.
 """
 
 from __future__ import annotations
@@ -123,18 +124,42 @@ class ReportMissingPage(BasePage):
 
 
 class EpisodePage(BasePage):
+    """A missing episode: the summary and its task pages (risk grade, search log, police
+    report, return, return interview), reached through the sub-navigation. Each reader goes to
+    the page that shows what it reads; each form is filled on its own page and saving returns
+    to the summary."""
+
     @classmethod
     def open(cls, page: Page, pk: int) -> EpisodePage:
         page.goto(f"/episodes/{pk}/")
         return cls(page)
 
+    @property
+    def sub_navigation(self) -> Locator:
+        return self.page.get_by_test_id("episode-navigation")
+
+    def current_task(self) -> str:
+        current = self.sub_navigation.locator("[aria-current=page]")
+        return current.inner_text().strip() if current.count() else ""
+
+    def go_to(self, task: str) -> EpisodePage:
+        """Follow the sub-navigation to `task` ("Summary", "Risk grade", "Search log", "Police
+        report", "Return", "Return interview"), unless already there."""
+        if self.current_task() != task:
+            link = self.sub_navigation.get_by_role("link", name=task, exact=True)
+            self.navigate(lambda: link.click())
+            expect(self.sub_navigation.locator("[aria-current=page]")).to_have_text(task)
+        return self
+
     def label(self) -> str:
-        return self.heading_text()
+        return self.go_to("Summary").heading_text()
 
     def status(self) -> str:
+        self.go_to("Summary")
         return self.page.get_by_test_id("episode-status").inner_text().strip()
 
     def grade_in_force(self) -> str:
+        self.go_to("Summary")
         return (
             self.page.get_by_test_id("grade-in-force")
             .locator("[data-testid=grade-tag]")
@@ -143,14 +168,17 @@ class EpisodePage(BasePage):
         )
 
     def proposal(self) -> str:
+        self.go_to("Risk grade")
         return self.page.get_by_test_id("proposal").inner_text().strip()
 
     def reasons(self) -> list[list[str]]:
-        """Each reason as [reason, what it does, source]."""
+        """Each reason as [reason, what it does] (its source heads its group: reason-source)."""
+        self.go_to("Risk grade")
         rows = self.page.get_by_test_id("reason").all()
         return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in rows]
 
     def reason_row(self, text: str) -> Locator:
+        self.go_to("Risk grade")
         return self.page.get_by_test_id("reason").filter(
             has=self.page.locator(
                 "td:first-child strong", has_text=re.compile(rf"^{re.escape(text)}$")
@@ -158,6 +186,7 @@ class EpisodePage(BasePage):
         )
 
     def markers(self) -> list[str]:
+        self.go_to("Risk grade")
         markers = self.page.get_by_test_id("markers")
         return (
             [t.strip() for t in markers.locator(".govuk-tag").all_inner_texts()]
@@ -166,33 +195,49 @@ class EpisodePage(BasePage):
         )
 
     def gradings(self) -> list[list[str]]:
+        self.go_to("Risk grade")
         rows = self.page.get_by_test_id("grading-row").all()
         return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in rows]
 
     def log_entries(self) -> list[str]:
+        self.go_to("Search log")
         return [t.strip() for t in self.page.get_by_test_id("log-entry").all_inner_texts()]
 
     def police_summary(self) -> str:
+        self.go_to("Summary")
         return self.page.get_by_test_id("police-summary").inner_text().strip()
 
     def return_summary(self) -> str:
+        self.go_to("Summary")
         return self.page.get_by_test_id("return-summary").inner_text().strip()
 
     def risk_review(self) -> str:
+        self.go_to("Risk grade")
         return self.page.get_by_test_id("risk-review").inner_text().strip()
 
     def section(self, testid: str) -> FormSection:
         return FormSection(self, self.page.get_by_test_id(testid))
 
     def grab_pack_link(self) -> Locator:
+        self.go_to("Summary")
         return self.page.get_by_role("link", name="Grab pack for the police (printable)")
 
     def grab_pack_pdf_link(self) -> Locator:
+        self.go_to("Summary")
         return self.page.get_by_role("link", name="download the grab pack as a PDF")
 
     # the forms
+    def grades_offered(self) -> list[str]:
+        self.go_to("Risk grade")
+        group = self.section("grade-form").group("Grade")
+        return [t.strip() for t in group.locator("label").all_inner_texts()]
+
+    def grade_hint(self) -> Locator:
+        self.go_to("Risk grade")
+        return self.section("grade-form").group("Grade").locator(".govuk-hint")
+
     def set_grade(self, grade: str, reason: str = "") -> EpisodePage:
-        form = self.section("grade-form")
+        form = self.go_to("Risk grade").section("grade-form")
         form.choose("Grade", grade)
         if reason:
             form.fill("Why? (needed if you choose a lower grade than proposed)", reason)
@@ -200,7 +245,7 @@ class EpisodePage(BasePage):
         return self
 
     def log(self, kind: str, at: dt.datetime, text: str) -> EpisodePage:
-        form = self.section("log-form")
+        form = self.go_to("Search log").section("log-form")
         form.choose("What kind of entry is it?", kind)
         form.fill_when("Date it happened", "Time it happened", at)
         form.fill("What happened?", text)
@@ -208,7 +253,7 @@ class EpisodePage(BasePage):
         return self
 
     def record_police_report(self, force: str, at: dt.datetime, reference: str) -> EpisodePage:
-        form = self.section("police-form")
+        form = self.go_to("Police report").section("police-form")
         form.select("Police force", force)
         form.fill_when("Date the police were told", "Time the police were told", at)
         form.fill("Police reference (optional)", reference)
@@ -223,7 +268,7 @@ class EpisodePage(BasePage):
         authority: str = "",
         condition: str = "",
     ) -> EpisodePage:
-        form = self.section("return-form")
+        form = self.go_to("Return").section("return-form")
         form.fill_when("Date they came back or were found", "Time they came back or were found", at)
         form.choose("Who found them?", found_by)
         if place:
@@ -252,7 +297,7 @@ class EpisodePage(BasePage):
         flags: tuple[str, ...] = (),
         notes: str = "",
     ) -> EpisodePage:
-        form = self.section("interview-form")
+        form = self.go_to("Return interview").section("interview-form")
         form.choose("What happened to the offer?", outcome)
         form.fill_when("Date the interview was offered", "Time the interview was offered", offered)
         if held is not None:

@@ -52,6 +52,7 @@ class BasePage:
         recovery code used, rather than the success of what they just did."""
         banner = self.page.locator(
             ".govuk-notification-banner:not(.govuk-notification-banner--success)"
+            ":not([data-testid=alert-banner])"  # the banner for a new alert (test_live_pages.py)
         )
         expect(banner).to_be_visible()
         expect(banner.locator(".govuk-notification-banner__title")).to_have_text("Important")

@@ -103,3 +103,43 @@ def test_social_worker_adds_a_child_after_fixing_a_future_date_of_birth(
     )
     assert list(child.other_names.values_list("name", flat=True)) == ["Nguyễn Văn Anh"]
     assert ChildrenListPage.open(page).count() == 2
+
+
+def test_a_child_already_on_the_register_is_offered_before_a_second_record_is_made(
+    new_page, sw_a, make_child, years_old, days_ago
+):
+    from tests.e2e.test_accessibility import check_page
+
+    born = years_old(14)
+    existing = make_child(
+        sw_a, given_names="Mehari", family_name="Tesfay", date_of_birth=born, nationality="ERI"
+    )
+    page = new_page(sw_a)
+    form = ChildrenListPage.open(page).add_child()
+    form.fill_details(
+        given_names="Mehary",  # another spelling
+        family_name="Tesfay",
+        date_of_birth=born,
+        dob_basis="Claimed by the child",
+        sex="Male",
+        gender="Boy or young man",
+        nationality="Eritrea",
+        looked_after_from=days_ago(1),
+    )
+    form.add()
+    matches = page.get_by_test_id("likely-match")
+    expect(matches).to_have_count(1)
+    expect(matches).to_contain_text("Mehari Tesfay")
+    expect(matches).to_contain_text("A similar name and date of birth")
+    check_page(page, "Add a child, likely match")
+    assert Child.objects.count() == 1
+
+    # Pressing on without a reason is refused; the worker opens the existing record instead.
+    form.press("Add as a new child")
+    form.expect_error_summary(
+        "Say why this is a new child and not one of the children listed, or open their record"
+    )
+    assert Child.objects.count() == 1
+    form.follow("Mehari Tesfay")
+    expect(ChildRecordPage(page).h1).to_have_text("Mehari Tesfay")
+    assert page.url.endswith(f"/children/{existing.pk}/")

@@ -3,9 +3,12 @@ and filters that narrow the list."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.missing_pages import check_page
 from tests.e2e.pages import ChildrenListPage
 from tests.e2e.support import e2e_db
 from tests.factories import COUNCIL_A_CODE, COUNCIL_B_CODE
@@ -136,3 +139,45 @@ def test_filters_narrow_the_list(new_page, sw_a, register):
     assert children.names() == [ENTERED_WITHOUT]
 
     assert children.clear().count() == 4
+
+
+def test_a_search_says_which_name_matched_best_match_first_with_the_date_of_birth(
+    new_page, sw_a, make_child, place
+):
+    """Issue 16, point 10: namesakes told apart by the name that matched (highlighted) and the
+    date of birth; the exact match first, then a name's start, then tolerant spellings."""
+    tolerant = make_child(
+        sw_a, given_names="Muhammad", family_name="Noori", date_of_birth=dt.date(2010, 1, 9)
+    )
+    make_child(
+        sw_a, given_names="Muhamadou", family_name="Diallo", date_of_birth=dt.date(2011, 7, 30)
+    )
+    exact = make_child(
+        sw_a, given_names="Muhamad", family_name="Karimi", date_of_birth=dt.date(2010, 5, 14)
+    )
+    make_child(
+        sw_a,
+        given_names="Reza",
+        family_name="Rahimi",
+        date_of_birth=dt.date(2009, 3, 2),
+        other_names=[("Muhamad Rahimi", "alias")],
+    )
+    place(sw_a, exact, COUNCIL_B_CODE)
+    place(sw_a, tolerant, COUNCIL_A_CODE)
+
+    children = ChildrenListPage.open(new_page(sw_a)).search("Muhamad")
+    assert children.count() == 4
+    assert sorted(children.names()[:2]) == ["KARIMI, Muhamad", "RAHIMI, Reza"]
+    assert children.names()[2:] == ["DIALLO, Muhamadou", "NOORI, Muhammad"]
+    karimi = children.row_for("KARIMI, Muhamad")
+    expect(karimi.locator("mark")).to_have_text("Muhamad")
+    expect(karimi).to_contain_text("14 May 2010")
+    expect(karimi).to_contain_text("U4: Foster placement with other foster carer: long term, Kent")
+    rahimi = children.row_for("RAHIMI, Reza")
+    expect(rahimi.get_by_test_id("matched")).to_have_text(
+        "Matched alias or name used: Muhamad Rahimi"
+    )
+    expect(rahimi.locator("mark")).to_have_text("Muhamad")
+    expect(children.row_for("NOORI, Muhammad").locator("mark")).to_have_text("Muhammad")
+    expect(children.page.locator("thead")).to_contain_text("Date of birth")
+    check_page(children.page, "Children: a search with matched names")

@@ -7,13 +7,19 @@ from playwright.sync_api import expect
 
 from tests.e2e.pages import ChildRecordPage, HistoryPage
 from tests.e2e.support import e2e_db
+from visible.audit.log import verify
+from visible.audit.seal import seal_pending, unsealed
 
 pytestmark = [pytest.mark.e2e, e2e_db]
 
 
 def test_history_lists_who_changed_what_with_old_and_new_values(
-    new_page, sw_a, coordinator_a, make_child, flag, days_ago
+    new_page, sw_a, coordinator_a, make_child, flag, days_ago, settings
 ):
+    # Nothing seals the audit events (no worker, no sealing after commit): the history shows
+    # them all the same, as it must in the moments before the worker seals them.
+    settings.VISIBLE_AUDIT_SEAL_AT_ONCE = False
+    settings.VISIBLE_AUDIT_SEAL_AFTER_COMMIT = False
     child = make_child(
         sw_a, given_names="Lan", family_name="Vo", council_id="CR-7001", nationality="VNM"
     )
@@ -35,7 +41,7 @@ def test_history_lists_who_changed_what_with_old_and_new_values(
     expect(history.h1).to_have_text("History of changes")
     assert page.title() == "History: Lan Vo – Visible"
     entries = history.entries()
-    assert [e["who"] for e in entries] == ["sw.a", "coordinator.a", "sw.a"]  # newest first
+    assert [e["who"] for e in entries] == ["Sw", "Coordinator", "Sw"]  # by name, newest first
     change, flagged, created = entries
     assert change["what"] == "Changed preferred_name, nationality, council_id"
     assert sorted(change["changes"]) == sorted(
@@ -53,6 +59,12 @@ def test_history_lists_who_changed_what_with_old_and_new_values(
 
     # The history has its own address, and reads the same when opened directly.
     assert HistoryPage.open(page, child.pk).entries() == entries
+
+    # Sealed now, the events keep their order on the page, and the chain verifies.
+    assert unsealed().filter(child_id=child.pk, action__in=["create", "change"]).count() == 3
+    seal_pending()
+    assert HistoryPage.open(page, child.pk).entries() == entries
+    assert verify().ok
 
 
 def test_a_stale_edit_is_refused_not_silently_overwritten(

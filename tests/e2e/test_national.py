@@ -107,3 +107,66 @@ def test_an_analyst_runs_a_collection_from_opening_to_the_published_csv(new_page
     assert any(r[4] == "c" for r in rows[1:]), "small counts are suppressed in the published CSV"
     croydon_rows = [r for r in rows if r[1].startswith("The 10 authorities") and "Croydon" in r[2]]
     assert all(r[4] != "3" for r in croydon_rows)
+
+
+def test_the_child_level_tables_say_who_could_not_be_linked_or_why_they_cannot_be_shown(
+    new_page, sw_a, make_child
+):
+    """Children imported from a 903 return (no name) sharing a birthday are two children, and
+    the page says they could not be linked and why; a submission made under the old linkage
+    rule is refused on the page, with who must submit again. Both accessible."""
+    import datetime as dt
+
+    from visible.agencies.viewer import Viewer
+    from visible.children import actions as register
+    from visible.children.models import Child
+    from visible.pseudo import actions as pseudo
+    from visible.pseudo.models import PseudoChild
+    from visible.pseudo.models import Submission as PseudoSubmission
+    from visible.reference.models import Authority
+    from visible.ssda903.writing import NAME_NOT_IN_RETURN
+
+    for child_903_id in ("0000001", "0000002"):
+        child = make_child(
+            sw_a,
+            looked_after_from=dt.date(2023, 5, 1),
+            date_of_birth=dt.date(2008, 1, 1),
+            child_903_id=child_903_id,
+        )
+        Child.objects.filter(pk=child.pk).update(given_names=NAME_NOT_IN_RETURN, family_name="")
+        register.record_flag(
+            as_viewer(sw_a), child, "uasc", dt.date(2023, 5, 1), "Asylum claim (synthetic)"
+        )
+    pseudo.submit(
+        Viewer.system("test"),
+        Authority.objects.get(code="E09000008"),
+        dt.date(2024, 4, 1),
+        dt.date(2025, 3, 31),
+        key=b"test-national-key-0123456789abcdef-not-a-real-one",
+    )
+    body = Organisation.objects.create(
+        name="National monitoring body (synthetic)", kind=OrganisationKind.NATIONAL_BODY
+    )
+    page = new_page(make_user("analyst.national", body, Role.ANALYST))
+    screen = BasePage(page)
+    screen.navigate(lambda: page.goto("/national/child-level/?view=unsuppressed"))
+    linkage = page.get_by_test_id("child-level-linkage")
+    expect(linkage).to_contain_text("Children held by more than one authority: 0")
+    expect(linkage).to_contain_text(
+        "Children who could not be linked across authorities: 2 (2 with no name, Home Office or "
+        "NRM reference, known only by their authority's SSDA903 CHILD id)."
+    )
+    table = page.get_by_role(
+        "table", name="Children by how they could be linked across authorities"
+    )
+    expect(table.get_by_role("row", name="Croydon (E09000008)")).to_contain_text("2")
+    accessible(page, "The child-level tables")
+
+    PseudoSubmission.objects.update(linkage_rule=1)
+    PseudoChild.objects.update(key_basis="name_dob")
+    screen.navigate(lambda: page.reload())
+    refused = page.get_by_test_id("child-level-refused")
+    expect(refused).to_contain_text("Croydon (E09000008)")
+    expect(refused).to_contain_text("must submit their child-level records for the period again")
+    expect(page.get_by_test_id("child-level-table")).to_have_count(0)
+    accessible(page, "The child-level tables, refused")

@@ -71,6 +71,12 @@ def test_a_903_return_with_an_error_then_the_foi_return_and_the_annual_report(
         page.get_by_test_id("ssda903-problems-csv").click()
     assert "31/02/2025" in Path(problems.value.path()).read_text(encoding="utf-8-sig")
 
+    # The upload's page (the import ran at once here: the tests' jobs are immediate; the
+    # import's progress is shown in test_import_progress.py): nothing went in, upload again.
+    expect(page.get_by_test_id("ssda903-state")).to_have_text(
+        "Not imported: there are problems in the files"
+    )
+    screen.follow("Upload the files again")
     screen.select("Collection year", "2025/26")
     upload(files)
     expect(page.get_by_test_id("ssda903-imported")).to_contain_text("Return imported")

@@ -128,7 +128,7 @@ def test_six_people_resolving_one_alert_at_once_one_resolves_it_the_others_are_t
     outcomes = at_once(resolve, len(people))
     assert outcomes.count("resolved") == 1
     saved = Alert.objects.get(pk=alert.pk)
-    winner = people[outcomes.index("resolved")].username
+    winner = people[outcomes.index("resolved")].get_full_name()  # by name, not username
     assert (
         saved.resolved_by_name == winner
         and saved.resolution == f"Rang the police, call {outcomes.index('resolved')}"
@@ -173,7 +173,7 @@ def test_six_resolves_from_the_inbox_page_one_audit_event_and_the_rest_see_who_r
     assert sum("Alert resolved" in page for page in pages) == 1
     assert (
         sum(
-            "This alert was already resolved by coordinator.a on" in page and "Important" in page
+            "This alert was already resolved by Coordinator on" in page and "Important" in page
             for page in pages
         )
         == 5

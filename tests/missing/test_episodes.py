@@ -266,9 +266,7 @@ def test_alerts_are_acknowledged_and_resolved_with_a_record(sw_a, coordinator_a,
         actions.resolve_alert(as_viewer(coordinator_a), alert, "")
     actions.resolve_alert(as_viewer(coordinator_a), alert, "Reported by phone; reference to follow")
     alert.refresh_from_db()
-    assert (
-        alert.acknowledged_by_name == "coordinator.a" and alert.resolved_by_name == "coordinator.a"
-    )
+    assert alert.acknowledged_by_name == "Coordinator" and alert.resolved_by_name == "Coordinator"
 
 
 def test_risk_settings_change_only_by_a_senior_manager_and_are_used(sw_a, manager_a, uasc_child):

@@ -208,7 +208,7 @@ def test_the_page_shows_every_part_1_and_part_2_item(client, sw_a, child, episod
     text = text_of(response)
     assert html.count("<h1") == 1
     assert "OFFICIAL-SENSITIVE: contains personal data of a child" in text
-    assert "Generated" in text and "by sw.a" in text
+    assert "Generated" in text and "by Sw," in text and "sw.a" not in text
     part1 = text[text.index("Part 1: prepared in advance") : text.index("Part 2: this episode")]
     part2 = text[text.index("Part 2: this episode") :]
     # Part 1: identity, languages, description, photograph

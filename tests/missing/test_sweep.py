@@ -255,7 +255,10 @@ def _people_act_and_the_register_changes() -> None:
         Episode.objects.filter(pk=episode.pk).update(
             returned_at=NOW - dt.timedelta(hours=1), found_by="self"
         )
-    for flag in Flag.objects.filter(kind="trafficked_suspected", end_date__isnull=True)[:3]:
+    # Ended yesterday: flags that began before today (one that began today cannot have).
+    for flag in Flag.objects.filter(
+        kind="trafficked_suspected", end_date__isnull=True, start_date__lt=TODAY
+    ).order_by("pk")[:3]:
         Flag.objects.filter(pk=flag.pk).update(
             end_date=TODAY - dt.timedelta(days=1), end_reason="Test"
         )
@@ -413,8 +416,9 @@ def test_an_empty_register_sweeps_to_nothing(db):
 def test_cli_sweep(register, capsys):
     assert main(["sweep", "--quiet"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 2 and out[0].startswith("Swept:") and "children checked" in out[0]
-    assert out[1].startswith(
+    assert len(out) == 3 and out[0].startswith("Swept:") and "children checked" in out[0]
+    assert out[1].startswith("Transfers:")  # the National Transfer Scheme's clocks, swept too
+    assert out[2].startswith(
         "Audit chain head anchored: event #"
     )  # the sweep anchors the chain when it finishes
     assert Alert.objects.filter(resolved_at__isnull=True).exists()

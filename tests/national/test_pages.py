@@ -81,7 +81,10 @@ def test_receiving_a_return_with_an_error_then_fixed_then_queried(signed_in, ana
     page = text_of(client.post(url, {"action": "upload", "upload-file": good}, follow=True))
     assert "Return received from Croydon: version 1" in page
     assert "Partially provided" in page  # headline figures left blank
-    assert "DQ1" in page and "5 went missing or away but only 3 were in care" in page
+    assert (
+        "More children missing or away than in care" in page
+        and "5 went missing or away but only 3 were in care" in page
+    )
     submission = Submission.objects.get()
     finding = "DQ1:Unaccompanied asylum-seeking child (UASC): 5 went missing or away but only 3 were in care"
     client.post(url, {"action": "query", "submission": submission.pk, "finding": finding})
@@ -260,3 +263,65 @@ def test_a_council_sends_child_level_records_and_the_analyst_sees_the_tables(
     published = client.get(reverse("web:national-child-level") + f"?collection={collection.pk}")
     assert "Shown as published" in text_of(published)
     assert signed_in(manager_a).get(reverse("web:national-child-level")).status_code == 403
+
+
+def test_the_child_level_page_says_who_could_not_be_linked_and_refuses_old_rule_submissions(
+    signed_in, manager_a, analyst, collection, sw_a, make_child, settings
+):
+    import datetime as dt
+
+    from tests.factories import as_viewer
+    from visible.children import actions as register
+    from visible.children.models import Child
+    from visible.pseudo.models import PseudoChild
+    from visible.pseudo.models import Submission as PseudoSubmission
+    from visible.ssda903.writing import NAME_NOT_IN_RETURN
+
+    settings.VISIBLE_PSEUDO_KEY = "test-national-key-0123456789abcdef-not-a-real-one"
+    # Two children of Croydon imported from its 903 return (no name), born the same day.
+    for child_903_id in ("0000001", "0000002"):
+        child = make_child(
+            sw_a,
+            nationality="ERI",
+            looked_after_from=dt.date(2024, 1, 10),
+            date_of_birth=dt.date(2008, 1, 1),
+            child_903_id=child_903_id,
+        )
+        Child.objects.filter(pk=child.pk).update(given_names=NAME_NOT_IN_RETURN, family_name="")
+        register.record_flag(
+            as_viewer(sw_a), child, "uasc", dt.date(2024, 1, 10), "Asylum claim (synthetic)"
+        )
+    request = collection.requests.get(authority__code="E09000008")
+    sent = signed_in(manager_a).post(
+        reverse("web:national-council"), {"request": request.pk, "what": "child-level"}, follow=True
+    )
+    assert "2 children" in text_of(sent)  # not one child for one birthday
+    assert (
+        "Children who could not be linked across authorities: 2 (2 with no name, Home Office or "
+        "NRM reference, known only by their authority's SSDA903 CHILD id)" in text_of(sent)
+    )
+    client = signed_in(analyst)
+    url = reverse("web:national-child-level") + f"?collection={collection.pk}"
+    text = text_of(client.get(url + "&view=unsuppressed"))
+    assert "Linkage across authorities" in text
+    assert "Children held by more than one authority: 0" in text
+    assert (
+        "Children who could not be linked across authorities: 2 (2 with no name, Home Office or "
+        "NRM reference, known only by their authority's SSDA903 CHILD id)." in text
+    )
+    assert "never by a date of birth alone" in text
+    assert "Children by how they could be linked across authorities" in text
+    published = text_of(client.get(url))
+    assert "Children who could not be linked across authorities: c" in published
+
+    # A submission made under the old rule (name and date of birth for every child without a
+    # reference) is not counted silently: the page says why and who must submit again.
+    PseudoSubmission.objects.update(linkage_rule=1)
+    PseudoChild.objects.update(key_basis="name_dob")
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="child-level-refused"' in html
+    assert 'data-testid="child-level-table"' not in html
+    assert "Croydon (E09000008)" in text_of(page)
+    assert "must submit their child-level records for the period again" in text_of(page)

@@ -295,7 +295,7 @@ def test_only_the_authority_itself_sends_from_visible_and_only_analysts_receive(
     collection, request_a, good, manager_a, manager_b, sw_a
 ):
     submission = actions.receive(as_viewer(manager_a), request_a, good, "visible")
-    assert submission.received_by_name == "manager.a"
+    assert submission.received_by_name == "Manager"
     for user, via in ((manager_b, "visible"), (sw_a, "visible"), (manager_a, "upload")):
         with pytest.raises(PermissionDenied):
             actions.receive(as_viewer(user), request_a, good, via)

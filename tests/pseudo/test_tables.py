@@ -398,6 +398,7 @@ def expected_numbers(data: synthetic.Dataset) -> dict:
         for key in counted_in(groups, eps):
             out["groups", scope, *key] += 1
         out["nationality", scope, row[7], row[6], "children"] += 1
+        out["bases", scope, row[4]] += 1
         if eps:
             out["nationality", scope, row[7], row[6], "children_missing_or_away"] += 1
             out["per_child", scope, len(eps)] += 1
@@ -422,6 +423,8 @@ def expected_numbers(data: synthetic.Dataset) -> dict:
         eps = [e for _, _, es in records for e in es]
         first = min(records, key=lambda r: r[0])[1]
         out["nationality", NATIONAL, first[7], first[6], "children"] += 1
+        (basis,) = {row[4] for _, row, _ in records}  # one basis per person
+        out["bases", NATIONAL, basis] += 1
         if eps:
             out["nationality", NATIONAL, first[7], first[6], "children_missing_or_away"] += 1
             out["per_child", NATIONAL, len(eps)] += 1

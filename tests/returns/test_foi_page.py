@@ -166,3 +166,37 @@ def test_another_councils_manager_sees_only_their_own_authoritys_return(
     assert (
         cells(response.content.decode(), "foi-counts", "any")["children"] == "0"
     )  # Croydon's children are not Kent's
+
+
+def test_the_page_answers_the_2024_request_by_calendar_year_and_downloads_it(
+    client, manager_a, register_a
+):
+    """The hand-worked register for 1/1/2024 to 31/3/2025 (tests/returns/test_foi_2024.py,
+    without Lin): 2024 is a calendar year, January to March 2025 a part year."""
+    sign_in(client, manager_a)
+    period = {"start_0": "1", "start_1": "1", "start_2": "2024"} | {
+        "end_0": "31",
+        "end_1": "3",
+        "end_2": "2025",
+    }
+    response = client.get(reverse("web:foi-return"), period | {"edition": "2024"})
+    html = response.content.decode()
+    page = text_of(response)
+    assert "The 2024 request: 1 January 2024 to 31 March 2025" in page
+    assert "1 January 2025 to 31 March 2025 (part year)" in page
+    first = html.split('data-testid="foi-2024-period"')[1]
+    row = re.search(r'data-group="uasc_or_separated".*?</tr>', first, re.S).group(0)
+    cells = re.findall(r'data-measure="(\w+)">([^<]*)<', row)
+    assert cells == [
+        ("children", "4"),  # Dan, Eve, Fay, Gus
+        ("children_missing_or_absent", "4"),
+        ("incidents_missing_or_absent", "4"),
+        ("children_still_missing", "2"),
+    ]
+    link = re.search(r'href="([^"]*format=json&amp;edition=2024)"', html).group(1)
+    document = json.loads(client.get(link.replace("&amp;", "&")).content)
+    assert document["schema_version"] == "2.0.0"
+    assert document["periods"][0]["counts"]["uasc_or_separated"]["children"] == 4
+    assert AuditEvent.objects.filter(
+        action="export", object_type="foi_return", detail__contains='"edition":"2024"'
+    ).exists()

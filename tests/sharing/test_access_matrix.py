@@ -27,7 +27,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.factories import COUNCIL_A_CODE, as_viewer, make_user, report_missing
+from tests.factories import COUNCIL_A_CODE, as_viewer, make_council, make_user, report_missing
 from tests.sharing.refusals import comparable
 from visible.agencies.models import Organisation, OrganisationKind, Role
 from visible.agencies.viewer import Viewer
@@ -46,22 +46,32 @@ from visible.missing import actions as missing
 from visible.missing.inputs import SafetyPlanInput
 from visible.missing.models import Alert
 from visible.national import actions as national
+from visible.people import teams
 from visible.reference.models import Authority
 from visible.returns import actions as returns
+from visible.rota import actions as rota_actions
 from visible.sharing import actions as sharing
-from visible.ssda903.models import ProblemReport
+from visible.ssda903.models import ImportJob, ImportKind, ImportState, ProblemReport
+from visible.transfers import actions as nts_actions
 
 pytestmark = pytest.mark.django_db
 
-# Pages that list, search or count: the child must not appear in them.
+# Pages that list, search or count: the child must not appear in them. The live pages' polls
+# too (docs/alerts.md), and the banner every page asks for.
 LIST_PAGES = [
     "web:children",
     "web:missing-now",
+    "web:missing-now-live",
     "web:alerts",
+    "web:alerts-live",
+    "web:alert-banner",
     "web:counts",
     "web:force-missing",
+    "web:force-missing-live",
     "web:foi-return",
     "web:national-home",
+    "web:people",
+    "web:teams",
 ]
 
 OUTSIDERS = {
@@ -74,9 +84,14 @@ OUTSIDERS = {
     "an unassigned guardian service": ("guardians", Role.GUARDIAN),
     "an NGO worker": ("ngo", Role.NGO_WORKER),
     "the national body's analyst": ("national", Role.ANALYST),
+    # The administrator roles manage people and see no child by holding the role.
+    "council B organisation administrator": ("E10000016", Role.ORGANISATION_ADMIN),
+    "the national administrator": ("national", Role.NATIONAL_ADMIN),
     "someone with no organisation": (None, None),
 }
 NATIONAL_ANALYST = "the national body's analyst"
+# Manages organisations (its pages name one by number), never sees a child (issue 13).
+NATIONAL_ADMIN = "the national administrator"
 
 
 # --- the URLconf, walked -------------------------------------------------------------------
@@ -168,11 +183,22 @@ FILL: dict[object, Id | Arg] = {
     ("episodes", "pk"): Id(lambda w: w["episode"].pk),
     ("alerts", "pk"): Id(lambda w: w["alert"].pk),
     ("problems", "pk"): Id(lambda w: w["problems"].pk),
+    ("uploads", "pk"): Id(lambda w: w["upload"].pk),
     # A national collection is the national body's, not a council's: its analyst may open it.
     ("collections", "pk"): Id(lambda w: w["collection"].pk, seen_by=frozenset({NATIONAL_ANALYST})),
     # Partnership areas are published (which councils work together is public): a council
     # outside one is told 403, where a number that names no area is 404.
     ("partnerships", "pk"): Id(lambda w: w["partnership"].pk, existence_public=True),
+    # Council A's people and teams: its administrators' (a national administrator may open
+    # only an organisation administrator's invitation, and council A's social worker is not one).
+    ("people", "pk"): Id(lambda w: w["membership"].pk),
+    ("teams", "pk"): Id(lambda w: w["team"].pk),
+    # A shift on council A's on-call rota: its senior managers and administrators keep it.
+    ("rota", "pk"): Id(lambda w: w["shift"].pk),
+    # A challenge to the Met's grade of council A's child (R-POLICE-GRADE): the Met's.
+    ("challenges", "pk"): Id(lambda w: w["challenge"].pk),
+    # Council A's National Transfer Scheme transfer (to a council no outsider here is in).
+    ("transfers", "pk"): Id(lambda w: w["nts_transfer"].pk),
     "name_pk": _ids("name_pk"),
     "flag_pk": _ids("flag_pk"),
     "flag_id": _ids("flag_pk"),
@@ -183,9 +209,15 @@ FILL: dict[object, Id | Arg] = {
     "share_pk": _ids("share_pk"),
     "glass_pk": _ids("glass_pk"),
     "code": Id(lambda w: COUNCIL_A_CODE, absent="E99999999", seen_by=frozenset({NATIONAL_ANALYST})),
+    # Council A's organisation: only the national administrator opens its page.
+    ("organisations", "pk"): Id(
+        lambda w: w["child"].responsible_organisation_id, seen_by=frozenset({NATIONAL_ADMIN})
+    ),
+    "what": Arg(lambda w: "review"),  # which record of a long-term missing case
     "fmt": Arg(lambda w: "csv"),
     "year": Arg(lambda w: timezone.localdate().year - 1),
     "key": Arg(lambda w: "arrangements"),
+    "item": Arg(lambda w: "grab_pack"),  # an arrival checklist item's code
     "uidb64": Arg(lambda w: "MQ"),
     "token": Arg(lambda w: "not-a-reset-token"),
     "rest": Arg(lambda w: "no/such/endpoint"),
@@ -202,6 +234,14 @@ PUBLIC = {
     "web:password-reset-sent",
     "web:password-reset-confirm",
     "web:password-reset-complete",
+    # Signing in with the organisation's own identity provider (docs/sso.md): the work email,
+    # the way to the provider, and its answer.
+    "web:sso-sign-in",
+    "web:sso-go",
+    "web:sso-callback",
+    "web:invitation",
+    # The footer's language switch (docs/welsh.md): a cookie and a way back, on every page.
+    "web:set-language",
     "api:schema",
     "api:docs",
     "api:token",
@@ -354,6 +394,18 @@ def world(sw_a, manager_a, council_b, met, spoc):
         created_by_name=manager_a.username,
         csv_text="file,row,problem\r\n",
     )
+    # ... and the upload's own page, that upload refused.
+    upload = ImportJob.objects.create(
+        organisation=sw_a.memberships.get().organisation,
+        kind=ImportKind.SSDA903,
+        collection_year=today.year - 1,
+        requested_by_name=manager_a.username,
+        role=Role.SENIOR_MANAGER,
+        state=ImportState.REFUSED,
+        problems=problems,
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     partnership, _ = returns.define_partnership(
         Viewer.system("test"), "Croydon partnership (synthetic)", [COUNCIL_A_CODE]
     )
@@ -387,12 +439,41 @@ def world(sw_a, manager_a, council_b, met, spoc):
         ),
         [],
     )
+    # Council A's team, the child allocated to its social worker in it.
+    team = teams.create_team(Viewer.system("test"), sw_a.memberships.get().organisation, "UASC")
+    register.allocate(viewer, child, sw_a.pk, team)
+    # A shift on council A's on-call rota, tomorrow night (rota/).
+    tomorrow = today + dt.timedelta(days=1)
+    [shift] = rota_actions.add_shifts(
+        as_viewer(manager_a),
+        rota_actions.ShiftInput(
+            position="on_call_manager",
+            person_id=sw_a.pk,
+            start_date=tomorrow,
+            start_time=dt.time(17),
+            end_date=tomorrow + dt.timedelta(days=1),
+            end_time=dt.time(9),
+        ),
+    )
+    # The Met graded the child low: a challenge to the Met's trafficking SPOC.
+    missing.record_police_grade(viewer, episode, "Low")
+    # Council A's child referred under the National Transfer Scheme to Leeds (policed by West
+    # Yorkshire Police): only the three parties may open it, none of them an outsider here.
+    nts_transfer = nts_actions.refer(
+        viewer, child, make_council("E08000035"), today - dt.timedelta(days=3)
+    )
     return {
+        "challenge": episode.police_challenges.get(),
+        "nts_transfer": nts_transfer,
+        "shift": shift,
+        "membership": sw_a.memberships.get(),
+        "team": team,
         "child": child,
         "episode": episode,
         "alert": alert,
         "ids": ids,
         "problems": problems,
+        "upload": upload,
         "partnership": partnership,
         "collection": collection,
         "council_b_child": own_b,
@@ -457,7 +538,11 @@ def _caller(who: str, client) -> Caller:
     user = _outsider(who)
     membership = user.memberships.first()
     api, api_name = None, ""
-    if membership is not None:
+    # An API client acts in a role its kind of organisation may give one (api/tokens.py): an
+    # administrator has none, and meets the API only through the pages' refusals.
+    if membership is not None and membership.role in tokens.ROLES_FOR_KIND.get(
+        membership.organisation.kind, ()
+    ):
         made = tokens.create_client(
             membership.organisation.name, membership.role, "Access matrix", by="test"
         )
@@ -507,6 +592,7 @@ def test_every_route_is_known_to_the_matrix():
         "web:share-end",
         "web:break-glass-review",
         "web:ssda903-problems",
+        "web:ssda903-upload",
         "api:flag-end",
     } <= {r.name for r in with_ids}
     assert len(with_ids) + len(without) + len(NO_SUCH_PAGE) == len(routes)
@@ -674,7 +760,8 @@ def test_lists_searches_and_counts_never_show_the_child(client, world, who):
     client.force_login(_outsider(who))
     for name in LIST_PAGES:
         response = client.get(reverse(name))
-        assert response.status_code in (200, 403), f"{who}: {name} gave {response.status_code}"
+        # 204: a poll with nothing to show.
+        assert response.status_code in (200, 204, 403), f"{who}: {name} gave {response.status_code}"
         assert "Tekle" not in response.content.decode(), f"{who}: {name} showed the child"
     record = reverse("web:child", args=[world["child"].pk])
     for query in ("Tekle", "Dawit", "Tecle"):

@@ -58,3 +58,15 @@ def test_bad_factor_rows_are_reported_and_nothing_is_imported(sw_a, make_child, 
     problems = (tmp_path / "problems.csv").read_text()
     for expected in ("99Z", "NOBODY", "2020/21", "2025-02-01"):
         assert expected in problems
+
+
+def test_an_empty_factors_file_is_a_valid_answer_nothing_to_import(sw_a, tmp_path, capsys):
+    """An authority with no child assessed with these factors rightly sends an empty extract."""
+    path = tmp_path / "factors.csv"
+    path.write_text("CHILD,FACTOR,DATE\r\n")
+    code = main(["import", "factors", str(path), "--authority", CROYDON])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "no factors: nothing to import" in out
+    assert "nothing has been imported" not in err
+    assert not Flag.objects.filter(source__startswith="CIN").exists()

@@ -209,3 +209,49 @@ def test_away_then_missing_on_one_day_imported_twice_changes_nothing(council_a):
         ("A", False),
         ("M", True),
     ]
+
+
+@pytest.mark.parametrize(
+    "child, header_row",
+    [
+        ("C1", "C1,M,01/05/2009,NOBT,UN5,,,"),  # a value too many: the row cannot be read
+        ("C1234567890", "C1234567890,M,01/05/2009,NOBT,UN5,,"),  # CHILD too long
+    ],
+)
+def test_a_refused_header_row_is_named_once_not_as_missing_from_the_header(
+    council_a, child, header_row
+):
+    """A Header row is refused; the child's Episodes, UASC and Missing rows are there, and the
+    report says once that the child's Header row has errors (and which row), not on every row
+    that the child is "not in the Header table"."""
+    files = {name: text.replace("C1,", f"{child},") for name, text in good_files().items()}
+    files["header.csv"] = HEADER + f"{header_row}\r\nC2,F,02/06/2010,NOBT,UN5,0,\r\n"
+    files["episodes.csv"] += f"{child},01/09/2025,P,V2,N8,K3,PR4,,,,,CR0 1AA,SC123456\r\n"
+    files["missing.csv"] += f"{child},01/05/2009,A,01/10/2025,02/10/2025\r\n"
+    outcome = run(files)
+    assert not outcome.imported
+    errors = outcome.report.errors
+    assert not [p for p in errors if "not in the Header" in p.rule], outcome.report.as_text()
+    follow_on = [p for p in errors if "Header row has errors" in p.rule]
+    assert len(follow_on) == 1, outcome.report.as_text()
+    assert follow_on[0].value == f"{child} (Header row 2)"
+    assert ("header.csv", 2) in {(p.file, p.row) for p in errors}
+    # the report is the real cause and its one consequence, nothing else
+    assert len(errors) == 2, outcome.report.as_text()
+
+
+def test_a_header_row_with_a_bad_code_is_the_one_error_for_its_child(council_a):
+    files = good_files()
+    files["header.csv"] = HEADER + "C1,Q,01/05/2009,NOBT,UN5,,\r\nC2,F,02/06/2010,NOBT,UN5,0,\r\n"
+    files["missing.csv"] += "C1,01/05/2009,A,01/10/2025,02/10/2025\r\n"
+    outcome = run(files)
+    assert [(p.file, p.row, p.column) for p in outcome.report.errors] == [("header.csv", 2, "SEX")]
+
+
+def test_a_child_truly_missing_from_the_header_is_still_named_on_each_row(council_a):
+    files = good_files()
+    files["missing.csv"] += "C9,01/05/2009,A,01/10/2025,02/10/2025\r\n"
+    outcome = run(files)
+    assert [(p.file, p.row, p.rule) for p in outcome.report.errors] == [
+        ("missing.csv", 4, "The child is not in the Header table")
+    ]

@@ -138,3 +138,48 @@ def test_a_later_years_return_updates_the_register(authority_register, tmp_path)
             > placements
         )
         transaction.set_rollback(True)
+
+
+def _rows(folder, name: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO((folder / name).read_text(encoding="utf-8"))))
+
+
+def test_the_export_of_an_imported_return_equals_it_field_for_field(authority_register, tmp_path):
+    """A council's return says why each period of care ended (E5, E4A, E13...) and each
+    episode's legal status; the export of what was imported says the same, row for row, and
+    does not rewrite them as E8 or the child's latest legal status."""
+    generated, imported_from, exported = tmp_path / "gen", tmp_path / "in", tmp_path / "out"
+    export_return(authority_register, YEAR, generated)
+    imported_from.mkdir()
+    reasons = ["E5", "E4A", "E13", "E17", "E6", "E3"]
+    lines = (generated / "episodes.csv").read_bytes().decode("utf-8").split("\r\n")
+    header = lines[0].split(",")
+    rec, ls, rne = header.index("REC"), header.index("LS"), header.index("RNE")
+    changed, rewritten = 0, [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        if len(cells) == len(header):
+            if cells[rec] not in ("", "X1"):  # the episode ended a period of care
+                cells[rec] = reasons[changed % len(reasons)]
+                changed += 1
+            if cells[rne] == "S" and cells[ls] == "C2":
+                cells[ls] = "V2"  # accommodated under section 20 first, then a care order
+        rewritten.append(",".join(cells))
+    assert changed >= 5, "the generated return has periods of care that ended"
+    for path in generated.iterdir():
+        (imported_from / path.name).write_bytes(path.read_bytes())
+    (imported_from / "episodes.csv").write_bytes("\r\n".join(rewritten).encode("utf-8"))
+    with transaction.atomic():
+        _wipe(authority_register)
+        outcome = import_return_folder(imported_from, YEAR, CROYDON)
+        assert outcome.imported, outcome.report.as_text()
+        export_return(authority_register, YEAR, exported)
+        for name in ("header.csv", "episodes.csv", "uasc.csv", "missing.csv"):
+            given, written = _rows(imported_from, name), _rows(exported, name)
+            assert len(written) == len(given), name
+            for number, (a, b) in enumerate(zip(given, written, strict=True), start=2):
+                assert a == b, f"{name} row {number}: imported {a}, exported {b}"
+        transaction.set_rollback(True)

@@ -10,19 +10,18 @@ import io
 import time
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.factories import CROYDON, PASSWORD
 from visible.children.models import Child, Flag
 from visible.ssda903.factors import import_factors, import_factors_file
 from visible.ssda903.importer import import_return_folder
-from visible.ssda903.models import ProblemReport
+from visible.ssda903.models import ImportJob, ProblemReport
 
 from .test_problems import HEADER, good_files, run
+from .uploading import post_files, upload
 
 pytestmark = pytest.mark.django_db
-URL = "/returns/ssda903/"
 
 
 def errors(outcome) -> list[tuple[str, int | None, str, str, str, str]]:
@@ -70,21 +69,16 @@ def test_a_utf16_file_without_its_byte_order_mark_is_named_as_such(council_a):
     assert not Child.objects.exists()
 
 
-def test_the_upload_page_shows_and_keeps_the_report_of_a_nul_byte(client, manager_a):
+def test_the_upload_page_shows_and_keeps_the_report_of_a_nul_byte(
+    client, manager_a, django_capture_on_commit_callbacks
+):
     # The report is stored (ProblemReport) for its CSV download: PostgreSQL cannot store a NUL.
+    # So are the uploaded files until the job has run (UploadedFile, a binary field).
     client.login(username=manager_a.username, password=PASSWORD)
     files = good_files()
     files["episodes.csv"] = files["episodes.csv"].replace("PR4", "P\x00R4")
-    response = client.post(
-        URL,
-        {
-            "year": "2025",
-            "files": [
-                SimpleUploadedFile(n, c.encode(), content_type="text/csv") for n, c in files.items()
-            ],
-        },
-    )
-    assert response.status_code == 422
+    response = upload(client, django_capture_on_commit_callbacks, files)
+    assert response.status_code == 200
     page = response.content.decode()
     assert "nothing has been imported" in page
     assert "episodes.csv, column PLACE_PROVIDER: The value holds a NUL character (byte 0)" in page
@@ -154,17 +148,9 @@ def test_the_files_bytes_together_are_limited_before_they_are_read(
 def test_the_upload_page_refuses_files_over_the_limit_with_the_limit(client, manager_a, settings):
     settings.VISIBLE_SSDA903_MAX_BYTES = 400
     client.login(username=manager_a.username, password=PASSWORD)
-    response = client.post(
-        URL,
-        {
-            "year": "2025",
-            "files": [
-                SimpleUploadedFile(n, c.encode(), content_type="text/csv")
-                for n, c in good_files().items()
-            ],
-        },
-    )
+    response = post_files(client, good_files())
     assert response.status_code == 400
+    assert not ImportJob.objects.exists()  # nothing kept, no job
     assert (
         "The files are 453 bytes together; an SSDA903 return is at most 400 bytes: upload the Header, Episodes, "
         "UASC and Missing files only"

@@ -15,6 +15,7 @@ from visible.children.models import (
     SCOPE_FLAGS,
     TRAFFICKING_FLAGS,
     AgeAssessment,
+    CarePeriod,
     Child,
     ChildName,
     Flag,
@@ -95,7 +96,11 @@ def test_flags_overlap_realistically(generated, today):
         ).exists()
     )
     assert not Flag.objects.exclude(source="generated").exists()
-    assert not Flag.objects.exclude(recorded_by_name="generator").exists()
+    # Recorded by a (synthetic) person, by name, as on a real record: never "generator".
+    assert not Flag.objects.filter(recorded_by_name__in=["", "generator"]).exists()
+    assert all(
+        len(name.split()) >= 2 for name in Flag.objects.values_list("recorded_by_name", flat=True)
+    )
     assert not Flag.objects.filter(evidence="").exists()
 
 
@@ -183,7 +188,18 @@ def test_croydon_and_kent_place_children_with_each_other(generated, today):
 
 def test_most_children_have_a_current_placement_and_care_leavers_do_not(generated, today):
     current = set(Placement.objects.current_on(today).values_list("child_id", flat=True))
+    # Children under 18 who left care (issue 15): their period of care ended, and with it
+    # their last placement; there are some, and only they, under 18, have no placement.
+    left = dict(
+        CarePeriod.objects.filter(end_date__isnull=False).values_list("child_id", "end_date")
+    )
+    assert any(Child.objects.get(pk=pk).age_on(ended) < 18 for pk, ended in left.items()), (
+        "the generator draws children who left care before 18"
+    )
     for child in Child.objects.only("date_of_birth"):
+        if child.pk in left and left[child.pk] < today:
+            assert child.pk not in current
+            continue
         # Care ends on the 18th birthday (SSDA903 DEC): on that day the last placement is
         # still the one in force, and from the next day there is none.
         turns_18_today = (

@@ -192,6 +192,7 @@ def test_another_council_gets_404_for_every_page_of_a_child_not_theirs_and_it_is
         "episode-interview",
     ):
         assert client.post(reverse(f"web:{name}", args=[episode.pk]), {}).status_code == 404, name
+        assert client.get(reverse(f"web:{name}", args=[episode.pk])).status_code == 404, name
     assert client.post(reverse("web:alert-acknowledge", args=[alert.pk])).status_code == 404
     assert (
         client.post(
@@ -214,6 +215,15 @@ def test_a_role_that_cannot_act_sees_the_episode_but_gets_403_on_every_write(
     client = signed_in(analyst_a)
     page = client.get(reverse("web:episode", args=[episode.pk]))
     assert page.status_code == 200 and "Save the grade" not in page.content.decode()
+    # Each task page shows what it holds, without its form.
+    grade_page = client.get(reverse("web:episode-grade", args=[episode.pk]))
+    assert grade_page.status_code == 200 and "UASC child missing" in text_of(grade_page)
+    assert 'data-testid="grade-form"' not in grade_page.content.decode()
+    for name in ("episode-log", "episode-police", "episode-return"):
+        task = client.get(reverse(f"web:{name}", args=[episode.pk]))
+        assert task.status_code == 200 and 'method="post" action="/episodes/' not in (
+            task.content.decode()
+        ), name
     assert client.get(reverse("web:report-missing", args=[uasc_child.pk])).status_code == 403
     assert (
         client.post(
@@ -256,6 +266,9 @@ def test_the_host_council_sees_open_episodes_of_children_placed_with_it_but_not_
         "placed in your area" in body and "Save the grade" not in body and "Search log" not in body
     )
     assert client.post(reverse("web:episode-log", args=[episode.pk]), {}).status_code == 403
+    # The task pages hold what the host does not see: they lead back to the outline.
+    task = client.get(reverse("web:episode-log", args=[episode.pk]))
+    assert task.status_code == 302 and task["Location"] == reverse("web:episode", args=[episode.pk])
     actions.record_return(
         as_viewer(sw_a),
         episode,
@@ -280,9 +293,10 @@ def test_reporting_goes_to_the_episode_with_the_grade_and_every_reason(signed_in
         and episode.last_seen_place == "East Croydon station"
     )
     page = text_of(response)
-    assert "UASC child missing" in page and "Heading back to harm, Rec 5.ii" in page
-    assert "Contact with or control by traffickers" in page  # the ticked factor is a reason too
-    assert "Visible proposes High" in page
+    assert "Visible proposes High: UASC child missing (Heading back to harm, Rec 5.ii)" in page
+    reasons = text_of(client.get(reverse("web:episode-grade", args=[episode.pk])))
+    assert "UASC child missing" in reasons and "Heading back to harm, Rec 5.ii" in reasons
+    assert "Contact with or control by traffickers" in reasons  # the ticked factor is a reason
     # The time typed is UK time, stored as UTC.
     local = timezone.localtime(episode.last_seen_at)
     assert f"{local:%H:%M} on {local.day} {local:%B %Y}" in page
@@ -317,7 +331,7 @@ def test_a_bad_report_shows_the_error_summary_and_saves_nothing(signed_in, sw_a,
         "empty": "Select missing or away from placement",
         "bad_time": "Enter the time the child was last seen as hours and minutes on the 24-hour clock",
         "future": "When last seen must be now or in the past",
-        "absent": "Select a valid choice",
+        "absent": "Choose one of the answers given",
         "before_looked_after": "SSDA903 rule 581",
     }[case]
     before = (
@@ -357,24 +371,73 @@ def test_a_child_already_missing_gets_a_link_to_the_open_episode_not_a_second_re
 # --- the episode page ----------------------------------------------------------------------
 
 
-def test_lowering_the_grade_without_a_reason_or_below_the_floor_is_refused(
-    signed_in, coordinator_a, sw_a, uasc_child
+def test_lowering_the_grade_without_a_reason_is_refused_and_confirming_it_is_recorded(
+    signed_in, coordinator_a, sw_a, make_child
 ):
-    episode, _ = report(sw_a, uasc_child)
+    # Risk factors raise the proposal to High; as a child, the floor is Medium.
+    child = make_child(sw_a)
+    episode, grading = report(
+        sw_a, child, factors=("trafficker_contact", "debt_bondage", "isolated")
+    )
+    assert (grading.proposed_grade, grading.floor) == ("high", "medium")
     client = signed_in(coordinator_a)
     url = reverse("web:episode-grade", args=[episode.pk])
-    response = client.post(url, {"grade-grade": "low", "grade-reason": ""})
-    messages = error_summary(response)
-    assert any("written reason" in m for m in messages) and any(
-        "cannot be lower than High" in m for m in messages
-    )
+    response = client.post(url, {"grade-grade": "medium", "grade-reason": ""})
+    assert error_summary(response) == [
+        "Write down why the grade should be Medium rather than the proposed High: "
+        "a lower grade needs a written reason."
+    ]
     assert 'href="#id_grade-reason"' in response.content.decode()
     assert Grading.objects.filter(episode=episode).count() == 1
     response = client.post(url, {"grade-grade": "high", "grade-reason": ""}, follow=True)
     assert "The grade has been recorded" in text_of(response)
+    assert response.redirect_chain[-1][0] == reverse("web:episode", args=[episode.pk])
     confirmed = Grading.objects.filter(episode=episode, kind="confirmed").get()
-    assert confirmed.graded_by_name == "coordinator.a"
-    assert "Confirmed or changed by a professional" in text_of(response)
+    assert confirmed.graded_by_name == "Coordinator"  # by name, not username
+    assert "Confirmed or changed by a professional" in text_of(client.get(url))
+
+
+def grade_form_of(response) -> tuple[list[str], str]:
+    """The grades the grade form offers (its radios' values, in order) and its words."""
+    html = response.content.decode()
+    form = re.search(r'<form[^>]*data-testid="grade-form".*?</form>', html, re.S)
+    assert form, "No grade form on the page"
+    offered = re.findall(r'<input[^>]*name="grade-grade"[^>]*value="([^"]+)"', form.group(0))
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", form.group(0))).replace("&#x27;", "'")
+    return offered, words
+
+
+def test_the_grade_form_offers_only_the_grades_the_rules_allow_and_says_why(
+    signed_in, coordinator_a, sw_a, uasc_child, make_child
+):
+    episode, _ = report(sw_a, uasc_child)
+    client = signed_in(coordinator_a)
+    offered, words = grade_form_of(client.get(reverse("web:episode-grade", args=[episode.pk])))
+    assert offered == ["high"]
+    assert (
+        "This child cannot be graded lower than High: "
+        "UASC child missing (Heading back to harm, Rec 5.ii)" in words
+    )
+    assert "Low" not in words and "No apparent risk" not in words
+
+    # A grade the form does not offer, sent anyway: one error that says why, nothing saved.
+    url = reverse("web:episode-grade", args=[episode.pk])
+    response = client.post(url, {"grade-grade": "low", "grade-reason": "Safe with a cousin"})
+    assert error_summary(response) == [
+        "Choose High: this child cannot be graded lower "
+        "(UASC child missing, Heading back to harm, Rec 5.ii)"
+    ]
+    assert Grading.objects.filter(episode=episode).count() == 1
+
+    # A child with no trafficking concern is never graded below Medium while a child.
+    other = make_child(sw_a)
+    medium, _ = report(sw_a, other)
+    offered, words = grade_form_of(client.get(reverse("web:episode-grade", args=[medium.pk])))
+    assert offered == ["high", "medium"]
+    assert (
+        "This child cannot be graded lower than Medium: A child is never graded below medium"
+        in words
+    )
 
 
 def test_a_search_log_entry_with_a_forbidden_label_shows_a_warning_and_an_empty_one_is_refused(
@@ -463,13 +526,13 @@ def test_police_report_return_and_interview_through_their_forms(signed_in, sw_a,
         and not uasc_child.flags.filter(kind="trafficked_suspected").exists()
     )
     response = client.post(url, held | {"interview-independent": "on"}, follow=True)
-    page = text_of(response)
-    assert (
-        "The return interview has been recorded" in page and "Held" in page and "Tigrinya" in page
-    )
+    assert "The return interview has been recorded" in text_of(response)
+    page = text_of(client.get(url))
+    assert "Held" in page and "Tigrinya" in page
     assert "New phone, SIM or unexplained money or goods" in page
     assert uasc_child.flags.filter(kind="trafficked_suspected", end_date__isnull=True).exists()
-    assert "Reviewed after return" in page and "Reviewed at" in page  # the risk review
+    grade_page = text_of(client.get(reverse("web:episode-grade", args=[episode.pk])))
+    assert "Reviewed after return" in grade_page and "Reviewed at" in grade_page  # risk review
     alert = Alert.objects.get(child=uasc_child, code="return_interview_overdue")
     assert alert.resolved_at is not None
 
@@ -497,10 +560,14 @@ def test_turning_18_while_missing_keeps_the_label_missing(signed_in, sw_a, make_
 # --- missing now and alerts ----------------------------------------------------------------
 
 
-def test_missing_now_sorts_by_grade_then_longest_missing(signed_in, sw_a, uasc_child, make_child):
+def test_missing_now_puts_the_most_urgent_alert_first_then_the_grade_then_the_newest(
+    signed_in, sw_a, uasc_child, make_child
+):
+    """The board's order (docs/alerts.md): the most urgent open alert, nobody's yet, earliest
+    deadline first; then the grade; then the newest report."""
+    met = Organisation.objects.get(name="Metropolitan Police Service")
     plain = make_child(sw_a, given_names="Sam", family_name="Smith", nationality="GBR")
-    report(sw_a, plain, hours_ago=50)  # medium, missing longest
-    report(sw_a, uasc_child, hours_ago=2)  # high
+    report(sw_a, plain, hours_ago=50, force=met)  # medium, police told: no alert at all
     other = make_child(sw_a, given_names="Lan", family_name="Tran")
     register.record_flag(
         as_viewer(sw_a),
@@ -509,11 +576,19 @@ def test_missing_now_sorts_by_grade_then_longest_missing(signed_in, sw_a, uasc_c
         timezone.localdate() - dt.timedelta(days=100),
         "Separated (synthetic)",
     )
-    report(sw_a, other, hours_ago=10)  # high, missing longer than Dawit
-    page = text_of(signed_in(sw_a).get(reverse("web:missing-now")))
+    report(sw_a, other, hours_ago=10, force=met)  # high: a critical alert, raised first
+    report(sw_a, uasc_child, hours_ago=2, force=met)  # high: a critical alert, raised second
+    client = signed_in(sw_a)
+    page = text_of(client.get(reverse("web:missing-now")))
     order = [page.index(name) for name in ("Lan Tran", "Dawit Tekle", "Sam Smith")]
     assert order == sorted(order)
     assert "2 days 2 hours" in page
+    # Someone acknowledges Lan's alert: someone has it in hand, so Dawit's comes first.
+    lan = Alert.objects.get(child=other, code="high_risk_missing")
+    client.post(reverse("web:alert-acknowledge", args=[lan.pk]), follow=True)  # its message shown
+    page = text_of(client.get(reverse("web:missing-now")))
+    order = [page.index(name) for name in ("Dawit Tekle", "Lan Tran", "Sam Smith")]
+    assert order == sorted(order)
 
 
 def test_resolving_an_alert_needs_a_resolution(signed_in, coordinator_a, sw_a, uasc_child):
@@ -528,7 +603,7 @@ def test_resolving_an_alert_needs_a_resolution(signed_in, coordinator_a, sw_a, u
     assert alert.resolved_at is None
     client.post(reverse("web:alert-acknowledge", args=[alert.pk]))
     alert.refresh_from_db()
-    assert alert.acknowledged_by_name == "coordinator.a"
+    assert alert.acknowledged_by_name == "Coordinator"
     response = client.post(
         reverse("web:alert-resolve", args=[alert.pk]),
         {f"alert-{alert.pk}-resolution": "Reported by phone, reference to follow"},
@@ -572,7 +647,7 @@ def test_a_long_inbox_comes_in_pages_and_narrows_by_kind(signed_in, coordinator_
     """A council with years of history can have hundreds of open alerts: fifty a page,
     earliest due first, a filter by kind with counts, and acting on one returns to the same
     page and kind."""
-    due = NOW() - dt.timedelta(days=30)
+    due = NOW() - dt.timedelta(days=10)
     Alert.objects.bulk_create(
         [
             Alert(
@@ -583,14 +658,16 @@ def test_a_long_inbox_comes_in_pages_and_narrows_by_kind(signed_in, coordinator_
                 text=f"Synthetic alert number {i:03d}",
                 source="test",
                 due_at=due + dt.timedelta(minutes=i),
-                raised_at=due,
-            )
+                raised_at=due + dt.timedelta(minutes=i),  # the first raised is the most overdue
+            ).fill_terms()
             for i in range(60)
         ]
     )
     client = signed_in(coordinator_a)
-    first = text_of(client.get(reverse("web:alerts")))
-    assert "Showing 1 to 50 of 60" in first and "Page 1 of 2" in first
+    response = client.get(reverse("web:alerts"))
+    first = text_of(response)
+    assert "Showing 1 to 50 of 60" in first
+    assert 'aria-label="Page 2"' in response.content.decode()
     assert "Synthetic alert number 000" in first and "Synthetic alert number 050" not in first
     second = text_of(client.get(reverse("web:alerts") + "?page=2"))
     assert "Showing 51 to 60 of 60" in second and "Synthetic alert number 059" in second

@@ -4,12 +4,14 @@ told, for each way Visible can be not ready; no sign-in, no audit event, nothing
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
 import pytest
 from django.db import OperationalError
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+from freezegun import freeze_time
 
 from tests.factories import as_viewer
 from visible.audit.models import AuditEvent
@@ -101,7 +103,7 @@ def test_ready_once_a_worker_has_run_the_sweep_and_the_heartbeat(client, sw_a, m
     status, failed, body = _ready(client)
     assert status == 200, body
     assert body["ready"] is True and failed == set()
-    assert list(body["checks"]) == ["database", "migrations", "worker", "sweep"]
+    assert list(body["checks"]) == ["database", "migrations", "worker", "sweep", "audit_tail"]
     assert re.match(f"finished {_about(0)}", body["checks"]["sweep"]["detail"])
     text = client.get("/readyz").content.decode()
     assert "Kidane" not in text and "Tesfay" not in text
@@ -117,6 +119,20 @@ def test_no_worker_ever(client):
         "no worker has taken work yet: start `visible worker`"
         in (body["checks"]["worker"]["detail"])
     )
+
+
+def test_not_ready_is_one_warning_not_an_error_report(client, caplog):
+    """A monitor asks every few seconds while the worker is down: each answer is one WARNING
+    naming what failed, never Django's ERROR "Service Unavailable", which would page someone
+    (or reach Sentry) at every ask."""
+    _sweep(ok_seconds_ago=10)
+    with caplog.at_level(logging.INFO):
+        assert client.get("/readyz").status_code == 503
+    lines = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    assert not [line for line in lines if line[1] >= logging.ERROR], lines
+    warnings = [line for line in lines if line[0] == "visible.health"]
+    assert len(warnings) == 1 and warnings[0][1] == logging.WARNING
+    assert warnings[0][2].startswith("Not ready: worker (no worker has taken work yet")
 
 
 def test_worker_not_seen_for_two_minutes(client):
@@ -204,9 +220,52 @@ def test_database_not_answering(client, monkeypatch):
 
     monkeypatch.setattr(health.connection, "cursor", refuse)
     status, failed, body = _ready(client)
-    assert status == 503 and failed == {"database", "migrations", "worker", "sweep"}
+    assert status == 503 and failed == {"database", "migrations", "worker", "sweep", "audit_tail"}
     assert body["checks"]["database"]["detail"] == "cannot reach the database (OperationalError)"
     assert body["checks"]["worker"]["detail"] == "not checked: the database does not answer"
+
+
+def test_an_audit_event_waiting_too_long_to_be_sealed_makes_it_not_ready(
+    client, sw_a, settings, capsys
+):
+    """The worker seals the audit log's tail every minute: an event left unsealed longer than
+    VISIBLE_AUDIT_SEAL_LIMIT means it is not, and /readyz and `visible status` say so."""
+    from visible.audit.log import record
+    from visible.worker import health
+
+    settings.VISIBLE_AUDIT_SEAL_AT_ONCE = False  # as in service: appended, sealed later
+    settings.VISIBLE_AUDIT_SEAL_LIMIT = 300
+    appended = timezone.now() - dt.timedelta(seconds=400)
+    with freeze_time(appended):
+        record(as_viewer(sw_a), "view", object_type="child", object_id=7, summary="Viewed")
+    event = AuditEvent.objects.get(summary="Viewed")
+    _worker(seen_seconds_ago=5)
+    _sweep(ok_seconds_ago=10)
+
+    checks = {c.name: c for c in health.readiness(now=appended + dt.timedelta(seconds=299))}
+    assert checks["audit_tail"].ok
+    assert checks["audit_tail"].detail.startswith(
+        "sealed: 1 event waiting to be sealed, the oldest"
+    )
+
+    status, failed, body = _ready(client)
+    assert status == 503 and failed == {"audit_tail"}
+    detail = body["checks"]["audit_tail"]["detail"]
+    assert detail.startswith(
+        f"not sealed: 1 event waiting to be sealed, the oldest (row id {event.pk})"
+    )
+    assert re.search(
+        r", [67] min ago, longer than the limit of 300 s \(VISIBLE_AUDIT_SEAL_LIMIT\)", detail
+    )
+    assert detail.endswith("Start `visible worker`, or run `visible audit seal`")
+    assert "sw.a" not in detail and "Viewed" not in detail  # counts and times, nothing it says
+    assert main(["status"]) == 1
+    assert "  FAIL  audit_tail  not sealed: 1 event waiting" in capsys.readouterr().out
+
+    tasks.seal_audit()  # what the worker does every minute
+    status, failed, body = _ready(client)
+    assert status == 200
+    assert body["checks"]["audit_tail"]["detail"] == "sealed: every event is sealed into the chain"
 
 
 def test_health_checks_are_not_audited_signed_in_or_out(client, sw_a):

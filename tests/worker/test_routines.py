@@ -16,7 +16,7 @@ from tests.factories import as_viewer
 from visible.missing import actions, sweep
 from visible.missing.inputs import ReportMissingInput
 from visible.missing.models import Alert
-from visible.worker import routines, tasks
+from visible.worker import queue, routines, tasks
 from visible.worker.models import Routine
 
 DEAD = "crashed-host pid 99"
@@ -171,3 +171,40 @@ def test_a_starting_worker_frees_the_locks_of_dead_workers_on_its_machine_only()
         "other": f"elsewhere pid {gone.pid}",
     }
     assert tasks.run_sweep().ran
+
+
+def test_the_scheduler_queues_sealing_every_five_seconds_and_the_sweep_every_minute(
+    monkeypatch,
+):
+    """The worker's scheduler, on a clock the test moves: the first round at once, then
+    sealing the audit log every VISIBLE_AUDIT_SEAL_EVERY_SECONDS (5) and the heartbeat and the
+    sweep every VISIBLE_SWEEP_EVERY_SECONDS (60); a stall of the loop queues one turn, not a
+    backlog of them."""
+    from visible.worker import consumer
+
+    queued: list[str] = []
+
+    class Broker:
+        def enqueue(self, task):
+            queued.append(task.name)
+
+    clock = [1000.0]
+    monkeypatch.setattr(consumer.time, "monotonic", lambda: clock[0])
+    scheduler = consumer.RoutineScheduler(Broker(), threading.Event(), 1, True)
+    scheduler.every = 60
+    seen = []
+    for second in range(0, 125, 1):
+        clock[0] = 1000.0 + second
+        queued.clear()
+        scheduler.enqueue_routine()
+        seen += [(second, name) for name in queued]
+    names = {tasks.seal_audit.name: "seal", tasks.sweep.name: "sweep"}
+    assert [s for s, n in seen if names.get(n) == "sweep"] == [0, 60, 120]
+    assert [s for s, n in seen if names.get(n) == "seal"] == list(range(0, 125, 5))
+
+    clock[0] += 3600  # the loop stalled for an hour
+    queued.clear()
+    scheduler.enqueue_routine()
+    scheduler.enqueue_routine()
+    routine = (*tasks.ROUTINE, *queue.APP_ROUTINES)  # the apps' own, once their jobs.py is in
+    assert sorted(queued) == sorted(task.name for task in routine)  # once each

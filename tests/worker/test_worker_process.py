@@ -13,7 +13,9 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import as_viewer
+from visible.audit.log import record, verify
 from visible.audit.models import AuditEvent
+from visible.audit.seal import unsealed
 from visible.missing import actions
 from visible.missing.inputs import ReportMissingInput
 from visible.missing.models import Alert
@@ -120,6 +122,26 @@ def test_two_workers_with_their_schedulers_raise_a_falling_due_alert_once(
     assert first.stop() == 0 and second.stop() == 0
     for worker in (first, second):
         assert "Traceback" not in worker.output(), worker.output()
+
+
+@worker_db
+def test_the_worker_seals_the_audit_events_that_no_request_sealed(start_worker, sw_a, settings):
+    """Events appended while nobody sealed them after their commit (the head busy, say) are
+    sealed by the worker within a period, in order, and the chain verifies."""
+    settings.VISIBLE_AUDIT_SEAL_AT_ONCE = False
+    settings.VISIBLE_AUDIT_SEAL_AFTER_COMMIT = False
+    for n in range(3):
+        record(as_viewer(sw_a), "view", object_type="child", object_id=n + 1, summary=f"View {n}")
+    assert unsealed().count() == 3
+    worker = start_worker("sqlite", VISIBLE_AUDIT_SEAL_AT_ONCE="0")
+    wait_for("the events sealed", lambda: not unsealed().exists(), worker, START)
+    assert [e.summary for e in AuditEvent.objects.filter(summary__startswith="View ")] == [
+        "View 0",
+        "View 1",
+        "View 2",
+    ]
+    assert verify().ok
+    assert worker.stop() == 0 and "Traceback" not in worker.output(), worker.output()
 
 
 @worker_db

@@ -26,7 +26,7 @@ def disclose(
         child=child,
         organisation=org,
         by_user_id=viewer.user_id,
-        by_name=viewer.username,
+        by_name=viewer.display_name,
         what=what[:200],
         basis=basis,
         legal_basis=LEGAL_BASIS[Basis(basis)],

@@ -43,6 +43,21 @@ def can_set_rules(viewer: Viewer) -> bool:
     return bool(org and org.is_responsible_body and viewer.role in ROLES_THAT_SET_RULES)
 
 
+# Roles that may set a council's own acknowledgement deadlines (within the national ones) and
+# keep its on-call rota: those who run the service, not only those who see the children.
+ROLES_THAT_RUN_THE_SERVICE = {Role.SENIOR_MANAGER, Role.ORGANISATION_ADMIN}
+
+
+def can_set_deadlines(viewer: Viewer) -> bool:
+    org = viewer.organisation
+    return bool(
+        org
+        and org.is_active
+        and org.is_responsible_body
+        and viewer.role in ROLES_THAT_RUN_THE_SERVICE
+    )
+
+
 # --- police, and every organisation's view of one episode -------------------------------------
 
 
@@ -94,6 +109,47 @@ def require_act_on_episode(viewer: Viewer, episode) -> None:
         raise PermissionDenied("You cannot act on this missing episode")
 
 
+def can_record_police_grade(viewer: Viewer, episode) -> bool:
+    """The grade the police gave (R-POLICE-GRADE): whoever acts on the episode (the council's
+    staff; the force's officers while it is open), and the force's officers and SPOC wherever
+    they see the episode in full (a SPOC following up a child back within the follow-up days)."""
+    if can_act_on_episode(viewer, episode):
+        return True
+    return _police_here(viewer, episode) and episode_view(viewer, episode) == "full"
+
+
+def require_record_police_grade(viewer: Viewer, episode) -> None:
+    if not can_record_police_grade(viewer, episode):
+        raise PermissionDenied("You cannot record the police grade of this missing episode")
+
+
+def can_answer_challenge(viewer: Viewer, challenge) -> bool:
+    """A challenge to a police grade is answered by the trafficking SPOC of the force it is
+    addressed to, and nobody else."""
+    org = viewer.organisation
+    return bool(
+        org
+        and org.is_active
+        and viewer.role == Role.TRAFFICKING_SPOC
+        and challenge.force_id == org.pk
+    )
+
+
+def require_answer_challenge(viewer: Viewer, challenge) -> None:
+    if not can_answer_challenge(viewer, challenge):
+        raise PermissionDenied(
+            "Only the trafficking single point of contact of the force it is addressed to can "
+            "answer this challenge"
+        )
+
+
+def can_see_challenge(viewer: Viewer, challenge) -> bool:
+    """The force's SPOC it is addressed to, and whoever sees the episode in full."""
+    return can_answer_challenge(viewer, challenge) or (
+        episode_view(viewer, challenge.episode) == "full"
+    )
+
+
 def can_see_grab_pack(viewer: Viewer, child: Child, episode=None) -> bool:
     """The grab pack: the responsible council (and readers) always; the host council for the
     child and their open episodes; a police force only for an open episode reported to it, and
@@ -117,12 +173,15 @@ def can_see_grab_pack(viewer: Viewer, child: Child, episode=None) -> bool:
 
 # Alerts that tell an organisation something (rather than ask it to act on a child's record):
 # whoever's inbox they are in may acknowledge and resolve them.
-NOTICE_CODES = {"placed_in_your_area", "break_glass", "transferred_in"}
+NOTICE_CODES = {"placed_in_your_area", "break_glass", "transferred_in", "nts_packet_sent"}
 # Alerts about the organisation's own staff rather than its children (a person's second
 # break-glass use in a day, sharing.actions.STAFF_BREAK_GLASS): for its senior managers. They
 # reach any organisation whose staff may break the glass, police forces too, and never name the
 # child, whom the organisation cannot see.
 STAFF_NOTICE_CODES = {"break_glass_by_staff"}
+# Alerts to a police force's trafficking SPOC (a challenge to the force's grade of a child in
+# scope, R-POLICE-GRADE): in the force's inbox, for its SPOCs only.
+SPOC_CODES = {"police_grade_challenge"}
 
 
 def can_handle_alert(viewer: Viewer, alert) -> bool:
@@ -130,6 +189,8 @@ def can_handle_alert(viewer: Viewer, alert) -> bool:
         return False
     if alert.code in STAFF_NOTICE_CODES:
         return viewer.role == Role.SENIOR_MANAGER
+    if alert.code in SPOC_CODES:
+        return viewer.role == Role.TRAFFICKING_SPOC
     if alert.code in NOTICE_CODES:
         return viewer.role in ROLES_THAT_ACT
     return can_act(viewer, alert.child)
@@ -141,8 +202,9 @@ def require_handle_alert(viewer: Viewer, alert) -> None:
 
 
 def most_urgent_first(episodes) -> list:
-    """Open episodes as the missing-now board and the API list them: highest grade first, then
-    missing longest (an ungraded episode after every graded one)."""
+    """Open episodes as the API lists them: highest grade first, then missing longest (an
+    ungraded episode after every graded one). The pages order by the most urgent open alert
+    first (missing/triage.py, docs/alerts.md)."""
 
     def rank(episode) -> int:
         try:

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from visible.agencies.models import (
+    ADMINISTRATOR_ROLES,
     ROLES_THAT_EDIT_REGISTER,
     ROLES_THAT_SEE_COUNTS,
     OrganisationKind,
@@ -76,6 +77,10 @@ NO_GRANT = Grant(Access.NONE)
 
 
 def _org(viewer: Viewer):
+    """The organisation whose children the viewer may be granted. None for the administrator
+    roles: they manage people, and holding one opens no child's record (docs/access.md)."""
+    if viewer.role in ADMINISTRATOR_ROLES:
+        return None
     return viewer.organisation
 
 

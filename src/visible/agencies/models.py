@@ -37,6 +37,18 @@ class Organisation(models.Model):
         help_text="For councils and HSC Trusts: the authority whose children's services this is.",
     )
     is_active = models.BooleanField(default=True)
+    areas = models.ManyToManyField(
+        Authority,
+        blank=True,
+        related_name="covering_organisations",
+        help_text=(
+            "For police forces: the authorities in the force's area. For guardian services and "
+            "NGOs: the authorities they work in. Councils and HSC Trusts have their own authority."
+        ),
+    )
+    deactivated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was deactivated: its people lost access then."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -58,11 +70,40 @@ class Role(models.TextChoices):
     GUARDIAN = "guardian", "Independent guardian"
     NGO_WORKER = "ngo_worker", "NGO worker"
     ANALYST = "analyst", "Analyst"
+    # Manages the people of their own organisation (invitations, roles, teams, leavers); sees
+    # no child by holding it (issue 13).
+    ORGANISATION_ADMIN = "organisation_admin", "Organisation administrator"
+    # A member of the national body who puts organisations on Visible and appoints their first
+    # administrators; sees no child by holding it.
+    NATIONAL_ADMIN = "national_admin", "National administrator"
 
 
 # What each council role may do with the register. Extended, not rewritten, by later issues.
 ROLES_THAT_EDIT_REGISTER = {Role.SOCIAL_WORKER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
 ROLES_THAT_SEE_COUNTS = {Role.SENIOR_MANAGER, Role.MISSING_COORDINATOR, Role.ANALYST}
+# Roles that manage people (never children): their own organisation's, or (national) every
+# organisation's first administrators.
+ADMINISTRATOR_ROLES = {Role.ORGANISATION_ADMIN, Role.NATIONAL_ADMIN}
+
+
+class Team(models.Model):
+    """A team within an organisation (e.g. the UASC team, out-of-hours): people belong to at
+    most one team in each organisation they are a member of; children are allocated to one."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="team_name_unique_in_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
 
 
 class Membership(models.Model):
@@ -76,6 +117,12 @@ class Membership(models.Model):
     job_title = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     started = models.DateField(auto_now_add=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
+    deactivated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person left (lost access): kept for the record."
+    )
 
     class Meta:
         constraints = [

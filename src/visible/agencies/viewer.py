@@ -19,6 +19,19 @@ class Viewer:
     username: str
     organisation: Organisation | None
     role: str | None
+    # The person's name as people know them (their full name), kept in the records they make
+    # ("Recorded by Priya Shah"), where the username is only how they sign in.
+    name: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """Who this is, in words for a page: the person's full name; the username only for an
+        account with no name; "Visible" for the system itself (a sweep, an import)."""
+        if self.name.strip():
+            return self.name.strip()[:150]
+        if self.user_id is None and self.username.startswith("<"):
+            return "Visible"
+        return self.username
 
     @property
     def organisation_id(self) -> int | None:
@@ -41,18 +54,35 @@ class Viewer:
         return cls(user_id=None, username=f"<{reason}>", organisation=None, role=None)
 
 
-def viewer_for(user: AbstractBaseUser | AnonymousUser) -> Viewer:
-    if not user.is_authenticated:
-        return Viewer(user_id=None, username="", organisation=None, role=None)
-    membership = (
+def active_memberships(user) -> list[Membership]:
+    """The memberships a person may act for: active, of an active organisation, oldest first."""
+    return list(
         Membership.objects.select_related("organisation", "organisation__authority")
         .filter(user=user, is_active=True, organisation__is_active=True)
         .order_by("pk")
-        .first()
     )
+
+
+def viewer_from(user, memberships: list[Membership], acting_for: int | None = None) -> Viewer:
+    """The Viewer for `user` acting for the organisation `acting_for` (an id), which must be one
+    of `memberships` (else they act for none); without a choice, their first membership."""
+    if acting_for is not None:
+        membership = next((m for m in memberships if m.organisation_id == acting_for), None)
+    else:
+        membership = memberships[0] if memberships else None
     return Viewer(
         user_id=user.pk,
         username=user.get_username(),
         organisation=membership.organisation if membership else None,
         role=membership.role if membership else None,
+        name=user.get_full_name().strip(),
     )
+
+
+def viewer_for(user: AbstractBaseUser | AnonymousUser, acting_for: int | None = None) -> Viewer:
+    """Who `user` is when asking: acting for the organisation `acting_for` (the choice a person
+    in two organisations makes, kept in their session by the web), or their first active
+    membership if they have not chosen."""
+    if not user.is_authenticated:
+        return Viewer(user_id=None, username="", organisation=None, role=None)
+    return viewer_from(user, active_memberships(user), acting_for)

@@ -18,7 +18,10 @@ def _operator() -> str:
 def cmd_create(args: argparse.Namespace) -> int:
     from . import tokens
 
-    made = tokens.create_client(args.organisation, args.role, args.name, by=_operator())
+    holder = _holder(args.holder, args.organisation) if args.holder else None
+    made = tokens.create_client(
+        args.organisation, args.role, args.name, by=_operator(), created_by=holder
+    )
     client = made.client
     print(
         f"Created API client '{client.name}' for {client.organisation.name}, acting as {client.get_role_display()}."
@@ -30,6 +33,24 @@ def cmd_create(args: argparse.Namespace) -> int:
         "'Authorization: Bearer <token>', or as client_secret at POST /api/v1/oauth/token (docs/api.md)."
     )
     return 0
+
+
+def _holder(username: str, organisation_name: str):
+    """The person the secret is handed to: an active member of the client's organisation."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if (
+        user is None
+        or not user.memberships.filter(
+            organisation__name=organisation_name, is_active=True
+        ).exists()
+    ):
+        raise ValueError(
+            f"--for: '{username}' is not an active member of {organisation_name}; name the person "
+            "of that organisation the secret is handed to"
+        )
+    return user
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -83,6 +104,13 @@ def add_commands(sub) -> None:
     )
     c.add_argument(
         "--name", required=True, help="what the system is, e.g. 'Case management system'"
+    )
+    c.add_argument(
+        "--for",
+        dest="holder",
+        metavar="USERNAME",
+        help="the member of the organisation the secret is handed to: if they leave "
+        "(deactivated), the client is revoked with their access",
     )
     c.set_defaults(func=cmd_create)
     c = actions.add_parser("list", help="the clients, with when each was last used")

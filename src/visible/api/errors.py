@@ -33,6 +33,7 @@ TITLES = {
     415: "Unsupported media type",
     428: "If-Match header needed",
     429: "Too many requests",
+    503: "Service unavailable",
 }
 
 
@@ -66,6 +67,7 @@ class ActionRefused(exceptions.APIException):
         super().__init__(detail)
         self.status_code = status_code
         self.field_errors = field_errors_of(error)
+        self.extra: dict[str, Any] = {}
 
 
 def field_errors_of(error: DjangoValidationError) -> list[dict[str, Any]]:
@@ -138,7 +140,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return None  # a server error: Django's handler500 logs it and answers 500
     code = response.status_code
     if isinstance(exc, ActionRefused):
-        response.data = body(code, str(exc.detail), exc.field_errors)
+        response.data = body(code, str(exc.detail), exc.field_errors) | exc.extra
     elif isinstance(exc, exceptions.ValidationError):
         response.data = body(
             code, "Some details need correcting: see errors.", _flatten(exc.detail)

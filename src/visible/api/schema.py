@@ -20,6 +20,7 @@ DESCRIPTIONS = {
     412: "If-Match does not match the record's current ETag: someone else changed it; nothing was saved",
     428: "If-Match is required: send the ETag from your last GET",
     429: "Rate limit reached: wait for the number of seconds in Retry-After",
+    503: "The invitation email could not be handed to the mail server: nothing was saved; try again later",
 }
 
 
@@ -65,6 +66,8 @@ def add_response_headers(result, generator, request, public):
                     response.setdefault("headers", {})["ETag"] = {**etag, "required": True}
                 if method == "patch" and code == "200":
                     response.setdefault("headers", {})["ETag"] = {**etag, "required": True}
+                if code == "201" and path.endswith("/people"):
+                    response.setdefault("headers", {})["Location"] = {**location, "required": True}
                 if code == "201" and path.endswith(("/children", "/episodes")):
                     response.setdefault("headers", {})["Location"] = {**location, "required": True}
                     response["headers"]["ETag"] = {**etag, "required": True}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from visible.agencies.models import Role
 from visible.children.models import (
     CriminalisedStage,
     DobBasis,
@@ -17,6 +18,7 @@ from visible.children.models import (
     Sex,
 )
 from visible.missing.models import Category, FoundBy, LogKind, ReporterRole
+from visible.people import queries as people_queries
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import nationality_name
 from visible.risk import Grade
@@ -148,6 +150,18 @@ class ChildCoreInput(WriteInput):
 
 class ChildCreateInput(ChildCoreInput):
     other_names = OtherNameInput(many=True, required=False)
+    new_child_reason = StrictCharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        help_text="Only when a first request was refused with likely_matches: why this is a "
+        "different child from each of them (audited with the new record)",
+    )
+    likely_matches_seen = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="The ids of the likely_matches the refusal listed, which the reason answers",
+    )
 
 
 class ChildUpdateInput(ChildCoreInput):
@@ -201,6 +215,27 @@ class PlacementInput(WriteInput):
     )
     postcode = StrictCharField(max_length=8, required=False, allow_blank=True)
     provider = StrictCharField(max_length=200, required=False, allow_blank=True)
+    unregulated = serializers.BooleanField(
+        required=False,
+        help_text="Not a children's home, foster care or registered supported accommodation",
+    )
+    ofsted_urn = StrictCharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="The provider's Ofsted URN: needed for supported accommodation (K3, H5)",
+    )
+    signed_off_by_name = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="The senior manager who signed off an unregulated placement",
+    )
+    sign_off_reason = StrictCharField(
+        required=False,
+        allow_blank=True,
+        help_text="Why no regulated placement could be used",
+    )
 
 
 class EndPlacementInput(WriteInput):
@@ -318,6 +353,19 @@ def _current_placement(child):
     )
 
 
+class MatchedOut(serializers.Serializer):
+    """Which of the child's names (or identifiers) a search matched."""
+
+    kind = serializers.CharField(
+        help_text="name, preferred name, alias or name used, other spelling, previous name, "
+        "name in own script, or the identifier's name (e.g. Home Office reference)"
+    )
+    text = serializers.CharField(help_text="The name or identifier as recorded")
+    matched_words = serializers.ListField(
+        child=serializers.CharField(), help_text="The words of it that matched the search"
+    )
+
+
 class ChildSummary(serializers.Serializer):
     """A row of the list: what both the full and the limited view show."""
 
@@ -337,6 +385,10 @@ class ChildSummary(serializers.Serializer):
     nationality = serializers.CharField()
     active_flags = serializers.ListField(child=serializers.ChoiceField(choices=FlagKind.choices))
     current_placement = PlacementOut(allow_null=True)
+    matched = MatchedOut(
+        allow_null=True,
+        help_text="With q: the name or identifier that matched (null in a list without q)",
+    )
 
 
 class NrmReferralOut(serializers.Serializer):
@@ -489,7 +541,7 @@ def child_data(child, full: bool, sections: frozenset[str] = frozenset()) -> dic
     return ChildFull(base).data
 
 
-def summary_data(child, viewer_organisation_id: int | None) -> dict:
+def summary_data(child, viewer_organisation_id: int | None, matched=None) -> dict:
     placement = child.current_placements[0] if child.current_placements else None
     return ChildSummary(
         {
@@ -511,6 +563,13 @@ def summary_data(child, viewer_organisation_id: int | None) -> dict:
             "nationality": child.nationality,
             "active_flags": [f.kind for f in child.active_flags],
             "current_placement": placement,
+            "matched": {
+                "kind": matched.kind,
+                "text": matched.text,
+                "matched_words": [text.strip() for text, marked in matched.parts if marked],
+            }
+            if matched
+            else None,
         }
     ).data
 
@@ -768,3 +827,62 @@ class TokenError(serializers.Serializer):
     title = serializers.CharField()
     detail = serializers.CharField()
     errors = serializers.ListField(child=serializers.DictField())
+
+
+# --- people (the people API, api/views_people.py) ------------------------------------------
+
+PERSON_STATUSES = list(people_queries.STATUSES)
+
+
+class TeamPart(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PersonOut(serializers.Serializer):
+    id = serializers.IntegerField(
+        help_text="The person's access to your organisation (not the account)"
+    )
+    username = serializers.CharField(help_text="Their username: their email address, when invited")
+    email = serializers.CharField()
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    team = TeamPart(allow_null=True)
+    job_title = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=PERSON_STATUSES,
+        help_text="active; invited (link not yet used); expired or withdrawn (the link); "
+        "deactivated; none",
+    )
+    active = serializers.BooleanField(help_text="May use Visible for your organisation now")
+    invitation_expires_at = UtcDateTimeField(
+        allow_null=True, help_text="When the invitation link runs out, while they are invited"
+    )
+    last_sign_in_at = UtcDateTimeField(allow_null=True)
+    deactivated_at = UtcDateTimeField(allow_null=True)
+
+
+class PeoplePage(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = PersonOut(many=True)
+
+
+class PeopleQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PERSON_STATUSES, required=False)
+    email = serializers.CharField(
+        required=False, max_length=254, help_text="Only the person with this email address"
+    )
+
+
+class PersonCreateInput(WriteInput):
+    answered_with = "PersonOut"
+
+    email = StrictCharField(max_length=254, help_text="Their work email; it becomes their username")
+    given_name = StrictCharField(max_length=150)
+    family_name = StrictCharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    team = StrictCharField(
+        max_length=200, required=False, allow_blank=True, help_text="The name of one of your teams"
+    )
+    job_title = StrictCharField(max_length=200, required=False, allow_blank=True)

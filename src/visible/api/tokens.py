@@ -25,24 +25,28 @@ ACCESS_PREFIX = "vis_at_"  # a short-lived access token from POST /api/v1/oauth/
 CLIENT_ID_PREFIX = "visc_"
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)  # last_used_at is written at most once a minute
 
-# The roles a client of each kind of organisation may act as: the roles its people hold.
+# The roles a client of each kind of organisation may act as: the roles its people hold, and
+# the organisation's administrator, for a client that provisions its people from its own
+# directory (the people API, docs/api.md; it sees no child, as an administrator does not).
 ROLES_FOR_KIND = {
     OrganisationKind.COUNCIL: (
         Role.SOCIAL_WORKER,
         Role.MISSING_COORDINATOR,
         Role.SENIOR_MANAGER,
         Role.ANALYST,
+        Role.ORGANISATION_ADMIN,
     ),
     OrganisationKind.HSC_TRUST: (
         Role.SOCIAL_WORKER,
         Role.MISSING_COORDINATOR,
         Role.SENIOR_MANAGER,
         Role.ANALYST,
+        Role.ORGANISATION_ADMIN,
     ),
-    OrganisationKind.POLICE: (Role.POLICE_OFFICER, Role.TRAFFICKING_SPOC),
-    OrganisationKind.GUARDIAN_SERVICE: (Role.GUARDIAN,),
-    OrganisationKind.NGO: (Role.NGO_WORKER,),
-    OrganisationKind.NATIONAL_BODY: (Role.ANALYST,),
+    OrganisationKind.POLICE: (Role.POLICE_OFFICER, Role.TRAFFICKING_SPOC, Role.ORGANISATION_ADMIN),
+    OrganisationKind.GUARDIAN_SERVICE: (Role.GUARDIAN, Role.ORGANISATION_ADMIN),
+    OrganisationKind.NGO: (Role.NGO_WORKER, Role.ORGANISATION_ADMIN),
+    OrganisationKind.NATIONAL_BODY: (Role.ANALYST, Role.ORGANISATION_ADMIN),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views, views_auth, views_grabpack
+from . import views, views_auth, views_grabpack, views_people
 
 app_name = "api"
 urlpatterns = [
@@ -44,6 +44,18 @@ urlpatterns = [
         "episodes/<int:pk>/grab-pack.pdf",
         views_grabpack.EpisodeGrabPackPdfView.as_view(),
         name="grab-pack-pdf",
+    ),
+    path("people", views_people.PeopleView.as_view(), name="people"),
+    path("people/<int:pk>", views_people.PersonView.as_view(), name="person"),
+    path(
+        "people/<int:pk>/deactivate",
+        views_people.PersonDeactivateView.as_view(),
+        name="person-deactivate",
+    ),
+    path(
+        "people/<int:pk>/reactivate",
+        views_people.PersonReactivateView.as_view(),
+        name="person-reactivate",
     ),
     re_path(r"^(?P<rest>[\s\S]*)\Z", views_auth.not_found),  # any other path: a JSON 404
 ]

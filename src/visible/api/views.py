@@ -33,12 +33,14 @@ from visible.access import register as register_policy
 from visible.agencies.models import Organisation, OrganisationKind
 from visible.children import actions as register_actions
 from visible.children import photographs, queries
+from visible.children.duplicates import NewChild, PossibleDuplicate
 from visible.children.inputs import ChildInput, PlacementInput
 from visible.children.models import Child, Flag
 from visible.children.validation import Conflict
 from visible.missing import actions as missing_actions
 from visible.missing.inputs import ReportMissingInput, ReturnInput
 from visible.missing.models import Episode, GradingKind
+from visible.notifications import notify
 from visible.reference.models import Authority
 from visible.sharing import actions as sharing_actions
 
@@ -162,7 +164,9 @@ class ChildrenView(ApiView):
         parameters=[s.ChildSearchQuery],
         summary="Find children (list or search)",
         description="The children your organisation may find: its own, and those placed in its area (limited "
-        "view). The same filters and tolerant name search as the web list; 50 a page. Audited as a "
+        "view). The same filters and tolerant name search as the web list, best match first "
+        "(exact, then a name's start, then tolerant), each result saying which name or "
+        "identifier matched; 50 a page. Audited as a "
         "list or a search, with the ids returned.",
         responses={200: s.ChildPage, **errors(400)},
     )
@@ -192,7 +196,10 @@ class ChildrenView(ApiView):
                 "next": next_url,
                 "previous": previous_url,
                 "matched_identifier": result.matched_identifier,
-                "results": [s.summary_data(c, viewer.organisation_id) for c in result.children],
+                "results": [
+                    s.summary_data(c, viewer.organisation_id, result.matches.get(c.pk))
+                    for c in result.children
+                ],
             }
         )
 
@@ -210,6 +217,10 @@ class ChildrenView(ApiView):
         viewer = viewer_of(request)
         data = _valid(s.ChildCreateInput, request.data)
         other_names = [(n["name"], n["kind"]) for n in data.pop("other_names", [])]
+        answer = NewChild(
+            reason=data.pop("new_child_reason", ""),
+            seen=tuple(data.pop("likely_matches_seen", ())),
+        )
         if not register_policy.can_create(viewer):
             access.deny(
                 viewer, "child", "", None, "Tried to add a child to the register without permission"
@@ -219,8 +230,30 @@ class ChildrenView(ApiView):
             )
         try:
             child = register_actions.create_child(
-                viewer, ChildInput.from_mapping(data), other_names
+                viewer, ChildInput.from_mapping(data), other_names, new_child=answer
             )
+        except PossibleDuplicate as possible:
+            refused = ActionRefused(
+                possible,
+                status.HTTP_409_CONFLICT,
+                "The register may already hold this child: see likely_matches. Use that record, "
+                "or send the request again with new_child_reason and likely_matches_seen.",
+            )
+            refused.extra = {
+                "likely_matches": [
+                    {
+                        "id": m.child.pk,
+                        "url": reverse("api:child", args=[m.child.pk]),
+                        "given_names": m.child.given_names,
+                        "family_name": m.child.family_name,
+                        "date_of_birth": m.child.date_of_birth.isoformat(),
+                        "nationality": m.child.nationality,
+                        "why": m.why,
+                    }
+                    for m in possible.matches
+                ]
+            }
+            raise refused from possible
         except ValidationError as error:
             raise _refused(error, conflict=False) from error
         response = Response(s.child_data(child, full=True), status=status.HTTP_201_CREATED)
@@ -483,9 +516,7 @@ class ChildEpisodesView(ApiView):
         data = _valid(s.ReportMissingInput, request.data)
         data["police_force"] = _police_force(viewer, data.get("police_force"), "police_force")
         try:
-            episode, _ = missing_actions.report_missing(
-                viewer, child, ReportMissingInput.from_mapping(data)
-            )
+            episode, _ = notify.report_missing(viewer, child, ReportMissingInput.from_mapping(data))
         except ValidationError as error:
             already = Episode.objects.filter(child=child, returned_at__isnull=True).exists()
             raise _refused(error, conflict=already) from error

@@ -9,10 +9,11 @@ configured, to syslog (VISIBLE_AUDIT_ANCHOR_SYSLOG). `visible audit verify --anc
 then checks that the database still holds every anchored head: a chain rewritten after an
 anchor was written no longer does, key or no key.
 
-There is no scheduler yet, so anchoring is lazy: after a transaction that appended events
-commits, if the last anchor is older than VISIBLE_AUDIT_ANCHOR_INTERVAL, one is written.
-`visible audit anchor` writes one at once (for cron), and `visible sweep` writes one when it
-finishes. An anchor that cannot be written never undoes the write that prompted it: the
+Anchoring is lazy: after a transaction that sealed events into the chain commits (seal.py),
+if the last anchor is older than VISIBLE_AUDIT_ANCHOR_INTERVAL, one is written; the worker
+seals every few seconds, so an anchor follows within seconds of falling due while events are
+written. `visible audit anchor` writes one at once (for cron), and `visible sweep` writes one
+when it finishes. An anchor that cannot be written never undoes the write that prompted it: the
 failure is logged as an error, and verify later reports the gap.
 """
 
@@ -104,7 +105,12 @@ def write_anchor(*, only_if_due: bool = False, unless_anchored: bool = False) ->
             return Anchor(
                 seq=head.last_seq, hash=head.last_hash, at=head.anchored_at, key_id=current_key_id()
             )
-        first_key = AuditEvent.objects.order_by("seq").values_list("key_id", flat=True).first()
+        first_key = (
+            AuditEvent.objects.filter(seq__isnull=False)
+            .order_by("seq")
+            .values_list("key_id", flat=True)
+            .first()
+        )
         if first_key == UNKEYED:
             # Rekeying changes every hash, so an anchor written now would stop matching.
             raise UnkeyedChainError(

@@ -8,16 +8,24 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from visible.agencies.viewer import Viewer
 from visible.db.bulk import BulkTable
 
-from . import watch
-from .anchors import anchor_due, anchor_if_due
+from . import seal, watch
 from .keys import UNKEYED, chain_key, key_id
-from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent, hash_of
+from .models import (
+    GENESIS_HASH,
+    NEWEST_FIRST,
+    AuditAction,
+    AuditChainHead,
+    AuditEvent,
+    digest_of,
+    hash_of,
+)
 
 
 def canonical_json(detail: dict[str, Any] | None) -> str:
@@ -41,14 +49,9 @@ class Entry:
     detail: dict[str, Any] | None = None
 
 
-def event_values(
-    viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str
-) -> dict[str, Any]:
-    """Every field of the event appended for ``entry`` at ``seq``, its hash (keyed) and key id
-    included: what an EventWriter stores."""
-    key = chain_key()
-    values = dict(
-        seq=seq,
+def entry_values(viewer: Viewer, entry: Entry, at: dt.datetime) -> dict[str, Any]:
+    """What an event appended for ``entry`` at ``at`` says: the fields its digest covers."""
+    return dict(
         at=at,
         actor_user_id=viewer.user_id,
         actor_username=viewer.username[:150],
@@ -62,17 +65,36 @@ def event_values(
         summary=entry.summary[:500],
         purpose=entry.purpose[:500],
         detail=canonical_json(entry.detail),
-        prev_hash=prev_hash,
     )
+
+
+def unsealed_values(viewer: Viewer, entry: Entry, at: dt.datetime, key: bytes) -> dict[str, Any]:
+    """Every field of the event appended, unsealed, for ``entry``: its contents and their
+    digest, no place in the chain yet (seal.py gives it one). What an EventWriter stores."""
+    values = entry_values(viewer, entry, at)
+    values["digest"] = digest_of(values, key)
+    values.update(seq=None, prev_hash="", hash="", key_id=key_id(key))
+    return values
+
+
+def event_values(
+    viewer: Viewer, entry: Entry, seq: int, at: dt.datetime, prev_hash: str
+) -> dict[str, Any]:
+    """Every field of the event sealed for ``entry`` at ``seq`` after ``prev_hash``, its hash
+    (keyed) and key id included, but no digest: what migration children.0004 appends (its
+    historical model may predate the digest)."""
+    key = chain_key()
+    values = dict(seq=seq, **entry_values(viewer, entry, at), prev_hash=prev_hash)
     values["hash"] = hash_of(values, key)
     values["key_id"] = key_id(key)
     return values
 
 
 EventWriter = Callable[[list[dict[str, Any]]], Sequence[Any]]
-"""How appended events are stored: given every field of each new event (event_values), in
-chain order, it writes them in the caller's transaction and returns what it wrote. The chain
-itself (order, hashes, the head) is record_many's alone: a writer only chooses how rows go in.
+"""How appended events are stored: given every field of each new event (unsealed_values,
+sealed or not), in order, it writes them in the caller's transaction and returns what it
+wrote. The chain itself (order, hashes, the head) is record_many's and seal.py's alone: a
+writer only chooses how rows go in.
 """
 
 
@@ -108,43 +130,72 @@ def record(
     purpose: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. Joins the caller's transaction: if the write it
-    describes rolls back, so does its audit event."""
+    """Append one event to the log, to be sealed into the chain moments later (seal.py). Joins
+    the caller's transaction: if the write it describes rolls back, so does its audit event."""
     entry = Entry(action, object_type, object_id, child_id, summary, purpose, detail)
     return record_many(viewer, [entry])[0]
 
 
 def record_many(
-    viewer: Viewer, entries: Iterable[Entry], writer: EventWriter = write_models
+    viewer: Viewer,
+    entries: Iterable[Entry],
+    writer: EventWriter = write_models,
+    *,
+    sealed: bool = False,
 ) -> list[Any]:
-    """Append events to the chain in order, all by one viewer at one moment: the one way
-    anything joins the chain. The head is locked once, each event's values and keyed hash are
-    computed in order from it, `writer` stores the rows (write_models, or write_rows for bulk
-    imports) and the head moves on, all in the caller's transaction. Returns what the writer
+    """Append events in order, all by one viewer at one moment: the one way anything joins the
+    log. Each event's contents and digest are computed, `writer` stores the rows (write_models,
+    or write_rows for bulk imports), all in the caller's transaction. Returns what the writer
     wrote. Each event is exactly what ``record`` would append; ``verify`` checks them alike.
 
-    If the chain's head is due to be anchored (anchors.py), an anchor is written once the
-    transaction has committed: never before, as the events might yet be rolled back, and
-    never so that a failed anchor undoes the write."""
+    The events are appended unsealed, without the chain head's lock, so appending never waits
+    for another writer; they are sealed into the chain once the transaction commits, by the
+    first writer to find the head free or by the worker (seal.py). With
+    VISIBLE_AUDIT_SEAL_AT_ONCE (the tests) they are sealed at once, in the caller's transaction.
+
+    With ``sealed`` (bulk writers: an import's tens of thousands of events, the sweep), the
+    head is locked instead, the events already waiting are sealed first and these are appended
+    sealed after them: one write of each row rather than an insert and an update, at the cost
+    of holding the head until the caller commits (other writers still append; only sealing
+    waits). Either way, an anchor due is written once the transaction has committed: never
+    before, as the events might yet be rolled back, and never so that a failed anchor undoes
+    the write."""
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         at = timezone.now().astimezone(dt.UTC)
-        rows, seq, last_hash = [], head.last_seq, head.last_hash
-        for entry in entries:
-            entry = _with_route(entry)
-            seq += 1
-            values = event_values(viewer, entry, seq, at, last_hash)
-            last_hash = values["hash"]
-            rows.append(values)
+        key = chain_key()
+        rows = [unsealed_values(viewer, _with_route(entry), at, key) for entry in entries]
         if not rows:
             return []
-        written = list(writer(rows))
-        head.last_seq, head.last_hash = seq, last_hash
-        head.save(update_fields=["last_seq", "last_hash"])
-        if anchor_due(head, at):
-            transaction.on_commit(anchor_if_due, robust=True)
+        if sealed:
+            head = seal.lock_head()
+            seal.seal_locked(head)  # those waiting first: one order
+            seal.link(rows, head, key)
+            written = list(writer(rows))
+            seal.save_head(head, at)
+        else:
+            written = list(writer(rows))
+            if settings.VISIBLE_AUDIT_SEAL_AT_ONCE:
+                _seal_at_once(written)
+            elif settings.VISIBLE_AUDIT_SEAL_AFTER_COMMIT:
+                transaction.on_commit(seal.seal_after_commit, robust=True)
     watch.noted(rows)
     return written
+
+
+def _seal_at_once(written: list[Any]) -> None:
+    """Seal in the caller's transaction, waiting for the head: the tests' way
+    (VISIBLE_AUDIT_SEAL_AT_ONCE), so that every event has its number when record returns. The
+    instances written are given their place too."""
+    head = seal.lock_head()
+    events = seal.seal_locked(head)
+    if not events:
+        return
+    seal.save_head(head, timezone.now())
+    placed = {event.pk: event for event in events}
+    for event in written:
+        if isinstance(event, AuditEvent) and event.pk in placed:
+            for column in seal.CHAIN_COLUMNS:
+                setattr(event, column, getattr(placed[event.pk], column))
 
 
 def _with_route(entry: Entry) -> Entry:
@@ -196,18 +247,49 @@ class BrokenLink:
 
 
 @dataclass(frozen=True)
+class Altered:
+    """An event whose contents no longer match the digest made when it was appended."""
+
+    event_id: int
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = (
+            f"event #{self.seq} (row id {self.event_id})"
+            if self.seq is not None
+            else f"the unsealed event with row id {self.event_id}"
+        )
+        return f"{where}: {self.problem}"
+
+
+ALTERED_LISTED = 20  # verify names this many altered events, and counts the rest
+
+
+@dataclass(frozen=True)
 class VerifyResult:
-    events_checked: int
-    broken: BrokenLink | None
+    events_checked: int  # sealed events, from #1 to the head
+    broken: BrokenLink | None  # the first broken link of the chain, if any
     head_hash: str
+    altered: tuple[Altered, ...] = ()  # the first ALTERED_LISTED, sealed or not
+    altered_count: int = 0
+    tail: seal.Tail | None = None  # the events waiting to be sealed
+
+    @property
+    def chain_ok(self) -> bool:
+        """The sealed chain is whole and no event differs from its digest."""
+        return self.broken is None and not self.altered_count
 
     @property
     def ok(self) -> bool:
-        return self.broken is None
+        """That, and nothing has waited too long to be sealed."""
+        return self.chain_ok and (self.tail is None or self.tail.young)
 
 
 def _events_in_order(chunk_size: int = 5000) -> Iterator[AuditEvent]:
-    return AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
+    return (
+        AuditEvent.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=chunk_size)
+    )
 
 
 def _hash_problem(event: AuditEvent, current_key_id: str) -> str:
@@ -226,28 +308,83 @@ def _hash_problem(event: AuditEvent, current_key_id: str) -> str:
     return "its contents no longer match its hash: the row was changed after it was written"
 
 
-def verify(progress: Any = None) -> VerifyResult:
-    """Walk the whole chain; stop at the first broken link and say what is wrong there. Each
-    hash is checked with the chain's key, which the database does not hold."""
+def _digest_problem(event: AuditEvent, key: bytes, current_key_id: str) -> str:
+    """Why an event does not match its digest (empty if it does). Events sealed before
+    digests were made have none, and the chain's hash alone protects them."""
+    if event.sealed and not event.digest:
+        return ""
+    if not event.digest:
+        return "has no digest, so it was not appended by Visible: it was written straight into the database"
+    if event.compute_digest(key) == event.digest:
+        return ""
+    if event.key_id != current_key_id:
+        return (
+            f"was appended with a different key (key id {event.key_id}; this server's has key id "
+            f"{current_key_id})"
+        )
+    when = "before it was sealed" if event.sealed else "while it waits to be sealed"
+    return (
+        "its contents no longer match the digest made when it was appended: it was changed "
+        f"{when}, or written straight into the database"
+    )
+
+
+def verify(progress: Any = None, now: dt.datetime | None = None) -> VerifyResult:
+    """Walk the sealed chain from event #1 to the head; stop at the first broken link and say
+    what is wrong there. Each hash is checked with the chain's key, which the database does
+    not hold, and so is each event's digest (every event it finds altered is counted). Then
+    the unsealed tail: each waiting event's digest, and how long the oldest has waited, as of
+    ``now``: older than VISIBLE_AUDIT_SEAL_LIMIT fails (is the worker sealing?)."""
     key = chain_key()
     current_key_id = key_id(key)
+    altered: list[Altered] = []
+    altered_count = 0
+
+    def check_digest(event: AuditEvent) -> None:
+        nonlocal altered_count
+        problem = _digest_problem(event, key, current_key_id)
+        if problem:
+            altered_count += 1
+            if len(altered) < ALTERED_LISTED:
+                altered.append(Altered(event.pk, event.seq, problem))
+
+    checked, broken, head_hash = _walk_chain(key, current_key_id, check_digest, progress)
+    for event in seal.unsealed().order_by("id").iterator(chunk_size=5000):
+        check_digest(event)
+        if progress is not None:
+            progress.update(1)
+    return VerifyResult(
+        checked,
+        broken,
+        head_hash,
+        altered=tuple(altered),
+        altered_count=altered_count,
+        tail=seal.unsealed_tail(now or timezone.now()),
+    )
+
+
+def _walk_chain(
+    key: bytes, current_key_id: str, check_digest: Callable[[AuditEvent], None], progress: Any
+) -> tuple[int, BrokenLink | None, str]:
+    """(events checked, the first broken link or None, the last good hash)."""
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
     for event in _events_in_order():
+        assert event.seq is not None  # sealed events only
         if event.seq != expected_seq:
             missing = (
                 f"{expected_seq}"
                 if event.seq == expected_seq + 1
                 else f"{expected_seq} to {event.seq - 1}"
             )
-            return VerifyResult(
+            return (
                 checked,
                 BrokenLink(expected_seq, None, f"missing: event(s) {missing} were deleted"),
                 expected_prev,
             )
         if event.prev_hash != expected_prev:
-            return VerifyResult(
+            return (
                 checked,
                 BrokenLink(
                     event.seq,
@@ -257,11 +394,12 @@ def verify(progress: Any = None) -> VerifyResult:
                 expected_prev,
             )
         if event.compute_hash(key) != event.hash:
-            return VerifyResult(
+            return (
                 checked,
                 BrokenLink(event.seq, event.pk, _hash_problem(event, current_key_id)),
                 expected_prev,
             )
+        check_digest(event)
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
@@ -269,11 +407,9 @@ def verify(progress: Any = None) -> VerifyResult:
             progress.update(1)
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None and checked:
-        return VerifyResult(
-            checked, BrokenLink(checked, None, "the chain head row is missing"), expected_prev
-        )
+        return checked, BrokenLink(checked, None, "the chain head row is missing"), expected_prev
     if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
-        return VerifyResult(
+        return (
             checked,
             BrokenLink(
                 checked + 1,
@@ -282,11 +418,12 @@ def verify(progress: Any = None) -> VerifyResult:
             ),
             expected_prev,
         )
-    return VerifyResult(checked, None, expected_prev)
+    return checked, None, expected_prev
 
 
 def events_for_child(child_id: int, actions: tuple[str, ...] | None = None):
+    """A child's events, newest first: those still waiting to be sealed before the rest."""
     events = AuditEvent.objects.filter(child_id=child_id)
     if actions:
         events = events.filter(action__in=actions)
-    return events.order_by("-seq")
+    return events.order_by(*NEWEST_FIRST)

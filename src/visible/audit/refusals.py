@@ -49,9 +49,11 @@ SEGMENT_TYPES = {
     "collections": "collection",
     "problems": "problemreport",
     "partnerships": "partnershiparea",
+    "transfers": "ntstransfer",
 }
-# Route arguments that are not the id of a record (a format, a year, a section, a reset token).
-NOT_IDS = {"fmt", "year", "key", "rest", "uidb64", "token"}
+# Route arguments that are not the id of a record (a format, a year, a section, a reset token,
+# an arrival checklist item's code).
+NOT_IDS = {"fmt", "year", "key", "rest", "uidb64", "token", "what", "item"}
 _ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 
 

@@ -10,15 +10,22 @@ from visible.agencies.viewer import Viewer, viewer_for
 from .log import record
 from .models import AuditAction
 
+# Set on the request by whatever signs someone in (security/sessions.py: complete) to say how
+# (through the organisation's identity provider, and what stood in for the second factor).
+SIGN_IN_DETAIL = "visible_sign_in_detail"
+
 
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
+    detail = getattr(request, SIGN_IN_DETAIL, None) if request is not None else None
+    via = detail.get("organisation") if isinstance(detail, dict) else None
     record(
         viewer_for(user),
         AuditAction.SIGN_IN,
         object_type="user",
         object_id=user.pk,
-        summary="Signed in",
+        summary=f"Signed in with {via}'s identity provider" if via else "Signed in",
+        detail=detail or None,
     )
 
 

@@ -5,6 +5,7 @@ log.record_many asks it for the route and tells it what it wrote."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ class Watch:
     """The request being answered, and the denied events recorded for it so far."""
 
     request: HttpRequest
-    denials: list[tuple[int, str]] = field(default_factory=list)  # (seq, hash)
+    denials: list[tuple[dt.datetime, str]] = field(default_factory=list)  # (at, digest)
 
 
 _watch: ContextVar[Watch | None] = ContextVar("visible_refusal_watch", default=None)
@@ -56,7 +57,7 @@ def noted(events: Iterable[dict[str, Any]]) -> None:
     watch = _watch.get()
     if watch is None:
         return
-    watch.denials += [(e["seq"], e["hash"]) for e in events if e["action"] == AuditAction.DENIED]
+    watch.denials += [(e["at"], e["digest"]) for e in events if e["action"] == AuditAction.DENIED]
 
 
 def already_audited() -> bool:
@@ -65,8 +66,7 @@ def already_audited() -> bool:
     watch = _watch.get()
     if watch is None or not watch.denials:
         return False
-    seqs = [seq for seq, _ in watch.denials]
-    hashes = {h for _, h in watch.denials}
-    return any(
-        h in hashes for h in AuditEvent.objects.filter(seq__in=seqs).values_list("hash", flat=True)
-    )
+    # Found by its time (indexed) and its digest, sealed or not yet.
+    return AuditEvent.objects.filter(
+        at__in={at for at, _ in watch.denials}, digest__in={d for _, d in watch.denials}
+    ).exists()

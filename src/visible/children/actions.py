@@ -18,30 +18,41 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from visible.access import register as policy
+from visible.agencies.models import ROLES_THAT_EDIT_REGISTER, Membership, Role, Team
 from visible.agencies.viewer import Viewer
 from visible.audit.log import plain_value as _plain
 from visible.audit.log import record, record_for
 from visible.audit.models import AuditAction
+from visible.reference.codes import REASONS_CARE_ENDED
 from visible.reference.models import Authority
+from visible.risk import arrival as arrival_rules
+from visible.risk import nrm as nrm_rules
 
-from . import photographs
+from . import duplicates, photographs
 from .inputs import AgeAssessmentInput, ChildInput, GuardianInput, NrmReferralInput, PlacementInput
 from .models import (
     AgeAssessment,
     AgeAssessmentStatus,
+    Arrival,
+    ArrivalItemDone,
+    CarePeriod,
+    CarePeriodSource,
     Child,
     ChildName,
     Flag,
     FlagKind,
     GuardianAssignment,
+    NrmPilot,
     NrmReferral,
     Placement,
+    PlacementDetail,
+    PlacementRefusal,
 )
 from .names import search_text_for
 from .validation import (
@@ -63,12 +74,24 @@ PLACEMENT_FIELDS = (
     "postcode",
     "authority_id",
     "provider",
+    "unregulated",
+    "ofsted_urn",
+    "signed_off_by_name",
+    "sign_off_reason",
 )
 NRM_FIELDS = NrmReferralInput.field_names()
 
 
 class StaleRecord(ValidationError):
     """Someone else saved the record after this edit began."""
+
+
+class PlacementRefused(ValidationError):
+    """The suitability gate refused the placement; ``refusals`` says why, rule by rule."""
+
+    def __init__(self, refusals: tuple[arrival_rules.Refusal, ...]):
+        super().__init__({r.field: [r.text] for r in refusals})
+        self.refusals = refusals
 
 
 def _today() -> dt.date:
@@ -122,8 +145,19 @@ def _child_values(details: ChildInput) -> dict[str, Any]:
 
 @transaction.atomic
 def create_child(
-    viewer: Viewer, details: ChildInput, other_names: Sequence[tuple[str, str]] = ()
+    viewer: Viewer,
+    details: ChildInput,
+    other_names: Sequence[tuple[str, str]] = (),
+    *,
+    new_child: duplicates.NewChild | None = None,
 ) -> Child:
+    """Add a child to the viewer's organisation's register.
+
+    A person adding a child (the page, the API) passes ``new_child``: their answer to the likely
+    matches already on the register (duplicates.py), an empty one at first; while the register
+    may hold the child and they have not said why this is someone else, PossibleDuplicate is
+    raised with the matches and nothing is added. Importers, which match children by their
+    identifiers, and the demo pass nothing."""
     policy.require_create(viewer)
     organisation = viewer.organisation
     values = _child_values(details)
@@ -131,6 +165,14 @@ def create_child(
     check_child_details(p, values, _today())
     check_identifiers_unique(p, organisation.pk, values, exclude_child_id=None)
     p.raise_if_any()
+    matches: list[duplicates.LikelyMatch] = []
+    if new_child is not None:
+        matches = duplicates.check_new_child(
+            Child.objects.filter(responsible_organisation=organisation),
+            values,
+            [name for name, _ in other_names],
+            new_child,
+        )
     child = Child(responsible_organisation=organisation, **values)
     _save_identifiers(child, organisation.pk, values)
     for name, kind in other_names:
@@ -138,6 +180,14 @@ def create_child(
             ChildName.objects.create(child=child, name=name.strip(), kind=kind)
     _refresh_search_text(child)
     child.save(update_fields=["search_text"])
+    # the period of care the child is in, from the day they became looked after
+    CarePeriod.objects.create(
+        child=child,
+        start_date=child.looked_after_from,
+        source=CarePeriodSource.RECORDED,
+        recorded_by_name=viewer.display_name,
+        recorded_at=timezone.now(),
+    )
     record_for(
         viewer,
         AuditAction.CREATE,
@@ -152,7 +202,15 @@ def create_child(
                 if v not in ("", None, [], False)
             },
             "other_names": [n for n, _ in other_names if n.strip()],
-        },
+        }
+        | (
+            {
+                "likely_matches": [m.child.pk for m in matches],
+                "new_child_reason": new_child.reason.strip(),
+            }
+            if matches and new_child is not None
+            else {}
+        ),
     )
     return child
 
@@ -180,9 +238,16 @@ def update_child(viewer: Viewer, child: Child, details: ChildInput, expected_ver
     )
     p.raise_if_any()
     before = _snapshot(locked, CHILD_FIELDS)
+    was_looked_after_from = locked.looked_after_from
     for field, value in values.items():
         setattr(locked, field, value)
     _refresh_search_text(locked)
+    if locked.looked_after_from != was_looked_after_from:
+        # the first period of care began that day: it begins on the day corrected
+        first = locked.care_periods.order_by("start_date").first()
+        if first is not None and first.start_date == was_looked_after_from:
+            first.start_date = locked.looked_after_from
+            first.save(update_fields=["start_date"])
     locked.version = locked.version + 1
     _save_identifiers(locked, locked.responsible_organisation_id, values)
     changes = _changes(before, _snapshot(locked, CHILD_FIELDS))
@@ -337,7 +402,7 @@ def record_flag(
                 evidence=evidence.strip(),
                 source=source,
                 recorded_by_id=viewer.user_id,
-                recorded_by_name=viewer.username,
+                recorded_by_name=viewer.display_name,
                 recorded_at=timezone.now(),
             )
     except IntegrityError:
@@ -382,7 +447,7 @@ def end_flag(viewer: Viewer, flag: Flag, end_date: dt.date, reason: str) -> Flag
     p.raise_if_any()
     flag.end_date = end_date
     flag.end_reason = reason.strip()
-    flag.ended_by_name = viewer.username
+    flag.ended_by_name = viewer.display_name
     flag.ended_at = timezone.now()
     flag.save(update_fields=["end_date", "end_reason", "ended_by_name", "ended_at"])
     _bump(child)
@@ -402,6 +467,85 @@ def end_flag(viewer: Viewer, flag: Flag, end_date: dt.date, reason: str) -> Flag
         },
     )
     return flag
+
+
+# --- periods of care ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_care_ended(
+    viewer: Viewer, child: Child, *, end_date: dt.date | None, reason: str, today: dt.date
+) -> CarePeriod:
+    """The child stopped being looked after on `end_date`, for `reason` (an SSDA903 REC code):
+    the open period of care ends, and so does any placement still open on that day. `today`
+    is the clock's day (an end may not be in the future)."""
+    policy.require_edit(viewer, child)
+    locked = Child.objects.select_for_update(no_key=True).get(pk=child.pk)
+    p = Problems()
+    periods = list(locked.care_periods.order_by("start_date"))
+    if not periods:  # a child from before periods of care were kept: in care since then
+        periods = [
+            CarePeriod(
+                child=locked,
+                start_date=locked.looked_after_from,
+                source=CarePeriodSource.REGISTER,
+            )
+        ]
+    period = periods[-1]
+    if period.end_date is not None:
+        p.add(
+            "end_date",
+            f"{locked.full_name}'s care already ended on {period.end_date:%d/%m/%Y}",
+            conflict=True,
+        )
+    if reason not in REASONS_CARE_ENDED:
+        p.add("reason", "Select why care ended")
+    if end_date is None:
+        p.add("end_date", "Enter the date care ended")
+    elif end_date > today:
+        p.add("end_date", "The date care ended must be today or in the past")
+    elif end_date < period.start_date:
+        p.add(
+            "end_date",
+            "The date care ended must be on or after the date this period of care began "
+            f"({period.start_date:%d/%m/%Y})",
+        )
+    elif (
+        later := locked.placements.filter(start_date__gt=end_date).order_by("start_date").first()
+    ) is not None:
+        p.add(
+            "end_date",
+            f"A placement begins after that day ({later.start_date:%d/%m/%Y}): end or correct "
+            "it first, or check the date care ended",
+        )
+    p.raise_if_any()
+    assert end_date is not None
+    period.end_date, period.end_reason = end_date, reason
+    period.recorded_by_name, period.recorded_at = viewer.display_name, timezone.now()
+    if period.source == CarePeriodSource.REGISTER:
+        period.source = CarePeriodSource.RECORDED
+    period.save()
+    ended_placements = []
+    for placement in locked.placements.filter(start_date__lte=end_date).exclude(
+        end_date__lte=end_date
+    ):
+        placement.end_date = end_date
+        placement.save(update_fields=["end_date"])
+        ended_placements.append(placement.start_date.isoformat())
+    _bump(locked)
+    record_for(
+        viewer,
+        AuditAction.END,
+        period,
+        locked.pk,
+        f"Recorded that care ended on {end_date:%d/%m/%Y}: {REASONS_CARE_ENDED.label(reason)}",
+        {
+            "record": "care_period",
+            "changes": {"end_date": [None, _plain(end_date)], "end_reason": [None, reason]},
+            "placements_ended": ended_placements,
+        },
+    )
+    return period
 
 
 # --- placements ----------------------------------------------------------------------------
@@ -424,6 +568,71 @@ def _check_placement(
         check_no_overlap(p, start, end, others, "placement")
 
 
+def placement_proposal(child: Child, data: PlacementInput) -> arrival_rules.PlacementProposal:
+    return arrival_rules.PlacementProposal(
+        date_of_birth=child.date_of_birth,
+        start=data.start_date,
+        place_code=data.place_code,
+        detail=data.detail or "",
+        unregulated=data.unregulated,
+        ofsted_urn=data.ofsted_urn or "",
+        signed_off_by=data.signed_off_by_name or "",
+        sign_off_reason=data.sign_off_reason or "",
+    )
+
+
+def check_placement_suitable(child: Child, data: PlacementInput) -> None:
+    """The suitability gate (rules R-PLACE-UNDER-16, R-PLACE-URN, R-PLACE-SIGN-OFF): raises
+    PlacementRefused, naming the fields, if the placement may not be made."""
+    if not data.start_date:
+        return
+    refusals = arrival_rules.check_placement(placement_proposal(child, data))
+    if refusals:
+        raise PlacementRefused(refusals)
+
+
+@transaction.atomic
+def record_placement_refusal(
+    viewer: Viewer, child: Child, data: PlacementInput, refused: PlacementRefused
+) -> PlacementRefusal:
+    """Keep a refused placement attempt on the child's record and in its history. Called after
+    the attempt's own transaction rolled back (sharing.actions.record_placement)."""
+    policy.require_edit(viewer, child)
+    refusal = PlacementRefusal.objects.create(
+        child=child,
+        place_code=data.place_code,
+        detail=data.detail or "",
+        unregulated=data.unregulated,
+        start_date=data.start_date,
+        provider=data.provider or "",
+        reasons=[{"rule_id": r.rule_id, "text": r.text} for r in refused.refusals],
+        refused_by_name=viewer.display_name,
+        refused_at=timezone.now(),
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        refusal,
+        child.pk,
+        f"Placement refused: {data.place_code}"
+        + (f" ({PlacementDetail(data.detail).label.lower()})" if data.detail else "")
+        + f" from {data.start_date:%d/%m/%Y}. "
+        + " ".join(r.text for r in refused.refusals),
+        {
+            "record": "refused placement",
+            "rules": [r.rule_id for r in refused.refusals],
+            "changes": {
+                f: [None, v]
+                for f, v in _snapshot(
+                    refusal, ("place_code", "detail", "unregulated", "start_date", "provider")
+                ).items()
+                if v not in ("", None, False)
+            },
+        },
+    )
+    return refusal
+
+
 @transaction.atomic
 def record_placement(viewer: Viewer, child: Child, data: PlacementInput) -> Placement:
     """The placement alone. The pages and the API call sharing.actions.record_placement,
@@ -437,6 +646,7 @@ def record_placement(viewer: Viewer, child: Child, data: PlacementInput) -> Plac
         p.add("authority", "Select the authority whose area the placement is in")
     _check_placement(p, child, data, exclude_pk=None)
     p.raise_if_any()
+    check_placement_suitable(child, data)
     placement = Placement.objects.create(
         child=child,
         place_code=data.place_code,
@@ -446,6 +656,10 @@ def record_placement(viewer: Viewer, child: Child, data: PlacementInput) -> Plac
         postcode=(data.postcode or "").upper().strip(),
         authority=data.authority,
         provider=data.provider or "",
+        unregulated=arrival_rules.is_unregulated(placement_proposal(child, data)),
+        ofsted_urn=(data.ofsted_urn or "").strip().upper(),
+        signed_off_by_name=(data.signed_off_by_name or "").strip(),
+        sign_off_reason=(data.sign_off_reason or "").strip(),
     )
     _bump(child)
     record_for(
@@ -553,6 +767,69 @@ def _check_nrm(p: Problems, child: Child, v: dict[str, Any]) -> None:
         p.add("stayed_on", "Enter the date the decision was stayed")
 
 
+def _nrm_clock(child: Child, values: dict[str, Any]) -> dict[str, str]:
+    """Who decides the referral (risk/nrm.py: the council's pilot dates, the child's age, a
+    disputed age, a public-order case) and the reasonable grounds test of its day."""
+    referred_on = values["referred_on"]
+    in_pilot = (
+        NrmPilot.objects.filter(
+            organisation_id=child.responsible_organisation_id, start_date__lte=referred_on
+        )
+        .exclude(end_date__lt=referred_on)
+        .exists()
+    )
+    disputed = child.flags.active_on(referred_on).filter(
+        kind=FlagKind.AGE_DISPUTED
+    ).exists() or getattr(
+        child.age_assessments.filter(status_from__lte=referred_on)
+        .order_by("-status_from", "-pk")
+        .first(),
+        "status",
+        "none",
+    ) in (AgeAssessmentStatus.PENDING, AgeAssessmentStatus.DISPUTED, AgeAssessmentStatus.CHALLENGED)
+    who, _ = nrm_rules.decider(
+        in_pilot=in_pilot,
+        date_of_birth=child.date_of_birth,
+        referred_on=referred_on,
+        age_disputed=disputed,
+        public_order=bool(values.get("public_order")),
+    )
+    return {"decided_by": who, "rg_threshold": nrm_rules.threshold_on(referred_on)}
+
+
+@transaction.atomic
+def set_nrm_pilot(
+    viewer: Viewer, start_date: dt.date, end_date: dt.date | None, now: dt.datetime
+) -> NrmPilot:
+    """The viewer's council joins the devolved decision-making pilot from `start_date` (to
+    `end_date`, if it has left): referrals made then are timed by the panel's 45 days."""
+    if viewer.organisation is None or viewer.role not in (
+        Role.SENIOR_MANAGER,
+        Role.ORGANISATION_ADMIN,
+    ):
+        raise PermissionDenied("Only a senior manager or administrator of the council can say so")
+    p = Problems()
+    check_period(p, start_date, end_date, "Pilot", timezone.localdate(now))
+    p.raise_if_any()
+    pilot = NrmPilot.objects.create(
+        organisation=viewer.organisation,
+        start_date=start_date,
+        end_date=end_date,
+        recorded_by_name=viewer.display_name,
+        recorded_at=now,
+    )
+    record(
+        viewer,
+        AuditAction.CREATE,
+        object_type="nrmpilot",
+        object_id=pilot.pk,
+        summary=f"In the NRM devolved decision-making pilot from {start_date:%d/%m/%Y}"
+        + (f" to {end_date:%d/%m/%Y}" if end_date else ""),
+        detail={"start_date": _plain(start_date), "end_date": _plain(end_date)},
+    )
+    return pilot
+
+
 @transaction.atomic
 def record_nrm_referral(viewer: Viewer, child: Child, data: NrmReferralInput) -> NrmReferral:
     policy.require_edit(viewer, child)
@@ -560,7 +837,7 @@ def record_nrm_referral(viewer: Viewer, child: Child, data: NrmReferralInput) ->
     p = Problems()
     _check_nrm(p, child, values)
     p.raise_if_any()
-    referral = NrmReferral.objects.create(child=child, **values)
+    referral = NrmReferral.objects.create(child=child, **values, **_nrm_clock(child, values))
     _bump(child)
     record_for(
         viewer,
@@ -594,6 +871,8 @@ def update_nrm_referral(
     _check_nrm(p, child, values)
     p.raise_if_any()
     for field, value in values.items():
+        setattr(referral, field, value)
+    for field, value in _nrm_clock(child, values).items():
         setattr(referral, field, value)
     referral.save()
     changes = _changes(before, _snapshot(referral, NRM_FIELDS))
@@ -736,3 +1015,211 @@ def end_guardian(
         {"record": "guardian", "changes": {"end_date": [None, _plain(end_date)]}},
     )
     return assignment
+
+
+# --- allocation ----------------------------------------------------------------------------
+
+
+def _person(user) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def allocate(
+    viewer: Viewer,
+    child: Child,
+    worker_id: int | None,
+    team: Team | None,
+    expected_version: int | None = None,
+) -> Child:
+    """The child's allocated social worker and team ("My children", "My team's children").
+    The worker must be an active member of the child's council in a role that works on the
+    register; the team one of its open teams (a closed team the child already has may stay)."""
+    policy.require_edit(viewer, child)
+    locked = (
+        Child.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("responsible_organisation", "allocated_worker", "allocated_team")
+        .get(pk=child.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleRecord(
+            {
+                "__all__": [
+                    "Someone else changed this record while you were allocating it. Nothing has "
+                    "been saved: reload the page, then allocate again."
+                ]
+            }
+        )
+    council = locked.responsible_organisation
+    p = Problems()
+    worker = None
+    if worker_id is not None:
+        membership = (
+            Membership.objects.select_related("user")
+            .filter(user_id=worker_id, organisation=council, is_active=True, user__is_active=True)
+            .first()
+        )
+        if membership is None:
+            p.add("worker", f"Choose someone who is an active member of {council.name}")
+        elif membership.role not in ROLES_THAT_EDIT_REGISTER:
+            p.add(
+                "worker",
+                f"{_person(membership.user)} is {membership.get_role_display().lower()}: choose a "
+                "social worker, missing-children coordinator or senior manager",
+            )
+        else:
+            worker = membership.user
+    if team is not None:
+        if team.organisation_id != council.pk:
+            p.add("team", f"Choose one of {council.name}'s teams")
+        elif not team.is_active and team.pk != locked.allocated_team_id:
+            p.add("team", f"The {team.name} team is closed: choose an open team")
+    p.raise_if_any()
+    before = {
+        "allocated_worker": _person(locked.allocated_worker),
+        "allocated_team": locked.allocated_team.name if locked.allocated_team else None,
+    }
+    after = {"allocated_worker": _person(worker), "allocated_team": team.name if team else None}
+    if (locked.allocated_worker_id, locked.allocated_team_id) == (
+        worker.pk if worker else None,
+        team.pk if team else None,
+    ):
+        raise ValidationError({"worker": ["That is already the child's allocation"]})
+    locked.allocated_worker = worker
+    locked.allocated_team = team
+    locked.version = locked.version + 1
+    locked.save(update_fields=["allocated_worker", "allocated_team", "version", "updated_at"])
+    changes = _changes(before, after)
+    record_for(
+        viewer,
+        AuditAction.CHANGE,
+        locked,
+        locked.pk,
+        "Allocated to "
+        + (
+            ", ".join(filter(None, [after["allocated_worker"], after["allocated_team"]]))
+            or "nobody"
+        ),
+        {
+            "record": "allocation",
+            "changes": changes,
+            "ids": {
+                "allocated_worker": worker.pk if worker else None,
+                "allocated_team": team.pk if team else None,
+            },
+        },
+    )
+    return locked
+
+
+# --- the arrival checklist (the first 72 hours) ------------------------------------------------
+
+
+def can_open_arrival(child: Child, day: dt.date) -> bool:
+    """An arrival checklist is for a child with an unaccompanied, separated, UASC or
+    trafficking flag in force (risk/arrival.py ARRIVAL_SCOPE)."""
+    return child.flags.active_on(day).filter(kind__in=sorted(arrival_rules.ARRIVAL_SCOPE)).exists()
+
+
+@transaction.atomic
+def open_arrival(
+    viewer: Viewer, child: Child, arrived_at: dt.datetime | None, now: dt.datetime
+) -> Arrival:
+    """Start the arrival checklist's clock from the moment the child arrived. ``now`` is the
+    clock's moment (an arrival may not be in the future)."""
+    policy.require_edit(viewer, child)
+    Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()
+    p = Problems()
+    if arrived_at is None:
+        p.add("arrived_at", "Enter the date and time the child arrived")
+    elif arrived_at > now:
+        p.add("arrived_at", "The time the child arrived must be now or in the past")
+    elif timezone.localdate(arrived_at) < child.looked_after_from - dt.timedelta(days=1):
+        p.add(
+            "arrived_at",
+            "The time the child arrived must be no earlier than the day before they became "
+            f"looked after ({child.looked_after_from:%d/%m/%Y})",
+        )
+    if not can_open_arrival(child, timezone.localdate(now)):
+        p.add(
+            "arrived_at",
+            "An arrival checklist is for a child recorded as unaccompanied, separated, UASC or "
+            "at risk of or suspected of trafficking: record the flag first",
+        )
+    if child.arrivals.exists():
+        p.add("arrived_at", "This child already has an arrival checklist", conflict=True)
+    p.raise_if_any()
+    assert arrived_at is not None
+    arrival = Arrival.objects.create(
+        child=child, arrived_at=arrived_at, opened_by_name=viewer.display_name, opened_at=now
+    )
+    _bump(child)
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        arrival,
+        child.pk,
+        f"Started the arrival checklist: arrived {timezone.localtime(arrived_at):%d/%m/%Y %H:%M}",
+        {"record": "arrival", "changes": {"arrived_at": [None, _plain(arrived_at)]}},
+    )
+    return arrival
+
+
+@transaction.atomic
+def record_arrival_item(
+    viewer: Viewer,
+    arrival: Arrival,
+    item: str,
+    done_at: dt.datetime | None,
+    note: str,
+    now: dt.datetime,
+) -> ArrivalItemDone:
+    """One checklist item done, with when and what was done; audited."""
+    child = arrival.child
+    policy.require_edit(viewer, child)
+    Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()
+    p = Problems()
+    if item not in arrival_rules.ITEMS:
+        p.add("item", "Choose an item from the arrival checklist")
+    elif arrival.items_done.filter(item=item).exists():
+        p.add("item", "This item is already recorded as done", conflict=True)
+    if done_at is None:
+        p.add("done_at", "Enter the date and time it was done")
+    elif done_at > now:
+        p.add("done_at", "The time it was done must be now or in the past")
+    elif done_at < arrival.arrived_at:
+        p.add(
+            "done_at",
+            "The time it was done must be after the child arrived "
+            f"({timezone.localtime(arrival.arrived_at):%d/%m/%Y %H:%M})",
+        )
+    if not (note or "").strip():
+        p.add("note", "Say what was done (for example, who was referred, or the reference)")
+    p.raise_if_any()
+    assert done_at is not None
+    done = ArrivalItemDone.objects.create(
+        arrival=arrival,
+        item=item,
+        done_at=done_at,
+        done_by_name=viewer.display_name,
+        note=note.strip(),
+        recorded_at=now,
+    )
+    _bump(child)
+    title = arrival_rules.ITEMS[item].title
+    record_for(
+        viewer,
+        AuditAction.CHANGE,
+        done,
+        child.pk,
+        f"Arrival checklist: {title[:1].lower() + title[1:]}: done "
+        f"{timezone.localtime(done_at):%d/%m/%Y %H:%M}",
+        {
+            "record": "arrival item",
+            "item": item,
+            "changes": {"done_at": [None, _plain(done_at)], "note": [None, done.note]},
+        },
+    )
+    return done

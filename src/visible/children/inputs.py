@@ -62,6 +62,10 @@ class PlacementInput(ActionInput):
     postcode: str = ""
     authority: Authority
     provider: str = ""
+    unregulated: bool = False
+    ofsted_urn: str = ""
+    signed_off_by_name: str = ""
+    sign_off_reason: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +84,7 @@ class NrmReferralInput(ActionInput):
     stayed: bool = False
     stayed_on: dt.date | None = None
     notes: str = ""
+    public_order: bool = False
 
     @classmethod
     def of(cls, referral: NrmReferral) -> Self:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from visible.agencies.models import Organisation
+from visible.agencies.models import Organisation, Team
 from visible.dates import age_on
 from visible.reference.models import Authority
 
@@ -23,6 +23,13 @@ class DobBasis(models.TextChoices):
     CLAIMED = "claimed", "Claimed by the child"
     ASSESSED = "assessed", "Assessed (age assessment)"
     DOCUMENTED = "documented", "Documented (birth certificate, passport)"
+
+
+DOB_BASIS_PHRASES: dict[str, str] = {
+    DobBasis.CLAIMED: "claimed by the child",
+    DobBasis.ASSESSED: "from an age assessment",
+    DobBasis.DOCUMENTED: "from documents",
+}
 
 
 class Sex(models.TextChoices):
@@ -75,6 +82,25 @@ class Child(models.Model):
     photo = models.ImageField(upload_to="children/photos/", blank=True)
     photo_taken_on = models.DateField(null=True, blank=True)
 
+    # Who in the responsible council looks after the child day to day, and in which team
+    # ("My children", "My team's children"): children/actions.allocate, audited.
+    allocated_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="allocated_children",
+        verbose_name="allocated social worker",
+    )
+    allocated_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocated_children",
+        verbose_name="allocated team",
+    )
+
     # Folded (ASCII, lower case) name tokens of every name and alias, for tolerant search.
     search_text = models.TextField(blank=True, editable=False)
     version = models.PositiveIntegerField(
@@ -117,6 +143,11 @@ class Child(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.given_names, self.family_name) if p)
+
+    @property
+    def dob_basis_phrase(self) -> str:
+        """How the date of birth is known, as it reads after the date: "claimed by the child"."""
+        return DOB_BASIS_PHRASES.get(self.dob_basis, "")
 
     def age_on(self, day: dt.date) -> int:
         return age_on(self.date_of_birth, day)
@@ -256,6 +287,17 @@ class Placement(models.Model):
         help_text="The authority whose area the placement is in",
     )
     provider = models.CharField(max_length=200, blank=True)
+    # The suitability gate (risk/arrival.py check_placement): what the PLACE code cannot say.
+    unregulated = models.BooleanField(
+        "unregulated setting",
+        default=False,
+        help_text="Not a children's home, foster care or registered supported accommodation",
+    )
+    ofsted_urn = models.CharField("Ofsted URN", max_length=10, blank=True)
+    signed_off_by_name = models.CharField(
+        "senior manager who signed off", max_length=200, blank=True
+    )
+    sign_off_reason = models.TextField("why no regulated placement could be used", blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = PlacementQuerySet.as_manager()
@@ -266,6 +308,45 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_code} from {self.start_date}"
+
+
+class CarePeriodSource(models.TextChoices):
+    SSDA903 = "ssda903", "Imported from an SSDA903 return"
+    RECORDED = "recorded", "Recorded in Visible"
+    REGISTER = "register", "From the date the child became looked after (no end recorded)"
+
+
+class CarePeriod(models.Model):
+    """A period of being looked after: from the day the child became looked after to the day
+    care ceased (SSDA903 DECOM of its first episode to DEC of its last, the one whose REC is
+    not X1), with the reason (REC). Open while the child is looked after. A child is counted in
+    a return or table for a period only if one of these overlaps it (returns/foi.py)."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="care_periods")
+    start_date = models.DateField("became looked after")
+    end_date = models.DateField("ceased to be looked after", null=True, blank=True)
+    end_reason = models.CharField("why care ended (SSDA903 REC)", max_length=3, blank=True)
+    source = models.CharField(max_length=16, choices=CarePeriodSource.choices)
+    recorded_by_name = models.CharField(max_length=150, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["child", "start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "start_date"], name="one_care_period_a_start"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="care_period_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Looked after from {self.start_date}" + (
+            f" to {self.end_date} ({self.end_reason})" if self.end_date else ""
+        )
+
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        return self.start_date <= end and (self.end_date is None or self.end_date >= start)
 
 
 class NrmDecision(models.TextChoices):
@@ -283,6 +364,38 @@ class FirstResponderKind(models.TextChoices):
     )
     NGO = "ngo", "Non-governmental organisation"
     OTHER = "other", "Other first responder"
+
+
+class NrmDecider(models.TextChoices):
+    HOME_OFFICE = "home_office", "Home Office (5 working days)"
+    PILOT_PANEL = "pilot_panel", "Devolved decision-making panel (45 days)"
+
+
+class RgThreshold(models.TextChoices):
+    BEFORE_2023 = "suspect_not_prove", "Before 30 January 2023: suspect but cannot prove"
+    FROM_2023 = (
+        "reasonable_grounds_to_believe_2023",
+        "From 30 January 2023: reasonable grounds to believe, on objective factors",
+    )
+
+
+class NrmPilot(models.Model):
+    """A council's dates in the devolved child decision-making pilot: referrals made between
+    them are decided by its panel (45 days), except those the Home Office keeps."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="nrm_pilots"
+    )
+    start_date = models.DateField("in the pilot from")
+    end_date = models.DateField("to", null=True, blank=True)
+    recorded_by_name = models.CharField(max_length=150, blank=True)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["organisation", "start_date"]
+
+    def __str__(self) -> str:
+        return f"NRM pilot from {self.start_date}"
 
 
 class NrmReferral(models.Model):
@@ -310,6 +423,23 @@ class NrmReferral(models.Model):
     )
     stayed_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    public_order = models.BooleanField(
+        "public-order case", default=False, help_text="Decided by the Home Office in any area"
+    )
+    # Worked out by the action from the council's pilot dates (NrmPilot) and the child
+    # (risk/nrm.py decider); the reasonable grounds clock follows it.
+    decided_by = models.CharField(
+        "who makes the reasonable grounds decision",
+        max_length=16,
+        choices=NrmDecider.choices,
+        default=NrmDecider.HOME_OFFICE,
+    )
+    rg_threshold = models.CharField(
+        "reasonable grounds test in force on the day of referral",
+        max_length=40,
+        choices=RgThreshold.choices,
+        blank=True,
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -376,3 +506,63 @@ class GuardianAssignment(models.Model):
 
     def is_active_on(self, day: dt.date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class Arrival(models.Model):
+    """The first 72 hours of an unaccompanied, separated or possibly trafficked child's care:
+    the moment they arrived, from which each checklist item's time runs (risk/arrival.py)."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="arrivals")
+    arrived_at = models.DateTimeField("arrived")
+    opened_by_name = models.CharField(max_length=150, blank=True)
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-arrived_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "arrived_at"], name="one_arrival_a_moment")
+        ]
+
+    def __str__(self) -> str:
+        return f"Arrived {self.arrived_at:%Y-%m-%d %H:%M}"
+
+
+class ArrivalItemDone(models.Model):
+    """One checklist item done: by whom, when, and what was done."""
+
+    arrival = models.ForeignKey(Arrival, on_delete=models.CASCADE, related_name="items_done")
+    item = models.CharField(max_length=32)
+    done_at = models.DateTimeField("done")
+    done_by_name = models.CharField(max_length=150)
+    note = models.TextField(blank=True)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["done_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["arrival", "item"], name="one_record_an_arrival_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} done {self.done_at:%Y-%m-%d %H:%M}"
+
+
+class PlacementRefusal(models.Model):
+    """A placement the suitability gate refused (risk/arrival.py check_placement): what was
+    tried, by whom, and why, so an attempt to put a child in a hotel is never invisible."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="placement_refusals")
+    place_code = models.CharField("placement type (SSDA903 PLACE)", max_length=3)
+    detail = models.CharField(max_length=32, choices=PlacementDetail.choices, blank=True)
+    unregulated = models.BooleanField("unregulated setting", default=False)
+    start_date = models.DateField()
+    provider = models.CharField(max_length=200, blank=True)
+    reasons = models.JSONField(default=list, help_text="[{rule_id, text}] from the gate")
+    refused_by_name = models.CharField(max_length=150)
+    refused_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-refused_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Refused {self.place_code} from {self.start_date}"

@@ -8,6 +8,7 @@ number on the counts page is always the number of children its link shows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 
@@ -22,7 +23,7 @@ from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.dates import years_before
 
-from .models import SCOPE_FLAGS, Child, Flag, FlagKind, Placement
+from .models import SCOPE_FLAGS, Child, ChildName, Flag, FlagKind, NameKind, Placement
 from .names import fold, search_text_for, skeleton
 
 # Age bands used by the report's data request and by the list filter.
@@ -51,6 +52,8 @@ class ChildFilters:
     active_from: dt.date | None = None  # flag active at some time in this period
     active_to: dt.date | None = None
     own_only: bool = False  # only children the viewer's organisation is responsible for
+    allocated_to: int | None = None  # a user's id: "My children" (the allocated social worker)
+    team_id: int | None = None  # a team's id: "My team's children" (the allocated team)
     extra: dict = field(default_factory=dict)
 
     def as_audit(self) -> dict:
@@ -82,6 +85,10 @@ def apply_filters(
         start = filters.active_from or today
         end = filters.active_to or today
         children = children.filter(pk__in=children_with_flags(kinds, start, end))
+    if filters.allocated_to is not None:
+        children = children.filter(allocated_worker_id=filters.allocated_to)
+    if filters.team_id is not None:
+        children = children.filter(allocated_team_id=filters.team_id)
     if filters.nationality:
         children = children.filter(nationality=filters.nationality)
     if filters.gender:
@@ -111,8 +118,34 @@ def apply_filters(
     return children
 
 
-def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
-    """Ids whose names match every query token (prefix or fuzzy), best first."""
+# How a query token met a name token, best first: the same token, the start of it, or a
+# tolerant match (a misspelling or another transliteration: Jaro-Winkler, or the same
+# consonant outline). Children are ranked by these tiers before the similarity score, so an
+# exact "Muhamad" comes before a "Muhammad" that is only similar, however close.
+EXACT, PREFIX, TOLERANT = 3, 2, 1
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A child whose names match every query token: the sum of the tiers of the best match of
+    each query token (EXACT, PREFIX, TOLERANT), the sum of their scores, and the child's
+    folded name tokens that made those matches (to say which name matched)."""
+
+    pk: int
+    tier: int
+    score: float
+    tokens: frozenset[str]
+
+
+def _meet(meets: dict[str, tuple[int, float]], token: str, tier: int, score: float) -> None:
+    if (tier, score) > meets.get(token, (0, 0.0)):
+        meets[token] = (tier, score)
+
+
+def name_matches(rows: list[tuple[int, str]], query: str) -> list[NameMatch]:
+    """The children of ``rows`` (pk, folded names) whose names match every query token
+    (exactly, by its start, or tolerantly), best first: exact before prefix before tolerant,
+    then by similarity, then by pk."""
     query_tokens = fold(query).split()
     if not query_tokens:
         return []
@@ -126,10 +159,13 @@ def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
         outline = skeleton(token)
         if len(outline) >= SKELETON_MIN_LENGTH:
             outlines[outline].append(token)
-    scores: dict[int, float] = {}
+    tiers: dict[int, int] = defaultdict(int)
+    scores: dict[int, float] = defaultdict(float)
+    tokens: dict[int, set[str]] = defaultdict(set)
     matched_all: set[int] | None = None
     for qt in query_tokens:
-        best: dict[int, float] = {}
+        # For each token of the vocabulary that meets qt: (tier, score).
+        meets: dict[str, tuple[int, float]] = {}
         for token, score, _ in process.extract(
             qt,
             vocabulary,
@@ -137,24 +173,56 @@ def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
             score_cutoff=NAME_MATCH_THRESHOLD,
             limit=None,
         ):
-            for pk in holders[token]:
-                best[pk] = max(best.get(pk, 0.0), score)
+            _meet(meets, token, TOLERANT, score)
         for token in outlines.get(skeleton(qt), ()):
-            for pk in holders[token]:
-                best[pk] = max(best.get(pk, 0.0), SKELETON_SCORE)
+            _meet(meets, token, TOLERANT, SKELETON_SCORE)
+        if qt in holders:
+            _meet(meets, qt, EXACT, 1.0)
         if len(qt) >= 2:
             for token in vocabulary:
-                if token.startswith(qt):
-                    for pk in holders[token]:
-                        best[pk] = max(best.get(pk, 0.0), 0.95 if token != qt else 1.0)
+                if token != qt and token.startswith(qt):
+                    _meet(meets, token, PREFIX, 0.95)
+        best: dict[int, tuple[int, float, str]] = {}
+        for token, (tier, score) in meets.items():
+            for pk in holders[token]:
+                if (tier, score) > best.get(pk, (0, 0.0, ""))[:2]:
+                    best[pk] = (tier, score, token)
         matched_all = set(best) if matched_all is None else matched_all & set(best)
-        for pk, score in best.items():
-            scores[pk] = scores.get(pk, 0.0) + score
-    ranked = sorted(matched_all or (), key=lambda pk: (-scores[pk], pk))
-    return ranked
+        for pk, (tier, score, token) in best.items():
+            tiers[pk] += tier
+            scores[pk] += score
+            tokens[pk].add(token)
+    return [
+        NameMatch(pk, tiers[pk], scores[pk], frozenset(tokens[pk]))
+        for pk in sorted(matched_all or (), key=lambda pk: (-tiers[pk], -scores[pk], pk))
+    ]
+
+
+def _name_matches(rows: list[tuple[int, str]], query: str) -> list[int]:
+    """Ids whose names match every query token, best first (name_matches)."""
+    return [m.pk for m in name_matches(rows, query)]
 
 
 IDENTIFIER_FIELDS = policy.IDENTIFIER_FIELDS
+IDENTIFIER_LABELS = {
+    "council_id": "council case ID",
+    "child_903_id": "SSDA903 CHILD",
+    "home_office_ref": "Home Office reference",
+    "police_ref": "police reference",
+    "nrm_ref": "NRM reference",
+}
+
+
+@dataclass(frozen=True)
+class MatchedName:
+    """What a search matched for one child, to show on the row: the child's name (as the list
+    writes it, "FAMILY, Given"), another name (its kind: alias, other spelling...), or an
+    identifier; ``parts`` are its pieces, True for those that matched (shown in <mark>)."""
+
+    kind: str
+    text: str
+    parts: tuple[tuple[str, bool], ...]
+    on_main_name: bool
 
 
 @dataclass
@@ -164,6 +232,82 @@ class SearchResult:
     page: int
     pages: int
     matched_identifier: bool = False
+    matches: dict[int, MatchedName] = field(default_factory=dict)
+
+
+_PIECES = re.compile(r"[^\W_]+|[\W_]+")
+
+
+def list_name(child: Child) -> str:
+    """The name as the list of children writes it: "FAMILY, Given"."""
+    family = child.family_name.upper()
+    return f"{family}, {child.given_names}" if family else child.given_names
+
+
+def mark_parts(text: str, tokens: frozenset[str] | set[str]) -> tuple[tuple[str, bool], ...]:
+    """``text`` in pieces, each word True if it folds to one of ``tokens``; neighbours alike
+    are joined ("Muhamad Rahimi" with {"muhamad"}: ("Muhamad", True), (" Rahimi", False))."""
+    parts: list[tuple[str, bool]] = []
+    for piece in _PIECES.findall(text):
+        folded = fold(piece).split()
+        marked = bool(folded) and any(t in tokens for t in folded)
+        if parts and parts[-1][1] == marked:
+            parts[-1] = (parts[-1][0] + piece, marked)
+        else:
+            parts.append((piece, marked))
+    return tuple(parts)
+
+
+def _matched_name(
+    child: Child, tokens: frozenset[str], other_names: list[tuple[str, str]]
+) -> MatchedName | None:
+    """The name of the child (among those the viewer's view shows) with the most words that
+    matched, the child's own name first on a tie."""
+    candidates = [("name", list_name(child), True)]
+    if child.preferred_name:
+        candidates.append(("preferred name", child.preferred_name, False))
+    candidates += [(kind, text, False) for text, kind in other_names]
+    best: MatchedName | None = None
+    best_count = 0
+    for kind, text, main in candidates:
+        parts = mark_parts(text, tokens)
+        count = sum(len(fold(p).split()) for p, marked in parts if marked)
+        if count > best_count:
+            best, best_count = MatchedName(kind, text, parts, main), count
+    return best
+
+
+def _identifier_matched(child: Child, q: str) -> MatchedName | None:
+    for name in IDENTIFIER_FIELDS:
+        value = getattr(child, name)
+        if value and value.lower() == q.lower():
+            return MatchedName(IDENTIFIER_LABELS[name], value, ((value, True),), False)
+    return None
+
+
+def _matches_for(
+    viewer: Viewer, shown: list[Child], by_id: set[int], names: dict[int, NameMatch], q: str
+) -> dict[int, MatchedName]:
+    """What matched, for each child shown: an identifier, or the best-matching name among those
+    the viewer's view of the child shows (other names only with the whole record)."""
+    whole = set(
+        policy.whole_record_children(viewer)
+        .filter(pk__in=[c.pk for c in shown])
+        .values_list("pk", flat=True)
+    )
+    others: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for child_id, text, kind in ChildName.objects.filter(child_id__in=whole).values_list(
+        "child_id", "name", "kind"
+    ):
+        others[child_id].append((text, NameKind(kind).label.lower()))
+    found: dict[int, MatchedName] = {}
+    for child in shown:
+        matched = _identifier_matched(child, q) if child.pk in by_id else None
+        if matched is None and child.pk in names:
+            matched = _matched_name(child, names[child.pk].tokens, others.get(child.pk, []))
+        if matched is not None:
+            found[child.pk] = matched
+    return found
 
 
 def _with_list_details(children: QuerySet[Child], today: dt.date) -> QuerySet[Child]:
@@ -222,10 +366,12 @@ def find_children(
     )
     children = apply_filters(base, filters, today)
     matched_identifier = False
+    matches: dict[int, MatchedName] = {}
     q = filters.q.strip()
     if q:
         by_id, rows = _searchable_rows(viewer, children, q)
-        ranked = by_id + [pk for pk in _name_matches(rows, q) if pk not in set(by_id)]
+        named = {m.pk: m for m in name_matches(rows, q)}
+        ranked = by_id + [pk for pk in named if pk not in set(by_id)]
         matched_identifier = bool(by_id)
         total = len(ranked)
         pages = max(1, -(-total // PAGE_SIZE))
@@ -233,6 +379,7 @@ def find_children(
         page_ids = ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         found = {c.pk: c for c in _with_list_details(Child.objects.filter(pk__in=page_ids), today)}
         shown = [found[pk] for pk in page_ids if pk in found]
+        matches = _matches_for(viewer, shown, set(by_id), named, q)
     else:
         total = children.count()
         pages = max(1, -(-total // PAGE_SIZE))
@@ -255,7 +402,7 @@ def find_children(
                 "shown": [c.pk for c in shown],
             },
         )
-    return SearchResult(shown, total, page, pages, matched_identifier)
+    return SearchResult(shown, total, page, pages, matched_identifier, matches)
 
 
 # --- counts --------------------------------------------------------------------------------

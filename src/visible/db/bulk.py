@@ -12,7 +12,12 @@ adapters (dates, datetimes, JSON), so what is stored is what bulk_create would s
 Nothing here checks rows against the model's rules, and no signal is sent: the callers write
 only rows that already pass them (the generator's, the importer's after its checks, the audit
 log's). `reserve_ids` gives rows their primary keys before they are written, so that rows
-pointing at them can go in the same batch.
+pointing at them can go in the same batch; `take_ids` does so outside any transaction.
+
+`BulkTable.stage` lets a long import keep its write transaction short (docs/ssda903.md): the
+rows are made ready before the transaction opens (on SQLite written into a temporary table of
+the connection's own, which takes no lock on the database; on PostgreSQL adapted for COPY), and
+`Staged.insert`, inside it, moves them in with one INSERT ... SELECT (or COPY).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 INSERT_BATCH = 5000  # rows per INSERT statement on SQLite
 
@@ -62,6 +67,7 @@ class BulkTable:
         fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
         self.model = model
         self.columns: list[str] = [f.attname for f in fields]
+        self.column_names: list[str] = [f.column for f in fields]
         self.defaults: list[Any] = []
         self._steps: dict[str, Step] = {}
         for i, f in enumerate(fields):
@@ -126,16 +132,19 @@ class BulkTable:
                 out[i] = value if adapter is None or value is None else adapter(value)
         return tuple(out)
 
-    def insert(self, rows: list[dict]) -> None:
-        """Write the rows, in the caller's transaction. A row that leaves out a required
-        field is refused (KeyError) before anything is sent to the database."""
-        if not rows:
-            return
+    def _check_keys(self, rows: list[dict]) -> None:
         plans = self._plans
         for row in rows:
             keys = tuple(row)
             if keys not in plans:
                 plans[keys] = self._plan(keys)
+
+    def insert(self, rows: list[dict]) -> None:
+        """Write the rows, in the caller's transaction. A row that leaves out a required
+        field is refused (KeyError) before anything is sent to the database."""
+        if not rows:
+            return
+        self._check_keys(rows)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # COPY streams the rows in one command; a statement per row costs PostgreSQL
@@ -148,6 +157,115 @@ class BulkTable:
                 cursor.executemany(
                     self.sql, [self.values(r) for r in rows[start : start + INSERT_BATCH]]
                 )
+
+    def stage(self, rows: list[dict]) -> Staged:
+        """Make the rows ready to be written, before the transaction that writes them opens
+        (see `Staged`). Each row must bring its id (`with_id`, from `take_ids`): nothing that
+        depends on the write lock is left for `Staged.insert`."""
+        self._check_keys(rows)
+        values = [self.values(row) for row in rows]
+        if connection.vendor != "sqlite" or not values:
+            return Staged(self, values, None)
+        _Staging.count += 1
+        name = f"visible_staged_{self.model._meta.db_table}_{_Staging.count}"
+        columns = ", ".join(f"c{i}" for i in range(len(self.columns)))
+        marks = ", ".join(["%s"] * len(self.columns))
+        with connection.cursor() as cursor:
+            # Columns without a type, so values are kept exactly as given until the table's own
+            # columns take them, as the INSERT of `insert` would.
+            cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
+            own = not connection.in_atomic_block
+            if own:
+                # A DEFERRED transaction of its own, which writes only the temporary database:
+                # Django's atomic() would begin IMMEDIATE and take the database's write lock.
+                cursor.execute("BEGIN")
+            try:
+                for start in range(0, len(values), INSERT_BATCH):
+                    cursor.executemany(
+                        f"INSERT INTO temp.{name} VALUES ({marks})",
+                        values[start : start + INSERT_BATCH],
+                    )
+            except BaseException:
+                if own:
+                    cursor.execute("ROLLBACK")
+                cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
+                raise
+            if own:
+                cursor.execute("COMMIT")
+        return Staged(self, [], name, count=len(values))
+
+
+class _Staging:
+    count = 0  # temporary tables made by this process, for their names
+
+
+class Staged:
+    """Rows of one table made ready by `BulkTable.stage`: `insert` writes them in the caller's
+    transaction (on SQLite one INSERT ... SELECT from the temporary table, several times
+    faster than inserting them row by row; on PostgreSQL COPY), and `discard` removes the
+    temporary table, whether or not they were written. Staged rows belong to the connection
+    (the thread) that staged them."""
+
+    def __init__(self, table: BulkTable, values: list[tuple], temp: str | None, count: int = 0):
+        self.table, self._values, self._temp = table, values, temp
+        self.count = count or len(values)
+
+    def insert(self) -> None:
+        if not self.count:
+            return
+        table = self.table
+        with connection.cursor() as cursor:
+            if self._temp is None:
+                if connection.vendor == "postgresql":
+                    with cursor.cursor.copy(table.copy_sql) as copy:
+                        for values in self._values:
+                            copy.write_row(values)
+                    return
+                for start in range(0, len(self._values), INSERT_BATCH):
+                    cursor.executemany(table.sql, self._values[start : start + INSERT_BATCH])
+                return
+            ops = connection.ops
+            names = ", ".join(ops.quote_name(f) for f in table.column_names)
+            columns = ", ".join(f"c{i}" for i in range(len(table.columns)))
+            cursor.execute(
+                f"INSERT INTO main.{ops.quote_name(table.model._meta.db_table)} ({names}) "
+                f"SELECT {columns} FROM temp.{self._temp}"
+            )
+
+    def discard(self) -> None:
+        if self._temp is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS temp.{self._temp}")
+            self._temp = None
+        self._values = []
+
+
+def take_ids(model, count: int) -> list[int]:
+    """`count` new primary keys for `model`, taken for good before the transaction that writes
+    the rows opens, so that it need not hold the write lock while they are worked out; ids
+    taken and never used are a gap, as a rolled-back PostgreSQL sequence leaves.
+
+    PostgreSQL: from the table's sequence (as `reserve_ids`). SQLite: Django's tables count
+    their ids with AUTOINCREMENT, which never gives an id at or below the table's
+    ``sqlite_sequence`` entry, so moving that entry on past the ids taken (in a short
+    transaction of its own, or the caller's) keeps every other insert clear of them."""
+    if count == 0:
+        return []
+    if connection.vendor == "postgresql":
+        return reserve_ids(model, count)
+    table = model._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        first = max(highest, found[0] if found else 0) + 1
+        last = first + count - 1
+        if found:
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
+        else:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
+    return list(range(first, last + 1))
 
 
 def reserve_ids(model, count: int) -> list[int]:

@@ -1,6 +1,8 @@
 """The national body in the demo: two collection years answered by every authority as in the
-report (synthetic figures), the latest still waiting for the demo councils, so a council's
-manager can send theirs from Visible and the analyst can watch it arrive."""
+report (synthetic figures) but the demo councils, who answer from Visible: their manager sends
+each year's return from the National returns page and the analyst can watch it arrive. (The
+synthetic answers never speak for a council on Visible: its page would show a status it never
+gave.)"""
 
 from __future__ import annotations
 
@@ -32,13 +34,8 @@ def set_up_national_demo(analyst: Viewer, waiting_for: list[str], out: TextIO) -
             dt.date(year + 1, 8, 31),
             dt.date(year + 1, 11, 30),
         )
-        # The demo councils have not answered the latest yet: they send theirs from Visible.
-        fill_collection(
-            analyst,
-            collection,
-            seed=year,
-            leave_out=frozenset(waiting_for) if year == YEARS[-1] else frozenset(),
-        )
+        # The demo councils have not answered yet: they send theirs from Visible.
+        fill_collection(analyst, collection, seed=year, leave_out=frozenset(waiting_for))
     out.write(
         f"National monitoring: {len(YEARS)} collections with synthetic returns from "
         f"{collection.requests.exclude(status=RequestStatus.REQUESTED).count()} authorities.\n"

@@ -9,7 +9,8 @@ fewer separated or unaccompanied, about one in five suspected or identified as t
 trafficked child is about twice as likely to go missing; repeat missing concentrated on a few
 children (a heavy-tailed number of incidents each); most incidents under 24 hours, about a
 third longer than a day, a few still open at the end; a small share of children held by two
-or three authorities (the links the tables count).
+or three authorities (the links the tables count); about one in seven known only by the
+authority's own SSDA903 CHILD id (imported, no name yet), never linked.
 
 The rows are written as CSV text once; PostgreSQL loads it with COPY, DuckDB with read_csv,
 SQLite (small data sets) with executemany of the same values.
@@ -24,7 +25,14 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from visible.pseudo.models import PseudoChild, PseudoEpisode, Submission
+from visible.pseudo.models import (
+    LINKAGE_RULE,
+    LOCAL_BASES,
+    KeyBasis,
+    PseudoChild,
+    PseudoEpisode,
+    Submission,
+)
 from visible.returns.foi import GROUPS
 
 GENDERS = (("boy", 70), ("girl", 27), ("non_binary", 1), ("not_known", 2))
@@ -48,7 +56,14 @@ NATIONALITIES = (
     ("XXA", 1),
     ("XXX", 1),
 )
-KEY_BASES = (("home_office", 55), ("nrm", 10), ("name_dob", 35))
+KEY_BASES = (
+    ("home_office", 50),
+    ("nrm", 10),
+    ("name_dob", 25),
+    ("authority_903", 13),  # imported from an SSDA903 return, no name yet: never linked
+    ("ambiguous", 1),
+    ("authority_record", 1),
+)
 DISTRICTS = (
     "CR0",
     "CR2",
@@ -126,6 +141,7 @@ SUBMISSION_COLUMNS = (
     "episodes",
     "records_merged",
     "digest",
+    "linkage_rule",
 )
 assert [c.removeprefix("in_") for c in CHILD_COLUMNS[10:18]] == [g.code for g in GROUPS], (
     "GROUPS changed: update CHILD_COLUMNS"
@@ -133,7 +149,8 @@ assert [c.removeprefix("in_") for c in CHILD_COLUMNS[10:18]] == [g.code for g in
 DUCKDB_TYPES = {
     Submission._meta.db_table: "id BIGINT, authority_id BIGINT, period_start DATE, period_end DATE, version INTEGER, "
     "is_current BOOLEAN, submitted_at TIMESTAMPTZ, submitted_by VARCHAR, submitted_by_organisation VARCHAR, "
-    "key_id VARCHAR, children INTEGER, episodes INTEGER, records_merged INTEGER, digest VARCHAR",
+    "key_id VARCHAR, children INTEGER, episodes INTEGER, records_merged INTEGER, digest VARCHAR, "
+    "linkage_rule SMALLINT",
     PseudoChild._meta.db_table: "id BIGINT, submission_id BIGINT, authority_id BIGINT, pseudo_id VARCHAR, "
     "key_basis VARCHAR, birth_month DATE, gender VARCHAR, nationality VARCHAR, district VARCHAR, placed_in VARCHAR, "
     + ", ".join(f"{c} BOOLEAN" for c in CHILD_COLUMNS[10:18])
@@ -224,6 +241,7 @@ def generate(
                 0,
                 0,
                 "0" * 64,
+                LINKAGE_RULE,
             )
         )
 
@@ -250,6 +268,14 @@ def generate(
         [n for n, _ in NATIONALITIES], [w for _, w in NATIONALITIES], k=children
     )
     bases = rng.choices([b for b, _ in KEY_BASES], [w for _, w in KEY_BASES], k=children)
+    # A person's records share the basis of their first; a person held by two authorities has
+    # a national one (an id made from the authority's own CHILD id never links).
+    first_basis: dict[int, str] = {}
+    for record in range(children):
+        basis = first_basis.setdefault(person[record], bases[record])
+        if records_of[person[record]] > 1 and basis in LOCAL_BASES:
+            basis = first_basis[person[record]] = KeyBasis.HOME_OFFICE.value
+        bases[record] = basis
     births = _months(dt.date(start.year - 18, start.month, 1), dt.date(end.year - 13, end.month, 1))
 
     rows = []

@@ -41,6 +41,9 @@ DEMO_USERS = [
     DemoUser("sw.croydon", "Priya", "Shah", COUNCIL_A, Role.SOCIAL_WORKER),
     DemoUser("coordinator.croydon", "Tom", "Ellis", COUNCIL_A, Role.MISSING_COORDINATOR),
     DemoUser("manager.croydon", "Grace", "Okafor", COUNCIL_A, Role.SENIOR_MANAGER),
+    DemoUser("admin.croydon", "Hannah", "Reid", COUNCIL_A, Role.ORGANISATION_ADMIN),
+    # The out-of-hours team manager: on-call manager on the demo's rota (demo/rota.py).
+    DemoUser("oncall.croydon", "Femi", "Adeyemi", COUNCIL_A, Role.SENIOR_MANAGER),
     DemoUser("sw.kent", "Owen", "Hughes", COUNCIL_B, Role.SOCIAL_WORKER),
     DemoUser("officer.met", "Dan", "Price", MET, Role.POLICE_OFFICER),
     DemoUser("spoc.met", "Aisha", "Malik", MET, Role.TRAFFICKING_SPOC),
@@ -115,6 +118,9 @@ def set_up_demo(seed: int, children: int, out: TextIO) -> None:
     installation.mark_demo("visible demo")
     load_authorities()
     create_demo_users()
+    from .rota import set_up_rota_demo
+
+    set_up_rota_demo(council_for(Authority.objects.get(code=COUNCIL_A)), out)
     if not Child.objects.exists():
         out.write(f"Generating a synthetic register of {children} children (seed {seed})...\n")
         summary = generate(
@@ -140,7 +146,58 @@ def set_up_demo(seed: int, children: int, out: TextIO) -> None:
 
     analyst = get_user_model().objects.get(username="analyst.national")
     set_up_national_demo(viewer_for(analyst), [COUNCIL_A, COUNCIL_B], out)
+    set_up_headline_features(out)
     print_logins(out)
+
+
+def set_up_headline_features(out: TextIO) -> None:
+    """What every demo login should find on its pages (demo/features.py): safety plans with a
+    missing route map for the demo councils' children, the partnership's annual report, and a
+    child's pack in Tigrinya or Arabic with its contacts (demo/childpack.py)."""
+    from django.utils import timezone
+
+    from visible.agencies.viewer import viewer_for
+
+    from .features import set_up_partnership, set_up_safety_plans
+
+    today = timezone.localdate()
+    users = get_user_model().objects
+    for code, social_worker in ((COUNCIL_A, "sw.croydon"), (COUNCIL_B, "sw.kent")):
+        council = council_for(Authority.objects.get(code=code))
+        set_up_safety_plans(council, viewer_for(users.get(username=social_worker)), MET, today, out)
+    set_up_partnership([COUNCIL_A], viewer_for(users.get(username="manager.croydon")), today, out)
+    from .childpack import set_up_child_packs
+
+    set_up_child_packs(
+        council_for(Authority.objects.get(code=COUNCIL_A)),
+        viewer_for(users.get(username="sw.croydon")),
+        viewer_for(users.get(username="admin.croydon")),
+        out,
+    )
+    from .sharing import set_up_police_grades_demo
+
+    set_up_police_grades_demo(
+        council_for(Authority.objects.get(code=COUNCIL_A)),
+        viewer_for(users.get(username="sw.croydon")),
+        viewer_for(users.get(username="spoc.met")),
+        MET,
+        out,
+    )
+    from .transfers import set_up_transfers_demo
+
+    set_up_transfers_demo(
+        council_for(Authority.objects.get(code=COUNCIL_A)),
+        council_for(Authority.objects.get(code=COUNCIL_B)),
+        out,
+    )
+    from .arrival import set_up_arrival_demo
+
+    set_up_arrival_demo(
+        council_for(Authority.objects.get(code=COUNCIL_A)),
+        viewer_for(users.get(username="sw.croydon")),
+        timezone.now(),
+        out,
+    )
 
 
 def print_logins(out: TextIO) -> None:

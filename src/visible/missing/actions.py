@@ -36,23 +36,32 @@ from visible.risk import (
     sweep,
 )
 from visible.risk.factors import FACTORS
+from visible.risk.police import PoliceGrade, category_of, challenge_for
+from visible.risk.rules import RULES
 
+from . import severity
 from .facts import facts_for, facts_to_json
 from .inputs import ReportMissingInput, ReturnInput, ReturnInterviewInput, SafetyPlanInput
 from .models import (
+    AcknowledgementDeadlines,
     Alert,
     AuthorityRiskSettings,
     Category,
+    ChallengeAnswer,
+    ChallengeOutcome,
     Episode,
     Grading,
     GradingKind,
     InterviewOutcome,
     LogEntry,
     LogKind,
+    PoliceGradeChallenge,
+    PoliceGrading,
     ReporterRole,
     ReturnInterview,
     SafetyPlan,
 )
+from .severity import HIGH_RISK_MISSING, POLICE_GRADE_CHALLENGE, Severity
 
 EPISODE_REPORT_FIELDS = (
     "category",
@@ -196,7 +205,7 @@ def acknowledge_alert(viewer: Viewer, alert: Alert) -> Alert:
     if alert.acknowledged_at is None:
         # Acknowledging is taking the alert on: it lands in the acknowledger's own inbox.
         alert.acknowledged_at = _now()
-        alert.acknowledged_by_name = viewer.username
+        alert.acknowledged_by_name = viewer.display_name
         if alert.assigned_to_id is None:
             alert.assigned_to_id = viewer.user_id
         alert.save(update_fields=["acknowledged_at", "acknowledged_by_name", "assigned_to"])
@@ -243,13 +252,13 @@ def resolve_alert(viewer: Viewer, alert: Alert, resolution: str) -> Alert:
     # while it is unresolved (PostgreSQL makes the others wait for the first, then re-reads the
     # row and matches nothing). The others are told who resolved it; no second audit event.
     won = Alert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
-        resolved_at=now, resolved_by_name=viewer.username, resolution=resolution.strip()
+        resolved_at=now, resolved_by_name=viewer.display_name, resolution=resolution.strip()
     )
     if not won:
         alert.refresh_from_db()
         raise AlertAlreadyResolved(alert)
     Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=now, acknowledged_by_name=viewer.username
+        acknowledged_at=now, acknowledged_by_name=viewer.display_name
     )
     alert.refresh_from_db()
     record_for(
@@ -274,6 +283,12 @@ def _assess(
     return assess_episode(facts, str(episode.pk), at, settings), facts, settings
 
 
+def assessment_now(episode: Episode, at: dt.datetime) -> Assessment:
+    """What the engine makes of the episode at `at`, saving nothing: the grade form offers
+    only the grades grade_episode would accept against it (none below its floor)."""
+    return _assess(episode.child, episode, at)[0]
+
+
 def _save_grading(
     viewer: Viewer,
     episode: Episode,
@@ -296,7 +311,7 @@ def _save_grading(
         facts=facts_to_json(facts),
         settings=settings.as_dict(),
         graded_by_id=viewer.user_id,
-        graded_by_name=viewer.username,
+        graded_by_name=viewer.display_name,
         graded_by_organisation=viewer.organisation.name if viewer.organisation else "",
     )
     episode.grade = grade.value
@@ -412,6 +427,14 @@ def report_missing(
         p.add("police_reported_at", "The time reported to the police must be now or in the past")
     if police_at and not data.police_force:
         p.add("police_force", "Select the police force the child was reported to")
+    if data.police_force and not police_at:
+        # One state everywhere: a force without the time it was told would be remembered
+        # while the page, the alert and the grab pack say the police have not been told.
+        p.add(
+            "police_reported_at",
+            "Enter the date and time the police were told, or choose 'Not told yet' if nobody "
+            "has told them",
+        )
     if not (data.last_seen_place or "").strip():
         p.add("last_seen_place", "Enter where the child was last seen")
     if not (data.reported_by_name or "").strip():
@@ -458,6 +481,7 @@ def report_missing(
     )
     raised_flags = _raise_flags(viewer, child, assessment)
     _store_alerts(child, assessment.alerts, now, {str(episode.pk): episode})
+    _raise_high_risk_missing(child, episode, assessment.grade, now)
     # The facts just read still hold unless the engine raised a flag (which can owe a Duty to Notify).
     sweep_child(child, now, facts=None if raised_flags else facts, settings=settings)
     return episode, grading
@@ -497,7 +521,35 @@ def grade_episode(
     )
     _raise_flags(viewer, child, assessment)
     _store_alerts(child, assessment.alerts, now, {str(episode.pk): episode})
+    _raise_high_risk_missing(child, episode, grade, now)
     return grading
+
+
+def _raise_high_risk_missing(child: Child, episode: Episode, grade: Grade, at: dt.datetime) -> None:
+    """A child graded high risk while missing or away: one critical alert for the episode
+    (missing/severity.py: acknowledge within 15 minutes), raised when the episode is reported
+    at high or first graded high, and closed when the child comes back. It names no one: the
+    banner on every page shows its text."""
+    if grade != Grade.HIGH or episode.returned_at is not None:
+        return
+    key = f"{child.pk}/{HIGH_RISK_MISSING}/{episode.pk}"
+    if Alert.objects.filter(key=key).exists():
+        return
+    since = timezone.localtime(episode.last_seen_at)
+    where = "Missing" if episode.category == Category.MISSING else "Away from placement"
+    Alert.objects.create(
+        organisation=child.responsible_organisation,
+        child=child,
+        episode=episode,
+        code=HIGH_RISK_MISSING,
+        key=key,
+        text=f"{where} since {since:%H:%M} on {since.day} {since:%B %Y} and graded high risk: "
+        "check the search, the police report and who has been told",
+        source="Heading back to harm (2016): most go missing within a week of arriving, many "
+        "within 48 hours; the first hours matter most",
+        due_at=at,
+        raised_at=at,
+    )
 
 
 # --- the search and the return -------------------------------------------------------------
@@ -523,7 +575,7 @@ def add_log_entry(
         kind=kind,
         occurred_at=occurred_at,
         text=text.strip(),
-        by_name=viewer.username,
+        by_name=viewer.display_name,
         flagged_words=flagged,
         by_organisation=viewer.organisation.name if viewer.organisation else "",
     )
@@ -663,8 +715,35 @@ def record_return(
             },
         },
     )
+    _close_high_risk_missing(child, locked)
     sweep_child(child)
     return locked
+
+
+def _close_high_risk_missing(child: Child, episode: Episode) -> None:
+    """The child is back: "a high-risk child is missing" no longer holds. Closed as the sweep
+    closes alerts whose condition has gone, with the same audit event."""
+    now = _now()
+    closing = list(
+        Alert.objects.filter(
+            episode=episode, code=HIGH_RISK_MISSING, resolved_at__isnull=True
+        ).values_list("pk", "key")
+    )
+    if not closing:
+        return
+    Alert.objects.filter(pk__in=[pk for pk, _ in closing]).update(
+        resolved_at=now,
+        resolved_by_name=AUTO_RESOLVER,
+        resolution="Closed automatically: the child came back",
+    )
+    record(
+        Viewer.system("sweep"),
+        AuditAction.CHANGE,
+        object_type="alert",
+        child_id=child.pk,
+        summary=f"Alerts: 0 raised, {len(closing)} closed automatically",
+        detail={"raised": [], "closed": [key for _, key in closing], "at": now.isoformat()},
+    )
 
 
 @transaction.atomic
@@ -797,7 +876,7 @@ def save_safety_plan(
         )
     if not created:
         plan.version += 1
-    plan.updated_by_name = viewer.username
+    plan.updated_by_name = viewer.display_name
     plan.save()
     after = {f: _plain(getattr(plan, f)) for f in SAFETY_PLAN_FIELDS}
     record_for(
@@ -834,7 +913,7 @@ def save_risk_settings(viewer: Viewer, values: dict[str, Any]) -> AuthorityRiskS
     )
     before = dict(stored.values)
     stored.values = values
-    stored.updated_by_name = viewer.username
+    stored.updated_by_name = viewer.display_name
     stored.save()
     record(
         viewer,
@@ -852,3 +931,342 @@ def save_risk_settings(viewer: Viewer, values: dict[str, Any]) -> AuthorityRiskS
         },
     )
     return stored
+
+
+@transaction.atomic
+def save_deadlines(viewer: Viewer, minutes: dict[str, int | None]) -> AcknowledgementDeadlines:
+    """The organisation's own acknowledgement deadline for each severity, in minutes (None: the
+    national one), never longer than the national deadline; changed by a senior manager or an
+    organisation administrator, audited. Alerts already raised keep their deadlines."""
+    from django.core.exceptions import PermissionDenied
+
+    if not policy.can_set_deadlines(viewer):
+        raise PermissionDenied(
+            "Only a senior manager or an organisation administrator of a council can change its "
+            "acknowledgement deadlines"
+        )
+    p = Problems()
+    chosen: dict[str, int] = {}
+    for name, value in minutes.items():
+        try:
+            level = Severity.parse(name)
+        except ValueError as error:
+            p.add("__all__", str(error))
+            continue
+        if value is None:
+            continue
+        problem = severity.deadline_problem(level, value)
+        if problem:
+            p.add(level.key, f"{level.label} deadline: {problem}")
+        elif value != severity.DEADLINES[level].default.total_seconds() // 60:
+            chosen[level.key] = value
+    p.raise_if_any()
+    stored, created = AcknowledgementDeadlines.objects.select_for_update().get_or_create(
+        organisation=viewer.organisation
+    )
+    before = dict(stored.minutes)
+    stored.minutes = chosen
+    stored.updated_by_name = viewer.display_name
+    stored.save()
+    record(
+        viewer,
+        AuditAction.CREATE if created else AuditAction.CHANGE,
+        object_type="acknowledgement deadlines",
+        object_id=stored.pk,
+        summary="Changed the organisation's acknowledgement deadlines",
+        detail={
+            "record": "acknowledgement deadlines",
+            "changes": {
+                k: [before.get(k), chosen.get(k)]
+                for k in sorted(set(before) | set(chosen))
+                if before.get(k) != chosen.get(k)
+            },
+        },
+    )
+    return stored
+
+
+# --- the police's grade and Visible's challenge (R-POLICE-GRADE) ---------------------------
+
+
+def _police_grade_category(p: Problems, as_written: str, category: str) -> PoliceGrade | None:
+    """The APP category: the one chosen, else the one the force's words name."""
+    if category:
+        try:
+            chosen = PoliceGrade.parse(category)
+        except ValueError:
+            p.add("category", "Select which of the police's grades this is")
+            return None
+        said = category_of(as_written) if as_written.strip() else None
+        if said is not None and said != chosen:
+            p.add(
+                "category",
+                f"The force's words say {said.label.lower()} but {chosen.label.lower()} is "
+                "selected: select the grade the force gave, or correct its words",
+            )
+        return chosen
+    found = category_of(as_written)
+    if found is None:
+        p.add(
+            "category",
+            f"“{as_written.strip()}” does not name one of the police's grades: select "
+            "the grade it means (no apparent risk, very low, low, medium or high)",
+        )
+    return found
+
+
+@transaction.atomic
+def record_police_grade(
+    viewer: Viewer,
+    episode: Episode,
+    as_written: str,
+    category: str = "",
+    graded_at: dt.datetime | None = None,
+) -> PoliceGrading:
+    """Record the grade the force gave the episode, exactly as given (its words, and the APP
+    category they name or a person chose), beside the grade Visible had. When the force grades
+    a child in scope below high, open a challenge to the force's trafficking SPOC with the
+    engine's reasons and put an alert in the force's inbox (R-POLICE-GRADE); a grade of high
+    closes an open challenge as regraded high."""
+    child = episode.child
+    policy.require_record_police_grade(viewer, episode)
+    now = _now()
+    locked = Episode.objects.select_for_update(no_key=True).get(pk=episode.pk)
+    p = Problems()
+    as_written = (as_written or "").strip()
+    if len(as_written) > 200:
+        p.add("as_written", "The grade as the force wrote it must be 200 characters or fewer")
+    grade = _police_grade_category(p, as_written, (category or "").strip())
+    if locked.police_force_id is None:
+        p.add(
+            "as_written",
+            "Record which force the child was reported to first: the grade is that force's",
+        )
+    if graded_at is not None:
+        if graded_at > now + dt.timedelta(minutes=5):
+            p.add("graded_at", "When the force graded must be now or in the past")
+        elif graded_at < locked.last_seen_at:
+            p.add("graded_at", "When the force graded must be after the child was last seen")
+    p.raise_if_any()
+    assert grade is not None
+    force = locked.police_force
+    assert force is not None  # checked above
+    before = locked.police_gradings.values_list("category", flat=True).first()
+    grading = PoliceGrading.objects.create(
+        episode=locked,
+        force=force,
+        as_written=as_written,
+        category=grade.value,
+        graded_at=graded_at,
+        visible_grade=locked.grade,
+        recorded_by_id=viewer.user_id,
+        recorded_by_name=viewer.display_name,
+        recorded_by_organisation=viewer.organisation.name if viewer.organisation else "",
+        recorded_at=now,
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        grading,
+        child.pk,
+        f"Police grade from {force.name}: {grade.label}"
+        + (f" (“{as_written}”)" if as_written else ""),
+        {
+            "record": "police grade",
+            "changes": {"category": [before, grade.value], "as_written": [None, as_written]},
+            "visible_grade": locked.grade,
+        },
+    )
+    open_challenge = locked.police_challenges.filter(outcome="").first()
+    if open_challenge is not None and grade == PoliceGrade.HIGH:
+        _close_challenge(
+            viewer,
+            open_challenge,
+            ChallengeAnswer.REGRADED,
+            f"The force's new grade was recorded: {as_written or grade.label}",
+            grade,
+            now,
+        )
+    elif open_challenge is None:
+        assessment = _assess(child, locked, now)[0]
+        challenge = challenge_for(assessment, grade)
+        if challenge is not None:
+            _open_challenge(viewer, locked, grading, challenge, now)
+    return grading
+
+
+def _open_challenge(viewer: Viewer, episode: Episode, grading: PoliceGrading, challenge, now):
+    child = episode.child
+    force = grading.force
+    opened = PoliceGradeChallenge.objects.create(
+        episode=episode,
+        police_grading=grading,
+        force=force,
+        reasons=challenge.as_dict(),
+        proposed_grade=challenge.proposed_grade.value,
+        opened_at=now,
+    )
+    Alert.objects.create(
+        organisation=force,
+        child=child,
+        episode=episode,
+        code=POLICE_GRADE_CHALLENGE,
+        key=f"{child.pk}/{POLICE_GRADE_CHALLENGE}/{opened.pk}",
+        text=f"Your force graded a child in scope {challenge.police_grade.label.lower()}: "
+        "Visible's rules hold them at high. Answer the challenge: regrade, or keep the grade "
+        "with your reasons",
+        source=RULES["R-POLICE-GRADE"].source,
+        due_at=now,
+        raised_at=now,
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        opened,
+        child.pk,
+        f"Challenged {force.name}'s grade ({challenge.police_grade.label}) to its trafficking "
+        "single point of contact",
+        {"record": "police grade challenge", "challenge": challenge.as_dict()},
+    )
+    return opened
+
+
+def _close_challenge(
+    viewer: Viewer,
+    challenge: PoliceGradeChallenge,
+    answer: str,
+    reasons: str,
+    regraded_to: PoliceGrade | None,
+    now: dt.datetime,
+) -> PoliceGradeChallenge:
+    if answer == ChallengeAnswer.KEPT:
+        outcome = ChallengeOutcome.KEPT
+    elif regraded_to == PoliceGrade.HIGH:
+        outcome = ChallengeOutcome.REGRADED_HIGH
+    else:
+        outcome = ChallengeOutcome.REGRADED_BELOW_HIGH
+    won = PoliceGradeChallenge.objects.filter(pk=challenge.pk, outcome="").update(
+        answer=answer,
+        answer_reasons=reasons,
+        regraded_to=regraded_to.value if regraded_to else "",
+        answered_at=now,
+        answered_by_id=viewer.user_id,
+        answered_by_name=viewer.display_name,
+        outcome=outcome,
+    )
+    challenge.refresh_from_db()
+    if not won:
+        raise Conflict(
+            {
+                "answer": [
+                    f"This challenge was already answered by {challenge.answered_by_name}: "
+                    f"{challenge.get_outcome_display().lower()}"
+                ]
+            }
+        )
+    Alert.objects.filter(
+        code=POLICE_GRADE_CHALLENGE,
+        key=f"{challenge.episode.child_id}/{POLICE_GRADE_CHALLENGE}/{challenge.pk}",
+        resolved_at__isnull=True,
+    ).update(
+        resolved_at=now,
+        resolved_by_name=viewer.display_name,
+        resolution=f"Challenge answered: {challenge.get_outcome_display().lower()}",
+    )
+    record_for(
+        viewer,
+        AuditAction.END,
+        challenge,
+        challenge.episode.child_id,
+        f"Challenge to {challenge.force.name}'s grade answered: "
+        f"{challenge.get_outcome_display().lower()}",
+        {
+            "record": "police grade challenge",
+            "changes": {
+                "answer": [None, answer],
+                "regraded_to": [None, challenge.regraded_to],
+                "outcome": [None, outcome.value],
+            },
+            "answer_reasons": reasons,
+        },
+    )
+    return challenge
+
+
+@transaction.atomic
+def answer_police_challenge(
+    viewer: Viewer,
+    challenge: PoliceGradeChallenge,
+    answer: str,
+    reasons: str,
+    regraded_to: str = "",
+) -> PoliceGradeChallenge:
+    """The force's trafficking SPOC answers: the force regrades (to the grade given, recorded
+    as the force's new grade) or keeps its grade, with reasons either way. The outcome follows:
+    regraded high, regraded but still below high, or kept. The alert in the force's inbox
+    closes."""
+    policy.require_answer_challenge(viewer, challenge)
+    now = _now()
+    p = Problems()
+    reasons = (reasons or "").strip()
+    if answer not in ChallengeAnswer.values:
+        p.add("answer", "Select whether the force changed its grade or kept it")
+    if not reasons:
+        p.add("answer_reasons", "Enter the force's reasons")
+    new_grade = None
+    if answer == ChallengeAnswer.REGRADED:
+        try:
+            new_grade = PoliceGrade.parse(regraded_to) if regraded_to else None
+        except ValueError:
+            new_grade = None
+        if new_grade is None or new_grade == PoliceGrade.NOT_GIVEN:
+            p.add("regraded_to", "Select the force's new grade")
+        elif new_grade == challenge.police_grading.grade:
+            p.add(
+                "regraded_to",
+                f"The new grade is the one challenged ({new_grade.label}): select another, or "
+                "answer that the force kept its grade",
+            )
+    elif regraded_to:
+        p.add("regraded_to", "Leave the new grade empty when the force kept its grade")
+    p.raise_if_any()
+    if not challenge.is_open:
+        raise Conflict(
+            {
+                "answer": [
+                    f"This challenge was already answered by {challenge.answered_by_name}: "
+                    f"{challenge.get_outcome_display().lower()}"
+                ]
+            }
+        )
+    closed = _close_challenge(viewer, challenge, answer, reasons, new_grade, now)
+    if new_grade is not None:
+        episode = challenge.episode
+        grading = PoliceGrading.objects.create(
+            episode=episode,
+            force=challenge.force,
+            as_written=new_grade.label,
+            category=new_grade.value,
+            graded_at=now,
+            visible_grade=episode.grade,
+            recorded_by_id=viewer.user_id,
+            recorded_by_name=viewer.display_name,
+            recorded_by_organisation=viewer.organisation.name if viewer.organisation else "",
+            recorded_at=now,
+        )
+        record_for(
+            viewer,
+            AuditAction.CREATE,
+            grading,
+            episode.child_id,
+            f"Police grade from {challenge.force.name}: {new_grade.label} (after the challenge)",
+            {
+                "record": "police grade",
+                "changes": {
+                    "category": [challenge.police_grading.category, new_grade.value],
+                    "as_written": [None, grading.as_written],
+                },
+                "challenge": closed.pk,
+            },
+        )
+    return closed

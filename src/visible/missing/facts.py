@@ -23,6 +23,7 @@ from visible.risk import (
     ReturnInterviewFact,
 )
 from visible.risk.factors import FACTORS
+from visible.risk.facts import ArrivalFact
 
 from .models import Episode, LogEntry
 
@@ -77,7 +78,11 @@ def facts_for(child: Child, at: dt.datetime) -> ChildFacts:
         ),
         placements=tuple(
             PlacementFact(
-                place_code=p.place_code, detail=p.detail or "", start=p.start_date, end=p.end_date
+                place_code=p.place_code,
+                detail=p.detail or "",
+                start=p.start_date,
+                end=p.end_date,
+                unregulated=p.unregulated,
             )
             for p in child.placements.all()
         ),
@@ -89,6 +94,7 @@ def facts_for(child: Child, at: dt.datetime) -> ChildFacts:
                 cg_decision=r.cg_decision,
                 cg_decided_on=r.cg_decided_on,
                 stayed=r.stayed,
+                decided_by=r.decided_by,
             )
             for r in child.nrm_referrals.all()
         ),
@@ -96,6 +102,18 @@ def facts_for(child: Child, at: dt.datetime) -> ChildFacts:
         has_guardian=any(g.is_active_on(today) for g in child.guardians.all()),
         age_assessment_status=assessment.status if assessment else "none",
         factors=frozenset(factors),
+        arrival=arrival_fact(child),
+    )
+
+
+def arrival_fact(child: Child) -> ArrivalFact | None:
+    """The child's latest arrival checklist, with each item done and when."""
+    arrival = child.arrivals.order_by("-arrived_at").prefetch_related("items_done").first()
+    if arrival is None:
+        return None
+    return ArrivalFact(
+        arrived_at=arrival.arrived_at,
+        done=tuple((d.item, d.done_at) for d in arrival.items_done.all()),
     )
 
 
@@ -161,4 +179,15 @@ def facts_from_json(data: dict[str, Any]) -> ChildFacts:
         has_guardian=data["has_guardian"],
         age_assessment_status=data["age_assessment_status"],
         factors=frozenset(data["factors"]),
+        arrival=_arrival_from_json(data.get("arrival")),
+    )
+
+
+def _arrival_from_json(raw: dict[str, Any] | None) -> ArrivalFact | None:
+    # Facts stored before the arrival checklist have no "arrival": none then.
+    if not raw:
+        return None
+    return ArrivalFact(
+        arrived_at=_revive(raw["arrived_at"]),
+        done=tuple((code, _revive(when)) for code, when in raw["done"]),
     )

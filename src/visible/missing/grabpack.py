@@ -28,11 +28,12 @@ import visible.pdf
 from visible.access import missing as policy
 from visible.agencies.viewer import Viewer
 from visible.children.models import Child, ChildName, Flag, GuardianAssignment, Placement
+from visible.dates import measured_length
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import language_name, nationality_name
 from visible.risk import Grade
 
-from .models import Category, Episode, FoundBy, SafetyPlan
+from .models import Category, Episode, FoundBy, Grading, GradingKind, SafetyPlan
 
 TEMPLATE = "web/grabpack/grab_pack.html"
 PAGE_BASE = "web/base.html"
@@ -103,12 +104,14 @@ class EpisodePart:
     reported_by_role: str
     reported_at: dt.datetime
     police_force: str
+    not_reported_words: str  # the words the episode page uses while the police are not told
     police_reported_at: dt.datetime | None
     police_reference: str
     grade: str  # code, e.g. "high"
     grade_label: str
     graded_at: dt.datetime | None
-    graded_by: str
+    graded_by: str  # the person's name; empty while Visible's rules only proposed the grade
+    grade_confirmed: bool  # False for the rules' proposal on report, not yet confirmed
     graded_by_organisation: str
     override_reason: str
     headline: str
@@ -180,6 +183,13 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def _length(episode: Episode) -> dt.timedelta:
+    """A previous episode's length: in days if its source gave days (an SSDA903 return)."""
+    return measured_length(
+        episode.last_seen_at, episode.returned_at or episode.last_seen_at, episode.day_only
+    )
+
+
 def describe_duration(delta: dt.timedelta) -> str:
     """'3 days 4 hours', '5 hours 20 minutes', '40 minutes': the largest unit, and the next one
     down when it is not zero."""
@@ -217,8 +227,15 @@ def _top_reasons(reasons: list[dict]) -> list[Reason]:
     return [Reason(r.get("text", ""), r.get("citation", "")) for r in ordered]
 
 
+def _grader_name(grading: Grading) -> str:
+    """The person who set the grade, by the name people know them by (not a username)."""
+    user = grading.graded_by
+    return (user.get_full_name() if user else "") or grading.graded_by_name
+
+
 def _episode_part(episode: Episode, now: dt.datetime) -> EpisodePart:
-    grading = episode.gradings.first()  # newest first: the grading in force
+    # newest first: the grading in force
+    grading = episode.gradings.select_related("graded_by").first()
     reasons = _top_reasons(grading.assessment.get("reasons", [])) if grading else []
     end = episode.returned_at or now
     return EpisodePart(
@@ -237,12 +254,14 @@ def _episode_part(episode: Episode, now: dt.datetime) -> EpisodePart:
         reported_by_role=episode.get_reported_by_role_display(),
         reported_at=episode.reported_at,
         police_force=episode.police_force.name if episode.police_force_id else "",
+        not_reported_words=episode.not_reported_words,
         police_reported_at=episode.police_reported_at,
         police_reference=episode.police_reference,
         grade=grading.grade if grading else episode.grade,
         grade_label=_grade_label(grading.grade if grading else episode.grade),
         graded_at=grading.recorded_at if grading else None,
-        graded_by=grading.graded_by_name if grading else "",
+        graded_by=_grader_name(grading) if grading else "",
+        grade_confirmed=grading is not None and grading.kind != GradingKind.INITIAL,
         graded_by_organisation=grading.graded_by_organisation if grading else "",
         override_reason=grading.override_reason if grading else "",
         headline=grading.assessment.get("headline", "") if grading else "",
@@ -286,6 +305,7 @@ def _build(viewer: Viewer, child: Child, episode: Episode | None) -> GrabPack:
             "found_place",
             "found_by",
             "grade",
+            "day_only",
         )
     )
 
@@ -295,7 +315,10 @@ def _build(viewer: Viewer, child: Child, episode: Episode | None) -> GrabPack:
         e for e in episodes if e.returned_at is not None and (episode is None or e.pk != episode.pk)
     ]
     year_ago = now - dt.timedelta(days=365)
-    longest = max((e.returned_at - e.last_seen_at for e in previous), default=None)
+    longest = max(
+        (_length(e) for e in previous),
+        default=None,
+    )
     found_counts = Counter(e.found_place.strip() for e in previous if e.found_place.strip())
     history = [
         PreviousEpisode(
@@ -304,7 +327,7 @@ def _build(viewer: Viewer, child: Child, episode: Episode | None) -> GrabPack:
             last_seen_at=e.last_seen_at,
             last_seen_place=e.last_seen_place,
             returned_at=e.returned_at,
-            duration=describe_duration(e.returned_at - e.last_seen_at),
+            duration=describe_duration(_length(e)),
             found_place=e.found_place,
             found_by=found_by.get(e.found_by, e.found_by),
             grade=_grade_label(e.grade) if e.grade else "",
@@ -332,7 +355,7 @@ def _build(viewer: Viewer, child: Child, episode: Episode | None) -> GrabPack:
         )
     return GrabPack(
         generated_at=now,
-        generated_by=viewer.username,
+        generated_by=viewer.display_name,
         generated_by_organisation=viewer.organisation.name if viewer.organisation else "",
         protective_marking=PROTECTIVE_MARKING,
         child_id=child.pk,

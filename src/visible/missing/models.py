@@ -14,6 +14,9 @@ from django.db.models import Q
 from visible.agencies.models import Organisation
 from visible.children.models import Child
 from visible.reference.models import Authority
+from visible.risk.police import PoliceGrade
+
+from .severity import Severity, acknowledge_by, severity_of
 
 
 class Category(models.TextChoices):
@@ -75,6 +78,12 @@ class Episode(models.Model):
     found_in_authority = models.ForeignKey(
         Authority, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    day_only = models.BooleanField(
+        "days, not times",
+        default=False,
+        help_text="Its source gave days, not times (an SSDA903 return): the times shown are "
+        "noon, and its length is counted in days (docs/ssda903.md)",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -98,6 +107,22 @@ class Episode(models.Model):
     @property
     def is_open(self) -> bool:
         return self.returned_at is None
+
+    @property
+    def not_reported_words(self) -> str:
+        """How the episode page and the grab pack say the police have not been told (the
+        R-POLICE alert's view too): a force chosen without the time it was told, as episodes
+        recorded before both were needed may have, is not a report."""
+        force = self.police_force if self.police_force_id else None
+        return not_reported_words(force.name if force is not None else "")
+
+
+def not_reported_words(force_name: str) -> str:
+    if force_name:
+        return (
+            f"Not reported to the police yet: {force_name} was chosen, but not when they were told"
+        )
+    return "Not reported to the police yet"
 
 
 class GradingKind(models.TextChoices):
@@ -140,6 +165,99 @@ class Grading(models.Model):
     @property
     def is_override(self) -> bool:
         return self.grade != self.proposed_grade
+
+
+POLICE_GRADE_CHOICES = [(g.value, g.label) for g in PoliceGrade]
+
+
+class PoliceGrading(models.Model):
+    """A grade the police gave an episode, as the force gave it (rule R-POLICE-GRADE): its own
+    words, and the College of Policing APP category they name, beside the grade Visible had
+    then. Never changed once recorded: a new grade from the force is a new row, so the list is
+    the history of the force's grades."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="police_gradings")
+    force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    as_written = models.CharField("the grade as the force wrote it", max_length=200, blank=True)
+    category = models.CharField(max_length=16, choices=POLICE_GRADE_CHOICES)
+    graded_at = models.DateTimeField(
+        "when the force graded", null=True, blank=True, help_text="If the force said"
+    )
+    visible_grade = models.CharField(
+        max_length=16, blank=True, help_text="The grade Visible had in force when this arrived"
+    )
+    recorded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_name = models.CharField(max_length=150)
+    recorded_by_organisation = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Police grade {self.get_category_display()} ({self.as_written or 'no words'})"
+
+    @property
+    def grade(self) -> PoliceGrade:
+        return PoliceGrade(self.category)
+
+
+class ChallengeAnswer(models.TextChoices):
+    REGRADED = "regraded", "The force changed its grade"
+    KEPT = "kept", "The force kept its grade"
+
+
+class ChallengeOutcome(models.TextChoices):
+    REGRADED_HIGH = "regraded_high", "Regraded high"
+    REGRADED_BELOW_HIGH = "regraded_below_high", "Regraded, but still below high"
+    KEPT = "kept", "Grade kept below high"
+
+
+class PoliceGradeChallenge(models.Model):
+    """Visible's challenge to a force that graded a child in scope below high: addressed to the
+    force's trafficking SPOC, with the risk engine's reasons; then the SPOC's answer and the
+    outcome. One open challenge per episode at a time."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="police_challenges")
+    police_grading = models.ForeignKey(
+        PoliceGrading, on_delete=models.CASCADE, related_name="challenges"
+    )
+    force = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="police_grade_challenges"
+    )
+    reasons = models.JSONField(help_text="The engine's case for high (risk/police.py Challenge)")
+    proposed_grade = models.CharField(max_length=16)
+    opened_at = models.DateTimeField()
+    answer = models.CharField(max_length=16, choices=ChallengeAnswer.choices, blank=True)
+    answer_reasons = models.TextField(blank=True)
+    regraded_to = models.CharField(max_length=16, choices=POLICE_GRADE_CHOICES, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_by_name = models.CharField(max_length=150, blank=True)
+    outcome = models.CharField(max_length=24, choices=ChallengeOutcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["force", "opened_at"])]
+
+    def __str__(self) -> str:
+        return f"Challenge to {self.force} ({self.get_outcome_display() or 'open'})"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.outcome
+
+    @property
+    def reason_texts(self) -> list[str]:
+        return [r["text"] for r in self.reasons.get("reasons", [])]
 
 
 class LogKind(models.TextChoices):
@@ -272,17 +390,157 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by_name = models.CharField(max_length=150, blank=True)
     resolution = models.TextField(blank=True)
+    # Fixed by the kind when the alert is raised (missing/severity.py), so that the inbox's
+    # "most urgent first" is a database ORDER BY.
+    severity = models.PositiveSmallIntegerField(
+        choices=[(s.value, s.label) for s in Severity],
+        help_text="1 critical, 2 high, 3 medium, 4 low: lower is more urgent",
+    )
+    acknowledge_by = models.DateTimeField(
+        help_text="When someone must have acknowledged it: raised_at plus its level's deadline"
+    )
 
     class Meta:
         ordering = ["resolved_at", "due_at", "pk"]
-        indexes = [models.Index(fields=["organisation", "resolved_at", "due_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "resolved_at", "due_at"]),
+            models.Index(
+                fields=["organisation", "resolved_at", "severity", "acknowledge_by"],
+                name="alert_triage_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.text[:60]}"
 
+    def save(self, *args, **kwargs) -> None:
+        self.fill_terms()
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def level(self) -> Severity:
+        return Severity(self.severity)
+
+    def fill_terms(self, settings=None) -> Alert:
+        """Set the severity and the acknowledgement deadline from the kind and the moment it
+        was raised (``settings``: an authority's own deadlines, severity.deadlines). Every way
+        of storing an alert goes through this: save() calls it, bulk_create callers call it."""
+        if self.severity is None:
+            self.severity = severity_of(self.code).value
+        if self.acknowledge_by is None and self.raised_at is not None:
+            if settings is None:
+                settings = deadline_settings_of(self.organisation_id)
+            try:
+                self.acknowledge_by = acknowledge_by(self.code, self.raised_at, settings)
+            except ValueError:
+                # Stored before the national deadline was shortened below it: the national one.
+                self.acknowledge_by = acknowledge_by(self.code, self.raised_at)
+        return self
+
+
+class AlertEscalation(models.Model):
+    """One step of an alert's escalation: nobody acknowledged it by its deadline (or by the
+    last step's), so it went to the next person on the organisation's on-call rota
+    (notifications/escalation.py, ADR 0019). Unique by step, so two workers running the
+    escalation at once cannot both take the same step."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="escalations")
+    step = models.PositiveSmallIntegerField(help_text="1 for the first escalation, then 2, ...")
+    position = models.CharField(
+        max_length=32,
+        help_text="The rota position escalated to (rota.Position), or 'coordinators' when "
+        "nobody was on the rota",
+    )
+    to = models.ManyToManyField(django_settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    to_names = models.CharField(max_length=500, help_text="Who was told, as they were named then")
+    at = models.DateTimeField()
+    why = models.CharField(max_length=500)
+    respond_by = models.DateTimeField(
+        help_text="When the next step is taken if nobody has acknowledged the alert by then"
+    )
+
+    class Meta:
+        ordering = ["alert", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "step"], name="alert_escalation_step_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation {self.step} of alert {self.alert_id} to {self.to_names}"
+
+
+class AcknowledgementDeadlines(models.Model):
+    """An organisation's own acknowledgement deadlines, in minutes by severity ({"critical":
+    10}); a level it has not set keeps the national one. Never longer than the national
+    deadline (severity.deadlines refuses it). Changed by missing.actions.save_deadlines,
+    audited; an alert keeps the deadline it was raised with."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="acknowledgement_deadlines"
+    )
+    minutes = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name_plural = "acknowledgement deadlines"
+
+    def __str__(self) -> str:
+        return f"Acknowledgement deadlines of {self.organisation}"
+
+
+def deadline_settings_of(organisation_id: int | None) -> dict[str, int] | None:
+    """The organisation's own deadlines as severity.deadlines takes them; None for the
+    national ones."""
+    if organisation_id is None:
+        return None
+    found = (
+        AcknowledgementDeadlines.objects.filter(organisation_id=organisation_id)
+        .values_list("minutes", flat=True)
+        .first()
+    )
+    return dict(found) if found else None
+
+
+class LastLooked(models.Model):
+    """When a person last looked at a live page (the alerts inbox, the missing-now board, the
+    force's list): what arrived since is tagged "New" for them."""
+
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    page = models.CharField(max_length=32)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "page"], name="last_looked_once_per_page")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page} at {self.at:%d/%m/%Y %H:%M}"
+
+
+class AlertDismissal(models.Model):
+    """A person has put away the banner for one alert; the alert itself stays in the inbox."""
+
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="dismissals")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "alert"], name="alert_dismissed_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Banner dismissed at {self.at:%d/%m/%Y %H:%M}"
 
 
 class AuthorityRiskSettings(models.Model):

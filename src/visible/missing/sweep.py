@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, Func, OuterRef, Q, Value
+from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -44,6 +44,8 @@ from visible.audit.models import AuditAction
 from visible.children.models import (
     TRAFFICKING_FLAGS,
     AgeAssessment,
+    Arrival,
+    ArrivalItemDone,
     Child,
     Flag,
     GuardianAssignment,
@@ -63,11 +65,19 @@ from visible.risk import (
     RiskSettings,
     sweep,
 )
+from visible.risk.arrival import ARRIVAL_ITEMS
 from visible.risk.factors import FACTORS
-from visible.risk.facts import NATIONS
+from visible.risk.facts import NATIONS, ArrivalFact
 
 from .actions import AUTO_RESOLVER, SWEEP_ALERT_CODES, settings_for
-from .models import Alert, AuthorityRiskSettings, Episode, LogEntry, ReturnInterview
+from .models import (
+    AcknowledgementDeadlines,
+    Alert,
+    AuthorityRiskSettings,
+    Episode,
+    LogEntry,
+    ReturnInterview,
+)
 
 BATCH = 2000  # children whose facts are read and assessed together
 WRITE_BATCH = 1000  # rows per INSERT or UPDATE
@@ -77,6 +87,7 @@ ANALYZE_AFTER = (
 RETURN_INTERVIEW = "return_interview_overdue"
 DUTY_TO_NOTIFY = "duty_to_notify"
 NRM_OVERDUE = "nrm_rg_overdue"
+ARRIVAL_ITEM_COUNT = len(ARRIVAL_ITEMS)
 CLOSED_BECAUSE = "Closed automatically: the condition no longer holds"
 # check_text's labels, for a first pass in SQL; the engine then decides. 'ſ' (long s) is the one
 # character outside ASCII that Python's case-insensitive matching reads as an 's'.
@@ -124,6 +135,8 @@ def sweep_all(at: dt.datetime | None = None, progress: bool = False) -> SweepSum
     # asked only about those with some, once each.
     configured = set(AuthorityRiskSettings.objects.values_list("organisation_id", flat=True))
     settings_cache: dict[int, RiskSettings] = {}
+    # Each organisation's own acknowledgement deadlines, read once ({} for the national ones).
+    deadlines = dict(AcknowledgementDeadlines.objects.values_list("organisation_id", "minutes"))
     changes: list[_Changes] = []
     # sweep_child finds an alert by its key wherever it is stored. The engine's keys begin
     # with the child's id, so only an alert whose key does not begin with its own child's id
@@ -165,6 +178,7 @@ def sweep_all(at: dt.datetime | None = None, progress: bool = False) -> SweepSum
                     stored[child_id],
                     elsewhere,
                     at,
+                    deadlines.get(organisations[child_id]) or {},
                 )
                 if found is not None:
                     changes.append(found)
@@ -186,6 +200,7 @@ def _changes_for(
     mine: dict[str, _Stored],
     elsewhere: dict[str, _Stored],
     at: dt.datetime,
+    deadlines: dict[str, int],
 ) -> _Changes | None:
     """sweep_child's decisions for one child: store each due alert once by its key (reopening
     one a sweep had closed), then close its open sweep alerts that are no longer due."""
@@ -204,7 +219,7 @@ def _changes_for(
                     source=alert.citation,
                     due_at=alert.due_at,
                     raised_at=at,
-                )
+                ).fill_terms(deadlines)  # bulk_create does not call save(), which would
             )
             change.raised_keys.append(alert.key)
         elif found.resolved_at is not None and found.resolved_by_name == AUTO_RESOLVER:
@@ -300,15 +315,19 @@ def _candidates(at: dt.datetime) -> set[int]:
     # 'decided' is a decision other than pending, dated on or before the day, or undated).
     # One that cannot be overdue yet under any clock raises nothing; one overdue under every
     # clock, still pending and on record, changes nothing.
-    for child_id, referred_on, decision in read.rows(
+    for child_id, referred_on, decision, decided_by in read.rows(
         NrmReferral.objects.filter(referred_on__lte=day).filter(
             Q(rg_decision="pending") | Q(rg_decided_on__gt=day)
         ),
         "child_id",
         "referred_on:d",
         "rg_decision",
+        "decided_by",
     ):
         referred_on = read.date(referred_on)
+        if decided_by != "home_office":  # a panel's 45 days: the engine decides, every time
+            found.add(child_id)
+            continue
         if at < _overdue_from(referred_on, min(decision_days), earliest=True):
             continue
         key = f"{child_id}/{NRM_OVERDUE}/{referred_on.isoformat()}"
@@ -356,6 +375,20 @@ def _candidates(at: dt.datetime) -> set[int]:
         if read.datetime(returned) <= longest:
             holds.add((child_id, key))
         if key not in on_record:
+            found.add(child_id)
+
+    # Arrival checklists with an item past its time and not done (R-ARRIVAL): any arrival that
+    # began long enough ago for its first item to fall due and has items not yet done.
+    # An item once done is never undone, so a checklist with every item done raises nothing.
+    first_due = min(item.hours for item in ARRIVAL_ITEMS)
+    for child_id, done_count in read.rows(
+        Arrival.objects.filter(arrived_at__lte=at - dt.timedelta(hours=first_due)).annotate(
+            done_count=Count("items_done", filter=Q(items_done__done_at__lte=at))
+        ),
+        "child_id",
+        "done_count",
+    ):
+        if done_count < ARRIVAL_ITEM_COUNT:
             found.add(child_id)
 
     # Open sweep alerts that may have to close: all but those whose condition surely holds.
@@ -420,20 +453,27 @@ def _load_facts(
         flags[child_id].append(FlagFact(kind=kind, start=day(start), end=day(end)))
 
     placements: dict[int, list[PlacementFact]] = defaultdict(list)
-    for child_id, code, detail, start, end in read.rows(
+    for child_id, code, detail, start, end, unregulated in read.rows(
         Placement.objects.filter(child_id__in=among),
         "child_id",
         "place_code",
         "detail",
         "start_date:d",
         "end_date:d",
+        "unregulated",
     ):
         placements[child_id].append(
-            PlacementFact(place_code=code, detail=detail or "", start=day(start), end=day(end))
+            PlacementFact(
+                place_code=code,
+                detail=detail or "",
+                start=day(start),
+                end=day(end),
+                unregulated=bool(unregulated),
+            )
         )
 
     referrals: dict[int, list[NrmFact]] = defaultdict(list)
-    for child_id, referred_on, rg, rg_on, cg, cg_on, stayed in read.rows(
+    for child_id, referred_on, rg, rg_on, cg, cg_on, stayed, decided_by in read.rows(
         NrmReferral.objects.filter(child_id__in=among),
         "child_id",
         "referred_on:d",
@@ -442,6 +482,7 @@ def _load_facts(
         "cg_decision",
         "cg_decided_on:d",
         "stayed",
+        "decided_by",
     ):
         referrals[child_id].append(
             NrmFact(
@@ -451,6 +492,7 @@ def _load_facts(
                 cg_decision=cg,
                 cg_decided_on=day(cg_on),
                 stayed=bool(stayed),
+                decided_by=decided_by,
             )
         )
 
@@ -526,6 +568,8 @@ def _load_facts(
             )
         )
 
+    arrivals = _arrivals(among, read)
+
     facts: dict[int, ChildFacts] = {}
     organisations: dict[int, int] = {}
     for child_id, dob, looked_after, nationality, organisation_id, nation in read.rows(
@@ -552,8 +596,32 @@ def _load_facts(
             has_guardian=child_id in guarded,
             age_assessment_status=assessment[0] if assessment else "none",
             factors=frozenset(factors.get(child_id, ())),
+            arrival=arrivals.get(child_id),
         )
     return facts, organisations
+
+
+def _arrivals(among, read: RowReader) -> dict[int, ArrivalFact]:
+    """As facts.arrival_fact: each child's latest arrival checklist, with the items done."""
+    latest: dict[int, tuple] = {}
+    for pk, child_id, arrived in read.rows(
+        Arrival.objects.filter(child_id__in=among), "pk", "child_id", "arrived_at:t"
+    ):
+        arrived = read.datetime(arrived)
+        if child_id not in latest or arrived > latest[child_id][1]:
+            latest[child_id] = (pk, arrived)
+    done: dict[int, list] = defaultdict(list)
+    for arrival_id, item, done_at in read.rows(
+        ArrivalItemDone.objects.filter(arrival_id__in=_among([pk for pk, _ in latest.values()])),
+        "arrival_id",
+        "item",
+        "done_at:t",
+    ):
+        done[arrival_id].append((item, read.datetime(done_at)))
+    return {
+        child_id: ArrivalFact(arrived_at=arrived, done=tuple(done.get(pk, ())))
+        for child_id, (pk, arrived) in latest.items()
+    }
 
 
 class _Stored(NamedTuple):
@@ -654,6 +722,7 @@ def _audit(changes: list[_Changes], at: dt.datetime) -> None:
             for change in changes
         ),
         writer=functools.partial(write_models, batch=WRITE_BATCH),
+        sealed=True,  # perhaps thousands of events, in the worker: sealed as they are written
     )
 
 

@@ -84,7 +84,7 @@ def open_collection(
         period_from=period_from,
         period_to=period_to,
         due_on=due_on,
-        opened_by_name=viewer.username,
+        opened_by_name=viewer.display_name,
     )
     authorities = list(authorities_in_force(period_from, period_to))
     Request.objects.bulk_create(
@@ -253,7 +253,7 @@ def _store(
         via=via,
         document=document,
         filename=filename[:255],
-        received_by_name=viewer.username,
+        received_by_name=viewer.display_name,
         note=note,
         stated_percentages=stated_percentages or {},
         counts=summary["counts"],
@@ -337,7 +337,7 @@ def raise_query(viewer: Viewer, submission: Submission, rule: str, message: str)
         submission=submission,
         rule=rule,
         message=message,
-        defaults={"raised_by_name": viewer.username},
+        defaults={"raised_by_name": viewer.display_name},
     )
     if created:
         record(
@@ -357,7 +357,7 @@ def answer_query(viewer: Viewer, query: QualityQuery, answer: str) -> QualityQue
     if not answer:
         raise ValidationError({"answer": ["Enter what the authority said"]})
     query.answer, query.status = answer, QueryStatus.ANSWERED
-    query.answered_at, query.answered_by_name = timezone.now(), viewer.username
+    query.answered_at, query.answered_by_name = timezone.now(), viewer.display_name
     query.save(update_fields=["answer", "status", "answered_at", "answered_by_name"])
     record(
         viewer,

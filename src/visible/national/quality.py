@@ -4,6 +4,7 @@ version of the return)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,14 @@ RULES = {
     "DQ6": "A sudden change from the previous period",
     "DQ7": "A group smaller than a group inside it",
 }
+
+
+def _day(iso: str) -> str:
+    """A period's date in a return (ISO, as the format holds it) as people read it."""
+    try:
+        return dt.date.fromisoformat(iso).strftime("%-d %B %Y")
+    except (TypeError, ValueError):
+        return str(iso)
 
 
 def _n(counts: dict[str, Any], measure: str) -> int | None:
@@ -173,7 +182,7 @@ def check(
                 add(
                     "DQ6",
                     f"{GROUP_LABELS[group]}: {now} children, against {before} in the previous period "
-                    f"({previous['period']['from']} to {previous['period']['to']})",
+                    f"({_day(previous['period']['from'])} to {_day(previous['period']['to'])})",
                 )
     # One finding per message, in rule order.
     unique = {(f.rule, f.message): f for f in findings}

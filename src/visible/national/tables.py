@@ -9,6 +9,7 @@ A table is plain data (rows, columns, cells); pages, charts and exports all draw
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
+from visible.dates import uk_midnight
+from visible.missing.models import ChallengeOutcome, PoliceGradeChallenge
 from visible.reference.nationalities import nationality_name
 from visible.returns import disclosure
 from visible.returns.disclosure import TOTAL, SumRelation
@@ -30,6 +33,7 @@ from .models import (
     Submission,
 )
 
+_ONE_DAY = dt.timedelta(days=1)
 ONS = "ons"  # the built-in grouping: ONS regions in England, the nation elsewhere
 GROUP_LABELS = {g.code: g.label for g in GROUPS}
 # The report's two headline groups: "children identified/suspected as trafficked" and
@@ -565,7 +569,77 @@ def all_tables(data: Collected) -> list[Table]:
         for m in ("children", "children_missing_or_away"):
             tables.append(nationality(data, g, m))
     tables += [incidents_per_child(data), durations(data), still_missing(data)]
+    tables.append(police_challenges(data.collection.period_from, data.collection.period_to))
     return tables
+
+
+# --- challenges to police grades (R-POLICE-GRADE) ------------------------------------------------
+
+CHALLENGE_COLUMNS = (
+    ("opened", "Challenges opened"),
+    (ChallengeOutcome.REGRADED_HIGH.value, "Regraded high"),
+    (ChallengeOutcome.REGRADED_BELOW_HIGH.value, "Regraded, still below high"),
+    (ChallengeOutcome.KEPT.value, "Grade kept"),
+    ("open", "Not answered by the end of the period"),
+)
+
+
+def police_challenges(period_from, period_to) -> Table:
+    """Visible's challenges to police forces that graded a child in scope below high, by force:
+    opened in the period (UK days), and each one's outcome as it stood at the end of the period
+    (one answered later counts as not answered). Read from Visible's own records, not from the
+    authorities' returns: the request never asked about police grades."""
+    start, end = uk_midnight(period_from), uk_midnight(period_to + _ONE_DAY)
+    found = list(
+        PoliceGradeChallenge.objects.filter(opened_at__gte=start, opened_at__lt=end)
+        .values_list("force__name", "outcome", "answered_at")
+        .order_by()
+    )
+    by_force: dict[str, Counter] = defaultdict(Counter)
+    for force, outcome, answered_at in found:
+        answered = bool(outcome) and answered_at is not None and answered_at < end
+        by_force[force]["opened"] += 1
+        by_force[force][outcome if answered else "open"] += 1
+    forces = sorted(by_force)
+    columns = [Column(key, label) for key, label in CHALLENGE_COLUMNS] + [
+        Column("high_pct", "% regraded high", "percent")
+    ]
+    rows: list[tuple[Hashable, str]] = [(name, name) for name in forces]
+    rows.append((TOTAL, "All forces"))
+    values: dict[tuple[Hashable, str], Any] = {}
+    relations: list[SumRelation] = []
+    percents: dict[tuple[Hashable, str], tuple[tuple, tuple]] = {}
+    parts = [key for key, _ in CHALLENGE_COLUMNS[1:]]
+    for name in [*forces, TOTAL]:
+        for key, _ in CHALLENGE_COLUMNS:
+            values[name, key] = (
+                by_force[name][key] if name != TOTAL else sum(by_force[f][key] for f in forces)
+            )
+        values[name, "high_pct"] = None
+        percents[name, "high_pct"] = (
+            (name, ChallengeOutcome.REGRADED_HIGH.value),
+            (name, "opened"),
+        )
+        relations.append(SumRelation((name, "opened"), tuple((name, k) for k in parts)))
+    for key, _ in CHALLENGE_COLUMNS:
+        relations.append(SumRelation((TOTAL, key), tuple((f, key) for f in forces)))
+    return Table(
+        "police_challenges",
+        "Challenges to police grades below high, by force",
+        columns,
+        rows,
+        values,
+        f"Visible's own records: {len(found)} challenge{'s' if len(found) != 1 else ''} to "
+        f"{len(forces)} force{'s' if len(forces) != 1 else ''} opened in the period.",
+        relations=relations,
+        percents=percents,
+        rounded={(TOTAL, key) for key, _ in CHALLENGE_COLUMNS},
+        notes=[
+            "A challenge is opened when a force grades a trafficked, unaccompanied or separated "
+            "child below high; the force's trafficking single point of contact answers it. "
+            "Forces with no challenge in the period are not listed."
+        ],
+    )
 
 
 # --- change over time ----------------------------------------------------------------------------
@@ -606,3 +680,166 @@ def trend(collections: list[Collection], collected: dict[int, Collected] | None 
 
 def period_label(collection: Collection) -> str:
     return f"{collection.period_from:%-d %B %Y} to {collection.period_to:%-d %B %Y}"
+
+
+# --- the 2024 edition: the published shape, and the trend across every request ------------------
+
+PUBLISHED_COLUMNS = (
+    ("trafficked", "Identified or suspected as trafficked"),
+    ("uasc_or_separated", "Unaccompanied or separated"),
+    ("overlap", "Unaccompanied or separated and also trafficked"),
+)
+# What each request found nationally, as the charities published it: the trend's first rows.
+# (label, {(group, measure): figure}, source). ":" where a report gave no such figure (the
+# overlap was first asked in 2024). docs/sources.md cites each.
+PUBLISHED_FINDINGS: tuple[tuple[str, dict[tuple[str, str], int], str], ...] = (
+    (
+        "1 September 2014 to 1 September 2015",
+        {
+            ("trafficked", "children"): 590,
+            ("trafficked", "missing"): 167,
+            ("uasc_or_separated", "children"): 4744,
+            ("uasc_or_separated", "missing"): 593,
+        },
+        "Heading back to harm (ECPAT UK and Missing People, November 2016), Appendix 3",
+    ),
+    (
+        "2017",
+        {
+            ("trafficked", "children"): 910,
+            ("trafficked", "missing"): 244,
+            ("uasc_or_separated", "children"): 4963,
+            ("uasc_or_separated", "missing"): 742,
+        },
+        "Still in Harm's Way (ECPAT UK and Missing People, December 2018)",
+    ),
+    (
+        "2020",
+        {("trafficked", "children"): 1231, ("trafficked", "missing"): 378},
+        "When Harm Remains (ECPAT UK and Missing People, April 2022)",
+    ),
+    (
+        "2024",
+        {
+            ("trafficked", "children"): 2638,
+            ("trafficked", "missing"): 864,
+            ("uasc_or_separated", "children"): 12530,
+            ("uasc_or_separated", "missing"): 1501,
+        },
+        "Until Harm Ends (ECPAT UK and Missing People, November 2025), as quoted in issue 18",
+    ),
+)
+
+
+def add_2024_documents(documents: list[dict[str, Any]]) -> dict[str, dict[tuple[str, str], int]]:
+    """Period label -> (group, measure) -> the sum over the authorities' unsuppressed 2024
+    returns (schema 2.x). A suppressed file cannot be added up: refused, naming it."""
+    totals: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for document in documents:
+        name = document.get("authority", {}).get("name", "a return")
+        if not str(document.get("schema_version", "")).startswith("2."):
+            raise ValueError(
+                f"{name}: not a 2024-edition return (schema_version "
+                f"{document.get('schema_version')!r}); write it with --edition 2024"
+            )
+        if document["disclosure_control"]["applied"]:
+            raise ValueError(
+                f"{name}: the file has disclosure control applied, so its figures cannot be "
+                "added up; send the unsuppressed file (it stays inside the national body)"
+            )
+        for period in document["periods"]:
+            for group, measures in period["counts"].items():
+                for measure, value in measures.items():
+                    totals[period["label"]][group, measure] += int(value)
+    return {label: dict(values) for label, values in totals.items()}
+
+
+def published_shape(label: str, totals: dict[tuple[str, str], int], authorities: int) -> Table:
+    """One period's national table in the shape the charities' reports publish: for each
+    group, the children in care, those who went missing or absent (and the percentage), and
+    those still missing (and the percentage of those who went missing). Counts of 1 to 5 are
+    suppressed and every count rounded to the nearest 10, as for any national table;
+    percentages are worked out again from what is published."""
+    rows: list[tuple[Hashable, str]] = [
+        ("children", "Number in care"),
+        ("missing", "Number who went missing or absent"),
+        ("missing_pct", "% who went missing or absent"),
+        ("still", "Number still missing at the end of the period"),
+        ("still_pct", "% of those who went missing still missing"),
+    ]
+    values: dict[tuple[Hashable, str], Any] = {}
+    percents: dict[tuple[Hashable, str], tuple[tuple, tuple]] = {}
+    for group, _ in PUBLISHED_COLUMNS:
+        values["children", group] = totals.get((group, "children"), 0)
+        values["missing", group] = totals.get((group, "children_missing_or_absent"), 0)
+        values["still", group] = totals.get((group, "children_still_missing"), 0)
+        values["missing_pct", group] = values["still_pct", group] = None
+        percents["missing_pct", group] = (("missing", group), ("children", group))
+        percents["still_pct", group] = (("still", group), ("missing", group))
+    return Table(
+        "published_shape",
+        f"Children in care, missing and still missing: {label}",
+        [Column(g, name) for g, name in PUBLISHED_COLUMNS],
+        rows,
+        values,
+        f"Added up from {authorities} authorit{'y' if authorities == 1 else 'ies'}' 2024-edition "
+        "returns.",
+        percents=percents,
+        rounded={k for k in values if k[0] in ("children", "missing", "still")},
+        count_rows={"children", "missing", "still"},
+        notes=[
+            "A child in the overlap is in both of the other columns too: the columns are not "
+            "added up."
+        ],
+    )
+
+
+def request_trend(visible_rows: dict[str, dict[tuple[str, str], int]] | None = None) -> Table:
+    """Every request's national findings, oldest first: what the charities published for each
+    request's year, then each period Visible has added up from 2024-edition returns. ':' where
+    a request did not ask (the overlap before 2024) or a report gave no figure."""
+    columns = []
+    for group, name in PUBLISHED_COLUMNS:
+        columns += [
+            Column(f"{group}:children", f"{name}: in care"),
+            Column(f"{group}:missing", f"{name}: went missing or absent"),
+            Column(f"{group}:pct", f"{name}: %", "percent"),
+        ]
+    rows: list[tuple[Hashable, str]] = []
+    values: dict[tuple[Hashable, str], Any] = {}
+    percents: dict[tuple[Hashable, str], tuple[tuple, tuple]] = {}
+    notes = []
+    entries = [
+        (f"published:{label}", f"{label} (published)", found, source)
+        for label, found, source in PUBLISHED_FINDINGS
+    ]
+    for label, totals in (visible_rows or {}).items():
+        found = {}
+        for group, _ in PUBLISHED_COLUMNS:
+            found[group, "children"] = totals.get((group, "children"), 0)
+            found[group, "missing"] = totals.get((group, "children_missing_or_absent"), 0)
+        entries.append((f"visible:{label}", f"{label} (Visible)", found, ""))
+    for key, label, found, source in entries:
+        rows.append((key, label))
+        for group, _ in PUBLISHED_COLUMNS:
+            for measure in ("children", "missing"):
+                values[key, f"{group}:{measure}"] = found.get(
+                    (group, measure), disclosure.NOT_AVAILABLE
+                )
+            values[key, f"{group}:pct"] = None
+            percents[key, f"{group}:pct"] = ((key, f"{group}:missing"), (key, f"{group}:children"))
+        if source:
+            notes.append(f"{label}: {source}.")
+    return Table(
+        "request_trend",
+        "Every request's findings over time",
+        columns,
+        rows,
+        values,
+        "The charities' published national figures for each request, and Visible's own totals.",
+        percents=percents,
+        rounded={
+            k for k in values if str(k[0]).startswith("visible:") and not k[1].endswith(":pct")
+        },
+        notes=notes,
+    )

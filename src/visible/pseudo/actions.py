@@ -93,13 +93,14 @@ def store(viewer: Viewer, export: Export) -> Submission:
             version=version,
             is_current=True,
             submitted_at=now,
-            submitted_by=viewer.username,
+            submitted_by=viewer.display_name,
             submitted_by_organisation=viewer.organisation.name if viewer.organisation else "",
             key_id=export.key_id,
             children=len(export.children),
             episodes=export.episodes,
             records_merged=export.records_merged,
             digest=export.digest(),
+            linkage_rule=export.linkage_rule,
         )
         rows = [
             PseudoChild(
@@ -156,6 +157,8 @@ def store(viewer: Viewer, export: Export) -> Submission:
                 "episodes": submission.episodes,
                 "key_id": export.key_id,
                 "digest": submission.digest,
+                "linkage_rule": export.linkage_rule,
+                "not_linkable": dict(sorted(export.not_linkable.items())),
             },
         )
     return submission

@@ -24,7 +24,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from visible.agencies.viewer import Viewer
     from visible.returns import foi
 
-    from . import actions
+    from . import actions, tables
+    from .models import LOCAL_BASES
     from .pseudonymise import NoNationalKey, is_dev_key
 
     start, end = _date("--from", args.start), _date("--to", args.end)
@@ -40,6 +41,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
         f"{f', {submission.records_merged} duplicate records merged' if submission.records_merged else ''}."
         f"{' It replaces version ' + str(submission.version - 1) + '.' if submission.version > 1 else ''}"
     )
+    bases = tables.submission_bases(submission)
+    if any(bases[b] for b in LOCAL_BASES):
+        print(tables.not_linked_sentence(bases) + ".")
     if is_dev_key(submission.key_id):
         print(
             "Warning: made with the development key, which only the local demo allows "

@@ -22,11 +22,39 @@ from visible.reference.models import Authority
 
 
 class KeyBasis(models.TextChoices):
-    """Which identifier the child's pseudo id was made from (priority order)."""
+    """Which identifier the child's pseudo id was made from (priority order). The first three
+    are national and link a child across authorities; the last three are the authority's own
+    and never do (LOCAL_BASES): Visible never links on a date of birth alone."""
 
     HOME_OFFICE = "home_office", "Home Office reference"
     NRM = "nrm", "NRM reference"
     NAME_DOB = "name_dob", "Folded name and date of birth"
+    AUTHORITY_903 = (
+        "authority_903",
+        "The authority's own SSDA903 CHILD id: no name, Home Office or NRM reference",
+    )
+    AMBIGUOUS = (
+        "ambiguous",
+        "The authority's own SSDA903 CHILD id: another child of the authority has the same "
+        "name and date of birth (or reference)",
+    )
+    AUTHORITY_RECORD = (
+        "authority_record",
+        "The authority's own register record: no name, reference or SSDA903 CHILD id",
+    )
+
+
+# The bases that cannot link a child across authorities (the id is made with the authority's
+# GSS code), in the order the tables show them.
+LOCAL_BASES = (KeyBasis.AUTHORITY_903, KeyBasis.AMBIGUOUS, KeyBasis.AUTHORITY_RECORD)
+LINKING_BASES = (KeyBasis.HOME_OFFICE, KeyBasis.NRM, KeyBasis.NAME_DOB)
+# The rule a submission's pseudo ids were made under. 1: a child without a Home Office or NRM
+# reference was linked on name and date of birth, whatever the name, so children imported
+# from an SSDA903 return (which carries no name) were linked, and merged, on date of birth
+# alone. 2 (from December 2026): never on date of birth alone; without a name or a national
+# reference, by the authority's own SSDA903 CHILD id. The tables refuse to count a period in
+# which a current submission made under rule 1 holds name-and-date ids (tables.check_one_rule).
+LINKAGE_RULE = 2
 
 
 class Submission(models.Model):
@@ -55,6 +83,11 @@ class Submission(models.Model):
     )
     digest = models.CharField(
         max_length=64, help_text="SHA-256 of the submitted records, canonical JSON"
+    )
+    linkage_rule = models.PositiveSmallIntegerField(
+        default=LINKAGE_RULE,
+        help_text="The rule the pseudo ids were made under (LINKAGE_RULE): 1 linked children "
+        "without a name on date of birth alone; 2 never does",
     )
     superseded_at = models.DateTimeField(null=True, blank=True)
 

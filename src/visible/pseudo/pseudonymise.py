@@ -14,11 +14,16 @@ missing", so a submission and the authority's return always agree) holding only:
      referral, so a child referred twice has two: second.
   3. **Folded name and date of birth**: the tokens of the given and family names folded to
      lower-case ASCII (children/names.py ``fold``), sorted (so "Nguyen Van Anh" and
-     "Van Anh Nguyen" meet) and joined, with the date of birth. Every child has one; it links
-     only when two authorities spell the name alike and hold the same date of birth.
+     "Van Anh Nguyen" meet) and joined, with the date of birth. Only for a child with a real
+     name: it links only when two authorities spell the name alike and hold the same date of
+     birth.
 
-  The SSDA903 CHILD id is not used: each authority assigns its own, so it never links a child
-  across authorities, and within one authority the name-and-date key already does its job.
+  Without a name (a child imported from an SSDA903 return, which carries none; a name written
+  as "Unknown") or a national reference, the child is **never linked on date of birth alone**
+  (linkage rule 2, ``LINKAGE_RULE``): the id is made from the authority's GSS code and its own
+  **SSDA903 CHILD id** (else its register record), so it cannot match another authority's and
+  two of the authority's children are never one. The same when two of the authority's records
+  that it numbers as two children (different CHILD ids) would share an id: neither is linked.
   Visible holds no UPN. Each identifier is prefixed with its kind before hashing, so a Home
   Office reference and an NRM reference with the same characters cannot collide.
 - ``birth_month``: the first of the month of birth (month and year only);
@@ -41,7 +46,7 @@ import hmac
 import json
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
@@ -52,8 +57,9 @@ from visible.children.models import Child, NrmReferral, Placement
 from visible.children.names import fold
 from visible.reference.models import Authority
 from visible.returns import foi
+from visible.ssda903.writing import NAME_NOT_IN_RETURN
 
-from .models import KeyBasis
+from .models import LINKAGE_RULE, LOCAL_BASES, KeyBasis
 
 KEY_ENV = "VISIBLE_PSEUDO_KEY"
 # The local demo's explicit permission to use DEV_KEY (settings/dev.py); False everywhere else.
@@ -143,20 +149,87 @@ def name_key(given_names: str, family_name: str) -> str:
     return " ".join(sorted(fold(f"{given_names} {family_name}").split()))
 
 
-def link_material(
-    home_office_ref: str, nrm_ref: str, given_names: str, family_name: str, date_of_birth: dt.date
-) -> tuple[str, str]:
-    """(basis, the text to hash) from the best identifier the child has."""
-    home_office = normalise_reference(home_office_ref)
+# Written where a name should be, meaning there is none (folded and sorted like name_key): the
+# SSDA903 import's placeholder and what case systems write for a child whose name is not known.
+NOT_A_NAME = frozenset(
+    name_key(text, "")
+    for text in (
+        NAME_NOT_IN_RETURN,
+        "unknown",
+        "not known",
+        "name not known",
+        "name unknown",
+        "not recorded",
+        "not given",
+        "nk",
+        "n k",
+        "unnamed",
+        "no name",
+    )
+)
+
+
+def real_name_key(given_names: str, family_name: str) -> str:
+    """The name key, or "" when the record holds no real name (blank, or a placeholder)."""
+    key = name_key(given_names, family_name)
+    return "" if key in NOT_A_NAME else key
+
+
+@dataclass(frozen=True)
+class Person:
+    """What linkage reads of one register record."""
+
+    record: int  # the register record's id
+    given_names: str
+    family_name: str
+    date_of_birth: dt.date
+    home_office_ref: str = ""
+    nrm_ref: str = ""  # the child's, else the earliest referral's
+    child_903_id: str = ""
+
+
+def link_material(person: Person, authority_code: str) -> tuple[str, str]:
+    """(basis, the text to hash) from the best identifier the child has. Never the date of
+    birth alone: without a real name or a national reference, the authority's own 903 id."""
+    home_office = normalise_reference(person.home_office_ref)
     if home_office:
         return KeyBasis.HOME_OFFICE, f"home_office:{home_office}"
-    nrm = normalise_reference(nrm_ref)
+    nrm = normalise_reference(person.nrm_ref)
     if nrm:
         return KeyBasis.NRM, f"nrm:{nrm}"
-    return (
-        KeyBasis.NAME_DOB,
-        f"name_dob:{name_key(given_names, family_name)}|{date_of_birth.isoformat()}",
-    )
+    name = real_name_key(person.given_names, person.family_name)
+    if name:
+        return KeyBasis.NAME_DOB, f"name_dob:{name}|{person.date_of_birth.isoformat()}"
+    return local_material(person, authority_code, KeyBasis.AUTHORITY_903)
+
+
+def local_material(person: Person, authority_code: str, basis: str) -> tuple[str, str]:
+    """The authority's own key: its GSS code with its SSDA903 CHILD id (unique in the
+    authority), else with the register record. It never matches another authority's."""
+    child_903 = normalise_reference(person.child_903_id)
+    if child_903:
+        return basis, f"authority_903:{authority_code}|{child_903}"
+    if basis == KeyBasis.AUTHORITY_903:
+        basis = KeyBasis.AUTHORITY_RECORD
+    return basis, f"authority_record:{authority_code}|{person.record}"
+
+
+def link(authority_code: str, people: list[Person], key: bytes) -> dict[int, tuple[str, str]]:
+    """record -> (basis, pseudo id) for one authority's children. Records with the same id are
+    one child (a duplicate in the register, merged by the caller), unless the authority numbers
+    them as different children (two different SSDA903 CHILD ids): then none of them is linked
+    by that id, each keeps its own (basis "ambiguous")."""
+    material = {p.record: link_material(p, authority_code) for p in people}
+    by_material: dict[str, list[Person]] = defaultdict(list)
+    for p in people:
+        by_material[material[p.record][1]].append(p)
+    for same in by_material.values():
+        if len({normalise_reference(p.child_903_id) for p in same} - {""}) > 1:
+            for p in same:
+                material[p.record] = local_material(p, authority_code, KeyBasis.AMBIGUOUS)
+    return {
+        record: (str(basis), pseudo_id(key, text)) for record, (basis, text) in material.items()
+    }
 
 
 def pseudo_id(key: bytes, material: str) -> str:
@@ -232,10 +305,16 @@ class Export:
     key_id: str
     children: list[ChildRecord]
     records_merged: int = 0
+    linkage_rule: int = LINKAGE_RULE
 
     @property
     def episodes(self) -> int:
         return sum(len(c.episodes) for c in self.children)
+
+    @property
+    def not_linkable(self) -> Counter:
+        """basis -> children whose id cannot link them to another authority's record."""
+        return Counter(c.key_basis for c in self.children if c.key_basis in LOCAL_BASES)
 
     def digest(self) -> str:
         """SHA-256 of the records as canonical JSON: kept with the submission, so what was sent
@@ -256,7 +335,13 @@ def pseudonymise(
     people = {
         row["pk"]: row
         for row in Child.objects.filter(pk__in=ids).values(
-            "pk", "given_names", "family_name", "date_of_birth", "home_office_ref", "nrm_ref"
+            "pk",
+            "given_names",
+            "family_name",
+            "date_of_birth",
+            "home_office_ref",
+            "nrm_ref",
+            "child_903_id",
         )
     }
     referral_refs: dict[int, str] = {}
@@ -290,18 +375,27 @@ def pseudonymise(
             )
         )
 
+    linked = link(
+        authority.code,
+        [
+            Person(
+                record=child_id,
+                given_names=people[child_id]["given_names"],
+                family_name=people[child_id]["family_name"],
+                date_of_birth=people[child_id]["date_of_birth"],
+                home_office_ref=people[child_id]["home_office_ref"],
+                nrm_ref=people[child_id]["nrm_ref"] or referral_refs.get(child_id, ""),
+                child_903_id=people[child_id]["child_903_id"],
+            )
+            for child_id in counted.children
+        ],
+        key,
+    )
     by_pseudo: dict[str, ChildRecord] = {}
     merged = 0
     for child_id, in_scope in counted.children.items():
         person = people[child_id]
-        basis, material = link_material(
-            person["home_office_ref"],
-            person["nrm_ref"] or referral_refs.get(child_id, ""),
-            person["given_names"],
-            person["family_name"],
-            person["date_of_birth"],
-        )
-        pid = pseudo_id(key, material)
+        basis, pid = linked[child_id]
         district, placed_in = placed.get(child_id, ("", ""))
         record = ChildRecord(
             pid,

@@ -10,7 +10,12 @@ returns cannot give:
   anywhere beats suspected, as in the return; the aggregate returns count that child twice;
 - **incidents per child** nationally adds up a linked child's incidents across authorities;
 - **children who went missing or away from more than one authority**, nationally and, for
-  each authority, how many of its missing children also went missing from another.
+  each authority, how many of its missing children also went missing from another;
+- **children who could not be linked across authorities, and why**: the children whose pseudo
+  id is the authority's own (no name or national reference: its SSDA903 CHILD id; a name and
+  date of birth another of its children shares; no identifier at all), per authority and
+  nationally. Each counts once in every authority that holds them, so the national counts of
+  distinct children are an upper bound by that many.
 
 Incidents belong to the authority that reported them, so national incident counts are sums.
 
@@ -38,6 +43,7 @@ from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef
 
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
@@ -46,7 +52,14 @@ from visible.returns import disclosure
 from visible.returns.foi import DURATION_BANDS, GROUPS, MEASURES
 
 from . import policy
-from .models import PseudoChild, PseudoEpisode, Submission
+from .models import (
+    LINKAGE_RULE,
+    LOCAL_BASES,
+    KeyBasis,
+    PseudoChild,
+    PseudoEpisode,
+    Submission,
+)
 
 NATIONAL = "national"
 GROUP_CODES = tuple(g.code for g in GROUPS)
@@ -90,16 +103,17 @@ SQL = {
     "submissions": f"""
         SELECT id, authority_id FROM {SUBMISSION}
         WHERE is_current AND period_start = %s AND period_end = %s""",
-    # Children by authority and combination of groups: how many, and how many went missing...
+    # Children by authority, combination of groups and the identifier their pseudo id was made
+    # from (who could be linked, and why not): how many, and how many went missing...
     "children": f"""
-        SELECT authority_id, {GROUP_COLUMNS}, COUNT(*),
+        SELECT authority_id, {GROUP_COLUMNS}, key_basis, COUNT(*),
                SUM(CASE WHEN {_WENT} THEN 1 ELSE 0 END),
                SUM(CASE WHEN incidents_missing > 0 THEN 1 ELSE 0 END),
                SUM(CASE WHEN incidents_away > 0 THEN 1 ELSE 0 END),
                SUM(CASE WHEN still_missing THEN 1 ELSE 0 END),
                SUM(CASE WHEN turned_18_missing THEN 1 ELSE 0 END)
         FROM {CHILD} WHERE {CURRENT}
-        GROUP BY {", ".join(str(i) for i in range(1, _G + 2))}""",
+        GROUP BY {", ".join(str(i) for i in range(1, _G + 3))}""",
     # Incidents by submission and the child's groups (a bit mask): how many, of each category,
     # started before the period, and in each duration band.
     "incidents": f"""
@@ -124,7 +138,8 @@ SQL = {
     "linked": f"""
         SELECT pseudo_id, authority_id, {GROUP_COLUMNS}, nationality, gender,
                incidents_missing, incidents_away,
-               CASE WHEN still_missing THEN 1 ELSE 0 END, CASE WHEN turned_18_missing THEN 1 ELSE 0 END
+               CASE WHEN still_missing THEN 1 ELSE 0 END, CASE WHEN turned_18_missing THEN 1 ELSE 0 END,
+               key_basis
         FROM {CHILD}
         WHERE {CURRENT} AND linked""",
 }
@@ -188,6 +203,18 @@ class PseudoTables:
     missing_from_more_than_one: int = 0
     # GSS code -> its children who went missing or away and also went missing from another authority
     also_missing_elsewhere: Counter = field(default_factory=Counter)
+    # (scope, key basis) -> children whose pseudo id was made from it (nationally: distinct
+    # children; a child of a LOCAL_BASES basis is never linked, so counts once per authority)
+    bases: Counter = field(default_factory=Counter)
+
+    def bases_of(self, scope: str) -> dict[str, int]:
+        """key basis -> children, for an authority's GSS code or NATIONAL."""
+        return {basis: n for (s, basis), n in self.bases.items() if s == scope}
+
+    def not_linkable(self, scope: str) -> int:
+        """Children who could not be linked across authorities (no name or national reference;
+        a name and date of birth shared in the authority; no identifier at all)."""
+        return sum(self.bases[scope, basis] for basis in LOCAL_BASES)
 
     @property
     def scopes(self) -> list[str]:
@@ -222,6 +249,7 @@ class PseudoTables:
         out.update(
             {("also_missing_elsewhere", k): v for k, v in self.also_missing_elsewhere.items() if v}
         )
+        out.update({("bases", *k): v for k, v in self.bases.items() if v})
         return out
 
 
@@ -272,9 +300,12 @@ def compute(
     width = 1 + len(CHILD_SUMS) + 1 + len(INCIDENT_SUMS)
     for row in rows["children"]:
         mask = sum(1 << i for i, on in enumerate(row[1 : _G + 1]) if on)
-        sums = combos.setdefault((code_of[row[0]], mask), [0] * width)
-        for i, n in enumerate(row[_G + 1 :]):
+        scope, basis = code_of[row[0]], row[_G + 1]
+        sums = combos.setdefault((scope, mask), [0] * width)
+        for i, n in enumerate(row[_G + 2 :]):
             sums[i] += n or 0
+        tables.bases[scope, basis] += row[_G + 2]
+        tables.bases[NATIONAL, basis] += row[_G + 2]
     offset = 1 + len(CHILD_SUMS)
     for submission_id, mask, *counts in rows["incidents"]:
         sums = combos.setdefault((code_of[authority_of[submission_id]], mask), [0] * width)
@@ -320,7 +351,7 @@ def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str
         went_in = set()
         for row in records:
             in_groups = tuple(g for g, on in zip(GROUP_CODES, row[2 : _G + 2], strict=True) if on)
-            nat, gender, missing, away, r_still, r_t18 = row[_G + 2 :]
+            nat, gender, missing, away, r_still, r_t18, _basis = row[_G + 2 :]
             kind = (in_groups, missing > 0, away > 0, bool(r_still), bool(r_t18))
             taken_out[kind] += 1
             counted.update(_child_contribution(*kind))
@@ -342,6 +373,8 @@ def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str
         if total:
             nationality[nat, gender, "children_missing_or_away"] += 1
             per_child[total] += 1
+        # One child nationally, of the basis their records share (the kind is in the hashed text)
+        tables.bases[NATIONAL, records[0][-1]] -= len(records) - 1
         if len(went_in) > 1:
             tables.missing_from_more_than_one += 1
             for code in went_in:
@@ -358,7 +391,7 @@ def _link(tables: PseudoTables, linked_rows: list[tuple], code_of: dict[int, str
         tables.nationality[NATIONAL, *key] += n
     for incidents, n in per_child.items():
         tables.per_child[NATIONAL][incidents] += n
-    for counter in (groups, tables.nationality, tables.per_child[NATIONAL]):
+    for counter in (groups, tables.nationality, tables.per_child[NATIONAL], tables.bases):
         for key in [k for k, v in counter.items() if v == 0]:
             del counter[key]
 
@@ -396,6 +429,72 @@ def check_one_key(start: dt.date, end: dt.date) -> None:
         )
 
 
+def check_one_rule(start: dt.date, end: dt.date) -> None:
+    """Refuse to count a period in which a current submission was made under linkage rule 1
+    and holds name-and-date ids: under that rule a child with no name (every child imported
+    from an SSDA903 return) was linked on date of birth alone, so its children sharing a
+    birthday are merged and linked to other authorities' children, and its records cannot be
+    told apart from real name-and-date links. Its resubmission (made under the current rule)
+    supersedes it. A rule-1 submission with no name-and-date id is the same under both rules."""
+    earlier = Submission.objects.filter(
+        is_current=True, period_start=start, period_end=end, linkage_rule__lt=LINKAGE_RULE
+    )
+    if not earlier.exists():  # the usual case: nothing more to read
+        return
+    old = list(
+        earlier.filter(
+            Exists(
+                PseudoChild.objects.filter(
+                    submission_id=OuterRef("pk"), key_basis=KeyBasis.NAME_DOB
+                )
+            )
+        )
+        .order_by("authority__code")
+        .values_list("authority__code", "authority__name")
+    )
+    if old:
+        names = ", ".join(f"{name} ({code})" for code, name in old)
+        raise ValueError(
+            f"The submissions for {start:%d/%m/%Y} to {end:%d/%m/%Y} of {len(old)} "
+            f"authorit{'y' if len(old) == 1 else 'ies'} ({names}) were made before Visible stopped "
+            "linking children on date of birth alone: a child with no name there may have been "
+            "merged with another child born the same day, so the tables would miscount. Those "
+            "authorities must submit their child-level records for the period again (the new "
+            "submission replaces the old one)"
+        )
+
+
+def submission_bases(submission: Submission) -> Counter:
+    """key basis -> children of one submission."""
+    return Counter(
+        dict(
+            PseudoChild.objects.filter(submission=submission)
+            .values_list("key_basis")
+            .annotate(n=Count("pk"))
+            .values_list("key_basis", "n")
+        )
+    )
+
+
+NOT_LINKED_REASONS = {
+    KeyBasis.AUTHORITY_903: "with no name, Home Office or NRM reference, known only by their "
+    "authority's SSDA903 CHILD id",
+    KeyBasis.AMBIGUOUS: "whose name and date of birth another child of the same authority shares",
+    KeyBasis.AUTHORITY_RECORD: "with no name, reference or SSDA903 CHILD id, known only as "
+    "their authority's record",
+}
+
+
+def not_linked_sentence(counts: dict, total: int | str | None = None) -> str:
+    """'Children who could not be linked across authorities: N (a with no name...; b whose
+    name...)'. ``counts``: basis -> children, as published (a number, or 'c' suppressed)."""
+    if total is None:
+        total = sum(counts.get(b, 0) for b in LOCAL_BASES)
+    parts = [f"{_cell(counts[b])} {NOT_LINKED_REASONS[b]}" for b in LOCAL_BASES if counts.get(b, 0)]
+    text = f"Children who could not be linked across authorities: {_cell(total)}"
+    return f"{text} ({'; '.join(parts)})" if parts else text
+
+
 def tables_for(
     viewer: Viewer, start: dt.date, end: dt.date, purpose: str = "national tables"
 ) -> PseudoTables:
@@ -414,6 +513,7 @@ def tables_for(
             "child-level records"
         )
     check_one_key(start, end)
+    check_one_rule(start, end)
     result = compute_on_database(start, end)
     record(
         viewer,
@@ -613,8 +713,42 @@ def text_tables(tables: PseudoTables) -> list[TextTable]:
             set(values),
         )
     )
-    values = {
-        (r, "also"): (
+    basis_columns = [
+        (KeyBasis.HOME_OFFICE.value, "Home Office reference"),
+        (KeyBasis.NRM.value, "NRM reference"),
+        (KeyBasis.NAME_DOB.value, "Name and date of birth"),
+        (KeyBasis.AUTHORITY_903.value, "Not linked: no name or reference"),
+        (KeyBasis.AMBIGUOUS.value, "Not linked: name shared"),
+        (KeyBasis.AUTHORITY_RECORD.value, "Not linked: no identifier"),
+        ("not_linked", "Not linked, all"),
+        ("children", "Children"),
+    ]
+    values = {}
+    relations = []
+    for r, _ in rows:
+        for basis, _ in basis_columns[:6]:
+            values[r, basis] = tables.bases[r, basis]
+        values[r, "not_linked"] = tables.not_linkable(r)
+        values[r, "children"] = sum(tables.bases[r, b] for b, _ in basis_columns[:6])
+        relations.append(
+            disclosure.SumRelation((r, "not_linked"), tuple((r, b.value) for b in LOCAL_BASES))
+        )
+        relations.append(
+            disclosure.SumRelation((r, "children"), tuple((r, b) for b, _ in basis_columns[:6]))
+        )
+    out.append(
+        TextTable(
+            "Children by how they could be linked across authorities (the identifier their "
+            "pseudo id was made from), by authority",
+            rows,
+            basis_columns,
+            values,
+            relations,
+            {(NATIONAL, c) for c, _ in basis_columns},
+        )
+    )
+    values: dict[tuple[str, str], int | float | str] = {
+        (str(r), "also"): (
             tables.also_missing_elsewhere[r] if r != NATIONAL else tables.missing_from_more_than_one
         )
         for r, _ in rows
@@ -644,11 +778,31 @@ def render_text(tables: PseudoTables, suppress: bool = False) -> str:
     ]
     for table in text_tables(tables):
         lines += table.render(suppress)
-    totals = {"linked": tables.linked_children, "missing": tables.missing_from_more_than_one}
-    if suppress:
-        totals = disclosure.protect(totals, rounded=set(totals)).published
-    lines.append(f"Children held by more than one authority: {_cell(totals['linked'])}")
-    lines.append(
-        f"Children who went missing or away from more than one authority: {_cell(totals['missing'])}"
-    )
+    lines += summary_lines(tables, suppress)
     return "\n".join(lines) + "\n"
+
+
+def summary_lines(tables: PseudoTables, suppress: bool = False) -> list[str]:
+    """The national linkage figures in words: children held by more than one authority, who
+    went missing from more than one, and who could not be linked across authorities and why."""
+    totals: dict = {
+        "linked": tables.linked_children,
+        "missing": tables.missing_from_more_than_one,
+        "not_linked": tables.not_linkable(NATIONAL),
+        **{b.value: tables.bases[NATIONAL, b] for b in LOCAL_BASES},
+    }
+    if suppress:
+        relation = disclosure.SumRelation("not_linked", tuple(b.value for b in LOCAL_BASES))
+        totals = disclosure.protect(totals, [relation], rounded=set(totals)).published
+    lines = [
+        f"Children held by more than one authority: {_cell(totals['linked'])}",
+        f"Children who went missing or away from more than one authority: {_cell(totals['missing'])}",
+        not_linked_sentence(totals, totals["not_linked"]) + ".",
+    ]
+    if tables.not_linkable(NATIONAL):
+        lines.append(
+            "Each child who could not be linked counts once in every authority that holds them: "
+            "the national counts of children are distinct children only as far as they could be "
+            "linked."
+        )
+    return lines

@@ -176,3 +176,44 @@ CIN_FACTORS = CodeList(
         Code("24A", "Child criminal exploitation", first_year=2022),
     ],
 )
+
+# SSDA903 REC: why an episode of care ceased. X1 continues the period of care in a new episode;
+# every other code ends the period of being looked after (the DfE's guide, "REC").
+REC_CONTINUES = "X1"
+REASONS_CARE_ENDED = CodeList(
+    "REC",
+    [
+        Code("E11", "Adopted: application for an adoption order unopposed"),
+        Code("E12", "Adopted: consent dispensed with by the court"),
+        Code(
+            "E13",
+            "Left care to live with parents, relatives or other person with no parental responsibility",
+        ),
+        Code("E14", "Accommodation on remand ended"),
+        Code("E15", "Age assessment determined the child is aged 18 or over"),
+        Code("E16", "Child moved abroad"),
+        Code("E17", "Aged 18 or over and remained with current carers (staying put)"),
+        Code("E2", "Died"),
+        Code("E3", "Care taken over by another local authority in the UK"),
+        Code("E41", "Residence order or child arrangements order granted"),
+        Code(
+            "E45", "Special guardianship order to former foster carers who are relatives or friends"
+        ),
+        Code("E46", "Special guardianship order to former foster carers, not relatives or friends"),
+        Code("E47", "Special guardianship order to other carers who are relatives or friends"),
+        Code("E48", "Special guardianship order to other carers, not relatives or friends"),
+        Code(
+            "E4A",
+            "Returned home to parents or others with parental responsibility, as part of the care plan",
+        ),
+        Code(
+            "E4B",
+            "Returned home to parents or others with parental responsibility, not as part of the care plan",
+        ),
+        Code("E5", "Moved into independent living with supportive accommodation"),
+        Code("E6", "Moved into independent living with no formal support"),
+        Code("E7", "Transferred to residential care funded by adult social care"),
+        Code("E8", "Period of being looked after ceased for any other reason"),
+        Code("E9", "Sentenced to custody"),
+    ],
+)

@@ -139,7 +139,7 @@ def _save_section(
         return section
     section.text = text
     section.version = section.version + (0 if created else 1)
-    section.updated_by_name = viewer.username
+    section.updated_by_name = viewer.display_name
     section.updated_by_organisation = viewer.organisation.name if viewer.organisation else ""
     section.save()
     record(

@@ -49,8 +49,38 @@ def cmd_foi_return(args: argparse.Namespace) -> int:
         )
     authority = foi.authority_by_code(args.authority)
     viewer = Viewer.system("foi-return")
-    result = foi.foi_return_for(viewer, authority, start, end, purpose="FOI return (command line)")
-    content = formats.render(result, fmt, suppress=args.suppress, round_totals=args.round_totals)
+    edition = getattr(args, "edition", "2016") or "2016"
+    if edition == "2024":
+        from . import edition2024
+
+        if fmt not in ("json", "csv"):
+            raise ValueError(f"--format: the 2024 edition is written as json or csv, not '{fmt}'")
+
+        content = edition2024.render(
+            edition2024.foi_return_2024_for(
+                viewer,
+                authority,
+                start,
+                end,
+                args.missing_definition or edition2024.DEFAULT_DEFINITION,
+                purpose="FOI return, 2024 edition (command line)",
+            ),
+            fmt,
+            suppress=args.suppress,
+            round_totals=args.round_totals,
+        )
+    else:
+        if args.missing_definition:
+            raise ValueError(
+                "--missing-definition belongs to the 2024 edition: add --edition 2024, or leave "
+                "it out (the 2016 request counts missing and away separately)"
+            )
+        result = foi.foi_return_for(
+            viewer, authority, start, end, purpose="FOI return (command line)"
+        )
+        content = formats.render(
+            result, fmt, suppress=args.suppress, round_totals=args.round_totals
+        )
     record(
         viewer,
         AuditAction.EXPORT,
@@ -59,6 +89,7 @@ def cmd_foi_return(args: argparse.Namespace) -> int:
         summary=f"Wrote the FOI return for {authority.name} as {fmt.upper()}"
         f"{' with disclosure control' if args.suppress else ' (unsuppressed)'}",
         detail={
+            "edition": edition,
             "format": fmt,
             "suppressed": args.suppress,
             "round_totals": args.round_totals,
@@ -159,6 +190,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
+    )
+    p.add_argument(
+        "--edition",
+        choices=("2016", "2024"),
+        default="2016",
+        help="2016 (default): the request of Heading back to harm, one period (schema 1.x); "
+        "2024: the request as asked today, each calendar year plus a part year, with "
+        "unaccompanied or separated children who are also trafficked (schema 2.x, json or csv)",
+    )
+    p.add_argument(
+        "--missing-definition",
+        choices=("missing_or_away", "missing_only"),
+        default=None,
+        help="2024 edition: what counts as 'missing or absent' (default missing_or_away: "
+        "SSDA903 M and A; docs/foi-return.md)",
     )
     p.set_defaults(func=cmd_foi_return)
 

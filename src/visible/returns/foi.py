@@ -9,8 +9,13 @@ The definitions, precisely (docs/foi-return.md says the same in words):
 - **In care during the period**: the authority is responsible for the child, the child
   became looked after on or before the period's last day, and was under 18 on at least one
   day of it, or went missing before their 18th birthday in an incident still open in the
-  period (Rec 5.iii: turning 18 while missing changes nothing). Visible holds no "ceased to
-  be looked after" date, so care is taken to last until the 18th birthday.
+  period (Rec 5.iii: turning 18 while missing changes nothing); and, for a child with periods
+  of care on the register (``CarePeriod``: from the SSDA903 episodes' DECOM, DEC and REC, or
+  recorded in Visible), looked after on at least one day of the period: a child whose care
+  ended before the period is not counted in it, unless missing since before it ended and still
+  missing. Only a child with no period of care recorded is taken to be in care from
+  ``looked_after_from`` to the 18th birthday. Incidents count only if they began while the
+  child was looked after.
 - **Groups** (Q1): a child is in a group when a flag of the group's kinds was in force on at
   least one day of the period (a flag ended before the period, or started after it, does not
   count). "Suspected" excludes children identified in the same period (Q1b "if not included
@@ -25,7 +30,9 @@ The definitions, precisely (docs/foi-return.md says the same in words):
   missing" when the 18th birthday fell after the child was last seen and on or before the
   period's last day.
 - **Length** (Q5): last seen to returned; for an incident still open at the end, the time so
-  far, in the band "still missing". Bands (rulebook section 2): under 24 hours; 24 hours to
+  far, in the band "still missing". An incident whose source gave days, not times (an SSDA903
+  return's missing periods: ``Episode.day_only``) is measured in whole days, so a clock change
+  inside it does not move it to another band. Bands (rulebook section 2): under 24 hours; 24 hours to
   7 days; more than 7 days; still missing.
 
 Counting is a handful of queries (the councils, then flags, children and incidents), one row
@@ -51,8 +58,8 @@ from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.children.models import Child, Flag, FlagKind, Gender
-from visible.dates import eighteenth_birthday
+from visible.children.models import CarePeriod, Child, Flag, FlagKind, Gender
+from visible.dates import eighteenth_birthday, measured_length
 from visible.db.rows import RowReader
 from visible.missing.models import Category, Episode, FoundBy
 from visible.reference.models import Authority
@@ -257,6 +264,15 @@ def nationality_group(code: str) -> str:
     if code in ("", "XXX"):
         return "not_known"
     return "non_eu"
+
+
+def _overlaps(period: tuple[dt.date, dt.date | None], start: dt.date, end: dt.date) -> bool:
+    began, ceased = period
+    return began <= end and (ceased is None or ceased >= start)
+
+
+def _in_care_on(periods: list[tuple[dt.date, dt.date | None]], day: dt.date) -> bool:
+    return any(_overlaps(p, day, day) for p in periods)
 
 
 def duration_band(length: dt.timedelta, still_missing: bool) -> str:
@@ -623,6 +639,14 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
             "pk", "gender", "nationality", "date_of_birth", "responsible_organisation__authority_id"
         )
     }
+    # Periods of care: a child with any is looked after only during them (a child whose care
+    # ended before the period is not counted in it); a child with none recorded (not known
+    # when care ended) is taken to be looked after from looked_after_from to 18, as before.
+    care: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for child_id, began, ceased in CarePeriod.objects.filter(child_id__in=flagged).values_list(
+        "child_id", "start_date", "end_date"
+    ):
+        care[child_id].append((began, ceased))
     episodes = Episode.objects.filter(child_id__in=flagged, last_seen_at__lt=period_end).filter(
         Q(returned_at__isnull=True) | Q(returned_at__gt=period_start)
     )
@@ -635,8 +659,18 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
     missing_at_18: set[int] = (
         set()
     )  # children missing since before their 18th birthday, in the period
-    for pk, child_id, category, seen, returned, found_by in readers.rows(
-        episodes, "pk", "child_id", "category", "last_seen_at:t", "returned_at:t", "found_by"
+    # children missing since they were in care, still missing at the period's end: counted
+    # even if their care ended before the period (as turning 18 while missing changes nothing)
+    missing_from_care: set[int] = set()
+    for pk, child_id, category, seen, returned, found_by, day_only in readers.rows(
+        episodes,
+        "pk",
+        "child_id",
+        "category",
+        "last_seen_at:t",
+        "returned_at:t",
+        "found_by",
+        "day_only",
     ):
         person = people.get(child_id)
         if person is None:
@@ -647,14 +681,21 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
                 dt.datetime.combine(person[2], dt.time.min), tz
             )
         seen = readers.datetime(seen)
+        assert seen is not None  # last_seen_at is required
         if seen >= adult:
             continue  # a young person of 18 or over is no longer a looked-after child
+        if child_id in care and not _in_care_on(care[child_id], seen.astimezone(tz).date()):
+            continue  # not looked after when they went: not a child missing from care
         returned = readers.datetime(returned)
         ended = None if returned is None or returned >= period_end else returned
         turned_18 = adult <= ended if ended is not None else adult < period_end
         if turned_18 and adult <= period_start:
             missing_at_18.add(child_id)
-        raw_incidents.append((pk, child_id, category, seen, ended, turned_18, found_by))
+        raw_incidents.append(
+            (pk, child_id, category, seen, ended, turned_18, found_by, bool(day_only))
+        )
+        if ended is None and child_id in care:
+            missing_from_care.add(child_id)
 
     children: dict[int, ChildInScope] = {}
     groups_of: dict[
@@ -663,6 +704,12 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
     for child_id, (gender, nationality, turns_18, authority_id) in people.items():
         if turns_18 <= start and child_id not in missing_at_18:
             continue  # 18 before the period began, and not missing since before then
+        if (
+            child_id in care
+            and not any(_overlaps(p, start, end) for p in care[child_id])
+            and child_id not in missing_from_care
+        ):
+            continue  # not looked after on any day of the period: care ended before it
         kinds = frozenset(flags_by_child[child_id])
         groups = groups_of.get(kinds)
         if groups is None:
@@ -677,11 +724,13 @@ def count_return(authorities: list[Authority], start: dt.date, end: dt.date) -> 
             )
 
     incidents = []
-    for pk, child_id, category, seen, ended, turned_18, found_by in raw_incidents:
+    for pk, child_id, category, seen, ended, turned_18, found_by, day_only in raw_incidents:
         person = children.get(child_id)
         if person is None:
             continue
-        length = (ended or period_end) - seen
+        # an incident its source gave in days (an SSDA903 return) is measured in days; one
+        # still open is measured to the end of the period, as any other
+        length = measured_length(seen, ended, day_only) if ended is not None else period_end - seen
         # Positional: the field order of Incident (ten years are tens of thousands of these).
         incidents.append(
             Incident(

@@ -28,10 +28,18 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.charts import Bar, year_bars
-from visible.children.models import NrmDecision, NrmReferral
+from visible.children.models import (
+    Arrival,
+    NrmDecision,
+    NrmReferral,
+    Placement,
+    PlacementRefusal,
+)
 from visible.dates import reporting_period
-from visible.missing.models import InterviewOutcome, ReturnInterview
+from visible.missing.models import Episode, InterviewOutcome, ReturnInterview
+from visible.reference.codes import FOSTER_PLACEMENT_CODES, RESIDENTIAL_PLACEMENT_CODES
 from visible.reference.models import Authority
+from visible.risk.arrival import HOTEL_DETAILS, SUPPORTED_CODES, UNREGULATED_CODES
 from visible.risk.settings import RiskSettings
 
 from . import foi, policy
@@ -97,6 +105,9 @@ class YearFigures:
     nrm: dict[str, int]
     interviews: dict[str, int]
     repeat: dict[str, int]
+    placements: dict[str, int] = field(default_factory=dict)
+    arrivals: dict[str, int] = field(default_factory=dict)
+    arrival_median_hours: int | None = None
 
     @property
     def is_complete(self) -> bool:
@@ -178,6 +189,84 @@ def _repeat(result: foi.FoiReturn) -> dict[str, int]:
     }
 
 
+# Kinds of placement the report counts children in (issue 17), in the report's order.
+PLACEMENT_KINDS = (
+    ("foster", "Foster care"),
+    ("residential", "Children's homes and residential care"),
+    ("supported", "Supported or semi-independent accommodation"),
+    ("unregulated", "Hotels, B&B and other unregulated settings"),
+    ("other", "Other placements"),
+)
+
+
+def placement_kind(place_code: str, detail: str, unregulated: bool) -> str:
+    """The kind of setting a placement is, for the report: unregulated first (a hotel may be
+    coded Z11), then by its SSDA903 PLACE code."""
+    if unregulated or detail in HOTEL_DETAILS or place_code in UNREGULATED_CODES:
+        return "unregulated"
+    if place_code in SUPPORTED_CODES:
+        return "supported"
+    if place_code in FOSTER_PLACEMENT_CODES:
+        return "foster"
+    if place_code in RESIDENTIAL_PLACEMENT_CODES:
+        return "residential"
+    return "other"
+
+
+def _placements(result: foi.FoiReturn) -> dict[str, int]:
+    """The children in scope placed in each kind of setting at any time in the year (a child
+    moved from a hotel to foster care is in both rows), and the placements refused by the
+    suitability gate in the year."""
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for child_id, code, detail, unregulated in (
+        Placement.objects.filter(child_id__in=list(result.children), start_date__lte=result.end)
+        .exclude(end_date__lt=result.start)
+        .values_list("child_id", "place_code", "detail", "unregulated")
+    ):
+        kinds[child_id].add(placement_kind(code, detail, unregulated))
+    counted = Counter(kind for found in kinds.values() for kind in found)
+    return {code: counted[code] for code, _ in PLACEMENT_KINDS} | {
+        "refused": PlacementRefusal.objects.filter(
+            child_id__in=list(result.children),
+            refused_at__gte=result.period_start,
+            refused_at__lt=result.period_end,
+        ).count()
+    }
+
+
+def _arrivals(result: foi.FoiReturn) -> tuple[dict[str, int], int | None]:
+    """The children in scope who arrived in the year (an arrival checklist started), how many
+    then went missing or away, how soon (Heading back to harm: most within a week, many within
+    48 hours), and the median hours from arriving to the first time."""
+    arrived = dict(
+        Arrival.objects.filter(
+            child_id__in=list(result.children),
+            arrived_at__gte=result.period_start,
+            arrived_at__lt=result.period_end,
+        ).values_list("child_id", "arrived_at")
+    )
+    first: dict[int, dt.timedelta] = {}
+    for child_id, seen in Episode.objects.filter(child_id__in=list(arrived)).values_list(
+        "child_id", "last_seen_at"
+    ):
+        if seen >= arrived[child_id] and seen < result.period_end:
+            gap = seen - arrived[child_id]
+            first[child_id] = min(gap, first.get(child_id, gap))
+    hours = sorted(gap.total_seconds() / 3600 for gap in first.values())
+    middle = len(hours) // 2
+    median = (
+        (hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2)
+        if hours
+        else None
+    )
+    return {
+        "arrived": len(arrived),
+        "went_missing": len(first),
+        "within_48_hours": sum(1 for h in hours if h <= 48),
+        "within_7_days": sum(1 for h in hours if h <= 7 * 24),
+    }, round(median) if median is not None else None
+
+
 def figures(area: PartnershipArea, year: int, authorities: list[Authority]) -> YearFigures:
     start, end = reporting_year(area, year)
     result = foi.count_return(authorities, start, end)
@@ -189,6 +278,8 @@ def figures(area: PartnershipArea, year: int, authorities: list[Authority]) -> Y
         _nrm(result),
         _interviews(result),
         _repeat(result),
+        _placements(result),
+        *_arrivals(result),
     )
 
 
@@ -386,7 +477,7 @@ def _sections(this: YearFigures, previous: YearFigures) -> list[NumbersSection]:
             "Repeat missing",
             f"Children who went missing more than once in the year (the report's "
             f"measure), and those with {DEFAULTS.repeat_episodes} or more incidents within "
-            f"{DEFAULTS.repeat_window_days} days (rule R-REPEAT).",
+            f"{DEFAULTS.repeat_window_days} days (Visible's repeat missing alert).",
             "children",
             [
                 Row(
@@ -446,6 +537,56 @@ def _sections(this: YearFigures, previous: YearFigures) -> list[NumbersSection]:
                 f"returns in {this.label} were followed by an interview within 72 hours "
                 f"({_share(previous.interviews['held_within_72_hours'], previous.interviews['returns'])}"
                 f" in {previous.label})."
+            ],
+        ),
+        NumbersSection(
+            "placements",
+            "Where the children were placed",
+            "Children placed in each kind of setting at any time in the year; a child "
+            "who moved is in each row that applies. No child under 16 may be placed outside a "
+            "children's home or foster care, and supported accommodation must be registered with "
+            "Ofsted.",
+            "children",
+            [
+                Row(label, this.placements[code], previous.placements[code])
+                for code, label in PLACEMENT_KINDS
+            ],
+            notes=[
+                f"Placements refused as unsuitable in {this.label}: "
+                f"{this.placements['refused']:,} ({previous.placements['refused']:,} in "
+                f"{previous.label})."
+            ],
+        ),
+        NumbersSection(
+            "arrivals",
+            "The first days in care",
+            "Children who arrived in the year with an arrival checklist, and how soon any of "
+            "them first went missing or away: the report found most of those who go missing do "
+            "so within a week, many within 48 hours.",
+            "children",
+            [
+                Row("Arrived", this.arrivals["arrived"], previous.arrivals["arrived"]),
+                Row(
+                    "Went missing or away after arriving",
+                    this.arrivals["went_missing"],
+                    previous.arrivals["went_missing"],
+                ),
+                Row(
+                    "Within 48 hours of arriving",
+                    this.arrivals["within_48_hours"],
+                    previous.arrivals["within_48_hours"],
+                ),
+                Row(
+                    "Within 7 days of arriving",
+                    this.arrivals["within_7_days"],
+                    previous.arrivals["within_7_days"],
+                ),
+            ],
+            notes=[
+                f"Half of those who went missing in {this.label} first did so within "
+                f"{this.arrival_median_hours:,} hours of arriving."
+                if this.arrival_median_hours is not None
+                else f"No child who arrived in {this.label} has gone missing or away."
             ],
         ),
     ]

@@ -28,6 +28,7 @@ from visible.dates import (
     uk_date,
     uk_midnight,
 )
+from visible.risk.arrival import checklist
 from visible.risk.factors import FACTORS
 from visible.risk.facts import (
     AGE_DISPUTED,
@@ -49,6 +50,7 @@ from visible.risk.facts import (
     EpisodeFact,
 )
 from visible.risk.grades import Grade
+from visible.risk.nrm import PANEL_DECISION_DAYS, PILOT_PANEL
 from visible.risk.rules import RULES
 from visible.risk.settings import DEFAULTS, RiskSettings
 from visible.risk.words import check_text
@@ -76,6 +78,7 @@ ALERT_RULES = {
     "turned_18_while_missing": "R-APPROACHING-18",
     "long_missing": "R-LONG",
     "forbidden_label": "R-WORDS",
+    "arrival_item_overdue": "R-ARRIVAL",
 }
 
 PROMPT_NRM_REFERRAL = "Make an NRM referral"
@@ -525,6 +528,7 @@ def sweep(
     alerts: list[Alert] = []
     alerts += _nrm_overdue(facts, view, settings)
     alerts += _duty_to_notify(facts, view)
+    alerts += _arrival_overdue(facts, view)
     for episode in view.episodes:
         if episode.is_open_at(at):
             alerts += _open_episode_alerts(facts, view, episode, settings)
@@ -628,6 +632,7 @@ def _factors_present(
         if (
             placement.place_code in settings.unsuitable_placement_codes
             or placement.detail in settings.unsuitable_placement_details
+            or placement.unregulated
         ):
             present.add("unsuitable_placement")
     earliest = view.placements[0].start if view.placements else None
@@ -669,9 +674,16 @@ def _nrm_overdue(facts: ChildFacts, view: _View, settings: RiskSettings) -> list
         )
         if decided:
             continue
-        due_day = add_working_days(
-            referral.referred_on, settings.rg_decision_working_days, facts.nation
-        )
+        if referral.decided_by == PILOT_PANEL:
+            due_day = referral.referred_on + dt.timedelta(days=PANEL_DECISION_DAYS)
+            clock = f"{PANEL_DECISION_DAYS} days, the devolved decision-making panel"
+        else:
+            due_day = add_working_days(
+                referral.referred_on, settings.rg_decision_working_days, facts.nation
+            )
+            clock = (
+                f"{settings.rg_decision_working_days} working days, {facts.nation} bank holidays"
+            )
         overdue_from = uk_midnight(due_day + dt.timedelta(days=1))
         if view.at < overdue_from:
             continue
@@ -687,8 +699,7 @@ def _nrm_overdue(facts: ChildFacts, view: _View, settings: RiskSettings) -> list
                 None,
                 overdue_from,
                 f"NRM reasonable grounds decision overdue: referred on {_day(referral.referred_on)}, "
-                f"due by {_day(due_day)} ({settings.rg_decision_working_days} working days, "
-                f"{facts.nation} bank holidays).{stayed}",
+                f"due by {_day(due_day)} ({clock}).{stayed}",
                 subject=referral.referred_on.isoformat(),
             )
         )
@@ -714,6 +725,26 @@ def _duty_to_notify(facts: ChildFacts, view: _View) -> list[Alert]:
             "the NRM: make a referral (for a child, consent is not needed)",
             subject=first.start.isoformat(),
         )
+    ]
+
+
+def _arrival_overdue(facts: ChildFacts, view: _View) -> list[Alert]:
+    """Each arrival checklist item past its time and not done by ``at`` (R-ARRIVAL)."""
+    if facts.arrival is None or view.at < facts.arrival.arrived_at:
+        return []
+    arrived = facts.arrival.arrived_at
+    return [
+        _alert(
+            "arrival_item_overdue",
+            facts,
+            None,
+            status.due_at,
+            f"Arrival checklist: '{status.item.title}' was due by {_instant(status.due_at)}, "
+            f"{_hours(status.item.hours)} after the child arrived at {_instant(arrived)}",
+            subject=f"{arrived.astimezone(dt.UTC):%Y%m%dT%H%M}/{status.item.code}",
+        )
+        for status in checklist(facts.arrival, view.at)
+        if status.overdue
     ]
 
 

@@ -68,6 +68,7 @@ CATEGORIES = frozenset({MISSING, AWAY})
 
 NATIONS = frozenset({"England", "Wales", "Scotland", "Northern Ireland"})
 NRM_DECISIONS = frozenset({"pending", "positive", "negative"})
+NRM_DECIDERS = frozenset({"home_office", "pilot_panel"})
 RETURN_INTERVIEW_OUTCOMES = frozenset({"offered", "accepted", "declined", "done", ""})
 AGE_ASSESSMENT_STATUSES = frozenset({"none", "pending", "disputed", "concluded", "challenged"})
 AGE_IN_DOUBT = frozenset({"pending", "disputed", "challenged"})
@@ -127,6 +128,8 @@ class PlacementFact:
     detail: str
     start: dt.date
     end: dt.date | None = None
+    # Recorded as an unregulated setting (or a hotel) where the PLACE code cannot say so.
+    unregulated: bool = False
 
     def __post_init__(self) -> None:
         _require_date(self.start, "Placement start")
@@ -145,6 +148,8 @@ class NrmFact:
     cg_decision: str = "pending"
     cg_decided_on: dt.date | None = None
     stayed: bool = False
+    # Who makes the reasonable grounds decision (risk/nrm.py): "home_office" or "pilot_panel".
+    decided_by: str = "home_office"
 
     def __post_init__(self) -> None:
         _require_date(self.referred_on, "NRM referral date")
@@ -153,6 +158,7 @@ class NrmFact:
         _require_choice(self.rg_decision, NRM_DECISIONS, "NRM reasonable grounds decision")
         _require_choice(self.cg_decision, NRM_DECISIONS, "NRM conclusive grounds decision")
         _require_order(self.referred_on, self.rg_decided_on, "NRM reasonable grounds decision")
+        _require_choice(self.decided_by, NRM_DECIDERS, "NRM decision maker")
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,45 @@ class EpisodeFact:
         return self.started_at <= at and (self.ended_at is None or self.ended_at > at)
 
 
+# The arrival checklist's items (risk/arrival.py ARRIVAL_ITEMS, which says when each is due).
+ARRIVAL_ITEM_CODES = frozenset(
+    {
+        "grab_pack",
+        "placement_check",
+        "safety_plan",
+        "phones",
+        "guardian_referral",
+        "nrm_decision",
+        "references",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ArrivalFact:
+    """When the child arrived, and each item done with when (item code, moment)."""
+
+    arrived_at: dt.datetime
+    done: tuple[tuple[str, dt.datetime], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.arrived_at, dt.datetime) or self.arrived_at.utcoffset() is None:
+            raise ValueError("Arrival arrived_at must be a timezone-aware datetime")
+        object.__setattr__(self, "done", tuple(sorted(tuple(d) for d in self.done)))
+        for code, when in self.done:
+            if code not in ARRIVAL_ITEM_CODES:
+                raise ValueError(
+                    f"Arrival item {code!r} is not one of: {', '.join(sorted(ARRIVAL_ITEM_CODES))}"
+                )
+            if not isinstance(when, dt.datetime) or when.utcoffset() is None:
+                raise ValueError(f"Arrival item {code} done_at must be timezone-aware")
+
+    def done_at(self, code: str, at: dt.datetime) -> dt.datetime | None:
+        """When the item was first done, as known at ``at`` (a later record is not yet known)."""
+        moments = [when for item, when in self.done if item == code and when <= at]
+        return min(moments) if moments else None
+
+
 @dataclass(frozen=True)
 class ChildFacts:
     child_id: str
@@ -204,6 +249,8 @@ class ChildFacts:
     has_guardian: bool = False
     age_assessment_status: str = "none"
     factors: frozenset[str] = field(default_factory=frozenset)
+    # The arrival checklist (risk/arrival.py), if one was opened for the child.
+    arrival: ArrivalFact | None = None
 
     def __post_init__(self) -> None:
         if not self.child_id:
@@ -234,6 +281,8 @@ class ChildFacts:
             raise ValueError(
                 f"Unknown risk factor code(s) {', '.join(unknown)}; known codes: {', '.join(sorted(FACTOR_CODES))}"
             )
+        if self.arrival is not None and not isinstance(self.arrival, ArrivalFact):
+            raise TypeError(f"arrival must be an ArrivalFact (got {type(self.arrival).__name__})")
         ids = [e.id for e in self.episodes]
         if len(ids) != len(set(ids)):
             raise ValueError(f"Episode ids must be unique for child {self.child_id}")

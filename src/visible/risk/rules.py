@@ -12,6 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 REPORT = "Heading back to harm (ECPAT UK and Missing People, 2016)"
+NTS_PROTOCOL = (
+    "Home Office and DfE, National Transfer Scheme protocol for unaccompanied asylum-seeking "
+    "children, version 7.0 (June 2025)"
+)
+UKMPU = (
+    "National Crime Agency, UK Missing Persons Unit: referral of missing persons and "
+    "long-term missing cases (College of Policing APP: missing persons, 'Long-term missing')"
+)
+INNERSTE = "Home Office, Operation Innerste guidance (October 2023)"
 DFE_2014 = "DfE statutory guidance on children who run away or go missing from home or care (2014)"
 
 
@@ -124,11 +133,15 @@ RULES: dict[str, Rule] = {
             "R-NRM-RG",
             "NRM reasonable grounds decision overdue",
             "Home Office NRM guidance",
-            "Home Office NRM guidance: reasonable grounds decision within 5 working days of referral",
+            "Home Office NRM guidance: reasonable grounds decision within 5 working days of "
+            "referral; Home Office, devolved decision-making for child victims of modern "
+            "slavery (pilot): panel decisions within 45 days, the Home Office deciding for a "
+            "child within 100 days of 18, an age-disputed young person and public-order cases",
             "An NRM referral with no reasonable grounds decision by the end of the set number of "
             "working days after referral (weekends and the bank holidays of the child's nation "
-            "skipped) raises an alert, also when the decision has been stayed while the child is "
-            "missing.",
+            "skipped), or 45 days after it where the council's devolved decision-making panel "
+            "decides, raises an alert, also when the decision has been stayed while the child "
+            "is missing.",
             ("rg_decision_working_days",),
         ),
         Rule(
@@ -181,12 +194,91 @@ RULES: dict[str, Rule] = {
             ("long_missing_days",),
         ),
         Rule(
+            "R-POLICE-GRADE",
+            "A police grade below high for a child in scope is challenged",
+            "Heading back to harm, Rec 5.ii; College of Policing APP: missing persons",
+            f"{REPORT}, Rec 5.ii (trafficked, unaccompanied and separated children who go missing "
+            "are high risk, whatever any criminal investigation says); College of Policing APP "
+            "on missing persons: the continuum of risk from no apparent risk (absent) to high",
+            "The police grade is recorded exactly as the force gave it. When the force grades a "
+            "child in scope (a trafficked, unaccompanied, separated or UASC child, or one the "
+            "engine holds at high as a potential victim of trafficking) below high, Visible "
+            "opens a challenge to the force's trafficking single point of contact, carrying the "
+            "engine's reasons for high.",
+        ),
+        Rule(
             "R-WORDS",
             "Never 'absconder' or 'wanted'",
             "Heading back to harm, Rec 5.iv",
             f"{REPORT}, Rec 5.iv",
             "'Absconder' (and 'abscond' in any form) and 'wanted' are rejected in categories and "
             "flagged in notes; a note using them as a label raises an alert.",
+        ),
+        Rule(
+            "R-NTS",
+            "National Transfer Scheme transfer not arrived within 10 working days",
+            "NTS protocol v7.0, June 2025",
+            f"{NTS_PROTOCOL}: the transfer of a child accepted under the scheme to be completed "
+            "within 10 working days of the referral",
+            "A child referred under the National Transfer Scheme and not yet arrived in the "
+            "receiving council raises an alert to the sending council from the 8th working day "
+            "after the referral (at risk), and another after the 10th (overdue). Weekends and "
+            "the bank holidays of the receiving council's nation are skipped.",
+        ),
+        Rule(
+            "R-LONG-TERM",
+            "Missing 28 days: a long-term missing case",
+            "UK Missing Persons Unit; Heading back to harm, Rec 5.iii",
+            f"{UKMPU}; {REPORT}, Rec 5.iii (continuing past 18)",
+            "An episode still open 28 days after the child was last seen becomes a long-term "
+            "missing case: a multi-agency review every 28 days (an alert when one is due), a "
+            "prompt to refer to the UK Missing Persons Unit, the NRM status and the guardian's "
+            "engagement held with it. Turning 18 never closes it; only the return does.",
+        ),
+        Rule(
+            "R-ARRIVAL",
+            "Arrival checklist item not done in time",
+            "Heading back to harm, Key findings; Operation Innerste",
+            f"{REPORT}, Key findings: most trafficked children who go missing do so within a "
+            f"week of entering care, many within 48 hours; {INNERSTE}: the first 72 hours for an "
+            "unaccompanied child found inland",
+            "When an unaccompanied, separated, UASC or possibly trafficked child arrives, each "
+            "item of the arrival checklist falls due a fixed number of hours after the moment "
+            "they arrived (grab pack, placement check and safety plan 24; phones conversation "
+            "48; guardian referral, NRM decision and references 72). An item not done by then "
+            "raises an alert, which closes when the item is done.",
+        ),
+        Rule(
+            "R-PLACE-UNDER-16",
+            "No child under 16 in a hotel, supported or unregulated accommodation",
+            "Care Planning (Amendment) Regulations 2021; R (ECPAT UK) v Kent CC [2023]",
+            "Care Planning, Placement and Case Review (England) (Amendment) Regulations 2021 "
+            "(from 9 September 2021 a child under 16 may not be placed in accommodation that is "
+            "not a children's home or foster care); R (ECPAT UK) v Kent County Council and "
+            "SSHD [2023] EWHC 1953 (Admin): routine use of hotels for unaccompanied children "
+            "unlawful",
+            "A placement for a child under 16 on its start date in a hotel or B&B, in supported "
+            "or semi-independent accommodation (H5, K3), in P2 or recorded as unregulated is "
+            "refused, and the refused attempt is kept in the child's history.",
+        ),
+        Rule(
+            "R-PLACE-URN",
+            "Supported accommodation needs its Ofsted registration",
+            "Supported Accommodation (England) Regulations 2023",
+            "Supported Accommodation (England) Regulations 2023: supported accommodation for "
+            "looked-after 16 and 17 year olds must be registered with Ofsted from 28 October 2023",
+            "A supported or semi-independent placement (K3, H5) starting on or after 28 October "
+            "2023 is refused without the provider's Ofsted unique reference number.",
+        ),
+        Rule(
+            "R-PLACE-SIGN-OFF",
+            "An unregulated placement needs a senior manager's written sign-off",
+            "Heading back to harm, Rec 4",
+            f"{REPORT}, Rec 4 and ch. 3.2 (unsuitable placements); local practice: the senior "
+            "manager's approval is a setting of the council's own procedure",
+            "A hotel, B&B, P2 or other unregulated placement for a young person of 16 or over is "
+            "refused without a senior manager's name and written reason; once made, it counts "
+            "as an unsuitable placement in the risk score.",
         ),
     )
 }

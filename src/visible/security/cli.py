@@ -135,11 +135,17 @@ def _date(option: str, text: str) -> dt.date:
         ) from None
 
 
-def add_commands(sub) -> None:
+def add_commands(sub, extend_users=None) -> None:
+    """`extend_users(users)` adds more `visible users` commands (visible/cli.py passes the
+    people commands, visible/people/cli.py, which this layer does not import)."""
     p = sub.add_parser(
-        "users", help="staff accounts: unlock after a lockout, reset the second factor"
+        "users",
+        help="staff accounts: invite, list, deactivate, reactivate, role, team; unlock after a "
+        "lockout, reset the second factor",
     )
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    if extend_users is not None:
+        extend_users(users)
     u = users.add_parser(
         "unlock",
         help="end a sign-in lockout now (an account from every address, an address, or both)",

@@ -11,6 +11,7 @@ from django.db import models
 class AttemptStage(models.TextChoices):
     PASSWORD = "password", "Username and password"
     CODE = "code", "Second factor (authenticator or recovery code)"
+    SSO = "sso", "Single sign-on (the organisation's identity provider)"
 
 
 class FailedSignIn(models.Model):

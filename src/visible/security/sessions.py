@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -25,6 +27,9 @@ SIGNED_IN_AT = "visible.signed_in_at"
 LAST_SEEN = "visible.last_seen"
 TIMED_OUT = "visible.timed_out"
 RECOVERY_CODES = "visible.new_recovery_codes"
+# The organisation (its id) a person with several memberships chose to act for
+# (web/people/views.choose_organisation); web/middleware.AccessMiddleware reads it.
+ACTING_FOR = "visible.acting_for"
 
 # How often the last-seen time is written back (a session save) while someone is active.
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
@@ -75,9 +80,12 @@ class Pending:
     backend: str
     next: str
     started: dt.datetime
+    # How the first step was passed, for the 'Signed in' event (the organisation's identity
+    # provider: sso/signing_in.py); empty for a password.
+    via: dict | None = None
 
 
-def start_pending(request: HttpRequest, user, next_url: str) -> None:
+def start_pending(request: HttpRequest, user, next_url: str, via: dict | None = None) -> None:
     # A new session key now, so a session id planted before the password step is useless.
     request.session.cycle_key()
     request.session[PENDING] = {
@@ -85,6 +93,7 @@ def start_pending(request: HttpRequest, user, next_url: str) -> None:
         "backend": user.backend,
         "next": next_url,
         "started": timezone.now().isoformat(),
+        **({"via": via} if via else {}),
     }
 
 
@@ -100,7 +109,13 @@ def pending(request: HttpRequest) -> Pending | None:
     if user is None:
         clear_pending(request)
         return None
-    return Pending(user=user, backend=data["backend"], next=data.get("next") or "", started=started)
+    return Pending(
+        user=user,
+        backend=data["backend"],
+        next=data.get("next") or "",
+        started=started,
+        via=data.get("via"),
+    )
 
 
 def has_pending(request: HttpRequest) -> bool:
@@ -109,6 +124,19 @@ def has_pending(request: HttpRequest) -> bool:
 
 def clear_pending(request: HttpRequest) -> None:
     request.session.pop(PENDING, None)
+
+
+SIGN_IN_DETAIL = "visible_sign_in_detail"
+
+
+def complete(request: HttpRequest, pending: Pending) -> str:
+    """Both steps passed: sign in for real (a new session key; the audit event 'Signed in',
+    with how the first step was passed, and the session's timestamps come from the
+    user_logged_in signal). Returns where to go next."""
+    clear_pending(request)
+    setattr(request, SIGN_IN_DETAIL, pending.via)
+    login(request, cast(Any, pending.user), backend=pending.backend)
+    return pending.next or reverse("web:home")
 
 
 # --- timeouts ------------------------------------------------------------------------------
@@ -120,9 +148,10 @@ def stamp(session) -> None:
     session[LAST_SEEN] = now
 
 
-def expired(session, now: dt.datetime | None = None) -> str | None:
+def expired(session, now: dt.datetime | None = None, touch: bool = True) -> str | None:
     """'idle' or 'absolute' if the signed-in session has run out, else None (and the last-seen
-    time is moved on)."""
+    time is moved on, unless ``touch`` is false: a live page's poll is not the person's
+    activity, web/live.py)."""
     now = now or timezone.now()
     signed_in = session.get(SIGNED_IN_AT)
     last_seen = session.get(LAST_SEEN)
@@ -134,7 +163,7 @@ def expired(session, now: dt.datetime | None = None) -> str | None:
     seen = dt.datetime.fromisoformat(last_seen)
     if now - seen > idle_timeout():
         return "idle"
-    if now - seen >= LAST_SEEN_RESOLUTION:
+    if touch and now - seen >= LAST_SEEN_RESOLUTION:
         session[LAST_SEEN] = now.isoformat()
     return None
 
@@ -142,6 +171,11 @@ def expired(session, now: dt.datetime | None = None) -> str | None:
 def timed_out_message(reason: str | None) -> str:
     if reason == "idle":
         return f"You were signed out after {describe(idle_timeout())} without activity"
+    if reason == "ended":
+        return (
+            "You were signed out because your access to Visible has ended. If you think this is "
+            "a mistake, ask your organisation's Visible administrator"
+        )
     if reason == "absolute":
         return (
             f"You were signed out because you had been signed in for {describe(absolute_timeout())}"

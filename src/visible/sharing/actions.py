@@ -6,10 +6,12 @@ review, and the transfer of a child between authorities."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from visible.access import register as policy
@@ -21,7 +23,8 @@ from visible.audit.models import AuditAction
 from visible.children import actions as register
 from visible.children.inputs import PlacementInput
 from visible.children.models import Child, Placement
-from visible.missing.models import Alert
+from visible.children.queries import name_matches
+from visible.missing.models import Alert, Episode
 
 from .models import (
     LEGAL_BASIS,
@@ -70,13 +73,20 @@ def _alert(organisation: Organisation, child: Child, code: str, key: str, text: 
 # --- placements: the council of the area is told -------------------------------------------
 
 
-@transaction.atomic
 def record_placement(viewer: Viewer, child: Child, data: PlacementInput) -> Placement:
     """Record the placement (children.actions.record_placement: its checks and audit event)
     and, in the same transaction, tell the council whose area it is in. The pages and the API
-    record placements through this; the register itself knows nothing of other agencies."""
-    placement = register.record_placement(viewer, child, data)
-    _tell_host(child, placement)
+    record placements through this; the register itself knows nothing of other agencies.
+
+    A placement the suitability gate refuses (a hotel for a child under 16...) leaves nothing
+    of the attempt's transaction; the refusal itself is then kept, in its own."""
+    try:
+        with transaction.atomic():
+            placement = register.record_placement(viewer, child, data)
+            _tell_host(child, placement)
+    except register.PlacementRefused as refused:
+        register.record_placement_refusal(viewer, child, data, refused)
+        raise
     return placement
 
 
@@ -94,7 +104,7 @@ def _tell_host(child: Child, placement: Placement) -> None:
         f"{child.full_name} is placed in your area by {child.responsible_organisation.name} from "
         f"{placement.start_date:%-d %B %Y} ({placement.place_code}"
         f"{', ' + placement.postcode if placement.postcode else ''}).",
-        "Heading back to harm: receiving authorities are rarely told (docs/access.md)",
+        "Heading back to harm: receiving authorities are rarely told",
     )
 
 
@@ -119,7 +129,7 @@ def share_grab_pack(viewer: Viewer, child: Child, force: Organisation) -> GrabPa
         ).first()
         if share is None:
             share = GrabPackShare.objects.create(
-                child=child, force=force, shared_by_name=viewer.username
+                child=child, force=force, shared_by_name=viewer.display_name
             )
             record_for(
                 viewer,
@@ -143,7 +153,7 @@ def end_share(viewer: Viewer, share: GrabPackShare) -> GrabPackShare:
         raise PermissionDenied("Only the child's own council can end the share")
     with transaction.atomic():
         if share.ended_at is None:
-            share.ended_at, share.ended_by_name = timezone.now(), viewer.username
+            share.ended_at, share.ended_by_name = timezone.now(), viewer.display_name
             share.save(update_fields=["ended_at", "ended_by_name"])
             record_for(
                 viewer,
@@ -164,8 +174,8 @@ def end_share(viewer: Viewer, share: GrabPackShare) -> GrabPackShare:
 NO_REASON = (
     "Say why you need this record now, in at least 20 characters: the child's council will read it"
 )
-NO_NUMBER = "Enter the child's Visible number, as digits, for example 1042"
-NOT_FOUND = "No child has that Visible number: check it"
+NO_NUMBER = "Find the child first, by name and date of birth or by a reference, then choose them"
+NOT_FOUND = "That child is no longer on the register: search again"
 
 
 def _start_of_today() -> dt.datetime:
@@ -242,6 +252,154 @@ def _probe(viewer: Viewer, number: str, child: Child | None, outcome: str, summa
     )
 
 
+# --- finding the child: by what the person in front of them holds ------------------------------
+
+FIND_LIMIT = 10  # more than this many children is no way to pick one: ask for more
+REFERENCE_MIN_LENGTH = 4
+NEED_SOMETHING = (
+    "Enter the child's name and date of birth, or a reference (police, Home Office, NRM, or one "
+    "printed on the child's grab pack)"
+)
+NEED_DATE_OF_BIRTH = (
+    "Enter the child's date of birth as well as their name: a name alone finds too many children"
+)
+NEED_NAME = "Enter the child's name as well as their date of birth"
+SHORT_REFERENCE = (
+    f"Enter the whole reference, at least {REFERENCE_MIN_LENGTH} characters, as it is written"
+)
+TOO_MANY = f"More than {FIND_LIMIT} children match: give more of the name, or search by a reference"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the break-glass search shows of a child before a reason is given: enough to pick
+    the right one (the name, the year of birth, the child's council), nothing more."""
+
+    child_id: int
+    name: str
+    year_of_birth: int
+    council: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, born {self.year_of_birth}, {self.council}"
+
+
+def _may_break_glass(viewer: Viewer) -> bool:
+    org = viewer.organisation
+    return bool(
+        org is not None
+        and viewer.role in BREAK_GLASS_ROLES
+        and org.kind
+        in (OrganisationKind.COUNCIL, OrganisationKind.HSC_TRUST, OrganisationKind.POLICE)
+    )
+
+
+def _by_reference(reference: str) -> list[int]:
+    """Children any of whose references (policy.IDENTIFIER_FIELDS: the council case ID, SSDA903
+    CHILD, Home Office, police and NRM references, all printed on the grab pack) or any of whose
+    missing episodes' police references is exactly this one, letter case aside."""
+    match = Q()
+    for name in policy.IDENTIFIER_FIELDS:
+        match |= Q(**{f"{name}__iexact": reference})
+    ids = set(Child.objects.filter(match).values_list("pk", flat=True))
+    ids |= set(
+        Episode.objects.filter(police_reference__iexact=reference).values_list(
+            "child_id", flat=True
+        )
+    )
+    return sorted(ids)
+
+
+def _by_name(name: str, date_of_birth: dt.date) -> list[int]:
+    """Children born on that day whose names (any name or spelling on the record) match the
+    register's tolerant name search, best match first."""
+    rows = list(Child.objects.filter(date_of_birth=date_of_birth).values_list("pk", "search_text"))
+    return [m.pk for m in name_matches(rows, name)]
+
+
+def find_for_break_glass(
+    viewer: Viewer,
+    *,
+    name: str = "",
+    date_of_birth: dt.date | None = None,
+    reference: str = "",
+) -> list[Candidate]:
+    """The children a person who may break the glass is looking for, by the name and the date
+    of birth together or by a reference, at most FIND_LIMIT of them, each shown only as a
+    Candidate. Every search is audited (its terms, and the children it showed), refused ones
+    too; a name without the date of birth (or the other way round) is refused before anything is
+    looked up, and so is a search by someone over their break-glass limit for the day."""
+    name = (name or "").strip()
+    reference = (reference or "").strip()
+    terms: dict = {"record": "break-glass"}
+    if reference:
+        terms["reference"] = reference[:64]
+    if name:
+        terms["name"] = name[:100]
+    if date_of_birth:
+        terms["date_of_birth"] = date_of_birth.isoformat()
+
+    def audit(summary: str, outcome: str, found: list[int] = ()) -> None:  # type: ignore[assignment]
+        record(
+            viewer,
+            AuditAction.SEARCH,
+            object_type="breakglass",
+            summary=summary,
+            detail=terms | {"outcome": outcome, "found": list(found)},
+        )
+
+    if not _may_break_glass(viewer):
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="breakglass",
+            summary="Tried to search for a child for break-glass access without a role that may",
+        )
+        raise PermissionDenied("Your role cannot use break-glass access")
+    problems: dict[str, list[str]] = {}
+    if reference:
+        if len(reference) < REFERENCE_MIN_LENGTH:
+            problems["reference"] = [SHORT_REFERENCE]
+    elif name and date_of_birth is None:
+        problems["date_of_birth"] = [NEED_DATE_OF_BIRTH]
+    elif date_of_birth and not name:
+        problems["name"] = [NEED_NAME]
+    elif not name:
+        problems["name"] = [NEED_SOMETHING]
+    if not problems and viewer.organisation is not None:
+        limit = _over_limit(viewer, viewer.organisation)
+        if limit:
+            audit("Break-glass search refused: the daily limit is reached", "refused_limit")
+            raise ValidationError(limit)
+    if problems:
+        audit("Break-glass search refused: not enough to search by", "refused")
+        raise ValidationError(problems)
+    ids = _by_reference(reference) if reference else _by_name(name, date_of_birth)  # type: ignore[arg-type]
+    if len(ids) > FIND_LIMIT:
+        audit(f"Break-glass search refused: {len(ids)} children match", "too_many")
+        raise ValidationError({"reference" if reference else "name": [TOO_MANY]})
+    children = {
+        c.pk: c for c in Child.objects.select_related("responsible_organisation").filter(pk__in=ids)
+    }
+    found = [
+        Candidate(
+            child_id=pk,
+            name=children[pk].full_name,
+            year_of_birth=children[pk].date_of_birth.year,
+            council=children[pk].responsible_organisation.name,
+        )
+        for pk in ids
+        if pk in children
+    ]
+    audit(
+        f"Searched for a child for break-glass access: {len(found)} found",
+        "found" if found else "none",
+        [c.child_id for c in found],
+    )
+    return found
+
+
 def break_glass(viewer: Viewer, child: Child, reason: str) -> BreakGlass:
     """Break-glass access to a child already in hand (tests, the API of the future)."""
     return break_glass_by_number(viewer, str(child.pk), reason)
@@ -249,7 +407,7 @@ def break_glass(viewer: Viewer, child: Child, reason: str) -> BreakGlass:
 
 def break_glass_by_number(viewer: Viewer, number: str | int | None, reason: str) -> BreakGlass:
     """Open a record outside the viewer's scope for BREAK_GLASS_HOURS, for a stated reason, by
-    the child's Visible number. The responsible organisation gets an alert; the access is
+    the child's internal number (the page finds the child first: find_for_break_glass). The responsible organisation gets an alert; the access is
     audited and reviewable; the viewer's own senior managers are alerted at their second use in a
     day. Limited per person and per organisation per UK day (settings
     VISIBLE_BREAK_GLASS_PER_USER_PER_DAY, ..._PER_ORGANISATION_PER_DAY).
@@ -287,7 +445,7 @@ def break_glass_by_number(viewer: Viewer, number: str | int | None, reason: str)
             None,
             "no_reason" if "reason" in problems else "no_number",
             "Break-glass refused: "
-            + ("no reason given" if "reason" in problems else "no Visible number given"),
+            + ("no reason given" if "reason" in problems else "no child chosen"),
         )
         raise ValidationError(problems)
     refusal: ValidationError | None = None
@@ -353,7 +511,7 @@ def _open(viewer: Viewer, org: Organisation, child: Child, reason: str) -> Break
         AuditAction.CREATE,
         glass,
         child.pk,
-        f"Break-glass access by {viewer.username} ({org.name})",
+        f"Break-glass access by {viewer.display_name} ({org.name})",
         {"record": "break-glass", "reason": reason, "expires_at": glass.expires_at.isoformat()},
     )
     _alert(
@@ -361,9 +519,9 @@ def _open(viewer: Viewer, org: Organisation, child: Child, reason: str) -> Break
         child,
         "break_glass",
         f"{child.pk}/break_glass/{glass.pk}",
-        f"{viewer.username} of {org.name} used break-glass access to {child.full_name}'s record: \u201c{reason}\u201d. "
+        f"{viewer.display_name} of {org.name} used break-glass access to {child.full_name}'s record: \u201c{reason}\u201d. "
         "Review it.",
-        "Visible access policy (docs/access.md): break-glass",
+        "Visible's access policy: break-glass",
     )
     disclose(
         viewer, child, "Whole record (break-glass, read-only)", reason, basis=Basis.BREAK_GLASS
@@ -382,8 +540,8 @@ def _alert_own_managers(viewer: Viewer, org: Organisation, child: Child, opened_
     to date; it names the person and the number of uses, never the children."""
     today = timezone.localdate()
     text = (
-        f"{viewer.username} has used break-glass access {opened_today} times today ({today:%-d %B %Y}). "
-        f"Each child's council has been told and reviews its own; check with {viewer.username} that each use "
+        f"{viewer.display_name} has used break-glass access {opened_today} times today ({today:%-d %B %Y}). "
+        f"Each child's council has been told and reviews its own; check with {viewer.display_name} that each use "
         f"was needed. At most {break_glass_limits()[0]} a person a day."
     )
     alert = _alert(
@@ -392,7 +550,7 @@ def _alert_own_managers(viewer: Viewer, org: Organisation, child: Child, opened_
         STAFF_BREAK_GLASS,
         f"{STAFF_BREAK_GLASS}/{viewer.user_id}/{today.isoformat()}",
         text,
-        "Visible access policy (docs/access.md): break-glass limits",
+        "Visible's access policy: break-glass limits",
     )
     managers = _managers(org, besides_user_id=viewer.user_id)
     alert.text = text
@@ -415,7 +573,7 @@ def review_break_glass(viewer: Viewer, glass: BreakGlass, note: str) -> BreakGla
     with transaction.atomic():
         glass.reviewed_at, glass.reviewed_by_name, glass.review_note = (
             timezone.now(),
-            viewer.username,
+            viewer.display_name,
             note,
         )
         glass.save(update_fields=["reviewed_at", "reviewed_by_name", "review_note"])
@@ -467,6 +625,24 @@ def transfer(
         ]
     if problems:
         raise ValidationError(problems)
+    return move_responsibility(viewer, child, to, reason, read_only_days=read_only_days)
+
+
+def move_responsibility(
+    viewer: Viewer,
+    child: Child,
+    to: Organisation,
+    reason: str,
+    *,
+    read_only_days: int = READ_ONLY_DAYS,
+) -> Transfer:
+    """The transfer itself, for a caller that has decided who may make it: ``transfer`` (a
+    senior manager of the child's council) and a local government reorganisation
+    (organisations.actions.reorganise, a national administrator moving a predecessor's
+    children to its successor). The record and its history stay one record, its open alerts
+    move to the receiving authority, both sides are told, the sending authority can read it
+    for ``read_only_days``, and the audit event and the disclosure are written, all in one
+    transaction (the caller's, if it has one)."""
     sender = child.responsible_organisation
     with transaction.atomic():
         locked = Child.objects.select_for_update().get(pk=child.pk)
@@ -493,7 +669,7 @@ def transfer(
             from_organisation=sender,
             to_organisation=to,
             reason=reason,
-            transferred_by_name=viewer.username,
+            transferred_by_name=viewer.display_name,
             moved=moved,
             read_only_until=timezone.localdate() + dt.timedelta(days=read_only_days),
         )
@@ -518,13 +694,13 @@ def transfer(
             f"{locked.pk}/transferred_in/{done.pk}",
             f"{locked.full_name} has been transferred to you by {sender.name}: \u201c{reason}\u201d. "
             f"{moved['open_alerts']} open alert(s) and {moved['open_episodes']} open episode(s) came with them.",
-            "Visible transfers (docs/access.md)",
+            "Visible's access policy: transfers",
         )
         Disclosure.objects.create(
             child=locked,
             organisation=to,
             by_user_id=viewer.user_id,
-            by_name=viewer.username,
+            by_name=viewer.display_name,
             what=f"Whole record and history, on transfer from {sender.name}",
             basis=Basis.TRANSFER,
             legal_basis=LEGAL_BASIS[Basis.TRANSFER],

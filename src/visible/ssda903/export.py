@@ -18,7 +18,7 @@ from visible.agencies.models import Organisation
 from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
-from visible.children.models import Child, Flag, FlagKind, Placement
+from visible.children.models import CarePeriod, Child, Flag, FlagKind, Placement
 from visible.dates import collection_period, eighteenth_birthday_dfe, uk_date
 from visible.missing.models import Episode
 from visible.reference.codes import FIRST_COLLECTION_YEAR, LAST_COLLECTION_YEAR
@@ -147,12 +147,20 @@ def build_return(organisation: Organisation, year: int) -> Return:
             "child_id", "ethnic", "upn", "home_postcode", "mother", "mc_dob"
         )
     }
-    episode_details = {
-        d["placement_id"]: d
+    episode_details: dict[int, dict] = {
+        d["placement_id"]: dict(d)
         for d in EpisodeDetail.objects.filter(
             placement__child__responsible_organisation=organisation, placement__start_date__lte=end
-        ).values("placement_id", "rne", "cin", "place_provider", "reason_place_change", "urn")
+        ).values("placement_id", "rne", "cin", "place_provider", "reason_place_change", "urn", "ls")
     }
+    # Why each period of care ended (REC), by the day it ended: as the return that brought it
+    # gave it, or as recorded in Visible; E8 only where nothing says why
+    care_ended: dict[int, dict[dt.date, str]] = {}
+    for child_id, ended, reason in CarePeriod.objects.filter(
+        **mine, end_date__isnull=False, end_date__gte=start - dt.timedelta(days=1)
+    ).values_list("child_id", "end_date", "end_reason"):
+        if ended is not None:  # (the filter asks for ended periods)
+            care_ended.setdefault(child_id, {})[ended] = reason
     placements: dict[int, list[dict]] = {}
     for p in (
         Placement.objects.filter(**mine, start_date__lte=end)
@@ -182,7 +190,13 @@ def build_return(organisation: Organisation, year: int) -> Return:
     for pk, child in children.items():
         detail = details.get(pk, {})
         episodes, spans, written = _episode_rows(
-            child, detail, placements.get(pk, []), episode_details, separated.get(pk, set()), year
+            child,
+            detail,
+            placements.get(pk, []),
+            episode_details,
+            separated.get(pk, set()),
+            year,
+            care_ended.get(pk, {}),
         )
         if not episodes:
             continue  # not looked after during the year: not in this return
@@ -274,11 +288,15 @@ def _episode_rows(
     details: dict[int, dict],
     separated: set[str],
     year: int,
+    care_ended: dict[dt.date, str] | None = None,
 ) -> tuple[list[tuple], list[tuple[dt.date, dt.date | None]], list[tuple[dt.date, dt.date | None]]]:
     """One 903 episode per placement that overlaps the year (Visible records a legal status per
     child, so an episode changes only with the placement), and the spans the child was looked
     after. A placement followed the next day by another is an episode that ceased with X1: its
-    DEC is the day the next begins (DEC of one equals DECOM of the next)."""
+    DEC is the day the next begins (DEC of one equals DECOM of the next). A placement that ends
+    a period of care (`care_ended`: the day each period ended, with its REC) ceases with the
+    period's reason; any other ending not followed the next day, with E8."""
+    care_ended = care_ended or {}
     start, end = collection_period(year)
     rows = []
     spans: list[list] = []
@@ -291,12 +309,16 @@ def _episode_rows(
     previous_end: dt.date | None = None
     for i, p in enumerate(placements):
         following = placements[i + 1] if i + 1 < len(placements) else None
-        continues = previous_end is not None and p["start_date"] == previous_end + dt.timedelta(
-            days=1
+        continues = (
+            previous_end is not None
+            and previous_end not in care_ended  # a new period of care begins
+            and p["start_date"] == previous_end + dt.timedelta(days=1)
         )
         ended = p["end_date"]
         previous_end = ended
-        if (
+        if ended is not None and ended in care_ended:
+            dec, rec = ended, care_ended[ended] or REC_CEASED_OTHER
+        elif (
             ended is not None
             and following is not None
             and following["start_date"] == ended + dt.timedelta(days=1)
@@ -333,7 +355,7 @@ def _episode_rows(
             (
                 format_date(p["start_date"]),
                 extra.get("rne") or (RNE_PLACEMENT_CHANGED if continues else RNE_STARTED),
-                legal_status,
+                extra.get("ls") or legal_status,
                 extra.get("cin") or cin_default,
                 code,
                 provider,
@@ -361,6 +383,15 @@ def export_return(
 ) -> Return:
     """Write the return's files into `directory` and record the export in the audit log."""
     result = build_return(organisation, year)
+    write_return(organisation, result, directory, viewer)
+    return result
+
+
+def write_return(
+    organisation: Organisation, result: Return, directory: Path, viewer: Viewer | None = None
+) -> None:
+    """Write a return built by build_return into `directory`, recording the export."""
+    year = result.year
     result.write(directory)
     counts = result.counts()
     record(
@@ -372,4 +403,3 @@ def export_return(
         f"{counts.get('Missing', 0):,} missing periods",
         detail={"year": year, "authority": organisation.authority.code, "rows": counts},
     )
-    return result

@@ -29,6 +29,7 @@ from .export import council_for_code
 from .formats import decode, parse_date
 from .importer import ImportOutcome
 from .models import ImportKind, ImportRun
+from .progress import CHECKING, READING, WRITING, Progress
 from .reader import has_nul_characters
 from .report import ImportReport
 
@@ -52,29 +53,40 @@ ALIASES = {
 }
 IMPORTER = "CIN factors import"
 FACTORS_FILE = "a CIN factors file"  # what the limits' messages call it
+NOTHING_TO_IMPORT = (
+    "The file has a header row and no factors: nothing to import. That is a valid answer "
+    "(no child was assessed with these factors); no flags were added or changed."
+)
 
 
 def import_factors_file(
-    path: Path, authority_code: str, viewer: Viewer | None = None
+    path: Path, authority_code: str, viewer: Viewer | None = None, progress: Progress | None = None
 ) -> ImportOutcome:
     if not path.is_file():
         raise ValueError(f"{path} is not a file: give the CSV of CIN factors")
     report = ImportReport()
     if _too_large(path.name, path.stat().st_size, report):  # before a byte is read
         return ImportOutcome(report)
-    return import_factors(path.name, path.read_bytes(), authority_code, viewer)
+    return import_factors(path.name, path.read_bytes(), authority_code, viewer, progress)
 
 
 def import_factors(
-    name: str, raw: bytes, authority_code: str, viewer: Viewer | None = None
+    name: str,
+    raw: bytes,
+    authority_code: str,
+    viewer: Viewer | None = None,
+    progress: Progress | None = None,
 ) -> ImportOutcome:
     organisation = council_for_code(authority_code)
+    progress = progress or Progress()
     report = ImportReport()
     if _too_large(name, len(raw), report):
         return ImportOutcome(report)
+    progress.step(READING, 0, 1)
     rows = _read(
         name, raw, report
     )  # every row that could be read is checked too, so all problems are listed
+    progress.step(CHECKING, 0, len(rows))
     children = {}
     for child in Child.objects.filter(responsible_organisation=organisation).filter(
         Q(child_903_id__in={r[1] for r in rows}) | Q(council_id__in={r[1] for r in rows})
@@ -139,10 +151,13 @@ def import_factors(
             )
             continue
         wanted.append((line, child, kind, day, factor))
+    progress.step(CHECKING, len(rows), len(rows))
     if report.has_errors:
         return ImportOutcome(report)
 
     counts: dict[str, int] = defaultdict(int)
+    counts["factors"] = len(rows)
+    progress.step(WRITING)
     with transaction.atomic():
         flags = defaultdict(list)
         for f in Flag.objects.filter(child__in={w[1].pk for w in wanted}):
@@ -204,11 +219,12 @@ def import_factors(
                 for child, flag in events
             ],
             writer=write_rows,  # an import's many events: the bulk writer
+            sealed=True,  # and sealed as they are written
         )
         run = ImportRun.objects.create(
             organisation=organisation,
             kind=ImportKind.CIN_FACTORS,
-            imported_by_name=actor.username,
+            imported_by_name=actor.display_name,
             files=[{"name": name, "rows": len(rows)}],
             counts=dict(counts),
             warnings=[p.rule for p in report.warnings][:1000],
@@ -225,14 +241,18 @@ def import_factors(
                 )
             ],
         )
-    return ImportOutcome(
-        report,
-        imported=True,
-        counts=dict(counts),
-        run=run,
-        what=f"Imported: {counts['flags_created']:,} flags added, "
-        f"{counts['unchanged']:,} factors already on the register.",
-    )
+        outcome = ImportOutcome(
+            report,
+            imported=True,
+            counts=dict(counts),
+            run=run,
+            what=NOTHING_TO_IMPORT
+            if not rows
+            else f"Imported: {counts['flags_created']:,} flags added, "
+            f"{counts['unchanged']:,} factors already on the register.",
+        )
+        progress.before_commit(outcome)
+    return outcome
 
 
 def _read(name: str, raw: bytes, report: ImportReport) -> list[tuple[int, str, str, object]]:
@@ -352,8 +372,7 @@ def _read_rows(name: str, text: str, report: ImportReport) -> list[tuple[int, st
             )
         if child_id and factor in CIN_FACTORS and day:
             rows.append((line, child_id, factor, day))
-    if not rows and not report.has_errors:
-        report.error(
-            name, None, "", "", "The file has a header row but no factors", "Add one row per factor"
-        )
+    # A header row and no factors is a valid answer: an authority none of whose children was
+    # assessed with these factors rightly sends an empty extract. It is imported (nothing to
+    # add), and the summary says so.
     return rows

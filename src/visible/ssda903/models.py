@@ -10,10 +10,15 @@
   VISIBLE_SSDA903_KEPT_FILE_DAYS (security/retention.py deletes it after, and takes a child's
   rows out of it when the child is deleted: ssda903/kept.py).
 - ProblemReport: an upload's problems, kept for VISIBLE_SSDA903_PROBLEM_REPORT_DAYS, likewise.
+- ImportJob: an upload made on the page, imported by the background worker (imports.py): who
+  asked, for which organisation, the files' names and sizes, how far it has gone (its state
+  and counter, written by the job as it works, read by the upload's status page) and how it
+  ended; UploadedFile: the files themselves, kept only until the job has run.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from visible.agencies.models import Organisation
@@ -41,6 +46,9 @@ class EpisodeDetail(models.Model):
     place_provider = models.CharField("SSDA903 PLACE_PROVIDER", max_length=3, blank=True)
     reason_place_change = models.CharField("SSDA903 REASON_PLACE_CHANGE", max_length=6, blank=True)
     urn = models.CharField("Ofsted URN", max_length=8, blank=True)
+    # the episode's own legal status (the register keeps the child's latest, Child.legal_status),
+    # so that the export writes each episode's as the return gave it
+    ls = models.CharField("SSDA903 LS", max_length=2, blank=True)
 
     def __str__(self) -> str:
         return f"SSDA903 details of placement {self.placement_id}"
@@ -49,6 +57,7 @@ class EpisodeDetail(models.Model):
 class ImportKind(models.TextChoices):
     SSDA903 = "ssda903", "SSDA903 return"
     CIN_FACTORS = "cin_factors", "CIN census factors"
+    REGISTER = "register", "Register from the case system"  # visible.register
 
 
 class ImportRun(models.Model):
@@ -93,3 +102,95 @@ class ProblemReport(models.Model):
 
     def __str__(self) -> str:
         return f"Problems found {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    READING = "reading", "Reading the files"
+    CHECKING = "checking", "Checking the rows"
+    COMPARING = "comparing", "Comparing with the register"
+    WRITING = "writing", "Writing to the register"
+    DONE = "done", "Imported"
+    REFUSED = "refused", "Not imported: there are problems in the files"
+    FAILED = "failed", "Stopped: nothing was imported"
+
+
+RUNNING_STATES = (
+    ImportState.READING,
+    ImportState.CHECKING,
+    ImportState.COMPARING,
+    ImportState.WRITING,
+)
+FINISHED_STATES = (ImportState.DONE, ImportState.REFUSED, ImportState.FAILED)
+
+
+class ImportJob(models.Model):
+    """An upload on the page, imported by a job in the background worker."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    collection_year = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=40, help_text="The role the upload was made in")
+    files = models.JSONField(default=list, help_text="Name and size of each file uploaded")
+    state = models.CharField(
+        max_length=16, choices=ImportState.choices, default=ImportState.QUEUED, db_index=True
+    )
+    done = models.PositiveIntegerField(default=0, help_text="How far through the state")
+    total = models.PositiveIntegerField(default=0, help_text="Out of how many (0: not counted)")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(
+        help_text="When the job last said how far it had gone: a job whose worker died stops "
+        "saying so (VISIBLE_IMPORT_STALE_MINUTES)"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="The worker that ran it")
+    counts = models.JSONField(default=dict, help_text="Records added, changed and unchanged")
+    summary = models.TextField(blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    problems = models.ForeignKey(
+        ProblemReport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Every problem found, for the page and its CSV download",
+    )
+    run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    failure = models.TextField(blank=True, help_text="Why it stopped, for people")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} upload {self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED_STATES
+
+    @property
+    def running(self) -> bool:
+        return self.state in RUNNING_STATES
+
+
+class UploadedFile(models.Model):
+    """A file of an upload, until its job has run (then deleted with the job's outcome)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="uploaded_files")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=255)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["job", "position"]
+
+    def __str__(self) -> str:
+        return self.name

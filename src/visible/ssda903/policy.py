@@ -25,4 +25,10 @@ def nav_items(viewer: Viewer, path: str) -> list[tuple[str, str, bool]]:
     """The service navigation's entry for the upload page, for those who may use it."""
     if not can_import(viewer):
         return []
-    return [("SSDA903 return", reverse("web:ssda903-import"), path.startswith("/returns/ssda903"))]
+    return [
+        (
+            "Import an SSDA903 return",
+            reverse("web:ssda903-import"),
+            path.startswith("/returns/ssda903"),
+        )
+    ]

@@ -29,7 +29,7 @@ def keep(viewer: Viewer, report: ImportReport) -> ProblemReport | None:
     with transaction.atomic():
         kept = ProblemReport.objects.create(
             organisation=viewer.organisation,
-            created_by_name=viewer.username,
+            created_by_name=viewer.display_name,
             csv_text=report.as_csv(),
         )
         record(

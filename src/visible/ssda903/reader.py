@@ -35,6 +35,10 @@ class Table:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (line in file, values)
     encoding: str = "UTF-8"
     raw: bytes = b""
+    # rows refused as they were read (a value too many or too few), by the CHILD they seem to
+    # name: so that a child's rows in the other tables point at its refused row, not report
+    # the child as missing from the table
+    refused: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -42,6 +46,7 @@ class ReturnFiles:
     tables: dict[str, Table] = field(default_factory=dict)
     kept: list[Table] = field(default_factory=list)  # tables Visible reads no data from
     rows_counted: int = 0  # over the CSV files read so far, for VISIBLE_SSDA903_MAX_ROWS
+    rows_refused: int = 0  # rows that could not be read (each an error of its own)
 
     def rows(self, name: str) -> list[tuple[int, dict[str, str]]]:
         table = self.tables.get(name)
@@ -265,6 +270,9 @@ def _read_csv_rows(
                 f"The row has {len(cells)} values but the header has {width} columns",
                 "Check for a comma inside a value (put the value in double quotes) or a missing value",
             )
+            found.rows_refused += 1
+            if "CHILD" in columns and columns.index("CHILD") < len(values):
+                table.refused.setdefault(values[columns.index("CHILD")], line)
             continue
         table.rows.append((line, dict(zip(columns, values, strict=True))))
     if not table.rows and table_name in ("Header", "Episodes"):

@@ -7,11 +7,12 @@ every one of them."""
 
 from __future__ import annotations
 
+import csv
 import io
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from visible.spreadsheets import csv_writer
+from visible.spreadsheets import csv_writer, starts_formula
 from visible.uploads import shown  # a value's NUL characters as the symbol: the report is stored
 
 ERROR = "error"
@@ -67,6 +68,33 @@ CSV_COLUMNS = ("severity", "file", "row", "column", "value", "rule", "how to fix
 class ImportReport:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+
+    def copy(self) -> ImportReport:
+        """A report holding the same problems, to which more can be added apart."""
+        other = ImportReport()
+        other.problems = list(self.problems)
+        return other
+
+    @classmethod
+    def from_csv(cls, text: str) -> ImportReport:
+        """The report written by ``as_csv``, read back (a kept report, shown again)."""
+        report = cls()
+        rows = csv.reader(io.StringIO(text))
+        next(rows, None)
+        for row in rows:
+            if len(row) < len(CSV_COLUMNS):
+                continue
+            severity, file, line, column, value, rule, fix = (
+                # as_csv gave text a spreadsheet would run a leading apostrophe: taken off again
+                v[1:] if v[:1] == "'" and starts_formula(v[1:]) else v
+                for v in row[: len(CSV_COLUMNS)]
+            )
+            report.problems.append(
+                Problem(
+                    severity, file, int(line) if line.isdigit() else None, column, value, rule, fix
+                )
+            )
+        return report
 
     def error(
         self, file: str, row: int | None, column: str, value: str, rule: str, fix: str

@@ -5,11 +5,15 @@ choice of an authority."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from visible.reference.models import Authority
+
+if TYPE_CHECKING:  # a label may be marked for translation (docs/welsh.md)
+    from django.utils.functional import _StrOrPromise
 
 
 class DateWidget(forms.MultiWidget):
@@ -44,8 +48,8 @@ class GovukDateField(forms.MultiValueField):
 
     widget = DateWidget
 
-    def __init__(self, *, label: str, required: bool = True, **kwargs):
-        self.field_label = label
+    def __init__(self, *, label: _StrOrPromise, required: bool = True, **kwargs):
+        self.field_label = str(label)  # its errors are in English for now (docs/welsh.md)
         fields = (forms.CharField(), forms.CharField(), forms.CharField())
         super().__init__(
             fields=fields, require_all_fields=False, required=required, label=label, **kwargs

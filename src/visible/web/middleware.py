@@ -50,9 +50,13 @@ class SessionTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from visible.security import sessions
 
+        from .live import is_poll
+
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            reason = sessions.expired(request.session)
+            # A live page's poll checks the timeouts but is not activity: an open board left
+            # alone still signs its person out (web/live.py).
+            reason = sessions.expired(request.session, touch=not is_poll(request))
             if reason:
                 return self._signed_out(request, reason)
         return self.get_response(request)
@@ -97,3 +101,82 @@ class SessionTimeoutMiddleware:
 
             return redirect(sign_in)
         return redirect_to_login(back, sign_in)
+
+
+class AccessMiddleware:
+    """Who the signed-in person acts for on this request, and sessions whose access has ended.
+
+    Sets ``request.viewer`` (web/request.py) from the person's active memberships and the
+    organisation they chose (security/sessions.ACTING_FOR), for staff_view and the navigation,
+    and ``request.memberships`` (the "Switch organisation" link). Someone with several
+    memberships who has not chosen acts for none until they do (staff_view sends them to the
+    choice). A session is ended at once, and the person sent to the sign-in page with the
+    reason, when its account is no longer active (deactivated: Django no longer signs it in)
+    or the organisation it acts for is no longer one the person may act for (their membership
+    there was deactivated, or the organisation was). The API has no sessions: not here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth import SESSION_KEY
+
+        from visible.agencies.viewer import Viewer, active_memberships, viewer_from
+        from visible.security import sessions
+
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or user is None or request.path.startswith("/api/"):
+            return self.get_response(request)
+        if not user.is_authenticated:
+            if session.get(SESSION_KEY) is not None:
+                return self._ended(request, session.get(SESSION_KEY))
+            return self.get_response(request)
+        memberships = active_memberships(user)
+        chosen = session.get(sessions.ACTING_FOR)
+        if chosen is not None and not any(m.organisation_id == chosen for m in memberships):
+            return self._ended(request, user.pk)
+        setattr(request, "memberships", memberships)  # noqa: B010
+        if chosen is None and len(memberships) > 1:
+            setattr(request, "organisation_choice_needed", True)  # noqa: B010
+            viewer = Viewer(
+                user_id=user.pk,
+                username=user.get_username(),
+                organisation=None,
+                role=None,
+                name=user.get_full_name().strip(),
+            )
+        else:
+            viewer = viewer_from(user, memberships, chosen)
+        setattr(request, "viewer", viewer)  # noqa: B010
+        return self.get_response(request)
+
+    @staticmethod
+    def _ended(request: HttpRequest, user_id) -> HttpResponse:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import AnonymousUser
+        from django.shortcuts import redirect
+
+        from visible.agencies.viewer import Viewer
+        from visible.audit.log import record
+        from visible.audit.models import AuditAction
+        from visible.security import sessions
+
+        account = get_user_model().objects.filter(pk=user_id).first()
+        viewer = Viewer(
+            user_id=account.pk if account else None,
+            username=account.get_username() if account else "",
+            organisation=None,
+            role=None,
+        )
+        request.session.flush()
+        request.user = AnonymousUser()
+        record(
+            viewer,
+            AuditAction.SIGN_OUT,
+            object_type="user",
+            object_id=viewer.user_id or "",
+            summary="Signed out at their next request: their access had ended",
+        )
+        request.session[sessions.TIMED_OUT] = "ended"
+        return redirect("web:sign-in")

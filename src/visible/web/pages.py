@@ -8,8 +8,10 @@ from django.shortcuts import redirect, render
 from django.template import loader
 
 from visible.access import register as policy
+from visible.agencies.models import ADMINISTRATOR_ROLES
 from visible.national.policy import is_national_analyst
 from visible.observability.context import request_id
+from visible.organisations.policy import is_national_admin
 
 from .common import staff_view
 from .request import ViewerRequest
@@ -18,8 +20,12 @@ from .request import ViewerRequest
 @staff_view
 def home(request: ViewerRequest) -> HttpResponse:
     viewer = request.viewer
+    if is_national_admin(viewer):  # manages organisations and people, never children
+        return redirect("web:organisations")
     if is_national_analyst(viewer):  # the national body sees no child: its home is the monitoring
         return redirect("web:national-home")
+    if viewer.role in ADMINISTRATOR_ROLES:  # administrators manage people and see no child
+        return redirect("web:people")
     organisation = viewer.organisation
     if organisation and organisation.kind == "police" and viewer.role in policy.POLICE_ROLES:
         return redirect("web:force-missing")

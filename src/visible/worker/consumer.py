@@ -1,6 +1,7 @@
 """`visible worker`: Huey's consumer (threads taking jobs from the broker) and its scheduler,
-which also queues the routine tasks (the sweep and the heartbeat) every
-VISIBLE_SWEEP_EVERY_SECONDS.
+which also queues the routine tasks: the sweep and the heartbeat every
+VISIBLE_SWEEP_EVERY_SECONDS, sealing the audit log every VISIBLE_AUDIT_SEAL_EVERY_SECONDS, and
+the apps' own, declared with queue.routine (the notifications due), with the sweep.
 
 Huey's own periodic tasks are checked once a minute at most, and a crontab cannot say "every
 N seconds"; the tests need a sweep every second. So the scheduler is Huey's, with one addition
@@ -35,19 +36,28 @@ class RoutineScheduler(Scheduler):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._next_routine = time.monotonic()  # the first round at once, on starting
+        self._next: dict[str, float] = {}  # each routine task's next turn; the first at once
 
     def loop(self, now=None):
-        if self.periodic and self._next_routine <= time.monotonic():
-            while self._next_routine <= time.monotonic():  # after a stall, one round, not many
-                self._next_routine += self.every
+        if self.periodic:
             self.enqueue_routine()
         super().loop(now)
 
     def enqueue_routine(self) -> None:
-        from .tasks import ROUTINE
+        """Queue each routine task whose turn has come: every ``every`` seconds, or its own
+        period (tasks.PERIODS)."""
+        from .queue import APP_ROUTINES
+        from .tasks import PERIODS, ROUTINE
 
-        for task in ROUTINE:
+        clock = time.monotonic()
+        for task in (*ROUTINE, *APP_ROUTINES):
+            due = self._next.setdefault(task.name, clock)
+            if due > clock:
+                continue
+            period = PERIODS.get(task.name, self.every)
+            while due <= clock:  # after a stall, one turn, not many
+                due += period
+            self._next[task.name] = due
             try:
                 self.huey.enqueue(task.s())
             except Exception:
@@ -91,6 +101,10 @@ def run(threads: int, scheduler: bool = True, out=sys.stdout) -> int:
     me = routines.identity()
     for holder in routines.free_locks_of_dead_processes():
         print(f"Freed the lock left by {holder}, which is no longer running.", file=out)
+    from visible.ssda903.imports import fail_jobs_of_dead_processes
+
+    for upload in fail_jobs_of_dead_processes(timezone.now(), routines._alive):
+        print(f"Upload {upload} was being imported by a worker that stopped: failed.", file=out)
     routines.worker_started(
         me, timezone.now(), broker=describe_broker(), threads=threads, runs_scheduler=scheduler
     )

@@ -2,15 +2,17 @@
 `visible status` (the same checks, in the terminal).
 
 Ready means: the database answers, every migration is applied, a worker took work (its
-heartbeat) within VISIBLE_READY_WORKER_SECONDS, and a sweep ended well within
-VISIBLE_READY_SWEEP_SECONDS; without those last two, time-based alerts (an overdue return
-interview, no police report) are not being raised. The answers name no person, child, host or
+heartbeat) within VISIBLE_READY_WORKER_SECONDS, a sweep ended well within
+VISIBLE_READY_SWEEP_SECONDS (without those two, time-based alerts such as an overdue return
+interview or no police report are not being raised), and no audit event has waited longer than
+VISIBLE_AUDIT_SEAL_LIMIT to be sealed into the audit chain (audit/seal.py). The answers name no person, child, host or
 address, and neither needs signing in nor writes to the audit log: load balancers and
 monitoring ask every few seconds."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass
 
@@ -20,8 +22,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from visible.audit.seal import unsealed_tail
+
 from .models import Routine, WorkerProcess
 from .routines import SWEEP
+
+logger = logging.getLogger("visible.health")
 
 
 @dataclass(frozen=True)
@@ -136,15 +142,35 @@ def check_sweep(now: dt.datetime) -> Check:
     return Check("sweep", True, f"finished {_ago(routine.last_ok_at, now)}{last_failed}")
 
 
+def check_audit_tail(now: dt.datetime) -> Check:
+    """The audit tail is sealed: no event has waited longer than the limit for its place in
+    the chain. Counts and times only: nothing an event says."""
+    try:
+        tail = unsealed_tail(now)
+    except DatabaseError as error:
+        return Check("audit_tail", False, f"cannot read it ({type(error).__name__})")
+    if not tail.young:
+        return Check("audit_tail", False, f"not sealed: {tail.problem()}")
+    return Check("audit_tail", True, f"sealed: {tail.describe()}")
+
+
+CHECKS = ("database", "migrations", "worker", "sweep", "audit_tail")
+
+
 def readiness(now: dt.datetime | None = None) -> list[Check]:
     database = check_database()
     if not database.ok:
         return [database] + [
-            Check(name, False, "not checked: the database does not answer")
-            for name in ("migrations", "worker", "sweep")
+            Check(name, False, "not checked: the database does not answer") for name in CHECKS[1:]
         ]
     now = now or timezone.now()
-    return [database, check_migrations(), check_worker(now), check_sweep(now)]
+    return [
+        database,
+        check_migrations(),
+        check_worker(now),
+        check_sweep(now),
+        check_audit_tail(now),
+    ]
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -167,4 +193,12 @@ def readyz(request: HttpRequest) -> HttpResponse:
         "ready": ready,
         "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
     }
-    return _no_store(JsonResponse(body, status=200 if ready else 503))
+    response = JsonResponse(body, status=200 if ready else 503)
+    if not ready:
+        # Not ready is an answer, not a fault: one WARNING naming the failed checks, instead of
+        # Django's ERROR "Service Unavailable" (which would page, or reach Sentry, every few
+        # seconds a load balancer asks while the worker is down).
+        failed = ", ".join(f"{c.name} ({c.detail})" for c in checks if not c.ok)
+        logger.warning("Not ready: %s", failed)
+        response._has_been_logged = True  # type: ignore[attr-defined]  # django.utils.log
+    return _no_store(response)

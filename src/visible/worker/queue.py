@@ -6,25 +6,30 @@ PostgreSQL storage. Results are not kept: a job that has something to show (an i
 progress, its outcome) writes it to Visible's own tables, where the pages read it.
 
 A long job (an import, a batch of notifications) is a function decorated with ``job``, in
-its app's ``jobs.py`` (the worker imports every installed app's), and asked for with
-``after_commit``, so the worker never looks for rows the asking transaction has not yet
-committed::
+worker/jobs.py (the worker sits above the services in the layers, so it may call them; the
+worker imports every installed app's ``jobs`` module), and asked for with ``after_commit``, so
+the worker never looks for rows the asking transaction has not yet committed::
 
-    # visible/ssda903/jobs.py
-    from visible.worker.queue import after_commit, job
+    # visible/worker/jobs.py
+    from visible.ssda903 import imports
+    from .queue import job
 
     @job(retries=0)  # an import is all or nothing: a failure is reported, not retried
-    def import_return(upload_id: int) -> None:
-        upload = Upload.objects.get(pk=upload_id)
-        ...
+    def import_upload(job_id: int) -> None:
+        imports.run(job_id)
 
     # in the view, inside its transaction:
-    after_commit(import_return, upload.pk)
+    after_commit(import_upload, upload.pk)
 
 A job's arguments are pickled into the broker: pass ids, never model instances or anything
 personal. A job that raises is logged with its traceback (logger ``huey``) and retried
 ``retries`` times, ``retry_delay`` seconds apart; then it is dropped, so a job that matters
 records its own failure for the person who asked for it.
+
+An app's routine task (one that must run every so often whatever anyone asks for, such as
+sending the notifications that have fallen due) is declared in its ``jobs.py`` with
+``routine``: the worker's scheduler queues it with the sweep and the heartbeat, every
+VISIBLE_SWEEP_EVERY_SECONDS, and drops it if no thread has started it by the next round.
 """
 
 from __future__ import annotations
@@ -129,6 +134,26 @@ def job(*, retries: int = 2, retry_delay: int = 60, name: str | None = None):
             retry_delay=retry_delay,
             name=name or f"{fn.__module__}.{fn.__qualname__}",
         )(fresh_connections(fn))
+
+    return decorate
+
+
+# The routine tasks apps declare (``routine``), queued by the worker's scheduler with its own
+# (tasks.ROUTINE); filled as the worker imports each app's jobs.py.
+APP_ROUTINES: list[TaskWrapper] = []
+
+
+def routine(name: str):
+    """Declare an app's routine task (see this module's docstring): a function of no
+    arguments, run every VISIBLE_SWEEP_EVERY_SECONDS by a worker."""
+
+    def decorate(fn: Callable) -> TaskWrapper:
+        task = huey.task(name=name, expires=settings.VISIBLE_SWEEP_EVERY_SECONDS)(
+            fresh_connections(fn)
+        )
+        if all(known.name != task.name for known in APP_ROUTINES):
+            APP_ROUTINES.append(task)
+        return task
 
     return decorate
 

@@ -101,12 +101,19 @@ INSTALLED_APPS = [
     "visible.children",
     "visible.missing",
     "visible.ssda903",
+    "visible.register",
     "visible.returns",
     "visible.pseudo",
     "visible.national",
     "visible.sharing",
+    "visible.transfers",
     "visible.security",
+    "visible.sso",
+    "visible.people",
+    "visible.rota",
     "visible.worker",
+    "visible.notifications",
+    "visible.childpack",
     "rest_framework",
     "drf_spectacular",
     "visible.api",
@@ -119,11 +126,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language (English or Cymraeg): the footer's choice, kept in a cookie, else the
+    # browser's Accept-Language (docs/welsh.md). After sessions, before CommonMiddleware.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "visible.audit.refusals.RefusalAuditMiddleware",  # every refusal audited, once (docs/access.md)
     "visible.web.middleware.SessionTimeoutMiddleware",
+    # Who the person acts for (request.viewer); sessions whose access has ended end here.
+    "visible.web.middleware.AccessMiddleware",
     "visible.web.request_log.RequestUserMiddleware",  # the user (by number) on each log line
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "visible.web.context.viewer",
+                "visible.web.language.language",
             ],
         },
     }
@@ -228,7 +241,18 @@ LOGIN_REDIRECT_URL = "web:home"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
-USE_I18N = False
+# English and Welsh (docs/welsh.md, docs/decisions/0021): Welsh councils offer their services in
+# Welsh. The pages' strings are marked for translation; the Welsh catalogue is
+# src/visible/locale/cy/LC_MESSAGES/django.po, compiled at set-up (`make setup`).
+USE_I18N = True
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+# The footer's language switch keeps the choice in this cookie for a year: not secret, but sent
+# only to Visible, over HTTPS in production (production.py), and never read by a script.
+LANGUAGE_COOKIE_NAME = "visible_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y, H:i"
@@ -285,6 +309,11 @@ VISIBLE_XLSX_MAX_COMPRESSION_RATIO = _env_int(
 VISIBLE_PHOTO_MAX_BYTES = _env_int("VISIBLE_PHOTO_MAX_BYTES", 10 * _MB)
 VISIBLE_PHOTO_MAX_PIXELS = _env_int("VISIBLE_PHOTO_MAX_PIXELS", 40_000_000)
 
+# Live pages (the missing-now board, a force's list, the alerts inbox, the banner on every page)
+# ask for changes this often, in seconds (docs/alerts.md). Polls do not count as activity for
+# the idle timeout below.
+VISIBLE_LIVE_POLL_SECONDS = float(os.environ.get("VISIBLE_LIVE_POLL_SECONDS", 15))
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60
@@ -324,6 +353,12 @@ VISIBLE_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("VISIBLE_PASSWORD_RESETS_P
 # ignored (anyone can send it) and REMOTE_ADDR is the client. N: the Nth address from the right.
 VISIBLE_NUM_PROXIES = num_proxies_from(os.environ)
 VISIBLE_TOTP_ISSUER = "Visible"
+# Single sign-on with an organisation's own provider (docs/sso.md): how long its configuration
+# and keys are cached, and the clock drift allowed on its ID tokens. Plain HTTP and local
+# addresses for a provider only where a setting allows them (the tests' own provider).
+VISIBLE_SSO_CACHE_SECONDS = int(os.environ.get("VISIBLE_SSO_CACHE_SECONDS", 24 * 60 * 60))
+VISIBLE_SSO_CLOCK_LEEWAY = int(os.environ.get("VISIBLE_SSO_CLOCK_LEEWAY", 60))
+VISIBLE_SSO_ALLOW_LOCAL_PROVIDERS = False
 VISIBLE_ALLOW_DEMO_CODES = False  # `visible totp-code`: the local demo only (dev.py)
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link runs out after an hour (and works once)
 EMAIL_BACKEND = os.environ.get(
@@ -335,6 +370,95 @@ EMAIL_HOST_USER = os.environ.get("VISIBLE_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("VISIBLE_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_flag("VISIBLE_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("VISIBLE_FROM_EMAIL", "Visible <no-reply@localhost>")
+# Invitations (docs/provisioning.md, "People"): the link in the email works once, for this
+# many days. Links in emails sent from the command line start with VISIBLE_BASE_URL (below); a
+# page or an API call uses the address it was asked at.
+VISIBLE_INVITATION_DAYS = int(os.environ.get("VISIBLE_INVITATION_DAYS", 7))
+
+# Notifications (docs/notifications.md): email through the SMTP relay above (EMAIL_*), and text
+# messages (and, with VISIBLE_NOTIFY_EMAIL=1, email) through GOV.UK Notify, which is off until
+# VISIBLE_NOTIFY_API_KEY is set. Bodies never name a child: a reference and a link to
+# VISIBLE_BASE_URL, Visible's address as its users reach it (the one setting for every link
+# Visible sends: notifications, digests, invitations sent from the command line).
+VISIBLE_BASE_URL = os.environ.get("VISIBLE_BASE_URL", "").strip().rstrip("/") or (
+    f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS and ALLOWED_HOSTS[0] != "*" else ""
+)
+VISIBLE_NOTIFY_API_KEY = os.environ.get("VISIBLE_NOTIFY_API_KEY", "").strip()
+VISIBLE_NOTIFY_BASE_URL = os.environ.get(
+    "VISIBLE_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+).strip()
+VISIBLE_NOTIFY_EMAIL = env_flag("VISIBLE_NOTIFY_EMAIL", False)  # email by Notify, not SMTP
+VISIBLE_NOTIFY_SMS_TEMPLATE_ID = os.environ.get("VISIBLE_NOTIFY_SMS_TEMPLATE_ID", "").strip()
+VISIBLE_NOTIFY_EMAIL_TEMPLATE_ID = os.environ.get("VISIBLE_NOTIFY_EMAIL_TEMPLATE_ID", "").strip()
+VISIBLE_NOTIFY_DIGEST_TEMPLATE_ID = os.environ.get("VISIBLE_NOTIFY_DIGEST_TEMPLATE_ID", "").strip()
+# The text to a child with the pack's numbers (childpack/texting.py): a template of one field,
+# ((body)). Empty: no text is ever sent to a child.
+VISIBLE_NOTIFY_CHILD_SMS_TEMPLATE_ID = os.environ.get(
+    "VISIBLE_NOTIFY_CHILD_SMS_TEMPLATE_ID", ""
+).strip()
+# A send that fails is tried again after each of these delays (seconds), then given up, and the
+# child's missing-children coordinators are alerted that the person was not told.
+VISIBLE_NOTIFY_RETRY_DELAYS = [
+    int(part)
+    for part in os.environ.get("VISIBLE_NOTIFY_RETRY_DELAYS", "30,120,600,1800").split(",")
+    if part.strip()
+]
+# One try's limit for the mail server or Notify to answer; a message still being sent after
+# VISIBLE_NOTIFY_STUCK_SECONDS (its worker died) is tried again.
+VISIBLE_NOTIFY_TIMEOUT_SECONDS = _env_int("VISIBLE_NOTIFY_TIMEOUT_SECONDS", 30)
+VISIBLE_NOTIFY_STUCK_SECONDS = _env_int("VISIBLE_NOTIFY_STUCK_SECONDS", 5 * 60)
+# The morning digest goes out from this UK time (HH:MM).
+VISIBLE_DIGEST_AT = os.environ.get("VISIBLE_DIGEST_AT", "07:00").strip()
+
+
+def notify_problems(key: str, templates: dict[str, str]) -> list[str]:
+    """What is wrong with the GOV.UK Notify settings, in words (never quoting the key)."""
+    import re
+
+    if not key:
+        return []
+    found = []
+    uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    if not re.fullmatch(rf".+-{uuid}-{uuid}", key):
+        found.append(
+            "VISIBLE_NOTIFY_API_KEY is not a GOV.UK Notify API key (the key's name, the service "
+            "id and the secret, joined by hyphens): copy the whole key from Notify's API "
+            "integration page"
+        )
+    for name, value in templates.items():
+        if not re.fullmatch(uuid, value):
+            found.append(
+                f"{name} must be the id of a template in your Notify service (a UUID): "
+                "docs/notifications.md lists the templates to make"
+            )
+    return found
+
+
+_NOTIFY_PROBLEMS = notify_problems(
+    VISIBLE_NOTIFY_API_KEY,
+    {
+        "VISIBLE_NOTIFY_SMS_TEMPLATE_ID": VISIBLE_NOTIFY_SMS_TEMPLATE_ID,
+        **(
+            {
+                "VISIBLE_NOTIFY_EMAIL_TEMPLATE_ID": VISIBLE_NOTIFY_EMAIL_TEMPLATE_ID,
+                "VISIBLE_NOTIFY_DIGEST_TEMPLATE_ID": VISIBLE_NOTIFY_DIGEST_TEMPLATE_ID,
+            }
+            if VISIBLE_NOTIFY_EMAIL
+            else {}
+        ),
+    },
+)
+if _NOTIFY_PROBLEMS:
+    raise ImproperlyConfigured("; ".join(_NOTIFY_PROBLEMS))
+if VISIBLE_NOTIFY_EMAIL and not VISIBLE_NOTIFY_API_KEY:
+    raise ImproperlyConfigured(
+        "VISIBLE_NOTIFY_EMAIL=1 sends email through GOV.UK Notify, which needs VISIBLE_NOTIFY_API_KEY"
+    )
+if not VISIBLE_NOTIFY_RETRY_DELAYS or min(VISIBLE_NOTIFY_RETRY_DELAYS) < 1:
+    raise ImproperlyConfigured(
+        "VISIBLE_NOTIFY_RETRY_DELAYS lists the seconds to wait before each new try, at least "
+        "one, each 1 or more: for example 30,120,600,1800"
+    )
 
 # The audit log (docs/security.md, docs/decisions/0007). Each event's hash is an HMAC with
 # VISIBLE_AUDIT_KEY, which is never in the database (production: the environment, required;
@@ -348,6 +472,22 @@ VISIBLE_AUDIT_ANCHOR_FILE = os.environ.get("VISIBLE_AUDIT_ANCHOR_FILE") or str(
 )
 VISIBLE_AUDIT_ANCHOR_SYSLOG = os.environ.get("VISIBLE_AUDIT_ANCHOR_SYSLOG", "")
 VISIBLE_AUDIT_ANCHOR_INTERVAL = int(os.environ.get("VISIBLE_AUDIT_ANCHOR_INTERVAL", 60 * 60))
+# Events are appended unsealed and sealed into the chain moments later (audit/seal.py,
+# docs/decisions/0010): by the worker every VISIBLE_AUDIT_SEAL_EVERY_SECONDS, and, should the
+# oldest event waiting have waited VISIBLE_AUDIT_SEAL_DELAY seconds (the worker behind, or
+# down), by a request once its transaction commits, if the chain's head is free
+# (VISIBLE_AUDIT_SEAL_AFTER_COMMIT; off: only the worker and bulk writers seal).
+# `visible audit verify`, /readyz and `visible status` fail once an event has waited
+# VISIBLE_AUDIT_SEAL_LIMIT seconds.
+VISIBLE_AUDIT_SEAL_EVERY_SECONDS = _env_int("VISIBLE_AUDIT_SEAL_EVERY_SECONDS", 5)
+VISIBLE_AUDIT_SEAL_AFTER_COMMIT = env_flag("VISIBLE_AUDIT_SEAL_AFTER_COMMIT", True)
+VISIBLE_AUDIT_SEAL_DELAY = float(os.environ.get("VISIBLE_AUDIT_SEAL_DELAY", 10))
+VISIBLE_AUDIT_SEAL_LIMIT = _env_int("VISIBLE_AUDIT_SEAL_LIMIT", 5 * 60)
+# Seal each event in the transaction that appends it, waiting for the chain's head, as before
+# ADR 10: every write queues on the head again, and an event deleted from the database is
+# detected even in its first seconds. The tests' setting (so that every event has its number
+# when `record` returns); a deployment may choose it, at the cost bench/results shows.
+VISIBLE_AUDIT_SEAL_AT_ONCE = env_flag("VISIBLE_AUDIT_SEAL_AT_ONCE", False)
 
 # Logs (docs/operations.md): one line per request and per event, to standard error, as JSON
 # (VISIBLE_LOG_FORMAT=json; the demo: text), with the request's reference, the route, the user
@@ -402,6 +542,14 @@ VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = False
 # upload. `visible retention delete --confirm` deletes those older.
 VISIBLE_SSDA903_KEPT_FILE_DAYS = int(os.environ.get("VISIBLE_SSDA903_KEPT_FILE_DAYS", 400))
 VISIBLE_SSDA903_PROBLEM_REPORT_DAYS = int(os.environ.get("VISIBLE_SSDA903_PROBLEM_REPORT_DAYS", 30))
+# An upload made on the page is imported by the background worker (ssda903/imports.py; its
+# files are deleted once it has run). A job that has not said how far it has gone for this many
+# minutes is taken for dead (its worker stopped) and marked failed; the longest silence of a
+# live one is its write transaction, seconds. One no worker has taken within this many hours
+# is failed too, and its files deleted. The upload's page looks again every few seconds.
+VISIBLE_IMPORT_STALE_MINUTES = _env_int("VISIBLE_IMPORT_STALE_MINUTES", 10)
+VISIBLE_IMPORT_QUEUED_HOURS = _env_int("VISIBLE_IMPORT_QUEUED_HOURS", 24)
+VISIBLE_IMPORT_REFRESH_SECONDS = _env_int("VISIBLE_IMPORT_REFRESH_SECONDS", 3)
 
 # REST API (docs/api.md): API clients' bearer tokens only (people use the web pages), JSON,
 # one error shape, a rate limit per client. Rates are read per request.

@@ -24,6 +24,10 @@ STATIC_ROOT = None  # nothing is collected for the demo; WhiteNoise serves build
 # Password reset emails are printed in the terminal; `visible totp-code USERNAME` prints a demo
 # user's current second-factor code (refused under any other settings).
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Links in notifications point at the demo's own server.
+VISIBLE_BASE_URL = os.environ.get("VISIBLE_BASE_URL", "").strip().rstrip("/") or (
+    "http://127.0.0.1:8000"
+)
 VISIBLE_ALLOW_DEMO_CODES = True
 
 # The demo sends pseudonymised child-level records with the development key, which anyone can

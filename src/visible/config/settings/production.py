@@ -19,6 +19,9 @@ if len(os.environ.get("VISIBLE_AUDIT_KEY", "")) < 32:
 VISIBLE_AUDIT_KEY = os.environ["VISIBLE_AUDIT_KEY"]
 DEBUG = False  # never, whatever VISIBLE_DEBUG says
 VISIBLE_ALLOW_DEMO_CODES = False
+VISIBLE_SSO_ALLOW_LOCAL_PROVIDERS = (
+    False  # never: a provider is fetched over HTTPS, at a public address
+)
 VISIBLE_PSEUDO_ALLOW_DEVELOPMENT_KEY = False  # never: pseudonymised records need VISIBLE_PSEUDO_KEY
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
@@ -26,6 +29,8 @@ CSRF_COOKIE_SECURE = True
 # can set or read them.
 SESSION_COOKIE_NAME = "__Host-visible-session"
 CSRF_COOKIE_NAME = "__Host-visible-csrf"
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_NAME = "__Host-visible-language"
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -11,10 +11,14 @@ VISIBLE_AUDIT_KEY = "visible-TEST-ONLY-audit-chain-key-NOT-FOR-PRODUCTION-012345
 VISIBLE_AUDIT_ANCHOR_FILE = str(
     Path(tempfile.mkdtemp(prefix="visible-anchors-")) / "audit-anchors.log"
 )
+# Each audit event is sealed into the chain as it is appended, so that tests can read its number
+# at once; tests/audit/test_sealing.py turns this off to test sealing as it runs in service.
+VISIBLE_AUDIT_SEAL_AT_ONCE = env_flag("VISIBLE_AUDIT_SEAL_AT_ONCE", True)  # noqa: F405
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher"
 ]  # fast; base.py's argon2 is tested
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+VISIBLE_BASE_URL = "https://visible.test"  # the address links in notifications and emails point to
 MEDIA_ROOT = tempfile.mkdtemp(prefix="visible-media-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -42,3 +46,6 @@ VISIBLE_TASK_BROKER = os.environ.get("VISIBLE_TASK_BROKER", "sqlite")
 VISIBLE_TASK_FILE = os.environ.get("VISIBLE_TASK_FILE") or str(
     Path(tempfile.mkdtemp(prefix="visible-huey-")) / "huey.sqlite3"
 )
+
+# The tests' own OpenID Connect provider (tests/sso/provider.py) serves plain HTTP on 127.0.0.1.
+VISIBLE_SSO_ALLOW_LOCAL_PROVIDERS = True

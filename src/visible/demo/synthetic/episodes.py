@@ -56,8 +56,6 @@ if TYPE_CHECKING:
     from .generate import _Run
     from .story import ChildStory, Story
 
-GENERATOR = "generator"
-
 # Report, Key findings: share of children who went missing at least once, by group. The report
 # gives no figure for children only at risk of trafficking or only separated: this module's
 # judgement puts the first between the two report figures and the second just below the lower.
@@ -371,7 +369,9 @@ class EpisodeDrawer:
             return [], []
         child = builder.child
         first = _uk_instant(child.looked_after_from, 0)
-        last = min(self.now, _uk_instant(builder.eighteenth, 0)) - dt.timedelta(hours=1)
+        # while looked after: to the 18th birthday, or the day care ended
+        ended = getattr(builder, "care_ended_on", None) or builder.eighteenth
+        last = min(self.now, _uk_instant(min(ended, builder.eighteenth), 0)) - dt.timedelta(hours=1)
         if last <= first:
             return [], []
         span = (last - first).total_seconds()
@@ -741,7 +741,7 @@ def grade_recent_episodes(stories: list[Story]) -> None:
                     "assessment": assessment.as_dict(),
                     "facts": facts_to_json(facts),
                     "settings": settings.as_dict(),
-                    "graded_by_name": GENERATOR,
+                    "graded_by_name": story.case_worker,
                     "graded_by_organisation": organisation.name,
                     "recorded_at": at,
                 }

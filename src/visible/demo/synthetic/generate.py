@@ -48,6 +48,7 @@ from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import (
     AgeAssessment,
+    CarePeriod,
     Child,
     ChildName,
     Flag,
@@ -105,6 +106,13 @@ class GenerationSummary:
         )
 
 
+# The share of children born on the same day as an earlier child of the same age, by default:
+# about 1 in 20, several pairs in any authority's register and many across the country, as in
+# real registers (a few hundred children born within a few years of each other). Issue 15:
+# the whole suite exercises children who share birthdays; --shared-birthdays 0 turns it off.
+SHARED_BIRTHDAYS = 0.05
+
+
 def generate(
     authorities: list[str] | None,
     national: bool,
@@ -113,6 +121,7 @@ def generate(
     progress: bool = False,
     episodes_per_child: float | None = None,
     as_at: dt.datetime | None = None,
+    shared_birthdays: float = SHARED_BIRTHDAYS,
 ) -> GenerationSummary:
     """Add `children` synthetic children to the register, spread over the given authorities
     (GSS codes) or, with `national`, over every current children's services authority in the
@@ -125,12 +134,21 @@ def generate(
     themselves are the same either way.
 
     `as_at` (an aware moment, default now) is the day the register is drawn for: a register
-    as it stood when a past year's return was made, whatever today is."""
+    as it stood when a past year's return was made, whatever today is.
+
+    `shared_birthdays` (0 to 1): that share of children is given the date of birth of an
+    earlier child of the same age, of any authority of the run, so that many children share
+    a birthday within an authority and across authorities (what pseudonymised linkage must
+    not mistake for one child). By default ``SHARED_BIRTHDAYS``, so that every register the
+    suite and the demo make has them. From a random stream of its own, so that 0 leaves a
+    seed's register exactly as it was drawn."""
     if as_at is not None and timezone.is_naive(as_at):
         raise ValueError("as_at must be timezone-aware")
     started = time.perf_counter()
     if children < 1:
         raise ValueError(f"--children must be at least 1 (got {children})")
+    if not 0.0 <= shared_birthdays <= 1.0:
+        raise ValueError(f"--shared-birthdays must be between 0 and 1 (got {shared_birthdays})")
     chosen = _resolve_authorities(authorities, national)
 
     from tqdm import tqdm
@@ -142,6 +160,7 @@ def generate(
             national=national,
             episodes_per_child=episodes_per_child,
             as_at=as_at,
+            shared_birthdays=shared_birthdays,
         )
         counts = patterns.allocate(children, [(s.code, s.weight) for s in run.shapes])
         writer = _Writer(run.now)
@@ -315,8 +334,12 @@ class _Run:
         national: bool,
         episodes_per_child: float | None = None,
         as_at: dt.datetime | None = None,
+        shared_birthdays: float = SHARED_BIRTHDAYS,
     ):
         self.rng = random.Random(seed)
+        self.shared_birthdays = shared_birthdays
+        self._birthday_rng = random.Random(f"{seed} shared birthdays")
+        self._birthdays: dict[int, list[dt.date]] = {}  # age -> dates of birth given so far
         self.now = as_at or timezone.now()
         self.today = timezone.localdate(self.now)
         self.names = NameBook(seed)
@@ -481,6 +504,18 @@ class _Run:
 
     # -- a child ----------------------------------------------------------------------------
 
+    def birthday(self, age: int, drawn: dt.date) -> dt.date:
+        """The date of birth drawn, or (shared_birthdays of the time) that of an earlier child
+        of the same age."""
+        if not self.shared_birthdays:
+            return drawn
+        earlier = self._birthdays.setdefault(age, [])
+        draw = self._birthday_rng.random
+        if earlier and draw() < self.shared_birthdays:
+            return earlier[int(draw() * len(earlier))]
+        earlier.append(drawn)
+        return drawn
+
     def child_for(self, authority: Authority) -> Story:
         return ChildStory(self, authority).build()
 
@@ -501,6 +536,7 @@ class _Writer:
                 "children",
                 "flags",
                 "placements",
+                "care_periods",
                 "nrm_referrals",
                 "other_names",
                 "guardians",
@@ -516,6 +552,7 @@ class _Writer:
             (BulkTable(ChildName, now), "names", "other_names"),
             (BulkTable(Flag, now), "flags", "flags"),
             (BulkTable(Placement, now), "placements", "placements"),
+            (BulkTable(CarePeriod, now), "care_periods", "care_periods"),
             (BulkTable(NrmReferral, now), "nrm_referrals", "nrm_referrals"),
             (BulkTable(AgeAssessment, now), "age_assessments", "age_assessments"),
             (BulkTable(GuardianAssignment, now), "guardians", "guardians"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import re
+import zlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -28,6 +29,8 @@ from faker import Faker
 from faker.providers.person.en_GB import Provider as BritishNames
 
 from .patterns import Weighted
+
+CASE_WORKERS = 6  # the synthetic staff of each authority who record its generated children
 
 
 @dataclass(frozen=True)
@@ -920,9 +923,20 @@ class StaffNames:
         self.first_names = list(BritishNames.first_names_male) + list(
             BritishNames.first_names_female
         )
+        self._teams: dict[str, list[str]] = {}
 
     def surname(self, rng: random.Random) -> str:
         return self.surnames.pick(rng)
 
     def full_name(self, rng: random.Random) -> str:
         return f"{rng.choice(self.first_names)} {self.surnames.pick(rng)}"
+
+    def case_worker(self, team: str, child: str) -> str:
+        """The synthetic member of `team` (an authority's code) who recorded a generated child's
+        flags, care and first grading: people see a person's name, as on a real record, never
+        "generator". From a stream of its own, so the run's draws are the same as without it."""
+        names = self._teams.get(team)
+        if names is None:
+            rng = random.Random(f"case workers of {team}")
+            names = self._teams[team] = [self.full_name(rng) for _ in range(CASE_WORKERS)]
+        return names[zlib.crc32(child.encode()) % len(names)]

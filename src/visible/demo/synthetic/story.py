@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from visible.children.models import (
     AgeAssessmentStatus,
+    CarePeriodSource,
     Child,
     CriminalisedStage,
     DobBasis,
@@ -49,7 +50,6 @@ from .people import NICKNAMES, DrawnName, spelling_variant
 if TYPE_CHECKING:
     from .generate import _Run
 
-GENERATOR = "generator"  # recorded_by_name / ended_by_name on every generated flag
 SOURCE = "generated"  # Flag.source: these rows came from no real case file
 
 OUT_OF_AREA_SHARE = 0.2  # brief: about a fifth of placements are outside the child's authority
@@ -92,6 +92,8 @@ class Story:
     )  # return interviews, keyed to their episode dicts
     gradings: list[dict] = field(default_factory=list)  # filled in by the writer once ids are known
     authority: Authority | None = None  # the responsible authority
+    care_periods: list[dict] = field(default_factory=list)  # periods of being looked after
+    case_worker: str = ""  # the synthetic member of staff who recorded the child's records
 
 
 # --- placement types -------------------------------------------------------------------------
@@ -122,6 +124,9 @@ PLACEMENTS_16_PLUS = Weighted(
     ]
 )
 PLACEMENT_COUNTS = Weighted([(1, 35), (2, 33), (3, 21), (4, 11)])
+# Children under 18 whose care ended before today (returned home, went to relatives, or care
+# taken over by another authority): so that counts for a period leave them out once it has.
+LEFT_CARE_SHARE = 0.1
 
 # Children not seeking asylum are mostly on care orders; UASC are accommodated under s.20 (V2).
 LEGAL_STATUS_OTHERS = Weighted(
@@ -259,6 +264,15 @@ class ChildStory:
         self.names: list[dict] = []
         self.placements: list[dict] = []
 
+    @property
+    def case_worker(self) -> str:
+        """Who recorded this child's flags and care: a synthetic member of the authority's
+        staff, the same for every record of the child."""
+        child = self.child
+        return self.run.staff.case_worker(
+            self.authority.code, f"{child.given_names} {child.family_name} {child.date_of_birth}"
+        )
+
     # -- flags ------------------------------------------------------------------------------
 
     def flag(
@@ -281,7 +295,7 @@ class ChildStory:
             "end_date": None,
             "evidence": evidence,
             "source": SOURCE,
-            "recorded_by_name": GENERATOR,
+            "recorded_by_name": self.case_worker,
             "recorded_at": recorded_at or self.run.stamp(start),
         }
         self.flags.append(flag)
@@ -295,7 +309,7 @@ class ChildStory:
         flag.update(
             end_date=day,
             end_reason=reason,
-            ended_by_name=GENERATOR,
+            ended_by_name=self.case_worker,
             ended_at=max(self.run.stamp(day), flag["recorded_at"]),
         )
         self.open_kinds.discard(flag["kind"])
@@ -337,7 +351,19 @@ class ChildStory:
             self.guardians,
             episodes,
             interviews,
+            care_periods=[
+                {
+                    "child": child,
+                    "start_date": child.looked_after_from,
+                    "end_date": self.care_ended_on,
+                    "end_reason": self.care_ended_because,
+                    "source": CarePeriodSource.RECORDED,
+                    "recorded_by_name": self.case_worker,
+                    "recorded_at": self.run.stamp(self.care_ended_on or child.looked_after_from),
+                }
+            ],
             authority=self.authority,
+            case_worker=self.case_worker,
         )
 
     def _origin(self) -> Origin:
@@ -381,6 +407,7 @@ class ChildStory:
         if dob_basis == DobBasis.CLAIMED and self.is_uasc and rng.random() < 0.25:
             # A child who does not know their birthday is often recorded as born on 1 January.
             dob = dt.date(today.year - age, 1, 1)
+        dob = self.run.birthday(age, dob)
         self.age = age
         self.eighteenth = eighteenth_birthday(dob)
 
@@ -920,6 +947,15 @@ class ChildStory:
         rng, child = self.rng, self.child
         start = child.looked_after_from
         left_care = self.eighteenth if self.age >= 18 else None
+        self.care_ended_because = "E8" if left_care else ""  # as the export always said
+        # Some children under 18 left care: went home or to relatives, or (an unaccompanied
+        # child) care was taken over by another authority. Drawn from a stream of the child's
+        # own, so that every other child of a seed is as it was.
+        own = random.Random(f"care:{child.given_names}:{child.family_name}:{child.date_of_birth}")
+        if left_care is None and (self.today - start).days > 90 and own.random() < LEFT_CARE_SHARE:
+            left_care = start + _days(30 + int(((self.today - start).days - 60) * own.random()))
+            self.care_ended_because = own.choice(("E3",) if self.is_uasc else ("E4A", "E4B", "E13"))
+        self.care_ended_on = left_care
         last_day = left_care or self.today
         span = (last_day - start).days
         count = min(PLACEMENT_COUNTS.pick(rng), span + 1)

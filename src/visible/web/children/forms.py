@@ -25,7 +25,7 @@ from visible.children.models import (
     Sex,
 )
 from visible.children.queries import AGE_BANDS
-from visible.reference.codes import LEGAL_STATUSES, PLACEMENT_TYPES
+from visible.reference.codes import LEGAL_STATUSES, PLACEMENT_TYPES, REASONS_CARE_ENDED
 from visible.reference.models import Authority
 from visible.reference.nationalities import language_choices, nationality_choices
 from visible.uploads import size_text
@@ -81,8 +81,8 @@ class ChildDetailsForm(forms.Form):
         label="Other languages (optional)",
         choices=[],
         required=False,
-        help_text="Hold Ctrl (or Cmd) to choose more than one",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Tick any other languages they speak",
+        widget=forms.CheckboxSelectMultiple,
     )
     interpreter_needed = forms.BooleanField(label="The child needs an interpreter", required=False)
     looked_after_from = GovukDateField(label="Date became looked after")
@@ -130,6 +130,20 @@ class NewChildForm(ChildDetailsForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One per line: aliases, other spellings, names in the child's own script",
     )
+    # Asked only when the register may already hold the child (children/duplicates.py).
+    new_child_reason = forms.CharField(
+        label="Why is this a new child?",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: a different child with the same name, born in another country",
+        error_messages={"max_length": "Keep the reason to 1,000 characters or fewer"},
+    )
+    seen_matches = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_seen_matches(self) -> tuple[int, ...]:
+        text = self.cleaned_data.get("seen_matches") or ""
+        return tuple(int(part) for part in text.split(",") if part.strip().isdigit())
 
 
 class EditChildForm(ChildDetailsForm):
@@ -220,6 +234,28 @@ class PlacementForm(forms.Form):
     )
     postcode = forms.CharField(label="Postcode (optional)", max_length=8, required=False)
     provider = forms.CharField(label="Provider or carer (optional)", max_length=200, required=False)
+    unregulated = forms.BooleanField(
+        label="This is an unregulated setting",
+        required=False,
+        help_text="Not a children's home, foster care or supported accommodation registered "
+        "with Ofsted. Never for a child under 16",
+    )
+    ofsted_urn = forms.CharField(
+        label="Ofsted unique reference number (URN)",
+        max_length=10,
+        required=False,
+        help_text="Needed for supported accommodation, for example SC123456 or 2654321",
+    )
+    signed_off_by_name = forms.CharField(
+        label="Senior manager who signed off (unregulated settings only)",
+        max_length=200,
+        required=False,
+    )
+    sign_off_reason = forms.CharField(
+        label="Why no regulated placement could be used (unregulated settings only)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,6 +270,19 @@ class PlacementForm(forms.Form):
 
 class EndPlacementForm(forms.Form):
     end_date = GovukDateField(label="Date the placement ended")
+
+
+class EndCareForm(forms.Form):
+    """The end of a period of care: the day and why (the SSDA903 REC codes), one task."""
+
+    end_date = GovukDateField(label="Date the child stopped being looked after")
+    reason = forms.ChoiceField(
+        label="Why did care end?",
+        help_text="The reason the SSDA903 return gives (REC)",
+        choices=[("", "Select a reason")]
+        + [(c.code, f"{c.code}: {c.label}") for c in REASONS_CARE_ENDED.codes],
+        error_messages={"required": "Select why care ended"},
+    )
 
 
 class NrmReferralForm(forms.Form):
@@ -270,6 +319,11 @@ class NrmReferralForm(forms.Form):
     stayed_on = GovukDateField(label="Date stayed", required=False)
     notes = forms.CharField(
         label="Notes (optional)", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    public_order = forms.BooleanField(
+        label="This is a public-order case",
+        required=False,
+        help_text="The Home Office decides these, also where the council's panel decides others",
     )
 
 

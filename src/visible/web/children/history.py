@@ -13,12 +13,15 @@ from django.utils import timezone
 from visible.audit.models import AuditEvent
 from visible.children.models import (
     AgeAssessment,
+    Arrival,
+    ArrivalItemDone,
     Child,
     ChildName,
     Flag,
     GuardianAssignment,
     NrmReferral,
     Placement,
+    PlacementRefusal,
 )
 from visible.reference.codes import LEGAL_STATUSES, PLACEMENT_TYPES
 from visible.reference.models import Authority
@@ -32,6 +35,10 @@ MODELS = {
     "NRM referral": NrmReferral,
     "age assessment": AgeAssessment,
     "guardian": GuardianAssignment,
+    "allocation": Child,
+    "arrival": Arrival,
+    "arrival item": ArrivalItemDone,
+    "refused placement": PlacementRefusal,
 }
 
 
@@ -81,6 +88,12 @@ def _display(model: Any, name: str, value: Any) -> str:
     if name == "authority_id":
         authority = Authority.objects.filter(pk=value).first()
         return authority.name if authority else str(value)
+    if isinstance(value, str) and len(value) > 10 and value[4] == "-" and value[10] == "T":
+        try:
+            moment = timezone.localtime(dt.datetime.fromisoformat(value))
+            return f"{moment:%H:%M} on {moment.day} {moment:%B %Y}"
+        except ValueError:
+            pass
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return dt.date.fromisoformat(value).strftime("%-d %B %Y")
@@ -96,8 +109,10 @@ def _display(model: Any, name: str, value: Any) -> str:
 
 
 def describe_events(events: Iterable[AuditEvent]) -> list[HistoryEntry]:
+    from visible.audit.names import name_actors
+
     entries = []
-    for event in events:
+    for event in name_actors(events):
         detail = event.detail_data
         record_name = detail.get("record", event.object_type)
         model = MODELS.get(record_name)
@@ -108,7 +123,7 @@ def describe_events(events: Iterable[AuditEvent]) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 at=timezone.localtime(event.at),
-                who=event.actor_username,
+                who=event.actor_name,  # type: ignore[attr-defined]
                 organisation=event.organisation_name,
                 summary=event.summary,
                 action=event.get_action_display(),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import arrival, views
 
 urlpatterns = [
     path("children/", views.children_list, name="children"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("children/<int:pk>/", views.child_detail, name="child"),
     path("children/<int:pk>/edit", views.child_edit, name="child-edit"),
     path("children/<int:pk>/history", views.child_history, name="child-history"),
+    path("children/<int:pk>/allocation", views.child_allocation, name="child-allocation"),
     path("children/<int:pk>/photo", views.child_photo, name="child-photo"),
     path("children/<int:pk>/photo/change", views.photo_change, name="photo-change"),
     path("children/<int:pk>/names/add", views.other_name_add, name="name-add"),
@@ -18,6 +19,10 @@ urlpatterns = [
     ),
     path("children/<int:pk>/flags/add", views.flag_add, name="flag-add"),
     path("children/<int:pk>/flags/<int:flag_pk>/end", views.flag_end, name="flag-end"),
+    path("children/<int:pk>/care/end", views.care_end, name="care-end"),
+    path("children/<int:pk>/arrival", arrival.arrival, name="child-arrival"),
+    path("children/<int:pk>/arrival/start", arrival.arrival_start, name="child-arrival-start"),
+    path("children/<int:pk>/arrival/<slug:item>", arrival.arrival_item, name="child-arrival-item"),
     path("children/<int:pk>/placements/add", views.placement_add, name="placement-add"),
     path(
         "children/<int:pk>/placements/<int:placement_pk>/end",

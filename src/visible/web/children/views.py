@@ -3,6 +3,7 @@ children.actions, and renders a template. No view writes a model directly."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
@@ -11,15 +12,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from visible.access import opening
 from visible.access import register as policy
+from visible.agencies.models import ROLES_THAT_EDIT_REGISTER, Membership, Role
 from visible.agencies.viewer import Viewer
 from visible.audit.log import events_for_child, record
 from visible.audit.models import AuditAction
-from visible.children import actions, photographs, queries
+from visible.children import actions, duplicates, photographs, queries
 from visible.children.inputs import (
     AgeAssessmentInput,
     ChildInput,
@@ -38,14 +41,19 @@ from visible.children.models import (
     Placement,
 )
 from visible.dates import collection_year_start
-from visible.reference.codes import PLACEMENT_TYPES
+from visible.reference.codes import PLACEMENT_TYPES, REASONS_CARE_ENDED
 from visible.reference.nationalities import language_name, nationality_name
 from visible.sharing import actions as sharing_actions
 
 from ..common import apply_errors, staff_view
 from ..request import ViewerRequest
 from . import forms
+from .arrival import checklist_summary
 from .history import describe_events
+
+# The child's record offers to start the arrival checklist for this many days after the child
+# became looked after (the first week, when most who go missing do).
+ARRIVAL_PROMPT_DAYS = 7
 
 # --- the list ------------------------------------------------------------------------------
 
@@ -54,6 +62,7 @@ from .history import describe_events
 def children_list(request: ViewerRequest) -> HttpResponse:
     viewer: Viewer = request.viewer
     form = forms.ChildSearchForm(request.GET or None)
+    allocation = _allocation_filter(request)
     result = None
     if form.is_bound and not form.is_valid():
         result = None
@@ -70,6 +79,8 @@ def children_list(request: ViewerRequest) -> HttpResponse:
             active_from=data.get("active_from"),
             active_to=data.get("active_to"),
             own_only=bool(data.get("own")),
+            allocated_to=allocation["allocated_to"],
+            team_id=allocation["team_id"],
         )
         result = queries.find_children(viewer, filters, page=data.get("page") or 1)
     query = request.GET.copy()
@@ -83,6 +94,11 @@ def children_list(request: ViewerRequest) -> HttpResponse:
             rows.append(
                 {
                     "child": child,
+                    "name": queries.list_name(child),
+                    "match": result.matches.get(child.pk),
+                    "placement_label": PLACEMENT_TYPES.label(placement.place_code)
+                    if placement
+                    else "",
                     "age": child.age_on(today),
                     "flags": child.active_flags,
                     "placement": placement,
@@ -118,20 +134,79 @@ def children_list(request: ViewerRequest) -> HttpResponse:
             "query": query.urlencode(),
             "active_filters": active_filters,
             "can_create": policy.can_create(viewer),
+            "allocation": allocation,
+            "allocation_views": _allocation_views(viewer, allocation["view"]),
         },
     )
+
+
+def _allocation_views(viewer: Viewer, view: str) -> list[dict[str, Any]]:
+    """All children, "My children" and "My team's children" (for those in a team): the
+    list's own sub-navigation, for the council roles that work on the register. The service
+    navigation keeps only "Children" and "My children", so it fits one row (web/context.py)."""
+    org = viewer.organisation
+    if not (org and org.is_responsible_body and viewer.role in ROLES_THAT_EDIT_REGISTER):
+        return []
+    children = reverse("web:children")
+    views = [("", "All children", children), ("me", "My children", f"{children}?allocated=me")]
+    if Membership.objects.filter(
+        user_id=viewer.user_id or 0, organisation_id=org.pk, team__isnull=False
+    ).exists():
+        views.append(("team", "My team's children", f"{children}?team=mine"))
+    return [{"label": label, "href": href, "current": code == view} for code, label, href in views]
+
+
+def _allocation_filter(request: ViewerRequest) -> dict[str, Any]:
+    """ "My children" (?allocated=me: allocated to the viewer) and "My team's children"
+    (?team=mine: allocated to the viewer's team in the organisation they act for)."""
+    viewer = request.viewer
+    found: dict[str, Any] = {"allocated_to": None, "team_id": None, "view": "", "title": "Children"}
+    if request.GET.get("allocated") == "me":
+        found.update(allocated_to=viewer.user_id, view="me", title="My children")
+    elif request.GET.get("team") == "mine":
+        membership = (
+            Membership.objects.select_related("team")
+            .filter(user_id=viewer.user_id or 0, organisation_id=viewer.organisation_id or 0)
+            .first()
+        )
+        team = membership.team if membership else None
+        found.update(
+            team_id=team.pk if team else 0,  # no team: nobody's children
+            view="team",
+            title="My team's children",
+            team=team,
+        )
+    return found
 
 
 def _why_listed(viewer: Viewer, child: Child, placement) -> str:
     """Why a child of another organisation is in this viewer's list, in a few words."""
     kind = viewer.organisation.kind
     if kind == "police":
-        return "Reported missing to your force"
+        return _why_police_see(viewer, child)
     if kind in ("guardian_service", "ngo"):
         return f"Assigned to your service by {child.responsible_organisation.name}"
     if placement and placement.authority_id == viewer.organisation.authority_id:
         return f"Placed in your area by {child.responsible_organisation.name}"
     return f"With {child.responsible_organisation.name} (transferred, or break-glass access)"
+
+
+def _why_police_see(viewer: Viewer, child: Child) -> str:
+    """A police force sees a child missing to it now; its trafficking SPOC also a child in
+    scope back within the follow-up days (access.register); or anyone by break-glass."""
+    episodes = child.episodes.filter(police_force=viewer.organisation)
+    if episodes.filter(returned_at__isnull=True).exists():
+        return "Reported missing to your force: missing now"
+    last = episodes.exclude(returned_at__isnull=True).order_by("-returned_at").first()
+    if viewer.role == Role.TRAFFICKING_SPOC and last is not None:
+        back = timezone.localdate(last.returned_at)
+        until = back + dt.timedelta(days=policy.SPOC_FOLLOW_UP_DAYS)
+        if until >= timezone.localdate():
+            return (
+                f"Reported missing to your force, back since {back:%-d %B %Y}: trafficked or "
+                f"unaccompanied, on your list until {until:%-d %B %Y} for follow-up"
+            )
+    return f"With {child.responsible_organisation.name} (break-glass access)"
 
 
 # --- one child -----------------------------------------------------------------------------
@@ -176,6 +251,14 @@ def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[st
             and current_placement.authority_id != child.responsible_organisation.authority_id
         ),
         "can_edit": policy.can_edit(viewer, child),
+        "allocated_worker_left": bool(
+            child.allocated_worker_id
+            and not Membership.objects.filter(
+                user_id=child.allocated_worker_id,
+                organisation_id=child.responsible_organisation_id,
+                is_active=True,
+            ).exists()
+        ),
         "in_scope": any(f.kind in SCOPE_FLAGS for f in flags if f.is_active_on(today)),
     }
     if "nrm" in sections and not full:
@@ -185,8 +268,24 @@ def _child_context(viewer: Viewer, child: Child, grant: policy.Grant) -> dict[st
             {
                 "other_names": list(child.other_names.all()),
                 "placements": [(p, PLACEMENT_TYPES.label(p.place_code)) for p in placements],
+                "care_periods": [
+                    (c, REASONS_CARE_ENDED.label(c.end_reason) if c.end_reason else "")
+                    for c in sorted(child.care_periods.all(), key=lambda c: c.start_date)
+                ],
                 "nrm_referrals": list(child.nrm_referrals.all()),
+                "care_open": getattr(
+                    child.care_periods.order_by("start_date").last(), "end_date", None
+                )
+                is None,
                 "age_assessments": list(child.age_assessments.all()),
+                "placement_refusals": [
+                    (r, PLACEMENT_TYPES.label(r.place_code)) for r in child.placement_refusals.all()
+                ],
+                "arrival_summary": checklist_summary(child, timezone.now()),
+                "can_start_arrival": not child.arrivals.exists()
+                and policy.can_edit(viewer, child)
+                and (today - child.looked_after_from).days <= ARRIVAL_PROMPT_DAYS
+                and actions.can_open_arrival(child, today),
                 "guardians": list(child.guardians.all()),
                 "trafficking_flag_without_nrm": any(
                     f.kind in (FlagKind.TRAFFICKED_IDENTIFIED, FlagKind.TRAFFICKED_SUSPECTED)
@@ -246,6 +345,7 @@ def child_new(request: ViewerRequest) -> HttpResponse:
     if not policy.can_create(request.viewer):
         raise PermissionDenied("Your role cannot add children to the register")
     form = forms.NewChildForm(request.POST or None)
+    matches: list[duplicates.LikelyMatch] = []
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         other_names = [
@@ -253,8 +353,22 @@ def child_new(request: ViewerRequest) -> HttpResponse:
             for line in (data.pop("other_names") or "").splitlines()
             if line.strip()
         ]
+        answer = duplicates.NewChild(
+            reason=data.pop("new_child_reason"), seen=data.pop("seen_matches")
+        )
         try:
-            child = actions.create_child(request.viewer, ChildInput.from_mapping(data), other_names)
+            child = actions.create_child(
+                request.viewer, ChildInput.from_mapping(data), other_names, new_child=answer
+            )
+        except duplicates.PossibleDuplicate as possible:
+            # Shown, not an error, the first time; an error once they were seen and no reason
+            # was given.
+            matches = possible.matches
+            if set(answer.seen) >= {m.child.pk for m in matches}:
+                apply_errors(form, possible)
+            shown = form.data.copy()  # type: ignore[attr-defined]  (a QueryDict when posted)
+            shown["seen_matches"] = ",".join(str(m.child.pk) for m in matches)
+            form.data = shown
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -263,7 +377,12 @@ def child_new(request: ViewerRequest) -> HttpResponse:
     return render(
         request,
         "web/children/child_form.html",
-        {"form": form, "title": "Add a child to the register", "button": "Add child"},
+        {
+            "form": form,
+            "title": "Add a child to the register",
+            "button": "Add as a new child" if matches else "Add child",
+            "likely_matches": matches,
+        },
     )
 
 
@@ -292,6 +411,53 @@ def child_edit(request: ViewerRequest, pk: int) -> HttpResponse:
             "child": child,
             "title": f"Change details: {child.full_name}",
             "button": "Save changes",
+        },
+    )
+
+
+@staff_view
+def child_allocation(request: ViewerRequest, pk: int) -> HttpResponse:
+    """The child's allocated social worker and team (actions.allocate)."""
+    from ..people.forms import AllocationForm, team_from
+
+    child = _editable_child(request, pk, "change the allocation")
+    council = child.responsible_organisation
+    form = AllocationForm(
+        council,
+        request.POST or None,
+        current_team=child.allocated_team,
+        initial={
+            "worker": str(child.allocated_worker_id or ""),
+            "team": str(child.allocated_team_id or ""),
+            "version": child.version,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.allocate(
+                request.viewer,
+                child,
+                int(data["worker"]) if data["worker"] else None,
+                team_from(council, data["team"]),
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The child's allocation has been saved")
+            return redirect("web:child", pk=child.pk)
+    return render(
+        request,
+        "web/children/sub_form.html",
+        {
+            "form": form,
+            "child": child,
+            "title": "Allocated social worker and team",
+            "caption": child.full_name,
+            "button": "Save allocation",
+            "instance_text": "Who in your council looks after the child day to day, and their team: "
+            'the child is then in their "My children" and "My team\'s children".',
         },
     )
 
@@ -415,6 +581,30 @@ def flag_end(request: ViewerRequest, pk: int, flag_pk: int) -> HttpResponse:
         button="End flag",
         done="The flag has been ended",
         instance_text=f"Recorded from {flag.start_date:%-d %B %Y}. Ending a flag keeps it in the history.",
+    )
+
+
+@staff_view
+def care_end(request: ViewerRequest, pk: int) -> HttpResponse:
+    child = _editable_child(request, pk, "record care ended")
+    current = child.care_periods.order_by("start_date").last()
+    since = current.start_date if current is not None else child.looked_after_from
+    return _sub_form(
+        request,
+        child,
+        forms.EndCareForm,
+        lambda d: actions.record_care_ended(
+            request.viewer,
+            child,
+            end_date=d["end_date"],
+            reason=d["reason"],
+            today=timezone.localdate(),  # the clock (frozen in tests) names today
+        ),
+        title="Record that care ended",
+        button="Record care ended",
+        done="The end of care has been recorded",
+        instance_text=f"Looked after since {since:%-d %B %Y}. Any placement still open on "
+        "that day ends with it; the period of care stays in the child's care history.",
     )
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from visible.agencies.models import Organisation, OrganisationKind
 from visible.children.models import FlagKind
@@ -30,7 +31,9 @@ from visible.missing.inputs import (
     SafetyPlanInput,
 )
 from visible.missing.models import (
+    POLICE_GRADE_CHOICES,
     Category,
+    ChallengeAnswer,
     ExploitationIndicator,
     FoundBy,
     InterviewOutcome,
@@ -39,12 +42,22 @@ from visible.missing.models import (
 )
 from visible.reference.models import Authority
 from visible.reference.nationalities import language_choices
-from visible.risk import DEFAULTS, FACTORS, Grade, RiskSettings
+from visible.risk import DEFAULTS, FACTORS, Assessment, Grade, RiskSettings
 
 from ..fields import AuthorityChoiceField, GovukDateField
 
 UK_TIME = ZoneInfo("Europe/London")
-TIME_HINT = "Use the 24-hour clock, for example 21:30 or 09:05"
+TIME_HINT = _("Use the 24-hour clock, for example 21:30 or 09:05")
+POLICE_TIME_NEEDED = (
+    "Enter the date and time the police were told, or choose 'Not told yet' if nobody has told them"
+)
+POLICE_TOLD_HINT = _(
+    "The date and time the police were told, not the time you record it. For example, 27 3 2026"
+)
+RETURNED_HINT = (
+    "When they came back or were found, not the time you record it. For example, 27 3 2026"
+)
+HAPPENED_HINT = "When it happened, not the time you record it. For example, 27 3 2026"
 _TIME = re.compile(r"^(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)$")
 
 
@@ -63,14 +76,8 @@ def uk_instant(day: dt.date, hour: int, minute: int) -> dt.datetime | None:
     return instant
 
 
-def time_field(label: str) -> forms.CharField:
+def time_field(label: Any) -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=5, help_text=TIME_HINT)
-
-
-def now_initial(date_name: str, time_name: str) -> dict[str, Any]:
-    """Initial values for a date and time pair: now, in UK time."""
-    local = timezone.localtime()
-    return {date_name: local.date(), time_name: f"{local:%H:%M}"}
 
 
 def instant_initial(value: dt.datetime | None, date_name: str, time_name: str) -> dict[str, Any]:
@@ -87,7 +94,7 @@ class InstantsForm(forms.Form):
 
     instants: dict[str, tuple[str, str, str]] = {}
     narrow_fields: frozenset[str] = frozenset()  # text inputs shown narrow (times, codes)
-    hinted_radios: dict[str, dict[str, str]] = {}  # radios whose options carry a hint
+    hinted_radios: dict[str, dict[str, Any]] = {}  # radios whose options carry a hint
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -151,10 +158,14 @@ class PoliceForceField(forms.ModelChoiceField):
 # --- reporting -----------------------------------------------------------------------------
 
 CATEGORY_HINTS = {
-    Category.MISSING: "Not at their placement or where they are expected to be, and nobody knows where they are "
-    "(SSDA903 code M).",
-    Category.AWAY: "Known to be somewhere else without permission, and the carer is worried or has told the council "
-    "or the police (SSDA903 code A).",
+    Category.MISSING: _(
+        "Not at their placement or where they are expected to be, and nobody knows where they are "
+        "(SSDA903 code M)."
+    ),
+    Category.AWAY: _(
+        "Known to be somewhere else without permission, and the carer is worried or has told the council "
+        "or the police (SSDA903 code A)."
+    ),
 }
 
 # The dynamic factors only a professional can know: those the engine does not find in the
@@ -178,71 +189,90 @@ class ReportMissingForm(InstantsForm):
     hinted_radios = {"category": {k.value: v for k, v in CATEGORY_HINTS.items()}}
 
     category = forms.ChoiceField(
-        label="Is the child missing or away from placement?",
+        label=_("Is the child missing or away from placement?"),
         choices=Category.choices,
         widget=forms.RadioSelect,
-        help_text="There is no 'absent' category for a child in care (Heading back to harm, Rec 5)",
-        error_messages={"required": "Select missing or away from placement"},
+        help_text=_(
+            "There is no 'absent' category for a child in care (Heading back to harm, Rec 5)"
+        ),
+        error_messages={"required": _("Select missing or away from placement")},
     )
-    last_seen_date = GovukDateField(label="Date last seen", help_text="For example, 3 3 2026")
-    last_seen_time = time_field("Time last seen")
+    last_seen_date = GovukDateField(label=_("Date last seen"), help_text=_("For example, 3 3 2026"))
+    last_seen_time = time_field(_("Time last seen"))
     last_seen_place = forms.CharField(
-        label="Where were they last seen?",
+        label=_("Where were they last seen?"),
         max_length=300,
-        error_messages={"required": "Enter where the child was last seen"},
+        error_messages={"required": _("Enter where the child was last seen")},
     )
     with_whom = forms.CharField(
-        label="Who were they with? (optional)", max_length=300, required=False
+        label=_("Who were they with? (optional)"), max_length=300, required=False
     )
     clothing = forms.CharField(
-        label="What were they wearing? (optional)",
+        label=_("What were they wearing? (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Clothes, shoes, bag, anything they were carrying",
+        help_text=_("Clothes, shoes, bag, anything they were carrying"),
     )
     circumstances = forms.CharField(
-        label="What happened? (optional)",
+        label=_("What happened? (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Describe what happened and why you are worried. Do not use labels such as 'absconder' or 'wanted'",
+        help_text=_(
+            "Describe what happened and why you are worried. Do not use labels such as 'absconder' or 'wanted'"
+        ),
     )
     reported_by_name = forms.CharField(
-        label="Name of the person reporting",
+        label=_("Name of the person reporting"),
         max_length=150,
-        error_messages={"required": "Enter the name of the person reporting"},
+        error_messages={"required": _("Enter the name of the person reporting")},
     )
     reported_by_role = forms.ChoiceField(
-        label="Who is reporting?",
+        label=_("Who is reporting?"),
         choices=ReporterRole.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select who is reporting"},
+        error_messages={"required": _("Select who is reporting")},
     )
     police_force = PoliceForceField(
-        label="Police force told (optional)",
+        label=_("Police force told (optional)"),
         queryset=Organisation.objects.none(),
         required=False,
-        empty_label="Not told yet",
-        error_messages={"invalid_choice": "Select a police force from the list"},
+        empty_label=_("Not told yet"),
+        error_messages={"invalid_choice": _("Select a police force from the list")},
     )
     police_reported_date = GovukDateField(
-        label="Date the police were told (optional)", required=False
+        label=_("Date the police were told (optional)"), required=False, help_text=POLICE_TOLD_HINT
     )
-    police_reported_time = time_field("Time the police were told (optional)")
+    police_reported_time = time_field(_("Time the police were told (optional)"))
     police_reference = forms.CharField(
-        label="Police reference (optional)", max_length=60, required=False
+        label=_("Police reference (optional)"), max_length=60, required=False
     )
     factors = forms.MultipleChoiceField(
-        label="Risk factors you know about (optional)",
+        label=_("Risk factors you know about (optional)"),
         required=False,
         choices=OBSERVED_FACTORS,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick any that apply. Visible finds the others from the record itself: flags, placements, "
-        "guardian, age assessment and earlier episodes",
+        help_text=_(
+            "Tick any that apply. Visible finds the others from the record itself: flags, placements, "
+            "guardian, age assessment and earlier episodes"
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["police_force"].queryset = _police_forces()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # A report to the police is a force and when it was told: a force alone would be
+        # remembered while the page and the alert say nobody has told the police.
+        told = ("police_reported_date", "police_reported_time")
+        if (
+            data.get("police_force")
+            and data.get("police_reported_at") is None
+            and not any(name in self.errors for name in told)
+        ):
+            self.add_error("police_reported_date", POLICE_TIME_NEEDED)
+        return data
 
     def action_values(self) -> ReportMissingInput:
         data = self.cleaned_data
@@ -268,6 +298,10 @@ GRADE_CHOICES = [(g.value, g.label) for g in sorted(Grade, reverse=True)]
 
 
 class GradeForm(InstantsForm):
+    """The grades a professional may choose for this child now: none below the engine's binding
+    floor (a UASC child who is missing is at least High), with the floor's reasons as the hint.
+    Offering a grade that can never be accepted only leads to errors."""
+
     grade = forms.ChoiceField(
         label="Grade",
         choices=GRADE_CHOICES,
@@ -280,9 +314,31 @@ class GradeForm(InstantsForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def __init__(self, *args: Any, assessment: Assessment | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if assessment is None:
+            return
+        floor = assessment.floor
+        field = self.fields["grade"]
+        assert isinstance(field, forms.ChoiceField)
+        allowed = [g for g in sorted(Grade, reverse=True) if g >= floor]
+        field.choices = [(g.value, g.label) for g in allowed]
+        holding = [r for r in assessment.reasons if r.binding and r.floor == floor]
+        if holding and len(allowed) < len(Grade):
+            field.help_text = f"This child cannot be graded lower than {floor.label}: " + "; ".join(
+                str(r) for r in holding
+            )
+            field.error_messages["invalid_choice"] = (
+                f"Choose {' or '.join(g.label for g in allowed)}: this child cannot be graded "
+                "lower (" + "; ".join(f"{r.text}, {r.citation}" for r in holding) + ")"
+            )
+        if assessment.grade <= floor:
+            # Nothing lower than the proposal can be chosen, so there is nothing to explain.
+            del self.fields["reason"]
+
     def error_field_for(self, action_field: str, message: str = "") -> str | None:
         # check_override's messages all come under "grade"; the missing reason belongs by the box.
-        return "reason" if "written reason" in message else "grade"
+        return "reason" if "written reason" in message and "reason" in self.fields else "grade"
 
 
 class LogEntryForm(InstantsForm):
@@ -295,7 +351,7 @@ class LogEntryForm(InstantsForm):
         initial=LogKind.SIGHTING,
         error_messages={"required": "Select what kind of entry it is"},
     )
-    occurred_date = GovukDateField(label="Date it happened")
+    occurred_date = GovukDateField(label="Date it happened", help_text=HAPPENED_HINT)
     occurred_time = time_field("Time it happened")
     text = forms.CharField(
         label="What happened?",
@@ -324,7 +380,9 @@ class PoliceReportForm(InstantsForm):
             "invalid_choice": "Select a police force from the list",
         },
     )
-    police_reported_date = GovukDateField(label="Date the police were told")
+    police_reported_date = GovukDateField(
+        label="Date the police were told", help_text=POLICE_TOLD_HINT
+    )
     police_reported_time = time_field("Time the police were told")
     police_reference = forms.CharField(
         label="Police reference (optional)", max_length=60, required=False
@@ -335,12 +393,60 @@ class PoliceReportForm(InstantsForm):
         self.fields["police_force"].queryset = _police_forces()
 
 
+class PoliceGradeForm(InstantsForm):
+    """The grade the force gave, as the force gave it (R-POLICE-GRADE): its words, and which of
+    the police's grades they are. A grade below high for a child in scope is challenged."""
+
+    instants = {"graded_at": ("graded_date", "graded_time", "the force graded")}
+
+    as_written = forms.CharField(
+        label="The force's grade, in the force's words",
+        max_length=200,
+        required=False,
+        help_text="Exactly as the force gave it, for example \u201cMedium risk\u201d or "
+        "\u201cAbsent\u201d",
+    )
+    category = forms.ChoiceField(
+        label="Which of the police's grades is it? (optional if the words say)",
+        choices=POLICE_GRADE_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Police grade under the College of Policing's guidance, from no apparent risk "
+        "(absent) to high. Leave it and Visible takes the grade from the force's words.",
+    )
+    graded_date = GovukDateField(label="Date the force graded (optional)", required=False)
+    graded_time = time_field("Time the force graded (optional)")
+
+
+class ChallengeAnswerForm(forms.Form):
+    """The force's trafficking SPOC answers Visible's challenge to the force's grade."""
+
+    answer = forms.ChoiceField(
+        label="What did the force decide?",
+        choices=ChallengeAnswer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the force changed its grade or kept it"},
+    )
+    regraded_to = forms.ChoiceField(
+        label="The force's new grade (if it changed its grade)",
+        choices=[("", "Select the new grade")]
+        + [c for c in POLICE_GRADE_CHOICES if c[0] != "not_given"],
+        required=False,
+    )
+    # Checked by missing.actions.answer_police_challenge, with the new grade, all at once.
+    answer_reasons = forms.CharField(
+        label="The force's reasons", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
 class ReturnForm(InstantsForm):
     instants = {
         "returned_at": ("returned_date", "returned_time", "the child came back or was found")
     }
 
-    returned_date = GovukDateField(label="Date they came back or were found")
+    returned_date = GovukDateField(
+        label="Date they came back or were found", help_text=RETURNED_HINT
+    )
     returned_time = time_field("Time they came back or were found")
     found_by = forms.ChoiceField(
         label="Who found them?",
@@ -622,6 +728,13 @@ def _show_default(name: str) -> str:
 
 
 class RiskSettingsForm(forms.Form):
+    @property
+    def rule_references(self) -> list[dict[str, str]]:
+        """Each rule a setting tunes, by id and title, for the page's "Rule references"."""
+        from visible.risk.rules import RULES
+
+        return [{"rule_id": r, "title": RULES[r].title if r in RULES else ""} for r in self.rules]
+
     """One field per setting, each showing the rulebook's default. Values are checked by
     RiskSettings itself (through save_risk_settings), so its messages land on these fields."""
 
@@ -629,12 +742,15 @@ class RiskSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.numbers: list[str] = []
         self.weights: list[str] = []
+        self.rules: list[str] = []  # the rulebook's rules these settings tune, in form order
         for f in dataclass_fields(RiskSettings):
             name = f.name
             if name == "factor_weights":
                 continue
             label, rule = SETTING_LABELS[name]
-            hint = f"{rule}. Default: {_show_default(name)}"
+            hint = f"Default: {_show_default(name)}"  # the rule's id only in Rule references
+            if rule not in self.rules:
+                self.rules.append(rule)
             value = getattr(current, name)
             if name in BOOL_SETTINGS:
                 self.fields[name] = forms.ChoiceField(

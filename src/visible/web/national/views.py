@@ -8,6 +8,8 @@ audited (the tables as a count, downloads as an export), and every refusal as de
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -260,7 +262,7 @@ def request_detail(request: ViewerRequest, pk: int, code: str) -> HttpResponse:
                 document = ingest.from_json(raw, req.authority, collection, name)
             else:
                 document = ingest.from_template(
-                    raw, name, req.authority, collection, request.viewer.username
+                    raw, name, req.authority, collection, request.viewer.display_name
                 )
         except ingest.ReturnProblems as error:
             problems = _problems_context(error)
@@ -285,7 +287,7 @@ def request_detail(request: ViewerRequest, pk: int, code: str) -> HttpResponse:
     elif action == "keyed" and keyed_form.is_valid():
         try:
             document = ingest.from_keyed(
-                keyed_form.keyed_values(), req.authority, collection, request.viewer.username
+                keyed_form.keyed_values(), req.authority, collection, request.viewer.display_name
             )
         except ingest.ReturnProblems as error:
             problems = _problems_context(error)
@@ -665,15 +667,21 @@ def council_collections(request: ViewerRequest) -> HttpResponse:
             except NoNationalKey as error:
                 messages.error(request, f"Child-level records not sent: {error}")
                 return redirect("web:national-council")
+            from visible.pseudo.models import LOCAL_BASES
+            from visible.pseudo.tables import not_linked_sentence, submission_bases
+
+            bases = submission_bases(sent)
+            unlinked = any(bases[basis] for basis in LOCAL_BASES)
             messages.success(
                 request,
                 f"Pseudonymised child-level records sent for '{req.collection.name}': "
-                f"{sent.children} children, {sent.episodes} incidents, no names",
+                f"{sent.children} children, {sent.episodes} incidents, no names"
+                + (f". {not_linked_sentence(bases)}" if unlinked else ""),
             )
             return redirect("web:national-council")
         result = foi.count_return([org.authority], start, end)
         document = published(result, suppress=False)
-        document["generated_by"] = f"{document['generated_by']} for {viewer.username}"
+        document["generated_by"] = f"{document['generated_by']} for {viewer.display_name}"
         submission = actions.receive(viewer, req, document, ReceivedVia.VISIBLE)
         messages.success(
             request, f"Return sent for '{req.collection.name}': version {submission.version}"
@@ -688,17 +696,42 @@ def council_collections(request: ViewerRequest) -> HttpResponse:
         object_type="collection",
         summary="Viewed the national collections addressed to them",
     )
+    today = timezone.localdate()
     return render(
         request,
         "web/national/council.html",
         {
             "rows": [
-                {"request": r, "tag": STATUS_TAGS[r.status], "latest": latest.get(r.pk)}
+                {
+                    "request": r,
+                    "latest": latest.get(r.pk),
+                    **council_status(r, latest.get(r.pk), today),
+                }
                 for r in requests
             ],
-            "today": timezone.localdate(),
         },
     )
+
+
+def council_status(request: Request, latest: Submission | None, today: dt.date) -> dict:
+    """Where a collection stands, as the council sees it on `today`: its return sent (the
+    status the national body gave it), a status the national body recorded without one (said
+    so), or "Not answered yet", tagged "Overdue" after the deadline."""
+    if latest is not None:
+        return {
+            "status": request.get_status_display(),
+            "tag": STATUS_TAGS[RequestStatus(request.status)],
+        }
+    if request.status != RequestStatus.REQUESTED:
+        return {
+            "status": f"{request.get_status_display()}, recorded by the national body",
+            "tag": STATUS_TAGS[RequestStatus(request.status)],
+        }
+    return {
+        "status": "Not answered yet",
+        "tag": "govuk-tag--grey",
+        "overdue": today > request.due_on,
+    }
 
 
 # --- child-level, pseudonymised ------------------------------------------------------------------
@@ -717,10 +750,17 @@ def child_level(request: ViewerRequest) -> HttpResponse:
     suppress = request.GET.get("view", "published") != "unsuppressed"
     shown = []
     result = None
+    refused = ""
+    summary: list[str] = []
     if period:
-        result = pseudo_tables.tables_for(
-            request.viewer, *period, purpose="child-level tables page"
-        )
+        try:
+            result = pseudo_tables.tables_for(
+                request.viewer, *period, purpose="child-level tables page"
+            )
+        except ValueError as error:  # submissions under different keys or linkage rules
+            refused = str(error)
+    if result is not None:
+        summary = pseudo_tables.summary_lines(result, suppress)
         for table in pseudo_tables.text_tables(result):
             values = table.values
             if suppress and table.counts:
@@ -749,5 +789,7 @@ def child_level(request: ViewerRequest) -> HttpResponse:
             "tables": shown,
             "result": result,
             "suppress": suppress,
+            "refused": refused,
+            "summary": summary,
         },
     )

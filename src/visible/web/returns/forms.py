@@ -19,6 +19,22 @@ class FoiPeriodForm(forms.Form):
         required=False,
         help_text="Counts from 1 to 5, and any count that would give one away, shown as c",
     )
+    edition = forms.ChoiceField(
+        label="Which request?",
+        choices=[
+            ("2016", "2016: Heading back to harm, one period, questions 1 to 5"),
+            (
+                "2024",
+                "2024: each calendar year plus a part year, with unaccompanied or separated "
+                "children who are also trafficked",
+            ),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def clean_edition(self):
+        return self.cleaned_data.get("edition") or "2016"
 
     def clean(self):
         data = super().clean()

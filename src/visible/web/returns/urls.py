@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from . import hub, views
 
 urlpatterns = [
+    path("returns/", hub.returns, name="returns"),
     path("returns/foi/", views.foi_return, name="foi-return"),
     path("returns/foi/download", views.foi_return_download, name="foi-return-download"),
     path("returns/partnerships/", views.partnerships, name="partnerships"),

@@ -22,7 +22,7 @@ from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.dates import collection_period, collection_year, reporting_year
 from visible.reference.models import Authority
-from visible.returns import actions, foi, formats, partnership, policy
+from visible.returns import actions, edition2024, foi, formats, partnership, policy
 from visible.returns.models import PartnershipArea, PartnershipSection, SectionKey
 
 from ..common import apply_errors, staff_view
@@ -142,6 +142,8 @@ def foi_return(request: ViewerRequest) -> HttpResponse:
             form.cleaned_data["end"],
             form.cleaned_data["suppress"],
         )
+    if form.is_bound and form.cleaned_data["edition"] == "2024":
+        return _foi_return_2024(request, context, authority, start, end, suppress)
     group = foi.GROUPS_BY_CODE.get(request.GET.get("group", ""), foi.GROUPS_BY_CODE["any"])
     result = foi.foi_return_for(request.viewer, authority, start, end, purpose="FOI return page")
     doc = formats.published(result, suppress=suppress)
@@ -215,6 +217,62 @@ def foi_return(request: ViewerRequest) -> HttpResponse:
     return render(request, "web/returns/foi_return.html", context)
 
 
+def _foi_return_2024(
+    request: ViewerRequest,
+    context: dict,
+    authority: Authority,
+    start: dt.date,
+    end: dt.date,
+    suppress: bool,
+) -> HttpResponse:
+    """The 2024 edition on the same page: a table per period of the request."""
+    result = edition2024.foi_return_2024_for(
+        request.viewer, authority, start, end, purpose="FOI return page (2024 edition)"
+    )
+    doc = edition2024.published(result, suppress=suppress)
+    groups = dict(edition2024.GROUPS_2024)
+    measures = list(edition2024.MEASURES_2024)
+    context.update(
+        {
+            "doc2024": doc,
+            "start": start,
+            "end": end,
+            "suppressed": suppress,
+            "measures2024": measures,
+            "periods2024": [
+                {
+                    "period": period,
+                    "rows": [
+                        {
+                            "code": g,
+                            "label": groups[g],
+                            "values": [(m, period["counts"][g][m]) for m, _ in measures],
+                        }
+                        for g in edition2024.GROUP_CODES_2024
+                    ],
+                }
+                for period in doc["periods"]
+            ],
+            "downloads2024": [
+                {
+                    "href": f"{reverse('web:foi-return-download')}?start={start.isoformat()}"
+                    f"&end={end.isoformat()}&format={fmt}&edition=2024"
+                    + ("&suppress=on" if published else ""),
+                    "label": f"{fmt.upper()}, "
+                    + (
+                        "as published (with disclosure control)"
+                        if published
+                        else "unsuppressed, for use inside the council"
+                    ),
+                }
+                for published in (True, False)
+                for fmt in ("json", "csv")
+            ],
+        }
+    )
+    return render(request, "web/returns/foi_return.html", context)
+
+
 @staff_view
 @require_GET
 def foi_return_download(request: ViewerRequest) -> HttpResponse:
@@ -240,11 +298,25 @@ def foi_return_download(request: ViewerRequest) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    result = foi.foi_return_for(
-        request.viewer, authority, data["start"], data["end"], purpose="FOI return download"
-    )
-    content = formats.render(result, data["format"], suppress=data["suppress"])
-    name = formats.filename(result, data["format"], data["suppress"])
+    if request.GET.get("edition") == "2024" and data["format"] in ("json", "csv"):
+        result2024 = edition2024.foi_return_2024_for(
+            request.viewer,
+            authority,
+            data["start"],
+            data["end"],
+            purpose="FOI return download (2024 edition)",
+        )
+        content = edition2024.render(result2024, data["format"], suppress=data["suppress"])
+        name = (
+            f"foi-return-2024-{authority.code}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
+            f"{'-published' if data['suppress'] else '-unsuppressed'}.{data['format']}"
+        )
+    else:
+        result = foi.foi_return_for(
+            request.viewer, authority, data["start"], data["end"], purpose="FOI return download"
+        )
+        content = formats.render(result, data["format"], suppress=data["suppress"])
+        name = formats.filename(result, data["format"], data["suppress"])
     record(
         request.viewer,
         AuditAction.EXPORT,
@@ -254,6 +326,7 @@ def foi_return_download(request: ViewerRequest) -> HttpResponse:
         summary=f"Downloaded the FOI return as {data['format'].upper()}"
         f"{' with disclosure control' if data['suppress'] else ' (unsuppressed)'}",
         detail={
+            "edition": "2024" if request.GET.get("edition") == "2024" else "2016",
             "format": data["format"],
             "suppressed": data["suppress"],
             "start": data["start"].isoformat(),

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -22,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_noop
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -61,11 +61,8 @@ def _lockout_page(
 
 
 def _complete_sign_in(request: HttpRequest, pending: sessions.Pending) -> str:
-    """Both steps passed: sign in for real (a new session key; the audit event 'Signed in' and
-    the session's timestamps come from the user_logged_in signal)."""
-    sessions.clear_pending(request)
-    login(request, pending.user, backend=pending.backend)
-    return pending.next or reverse("web:home")
+    """Both steps passed: sign in for real (security/sessions.py: complete)."""
+    return sessions.complete(request, pending)
 
 
 @method_decorator(
@@ -134,8 +131,11 @@ class _SecondStep(View):
 
     template_name = ""
     field = "code"
-    wrong = "The code is not right or has run out. Enter the 6-digit code your app shows now"
-    empty = "Enter the 6-digit code from your authenticator app"
+    # Marked for translation here, translated when shown (docs/welsh.md).
+    wrong = gettext_noop(
+        "The code is not right or has run out. Enter the 6-digit code your app shows now"
+    )
+    empty = gettext_noop("Enter the 6-digit code from your authenticator app")
 
     @method_decorator([never_cache, csrf_protect, sensitive_post_parameters()])
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -174,7 +174,7 @@ class _SecondStep(View):
             sessions.clear_pending(request)
             return _lockout_page(request, refused)
         if not code:
-            return self.render(request, self.empty)
+            return self.render(request, gettext(self.empty))
         destination = self.check(request, code)
         if destination:  # both steps passed: this address becomes one they have signed in from
             throttle.succeeded(attempt, signed_in=user)
@@ -186,7 +186,7 @@ class _SecondStep(View):
         if refused:
             sessions.clear_pending(request)
             return _lockout_page(request, refused)
-        return self.render(request, self.wrong)
+        return self.render(request, gettext(self.wrong))
 
 
 class SecondFactorView(_SecondStep):

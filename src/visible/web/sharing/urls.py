@@ -15,4 +15,6 @@ urlpatterns = [
     path("children/<int:pk>/transfer", v.transfer, name="transfer"),
     path("break-glass", v.break_glass, name="break-glass"),
     path("police/missing", v.force_missing, name="force-missing"),
+    path("police/challenges/<int:pk>/", v.police_challenge, name="police-challenge"),
+    path("police/missing/live", v.force_missing_live, name="force-missing-live"),
 ]

@@ -1,4 +1,5 @@
-"""The SSDA903 upload form: the collection year and the return's files (several at once)."""
+"""The SSDA903 upload form (the collection year and the return's files, several at once) and the
+CIN census factors upload form (one CSV file)."""
 
 from __future__ import annotations
 
@@ -40,4 +41,13 @@ class UploadForm(forms.Form):
         error_messages={
             "required": "Select the return's files: Header, Episodes, UASC and Missing as CSV, or the XML file"
         },
+    )
+
+
+class FactorsForm(forms.Form):
+    # An empty file is let through: the import's report names it ("The file is empty").
+    file = forms.FileField(
+        label="Upload the CSV file of CIN census factors",
+        allow_empty_file=True,
+        error_messages={"required": "Select the CSV file of CIN census factors"},
     )

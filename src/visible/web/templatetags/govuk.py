@@ -7,22 +7,26 @@ from django import forms, template
 from django.forms.boundfield import BoundField
 
 from visible.web.fields import DateWidget
+from visible.web.plain_errors import plain
 
 register = template.Library()
+FOLD_CHECKBOXES_OVER = 20
 
 
 def _kind(field: BoundField) -> str:
     widget = field.field.widget
     if isinstance(widget, DateWidget):
         return "date"
+    # Every question that takes several answers is GOV.UK checkboxes ("tick any that apply"):
+    # CheckboxSelectMultiple subclasses RadioSelect, so it is asked about first, or it would
+    # become radios that keep one answer; a select with `multiple` (hold Ctrl to choose more)
+    # is not a GOV.UK pattern and is hard to use without a mouse.
+    if isinstance(widget, forms.CheckboxSelectMultiple | forms.SelectMultiple):
+        return "checkboxes"
     if isinstance(widget, forms.RadioSelect):
         return "radios"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "checkboxes"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
-    if isinstance(widget, forms.SelectMultiple):
-        return "select_multiple"
     if isinstance(widget, forms.Select):
         return "select"
     if isinstance(widget, forms.Textarea):
@@ -39,7 +43,7 @@ def first_input_id(field: BoundField) -> str:
     kind = _kind(field)
     if kind == "date":
         return f"{field.auto_id}_0"
-    if kind == "radios":
+    if kind in ("radios", "checkboxes"):
         return f"{field.auto_id}_0"
     return field.auto_id
 
@@ -52,7 +56,7 @@ def govuk_field(field: BoundField, classes: str = "", label_size: str = "s", hin
     else:
         selected = {str(value)} if value not in (None, "") else set()
     options = []
-    if _kind(field) in ("radios", "select", "select_multiple", "checkboxes"):
+    if _kind(field) in ("radios", "select", "checkboxes"):
         for index, (option_value, option_label) in enumerate(field.field.choices):
             option_value = (
                 "" if option_value is None else str(getattr(option_value, "value", option_value))
@@ -83,12 +87,16 @@ def govuk_field(field: BoundField, classes: str = "", label_size: str = "s", hin
     return {
         "field": field,
         "kind": _kind(field),
+        # A long list of checkboxes (other languages: nearly 200) folds into a details
+        # element, open when something is ticked or wrong, so the form stays short.
+        "folded": _kind(field) == "checkboxes" and len(options) > FOLD_CHECKBOXES_OVER,
+        "any_selected": bool(selected),
         "options": options,
         "date_parts": date_parts,
         "classes": classes,
         "label_size": label_size,
         "hint": hint or field.help_text,
-        "errors": field.errors,
+        "errors": [plain(field.label, message) for message in field.errors],
         "value": "" if field.value() is None else field.value(),
         "checked": bool(field.value()) and field.value() not in ("False", "false", "0"),
     }
@@ -107,5 +115,7 @@ def govuk_error_summary(*forms_: forms.Form):
                 continue
             bound = form[name]
             for message in errors:
-                items.append({"message": message, "href": f"#{first_input_id(bound)}"})
+                items.append(
+                    {"message": plain(bound.label, message), "href": f"#{first_input_id(bound)}"}
+                )
     return {"items": items}

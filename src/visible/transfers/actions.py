@@ -1,0 +1,634 @@
+"""National Transfer Scheme transfers and long-term missing cases: every write, each in one
+transaction with its audit event (docs/transfers.md).
+
+A transfer is a recorded process: the sending council refers the child (the date, the
+receiving council) and the packet is prepared then, a snapshot of what travels (the record,
+the grab pack, the risk history, the safety plan, the open alerts and open episodes); the
+receiving council and the receiving area's police force are told and acknowledge the packet;
+on arrival the record itself, its open alerts and open episodes move to the receiving council
+with their history (sharing.actions.move_responsibility), never lost. The 10-working-day clock
+is the risk engine's (risk/nts.py, R-NTS).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from visible.access import missing as missing_policy
+from visible.access import register as policy
+from visible.agencies.models import Organisation, OrganisationKind
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.children.models import Child
+from visible.dates import uk_date
+from visible.missing.grabpack import child_grab_pack_for
+from visible.missing.models import Alert, Episode, SafetyPlan
+from visible.risk import nts
+from visible.sharing import actions as sharing
+from visible.sharing.models import LEGAL_BASIS, Basis, Disclosure
+
+from .models import LongTermCase, LongTermReview, NtsTransfer
+
+PACKET_SENT = "nts_packet_sent"
+SOURCE = "National Transfer Scheme protocol v7.0 (June 2025)"
+ROLES_THAT_REFER = missing_policy.ROLES_THAT_ACT
+ROLES_THAT_ACKNOWLEDGE_FOR_COUNCILS = missing_policy.ROLES_THAT_ACT
+ROLES_THAT_ACKNOWLEDGE_FOR_FORCES = policy.POLICE_ROLES
+
+# Who is looking at a transfer: the three parties the packet is for.
+SENDING = "sending"
+RECEIVING_COUNCIL = "receiving_council"
+RECEIVING_FORCE = "receiving_force"
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def receiving_force_for(organisation: Organisation) -> Organisation | None:
+    """The police force whose area the council's authority is in (agencies/police.py)."""
+    if not organisation.authority_id:
+        return None
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.POLICE, areas=organisation.authority_id)
+        .order_by("name")
+        .first()
+    )
+
+
+def _nation_of(organisation: Organisation) -> str:
+    authority = organisation.authority
+    return authority.nation if authority is not None else "England"
+
+
+# --- the packet ------------------------------------------------------------------------------
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def build_packet(viewer: Viewer, child: Child, at: dt.datetime) -> dict:
+    """The snapshot that travels: a summary of the record, the grab pack (part 1), the risk
+    history, the safety plan, the open alerts and the open episodes, as they stood at ``at``."""
+    pack = child_grab_pack_for(viewer, child)
+    grab = dataclasses.asdict(pack)
+    grab.pop("photo_name", None)  # a storage path, not something a reader needs
+    plan = SafetyPlan.objects.filter(child=child).first()
+    episodes = list(child.episodes.order_by("-last_seen_at", "-pk"))
+    nrm = child.nrm_referrals.order_by("-referred_on", "-pk").first()
+    return _jsonable(
+        {
+            "prepared_at": at.isoformat(),
+            "record": {
+                "full_name": child.full_name,
+                "preferred_name": child.preferred_name,
+                "date_of_birth": child.date_of_birth,
+                "dob_basis": child.dob_basis_phrase,
+                "nationality": child.nationality,
+                "first_language": child.first_language,
+                "interpreter_needed": child.interpreter_needed,
+                "looked_after_from": child.looked_after_from,
+                "legal_status": child.legal_status,
+                "council_id": child.council_id,
+                "home_office_ref": child.home_office_ref,
+                "nrm_ref": child.nrm_ref,
+                "flags": [
+                    {"kind": f.get_kind_display(), "from": f.start_date}
+                    for f in child.flags.active_on(uk_date(at)).order_by("start_date", "pk")
+                ],
+                "nrm_status": (
+                    f"Referred {nrm.referred_on:%-d %B %Y}; reasonable grounds: "
+                    f"{nrm.get_rg_decision_display().lower()}; conclusive grounds: "
+                    f"{nrm.get_cg_decision_display().lower()}"
+                    if nrm
+                    else "No NRM referral"
+                ),
+            },
+            "grab_pack": grab,
+            "risk_history": [
+                {
+                    "episode_id": e.pk,
+                    "category": e.get_category_display(),
+                    "last_seen_at": e.last_seen_at,
+                    "returned_at": e.returned_at,
+                    "grade": e.grade,
+                    "last_seen_place": e.last_seen_place,
+                }
+                for e in episodes
+            ],
+            "safety_plan": (
+                {
+                    "agreed_on": plan.agreed_on,
+                    "child_views": plan.child_views,
+                    "places": plan.places,
+                    "associates": plan.associates,
+                    "contingency": plan.contingency,
+                    "medical_needs": plan.medical_needs,
+                }
+                if plan
+                else None
+            ),
+            "open_alerts": [
+                {"id": a.pk, "kind": a.code, "text": a.text, "raised_at": a.raised_at}
+                for a in Alert.objects.filter(child=child, resolved_at__isnull=True).order_by(
+                    "raised_at", "pk"
+                )
+            ],
+            "open_episodes": [
+                {
+                    "id": e.pk,
+                    "category": e.get_category_display(),
+                    "last_seen_at": e.last_seen_at,
+                    "grade": e.grade,
+                }
+                for e in episodes
+                if e.returned_at is None
+            ],
+        }
+    )
+
+
+# --- referral --------------------------------------------------------------------------------
+
+
+def can_refer(viewer: Viewer, child: Child) -> bool:
+    return policy.access_to(viewer, child) == policy.Access.FULL and viewer.role in ROLES_THAT_REFER
+
+
+def refer(
+    viewer: Viewer,
+    child: Child,
+    to: Organisation | None,
+    referred_on: dt.date | None,
+    reference: str = "",
+    *,
+    now: dt.datetime | None = None,
+) -> NtsTransfer:
+    """Record a National Transfer Scheme referral and prepare the packet, telling the
+    receiving council and the receiving area's police force. Bad input changes nothing."""
+    at = _now(now)
+    if not can_refer(viewer, child):
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="nts_transfer",
+            child_id=child.pk,
+            summary="Tried to refer a child under the National Transfer Scheme without permission",
+        )
+        raise PermissionDenied(
+            "Only a social worker, missing coordinator or senior manager of the child's council "
+            "can refer them for transfer"
+        )
+    problems: dict[str, list[str]] = {}
+    if to is None or not to.is_responsible_body:
+        problems["to"] = ["Choose the council the child is being transferred to"]
+    elif to.pk == child.responsible_organisation_id:
+        problems["to"] = ["The child is already with this council: choose the receiving council"]
+    if referred_on is None:
+        problems["referred_on"] = ["Enter the date of the referral, for example 3 3 2026"]
+    elif referred_on > uk_date(at):
+        problems["referred_on"] = ["The date of the referral must be today or in the past"]
+    elif referred_on < child.looked_after_from:
+        problems["referred_on"] = [
+            "The date of the referral must be on or after the day the child became looked after"
+        ]
+    if problems:
+        raise ValidationError(problems)
+    assert to is not None and referred_on is not None
+    with transaction.atomic():
+        locked = Child.objects.select_for_update().get(pk=child.pk)
+        if NtsTransfer.objects.filter(child=locked, arrived_on__isnull=True).exists():
+            raise ValidationError(
+                {
+                    "to": [
+                        "A transfer of this child is already in progress: record its arrival first"
+                    ]
+                }
+            )
+        force = receiving_force_for(to)
+        done = NtsTransfer.objects.create(
+            child=locked,
+            from_organisation=locked.responsible_organisation,
+            to_organisation=to,
+            receiving_force=force,
+            referred_on=referred_on,
+            reference=(reference or "").strip()[:60],
+            nation=_nation_of(to),
+            referred_by_name=viewer.display_name,
+            packet=build_packet(viewer, locked, at),
+            packet_prepared_at=at,
+        )
+        record(
+            viewer,
+            AuditAction.CREATE,
+            object_type="nts_transfer",
+            object_id=done.pk,
+            child_id=locked.pk,
+            summary=f"Referred under the National Transfer Scheme to {to.name}",
+            detail={
+                "to": to.name,
+                "receiving_force": force.name if force else "",
+                "referred_on": referred_on.isoformat(),
+                "open_alerts": len(done.packet["open_alerts"]),
+                "open_episodes": len(done.packet["open_episodes"]),
+            },
+        )
+        sender = locked.responsible_organisation.name
+        for party in (to, force):
+            if party is None:
+                continue
+            Alert.objects.create(
+                organisation=party,
+                child=locked,
+                code=PACKET_SENT,
+                key=f"nts/{done.pk}/{PACKET_SENT}/{party.pk}",
+                text=(
+                    f"{sender} has referred a child to {to.name} under the National Transfer "
+                    "Scheme: acknowledge the transfer packet"
+                ),
+                source=SOURCE,
+                due_at=at,
+                raised_at=at,
+            )
+            _disclose_packet(viewer, locked, party, done)
+    return done
+
+
+def _disclose_packet(viewer: Viewer, child: Child, party: Organisation, done: NtsTransfer) -> None:
+    """The packet crosses to the receiving council and force when it is sent: recorded as a
+    disclosure on the child's record."""
+    Disclosure.objects.create(
+        child=child,
+        organisation=party,
+        by_user_id=viewer.user_id,
+        by_name=viewer.display_name,
+        what="National Transfer Scheme transfer packet",
+        basis=Basis.TRANSFER,
+        legal_basis=LEGAL_BASIS[Basis.TRANSFER],
+        purpose=f"National Transfer Scheme referral {done.referred_on:%-d %B %Y}",
+    )
+
+
+# --- who sees a transfer ---------------------------------------------------------------------
+
+
+def party_of(viewer: Viewer, done: NtsTransfer) -> str | None:
+    """Which of the three parties the viewer is: the sending council (while the child is
+    theirs, or they can still read the record), the receiving council, the receiving force."""
+    org = viewer.organisation
+    if org is None:
+        return None
+    if org.pk == done.from_organisation_id and viewer.role in ROLES_THAT_REFER:
+        return SENDING
+    if org.pk == done.to_organisation_id and viewer.role in ROLES_THAT_ACKNOWLEDGE_FOR_COUNCILS:
+        return RECEIVING_COUNCIL
+    if (
+        done.receiving_force_id
+        and org.pk == done.receiving_force_id
+        and viewer.role in ROLES_THAT_ACKNOWLEDGE_FOR_FORCES
+    ):
+        return RECEIVING_FORCE
+    return None
+
+
+def open_transfer(viewer: Viewer, pk: int) -> tuple[NtsTransfer, str]:
+    """The transfer and the viewer's part in it; 404 for anyone else (the refusal audited)."""
+    done = (
+        NtsTransfer.objects.select_related(
+            "child", "from_organisation", "to_organisation__authority", "receiving_force"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    party = party_of(viewer, done) if done else None
+    if done is None or party is None:
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="nts_transfer",
+            object_id=pk,
+            child_id=done.child_id if done else None,
+            summary="Tried to open a National Transfer Scheme transfer outside their access",
+        )
+        raise Http404("No transfer with that number is available to you")
+    record(
+        viewer,
+        AuditAction.VIEW,
+        object_type="nts_transfer",
+        object_id=done.pk,
+        child_id=done.child_id,
+        summary="Viewed a National Transfer Scheme transfer packet",
+    )
+    return done, party
+
+
+def transfers_for(viewer: Viewer):
+    """Transfers the viewer's organisation sends, receives or polices, newest first."""
+    org = viewer.organisation
+    if org is None:
+        return NtsTransfer.objects.none()
+    return (
+        NtsTransfer.objects.filter(
+            Q(from_organisation=org) | Q(to_organisation=org) | Q(receiving_force=org)
+        )
+        .select_related("child", "from_organisation", "to_organisation", "receiving_force")
+        .order_by("arrived_on", "-referred_on", "-pk")
+    )
+
+
+# --- arrival and acknowledgement -------------------------------------------------------------
+
+
+def record_arrival(
+    viewer: Viewer, done: NtsTransfer, arrived_on: dt.date | None, *, now: dt.datetime | None = None
+) -> NtsTransfer:
+    """The child has arrived: the record, its open alerts and open episodes move to the
+    receiving council with their history, and the clock stops."""
+    at = _now(now)
+    party = party_of(viewer, done)
+    if party not in (SENDING, RECEIVING_COUNCIL):
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="nts_transfer",
+            object_id=done.pk,
+            child_id=done.child_id,
+            summary="Tried to record a transfer's arrival without permission",
+        )
+        raise PermissionDenied("Only the sending or the receiving council can record the arrival")
+    if arrived_on is None:
+        raise ValidationError(
+            {"arrived_on": ["Enter the date the child arrived, for example 3 3 2026"]}
+        )
+    if arrived_on < done.referred_on:
+        raise ValidationError(
+            {"arrived_on": ["The date of arrival must be on or after the date of the referral"]}
+        )
+    if arrived_on > uk_date(at):
+        raise ValidationError({"arrived_on": ["The date of arrival must be today or in the past"]})
+    with transaction.atomic():
+        locked = NtsTransfer.objects.select_for_update().get(pk=done.pk)
+        if locked.arrived_on is not None:
+            raise ValidationError({"arrived_on": ["The arrival has already been recorded"]})
+        child = Child.objects.select_related("responsible_organisation").get(pk=locked.child_id)
+        moved = None
+        if child.responsible_organisation_id != locked.to_organisation_id:
+            moved = sharing.move_responsibility(
+                viewer,
+                child,
+                locked.to_organisation,
+                f"National Transfer Scheme: arrived {arrived_on:%-d %B %Y}"
+                + (f" (reference {locked.reference})" if locked.reference else ""),
+            )
+        # The episodes stay on the record (Episode.child), so they are the receiving
+        # council's now; their alerts moved with move_responsibility.
+        locked.arrived_on = arrived_on
+        locked.arrival_recorded_by_name = viewer.display_name
+        locked.arrival_recorded_at = at
+        locked.transfer = moved
+        locked.version += 1
+        locked.save()
+        clock = nts.transfer_clock(locked.referred_on, locked.nation, arrived_on, arrived_on)
+        Alert.objects.filter(
+            key__startswith=f"nts/{locked.pk}/nts_transfer_", resolved_at__isnull=True
+        ).update(
+            resolved_at=at, resolved_by_name=viewer.display_name, resolution="The child arrived"
+        )
+        record(
+            viewer,
+            AuditAction.CHANGE,
+            object_type="nts_transfer",
+            object_id=locked.pk,
+            child_id=locked.child_id,
+            summary=f"Arrived in {locked.to_organisation.name} ({clock.words.lower()}, "
+            f"{clock.working_days} working days after the referral)",
+            detail={"arrived_on": arrived_on.isoformat(), "state": clock.state},
+        )
+    return locked
+
+
+def acknowledge(
+    viewer: Viewer, done: NtsTransfer, *, now: dt.datetime | None = None
+) -> NtsTransfer:
+    """The receiving council, or the receiving area's police force, acknowledges the packet."""
+    at = _now(now)
+    party = party_of(viewer, done)
+    if party not in (RECEIVING_COUNCIL, RECEIVING_FORCE):
+        record(
+            viewer,
+            AuditAction.DENIED,
+            object_type="nts_transfer",
+            object_id=done.pk,
+            child_id=done.child_id,
+            summary="Tried to acknowledge a transfer packet without permission",
+        )
+        raise PermissionDenied(
+            "Only the receiving council or the receiving area's police force acknowledges the packet"
+        )
+    with transaction.atomic():
+        locked = NtsTransfer.objects.select_for_update().get(pk=done.pk)
+        field = "council" if party == RECEIVING_COUNCIL else "force"
+        acknowledger = viewer.organisation.name if viewer.organisation else field
+        if getattr(locked, f"{field}_acknowledged_at") is not None:
+            raise ValidationError(
+                {"__all__": ["Your organisation has already acknowledged this packet"]}
+            )
+        setattr(locked, f"{field}_acknowledged_at", at)
+        setattr(locked, f"{field}_acknowledged_by_name", viewer.display_name)
+        locked.version += 1
+        locked.save()
+        Alert.objects.filter(
+            key=f"nts/{locked.pk}/{PACKET_SENT}/{viewer.organisation_id}", resolved_at__isnull=True
+        ).update(
+            acknowledged_at=at,
+            acknowledged_by_name=viewer.display_name,
+            resolved_at=at,
+            resolved_by_name=viewer.display_name,
+            resolution="Transfer packet acknowledged",
+        )
+        record(
+            viewer,
+            AuditAction.CHANGE,
+            object_type="nts_transfer",
+            object_id=locked.pk,
+            child_id=locked.child_id,
+            summary=f"Transfer packet acknowledged by {acknowledger}",
+            detail={"party": party},
+        )
+    return locked
+
+
+def clock_of(done: NtsTransfer, day: dt.date) -> nts.TransferClock:
+    return nts.transfer_clock(done.referred_on, done.nation, day, done.arrived_on)
+
+
+# --- long-term missing cases -----------------------------------------------------------------
+
+
+def long_term_view(episode: Episode, at: dt.datetime) -> nts.LongTermCase | None:
+    """The engine's reading of the episode at ``at``: None unless open 28 days or more."""
+    case = getattr(episode, "long_term_case", None) if episode.pk else None
+    last_review = None
+    if case is not None:
+        held = case.reviews.order_by("-held_on").values_list("held_on", flat=True).first()
+        last_review = held
+    return nts.long_term_case(episode.last_seen_at, at, episode.returned_at, last_review)
+
+
+def open_case(episode: Episode, at: dt.datetime) -> LongTermCase | None:
+    """The episode's long-term case, opened if it has become one by ``at`` (idempotent). The
+    caller holds the transaction and writes the audit event."""
+    view = nts.long_term_case(episode.last_seen_at, at, episode.returned_at)
+    if view is None:
+        return LongTermCase.objects.filter(episode=episode).first()
+    case, _ = LongTermCase.objects.get_or_create(
+        episode=episode,
+        defaults={"became_long_term_on": uk_date(view.became_long_term_at), "opened_at": at},
+    )
+    return case
+
+
+def _case_to_act_on(viewer: Viewer, episode: Episode, at: dt.datetime, what: str) -> LongTermCase:
+    missing_policy.require_act_on_episode(viewer, episode)
+    case = open_case(episode, at)
+    if case is None:
+        raise ValidationError(
+            {"__all__": [f"This episode is not a long-term missing case, so you cannot {what}"]}
+        )
+    return case
+
+
+def record_ukmpu_referral(
+    viewer: Viewer,
+    episode: Episode,
+    referred_on: dt.date | None,
+    reference: str = "",
+    *,
+    now: dt.datetime | None = None,
+) -> LongTermCase:
+    at = _now(now)
+    if referred_on is None:
+        raise ValidationError(
+            {"referred_on": ["Enter the date of the referral to the UK Missing Persons Unit"]}
+        )
+    if referred_on > uk_date(at) or referred_on < uk_date(episode.last_seen_at):
+        raise ValidationError(
+            {"referred_on": ["The date must be between the day the child was last seen and today"]}
+        )
+    with transaction.atomic():
+        case = _case_to_act_on(viewer, episode, at, "record a UK Missing Persons Unit referral")
+        case.ukmpu_referred_on = referred_on
+        case.ukmpu_reference = (reference or "").strip()[:60]
+        case.ukmpu_recorded_by_name = viewer.display_name
+        case.save()
+        record(
+            viewer,
+            AuditAction.CHANGE,
+            object_type="episode",
+            object_id=episode.pk,
+            child_id=episode.child_id,
+            summary="Referral to the UK Missing Persons Unit recorded",
+            detail={"referred_on": referred_on.isoformat(), "reference": case.ukmpu_reference},
+        )
+    return case
+
+
+def record_review(
+    viewer: Viewer,
+    episode: Episode,
+    held_on: dt.date | None,
+    agencies: str,
+    outcome: str,
+    *,
+    now: dt.datetime | None = None,
+) -> LongTermReview:
+    at = _now(now)
+    problems: dict[str, list[str]] = {}
+    if held_on is None:
+        problems["held_on"] = ["Enter the date the review was held, for example 3 3 2026"]
+    elif held_on > uk_date(at) or held_on < uk_date(episode.last_seen_at):
+        problems["held_on"] = ["The date must be between the day the child was last seen and today"]
+    if not (agencies or "").strip():
+        problems["agencies"] = ["Say who took part, for example 'Police, social care, guardian'"]
+    if not (outcome or "").strip():
+        problems["outcome"] = ["Say what the review agreed"]
+    if problems:
+        raise ValidationError(problems)
+    assert held_on is not None
+    with transaction.atomic():
+        case = _case_to_act_on(viewer, episode, at, "record a review")
+        review = LongTermReview.objects.create(
+            case=case,
+            held_on=held_on,
+            agencies=agencies.strip(),
+            outcome=outcome.strip(),
+            recorded_by_name=viewer.display_name,
+            recorded_at=at,
+        )
+        Alert.objects.filter(
+            child_id=episode.child_id,
+            code=nts.LONG_TERM_REVIEW,
+            episode=episode,
+            resolved_at__isnull=True,
+        ).update(
+            resolved_at=at,
+            resolved_by_name=viewer.display_name,
+            resolution=f"Review held on {held_on:%-d %B %Y}",
+        )
+        record(
+            viewer,
+            AuditAction.CREATE,
+            object_type="episode",
+            object_id=episode.pk,
+            child_id=episode.child_id,
+            summary=f"Long-term missing review held on {held_on:%-d %B %Y}",
+            detail={"held_on": held_on.isoformat()},
+        )
+    return review
+
+
+def record_guardian_engagement(
+    viewer: Viewer,
+    episode: Episode,
+    guardian_name: str,
+    engaged_until: dt.date | None,
+    note: str = "",
+    *,
+    now: dt.datetime | None = None,
+) -> LongTermCase:
+    at = _now(now)
+    problems: dict[str, list[str]] = {}
+    if not (guardian_name or "").strip():
+        problems["guardian_name"] = ["Enter the guardian's name"]
+    if engaged_until is None:
+        problems["engaged_until"] = ["Enter the date the guardian stays engaged until"]
+    elif engaged_until < uk_date(at):
+        problems["engaged_until"] = ["The date must be today or in the future"]
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        case = _case_to_act_on(viewer, episode, at, "record the guardian's engagement")
+        case.guardian_name = guardian_name.strip()[:200]
+        case.guardian_engaged_until = engaged_until
+        case.guardian_note = (note or "").strip()
+        case.save()
+        record(
+            viewer,
+            AuditAction.CHANGE,
+            object_type="episode",
+            object_id=episode.pk,
+            child_id=episode.child_id,
+            summary="Guardian's engagement with a long-term missing case recorded",
+            detail={"engaged_until": engaged_until.isoformat() if engaged_until else None},
+        )
+    return case

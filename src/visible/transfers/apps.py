@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TransfersConfig(AppConfig):
+    name = "visible.transfers"
+    label = "transfers"
+    verbose_name = "National Transfer Scheme transfers and long-term missing cases"

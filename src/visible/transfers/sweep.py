@@ -1,0 +1,147 @@
+"""The transfers sweep, run after the missing-episode sweep (worker/tasks.py, `visible sweep`):
+the R-NTS alerts of every transfer not yet arrived, and the long-term missing cases of every
+episode open 28 days or more with their review alerts (risk/nts.py). As at ``at``, an explicit
+clock; storing by key, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from visible.agencies.viewer import Viewer
+from visible.audit.log import record
+from visible.audit.models import AuditAction
+from visible.missing.actions import AUTO_RESOLVER
+from visible.missing.models import Alert, Episode
+from visible.risk import nts
+
+from . import actions
+from .models import LongTermCase, NtsTransfer
+
+NTS_CODES = (nts.NTS_AT_RISK, nts.NTS_OVERDUE)
+
+
+@dataclass(frozen=True)
+class TransfersSwept:
+    transfers_checked: int
+    cases_opened: int
+    alerts_raised: int
+    alerts_closed: int
+
+    def describe(self) -> str:
+        return (
+            f"Transfers: {self.transfers_checked} in progress, {self.alerts_raised} alerts raised, "
+            f"{self.alerts_closed} closed; {self.cases_opened} long-term missing cases opened"
+        )
+
+
+def _store(organisation_id: int, child_id: int, episode_id, due, at: dt.datetime) -> bool:
+    """Store one engine alert by its key; True if it is new."""
+    if Alert.objects.filter(key=due.key).exists():
+        return False
+    Alert.objects.create(
+        organisation_id=organisation_id,
+        child_id=child_id,
+        episode_id=episode_id,
+        code=due.code,
+        key=due.key,
+        text=due.text,
+        source=due.citation,
+        due_at=due.due_at,
+        raised_at=at,
+    )
+    return True
+
+
+def sweep_transfers(at: dt.datetime | None = None) -> TransfersSwept:
+    at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ValueError(f"at must be timezone-aware; got the naive value {at.isoformat()}")
+    system = Viewer.system("sweep")
+    raised = closed = opened = 0
+    in_progress = list(
+        NtsTransfer.objects.filter(arrived_on__isnull=True).select_related("to_organisation")
+    )
+    with transaction.atomic():
+        for done in in_progress:
+            due = nts.transfer_alerts(
+                str(done.child_id),
+                str(done.pk),
+                done.referred_on,
+                done.nation,
+                at,
+                done.arrived_on,
+                done.to_organisation.name,
+            )
+            keys = {a.key for a in due}
+            for alert in due:
+                if _store(done.from_organisation_id, done.child_id, None, alert, at):
+                    raised += 1
+                    record(
+                        system,
+                        AuditAction.CHANGE,
+                        object_type="alert",
+                        child_id=done.child_id,
+                        summary=f"Alert raised: {alert.code.replace('_', ' ')}",
+                        detail={"key": alert.key, "at": at.isoformat()},
+                    )
+            # At risk gives way to overdue.
+            stale = Alert.objects.filter(
+                key__startswith=f"nts/{done.pk}/", code__in=NTS_CODES, resolved_at__isnull=True
+            ).exclude(key__in=keys)
+            closed += stale.update(
+                resolved_at=at,
+                resolved_by_name=AUTO_RESOLVER,
+                resolution="Superseded: the transfer is now overdue",
+            )
+
+        threshold = at - dt.timedelta(days=nts.LONG_TERM_DAYS - 1)
+        for episode in Episode.objects.filter(
+            returned_at__isnull=True, last_seen_at__lte=threshold
+        ).select_related("child"):
+            view = nts.long_term_case(episode.last_seen_at, at, episode.returned_at)
+            if view is None:
+                continue
+            had = LongTermCase.objects.filter(episode=episode).exists()
+            case = actions.open_case(episode, at)
+            if case is None:
+                continue
+            if not had:
+                opened += 1
+                record(
+                    system,
+                    AuditAction.CREATE,
+                    object_type="episode",
+                    object_id=episode.pk,
+                    child_id=episode.child_id,
+                    summary="Became a long-term missing case (open 28 days)",
+                    detail={"became_long_term_on": case.became_long_term_on.isoformat()},
+                )
+            last_review = (
+                case.reviews.order_by("-held_on").values_list("held_on", flat=True).first()
+            )
+            for alert in nts.long_term_alerts(
+                str(episode.child_id),
+                str(episode.pk),
+                episode.last_seen_at,
+                at,
+                episode.returned_at,
+                last_review,
+            ):
+                if _store(
+                    episode.child.responsible_organisation_id,
+                    episode.child_id,
+                    episode.pk,
+                    alert,
+                    at,
+                ):
+                    raised += 1
+        # The return ends the case (never a birthday): its review alert goes with it.
+        closed += Alert.objects.filter(
+            code=nts.LONG_TERM_REVIEW, resolved_at__isnull=True, episode__returned_at__lte=at
+        ).update(resolved_at=at, resolved_by_name=AUTO_RESOLVER, resolution="The child is back")
+    return TransfersSwept(len(in_progress), opened, raised, closed)
