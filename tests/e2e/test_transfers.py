@@ -56,9 +56,7 @@ def test_a_transfer_packet_is_acknowledged_by_the_receiving_council(new_page, sw
     expect(receiver.get_by_test_id("council-acknowledged")).to_contain_text("by Sw")
     expect(receiver.get_by_role("button", name="Acknowledge the transfer packet")).to_have_count(0)
     transfer = NtsTransfer.objects.get()
-    assert (
-        transfer.council_acknowledged_by_name == "Sw" and transfer.force_acknowledged_at is None
-    )
+    assert transfer.council_acknowledged_by_name == "Sw" and transfer.force_acknowledged_at is None
 
     kent.fill_date("Date the child arrived", timezone.localdate())
     kent.press("Record the arrival")
