@@ -37,6 +37,22 @@ ROLES = {
 }
 
 
+# The innermost elements reaching past the window's right edge (inside no scrolling box), so
+# a failure names what to fix: "select#alert-kind (357 px)".
+STICKING_OUT = """() => {
+  const width = window.innerWidth;
+  const scrolls = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    const s = getComputedStyle(p); if (s.overflowX === 'auto' || s.overflowX === 'scroll' ||
+    s.overflowX === 'hidden') return true; } return false; };
+  const out = [...document.body.querySelectorAll('*')].filter(el =>
+    el.getBoundingClientRect().right > width + 0.5 && !scrolls(el));
+  const innermost = out.filter(el => !out.some(o => o !== el && el.contains(o)));
+  return innermost.slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.classList.length ? '.' + [...el.classList].join('.') : '') +
+    ` (${Math.round(el.getBoundingClientRect().right)} px)`);
+}"""
+
+
 def page_problems(page: Page, width: int) -> list[str]:
     problems = []
     if page.locator("h1").count() != 1:
@@ -46,7 +62,10 @@ def page_problems(page: Page, width: int) -> list[str]:
         problems.append(f"title {title!r}")
     wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if wide[0] > wide[1]:
-        problems.append(f"the page is {wide[0]} px wide in a {wide[1]} px window")
+        problems.append(
+            f"the page is {wide[0]} px wide in a {wide[1]} px window; what sticks out: "
+            + ", ".join(page.evaluate(STICKING_OUT))
+        )
     violations = axe_violations(page)
     if violations:
         problems.append("accessibility:\n" + describe_violations(violations))

@@ -158,7 +158,11 @@ def test_sigterm_lets_the_running_sweep_finish_before_the_worker_stops(start_wor
     recorded, not cut off."""
     from django.db import transaction
 
-    worker = start_worker("sqlite", VISIBLE_LOG_LEVEL="INFO")  # Huey says when a task starts
+    # Huey says when a task starts. Six threads: while the test holds the lock, the other
+    # routines due each second (the heartbeat, deliveries, escalation, sealing) wait on it
+    # too, each holding a thread; with fewer, they could take every thread and the sweep
+    # would expire in the queue unstarted.
+    worker = start_worker("sqlite", threads=6, VISIBLE_LOG_LEVEL="INFO")
     wait_for("the worker's first sweep", _first_sweep_done, worker, START)
     starts = "Executing visible.worker.tasks.sweep"
     with transaction.atomic():
