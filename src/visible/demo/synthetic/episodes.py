@@ -633,7 +633,7 @@ class EpisodeDrawer:
             FlagKind.TRAFFICKED_SUSPECTED,
             reported,
             f"Went missing {when}: a potential victim of trafficking (DfE statutory guidance 2014). "
-            "Raised by the risk engine (R-EARLY), pending confirmation.",
+            "Raised by the risk engine, pending confirmation.",
             recorded_at=first["reported_at"],
         )
         if flag is not None:
@@ -662,7 +662,7 @@ class EpisodeDrawer:
             "reference": reference,
             "rg_decision": NrmDecision.PENDING,
             "cg_decision": NrmDecision.PENDING,
-            "notes": "Referred after going missing soon after becoming looked after (R-EARLY).",
+            "notes": "Referred after going missing soon after becoming looked after.",
         }
         if (today - referred).days >= 3 and rng.random() < 0.9:
             referral["rg_decided_on"] = min(

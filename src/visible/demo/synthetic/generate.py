@@ -94,6 +94,7 @@ class GenerationSummary:
     open_episodes: int = 0
     return_interviews: int = 0
     gradings: int = 0
+    shared_birthdays: int = 0  # children given the date of birth of an earlier child
 
     def describe(self) -> str:
         where = f"{self.authorities:,} authorit{'y' if self.authorities == 1 else 'ies'}"
@@ -102,7 +103,8 @@ class GenerationSummary:
             f"  {self.flags:,} flags, {self.placements:,} placements, {self.nrm_referrals:,} NRM referrals, "
             f"{self.age_assessments:,} age assessments, {self.guardians:,} guardians, {self.other_names:,} other names\n"
             f"  {self.episodes:,} missing or away episodes ({self.open_episodes:,} still open), "
-            f"{self.return_interviews:,} return interviews, {self.gradings:,} risk gradings"
+            f"{self.return_interviews:,} return interviews, {self.gradings:,} risk gradings\n"
+            f"  {self.shared_birthdays:,} children born on the same day as an earlier child"
         )
 
 
@@ -192,6 +194,7 @@ def generate(
             open_episodes=writer.totals["open_episodes"],
             return_interviews=writer.totals["interviews"],
             gradings=writer.totals["gradings"],
+            shared_birthdays=run.birthdays_shared,
         )
         scope = (
             "every current children's services authority"
@@ -340,6 +343,7 @@ class _Run:
         self.shared_birthdays = shared_birthdays
         self._birthday_rng = random.Random(f"{seed} shared birthdays")
         self._birthdays: dict[int, list[dt.date]] = {}  # age -> dates of birth given so far
+        self.birthdays_shared = 0
         self.now = as_at or timezone.now()
         self.today = timezone.localdate(self.now)
         self.names = NameBook(seed)
@@ -512,6 +516,7 @@ class _Run:
         earlier = self._birthdays.setdefault(age, [])
         draw = self._birthday_rng.random
         if earlier and draw() < self.shared_birthdays:
+            self.birthdays_shared += 1
             return earlier[int(draw() * len(earlier))]
         earlier.append(drawn)
         return drawn
