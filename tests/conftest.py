@@ -41,6 +41,24 @@ def pytest_report_header(config):
         return f"clock frozen at {FROZEN_AT} (VISIBLE_FROZEN_AT), ticking on from there"
 
 
+# With the clock frozen, the tests it cannot reach or that hold no date are left out (and
+# counted as deselected): `real_clock`, whose work runs in another process on the machine's
+# own clock (a server, the worker, `visible setup`), and `timeless`, which read code,
+# settings or files. Every other test runs at each of the awkward moments.
+NOT_FROZEN = ("real_clock", "timeless")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not FROZEN_AT:
+        return
+    kept, left_out = [], []
+    for item in items:
+        (left_out if any(item.get_closest_marker(m) for m in NOT_FROZEN) else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     """Tests never reach beyond this machine."""

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# Not run with the clock frozen (tests/conftest.py): the import contracts read code.
+pytestmark = pytest.mark.timeless
+
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 

@@ -12,7 +12,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import visible
+
+# Not run with the clock frozen (tests/conftest.py): reads the source for clock readings.
+pytestmark = pytest.mark.timeless
 
 SRC = Path(visible.__file__).parent
 FORBIDDEN = {("date", "today"), ("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today")}

@@ -57,10 +57,7 @@ def test_a_command_block_without_a_check_comment_fails_the_check(tmp_path):
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="the deployment guide is for PostgreSQL: its check runs in the PostgreSQL half of the suite",
 )
-@pytest.mark.skipif(
-    bool(os.environ.get("VISIBLE_FROZEN_AT")),
-    reason="not date-sensitive: the check's processes run on the real clock",
-)
+@pytest.mark.real_clock  # the guide's server and worker run on the real clock
 def test_the_one_machine_path_of_the_deployment_guide_works_on_this_machine():
     venv = Path(sys.executable).parents[1]
     result = subprocess.run(

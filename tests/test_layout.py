@@ -9,6 +9,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+# Not run with the clock frozen (tests/conftest.py): reads the test code.
+pytestmark = pytest.mark.timeless
+
 TESTS = Path(__file__).resolve().parent
 
 
@@ -44,3 +49,32 @@ def test_the_check_sees_every_way_of_importing_a_conftest():
     ):
         assert _imports_a_conftest(ast.parse(source).body[0]), source
     assert not _imports_a_conftest(ast.parse("from tests.factories import as_viewer").body[0])
+
+
+def test_with_the_clock_frozen_only_the_tests_it_cannot_reach_or_that_hold_no_date_are_left_out():
+    """`make test-frozen` runs every date-sensitive test at each awkward moment; a test whose
+    work runs in another process on the real clock (`real_clock`), or that reads only code
+    (`timeless`), is deselected there, and nothing else is."""
+    import os
+    import subprocess
+    import sys
+
+    files = ["tests/test_dates.py", "tests/worker/test_worker_process.py", "tests/test_layout.py"]
+
+    def collected(**env: str) -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", *files],
+            cwd=TESTS.parent,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return [line for line in result.stdout.splitlines() if "::" in line]
+
+    everything = collected(VISIBLE_FROZEN_AT="")
+    frozen = collected(VISIBLE_FROZEN_AT="2028-02-29T12:00:00+00:00")
+    assert any(t.startswith("tests/worker/test_worker_process.py") for t in everything)
+    assert frozen == [t for t in everything if t.startswith("tests/test_dates.py")]
+    assert len(frozen) > 10

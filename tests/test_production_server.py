@@ -31,6 +31,9 @@ from django.db import connection
 
 from tests.connections import at_once, make_room_for
 
+# Not run with the clock frozen (tests/conftest.py): the servers under test run in processes of their own, on the real clock.
+pytestmark = pytest.mark.real_clock
+
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

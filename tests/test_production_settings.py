@@ -16,6 +16,9 @@ import pytest
 
 from visible import cli
 
+# Not run with the clock frozen (tests/conftest.py): settings and start-up, in processes of their own; no date in them.
+pytestmark = pytest.mark.timeless
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

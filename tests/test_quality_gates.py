@@ -10,6 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Not run with the clock frozen (tests/conftest.py): the gates read code and lock files.
+pytestmark = pytest.mark.timeless
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -10,7 +10,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import visible
+
+# Not run with the clock frozen (tests/conftest.py): imports and checks in a process of its own; no date in it.
+pytestmark = pytest.mark.real_clock
 
 SRC = Path(visible.__file__).resolve().parent.parent
 

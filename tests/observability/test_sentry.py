@@ -215,12 +215,14 @@ def _production(**env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.real_clock
 def test_without_a_dsn_sentry_is_not_even_loaded():
     result = _production()
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == ["False", "False"]
 
 
+@pytest.mark.real_clock
 def test_with_a_dsn_the_production_settings_turn_it_on_collecting_no_personal_data():
     result = _production(VISIBLE_SENTRY_DSN="http://public@127.0.0.1:9/1")
     assert result.returncode == 0, result.stderr

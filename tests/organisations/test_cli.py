@@ -71,6 +71,7 @@ def _tables(database: Path) -> set[str]:
         return {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
 
 
+@pytest.mark.real_clock
 def test_setup_on_an_empty_production_database_then_again(tmp_path):
     database = tmp_path / "visible.sqlite3"
 
@@ -152,6 +153,7 @@ def _login() -> str:
     return getpass.getuser()
 
 
+@pytest.mark.real_clock
 def test_setup_refuses_a_demos_database_and_changes_nothing(tmp_path):
     database = tmp_path / "visible.sqlite3"
     with sqlite3.connect(database):

@@ -23,6 +23,9 @@ from visible.worker.models import Routine, WorkerProcess
 
 from .support import BROKERS, wait_for
 
+# Not run with the clock frozen (tests/conftest.py): the worker runs in a process of its own, on the real clock.
+pytestmark = pytest.mark.real_clock
+
 worker_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 START = 90  # seconds a worker may take to start and sweep once, on a busy two-core machine
 DUE_IN = 4  # seconds after reporting that the police report falls overdue
