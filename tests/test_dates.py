@@ -157,6 +157,24 @@ def test_uk_days_follow_british_summer_time():
     assert uk_midnight(dt.date(2025, 1, 1)) == dt.datetime(2025, 1, 1, 0, 0, tzinfo=dt.UTC)
 
 
+@pytest.mark.parametrize(
+    ("now", "year"),
+    [
+        ("2027-03-31T22:59:00+00:00", 2026),  # 23:59 BST on 31 March: the last minute of 2026/27
+        ("2027-03-31T23:00:00+00:00", 2027),  # 00:00 BST on 1 April, still 31 March in UTC
+        ("2028-03-31T23:59:00+00:00", 2028),  # 00:59 BST on 1 April 2028
+    ],
+)
+def test_the_collection_year_turns_at_midnight_in_london_not_in_utc(now, year):
+    """The pages' "this collection year" (the 903 upload's, the returns' last full year) is
+    read from Django's clock in London time."""
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    with freeze_time(now):
+        assert collection_year(timezone.localdate()) == year
+
+
 @PROPERTY
 @given(days)
 def test_a_uk_day_starts_at_its_uk_midnight(day):

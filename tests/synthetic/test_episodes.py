@@ -124,7 +124,8 @@ def test_many_go_missing_soon_after_becoming_looked_after(generated, episodes_by
     assert early / len(episodes_by_child) > 0.1
     # R-EARLY: those unaccompanied children carry the suspected-trafficking flag from then on.
     assert Child.objects.filter(
-        flags__evidence__contains="R-EARLY", flags__kind="trafficked_suspected"
+        flags__evidence__contains="Raised by the risk engine",
+        flags__kind="trafficked_suspected",
     ).exists()
 
 
