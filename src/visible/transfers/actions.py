@@ -349,23 +349,38 @@ def transfers_for(viewer: Viewer):
 # --- arrival and acknowledgement -------------------------------------------------------------
 
 
-def record_arrival(
-    viewer: Viewer, done: NtsTransfer, arrived_on: dt.date | None, *, now: dt.datetime | None = None
-) -> NtsTransfer:
-    """The child has arrived: the record, its open alerts and open episodes move to the
-    receiving council with their history, and the clock stops."""
-    at = _now(now)
+def _party_allowed(
+    viewer: Viewer, done: NtsTransfer, allowed: tuple[str, ...], attempt: str, refusal: str
+) -> str:
+    """The viewer's part in the transfer when it is one of ``allowed``; otherwise the attempt
+    ("Tried to <attempt> without permission") is audited and refused with ``refusal``."""
     party = party_of(viewer, done)
-    if party not in (SENDING, RECEIVING_COUNCIL):
+    if party not in allowed:
         record(
             viewer,
             AuditAction.DENIED,
             object_type="nts_transfer",
             object_id=done.pk,
             child_id=done.child_id,
-            summary="Tried to record a transfer's arrival without permission",
+            summary=f"Tried to {attempt} without permission",
         )
-        raise PermissionDenied("Only the sending or the receiving council can record the arrival")
+        raise PermissionDenied(refusal)
+    return party
+
+
+def record_arrival(
+    viewer: Viewer, done: NtsTransfer, arrived_on: dt.date | None, *, now: dt.datetime | None = None
+) -> NtsTransfer:
+    """The child has arrived: the record, its open alerts and open episodes move to the
+    receiving council with their history, and the clock stops."""
+    at = _now(now)
+    _party_allowed(
+        viewer,
+        done,
+        (SENDING, RECEIVING_COUNCIL),
+        "record a transfer's arrival",
+        "Only the sending or the receiving council can record the arrival",
+    )
     if arrived_on is None:
         raise ValidationError(
             {"arrived_on": ["Enter the date the child arrived, for example 3 3 2026"]}
@@ -422,19 +437,13 @@ def acknowledge(
 ) -> NtsTransfer:
     """The receiving council, or the receiving area's police force, acknowledges the packet."""
     at = _now(now)
-    party = party_of(viewer, done)
-    if party not in (RECEIVING_COUNCIL, RECEIVING_FORCE):
-        record(
-            viewer,
-            AuditAction.DENIED,
-            object_type="nts_transfer",
-            object_id=done.pk,
-            child_id=done.child_id,
-            summary="Tried to acknowledge a transfer packet without permission",
-        )
-        raise PermissionDenied(
-            "Only the receiving council or the receiving area's police force acknowledges the packet"
-        )
+    party = _party_allowed(
+        viewer,
+        done,
+        (RECEIVING_COUNCIL, RECEIVING_FORCE),
+        "acknowledge a transfer packet",
+        "Only the receiving council or the receiving area's police force acknowledges the packet",
+    )
     with transaction.atomic():
         locked = NtsTransfer.objects.select_for_update().get(pk=done.pk)
         field = "council" if party == RECEIVING_COUNCIL else "force"
