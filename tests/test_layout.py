@@ -7,6 +7,9 @@ of one report-missing helper before tests/factories.py)."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,10 +58,6 @@ def test_with_the_clock_frozen_only_the_tests_it_cannot_reach_or_that_hold_no_da
     """`make test-frozen` runs every date-sensitive test at each awkward moment; a test whose
     work runs in another process on the real clock (`real_clock`), or that reads only code
     (`timeless`), is deselected there, and nothing else is."""
-    import os
-    import subprocess
-    import sys
-
     files = ["tests/test_dates.py", "tests/worker/test_worker_process.py", "tests/test_layout.py"]
 
     def collected(**env: str) -> list[str]:
