@@ -14,7 +14,7 @@ from visible.audit.models import AuditEvent
 from visible.children import actions
 from visible.children.inputs import PlacementInput
 from visible.children.models import Arrival, Placement, PlacementRefusal
-from visible.dates import years_before
+from visible.dates import uk_midnight, years_before
 from visible.missing.actions import sweep_child
 from visible.missing.models import Alert
 from visible.missing.sweep import sweep_all
@@ -97,28 +97,97 @@ def test_supported_accommodation_at_16_needs_the_urn_and_an_unregulated_one_a_si
     assert placement.unregulated and placement.signed_off_by_name == "Priya Senior"
 
 
-def test_the_checklist_opens_only_for_a_child_in_scope_and_only_once(sw_a, make_child, arriving):
+def test_the_checklist_opens_itself_for_a_child_in_scope_in_their_first_week(
+    sw_a, make_child, arriving
+):
+    arrival = Arrival.objects.get(child=arriving)
+    since = arriving.looked_after_from
+    assert arrival.time_estimated and arrival.opened_by_name == "Visible"
+    assert arrival.arrived_at == uk_midnight(since)
+    event = AuditEvent.objects.get(child_id=arriving.pk, object_type="arrival")
+    assert event.actor_username == "sw.a"
+    assert event.summary.startswith(
+        "Arrival checklist opened: recorded as Unaccompanied asylum-seeking child (UASC) 3 days "
+        f"after becoming looked after ({since:%d/%m/%Y})"
+    )
+    # A second flag in scope opens no second checklist.
+    viewer = as_viewer(sw_a)
+    actions.record_flag(viewer, arriving, "trafficked_suspected", since, "Told the police so")
+    assert Arrival.objects.filter(child=arriving).count() == 1
+
+    today = timezone.localdate()
+    # Looked after eight days ago: past the first week, so nobody is told a checklist is late.
+    settled = make_child(sw_a, looked_after_from=today - dt.timedelta(days=8))
+    actions.record_flag(viewer, settled, "separated", today, "Came with an aunt, who left")
+    # A risk marker that is not in scope opens nothing.
+    exploited = make_child(sw_a, looked_after_from=today)
+    actions.record_flag(viewer, exploited, "cse", today, "Referral from the school")
+    assert not Arrival.objects.filter(child__in=[settled, exploited]).exists()
+
+
+def test_a_checklist_is_started_by_hand_only_for_a_child_in_scope_and_only_once(sw_a, make_child):
     viewer = as_viewer(sw_a)
     now = timezone.now()
+    today = timezone.localdate(now)
     outside = make_child(sw_a)
     with pytest.raises(ValidationError) as excinfo:
         actions.open_arrival(viewer, outside, now - dt.timedelta(hours=1), now)
     assert "record the flag first" in errors_of(excinfo)["arrived_at"][0]
+    late = make_child(sw_a, looked_after_from=today - dt.timedelta(days=10))
+    actions.record_flag(viewer, late, "uasc", today, "Asylum claim made late")
     with pytest.raises(ValidationError) as excinfo:
-        actions.open_arrival(viewer, arriving, now + dt.timedelta(hours=1), now)
+        actions.open_arrival(viewer, late, now + dt.timedelta(hours=1), now)
     assert "now or in the past" in errors_of(excinfo)["arrived_at"][0]
     assert not Arrival.objects.exists()
-    actions.open_arrival(viewer, arriving, now - dt.timedelta(hours=1), now)
+    arrival = actions.open_arrival(viewer, late, now - dt.timedelta(hours=1), now)
+    assert not arrival.time_estimated and arrival.opened_by_name == "Sw"
     with pytest.raises(ValidationError) as excinfo:
-        actions.open_arrival(viewer, arriving, now - dt.timedelta(hours=2), now)
+        actions.open_arrival(viewer, late, now - dt.timedelta(hours=2), now)
     assert "already has an arrival checklist" in errors_of(excinfo)["arrived_at"][0]
-    assert AuditEvent.objects.filter(child_id=arriving.pk, object_type="arrival").count() == 1
+    assert AuditEvent.objects.filter(child_id=late.pk, object_type="arrival").count() == 1
+
+
+def test_recording_when_the_child_arrived_moves_every_step_and_its_alerts(sw_a, arriving):
+    viewer = as_viewer(sw_a)
+    now = timezone.now()
+    arrival = Arrival.objects.get(child=arriving)
+    # From the start of the day care began, three days ago: every step is overdue.
+    raised, _ = sweep_child(arriving, now)
+    assert len([a for a in raised if a.code == "arrival_item_overdue"]) == 7
+    with pytest.raises(ValidationError) as excinfo:
+        actions.record_arrival_time(viewer, arrival, now + dt.timedelta(minutes=5), now)
+    assert "now or in the past" in errors_of(excinfo)["arrived_at"][0]
+    actions.record_arrival_item(
+        viewer, arrival, "grab_pack", now - dt.timedelta(hours=40), "Photo taken", now
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        actions.record_arrival_time(viewer, arrival, now - dt.timedelta(hours=30), now)
+    assert errors_of(excinfo)["arrived_at"][0].startswith(
+        "'Make the grab pack ready' was recorded as done at "
+    )
+    arrived = (now - dt.timedelta(hours=50)).replace(microsecond=0)
+    actions.record_arrival_time(viewer, arrival, arrived, now)
+    arrival.refresh_from_db()
+    assert arrival.arrived_at == arrived and not arrival.time_estimated
+    raised, closed = sweep_child(arriving, now + dt.timedelta(minutes=1))
+    # 50 hours in: the 24- and 48-hour steps not done are overdue on the new clock; the rest
+    # are not due yet, and the alerts on the old clock are closed.
+    overdue = {a.key.rsplit("/", 1)[1] for a in raised if a.code == "arrival_item_overdue"}
+    assert overdue == {"placement_check", "safety_plan", "phones"}
+    assert len(closed) == 7
+    event = AuditEvent.objects.get(child_id=arriving.pk, object_type="arrival", action="change")
+    assert event.summary == (
+        f"Arrival checklist: the child arrived at {timezone.localtime(arrived):%d/%m/%Y %H:%M}"
+    )
+    assert event.detail_data["changes"]["time_estimated"] == [True, False]
 
 
 def test_overdue_items_raise_alerts_that_close_when_done(sw_a, arriving):
     viewer = as_viewer(sw_a)
     now = timezone.now()
-    arrival = actions.open_arrival(viewer, arriving, now - dt.timedelta(hours=30), now)
+    arrival = actions.record_arrival_time(
+        viewer, Arrival.objects.get(child=arriving), now - dt.timedelta(hours=30), now
+    )
     raised, _ = sweep_child(arriving, now)
     overdue = {a.key.rsplit("/", 1)[1] for a in raised if a.code == "arrival_item_overdue"}
     assert overdue == {"grab_pack", "placement_check", "safety_plan"}
@@ -137,7 +206,9 @@ def test_overdue_items_raise_alerts_that_close_when_done(sw_a, arriving):
 
 def test_the_national_sweep_raises_the_same_arrival_alerts(sw_a, arriving):
     now = timezone.now()
-    actions.open_arrival(as_viewer(sw_a), arriving, now - dt.timedelta(hours=49), now)
+    actions.record_arrival_time(
+        as_viewer(sw_a), Arrival.objects.get(child=arriving), now - dt.timedelta(hours=49), now
+    )
     summary = sweep_all(now)
     assert summary.alerts_raised == 4  # the 24- and 48-hour items
     keys = set(Alert.objects.filter(child=arriving).values_list("key", flat=True))

@@ -1,5 +1,5 @@
-"""A UASC child arrives: the arrival checklist starts its clock from the child's record, a step
-is done with who and when, and a hotel placement for the 15-year-old is refused and kept."""
+"""A UASC child arrives: the arrival checklist opens itself when he is recorded as UASC, the
+duty worker records when he arrived, a step is done with who and when, and a hotel placement for the 15-year-old is refused and kept."""
 
 from __future__ import annotations
 
@@ -29,18 +29,23 @@ def test_a_uasc_child_arrives_the_checklist_runs_and_a_hotel_is_refused(
     )
     flag(sw_a, child, "uasc", start_days_ago=1)
     page = new_page(sw_a)
+    # Recorded as UASC the day after he came into care: the checklist opened itself, its clock
+    # from the start of that day, and asks when he arrived.
     record = ChildRecordPage.open(page, child.pk)
-    expect(page.get_by_test_id("arrival-summary")).to_contain_text("no arrival checklist yet")
-    record.follow("Start the arrival checklist")
-    check_page(page, "arrival checklist (none)")
+    expect(page.get_by_test_id("arrival-summary")).to_contain_text("0 of 7 steps")
+    record.follow("See the arrival checklist")
+    expect(page.get_by_test_id("arrival-estimated")).to_contain_text(
+        "its clock runs from the start of"
+    )
+    check_page(page, "arrival checklist (time estimated)")
     form = BasePage(page)
-    form.navigate(lambda: page.get_by_role("button", name="Start the arrival checklist").click())
-    expect(form.h1).to_have_text("Start the arrival checklist")
+    form.follow("Record when the child arrived")
+    expect(form.h1).to_have_text("When did the child arrive?")
 
     arrived = timezone.localtime(timezone.now() - dt.timedelta(hours=26))
     form.fill_date("Date the child arrived", arrived.date())
     form.fill("Time the child arrived", f"{arrived:%H:%M}")
-    form.press("Start the checklist")
+    form.press("Save the time")
     expect(form.h1).to_have_text("Arrival checklist")
     check_page(page, "arrival checklist")
     expect(page.get_by_test_id("arrival-progress")).to_have_text("0 of 7 done, 3 overdue")

@@ -34,7 +34,9 @@ def test_placements_by_kind_refusals_and_hours_from_arriving_to_going_missing(
             sw_a, date_of_birth=dt.date(2010, 3, 1), looked_after_from=dt.date(2025, 1, 5)
         )
         register.record_flag(viewer, child, "uasc", dt.date(2025, 1, 5), "Found at Dover")
-        register.open_arrival(viewer, child, arrived, arrived + dt.timedelta(hours=2))
+        register.record_arrival_time(
+            viewer, child.arrivals.get(), arrived, arrived + dt.timedelta(hours=2)
+        )
         hotel = PlacementInput(
             place_code="Z1", detail="hotel", start_date=dt.date(2025, 1, 5), authority=croydon
         )

@@ -38,33 +38,70 @@ def client_a(client, sw_a):
     return client
 
 
-def test_the_record_offers_the_checklist_and_the_page_starts_its_clock(client_a, arriving):
-    record = client_a.get(reverse("web:child", args=[arriving.pk])).content.decode()
-    assert "no arrival checklist yet" in record
-    page = client_a.get(reverse("web:child-arrival", args=[arriving.pk])).content.decode()
-    assert "Start the arrival checklist" in page
-    arrived = timezone.localtime(timezone.now() - dt.timedelta(hours=2))
-    response = client_a.post(
-        reverse("web:child-arrival-start", args=[arriving.pk]),
-        {
-            "arrived_date_0": arrived.day,
-            "arrived_date_1": arrived.month,
-            "arrived_date_2": arrived.year,
-            "arrived_time": f"{arrived:%H:%M}",
-        },
+def _arrived(moment: dt.datetime) -> dict:
+    return {
+        "arrived_date_0": moment.day,
+        "arrived_date_1": moment.month,
+        "arrived_date_2": moment.year,
+        "arrived_time": f"{moment:%H:%M}",
+    }
+
+
+def _due(arrived: dt.datetime, hours: int) -> str:
+    due = timezone.localtime(
+        arrived.replace(second=0, microsecond=0).astimezone(dt.UTC) + dt.timedelta(hours=hours)
     )
+    return f"Due by {due:%H:%M} on {due.day} {due:%B %Y}"
+
+
+def test_the_checklist_is_open_on_the_record_and_asks_when_the_child_arrived(client_a, arriving):
+    record = client_a.get(reverse("web:child", args=[arriving.pk])).content.decode()
+    assert "0 of 7 steps of the first 72 hours done" in record
+    page = client_a.get(reverse("web:child-arrival", args=[arriving.pk])).content.decode()
+    began = arriving.looked_after_from
+    assert (
+        "its clock runs from the start of "
+        f"{began.day} {began:%B %Y}, the day they became looked after" in page
+    )
+    # From midnight two days ago, the 24- and 48-hour steps are all overdue.
+    assert "0 of 7 done, 4 overdue" in page
+    url = reverse("web:child-arrival-time", args=[arriving.pk])
+    assert "Record when the child arrived" in page and url in page
+    future = timezone.localtime(timezone.now() + dt.timedelta(hours=2))
+    response = client_a.post(url, _arrived(future))
+    assert "must be now or in the past" in response.content.decode()
+    arrived = timezone.localtime(timezone.now() - dt.timedelta(hours=2))
+    response = client_a.post(url, _arrived(arrived))
     assert response.status_code == 302
     page = client_a.get(reverse("web:child-arrival", args=[arriving.pk])).content.decode()
-    due = timezone.localtime(
-        arrived.replace(second=0, microsecond=0).astimezone(dt.UTC) + dt.timedelta(hours=24)
-    )
-    assert f"Due by {due:%H:%M} on {due.day} {due:%B %Y}" in page
-    assert "0 of 7 done" in page
+    assert "0 of 7 done" in page and "overdue" not in page
+    assert _due(arrived, 24) in page and "Record when the child arrived" not in page
+    history = client_a.get(reverse("web:child-history", args=[arriving.pk])).content.decode()
+    assert f"Arrival checklist: the child arrived at {arrived:%d/%m/%Y %H:%M}" in history
+
+
+def test_a_child_recorded_after_their_first_week_has_the_checklist_started_by_hand(
+    client_a, sw_a, make_child
+):
+    today = timezone.localdate()
+    child = make_child(sw_a, looked_after_from=today - dt.timedelta(days=10))
+    actions.record_flag(as_viewer(sw_a), child, "separated", today, "Aunt left the country")
+    record = client_a.get(reverse("web:child", args=[child.pk])).content.decode()
+    assert "no arrival checklist yet" in record
+    page = client_a.get(reverse("web:child-arrival", args=[child.pk])).content.decode()
+    assert "Start the arrival checklist" in page
+    arrived = timezone.localtime(timezone.now() - dt.timedelta(hours=2))
+    response = client_a.post(reverse("web:child-arrival-start", args=[child.pk]), _arrived(arrived))
+    assert response.status_code == 302
+    page = client_a.get(reverse("web:child-arrival", args=[child.pk])).content.decode()
+    assert _due(arrived, 24) in page and "0 of 7 done" in page
 
 
 def test_an_item_is_done_with_who_and_when_and_bad_input_changes_nothing(client_a, sw_a, arriving):
     now = timezone.now()
-    actions.open_arrival(as_viewer(sw_a), arriving, now - dt.timedelta(hours=30), now)
+    actions.record_arrival_time(
+        as_viewer(sw_a), arriving.arrivals.get(), now - dt.timedelta(hours=30), now
+    )
     url = reverse("web:child-arrival-item", args=[arriving.pk, "grab_pack"])
     done = timezone.localtime(now - dt.timedelta(hours=1))
     fields = {

@@ -428,6 +428,8 @@ def record_flag(
             },
         },
     )
+    if kind in arrival_rules.ARRIVAL_SCOPE:
+        _open_arrival_when_in_scope(viewer, child, flag, timezone.now())
     return flag
 
 
@@ -1117,10 +1119,116 @@ def allocate(
 # --- the arrival checklist (the first 72 hours) ------------------------------------------------
 
 
+# Who opened a checklist that opened itself (Arrival.opened_by_name).
+AUTOMATIC = "Visible"
+
+
 def can_open_arrival(child: Child, day: dt.date) -> bool:
     """An arrival checklist is for a child with an unaccompanied, separated, UASC or
     trafficking flag in force (risk/arrival.py ARRIVAL_SCOPE)."""
     return child.flags.active_on(day).filter(kind__in=sorted(arrival_rules.ARRIVAL_SCOPE)).exists()
+
+
+def _check_arrival_time(
+    p: Problems, child: Child, arrived_at: dt.datetime | None, now: dt.datetime
+) -> None:
+    if arrived_at is None:
+        p.add("arrived_at", "Enter the date and time the child arrived")
+    elif arrived_at > now:
+        p.add("arrived_at", "The time the child arrived must be now or in the past")
+    elif timezone.localdate(arrived_at) < child.looked_after_from - dt.timedelta(days=1):
+        p.add(
+            "arrived_at",
+            "The time the child arrived must be no earlier than the day before they became "
+            f"looked after ({child.looked_after_from:%d/%m/%Y})",
+        )
+
+
+def _open_arrival_when_in_scope(
+    viewer: Viewer, child: Child, flag: Flag, now: dt.datetime
+) -> Arrival | None:
+    """A child recorded as in scope within a week of becoming looked after gets the arrival
+    checklist at once, nobody having to remember to start it (risk/arrival.py
+    opens_automatically). Its clock runs from the start of the day care began until someone
+    records the time the child arrived (record_arrival_time)."""
+    today = timezone.localdate(now)
+    if flag.start_date > today:
+        return None
+    Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()
+    if child.arrivals.exists():
+        return None
+    period = child.care_periods.filter(end_date__isnull=True).order_by("-start_date").first()
+    if period is None or not arrival_rules.opens_automatically(period.start_date, today):
+        return None
+    arrived_at = arrival_rules.estimated_arrival(period.start_date, now)
+    arrival = Arrival.objects.create(
+        child=child,
+        arrived_at=arrived_at,
+        time_estimated=True,
+        opened_by_name=AUTOMATIC,
+        opened_at=now,
+    )
+    days = (today - period.start_date).days
+    when = (
+        "on the day they became looked after"
+        if days == 0
+        else f"{days} day{'s' if days != 1 else ''} after becoming looked after"
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        arrival,
+        child.pk,
+        f"Arrival checklist opened: recorded as {flag.get_kind_display()} {when} "
+        f"({period.start_date:%d/%m/%Y}); its clock runs from the start of that day until the "
+        "time the child arrived is recorded",
+        {
+            "record": "arrival",
+            "automatic": True,
+            "flag": flag.kind,
+            "changes": {"arrived_at": [None, _plain(arrived_at)], "time_estimated": [None, True]},
+        },
+    )
+    return arrival
+
+
+@transaction.atomic
+def record_arrival_time(
+    viewer: Viewer, arrival: Arrival, arrived_at: dt.datetime | None, now: dt.datetime
+) -> Arrival:
+    """Record (or correct) the moment the child arrived: each step's time runs from it."""
+    child = arrival.child
+    policy.require_edit(viewer, child)
+    Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()
+    arrival.refresh_from_db()
+    p = Problems()
+    _check_arrival_time(p, child, arrived_at, now)
+    if arrived_at is not None:
+        early = arrival.items_done.filter(done_at__lt=arrived_at).order_by("done_at").first()
+        if early is not None:
+            p.add(
+                "arrived_at",
+                f"'{arrival_rules.ITEMS[early.item].title}' was recorded as done at "
+                f"{timezone.localtime(early.done_at):%H:%M on %d/%m/%Y}: the child must have "
+                "arrived by then",
+            )
+    p.raise_if_any()
+    assert arrived_at is not None
+    before = {"arrived_at": _plain(arrival.arrived_at), "time_estimated": arrival.time_estimated}
+    arrival.arrived_at = arrived_at
+    arrival.time_estimated = False
+    arrival.save(update_fields=["arrived_at", "time_estimated"])
+    _bump(child)
+    after = {"arrived_at": _plain(arrived_at), "time_estimated": False}
+    record_for(
+        viewer,
+        AuditAction.CHANGE,
+        arrival,
+        child.pk,
+        f"Arrival checklist: the child arrived at {timezone.localtime(arrived_at):%d/%m/%Y %H:%M}",
+        {"record": "arrival", "changes": _changes(before, after)},
+    )
+    return arrival
 
 
 @transaction.atomic
@@ -1132,16 +1240,7 @@ def open_arrival(
     policy.require_edit(viewer, child)
     Child.objects.select_for_update(no_key=True).filter(pk=child.pk).first()
     p = Problems()
-    if arrived_at is None:
-        p.add("arrived_at", "Enter the date and time the child arrived")
-    elif arrived_at > now:
-        p.add("arrived_at", "The time the child arrived must be now or in the past")
-    elif timezone.localdate(arrived_at) < child.looked_after_from - dt.timedelta(days=1):
-        p.add(
-            "arrived_at",
-            "The time the child arrived must be no earlier than the day before they became "
-            f"looked after ({child.looked_after_from:%d/%m/%Y})",
-        )
+    _check_arrival_time(p, child, arrived_at, now)
     if not can_open_arrival(child, timezone.localdate(now)):
         p.add(
             "arrived_at",

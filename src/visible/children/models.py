@@ -514,6 +514,12 @@ class Arrival(models.Model):
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="arrivals")
     arrived_at = models.DateTimeField("arrived")
+    time_estimated = models.BooleanField(
+        "arrival time estimated",
+        default=False,
+        help_text="Opened by Visible when the child was recorded as in scope, the clock running "
+        "from the start of the day they became looked after until someone records the time",
+    )
     opened_by_name = models.CharField(max_length=150, blank=True)
     opened_at = models.DateTimeField()
 

@@ -75,7 +75,9 @@ def set_up_arrival_demo(
             day,
             "Found by the police at a lorry park; asked for asylum (synthetic demo data)",
         )
-        arrival = actions.open_arrival(social_worker, child, arrived, now)
+        # The flag opened his checklist, its clock from the start of the day; the duty worker
+        # then records the time he arrived.
+        arrival = actions.record_arrival_time(social_worker, child.arrivals.get(), arrived, now)
         actions.record_arrival_item(
             social_worker,
             arrival,

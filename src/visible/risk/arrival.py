@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from visible.dates import age_on
+from visible.dates import age_on, uk_midnight
 from visible.risk.facts import (
     ARRIVAL_ITEM_CODES,
     AT_RISK_OF_TRAFFICKING,
@@ -108,6 +108,25 @@ ARRIVAL_ITEMS: tuple[ArrivalItem, ...] = (
 ITEMS = {item.code: item for item in ARRIVAL_ITEMS}
 assert set(ITEMS) == ARRIVAL_ITEM_CODES, "facts.ARRIVAL_ITEM_CODES must name every item"
 DUE_WITHIN_HOURS = max(item.hours for item in ARRIVAL_ITEMS)
+
+# The checklist opens by itself when a child in scope is recorded within this many days of
+# becoming looked after: the window in which the statutory guidance says most such children go
+# missing (rulebook R-EARLY: most within a week, many within 48 hours). A child recorded later,
+# or brought in by an import of past years, has the checklist only if someone starts it.
+OPENS_WITHIN_DAYS = 7
+
+
+def opens_automatically(looked_after_from: dt.date, today: dt.date) -> bool:
+    """Whether a child who became looked after on ``looked_after_from`` and is recorded as in
+    scope on ``today`` gets the arrival checklist opened for them."""
+    return today - dt.timedelta(days=OPENS_WITHIN_DAYS) <= looked_after_from <= today
+
+
+def estimated_arrival(looked_after_from: dt.date, now: dt.datetime) -> dt.datetime:
+    """Until someone records when the child arrived, the clock runs from the start of the day
+    they became looked after (in London): the earliest they can have arrived that day, so no
+    step falls due later than it should. Never after ``now``."""
+    return min(uk_midnight(looked_after_from), now)
 
 
 @dataclass(frozen=True)

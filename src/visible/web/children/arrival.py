@@ -112,6 +112,10 @@ def arrival(request: ViewerRequest, pk: int) -> HttpResponse:
             "child": child,
             "arrival": found,
             "arrived": _when(found.arrived_at) if found else "",
+            "care_began": child.care_periods.filter(end_date__isnull=True)
+            .order_by("-start_date")
+            .values_list("start_date", flat=True)
+            .first(),
             "rows": rows,
             "done_count": sum(1 for r in rows if r["state"] == "done"),
             "overdue_count": sum(1 for r in rows if r["state"] == "overdue"),
@@ -151,6 +155,39 @@ def arrival_start(request: ViewerRequest, pk: int) -> HttpResponse:
             messages.success(request, "The arrival checklist has started")
             return redirect("web:child-arrival", pk=child.pk)
     return _form_page(request, child, form, "Start the arrival checklist", "Start the checklist")
+
+
+@staff_view
+def arrival_time(request: ViewerRequest, pk: int) -> HttpResponse:
+    """Record when the child arrived: for a checklist Visible opened with the start of the day
+    they became looked after, or to correct the time given."""
+    child = opening.child_to_edit(request.viewer, pk, "record arrival time")
+    found: Arrival | None = child.arrivals.order_by("-arrived_at").first()
+    if found is None:
+        raise Http404("This child has no arrival checklist")
+    initial = {}
+    if not found.time_estimated:
+        local = timezone.localtime(found.arrived_at)
+        initial = {"arrived_date": local.date(), "arrived_time": f"{local:%H:%M}"}
+    form = StartArrivalForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_arrival_time(
+                request.viewer, found, form.cleaned_data["arrived_at"], timezone.now()
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The time the child arrived is recorded")
+            return redirect("web:child-arrival", pk=child.pk)
+    return _form_page(
+        request,
+        child,
+        form,
+        "When did the child arrive?",
+        "Save the time",
+        caption=f"Arrival checklist: {child.full_name}",
+    )
 
 
 @staff_view

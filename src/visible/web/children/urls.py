@@ -22,6 +22,7 @@ urlpatterns = [
     path("children/<int:pk>/care/end", views.care_end, name="care-end"),
     path("children/<int:pk>/arrival", arrival.arrival, name="child-arrival"),
     path("children/<int:pk>/arrival/start", arrival.arrival_start, name="child-arrival-start"),
+    path("children/<int:pk>/arrival/time", arrival.arrival_time, name="child-arrival-time"),
     path("children/<int:pk>/arrival/<slug:item>", arrival.arrival_item, name="child-arrival-item"),
     path("children/<int:pk>/placements/add", views.placement_add, name="placement-add"),
     path(

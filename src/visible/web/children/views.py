@@ -51,9 +51,10 @@ from . import forms
 from .arrival import checklist_summary
 from .history import describe_events
 
-# The child's record offers to start the arrival checklist for this many days after the child
-# became looked after (the first week, when most who go missing do).
-ARRIVAL_PROMPT_DAYS = 7
+# The checklist opens itself for a child recorded as in scope in their first week of care
+# (risk/arrival.py opens_automatically); for one recorded later, the record offers to start it
+# for this many days after the child became looked after.
+ARRIVAL_PROMPT_DAYS = 28
 
 # --- the list ------------------------------------------------------------------------------
 
