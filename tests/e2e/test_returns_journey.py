@@ -106,7 +106,7 @@ def test_a_903_return_with_an_error_then_the_foi_return_and_the_annual_report(
     document = json.loads(Path(foi.value.path()).read_text(encoding="utf-8"))
     assert (
         document["authority"]["code"] == council_a.authority.code
-        and document["schema_version"] == "1.0.0"
+        and document["schema_version"] == "1.1.0"
     )
 
     report.navigate(lambda: boss.goto("/returns/partnerships/"))

@@ -21,7 +21,7 @@ from django.utils import timezone
 from visible.reference.nationalities import nationality_name
 from visible.spreadsheets import csv_writer, xlsx_row
 
-from . import disclosure
+from . import disclosure, first_days
 from .foi import (
     BREAKDOWN_MEASURES,
     DURATION_BANDS,
@@ -33,7 +33,8 @@ from .foi import (
     collector_paused,
 )
 
-SCHEMA_VERSION = "1.0.0"
+# 1.1.0 added the optional first_days section (returns/first_days.py).
+SCHEMA_VERSION = "1.1.0"
 RETURN_TYPE = "visible-foi-return"
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "docs" / "foi-return.schema.json"
 FORMATS = ("json", "csv", "xlsx")
@@ -161,6 +162,24 @@ def published(
         "counts": {g.code: {m.code: value((g.code, m.code)) for m in MEASURES} for g in GROUPS},
         "breakdowns": breakdowns,
         "incidents": incidents,
+        "first_days": _first_days(result, suppress),
+    }
+
+
+def _first_days(result: FoiReturn, suppress: bool) -> dict[str, Any]:
+    section = first_days.first_days(result)
+    if suppress:
+        published = first_days.protected(section).published
+        counts = {
+            g.code: {m: published[g.code, m] for m in first_days.MEASURE_CODES} for g in GROUPS
+        }
+    else:
+        counts = section.counts
+    return {
+        "measures": [{"code": c, "label": label} for c, label in first_days.MEASURES],
+        "counts": counts,
+        # A median over a handful of children could point to one: only inside the council.
+        **({} if suppress else {"median_hours": section.median_hours}),
     }
 
 
@@ -255,6 +274,9 @@ def tidy_rows(document: dict[str, Any]) -> list[tuple]:
                     value,
                 )
             )
+    for group, measures in document.get("first_days", {}).get("counts", {}).items():
+        for measure, value in measures.items():
+            rows.append((*head, "first_days", group, measure, "", "", "", "", value))
     for incident in document["incidents"]:
         rows.append(
             (
@@ -393,6 +415,29 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
                 i["outcome"],
             )
         )
+    first = document.get("first_days")
+    if first:
+        days = sheet("First days in care", {"A": 60})
+        days.append(strong(days, "Children", *labels.values()))
+        for measure in first["measures"]:
+            days.append(
+                plain(
+                    days,
+                    measure["label"],
+                    *(first["counts"][g][measure["code"]] for g in labels),
+                )
+            )
+        if "median_hours" in first:
+            days.append(
+                plain(
+                    days,
+                    "Median hours from arriving to first going missing or away",
+                    *(
+                        "" if first["median_hours"][g] is None else first["median_hours"][g]
+                        for g in labels
+                    ),
+                )
+            )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -29,20 +29,19 @@ from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.charts import Bar, year_bars
 from visible.children.models import (
-    Arrival,
     NrmDecision,
     NrmReferral,
     Placement,
     PlacementRefusal,
 )
 from visible.dates import reporting_period
-from visible.missing.models import Episode, InterviewOutcome, ReturnInterview
+from visible.missing.models import InterviewOutcome, ReturnInterview
 from visible.reference.codes import FOSTER_PLACEMENT_CODES, RESIDENTIAL_PLACEMENT_CODES
 from visible.reference.models import Authority
 from visible.risk.arrival import HOTEL_DETAILS, SUPPORTED_CODES, UNREGULATED_CODES
 from visible.risk.settings import RiskSettings
 
-from . import foi, policy
+from . import first_days, foi, policy
 from .models import PartnershipArea, PartnershipSection, SectionKey
 
 TEMPLATE = "web/returns/partnership_report.html"
@@ -237,34 +236,16 @@ def _placements(result: foi.FoiReturn) -> dict[str, int]:
 def _arrivals(result: foi.FoiReturn) -> tuple[dict[str, int], int | None]:
     """The children in scope who arrived in the year (an arrival checklist started), how many
     then went missing or away, how soon (Heading back to harm: most within a week, many within
-    48 hours), and the median hours from arriving to the first time."""
-    arrived = dict(
-        Arrival.objects.filter(
-            child_id__in=list(result.children),
-            arrived_at__gte=result.period_start,
-            arrived_at__lt=result.period_end,
-        ).values_list("child_id", "arrived_at")
-    )
-    first: dict[int, dt.timedelta] = {}
-    for child_id, seen in Episode.objects.filter(child_id__in=list(arrived)).values_list(
-        "child_id", "last_seen_at"
-    ):
-        if seen >= arrived[child_id] and seen < result.period_end:
-            gap = seen - arrived[child_id]
-            first[child_id] = min(gap, first.get(child_id, gap))
-    hours = sorted(gap.total_seconds() / 3600 for gap in first.values())
-    middle = len(hours) // 2
-    median = (
-        (hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2)
-        if hours
-        else None
-    )
+    48 hours), and the median hours from arriving to the first time: the FOI return's first
+    days (returns/first_days.py) for all its groups together."""
+    section = first_days.first_days(result)
+    counts = section.counts["any"]
     return {
-        "arrived": len(arrived),
-        "went_missing": len(first),
-        "within_48_hours": sum(1 for h in hours if h <= 48),
-        "within_7_days": sum(1 for h in hours if h <= 7 * 24),
-    }, round(median) if median is not None else None
+        "arrived": counts["arrived"],
+        "went_missing": counts["went_missing_or_away"],
+        "within_48_hours": counts["within_48_hours"],
+        "within_7_days": counts["within_7_days"],
+    }, section.median_hours["any"]
 
 
 def figures(area: PartnershipArea, year: int, authorities: list[Authority]) -> YearFigures:
