@@ -9,10 +9,12 @@ import io
 import json
 
 import pytest
+from django.urls import reverse
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from tests.factories import as_viewer, missing_episode
+from tests.factories import PASSWORD, as_viewer, missing_episode
+from tests.returns.test_foi_page import cells
 from visible.children import actions as register
 from visible.reference.models import Authority
 from visible.returns import first_days, foi, formats
@@ -112,3 +114,36 @@ def test_the_section_is_in_every_format_and_suppressed_for_publication(result):
     uasc = labels.index("uasc")
     assert rows["First went missing or away within 7 days of arriving"][uasc] == 2
     assert rows["Median hours from arriving to first going missing or away"][uasc] == 75
+
+
+def test_the_return_page_shows_the_first_days_and_hides_small_numbers_when_published(
+    client, manager_a, result
+):
+    assert client.login(username=manager_a.username, password=PASSWORD)
+    period = {
+        "start_0": "1",
+        "start_1": "1",
+        "start_2": "2025",
+        "end_0": "31",
+        "end_1": "3",
+        "end_2": "2025",
+    }
+    with freeze_time("2025-06-01 12:00"):
+        inside = client.get(reverse("web:foi-return"), period).content.decode()
+        published = client.get(
+            reverse("web:foi-return"), period | {"suppress": "on"}
+        ).content.decode()
+    assert cells(inside, "foi-first-days", "uasc") == {
+        "arrived": "3",
+        "went_missing_or_away": "2",
+        "within_48_hours": "1",
+        "within_7_days": "2",
+        "median_hours": "75",
+    }
+    assert cells(inside, "foi-first-days", "separated")["median_hours"] == "none went"
+    assert cells(published, "foi-first-days", "uasc") == {
+        "arrived": "c",
+        "went_missing_or_away": "c",
+        "within_48_hours": "c",
+        "within_7_days": "c",
+    }

@@ -209,6 +209,19 @@ def foi_return(request: ViewerRequest) -> HttpResponse:
             "band_measures": [(m, SHORT_LABELS[m]) for m in BAND_MEASURES],
             "band_rows": rows(BAND_MEASURES),
             "breakdowns": _breakdown_tables(doc, group.code),
+            "first_days_measures": doc["first_days"]["measures"],
+            "first_days_rows": [
+                {
+                    "code": g.code,
+                    "label": g.label,
+                    "values": [
+                        (m["code"], doc["first_days"]["counts"][g.code][m["code"]])
+                        for m in doc["first_days"]["measures"]
+                    ],
+                    "median": doc["first_days"].get("median_hours", {}).get(g.code),
+                }
+                for g in foi.GROUPS
+            ],
             "incidents": incidents,
             "downloads": downloads,
             "query_base": query_base,
