@@ -17,6 +17,8 @@ from visible.risk.arrival import (
     PlacementProposal,
     check_placement,
     checklist,
+    estimated_arrival,
+    opens_automatically,
 )
 from visible.risk.engine import ALERT_RULES, _factors_present, _View
 from visible.risk.facts import ArrivalFact
@@ -164,6 +166,41 @@ def refused(**fields) -> set[str]:
     values = {"date_of_birth": FIFTEEN, "start": dt.date(2024, 12, 1), "place_code": "U6"}
     values.update(fields)
     return {r.rule_id for r in check_placement(PlacementProposal(**values))}
+
+
+def test_the_checklist_opens_itself_only_in_the_first_week_of_care():
+    today = dt.date(2027, 3, 1)
+    assert opens_automatically(today, today)
+    assert opens_automatically(dt.date(2027, 2, 22), today)  # 7 days
+    assert not opens_automatically(dt.date(2027, 2, 21), today)  # 8 days
+    assert not opens_automatically(dt.date(2027, 3, 2), today)  # not yet looked after
+
+
+@PROPERTY
+@given(
+    day=st.dates(dt.date(2020, 1, 1), dt.date(2035, 12, 31)),
+    minutes=st.integers(0, 24 * 60 - 1),
+    after=st.integers(0, 10 * 24 * 60),
+)
+def test_an_estimated_arrival_never_makes_a_step_due_later_than_it_should_be(day, minutes, after):
+    """Whenever on the day care began the child really arrived (clock changes included), the
+    clock Visible starts on its own runs no later than theirs: each step is due no later."""
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=london).astimezone(UTC)
+    real = (start + dt.timedelta(minutes=minutes)).astimezone(london)
+    on_the_day = real.date() == day  # a 23-hour day (clocks forward) ends an hour early
+    now = real + dt.timedelta(minutes=after)
+    estimate = estimated_arrival(day, now)
+    assert estimate <= now
+    if on_the_day:
+        assert estimate <= real
+        early = checklist(ArrivalFact(estimate, ()), now)
+        true = checklist(ArrivalFact(real, ()), now)
+        for guessed, actual in zip(early, true, strict=True):
+            assert guessed.due_at <= actual.due_at
+            assert actual.state != "overdue" or guessed.state == "overdue"
 
 
 def test_a_hotel_for_a_child_under_16_is_refused_whatever_the_sign_off():
