@@ -1,7 +1,8 @@
 """National Transfer Scheme transfers and children who stay missing, in a real browser: a
 council refers a child, the receiving council finds the packet, acknowledges it and records the
 arrival, and the child's timeline shows the move; a long-term missing case with its review;
-the still-missing list over a generated national set, per council and nationally."""
+the still-missing list over a generated national set, per council and nationally; a transfer
+the receiving council declines, seen declined by the sender."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from playwright.sync_api import expect
 from tests.e2e.missing_pages import check_page
 from tests.e2e.pages import BasePage
 from tests.e2e.support import e2e_db
-from tests.factories import create_uasc_child, make_user, missing_episode
+from tests.factories import as_viewer, create_uasc_child, make_user, missing_episode
 from visible.agencies.models import Organisation, OrganisationKind, Role
-from visible.transfers import queries
+from visible.transfers import actions, queries
 from visible.transfers.models import NtsTransfer
 
 pytestmark = [pytest.mark.e2e, e2e_db]
@@ -69,6 +70,39 @@ def test_a_transfer_packet_is_acknowledged_by_the_receiving_council(new_page, sw
     )
     expect(receiver.get_by_test_id("timeline-episode").first).to_contain_text("Missing")
     check_page(receiver, "The child's timeline")
+
+
+def test_the_receiving_council_declines_and_the_sender_sees_why(new_page, sw_a, sw_b):
+    child = create_uasc_child(sw_a)
+    croydon = sw_a.memberships.get().organisation
+    kent = Organisation.objects.get(name="Kent children's services")
+    transfer = actions.refer(as_viewer(sw_a), child, kent, timezone.localdate())
+
+    receiver = new_page(sw_b)
+    screen = BasePage(receiver)
+    screen.navigate(lambda: receiver.goto(f"/transfers/{transfer.pk}"))
+    screen.press("Decline this transfer")
+    check_page(receiver, "Declining a transfer")
+    screen.fill_date("Date declined", timezone.localdate())
+    screen.fill("Why are you declining the transfer?", "No placement for him this month")
+    screen.press("Decline the transfer")
+    assert screen.success_message().startswith("You have declined the transfer of Dawit Tekle")
+    expect(receiver.get_by_test_id("nts-clock")).to_contain_text("Declined")
+    expect(receiver.get_by_role("button", name="Record the arrival")).to_have_count(0)
+
+    sender = new_page(sw_a)
+    home = BasePage(sender)
+    home.navigate(lambda: sender.goto("/transfers"))
+    expect(sender.get_by_test_id("nts-transfer-list")).to_contain_text("Declined")
+    home.follow("Dawit Tekle")
+    expect(sender.get_by_test_id("nts-ended")).to_contain_text(
+        f"{kent.name} declined this transfer"
+    )
+    expect(sender.get_by_test_id("nts-outcome-reason")).to_have_text(
+        "No placement for him this month"
+    )
+    expect(sender.get_by_test_id("nts-ended")).to_contain_text(f"stays with {croydon.name}")
+    check_page(sender, "A declined transfer, seen by the sending council")
 
 
 def test_a_long_term_missing_case_with_its_review(new_page, sw_a):

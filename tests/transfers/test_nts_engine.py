@@ -67,6 +67,28 @@ def test_the_alerts_carry_the_rule_and_a_stable_key():
     assert arrived == ()
 
 
+def test_a_declined_or_withdrawn_transfer_stops_the_clock_and_raises_no_alert():
+    referred = dt.date(2026, 3, 2)
+    declined = nts.transfer_clock(
+        referred, "England", dt.date(2026, 6, 1), ended_on=dt.date(2026, 3, 13), outcome="declined"
+    )
+    assert (declined.state, declined.words, declined.working_days) == ("declined", "Declined", 9)
+    assert declined.ended and not declined.arrived and declined.day == dt.date(2026, 3, 13)
+    # Judged before the day it ended, the clock was still running.
+    before = nts.transfer_clock(
+        referred,
+        "England",
+        dt.date(2026, 3, 12),
+        ended_on=dt.date(2026, 3, 13),
+        outcome="withdrawn",
+    )
+    assert before.state == "at_risk"
+    withdrawn = dict(ended_on=dt.date(2026, 3, 4), outcome="withdrawn")
+    assert nts.transfer_alerts("7", "3", referred, "England", uk(2026, 3, 20), **withdrawn) == ()
+    with pytest.raises(ValueError, match="declined or withdrawn"):
+        nts.transfer_clock(referred, "England", dt.date(2026, 3, 5), ended_on=referred)
+
+
 def test_a_naive_instant_is_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
         nts.transfer_alerts("1", "1", dt.date(2026, 1, 5), "England", dt.datetime(2026, 1, 6))

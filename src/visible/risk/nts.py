@@ -4,7 +4,8 @@ the engine (no Django, no clock, no I/O). The caller passes the day or the insta
 - **R-NTS**: a child referred under the National Transfer Scheme is expected to arrive in the
   receiving council within 10 working days of the referral (the receiving council's nation's
   bank holidays skipped). From the 8th working day without an arrival the transfer is at risk
-  and an alert is raised to the sending council; from the 11th it is overdue.
+  and an alert is raised to the sending council; from the 11th it is overdue. A referral the
+  receiving council declines, or the sending council withdraws, stops the clock: no alert.
 - **R-LONG-TERM**: an episode open 28 days becomes a long-term missing case, with a
   multi-agency review every 28 days after that, a prompt to refer to the UK Missing Persons
   Unit, and no end at the 18th birthday: only the child's return closes it.
@@ -38,6 +39,11 @@ class TransferState:
     OVERDUE = "overdue"
     ARRIVED_IN_TIME = "arrived_in_time"
     ARRIVED_LATE = "arrived_late"
+    DECLINED = "declined"  # by the receiving council: the child will not arrive
+    WITHDRAWN = "withdrawn"  # by the sending council
+
+
+ENDED_STATES = (TransferState.DECLINED, TransferState.WITHDRAWN)
 
 
 STATE_WORDS = {
@@ -46,6 +52,8 @@ STATE_WORDS = {
     TransferState.OVERDUE: "Overdue",
     TransferState.ARRIVED_IN_TIME: "Arrived in time",
     TransferState.ARRIVED_LATE: "Arrived late",
+    TransferState.DECLINED: "Declined",
+    TransferState.WITHDRAWN: "Withdrawn",
 }
 
 
@@ -54,7 +62,7 @@ class TransferClock:
     referred_on: dt.date
     at_risk_on: dt.date  # the 8th working day after referral
     due_on: dt.date  # the 10th working day after referral: the last day in time
-    day: dt.date  # the day judged at (or the arrival, once arrived)
+    day: dt.date  # the day judged at (or the arrival, or the day it ended)
     working_days: int  # working days from the referral to ``day``
     state: str
 
@@ -65,6 +73,11 @@ class TransferClock:
     @property
     def arrived(self) -> bool:
         return self.state in (TransferState.ARRIVED_IN_TIME, TransferState.ARRIVED_LATE)
+
+    @property
+    def ended(self) -> bool:
+        """Declined or withdrawn: stopped without the child arriving."""
+        return self.state in ENDED_STATES
 
 
 def working_days_between(first: dt.date, last: dt.date, nation: str) -> int:
@@ -79,12 +92,30 @@ def working_days_between(first: dt.date, last: dt.date, nation: str) -> int:
 
 
 def transfer_clock(
-    referred_on: dt.date, nation: str, day: dt.date, arrived_on: dt.date | None = None
+    referred_on: dt.date,
+    nation: str,
+    day: dt.date,
+    arrived_on: dt.date | None = None,
+    *,
+    ended_on: dt.date | None = None,
+    outcome: str = "",
 ) -> TransferClock:
     """Where the 10-working-day clock stands on ``day``; once arrived (``arrived_on`` on or
-    before ``day``), stopped at the arrival."""
+    before ``day``), stopped at the arrival; once declined or withdrawn (``ended_on`` on or
+    before ``day``, ``outcome`` one of ENDED_STATES), stopped on that day."""
     due_on = add_working_days(referred_on, NTS_WORKING_DAYS, nation)
     at_risk_on = add_working_days(referred_on, NTS_AT_RISK_WORKING_DAY, nation)
+    if ended_on is not None and ended_on <= day:
+        if outcome not in ENDED_STATES:
+            raise ValueError(f"a transfer ends declined or withdrawn, not {outcome!r}")
+        return TransferClock(
+            referred_on,
+            at_risk_on,
+            due_on,
+            ended_on,
+            working_days_between(referred_on, ended_on, nation),
+            outcome,
+        )
     if arrived_on is not None and arrived_on <= day:
         state = (
             TransferState.ARRIVED_IN_TIME if arrived_on <= due_on else TransferState.ARRIVED_LATE
@@ -140,13 +171,18 @@ def transfer_alerts(
     at: dt.datetime,
     arrived_on: dt.date | None = None,
     receiving: str = "the receiving council",
+    *,
+    ended_on: dt.date | None = None,
+    outcome: str = "",
 ) -> tuple[Alert, ...]:
-    """The alert due at ``at`` for one transfer: none while on track or once arrived; 'at risk'
-    from the 8th working day; 'overdue' after the 10th. Keys are stable, so storing by key
-    never duplicates one."""
+    """The alert due at ``at`` for one transfer: none while on track, once arrived or once
+    declined or withdrawn; 'at risk' from the 8th working day; 'overdue' after the 10th. Keys
+    are stable, so storing by key never duplicates one."""
     if at.tzinfo is None:
         raise ValueError(f"at must be timezone-aware; got the naive value {at.isoformat()}")
-    clock = transfer_clock(referred_on, nation, uk_date(at), arrived_on)
+    clock = transfer_clock(
+        referred_on, nation, uk_date(at), arrived_on, ended_on=ended_on, outcome=outcome
+    )
     subject = f"nts/{transfer_id}"
     if clock.state == TransferState.AT_RISK:
         return (

@@ -6,8 +6,10 @@ receiving council) and the packet is prepared then, a snapshot of what travels (
 the grab pack, the risk history, the safety plan, the open alerts and open episodes); the
 receiving council and the receiving area's police force are told and acknowledge the packet;
 on arrival the record itself, its open alerts and open episodes move to the receiving council
-with their history (sharing.actions.move_responsibility), never lost. The 10-working-day clock
-is the risk engine's (risk/nts.py, R-NTS).
+with their history (sharing.actions.move_responsibility), never lost. A transfer may instead
+end without the child arriving: the receiving council declines the referral, or the sending
+council withdraws it, with a reason; the packet stays as the record of what was sent. The
+10-working-day clock is the risk engine's (risk/nts.py, R-NTS).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,6 +31,7 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child
+from visible.children.validation import Conflict, Problems
 from visible.dates import uk_date
 from visible.missing.grabpack import child_grab_pack_for
 from visible.missing.models import Alert, Episode, SafetyPlan
@@ -36,7 +39,7 @@ from visible.risk import nts
 from visible.sharing import actions as sharing
 from visible.sharing.models import LEGAL_BASIS, Basis, Disclosure
 
-from .models import LongTermCase, LongTermReview, NtsTransfer
+from .models import IN_PROGRESS, LongTermCase, LongTermReview, NtsTransfer, Outcome
 
 PACKET_SENT = "nts_packet_sent"
 SOURCE = "National Transfer Scheme protocol v7.0 (June 2025)"
@@ -207,11 +210,12 @@ def refer(
     assert to is not None and referred_on is not None
     with transaction.atomic():
         locked = Child.objects.select_for_update().get(pk=child.pk)
-        if NtsTransfer.objects.filter(child=locked, arrived_on__isnull=True).exists():
-            raise ValidationError(
+        if NtsTransfer.objects.filter(IN_PROGRESS, child=locked).exists():
+            raise Conflict(
                 {
                     "to": [
-                        "A transfer of this child is already in progress: record its arrival first"
+                        "A transfer of this child is already in progress: record its arrival, "
+                        "or withdraw it, first"
                     ]
                 }
             )
@@ -342,7 +346,9 @@ def transfers_for(viewer: Viewer):
             Q(from_organisation=org) | Q(to_organisation=org) | Q(receiving_force=org)
         )
         .select_related("child", "from_organisation", "to_organisation", "receiving_force")
-        .order_by("arrived_on", "-referred_on", "-pk")
+        # In progress first (on every database: NULLs sort differently), then the newest.
+        .annotate(finished=Case(When(IN_PROGRESS, then=Value(0)), default=Value(1)))
+        .order_by("finished", "-referred_on", "-pk")
     )
 
 
@@ -394,7 +400,16 @@ def record_arrival(
     with transaction.atomic():
         locked = NtsTransfer.objects.select_for_update().get(pk=done.pk)
         if locked.arrived_on is not None:
-            raise ValidationError({"arrived_on": ["The arrival has already been recorded"]})
+            raise Conflict({"arrived_on": ["The arrival has already been recorded"]})
+        if locked.has_ended:
+            raise Conflict(
+                {
+                    "arrived_on": [
+                        f"{_ending_words(locked)}: the arrival cannot be recorded. "
+                        "If the child is moving after all, refer them again"
+                    ]
+                }
+            )
         child = Child.objects.select_related("responsible_organisation").get(pk=locked.child_id)
         moved = None
         if child.responsible_organisation_id != locked.to_organisation_id:
@@ -449,8 +464,10 @@ def acknowledge(
         field = "council" if party == RECEIVING_COUNCIL else "force"
         acknowledger = viewer.organisation.name if viewer.organisation else field
         if getattr(locked, f"{field}_acknowledged_at") is not None:
-            raise ValidationError(
-                {"__all__": ["Your organisation has already acknowledged this packet"]}
+            raise Conflict({"__all__": ["Your organisation has already acknowledged this packet"]})
+        if locked.has_ended:
+            raise Conflict(
+                {"__all__": [f"{_ending_words(locked)}: there is no packet to acknowledge now"]}
             )
         setattr(locked, f"{field}_acknowledged_at", at)
         setattr(locked, f"{field}_acknowledged_by_name", viewer.display_name)
@@ -478,7 +495,205 @@ def acknowledge(
 
 
 def clock_of(done: NtsTransfer, day: dt.date) -> nts.TransferClock:
-    return nts.transfer_clock(done.referred_on, done.nation, day, done.arrived_on)
+    return nts.transfer_clock(
+        done.referred_on,
+        done.nation,
+        day,
+        done.arrived_on,
+        ended_on=done.ended_on,
+        outcome=done.outcome,
+    )
+
+
+# --- declined or withdrawn -------------------------------------------------------------------
+
+REASON_MAX_CHARS = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class Ending:
+    """One way a transfer ends without the child arriving, and who may record it."""
+
+    outcome: str
+    party: str  # the one party that may record it
+    verb: str  # "declined"
+    attempt: str  # "Tried to <attempt> without permission"
+    refusal: str
+    why: str  # the reason's "required" message
+
+
+ENDINGS = {
+    Outcome.DECLINED: Ending(
+        Outcome.DECLINED,
+        RECEIVING_COUNCIL,
+        "declined",
+        "decline a National Transfer Scheme transfer",
+        "Only a social worker, missing coordinator or senior manager of the receiving council "
+        "can decline the transfer",
+        "Say why the transfer is being declined",
+    ),
+    Outcome.WITHDRAWN: Ending(
+        Outcome.WITHDRAWN,
+        SENDING,
+        "withdrawn",
+        "withdraw a National Transfer Scheme referral",
+        "Only a social worker, missing coordinator or senior manager of the sending council "
+        "can withdraw the referral",
+        "Say why the referral is being withdrawn",
+    ),
+}
+
+
+def _ending_words(done: NtsTransfer) -> str:
+    """'Kent children's services declined this transfer on 3 March 2026'."""
+    if done.outcome == Outcome.DECLINED:
+        by, verb = done.to_organisation, "declined this transfer"
+    else:
+        by, verb = done.from_organisation, "withdrew the referral"
+    day = f" on {done.ended_on:%-d %B %Y}" if done.ended_on else ""
+    return f"{by.name} {verb}{day}"
+
+
+def can_end(viewer: Viewer, done: NtsTransfer, outcome: str) -> bool:
+    """Whether the viewer may record ``outcome`` (declined, withdrawn) on the transfer now."""
+    return done.in_progress and party_of(viewer, done) == ENDINGS[Outcome(outcome)].party
+
+
+def decline(
+    viewer: Viewer,
+    done: NtsTransfer,
+    declined_on: dt.date | None,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> NtsTransfer:
+    """The receiving council declines the referral: the child will not come to them. The clock
+    stops and its alerts close; the child may be referred again (to another council)."""
+    return _end(viewer, done, Outcome.DECLINED, declined_on, reason, expected_version, now)
+
+
+def withdraw(
+    viewer: Viewer,
+    done: NtsTransfer,
+    withdrawn_on: dt.date | None,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> NtsTransfer:
+    """The sending council withdraws the referral (the child went missing, was found to be an
+    adult, the placement fell through). The clock stops and its alerts close."""
+    return _end(viewer, done, Outcome.WITHDRAWN, withdrawn_on, reason, expected_version, now)
+
+
+def _end(
+    viewer: Viewer,
+    done: NtsTransfer,
+    outcome: Outcome,
+    ended_on: dt.date | None,
+    reason: str,
+    expected_version: int | None,
+    now: dt.datetime | None,
+) -> NtsTransfer:
+    at = _now(now)
+    ending = ENDINGS[outcome]
+    _party_allowed(viewer, done, (ending.party,), ending.attempt, ending.refusal)
+    what = "transfer" if outcome == Outcome.DECLINED else "referral"
+    p = Problems()
+    if ended_on is None:
+        p.add("ended_on", f"Enter the date the {what} was {ending.verb}, for example 3 3 2026")
+    elif ended_on > uk_date(at):
+        p.add("ended_on", f"The date the {what} was {ending.verb} must be today or in the past")
+    elif ended_on < done.referred_on:
+        p.add(
+            "ended_on",
+            f"The date the {what} was {ending.verb} must be on or after the date of the "
+            f"referral, {done.referred_on:%-d %B %Y}",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        p.add("reason", ending.why)
+    elif len(reason) > REASON_MAX_CHARS:
+        p.add("reason", f"The reason must be {REASON_MAX_CHARS:,} characters or fewer")
+    p.raise_if_any()
+    assert ended_on is not None
+    with transaction.atomic():
+        locked = (
+            NtsTransfer.objects.select_for_update(of=("self",))
+            .select_related("child", "from_organisation", "to_organisation")
+            .get(pk=done.pk)
+        )
+        if locked.arrived_on is not None:
+            p.add(
+                "__all__",
+                f"{locked.child.given_names} arrived in {locked.to_organisation.name} on "
+                f"{locked.arrived_on:%-d %B %Y}: a transfer that has arrived cannot be "
+                f"{ending.verb}",
+                conflict=True,
+            )
+        elif locked.has_ended:
+            p.add(
+                "__all__",
+                f"{_ending_words(locked)}: nothing more can be recorded on it",
+                conflict=True,
+            )
+        elif expected_version is not None and locked.version != expected_version:
+            p.add(
+                "__all__",
+                "Someone else changed this transfer while you were on this page. Nothing has "
+                "been saved: check the transfer, then try again",
+                conflict=True,
+            )
+        p.raise_if_any()
+        locked.outcome = outcome
+        locked.ended_on = ended_on
+        locked.ended_reason = reason
+        locked.ended_by_name = viewer.display_name
+        locked.ended_at = at
+        locked.version += 1
+        locked.save(
+            update_fields=[
+                "outcome",
+                "ended_on",
+                "ended_reason",
+                "ended_by_name",
+                "ended_at",
+                "version",
+            ]
+        )
+        # The clock's alerts to the sender and the packet's to the receivers: nothing is
+        # left to chase or acknowledge. The packet itself stays, the record of what was sent.
+        closed = Alert.objects.filter(
+            key__startswith=f"nts/{locked.pk}/", resolved_at__isnull=True
+        ).update(
+            resolved_at=at,
+            resolved_by_name=viewer.display_name,
+            resolution=ENDED_RESOLUTION[outcome],
+        )
+        clock = clock_of(locked, ended_on)
+        record(
+            viewer,
+            AuditAction.CHANGE,
+            object_type="nts_transfer",
+            object_id=locked.pk,
+            child_id=locked.child_id,
+            summary=f"{_ending_words(locked)} ({clock.working_days} working days after the "
+            "referral)",
+            detail={
+                "outcome": outcome.value,
+                "ended_on": ended_on.isoformat(),
+                "reason": reason,
+                "alerts_closed": closed,
+            },
+        )
+    return locked
+
+
+ENDED_RESOLUTION = {
+    Outcome.DECLINED: "The receiving council declined the transfer",
+    Outcome.WITHDRAWN: "The sending council withdrew the referral",
+}
 
 
 # --- long-term missing cases -----------------------------------------------------------------

@@ -16,6 +16,18 @@ from visible.missing.models import Episode
 from visible.sharing.models import Transfer
 
 
+class Outcome(models.TextChoices):
+    """How a transfer ended without the child arriving: the receiving council declined the
+    referral, or the sending council withdrew it."""
+
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# Neither arrived nor ended: the transfer the child may have only one of.
+IN_PROGRESS = Q(arrived_on__isnull=True, ended_on__isnull=True)
+
+
 class NtsTransfer(models.Model):
     """One child's transfer under the National Transfer Scheme, from referral to arrival. The
     packet is a snapshot of what travels, taken when the transfer is referred: the receiving
@@ -56,6 +68,16 @@ class NtsTransfer(models.Model):
         related_name="nts",
         help_text="The move of the record, made on arrival",
     )
+    outcome = models.CharField(
+        max_length=16,
+        choices=Outcome.choices,
+        blank=True,
+        help_text="Declined or withdrawn: the transfer ended without the child arriving",
+    )
+    ended_on = models.DateField("date declined or withdrawn", null=True, blank=True)
+    ended_reason = models.TextField("why it was declined or withdrawn", blank=True)
+    ended_by_name = models.CharField(max_length=150, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
     council_acknowledged_at = models.DateTimeField(null=True, blank=True)
     council_acknowledged_by_name = models.CharField(max_length=150, blank=True)
     force_acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -66,15 +88,30 @@ class NtsTransfer(models.Model):
     class Meta:
         ordering = ["-referred_on", "-pk"]
         constraints = [
-            # One transfer in progress per child: two would be two stories about one move.
+            # One transfer in progress per child: two would be two stories about one move. A
+            # declined or withdrawn one is over, so the child may be referred again.
             models.UniqueConstraint(
                 fields=["child"],
-                condition=Q(arrived_on__isnull=True),
+                condition=IN_PROGRESS,
                 name="one_nts_transfer_in_progress_per_child",
             ),
             models.CheckConstraint(
                 condition=Q(arrived_on__isnull=True) | Q(arrived_on__gte=models.F("referred_on")),
                 name="nts_arrival_on_or_after_referral",
+            ),
+            # A transfer ends one way: the child arrives, or it is declined or withdrawn.
+            models.CheckConstraint(
+                condition=Q(arrived_on__isnull=True) | Q(ended_on__isnull=True),
+                name="nts_arrived_or_ended_not_both",
+            ),
+            # Ended means all of it: the outcome, the day (not before the referral), the reason.
+            models.CheckConstraint(
+                condition=Q(outcome="", ended_on__isnull=True, ended_reason="")
+                | (
+                    Q(outcome__in=Outcome.values, ended_on__gte=models.F("referred_on"))
+                    & ~Q(ended_reason="")
+                ),
+                name="nts_ended_with_outcome_day_and_reason",
             ),
         ]
 
@@ -84,6 +121,15 @@ class NtsTransfer(models.Model):
     @property
     def has_arrived(self) -> bool:
         return self.arrived_on is not None
+
+    @property
+    def has_ended(self) -> bool:
+        """Declined or withdrawn: over without the child arriving."""
+        return self.ended_on is not None
+
+    @property
+    def in_progress(self) -> bool:
+        return not self.has_arrived and not self.has_ended
 
 
 class LongTermCase(models.Model):

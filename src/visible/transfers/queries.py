@@ -18,7 +18,7 @@ from visible.returns import disclosure
 from visible.returns.disclosure import TOTAL
 from visible.risk import nts
 
-from .models import LongTermCase, NtsTransfer
+from .models import LongTermCase, NtsTransfer, Outcome
 
 # How long each child has been missing, as the national table bands it.
 BANDS = (
@@ -217,6 +217,23 @@ def timeline(child: Child, as_at: dt.date) -> list[Event]:
                     f"Arrived in {t.to_organisation.name}",
                     f"{clock.words}: {clock.working_days} working days after the referral",
                     t.arrival_recorded_by_name,
+                    "nts",
+                    t.pk,
+                )
+            )
+        if t.ended_on:
+            declined = t.outcome == Outcome.DECLINED
+            events.append(
+                Event(
+                    t.ended_on,
+                    t.ended_at,
+                    "transfer",
+                    f"Transfer declined by {t.to_organisation.name}"
+                    if declined
+                    else f"Referral to {t.to_organisation.name} withdrawn by "
+                    f"{t.from_organisation.name}",
+                    f"Reason: {t.ended_reason}",
+                    t.ended_by_name,
                     "nts",
                     t.pk,
                 )

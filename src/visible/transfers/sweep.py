@@ -1,5 +1,6 @@
 """The transfers sweep, run after the missing-episode sweep (worker/tasks.py, `visible sweep`):
-the R-NTS alerts of every transfer not yet arrived, and the long-term missing cases of every
+the R-NTS alerts of every transfer in progress (closed once it has arrived, been declined or
+been withdrawn), and the long-term missing cases of every
 episode open 28 days or more with their review alerts (risk/nts.py). As at ``at``, an explicit
 clock; storing by key, so a second run changes nothing.
 """
@@ -20,9 +21,15 @@ from visible.missing.models import Alert, Episode
 from visible.risk import nts
 
 from . import actions
-from .models import LongTermCase, NtsTransfer
+from .models import IN_PROGRESS, LongTermCase, NtsTransfer, Outcome
 
 NTS_CODES = (nts.NTS_AT_RISK, nts.NTS_OVERDUE)
+# Why the clock's alert closed, when the transfer is no longer in progress.
+STOPPED_BECAUSE = {
+    "arrived": "The child arrived",
+    Outcome.DECLINED: actions.ENDED_RESOLUTION[Outcome.DECLINED],
+    Outcome.WITHDRAWN: actions.ENDED_RESOLUTION[Outcome.WITHDRAWN],
+}
 
 
 @dataclass(frozen=True)
@@ -57,16 +64,41 @@ def _store(organisation_id: int, child_id: int, episode_id, due, at: dt.datetime
     return True
 
 
+def _close_stopped(at: dt.datetime) -> int:
+    """Close the clock's alerts still open on transfers no longer in progress (arrived,
+    declined or withdrawn): the actions close them at once; this catches any left behind."""
+    open_alerts = Alert.objects.filter(code__in=NTS_CODES, resolved_at__isnull=True)
+    by_transfer: dict[int, list[int]] = {}
+    for pk, key in open_alerts.values_list("pk", "key"):
+        _nts, transfer_id, *_rest = key.split("/")
+        if transfer_id.isdigit():
+            by_transfer.setdefault(int(transfer_id), []).append(pk)
+    closed = 0
+    stopped = NtsTransfer.objects.filter(pk__in=by_transfer).exclude(IN_PROGRESS)
+    for pk, outcome in stopped.values_list("pk", "outcome"):
+        closed += Alert.objects.filter(pk__in=by_transfer[pk], resolved_at__isnull=True).update(
+            resolved_at=at,
+            resolved_by_name=AUTO_RESOLVER,
+            resolution=STOPPED_BECAUSE[outcome or "arrived"],
+        )
+    return closed
+
+
 def sweep_transfers(at: dt.datetime | None = None) -> TransfersSwept:
     at = at or timezone.now()
     if timezone.is_naive(at):
         raise ValueError(f"at must be timezone-aware; got the naive value {at.isoformat()}")
     system = Viewer.system("sweep")
     raised = closed = opened = 0
-    in_progress = list(
-        NtsTransfer.objects.filter(arrived_on__isnull=True).select_related("to_organisation")
-    )
     with transaction.atomic():
+        # Locked, so a transfer declined, withdrawn or arrived meanwhile waits for this sweep
+        # and then closes what it raised (the actions close the clock's alerts at once).
+        in_progress = list(
+            NtsTransfer.objects.filter(IN_PROGRESS)
+            .select_related("to_organisation")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
         for done in in_progress:
             due = nts.transfer_alerts(
                 str(done.child_id),
@@ -98,6 +130,7 @@ def sweep_transfers(at: dt.datetime | None = None) -> TransfersSwept:
                 resolved_by_name=AUTO_RESOLVER,
                 resolution="Superseded: the transfer is now overdue",
             )
+        closed += _close_stopped(at)
 
         threshold = at - dt.timedelta(days=nts.LONG_TERM_DAYS - 1)
         for episode in Episode.objects.filter(

@@ -37,6 +37,41 @@ class ArrivalForm(forms.Form):
     arrived_on = GovukDateField(label="Date the child arrived", help_text="For example, 3 3 2026")
 
 
+class DeclineForm(forms.Form):
+    """The receiving council declines the referral."""
+
+    ended_on = GovukDateField(label="Date declined", help_text="For example, 3 3 2026")
+    reason = forms.CharField(
+        label="Why are you declining the transfer?",
+        help_text="The sending council will see this",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={
+            "required": "Say why the transfer is being declined",
+            "max_length": "The reason must be 2,000 characters or fewer",
+        },
+    )
+    # The transfer's version when the page was opened: a change since is refused, not overwritten.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class WithdrawForm(DeclineForm):
+    """The sending council withdraws the referral."""
+
+    ended_on = GovukDateField(label="Date withdrawn", help_text="For example, 3 3 2026")
+    reason = forms.CharField(
+        label="Why are you withdrawing the referral?",
+        help_text="For example, the child is missing, was found to be an adult, or the placement "
+        "fell through. The receiving council will see this",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={
+            "required": "Say why the referral is being withdrawn",
+            "max_length": "The reason must be 2,000 characters or fewer",
+        },
+    )
+
+
 class UkmpuForm(forms.Form):
     referred_on = GovukDateField(
         label="Date referred to the UK Missing Persons Unit", help_text="For example, 3 3 2026"

@@ -11,6 +11,8 @@ urlpatterns = [
     path("transfers/<int:pk>", v.transfer_page, name="nts-transfer"),
     path("transfers/<int:pk>/acknowledge", v.transfer_acknowledge, name="nts-acknowledge"),
     path("transfers/<int:pk>/arrival", v.transfer_arrival, name="nts-arrival"),
+    path("transfers/<int:pk>/decline", v.transfer_decline, name="nts-decline"),
+    path("transfers/<int:pk>/withdraw", v.transfer_withdraw, name="nts-withdraw"),
     path("episodes/<int:pk>/long-term", v.long_term, name="episode-long-term"),
     path(
         "episodes/<int:pk>/long-term/<str:what>",

@@ -1,7 +1,7 @@
 """Pages for National Transfer Scheme transfers (refer, the transfer packet with its clock,
-acknowledge, record the arrival), a child's journey as a timeline, the long-term missing case
-of an episode, and the still-missing list (per authority, and nationally with disclosure
-control), each with its CSV."""
+acknowledge, record the arrival, decline or withdraw), a child's journey as a timeline, the
+long-term missing case of an episode, and the still-missing list (per authority, and
+nationally with disclosure control), each with its CSV."""
 
 from __future__ import annotations
 
@@ -25,11 +25,20 @@ from visible.missing.models import Episode
 from visible.national import policy as national_policy
 from visible.returns.disclosure import MARKERS, TOTAL
 from visible.transfers import actions, queries
-from visible.transfers.models import NtsTransfer
+from visible.transfers.models import NtsTransfer, Outcome
 
 from ..common import apply_errors, staff_view
 from ..request import ViewerRequest
-from .forms import ArrivalForm, AsAtForm, GuardianForm, ReferForm, ReviewForm, UkmpuForm
+from .forms import (
+    ArrivalForm,
+    AsAtForm,
+    DeclineForm,
+    GuardianForm,
+    ReferForm,
+    ReviewForm,
+    UkmpuForm,
+    WithdrawForm,
+)
 
 # --- National Transfer Scheme ----------------------------------------------------------------
 
@@ -89,7 +98,7 @@ def child_transfers(request: ViewerRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_refer": can_refer,
             "transfers": transfers,
-            "in_progress": any(not t.has_arrived for t, _ in transfers),
+            "in_progress": any(t.in_progress for t, _ in transfers),
         },
     )
 
@@ -120,12 +129,15 @@ def _packet_context(request: ViewerRequest, done: NtsTransfer, party: str, **ext
         "clock": actions.clock_of(done, today),
         "packet": done.packet,
         "grab": done.packet.get("grab_pack") or {},
-        "can_acknowledge": (
-            party == actions.RECEIVING_COUNCIL and done.council_acknowledged_at is None
-        )
-        or (party == actions.RECEIVING_FORCE and done.force_acknowledged_at is None),
+        "can_acknowledge": not done.has_ended
+        and (
+            (party == actions.RECEIVING_COUNCIL and done.council_acknowledged_at is None)
+            or (party == actions.RECEIVING_FORCE and done.force_acknowledged_at is None)
+        ),
         "can_record_arrival": party in (actions.SENDING, actions.RECEIVING_COUNCIL)
-        and not done.has_arrived,
+        and done.in_progress,
+        "can_decline": actions.can_end(request.viewer, done, Outcome.DECLINED),
+        "can_withdraw": actions.can_end(request.viewer, done, Outcome.WITHDRAWN),
         "arrival_form": arrival_form,
         "forms_have_errors": bool(arrival_form.errors),
         **extra,
@@ -176,6 +188,92 @@ def transfer_arrival(request: ViewerRequest, pk: int) -> HttpResponse:
         _packet_context(request, done, party, arrival_form=form),
         status=400,
     )
+
+
+# The two ways a transfer ends without the child arriving: the form, the page's words, the action.
+END_PAGES = {
+    Outcome.DECLINED: (
+        DeclineForm,
+        "Decline this transfer",
+        "Decline the transfer",
+        actions.decline,
+    ),
+    Outcome.WITHDRAWN: (
+        WithdrawForm,
+        "Withdraw this referral",
+        "Withdraw the referral",
+        actions.withdraw,
+    ),
+}
+
+
+def _end_transfer(request: ViewerRequest, pk: int, outcome: Outcome) -> HttpResponse:
+    """Decline (the receiving council) or withdraw (the sending council) a transfer in progress:
+    a date and the reason, which the other council sees."""
+    done, party = actions.open_transfer(request.viewer, pk)
+    form_class, heading, button, act = END_PAGES[outcome]
+    if party != actions.ENDINGS[outcome].party:
+        act(request.viewer, done, None, "")  # refused and audited
+    if not done.in_progress and request.method == "GET":
+        messages.info(
+            request,
+            "This transfer is over: the child has arrived"
+            if done.has_arrived
+            else f"This transfer was {done.get_outcome_display().lower()} on "
+            f"{done.ended_on:%-d %B %Y}",
+        )
+        return redirect("web:nts-transfer", pk=done.pk)
+    form = (
+        form_class(request.POST)
+        if request.method == "POST"
+        else form_class(initial={"version": done.version})
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = act(
+                request.viewer,
+                done,
+                form.cleaned_data["ended_on"],
+                form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if outcome == Outcome.DECLINED:
+                did, other = "declined the transfer", done.from_organisation.name
+            else:
+                did, other = "withdrawn the referral", done.to_organisation.name
+            messages.success(
+                request,
+                f"You have {did} of {done.child.full_name}. {other} can see that it was "
+                f"{done.get_outcome_display().lower()}, and why",
+            )
+            return redirect("web:nts-transfer", pk=done.pk)
+    return render(
+        request,
+        "web/transfers/end.html",
+        {
+            "t": done,
+            "form": form,
+            "outcome": outcome.value,
+            "heading": heading,
+            "button": button,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def transfer_decline(request: ViewerRequest, pk: int) -> HttpResponse:
+    return _end_transfer(request, pk, Outcome.DECLINED)
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def transfer_withdraw(request: ViewerRequest, pk: int) -> HttpResponse:
+    return _end_transfer(request, pk, Outcome.WITHDRAWN)
 
 
 # --- the child's journey ---------------------------------------------------------------------
