@@ -170,3 +170,48 @@ def test_the_child_level_tables_say_who_could_not_be_linked_or_why_they_cannot_b
     expect(refused).to_contain_text("must submit their child-level records for the period again")
     expect(page.get_by_test_id("child-level-table")).to_have_count(0)
     accessible(page, "The child-level tables, refused")
+
+
+def test_an_analyst_runs_a_2024_edition_collection(new_page):
+    """A 2024-edition collection: opened with its edition, Croydon's 2024-edition JSON (the
+    hand-worked return of tests/national/test_collections_2024.py) uploaded, and the year's
+    national table in the reports' shape shown, published."""
+    import json
+
+    from tests.national.test_collections_2024 import A, whole
+    from visible.national.models import Edition
+
+    body = Organisation.objects.create(
+        name="National monitoring body (synthetic)", kind=OrganisationKind.NATIONAL_BODY
+    )
+    page = new_page(make_user("analyst.national", body, Role.ANALYST))
+    screen = BasePage(page)
+    screen.navigate(lambda: page.goto("/national/collections/new"))
+    screen.fill("Name of the collection", "Missing children 2024 (2024 edition)")
+    screen.fill_date("First day of the period", parts=("1", "1", "2024"))
+    screen.fill_date("Last day of the period", parts=("31", "12", "2024"))
+    screen.fill_date("Returns due by", parts=("31", "3", "2025"))
+    screen.choose("Edition of the data request", Edition.E2024.label)
+    accessible(page, "Open a collection, choosing the edition")
+    screen.press("Open the collection")
+    collection = Collection.objects.get()
+    assert collection.edition == "2024"
+
+    screen.follow("Croydon")
+    page.get_by_label("The return file").set_input_files(
+        {
+            "name": "croydon.json",
+            "mimeType": "application/json",
+            "buffer": json.dumps(whole(A)).encode(),
+        }
+    )
+    screen.press("Upload the return")
+    assert screen.success_message() == "Return received from Croydon: version 1"
+
+    screen.follow(f"Back to {collection.name}")
+    screen.follow("See the national tables")
+    table = page.locator("#table-period_20240101_20241231")
+    expect(table.get_by_role("row", name="Number in care")).to_contain_text("40")
+    expect(table.get_by_role("row", name="Number in care")).to_contain_text("120")
+    expect(page.locator("#table-request_trend")).to_contain_text("2024 (Visible)")
+    accessible(page, "The 2024-edition national tables")

@@ -20,11 +20,13 @@ from visible.reference.models import Authority
 from visible.returns import disclosure
 
 from . import policy, quality
-from .ingest import KEYED_GROUPS, KEYED_MEASURES
+from .ingest import KEYED_GROUPS, KEYED_MEASURES, edition_of
 from .models import (
     Collection,
+    Edition,
     Grouping,
     GroupingMember,
+    MissingDefinition,
     NationalityFigure,
     QualityQuery,
     QueryStatus,
@@ -63,9 +65,25 @@ def authorities_in_force(period_from: dt.date, period_to: dt.date):
 
 @_analyst_action("open a collection")
 def open_collection(
-    viewer: Viewer, name: str, period_from: dt.date, period_to: dt.date, due_on: dt.date
+    viewer: Viewer,
+    name: str,
+    period_from: dt.date,
+    period_to: dt.date,
+    due_on: dt.date,
+    edition: str = Edition.E2016,
+    missing_definition: str = "",
 ) -> Collection:
+    """A 2016 collection asks for one period; a 2024 one for its dates cut at each 1 January,
+    with 'missing or absent' counted as ``missing_definition`` (default M and A)."""
     errors: dict[str, list[str]] = {}
+    if edition not in Edition.values:
+        errors["edition"] = ["Choose the edition of the data request: 2016 or 2024"]
+    if edition == Edition.E2024:
+        missing_definition = missing_definition or MissingDefinition.MISSING_OR_AWAY
+        if missing_definition not in MissingDefinition.values:
+            errors["missing_definition"] = ["Choose how 'missing or absent' is counted"]
+    else:
+        missing_definition = ""
     name = (name or "").strip()
     if not name:
         errors["name"] = [
@@ -81,6 +99,8 @@ def open_collection(
         raise ValidationError(errors)
     collection = Collection.objects.create(
         name=name,
+        edition=edition,
+        missing_definition=missing_definition,
         period_from=period_from,
         period_to=period_to,
         due_on=due_on,
@@ -95,9 +115,11 @@ def open_collection(
         AuditAction.CREATE,
         object_type="collection",
         object_id=collection.pk,
-        summary=f"Opened collection '{name}' ({period_from:%d/%m/%Y} to {period_to:%d/%m/%Y}) "
-        f"addressed to {len(authorities)} authorities",
+        summary=f"Opened collection '{name}' ({edition} edition, {period_from:%d/%m/%Y} to "
+        f"{period_to:%d/%m/%Y}) addressed to {len(authorities)} authorities",
         detail={
+            "edition": edition,
+            "missing_definition": missing_definition,
             "period_from": period_from.isoformat(),
             "period_to": period_to.isoformat(),
             "due_on": due_on.isoformat(),
@@ -180,8 +202,19 @@ def record_chased(viewer: Viewer, requests: list[Request]) -> int:
     return len(requests)
 
 
+HEADLINE_2024 = ("trafficked", "uasc_or_separated", "overlap")
+
+
 def is_partial(document: dict[str, Any]) -> bool:
-    """A return missing any of the report's headline figures."""
+    """A return missing any of the report's headline figures (for the 2024 edition: any
+    figure of trafficked, unaccompanied or separated, or the overlap, in any period)."""
+    if edition_of(document) == Edition.E2024:
+        return any(
+            value == disclosure.NOT_AVAILABLE
+            for period in document["periods"]
+            for group in HEADLINE_2024
+            for value in period["counts"][group].values()
+        )
     counts = document["counts"]
     return any(
         counts[g][m] == disclosure.NOT_AVAILABLE for g in KEYED_GROUPS for m in KEYED_MEASURES
@@ -189,10 +222,12 @@ def is_partial(document: dict[str, Any]) -> bool:
 
 
 def previous_document(request: Request) -> dict[str, Any] | None:
-    """The same authority's latest return for the most recent earlier collection."""
+    """The same authority's latest return for the most recent earlier collection of the same
+    edition (the two editions count different periods and groups)."""
     earlier = (
         Submission.objects.filter(
             request__authority_id=request.authority_id,
+            request__collection__edition=request.collection.edition,
             request__collection__period_to__lt=request.collection.period_from,
         )
         .order_by("-request__collection__period_to", "-version")
@@ -294,9 +329,16 @@ def _store(
 
 def summaries(document: dict[str, Any]) -> dict[str, Any]:
     """What the national tables need from a return, kept beside it: its counts, its
-    nationality breakdowns as rows, and how many children had how many incidents."""
+    nationality breakdowns as rows, and how many children had how many incidents. A
+    2024-edition return keeps its periods' counts (it has no breakdowns or incident list)."""
     from collections import Counter
 
+    if edition_of(document) == Edition.E2024:
+        periods = [
+            {k: period[k] for k in ("label", "from", "to", "part_year", "counts")}
+            for period in document["periods"]
+        ]
+        return {"counts": {"periods": periods}, "nationality": [], "per_child": {}}
     nationality = [
         [b["group"], b["measure"], row["code"], gender, value]
         for b in document.get("breakdowns", [])

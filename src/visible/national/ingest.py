@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from visible import uploads
 from visible.reference.models import Authority
-from visible.returns import disclosure
+from visible.returns import disclosure, edition2024
 from visible.returns.foi import DURATION_BANDS, GENDERS, GROUPS, MEASURES
-from visible.returns.formats import RETURN_TYPE, SCHEMA_VERSION, load_schema
+from visible.returns.formats import RETURN_TYPE, SCHEMA_PATH, SCHEMA_VERSION, load_schema
 from visible.spreadsheets import csv_writer, xlsx_row
 
-from .models import Collection
+from .models import Collection, Edition
 
 GROUP_CODES = tuple(g.code for g in GROUPS)
 MEASURE_CODES = tuple(m.code for m in MEASURES)
@@ -141,6 +141,43 @@ def empty_document(
 
 # --- the JSON format ---------------------------------------------------------------------------
 
+SCHEMA_2024_PATH = SCHEMA_PATH.with_name("foi-return-2024.schema.json")
+# How to write a return of each edition, for the message refusing one of the other edition.
+HOW_TO_WRITE: dict[str, str] = {
+    Edition.E2016: "write it with `visible foi-return --format json` (without --edition), or "
+    "use the spreadsheet template",
+    Edition.E2024: "write it with `visible foi-return --edition 2024 --format json` (unsuppressed)",
+}
+
+
+def load_schema_2024() -> dict[str, Any]:
+    return json.loads(SCHEMA_2024_PATH.read_text(encoding="utf-8"))
+
+
+def edition_of(document: dict[str, Any]) -> str | None:
+    """The edition a return says it answers: 2016 (schema 1.x), 2024 (schema 2.x), or None
+    when it says neither (the schema then says what is wrong)."""
+    version = str(document.get("schema_version", ""))
+    if (
+        version.startswith("2.")
+        or document.get("edition") == edition2024.EDITION
+        or document.get("return_type") == edition2024.RETURN_TYPE
+    ):
+        return Edition.E2024
+    if version.startswith("1.") or document.get("return_type") == RETURN_TYPE:
+        return Edition.E2016
+    return None
+
+
+def wrong_edition(source: str, found: str, collection: Collection) -> Problem:
+    """A return of one edition sent to a collection of the other: which, and how to fix it."""
+    return Problem(
+        source,
+        f"is a {found}-edition return but '{collection.name}' collects the {collection.edition} "
+        f"edition of the data request: {HOW_TO_WRITE[collection.edition]}, or upload it to a "
+        f"{found}-edition collection",
+    )
+
 
 def _path(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(the whole document)"
@@ -162,6 +199,12 @@ def check_document(
                 )
             ]
         )
+    found = edition_of(document)
+    if found is not None and found != collection.edition:
+        raise ReturnProblems([wrong_edition(source, found, collection)])
+    if collection.edition == Edition.E2024:
+        check_document_2024(document, authority, collection, source)
+        return
     validator = Draft202012Validator(load_schema())
     problems = [
         Problem(f"{source} at {_path(e)}", f"{e.message}")
@@ -210,6 +253,93 @@ def check_document(
         )
     if problems:
         raise ReturnProblems(problems)
+
+
+def check_document_2024(
+    document: dict[str, Any], authority: Authority, collection: Collection, source: str
+) -> None:
+    """A 2024-edition return (docs/foi-return-2024.schema.json) for a 2024 collection: the
+    schema, then the right authority, the collection's dates and periods (its dates cut at each
+    1 January), its definition of 'missing or absent', and unsuppressed figures (':' for a
+    figure not available is allowed; c, k and z are not)."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(load_schema_2024())
+    problems = [
+        Problem(f"{source} at {_path(e)}", e.message)
+        for e in sorted(
+            validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
+        )
+    ]
+    if problems:
+        raise ReturnProblems(problems[:MAX_PROBLEMS_SHOWN])
+    code = document["authority"]["code"]
+    if code != authority.code:
+        problems.append(
+            Problem(
+                f"{source} at authority.code",
+                f"is {code} but this return is for {authority.name} ({authority.code}): upload it "
+                "against the right authority",
+            )
+        )
+    start, end = collection.period_from, collection.period_to
+    requested = document["requested"]
+    if (requested["from"], requested["to"]) != (start.isoformat(), end.isoformat()):
+        problems.append(
+            Problem(
+                f"{source} at requested",
+                f"covers {requested['from']} to {requested['to']} but the collection asks for "
+                f"{start.isoformat()} to {end.isoformat()}: make the return again with "
+                f"`--from {start.isoformat()} --to {end.isoformat()}`",
+            )
+        )
+    else:
+        want = [
+            (p.start.isoformat(), p.end.isoformat())
+            for p in edition2024.request_periods(start, end)
+        ]
+        got = [(p["from"], p["to"]) for p in document["periods"]]
+        if got != want:
+            problems.append(
+                Problem(
+                    f"{source} at periods",
+                    f"are {'; '.join(f'{a} to {b}' for a, b in got)} but the collection's periods "
+                    f"are {'; '.join(f'{a} to {b}' for a, b in want)} (its dates cut at each "
+                    "1 January): make the return again with `visible foi-return --edition 2024`",
+                )
+            )
+    definition = document["missing_or_absent"]["code"]
+    if collection.missing_definition and definition != collection.missing_definition:
+        problems.append(
+            Problem(
+                f"{source} at missing_or_absent.code",
+                f"is {definition} but the collection counts 'missing or absent' as "
+                f"{collection.missing_definition} ({collection.get_missing_definition_display()}): "
+                f"make the return again with `--missing-definition {collection.missing_definition}`",
+            )
+        )
+    if document["disclosure_control"]["applied"]:
+        problems.append(
+            Problem(
+                f"{source} at disclosure_control.applied",
+                "is true: send the unsuppressed return (figures 1-5 shown). The national body "
+                "applies disclosure control itself before anything is published",
+            )
+        )
+    else:
+        for number, period in enumerate(document["periods"]):
+            for group, measures in period["counts"].items():
+                for measure, value in measures.items():
+                    if isinstance(value, str) and value != disclosure.NOT_AVAILABLE:
+                        problems.append(
+                            Problem(
+                                f"{source} at periods.{number}.counts.{group}.{measure}",
+                                f"is '{value}', a suppressed figure: send the actual count, or "
+                                "':' if it is not available",
+                            )
+                        )
+    if problems:
+        raise ReturnProblems(problems[:MAX_PROBLEMS_SHOWN])
 
 
 def from_json(
@@ -495,7 +625,18 @@ def from_template(
     raw: bytes, filename: str, authority: Authority, collection: Collection, generated_by: str
 ) -> dict[str, Any]:
     """The spreadsheet template (XLSX with sheets Counts and, optionally, Nationality; or a CSV
-    of the Counts sheet) as a return document. A blank figure is 'not available' (:)."""
+    of the Counts sheet) as a return document. A blank figure is 'not available' (:). The
+    template is the 2016 edition's: a 2024 collection takes the 2024-edition JSON."""
+    if collection.edition == Edition.E2024 and filename.lower().endswith((".xlsx", ".csv")):
+        raise ReturnProblems(
+            [
+                Problem(
+                    filename,
+                    f"is the 2016 edition's spreadsheet template but '{collection.name}' collects "
+                    f"the 2024 edition of the data request: {HOW_TO_WRITE[Edition.E2024]}",
+                )
+            ]
+        )
     document = empty_document(authority, collection, generated_by)
     problems: list[Problem] = []
     if filename.lower().endswith(".xlsx"):
@@ -591,7 +732,19 @@ def from_keyed(
     collection: Collection,
     generated_by: str,
 ) -> dict[str, Any]:
-    """Figures keyed in from a letter: (group, measure) -> count, or None where not given."""
+    """Figures keyed in from a letter: (group, measure) -> count, or None where not given.
+    They fill in the 2016 edition's return; a 2024 collection takes the 2024-edition JSON."""
+    if collection.edition == Edition.E2024:
+        raise ReturnProblems(
+            [
+                Problem(
+                    "the keyed return",
+                    f"fills in the 2016 edition's figures but '{collection.name}' collects the "
+                    f"2024 edition of the data request: upload the authority's return, "
+                    f"{HOW_TO_WRITE[Edition.E2024]}",
+                )
+            ]
+        )
     document = empty_document(authority, collection, generated_by)
     for (group, measure), value in values.items():
         if group not in GROUP_CODES or measure not in MEASURE_CODES:

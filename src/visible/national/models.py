@@ -9,10 +9,43 @@ from django.db import models
 from visible.reference.models import Authority
 
 
+class Edition(models.TextChoices):
+    """Which data request a collection asks: its returns are checked against that schema."""
+
+    E2016 = "2016", "2016 edition (Heading back to harm): one period, schema 1.x"
+    E2024 = (
+        "2024",
+        (
+            "2024 edition: calendar years plus a part year, with the overlap of unaccompanied or "
+            "separated and trafficked children, schema 2.x"
+        ),
+    )
+
+
+class MissingDefinition(models.TextChoices):
+    """How a 2024 collection's request counts 'missing or absent' (returns/edition2024.py)."""
+
+    MISSING_OR_AWAY = "missing_or_away", "Missing or away from placement (SSDA903 M and A)"
+    MISSING_ONLY = "missing_only", "Missing only (SSDA903 M)"
+
+
 class Collection(models.Model):
-    """One data request, for one period, addressed to every authority in force in it."""
+    """One data request, for one period, addressed to every authority in force in it. A 2024
+    collection's periods are its dates cut at each 1 January (edition2024.request_periods)."""
 
     name = models.CharField(max_length=200, unique=True)
+    edition = models.CharField(
+        max_length=4,
+        choices=Edition.choices,
+        default=Edition.E2016,
+        help_text="The data request asked: returns are checked against its schema",
+    )
+    missing_definition = models.CharField(
+        max_length=20,
+        choices=MissingDefinition.choices,
+        blank=True,
+        help_text="2024 edition only: how 'missing or absent' is counted; every return must agree",
+    )
     period_from = models.DateField()
     period_to = models.DateField(help_text="Last day of the period (inclusive)")
     due_on = models.DateField(help_text="When returns are due")
@@ -25,6 +58,10 @@ class Collection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_2024(self) -> bool:
+        return self.edition == Edition.E2024
 
 
 class RequestStatus(models.TextChoices):

@@ -51,6 +51,10 @@ def check(
     previous: dict[str, Any] | None = None,
     stated_percentages: dict[str, float] | None = None,
 ) -> list[Finding]:
+    from .ingest import edition_of
+
+    if edition_of(document) == "2024":
+        return check_2024(document, previous)
     findings: list[Finding] = []
     counts = document["counts"]
 
@@ -185,5 +189,101 @@ def check(
                     f"({_day(previous['period']['from'])} to {_day(previous['period']['to'])})",
                 )
     # One finding per message, in rule order.
+    unique = {(f.rule, f.message): f for f in findings}
+    return sorted(unique.values(), key=lambda f: (f.rule, f.message))
+
+
+# --- the 2024 edition ----------------------------------------------------------------------------
+
+
+def _whole_years(document: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """A 2024-edition return's whole calendar years: year -> that period."""
+    return {int(p["from"][:4]): p for p in document["periods"] if not p["part_year"]}
+
+
+def check_2024(document: dict[str, Any], previous: dict[str, Any] | None = None) -> list[Finding]:
+    """The same rules on a 2024-edition return, period by period: DQ1 to DQ3 in each group;
+    DQ4 each group against its disjoint parts (trafficked = trafficked only + overlap, and so
+    on); DQ7 the overlap (or either group) bigger than a group that includes it; DQ6 a whole
+    calendar year against the year before it (in this return, or the same authority's previous
+    2024-edition return). Part years are not compared. DQ5 (stated percentages) has nothing
+    to check: a 2024 return arrives as the JSON Visible writes."""
+    from visible.returns.edition2024 import GROUPS_2024, PARTS
+
+    labels = dict(GROUPS_2024)
+    findings: list[Finding] = []
+
+    def add(rule: str, message: str) -> None:
+        findings.append(Finding(rule, message))
+
+    for period in document["periods"]:
+        when, counts = period["label"], period["counts"]
+        for group, label in GROUPS_2024:
+            c = counts[group]
+            children, went = _n(c, "children"), _n(c, "children_missing_or_absent")
+            incidents, still = _n(c, "incidents_missing_or_absent"), _n(c, "children_still_missing")
+            if children is not None and went is not None and went > children:
+                add(
+                    "DQ1",
+                    f"{when}, {label}: {went} went missing or absent but only {children} were "
+                    "in care",
+                )
+            if went is not None and incidents is not None and incidents < went:
+                add(
+                    "DQ2",
+                    f"{when}, {label}: {incidents} incidents for {went} children who went "
+                    "missing or absent (each child who went missing had at least one)",
+                )
+            if still is not None and went is not None and still > went:
+                add(
+                    "DQ3",
+                    f"{when}, {label}: {still} still missing but only {went} went missing or absent",
+                )
+        for measure in ("children", "children_missing_or_absent", "incidents_missing_or_absent"):
+            words = measure.replace("_", " ")
+            for whole, parts in PARTS:
+                total = _n(counts[whole], measure)
+                values = [v for v in (_n(counts[p], measure) for p in parts) if v is not None]
+                if total is not None and len(values) == len(parts) and sum(values) != total:
+                    add(
+                        "DQ4",
+                        f"{when}: {' and '.join(labels[p] for p in parts)} add up to "
+                        f"{sum(values)}, not the {total} {labels[whole]} ({words})",
+                    )
+            for part, wholes in (
+                ("overlap", ("trafficked", "uasc_or_separated")),
+                ("trafficked", ("any",)),
+                ("uasc_or_separated", ("any",)),
+            ):
+                n = _n(counts[part], measure)
+                for whole in wholes:
+                    total = _n(counts[whole], measure)
+                    if n is not None and total is not None and n > total:
+                        add(
+                            "DQ7",
+                            f"{when}: {labels[part]} ({n}) is more than {labels[whole]} "
+                            f"({total}), which includes them ({words})",
+                        )
+    years = _whole_years(document)
+    earlier = _whole_years(previous) if previous is not None else {}
+    for year, period in sorted(years.items()):
+        before = years.get(year - 1) or earlier.get(year - 1)
+        if before is None:
+            continue
+        for group in ("trafficked", "uasc_or_separated"):
+            was, now = (
+                _n(before["counts"][group], "children"),
+                _n(period["counts"][group], "children"),
+            )
+            if (
+                was is not None
+                and now is not None
+                and abs(now - was) >= SUDDEN_CHANGE_MIN
+                and abs(now - was) > SUDDEN_CHANGE_RATIO * max(was, 1)
+            ):
+                add(
+                    "DQ6",
+                    f"{labels[group]}: {now} children in {year}, against {was} in {year - 1}",
+                )
     unique = {(f.rule, f.message): f for f in findings}
     return sorted(unique.values(), key=lambda f: (f.rule, f.message))

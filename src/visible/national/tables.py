@@ -647,9 +647,10 @@ def police_challenges(period_from, period_to) -> Table:
 
 def trend(collections: list[Collection], collected: dict[int, Collected] | None = None) -> Table:
     """National totals across collections, oldest first (from ``collected`` where a
-    collection's returns have been read already)."""
+    collection's returns have been read already). 2016-edition collections only: a 2024
+    collection counts calendar years and 'missing or absent' (its trend is request_trend)."""
     collected = collected or {}
-    ordered = sorted(collections, key=lambda c: c.period_to)
+    ordered = sorted((c for c in collections if not c.is_2024), key=lambda c: c.period_to)
     columns = [
         Column(f"{g}:{m}", f"{label}: {'children' if m == 'children' else 'went missing or away'}")
         for g, label in HEADLINE
@@ -734,7 +735,6 @@ PUBLISHED_FINDINGS: tuple[tuple[str, dict[tuple[str, str], int], str], ...] = (
 def add_2024_documents(documents: list[dict[str, Any]]) -> dict[str, dict[tuple[str, str], int]]:
     """Period label -> (group, measure) -> the sum over the authorities' unsuppressed 2024
     returns (schema 2.x). A suppressed file cannot be added up: refused, naming it."""
-    totals: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     for document in documents:
         name = document.get("authority", {}).get("name", "a return")
         if not str(document.get("schema_version", "")).startswith("2."):
@@ -747,9 +747,17 @@ def add_2024_documents(documents: list[dict[str, Any]]) -> dict[str, dict[tuple[
                 f"{name}: the file has disclosure control applied, so its figures cannot be "
                 "added up; send the unsuppressed file (it stays inside the national body)"
             )
-        for period in document["periods"]:
-            for group, measures in period["counts"].items():
-                for measure, value in measures.items():
+    return add_2024_periods(period for document in documents for period in document["periods"])
+
+
+def add_2024_periods(periods) -> dict[str, dict[tuple[str, str], int]]:
+    """Period label -> (group, measure) -> the sum of these periods' counts (each a period of
+    an unsuppressed 2024-edition return). A figure not available (:) adds nothing."""
+    totals: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for period in periods:
+        for group, measures in period["counts"].items():
+            for measure, value in measures.items():
+                if value != disclosure.NOT_AVAILABLE:
                     totals[period["label"]][group, measure] += int(value)
     return {label: dict(values) for label, values in totals.items()}
 
@@ -843,3 +851,33 @@ def request_trend(visible_rows: dict[str, dict[tuple[str, str], int]] | None = N
         },
         notes=notes,
     )
+
+
+def tables_2024(data: Collected) -> list[Table]:
+    """A 2024-edition collection's tables, from the latest return of each authority: who
+    answered; for each of the collection's periods (its dates cut at each 1 January) the table
+    in the reports' published shape; the trend across every request's years with this
+    collection's totals; and the challenges to police grades in the collection's period."""
+    from visible.returns.edition2024 import request_periods
+
+    collection = data.collection
+    given = [r for r in data.returns if r.counts is not None]
+    totals = add_2024_periods(period for r in given for period in (r.counts or {})["periods"])
+    covered = len(given) + sum(
+        1 for r in data.returns if r.status == RequestStatus.NO_SUCH_CHILDREN
+    )
+    built = [statuses(data)]
+    periods = request_periods(collection.period_from, collection.period_to)
+    for period in periods:
+        table = published_shape(period.label, totals.get(period.label, {}), len(given))
+        table.key = f"period_{period.start:%Y%m%d}_{period.end:%Y%m%d}"
+        table.coverage = _coverage(data, covered)
+        built.append(table)
+    built.append(request_trend({p.label: totals[p.label] for p in periods if p.label in totals}))
+    built.append(police_challenges(collection.period_from, collection.period_to))
+    return built
+
+
+def collection_tables(data: Collected) -> list[Table]:
+    """Every table of a collection, in its edition's shape."""
+    return tables_2024(data) if data.collection.is_2024 else all_tables(data)

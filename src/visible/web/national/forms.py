@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from visible.national import ingest
-from visible.national.models import RequestStatus
+from visible.national.models import Edition, MissingDefinition, RequestStatus
 from visible.returns import foi
 
 from ..fields import GovukDateField
@@ -23,6 +23,28 @@ class CollectionForm(forms.Form):
     period_from = GovukDateField(label="First day of the period", help_text="For example 1 9 2024")
     period_to = GovukDateField(label="Last day of the period", help_text="For example 31 8 2025")
     due_on = GovukDateField(label="Returns due by", help_text="For example 30 11 2025")
+    edition = forms.ChoiceField(
+        label="Edition of the data request",
+        help_text="Returns are checked against the edition's schema: a return of the other "
+        "edition is refused",
+        widget=forms.RadioSelect,
+        choices=Edition.choices,
+        initial=Edition.E2016,
+        required=False,  # the 2016 edition unless another is chosen, as before editions
+    )
+    missing_definition = forms.ChoiceField(
+        label="2024 edition only: how 'missing or absent' is counted",
+        help_text="Every return must count it the same way (it says which it used). The "
+        "periods are the collection's dates cut at each 1 January: whole calendar years, "
+        "and a part year at either end",
+        widget=forms.RadioSelect,
+        choices=MissingDefinition.choices,
+        initial=MissingDefinition.MISSING_OR_AWAY,
+        required=False,
+    )
+
+    def clean_edition(self) -> str:
+        return self.cleaned_data.get("edition") or Edition.E2016
 
 
 class StatusForm(forms.Form):
@@ -51,6 +73,14 @@ class UploadForm(forms.Form):
         error_messages={"required": "Choose the file to upload"},
     )
     note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+
+    def __init__(self, *args, edition: str = Edition.E2016, **kwargs):
+        super().__init__(*args, **kwargs)
+        if edition == Edition.E2024:
+            self.fields["file"].help_text = (
+                "The 2024-edition JSON file: `visible foi-return --edition 2024 --format json`, "
+                "unsuppressed"
+            )
 
 
 class KeyedForm(forms.Form):

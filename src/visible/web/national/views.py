@@ -33,7 +33,7 @@ from visible.national.models import (
     Submission,
 )
 from visible.reference.models import Authority
-from visible.returns import foi
+from visible.returns import edition2024, foi
 from visible.returns.formats import published
 
 from ..common import apply_errors, staff_view
@@ -104,7 +104,7 @@ def national_home(request: ViewerRequest) -> HttpResponse:
                 + statuses.get(RequestStatus.PARTIAL, 0),
             }
         )
-    trend = tables.trend(collections) if len(collections) > 1 else None
+    trend = tables.trend(collections) if sum(not c.is_2024 for c in collections) > 1 else None
     record(
         request.viewer,
         AuditAction.LIST,
@@ -138,7 +138,13 @@ def collection_new(request: ViewerRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             collection = actions.open_collection(
-                request.viewer, data["name"], data["period_from"], data["period_to"], data["due_on"]
+                request.viewer,
+                data["name"],
+                data["period_from"],
+                data["period_to"],
+                data["due_on"],
+                edition=data["edition"],
+                missing_definition=data["missing_definition"],
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -236,6 +242,7 @@ def request_detail(request: ViewerRequest, pk: int, code: str) -> HttpResponse:
         request.POST if action == "upload" else None,
         request.FILES if action == "upload" else None,
         prefix="upload",
+        edition=collection.edition,
     )
     keyed_form = KeyedForm(request.POST if action == "keyed" else None, prefix="keyed")
     problems: dict = {}
@@ -346,7 +353,18 @@ def request_detail(request: ViewerRequest, pk: int, code: str) -> HttpResponse:
         summary=f"Viewed the return of {req.authority.name} for '{collection.name}'",
     )
     headline = []
-    if latest:
+    if latest and collection.is_2024:
+        labels = dict(tables.PUBLISHED_COLUMNS)
+        for period in latest.document["periods"]:
+            for group in actions.HEADLINE_2024:
+                counts = period["counts"][group]
+                headline.append(
+                    {
+                        "label": f"{period['label']}: {labels[group]}",
+                        "values": [counts[m] for m in edition2024.MEASURE_CODES_2024],
+                    }
+                )
+    elif latest:
         labels = {g.code: g.label for g in foi.GROUPS}
         for group in ingest.KEYED_GROUPS:
             counts = latest.document["counts"][group]
@@ -494,8 +512,8 @@ def collection_tables(request: ViewerRequest, pk: int) -> HttpResponse:
     collection = _collection(pk)
     grouping = _grouping(request)
     suppress = request.GET.get("view", "published") != "unsuppressed"
-    data = tables.collect(collection, grouping)
-    built = tables.all_tables(data)
+    data = tables.collect(collection, grouping, with_detail=not collection.is_2024)
+    built = tables.collection_tables(data)
     shown = [
         {"table": t, "rows": _rows(t, suppress), "chart": _chart(t, suppress, f"chart-{t.key}")}
         for t in built
@@ -517,8 +535,9 @@ def collection_tables(request: ViewerRequest, pk: int) -> HttpResponse:
             "suppress": suppress,
             "grouping": grouping,
             "groupings": Grouping.objects.all(),
-            "map": _map(data, suppress),
-            "map_rows": _map_rows(data, suppress),
+            # A 2024 collection's tables are national, period by period: no map, no regions.
+            "map": None if collection.is_2024 else _map(data, suppress),
+            "map_rows": None if collection.is_2024 else _map_rows(data, suppress),
             "query": request.GET.urlencode(),
         },
     )
@@ -531,8 +550,8 @@ def collection_export(request: ViewerRequest, pk: int, fmt: str) -> HttpResponse
         raise Http404("No such format")
     collection = _collection(pk)
     grouping = _grouping(request)
-    data = tables.collect(collection, grouping)
-    built = tables.all_tables(data)
+    data = tables.collect(collection, grouping, with_detail=not collection.is_2024)
+    built = tables.collection_tables(data)
     which = request.GET.get("table", "")
     slug = collection.name.lower().replace(" ", "-")
     if which:
@@ -569,7 +588,7 @@ def _pdf(collection: Collection, built: list[tables.Table], data: tables.Collect
         {
             "collection": collection,
             "tables": shown,
-            "map": _map(data, True),
+            "map": None if collection.is_2024 else _map(data, True),
             "note": export.NOTE,
             "generated": timezone.localtime(),
         },
@@ -679,8 +698,13 @@ def council_collections(request: ViewerRequest) -> HttpResponse:
                 + (f". {not_linked_sentence(bases)}" if unlinked else ""),
             )
             return redirect("web:national-council")
-        result = foi.count_return([org.authority], start, end)
-        document = published(result, suppress=False)
+        if req.collection.is_2024:
+            definition = req.collection.missing_definition or edition2024.DEFAULT_DEFINITION
+            document = edition2024.published(
+                edition2024.count_2024([req.authority], start, end, definition)
+            )
+        else:
+            document = published(foi.count_return([org.authority], start, end), suppress=False)
         document["generated_by"] = f"{document['generated_by']} for {viewer.display_name}"
         submission = actions.receive(viewer, req, document, ReceivedVia.VISIBLE)
         messages.success(
