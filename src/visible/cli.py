@@ -20,6 +20,7 @@ visible.installation.)
     visible import 903|factors ...    import an SSDA903 return or CIN census factors
     visible import register FILE ...  import a council's register from its case system
     visible rota import FILE ...      add a rota file's shifts to an organisation's on-call rota
+    visible nrm-pilot show|add|end    a council's dates in the NRM decision-making pilot
     visible export 903 ...            write an SSDA903 return
     visible foi-return ...            the report's data request (Appendix 1), answered
     visible sso show|check|disable ORG  an organisation's single sign-on (docs/sso.md)
@@ -434,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     from visible.rota.cli import add_commands as add_rota_commands
 
     add_rota_commands(sub)  # rota import
+    from visible.children.cli import add_commands as add_nrm_pilot_commands
+
+    add_nrm_pilot_commands(sub)  # nrm-pilot
     from visible.national.cli import add_commands as add_national_commands
 
     add_national_commands(sub)  # national-2024

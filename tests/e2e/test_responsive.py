@@ -91,7 +91,12 @@ def main_pages(page: Page, role: str, demo) -> list[str]:
             f"/children/{demo.child}/safety-plan",
         ]
     if role == "manager":
-        paths += ["/returns/foi/", "/returns/national/", demo.partnership_report]
+        paths += [
+            "/returns/foi/",
+            "/returns/national/",
+            demo.partnership_report,
+            "/organisation/nrm-pilot",
+        ]
     if role in ("police-officer", "spoc"):
         page.goto("/police/missing")
         episode = page.locator("main a[href^='/episodes/']").first.get_attribute("href")

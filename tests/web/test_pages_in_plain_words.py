@@ -186,8 +186,13 @@ def test_every_demo_page_is_in_plain_words(monkeypatch):
     extra = {
         "sw.croydon": headline,
         "coordinator.croydon": [*headline, "/risk-settings/"],
-        "manager.croydon": [*headline, "/risk-settings/", demo.partnership_report],
-        "admin.croydon": ["/people/"],
+        "manager.croydon": [
+            *headline,
+            "/risk-settings/",
+            "/organisation/nrm-pilot",
+            demo.partnership_report,
+        ],
+        "admin.croydon": ["/people/", "/organisation/nrm-pilot"],
         "officer.met": ["/police/missing"],
         "spoc.met": ["/police/missing"],
         "analyst.national": [demo.national_tables],

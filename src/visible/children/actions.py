@@ -24,7 +24,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from visible.access import register as policy
-from visible.agencies.models import ROLES_THAT_EDIT_REGISTER, Membership, Role, Team
+from visible.agencies.models import (
+    ROLES_THAT_EDIT_REGISTER,
+    Membership,
+    Organisation,
+    Role,
+    Team,
+)
 from visible.agencies.viewer import Viewer
 from visible.audit.log import plain_value as _plain
 from visible.audit.log import record, record_for
@@ -773,13 +779,7 @@ def _nrm_clock(child: Child, values: dict[str, Any]) -> dict[str, str]:
     """Who decides the referral (risk/nrm.py: the council's pilot dates, the child's age, a
     disputed age, a public-order case) and the reasonable grounds test of its day."""
     referred_on = values["referred_on"]
-    in_pilot = (
-        NrmPilot.objects.filter(
-            organisation_id=child.responsible_organisation_id, start_date__lte=referred_on
-        )
-        .exclude(end_date__lt=referred_on)
-        .exists()
-    )
+    in_pilot = nrm_pilot_on(child.responsible_organisation_id, referred_on) is not None
     disputed = child.flags.active_on(referred_on).filter(
         kind=FlagKind.AGE_DISPUTED
     ).exists() or getattr(
@@ -799,35 +799,153 @@ def _nrm_clock(child: Child, values: dict[str, Any]) -> dict[str, str]:
     return {"decided_by": who, "rg_threshold": nrm_rules.threshold_on(referred_on)}
 
 
+# Who may say when their council is in the devolved decision-making pilot.
+NRM_PILOT_ROLES = (Role.SENIOR_MANAGER, Role.ORGANISATION_ADMIN)
+
+
+def can_set_nrm_pilot(viewer: Viewer) -> bool:
+    """A senior manager or organisation administrator of a council (a responsible body)."""
+    organisation = viewer.organisation
+    return bool(
+        organisation and organisation.is_responsible_body and viewer.has_role(*NRM_PILOT_ROLES)
+    )
+
+
+def nrm_pilot_on(organisation_id: int | None, day: dt.date) -> NrmPilot | None:
+    """The council's pilot period that includes `day`, if any (periods never overlap)."""
+    if organisation_id is None:
+        return None
+    return (
+        NrmPilot.objects.filter(organisation_id=organisation_id, start_date__lte=day)
+        .exclude(end_date__lt=day)
+        .first()
+    )
+
+
+def _require_nrm_pilot_setter(viewer: Viewer) -> Organisation:
+    if not can_set_nrm_pilot(viewer):
+        raise PermissionDenied(
+            "Only a senior manager or an organisation administrator of a council can say when "
+            "it is in the NRM decision-making pilot"
+        )
+    organisation = viewer.organisation
+    assert organisation is not None  # can_set_nrm_pilot
+    # One change to a council's pilot dates at a time: two overlapping periods added at once
+    # would each pass the overlap check.
+    Organisation.objects.select_for_update(no_key=True).filter(pk=organisation.pk).first()
+    return organisation
+
+
+def _retime_nrm_referrals(
+    viewer: Viewer, organisation_id: int, since: dt.date, until: dt.date | None
+) -> int:
+    """Work out again who decides each of the council's referrals made between `since` and
+    `until` (R-NRM-RG's clock follows it), now its pilot dates have changed: each one changed
+    is recorded on the child's history. How many changed."""
+    referrals = NrmReferral.objects.filter(
+        child__responsible_organisation_id=organisation_id, referred_on__gte=since
+    ).select_related("child")
+    if until is not None:
+        referrals = referrals.filter(referred_on__lte=until)
+    changed = 0
+    for referral in referrals.order_by("pk"):
+        clock = _nrm_clock(
+            referral.child,
+            {"referred_on": referral.referred_on, "public_order": referral.public_order},
+        )
+        if clock["decided_by"] == referral.decided_by:
+            continue
+        before = referral.decided_by
+        referral.decided_by = clock["decided_by"]
+        referral.save(update_fields=["decided_by"])
+        _bump(referral.child)
+        record_for(
+            viewer,
+            AuditAction.CHANGE,
+            referral,
+            referral.child_id,
+            "NRM referral: who decides, worked out again from the council's pilot dates",
+            {"record": "NRM referral", "changes": {"decided_by": [before, referral.decided_by]}},
+        )
+        changed += 1
+    return changed
+
+
+def _pilot_span(start: dt.date, end: dt.date | None) -> str:
+    return f"from {start:%d/%m/%Y}" + (f" to {end:%d/%m/%Y}" if end else "")
+
+
 @transaction.atomic
 def set_nrm_pilot(
     viewer: Viewer, start_date: dt.date, end_date: dt.date | None, now: dt.datetime
 ) -> NrmPilot:
     """The viewer's council joins the devolved decision-making pilot from `start_date` (to
-    `end_date`, if it has left): referrals made then are timed by the panel's 45 days."""
-    if viewer.organisation is None or viewer.role not in (
-        Role.SENIOR_MANAGER,
-        Role.ORGANISATION_ADMIN,
-    ):
-        raise PermissionDenied("Only a senior manager or administrator of the council can say so")
+    `end_date`, if it has left): referrals made then are timed by the panel's 45 days, those
+    already recorded too (worked out again). A period may not overlap another of the council's."""
+    organisation = _require_nrm_pilot_setter(viewer)
     p = Problems()
     check_period(p, start_date, end_date, "Pilot", timezone.localdate(now))
+    if not p.errors:
+        check_no_overlap(
+            p,
+            start_date,
+            end_date,
+            NrmPilot.objects.filter(organisation=organisation).values_list(
+                "start_date", "end_date"
+            ),
+            "pilot period",
+        )
     p.raise_if_any()
     pilot = NrmPilot.objects.create(
-        organisation=viewer.organisation,
+        organisation=organisation,
         start_date=start_date,
         end_date=end_date,
         recorded_by_name=viewer.display_name,
         recorded_at=now,
     )
+    retimed = _retime_nrm_referrals(viewer, organisation.pk, start_date, end_date)
     record(
         viewer,
         AuditAction.CREATE,
         object_type="nrmpilot",
         object_id=pilot.pk,
-        summary=f"In the NRM devolved decision-making pilot from {start_date:%d/%m/%Y}"
-        + (f" to {end_date:%d/%m/%Y}" if end_date else ""),
-        detail={"start_date": _plain(start_date), "end_date": _plain(end_date)},
+        summary=f"In the NRM devolved decision-making pilot {_pilot_span(start_date, end_date)}",
+        detail={
+            "start_date": _plain(start_date),
+            "end_date": _plain(end_date),
+            "referrals_retimed": retimed,
+        },
+    )
+    return pilot
+
+
+@transaction.atomic
+def end_nrm_pilot(viewer: Viewer, end_date: dt.date, now: dt.datetime) -> NrmPilot:
+    """The viewer's council left the devolved decision-making pilot on `end_date` (its last
+    day in it): the open period ends, and referrals made after it go back to the Home Office's
+    5 working days (those already recorded are worked out again)."""
+    organisation = _require_nrm_pilot_setter(viewer)
+    pilot = NrmPilot.objects.filter(organisation=organisation, end_date__isnull=True).first()
+    p = Problems()
+    if pilot is None:
+        p.add("end_date", "Your council is not in the pilot now: there is no open period to end")
+    else:
+        check_period(p, pilot.start_date, end_date, "Pilot", timezone.localdate(now))
+    p.raise_if_any()
+    assert pilot is not None
+    pilot.end_date = end_date
+    pilot.save(update_fields=["end_date"])
+    retimed = _retime_nrm_referrals(viewer, organisation.pk, end_date + dt.timedelta(days=1), None)
+    record(
+        viewer,
+        AuditAction.CHANGE,
+        object_type="nrmpilot",
+        object_id=pilot.pk,
+        summary=f"Left the NRM devolved decision-making pilot on {end_date:%d/%m/%Y}",
+        detail={
+            "changes": {"end_date": [None, _plain(end_date)]},
+            "referrals_retimed": retimed,
+        },
     )
     return pilot
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("visible.web.sso.urls")),
     path("", include("visible.web.organisations.urls")),
     path("", include("visible.web.notifications.urls")),
+    path("", include("visible.web.nrmpilot.urls")),
     path("", include("visible.web.people.urls")),
     path("", include("visible.web.rota.urls")),
 ]
