@@ -197,6 +197,7 @@ FILL: dict[object, Id | Arg] = {
     ("rota", "pk"): Id(lambda w: w["shift"].pk),
     # A challenge to the Met's grade of council A's child (R-POLICE-GRADE): the Met's.
     ("challenges", "pk"): Id(lambda w: w["challenge"].pk),
+    ("police-challenges", "pk"): Id(lambda w: w["challenge"].pk),  # the API's answer
     # Council A's National Transfer Scheme transfer (to a council no outsider here is in).
     ("transfers", "pk"): Id(lambda w: w["nts_transfer"].pk),
     "name_pk": _ids("name_pk"),

@@ -14,7 +14,7 @@ from visible.agencies.viewer import Viewer
 from visible.audit.log import record
 from visible.audit.models import AuditAction
 from visible.children.models import Child, Flag, Placement
-from visible.missing.models import Episode
+from visible.missing.models import Episode, PoliceGradeChallenge
 
 from . import missing as missing_policy
 from . import register as register_policy
@@ -228,6 +228,59 @@ def child_for_grab_pack(viewer: Viewer, pk: int) -> Child:
         )
         raise Http404("No child record with that number is available to you")
     return child
+
+
+def open_police_challenge(viewer: Viewer, pk: int, purpose: str = "") -> PoliceGradeChallenge:
+    """A challenge to a police grade (R-POLICE-GRADE), if the viewer is the trafficking SPOC of
+    the force it is addressed to or sees the episode in full (access.missing.can_see_challenge);
+    otherwise 404, the attempt audited. The view is audited."""
+    challenge = (
+        PoliceGradeChallenge.objects.select_related(
+            "episode__child", "police_grading", "force", "episode__police_force"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if challenge is None or not missing_policy.can_see_challenge(viewer, challenge):
+        deny(
+            viewer,
+            "policegradechallenge",
+            pk,
+            challenge.episode.child if challenge else None,
+            "Tried to open a challenge to a police grade outside their access",
+            purpose,
+        )
+        raise Http404("No challenge with that number is available to you")
+    record(
+        viewer,
+        AuditAction.VIEW,
+        object_type="policegradechallenge",
+        object_id=challenge.pk,
+        child_id=challenge.episode.child_id,
+        summary="Viewed a challenge to a police grade",
+        purpose=purpose,
+    )
+    return challenge
+
+
+def challenge_to_answer(viewer: Viewer, pk: int, purpose: str) -> PoliceGradeChallenge:
+    """Seen (open_police_challenge, else 404), then access.missing.can_answer_challenge (else
+    403, audited): only the trafficking SPOC of the force it is addressed to answers."""
+    challenge = open_police_challenge(viewer, pk, purpose)
+    if not missing_policy.can_answer_challenge(viewer, challenge):
+        deny(
+            viewer,
+            "policegradechallenge",
+            challenge.pk,
+            challenge.episode.child,
+            f"Tried to {purpose} without permission",
+            purpose,
+        )
+        raise PermissionDenied(
+            "Only the trafficking single point of contact of the force it is addressed to can "
+            "answer this challenge"
+        )
+    return challenge
 
 
 def visible_open_episodes(viewer: Viewer):

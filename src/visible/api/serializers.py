@@ -17,7 +17,14 @@ from visible.children.models import (
     PlacementDetail,
     Sex,
 )
-from visible.missing.models import Category, FoundBy, LogKind, ReporterRole
+from visible.missing.models import (
+    POLICE_GRADE_CHOICES,
+    Category,
+    ChallengeAnswer,
+    FoundBy,
+    LogKind,
+    ReporterRole,
+)
 from visible.people import queries as people_queries
 from visible.reference.codes import PLACEMENT_TYPES
 from visible.reference.nationalities import nationality_name
@@ -775,6 +782,165 @@ def episode_data(episode, full: bool) -> dict:
         }
     )
     return EpisodeOut(data).data
+
+
+# --- the police's grades and Visible's challenges (R-POLICE-GRADE) ---------------------------
+
+POLICE_GRADES_GIVEN = [c for c in POLICE_GRADE_CHOICES if c[0] != "not_given"]
+
+
+class PoliceGradeInput(WriteInput):
+    """The grade the force gave, as the web page's form takes it (missing.actions
+    .record_police_grade checks the rest, with the page's messages)."""
+
+    answered_with = "PoliceGradingOut"
+
+    as_written = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="The grade exactly as the force wrote it, e.g. 'Medium risk', 'ABSENT', 'NAR'",
+    )
+    category = serializers.ChoiceField(
+        choices=POLICE_GRADE_CHOICES,
+        required=False,
+        help_text="Which of the College of Policing APP grades it is. Optional when the words "
+        "name exactly one; refused if the words name another. With neither, 'not_given'.",
+    )
+    graded_at = StrictDateTimeField(
+        required=False,
+        help_text="When the force graded, if it said: not before the child was "
+        "last seen, not in the future",
+    )
+
+
+class ChallengeAnswerInput(WriteInput):
+    """The force's trafficking SPOC answers Visible's challenge, as on the challenge's page."""
+
+    answered_with = "PoliceChallengeOut"
+
+    answer = serializers.ChoiceField(
+        choices=ChallengeAnswer.choices,
+        help_text="regraded: the force changed its grade (give regraded_to); kept: it kept it",
+    )
+    answer_reasons = StrictCharField(
+        max_length=10000, allow_blank=True, help_text="The force's reasons, either way"
+    )
+    regraded_to = serializers.ChoiceField(
+        choices=POLICE_GRADES_GIVEN,
+        required=False,
+        allow_blank=True,
+        help_text="The force's new grade, when it changed its grade; leave out when it kept it",
+    )
+
+
+class PoliceGradingOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    force = serializers.CharField(help_text="The police force whose grade it is")
+    as_written = serializers.CharField(help_text="Exactly as the force wrote it ('' if no words)")
+    category = serializers.ChoiceField(choices=POLICE_GRADE_CHOICES)
+    category_label = serializers.CharField()
+    graded_at = UtcDateTimeField(allow_null=True, help_text="When the force graded, if it said")
+    visible_grade = serializers.CharField(help_text="Visible's grade when this grade arrived")
+    recorded_by_name = serializers.CharField()
+    recorded_by_organisation = serializers.CharField()
+    recorded_at = UtcDateTimeField()
+    challenge_id = serializers.IntegerField(
+        allow_null=True, help_text="The challenge this grade opened, if it opened one"
+    )
+
+
+class PoliceChallengeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    episode_id = serializers.IntegerField()
+    police_grading_id = serializers.IntegerField(help_text="The grade challenged")
+    force = serializers.CharField(help_text="The force whose trafficking SPOC it is put to")
+    police_grade = serializers.ChoiceField(
+        choices=POLICE_GRADE_CHOICES, help_text="The grade challenged"
+    )
+    proposed_grade = serializers.CharField(help_text="Visible's grade: high")
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="The risk engine's reasons for high"
+    )
+    opened_at = UtcDateTimeField()
+    state = serializers.ChoiceField(choices=[("open", "open"), ("answered", "answered")])
+    answer = serializers.CharField(help_text="regraded, kept, or '' while open")
+    answer_reasons = serializers.CharField()
+    regraded_to = serializers.CharField(help_text="The force's new grade, if it changed it")
+    answered_at = UtcDateTimeField(allow_null=True)
+    answered_by_name = serializers.CharField()
+    outcome = serializers.CharField(
+        help_text="regraded_high, regraded_below_high, kept, or '' while open"
+    )
+    outcome_label = serializers.CharField()
+
+
+class PoliceGradesOut(serializers.Serializer):
+    episode_id = serializers.IntegerField()
+    access = serializers.ChoiceField(choices=[("full", "full"), ("limited", "limited")])
+    police_gradings = PoliceGradingOut(
+        many=True,
+        help_text="The force's grades as received, newest first; empty in the limited view",
+    )
+    challenges = PoliceChallengeOut(
+        many=True, help_text="Visible's challenges to them, newest first; empty in the limited view"
+    )
+
+
+def _challenge_row(challenge) -> dict:
+    return {
+        "id": challenge.pk,
+        "episode_id": challenge.episode_id,
+        "police_grading_id": challenge.police_grading_id,
+        "force": challenge.force.name,
+        "police_grade": challenge.police_grading.category,
+        "proposed_grade": challenge.proposed_grade,
+        "reasons": challenge.reason_texts,
+        "opened_at": challenge.opened_at,
+        "state": "open" if challenge.is_open else "answered",
+        "answer": challenge.answer,
+        "answer_reasons": challenge.answer_reasons,
+        "regraded_to": challenge.regraded_to,
+        "answered_at": challenge.answered_at,
+        "answered_by_name": challenge.answered_by_name,
+        "outcome": challenge.outcome,
+        "outcome_label": challenge.get_outcome_display() if challenge.outcome else "",
+    }
+
+
+def police_challenge_data(challenge) -> dict:
+    return PoliceChallengeOut(_challenge_row(challenge)).data
+
+
+def police_grades_data(episode, full: bool) -> dict:
+    gradings = list(episode.police_gradings.select_related("force")) if full else []
+    challenges = (
+        list(episode.police_challenges.select_related("police_grading", "force")) if full else []
+    )
+    opened = {c.police_grading_id: c.pk for c in challenges}
+    return PoliceGradesOut(
+        {
+            "episode_id": episode.pk,
+            "access": "full" if full else "limited",
+            "police_gradings": [
+                {
+                    "id": g.pk,
+                    "force": g.force.name,
+                    "as_written": g.as_written,
+                    "category": g.category,
+                    "category_label": g.get_category_display(),
+                    "graded_at": g.graded_at,
+                    "visible_grade": g.visible_grade,
+                    "recorded_by_name": g.recorded_by_name,
+                    "recorded_by_organisation": g.recorded_by_organisation,
+                    "recorded_at": g.recorded_at,
+                    "challenge_id": opened.get(g.pk),
+                }
+                for g in gradings
+            ],
+            "challenges": [_challenge_row(c) for c in challenges],
+        }
+    ).data
 
 
 class EpisodePage(serializers.Serializer):

@@ -35,6 +35,12 @@ urlpatterns = [
     path("episodes/<int:pk>/log", views.LogView.as_view(), name="log"),
     path("episodes/<int:pk>/police-report", views.PoliceReportView.as_view(), name="police-report"),
     path("episodes/<int:pk>/return", views.ReturnView.as_view(), name="return"),
+    path("episodes/<int:pk>/police-grades", views.PoliceGradesView.as_view(), name="police-grades"),
+    path(
+        "police-challenges/<int:pk>/answer",
+        views.ChallengeAnswerView.as_view(),
+        name="police-challenge-answer",
+    ),
     path(
         "episodes/<int:pk>/grab-pack",
         views_grabpack.EpisodeGrabPackView.as_view(),

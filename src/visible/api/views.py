@@ -673,6 +673,96 @@ class PoliceReportView(ApiView):
         return _episode_response(episode, True)
 
 
+class PoliceGradesView(ApiView):
+    @extend_schema(
+        operation_id="episodes_police_grades",
+        tags=["missing"],
+        parameters=[ID],
+        summary="The police's grades and Visible's challenges",
+        description="The grades the force gave the episode, exactly as received, newest first (each "
+        "with Visible's grade at the time), and Visible's challenges to them (R-POLICE-GRADE): the "
+        "risk engine's reasons for high, the state, the force's answer and the outcome. Empty "
+        "in the limited view. Audited as a view of the episode.",
+        responses={200: s.PoliceGradesOut, **errors(404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        episode, view = access.open_episode(viewer_of(request), pk, "police grades")
+        return Response(s.police_grades_data(episode, view == "full"))
+
+    @extend_schema(
+        operation_id="episodes_police_grade",
+        tags=["missing"],
+        parameters=[ID],
+        request=s.PoliceGradeInput,
+        summary="Record the grade the police gave",
+        description="The force's grade exactly as given: its words (as_written) and which of the "
+        "College of Policing APP grades it is (category; optional when the words name exactly "
+        "one). The same action as the episode's police page: a grade below high for a child in "
+        "scope opens a challenge to the force's trafficking SPOC (unless one is open), and a "
+        "grade of high closes an open challenge as regraded high. Answers with the history.",
+        responses={201: s.PoliceGradesOut, **errors(415, 400, 403, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = viewer_of(request)
+        purpose = "record the police grade"
+        episode, view = access.open_episode(viewer, pk, purpose)
+        if not missing_policy.can_record_police_grade(viewer, episode):
+            access.deny(
+                viewer,
+                "episode",
+                episode.pk,
+                episode.child,
+                "Tried to record a police grade without permission",
+                purpose,
+            )
+            raise exceptions.PermissionDenied(
+                "You cannot record the police grade of this missing episode"
+            )
+        data = _valid(s.PoliceGradeInput, request.data)
+        try:
+            missing_actions.record_police_grade(
+                viewer,
+                episode,
+                data.get("as_written", ""),
+                data.get("category", ""),
+                data.get("graded_at"),
+            )
+        except ValidationError as error:
+            raise _refused(error, conflict=False) from error
+        return Response(s.police_grades_data(episode, True), status=status.HTTP_201_CREATED)
+
+
+class ChallengeAnswerView(ApiView):
+    @extend_schema(
+        operation_id="police_challenges_answer",
+        tags=["missing"],
+        parameters=[ID],
+        request=s.ChallengeAnswerInput,
+        summary="Answer a challenge to the force's grade",
+        description="For the trafficking SPOC of the force the challenge is put to (403 for its "
+        "officers; 404 for anyone who cannot see it): the force changed its grade (regraded, "
+        "with regraded_to, recorded as the force's new grade) or kept it, with reasons either "
+        "way. Kept below high for a child in scope, the child's council is alerted. 409 if the "
+        "challenge is already answered.",
+        responses={200: s.PoliceChallengeOut, **errors(415, 400, 403, 404, 409)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = viewer_of(request)
+        challenge = access.challenge_to_answer(viewer, pk, "answer a challenge to a police grade")
+        data = _valid(s.ChallengeAnswerInput, request.data)
+        try:
+            challenge = missing_actions.answer_police_challenge(
+                viewer,
+                challenge,
+                data["answer"],
+                data["answer_reasons"],
+                data.get("regraded_to", ""),
+            )
+        except ValidationError as error:
+            raise _refused(error, conflict=not challenge.is_open) from error
+        return Response(s.police_challenge_data(challenge))
+
+
 class ReturnView(ApiView):
     @extend_schema(
         operation_id="episodes_return",

@@ -36,7 +36,7 @@ from visible.risk import (
     sweep,
 )
 from visible.risk.factors import FACTORS
-from visible.risk.police import PoliceGrade, category_of, challenge_for
+from visible.risk.police import PoliceGrade, category_of, challenge_for, in_scope_reasons
 from visible.risk.rules import RULES
 
 from . import severity
@@ -61,7 +61,7 @@ from .models import (
     ReturnInterview,
     SafetyPlan,
 )
-from .severity import HIGH_RISK_MISSING, POLICE_GRADE_CHALLENGE, Severity
+from .severity import HIGH_RISK_MISSING, POLICE_GRADE_CHALLENGE, POLICE_GRADE_KEPT, Severity
 
 EPISODE_REPORT_FIELDS = (
     "category",
@@ -1077,6 +1077,8 @@ def record_police_grade(
             "visible_grade": locked.grade,
         },
     )
+    if grade == PoliceGrade.HIGH:
+        _close_police_grade_kept(viewer, locked, force, now)
     open_challenge = locked.police_challenges.filter(outcome="").first()
     if open_challenge is not None and grade == PoliceGrade.HIGH:
         _close_challenge(
@@ -1240,6 +1242,8 @@ def answer_police_challenge(
             }
         )
     closed = _close_challenge(viewer, challenge, answer, reasons, new_grade, now)
+    if closed.outcome == ChallengeOutcome.KEPT:
+        _raise_police_grade_kept(viewer, closed, now)
     if new_grade is not None:
         episode = challenge.episode
         grading = PoliceGrading.objects.create(
@@ -1269,4 +1273,81 @@ def answer_police_challenge(
                 "challenge": closed.pk,
             },
         )
+        if new_grade == PoliceGrade.HIGH:
+            _close_police_grade_kept(viewer, episode, challenge.force, now)
     return closed
+
+
+def _raise_police_grade_kept(
+    viewer: Viewer, challenge: PoliceGradeChallenge, now: dt.datetime
+) -> Alert | None:
+    """The force kept its grade below high for a child in scope after Visible's challenge: the
+    child's council is told (severity.POLICE_GRADE_KEPT), once for the challenge (by its key),
+    naming the force, the grade kept and the SPOC's reason. Closed by
+    _close_police_grade_kept when the force regrades the child high."""
+    episode = challenge.episode
+    child = episode.child
+    # The grade the force holds now: its latest, unless that is 'not given'.
+    latest = episode.police_gradings.first()
+    kept = latest if latest is not None and latest.grade.below_high else challenge.police_grading
+    if not kept.grade.below_high or not in_scope_reasons(_assess(child, episode, now)[0]):
+        return None
+    key = f"{child.pk}/{POLICE_GRADE_KEPT}/{challenge.pk}"
+    if Alert.objects.filter(key=key).exists():
+        return None
+    force = challenge.force
+    label = kept.grade.label.lower()
+    words = kept.as_written.strip()
+    said = f" (“{words}”)" if words and words.lower() != label else ""
+    alert = Alert.objects.create(
+        organisation=child.responsible_organisation,
+        child=child,
+        episode=episode,
+        code=POLICE_GRADE_KEPT,
+        key=key,
+        text=f"{force.name} kept its grade of {label}{said} after Visible's challenge, though "
+        "the child is in scope and Visible's rules hold them at high. The force's trafficking "
+        f"lead gave this reason: “{challenge.answer_reasons}”. Decide whether to take it "
+        "further with the force",
+        source=RULES["R-POLICE-GRADE"].source,
+        due_at=now,
+        raised_at=now,
+    )
+    record_for(
+        viewer,
+        AuditAction.CREATE,
+        alert,
+        child.pk,
+        f"Told {child.responsible_organisation.name} that {force.name} kept its grade "
+        f"({kept.grade.label})",
+        {"record": "alert", "code": POLICE_GRADE_KEPT, "challenge": challenge.pk},
+    )
+    return alert
+
+
+def _close_police_grade_kept(
+    viewer: Viewer, episode: Episode, force: Organisation, now: dt.datetime
+) -> None:
+    """The force regraded the child high: "the force kept its grade below high" no longer
+    holds, so the council's alert closes, audited."""
+    closing = list(
+        Alert.objects.filter(
+            episode=episode, code=POLICE_GRADE_KEPT, resolved_at__isnull=True
+        ).values_list("pk", "key")
+    )
+    if not closing:
+        return
+    Alert.objects.filter(pk__in=[pk for pk, _ in closing]).update(
+        resolved_at=now,
+        resolved_by_name=AUTO_RESOLVER,
+        resolution=f"Closed automatically: {force.name} regraded the child high",
+    )
+    record(
+        viewer,
+        AuditAction.CHANGE,
+        object_type="alert",
+        child_id=episode.child_id,
+        summary=f"Alerts: 0 raised, {len(closing)} closed automatically ({force.name} "
+        "regraded the child high)",
+        detail={"raised": [], "closed": [key for _, key in closing], "at": now.isoformat()},
+    )

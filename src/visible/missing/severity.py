@@ -110,6 +110,10 @@ HIGH_RISK_MISSING = "high_risk_missing"
 # To a police force's trafficking SPOC: the force graded a child in scope below high (rule
 # R-POLICE-GRADE, missing.actions.record_police_grade).
 POLICE_GRADE_CHALLENGE = "police_grade_challenge"
+# To the child's council: the force's trafficking SPOC answered the challenge by keeping the
+# force's grade below high (missing.actions.answer_police_challenge); closed when the force
+# regrades the child high.
+POLICE_GRADE_KEPT = "police_grade_kept"
 
 KINDS: Mapping[str, Kind] = {
     k.code: k
@@ -160,6 +164,14 @@ KINDS: Mapping[str, Kind] = {
             Severity.HIGH,
             "The force graded a trafficked or unaccompanied child below high: the force's "
             "trafficking lead must answer today, while the grade decides how hard the police look",
+        ),
+        Kind(
+            POLICE_GRADE_KEPT,
+            "Police kept a grade below high",
+            Severity.HIGH,
+            "The force kept its grade below high for a trafficked or unaccompanied child after "
+            "Visible's challenge: the council must decide today whether to take it further, "
+            "while the grade decides how hard the police look",
         ),
         Kind(
             "approaching_18",

@@ -38,6 +38,7 @@ WHAT = {
     "long_term_missing_review": "A long-term missing review is due",
     "nts_packet_sent": "A transfer packet is waiting for your acknowledgement",
     "arrival_item_overdue": "A newly arrived child's arrival checklist is overdue",
+    "police_grade_kept": "A police force kept its grade below high for a child in scope",
     NOT_SENT: "A notification could not be sent",
 }
 # Alerts that are about the organisation's staff, not a child it can open (access/missing.py).

@@ -579,6 +579,9 @@ SPECTACULAR_SETTINGS = {
         "FlagKindEnum": "visible.children.models.FlagKind",
         "NameKindEnum": "visible.children.models.NameKind",
         "LogKindEnum": "visible.missing.models.LogKind",
+        # An episode's category (M, A) keeps its name beside the police grade's category.
+        "CategoryEnum": "visible.missing.models.Category",
+        "PoliceGradeEnum": "visible.missing.models.POLICE_GRADE_CHOICES",
         "AccessEnum": [("full", "full"), ("limited", "limited")],
         "FullAccessEnum": [("full", "full")],
         "LimitedAccessEnum": [("limited", "limited")],

@@ -19,6 +19,7 @@ SEVERITY = {
     "turned_18_while_missing": 2,
     "break_glass": 2,
     "police_grade_challenge": 2,  # added with 0006: no alert of this kind existed before it
+    "police_grade_kept": 2,  # added after 0006: no alert of this kind existed before it
     "arrival_item_overdue": 2,  # no alert of this kind existed before it: nothing to backfill
     "approaching_18": 3,
     "return_interview_overdue": 3,

@@ -330,34 +330,8 @@ def force_missing_live(request: ViewerRequest) -> HttpResponse:
 
 def _challenge(request: ViewerRequest, pk: int, purpose: str) -> PoliceGradeChallenge:
     """The challenge, if the viewer is the force's SPOC it is addressed to or sees the episode
-    in full; else 404, the attempt audited."""
-    challenge = (
-        PoliceGradeChallenge.objects.select_related(
-            "episode__child", "police_grading", "force", "episode__police_force"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if challenge is None or not missing_policy.can_see_challenge(request.viewer, challenge):
-        opening.deny(
-            request.viewer,
-            "policegradechallenge",
-            pk,
-            challenge.episode.child if challenge else None,
-            "Tried to open a challenge to a police grade outside their access",
-            purpose,
-        )
-        raise Http404("No challenge with that number is available to you")
-    record(
-        request.viewer,
-        AuditAction.VIEW,
-        object_type="policegradechallenge",
-        object_id=challenge.pk,
-        child_id=challenge.episode.child_id,
-        summary="Viewed a challenge to a police grade",
-        purpose=purpose,
-    )
-    return challenge
+    in full; else 404, the attempt audited (access/opening.py, the API's gate too)."""
+    return opening.open_police_challenge(request.viewer, pk, purpose)
 
 
 @staff_view
