@@ -164,6 +164,40 @@ def test_top_authorities_nationality_incidents_durations_and_still_missing(colle
     )
 
 
+def test_the_first_days_in_care_are_added_up_over_the_returns_that_give_them(
+    collection, filled, analyst
+):
+    import copy
+
+    from tests.factories import as_viewer
+    from visible.national import actions
+
+    # One authority's return comes again from an older Visible (schema 1.0.0, no first days):
+    # it drops out of this table, and says so in the coverage.
+    older = next(c for c, d in sorted(filled.items()) if d and "first_days" in d)
+    document = copy.deepcopy(filled[older])
+    del document["first_days"]
+    document["schema_version"] = "1.0.0"
+    request = collection.requests.get(authority__code=older)
+    actions.receive(as_viewer(analyst), request, document, "upload", filename="older.json")
+    giving = {
+        c: d["first_days"]["counts"]
+        for c, d in filled.items()
+        if d and "first_days" in d and c != older
+    }
+
+    table = tables.first_days(tables.collect(collection))
+    shown = table.published(suppress=False)
+    for group in ("trafficked", "uasc", "any"):
+        for measure in ("arrived", "went_missing_or_away", "within_48_hours", "within_7_days"):
+            assert shown[group, measure] == sum(f[group][measure] for f in giving.values())
+    arrived, week = shown["any", "arrived"], shown["any", "within_7_days"]
+    assert shown["any", "percent_7_days"] == round(100 * week / arrived, 1)
+    assert f"Rests on {len(giving)} of the {collection.requests.count()}" in table.coverage
+    published = table.published(suppress=True)
+    assert all(v == "c" or v % 10 == 0 for k, v in published.items() if k[1] != "percent_7_days")
+
+
 def test_published_tables_hide_small_counts_and_nothing_can_be_recovered(collection, filled):
     for table in tables.all_tables(tables.collect(collection)):
         shown = table.published(suppress=True)

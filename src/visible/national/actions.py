@@ -293,6 +293,7 @@ def _store(
         stated_percentages=stated_percentages or {},
         counts=summary["counts"],
         per_child=summary["per_child"],
+        first_days=summary["first_days"],
     )
     NationalityFigure.objects.bulk_create(
         [
@@ -338,7 +339,12 @@ def summaries(document: dict[str, Any]) -> dict[str, Any]:
             {k: period[k] for k in ("label", "from", "to", "part_year", "counts")}
             for period in document["periods"]
         ]
-        return {"counts": {"periods": periods}, "nationality": [], "per_child": {}}
+        return {
+            "counts": {"periods": periods},
+            "nationality": [],
+            "per_child": {},
+            "first_days": {},
+        }
     nationality = [
         [b["group"], b["measure"], row["code"], gender, value]
         for b in document.get("breakdowns", [])
@@ -354,6 +360,7 @@ def summaries(document: dict[str, Any]) -> dict[str, Any]:
         "counts": document["counts"],
         "nationality": nationality,
         "per_child": {str(times): n for times, n in sorted(per_child.items())},
+        "first_days": document.get("first_days", {}).get("counts", {}),
     }
 
 

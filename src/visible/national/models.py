@@ -133,6 +133,11 @@ class Submission(models.Model):
     per_child = models.JSONField(
         default=dict, help_text="incidents per child -> children (from the incident list)"
     )
+    first_days = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="document['first_days']['counts'] (schema 1.1.0 on); empty if not given",
+    )
 
     class Meta:
         ordering = ["request", "-version"]

@@ -22,7 +22,8 @@ from visible.missing.models import ChallengeOutcome, PoliceGradeChallenge
 from visible.reference.nationalities import nationality_name
 from visible.returns import disclosure
 from visible.returns.disclosure import TOTAL, SumRelation
-from visible.returns.foi import DURATION_BANDS, GROUPS
+from visible.returns.first_days import MEASURES as FIRST_DAYS_MEASURES
+from visible.returns.foi import ADDITIVE_GROUPS, DURATION_BANDS, GROUPS
 
 from .models import (
     NO_INFORMATION,
@@ -123,6 +124,7 @@ class AuthorityReturn:
     status: str
     counts: dict[str, dict[str, Any]] | None  # None: no numbers given
     document_id: int | None = None
+    first_days: dict[str, dict[str, Any]] | None = None  # None: the return did not give them
 
     def figure(self, group: str, measure: str) -> int | None:
         if self.counts is None:
@@ -167,7 +169,7 @@ def collect(
     else:
         members = dict(grouping.members.values_list("authority_id", "region"))
         regions = {r[2]: members.get(r[2], "Not in this grouping") for r in requests}
-    fields = ["request_id", "pk", "counts"] + (["per_child"] if with_detail else [])
+    fields = ["request_id", "pk", "counts"] + (["per_child", "first_days"] if with_detail else [])
     rows: dict[int, tuple] = {}
     for row in (
         Submission.objects.filter(request__collection=collection)
@@ -184,7 +186,13 @@ def collect(
         )
         returns.append(
             AuthorityReturn(
-                code, name, regions[authority_id], status, counts, row[1] if row else None
+                code,
+                name,
+                regions[authority_id],
+                status,
+                counts,
+                row[1] if row else None,
+                (row[4] or None) if with_detail and counts is not None else None,
             )
         )
         if counts is not None:
@@ -541,6 +549,54 @@ def still_missing(data: Collected) -> Table:
     )
 
 
+def first_days(data: Collected) -> Table:
+    """The first days in care (returns/first_days.py), added up group by group over the
+    authorities whose return gives them (schema 1.1.0 on; each child is one authority's, so the
+    sums are honest), with the share of arrivals who went within 7 days."""
+    given = [
+        r
+        for r in data.returns
+        if r.first_days
+        and all(
+            isinstance(r.first_days.get(g.code, {}).get(code), int)
+            for g in GROUPS
+            for code, _ in FIRST_DAYS_MEASURES
+        )
+    ]
+    columns = [Column(code, label) for code, label in FIRST_DAYS_MEASURES] + [
+        Column("percent_7_days", "% of arrivals who went within 7 days", "percent")
+    ]
+    rows = [(g.code, g.label) for g in GROUPS]
+    values: dict[tuple[Hashable, str], Any] = {}
+    percents = {}
+    for g in GROUPS:
+        for code, _ in FIRST_DAYS_MEASURES:
+            values[g.code, code] = sum(r.first_days[g.code][code] for r in given)
+        values[g.code, "percent_7_days"] = None
+        percents[g.code, "percent_7_days"] = ((g.code, "within_7_days"), (g.code, "arrived"))
+    relations = [
+        SumRelation((whole, code), tuple((part, code) for part in parts))
+        for whole, parts in ADDITIVE_GROUPS
+        for code, _ in FIRST_DAYS_MEASURES
+    ]
+    return Table(
+        "first_days",
+        "The first days in care: arrivals, and how soon any went missing or away",
+        columns,
+        rows,
+        values,
+        _coverage(data, len(given), " that gave the first days in care"),
+        relations=relations,
+        percents=percents,
+        rounded={k for k in values if k[1] != "percent_7_days"},
+        notes=[
+            "Children who arrived in the period (their arrival checklist's clock started in it), "
+            "counted from the time each arrived. Only returns from Visible 1.1.0 on give these "
+            "figures; the others are not in this table.",
+        ],
+    )
+
+
 def statuses(data: Collected) -> Table:
     counted = Counter(r.status for r in data.returns)
     rows = [(code, label) for code, label in RequestStatus.choices] + [(TOTAL, "Authorities asked")]
@@ -568,7 +624,7 @@ def all_tables(data: Collected) -> list[Table]:
     for g, _ in HEADLINE:
         for m in ("children", "children_missing_or_away"):
             tables.append(nationality(data, g, m))
-    tables += [incidents_per_child(data), durations(data), still_missing(data)]
+    tables += [incidents_per_child(data), durations(data), still_missing(data), first_days(data)]
     tables.append(police_challenges(data.collection.period_from, data.collection.period_to))
     return tables
 

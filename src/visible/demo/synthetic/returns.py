@@ -82,6 +82,37 @@ def consistent_counts(rng: random.Random, scale: float = 1.0) -> dict[str, dict[
     return counts
 
 
+def first_days_section(rng: random.Random, counts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The return's first days in care (returns/first_days.py), consistent with its counts: of
+    each base group's children some arrived in the period, some of those went missing or away
+    (no more than the group's children who did), most of them within the week; the unions are
+    sums, as for the counts."""
+    from visible.returns.first_days import MEASURES
+
+    section: dict[str, dict[str, int]] = {}
+    for group in BASE_GROUPS:
+        children = counts[group]["children"]
+        went_at_all = counts[group]["children_missing_or_away"]
+        arrived = rng.randint(0, children) if isinstance(children, int) else 0
+        went = rng.randint(0, min(arrived, went_at_all)) if isinstance(went_at_all, int) else 0
+        week = rng.randint(went // 2, went)
+        section[group] = {
+            "arrived": arrived,
+            "went_missing_or_away": went,
+            "within_48_hours": rng.randint(week // 2, week),
+            "within_7_days": week,
+        }
+    for whole, parts in (
+        ("trafficked", ("trafficked_identified", "trafficked_suspected")),
+        ("uasc_or_separated", ("uasc", "separated", "unaccompanied")),
+    ):
+        section[whole] = {m: sum(section[p][m] for p in parts) for m in section[parts[0]]}
+    section["any"] = {
+        m: section["trafficked"][m] + section["uasc_or_separated"][m] for m in section["trafficked"]
+    }
+    return {"measures": [{"code": c, "label": label} for c, label in MEASURES], "counts": section}
+
+
 def nationality_breakdown(
     rng: random.Random, group: str, measure: str, total: int
 ) -> dict[str, Any]:
@@ -183,6 +214,10 @@ def fill_collection(
                         nationality_breakdown(rng, group, measure, counts[group][measure])
                     )
             document["incidents"] = incidents_for(rng, counts)
+            # From a stream of its own, so the rest of a seed's collection is as it was.
+            document["first_days"] = first_days_section(
+                random.Random(f"{seed}/first-days/{request.authority.code}"), counts
+            )
         actions.receive(
             viewer, request, document, "upload", filename=f"{request.authority.code}.json"
         )
