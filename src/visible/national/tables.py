@@ -192,7 +192,9 @@ def collect(
                 status,
                 counts,
                 row[1] if row else None,
-                (row[4] or None) if with_detail and counts is not None else None,
+                (row[4] or None)
+                if row is not None and with_detail and counts is not None
+                else None,
             )
         )
         if counts is not None:
@@ -566,12 +568,12 @@ def first_days(data: Collected) -> Table:
     columns = [Column(code, label) for code, label in FIRST_DAYS_MEASURES] + [
         Column("percent_7_days", "% of arrivals who went within 7 days", "percent")
     ]
-    rows = [(g.code, g.label) for g in GROUPS]
+    rows: list[tuple[Hashable, str]] = [(g.code, g.label) for g in GROUPS]
     values: dict[tuple[Hashable, str], Any] = {}
-    percents = {}
+    percents: dict[tuple[Hashable, str], tuple[tuple, tuple]] = {}
     for g in GROUPS:
         for code, _ in FIRST_DAYS_MEASURES:
-            values[g.code, code] = sum(r.first_days[g.code][code] for r in given)
+            values[g.code, code] = sum((r.first_days or {})[g.code][code] for r in given)
         values[g.code, "percent_7_days"] = None
         percents[g.code, "percent_7_days"] = ((g.code, "within_7_days"), (g.code, "arrived"))
     relations = [

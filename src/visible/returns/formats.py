@@ -168,6 +168,7 @@ def published(
 
 def _first_days(result: FoiReturn, suppress: bool) -> dict[str, Any]:
     section = first_days.first_days(result)
+    counts: dict[str, dict[str, Any]]
     if suppress:
         published = first_days.protected(section).published
         counts = {
