@@ -75,6 +75,9 @@ def test_no_message_names_the_child(
     link = (
         "https://visible.test/alerts/"
         if kind in ("break_glass_by_staff", "notification_not_sent")
+        # The receivers of a transfer cannot open the child's record: their transfers list.
+        else "https://visible.test/transfers"
+        if kind in ("nts_packet_sent", "nts_transfer_withdrawn")
         else f"https://visible.test/children/{child.pk}/"
     )
     assert link in email.body and text.body.endswith(link)

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import as_viewer, create_uasc_child, make_council, make_user
@@ -18,8 +19,11 @@ from visible.agencies.models import Organisation, Role
 from visible.audit.models import AuditEvent
 from visible.children.validation import Conflict
 from visible.dates import UK_TIME
+from visible.missing import actions as missing_actions
+from visible.missing import triage
 from visible.missing.actions import AUTO_RESOLVER
 from visible.missing.models import Alert
+from visible.missing.severity import Severity
 from visible.risk import nts
 from visible.transfers import actions, queries
 from visible.transfers.models import NtsTransfer
@@ -253,6 +257,105 @@ def test_the_timeline_shows_the_ending_with_its_reason(sw_a, sw_b, council_b):
     assert events[0].title == "Transfer declined by Kent children's services"
     assert events[0].detail == f"Reason: {WHY}" and events[0].by == "Sw"
     assert events[1].title.startswith("Referred under the National Transfer Scheme")
+
+
+# --- the other party is told -----------------------------------------------------------------
+
+
+def test_declining_tells_the_sending_council_once_what_to_do_next(sw_a, sw_b, council_b):
+    done = _referred(sw_a, council_b)
+    today = timezone.localdate()
+    at = timezone.now()
+    actions.decline(as_viewer(sw_b), done, today, WHY, now=at)
+
+    told = Alert.objects.get(code=actions.DECLINED)
+    assert told.organisation_id == done.from_organisation_id
+    assert told.child_id == done.child_id and told.resolved_at is None
+    assert (told.level, told.acknowledge_by) == (Severity.MEDIUM, at + dt.timedelta(days=1))
+    assert told.key == f"{done.child_id}/{actions.DECLINED}/{done.pk}/{done.from_organisation_id}"
+    assert told.source == actions.SOURCE
+    assert "Kent children's services declined the National Transfer Scheme transfer" in told.text
+    assert f"on {today:%-d %B %Y}" in told.text and f"“{WHY}”" in told.text
+    assert "refer them to another council, or plan their placement" in told.text
+    # Nothing to the receivers; the ending's audit event names who was told.
+    assert not Alert.objects.filter(code=actions.WITHDRAWN).exists()
+    event = AuditEvent.objects.get(action="change", object_type="nts_transfer")
+    assert event.detail_data["told"] == ["Croydon children's services"]
+    # Raised once: a second ending is refused, and telling again finds the key.
+    with pytest.raises(Conflict):
+        actions.decline(as_viewer(sw_b), done, today, WHY)
+    done.refresh_from_db()
+    assert actions._tell_the_other_party(done, at) == []
+    assert Alert.objects.filter(code=actions.DECLINED).count() == 1
+
+    # In the sending council's inbox, with its reason; not in the receiving council's.
+    page = _client(sw_a).get(reverse("web:alerts")).content.decode()
+    assert "Transfer declined" in page and WHY in page
+    assert told not in triage.inbox(as_viewer(sw_b))
+    # A person resolves it there; or referring the child again closes it.
+    missing_actions.resolve_alert(as_viewer(sw_a), told, "Placement with us planned")
+    told.refresh_from_db()
+    assert told.resolution == "Placement with us planned"
+
+
+def test_referring_again_after_a_decline_closes_the_alert(sw_a, sw_b, council_b):
+    done = _referred(sw_a, council_b)
+    today = timezone.localdate()
+    actions.decline(as_viewer(sw_b), done, today, WHY)
+    actions.refer(as_viewer(sw_a), done.child, make_council("E08000035"), today)
+    told = Alert.objects.get(code=actions.DECLINED)
+    assert told.resolved_at is not None and told.resolved_by_name == "Sw"
+    assert told.resolution.startswith("Referred again, to ")
+
+
+def test_withdrawing_tells_the_receiving_council_and_force_and_not_the_sender(
+    sw_a, sw_b, council_b
+):
+    done = _referred(sw_a, council_b)
+    officer = _kent_officer()
+    today = timezone.localdate()
+    at = timezone.now()
+    actions.withdraw(as_viewer(sw_a), done, today, "Found to be an adult", now=at)
+
+    told = Alert.objects.filter(code=actions.WITHDRAWN).order_by("pk")
+    assert [a.organisation_id for a in told] == [done.to_organisation_id, done.receiving_force_id]
+    assert not Alert.objects.filter(code=actions.DECLINED).exists()
+    assert not Alert.objects.filter(
+        organisation_id=done.from_organisation_id, code=actions.WITHDRAWN
+    ).exists()
+    for alert in told:
+        assert (alert.level, alert.acknowledge_by) == (Severity.LOW, at + dt.timedelta(days=7))
+        assert alert.text.startswith("Croydon children's services withdrew its National")
+        assert f"on {today:%-d %B %Y}" in alert.text and "“Found to be an adult”" in alert.text
+        assert "recorded by Sw" in alert.text and alert.source == actions.SOURCE
+    # Raised once.
+    done.refresh_from_db()
+    assert actions._tell_the_other_party(done, at) == []
+    assert told.count() == 2
+
+    # Each is in its own inbox, for a person there to acknowledge and resolve: the council's
+    # staff and the force's officers, though neither can open the child's record.
+    council_alert, force_alert = told
+    assert "Transfer withdrawn" in _client(sw_b).get(reverse("web:alerts")).content.decode()
+    force_page = _client(officer).get(reverse("web:alerts")).content.decode()
+    assert "Transfer withdrawn" in force_page and "Found to be an adult" in force_page
+    missing_actions.resolve_alert(as_viewer(sw_b), council_alert, "Stood the placement down")
+    missing_actions.acknowledge_alert(as_viewer(officer), force_alert)
+    missing_actions.resolve_alert(as_viewer(officer), force_alert, "Noted")
+    assert not Alert.objects.filter(code=actions.WITHDRAWN, resolved_at__isnull=True).exists()
+    with pytest.raises(PermissionDenied):
+        missing_actions.acknowledge_alert(as_viewer(sw_a), council_alert)
+
+
+def test_a_withdrawal_with_no_receiving_force_tells_the_council_alone(sw_a):
+    leeds = make_council("E08000035")
+    done = _referred(sw_a, leeds)
+    # A council whose area had no force in the reference data when the child was referred.
+    NtsTransfer.objects.filter(pk=done.pk).update(receiving_force=None)
+    actions.withdraw(as_viewer(sw_a), done, timezone.localdate(), "Placement fell through")
+    assert list(
+        Alert.objects.filter(code=actions.WITHDRAWN).values_list("organisation", flat=True)
+    ) == [leeds.pk]
 
 
 # --- the pages -------------------------------------------------------------------------------

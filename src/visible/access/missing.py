@@ -173,7 +173,16 @@ def can_see_grab_pack(viewer: Viewer, child: Child, episode=None) -> bool:
 
 # Alerts that tell an organisation something (rather than ask it to act on a child's record):
 # whoever's inbox they are in may acknowledge and resolve them.
-NOTICE_CODES = {"placed_in_your_area", "break_glass", "transferred_in", "nts_packet_sent"}
+NOTICE_CODES = {
+    "placed_in_your_area",
+    "break_glass",
+    "transferred_in",
+    "nts_packet_sent",
+    "nts_transfer_withdrawn",
+}
+# Notices to a police force about a child who is not its to act on (a referral into its area
+# withdrawn, transfers.actions.withdraw): in the force's inbox, for its officers and SPOCs.
+FORCE_NOTICE_CODES = {"nts_transfer_withdrawn"}
 # Alerts about the organisation's own staff rather than its children (a person's second
 # break-glass use in a day, sharing.actions.STAFF_BREAK_GLASS): for its senior managers. They
 # reach any organisation whose staff may break the glass, police forces too, and never name the
@@ -191,6 +200,8 @@ def can_handle_alert(viewer: Viewer, alert) -> bool:
         return viewer.role == Role.SENIOR_MANAGER
     if alert.code in SPOC_CODES:
         return viewer.role == Role.TRAFFICKING_SPOC
+    if alert.code in FORCE_NOTICE_CODES and viewer.role in register_policy.POLICE_ROLES:
+        return True
     if alert.code in NOTICE_CODES:
         return viewer.role in ROLES_THAT_ACT
     return can_act(viewer, alert.child)

@@ -114,6 +114,11 @@ POLICE_GRADE_CHALLENGE = "police_grade_challenge"
 # force's grade below high (missing.actions.answer_police_challenge); closed when the force
 # regrades the child high.
 POLICE_GRADE_KEPT = "police_grade_kept"
+# A National Transfer Scheme transfer that ended without the child arriving
+# (transfers.actions.decline, withdraw): to the sending council when the receiving council
+# declines, to the receiving council and force when the sending council withdraws.
+NTS_TRANSFER_DECLINED = "nts_transfer_declined"
+NTS_TRANSFER_WITHDRAWN = "nts_transfer_withdrawn"
 
 KINDS: Mapping[str, Kind] = {
     k.code: k
@@ -251,6 +256,21 @@ KINDS: Mapping[str, Kind] = {
             Severity.MEDIUM,
             "A child is being transferred to you (or into your force's area): acknowledge the "
             "transfer packet so the sending council knows it was received",
+        ),
+        Kind(
+            NTS_TRANSFER_DECLINED,
+            "Transfer declined",
+            Severity.MEDIUM,
+            "The receiving council declined a National Transfer Scheme transfer: the child is "
+            "still the council's and still needs a transfer or a placement, so it must act, but "
+            "the child is where they were this morning",
+        ),
+        Kind(
+            NTS_TRANSFER_WITHDRAWN,
+            "Transfer withdrawn",
+            Severity.LOW,
+            "The sending council withdrew a referral to you: nothing is asked of you about a "
+            "child of yours, only to stand down what you were preparing",
         ),
         Kind(
             "forbidden_label",

@@ -55,7 +55,8 @@ FORCE_PAGE = "force-missing"
 
 def inbox(viewer: Viewer) -> QuerySet[Alert]:
     """The alerts in the organisation's inbox: a council's (or HSC Trust's) every alert; any
-    other organisation's only those about its own staff (missing_policy.STAFF_NOTICE_CODES)."""
+    other organisation's only those about its own staff (missing_policy.STAFF_NOTICE_CODES),
+    and a police force's its notices (FORCE_NOTICE_CODES) and its SPOC's challenges."""
     org = viewer.organisation
     if org is None or viewer.role in ADMINISTRATOR_ROLES:  # administrators see no child
         return Alert.objects.none()
@@ -65,6 +66,8 @@ def inbox(viewer: Viewer) -> QuerySet[Alert]:
     codes = set(missing_policy.STAFF_NOTICE_CODES)
     if viewer.role == Role.TRAFFICKING_SPOC:
         codes |= missing_policy.SPOC_CODES  # challenges to the force's grades (R-POLICE-GRADE)
+    if viewer.role in (Role.POLICE_OFFICER, Role.TRAFFICKING_SPOC):
+        codes |= missing_policy.FORCE_NOTICE_CODES  # a transfer into its area withdrawn
     return alerts.filter(code__in=codes)
 
 

@@ -37,12 +37,17 @@ WHAT = {
     "nts_transfer_overdue": "A National Transfer Scheme transfer is overdue",
     "long_term_missing_review": "A long-term missing review is due",
     "nts_packet_sent": "A transfer packet is waiting for your acknowledgement",
+    "nts_transfer_declined": "A council declined the transfer of a child you referred",
+    "nts_transfer_withdrawn": "A council withdrew its referral of a child to you",
     "arrival_item_overdue": "A newly arrived child's arrival checklist is overdue",
     "police_grade_kept": "A police force kept its grade below high for a child in scope",
     NOT_SENT: "A notification could not be sent",
 }
 # Alerts that are about the organisation's staff, not a child it can open (access/missing.py).
 INBOX_ONLY = {"break_glass_by_staff", NOT_SENT}
+# Told to a council or force that cannot open the child's record (it is not theirs yet, or will
+# not be): the message links to their transfers list, where the transfer is.
+TRANSFER_NOTICES = {"nts_packet_sent", "nts_transfer_withdrawn"}
 
 REASONS = {
     "allocated_social_worker": "the child's allocated social worker",
@@ -128,6 +133,8 @@ def link_for(kind: str, child: Child | None, episode: Episode | None) -> str:
     """The page to open (the reader signs in first; the page checks what they may see)."""
     if kind in INBOX_ONLY or kind == DIGEST or child is None:
         return absolute(reverse("web:alerts"))
+    if kind in TRANSFER_NOTICES:
+        return absolute(reverse("web:nts-transfers"))
     if episode is not None:
         return absolute(reverse("web:episode", args=[episode.pk]))
     return absolute(reverse("web:child", args=[child.pk]))

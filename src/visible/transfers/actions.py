@@ -8,8 +8,8 @@ receiving council and the receiving area's police force are told and acknowledge
 on arrival the record itself, its open alerts and open episodes move to the receiving council
 with their history (sharing.actions.move_responsibility), never lost. A transfer may instead
 end without the child arriving: the receiving council declines the referral, or the sending
-council withdraws it, with a reason; the packet stays as the record of what was sent. The
-10-working-day clock is the risk engine's (risk/nts.py, R-NTS).
+council withdraws it, with a reason, and the other party is told by an alert; the packet
+stays as the record of what was sent. The 10-working-day clock is the risk engine's (risk/nts.py, R-NTS).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from visible.children.validation import Conflict, Problems
 from visible.dates import uk_date
 from visible.missing.grabpack import child_grab_pack_for
 from visible.missing.models import Alert, Episode, SafetyPlan
+from visible.missing.severity import NTS_TRANSFER_DECLINED, NTS_TRANSFER_WITHDRAWN
 from visible.risk import nts
 from visible.sharing import actions as sharing
 from visible.sharing.models import LEGAL_BASIS, Basis, Disclosure
@@ -42,6 +43,9 @@ from visible.sharing.models import LEGAL_BASIS, Basis, Disclosure
 from .models import IN_PROGRESS, LongTermCase, LongTermReview, NtsTransfer, Outcome
 
 PACKET_SENT = "nts_packet_sent"
+# The other party told that a transfer ended without the child arriving (decline, withdraw).
+DECLINED = NTS_TRANSFER_DECLINED
+WITHDRAWN = NTS_TRANSFER_WITHDRAWN
 SOURCE = "National Transfer Scheme protocol v7.0 (June 2025)"
 ROLES_THAT_REFER = missing_policy.ROLES_THAT_ACT
 ROLES_THAT_ACKNOWLEDGE_FOR_COUNCILS = missing_policy.ROLES_THAT_ACT
@@ -246,6 +250,13 @@ def refer(
                 "open_alerts": len(done.packet["open_alerts"]),
                 "open_episodes": len(done.packet["open_episodes"]),
             },
+        )
+        # A decline asked the sending council to refer the child again or plan the placement:
+        # this referral is the answer.
+        Alert.objects.filter(child=locked, code=DECLINED, resolved_at__isnull=True).update(
+            resolved_at=at,
+            resolved_by_name=viewer.display_name,
+            resolution=f"Referred again, to {to.name}, on {referred_on:%-d %B %Y}",
         )
         sender = locked.responsible_organisation.name
         for party in (to, force):
@@ -671,6 +682,7 @@ def _end(
             resolved_by_name=viewer.display_name,
             resolution=ENDED_RESOLUTION[outcome],
         )
+        told = _tell_the_other_party(locked, at)
         clock = clock_of(locked, ended_on)
         record(
             viewer,
@@ -685,9 +697,63 @@ def _end(
                 "ended_on": ended_on.isoformat(),
                 "reason": reason,
                 "alerts_closed": closed,
+                "told": [a.organisation.name for a in told],
             },
         )
     return locked
+
+
+def _tell_the_other_party(done: NtsTransfer, at: dt.datetime) -> list[Alert]:
+    """The transfer has just ended (the caller holds the transaction): tell the other party.
+    Declined: the sending council, whose child still needs a transfer or a placement.
+    Withdrawn: the receiving council, and the receiving area's police force if the packet went
+    to one, so they stand down. One alert each, by its key (the child, the kind, the transfer,
+    the organisation told), so it is raised once; a person resolves it in the inbox (or, for a
+    decline, referring the child again does)."""
+    reason = done.ended_reason
+    day = f"{done.ended_on:%-d %B %Y}"
+    referred = f"{done.referred_on:%-d %B %Y}"
+    if done.outcome == Outcome.DECLINED:
+        code, parties = DECLINED, [done.from_organisation]
+        text = (
+            f"{done.to_organisation.name} declined the National Transfer Scheme transfer of a "
+            f"child you referred to them on {referred}. They declined it on {day} "
+            f"(recorded by {done.ended_by_name}), giving this reason: “{reason}”. The child is "
+            "still yours and still needs a transfer or a placement: refer them to another "
+            "council, or plan their placement with you"
+        )
+    else:
+        code = WITHDRAWN
+        force = (
+            Organisation.objects.filter(pk=done.receiving_force_id).first()
+            if done.receiving_force_id
+            else None
+        )
+        parties = [done.to_organisation] + ([force] if force is not None else [])
+        text = (
+            f"{done.from_organisation.name} withdrew its National Transfer Scheme referral of a "
+            f"child to {done.to_organisation.name} (referred on {referred}). It was withdrawn on "
+            f"{day} (recorded by {done.ended_by_name}), giving this reason: “{reason}”. The "
+            "child is not coming: stand down anything prepared for their arrival"
+        )
+    raised = []
+    for party in parties:
+        key = f"{done.child_id}/{code}/{done.pk}/{party.pk}"
+        if Alert.objects.filter(key=key).exists():
+            continue
+        raised.append(
+            Alert.objects.create(
+                organisation=party,
+                child_id=done.child_id,
+                code=code,
+                key=key,
+                text=text,
+                source=SOURCE,
+                due_at=at,
+                raised_at=at,
+            )
+        )
+    return raised
 
 
 ENDED_RESOLUTION = {

@@ -32,8 +32,10 @@ SEVERITY = {
     "nts_transfer_overdue": 2,
     "long_term_missing_review": 2,
     "nts_packet_sent": 3,
+    "nts_transfer_declined": 3,  # added after 0006: no alert of this kind existed before it
     "nrm_rg_overdue": 4,
     "forbidden_label": 4,
+    "nts_transfer_withdrawn": 4,  # added after 0006: no alert of this kind existed before it
 }
 UNKNOWN = 3
 DEADLINE = {
