@@ -20,11 +20,13 @@ from playwright.sync_api import expect
 from tests.e2e.missing_pages import AlertsPage, MissingNowPage, ReportMissingPage, check_page
 from tests.e2e.pages import BasePage
 from tests.e2e.support import e2e_db
-from tests.factories import create_uasc_child, make_user, report_missing
+from tests.factories import as_viewer, create_uasc_child, make_user, report_missing
 from visible.agencies.models import Organisation, Role
+from visible.children.actions import record_arrival_item
 from visible.dates import uk_date
 from visible.missing.models import Alert, AlertEscalation
 from visible.notifications import jobs
+from visible.risk.arrival import ITEMS
 from visible.rota.models import Position, Shift
 
 pytestmark = [pytest.mark.e2e, e2e_db]
@@ -81,6 +83,18 @@ def test_reported_missing_seen_at_once_escalated_to_the_senior_manager_and_stopp
     amira = create_uasc_child(
         croydon["worker"], given_names="Amira", family_name="Haile", days_in_care=3
     )
+    # Her arrival checklist (opened when she was recorded as UASC) is done, so only the alerts
+    # of her going missing escalate.
+    arrival = amira.arrivals.get()
+    for item in ITEMS:
+        record_arrival_item(
+            as_viewer(croydon["worker"]),
+            arrival,
+            item,
+            arrival.arrived_at + dt.timedelta(hours=1),
+            "Done with the carer (synthetic)",
+            timezone.now(),
+        )
 
     # The on-call manager has the board open, and the inbox in another tab.
     board_page = new_page(croydon["on_call"])
