@@ -720,29 +720,37 @@ def record_return(
     return locked
 
 
-def _close_high_risk_missing(child: Child, episode: Episode) -> None:
-    """The child is back: "a high-risk child is missing" no longer holds. Closed as the sweep
-    closes alerts whose condition has gone, with the same audit event."""
-    now = _now()
+def _close_episode_alerts(
+    viewer: Viewer, episode: Episode, code: str, because: str, now: dt.datetime
+) -> None:
+    """Close the episode's open alerts of one kind whose condition no longer holds, as the
+    sweep closes alerts, with the same audit event (``because`` says why, in plain words)."""
     closing = list(
-        Alert.objects.filter(
-            episode=episode, code=HIGH_RISK_MISSING, resolved_at__isnull=True
-        ).values_list("pk", "key")
+        Alert.objects.filter(episode=episode, code=code, resolved_at__isnull=True).values_list(
+            "pk", "key"
+        )
     )
     if not closing:
         return
     Alert.objects.filter(pk__in=[pk for pk, _ in closing]).update(
         resolved_at=now,
         resolved_by_name=AUTO_RESOLVER,
-        resolution="Closed automatically: the child came back",
+        resolution=f"Closed automatically: {because}",
     )
     record(
-        Viewer.system("sweep"),
+        viewer,
         AuditAction.CHANGE,
         object_type="alert",
-        child_id=child.pk,
-        summary=f"Alerts: 0 raised, {len(closing)} closed automatically",
+        child_id=episode.child_id,
+        summary=f"Alerts: 0 raised, {len(closing)} closed automatically ({because})",
         detail={"raised": [], "closed": [key for _, key in closing], "at": now.isoformat()},
+    )
+
+
+def _close_high_risk_missing(child: Child, episode: Episode) -> None:
+    """The child is back: "a high-risk child is missing" no longer holds."""
+    _close_episode_alerts(
+        Viewer.system("sweep"), episode, HIGH_RISK_MISSING, "the child came back", _now()
     )
 
 
@@ -1330,24 +1338,6 @@ def _close_police_grade_kept(
 ) -> None:
     """The force regraded the child high: "the force kept its grade below high" no longer
     holds, so the council's alert closes, audited."""
-    closing = list(
-        Alert.objects.filter(
-            episode=episode, code=POLICE_GRADE_KEPT, resolved_at__isnull=True
-        ).values_list("pk", "key")
-    )
-    if not closing:
-        return
-    Alert.objects.filter(pk__in=[pk for pk, _ in closing]).update(
-        resolved_at=now,
-        resolved_by_name=AUTO_RESOLVER,
-        resolution=f"Closed automatically: {force.name} regraded the child high",
-    )
-    record(
-        viewer,
-        AuditAction.CHANGE,
-        object_type="alert",
-        child_id=episode.child_id,
-        summary=f"Alerts: 0 raised, {len(closing)} closed automatically ({force.name} "
-        "regraded the child high)",
-        detail={"raised": [], "closed": [key for _, key in closing], "at": now.isoformat()},
+    _close_episode_alerts(
+        viewer, episode, POLICE_GRADE_KEPT, f"{force.name} regraded the child high", now
     )
