@@ -196,6 +196,23 @@ def episode_to_act_on(viewer: Viewer, pk: int, purpose: str) -> Episode:
     return episode
 
 
+def episode_to_grade(viewer: Viewer, pk: int, purpose: str) -> tuple[Episode, str]:
+    """Seen (else 404), then access.missing.can_record_police_grade (else 403, audited): the
+    episode and the viewer's view of it, for recording the grade the police gave."""
+    episode, view = open_episode(viewer, pk, purpose)
+    if not missing_policy.can_record_police_grade(viewer, episode):
+        deny(
+            viewer,
+            "episode",
+            episode.pk,
+            episode.child,
+            "Tried to record a police grade without permission",
+            purpose,
+        )
+        raise PermissionDenied("You cannot record the police grade of this missing episode")
+    return episode, view
+
+
 def episode_for_grab_pack(viewer: Viewer, pk: int) -> Episode:
     """An episode whose grab pack the viewer may see (access.missing.can_see_grab_pack), else 404."""
     episode = _episode(pk)

@@ -704,20 +704,7 @@ class PoliceGradesView(ApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         viewer = viewer_of(request)
-        purpose = "record the police grade"
-        episode, view = access.open_episode(viewer, pk, purpose)
-        if not missing_policy.can_record_police_grade(viewer, episode):
-            access.deny(
-                viewer,
-                "episode",
-                episode.pk,
-                episode.child,
-                "Tried to record a police grade without permission",
-                purpose,
-            )
-            raise exceptions.PermissionDenied(
-                "You cannot record the police grade of this missing episode"
-            )
+        episode, _ = access.episode_to_grade(viewer, pk, "record the police grade")
         data = _valid(s.PoliceGradeInput, request.data)
         try:
             missing_actions.record_police_grade(

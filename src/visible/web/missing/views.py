@@ -606,17 +606,7 @@ def episode_police(request: ViewerRequest, pk: int) -> HttpResponse:
 @require_POST
 def episode_police_grade(request: ViewerRequest, pk: int) -> HttpResponse:
     """Record the force's grade (the second form on the police page)."""
-    found, view = _open_episode(request, pk, "record the police grade")
-    if not missing_policy.can_record_police_grade(request.viewer, found):
-        _deny(
-            request.viewer,
-            "episode",
-            found.pk,
-            found.child,
-            "Tried to record a police grade without permission",
-            "record the police grade",
-        )
-        raise PermissionDenied("You cannot record the police grade of this missing episode")
+    found, view = opening.episode_to_grade(request.viewer, pk, "record the police grade")
     form = forms.PoliceGradeForm(request.POST, prefix="policegrade")
     if form.is_valid():
         data = form.cleaned_data
