@@ -166,6 +166,17 @@ def test_the_json_a_council_exports_is_accepted_and_a_wrong_one_is_refused_with_
         ),
         (suppressed, "croydon.json at disclosure_control.applied", "send the unsuppressed return"),
         (broken, "croydon.json at counts.uasc.children", "-3"),
+        # A return from an older Visible (1.0.0) is still read: its problem is its own.
+        (
+            copy.deepcopy(broken) | {"schema_version": "1.0.0"},
+            "croydon.json at counts.uasc.children",
+            "-3",
+        ),
+        (
+            copy.deepcopy(good) | {"schema_version": "0.9.0"},
+            "croydon.json at schema_version",
+            "Visible reads versions 1.0.0 and 1.1.0",
+        ),
     ]
     for document, where, what in cases:
         with pytest.raises(ReturnProblems) as excinfo:

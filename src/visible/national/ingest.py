@@ -183,12 +183,37 @@ def _path(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(the whole document)"
 
 
+def _schema_problems(document: Any, schema: dict[str, Any], source: str) -> list[Problem]:
+    """Every place the document breaks its schema, in the document's order."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema)
+    return [
+        Problem(f"{source} at {_path(e)}", e.message)
+        for e in sorted(
+            validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
+        )
+    ]
+
+
+def _wrong_authority(document: dict[str, Any], authority: Authority, source: str) -> list[Problem]:
+    code = document["authority"]["code"]
+    if code == authority.code:
+        return []
+    return [
+        Problem(
+            f"{source} at authority.code",
+            f"is {code} but this return is for {authority.name} ({authority.code}): upload it "
+            "against the right authority",
+        )
+    ]
+
+
 def check_document(
     document: Any, authority: Authority, collection: Collection, source: str
 ) -> None:
     """Schema, then what the schema cannot say: the right authority, the collection's period,
     and unsuppressed figures (the national body applies disclosure control when it publishes)."""
-    from jsonschema import Draft202012Validator
 
     if not isinstance(document, dict):
         raise ReturnProblems(
@@ -205,34 +230,22 @@ def check_document(
     if collection.edition == Edition.E2024:
         check_document_2024(document, authority, collection, source)
         return
-    validator = Draft202012Validator(load_schema())
-    problems = [
-        Problem(f"{source} at {_path(e)}", f"{e.message}")
-        for e in sorted(
-            validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
-        )
-    ]
+    schema = load_schema()
+    problems = _schema_problems(document, schema, source)
     if problems:
         version = document.get("schema_version")
-        if version != SCHEMA_VERSION:
+        read = schema["properties"]["schema_version"]["enum"]
+        if version not in read:
             problems.insert(
                 0,
                 Problem(
                     f"{source} at schema_version",
-                    f"is {version!r}; Visible reads version {SCHEMA_VERSION}: re-export the return "
-                    "with a current Visible, or use the spreadsheet template",
+                    f"is {version!r}; Visible reads versions {' and '.join(read)}: re-export the "
+                    "return with a current Visible, or use the spreadsheet template",
                 ),
             )
         raise ReturnProblems(problems[:MAX_PROBLEMS_SHOWN])
-    code = document["authority"]["code"]
-    if code != authority.code:
-        problems.append(
-            Problem(
-                f"{source} at authority.code",
-                f"is {code} but this return is for {authority.name} ({authority.code}): upload it "
-                "against the right authority",
-            )
-        )
+    problems += _wrong_authority(document, authority, source)
     period = document["period"]
     want = (collection.period_from.isoformat(), collection.period_to.isoformat())
     if (period["from"], period["to"]) != want:
@@ -262,26 +275,10 @@ def check_document_2024(
     schema, then the right authority, the collection's dates and periods (its dates cut at each
     1 January), its definition of 'missing or absent', and unsuppressed figures (':' for a
     figure not available is allowed; c, k and z are not)."""
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(load_schema_2024())
-    problems = [
-        Problem(f"{source} at {_path(e)}", e.message)
-        for e in sorted(
-            validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
-        )
-    ]
+    problems = _schema_problems(document, load_schema_2024(), source)
     if problems:
         raise ReturnProblems(problems[:MAX_PROBLEMS_SHOWN])
-    code = document["authority"]["code"]
-    if code != authority.code:
-        problems.append(
-            Problem(
-                f"{source} at authority.code",
-                f"is {code} but this return is for {authority.name} ({authority.code}): upload it "
-                "against the right authority",
-            )
-        )
+    problems += _wrong_authority(document, authority, source)
     start, end = collection.period_from, collection.period_to
     requested = document["requested"]
     if (requested["from"], requested["to"]) != (start.isoformat(), end.isoformat()):
