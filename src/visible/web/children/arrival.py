@@ -7,10 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from visible.access import opening
@@ -22,10 +20,11 @@ from visible.children.models import Arrival, Child
 from visible.missing.facts import arrival_fact
 from visible.risk.arrival import ITEMS, checklist
 
-from ..common import apply_errors, staff_view
+from ..common import staff_view
 from ..fields import GovukDateField
 from ..missing.forms import InstantsForm, time_field
 from ..request import ViewerRequest
+from .sub_forms import sub_form
 
 
 class StartArrivalForm(InstantsForm):
@@ -125,36 +124,19 @@ def arrival(request: ViewerRequest, pk: int) -> HttpResponse:
     )
 
 
-def _form_page(request, child, form, title, button, caption="") -> HttpResponse:
-    return render(
-        request,
-        "web/children/sub_form.html",
-        {
-            "form": form,
-            "child": child,
-            "title": title,
-            "button": button,
-            "caption": caption or child.full_name,
-            "multipart": False,
-        },
-    )
-
-
 @staff_view
 def arrival_start(request: ViewerRequest, pk: int) -> HttpResponse:
     child = opening.child_to_edit(request.viewer, pk, "start arrival checklist")
-    form = StartArrivalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.open_arrival(
-                request.viewer, child, form.cleaned_data["arrived_at"], timezone.now()
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The arrival checklist has started")
-            return redirect("web:child-arrival", pk=child.pk)
-    return _form_page(request, child, form, "Start the arrival checklist", "Start the checklist")
+    return sub_form(
+        request,
+        child,
+        StartArrivalForm,
+        lambda d: actions.open_arrival(request.viewer, child, d["arrived_at"], timezone.now()),
+        title="Start the arrival checklist",
+        button="Start the checklist",
+        done="The arrival checklist has started",
+        then="web:child-arrival",
+    )
 
 
 @staff_view
@@ -169,24 +151,19 @@ def arrival_time(request: ViewerRequest, pk: int) -> HttpResponse:
     if not found.time_estimated:
         local = timezone.localtime(found.arrived_at)
         initial = {"arrived_date": local.date(), "arrived_time": f"{local:%H:%M}"}
-    form = StartArrivalForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.record_arrival_time(
-                request.viewer, found, form.cleaned_data["arrived_at"], timezone.now()
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The time the child arrived is recorded")
-            return redirect("web:child-arrival", pk=child.pk)
-    return _form_page(
+    return sub_form(
         request,
         child,
-        form,
-        "When did the child arrive?",
-        "Save the time",
+        StartArrivalForm,
+        lambda d: actions.record_arrival_time(
+            request.viewer, found, d["arrived_at"], timezone.now()
+        ),
+        title="When did the child arrive?",
+        button="Save the time",
+        done="The time the child arrived is recorded",
+        initial=initial,
         caption=f"Arrival checklist: {child.full_name}",
+        then="web:child-arrival",
     )
 
 
@@ -196,27 +173,16 @@ def arrival_item(request: ViewerRequest, pk: int, item: str) -> HttpResponse:
     found: Arrival | None = child.arrivals.order_by("-arrived_at").first()
     if found is None or item not in ITEMS:
         raise Http404("No such item on this child's arrival checklist")
-    form = ArrivalItemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.record_arrival_item(
-                request.viewer,
-                found,
-                item,
-                form.cleaned_data["done_at"],
-                form.cleaned_data["note"],
-                timezone.now(),
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"'{ITEMS[item].title}' is recorded as done")
-            return redirect("web:child-arrival", pk=child.pk)
-    return _form_page(
+    return sub_form(
         request,
         child,
-        form,
-        ITEMS[item].title,
-        "Record as done",
+        ArrivalItemForm,
+        lambda d: actions.record_arrival_item(
+            request.viewer, found, item, d["done_at"], d["note"], timezone.now()
+        ),
+        title=ITEMS[item].title,
+        button="Record as done",
+        done=f"'{ITEMS[item].title}' is recorded as done",
         caption=f"Arrival checklist: {child.full_name}",
+        then="web:child-arrival",
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -50,6 +49,7 @@ from ..request import ViewerRequest
 from . import forms
 from .arrival import checklist_summary
 from .history import describe_events
+from .sub_forms import sub_form as _sub_form
 
 # The checklist opens itself for a child recorded as in scope in their first week of care
 # (risk/arrival.py opens_automatically); for one recorded later, the record offers to start it
@@ -459,43 +459,6 @@ def child_allocation(request: ViewerRequest, pk: int) -> HttpResponse:
             "button": "Save allocation",
             "instance_text": "Who in your council looks after the child day to day, and their team: "
             'the child is then in their "My children" and "My team\'s children".',
-        },
-    )
-
-
-def _sub_form(
-    request: ViewerRequest,
-    child: Child,
-    form_class: type,
-    save: Callable[[dict], Any],
-    *,
-    title: str,
-    button: str,
-    done: str,
-    instance_text: str = "",
-    initial: dict | None = None,
-    caption: str = "",
-) -> HttpResponse:
-    form = form_class(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("web:child", pk=child.pk)
-    return render(
-        request,
-        "web/children/sub_form.html",
-        {
-            "form": form,
-            "child": child,
-            "title": title,
-            "button": button,
-            "instance_text": instance_text,
-            "caption": caption or child.full_name,
-            "multipart": any(f.widget.needs_multipart_form for f in form.fields.values()),
         },
     )
 
