@@ -71,6 +71,12 @@ def consistent_counts(rng: random.Random, scale: float = 1.0) -> dict[str, dict[
             "children_still_missing": still,
             "children_still_missing_turned_18": rng.randint(0, still),
         }
+    return with_unions(counts)
+
+
+def with_unions(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The base groups' figures with the unions added: the base groups do not overlap here, so
+    each union is the sum of its parts."""
     for whole, parts in (
         ("trafficked", ("trafficked_identified", "trafficked_suspected")),
         ("uasc_or_separated", ("uasc", "separated", "unaccompanied")),
@@ -102,15 +108,10 @@ def first_days_section(rng: random.Random, counts: dict[str, dict[str, Any]]) ->
             "within_48_hours": rng.randint(week // 2, week),
             "within_7_days": week,
         }
-    for whole, parts in (
-        ("trafficked", ("trafficked_identified", "trafficked_suspected")),
-        ("uasc_or_separated", ("uasc", "separated", "unaccompanied")),
-    ):
-        section[whole] = {m: sum(section[p][m] for p in parts) for m in section[parts[0]]}
-    section["any"] = {
-        m: section["trafficked"][m] + section["uasc_or_separated"][m] for m in section["trafficked"]
+    return {
+        "measures": [{"code": c, "label": label} for c, label in MEASURES],
+        "counts": with_unions(section),
     }
-    return {"measures": [{"code": c, "label": label} for c, label in MEASURES], "counts": section}
 
 
 def nationality_breakdown(
